@@ -1,0 +1,59 @@
+import pg from 'pg';
+import { ConfigError } from '../../app/errors';
+
+// int8 (bigint) columns come back as strings by default; positions are bigint in our code.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => BigInt(value));
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+/** Upper bound on connections per process; the bench and load tests stay under Postgres' max_connections. */
+export const DEFAULT_POOL_SIZE = 20;
+
+export function createPool(url: string, max = DEFAULT_POOL_SIZE): Pool {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Fails with an operator-readable message when the database cannot be reached. */
+export async function connectOrExplain(url: string, max = DEFAULT_POOL_SIZE): Promise<Pool> {
+  const pool = createPool(url, max);
+  try {
+    await pool.query('select 1');
+    return pool;
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new ConfigError(
+      `Cannot reach Postgres at ${redact(url)}: ${(error as Error).message}. ` +
+        'Fix: check DATABASE_URL (host, port, user, password, database), or unset it to use the embedded Postgres.',
+    );
+  }
+}
+
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable DATABASE_URL>';
+  }
+}
+
+/** Runs `work` in one transaction; rolls back on any error. */
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The one command path, used by the API, the scheduler and the simulators:
+ * load stream(s) → fold (evolve) → decide → append with the expected version(s).
+ * - Idempotent by command id: when a stream already holds events of this command, the first
+ *   result is returned and nothing is decided again.
+ * - Optimistic concurrency: on a version conflict the whole thing is retried on fresh state.
+ * - All streams of one decision are appended atomically (appendMany).
+ */
+import type { EventStore, EventMetadata, NewEvent, RecordedEvent, StreamWrite } from '../adapters/eventstore/port';
+import { WrongExpectedVersionError } from '../adapters/eventstore/port';
+import type { CommandMetadata, Decider, DomainEvent } from '../domain/shared/decider';
+import { eventId } from '../domain/shared/ids';
+import { DomainError } from '../domain/shared/errors';
+
+/** Conflicting writers on one stream are rare (one family, one pupil); give up after this many tries. */
+export const MAX_CONFLICT_RETRIES = 8;
+
+export interface Decision {
+  readonly stream: string;
+  readonly events: readonly DomainEvent[];
+  /** Merged into each event's metadata (familyId, program…). */
+  readonly metadata?: Partial<EventMetadata>;
+}
+
+export interface Outcome {
+  /** The events of this command as stored (or as first stored, when repeated). */
+  readonly events: readonly Pick<RecordedEvent, 'type' | 'data' | 'stream'>[];
+  readonly repeated: boolean;
+}
+
+/** Loaded state of a stream: its events and the version to expect when appending. */
+export interface Loaded {
+  readonly stream: string;
+  readonly events: readonly RecordedEvent[];
+  readonly version: bigint | undefined;
+}
+
+/**
+ * Decides across several streams: `decide` sees every stream's history and returns what to append
+ * where. Used for one-stream commands too (see `handle`).
+ */
+export async function decideAcross(
+  store: EventStore,
+  streamNames: readonly string[],
+  meta: CommandMetadata,
+  decide: (loaded: ReadonlyMap<string, Loaded>) => readonly Decision[],
+): Promise<Outcome> {
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await loadAll(store, streamNames);
+    const earlier = eventsOfCommand(loaded, meta.commandId);
+    if (earlier.length > 0) return { events: earlier, repeated: true };
+    const decisions = decide(loaded).filter((d) => d.events.length > 0);
+    if (decisions.length === 0) return { events: [], repeated: false };
+    const writes = toWrites(decisions, loaded, meta);
+    try {
+      await (writes.length === 1 ? store.append(writes[0]!.stream, writes[0]!.events, writes[0]!.expectedVersion) : store.appendMany(writes));
+      return { events: writes.flatMap((w) => w.events.map((e) => ({ type: e.type, data: e.data, stream: w.stream }))), repeated: false };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError && attempt < MAX_CONFLICT_RETRIES) continue;
+      if (error instanceof WrongExpectedVersionError) throw new DomainError('version_conflict', error.message);
+      throw error;
+    }
+  }
+}
+
+/** One stream, one decider. */
+export async function handle<State, Command extends { metadata: CommandMetadata }, Event extends DomainEvent>(
+  store: EventStore,
+  stream: string,
+  decider: Decider<State, Command, Event>,
+  command: Command,
+  metadata?: Partial<EventMetadata>,
+): Promise<Outcome & { state: State }> {
+  let state = decider.initialState();
+  const outcome = await decideAcross(store, [stream], command.metadata, (loaded) => {
+    state = foldRecorded(decider, loaded.get(stream)!.events);
+    const events = decider.decide(command, state);
+    state = events.reduce(decider.evolve, state);
+    return [{ stream, events, ...(metadata ? { metadata } : {}) }];
+  });
+  return { ...outcome, state };
+}
+
+export function foldRecorded<State, Event>(
+  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
+  events: readonly RecordedEvent[],
+): State {
+  let state = decider.initialState();
+  for (const e of events) state = decider.evolve(state, { type: e.type, data: e.data } as Event);
+  return state;
+}
+
+async function loadAll(store: EventStore, streamNames: readonly string[]): Promise<Map<string, Loaded>> {
+  const unique = [...new Set(streamNames)];
+  const histories = await Promise.all(unique.map((s) => store.readStream(s)));
+  return new Map(
+    unique.map((stream, i) => {
+      const events = histories[i]!;
+      return [stream, { stream, events, version: events.at(-1)?.streamVersion }];
+    }),
+  );
+}
+
+function eventsOfCommand(loaded: ReadonlyMap<string, Loaded>, commandId: string): Outcome['events'] {
+  const found: Outcome['events'][number][] = [];
+  for (const { events } of loaded.values())
+    for (const e of events) if (e.metadata.commandId === commandId) found.push({ type: e.type, data: e.data, stream: e.stream });
+  return found;
+}
+
+function toWrites(decisions: readonly Decision[], loaded: ReadonlyMap<string, Loaded>, meta: CommandMetadata): StreamWrite[] {
+  let index = 0;
+  return decisions.map((decision) => {
+    const version = loaded.get(decision.stream)?.version;
+    const events: NewEvent[] = decision.events.map((e) => ({
+      id: eventId(meta.commandId, index++),
+      type: e.type,
+      data: e.data,
+      metadata: {
+        commandId: meta.commandId,
+        correlationId: meta.correlationId ?? meta.commandId,
+        causationId: meta.causationId ?? meta.commandId,
+        actor: meta.actor,
+        recordedAt: meta.now,
+        ...decision.metadata,
+      },
+    }));
+    if (!loaded.has(decision.stream)) throw new Error(`invariant violated: decision for unloaded stream ${decision.stream}`);
+    return { stream: decision.stream, expectedVersion: version === undefined ? 'no_stream' : version, events };
+  });
+}

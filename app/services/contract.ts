@@ -1,0 +1,177 @@
+/**
+ * The application services: what the API, the scheduler and the simulators call. Each write takes
+ * CommandMetadata (commandId = Idempotency-Key or a derived id, now = Clock, actor = token subject)
+ * and goes through app/command-path.ts. Refusals throw DomainError with a code from
+ * domain/shared/codes.ts. Inputs here are already validated by zod at the edge (api/),
+ * except domain rules (IIN check digit, eligibility), which the services/deciders apply.
+ *
+ * Implementations: app/services/lists.ts, consent.ts (lists, SMS, deadlines of consent cases),
+ * app/services/meals.ts, food.ts, qr.ts (vouchers, canteen, shop, QR).
+ */
+import type { CommandMetadata } from '../../domain/shared/decider';
+import type { Code } from '../../domain/shared/codes';
+import type { Instant, Month, SchoolYear } from '../../domain/shared/calendar';
+import type { Tiyn } from '../../domain/shared/money';
+import type { DeadlineKind, FoodUnit, PupilCategory, RepresentativeRole } from '../../domain/events';
+
+// ── lists ───────────────────────────────────────────────────────────────────────────────
+export interface PersonRow {
+  readonly iin: string;
+  readonly fullName?: string;
+}
+export interface FoodListRow {
+  readonly familyId: string;
+  readonly city: string;
+  /** The date SDU confirmed АСП for; must be the last day of the month before the reporting month. */
+  readonly aspOnDate: string;
+  readonly head: PersonRow;
+  /** Every family member, the head included. */
+  readonly members: readonly PersonRow[];
+}
+export interface MealsListRow {
+  readonly familyId: string;
+  readonly pupil: PersonRow;
+  readonly schoolId: string;
+  readonly grade: number;
+  readonly category: PupilCategory;
+  readonly approvedByHead: boolean;
+  /** SDU reconciliation result for the row; absent = reconciled. */
+  readonly reconciliation?: { readonly ok: boolean; readonly reason?: string };
+  readonly representatives: readonly (PersonRow & { readonly role: RepresentativeRole })[];
+}
+export type ReceiveListInput =
+  | { readonly program: 'food-vouchers'; readonly source: 'sdu'; readonly listId: string; readonly month: Month; readonly rows: readonly FoodListRow[] }
+  | {
+      readonly program: 'school-meals';
+      readonly source: 'nobd';
+      readonly listId: string;
+      readonly month: Month;
+      readonly schoolYear: SchoolYear;
+      readonly schoolId: string;
+      readonly region: string;
+      readonly rows: readonly MealsListRow[];
+    };
+export interface RowOutcome {
+  readonly rowNo: number;
+  readonly outcome: Code; // 'row_accepted' or a rejection reason
+  readonly caseStream?: string;
+}
+export interface ListReceipt {
+  readonly listId: string;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly rows: readonly RowOutcome[];
+  readonly repeated: boolean;
+}
+
+// ── SMS ─────────────────────────────────────────────────────────────────────────────────
+export interface SmsDeliveryReport {
+  readonly messageId: string;
+  readonly status: 'sent' | 'failed';
+  readonly reason?: string;
+  readonly at: Instant;
+  readonly gatewayRef?: string;
+}
+export interface SmsReply {
+  readonly phone: string;
+  readonly text: string;
+  readonly receivedAt: Instant;
+}
+export interface SmsReplyResult {
+  readonly outcome: 'consent_given' | 'consent_refused' | 'unrecognised' | 'late' | Extract<Code, 'no_open_case_for_phone'>;
+  readonly caseId?: string;
+}
+
+// ── vouchers, canteen, shop ─────────────────────────────────────────────────────────────
+export interface ActivateInput {
+  readonly familyId: string;
+  readonly voucherId: string;
+  /** The citizen (parent / family head) who activates. */
+  readonly byPersonId: string;
+}
+export interface QrToken {
+  readonly token: string;
+  readonly expiresAt: Instant;
+}
+export interface CanteenRecord {
+  readonly seq: number;
+  readonly token?: string;
+  readonly cardIin?: string;
+  readonly scannedAt: Instant;
+}
+export interface CanteenBatch {
+  readonly deviceId: string;
+  readonly schoolId: string;
+  readonly batchId: string;
+  readonly records: readonly CanteenRecord[];
+}
+export interface CanteenRecordResult {
+  readonly seq: number;
+  readonly outcome: Code;
+  readonly voucherId?: string;
+  /** True when this record was already received before (a resend): the first outcome is returned. */
+  readonly repeated: boolean;
+}
+export interface BasketItemInput {
+  readonly sku: string;
+  readonly name: string;
+  readonly quantity: number;
+  readonly unit: FoodUnit;
+  readonly unitPriceTiyn: Tiyn;
+}
+export interface BalanceAnswer {
+  readonly familyId: string;
+  readonly month: Month;
+  readonly availableTiyn: Tiyn;
+  readonly heldTiyn: Tiyn;
+}
+export interface AuthorizeInput {
+  readonly shopId: string;
+  readonly token: string;
+  readonly holdId: string;
+  readonly items: readonly BasketItemInput[];
+}
+export interface AuthorizeResult {
+  readonly holdId: string;
+  readonly familyId: string;
+  readonly basketTiyn: Tiyn;
+  readonly eligibleTiyn: Tiyn;
+  readonly heldTiyn: Tiyn;
+  /** What the customer pays by other means. */
+  readonly remainderTiyn: Tiyn;
+  readonly items: readonly (BasketItemInput & { readonly eligible: boolean; readonly category?: string; readonly lineTiyn: Tiyn })[];
+  readonly expiresAt: Instant;
+}
+export interface CaptureInput {
+  readonly shopId: string;
+  readonly holdId: string;
+  readonly paymentStatus: 'paid' | 'failed';
+  /** Final items as paid; default: the authorized items. */
+  readonly items?: readonly BasketItemInput[];
+}
+export interface CaptureResult {
+  readonly holdId: string;
+  readonly capturedTiyn: Tiyn;
+  readonly releasedTiyn: Tiyn;
+  readonly status: 'captured' | 'voided';
+}
+
+export interface LedgerServices {
+  receiveList(input: ReceiveListInput, meta: CommandMetadata): Promise<ListReceipt>;
+  recordSmsDelivery(report: SmsDeliveryReport, meta: CommandMetadata): Promise<void>;
+  receiveSmsReply(reply: SmsReply, meta: CommandMetadata): Promise<SmsReplyResult>;
+  activateVoucher(input: ActivateInput, meta: CommandMetadata): Promise<{ voucherId: string; status: 'active' }>;
+  /** A short-lived single-use QR token for a voucher the family owns (meals: per pupil; food: the family-month). */
+  issueQrToken(input: { familyId: string; voucherId: string }, meta: CommandMetadata): Promise<QrToken>;
+  syncCanteenBatch(batch: CanteenBatch, meta: CommandMetadata): Promise<{ results: readonly CanteenRecordResult[] }>;
+  balanceByToken(input: { shopId: string; token: string }, meta: CommandMetadata): Promise<BalanceAnswer>;
+  authorizePurchase(input: AuthorizeInput, meta: CommandMetadata): Promise<AuthorizeResult>;
+  capturePurchase(input: CaptureInput, meta: CommandMetadata): Promise<CaptureResult>;
+  voidPurchase(input: { shopId: string; holdId: string }, meta: CommandMetadata): Promise<CaptureResult>;
+  submitFeedback(
+    input: { familyId: string; program: 'school-meals' | 'food-vouchers'; voucherId?: string; kind: 'rating' | 'complaint'; rating?: number; text?: string },
+    meta: CommandMetadata,
+  ): Promise<{ feedbackId: string; eotinishRef?: string }>;
+  /** Called by the scheduler for a due deadline. Always records DeadlineFired. */
+  fireDeadline(input: { stream: string; deadlineId: string; kind: DeadlineKind }, meta: CommandMetadata): Promise<void>;
+}

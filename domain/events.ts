@@ -1,0 +1,412 @@
+/**
+ * The event catalogue: every fact the ledger records, by stream family. This file is the contract
+ * between the deciders (domain/), the read models (projections/) and the API. Events are past
+ * tense, `{ type, data }`; the store adds id, metadata (actor, recordedAt, familyId, program…),
+ * stream, version and position. People appear only as pseudonymous `personId`s (keyed hash of the
+ * IIN); names, IINs and phones live in the vault (adapters/vault).
+ *
+ * Streams:
+ *   list-{source}-{listId}               an imported eligibility list and its per-row outcomes
+ *   consent-{program}-{caseKey}          one consent case (meals: pupilId~schoolYear; food: familyId~month)
+ *   meals-{pupilId}-{schoolYear}         one pupil's school-meal voucher for a school year
+ *   food-{familyId}-{month}              one family's member vouchers for one month
+ *   canteen-{deviceId}                   the batches a canteen device synced (dedup of deviceId+seq)
+ *   feedback-{familyId}                  ratings and complaints forwarded to e-Otinish
+ */
+import type { Code } from './shared/codes';
+import type { Instant, LocalDate, Month, SchoolYear } from './shared/calendar';
+import type { Tiyn } from './shared/money';
+import type { DomainEvent } from './shared/decider';
+
+export type ProgramCode = 'school-meals' | 'food-vouchers';
+export type ListSource = 'sdu' | 'nobd';
+/** Who a consent SMS may go to, in priority order mother → father → other legal representative. */
+export type RepresentativeRole = 'mother' | 'father' | 'guardian';
+/** Eligibility categories of appendix 1, p. 5 (school meals). */
+export type PupilCategory = 'asp_family' | 'low_income' | 'orphan_in_family';
+
+// ── scheduling (any stream) ────────────────────────────────────────────────────────────────
+/** A deadline the scheduler must fire back into the same stream at `dueAt`. */
+export type DeadlineKind =
+  | 'consent_reminder'
+  | 'consent_timeout'
+  | 'meal_voucher_expiry'
+  | 'food_month_end'
+  | 'food_hold_expiry';
+export type DeadlineScheduled = DomainEvent<
+  'DeadlineScheduled',
+  { deadlineId: string; kind: DeadlineKind; dueAt: Instant; stream: string; ref?: string }
+>;
+/** Written whenever the scheduler fires a deadline, even when it no longer changes anything. */
+export type DeadlineFired = DomainEvent<'DeadlineFired', { deadlineId: string; kind: DeadlineKind; firedAt: Instant }>;
+
+// ── lists ─────────────────────────────────────────────────────────────────────────────────
+export type EligibilityListReceived = DomainEvent<
+  'EligibilityListReceived',
+  {
+    listId: string;
+    source: ListSource;
+    program: ProgramCode;
+    /** food: the reporting month; meals: the month the list is for. */
+    month: Month;
+    schoolYear?: SchoolYear;
+    /** Only for NOBD lists: the school the pedagogue formed it for. */
+    schoolId?: string;
+    rowCount: number;
+    /** SHA-256 of the canonical rows: a re-send with the same id must carry the same rows. */
+    contentHash: string;
+    receivedAt: Instant;
+  }
+>;
+export type ListRowAccepted = DomainEvent<
+  'ListRowAccepted',
+  {
+    listId: string;
+    rowNo: number;
+    familyId: string;
+    /** The pupil (meals) or the family head (food). */
+    personId: string;
+    caseStream: string;
+    schoolId?: string;
+    city?: string;
+  }
+>;
+export type ListRowRejected = DomainEvent<
+  'ListRowRejected',
+  {
+    listId: string;
+    rowNo: number;
+    reason: Extract<
+      Code,
+      | 'invalid_iin'
+      | 'duplicate_row'
+      | 'already_covered'
+      | 'not_in_pilot_city'
+      | 'not_on_asp_at_month_end'
+      | 'not_approved_by_head'
+      | 'failed_sdu_reconciliation'
+      | 'not_eligible_category'
+    >;
+    detail?: string;
+    familyId?: string;
+    personId?: string;
+    schoolId?: string;
+    city?: string;
+    /** Returned to whom: NOBD (meals) or SDU (food). */
+    returnTo: ListSource;
+  }
+>;
+export type EligibilityListProcessed = DomainEvent<
+  'EligibilityListProcessed',
+  { listId: string; accepted: number; rejected: number }
+>;
+
+// ── consent case ──────────────────────────────────────────────────────────────────────────
+export interface PupilSubject {
+  readonly kind: 'pupil';
+  readonly pupilId: string;
+  readonly schoolId: string;
+  readonly grade: number;
+  readonly category: PupilCategory;
+  readonly schoolYear: SchoolYear;
+  readonly region: string;
+}
+export interface FamilySubject {
+  readonly kind: 'family';
+  readonly month: Month;
+  readonly city: string;
+  readonly region: string;
+  /** personIds of the family members, the head first: one voucher each. */
+  readonly members: readonly string[];
+}
+export interface Representative {
+  readonly personId: string;
+  readonly role: RepresentativeRole;
+  /** Whether BMG has a phone for this person (the number itself stays in the vault). */
+  readonly hasPhone: boolean;
+}
+
+export type ConsentCaseOpened = DomainEvent<
+  'ConsentCaseOpened',
+  {
+    caseId: string;
+    program: ProgramCode;
+    familyId: string;
+    subject: PupilSubject | FamilySubject;
+    representatives: readonly Representative[];
+    listId: string;
+    rowNo: number;
+    openedAt: Instant;
+  }
+>;
+/** Consent is not asked (2026 order: primary grades go to the wallet without SMS). */
+export type ConsentNotRequired = DomainEvent<'ConsentNotRequired', { caseId: string; reason: 'primary_grade' }>;
+/** No representative has a phone in BMG: the case ends; passed back to SDU/NOBD. */
+export type ConsentPhoneNotFound = DomainEvent<'ConsentPhoneNotFound', { caseId: string }>;
+export type SmsKind = 'consent_request' | 'consent_reminder' | 'consent_confirmed' | 'consent_refused_ack';
+/** Outbox entry: the SMS gateway picks it up; the phone is looked up in the vault at send time. */
+export type SmsRequested = DomainEvent<
+  'SmsRequested',
+  {
+    caseId: string;
+    messageId: string;
+    kind: SmsKind;
+    recipientPersonId: string;
+    role: RepresentativeRole;
+    text: string;
+    /** Until when a reply counts (for requests and reminders). */
+    replyBy?: Instant;
+  }
+>;
+export type SmsSent = DomainEvent<'SmsSent', { caseId: string; messageId: string; sentAt: Instant; gatewayRef?: string }>;
+export type SmsFailed = DomainEvent<
+  'SmsFailed',
+  { caseId: string; messageId: string; failedAt: Instant; reason: string; attempt: number; willRetry: boolean }
+>;
+export type SmsReplyReceived = DomainEvent<
+  'SmsReplyReceived',
+  {
+    caseId: string;
+    /** Raw text as received (kept for audit; carries no personal data by design of the codes). */
+    text: string;
+    interpretation: 'yes' | 'no' | 'unrecognised';
+    receivedAt: Instant;
+    /** The case was already closed: recorded, changes nothing. */
+    late: boolean;
+  }
+>;
+export type ConsentGiven = DomainEvent<'ConsentGiven', { caseId: string; byPersonId: string; at: Instant }>;
+export type ConsentRefused = DomainEvent<'ConsentRefused', { caseId: string; byPersonId: string; at: Instant }>;
+export type ConsentTimedOut = DomainEvent<'ConsentTimedOut', { caseId: string; at: Instant }>;
+
+// ── school-meal voucher ───────────────────────────────────────────────────────────────────
+export type MealVoucherIssued = DomainEvent<
+  'MealVoucherIssued',
+  {
+    voucherId: string;
+    pupilId: string;
+    familyId: string;
+    schoolId: string;
+    region: string;
+    grade: number;
+    category: PupilCategory;
+    schoolYear: SchoolYear;
+    validFrom: LocalDate;
+    validUntil: LocalDate;
+    /** False for primary grades issued without consent. */
+    viaConsent: boolean;
+    caseId: string;
+    issuedAt: Instant;
+  }
+>;
+export type MealVoucherActivated = DomainEvent<
+  'MealVoucherActivated',
+  { voucherId: string; byPersonId: string; activatedAt: Instant }
+>;
+export type MealServed = DomainEvent<
+  'MealServed',
+  {
+    voucherId: string;
+    pupilId: string;
+    schoolId: string;
+    deviceId: string;
+    seq: number;
+    schoolDay: LocalDate;
+    /** Device time (may be hours before receipt for offline devices). */
+    scannedAt: Instant;
+    receivedAt: Instant;
+    method: 'qr' | 'card';
+    /** Nonce of the single-use QR token, when method is qr. */
+    tokenNonce?: string;
+  }
+>;
+export type MealRefused = DomainEvent<
+  'MealRefused',
+  {
+    voucherId: string;
+    pupilId: string;
+    schoolId: string;
+    deviceId: string;
+    seq: number;
+    schoolDay: LocalDate;
+    scannedAt: Instant;
+    receivedAt: Instant;
+    method: 'qr' | 'card';
+    code: Code;
+  }
+>;
+export type MealVoucherExpired = DomainEvent<'MealVoucherExpired', { voucherId: string; at: Instant }>;
+
+// ── canteen device ────────────────────────────────────────────────────────────────────────
+export interface CanteenRecordOutcome {
+  readonly seq: number;
+  /** SHA-256 of the record as sent, so a resend with other content is detected. */
+  readonly recordHash: string;
+  readonly outcome: Code; // 'meal_recorded' or a refusal code
+  readonly voucherId?: string;
+}
+export type CanteenBatchReceived = DomainEvent<
+  'CanteenBatchReceived',
+  { deviceId: string; schoolId: string; batchId: string; receivedAt: Instant; records: readonly CanteenRecordOutcome[] }
+>;
+
+// ── family food wallet ────────────────────────────────────────────────────────────────────
+export interface FoodVoucher {
+  readonly voucherId: string;
+  readonly memberPersonId: string;
+  readonly amountTiyn: Tiyn;
+}
+export type FoodVouchersIssued = DomainEvent<
+  'FoodVouchersIssued',
+  {
+    familyId: string;
+    month: Month;
+    city: string;
+    region: string;
+    /** MRP of the month's year, per member × the program's multiplier. */
+    mrpTiyn: Tiyn;
+    vouchers: readonly FoodVoucher[];
+    totalTiyn: Tiyn;
+    /** Last day on which activation is possible (the month's last day). */
+    activationUntil: LocalDate;
+    caseId: string;
+    issuedAt: Instant;
+  }
+>;
+export type FoodVoucherActivated = DomainEvent<
+  'FoodVoucherActivated',
+  { voucherId: string; byPersonId: string; activatedAt: Instant }
+>;
+export type FoodUnit = 'pcs' | 'g' | 'ml';
+export interface BasketLine {
+  /** Code in the national goods catalogue (GTIN or internal). */
+  readonly sku: string;
+  readonly name: string;
+  /** Socially significant food category id (programs/food-list.ts), when the sku is on the list. */
+  readonly category?: string;
+  readonly quantity: number;
+  readonly unit: FoodUnit;
+  readonly unitPriceTiyn: Tiyn;
+  readonly lineTiyn: Tiyn;
+  readonly eligible: boolean;
+}
+export interface Allocation {
+  readonly voucherId: string;
+  readonly amountTiyn: Tiyn;
+}
+export type FoodPurchaseAuthorized = DomainEvent<
+  'FoodPurchaseAuthorized',
+  {
+    holdId: string;
+    shopId: string;
+    lines: readonly BasketLine[];
+    basketTiyn: Tiyn;
+    eligibleTiyn: Tiyn;
+    /** min(eligible, available): what the wallet pays; the customer pays the rest. */
+    heldTiyn: Tiyn;
+    allocations: readonly Allocation[];
+    expiresAt: Instant;
+    authorizedAt: Instant;
+  }
+>;
+export type FoodPurchaseCaptured = DomainEvent<
+  'FoodPurchaseCaptured',
+  {
+    holdId: string;
+    shopId: string;
+    /** Final items as paid (may be fewer than authorized). */
+    lines: readonly BasketLine[];
+    capturedTiyn: Tiyn;
+    /** heldTiyn − capturedTiyn, back to available. */
+    releasedTiyn: Tiyn;
+    allocations: readonly Allocation[];
+    paymentStatus: 'paid';
+    capturedAt: Instant;
+  }
+>;
+export type FoodPurchaseVoided = DomainEvent<
+  'FoodPurchaseVoided',
+  { holdId: string; shopId: string; releasedTiyn: Tiyn; reason: 'shop_voided' | 'payment_failed'; at: Instant }
+>;
+export type FoodHoldExpired = DomainEvent<'FoodHoldExpired', { holdId: string; shopId: string; releasedTiyn: Tiyn; at: Instant }>;
+export interface VoucherLapse {
+  readonly voucherId: string;
+  /** The voucher was never activated: all of it lapses. */
+  readonly notActivatedTiyn: Tiyn;
+  /** Activated but unspent at month end (lapses when the program parameter says so). */
+  readonly unspentTiyn: Tiyn;
+}
+export type FoodVouchersLapsed = DomainEvent<
+  'FoodVouchersLapsed',
+  { familyId: string; month: Month; lapses: readonly VoucherLapse[]; totalTiyn: Tiyn; at: Instant }
+>;
+
+// ── feedback ──────────────────────────────────────────────────────────────────────────────
+export type FeedbackSubmitted = DomainEvent<
+  'FeedbackSubmitted',
+  {
+    feedbackId: string;
+    familyId: string;
+    program: ProgramCode;
+    voucherId?: string;
+    kind: 'rating' | 'complaint';
+    /** 1–5 for ratings. */
+    rating?: number;
+    text?: string;
+    submittedAt: Instant;
+  }
+>;
+export type FeedbackForwarded = DomainEvent<
+  'FeedbackForwarded',
+  { feedbackId: string; eotinishRef: string; forwardedAt: Instant }
+>;
+
+export type ListEvent = EligibilityListReceived | ListRowAccepted | ListRowRejected | EligibilityListProcessed;
+export type ConsentEvent =
+  | ConsentCaseOpened
+  | ConsentNotRequired
+  | ConsentPhoneNotFound
+  | SmsRequested
+  | SmsSent
+  | SmsFailed
+  | SmsReplyReceived
+  | ConsentGiven
+  | ConsentRefused
+  | ConsentTimedOut
+  | DeadlineScheduled
+  | DeadlineFired;
+export type MealVoucherEvent =
+  | MealVoucherIssued
+  | MealVoucherActivated
+  | MealServed
+  | MealRefused
+  | MealVoucherExpired
+  | DeadlineScheduled
+  | DeadlineFired;
+export type CanteenEvent = CanteenBatchReceived;
+export type FoodWalletEvent =
+  | FoodVouchersIssued
+  | FoodVoucherActivated
+  | FoodPurchaseAuthorized
+  | FoodPurchaseCaptured
+  | FoodPurchaseVoided
+  | FoodHoldExpired
+  | FoodVouchersLapsed
+  | DeadlineScheduled
+  | DeadlineFired;
+export type FeedbackEvent = FeedbackSubmitted | FeedbackForwarded;
+
+/** Every event the ledger writes. */
+export type LedgerEvent = ListEvent | ConsentEvent | MealVoucherEvent | CanteenEvent | FoodWalletEvent | FeedbackEvent;
+export type LedgerEventType = LedgerEvent['type'];
+
+/** Stream names, in one place. */
+export const streams = {
+  list: (source: ListSource, listId: string) => `list-${source}-${listId}`,
+  consentMeals: (pupilId: string, schoolYear: SchoolYear) => `consent-school-meals-${pupilId}~${schoolYear}`,
+  consentFood: (familyId: string, month: Month) => `consent-food-vouchers-${familyId}~${month}`,
+  meals: (pupilId: string, schoolYear: SchoolYear) => `meals-${pupilId}-${schoolYear}`,
+  food: (familyId: string, month: Month) => `food-${familyId}-${month}`,
+  canteen: (deviceId: string) => `canteen-${deviceId}`,
+  feedback: (familyId: string) => `feedback-${familyId}`,
+} as const;

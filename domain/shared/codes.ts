@@ -1,0 +1,112 @@
+/**
+ * The one table of stable codes: refusals of commands, per-row outcomes of lists, per-record
+ * outcomes of canteen batches. The API maps `kind` to an HTTP status in one place
+ * (api/problem.ts); docs/CODES.md is generated from / checked against this table.
+ *
+ * Precedence when several apply: the first failing check in the decider wins; deciders check in
+ * the order existence → authorisation → lifecycle (closed/expired/not active) → time windows →
+ * amounts. That order is documented per code group below.
+ */
+export type CodeKind =
+  | 'validation' // the input is malformed or breaks a field rule
+  | 'not_found' // the thing named does not exist (or is not yours to see)
+  | 'forbidden' // authenticated but not allowed
+  | 'unauthorized' // no or bad credentials
+  | 'conflict' // the state or an earlier request forbids it (idempotency, versions, duplicates)
+  | 'rule' // a business rule refuses it (closed window, no balance, already fed today)
+  | 'rate_limited'
+  | 'outcome'; // not a refusal: a recorded per-row/per-record outcome
+
+export interface CodeInfo {
+  readonly kind: CodeKind;
+  readonly meaning: string;
+}
+
+export const CODES = {
+  // ── generic (API edge) ────────────────────────────────────────────────────────────────
+  validation_failed: { kind: 'validation', meaning: 'The request does not match its schema; see errors[].path.' },
+  malformed_json: { kind: 'validation', meaning: 'The body is not valid JSON.' },
+  payload_too_large: { kind: 'validation', meaning: 'The body is larger than the limit for this route.' },
+  unsupported_media_type: { kind: 'validation', meaning: 'The body must be application/json (or text/csv where stated).' },
+  route_not_found: { kind: 'not_found', meaning: 'No such route.' },
+  unauthorized: { kind: 'unauthorized', meaning: 'Missing, expired or invalid bearer token.' },
+  forbidden: { kind: 'forbidden', meaning: 'Your role may not do this, or the object is not yours.' },
+  rate_limited: { kind: 'rate_limited', meaning: 'Too many requests from this client; retry after the Retry-After seconds.' },
+  idempotency_key_required: { kind: 'validation', meaning: 'This write needs an Idempotency-Key header.' },
+  idempotency_key_reused_with_different_body: {
+    kind: 'conflict',
+    meaning: 'The Idempotency-Key was used before with a different request body.',
+  },
+  version_conflict: { kind: 'conflict', meaning: 'The stream changed concurrently too often; retry the request.' },
+  internal_error: { kind: 'conflict', meaning: 'Unexpected failure; nothing was written. Report the correlation id.' },
+
+  // ── lists (per-row outcomes; `outcome` kind) ──────────────────────────────────────────
+  row_accepted: { kind: 'outcome', meaning: 'The row opened (or found open) a consent case or issued a voucher.' },
+  invalid_iin: { kind: 'outcome', meaning: 'The IIN fails its check digit or has an impossible birth date.' },
+  duplicate_row: { kind: 'outcome', meaning: 'The same person appears earlier in the same list.' },
+  already_covered: { kind: 'outcome', meaning: 'A case or voucher already exists for this person and period.' },
+  not_in_pilot_city: { kind: 'outcome', meaning: 'The family does not live in a pilot city of the program.' },
+  not_on_asp_at_month_end: {
+    kind: 'outcome',
+    meaning: 'The family did not receive АСП on the last day of the month before the reporting month.',
+  },
+  not_approved_by_head: { kind: 'outcome', meaning: 'The school head has not approved the row.' },
+  failed_sdu_reconciliation: { kind: 'outcome', meaning: 'SDU reconciliation failed for the row; returned to NOBD.' },
+  not_eligible_category: { kind: 'outcome', meaning: 'The pupil is in none of the eligible categories.' },
+  list_period_closed: { kind: 'rule', meaning: 'The list is for a period that has already ended.' },
+  list_already_received_with_different_content: {
+    kind: 'conflict',
+    meaning: 'A list with this id was received before with different rows.',
+  },
+
+  // ── consent ───────────────────────────────────────────────────────────────────────────
+  case_not_found: { kind: 'not_found', meaning: 'No consent case matches.' },
+  sms_message_not_found: { kind: 'not_found', meaning: 'No outbound SMS with this id.' },
+  no_open_case_for_phone: { kind: 'outcome', meaning: 'An SMS reply came from a phone with no open consent case.' },
+
+  // ── vouchers (both programs): existence → lifecycle → window ─────────────────────────
+  voucher_not_found: { kind: 'not_found', meaning: 'No voucher matches.' },
+  voucher_not_active: { kind: 'rule', meaning: 'The voucher has not been activated.' },
+  voucher_already_active: { kind: 'conflict', meaning: 'The voucher is already active.' },
+  voucher_expired: { kind: 'rule', meaning: 'The voucher has expired (school year over).' },
+  voucher_lapsed: { kind: 'rule', meaning: 'The month is over; the voucher lapsed.' },
+  activation_window_closed: { kind: 'rule', meaning: 'Activation is possible only until the last day of the month.' },
+
+  // ── canteen meals (per-record outcomes) ───────────────────────────────────────────────
+  meal_recorded: { kind: 'outcome', meaning: 'The meal was recorded.' },
+  meal_already_recorded_today: { kind: 'rule', meaning: 'The pupil has already been fed this school day.' },
+  outside_school_year: { kind: 'rule', meaning: 'The scan is outside the voucher’s school year.' },
+  not_a_school_day: { kind: 'rule', meaning: 'The scan is on a day without school meals (weekend or holiday).' },
+  qr_token_invalid: { kind: 'validation', meaning: 'The QR token is malformed or its signature does not verify.' },
+  qr_token_expired: { kind: 'rule', meaning: 'The QR token was scanned after it expired.' },
+  qr_token_reused: { kind: 'rule', meaning: 'The QR token was already used once.' },
+  card_not_recognised: { kind: 'not_found', meaning: 'The ID card read matches no active voucher.' },
+  clock_skew_too_large: { kind: 'rule', meaning: 'The device time is too far from the receive time.' },
+  device_wrong_school: { kind: 'forbidden', meaning: 'The pupil’s voucher is for another school than this device.' },
+  device_seq_reused_with_different_record: {
+    kind: 'conflict',
+    meaning: 'A record with this device sequence number was received before with different content.',
+  },
+
+  // ── shop payments (food vouchers): hold lifecycle → items → amounts ───────────────────
+  basket_empty: { kind: 'validation', meaning: 'The basket has no items.' },
+  no_eligible_items: { kind: 'rule', meaning: 'No item in the basket is a socially significant food product.' },
+  item_not_eligible: { kind: 'outcome', meaning: 'The item is not on the socially significant food list.' },
+  insufficient_balance: { kind: 'rule', meaning: 'The family has no available balance this month.' },
+  exceeds_balance: { kind: 'rule', meaning: 'The amount is more than the available balance.' },
+  hold_not_found: { kind: 'not_found', meaning: 'No hold with this id (for this shop).' },
+  hold_already_settled: { kind: 'conflict', meaning: 'The hold was already captured, voided or expired.' },
+  hold_expired: { kind: 'rule', meaning: 'The hold expired before capture.' },
+  capture_exceeds_hold: { kind: 'rule', meaning: 'The capture amount is more than the held amount.' },
+  payment_not_successful: { kind: 'rule', meaning: 'Capture needs a successful payment status; void instead.' },
+  amount_invalid: { kind: 'validation', meaning: 'Amounts are non-negative integer tiyn within safe range.' },
+  shop_not_registered: { kind: 'forbidden', meaning: 'The shop is not a registered participant of the pilot.' },
+} as const satisfies Record<string, CodeInfo>;
+
+export type Code = keyof typeof CODES;
+/** Codes a domain decision can refuse with (all codes are allowed; the kind tells the API what to do). */
+export type RefusalCode = Code;
+
+export function isCode(value: string): value is Code {
+  return Object.hasOwn(CODES, value);
+}
