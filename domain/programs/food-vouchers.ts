@@ -1,0 +1,88 @@
+/**
+ * Program B — digital food vouchers for АСП recipients (seeds 004 Russian / 003 Kazakh: joint
+ * order of 4–26 Dec 2025, in force until 1 May 2026). Parameters are data.
+ */
+import type { Tiyn } from '../shared/money';
+import { kzt, times } from '../shared/money';
+import { DEFAULT_TIMEZONE, type Month } from '../shared/calendar';
+import type { RepresentativeRole } from '../events';
+
+export interface PilotCity {
+  readonly code: string;
+  readonly nameRu: string;
+  readonly region: string;
+}
+
+export interface FoodVouchersProgram {
+  readonly code: 'food-vouchers';
+  readonly timezone: string;
+  /** p. 19: "21*1 = YES, 21*2 = NO". */
+  readonly replyCodes: { readonly yes: string; readonly no: string };
+  /** p. 18: SDU updates the list by the 4th. */
+  readonly listDueDay: number;
+  /** p. 19: the start SMS goes out on the 5th. */
+  readonly smsDay: number;
+  /** p. 20: no answer → repeat SMS after 5 calendar days. */
+  readonly reminderAfterDays: number;
+  /** p. 20: no answer by the end of the month → the month's voucher cannot be activated. */
+  readonly answerByMonthEnd: true;
+  /** Who gets the SMS: the family head (the recipient of АСП); representatives in this order. */
+  readonly recipientPriority: readonly RepresentativeRole[];
+  /** p. 2.5: 1 MRP per member per month (adjustable per region, never above the trade markup). */
+  readonly mrpMultiplierPerMember: number;
+  /** MRP by year, set by the budget law: data. */
+  readonly mrpTiynByYear: Readonly<Record<number, Tiyn>>;
+  /** Pilot cities (order p. 1). */
+  readonly pilotCities: readonly PilotCity[];
+  /** Months in which the pilot runs (inclusive), as data: the order is in force until 1 May 2026. */
+  readonly firstMonth: Month;
+  readonly lastMonth: Month;
+  /** (interpretation; parameter) whether activated-but-unspent balance lapses at month end. */
+  readonly lapseUnspentAtMonthEnd: boolean;
+  /** An uncaptured shop hold is released after this long. */
+  readonly holdTtlSeconds: number;
+  readonly qrTokenTtlSeconds: number;
+  readonly sms: { readonly request: string; readonly reminder: string; readonly confirmed: string; readonly refused: string };
+}
+
+export const FOOD_VOUCHERS: FoodVouchersProgram = {
+  code: 'food-vouchers',
+  timezone: DEFAULT_TIMEZONE,
+  replyCodes: { yes: '21*1', no: '21*2' },
+  listDueDay: 4,
+  smsDay: 5,
+  reminderAfterDays: 5,
+  answerByMonthEnd: true,
+  recipientPriority: ['mother', 'father', 'guardian'],
+  mrpMultiplierPerMember: 1,
+  mrpTiynByYear: { 2025: kzt(3932), 2026: kzt(4325) },
+  pilotCities: [
+    { code: 'kokshetau', nameRu: 'Кокшетау', region: 'akmola' },
+    { code: 'akkol', nameRu: 'Акколь', region: 'akmola' },
+    { code: 'pavlodar', nameRu: 'Павлодар', region: 'pavlodar' },
+  ],
+  firstMonth: '2025-12',
+  lastMonth: '2026-04',
+  lapseUnspentAtMonthEnd: true,
+  holdTtlSeconds: 15 * 60,
+  qrTokenTtlSeconds: 60,
+  sms: {
+    request:
+      'Вам положен цифровой продовольственный ваучер на этот месяц. Ответьте 21*1 — ДА, 21*2 — НЕТ.',
+    reminder: 'Повторно: ответьте 21*1 — ДА или 21*2 — НЕТ, чтобы получить продовольственный ваучер в этом месяце.',
+    confirmed: 'Согласие получено. Ваучеры открыты в «Социальном кошельке» eGov Mobile; активируйте их до конца месяца.',
+    refused: 'Вы отказались от получения услуги.',
+  },
+};
+
+/** Value of one member's voucher for a month: MRP of that year × multiplier. */
+export function memberVoucherTiyn(month: Month, program: FoodVouchersProgram = FOOD_VOUCHERS): Tiyn {
+  const year = Number(month.slice(0, 4));
+  const mrp = program.mrpTiynByYear[year];
+  if (mrp === undefined) throw new Error(`invariant violated: no MRP configured for ${year} (domain/programs/food-vouchers.ts)`);
+  return times(mrp, program.mrpMultiplierPerMember);
+}
+
+export function pilotCity(code: string, program: FoodVouchersProgram = FOOD_VOUCHERS): PilotCity | undefined {
+  return program.pilotCities.find((c) => c.code === code.toLowerCase());
+}

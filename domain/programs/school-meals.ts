@@ -1,0 +1,74 @@
+/**
+ * Program A — free and subsidised school meals (seeds 000/001: joint order No. 341 / 556/НҚ,
+ * 17 Nov 2023; 002: the 2026 order, in force 21 Feb 2026 for 12 months). Parameters are data:
+ * a new school year, region or price is a change here (or in config), not in the deciders.
+ */
+import type { Tiyn } from '../shared/money';
+import { kzt } from '../shared/money';
+import { DEFAULT_SCHOOL_YEAR, DEFAULT_TIMEZONE, type LocalDate, type SchoolYearBounds } from '../shared/calendar';
+import type { PupilCategory, RepresentativeRole } from '../events';
+
+export interface SchoolMealsProgram {
+  readonly code: 'school-meals';
+  readonly timezone: string;
+  /** Appendix 1 annex: "3#1" agree, "3#2" refuse. */
+  readonly replyCodes: { readonly yes: string; readonly no: string };
+  /** Appendix 1 p. 8–9: 3 calendar days to answer the first SMS, then 3 after the repeat. */
+  readonly replyWindowDays: number;
+  readonly reminderWindowDays: number;
+  /** Appendix 1 p. 7: mother, then father, then other legal representatives. */
+  readonly recipientPriority: readonly RepresentativeRole[];
+  /** Appendix 1 p. 5. */
+  readonly eligibleCategories: readonly PupilCategory[];
+  /** 2026 order (seed 002): primary-grade pupils go to the wallet without any SMS. */
+  readonly consentSkippedForGrades: readonly number[];
+  /** (interpretation; parameter) at most this many meals per pupil per school day. */
+  readonly mealsPerSchoolDay: number;
+  /** Appendix 2 p. 13: valid for the school year. */
+  readonly schoolYear: SchoolYearBounds;
+  /** Days without meals besides weekends (sample: public holidays inside the 2025–2026 school year). */
+  readonly holidays: readonly LocalDate[];
+  /** Dynamic QR (appendix 2 p. 8): lifetime of a token. */
+  readonly qrTokenTtlSeconds: number;
+  /** A device clock ahead of the server by more than this is refused (clock_skew_too_large). */
+  readonly maxDeviceClockAheadSeconds: number;
+  /** An offline record older than this at receipt is refused (clock_skew_too_large). */
+  readonly maxOfflineAgeSeconds: number;
+  /** 2026 order: the табель is downloaded by the 5th of the next month; after that it is final. */
+  readonly tabelFinalDayOfNextMonth: number;
+  /** Price the paying authority pays per meal, by region (SAMPLE figures; set from the regional budget). */
+  readonly mealPriceTiynByRegion: Readonly<Record<string, Tiyn>>;
+  readonly defaultMealPriceTiyn: Tiyn;
+  readonly sms: { readonly request: string; readonly reminder: string; readonly confirmed: string; readonly refused: string };
+}
+
+export const SCHOOL_MEALS: SchoolMealsProgram = {
+  code: 'school-meals',
+  timezone: DEFAULT_TIMEZONE,
+  replyCodes: { yes: '3#1', no: '3#2' },
+  replyWindowDays: 3,
+  reminderWindowDays: 3,
+  recipientPriority: ['mother', 'father', 'guardian'],
+  eligibleCategories: ['asp_family', 'low_income', 'orphan_in_family'],
+  consentSkippedForGrades: [1, 2, 3, 4],
+  mealsPerSchoolDay: 1,
+  schoolYear: DEFAULT_SCHOOL_YEAR,
+  holidays: ['2025-12-16', '2025-12-17', '2026-01-01', '2026-01-02', '2026-01-07', '2026-03-09', '2026-03-23', '2026-03-24', '2026-03-25', '2026-05-01', '2026-05-07', '2026-05-08'],
+  qrTokenTtlSeconds: 60,
+  maxDeviceClockAheadSeconds: 300,
+  maxOfflineAgeSeconds: 7 * 24 * 3600,
+  tabelFinalDayOfNextMonth: 5,
+  mealPriceTiynByRegion: { akmola: kzt(850), pavlodar: kzt(900), astana: kzt(1000), almaty: kzt(1000) },
+  defaultMealPriceTiyn: kzt(850),
+  sms: {
+    request:
+      'Вашему ребёнку положено бесплатное питание в школе. Отправьте 3#1 для согласия (это также согласие на обработку персональных данных) или 3#2 для отказа. Ответьте в течение 3 календарных дней.',
+    reminder: 'Повторно: отправьте 3#1 для согласия на бесплатное питание или 3#2 для отказа. Ответьте в течение 3 календарных дней.',
+    confirmed: 'Согласие обработано. Зарегистрируйтесь в «Социальном кошельке» eGov Mobile по ссылке: https://egov.kz/wallet',
+    refused: 'Вы отказались от получения услуги.',
+  },
+};
+
+export function mealPriceTiyn(region: string, program: SchoolMealsProgram = SCHOOL_MEALS): Tiyn {
+  return program.mealPriceTiynByRegion[region] ?? program.defaultMealPriceTiyn;
+}

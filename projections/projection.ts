@@ -1,0 +1,31 @@
+/**
+ * A projection turns events into SQL against its read model (Emmett's raw-SQL projections).
+ * `apply` is pure: it returns statements, the runner executes them in the same transaction that
+ * advances the projection's checkpoint (projections/runner.ts). Write upserts
+ * (`INSERT … ON CONFLICT … DO UPDATE`), never read-modify-write in JavaScript, so that applying
+ * is cheap and a rebuild equals the live model.
+ */
+import type { RecordedEvent } from '../adapters/eventstore/port';
+import type { Migration } from '../adapters/postgres/migrate';
+import type { LedgerEvent, LedgerEventType } from '../domain/events';
+
+export interface Sql {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+/** A recorded event narrowed to the catalogue's typed data. */
+export type Recorded<E extends LedgerEvent = LedgerEvent> = RecordedEvent<E['type'], E['data']>;
+
+export interface Projection {
+  /** Stable name: the checkpoint key and the `rebuild <name>` argument. */
+  readonly name: string;
+  readonly canHandle: readonly LedgerEventType[];
+  /** DDL for the read model's tables (ids sort after the core's, e.g. `0200_tabel`). */
+  readonly migrations: readonly Migration[];
+  /** Tables emptied by a rebuild, in an order that respects foreign keys. */
+  readonly tables: readonly string[];
+  apply(event: Recorded): readonly Sql[];
+}
+
+export const sql = (text: string, ...values: unknown[]): Sql => ({ text, values });
