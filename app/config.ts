@@ -1,0 +1,48 @@
+/**
+ * Configuration from the environment, validated once at start. Errors name the variable to fix.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  /** An external Postgres; when unset, an embedded one starts with data under DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./.data'),
+  /** Port of the embedded Postgres (0 = any free port). */
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(54329),
+  /** Where events live: postgres (default, same database), kurrentdb (needs KURRENTDB_URL), memory (demo only). */
+  EVENT_STORE: z.enum(['postgres', 'kurrentdb', 'memory']).default('postgres'),
+  KURRENTDB_URL: z.string().optional(),
+  /** HMAC key for pseudonymous person ids (keyed hash of the IIN). Required outside dev mode. */
+  VAULT_KEY: z.string().min(16).optional(),
+  /** Ed25519 keys for dynamic QR tokens (PKCS8 / SPKI PEM, or base64 of the PEM). Generated in dev mode. */
+  QR_PRIVATE_KEY: z.string().optional(),
+  QR_PUBLIC_KEY: z.string().optional(),
+  /** Secret for signing API bearer tokens (HS256, ≥ 32 chars). Generated in dev mode. */
+  JWT_SECRET: z.string().min(32).optional(),
+  /** dev: create missing secrets and print sample tokens at start. production: all secrets required. */
+  MODE: z.enum(['dev', 'production']).default('dev'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Where report files (CSV/JSON/HTML) are written by CLI commands. */
+  REPORTS_DIR: z.string().default('./reports'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nFix the environment variables named above.`);
+  }
+  const config = parsed.data;
+  if (config.EVENT_STORE === 'kurrentdb' && !config.KURRENTDB_URL)
+    throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_URL (e.g. kurrentdb://localhost:2113?tls=false).');
+  if (config.MODE === 'production') {
+    const missing = (['VAULT_KEY', 'JWT_SECRET', 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY'] as const).filter((k) => !config[k]);
+    if (missing.length > 0) throw new ConfigError(`MODE=production needs ${missing.join(', ')} to be set.`);
+  }
+  return config;
+}
