@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { mkdtemp, chmod, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from './config';
+import { ConfigError } from './errors';
+import { connectOrExplain } from '../adapters/postgres/pool';
+import { startEmbeddedPostgres, freePort } from '../adapters/postgres/embedded';
+
+describe('bad configuration gives one clear message naming what to fix', () => {
+  it('names the invalid variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrowError(/PORT/);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrowError(ConfigError);
+  });
+
+  it('asks for KURRENTDB_URL when the kurrentdb store is chosen', () => {
+    expect(() => loadConfig({ EVENT_STORE: 'kurrentdb' })).toThrowError(/KURRENTDB_URL/);
+  });
+
+  it('lists the secrets production mode needs', () => {
+    expect(() => loadConfig({ MODE: 'production' })).toThrowError(/VAULT_KEY, JWT_SECRET, QR_PRIVATE_KEY, QR_PUBLIC_KEY/);
+  });
+
+  it('explains an unreachable DATABASE_URL without leaking its password', async () => {
+    const port = await freePort();
+    const error = await connectOrExplain(`postgres://app:s3cret@127.0.0.1:${port}/ledger`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toMatch(/Cannot reach Postgres at postgres:\/\/app:\*\*\*@127\.0\.0\.1/);
+    expect(String((error as Error).message)).not.toContain('s3cret');
+    expect(String((error as Error).message)).toMatch(/DATABASE_URL/);
+  });
+
+  it('names the taken port of the embedded Postgres', async () => {
+    const blocker = createServer();
+    await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', () => ok()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const dataDir = await mkdtemp(join(tmpdir(), 'swl-port-'));
+      const error = await startEmbeddedPostgres({ dataDir, port, persistent: false }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(new RegExp(`Port ${port} .* is taken`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('names a data directory that cannot be used', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'swl-file-'));
+    const notADir = join(parent, 'file');
+    await writeFile(notADir, 'x');
+    await chmod(notADir, 0o400);
+    const error = await startEmbeddedPostgres({ dataDir: join(notADir, 'pg'), port: 0, persistent: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/data directory .* is not writable/);
+  });
+});
