@@ -124,6 +124,9 @@ function frozenCopy(event: NewEvent): NewEvent {
 // ---------------------------------------------------------------------------------------------
 // Shared by the adapters: validating writes and judging the ones that do not simply fit.
 
+/** Event ids are UUIDs in every adapter (a uuid column in Postgres, KurrentDB's own rule), written the way Postgres returns them. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** Rejects what no adapter accepts: empty appends, oversized appends, a stream written twice in one call. */
 export function assertWrites(writes: readonly StreamWrite[]): void {
   if (writes.length === 0) throw new Error('appendMany needs at least one write');
@@ -134,6 +137,8 @@ export function assertWrites(writes: readonly StreamWrite[]): void {
     if (seen.has(write.stream)) throw new Error(`appendMany: stream ${write.stream} appears twice; streams must be distinct`);
     if (typeof write.expectedVersion === 'bigint' && write.expectedVersion < 0n)
       throw new Error(`append to ${write.stream}: expected version must be ≥ 0 (use 'no_stream')`);
+    for (const event of write.events)
+      if (!UUID.test(event.id)) throw new Error(`append to ${write.stream}: event id ${event.id} is not a lowercase UUID`);
     seen.add(write.stream);
     total += write.events.length;
   }

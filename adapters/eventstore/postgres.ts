@@ -1,0 +1,311 @@
+/**
+ * The Postgres event store: the default adapter (schema in adapters/postgres/migrations/0001_events.sql).
+ *
+ * Global order. An event's position is (writing transaction's xid8 << 16) + its index in that
+ * transaction, computed inside the INSERT. Readers of `$all` return only events of transactions
+ * older than the oldest transaction still running (`pg_snapshot_xmin(pg_current_snapshot())`),
+ * so what they see is a prefix of the log that later commits can never extend in the middle:
+ * no event is skipped, and positions are strictly increasing in read order (Emmett orders by
+ * (transaction_id, global_position) for the same reason; here the pair is one number).
+ *
+ * Appends are one prepared statement each (autocommit): the expected-version check is a guard
+ * in the INSERT's WHERE plus the unique (stream, stream_version) key; only a refused insert costs
+ * a second look (`judge`) to tell a repeat, an id conflict and a version conflict apart.
+ */
+import type { Pool, PoolClient } from '../postgres/pool';
+import {
+  DEFAULT_READ_BATCH,
+  type AppendResult,
+  type EventStore,
+  type ExpectedVersion,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamWrite,
+  type Subscription,
+} from './port';
+import { assertWrites, catchUpSubscription, judgeWrite, settleMany, tracked, Wakeup, type Verdict } from './memory';
+
+export interface PostgresEventStoreOptions {
+  /** Subscriptions re-read at least this often, whatever the notifications say. */
+  readonly pollIntervalMs?: number;
+  /** Other processes learn of appends through NOTIFY, sent at most once per this interval. */
+  readonly notifyIntervalMs?: number;
+}
+
+/** NOTIFY channel that wakes subscribers in other processes. */
+export const EVENTS_CHANNEL = 'swl_events';
+/** Bits of a position taken by the event's index inside its transaction (see MAX_EVENTS_PER_APPEND). */
+export const POSITION_INDEX_BITS = 16;
+const DEFAULT_POLL_INTERVAL_MS = 250;
+const DEFAULT_NOTIFY_INTERVAL_MS = 10;
+/** Writers with `any` may lose a race for the next version; they retry, but not forever. */
+const MAX_RACE_RETRIES = 20;
+const UNIQUE_VIOLATION = '23505';
+const VERSION_KEY = 'events_stream_version_key';
+
+/** Positions below this belong to transactions that finished before every running one began writing. */
+const VISIBLE_BELOW = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << ${POSITION_INDEX_BITS})`;
+const TRANSACTION_BASE = `(pg_current_xact_id()::text::bigint << ${POSITION_INDEX_BITS})`;
+const COLUMNS = 'position, stream, stream_version, id, type, data, metadata';
+
+const READ_ALL = `select ${COLUMNS} from events where position > $1 and position < ${VISIBLE_BELOW} order by position limit $2`;
+const READ_STREAM = `select ${COLUMNS} from events where stream = $1 and stream_version >= $2 order by stream_version limit $3`;
+const HEAD = `select coalesce(max(position), 0)::bigint as head from events where position < ${VISIBLE_BELOW}`;
+const CURRENT_VERSION = 'select max(stream_version) as current from events where stream = $1';
+const FIND_IDS = 'select id, type, data, stream_version, position from events where stream = $1 and id = any($2::uuid[])';
+
+type VersionKind = 'exact' | 'no_stream' | 'any' | 'stream_exists';
+
+const kindOf = (expected: ExpectedVersion): VersionKind => (typeof expected === 'bigint' ? 'exact' : expected);
+
+/**
+ * The INSERT for one stream. Parameters: $1 stream, $2 index offset inside the transaction,
+ * $3 ids, $4 types, $5 data, $6 metadata (scalars for one event, arrays for a batch), $7 the exact
+ * expected version. Zero rows back means the guard refused it.
+ */
+function insertSql(kind: VersionKind, batch: boolean): string {
+  const idMatch = batch ? 'id = any($3::uuid[])' : 'id = $3::uuid';
+  const base = {
+    exact: '$7::bigint',
+    no_stream: '-1',
+    any: 'coalesce((select max(stream_version) from events where stream = $1), -1)',
+    stream_exists: '(select max(stream_version) from events where stream = $1)',
+  }[kind];
+  const guard = {
+    exact: 'where exists (select from events where stream = $1 and stream_version = $7::bigint)',
+    no_stream: '',
+    any: `where not exists (select from events where stream = $1 and ${idMatch})`,
+    stream_exists: `where exists (select from events where stream = $1) and not exists (select from events where stream = $1 and ${idMatch})`,
+  }[kind];
+  const source = batch
+    ? 'from unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) with ordinality as e(id, type, data, metadata, ord)'
+    : 'from (select $3::uuid, $4::text, $5::jsonb, $6::jsonb, 1::bigint) as e(id, type, data, metadata, ord)';
+  return (
+    'insert into events (position, stream, stream_version, id, type, data, metadata) ' +
+    `select ${TRANSACTION_BASE} + $2::int + e.ord - 1, $1, ${base} + e.ord, e.id, e.type, e.data, e.metadata ${source} ${guard} ` +
+    'returning position, stream_version'
+  );
+}
+
+const STATEMENTS = new Map<string, string>(
+  (['exact', 'no_stream', 'any', 'stream_exists'] as const).flatMap((kind) =>
+    [false, true].map((batch) => [`swl_append_${kind}_${batch ? 'batch' : 'one'}`, insertSql(kind, batch)] as const),
+  ),
+);
+
+type Queryable = Pick<Pool | PoolClient, 'query'>;
+
+export function createPostgresEventStore(pool: Pool, options: PostgresEventStoreOptions = {}): EventStore {
+  const wakeup = new Wakeup();
+  const notifier = createNotifier(pool, wakeup, options.notifyIntervalMs ?? DEFAULT_NOTIFY_INTERVAL_MS);
+  const subscriptions = new Set<Subscription>();
+
+  const readAll = async (opts?: ReadAllOptions): Promise<RecordedEvent[]> => {
+    const { rows } = await pool.query({ name: 'swl_read_all', text: READ_ALL, values: [opts?.after ?? 0n, opts?.maxCount ?? DEFAULT_READ_BATCH] });
+    return rows.map(toRecorded);
+  };
+
+  const append = async (stream: string, events: StreamWrite['events'], expectedVersion: ExpectedVersion = 'any') => {
+    const write: StreamWrite = { stream, events, expectedVersion };
+    assertWrites([write]);
+    for (let attempt = 1; attempt <= MAX_RACE_RETRIES; attempt++) {
+      const result = await insert(pool, write, 0);
+      notifier.announce();
+      if (result) return result;
+      const verdict = await judge(pool, write);
+      if (verdict.kind === 'repeated') return verdict.result;
+      if (verdict.kind === 'rejected') throw verdict.error;
+    }
+    throw new Error(`append to ${stream}: lost the race for the next version ${MAX_RACE_RETRIES} times`);
+  };
+
+  const appendMany = async (writes: readonly StreamWrite[]): Promise<AppendResult[]> => {
+    assertWrites(writes);
+    if (writes.length === 1) return [await append(writes[0]!.stream, writes[0]!.events, writes[0]!.expectedVersion)];
+    for (let attempt = 1; attempt <= MAX_RACE_RETRIES; attempt++) {
+      const results = await insertAll(pool, writes);
+      notifier.announce();
+      if (results) return results;
+      const settled = settleMany(await Promise.all(writes.map((w) => judge(pool, w))));
+      if (settled !== 'write') return settled;
+    }
+    throw new Error(`appendMany: lost the race for the next version ${MAX_RACE_RETRIES} times`);
+  };
+
+  return {
+    kind: 'postgres',
+    append,
+    appendMany,
+    readStream: async (stream: string, opts?: ReadStreamOptions) => {
+      const values = [stream, opts?.fromVersion ?? 0n, opts?.maxCount ?? null];
+      const { rows } = await pool.query({ name: 'swl_read_stream', text: READ_STREAM, values });
+      return rows.map(toRecorded);
+    },
+    readAll,
+    headPosition: async () => BigInt((await pool.query({ name: 'swl_head', text: HEAD })).rows[0].head),
+    subscribe: (opts) => {
+      notifier.listen();
+      const subscription = catchUpSubscription({
+        after: opts?.after ?? 0n,
+        read: (after, maxCount) => readAll({ after, maxCount }),
+        wakeup,
+        pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+      });
+      return tracked(subscriptions, subscription);
+    },
+    close: async () => {
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      await notifier.close();
+    },
+  };
+}
+
+/** One stream's INSERT; undefined when the guard or the unique version key refused it. */
+async function insert(db: Queryable, write: StreamWrite, offset: number): Promise<AppendResult | undefined> {
+  const kind = kindOf(write.expectedVersion);
+  const batch = write.events.length > 1;
+  const name = `swl_append_${kind}_${batch ? 'batch' : 'one'}`;
+  const e = write.events;
+  const values: unknown[] = batch
+    ? [write.stream, offset, e.map((x) => x.id), e.map((x) => x.type), e.map((x) => JSON.stringify(x.data)), e.map((x) => JSON.stringify(x.metadata))]
+    : [write.stream, offset, e[0]!.id, e[0]!.type, JSON.stringify(e[0]!.data), JSON.stringify(e[0]!.metadata)];
+  if (kind === 'exact') values.push(write.expectedVersion);
+  try {
+    const { rows } = await db.query({ name, text: STATEMENTS.get(name)!, values });
+    const last = rows.at(-1);
+    if (!last) return undefined;
+    return { nextExpectedVersion: BigInt(last.stream_version), lastPosition: BigInt(last.position), repeated: false };
+  } catch (error) {
+    if (isVersionConflict(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * All writes in one transaction, or none. Streams are written in name order so two calls over the
+ * same streams wait for each other instead of deadlocking.
+ */
+async function insertAll(pool: Pool, writes: readonly StreamWrite[]): Promise<AppendResult[] | undefined> {
+  const order = writes.map((_, i) => i).sort((a, b) => (writes[a]!.stream < writes[b]!.stream ? -1 : 1));
+  // Positions still follow the caller's order: each write's events take the indexes after the previous write's.
+  const offsets = writes.map((_, i) => writes.slice(0, i).reduce((n, w) => n + w.events.length, 0));
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const results: AppendResult[] = [];
+    for (const i of order) {
+      const result = await insert(client, writes[i]!, offsets[i]!);
+      if (!result) {
+        await client.query('rollback');
+        return undefined;
+      }
+      results[i] = result;
+    }
+    await client.query('commit');
+    return results;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The slow path after a refused insert: is it a repeat, an id conflict, a version conflict, or a lost race? */
+async function judge(db: Queryable, write: StreamWrite): Promise<Verdict> {
+  const ids = write.events.map((e) => e.id);
+  const [current, found] = await Promise.all([
+    db.query({ name: 'swl_current_version', text: CURRENT_VERSION, values: [write.stream] }),
+    db.query({ name: 'swl_find_ids', text: FIND_IDS, values: [write.stream, ids] }),
+  ]);
+  const currentVersion = current.rows[0].current;
+  const byId = new Map(
+    found.rows.map((r) => [r.id as string, { type: r.type, data: r.data, streamVersion: BigInt(r.stream_version), position: BigInt(r.position) }]),
+  );
+  return judgeWrite(write, currentVersion === null ? undefined : BigInt(currentVersion), (id) => byId.get(id));
+}
+
+function isVersionConflict(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e.code === UNIQUE_VIOLATION && e.constraint === VERSION_KEY;
+}
+
+function toRecorded(row: Record<string, unknown>): RecordedEvent {
+  return {
+    id: row.id as string,
+    type: row.type as string,
+    data: row.data,
+    metadata: row.metadata as RecordedEvent['metadata'],
+    stream: row.stream as string,
+    streamVersion: BigInt(row.stream_version as bigint),
+    position: BigInt(row.position as bigint),
+  };
+}
+
+interface Notifier {
+  /** After every append attempt: wakes local subscribers now and other processes soon. */
+  announce(): void;
+  /** Starts listening for other processes' appends (once). */
+  listen(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Local subscribers are woken directly. Other processes get a NOTIFY, coalesced to one per interval
+ * and sent outside the append's transaction: a NOTIFY inside it would serialise every commit on
+ * Postgres' notification queue lock. Refused appends announce too, because the transaction they
+ * aborted may have been holding back every reader's horizon.
+ */
+function createNotifier(pool: Pool, wakeup: Wakeup, intervalMs: number): Notifier {
+  let pending: NodeJS.Timeout | undefined;
+  let listener: Promise<PoolClient | undefined> | undefined;
+  let closed = false;
+  const send = () => pool.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, '']).then(() => undefined, () => undefined);
+
+  const connectListener = async (): Promise<PoolClient | undefined> => {
+    try {
+      const client = await pool.connect();
+      client.on('notification', () => wakeup.notify());
+      // A broken connection is dropped; polling covers until the next subscription reconnects.
+      client.on('error', () => {
+        listener = undefined;
+        client.release(true);
+      });
+      await client.query(`listen ${EVENTS_CHANNEL}`);
+      return client;
+    } catch {
+      listener = undefined;
+      return undefined;
+    }
+  };
+
+  return {
+    announce: () => {
+      wakeup.notify();
+      if (pending || closed) return;
+      pending = setTimeout(() => {
+        pending = undefined;
+        void send();
+      }, intervalMs);
+      pending.unref();
+    },
+    listen: () => {
+      if (!listener && !closed) listener = connectListener();
+    },
+    close: async () => {
+      closed = true;
+      if (pending) {
+        clearTimeout(pending);
+        pending = undefined;
+        await send();
+      }
+      const client = await listener;
+      listener = undefined;
+      if (client) {
+        await client.query(`unlisten ${EVENTS_CHANNEL}`).catch(() => undefined);
+        client.release();
+      }
+    },
+  };
+}
