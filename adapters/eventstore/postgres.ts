@@ -88,6 +88,9 @@ function insertSql(kind: VersionKind, batch: boolean): string {
   );
 }
 
+/** The adapter's own INSERT, for tests that must hold an append's transaction open (postgres.concurrency.test.ts). */
+export const appendStatement = (expected: ExpectedVersion, batch = false): string => insertSql(kindOf(expected), batch);
+
 const STATEMENTS = new Map<string, string>(
   (['exact', 'no_stream', 'any', 'stream_exists'] as const).flatMap((kind) =>
     [false, true].map((batch) => [`swl_append_${kind}_${batch ? 'batch' : 'one'}`, insertSql(kind, batch)] as const),
