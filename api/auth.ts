@@ -1,0 +1,142 @@
+/**
+ * Bearer tokens: JWT, HS256 with JWT_SECRET (jose). A token carries a role and a subject; the
+ * subject's fields depend on the role (a citizen's family and person, a shop, a device and its
+ * school, a pedagogue's school). Times come from the Clock, so a virtual clock expires tokens too.
+ *
+ * Object-level rules (checked in the routes, with the helpers below):
+ *   - a citizen sees only their family's vouchers and history (others' → 404, as if absent);
+ *   - a shop sees only its own holds (others' → 404);
+ *   - a pedagogue only their school, a device only its canteen's school (another school → 403).
+ */
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { z } from 'zod';
+import type { Clock } from '../adapters/clock/clock';
+import { ApiProblem } from './problem';
+
+export const ROLES = [
+  'sdu',
+  'nobd',
+  'sms-gateway',
+  'citizen',
+  'merchant',
+  'canteen-device',
+  'social-pedagogue',
+  'auditor',
+  'ministry',
+  'operator',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const TOKEN_ISSUER = 'social-wallet-ledger';
+export const TOKEN_AUDIENCE = 'social-wallet-api';
+/** Default lifetime of a token minted by `signToken` (dev tokens, tests). */
+export const DEFAULT_TOKEN_TTL_SECONDS = 12 * 60 * 60;
+/** Longest token we accept at all, whatever its exp says (limits the damage of a leaked one). */
+export const MAX_TOKEN_LENGTH = 4096;
+
+const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:~-]+$/);
+
+/** The subject of a token, by role. */
+export const principalSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('sdu'), sub: id }),
+  z.object({ role: z.literal('nobd'), sub: id }),
+  z.object({ role: z.literal('sms-gateway'), sub: id }),
+  z.object({ role: z.literal('citizen'), sub: id, familyId: id, personId: id }),
+  z.object({ role: z.literal('merchant'), sub: id, shopId: id }),
+  z.object({ role: z.literal('canteen-device'), sub: id, deviceId: id, schoolId: id }),
+  z.object({ role: z.literal('social-pedagogue'), sub: id, schoolId: id }),
+  z.object({ role: z.literal('auditor'), sub: id }),
+  z.object({ role: z.literal('ministry'), sub: id }),
+  z.object({ role: z.literal('operator'), sub: id }),
+]);
+export type Principal = z.infer<typeof principalSchema>;
+export type PrincipalOf<R extends Role> = Extract<Principal, { role: R }>;
+
+export function secretKey(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+export async function signToken(
+  secret: string,
+  principal: Principal,
+  options: { now: Date; ttlSeconds?: number },
+): Promise<string> {
+  const { sub, ...claims } = principal;
+  const iat = Math.floor(options.now.getTime() / 1000);
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + (options.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS))
+    .sign(secretKey(secret));
+}
+
+/** Verifies signature, issuer, audience, expiry (against the Clock) and the subject's shape. */
+export async function verifyToken(key: Uint8Array, token: string, clock: Clock): Promise<Principal> {
+  if (token.length > MAX_TOKEN_LENGTH) throw new ApiProblem('unauthorized', 'The bearer token is too long.');
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: ['HS256'],
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      currentDate: clock.now(),
+      requiredClaims: ['exp', 'sub'],
+    });
+    const parsed = principalSchema.safeParse(payload);
+    if (!parsed.success) throw new ApiProblem('unauthorized', 'The bearer token does not carry a valid role and subject.');
+    return parsed.data;
+  } catch (error) {
+    if (error instanceof ApiProblem) throw error;
+    if (error instanceof joseErrors.JWTExpired) throw new ApiProblem('unauthorized', 'The bearer token has expired.', undefined, challenge('invalid_token'));
+    throw new ApiProblem('unauthorized', 'The bearer token is invalid.', undefined, challenge('invalid_token'));
+  }
+}
+
+function challenge(error?: string): Record<string, string> {
+  return { 'WWW-Authenticate': error ? `Bearer realm="social-wallet", error="${error}"` : 'Bearer realm="social-wallet"' };
+}
+
+/** Reads `Authorization: Bearer …`; undefined when absent. */
+export function bearerOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
+  if (!match) throw new ApiProblem('unauthorized', 'The Authorization header must be "Bearer <token>".', undefined, challenge('invalid_request'));
+  return match[1];
+}
+
+export async function authenticate(key: Uint8Array, header: string | undefined, clock: Clock): Promise<Principal> {
+  const token = bearerOf(header);
+  if (!token) throw new ApiProblem('unauthorized', 'This route needs a bearer token.', undefined, challenge());
+  return verifyToken(key, token, clock);
+}
+
+export function requireRole<R extends Role>(principal: Principal, roles: readonly R[]): PrincipalOf<R> {
+  if (!(roles as readonly Role[]).includes(principal.role)) throw new ApiProblem('forbidden', 'Your role may not use this route.');
+  return principal as PrincipalOf<R>;
+}
+
+/** A pedagogue or a device naming another school than its own. */
+export function requireSameSchool(principal: { schoolId: string }, schoolId: string): void {
+  if (principal.schoolId !== schoolId) throw new ApiProblem('forbidden', 'This school is not yours.');
+}
+
+/** The audit actor written into event metadata: role and the subject's most specific id. */
+export function actorOf(principal: Principal): { role: string; id: string } {
+  switch (principal.role) {
+    case 'citizen':
+      return { role: principal.role, id: principal.personId };
+    case 'merchant':
+      return { role: principal.role, id: principal.shopId };
+    case 'canteen-device':
+      return { role: principal.role, id: principal.deviceId };
+    default:
+      return { role: principal.role, id: principal.sub };
+  }
+}
+
+/** The key rate limits count by: one bucket per token subject. */
+export function clientKeyOf(principal: Principal): string {
+  return `${principal.role}:${principal.sub}`;
+}

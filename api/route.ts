@@ -1,0 +1,249 @@
+/**
+ * One declaration per endpoint gives both the express route and its OpenAPI entry, so the
+ * document cannot drift from what is served. Per request, in this order:
+ *   route label (metrics) → authenticate + role (401/403) → rate limit (per token subject)
+ *   → body parser with the route's named size limit (413/415/malformed_json) → zod validation of
+ *   params, query and body (400 with field paths) → Idempotency-Key → handler → reply.
+ * Handlers return a `Reply` instead of writing to `res`, so idempotent replays are exact.
+ */
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
+import { nanoid } from 'nanoid';
+import { z } from 'zod';
+import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { Clock } from '../adapters/clock/clock';
+import type { CommandMetadata } from '../domain/shared/decider';
+import { actorOf, authenticate, clientKeyOf, requireRole, type Principal, type PrincipalOf, type Role } from './auth';
+import { ApiProblem, PROBLEM_CONTENT_TYPE, toProblem, type FieldError } from './problem';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, readIdempotencyKey, requestHash, type IdempotencyStore, type StoredReply } from './idempotency';
+import { problemSchema } from './schemas';
+
+/** Named body limits: most bodies are small; lists and canteen batches are the big ones. */
+export const BODY_LIMITS = {
+  /** A command: activate, authorize a basket, an SMS reply. */
+  small: 64 * 1024,
+  /** A canteen device's offline batch (≤ MAX_CANTEEN_BATCH records). */
+  batch: 1024 * 1024,
+  /** An eligibility list (≤ MAX_LIST_ROWS rows), JSON or CSV. */
+  list: 8 * 1024 * 1024,
+} as const;
+export type BodyLimit = keyof typeof BODY_LIMITS;
+
+export type Reply =
+  | { readonly status: number; readonly json: unknown; readonly headers?: Readonly<Record<string, string>> }
+  | { readonly status: number; readonly text: string; readonly contentType: string; readonly headers?: Readonly<Record<string, string>> }
+  | { readonly status: number; readonly buffer: Buffer; readonly contentType: string; readonly headers?: Readonly<Record<string, string>> };
+
+export const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, json: body, ...(headers ? { headers } : {}) });
+export const text = (status: number, contentType: string, body: string, headers?: Record<string, string>): Reply => ({
+  status,
+  text: body,
+  contentType,
+  ...(headers ? { headers } : {}),
+});
+
+export interface Ctx<R extends Role, P, Q, B> {
+  readonly principal: PrincipalOf<R>;
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  /** commandId = the Idempotency-Key scoped to the client, or a fresh id. */
+  readonly meta: CommandMetadata;
+  readonly idempotencyKey: string | undefined;
+  readonly req: Request;
+}
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+export interface RouteDef<R extends Role, P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
+  readonly method: 'get' | 'post' | 'put' | 'delete';
+  /** OpenAPI style: `/v1/me/vouchers/{voucherId}`. */
+  readonly path: string;
+  /** 'public' routes need no token (health, docs). */
+  readonly roles: readonly R[] | 'public';
+  readonly tag: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  readonly bodyLimit?: BodyLimit;
+  /** Accept `text/csv` too: turns the text (and the validated query) into the body's input. */
+  readonly csv?: (csvText: string, query: z.infer<Q>) => unknown;
+  readonly idempotency?: 'required' | 'optional';
+  readonly responses: Readonly<Record<number, { description: string; schema?: z.ZodType; contentType?: string }>>;
+  /** Whether the route is rate limited (default yes; health and metrics are not). */
+  readonly limited?: boolean;
+  handle(ctx: Ctx<R, z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<Reply>;
+}
+
+// The registry needs one type for all routes; handlers stay typed through defineRoute.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteDef<any, any, any, any>;
+
+export function defineRoute<const R extends Role, P extends AnyObject = z.ZodObject<{}>, Q extends AnyObject = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined>(
+  def: RouteDef<R, P, Q, B>,
+): RouteDef<R, P, Q, B> {
+  return def;
+}
+
+export interface RouteDeps {
+  readonly clock: Clock;
+  readonly jwtKey: Uint8Array;
+  readonly idempotency: IdempotencyStore;
+  readonly limiter: RequestHandler;
+  readonly log: (line: string) => void;
+}
+
+export function mountRoute(app: Express, registry: OpenAPIRegistry, deps: RouteDeps, def: AnyRoute): void {
+  const expressPath = def.path.replace(/\{(\w+)\}/g, ':$1');
+  const chain: RequestHandler[] = [labelled(def.path), authenticated(deps, def)];
+  if (def.limited !== false) chain.push(deps.limiter);
+  if (def.body) chain.push(...bodyParsers(def));
+  chain.push(handler(deps, def));
+  app[def.method](expressPath, ...chain);
+  registry.registerPath(openApiOf(def));
+}
+
+function labelled(route: string): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.routeLabel = route;
+    next();
+  };
+}
+
+function authenticated(deps: RouteDeps, def: AnyRoute): RequestHandler {
+  return async (req, res, next) => {
+    if (def.roles === 'public') return next();
+    const principal = await authenticate(deps.jwtKey, req.get('authorization'), deps.clock);
+    res.locals.principal = requireRole(principal, def.roles as readonly Role[]);
+    next();
+  };
+}
+
+function bodyParsers(def: AnyRoute): RequestHandler[] {
+  const limit = BODY_LIMITS[def.bodyLimit ?? 'small'];
+  const parsers: RequestHandler[] = [express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] })];
+  if (def.csv) parsers.push(express.text({ limit, type: ['text/csv'], defaultCharset: 'utf-8' }));
+  parsers.push((req, _res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    const typed = req.is(def.csv ? ['application/json', 'application/*+json', 'text/csv'] : ['application/json', 'application/*+json']);
+    if (hasBody && !typed)
+      throw new ApiProblem('unsupported_media_type', def.csv ? 'Send application/json or text/csv.' : 'Send application/json.');
+    next();
+  });
+  return parsers;
+}
+
+function handler(deps: RouteDeps, def: AnyRoute): RequestHandler {
+  return async (req, res) => {
+    const principal = res.locals.principal as Principal | undefined;
+    const params = parsePart('params', def.params, req.params);
+    const query = parsePart('query', def.query, { ...(req.query as object) });
+    let rawBody: unknown = req.body;
+    if (def.csv && typeof req.body === 'string') rawBody = def.csv(req.body, query);
+    const body = def.body ? parsePart('body', def.body, rawBody) : undefined;
+    const idempotencyKey = readIdempotencyKey(req.headers[IDEMPOTENCY_HEADER]);
+    if (def.idempotency === 'required' && !idempotencyKey) throw new ApiProblem('idempotency_key_required');
+    const client = principal ? clientKeyOf(principal) : `ip:${req.ip ?? 'unknown'}`;
+    const meta: CommandMetadata = {
+      commandId: idempotencyKey ? `${client}:${idempotencyKey}` : `api:${nanoid()}`,
+      now: deps.clock.now().toISOString(),
+      actor: principal ? actorOf(principal) : { role: 'public', id: 'anonymous' },
+      correlationId: correlationOf(req),
+    };
+    const ctx = { principal, params, query, body, meta, idempotencyKey, req };
+    const instance = req.originalUrl.split('?')[0] ?? req.path;
+    const run = async (): Promise<Reply> => {
+      try {
+        return await def.handle(ctx as never);
+      } catch (error) {
+        // Refusals become replies here, so that the idempotency store can remember them.
+        const { body: problemBody, headers } = toProblem(error, instance, deps.log);
+        return { status: problemBody.status, text: JSON.stringify(problemBody), contentType: PROBLEM_CONTENT_TYPE, ...(headers ? { headers } : {}) };
+      }
+    };
+    if (idempotencyKey && def.method !== 'get') {
+      const hash = requestHash(req.method, instance, { query, body });
+      const stored = await deps.idempotency.run({ client, key: idempotencyKey, route: instance, hash }, async () => toStored(await run()));
+      if (stored.replayed) res.setHeader(REPLAYED_HEADER, 'true');
+      res.status(stored.status).type(stored.contentType).send(stored.body);
+      return;
+    }
+    send(res, await run());
+  };
+}
+
+const CORRELATION_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
+function correlationOf(req: Request): string {
+  const given = req.get('x-correlation-id');
+  return given && CORRELATION_PATTERN.test(given) ? given : nanoid();
+}
+
+function parsePart(part: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): unknown {
+  if (!schema) return part === 'body' ? undefined : {};
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new ApiProblem('validation_failed', `The request ${part} does not match its schema.`, fieldErrors(part, parsed.error));
+}
+
+/** Zod's messages name the expectation, never the input value, so they are safe to return. */
+export function fieldErrors(part: string, error: z.ZodError): FieldError[] {
+  return error.issues.slice(0, MAX_FIELD_ERRORS).map((issue) => ({
+    path: [part, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+}
+/** A list with a thousand bad rows gets the first ones; enough to fix the file. */
+const MAX_FIELD_ERRORS = 50;
+
+function toStored(reply: Reply): StoredReply {
+  if ('json' in reply) return { status: reply.status, contentType: 'application/json; charset=utf-8', body: stringify(reply.json) };
+  if ('text' in reply) return { status: reply.status, contentType: reply.contentType, body: reply.text };
+  return { status: reply.status, contentType: reply.contentType, body: reply.buffer.toString('base64') };
+}
+
+export function send(res: Response, reply: Reply): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if ('json' in reply) res.status(reply.status).type('application/json').send(stringify(reply.json));
+  else if ('text' in reply) res.status(reply.status).type(reply.contentType).send(reply.text);
+  else res.status(reply.status).type(reply.contentType).send(reply.buffer);
+}
+
+/** bigint positions become numbers when safe, strings otherwise. */
+export function stringify(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v,
+  );
+}
+
+function openApiOf(def: AnyRoute): RouteConfig {
+  const responses: Record<string, ResponseConfig> = {};
+  for (const [status, r] of Object.entries(def.responses)) {
+    responses[status] = r.schema
+      ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
+      : r.contentType
+        ? { description: r.description, content: { [r.contentType]: { schema: { type: 'string' } } } }
+        : { description: r.description };
+  }
+  responses.default = { description: 'A problem (RFC 9457); `code` is a stable code of docs/CODES.md.', content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } };
+  const roles = def.roles === 'public' ? 'public' : (def.roles as readonly string[]).join(', ');
+  const headers = def.idempotency ? z.object({ 'idempotency-key': def.idempotency === 'required' ? z.string().max(255) : z.string().max(255).optional() }) : undefined;
+  const bodyContent: Record<string, { schema: z.ZodType | { type: 'string' } }> = {};
+  if (def.body) bodyContent['application/json'] = { schema: def.body };
+  if (def.csv) bodyContent['text/csv'] = { schema: { type: 'string' } };
+  return {
+    method: def.method,
+    path: def.path,
+    tags: [def.tag],
+    summary: def.summary,
+    description: `${def.description ?? ''}\n\nRoles: ${roles}.${def.idempotency ? ` Idempotency-Key: ${def.idempotency}.` : ''}`.trim(),
+    ...(def.roles === 'public' ? {} : { security: [{ bearer: [] }] }),
+    request: {
+      ...(def.params ? { params: def.params } : {}),
+      ...(def.query ? { query: def.query } : {}),
+      ...(headers ? { headers } : {}),
+      ...(def.body ? { body: { content: bodyContent, required: true } } : {}),
+    },
+    responses,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Canteen device: syncs a batch of offline meal records. Device and school come from the token;
+ * a body naming another device or school is refused (403). Each record gets its own outcome;
+ * a resent record (same deviceId + seq, same content) returns its first outcome, changing nothing.
+ */
+import { z } from 'zod';
+import type { LedgerServices } from '../../app/services/contract';
+import { ApiProblem } from '../problem';
+import { defineRoute, json, type AnyRoute } from '../route';
+import { MAX_CANTEEN_BATCH, MAX_QR_TOKEN_LENGTH, idSchema, iinSchema, instantSchema } from '../schemas';
+
+const record = z
+  .strictObject({
+    seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    token: z.string().min(1).max(MAX_QR_TOKEN_LENGTH).optional(),
+    cardIin: iinSchema.optional(),
+    scannedAt: instantSchema,
+  })
+  .refine((r) => (r.token === undefined) !== (r.cardIin === undefined), { message: 'Give exactly one of token or cardIin', path: ['token'] });
+
+const batch = z
+  .strictObject({
+    batchId: idSchema,
+    deviceId: idSchema.optional(),
+    schoolId: idSchema.optional(),
+    records: z.array(record).min(1).max(MAX_CANTEEN_BATCH),
+  })
+  .refine((b) => new Set(b.records.map((r) => r.seq)).size === b.records.length, { message: 'seq must be unique within a batch', path: ['records'] });
+
+const result = z.object({ seq: z.number().int(), outcome: z.string(), voucherId: z.string().optional(), repeated: z.boolean() });
+
+export function canteenRoutes(deps: { services: LedgerServices }): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/canteen/batches',
+      roles: ['canteen-device'],
+      tag: 'canteen',
+      summary: 'Sync a batch of offline meal records (QR token or ID-card read) → an outcome per record.',
+      description: 'Outcomes: meal_recorded or a refusal code (meal_already_recorded_today, qr_token_reused, …). Resending is harmless.',
+      body: batch,
+      bodyLimit: 'batch',
+      idempotency: 'optional',
+      responses: { 200: { description: 'per-record outcomes', schema: z.object({ results: z.array(result) }) } },
+      async handle({ principal, body, meta }) {
+        if (body.deviceId !== undefined && body.deviceId !== principal.deviceId) throw new ApiProblem('forbidden', 'This is not your device.');
+        if (body.schoolId !== undefined && body.schoolId !== principal.schoolId) throw new ApiProblem('forbidden', 'This school is not yours.');
+        const out = await deps.services.syncCanteenBatch(
+          { deviceId: principal.deviceId, schoolId: principal.schoolId, batchId: body.batchId, records: body.records },
+          meta,
+        );
+        return json(200, out);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,115 @@
+/**
+ * The citizen (parent / family head), always about the family in their token: vouchers and
+ * balances, activation, the dynamic QR, history, ratings and complaints. A voucher of another
+ * family answers 404 exactly as a missing one (the services check ownership by familyId).
+ */
+import { z } from 'zod';
+import type { LedgerServices } from '../../app/services/contract';
+import type { ReadSide } from '../read-side';
+import { defineRoute, json, text, type AnyRoute } from '../route';
+import { humanText, idSchema, programSchema } from '../schemas';
+
+const voucherParams = z.object({ voucherId: idSchema });
+const qrToken = z.object({ token: z.string(), expiresAt: z.string() });
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide }): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/vouchers',
+      roles: ['citizen'],
+      tag: 'citizen',
+      summary: 'My family’s vouchers of both programs, with status and balances (tiyn).',
+      responses: { 200: { description: 'vouchers', schema: z.record(z.string(), z.unknown()) } },
+      async handle({ principal }) {
+        return json(200, await deps.reads.familyVouchers(principal.familyId), NO_STORE);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/vouchers/{voucherId}/activate',
+      roles: ['citizen'],
+      tag: 'citizen',
+      summary: 'Activate a voucher of my family (food: until the last day of the month).',
+      params: voucherParams,
+      idempotency: 'optional',
+      responses: { 200: { description: 'active', schema: z.object({ voucherId: z.string(), status: z.literal('active') }) } },
+      async handle({ principal, params, meta }) {
+        const result = await deps.services.activateVoucher({ familyId: principal.familyId, voucherId: params.voucherId, byPersonId: principal.personId }, meta);
+        return json(200, result);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/vouchers/{voucherId}/qr',
+      roles: ['citizen'],
+      tag: 'citizen',
+      summary: 'A fresh dynamic QR token (Ed25519, single use, short-lived) for an active voucher.',
+      params: voucherParams,
+      responses: { 201: { description: 'the token', schema: qrToken } },
+      async handle({ principal, params, meta }) {
+        return json(201, await deps.services.issueQrToken({ familyId: principal.familyId, voucherId: params.voucherId }, meta), NO_STORE);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/vouchers/{voucherId}/qr.png',
+      roles: ['citizen'],
+      tag: 'citizen',
+      summary: 'A fresh dynamic QR as a PNG image (each request issues a new token).',
+      params: voucherParams,
+      responses: { 200: { description: 'PNG', contentType: 'image/png' } },
+      async handle({ principal, params, meta }) {
+        const token = await deps.services.issueQrToken({ familyId: principal.familyId, voucherId: params.voucherId }, meta);
+        return { status: 200, buffer: await deps.reads.qrPng(token.token), contentType: 'image/png', headers: { ...NO_STORE, 'X-Token-Expires-At': token.expiresAt } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/vouchers/{voucherId}/qr.svg',
+      roles: ['citizen'],
+      tag: 'citizen',
+      summary: 'A fresh dynamic QR as an SVG image (each request issues a new token).',
+      params: voucherParams,
+      responses: { 200: { description: 'SVG', contentType: 'image/svg+xml' } },
+      async handle({ principal, params, meta }) {
+        const token = await deps.services.issueQrToken({ familyId: principal.familyId, voucherId: params.voucherId }, meta);
+        return text(200, 'image/svg+xml', await deps.reads.qrSvg(token.token), { ...NO_STORE, 'X-Token-Expires-At': token.expiresAt });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/history',
+      roles: ['citizen'],
+      tag: 'citizen',
+      summary: 'My family’s history: consent, vouchers, meals, purchases — newest last.',
+      responses: { 200: { description: 'history', schema: z.record(z.string(), z.unknown()) } },
+      async handle({ principal }) {
+        return json(200, await deps.reads.familyHistory(principal.familyId, { audience: 'citizen' }), NO_STORE);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/feedback',
+      roles: ['citizen'],
+      tag: 'citizen',
+      summary: 'Rate a meal or a purchase (1–5) or file a complaint; forwarded to e-Otinish and recorded.',
+      body: z
+        .strictObject({
+          program: programSchema,
+          voucherId: idSchema.optional(),
+          kind: z.enum(['rating', 'complaint']),
+          rating: z.number().int().min(1).max(5).optional(),
+          text: humanText(2000).optional(),
+        })
+        .refine((b) => b.kind !== 'rating' || b.rating !== undefined, { message: 'A rating needs rating 1–5', path: ['rating'] })
+        .refine((b) => b.kind !== 'complaint' || (b.text ?? '').trim().length > 0, { message: 'A complaint needs text', path: ['text'] }),
+      idempotency: 'optional',
+      responses: { 201: { description: 'recorded', schema: z.object({ feedbackId: z.string(), eotinishRef: z.string().optional() }) } },
+      async handle({ principal, body, meta }) {
+        return json(201, await deps.services.submitFeedback({ familyId: principal.familyId, ...body }, meta));
+      },
+    }),
+  ];
+}

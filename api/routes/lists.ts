@@ -1,0 +1,257 @@
+/**
+ * SDU and NOBD: upload an eligibility list (JSON, or CSV with the list's header fields in the
+ * query), read its per-row outcome, and the returns (rows sent back with a reason).
+ * Per-row outcomes never echo IINs or names: rows are identified by their number in the upload.
+ */
+import { z } from 'zod';
+import { parse } from 'csv-parse/sync';
+import type { EventStore } from '../../adapters/eventstore/port';
+import type { LedgerServices, ReceiveListInput } from '../../app/services/contract';
+import { streams, type ListSource } from '../../domain/events';
+import { requireRole, type PrincipalOf } from '../auth';
+import { ApiProblem } from '../problem';
+import type { ReadSide } from '../read-side';
+import { defineRoute, json, text, type AnyRoute } from '../route';
+import {
+  MAX_FAMILY_MEMBERS,
+  MAX_LIST_ROWS,
+  MAX_REPRESENTATIVES,
+  idSchema,
+  iinSchema,
+  localDateSchema,
+  monthSchema,
+  personNameSchema,
+  schoolYearSchema,
+} from '../schemas';
+
+const person = z.strictObject({ iin: iinSchema, fullName: personNameSchema.optional() });
+
+const foodRow = z.strictObject({
+  familyId: idSchema,
+  city: z.string().min(1).max(100),
+  aspOnDate: localDateSchema,
+  head: person,
+  members: z.array(person).min(1).max(MAX_FAMILY_MEMBERS),
+});
+const mealsRow = z.strictObject({
+  familyId: idSchema,
+  pupil: person,
+  schoolId: idSchema,
+  grade: z.number().int().min(0).max(12),
+  category: z.enum(['asp_family', 'low_income', 'orphan_in_family']),
+  approvedByHead: z.boolean(),
+  reconciliation: z.strictObject({ ok: z.boolean(), reason: z.string().max(200).optional() }).optional(),
+  representatives: z.array(person.extend({ role: z.enum(['mother', 'father', 'guardian']) })).max(MAX_REPRESENTATIVES),
+});
+
+const foodList = z.strictObject({ listId: idSchema, month: monthSchema, rows: z.array(foodRow).max(MAX_LIST_ROWS) });
+const mealsList = z.strictObject({
+  listId: idSchema,
+  month: monthSchema,
+  schoolYear: schoolYearSchema,
+  schoolId: idSchema,
+  region: z.string().min(1).max(100),
+  rows: z.array(mealsRow).max(MAX_LIST_ROWS),
+});
+const foodCsvQuery = z.object({ listId: idSchema.optional(), month: monthSchema.optional() });
+const mealsCsvQuery = foodCsvQuery.extend({ schoolYear: schoolYearSchema.optional(), schoolId: idSchema.optional(), region: z.string().max(100).optional() });
+
+const rowOutcome = z.object({ rowNo: z.number().int(), outcome: z.string(), caseStream: z.string().optional(), detail: z.string().optional() });
+const receipt = z.object({ listId: z.string(), accepted: z.number().int(), rejected: z.number().int(), rows: z.array(rowOutcome), repeated: z.boolean() });
+const listView = z.object({
+  listId: z.string(),
+  source: z.enum(['sdu', 'nobd']),
+  program: z.string(),
+  month: z.string(),
+  rowCount: z.number().int(),
+  processed: z.boolean(),
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  rows: z.array(rowOutcome),
+});
+
+export function listRoutes(deps: { services: LedgerServices; store: EventStore; reads: ReadSide }): AnyRoute[] {
+  const sourceOf = (principal: PrincipalOf<'sdu' | 'nobd'>): ListSource => principal.role;
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/lists/food-vouchers',
+      roles: ['sdu'],
+      tag: 'lists',
+      summary: 'SDU uploads the monthly food-voucher list (JSON, or CSV: familyId,city,aspOnDate,memberRole,iin,fullName).',
+      description: 'CSV: one line per family member, memberRole head|member; listId and month in the query. Re-sending the same list changes nothing.',
+      query: foodCsvQuery,
+      body: foodList,
+      bodyLimit: 'list',
+      csv: (csvText, query) => ({ listId: query.listId, month: query.month, rows: foodRowsFromCsv(csvText) }),
+      idempotency: 'optional',
+      responses: { 201: { description: 'received; per-row outcomes', schema: receipt }, 200: { description: 'the same list again', schema: receipt } },
+      async handle({ body, meta }) {
+        const input: ReceiveListInput = { program: 'food-vouchers', source: 'sdu', ...body };
+        const result = await deps.services.receiveList(input, meta);
+        return json(result.repeated ? 200 : 201, result);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/lists/school-meals',
+      roles: ['nobd'],
+      tag: 'lists',
+      summary: 'NOBD uploads a school’s monthly school-meal list (JSON, or CSV: one line per pupil × representative).',
+      description:
+        'CSV header: familyId,pupilIin,pupilName,grade,category,approvedByHead,reconciliationOk,reconciliationReason,representativeRole,representativeIin,representativeName; ' +
+        'listId, month, schoolYear, schoolId and region in the query.',
+      query: mealsCsvQuery,
+      body: mealsList,
+      bodyLimit: 'list',
+      csv: (csvText, query) => ({
+        listId: query.listId,
+        month: query.month,
+        schoolYear: query.schoolYear,
+        schoolId: query.schoolId,
+        region: query.region,
+        rows: mealsRowsFromCsv(csvText, query.schoolId),
+      }),
+      idempotency: 'optional',
+      responses: { 201: { description: 'received; per-row outcomes', schema: receipt }, 200: { description: 'the same list again', schema: receipt } },
+      async handle({ body, meta }) {
+        const result = await deps.services.receiveList({ program: 'school-meals', source: 'nobd', ...body }, meta);
+        return json(result.repeated ? 200 : 201, result);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/lists/{source}/{listId}',
+      roles: ['sdu', 'nobd'],
+      tag: 'lists',
+      summary: 'A received list and the outcome of every row (SDU sees its lists, NOBD its own).',
+      params: z.object({ source: z.enum(['sdu', 'nobd']), listId: idSchema }),
+      responses: { 200: { description: 'the list', schema: listView } },
+      async handle({ params, principal }) {
+        if (sourceOf(requireRole(principal, ['sdu', 'nobd'])) !== params.source) throw new ApiProblem('route_not_found', 'No such list.');
+        const events = await deps.store.readStream(streams.list(params.source, params.listId));
+        const received = events.find((e) => e.type === 'EligibilityListReceived');
+        if (!received) throw new ApiProblem('route_not_found', 'No such list.');
+        const head = received.data as { listId: string; program: string; month: string; rowCount: number };
+        type Row = { rowNo: number; outcome: string; caseStream?: string; detail?: string };
+        const rows = events.flatMap((e): Row[] => {
+          const d = e.data as { rowNo: number; caseStream?: string; reason?: string; detail?: string };
+          if (e.type === 'ListRowAccepted') return [{ rowNo: d.rowNo, outcome: 'row_accepted', ...(d.caseStream ? { caseStream: d.caseStream } : {}) }];
+          if (e.type === 'ListRowRejected') return [{ rowNo: d.rowNo, outcome: d.reason!, ...(d.detail ? { detail: d.detail } : {}) }];
+          return [];
+        });
+        rows.sort((a, b) => a.rowNo - b.rowNo);
+        return json(200, {
+          listId: head.listId,
+          source: params.source,
+          program: head.program,
+          month: head.month,
+          rowCount: head.rowCount,
+          processed: events.some((e) => e.type === 'EligibilityListProcessed'),
+          accepted: rows.filter((r) => r.outcome === 'row_accepted').length,
+          rejected: rows.filter((r) => r.outcome !== 'row_accepted').length,
+          rows,
+        });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/lists/{source}/{listId}/returns',
+      roles: ['sdu', 'nobd'],
+      tag: 'lists',
+      summary: 'The returns of a list: rejected rows and consent cases that ended without a voucher (JSON or CSV).',
+      params: z.object({ source: z.enum(['sdu', 'nobd']), listId: idSchema }),
+      query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
+      responses: { 200: { description: 'the returns', schema: z.object({ listId: z.string(), returns: z.array(z.record(z.string(), z.unknown())) }) } },
+      async handle({ params, query, principal }) {
+        if (sourceOf(requireRole(principal, ['sdu', 'nobd'])) !== params.source) throw new ApiProblem('route_not_found', 'No such list.');
+        const returns = await deps.reads.listReturns(params.source, params.listId);
+        if (query.format === 'csv') {
+          const header = 'rowNo,reason,familyId,personId,schoolId,caseId';
+          const lines = returns.map((r) => [r.rowNo ?? '', r.reason, r.familyId ?? '', r.personId ?? '', r.schoolId ?? '', r.caseId ?? ''].map(csvCell).join(','));
+          return text(200, 'text/csv; charset=utf-8', `${[header, ...lines].join('\r\n')}\r\n`);
+        }
+        return json(200, { listId: params.listId, returns });
+      },
+    }),
+  ];
+}
+
+const csvCell = (v: unknown) => {
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+type CsvRecord = Record<string, string>;
+
+function parseCsv(csvText: string, required: readonly string[]): CsvRecord[] {
+  let records: CsvRecord[];
+  try {
+    records = parse(csvText, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false, max_record_size: 64 * 1024 });
+  } catch (error) {
+    // csv-parse messages can quote the offending line (personal data): report only where it broke.
+    const line = (error as { lines?: number }).lines;
+    throw new ApiProblem('validation_failed', `The CSV could not be parsed${line ? ` near line ${line}` : ''}.`, [{ path: 'body', message: 'invalid CSV' }]);
+  }
+  const header = Object.keys(records[0] ?? {});
+  const missing = records.length > 0 ? required.filter((c) => !header.includes(c)) : [];
+  if (missing.length > 0) throw new ApiProblem('validation_failed', `The CSV lacks columns: ${missing.join(', ')}.`, missing.map((c) => ({ path: `body.${c}`, message: 'missing column' })));
+  if (records.length > MAX_LIST_ROWS * MAX_FAMILY_MEMBERS) throw new ApiProblem('payload_too_large', 'Too many CSV lines.');
+  return records;
+}
+
+const optional = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+const bool = (v: string | undefined): unknown => {
+  const s = (v ?? '').toLowerCase();
+  if (['true', 'yes', '1', 'да'].includes(s)) return true;
+  if (['false', 'no', '0', 'нет'].includes(s)) return false;
+  return v;
+};
+const int = (v: string | undefined): unknown => (v !== undefined && /^-?\d+$/.test(v) ? Number(v) : v);
+
+/** One line per member; lines of a family are consecutive or not — grouped by familyId in order of first sight. */
+export function foodRowsFromCsv(csvText: string): unknown[] {
+  const families = new Map<string, { familyId: string; city: string; aspOnDate: string; head?: unknown; members: unknown[] }>();
+  for (const r of parseCsv(csvText, ['familyId', 'city', 'aspOnDate', 'memberRole', 'iin'])) {
+    const key = r.familyId ?? '';
+    let family = families.get(key);
+    if (!family) {
+      family = { familyId: key, city: r.city ?? '', aspOnDate: r.aspOnDate ?? '', members: [] };
+      families.set(key, family);
+    }
+    const member = { iin: r.iin ?? '', ...(optional(r.fullName) ? { fullName: r.fullName } : {}) };
+    family.members.push(member);
+    if (r.memberRole === 'head') family.head = member;
+  }
+  return [...families.values()];
+}
+
+/** One line per pupil × representative (a pupil with no representative: empty representative columns). */
+export function mealsRowsFromCsv(csvText: string, schoolId: string | undefined): unknown[] {
+  const pupils = new Map<string, Record<string, unknown> & { representatives: unknown[] }>();
+  for (const r of parseCsv(csvText, ['familyId', 'pupilIin', 'grade', 'category', 'approvedByHead'])) {
+    const key = `${r.familyId}|${r.pupilIin}`;
+    let pupil = pupils.get(key);
+    if (!pupil) {
+      const ok = optional(r.reconciliationOk);
+      pupil = {
+        familyId: r.familyId,
+        pupil: { iin: r.pupilIin ?? '', ...(optional(r.pupilName) ? { fullName: r.pupilName } : {}) },
+        schoolId: optional(r.schoolId) ?? schoolId,
+        grade: int(r.grade),
+        category: r.category,
+        approvedByHead: bool(r.approvedByHead),
+        ...(ok === undefined ? {} : { reconciliation: { ok: bool(ok), ...(optional(r.reconciliationReason) ? { reason: r.reconciliationReason } : {}) } }),
+        representatives: [],
+      };
+      pupils.set(key, pupil);
+    }
+    if (optional(r.representativeIin))
+      pupil.representatives.push({
+        iin: r.representativeIin,
+        role: r.representativeRole,
+        ...(optional(r.representativeName) ? { fullName: r.representativeName } : {}),
+      });
+  }
+  return [...pupils.values()];
+}

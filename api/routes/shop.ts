@@ -1,0 +1,88 @@
+/**
+ * Shop POS (food vouchers): balance by QR, authorize a basket (hold), capture, void. Every write
+ * needs an Idempotency-Key; the hold id is derived from the shop and that key, so a retried
+ * authorization names the same hold. A hold of another shop answers 404 (hold_not_found).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { LedgerServices } from '../../app/services/contract';
+import { defineRoute, json, type AnyRoute } from '../route';
+import { MAX_BASKET_ITEMS, MAX_QR_TOKEN_LENGTH, humanText, idSchema, tiynSchema } from '../schemas';
+
+/** Grams or millilitres up to a tonne; pieces up to a thousand: more is a typo, not a basket. */
+const MAX_QUANTITY = 1_000_000;
+
+const item = z.strictObject({
+  sku: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'A sku is letters, digits and . _ -'),
+  name: humanText(200).pipe(z.string().trim().min(1)),
+  quantity: z.number().int('Quantities are integers (pcs, g or ml)').positive().max(MAX_QUANTITY),
+  unit: z.enum(['pcs', 'g', 'ml']),
+  unitPriceTiyn: tiynSchema,
+});
+const tokenSchema = z.string().min(1).max(MAX_QR_TOKEN_LENGTH);
+const holdParams = z.object({ holdId: idSchema });
+const captureResult = z.object({ holdId: z.string(), capturedTiyn: z.number().int(), releasedTiyn: z.number().int(), status: z.enum(['captured', 'voided']) });
+
+export function holdIdOf(shopId: string, idempotencyKey: string): string {
+  return `hold-${createHash('sha256').update(`${shopId}\n${idempotencyKey}`).digest('hex').slice(0, 24)}`;
+}
+
+export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/shop/balance',
+      roles: ['merchant'],
+      tag: 'shop',
+      summary: 'Balance inquiry by the customer’s QR token (the token is not used up).',
+      body: z.strictObject({ token: tokenSchema }),
+      responses: {
+        200: { description: 'balance', schema: z.object({ familyId: z.string(), month: z.string(), availableTiyn: z.number().int(), heldTiyn: z.number().int() }) },
+      },
+      async handle({ principal, body, meta }) {
+        return json(200, await deps.services.balanceByToken({ shopId: principal.shopId, token: body.token }, meta), { 'Cache-Control': 'no-store' });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/shop/holds',
+      roles: ['merchant'],
+      tag: 'shop',
+      summary: 'Authorize a basket: the eligible items’ sum, capped by the balance, is held; per-item eligibility.',
+      body: z.strictObject({ token: tokenSchema, items: z.array(item).min(1).max(MAX_BASKET_ITEMS) }),
+      idempotency: 'required',
+      responses: { 201: { description: 'held', schema: z.record(z.string(), z.unknown()) } },
+      async handle({ principal, body, meta, idempotencyKey }) {
+        const holdId = holdIdOf(principal.shopId, idempotencyKey!);
+        return json(201, await deps.services.authorizePurchase({ shopId: principal.shopId, token: body.token, holdId, items: body.items }, meta));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/shop/holds/{holdId}/capture',
+      roles: ['merchant'],
+      tag: 'shop',
+      summary: 'Capture a hold with the payment status and the final items (≤ the hold); a failed payment voids it.',
+      params: holdParams,
+      body: z.strictObject({ paymentStatus: z.enum(['paid', 'failed']), items: z.array(item).min(1).max(MAX_BASKET_ITEMS).optional() }),
+      idempotency: 'required',
+      responses: { 200: { description: 'settled', schema: captureResult } },
+      async handle({ principal, params, body, meta }) {
+        return json(200, await deps.services.capturePurchase({ shopId: principal.shopId, holdId: params.holdId, ...body }, meta));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/shop/holds/{holdId}/void',
+      roles: ['merchant'],
+      tag: 'shop',
+      summary: 'Void a hold: the whole amount goes back to the family’s balance.',
+      params: holdParams,
+      idempotency: 'required',
+      responses: { 200: { description: 'voided', schema: captureResult } },
+      async handle({ principal, params, meta }) {
+        return json(200, await deps.services.voidPurchase({ shopId: principal.shopId, holdId: params.holdId }, meta));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,79 @@
+/**
+ * The SMS gateway: pulls outbound messages (the phone joined from the vault at pull time, so the
+ * log never holds it), reports delivery, and forwards citizens' replies.
+ */
+import { z } from 'zod';
+import type { LedgerServices } from '../../app/services/contract';
+import type { ReadSide } from '../read-side';
+import { defineRoute, json, type AnyRoute } from '../route';
+import { humanText, idSchema, instantSchema } from '../schemas';
+
+/** How many messages one pull may take. */
+export const MAX_SMS_PULL = 500;
+/** E.164, Kazakhstan numbers included (+7 7xx…); spaces and dashes are the gateway's to strip. */
+const phoneSchema = z.string().regex(/^\+?\d{10,15}$/, 'A phone is 10–15 digits, optionally with a leading +');
+
+const outbound = z.object({
+  messageId: z.string(),
+  caseId: z.string(),
+  kind: z.string(),
+  text: z.string(),
+  phone: z.string(),
+  replyBy: z.string().optional(),
+});
+
+export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/sms/outbound',
+      roles: ['sms-gateway'],
+      tag: 'sms',
+      summary: 'Outbound SMS waiting to be sent, oldest first, with the recipient’s phone from the vault.',
+      description: 'A message stays here until a delivery report says sent (or failed without retry); pulling twice is harmless.',
+      query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_SMS_PULL).default(100) }),
+      responses: { 200: { description: 'messages', schema: z.object({ messages: z.array(outbound) }) } },
+      async handle({ query }) {
+        return json(200, { messages: await deps.reads.pendingSms(query.limit) }, { 'Cache-Control': 'no-store' });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/sms/outbound/{messageId}/delivery',
+      roles: ['sms-gateway'],
+      tag: 'sms',
+      summary: 'Delivery report of one outbound message: sent or failed (a failure is retried by the ledger).',
+      params: z.object({ messageId: idSchema }),
+      body: z.strictObject({
+        status: z.enum(['sent', 'failed']),
+        reason: z.string().max(200).optional(),
+        at: instantSchema,
+        gatewayRef: z.string().max(128).optional(),
+      }),
+      idempotency: 'optional',
+      responses: { 204: { description: 'recorded' } },
+      async handle({ params, body, meta }) {
+        await deps.services.recordSmsDelivery({ messageId: params.messageId, ...body }, meta);
+        return { status: 204, text: '', contentType: 'text/plain' };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/sms/inbound',
+      roles: ['sms-gateway'],
+      tag: 'sms',
+      summary: 'A citizen’s SMS reply (e.g. 3#1 / 3#2, 21*1 / 21*2) → the outcome for the consent case.',
+      body: z.strictObject({ phone: phoneSchema, text: humanText(480), receivedAt: instantSchema }),
+      idempotency: 'optional',
+      responses: {
+        200: {
+          description: 'interpreted',
+          schema: z.object({ outcome: z.enum(['consent_given', 'consent_refused', 'unrecognised', 'late', 'no_open_case_for_phone']), caseId: z.string().optional() }),
+        },
+      },
+      async handle({ body, meta }) {
+        return json(200, await deps.services.receiveSmsReply(body, meta));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,75 @@
+/** Public system routes: health, Prometheus metrics, the OpenAPI document and its HTML page. */
+import { z } from 'zod';
+import type { ApiMetrics } from '../metrics';
+import { renderDocsHtml, type OpenApiDocument } from '../openapi';
+import { defineRoute, json, text, type AnyRoute } from '../route';
+
+export interface HealthReport {
+  readonly postgres: boolean;
+  readonly runner: boolean;
+  readonly scheduler?: boolean;
+  readonly eventStore?: string;
+}
+
+const healthSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  postgres: z.boolean(),
+  runner: z.boolean(),
+  scheduler: z.boolean().optional(),
+  eventStore: z.string().optional(),
+});
+
+export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<HealthReport>; openapi: () => OpenApiDocument }): AnyRoute[] {
+  let docsHtml: string | undefined;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/health',
+      roles: 'public',
+      limited: false,
+      tag: 'system',
+      summary: 'Readiness: 200 when Postgres answers and the projection runner is running, else 503.',
+      responses: { 200: { description: 'ready', schema: healthSchema }, 503: { description: 'not ready', schema: healthSchema } },
+      async handle() {
+        const report = await deps.health().catch(() => ({ postgres: false, runner: false }));
+        const ready = report.postgres && report.runner;
+        return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', ...report }, { 'Cache-Control': 'no-store' });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/metrics',
+      roles: 'public',
+      limited: false,
+      tag: 'system',
+      summary: 'Prometheus metrics: request rates and latencies per route, projection lag, appends.',
+      responses: { 200: { description: 'text exposition format', contentType: 'text/plain; version=0.0.4' } },
+      async handle() {
+        return text(200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/openapi.json',
+      roles: 'public',
+      tag: 'system',
+      summary: 'This API as OpenAPI 3.1, generated from the zod schemas the routes validate with.',
+      responses: { 200: { description: 'the document', contentType: 'application/json' } },
+      async handle() {
+        return json(200, deps.openapi());
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/docs',
+      roles: 'public',
+      tag: 'system',
+      summary: 'The OpenAPI document as a readable HTML page (no scripts, no CDN).',
+      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+      async handle() {
+        docsHtml ??= renderDocsHtml(deps.openapi());
+        return text(200, 'text/html; charset=utf-8', docsHtml);
+      },
+    }),
+  ];
+}
