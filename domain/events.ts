@@ -10,6 +10,7 @@
  *   consent-{program}-{caseKey}          one consent case (meals: pupilId~schoolYear; food: familyId~month)
  *   meals-{pupilId}-{schoolYear}         one pupil's school-meal voucher for a school year
  *   food-{familyId}-{month}              one family's member vouchers for one month
+ *   food-hold-{shopId}-{holdId}          index: a shop's hold → its family-month stream
  *   canteen-{deviceId}                   the batches a canteen device synced (dedup of deviceId+seq)
  *   feedback-{familyId}                  ratings and complaints forwarded to e-Otinish
  */
@@ -307,7 +308,17 @@ export type FoodPurchaseAuthorized = DomainEvent<
     allocations: readonly Allocation[];
     expiresAt: Instant;
     authorizedAt: Instant;
+    /** Nonce of the single-use QR token presented (so a replay of the stream knows it was used). */
+    tokenNonce?: string;
   }
+>;
+/**
+ * Index entry in `food-hold-{shopId}-{holdId}`, written atomically with the authorization: the
+ * shop names the hold, this finds its family-month stream, and a shop sees only its own holds.
+ */
+export type FoodHoldRegistered = DomainEvent<
+  'FoodHoldRegistered',
+  { holdId: string; shopId: string; familyId: string; month: Month; stream: string; at: Instant }
 >;
 export type FoodPurchaseCaptured = DomainEvent<
   'FoodPurchaseCaptured',
@@ -394,10 +405,11 @@ export type FoodWalletEvent =
   | FoodVouchersLapsed
   | DeadlineScheduled
   | DeadlineFired;
+export type FoodHoldIndexEvent = FoodHoldRegistered;
 export type FeedbackEvent = FeedbackSubmitted | FeedbackForwarded;
 
 /** Every event the ledger writes. */
-export type LedgerEvent = ListEvent | ConsentEvent | MealVoucherEvent | CanteenEvent | FoodWalletEvent | FeedbackEvent;
+export type LedgerEvent = ListEvent | ConsentEvent | MealVoucherEvent | CanteenEvent | FoodWalletEvent | FoodHoldIndexEvent | FeedbackEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
 /** Stream names, in one place. */
@@ -407,6 +419,8 @@ export const streams = {
   consentFood: (familyId: string, month: Month) => `consent-food-vouchers-${familyId}~${month}`,
   meals: (pupilId: string, schoolYear: SchoolYear) => `meals-${pupilId}-${schoolYear}`,
   food: (familyId: string, month: Month) => `food-${familyId}-${month}`,
+  /** Index of a shop's hold → its family-month stream (see FoodHoldRegistered). */
+  foodHold: (shopId: string, holdId: string) => `food-hold-${shopId}-${holdId}`,
   canteen: (deviceId: string) => `canteen-${deviceId}`,
   feedback: (familyId: string) => `feedback-${familyId}`,
 } as const;

@@ -95,6 +95,7 @@ export const CODES = {
   insufficient_balance: { kind: 'rule', meaning: 'The family has no available balance this month.' },
   exceeds_balance: { kind: 'rule', meaning: 'The amount is more than the available balance.' },
   hold_not_found: { kind: 'not_found', meaning: 'No hold with this id (for this shop).' },
+  hold_already_exists: { kind: 'conflict', meaning: 'This shop already used this hold id for another authorization.' },
   hold_already_settled: { kind: 'conflict', meaning: 'The hold was already captured, voided or expired.' },
   hold_expired: { kind: 'rule', meaning: 'The hold expired before capture.' },
   capture_exceeds_hold: { kind: 'rule', meaning: 'The capture amount is more than the held amount.' },
