@@ -13,7 +13,7 @@ import { secretKey } from './auth';
 import { createIdempotencyStore } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import { createRegistry, generateDocument, type OpenApiDocument } from './openapi';
-import { problem, problemHandler, sendProblem } from './problem';
+import { problem, problemHandler, redactMessage, sendProblem } from './problem';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit';
 import { mountRoute, type AnyRoute, type RouteDeps } from './route';
 import type { ReadSide } from './read-side';
@@ -75,7 +75,7 @@ export function createApi(deps: ApiDeps): Api {
   ];
   for (const route of routes) mountRoute(app, registry, routeDeps, route);
   openapi = generateDocument(registry);
-  app.use((req, res) => sendProblem(res, problem('route_not_found', `No route ${req.method} ${req.path.slice(0, 200)}.`)));
+  app.use((req, res) => sendProblem(res, problem('route_not_found', `No route ${req.method} ${redactMessage(req.path.slice(0, 200))}.`)));
   app.use(problemHandler(log));
   return { app, openapi, close: () => limiter.shutdown() };
 }

@@ -1,0 +1,379 @@
+/**
+ * The API's edge machinery over real HTTP and a real Postgres (idempotency table), with the
+ * application services replaced by a recording double: problem+json, auth, validation, body
+ * limits, idempotency, rate limits, metrics, OpenAPI. The real services are exercised end to end
+ * in api/flows.test.ts and api/security.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../adapters/clock/clock';
+import { createMemoryEventStore } from '../adapters/eventstore/memory';
+import { coreMigrations } from '../adapters/postgres/migrate';
+import type { LedgerServices } from '../app/services/contract';
+import { DomainError } from '../domain/shared/errors';
+import { freshDatabase } from '../test/pg';
+import { createApi } from './app';
+import { apiMigrations } from './idempotency';
+import { createMetrics } from './metrics';
+import type { ReadSide } from './read-side';
+import { client, serve, tokenFor, type Served } from './test-http';
+
+const SECRET = 'test-secret-test-secret-test-secret-42';
+const clock = new VirtualClock('2026-03-05T04:00:00.000Z');
+const calls: { name: string; input: unknown; commandId: string }[] = [];
+let ready = true;
+const logged: string[] = [];
+
+const record = (name: string, input: unknown, meta: { commandId: string }) => calls.push({ name, input, commandId: meta.commandId });
+
+const services: LedgerServices = {
+  async receiveList(input, meta) {
+    record('receiveList', input, meta);
+    return { listId: input.listId, accepted: input.rows.length, rejected: 0, rows: input.rows.map((_, i) => ({ rowNo: i + 1, outcome: 'row_accepted' })), repeated: false };
+  },
+  async recordSmsDelivery(report, meta) {
+    record('recordSmsDelivery', report, meta);
+  },
+  async receiveSmsReply(reply, meta) {
+    record('receiveSmsReply', reply, meta);
+    return { outcome: 'no_open_case_for_phone' };
+  },
+  async activateVoucher(input, meta) {
+    record('activateVoucher', input, meta);
+    if (input.voucherId === 'v-other') throw new DomainError('voucher_not_found');
+    if (input.voucherId === 'v-crash') throw new Error('pg: duplicate key value (iin)=(900101300123) phone +77011234567');
+    return { voucherId: input.voucherId, status: 'active' };
+  },
+  async issueQrToken(input, meta) {
+    record('issueQrToken', input, meta);
+    return { token: 'tok', expiresAt: clock.now().toISOString() };
+  },
+  async syncCanteenBatch(batch, meta) {
+    record('syncCanteenBatch', batch, meta);
+    return { results: batch.records.map((r) => ({ seq: r.seq, outcome: 'meal_recorded', repeated: false })) };
+  },
+  async balanceByToken(input, meta) {
+    record('balanceByToken', input, meta);
+    return { familyId: 'f1', month: '2026-03', availableTiyn: 100, heldTiyn: 0 };
+  },
+  async authorizePurchase(input, meta) {
+    record('authorizePurchase', input, meta);
+    if (input.token === 'broke') throw new DomainError('insufficient_balance');
+    const basket = input.items.reduce((s, i) => s + i.unitPriceTiyn * i.quantity, 0);
+    return {
+      holdId: input.holdId,
+      familyId: 'f1',
+      basketTiyn: basket,
+      eligibleTiyn: basket,
+      heldTiyn: basket,
+      remainderTiyn: 0,
+      items: input.items.map((i) => ({ ...i, eligible: true, lineTiyn: i.unitPriceTiyn * i.quantity })),
+      expiresAt: clock.now().toISOString(),
+    };
+  },
+  async capturePurchase(input, meta) {
+    record('capturePurchase', input, meta);
+    return { holdId: input.holdId, capturedTiyn: 1, releasedTiyn: 0, status: 'captured' };
+  },
+  async voidPurchase(input, meta) {
+    record('voidPurchase', input, meta);
+    throw new DomainError('hold_not_found');
+  },
+  async submitFeedback(input, meta) {
+    record('submitFeedback', input, meta);
+    return { feedbackId: 'fb1' };
+  },
+  async fireDeadline(input, meta) {
+    record('fireDeadline', input, meta);
+  },
+};
+
+const reads: ReadSide = {
+  pendingSms: async () => [],
+  familyVouchers: async (familyId) => ({ familyId, vouchers: [] }),
+  familyHistory: async (familyId) => ({ familyId, events: [] }),
+  listReturns: async () => [],
+  tabel: async (_s, _m, format) => (format === 'json' ? { kind: 'json', data: { rows: [] } } : { kind: 'document', contentType: 'text/csv; charset=utf-8', body: 'a,b\r\n' }),
+  dailyReport: async () => ({ kind: 'json', data: {} }),
+  outcomes: async () => ({ kind: 'json', data: {} }),
+  projections: async () => [{ name: 'tabel', lagEvents: 3, lagSeconds: 1 }],
+  rebuild: async (name) => name === 'tabel',
+  qrPng: async () => Buffer.from([0x89, 0x50]),
+  qrSvg: async () => '<svg/>',
+};
+
+let served: Served;
+let drop: () => Promise<void>;
+let closeApi: () => void;
+let call: ReturnType<typeof client>;
+const token = tokenFor(SECRET, clock);
+const citizen = { role: 'citizen', sub: 'p1', familyId: 'f1', personId: 'p1' } as const;
+const shop = { role: 'merchant', sub: 'shop-1', shopId: 'shop-1' } as const;
+const item = { sku: '4870001', name: 'Молоко 2,5%', quantity: 2, unit: 'pcs', unitPriceTiyn: 45_000 };
+
+beforeAll(async () => {
+  const db = await freshDatabase([...coreMigrations(), ...apiMigrations()]);
+  drop = db.drop;
+  const metrics = createMetrics({ lag: reads.projections });
+  const api = createApi({
+    clock,
+    jwtSecret: SECRET,
+    services,
+    pool: db.pool,
+    store: createMemoryEventStore(),
+    reads,
+    metrics,
+    health: async () => ({ postgres: true, runner: ready }),
+    rateLimit: { limit: 40, windowSeconds: 60 },
+    log: (line) => logged.push(line),
+  });
+  closeApi = api.close;
+  served = await serve(api.app);
+  call = client(served.url);
+});
+
+afterAll(async () => {
+  await served?.close();
+  closeApi?.();
+  await drop?.();
+});
+
+const expectProblem = (answer: { status: number; contentType: string; body: { type: string; code: string; status: number; title: string; detail: string } }, status: number, code: string) => {
+  expect(answer.status).toBe(status);
+  expect(answer.contentType).toMatch(/^application\/problem\+json/);
+  expect(answer.body.type).toBe(`https://social-wallet.kz/problems/${code}`);
+  expect(answer.body.code).toBe(code);
+  expect(answer.body.status).toBe(status);
+  expect(typeof answer.body.title).toBe('string');
+  expect(typeof answer.body.detail).toBe('string');
+};
+
+describe('every failure is problem+json', () => {
+  it('answers an unknown route with 404 route_not_found', async () => {
+    expectProblem(await call('GET', '/v1/nothing-here'), 404, 'route_not_found');
+    expectProblem(await call('DELETE', '/v1/me/vouchers'), 404, 'route_not_found');
+  });
+
+  it('answers malformed JSON with 400 malformed_json', async () => {
+    const answer = await call('POST', '/v1/me/feedback', { token: await token(citizen), raw: '{"program": "school-meals",', contentType: 'application/json' });
+    expectProblem(answer, 400, 'malformed_json');
+  });
+
+  it('answers a body of the wrong media type with 415', async () => {
+    const answer = await call('POST', '/v1/me/feedback', { token: await token(citizen), raw: 'kind=rating', contentType: 'application/x-www-form-urlencoded' });
+    expectProblem(answer, 415, 'unsupported_media_type');
+  });
+
+  it('answers a body over the route’s limit with 413', async () => {
+    const answer = await call('POST', '/v1/me/feedback', { token: await token(citizen), body: { program: 'school-meals', kind: 'complaint', text: 'я'.repeat(70_000) } });
+    expectProblem(answer, 413, 'payload_too_large');
+  });
+
+  it('names the field paths of validation errors', async () => {
+    const answer = await call('POST', '/v1/shop/holds', {
+      token: await token(shop),
+      idempotencyKey: 'k-validation',
+      body: { token: 't', items: [{ ...item, unitPriceTiyn: 12.5 }, { ...item, quantity: -1 }] },
+    });
+    expectProblem(answer, 400, 'validation_failed');
+    const paths = answer.body.errors.map((e: { path: string }) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['body.items.0.unitPriceTiyn', 'body.items.1.quantity']));
+  });
+
+  it('maps a domain refusal through its code’s kind (not_found 404, rule 422)', async () => {
+    const c = await token(citizen);
+    expectProblem(await call('POST', '/v1/me/vouchers/v-other/activate', { token: c }), 404, 'voucher_not_found');
+    expectProblem(await call('POST', '/v1/shop/holds', { token: await token(shop), idempotencyKey: 'k-broke', body: { token: 'broke', items: [item] } }), 422, 'insufficient_balance');
+  });
+
+  it('answers an unexpected failure with a bare 500 problem: no stack, no personal data, logged redacted', async () => {
+    const answer = await call('POST', '/v1/me/vouchers/v-crash/activate', { token: await token(citizen) });
+    expectProblem(answer, 500, 'internal_error');
+    expect(answer.text).not.toMatch(/900101300123|7701123|at .*\.ts|duplicate key/);
+    const line = logged.find((l) => l.includes('internal_error'))!;
+    expect(line).toBeDefined();
+    expect(line).not.toMatch(/900101300123|77011234567/);
+  });
+
+  it('never echoes an IIN from a rejected input', async () => {
+    const answer = await call('POST', '/v1/canteen/batches', {
+      token: await token({ role: 'canteen-device', sub: 'd1', deviceId: 'd1', schoolId: 's1' }),
+      body: { batchId: 'b1', records: [{ seq: 1, cardIin: '90010130012', scannedAt: '2026-03-05T04:00:00Z' }] },
+    });
+    expectProblem(answer, 400, 'validation_failed');
+    expect(answer.text).not.toContain('90010130012');
+  });
+});
+
+describe('authentication and roles', () => {
+  it('refuses a missing token with 401 and a Bearer challenge', async () => {
+    const answer = await call('GET', '/v1/me/vouchers');
+    expectProblem(answer, 401, 'unauthorized');
+    expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
+  });
+
+  it('refuses an expired token with 401', async () => {
+    const expired = await token(citizen, 60);
+    clock.advance(61);
+    const answer = await call('GET', '/v1/me/vouchers', { token: expired });
+    expectProblem(answer, 401, 'unauthorized');
+    expect(answer.body.detail).toMatch(/expired/);
+  });
+
+  it('refuses a tampered token with 401', async () => {
+    const good = await token(citizen);
+    const [header, payload, signature] = good.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), familyId: 'f2' })).toString('base64url');
+    expectProblem(await call('GET', '/v1/me/vouchers', { token: `${header}.${forged}.${signature}` }), 401, 'unauthorized');
+    expectProblem(await call('GET', '/v1/me/vouchers', { token: `${good.slice(0, -2)}xx` }), 401, 'unauthorized');
+    expectProblem(await call('GET', '/v1/me/vouchers', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }), 401, 'unauthorized');
+  });
+
+  it('refuses a token signed with another secret, or for an unknown role', async () => {
+    const other = tokenFor('another-secret-another-secret-another', clock);
+    expectProblem(await call('GET', '/v1/me/vouchers', { token: await other(citizen) }), 401, 'unauthorized');
+    const bogus = await token({ role: 'root', sub: 'x' } as never);
+    expectProblem(await call('GET', '/v1/me/vouchers', { token: bogus }), 401, 'unauthorized');
+  });
+
+  it('refuses the wrong role with 403', async () => {
+    expectProblem(await call('GET', '/v1/me/vouchers', { token: await token(shop) }), 403, 'forbidden');
+    expectProblem(await call('POST', '/v1/shop/balance', { token: await token(citizen), body: { token: 't' } }), 403, 'forbidden');
+  });
+
+  it('refuses a pedagogue another school’s табель with 403', async () => {
+    const pedagogue = await token({ role: 'social-pedagogue', sub: 'ped-1', schoolId: 's1' });
+    expect((await call('GET', '/v1/schools/s1/tabel/2026-03', { token: pedagogue })).status).toBe(200);
+    expectProblem(await call('GET', '/v1/schools/s2/tabel/2026-03', { token: pedagogue }), 403, 'forbidden');
+  });
+
+  it('refuses a device a batch for another device or school with 403', async () => {
+    const device = await token({ role: 'canteen-device', sub: 'd1', deviceId: 'd1', schoolId: 's1' });
+    const records = [{ seq: 1, token: 't', scannedAt: '2026-03-05T04:00:00Z' }];
+    expectProblem(await call('POST', '/v1/canteen/batches', { token: device, body: { batchId: 'b', schoolId: 's2', records } }), 403, 'forbidden');
+    expectProblem(await call('POST', '/v1/canteen/batches', { token: device, body: { batchId: 'b', deviceId: 'd2', records } }), 403, 'forbidden');
+  });
+
+  it('takes the family and shop from the token, never from the request', async () => {
+    await call('POST', '/v1/me/vouchers/v1/activate', { token: await token(citizen) });
+    expect(calls.at(-1)).toMatchObject({ name: 'activateVoucher', input: { familyId: 'f1', byPersonId: 'p1', voucherId: 'v1' } });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('is required on shop writes', async () => {
+    expectProblem(await call('POST', '/v1/shop/holds', { token: await token(shop), body: { token: 't', items: [item] } }), 400, 'idempotency_key_required');
+  });
+
+  it('replays the first response for the same key and body, without calling the service again', async () => {
+    const t = await token(shop);
+    const first = await call('POST', '/v1/shop/holds', { token: t, idempotencyKey: 'k-1', body: { token: 't', items: [item] } });
+    const before = calls.length;
+    const again = await call('POST', '/v1/shop/holds', { token: t, idempotencyKey: 'k-1', body: { items: [item], token: 't' } });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(calls.length).toBe(before);
+  });
+
+  it('refuses the same key with a different body with 409', async () => {
+    const t = await token(shop);
+    await call('POST', '/v1/shop/holds', { token: t, idempotencyKey: 'k-2', body: { token: 't', items: [item] } });
+    const answer = await call('POST', '/v1/shop/holds', { token: t, idempotencyKey: 'k-2', body: { token: 't', items: [{ ...item, quantity: 3 }] } });
+    expectProblem(answer, 409, 'idempotency_key_reused_with_different_body');
+  });
+
+  it('scopes keys per client: another shop may use the same key', async () => {
+    const other = await token({ role: 'merchant', sub: 'shop-2', shopId: 'shop-2' });
+    const answer = await call('POST', '/v1/shop/holds', { token: other, idempotencyKey: 'k-2', body: { token: 't', items: [{ ...item, quantity: 3 }] } });
+    expect(answer.status).toBe(201);
+    expect(answer.body.holdId).not.toBe(calls.find((c) => c.name === 'authorizePurchase' && (c.input as { shopId: string }).shopId === 'shop-1')?.commandId);
+  });
+
+  it('replays a refusal too, and derives the command id from the key', async () => {
+    const t = await token(shop);
+    const first = await call('POST', '/v1/shop/holds/h-x/void', { token: t, idempotencyKey: 'k-void' });
+    const again = await call('POST', '/v1/shop/holds/h-x/void', { token: t, idempotencyKey: 'k-void' });
+    expectProblem(first, 404, 'hold_not_found');
+    expect(again.text).toBe(first.text);
+    expect(calls.filter((c) => c.name === 'voidPurchase').map((c) => c.commandId)).toEqual(['merchant:shop-1:k-void']);
+  });
+
+  it('rejects a malformed key', async () => {
+    expectProblem(await call('POST', '/v1/shop/holds/h/void', { token: await token(shop), idempotencyKey: 'x'.repeat(300) }), 400, 'validation_failed');
+  });
+});
+
+describe('lists in CSV', () => {
+  it('groups CSV lines into families and hands them to the service', async () => {
+    const csv = 'familyId,city,aspOnDate,memberRole,iin,fullName\nfam-1,Kokshetau,2026-02-28,head,900101300123,Әсел Нұрланқызы\nfam-1,Kokshetau,2026-02-28,member,150101500127,\n';
+    const answer = await call('POST', '/v1/lists/food-vouchers?listId=L1&month=2026-03', { token: await token({ role: 'sdu', sub: 'sdu' }), raw: csv, contentType: 'text/csv' });
+    expect(answer.status).toBe(201);
+    expect(calls.at(-1)!.input).toMatchObject({
+      program: 'food-vouchers',
+      listId: 'L1',
+      rows: [{ familyId: 'fam-1', head: { iin: '900101300123', fullName: 'Әсел Нұрланқызы' }, members: [{ iin: '900101300123' }, { iin: '150101500127' }] }],
+    });
+  });
+
+  it('refuses broken CSV without quoting it', async () => {
+    const answer = await call('POST', '/v1/lists/food-vouchers?listId=L1&month=2026-03', {
+      token: await token({ role: 'sdu', sub: 'sdu' }),
+      raw: 'familyId,city\n"fam-1,900101300123\n',
+      contentType: 'text/csv',
+    });
+    expectProblem(answer, 400, 'validation_failed');
+    expect(answer.text).not.toContain('900101300123');
+  });
+});
+
+describe('system routes', () => {
+  it('serves an OpenAPI 3.1 document with every route and a docs page', async () => {
+    const doc = await call('GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    for (const path of ['/v1/shop/holds', '/v1/canteen/batches', '/v1/me/vouchers/{voucherId}/activate', '/v1/lists/school-meals', '/v1/ministry/outcomes'])
+      expect(Object.keys(doc.body.paths)).toContain(path);
+    expect(doc.body.paths['/v1/shop/holds'].post.requestBody.content['application/json'].schema.properties.items).toBeDefined();
+    const docs = await call('GET', '/docs');
+    expect(docs.contentType).toMatch(/text\/html/);
+    expect(docs.text).toContain('/v1/shop/holds');
+    expect(docs.text).toContain('idempotency_key_reused_with_different_body');
+  });
+
+  it('reports readiness: 503 until the runner is up', async () => {
+    ready = false;
+    const down = await call('GET', '/health');
+    ready = true;
+    const up = await call('GET', '/health');
+    expect(down.status).toBe(503);
+    expect(down.body).toMatchObject({ status: 'not_ready', runner: false });
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ status: 'ready', postgres: true, runner: true });
+  });
+
+  it('exposes request counts by route template, latencies and projection lag', async () => {
+    const metrics = await call('GET', '/metrics');
+    expect(metrics.text).toMatch(/http_requests_total\{method="POST",route="\/v1\/me\/vouchers\/\{voucherId\}\/activate",status="200"\}/);
+    expect(metrics.text).toMatch(/http_request_duration_seconds_bucket/);
+    expect(metrics.text).toMatch(/projection_lag_events\{projection="tabel"\} 3/);
+  });
+
+  it('sets security headers', async () => {
+    const answer = await call('GET', '/health');
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(answer.headers.get('content-security-policy')).toBeTruthy();
+    expect(answer.headers.get('x-powered-by')).toBeNull();
+  });
+});
+
+describe('rate limits', () => {
+  it('limits each client on its own and answers 429 problem+json with Retry-After', async () => {
+    const noisy = await token({ role: 'ministry', sub: 'noisy' });
+    let last;
+    for (let i = 0; i < 41; i++) last = await call('GET', '/v1/ministry/outcomes', { token: noisy });
+    expectProblem(last!, 429, 'rate_limited');
+    expect(last!.headers.get('retry-after')).toBeTruthy();
+    expect((await call('GET', '/v1/ministry/outcomes', { token: await token({ role: 'ministry', sub: 'calm' }) })).status).toBe(200);
+  });
+});
