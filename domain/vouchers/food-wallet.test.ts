@@ -1,0 +1,306 @@
+import { describe, expect, it } from 'vitest';
+import type { BasketLine, FoodWalletEvent } from '../events';
+import { streams } from '../events';
+import { FOOD_VOUCHERS } from '../programs/food-vouchers';
+import { fold } from '../shared/decider';
+import { createFoodWalletDecider, foodWallet, holdDeadlineId, monthEndDeadlineId, totalsOf, type FoodWalletCommand } from './food-wallet';
+import { foodVoucherId } from './ids';
+import { given, meta } from './testing';
+
+// March 2026 (MRP 2026 = 4 325 KZT = 432 500 tiyn). Month end: 1 April 00:00 Almaty = 31 March 19:00 UTC.
+const MRP = 432_500;
+const ISSUED_AT = '2026-03-06T04:00:00.000Z';
+const NOW = '2026-03-10T06:00:00.000Z';
+const MONTH_END = '2026-03-31T19:00:00.000Z';
+const LAST_SECOND = '2026-03-31T18:59:59.000Z';
+const familyId = 'fam-1';
+const v1 = foodVoucherId(familyId, '2026-03', 1);
+const v2 = foodVoucherId(familyId, '2026-03', 2);
+const v3 = foodVoucherId(familyId, '2026-03', 3);
+
+const issueCommand: FoodWalletCommand = {
+  type: 'IssueFoodVouchers',
+  data: { familyId, month: '2026-03', city: 'pavlodar', region: 'pavlodar', members: ['head', 'kid-1', 'kid-2'], caseId: 'case-9' },
+  metadata: meta(ISSUED_AT),
+};
+const issued: FoodWalletEvent[] = [
+  {
+    type: 'FoodVouchersIssued',
+    data: {
+      familyId,
+      month: '2026-03',
+      city: 'pavlodar',
+      region: 'pavlodar',
+      mrpTiyn: MRP,
+      vouchers: [
+        { voucherId: v1, memberPersonId: 'head', amountTiyn: MRP },
+        { voucherId: v2, memberPersonId: 'kid-1', amountTiyn: MRP },
+        { voucherId: v3, memberPersonId: 'kid-2', amountTiyn: MRP },
+      ],
+      totalTiyn: 3 * MRP,
+      activationUntil: '2026-03-31',
+      caseId: 'case-9',
+      issuedAt: ISSUED_AT,
+    },
+  },
+  { type: 'DeadlineScheduled', data: { deadlineId: monthEndDeadlineId(familyId, '2026-03'), kind: 'food_month_end', dueAt: MONTH_END, stream: streams.food(familyId, '2026-03') } },
+];
+const activatedEv = (voucherId: string, at = '2026-03-07T04:00:00.000Z'): FoodWalletEvent => ({ type: 'FoodVoucherActivated', data: { voucherId, byPersonId: 'head', activatedAt: at } });
+const twoActive = [...issued, activatedEv(v1), activatedEv(v2)];
+
+const line = (sku: string, unitPriceTiyn: number, quantity: number, eligible: boolean): BasketLine => ({
+  sku,
+  name: sku,
+  quantity,
+  unit: 'pcs',
+  unitPriceTiyn,
+  lineTiyn: unitPriceTiyn * quantity,
+  eligible,
+  ...(eligible ? { category: 'milk' } : {}),
+});
+const milk = (tiyn: number) => line('milk', tiyn, 1, true);
+const beer = line('beer', 90_000, 1, false);
+
+function authorize(holdId: string, lines: BasketLine[], now = NOW, nonce = `n-${holdId}`, shopId = 'shop-1'): FoodWalletCommand {
+  return { type: 'AuthorizePurchase', data: { holdId, shopId, lines, tokenNonce: nonce, tokenExpiresAt: '2026-04-30T00:00:00.000Z' }, metadata: meta(now, `auth-${holdId}`) };
+}
+const capture = (holdId: string, over: Partial<Extract<FoodWalletCommand, { type: 'CapturePurchase' }>['data']> = {}, now = NOW): FoodWalletCommand => ({
+  type: 'CapturePurchase',
+  data: { holdId, shopId: 'shop-1', paymentStatus: 'paid', ...over },
+  metadata: meta(now, `cap-${holdId}`),
+});
+const voidCmd = (holdId: string, now = NOW, shopId = 'shop-1'): FoodWalletCommand => ({ type: 'VoidPurchase', data: { holdId, shopId }, metadata: meta(now, `void-${holdId}`) });
+const fire = (deadlineId: string, kind: 'food_month_end' | 'food_hold_expiry', now: string): FoodWalletCommand => ({ type: 'FireDeadline', data: { deadlineId, kind }, metadata: meta(now, `fire-${deadlineId}-${now}`) });
+
+/** History after an authorization (and its events). */
+function authorized(history: FoodWalletEvent[], command: FoodWalletCommand): FoodWalletEvent[] {
+  return [...history, ...given(foodWallet, history).when(command).events()];
+}
+
+describe('food wallet: issue', () => {
+  it('issues one voucher per member at 1 MRP of the month’s year and schedules the month end', () => {
+    given(foodWallet).when(issueCommand).then(issued);
+  });
+  it('uses the MRP of the year (2025: 3 932 KZT)', () => {
+    const dec = { ...issueCommand, data: { ...issueCommand.data, month: '2025-12' }, metadata: meta('2025-12-06T04:00:00.000Z') } as FoodWalletCommand;
+    expect(given(foodWallet).when(dec).events()[0]).toMatchObject({ data: { mrpTiyn: 393_200, totalTiyn: 3 * 393_200 } });
+  });
+  it('is a no-op for the same case, refuses another case for the same family-month (already_covered)', () => {
+    given(foodWallet, issued).when(issueCommand).then([]);
+    given(foodWallet, issued).when({ ...issueCommand, data: { ...issueCommand.data, caseId: 'other' } } as FoodWalletCommand).thenFails('already_covered');
+  });
+  it('refuses an empty or duplicated member list (validation_failed)', () => {
+    given(foodWallet).when({ ...issueCommand, data: { ...issueCommand.data, members: [] } } as FoodWalletCommand).thenFails('validation_failed');
+    given(foodWallet).when({ ...issueCommand, data: { ...issueCommand.data, members: ['a', 'a'] } } as FoodWalletCommand).thenFails('validation_failed');
+  });
+  it('refuses to issue after the month is over (activation_window_closed)', () => {
+    given(foodWallet).when({ ...issueCommand, metadata: meta(MONTH_END) }).thenFails('activation_window_closed');
+  });
+});
+
+describe('food wallet: activate', () => {
+  const activate = (voucherId: string, now = NOW, fam = familyId): FoodWalletCommand => ({ type: 'ActivateFoodVoucher', data: { voucherId, familyId: fam, byPersonId: 'head' }, metadata: meta(now) });
+  it('activates one member’s voucher', () => {
+    given(foodWallet, issued).when(activate(v2)).then([activatedEv(v2, NOW)]);
+  });
+  it('treats a second activation as a no-op', () => {
+    given(foodWallet, twoActive).when(activate(v1)).then([]);
+  });
+  it('activates on the month’s last local second, refuses from the next (activation_window_closed)', () => {
+    given(foodWallet, issued).when(activate(v1, LAST_SECOND)).then([activatedEv(v1, LAST_SECOND)]);
+    given(foodWallet, issued).when(activate(v1, MONTH_END)).thenFails('activation_window_closed');
+  });
+  it('refuses an unknown voucher or another family’s (voucher_not_found)', () => {
+    given(foodWallet, issued).when(activate('fv~fam-1~2026-03~9')).thenFails('voucher_not_found');
+    given(foodWallet, issued).when(activate(v1, NOW, 'fam-2')).thenFails('voucher_not_found');
+    given(foodWallet).when(activate(v1)).thenFails('voucher_not_found');
+  });
+  it('refuses after the month lapsed (voucher_lapsed)', () => {
+    const closed = authorized(issued, fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', MONTH_END));
+    given(foodWallet, closed).when(activate(v1, '2026-04-02T00:00:00.000Z')).thenFails('voucher_lapsed');
+  });
+});
+
+describe('food wallet: authorize', () => {
+  it('holds the eligible sum when the balance covers it, allocating to the first activated voucher', () => {
+    const [event, deadline] = given(foodWallet, twoActive).when(authorize('h1', [milk(50_000), beer])).events();
+    expect(event).toMatchObject({
+      type: 'FoodPurchaseAuthorized',
+      data: { basketTiyn: 140_000, eligibleTiyn: 50_000, heldTiyn: 50_000, allocations: [{ voucherId: v1, amountTiyn: 50_000 }], expiresAt: '2026-03-10T06:15:00.000Z', tokenNonce: 'n-h1' },
+    });
+    expect(deadline).toEqual({ type: 'DeadlineScheduled', data: { deadlineId: holdDeadlineId('h1'), kind: 'food_hold_expiry', dueAt: '2026-03-10T06:15:00.000Z', stream: streams.food(familyId, '2026-03'), ref: 'h1' } });
+  });
+  it('caps the hold at the balance of ACTIVATED vouchers, spreading across them in issue order', () => {
+    const [event] = given(foodWallet, twoActive).when(authorize('h1', [milk(1_000_000)])).events();
+    expect(event).toMatchObject({ data: { eligibleTiyn: 1_000_000, heldTiyn: 2 * MRP, allocations: [{ voucherId: v1, amountTiyn: MRP }, { voucherId: v2, amountTiyn: MRP }] } });
+  });
+  it('holds exactly the whole balance when the basket equals it', () => {
+    const [event] = given(foodWallet, twoActive).when(authorize('h1', [milk(2 * MRP)])).events();
+    expect(event).toMatchObject({ data: { heldTiyn: 2 * MRP } });
+    const state = fold(foodWallet, authorized(twoActive, authorize('h1', [milk(2 * MRP)])));
+    expect(totalsOf(state)).toMatchObject({ spendableTiyn: 0, heldTiyn: 2 * MRP, availableTiyn: MRP });
+  });
+  it('refuses an empty basket (basket_empty)', () => {
+    given(foodWallet, twoActive).when(authorize('h1', [])).thenFails('basket_empty');
+  });
+  it('refuses a basket with no eligible item (no_eligible_items)', () => {
+    given(foodWallet, twoActive).when(authorize('h1', [beer])).thenFails('no_eligible_items');
+  });
+  it('refuses a line whose amount does not add up (amount_invalid)', () => {
+    given(foodWallet, twoActive).when(authorize('h1', [{ ...milk(100), lineTiyn: 99 }])).thenFails('amount_invalid');
+    given(foodWallet, twoActive).when(authorize('h1', [{ ...milk(100), quantity: 0.5, lineTiyn: 50 }])).thenFails('amount_invalid');
+  });
+  it('refuses when no voucher is activated (voucher_not_active)', () => {
+    given(foodWallet, issued).when(authorize('h1', [milk(100)])).thenFails('voucher_not_active');
+  });
+  it('refuses when the activated balance is spent (insufficient_balance)', () => {
+    const full = authorized(twoActive, authorize('h1', [milk(2 * MRP)]));
+    given(foodWallet, full).when(authorize('h2', [milk(1)])).thenFails('insufficient_balance');
+  });
+  it('refuses a family-month that does not exist (voucher_not_found)', () => {
+    given(foodWallet).when(authorize('h1', [milk(100)])).thenFails('voucher_not_found');
+  });
+  it('refuses a token nonce used before (qr_token_reused)', () => {
+    const once = authorized(twoActive, authorize('h1', [milk(100)], NOW, 'same'));
+    given(foodWallet, once).when(authorize('h2', [milk(100)], NOW, 'same')).thenFails('qr_token_reused');
+  });
+  it('refuses an expired token (qr_token_expired)', () => {
+    const cmd = authorize('h1', [milk(100)]) as Extract<FoodWalletCommand, { type: 'AuthorizePurchase' }>;
+    given(foodWallet, twoActive).when({ ...cmd, data: { ...cmd.data, tokenExpiresAt: '2026-03-10T05:59:59.000Z' } }).thenFails('qr_token_expired');
+  });
+  it('refuses a hold id the family-month already has (hold_already_exists)', () => {
+    const once = authorized(twoActive, authorize('h1', [milk(100)]));
+    given(foodWallet, once).when(authorize('h1', [milk(100)], NOW, 'other')).thenFails('hold_already_exists');
+  });
+  it('refuses after the month end, before and after the lapse fired (voucher_lapsed)', () => {
+    given(foodWallet, twoActive).when(authorize('h1', [milk(100)], MONTH_END)).thenFails('voucher_lapsed');
+    const closed = authorized(twoActive, fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', MONTH_END));
+    given(foodWallet, closed).when(authorize('h1', [milk(100)], '2026-04-01T00:00:00.000Z')).thenFails('voucher_lapsed');
+  });
+  it('authorizes on the month’s last second', () => {
+    expect(given(foodWallet, twoActive).when(authorize('h1', [milk(100)], LAST_SECOND)).events()[0]?.type).toBe('FoodPurchaseAuthorized');
+  });
+});
+
+describe('food wallet: capture and void', () => {
+  const held = authorized(twoActive, authorize('h1', [milk(600_000), beer]));
+  it('captures the held amount and spends it from the allocated vouchers', () => {
+    given(foodWallet, held).when(capture('h1')).then([
+      {
+        type: 'FoodPurchaseCaptured',
+        data: {
+          holdId: 'h1',
+          shopId: 'shop-1',
+          lines: [milk(600_000), beer],
+          capturedTiyn: 600_000,
+          releasedTiyn: 0,
+          allocations: [{ voucherId: v1, amountTiyn: MRP }, { voucherId: v2, amountTiyn: 600_000 - MRP }],
+          paymentStatus: 'paid',
+          capturedAt: NOW,
+        },
+      },
+    ]);
+  });
+  it('captures less when items were put back and releases the rest', () => {
+    const [event] = given(foodWallet, held).when(capture('h1', { lines: [milk(200_000)] })).events();
+    expect(event).toMatchObject({ data: { capturedTiyn: 200_000, releasedTiyn: 400_000, allocations: [{ voucherId: v1, amountTiyn: 200_000 }] } });
+    const state = fold(foodWallet, [...held, event!]);
+    expect(totalsOf(state)).toMatchObject({ spentTiyn: 200_000, heldTiyn: 0, spendableTiyn: 2 * MRP - 200_000 });
+  });
+  it('refuses a final basket larger than authorized (capture_exceeds_hold)', () => {
+    given(foodWallet, held).when(capture('h1', { lines: [milk(600_001)] })).thenFails('capture_exceeds_hold');
+  });
+  it('voids the hold when payment failed (FoodPurchaseVoided payment_failed)', () => {
+    given(foodWallet, held).when(capture('h1', { paymentStatus: 'failed' })).then([
+      { type: 'FoodPurchaseVoided', data: { holdId: 'h1', shopId: 'shop-1', releasedTiyn: 600_000, reason: 'payment_failed', at: NOW } },
+    ]);
+  });
+  it('voids a hold on the shop’s request', () => {
+    given(foodWallet, held).when(voidCmd('h1')).then([{ type: 'FoodPurchaseVoided', data: { holdId: 'h1', shopId: 'shop-1', releasedTiyn: 600_000, reason: 'shop_voided', at: NOW } }]);
+  });
+  it('refuses another shop’s hold or an unknown hold (hold_not_found)', () => {
+    given(foodWallet, held).when(voidCmd('h1', NOW, 'shop-2')).thenFails('hold_not_found');
+    given(foodWallet, held).when(capture('nope')).thenFails('hold_not_found');
+  });
+  it('settles a hold exactly once (hold_already_settled)', () => {
+    const captured = authorized(held, capture('h1'));
+    given(foodWallet, captured).when(capture('h1')).thenFails('hold_already_settled');
+    given(foodWallet, captured).when(voidCmd('h1')).thenFails('hold_already_settled');
+  });
+  it('refuses capture after the TTL, before and after the expiry fired (hold_expired)', () => {
+    given(foodWallet, held).when(capture('h1', {}, '2026-03-10T06:14:59.000Z')).events();
+    given(foodWallet, held).when(capture('h1', {}, '2026-03-10T06:15:00.000Z')).thenFails('hold_expired');
+    const expired = authorized(held, fire(holdDeadlineId('h1'), 'food_hold_expiry', '2026-03-10T06:15:00.000Z'));
+    given(foodWallet, expired).when(capture('h1', {}, '2026-03-10T06:16:00.000Z')).thenFails('hold_expired');
+  });
+});
+
+describe('food wallet: deadlines', () => {
+  const held = authorized(twoActive, authorize('h1', [milk(100_000)]));
+  it('expires an uncaptured hold after its TTL and releases it', () => {
+    const at = '2026-03-10T06:15:00.000Z';
+    given(foodWallet, held).when(fire(holdDeadlineId('h1'), 'food_hold_expiry', at)).then([
+      { type: 'DeadlineFired', data: { deadlineId: holdDeadlineId('h1'), kind: 'food_hold_expiry', firedAt: at } },
+      { type: 'FoodHoldExpired', data: { holdId: 'h1', shopId: 'shop-1', releasedTiyn: 100_000, at } },
+    ]);
+  });
+  it('records only the firing when the hold was settled before', () => {
+    const captured = authorized(held, capture('h1'));
+    expect(given(foodWallet, captured).when(fire(holdDeadlineId('h1'), 'food_hold_expiry', '2026-03-10T06:15:00.000Z')).events().map((e) => e.type)).toEqual(['DeadlineFired']);
+  });
+  it('does nothing one second before the deadline', () => {
+    given(foodWallet, held).when(fire(holdDeadlineId('h1'), 'food_hold_expiry', '2026-03-10T06:14:59.000Z')).then([]);
+  });
+  it('at month end: expires open holds first, lapses not-activated vouchers fully and activated-unspent balance', () => {
+    const spent = authorized(held, capture('h1'));
+    const open = authorized(spent, authorize('h2', [milk(5_000)]));
+    const events = given(foodWallet, open).when(fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', MONTH_END)).events();
+    expect(events).toEqual([
+      { type: 'DeadlineFired', data: { deadlineId: monthEndDeadlineId(familyId, '2026-03'), kind: 'food_month_end', firedAt: MONTH_END } },
+      { type: 'FoodHoldExpired', data: { holdId: 'h2', shopId: 'shop-1', releasedTiyn: 5_000, at: MONTH_END } },
+      {
+        type: 'FoodVouchersLapsed',
+        data: {
+          familyId,
+          month: '2026-03',
+          lapses: [
+            { voucherId: v1, notActivatedTiyn: 0, unspentTiyn: MRP - 100_000 },
+            { voucherId: v2, notActivatedTiyn: 0, unspentTiyn: MRP },
+            { voucherId: v3, notActivatedTiyn: MRP, unspentTiyn: 0 },
+          ],
+          totalTiyn: 3 * MRP - 100_000,
+          at: MONTH_END,
+        },
+      },
+    ]);
+    const state = fold(foodWallet, [...open, ...events]);
+    expect(state.status).toBe('Closed');
+    expect(totalsOf(state)).toEqual({ issuedTiyn: 3 * MRP, spentTiyn: 100_000, heldTiyn: 0, lapsedTiyn: 3 * MRP - 100_000, availableTiyn: 0, spendableTiyn: 0 });
+  });
+  it('keeps activated-unspent balance when the program parameter says so (lapseUnspentAtMonthEnd false)', () => {
+    const keep = createFoodWalletDecider({ ...FOOD_VOUCHERS, lapseUnspentAtMonthEnd: false });
+    const events = given(keep, twoActive).when(fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', MONTH_END)).events();
+    expect(events[1]).toMatchObject({ type: 'FoodVouchersLapsed', data: { lapses: [{ voucherId: v3, notActivatedTiyn: MRP, unspentTiyn: 0 }], totalTiyn: MRP } });
+    // …and the kept balance may still be spent after the month end.
+    expect(given(keep, [...twoActive, ...events]).when(authorize('h9', [milk(100)], '2026-04-02T00:00:00.000Z')).events()[0]?.type).toBe('FoodPurchaseAuthorized');
+  });
+  it('fires the month end once', () => {
+    const closed = authorized(issued, fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', MONTH_END));
+    given(foodWallet, closed).when(fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', '2026-04-01T00:00:00.000Z')).then([]);
+  });
+});
+
+describe('food wallet: invariants are asserted in evolve', () => {
+  it('throws (a bug, not a refusal) when an event would take a voucher below zero', () => {
+    const bad: FoodWalletEvent = {
+      type: 'FoodPurchaseAuthorized',
+      data: { holdId: 'x', shopId: 's', lines: [], basketTiyn: 0, eligibleTiyn: MRP + 1, heldTiyn: MRP + 1, allocations: [{ voucherId: v1, amountTiyn: MRP + 1 }], expiresAt: NOW, authorizedAt: NOW },
+    };
+    expect(() => fold(foodWallet, [...twoActive, bad])).toThrow(/invariant violated/);
+  });
+  it('throws when a hold settles twice', () => {
+    const held = authorized(twoActive, authorize('h1', [milk(100)]));
+    const voided: FoodWalletEvent = { type: 'FoodPurchaseVoided', data: { holdId: 'h1', shopId: 'shop-1', releasedTiyn: 100, reason: 'shop_voided', at: NOW } };
+    expect(() => fold(foodWallet, [...held, voided, voided])).toThrow(/settles exactly once/);
+  });
+});
