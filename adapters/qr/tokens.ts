@@ -1,0 +1,130 @@
+/**
+ * Dynamic QR tokens (seed 001 appendix 2 p. 8, 10; seed 004 p. 24–25): short-lived, single-use,
+ * signed with Ed25519 so a canteen device or a shop till can verify them OFFLINE with only the
+ * public key.
+ *
+ * Format (compact, URL-safe, ~250 characters):  base64url(JSON payload) "." base64url(signature)
+ *   payload = { v: voucher ref, n: nonce, e: expiry (epoch seconds), p: program }
+ *   v: meals `{pupilId}~{schoolYear}`, food `{familyId}~{month}` — the stream key, nothing personal:
+ *   no IIN, no name (ids are pseudonymous).
+ * The nonce is random bytes supplied by the caller (tests pass fixed bytes); the stream records
+ * the nonce when the token buys something, so a second use is refused (qr_token_reused).
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import type { ProgramCode } from '../../domain/events';
+import { streams } from '../../domain/events';
+import { refuse } from '../../domain/shared/errors';
+
+export interface QrPayload {
+  /** Voucher ref: the stream key (meals: pupilId~schoolYear; food: familyId~month). */
+  readonly v: string;
+  /** Nonce, base64url. */
+  readonly n: string;
+  /** Expiry, epoch seconds. */
+  readonly e: number;
+  readonly p: ProgramCode;
+}
+
+export interface QrSigningKeys {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+}
+
+/** Nonce bytes: 12 is plenty for single-use within a voucher. */
+export const QR_NONCE_BYTES = 12;
+/** A token longer than this is not ours (refused before parsing). */
+export const MAX_QR_TOKEN_LENGTH = 1024;
+
+const PROGRAMS: readonly ProgramCode[] = ['school-meals', 'food-vouchers'];
+
+export function signQrToken(payload: QrPayload, privateKey: KeyObject): string {
+  const body = Buffer.from(JSON.stringify({ v: payload.v, n: payload.n, e: payload.e, p: payload.p })).toString('base64url');
+  const signature = sign(null, Buffer.from(body), privateKey).toString('base64url');
+  return `${body}.${signature}`;
+}
+
+/** The payload of a token whose signature verifies, else qr_token_invalid. Expiry is the caller's check. */
+export function verifyQrToken(token: string, publicKey: KeyObject): QrPayload {
+  if (token.length > MAX_QR_TOKEN_LENGTH) return refuse('qr_token_invalid', 'too long');
+  const [body, signature, extra] = token.split('.');
+  if (!body || !signature || extra !== undefined) return refuse('qr_token_invalid', 'not body.signature');
+  let ok = false;
+  try {
+    ok = verify(null, Buffer.from(body), publicKey, Buffer.from(signature, 'base64url'));
+  } catch {
+    ok = false;
+  }
+  if (!ok) return refuse('qr_token_invalid', 'signature does not verify');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return refuse('qr_token_invalid', 'payload is not JSON');
+  }
+  if (!isPayload(payload)) return refuse('qr_token_invalid', 'payload shape');
+  return payload;
+}
+
+function isPayload(value: unknown): value is QrPayload {
+  if (typeof value !== 'object' || value === null) return false;
+  const p = value as Record<string, unknown>;
+  return typeof p.v === 'string' && typeof p.n === 'string' && p.n.length > 0 && Number.isSafeInteger(p.e) && PROGRAMS.includes(p.p as ProgramCode);
+}
+
+export const expiresAtOf = (payload: QrPayload): string => new Date(payload.e * 1000).toISOString();
+export const epochSeconds = (instant: string | Date): number => Math.floor(new Date(instant).getTime() / 1000);
+
+// ── voucher refs ────────────────────────────────────────────────────────────────────────────
+export const mealRef = (pupilId: string, schoolYear: string) => `${pupilId}~${schoolYear}`;
+export const foodRef = (familyId: string, month: string) => `${familyId}~${month}`;
+
+export type TokenTarget =
+  | { readonly program: 'school-meals'; readonly pupilId: string; readonly schoolYear: string; readonly stream: string }
+  | { readonly program: 'food-vouchers'; readonly familyId: string; readonly month: string; readonly stream: string };
+
+/** The stream a token's ref names; a ref that does not parse is qr_token_invalid. */
+export function targetOf(payload: QrPayload): TokenTarget {
+  if (payload.p === 'school-meals') {
+    const m = /^(.+)~(\d{4}-\d{4})$/.exec(payload.v);
+    if (!m) return refuse('qr_token_invalid', 'voucher ref');
+    return { program: 'school-meals', pupilId: m[1]!, schoolYear: m[2]!, stream: streams.meals(m[1]!, m[2]!) };
+  }
+  const f = /^(.+)~(\d{4}-\d{2})$/.exec(payload.v);
+  if (!f) return refuse('qr_token_invalid', 'voucher ref');
+  return { program: 'food-vouchers', familyId: f[1]!, month: f[2]!, stream: streams.food(f[1]!, f[2]!) };
+}
+
+// ── keys ────────────────────────────────────────────────────────────────────────────────────
+/** A fresh Ed25519 pair (dev mode and tests). Print `toPem` of it to put into the environment. */
+export function generateDevQrKeys(): QrSigningKeys {
+  return generateKeyPairSync('ed25519');
+}
+
+export function toPem(keys: QrSigningKeys): { privateKeyPem: string; publicKeyPem: string } {
+  return {
+    privateKeyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+/** PEM text, or base64 of the PEM (one-line environment variables). */
+function pemText(value: string): string {
+  const trimmed = value.trim();
+  return trimmed.startsWith('-----BEGIN') ? trimmed : Buffer.from(trimmed, 'base64').toString('utf8');
+}
+
+/**
+ * Keys from config (QR_PRIVATE_KEY / QR_PUBLIC_KEY: PKCS8 / SPKI PEM or base64 of the PEM).
+ * Missing both → a dev pair is generated when `allowDev`; a device needs only the public key.
+ */
+export function loadQrKeys(config: { QR_PRIVATE_KEY?: string; QR_PUBLIC_KEY?: string }, allowDev: boolean): QrSigningKeys {
+  if (!config.QR_PRIVATE_KEY && !config.QR_PUBLIC_KEY) {
+    if (!allowDev) throw new Error('QR_PRIVATE_KEY and QR_PUBLIC_KEY are required outside dev mode');
+    return generateDevQrKeys();
+  }
+  if (!config.QR_PRIVATE_KEY) throw new Error('QR_PUBLIC_KEY is set but QR_PRIVATE_KEY is not');
+  const privateKey = createPrivateKey(pemText(config.QR_PRIVATE_KEY));
+  const publicKey = config.QR_PUBLIC_KEY ? createPublicKey(pemText(config.QR_PUBLIC_KEY)) : createPublicKey(privateKey);
+  if (privateKey.asymmetricKeyType !== 'ed25519' || publicKey.asymmetricKeyType !== 'ed25519') throw new Error('QR keys must be Ed25519');
+  return { privateKey, publicKey };
+}
