@@ -1,0 +1,180 @@
+/**
+ * `npm run bench:eventstore`: the Postgres event store beside raw Postgres, measured in the same
+ * run on the same server. The raw baseline writes the same rows (same columns and indexes, a
+ * bigserial position) with plain prepared INSERTs and no checks; the store adds the expected-version
+ * guard, idempotency and commit-safe positions. Rounds alternate raw/store so both see the same
+ * table sizes and machine noise. One JSON line per case: {case, value, unit, baseline, ratio}.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Pool } from '../adapters/postgres/pool';
+import { createPostgresEventStore } from '../adapters/eventstore/postgres';
+import type { EventStore, NewEvent } from '../adapters/eventstore/port';
+import { report, startBenchDatabase, throughput } from './lib';
+
+/** Length of a measured round and rounds per side (alternating who goes first): ~2 minutes in all. */
+const ROUND_MS = 2_000;
+const ROUNDS = 4;
+const BATCH_SIZE = 100;
+const READ_BATCH = 1_000;
+
+const RAW_DDL = `
+  create table raw_events (
+    position bigserial primary key, stream text not null, stream_version bigint not null, id uuid not null,
+    type text not null, data jsonb not null, metadata jsonb not null, unique (stream, stream_version))`;
+const RAW_INSERT_ONE =
+  'insert into raw_events (stream, stream_version, id, type, data, metadata) values ($1, $2, $3::uuid, $4, $5::jsonb, $6::jsonb)';
+const RAW_INSERT_BATCH =
+  'insert into raw_events (stream, stream_version, id, type, data, metadata) ' +
+  'select $1, $2::bigint + e.ord - 1, e.id, e.type, e.data, e.metadata ' +
+  'from unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) with ordinality as e(id, type, data, metadata, ord)';
+const RAW_READ = 'select position, stream, stream_version, id, type, data, metadata from raw_events where position > $1 order by position limit $2';
+
+/** ~300 bytes of JSON, shaped like a voucher purchase. */
+function payload(n: number): NewEvent {
+  return {
+    id: randomUUID(),
+    type: 'PurchaseRecorded',
+    data: {
+      voucherId: `voucher-${n % 9973}`,
+      shopId: 'shop-almaty-00042',
+      amountTiyn: 125_000 + n,
+      items: [
+        { sku: 'milk-1l', category: 'dairy', qty: 2, priceTiyn: 45_000 },
+        { sku: 'bread-500g', category: 'bakery', qty: 1, priceTiyn: 35_000 },
+      ],
+      note: 'Әлеуметтік әмиян — покупка по ваучеру',
+      seq: n,
+    },
+    metadata: {
+      commandId: `cmd-${n}`,
+      correlationId: `cmd-${n}`,
+      causationId: `cmd-${n}`,
+      actor: { role: 'shop', id: 'shop-almaty-00042' },
+      recordedAt: '2025-09-01T08:00:00.000Z',
+    },
+  };
+}
+
+interface Side {
+  /** Writes `count` events to the worker's own stream; returns how many it wrote. */
+  write(worker: number, count: number): Promise<number>;
+}
+
+/**
+ * `existing`: each worker appends to its own stream with the exact expected version (the command
+ * path's usual write). `new`: each append starts a new stream with `no_stream`.
+ */
+type StreamMode = 'existing' | 'new';
+
+function storeSide(store: EventStore, run: string, mode: StreamMode): Side {
+  const versions = new Map<number, bigint>();
+  let n = 0;
+  return {
+    async write(worker, count) {
+      const stream = mode === 'new' ? `bench-${run}-${worker}-${n}` : `bench-${run}-${worker}`;
+      const current = mode === 'new' ? undefined : versions.get(worker);
+      const events = Array.from({ length: count }, () => payload(n++));
+      const result = await store.append(stream, events, current === undefined ? 'no_stream' : current);
+      versions.set(worker, result.nextExpectedVersion);
+      return count;
+    },
+  };
+}
+
+function rawSide(pool: Pool, run: string, mode: StreamMode): Side {
+  const versions = new Map<number, number>();
+  let n = 0;
+  return {
+    async write(worker, count) {
+      const stream = mode === 'new' ? `raw-${run}-${worker}-${n}` : `raw-${run}-${worker}`;
+      const version = mode === 'new' ? 0 : (versions.get(worker) ?? 0);
+      const events = Array.from({ length: count }, () => payload(n++));
+      if (count === 1) {
+        const e = events[0]!;
+        await pool.query({ name: 'raw_one', text: RAW_INSERT_ONE, values: [stream, version, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata)] });
+      } else {
+        const values = [stream, version, events.map((e) => e.id), events.map((e) => e.type), events.map((e) => JSON.stringify(e.data)), events.map((e) => JSON.stringify(e.metadata))];
+        await pool.query({ name: 'raw_batch', text: RAW_INSERT_BATCH, values });
+      }
+      versions.set(worker, version + count);
+      return count;
+    },
+  };
+}
+
+interface Totals {
+  store: number;
+  raw: number;
+}
+
+/** Alternating rounds of raw and store writes; returns events/s per side and what each committed. */
+async function appendCase(pool: Pool, store: EventStore, name: string, workers: number, perAppend: number, mode: StreamMode, committed: Totals) {
+  const rates: Totals = { store: 0, raw: 0 };
+  for (let round = 0; round < ROUNDS; round++) {
+    const raw = rawSide(pool, `${name}-${round}`, mode);
+    const mine = storeSide(store, `${name}-${round}`, mode);
+    const measure = (side: Side) => throughput(workers, ROUND_MS, (w) => side.write(w, perAppend));
+    // Alternate who goes first, so neither side always meets the larger table.
+    const { r, s } = round % 2 === 0 ? { r: await measure(raw), s: await measure(mine) } : { s: await measure(mine), r: await measure(raw) };
+    rates.raw += r.rate / ROUNDS;
+    rates.store += s.rate / ROUNDS;
+    committed.raw += r.events;
+    committed.store += s.events;
+  }
+  return report(name, rates.store, 'events/s', rates.raw);
+}
+
+/** Reads each whole log in order once per round; fails loudly if a read count differs from what was committed. */
+async function readCase(pool: Pool, store: EventStore, committed: Totals) {
+  const rates: Totals = { store: 0, raw: 0 };
+  const readRaw = () => timedRead(committed.raw, (after) => rawRead(pool, after));
+  const readStore = () => timedRead(committed.store, (after) => store.readAll({ after, maxCount: READ_BATCH }));
+  for (let round = 0; round < ROUNDS; round++) {
+    const { r, s } = round % 2 === 0 ? { r: await readRaw(), s: await readStore() } : { s: await readStore(), r: await readRaw() };
+    rates.raw += r / ROUNDS;
+    rates.store += s / ROUNDS;
+  }
+  return report('read $all in order', rates.store, 'events/s', rates.raw);
+}
+
+async function rawRead(pool: Pool, after: bigint): Promise<{ position: bigint }[]> {
+  const { rows } = await pool.query({ name: 'raw_read', text: RAW_READ, values: [after, READ_BATCH] });
+  return rows.map((r) => ({ ...r, position: BigInt(r.position) }));
+}
+
+async function timedRead(expected: number, read: (after: bigint) => Promise<{ position: bigint }[]>): Promise<number> {
+  const started = performance.now();
+  let count = 0;
+  let last = 0n;
+  for (let after = 0n; ; ) {
+    const batch = await read(after);
+    if (batch.length === 0) break;
+    for (const e of batch) {
+      if (e.position <= last) throw new Error(`read out of order at position ${e.position}`);
+      last = e.position;
+    }
+    count += batch.length;
+    after = last;
+  }
+  if (count !== expected) throw new Error(`read ${count} events, committed ${expected}: a reader skipped or invented events`);
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const db = await startBenchDatabase();
+  const store = createPostgresEventStore(db.pool);
+  try {
+    await db.pool.query(RAW_DDL);
+    const committed: Totals = { store: 0, raw: 0 };
+    await appendCase(db.pool, store, 'append 1 event, 1 writer', 1, 1, 'existing', committed);
+    await appendCase(db.pool, store, 'append 1 event, 16 writers', 16, 1, 'existing', committed);
+    await appendCase(db.pool, store, 'append 1 event to a new stream, 16 writers', 16, 1, 'new', committed);
+    await appendCase(db.pool, store, `append ${BATCH_SIZE} events, 16 writers`, 16, BATCH_SIZE, 'existing', committed);
+    await readCase(db.pool, store, committed);
+  } finally {
+    await store.close();
+    await db.stop();
+  }
+}
+
+await main();

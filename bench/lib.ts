@@ -1,0 +1,91 @@
+/**
+ * Bench helpers: one JSON line per case, a throw-away database (embedded Postgres unless
+ * DATABASE_URL is set), and a timed loop for concurrent workers.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../adapters/postgres/embedded';
+import { createPool, type Pool } from '../adapters/postgres/pool';
+import { coreMigrations, migrate } from '../adapters/postgres/migrate';
+
+export interface BenchLine {
+  readonly case: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly baseline: number;
+  readonly ratio: number;
+}
+
+/** Prints one case as a JSON line (stdout), rounded for reading. */
+export function report(name: string, value: number, unit: string, baseline: number): BenchLine {
+  const line: BenchLine = {
+    case: name,
+    value: Math.round(value),
+    unit,
+    baseline: Math.round(baseline),
+    ratio: Math.round((value / baseline) * 100) / 100,
+  };
+  console.log(JSON.stringify(line));
+  return line;
+}
+
+export interface BenchDatabase {
+  readonly pool: Pool;
+  stop(): Promise<void>;
+}
+
+/** Connections for the bench: the most concurrent writers plus room for the store's own queries. */
+const BENCH_POOL_SIZE = 24;
+
+/** A fresh migrated database: on DATABASE_URL's server when set, else on an embedded throw-away server. */
+export async function startBenchDatabase(): Promise<BenchDatabase> {
+  const external = process.env.DATABASE_URL;
+  const dataDir = external ? undefined : await mkdtemp(join(tmpdir(), 'swl-bench-pg-'));
+  const server = dataDir ? await startEmbeddedPostgres({ dataDir, port: 0, persistent: false }) : undefined;
+  const adminUrl = external ?? server!.url;
+  const name = `bench_${Date.now().toString(36)}`;
+  await adminQuery(adminUrl, `create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const pool = createPool(url.toString(), BENCH_POOL_SIZE);
+  await migrate(pool, coreMigrations());
+  return {
+    pool,
+    stop: async () => {
+      await pool.end();
+      await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
+      await server?.stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs `workers` loops of `step` for `durationMs`; each step returns how many events it wrote.
+ * Returns events per second over the wall time until every worker finished its last step.
+ */
+export async function throughput(workers: number, durationMs: number, step: (worker: number) => Promise<number>): Promise<{ rate: number; events: number }> {
+  const started = performance.now();
+  const deadline = started + durationMs;
+  const counts = await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      let events = 0;
+      while (performance.now() < deadline) events += await step(worker);
+      return events;
+    }),
+  );
+  const events = counts.reduce((a, b) => a + b, 0);
+  return { rate: events / ((performance.now() - started) / 1000), events };
+}
