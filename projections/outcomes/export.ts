@@ -1,0 +1,38 @@
+/** Outcome exports for ministries: one JSON document, or three CSVs (funnel, food volumes, meals). */
+import { stringify } from 'csv-stringify/sync';
+import type { Pool } from '../../adapters/postgres/pool';
+import { FUNNEL_COLUMNS, foodVolumes, mealsByRegion, outcomesFunnel, type FoodVolumeRow, type FunnelRow, type MealsRow, type OutcomesFilter } from './queries';
+
+export interface OutcomesDocument {
+  readonly funnel: readonly FunnelRow[];
+  readonly foodVolumes: readonly FoodVolumeRow[];
+  readonly schoolMeals: readonly MealsRow[];
+}
+
+export async function outcomesDocument(pool: Pool, filter: OutcomesFilter = {}): Promise<OutcomesDocument> {
+  const month = filter.month ? { month: filter.month } : {};
+  return {
+    funnel: await outcomesFunnel(pool, filter),
+    foodVolumes: filter.program === 'school-meals' ? [] : await foodVolumes(pool, month),
+    schoolMeals: filter.program === 'food-vouchers' ? [] : await mealsByRegion(pool, month),
+  };
+}
+
+const camel = (snake: string) => snake.replace(/_([a-z])/g, (_m, ch: string) => ch.toUpperCase());
+
+export function funnelCsv(rows: readonly FunnelRow[]): string {
+  return stringify(
+    rows.map((r) => FUNNEL_COLUMNS.map((c) => (r as unknown as Record<string, unknown>)[camel(c)])),
+    { header: true, columns: [...FUNNEL_COLUMNS] },
+  );
+}
+
+export const FOOD_VOLUME_COLUMNS = ['city', 'month', 'category', 'unit', 'quantity', 'amount_tiyn'] as const;
+export function foodVolumesCsv(rows: readonly FoodVolumeRow[]): string {
+  return stringify(rows.map((r) => [r.city, r.month, r.category, r.unit, r.quantity, r.amountTiyn]), { header: true, columns: [...FOOD_VOLUME_COLUMNS] });
+}
+
+export const MEALS_COLUMNS = ['region', 'month', 'pupils_fed', 'meals_served'] as const;
+export function mealsCsv(rows: readonly MealsRow[]): string {
+  return stringify(rows.map((r) => [r.region, r.month, r.pupilsFed, r.mealsServed]), { header: true, columns: [...MEALS_COLUMNS] });
+}

@@ -1,0 +1,123 @@
+/**
+ * The табель of one school for one month, as of a clock reading. "Available from the 1st; final
+ * from the 5th of the next month" (SCHOOL_MEALS.tabelFinalDayOfNextMonth): the status is derived
+ * from `now`, and a meal received at or after the finalisation instant is `late` — listed and
+ * counted apart, never added to the sheet (it would change a sheet already signed and paid).
+ */
+import type { Pool } from '../../adapters/postgres/pool';
+import {
+  addDays, addMonths, dayOfMonth, firstDayOfMonth, instantAt, isWeekend, lastDayOfMonth,
+  type Instant, type LocalDate, type Month,
+} from '../../domain/shared/calendar';
+import type { Tiyn } from '../../domain/shared/money';
+import { SCHOOL_MEALS, mealPriceTiyn } from '../../domain/programs/school-meals';
+
+export type TabelStatus = 'in_progress' | 'available' | 'final';
+
+export interface TabelPupil {
+  readonly pupilId: string;
+  /** Meals per school day (only days with a meal). */
+  readonly meals: Readonly<Record<LocalDate, number>>;
+  readonly total: number;
+}
+
+export interface LateMeal {
+  readonly pupilId: string;
+  readonly schoolDay: LocalDate;
+  readonly deviceId: string;
+  readonly seq: number;
+  readonly receivedAt: Instant;
+}
+
+export interface Tabel {
+  readonly schoolId: string;
+  readonly month: Month;
+  readonly region: string | null;
+  readonly status: TabelStatus;
+  readonly availableFrom: Instant;
+  readonly finalFrom: Instant;
+  /** School days of the month (weekdays minus program holidays, plus any day a meal was served). */
+  readonly days: readonly LocalDate[];
+  readonly pupils: readonly TabelPupil[];
+  readonly fedPerDay: Readonly<Record<LocalDate, number>>;
+  readonly mealCount: number;
+  readonly mealPriceTiyn: Tiyn;
+  readonly amountDueTiyn: Tiyn;
+  /** Received at or after `finalFrom`: not on this sheet. */
+  readonly late: readonly LateMeal[];
+  readonly lateMealCount: number;
+}
+
+/** The instant the sheet for `month` becomes available: local midnight of the next month's 1st. */
+export const tabelAvailableFrom = (month: Month): Instant => instantAt(firstDayOfMonth(addMonths(month, 1)));
+
+/** The instant the sheet becomes final: local midnight of the next month's 5th. */
+export const tabelFinalFrom = (month: Month, program = SCHOOL_MEALS): Instant =>
+  instantAt(dayOfMonth(addMonths(month, 1), program.tabelFinalDayOfNextMonth));
+
+export function tabelStatus(month: Month, now: Date): TabelStatus {
+  const t = now.getTime();
+  if (t >= Date.parse(tabelFinalFrom(month))) return 'final';
+  if (t >= Date.parse(tabelAvailableFrom(month))) return 'available';
+  return 'in_progress';
+}
+
+export function schoolDaysOf(month: Month, program = SCHOOL_MEALS): LocalDate[] {
+  const days: LocalDate[] = [];
+  for (let d = firstDayOfMonth(month); d <= lastDayOfMonth(month); d = addDays(d, 1)) {
+    if (!isWeekend(d) && !program.holidays.includes(d)) days.push(d);
+  }
+  return days;
+}
+
+export async function tabel(pool: Pool, query: { schoolId: string; month: Month; now: Date }): Promise<Tabel> {
+  const { schoolId, month, now } = query;
+  const finalFrom = tabelFinalFrom(month);
+  const { rows } = await pool.query<{ pupil_id: string; school_day: string; device_id: string; seq: number; received_at: Date }>(
+    'select pupil_id, school_day::text as school_day, device_id, seq, received_at from tabel_meals ' +
+      'where school_id = $1 and month = $2 order by pupil_id, school_day, device_id, seq',
+    [schoolId, month],
+  );
+  const regionRow = await pool.query<{ region: string }>('select region from tabel_vouchers where school_id = $1 limit 1', [schoolId]);
+  const region = regionRow.rows[0]?.region ?? null;
+  const pupils = new Map<string, Record<LocalDate, number>>();
+  const fedPerDay: Record<LocalDate, Set<string>> = {};
+  const late: LateMeal[] = [];
+  let mealCount = 0;
+  for (const r of rows) {
+    const receivedAt = r.received_at.toISOString();
+    if (receivedAt >= finalFrom) {
+      late.push({ pupilId: r.pupil_id, schoolDay: r.school_day, deviceId: r.device_id, seq: r.seq, receivedAt });
+      continue;
+    }
+    const grid = pupils.get(r.pupil_id) ?? {};
+    grid[r.school_day] = (grid[r.school_day] ?? 0) + 1;
+    pupils.set(r.pupil_id, grid);
+    (fedPerDay[r.school_day] ??= new Set()).add(r.pupil_id);
+    mealCount++;
+  }
+  const days = [...new Set([...schoolDaysOf(month), ...Object.keys(fedPerDay)])].sort();
+  const price = region ? mealPriceTiyn(region) : SCHOOL_MEALS.defaultMealPriceTiyn;
+  return {
+    schoolId,
+    month,
+    region,
+    status: tabelStatus(month, now),
+    availableFrom: tabelAvailableFrom(month),
+    finalFrom,
+    days,
+    pupils: [...pupils].map(([pupilId, meals]) => ({ pupilId, meals, total: Object.values(meals).reduce((a, b) => a + b, 0) })),
+    fedPerDay: Object.fromEntries(days.map((d) => [d, fedPerDay[d]?.size ?? 0])),
+    mealCount,
+    mealPriceTiyn: price,
+    amountDueTiyn: mealCount * price,
+    late,
+    lateMealCount: late.length,
+  };
+}
+
+/** Schools with meals in a month (for a pedagogue's or an operator's list). */
+export async function tabelSchools(pool: Pool, month: Month): Promise<string[]> {
+  const { rows } = await pool.query<{ school_id: string }>('select distinct school_id from tabel_meals where month = $1 order by 1', [month]);
+  return rows.map((r) => r.school_id);
+}

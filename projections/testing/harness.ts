@@ -1,0 +1,52 @@
+/** Test helpers for read models: a migrated database, appending histories, and table snapshots. */
+import type { EventStore, NewEvent, RecordedEvent } from '../../adapters/eventstore/port';
+import type { Pool } from '../../adapters/postgres/pool';
+import { coreMigrations } from '../../adapters/postgres/migrate';
+import { freshDatabase } from '../../test/pg';
+import type { Projection } from '../projection';
+import { allProjections, projectionMigrations } from '../runner';
+import type { HistoryItem } from './history';
+
+export async function readModelDatabase(projections: readonly Projection[] = allProjections) {
+  return freshDatabase([...coreMigrations(), ...projectionMigrations(projections)]);
+}
+
+/** Appends items in order, one append per run of consecutive items of the same stream. */
+export async function appendAll(store: EventStore, items: Iterable<HistoryItem>): Promise<bigint> {
+  let last = 0n;
+  let stream: string | undefined;
+  let run: NewEvent[] = [];
+  const flush = async () => {
+    if (stream && run.length) last = (await store.append(stream, run, 'any')).lastPosition;
+    run = [];
+  };
+  for (const item of items) {
+    if (item.stream !== stream) {
+      await flush();
+      stream = item.stream;
+    }
+    run.push(item.event);
+  }
+  await flush();
+  return last;
+}
+
+/** Every row of every table, in a stable order (bigint as strings, dates as ISO). */
+export async function snapshot(pool: Pool, tables: readonly string[]): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of tables) {
+    const { rows } = await pool.query(`select * from ${table}`);
+    out[table] = rows
+      .map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))
+      .sort()
+      .map((s) => JSON.parse(s) as unknown);
+  }
+  return out;
+}
+
+export const tablesOf = (projections: readonly Projection[]) => projections.flatMap((p) => p.tables);
+
+/** A recorded event for `apply` unit checks. */
+export function recorded(stream: string, position: bigint, event: NewEvent): RecordedEvent {
+  return { ...event, stream, streamVersion: 0n, position };
+}
