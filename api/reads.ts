@@ -1,0 +1,131 @@
+/**
+ * The ReadSide port implemented over the read models' own query and export functions
+ * (projections/*\/queries.ts, export.ts), the event log (lists, "as of" replays) and the QR
+ * renderer. The SMS outbox and the vault are passed in by the composition root.
+ */
+import type { Clock } from '../adapters/clock/clock';
+import type { EventStore, RecordedEvent } from '../adapters/eventstore/port';
+import type { Pool } from '../adapters/postgres/pool';
+import { qrPng, qrSvg } from '../adapters/qr/render';
+import { streams } from '../domain/events';
+import { familyAsOf } from '../projections/family-history/as-of';
+import { familyHistory, MAX_HISTORY_PAGE } from '../projections/family-history/queries';
+import { familyMonths } from '../projections/balances/queries';
+import { nobdDailyDocument } from '../projections/nobd-daily/export';
+import { nobdDailyCsv, nobdReturnsCsv } from '../projections/nobd-daily/export';
+import { outcomesDocument, funnelCsv, foodVolumesCsv, mealsCsv } from '../projections/outcomes/export';
+import { tabel } from '../projections/tabel/queries';
+import { tabelCsv, tabelHtml } from '../projections/tabel/export';
+import type { Runner } from '../projections/runner';
+import type { ListReturn, OutboundSms, ReadSide } from './read-side';
+
+export interface ReadsDeps {
+  readonly pool: Pool;
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly runner: Pick<Runner, 'lag' | 'rebuild'>;
+  /** Names of the read models the operator may rebuild. */
+  readonly projectionNames: readonly string[];
+  readonly pendingSms: (limit: number) => Promise<readonly OutboundSms[]>;
+  /** Consent cases of a list that ended without a voucher (no phone, refused, timed out). */
+  readonly consentReturns?: (source: 'sdu' | 'nobd', listId: string) => Promise<readonly ListReturn[]>;
+  readonly log: (line: string) => void;
+}
+
+const CSV = 'text/csv; charset=utf-8';
+
+export function createReads(deps: ReadsDeps): ReadSide {
+  const { pool, store } = deps;
+  const historyEvents = async (familyId: string): Promise<RecordedEvent[]> => {
+    const refs = await familyHistory(pool, familyId, { limit: MAX_HISTORY_PAGE });
+    const byStream = new Map<string, RecordedEvent[]>();
+    for (const stream of new Set(refs.map((r) => r.stream))) byStream.set(stream, await store.readStream(stream));
+    const wanted = new Set(refs.map((r) => r.position));
+    return [...byStream.values()].flat().filter((e) => wanted.has(e.position)).sort((a, b) => (a.position < b.position ? -1 : 1));
+  };
+  return {
+    pendingSms: (limit) => deps.pendingSms(limit),
+    async familyVouchers(familyId) {
+      const now = deps.clock.now().toISOString();
+      const state = await familyAsOf(pool, store, familyId, now);
+      return { familyId, vouchers: state.vouchers, foodMonths: await familyMonths(pool, familyId) };
+    },
+    async familyHistory(familyId, options) {
+      const asOf = options.asOf ?? deps.clock.now().toISOString();
+      const cutoff = Date.parse(asOf);
+      const events = (await historyEvents(familyId)).filter((e) => Date.parse(e.metadata.recordedAt) <= cutoff);
+      const state = await familyAsOf(pool, store, familyId, asOf);
+      if (options.audience === 'citizen') {
+        // What "History" in the wallet shows: what happened and when; no internal metadata.
+        return {
+          familyId,
+          vouchers: state.vouchers,
+          events: events.map((e) => ({ at: e.metadata.recordedAt, type: e.type, stream: e.stream })),
+        };
+      }
+      return {
+        familyId,
+        asOf,
+        state,
+        events: events.map((e) => ({
+          position: e.position,
+          stream: e.stream,
+          streamVersion: e.streamVersion,
+          type: e.type,
+          data: e.data,
+          recordedAt: e.metadata.recordedAt,
+          actor: e.metadata.actor,
+          commandId: e.metadata.commandId,
+        })),
+      };
+    },
+    async listReturns(source, listId) {
+      const rejected: ListReturn[] = (await store.readStream(streams.list(source, listId)))
+        .filter((e) => e.type === 'ListRowRejected')
+        .map((e) => {
+          const d = e.data as { rowNo: number; reason: string; familyId?: string; personId?: string; schoolId?: string };
+          return {
+            rowNo: d.rowNo,
+            reason: d.reason,
+            ...(d.familyId ? { familyId: d.familyId } : {}),
+            ...(d.personId ? { personId: d.personId } : {}),
+            ...(d.schoolId ? { schoolId: d.schoolId } : {}),
+          };
+        });
+      const ended = deps.consentReturns ? await deps.consentReturns(source, listId) : [];
+      return [...rejected, ...ended];
+    },
+    async tabel(schoolId, month, format) {
+      const sheet = await tabel(pool, { schoolId, month, now: deps.clock.now() });
+      if (format === 'csv') return { kind: 'document', contentType: CSV, body: tabelCsv(sheet) };
+      if (format === 'html') return { kind: 'document', contentType: 'text/html; charset=utf-8', body: tabelHtml(sheet) };
+      return { kind: 'json', data: sheet };
+    },
+    async dailyReport(schoolId, date, format) {
+      const doc = await nobdDailyDocument(pool, date, schoolId);
+      if (format === 'csv') return { kind: 'document', contentType: CSV, body: `${nobdDailyCsv(doc.schools)}\r\n${nobdReturnsCsv(doc.returnedRows)}` };
+      return { kind: 'json', data: doc };
+    },
+    async outcomes(filter, format) {
+      const doc = await outcomesDocument(pool, {
+        ...(filter.program ? { program: filter.program as 'school-meals' | 'food-vouchers' } : {}),
+        ...(filter.month ? { month: filter.month } : {}),
+        ...(filter.city ? { area: filter.city } : {}),
+      });
+      if (format === 'csv')
+        return { kind: 'document', contentType: CSV, body: [funnelCsv(doc.funnel), foodVolumesCsv(doc.foodVolumes), mealsCsv(doc.schoolMeals)].join('\r\n') };
+      return { kind: 'json', data: doc };
+    },
+    async projections() {
+      return (await deps.runner.lag()).map((l) => ({ name: l.name, lagEvents: l.lagEvents, lagSeconds: l.lagSeconds, position: l.position }));
+    },
+    async rebuild(name) {
+      if (!deps.projectionNames.includes(name)) return false;
+      // In the background: the operator watches the lag; a failure leaves the live model untouched.
+      void deps.runner.rebuild(name).catch((error: unknown) => deps.log(`rebuild ${name} failed: ${(error as Error)?.name ?? 'Error'}`));
+      return true;
+    },
+    qrPng: (token) => qrPng(token),
+    qrSvg: (token) => qrSvg(token),
+  };
+}
