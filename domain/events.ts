@@ -29,6 +29,8 @@ export type PupilCategory = 'asp_family' | 'low_income' | 'orphan_in_family';
 // ── scheduling (any stream) ────────────────────────────────────────────────────────────────
 /** A deadline the scheduler must fire back into the same stream at `dueAt`. */
 export type DeadlineKind =
+  /** Food: the start SMS waits for the 5th of the month (seed 004 p. 19) when the list came earlier. */
+  | 'consent_request'
   | 'consent_reminder'
   | 'consent_timeout'
   | 'meal_voucher_expiry'
