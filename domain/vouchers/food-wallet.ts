@@ -365,20 +365,13 @@ export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUC
     // Unknown, already fired or not yet due: nothing to record (the scheduler may race itself).
     if (!pending || pending.fired || pending.kind !== kind || now < pending.dueAt) return [];
     const fired: DeadlineFired = { type: 'DeadlineFired', data: { deadlineId, kind, firedAt: now } };
-    switch (kind) {
-      case 'food_hold_expiry': {
-        const hold = state.holds.find((h) => h.holdId === pending.ref);
-        return hold?.status === 'open' ? [fired, expireHold(hold, now)] : [fired];
-      }
-      case 'food_month_end':
-        return state.status === 'Open' ? [fired, ...closeMonth(state, now)] : [fired];
-      case 'consent_reminder':
-      case 'consent_timeout':
-      case 'meal_voucher_expiry':
-        return [fired];
-      default:
-        return unreachable(kind, 'deadline kind');
+    if (kind === 'food_hold_expiry') {
+      const hold = state.holds.find((h) => h.holdId === pending.ref);
+      return hold?.status === 'open' ? [fired, expireHold(hold, now)] : [fired];
     }
+    if (kind === 'food_month_end') return state.status === 'Open' ? [fired, ...closeMonth(state, now)] : [fired];
+    // Other kinds are never scheduled in this stream (pending.kind matched above): just the firing.
+    return [fired];
   }
 
   function decide(command: FoodWalletCommand, state: FoodWalletState): FoodWalletEvent[] {

@@ -1,0 +1,64 @@
+/**
+ * What the voucher services need from the world. Kept structural (no import of the vault or
+ * e-Otinish adapters' concrete types) so either side can change its internals freely.
+ */
+import { randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { Clock } from '../../adapters/clock/clock';
+import type { EventStore } from '../../adapters/eventstore/port';
+import { QR_NONCE_BYTES } from '../../adapters/qr/tokens';
+import { FOOD_VOUCHERS, type FoodVouchersProgram } from '../../domain/programs/food-vouchers';
+import { SAMPLE_CATALOGUE } from '../../domain/programs/food-list';
+import { SCHOOL_MEALS, type SchoolMealsProgram } from '../../domain/programs/school-meals';
+import type { ProgramCode } from '../../domain/events';
+
+/** The slice of the vault the canteen needs: IIN read from an ID card → pseudonymous personId. */
+export interface PersonPseudonymiser {
+  pseudonymise(iin: string): string | Promise<string>;
+}
+
+/** e-Otinish port: forwards a rating or complaint, returns its reference there. */
+export interface FeedbackForwarder {
+  forward(item: {
+    readonly feedbackId: string;
+    readonly familyId: string;
+    readonly program: ProgramCode;
+    readonly voucherId?: string;
+    readonly kind: 'rating' | 'complaint';
+    readonly rating?: number;
+    readonly text?: string;
+    readonly submittedAt: string;
+  }): Promise<{ readonly ref: string }>;
+}
+
+export interface VoucherServiceDeps {
+  readonly store: EventStore;
+  /** Decisions take `meta.now`; the clock is for callers that build metadata. */
+  readonly clock?: Clock;
+  readonly vault: PersonPseudonymiser;
+  /** Signing needs the private key; verifying (canteen, shop) only the public one. */
+  readonly qrKeys: { readonly privateKey: KeyObject; readonly publicKey: KeyObject };
+  readonly programs?: { readonly meals?: SchoolMealsProgram; readonly food?: FoodVouchersProgram };
+  /** Goods catalogue sku → socially significant category (default: the SAMPLE catalogue). */
+  readonly catalogue?: Readonly<Record<string, string>>;
+  readonly eotinish?: FeedbackForwarder;
+  /** Nonce bytes for QR tokens (tests pass a deterministic source). */
+  readonly nonce?: () => Buffer;
+}
+
+export interface ResolvedDeps extends VoucherServiceDeps {
+  readonly meals: SchoolMealsProgram;
+  readonly food: FoodVouchersProgram;
+  readonly catalogue: Readonly<Record<string, string>>;
+  readonly nonce: () => Buffer;
+}
+
+export function resolveDeps(deps: VoucherServiceDeps): ResolvedDeps {
+  return {
+    ...deps,
+    meals: deps.programs?.meals ?? SCHOOL_MEALS,
+    food: deps.programs?.food ?? FOOD_VOUCHERS,
+    catalogue: deps.catalogue ?? SAMPLE_CATALOGUE,
+    nonce: deps.nonce ?? (() => randomBytes(QR_NONCE_BYTES)),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Ratings and complaints (seed 001 appendix 2 p. 12; seed 004 p. 27 "History"): recorded in
+ * `feedback-{familyId}`, then forwarded to e-Otinish and the reference recorded. A failed
+ * forward leaves the submission recorded without a reference; a retry of the same request
+ * (same command id) forwards it again and records the reference once.
+ */
+import { streams } from '../../domain/events';
+import type { CommandMetadata } from '../../domain/shared/decider';
+import { nameUuid, childId } from '../../domain/shared/ids';
+import { refuse } from '../../domain/shared/errors';
+import { feedback, type SubmitFeedback } from '../../domain/vouchers/feedback';
+import { parseVoucherId } from '../../domain/vouchers/ids';
+import { createFoodWalletDecider } from '../../domain/vouchers/food-wallet';
+import { createMealVoucherDecider } from '../../domain/vouchers/meal-voucher';
+import { foldRecorded, handle } from '../command-path';
+import type { LedgerServices } from './contract';
+import { resolveDeps, type VoucherServiceDeps } from './deps';
+
+export interface FeedbackServices {
+  submitFeedback: LedgerServices['submitFeedback'];
+}
+
+export function createFeedbackServices(rawDeps: VoucherServiceDeps): FeedbackServices {
+  const deps = resolveDeps(rawDeps);
+  const meals = createMealVoucherDecider(deps.meals);
+  const food = createFoodWalletDecider(deps.food);
+
+  /** A voucher named in feedback must be the family's own (else voucher_not_found). */
+  async function checkVoucher(familyId: string, voucherId: string): Promise<void> {
+    const ref = parseVoucherId(voucherId);
+    if (!ref) return refuse('voucher_not_found', voucherId);
+    const events = await deps.store.readStream(ref.stream);
+    const state = ref.program === 'school-meals' ? foldRecorded(meals, events) : foldRecorded(food, events);
+    if (state.status === 'None' || state.familyId !== familyId) refuse('voucher_not_found', voucherId);
+  }
+
+  async function submitFeedback(input: Parameters<LedgerServices['submitFeedback']>[0], meta: CommandMetadata) {
+    if (input.voucherId !== undefined) await checkVoucher(input.familyId, input.voucherId);
+    const feedbackId = nameUuid(`feedback:${meta.commandId}`);
+    const stream = streams.feedback(input.familyId);
+    const command: SubmitFeedback = { type: 'SubmitFeedback', data: { feedbackId, ...input }, metadata: meta };
+    await handle(deps.store, stream, feedback, command, { familyId: input.familyId, program: input.program });
+    // Read back (a repeated request decides nothing): forward only what has no reference yet.
+    const already = foldRecorded(feedback, await deps.store.readStream(stream)).items.get(feedbackId)?.eotinishRef;
+    if (already !== undefined || !deps.eotinish) return { feedbackId, ...(already !== undefined ? { eotinishRef: already } : {}) };
+    const { ref } = await deps.eotinish.forward({ feedbackId, ...input, submittedAt: meta.now });
+    const forwardMeta = { ...meta, commandId: childId(meta.commandId, 'forwarded'), causationId: meta.commandId };
+    await handle(deps.store, stream, feedback, { type: 'RecordFeedbackForwarded', data: { feedbackId, eotinishRef: ref }, metadata: forwardMeta }, { familyId: input.familyId, program: input.program });
+    return { feedbackId, eotinishRef: ref };
+  }
+
+  return { submitFeedback };
+}

@@ -1,0 +1,210 @@
+/**
+ * Food-voucher services: activation (one voucher, or all of a family's at once), the shop's
+ * balance query and two-phase payment (authorize → capture | void), QR tokens for the family.
+ *
+ * Finding a hold: the shop names the hold (`holdId`), not the family. Authorization writes, in the
+ * same atomic append as the hold itself, an index stream `food-hold-{shopId}-{holdId}` holding one
+ * `FoodHoldRegistered` with the family-month stream. Capture and void read that index first: a
+ * hold of another shop is simply not found there (object-level check), and a hold id is unique per
+ * shop because the index stream is created with expected version "no stream".
+ */
+import { epochSeconds, expiresAtOf, foodRef, signQrToken, targetOf, verifyQrToken, type QrPayload } from '../../adapters/qr/tokens';
+import type { BasketLine, FoodHoldRegistered, FoodPurchaseAuthorized, FoodWalletEvent } from '../../domain/events';
+import { streams } from '../../domain/events';
+import { categoryOfSku } from '../../domain/programs/food-list';
+import type { CommandMetadata } from '../../domain/shared/decider';
+import { refuse } from '../../domain/shared/errors';
+import { isTiyn, sub, times } from '../../domain/shared/money';
+import type { Month } from '../../domain/shared/calendar';
+import { createFoodWalletDecider, monthEndAt, totalsOf, type FoodWalletCommand, type FoodWalletState } from '../../domain/vouchers/food-wallet';
+import { parseVoucherId } from '../../domain/vouchers/ids';
+import { decideAcross, foldRecorded, handle, type Outcome } from '../command-path';
+import type { AuthorizeInput, AuthorizeResult, BalanceAnswer, BasketItemInput, CaptureInput, CaptureResult, LedgerServices, QrToken } from './contract';
+import { resolveDeps, type VoucherServiceDeps } from './deps';
+
+const PROGRAM = 'food-vouchers';
+
+export interface FoodServices {
+  activateFoodVoucher: LedgerServices['activateVoucher'];
+  /** Convenience for the family head: activate every not-yet-active voucher of the family-month. */
+  activateAllFoodVouchers(input: { familyId: string; month: Month; byPersonId: string }, meta: CommandMetadata): Promise<{ activated: readonly string[] }>;
+  issueFoodQrToken(input: { familyId: string; voucherId: string }, meta: CommandMetadata): Promise<QrToken>;
+  balanceByToken: LedgerServices['balanceByToken'];
+  authorizePurchase: LedgerServices['authorizePurchase'];
+  capturePurchase: LedgerServices['capturePurchase'];
+  voidPurchase: LedgerServices['voidPurchase'];
+}
+
+/** Items → basket lines, the category resolved from the goods catalogue; bad amounts are refused. */
+export function toBasketLines(items: readonly BasketItemInput[], catalogue: Readonly<Record<string, string>>): BasketLine[] {
+  return items.map((item, i) => {
+    const okAmounts = isTiyn(item.unitPriceTiyn) && item.unitPriceTiyn >= 0 && Number.isSafeInteger(item.quantity) && item.quantity > 0;
+    if (!okAmounts || !Number.isSafeInteger(item.unitPriceTiyn * item.quantity)) refuse('amount_invalid', 'integer tiyn ≥ 0 and an integer quantity > 0', `items.${i}`);
+    const category = categoryOfSku(item.sku, catalogue);
+    return {
+      sku: item.sku,
+      name: item.name,
+      ...(category !== undefined ? { category } : {}),
+      quantity: item.quantity,
+      unit: item.unit,
+      unitPriceTiyn: item.unitPriceTiyn,
+      lineTiyn: times(item.unitPriceTiyn, item.quantity),
+      eligible: category !== undefined,
+    };
+  });
+}
+
+export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
+  const deps = resolveDeps(rawDeps);
+  const decider = createFoodWalletDecider(deps.food);
+  const store = deps.store;
+  const meta0 = (familyId: string) => ({ familyId, program: PROGRAM });
+
+  async function load(stream: string): Promise<FoodWalletState> {
+    return foldRecorded(decider, await store.readStream(stream));
+  }
+
+  async function activateFoodVoucher(input: { familyId: string; voucherId: string; byPersonId: string }, meta: CommandMetadata) {
+    const ref = parseVoucherId(input.voucherId);
+    if (ref?.program !== PROGRAM || ref.familyId !== input.familyId) return refuse('voucher_not_found', input.voucherId);
+    await handle(store, ref.stream, decider, { type: 'ActivateFoodVoucher', data: input, metadata: meta }, meta0(input.familyId));
+    return { voucherId: input.voucherId, status: 'active' as const };
+  }
+
+  async function activateAllFoodVouchers(input: { familyId: string; month: Month; byPersonId: string }, meta: CommandMetadata) {
+    const stream = streams.food(input.familyId, input.month);
+    let activated: string[] = [];
+    const outcome = await decideAcross(store, [stream], meta, (loaded) => {
+      let state = foldRecorded(decider, loaded.get(stream)!.events);
+      if (state.status === 'None') return refuse('voucher_not_found', `${input.familyId} ${input.month}`);
+      const events: FoodWalletEvent[] = [];
+      for (const v of state.vouchers) {
+        const command: FoodWalletCommand = { type: 'ActivateFoodVoucher', data: { voucherId: v.voucherId, familyId: input.familyId, byPersonId: input.byPersonId }, metadata: meta };
+        for (const e of decider.decide(command, state)) {
+          events.push(e);
+          state = decider.evolve(state, e);
+        }
+      }
+      activated = events.flatMap((e) => (e.type === 'FoodVoucherActivated' ? [e.data.voucherId] : []));
+      return [{ stream, events, metadata: meta0(input.familyId) }];
+    });
+    if (outcome.repeated) activated = outcome.events.flatMap((e) => (e.type === 'FoodVoucherActivated' ? [(e.data as { voucherId: string }).voucherId] : []));
+    return { activated };
+  }
+
+  async function issueFoodQrToken(input: { familyId: string; voucherId: string }, meta: CommandMetadata): Promise<QrToken> {
+    const ref = parseVoucherId(input.voucherId);
+    if (ref?.program !== PROGRAM || ref.familyId !== input.familyId) return refuse('voucher_not_found', input.voucherId);
+    const state = await load(ref.stream);
+    if (state.status === 'None' || !state.vouchers.some((v) => v.voucherId === input.voucherId)) return refuse('voucher_not_found', input.voucherId);
+    if (state.status === 'Closed' && deps.food.lapseUnspentAtMonthEnd) refuse('voucher_lapsed');
+    if (!state.vouchers.some((v) => v.activatedAt !== undefined)) refuse('voucher_not_active');
+    // One token pays from the whole family-month (all activated members' vouchers), as a shop sees one family.
+    const payload: QrPayload = { v: foodRef(ref.familyId, ref.month), n: deps.nonce().toString('base64url'), e: epochSeconds(meta.now) + deps.food.qrTokenTtlSeconds, p: PROGRAM };
+    return { token: signQrToken(payload, deps.qrKeys.privateKey), expiresAt: expiresAtOf(payload) };
+  }
+
+  /** A verified, unexpired food token and its family-month. */
+  function readToken(token: string, now: string) {
+    const payload = verifyQrToken(token, deps.qrKeys.publicKey);
+    const target = targetOf(payload);
+    if (target.program !== PROGRAM) return refuse('qr_token_invalid', 'not a food voucher token');
+    if (now > expiresAtOf(payload)) refuse('qr_token_expired');
+    return { payload, target };
+  }
+
+  async function balanceByToken(input: { shopId: string; token: string }, meta: CommandMetadata): Promise<BalanceAnswer> {
+    const { payload, target } = readToken(input.token, meta.now);
+    const state = await load(target.stream);
+    if (state.status === 'None') return refuse('voucher_not_found');
+    // The token is spent by an authorization; a shop must not act on it again.
+    if (state.usedNonces.has(payload.n)) refuse('qr_token_reused');
+    const totals = totalsOf(state);
+    const lapsed = deps.food.lapseUnspentAtMonthEnd && (state.status === 'Closed' || meta.now >= monthEndAt(state));
+    return { familyId: target.familyId, month: target.month, availableTiyn: lapsed ? 0 : totals.spendableTiyn, heldTiyn: totals.heldTiyn };
+  }
+
+  async function authorizePurchase(input: AuthorizeInput, meta: CommandMetadata): Promise<AuthorizeResult> {
+    const lines = toBasketLines(input.items, deps.catalogue);
+    const { payload, target } = readToken(input.token, meta.now);
+    const index = streams.foodHold(input.shopId, input.holdId);
+    const outcome = await decideAcross(store, [target.stream, index], meta, (loaded) => {
+      if (loaded.get(index)!.events.length > 0) return refuse('hold_already_exists', input.holdId);
+      const state = foldRecorded(decider, loaded.get(target.stream)!.events);
+      const events = decider.decide(
+        { type: 'AuthorizePurchase', data: { holdId: input.holdId, shopId: input.shopId, lines, tokenNonce: payload.n, tokenExpiresAt: expiresAtOf(payload) }, metadata: meta },
+        state,
+      );
+      const registered: FoodHoldRegistered = {
+        type: 'FoodHoldRegistered',
+        data: { holdId: input.holdId, shopId: input.shopId, familyId: target.familyId, month: target.month, stream: target.stream, at: meta.now },
+      };
+      return [
+        { stream: target.stream, events, metadata: meta0(target.familyId) },
+        { stream: index, events: [registered], metadata: meta0(target.familyId) },
+      ];
+    });
+    const authorized = eventOf<FoodPurchaseAuthorized>(outcome, 'FoodPurchaseAuthorized').data;
+    return {
+      holdId: authorized.holdId,
+      familyId: target.familyId,
+      basketTiyn: authorized.basketTiyn,
+      eligibleTiyn: authorized.eligibleTiyn,
+      heldTiyn: authorized.heldTiyn,
+      remainderTiyn: sub(authorized.basketTiyn, authorized.heldTiyn),
+      items: authorized.lines.map((l) => ({
+        sku: l.sku,
+        name: l.name,
+        quantity: l.quantity,
+        unit: l.unit,
+        unitPriceTiyn: l.unitPriceTiyn,
+        lineTiyn: l.lineTiyn,
+        eligible: l.eligible,
+        ...(l.category !== undefined ? { category: l.category } : {}),
+      })),
+      expiresAt: authorized.expiresAt,
+    };
+  }
+
+  /** The family-month stream of a shop's hold, from the index; another shop's hold is not found. */
+  async function holdStream(shopId: string, holdId: string): Promise<{ stream: string; familyId: string }> {
+    const [entry] = await store.readStream(streams.foodHold(shopId, holdId));
+    if (!entry || entry.type !== 'FoodHoldRegistered') return refuse('hold_not_found', holdId);
+    const data = entry.data as FoodHoldRegistered['data'];
+    return { stream: data.stream, familyId: data.familyId };
+  }
+
+  async function settle(shopId: string, command: FoodWalletCommand, meta: CommandMetadata, holdId: string): Promise<CaptureResult> {
+    const { stream, familyId } = await holdStream(shopId, holdId);
+    const outcome = await handle(store, stream, decider, command, meta0(familyId));
+    const event = outcome.events.find((e) => e.type === 'FoodPurchaseCaptured' || e.type === 'FoodPurchaseVoided');
+    if (!event) throw new Error(`invariant violated: settling hold ${holdId} recorded no capture or void`);
+    if (event.type === 'FoodPurchaseCaptured') {
+      const d = event.data as { capturedTiyn: number; releasedTiyn: number };
+      return { holdId, capturedTiyn: d.capturedTiyn, releasedTiyn: d.releasedTiyn, status: 'captured' };
+    }
+    return { holdId, capturedTiyn: 0, releasedTiyn: (event.data as { releasedTiyn: number }).releasedTiyn, status: 'voided' };
+  }
+
+  async function capturePurchase(input: CaptureInput, meta: CommandMetadata): Promise<CaptureResult> {
+    const lines = input.items ? toBasketLines(input.items, deps.catalogue) : undefined;
+    const command: FoodWalletCommand = {
+      type: 'CapturePurchase',
+      data: { holdId: input.holdId, shopId: input.shopId, paymentStatus: input.paymentStatus, ...(lines ? { lines } : {}) },
+      metadata: meta,
+    };
+    return settle(input.shopId, command, meta, input.holdId);
+  }
+
+  async function voidPurchase(input: { shopId: string; holdId: string }, meta: CommandMetadata): Promise<CaptureResult> {
+    return settle(input.shopId, { type: 'VoidPurchase', data: input, metadata: meta }, meta, input.holdId);
+  }
+
+  return { activateFoodVoucher, activateAllFoodVouchers, issueFoodQrToken, balanceByToken, authorizePurchase, capturePurchase, voidPurchase };
+}
+
+function eventOf<E extends { type: string; data: unknown }>(outcome: Outcome, type: E['type']): E {
+  const event = outcome.events.find((e) => e.type === type);
+  if (!event) throw new Error(`invariant violated: expected a ${type} among the command's events`);
+  return { type: event.type, data: event.data } as E;
+}
