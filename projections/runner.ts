@@ -479,6 +479,8 @@ async function run(client: Queryable, statements: readonly Sql[]): Promise<void>
  */
 async function inTx<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  guard(client);
+  let broken = false;
   try {
     await client.query('begin');
     await client.query('set local synchronous_commit = off');
@@ -486,9 +488,18 @@ async function inTx<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Pr
     await client.query('commit');
     return result;
   } catch (error) {
-    await client.query('rollback').catch(() => undefined);
+    await client.query('rollback').catch(() => (broken = true));
     throw error;
   } finally {
-    client.release();
+    // A connection that cannot even roll back is dropped, not returned to the pool.
+    client.release(broken);
   }
+}
+
+const guarded = new WeakSet<PoolClient>();
+/** A checked-out client whose server connection dies emits 'error'; the failing query reports it. */
+function guard(client: PoolClient): void {
+  if (guarded.has(client)) return;
+  guarded.add(client);
+  client.on('error', () => undefined);
 }

@@ -6,6 +6,7 @@ import { freshDatabase } from '../../test/pg';
 import type { Projection } from '../projection';
 import { allProjections, projectionMigrations } from '../runner';
 import type { HistoryItem } from './history';
+import type { LedgerEvent } from '../../domain/events';
 
 export async function readModelDatabase(projections: readonly Projection[] = allProjections) {
   return freshDatabase([...coreMigrations(), ...projectionMigrations(projections)]);
@@ -49,4 +50,26 @@ export const tablesOf = (projections: readonly Projection[]) => projections.flat
 /** A recorded event for `apply` unit checks. */
 export function recorded(stream: string, position: bigint, event: NewEvent): RecordedEvent {
   return { ...event, stream, streamVersion: 0n, position };
+}
+
+let counter = 0;
+/** One catalogue event as a history item, recorded at `at` (metadata filled like the command path does). */
+export function item(stream: string, event: LedgerEvent, at: string, familyId?: string): HistoryItem {
+  const n = counter++;
+  return {
+    stream,
+    event: {
+      id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      type: event.type,
+      data: event.data,
+      metadata: {
+        commandId: `test-${n}`,
+        correlationId: `test-${n}`,
+        causationId: `test-${n}`,
+        actor: { role: 'test', id: 'test' },
+        recordedAt: at,
+        ...(familyId ? { familyId } : {}),
+      },
+    },
+  };
 }
