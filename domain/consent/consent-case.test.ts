@@ -1,0 +1,246 @@
+import { describe, expect, it } from 'vitest';
+import type { ConsentEvent } from '../events';
+import { SCHOOL_MEALS } from '../programs/school-meals';
+import { FOOD_VOUCHERS } from '../programs/food-vouchers';
+import { given } from '../testing/given';
+import { consentCase as decider, caseIdOfMessage, MAX_SMS_ATTEMPTS, type ConsentCommand } from './consent-case';
+import { FOOD_CASE, MEALS_CASE, delivery, family, father, fire, guardian, mother, noPhone, openFood, openMeals, pupil, reply } from './fixtures';
+
+// Almaty is UTC+5: local midnight of D+1 is D 19:00Z.
+const OPENED = '2026-03-02T05:00:00.000Z'; // Mon 2 March, 10:00 local
+const REMINDER_DUE = '2026-03-05T19:00:00.000Z'; // end of local 5 March (3 days after the 2nd)
+const TIMEOUT_DUE = '2026-03-09T19:00:00.000Z'; // reminder sent on local 6 March → end of the 9th
+
+/** Runs commands through the decider, returning the whole history. */
+function history(...commands: ConsentCommand[]): ConsentEvent[] {
+  const events: ConsentEvent[] = [];
+  for (const c of commands) events.push(...given(decider, events).when(c).events());
+  return events;
+}
+
+describe('opening a school-meals case (seed 001 appendix 1 p. 7–9)', () => {
+  it('asks the mother first even when the father is listed first, and schedules the reminder after 3 calendar days', () => {
+    given(decider).when(openMeals(OPENED)).then([
+      {
+        type: 'ConsentCaseOpened',
+        data: { caseId: MEALS_CASE, program: 'school-meals', familyId: 'fam-1', subject: pupil(), representatives: [father, mother], listId: 'list-1', rowNo: 1, openedAt: OPENED },
+      },
+      {
+        type: 'SmsRequested',
+        data: { caseId: MEALS_CASE, messageId: `${MEALS_CASE}#1`, kind: 'consent_request', recipientPersonId: 'p_mother', role: 'mother', text: SCHOOL_MEALS.sms.request, replyBy: REMINDER_DUE },
+      },
+      { type: 'DeadlineScheduled', data: { deadlineId: `${MEALS_CASE}:reminder`, kind: 'consent_reminder', dueAt: REMINDER_DUE, stream: MEALS_CASE } },
+    ]);
+  });
+  it('asks the father when the mother has no phone', () => {
+    const events = given(decider).when(openMeals(OPENED, { representatives: [noPhone(mother), father, guardian] })).events();
+    expect(events[1]).toMatchObject({ type: 'SmsRequested', data: { recipientPersonId: 'p_father', role: 'father' } });
+  });
+  it('asks another legal representative when neither parent has a phone', () => {
+    const events = given(decider).when(openMeals(OPENED, { representatives: [noPhone(mother), noPhone(father), guardian] })).events();
+    expect(events[1]).toMatchObject({ type: 'SmsRequested', data: { recipientPersonId: 'p_guardian', role: 'guardian' } });
+  });
+  it('ends the case with ConsentPhoneNotFound when no representative has a phone in BMG (p. 8)', () => {
+    const events = given(decider).when(openMeals(OPENED, { representatives: [noPhone(mother), noPhone(father)] })).events();
+    expect(events.map((e) => e.type)).toEqual(['ConsentCaseOpened', 'ConsentPhoneNotFound']);
+  });
+  it('sends no SMS for primary grades: ConsentNotRequired (seed 002)', () => {
+    for (const grade of [1, 2, 3, 4]) {
+      const events = given(decider).when(openMeals(OPENED, { grade })).events();
+      expect(events.slice(1)).toEqual([{ type: 'ConsentNotRequired', data: { caseId: MEALS_CASE, reason: 'primary_grade' } }]);
+    }
+  });
+  it('asks for consent from grade 5 up', () => {
+    expect(given(decider).when(openMeals(OPENED, { grade: 5 })).events()[1]!.type).toBe('SmsRequested');
+  });
+  it('opening again for the same list row changes nothing', () => {
+    given(decider, history(openMeals(OPENED))).when(openMeals('2026-03-03T05:00:00.000Z')).then([]);
+  });
+  it('refuses a second case for the same pupil and year from another list row: already_covered', () => {
+    const other = openMeals('2026-03-03T05:00:00.000Z');
+    given(decider, history(openMeals(OPENED))).when({ ...other, data: { ...other.data, listId: 'list-2' } }).thenFails('already_covered');
+  });
+});
+
+describe('replies (annex: 3#1 agree, 3#2 refuse)', () => {
+  const opened = () => history(openMeals(OPENED));
+  it('3#1 gives consent and confirms by SMS', () => {
+    const at = '2026-03-03T06:00:00.000Z';
+    given(decider, opened()).when(reply('3#1', at)).then([
+      { type: 'SmsReplyReceived', data: { caseId: MEALS_CASE, text: '3#1', interpretation: 'yes', receivedAt: at, late: false } },
+      { type: 'ConsentGiven', data: { caseId: MEALS_CASE, byPersonId: 'p_mother', at } },
+      { type: 'SmsRequested', data: { caseId: MEALS_CASE, messageId: `${MEALS_CASE}#2`, kind: 'consent_confirmed', recipientPersonId: 'p_mother', role: 'mother', text: SCHOOL_MEALS.sms.confirmed } },
+    ]);
+  });
+  it('3#2 refuses and acknowledges by SMS ("You have refused the service")', () => {
+    const at = '2026-03-03T06:00:00.000Z';
+    const events = given(decider, opened()).when(reply('3#2', at)).events();
+    expect(events.map((e) => e.type)).toEqual(['SmsReplyReceived', 'ConsentRefused', 'SmsRequested']);
+    expect(events[2]).toMatchObject({ data: { kind: 'consent_refused_ack', text: SCHOOL_MEALS.sms.refused } });
+  });
+  it('is tolerant of spaces and case', () => {
+    for (const text of [' 3 # 1 ', '3#1\n', '\t3#1']) expect(given(decider, opened()).when(reply(text, '2026-03-03T06:00:00.000Z')).events()[1]!.type).toBe('ConsentGiven');
+    const food = history(openFood('2026-03-06T05:00:00.000Z'));
+    expect(given(decider, food).when(reply(' 21 * 2 ', '2026-03-07T06:00:00.000Z', 'p_head')).events()[1]!.type).toBe('ConsentRefused');
+  });
+  it('records an unrecognised reply and keeps the case open', () => {
+    const at = '2026-03-03T06:00:00.000Z';
+    const events = given(decider, opened()).when(reply('yes please', at)).then([
+      { type: 'SmsReplyReceived', data: { caseId: MEALS_CASE, text: 'yes please', interpretation: 'unrecognised', receivedAt: at, late: false } },
+    ]);
+    given(decider, [...opened(), ...events]).when(reply('3#1', '2026-03-03T07:00:00.000Z')).thenState((s) => expect(s).toMatchObject({ status: 'Closed', outcome: 'given' }));
+  });
+  it('the other program’s code is unrecognised (21*1 to a meals case)', () => {
+    expect(given(decider, opened()).when(reply('21*1', '2026-03-03T06:00:00.000Z')).events()[0]).toMatchObject({ data: { interpretation: 'unrecognised' } });
+  });
+  it('a reply after the case ended is recorded as late and changes nothing', () => {
+    const closed = history(openMeals(OPENED), reply('3#2', '2026-03-03T06:00:00.000Z'));
+    given(decider, closed).when(reply('3#1', '2026-03-04T06:00:00.000Z')).then([
+      { type: 'SmsReplyReceived', data: { caseId: MEALS_CASE, text: '3#1', interpretation: 'yes', receivedAt: '2026-03-04T06:00:00.000Z', late: true } },
+    ]);
+  });
+  it('a reply to a case never opened is refused: case_not_found', () => {
+    given(decider).when(reply('3#1', OPENED)).thenFails('case_not_found');
+  });
+  it('keeps at most 160 characters of a long reply', () => {
+    const events = given(decider, opened()).when(reply('x'.repeat(500), '2026-03-03T06:00:00.000Z')).events();
+    expect((events[0]!.data as { text: string }).text).toHaveLength(160);
+  });
+});
+
+describe('reminder and timeout (p. 10: 3 + 3 calendar days, Asia/Almaty)', () => {
+  const opened = () => history(openMeals(OPENED));
+  it('the reminder is not due one second before the end of the 3rd local day', () => {
+    given(decider, opened()).when(fire(MEALS_CASE, 'reminder', '2026-03-05T18:59:59.000Z')).then([]);
+  });
+  it('sends the reminder at the end of the 3rd day and schedules the timeout 3 days after it', () => {
+    given(decider, opened()).when(fire(MEALS_CASE, 'reminder', REMINDER_DUE)).then([
+      { type: 'DeadlineFired', data: { deadlineId: `${MEALS_CASE}:reminder`, kind: 'consent_reminder', firedAt: REMINDER_DUE } },
+      { type: 'SmsRequested', data: { caseId: MEALS_CASE, messageId: `${MEALS_CASE}#2`, kind: 'consent_reminder', recipientPersonId: 'p_mother', role: 'mother', text: SCHOOL_MEALS.sms.reminder, replyBy: TIMEOUT_DUE } },
+      { type: 'DeadlineScheduled', data: { deadlineId: `${MEALS_CASE}:timeout`, kind: 'consent_timeout', dueAt: TIMEOUT_DUE, stream: MEALS_CASE } },
+    ]);
+  });
+  it('a reply between the first window and the reminder still counts', () => {
+    expect(given(decider, opened()).when(reply('3#1', '2026-03-05T20:00:00.000Z')).events()[1]!.type).toBe('ConsentGiven');
+  });
+  it('times out when nobody answered 3 days after the reminder', () => {
+    const reminded = history(openMeals(OPENED), fire(MEALS_CASE, 'reminder', REMINDER_DUE));
+    given(decider, reminded).when(fire(MEALS_CASE, 'timeout', TIMEOUT_DUE)).then([
+      { type: 'DeadlineFired', data: { deadlineId: `${MEALS_CASE}:timeout`, kind: 'consent_timeout', firedAt: TIMEOUT_DUE } },
+      { type: 'ConsentTimedOut', data: { caseId: MEALS_CASE, at: TIMEOUT_DUE } },
+    ]);
+  });
+  it('a reply in the last second before the timeout counts', () => {
+    const reminded = history(openMeals(OPENED), fire(MEALS_CASE, 'reminder', REMINDER_DUE));
+    expect(given(decider, reminded).when(reply('3#1', '2026-03-09T18:59:59.999Z')).events()[1]!.type).toBe('ConsentGiven');
+  });
+  it('a reply at the timeout instant, before the scheduler fired, ends the case as timed out and is late', () => {
+    const reminded = history(openMeals(OPENED), fire(MEALS_CASE, 'reminder', REMINDER_DUE));
+    given(decider, reminded).when(reply('3#1', TIMEOUT_DUE)).then([
+      { type: 'ConsentTimedOut', data: { caseId: MEALS_CASE, at: TIMEOUT_DUE } },
+      { type: 'SmsReplyReceived', data: { caseId: MEALS_CASE, text: '3#1', interpretation: 'yes', receivedAt: TIMEOUT_DUE, late: true } },
+    ]);
+  });
+  it('a deadline of a closed case is recorded as fired and does nothing else', () => {
+    const closed = history(openMeals(OPENED), reply('3#1', '2026-03-03T06:00:00.000Z'));
+    given(decider, closed).when(fire(MEALS_CASE, 'reminder', REMINDER_DUE)).then([
+      { type: 'DeadlineFired', data: { deadlineId: `${MEALS_CASE}:reminder`, kind: 'consent_reminder', firedAt: REMINDER_DUE } },
+    ]);
+  });
+  it('firing the same deadline twice records it once', () => {
+    const fired = history(openMeals(OPENED), fire(MEALS_CASE, 'reminder', REMINDER_DUE));
+    given(decider, fired).when(fire(MEALS_CASE, 'reminder', '2026-03-06T00:00:00.000Z')).then([]);
+  });
+  it('an unknown deadline or a case never opened records nothing', () => {
+    given(decider, history(openMeals(OPENED))).when(fire(MEALS_CASE, 'timeout', '2026-04-01T00:00:00.000Z')).then([]);
+    given(decider).when(fire(MEALS_CASE, 'timeout', '2026-04-01T00:00:00.000Z')).then([]);
+  });
+});
+
+describe('food vouchers (seed 004 p. 17–21: SMS on the 5th, reminder after 5 days, answer by month end)', () => {
+  const FIFTH_0900 = '2026-03-05T04:00:00.000Z';
+  const MONTH_END = '2026-03-31T19:00:00.000Z';
+  it('a list received before the 5th schedules the start SMS for the 5th at 09:00 local', () => {
+    given(decider).when(openFood('2026-03-02T05:00:00.000Z')).then([
+      {
+        type: 'ConsentCaseOpened',
+        data: { caseId: FOOD_CASE, program: 'food-vouchers', familyId: 'fam-1', subject: family(), representatives: [{ personId: 'p_head', role: 'guardian', hasPhone: true }], listId: 'sdu-1', rowNo: 1, openedAt: '2026-03-02T05:00:00.000Z' },
+      },
+      { type: 'DeadlineScheduled', data: { deadlineId: `${FOOD_CASE}:request`, kind: 'consent_request', dueAt: FIFTH_0900, stream: FOOD_CASE } },
+    ]);
+  });
+  it('on the 5th the start SMS goes out with "21*1 = YES, 21*2 = NO" and a reminder 5 calendar days later', () => {
+    const scheduled = history(openFood('2026-03-02T05:00:00.000Z'));
+    given(decider, scheduled).when(fire(FOOD_CASE, 'request', FIFTH_0900)).then([
+      { type: 'DeadlineFired', data: { deadlineId: `${FOOD_CASE}:request`, kind: 'consent_request', firedAt: FIFTH_0900 } },
+      { type: 'SmsRequested', data: { caseId: FOOD_CASE, messageId: `${FOOD_CASE}#1`, kind: 'consent_request', recipientPersonId: 'p_head', role: 'guardian', text: FOOD_VOUCHERS.sms.request, replyBy: '2026-03-10T19:00:00.000Z' } },
+      { type: 'DeadlineScheduled', data: { deadlineId: `${FOOD_CASE}:reminder`, kind: 'consent_reminder', dueAt: '2026-03-10T19:00:00.000Z', stream: FOOD_CASE } },
+    ]);
+  });
+  it('a list received on or after the 5th sends the SMS at once', () => {
+    const events = given(decider).when(openFood(FIFTH_0900)).events();
+    expect(events.map((e) => e.type)).toEqual(['ConsentCaseOpened', 'SmsRequested', 'DeadlineScheduled']);
+  });
+  it('the reminder sets the timeout at the end of the month', () => {
+    const requested = history(openFood(FIFTH_0900));
+    const events = given(decider, requested).when(fire(FOOD_CASE, 'reminder', '2026-03-10T19:00:00.000Z')).events();
+    expect(events[2]).toEqual({ type: 'DeadlineScheduled', data: { deadlineId: `${FOOD_CASE}:timeout`, kind: 'consent_timeout', dueAt: MONTH_END, stream: FOOD_CASE } });
+  });
+  it('late in the month there is no room for a reminder: the timeout is scheduled at once', () => {
+    const events = given(decider).when(openFood('2026-03-27T05:00:00.000Z')).events();
+    expect(events[2]).toEqual({ type: 'DeadlineScheduled', data: { deadlineId: `${FOOD_CASE}:timeout`, kind: 'consent_timeout', dueAt: MONTH_END, stream: FOOD_CASE } });
+  });
+  it('a reply in the last second of the month counts; one at midnight does not', () => {
+    const reminded = history(openFood(FIFTH_0900), fire(FOOD_CASE, 'reminder', '2026-03-10T19:00:00.000Z'));
+    expect(given(decider, reminded).when(reply('21*1', '2026-03-31T18:59:59.999Z', 'p_head')).events()[1]!.type).toBe('ConsentGiven');
+    expect(given(decider, reminded).when(reply('21*1', MONTH_END, 'p_head')).events()[0]!.type).toBe('ConsentTimedOut');
+  });
+  it('no phone for the family head ends the case (p. 17)', () => {
+    const events = given(decider).when(openFood(FIFTH_0900, { representatives: [{ personId: 'p_head', role: 'guardian', hasPhone: false }] })).events();
+    expect(events.map((e) => e.type)).toEqual(['ConsentCaseOpened', 'ConsentPhoneNotFound']);
+  });
+  it('grades never skip consent in the food program', () => {
+    expect(given(decider).when(openFood(FIFTH_0900)).events()[1]!.type).toBe('SmsRequested');
+  });
+});
+
+describe('SMS outbox delivery reports', () => {
+  const opened = () => history(openMeals(OPENED));
+  const id = `${MEALS_CASE}#1`;
+  it('recovers the case from a message id', () => {
+    expect(caseIdOfMessage(id)).toBe(MEALS_CASE);
+    expect(caseIdOfMessage('nonsense')).toBeUndefined();
+  });
+  it('records SmsSent', () => {
+    given(decider, opened()).when(delivery(id, 'sent', '2026-03-02T05:00:05.000Z')).then([
+      { type: 'SmsSent', data: { caseId: MEALS_CASE, messageId: id, sentAt: '2026-03-02T05:00:05.000Z' } },
+    ]);
+  });
+  it(`retries a failed SMS until ${MAX_SMS_ATTEMPTS} failures, then gives up`, () => {
+    let events = opened();
+    for (let attempt = 1; attempt <= MAX_SMS_ATTEMPTS; attempt++) {
+      const at = `2026-03-02T05:0${attempt}:00.000Z`;
+      const next = given(decider, events).when(delivery(id, 'failed', at, 'unreachable')).then([
+        { type: 'SmsFailed', data: { caseId: MEALS_CASE, messageId: id, failedAt: at, reason: 'unreachable', attempt, willRetry: attempt < MAX_SMS_ATTEMPTS } },
+      ]);
+      events = [...events, ...next];
+    }
+    given(decider, events).when(delivery(id, 'sent', '2026-03-02T06:00:00.000Z')).then([]);
+  });
+  it('a sent SMS after one failure is recorded as sent', () => {
+    const failed = history(openMeals(OPENED), delivery(id, 'failed', '2026-03-02T05:01:00.000Z'));
+    expect(given(decider, failed).when(delivery(id, 'sent', '2026-03-02T05:02:00.000Z')).events()[0]!.type).toBe('SmsSent');
+  });
+  it('a duplicate report changes nothing', () => {
+    const sent = history(openMeals(OPENED), delivery(id, 'sent', '2026-03-02T05:01:00.000Z'));
+    given(decider, sent).when(delivery(id, 'sent', '2026-03-02T05:02:00.000Z')).then([]);
+  });
+  it('refuses a report for an unknown message: sms_message_not_found', () => {
+    given(decider, opened()).when(delivery(`${MEALS_CASE}#9`, 'sent', OPENED)).thenFails('sms_message_not_found');
+    given(decider).when(delivery(id, 'sent', OPENED)).thenFails('sms_message_not_found');
+  });
+  it('the confirmation SMS of a closed case is delivered too', () => {
+    const closed = history(openMeals(OPENED), reply('3#1', '2026-03-03T06:00:00.000Z'));
+    expect(given(decider, closed).when(delivery(`${MEALS_CASE}#2`, 'sent', '2026-03-03T06:00:01.000Z')).events()[0]!.type).toBe('SmsSent');
+  });
+});

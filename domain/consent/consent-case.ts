@@ -1,0 +1,385 @@
+/**
+ * The consent case (seed 001 appendix 1 p. 7–10 and its annex; seed 002; seed 004 p. 15–21), one
+ * per stream `consent-{program}-{caseKey}` (meals: pupil × school year; food: family × month):
+ *
+ *   OpenCase → ConsentCaseOpened, then one of
+ *     ConsentNotRequired            primary grade (meals; 2026 order) — the case ends
+ *     ConsentPhoneNotFound          no representative has a phone in BMG — the case ends
+ *     SmsRequested(consent_request) to the first representative with a phone by priority
+ *                                   (mother → father → guardian) + DeadlineScheduled(reminder | timeout)
+ *     DeadlineScheduled(consent_request)   food, before the 5th: the start SMS waits for the 5th
+ *   ReceiveReply   yes → ConsentGiven + SmsRequested(consent_confirmed)
+ *                  no  → ConsentRefused + SmsRequested(consent_refused_ack)
+ *                  anything else → SmsReplyReceived(unrecognised); the case stays open
+ *                  after the case ended → SmsReplyReceived(late) only
+ *   FireDeadline   always DeadlineFired; plus the start SMS, the reminder (and the timeout deadline),
+ *                  or ConsentTimedOut — nothing more when the case has already ended
+ *   RecordDelivery SmsSent / SmsFailed from the gateway's delivery report (in any status)
+ *
+ * Timing is in policy.ts. A reply counts when it was received strictly before the timeout instant;
+ * when a reply arrives at or after it and the scheduler has not fired the timeout yet, the reply
+ * itself ends the case (ConsentTimedOut at the timeout instant) and is recorded as late.
+ *
+ * SMS outbox: a decider never sends. SmsRequested is the outbox entry; the gateway reports back.
+ * A failed delivery is retried by the outbox re-offering the SAME message (SmsFailed.willRetry)
+ * until MAX_SMS_ATTEMPTS failures; no new SmsRequested is written for a retry, so the case's
+ * windows do not move. (A final failure leaves the case running: its deadlines still fire.)
+ *
+ * Refusals: case_not_found (reply or delivery for a case never opened), sms_message_not_found,
+ * already_covered (opening a case that exists for another list row).
+ */
+import type {
+  ConsentEvent,
+  DeadlineKind,
+  DeadlineScheduled,
+  FamilySubject,
+  ProgramCode,
+  PupilSubject,
+  Representative,
+  SmsKind,
+  SmsRequested,
+} from '../events';
+import type { Instant } from '../shared/calendar';
+import type { CommandMetadata, Decider } from '../shared/decider';
+import { invariant, unreachable } from '../shared/decider';
+import { refuse } from '../shared/errors';
+import { DEFAULT_PROGRAMS, policyOf, type ConsentPolicy, type Programs } from './policy';
+import { MAX_REPLY_TEXT_CHARS, interpretReply } from './reply';
+
+/** Delivery attempts of one SMS before the outbox gives up (the first send included). */
+export const MAX_SMS_ATTEMPTS = 3;
+
+// ── commands ────────────────────────────────────────────────────────────────────────────────
+export interface OpenCase {
+  readonly type: 'OpenCase';
+  readonly data: {
+    readonly caseId: string;
+    readonly program: ProgramCode;
+    readonly familyId: string;
+    readonly subject: PupilSubject | FamilySubject;
+    /** With `hasPhone` from the BMG lookup, in any order: the decider applies the priority. */
+    readonly representatives: readonly Representative[];
+    readonly listId: string;
+    readonly rowNo: number;
+  };
+  readonly metadata: CommandMetadata;
+}
+export interface ReceiveReply {
+  readonly type: 'ReceiveReply';
+  readonly data: { readonly text: string; readonly receivedAt: Instant; readonly fromPersonId: string };
+  readonly metadata: CommandMetadata;
+}
+export interface FireConsentDeadline {
+  readonly type: 'FireDeadline';
+  readonly data: { readonly deadlineId: string; readonly kind: DeadlineKind };
+  readonly metadata: CommandMetadata;
+}
+export interface RecordDelivery {
+  readonly type: 'RecordDelivery';
+  readonly data: {
+    readonly messageId: string;
+    readonly status: 'sent' | 'failed';
+    readonly reason?: string;
+    readonly at: Instant;
+    readonly gatewayRef?: string;
+  };
+  readonly metadata: CommandMetadata;
+}
+export type ConsentCommand = OpenCase | ReceiveReply | FireConsentDeadline | RecordDelivery;
+
+// ── state ───────────────────────────────────────────────────────────────────────────────────
+export type CaseOutcome = 'not_required' | 'no_phone' | 'given' | 'refused' | 'timed_out';
+export interface OutboxMessage {
+  readonly kind: SmsKind;
+  readonly status: 'requested' | 'sent' | 'failed';
+  /** Failed deliveries so far. */
+  readonly failures: number;
+}
+export interface CaseDeadline {
+  readonly kind: DeadlineKind;
+  readonly dueAt: Instant;
+  readonly fired: boolean;
+}
+export interface CaseFacts {
+  readonly caseId: string;
+  readonly program: ProgramCode;
+  readonly familyId: string;
+  readonly subject: PupilSubject | FamilySubject;
+  readonly representatives: readonly Representative[];
+  readonly listId: string;
+  readonly rowNo: number;
+  readonly openedAt: Instant;
+  readonly messages: Readonly<Record<string, OutboxMessage>>;
+  readonly deadlines: Readonly<Record<string, CaseDeadline>>;
+}
+export type ConsentCaseState =
+  | { readonly status: 'None' }
+  /** Only between ConsentCaseOpened and the next event of the same decision. */
+  | ({ readonly status: 'Opened' } & CaseFacts)
+  /** Food, before the 5th: the start SMS is scheduled. */
+  | ({ readonly status: 'Scheduled'; readonly recipient: Representative } & CaseFacts)
+  | ({
+      readonly status: 'AwaitingReply';
+      readonly recipient: Representative;
+      readonly stage: 'request' | 'reminder';
+      /** Set once the timeout is scheduled: replies at or after it are late. */
+      readonly timeoutAt?: Instant;
+    } & CaseFacts)
+  | ({ readonly status: 'Closed'; readonly outcome: CaseOutcome; readonly recipient?: Representative } & CaseFacts);
+
+export const requestDeadlineId = (caseId: string) => `${caseId}:request`;
+export const reminderDeadlineId = (caseId: string) => `${caseId}:reminder`;
+export const timeoutDeadlineId = (caseId: string) => `${caseId}:timeout`;
+/** `{caseId}#{n}`: the case id (its stream) is recoverable from a delivery report's message id. */
+export const messageIdOf = (caseId: string, n: number) => `${caseId}#${n}`;
+export function caseIdOfMessage(messageId: string): string | undefined {
+  const at = messageId.lastIndexOf('#');
+  return at > 0 && /^\d+$/.test(messageId.slice(at + 1)) ? messageId.slice(0, at) : undefined;
+}
+
+/** The representative the SMS goes to: first with a phone by the program's priority (stable). */
+export function chooseRecipient(representatives: readonly Representative[], priority: readonly string[]): Representative | undefined {
+  const rank = (r: Representative) => {
+    const i = priority.indexOf(r.role);
+    return i < 0 ? priority.length : i;
+  };
+  return representatives
+    .map((r, i) => ({ r, i }))
+    .filter(({ r }) => r.hasPhone)
+    .sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i)[0]?.r;
+}
+
+// ── decide ──────────────────────────────────────────────────────────────────────────────────
+export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Decider<ConsentCaseState, ConsentCommand, ConsentEvent> {
+  const policies = new Map<ProgramCode, ConsentPolicy>([
+    ['school-meals', policyOf('school-meals', programs)],
+    ['food-vouchers', policyOf('food-vouchers', programs)],
+  ]);
+  const policy = (program: ProgramCode) => policies.get(program)!;
+
+  function sms(state: CaseFacts, recipient: Representative, kind: SmsKind, text: string, replyBy?: Instant): SmsRequested {
+    const n = Object.keys(state.messages).length + 1;
+    return {
+      type: 'SmsRequested',
+      data: {
+        caseId: state.caseId,
+        messageId: messageIdOf(state.caseId, n),
+        kind,
+        recipientPersonId: recipient.personId,
+        role: recipient.role,
+        text,
+        ...(replyBy ? { replyBy } : {}),
+      },
+    };
+  }
+  const deadline = (state: CaseFacts, deadlineId: string, kind: DeadlineKind, dueAt: Instant): DeadlineScheduled => ({
+    type: 'DeadlineScheduled',
+    data: { deadlineId, kind, dueAt, stream: state.caseId },
+  });
+
+  /** The start SMS and what follows it: the reminder, or straight the timeout when there is no room. */
+  function startRequest(facts: CaseFacts, recipient: Representative, now: Instant): ConsentEvent[] {
+    const p = policy(facts.program);
+    const reminderAt = p.reminderDueAt(now, facts.subject);
+    if (reminderAt) {
+      return [sms(facts, recipient, 'consent_request', p.sms.request, reminderAt), deadline(facts, reminderDeadlineId(facts.caseId), 'consent_reminder', reminderAt)];
+    }
+    const timeoutAt = p.timeoutAt(now, facts.subject);
+    return [sms(facts, recipient, 'consent_request', p.sms.request, timeoutAt), deadline(facts, timeoutDeadlineId(facts.caseId), 'consent_timeout', timeoutAt)];
+  }
+
+  function open(command: OpenCase, state: ConsentCaseState): ConsentEvent[] {
+    const d = command.data;
+    if (state.status !== 'None') return state.listId === d.listId && state.rowNo === d.rowNo ? [] : refuse('already_covered', state.caseId);
+    invariant((d.program === 'school-meals') === (d.subject.kind === 'pupil'), `${d.program} case with a ${d.subject.kind} subject`);
+    const now = command.metadata.now;
+    const p = policy(d.program);
+    const opened: ConsentEvent = { type: 'ConsentCaseOpened', data: { ...d, openedAt: now } };
+    if (d.subject.kind === 'pupil' && p.consentSkippedForGrades.includes(d.subject.grade))
+      return [opened, { type: 'ConsentNotRequired', data: { caseId: d.caseId, reason: 'primary_grade' } }];
+    const recipient = chooseRecipient(d.representatives, p.recipientPriority);
+    if (!recipient) return [opened, { type: 'ConsentPhoneNotFound', data: { caseId: d.caseId } }];
+    const facts: CaseFacts = { ...d, openedAt: now, messages: {}, deadlines: {} };
+    const sendAt = p.requestAt(now, d.subject);
+    if (sendAt > now) return [opened, deadline(facts, requestDeadlineId(d.caseId), 'consent_request', sendAt)];
+    return [opened, ...startRequest(facts, recipient, now)];
+  }
+
+  function reply(command: ReceiveReply, state: ConsentCaseState): ConsentEvent[] {
+    const d = command.data;
+    if (state.status === 'None') return refuse('case_not_found');
+    const p = policy(state.program);
+    const text = d.text.slice(0, MAX_REPLY_TEXT_CHARS);
+    const interpretation = interpretReply(d.text, p.replyCodes);
+    const received = (late: boolean): ConsentEvent => ({
+      type: 'SmsReplyReceived',
+      data: { caseId: state.caseId, text, interpretation, receivedAt: d.receivedAt, late },
+    });
+    if (state.status === 'Closed' || state.status === 'Opened') return [received(true)];
+    if (state.status === 'AwaitingReply' && state.timeoutAt !== undefined && d.receivedAt >= state.timeoutAt)
+      return [{ type: 'ConsentTimedOut', data: { caseId: state.caseId, at: state.timeoutAt } }, received(true)];
+    const at = d.receivedAt;
+    switch (interpretation) {
+      case 'yes':
+        return [
+          received(false),
+          { type: 'ConsentGiven', data: { caseId: state.caseId, byPersonId: d.fromPersonId, at } },
+          sms(state, state.recipient, 'consent_confirmed', p.sms.confirmed),
+        ];
+      case 'no':
+        return [
+          received(false),
+          { type: 'ConsentRefused', data: { caseId: state.caseId, byPersonId: d.fromPersonId, at } },
+          sms(state, state.recipient, 'consent_refused_ack', p.sms.refused),
+        ];
+      case 'unrecognised':
+        return [received(false)];
+      default:
+        return unreachable(interpretation, 'reply interpretation');
+    }
+  }
+
+  function fire(command: FireConsentDeadline, state: ConsentCaseState): ConsentEvent[] {
+    const { deadlineId, kind } = command.data;
+    const now = command.metadata.now;
+    if (state.status === 'None') return [];
+    const pending = state.deadlines[deadlineId];
+    // Unknown, already fired, another kind or not yet due: nothing to record (the scheduler may race itself).
+    if (!pending || pending.fired || pending.kind !== kind || now < pending.dueAt) return [];
+    const fired: ConsentEvent = { type: 'DeadlineFired', data: { deadlineId, kind, firedAt: now } };
+    const p = policy(state.program);
+    switch (state.status) {
+      case 'Opened':
+      case 'Closed':
+        return [fired];
+      case 'Scheduled':
+        return kind === 'consent_request' ? [fired, ...startRequest(state, state.recipient, now)] : [fired];
+      case 'AwaitingReply': {
+        if (kind === 'consent_reminder' && state.stage === 'request') {
+          const timeoutAt = p.timeoutAt(now, state.subject);
+          return [
+            fired,
+            sms(state, state.recipient, 'consent_reminder', p.sms.reminder, timeoutAt),
+            deadline(state, timeoutDeadlineId(state.caseId), 'consent_timeout', timeoutAt),
+          ];
+        }
+        if (kind === 'consent_timeout') return [fired, { type: 'ConsentTimedOut', data: { caseId: state.caseId, at: pending.dueAt } }];
+        return [fired];
+      }
+      default:
+        return unreachable(state, 'consent case status');
+    }
+  }
+
+  function delivery(command: RecordDelivery, state: ConsentCaseState): ConsentEvent[] {
+    const d = command.data;
+    if (state.status === 'None') return refuse('sms_message_not_found', d.messageId);
+    const message = state.messages[d.messageId];
+    if (!message) return refuse('sms_message_not_found', d.messageId);
+    // A report after the outcome is known (a duplicate, or "sent" after the final failure) changes nothing.
+    if (message.status !== 'requested') return [];
+    if (d.status === 'sent')
+      return [{ type: 'SmsSent', data: { caseId: state.caseId, messageId: d.messageId, sentAt: d.at, ...(d.gatewayRef ? { gatewayRef: d.gatewayRef } : {}) } }];
+    const attempt = message.failures + 1;
+    return [
+      {
+        type: 'SmsFailed',
+        data: { caseId: state.caseId, messageId: d.messageId, failedAt: d.at, reason: d.reason ?? 'unknown', attempt, willRetry: attempt < MAX_SMS_ATTEMPTS },
+      },
+    ];
+  }
+
+  function decide(command: ConsentCommand, state: ConsentCaseState): ConsentEvent[] {
+    switch (command.type) {
+      case 'OpenCase':
+        return open(command, state);
+      case 'ReceiveReply':
+        return reply(command, state);
+      case 'FireDeadline':
+        return fire(command, state);
+      case 'RecordDelivery':
+        return delivery(command, state);
+      default:
+        return unreachable(command, 'consent command');
+    }
+  }
+
+  return { initialState: () => ({ status: 'None' }), decide, evolve: evolveConsentCase };
+}
+
+// ── evolve ──────────────────────────────────────────────────────────────────────────────────
+function facts(state: ConsentCaseState, event: ConsentEvent): Exclude<ConsentCaseState, { status: 'None' }> {
+  invariant(state.status !== 'None', `${event.type} before ConsentCaseOpened`);
+  return state;
+}
+
+function close(state: ConsentCaseState, event: ConsentEvent, outcome: CaseOutcome): ConsentCaseState {
+  const s = facts(state, event);
+  invariant(s.status !== 'Closed', `${event.type} in a closed case`);
+  return { ...s, status: 'Closed', outcome };
+}
+
+export function evolveConsentCase(state: ConsentCaseState, event: ConsentEvent): ConsentCaseState {
+  switch (event.type) {
+    case 'ConsentCaseOpened': {
+      invariant(state.status === 'None', 'case opened twice');
+      const { openedAt, ...d } = event.data;
+      return { status: 'Opened', ...d, openedAt, messages: {}, deadlines: {} };
+    }
+    case 'ConsentNotRequired':
+      return close(state, event, 'not_required');
+    case 'ConsentPhoneNotFound':
+      return close(state, event, 'no_phone');
+    case 'ConsentGiven':
+      return close(state, event, 'given');
+    case 'ConsentRefused':
+      return close(state, event, 'refused');
+    case 'ConsentTimedOut':
+      return close(state, event, 'timed_out');
+    case 'DeadlineScheduled': {
+      const s = facts(state, event);
+      const d = event.data;
+      const deadlines = { ...s.deadlines, [d.deadlineId]: { kind: d.kind, dueAt: d.dueAt, fired: false } };
+      if (d.kind === 'consent_request' && s.status === 'Opened') {
+        const recipient = chooseRecipient(s.representatives, policyOf(s.program).recipientPriority);
+        invariant(recipient, 'a scheduled request needs a recipient with a phone');
+        return { ...s, status: 'Scheduled', recipient, deadlines };
+      }
+      if (d.kind === 'consent_timeout' && s.status === 'AwaitingReply') return { ...s, timeoutAt: d.dueAt, deadlines };
+      return { ...s, deadlines };
+    }
+    case 'DeadlineFired': {
+      const s = facts(state, event);
+      const pending = s.deadlines[event.data.deadlineId];
+      invariant(pending, `fired unknown deadline ${event.data.deadlineId}`);
+      return { ...s, deadlines: { ...s.deadlines, [event.data.deadlineId]: { ...pending, fired: true } } };
+    }
+    case 'SmsRequested': {
+      const s = facts(state, event);
+      const d = event.data;
+      const messages = { ...s.messages, [d.messageId]: { kind: d.kind, status: 'requested' as const, failures: 0 } };
+      if (d.kind !== 'consent_request' && d.kind !== 'consent_reminder') return { ...s, messages };
+      invariant(s.status === 'Opened' || s.status === 'Scheduled' || s.status === 'AwaitingReply', `${d.kind} SMS in a ${s.status} case`);
+      const recipient = s.representatives.find((r) => r.personId === d.recipientPersonId);
+      invariant(recipient, 'SMS to someone who is not a representative');
+      return { ...s, status: 'AwaitingReply', recipient, stage: d.kind === 'consent_request' ? 'request' : 'reminder', messages };
+    }
+    case 'SmsSent':
+    case 'SmsFailed': {
+      const s = facts(state, event);
+      const message = s.messages[event.data.messageId];
+      invariant(message, `delivery of unknown message ${event.data.messageId}`);
+      const next: OutboxMessage =
+        event.type === 'SmsSent'
+          ? { ...message, status: 'sent' }
+          : { ...message, failures: event.data.attempt, status: event.data.willRetry ? 'requested' : 'failed' };
+      return { ...s, messages: { ...s.messages, [event.data.messageId]: next } };
+    }
+    case 'SmsReplyReceived':
+      return facts(state, event);
+    default:
+      return unreachable(event, 'consent event');
+  }
+}
+
+export const consentCase = createConsentDecider();

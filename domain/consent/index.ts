@@ -1,0 +1,3 @@
+export * from './consent-case';
+export * from './policy';
+export * from './reply';

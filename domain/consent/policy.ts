@@ -1,0 +1,97 @@
+/**
+ * The consent timetable of each program, as functions of the program data (domain/programs/).
+ *
+ * "N calendar days" (seed 001 appendix 1 p. 10; seed 004 p. 20) is counted in LOCAL dates of the
+ * program's timezone (Asia/Almaty), and — as for periods in days in the Civil Code of Kazakhstan,
+ * art. 178 — the day the SMS goes out is not counted (interpretation). A window of N days after an
+ * SMS sent on local day D therefore ends at the END of local day D+N, i.e. at local midnight that
+ * starts D+N+1 (`endOfDay(D+N)`). A reply received at any instant strictly before that counts.
+ *   meals: request on D → reminder due at endOfDay(D+3); reminder sent on R → timeout at endOfDay(R+3).
+ *   food:  request on the 5th at 09:00 local (at once when the list arrives on or after the 5th) →
+ *          reminder due at endOfDay(D+5) → timeout at the end of the month's last local day. When the
+ *          reminder would fall at or after the month end, no reminder is sent: only the timeout.
+ */
+import type { FamilySubject, ProgramCode, PupilSubject, RepresentativeRole } from '../events';
+import { FOOD_VOUCHERS, type FoodVouchersProgram } from '../programs/food-vouchers';
+import { SCHOOL_MEALS, type SchoolMealsProgram } from '../programs/school-meals';
+import { addDays, dayOfMonth, endOfDay, instantAt, lastDayOfMonth, localDate, type Instant } from '../shared/calendar';
+
+export interface Programs {
+  readonly meals: SchoolMealsProgram;
+  readonly food: FoodVouchersProgram;
+}
+export const DEFAULT_PROGRAMS: Programs = { meals: SCHOOL_MEALS, food: FOOD_VOUCHERS };
+
+/** (interpretation) The start SMS of the food program goes out at this local time on the 5th. */
+export const FOOD_REQUEST_LOCAL_TIME = '09:00';
+
+export interface ConsentPolicy {
+  readonly program: ProgramCode;
+  readonly timezone: string;
+  readonly replyCodes: { readonly yes: string; readonly no: string };
+  readonly recipientPriority: readonly RepresentativeRole[];
+  readonly sms: { readonly request: string; readonly reminder: string; readonly confirmed: string; readonly refused: string };
+  /** Grades that go to the wallet without SMS (meals, 2026 order); empty for food. */
+  readonly consentSkippedForGrades: readonly number[];
+  /** When the start SMS goes out for a case opened at `openedAt`. */
+  requestAt(openedAt: Instant, subject: PupilSubject | FamilySubject): Instant;
+  /** When the reminder is due after the request went out at `sentAt`; undefined = no reminder. */
+  reminderDueAt(sentAt: Instant, subject: PupilSubject | FamilySubject): Instant | undefined;
+  /** When the case times out, given the last SMS asking for an answer went out at `sentAt`. */
+  timeoutAt(sentAt: Instant, subject: PupilSubject | FamilySubject): Instant;
+}
+
+/** End of the local day `days` calendar days after the local date of `sent`. */
+export function windowEnd(sent: Instant, days: number, timeZone: string): Instant {
+  return endOfDay(addDays(localDate(sent, timeZone), days), timeZone);
+}
+
+export function mealsPolicy(program: SchoolMealsProgram): ConsentPolicy {
+  return {
+    program: 'school-meals',
+    timezone: program.timezone,
+    replyCodes: program.replyCodes,
+    recipientPriority: program.recipientPriority,
+    sms: program.sms,
+    consentSkippedForGrades: program.consentSkippedForGrades,
+    requestAt: (openedAt) => openedAt,
+    reminderDueAt: (sentAt) => windowEnd(sentAt, program.replyWindowDays, program.timezone),
+    timeoutAt: (sentAt) => windowEnd(sentAt, program.reminderWindowDays, program.timezone),
+  };
+}
+
+export function foodPolicy(program: FoodVouchersProgram): ConsentPolicy {
+  const monthOf = (subject: PupilSubject | FamilySubject) => {
+    if (subject.kind !== 'family') throw new Error('invariant violated: a food consent case is about a family');
+    return subject.month;
+  };
+  const monthEnd = (subject: PupilSubject | FamilySubject) => endOfDay(lastDayOfMonth(monthOf(subject)), program.timezone);
+  return {
+    program: 'food-vouchers',
+    timezone: program.timezone,
+    replyCodes: program.replyCodes,
+    recipientPriority: program.recipientPriority,
+    sms: program.sms,
+    consentSkippedForGrades: [],
+    requestAt: (openedAt, subject) => {
+      const smsDay = instantAt(dayOfMonth(monthOf(subject), program.smsDay), FOOD_REQUEST_LOCAL_TIME, program.timezone);
+      return openedAt < smsDay ? smsDay : openedAt;
+    },
+    reminderDueAt: (sentAt, subject) => {
+      const due = windowEnd(sentAt, program.reminderAfterDays, program.timezone);
+      return due < monthEnd(subject) ? due : undefined;
+    },
+    timeoutAt: (_sentAt, subject) => monthEnd(subject),
+  };
+}
+
+export function policyOf(program: ProgramCode, programs: Programs = DEFAULT_PROGRAMS): ConsentPolicy {
+  switch (program) {
+    case 'school-meals':
+      return mealsPolicy(programs.meals);
+    case 'food-vouchers':
+      return foodPolicy(programs.food);
+    default:
+      throw new Error(`invariant violated: unknown program ${String(program)}`);
+  }
+}
