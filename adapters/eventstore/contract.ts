@@ -65,6 +65,30 @@ async function readAllOf(store: EventStore, after: bigint, streams: readonly str
   }
 }
 
+/** How long `$all` may lag behind commits: Postgres readers wait for transactions anywhere on the server. */
+const SETTLE_TIMEOUT_MS = 10_000;
+const SETTLE_POLL_MS = 20;
+
+/** `readAllOf` once at least `count` events of the streams are readable (or the timeout passed). */
+async function settledAll(store: EventStore, after: bigint, streams: readonly string[], count: number, maxCount = 500): Promise<RecordedEvent[]> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    const found = await readAllOf(store, after, streams, maxCount);
+    if (found.length >= count || Date.now() > deadline) return found;
+    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+  }
+}
+
+/** The head once it has reached `position` (it may lag behind commits, see settledAll). */
+async function headAtLeast(store: EventStore, position: bigint): Promise<bigint> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    const head = await store.headPosition();
+    if (head >= position || Date.now() > deadline) return head;
+    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+  }
+}
+
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -179,15 +203,18 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
           const stream = freshStream();
           const version: ExpectedVersion = expected === 'exact' ? 0n : expected;
           if (expected === 'exact') await store().append(stream, numbered(1), 'no_stream');
+          const head = await store().headPosition();
           const events = numbered(2);
           const first = await store().append(stream, events, version);
-          const head = await store().headPosition();
           // A retry carries the same ids and content; only metadata such as recordedAt may differ.
           const retry = events.map((e) => ({ ...e, metadata: metadata({ recordedAt: '2025-09-01T08:00:05.000Z' }) }));
           const again = await store().append(stream, retry, version);
           expect(again).toEqual({ ...first, repeated: true });
-          expect(await store().headPosition()).toBe(head);
-          expect((await store().readStream(stream)).length).toBe(expected === 'exact' ? 3 : 2);
+          const total = expected === 'exact' ? 3 : 2;
+          expect((await store().readStream(stream)).length).toBe(total);
+          const inAll = await settledAll(store(), head, [stream], total);
+          expect(inAll.map((e) => e.position).at(-1)).toBe(first.lastPosition);
+          expect(inAll.filter((e) => events.some((x) => x.id === e.id))).toHaveLength(2);
         });
       }
 
@@ -230,7 +257,7 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
           { stream: b, expectedVersion: 'no_stream', events: numbered(3) },
         ]);
         expect(results.map((r) => r.nextExpectedVersion)).toEqual([1n, 2n]);
-        const all = await readAllOf(store(), head, [a, b]);
+        const all = await settledAll(store(), head, [a, b], 5);
         expect(all.map((e) => e.stream)).toEqual([a, a, b, b, b]);
         expect(results[1]!.lastPosition).toBe(all.at(-1)!.position);
       });
@@ -268,7 +295,7 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
         const streams = [freshStream(), freshStream()];
         const head = await store().headPosition();
         for (let i = 0; i < 12; i++) await store().append(streams[i % 2]!, numbered(2), 'any');
-        const all = await readAllOf(store(), head, streams, 5);
+        const all = await settledAll(store(), head, streams, 24, 5);
         expect(all).toHaveLength(24);
         for (let i = 1; i < all.length; i++) expect(all[i]!.position > all[i - 1]!.position).toBe(true);
         const middle = all[9]!.position;
@@ -278,8 +305,9 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
 
       it('moves the head position to the last appended event', async () => {
         const result = await store().append(freshStream(), numbered(2), 'no_stream');
-        expect(await store().headPosition()).toBeGreaterThanOrEqual(result.lastPosition);
-        expect(await store().readAll({ after: await store().headPosition() })).toEqual([]);
+        const head = await headAtLeast(store(), result.lastPosition);
+        expect(head).toBeGreaterThanOrEqual(result.lastPosition);
+        expect(await store().readAll({ after: head })).toEqual([]);
       });
     });
 
@@ -329,7 +357,7 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
         await store().append(stream, [event], 'no_stream');
         const [read] = await store().readStream(stream);
         expect(read).toMatchObject({ stream, type: event.type, data, metadata: event.metadata });
-        expect((await readAllOf(store(), head, [stream])).map((e) => e.data)).toEqual([data]);
+        expect((await settledAll(store(), head, [stream], 1)).map((e) => e.data)).toEqual([data]);
       });
     });
   });

@@ -81,20 +81,26 @@ function insertSql(kind: VersionKind, batch: boolean): string {
   const source = batch
     ? 'from unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) with ordinality as e(id, type, data, metadata, ord)'
     : 'from (select $3::uuid, $4::text, $5::jsonb, $6::jsonb, 1::bigint) as e(id, type, data, metadata, ord)';
-  return (
+  const insert =
     'insert into events (position, stream, stream_version, id, type, data, metadata) ' +
-    `select ${TRANSACTION_BASE} + $2::int + e.ord - 1, $1, ${base} + e.ord, e.id, e.type, e.data, e.metadata ${source} ${guard} ` +
-    'returning position, stream_version'
-  );
+    `select ${TRANSACTION_BASE} + $2::int + e.ord - 1, $1, ${base} + e.ord, e.id, e.type, e.data, e.metadata ${source} ${guard} `;
+  // One short row back, whatever the batch size: result rows cost the client more than the server.
+  return batch
+    ? `with appended as (${insert} returning position, stream_version) select max(position), max(stream_version) from appended having count(*) > 0`
+    : `${insert} returning position, stream_version`;
 }
 
 /** The adapter's own INSERT, for tests that must hold an append's transaction open (postgres.concurrency.test.ts). */
 export const appendStatement = (expected: ExpectedVersion, batch = false): string => insertSql(kindOf(expected), batch);
 
+const VERSION_KINDS = ['exact', 'no_stream', 'any', 'stream_exists'] as const;
+/** Prepared statement names per kind: [one event, a batch]. */
+const STATEMENT_NAMES = Object.fromEntries(VERSION_KINDS.map((k) => [k, [`swl_append_${k}_one`, `swl_append_${k}_batch`] as const])) as Record<
+  VersionKind,
+  readonly [string, string]
+>;
 const STATEMENTS = new Map<string, string>(
-  (['exact', 'no_stream', 'any', 'stream_exists'] as const).flatMap((kind) =>
-    [false, true].map((batch) => [`swl_append_${kind}_${batch ? 'batch' : 'one'}`, insertSql(kind, batch)] as const),
-  ),
+  VERSION_KINDS.flatMap((kind) => [false, true].map((batch) => [STATEMENT_NAMES[kind][batch ? 1 : 0], insertSql(kind, batch)] as const)),
 );
 
 type Queryable = Pick<Pool | PoolClient, 'query'>;
@@ -168,17 +174,17 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
 async function insert(db: Queryable, write: StreamWrite, offset: number): Promise<AppendResult | undefined> {
   const kind = kindOf(write.expectedVersion);
   const batch = write.events.length > 1;
-  const name = `swl_append_${kind}_${batch ? 'batch' : 'one'}`;
+  const name = STATEMENT_NAMES[kind][batch ? 1 : 0];
   const e = write.events;
   const values: unknown[] = batch
     ? [write.stream, offset, e.map((x) => x.id), e.map((x) => x.type), e.map((x) => JSON.stringify(x.data)), e.map((x) => JSON.stringify(x.metadata))]
     : [write.stream, offset, e[0]!.id, e[0]!.type, JSON.stringify(e[0]!.data), JSON.stringify(e[0]!.metadata)];
   if (kind === 'exact') values.push(write.expectedVersion);
   try {
-    const { rows } = await db.query({ name, text: STATEMENTS.get(name)!, values });
-    const last = rows.at(-1);
+    const { rows } = await db.query<[bigint, bigint]>({ name, text: STATEMENTS.get(name)!, values, rowMode: 'array' });
+    const last = rows[0];
     if (!last) return undefined;
-    return { nextExpectedVersion: BigInt(last.stream_version), lastPosition: BigInt(last.position), repeated: false };
+    return { nextExpectedVersion: BigInt(last[1]), lastPosition: BigInt(last[0]), repeated: false };
   } catch (error) {
     if (isVersionConflict(error)) return undefined;
     throw error;
