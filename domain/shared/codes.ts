@@ -53,6 +53,7 @@ export const CODES = {
   not_approved_by_head: { kind: 'outcome', meaning: 'The school head has not approved the row.' },
   failed_sdu_reconciliation: { kind: 'outcome', meaning: 'SDU reconciliation failed for the row; returned to NOBD.' },
   not_eligible_category: { kind: 'outcome', meaning: 'The pupil is in none of the eligible categories.' },
+  program_not_in_force: { kind: 'rule', meaning: 'The program does not run in the month the list is for (outside its pilot months).' },
   list_period_closed: { kind: 'rule', meaning: 'The list is for a period that has already ended.' },
   list_already_received_with_different_content: {
     kind: 'conflict',

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import type { ListEvent } from '../events';
+import { streams } from '../events';
+import { given, meta } from '../testing/given';
+import { eligibilityList as decider, type FoodRowInput, type ListHeader, type ListRowInput, type MealsRowInput, type ReceiveListChunk } from './eligibility-list';
+
+const NOW = '2026-03-03T05:00:00.000Z';
+const foodHeader = (rowCount: number, over: Partial<ListHeader> = {}): ListHeader => ({
+  listId: 'sdu-2026-03',
+  source: 'sdu',
+  program: 'food-vouchers',
+  month: '2026-03',
+  rowCount,
+  contentHash: 'h1',
+  ...over,
+});
+const mealsHeader = (rowCount: number): ListHeader => ({
+  listId: 'nobd-7',
+  source: 'nobd',
+  program: 'school-meals',
+  month: '2026-03',
+  schoolYear: '2025-2026',
+  schoolId: 'school-1',
+  rowCount,
+  contentHash: 'm1',
+});
+const food = (rowNo: number, over: Partial<FoodRowInput> = {}): FoodRowInput => ({
+  kind: 'food',
+  rowNo,
+  familyId: `fam-${rowNo}`,
+  iinValid: true,
+  headPersonId: `p_head${rowNo}`,
+  memberPersonIds: [`p_head${rowNo}`],
+  city: 'pavlodar',
+  aspOnDate: '2026-02-28',
+  ...over,
+});
+const meals = (rowNo: number, over: Partial<MealsRowInput> = {}): MealsRowInput => ({
+  kind: 'meals',
+  rowNo,
+  familyId: `fam-${rowNo}`,
+  iinValid: true,
+  pupilPersonId: `p_pupil${rowNo}`,
+  schoolId: 'school-1',
+  grade: 7,
+  category: 'asp_family',
+  approvedByHead: true,
+  ...over,
+});
+const chunk = (header: ListHeader, rows: ListRowInput[], opts: { last?: boolean; existing?: string[]; now?: string } = {}): ReceiveListChunk => ({
+  type: 'ReceiveListChunk',
+  data: { header, rows, existingCases: new Set(opts.existing ?? []), last: opts.last ?? true },
+  metadata: meta(opts.now ?? NOW),
+});
+const outcomes = (events: ListEvent[]) =>
+  events.flatMap((e) => (e.type === 'ListRowAccepted' ? [[e.data.rowNo, 'row_accepted']] : e.type === 'ListRowRejected' ? [[e.data.rowNo, e.data.reason]] : []));
+
+describe('food list from SDU (seed 004 p. 2.2, 13, 18)', () => {
+  it('accepts an АСП family of a pilot city and opens its case stream', () => {
+    const header = foodHeader(1);
+    given(decider).when(chunk(header, [food(1)])).then([
+      { type: 'EligibilityListReceived', data: { ...header, receivedAt: NOW } },
+      { type: 'ListRowAccepted', data: { listId: 'sdu-2026-03', rowNo: 1, familyId: 'fam-1', personId: 'p_head1', caseStream: streams.consentFood('fam-1', '2026-03'), city: 'pavlodar' } },
+      { type: 'EligibilityListProcessed', data: { listId: 'sdu-2026-03', accepted: 1, rejected: 0 } },
+    ]);
+  });
+  it('rejects a family not on АСП on the last day of the previous month, returned to SDU', () => {
+    const events = given(decider).when(chunk(foodHeader(1), [food(1, { aspOnDate: '2026-02-27' })])).events();
+    expect(events[1]).toEqual({
+      type: 'ListRowRejected',
+      data: { listId: 'sdu-2026-03', rowNo: 1, reason: 'not_on_asp_at_month_end', detail: 'АСП on 2026-02-27, needed on 2026-02-28', familyId: 'fam-1', personId: 'p_head1', city: 'pavlodar', returnTo: 'sdu' },
+    });
+  });
+  it('rejects a family outside the pilot cities (Kokshetau, Akkol, Pavlodar)', () => {
+    const events = given(decider).when(chunk(foodHeader(4), [food(1, { city: 'almaty' }), food(2, { city: 'kokshetau' }), food(3, { city: 'Akkol' }), food(4)])).events();
+    expect(outcomes(events)).toEqual([[1, 'not_in_pilot_city'], [2, 'row_accepted'], [3, 'row_accepted'], [4, 'row_accepted']]);
+  });
+  it('rejects an invalid IIN', () => {
+    const events = given(decider).when(chunk(foodHeader(1), [food(1, { iinValid: false, headPersonId: undefined, invalidDetail: 'member 2' })])).events();
+    expect(events[1]).toMatchObject({ type: 'ListRowRejected', data: { reason: 'invalid_iin', detail: 'member 2' } });
+  });
+  it('rejects the same family twice in one list: duplicate_row', () => {
+    const events = given(decider).when(chunk(foodHeader(2), [food(1), food(2, { familyId: 'fam-1' })])).events();
+    expect(outcomes(events)).toEqual([[1, 'row_accepted'], [2, 'duplicate_row']]);
+  });
+  it('rejects a family whose case for the month exists already: already_covered', () => {
+    const events = given(decider).when(chunk(foodHeader(1), [food(1)], { existing: [streams.consentFood('fam-1', '2026-03')] })).events();
+    expect(outcomes(events)).toEqual([[1, 'already_covered']]);
+  });
+  it('refuses a list for a month outside the pilot: program_not_in_force', () => {
+    given(decider).when(chunk(foodHeader(1, { month: '2026-05' }), [food(1)], { now: '2026-05-02T05:00:00.000Z' })).thenFails('program_not_in_force');
+    given(decider).when(chunk(foodHeader(1, { month: '2025-11' }), [food(1, { aspOnDate: '2025-10-31' })], { now: '2025-11-02T05:00:00.000Z' })).thenFails('program_not_in_force');
+  });
+  it('accepts the first and the last pilot month', () => {
+    expect(outcomes(given(decider).when(chunk(foodHeader(1, { month: '2025-12' }), [food(1, { aspOnDate: '2025-11-30' })], { now: '2025-12-01T05:00:00.000Z' })).events())).toEqual([[1, 'row_accepted']]);
+    expect(outcomes(given(decider).when(chunk(foodHeader(1, { month: '2026-04' }), [food(1, { aspOnDate: '2026-03-31' })], { now: '2026-04-30T18:59:59.000Z' })).events())).toEqual([[1, 'row_accepted']]);
+  });
+  it('refuses a list for a month that has ended: list_period_closed', () => {
+    given(decider).when(chunk(foodHeader(1), [food(1)], { now: '2026-03-31T19:00:00.000Z' })).thenFails('list_period_closed');
+  });
+});
+
+describe('meals list from NOBD (seed 002; seed 001 appendix 1 p. 5)', () => {
+  it('accepts an approved, reconciled pupil of an eligible category', () => {
+    const events = given(decider).when(chunk(mealsHeader(1), [meals(1)])).events();
+    expect(events[1]).toEqual({
+      type: 'ListRowAccepted',
+      data: { listId: 'nobd-7', rowNo: 1, familyId: 'fam-1', personId: 'p_pupil1', caseStream: streams.consentMeals('p_pupil1', '2025-2026'), schoolId: 'school-1' },
+    });
+  });
+  it('accepts each of the three categories', () => {
+    const rows = (['asp_family', 'low_income', 'orphan_in_family'] as const).map((category, i) => meals(i + 1, { category }));
+    expect(outcomes(given(decider).when(chunk(mealsHeader(3), rows)).events()).map((o) => o[1])).toEqual(['row_accepted', 'row_accepted', 'row_accepted']);
+  });
+  it('rejects a row the head has not approved', () => {
+    expect(outcomes(given(decider).when(chunk(mealsHeader(1), [meals(1, { approvedByHead: false })])).events())).toEqual([[1, 'not_approved_by_head']]);
+  });
+  it('returns a row failing SDU reconciliation to NOBD with the reason', () => {
+    const events = given(decider).when(chunk(mealsHeader(1), [meals(1, { reconciliation: { ok: false, reason: 'not in ЦКС' } })])).events();
+    expect(events[1]).toMatchObject({ type: 'ListRowRejected', data: { reason: 'failed_sdu_reconciliation', detail: 'not in ЦКС', returnTo: 'nobd', schoolId: 'school-1' } });
+  });
+  it('rejects a pupil in no eligible category', () => {
+    const row = meals(1, { category: 'other' as never });
+    expect(outcomes(given(decider).when(chunk(mealsHeader(1), [row])).events())).toEqual([[1, 'not_eligible_category']]);
+  });
+  it('rejects the same pupil twice: duplicate_row (even when the first row was rejected)', () => {
+    const rows = [meals(1, { approvedByHead: false }), meals(2, { pupilPersonId: 'p_pupil1' })];
+    expect(outcomes(given(decider).when(chunk(mealsHeader(2), rows)).events())).toEqual([[1, 'not_approved_by_head'], [2, 'duplicate_row']]);
+  });
+  it('rejects a pupil already covered this school year', () => {
+    const events = given(decider).when(chunk(mealsHeader(1), [meals(1)], { existing: [streams.consentMeals('p_pupil1', '2025-2026')] })).events();
+    expect(outcomes(events)).toEqual([[1, 'already_covered']]);
+  });
+});
+
+describe('re-sends and chunks', () => {
+  const header = foodHeader(3);
+  const first = () => given(decider).when(chunk(header, [food(1), food(2)], { last: false })).events();
+  it('a chunk that is not last leaves the list receiving', () => {
+    expect(first().map((e) => e.type)).toEqual(['EligibilityListReceived', 'ListRowAccepted', 'ListRowAccepted']);
+  });
+  it('duplicates are found across chunks', () => {
+    const events = given(decider, first()).when(chunk(header, [food(3, { familyId: 'fam-2' })])).events();
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'ListRowRejected', data: expect.objectContaining({ rowNo: 3, reason: 'duplicate_row' }) }),
+      { type: 'EligibilityListProcessed', data: { listId: header.listId, accepted: 2, rejected: 1 } },
+    ]);
+  });
+  it('a re-sent chunk decides nothing twice (resume after a crash)', () => {
+    const events = given(decider, first()).when(chunk(header, [food(1), food(2), food(3)])).events();
+    expect(outcomes(events)).toEqual([[3, 'row_accepted']]);
+  });
+  it('a re-send of a processed list is a no-op', () => {
+    const all = given(decider).when(chunk(header, [food(1), food(2), food(3)])).events();
+    given(decider, all).when(chunk(header, [food(1), food(2), food(3)])).then([]);
+  });
+  it('the same list id with other content is refused', () => {
+    given(decider, first()).when(chunk({ ...header, contentHash: 'h2' }, [food(3)])).thenFails('list_already_received_with_different_content');
+  });
+  it('an empty list is processed at once', () => {
+    given(decider).when(chunk(foodHeader(0), [])).thenState((s) => expect(s).toMatchObject({ status: 'Processed', accepted: 0, rejected: 0 }));
+  });
+});

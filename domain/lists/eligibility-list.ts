@@ -1,0 +1,254 @@
+/**
+ * An imported eligibility list and its per-row outcomes, in the stream `list-{source}-{listId}`.
+ *   food (SDU, monthly; seed 004 p. 2.2, 13, 18): the family received АСП on the last day of the
+ *     month before the reporting month, lives in a pilot city; the list is for a pilot month.
+ *   meals (NOBD, per school, monthly; seed 002, seed 001 appendix 1 p. 5): the row is approved by
+ *     the school head, reconciled by SDU (failures are returned to NOBD with the reason), and the
+ *     pupil is in an eligible category.
+ * Every row also needs a valid IIN (the service checks it with domain/shared/iin.ts and
+ * pseudonymises before calling: the decider sees personIds and flags, never IINs), must not repeat
+ * a subject earlier in the list (duplicate_row), and must not have a consent case already
+ * (already_covered: the service tells which case streams exist).
+ *
+ * Large lists arrive in chunks (one command per chunk, see app/services/lists.ts): rows already
+ * decided are skipped, so a re-sent chunk or a resumed list decides nothing twice. The same list
+ * id with other content is refused; the list is Processed once every row has an outcome.
+ *
+ * Row checks, first failing wins:
+ *   food:  invalid_iin → not_on_asp_at_month_end → not_in_pilot_city → duplicate_row → already_covered
+ *   meals: invalid_iin → not_approved_by_head → failed_sdu_reconciliation → not_eligible_category →
+ *          duplicate_row → already_covered
+ * List refusals: list_already_received_with_different_content → program_not_in_force (food) →
+ *   list_period_closed.
+ */
+import type { ListEvent, ListRowRejected, ListSource, ProgramCode, PupilCategory } from '../events';
+import { streams } from '../events';
+import { FOOD_VOUCHERS, pilotCity, type FoodVouchersProgram } from '../programs/food-vouchers';
+import { SCHOOL_MEALS, type SchoolMealsProgram } from '../programs/school-meals';
+import { addMonths, lastDayOfMonth, localDate, type Month, type SchoolYear } from '../shared/calendar';
+import type { Code } from '../shared/codes';
+import type { CommandMetadata, Decider } from '../shared/decider';
+import { invariant, unreachable } from '../shared/decider';
+import { refuse } from '../shared/errors';
+
+export type RejectionCode = ListRowRejected['data']['reason'];
+
+// ── commands ────────────────────────────────────────────────────────────────────────────────
+export interface ListHeader {
+  readonly listId: string;
+  readonly source: ListSource;
+  readonly program: ProgramCode;
+  readonly month: Month;
+  readonly schoolYear?: SchoolYear;
+  readonly schoolId?: string;
+  readonly rowCount: number;
+  readonly contentHash: string;
+}
+interface RowBase {
+  readonly rowNo: number;
+  readonly familyId: string;
+  /** False when any IIN of the row fails iin.ts; `invalidDetail` says whose. */
+  readonly iinValid: boolean;
+  readonly invalidDetail?: string;
+}
+export interface FoodRowInput extends RowBase {
+  readonly kind: 'food';
+  readonly headPersonId?: string;
+  readonly memberPersonIds: readonly string[];
+  readonly city: string;
+  readonly aspOnDate: string;
+}
+export interface MealsRowInput extends RowBase {
+  readonly kind: 'meals';
+  readonly pupilPersonId?: string;
+  readonly schoolId: string;
+  readonly grade: number;
+  readonly category: PupilCategory;
+  readonly approvedByHead: boolean;
+  readonly reconciliation?: { readonly ok: boolean; readonly reason?: string };
+}
+export type ListRowInput = FoodRowInput | MealsRowInput;
+
+export interface ReceiveListChunk {
+  readonly type: 'ReceiveListChunk';
+  readonly data: {
+    readonly header: ListHeader;
+    readonly rows: readonly ListRowInput[];
+    /** Case streams that already have events (from any earlier list): already_covered. */
+    readonly existingCases: ReadonlySet<string>;
+    /** The final chunk: once every row has an outcome the list is Processed. */
+    readonly last: boolean;
+  };
+  readonly metadata: CommandMetadata;
+}
+export type ListCommand = ReceiveListChunk;
+
+// ── state ───────────────────────────────────────────────────────────────────────────────────
+export interface RowDecision {
+  readonly rowNo: number;
+  readonly outcome: Code;
+  readonly caseStream?: string;
+}
+interface ListFacts {
+  readonly header: ListHeader;
+  readonly rows: ReadonlyMap<number, RowDecision>;
+  /** Case streams of every row with a valid subject so far: a second one is a duplicate. */
+  readonly subjects: ReadonlySet<string>;
+}
+export type ListState =
+  | { readonly status: 'None' }
+  | ({ readonly status: 'Receiving' } & ListFacts)
+  | ({ readonly status: 'Processed'; readonly accepted: number; readonly rejected: number } & ListFacts);
+
+/** The consent case stream a row opens, or undefined when the row has no valid subject. */
+export function caseStreamOf(header: Pick<ListHeader, 'month' | 'schoolYear'>, row: ListRowInput): string | undefined {
+  if (!row.iinValid) return undefined;
+  switch (row.kind) {
+    case 'food':
+      return streams.consentFood(row.familyId, header.month);
+    case 'meals':
+      invariant(header.schoolYear, 'a meals list names its school year');
+      return row.pupilPersonId ? streams.consentMeals(row.pupilPersonId, header.schoolYear) : undefined;
+    default:
+      return unreachable(row, 'list row');
+  }
+}
+
+// ── decide ──────────────────────────────────────────────────────────────────────────────────
+export interface ListPrograms {
+  readonly meals: SchoolMealsProgram;
+  readonly food: FoodVouchersProgram;
+}
+
+export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS, food: FOOD_VOUCHERS }): Decider<ListState, ListCommand, ListEvent> {
+  function foodRule(row: FoodRowInput, header: ListHeader): { reason: RejectionCode; detail?: string } | undefined {
+    const mustBe = lastDayOfMonth(addMonths(header.month, -1));
+    if (row.aspOnDate !== mustBe) return { reason: 'not_on_asp_at_month_end', detail: `АСП on ${row.aspOnDate}, needed on ${mustBe}` };
+    if (!pilotCity(row.city, programs.food)) return { reason: 'not_in_pilot_city', detail: row.city };
+    return undefined;
+  }
+  function mealsRule(row: MealsRowInput): { reason: RejectionCode; detail?: string } | undefined {
+    if (!row.approvedByHead) return { reason: 'not_approved_by_head' };
+    if (row.reconciliation && !row.reconciliation.ok)
+      return { reason: 'failed_sdu_reconciliation', ...(row.reconciliation.reason ? { detail: row.reconciliation.reason } : {}) };
+    if (!programs.meals.eligibleCategories.includes(row.category)) return { reason: 'not_eligible_category', detail: row.category };
+    return undefined;
+  }
+
+  function decideRow(row: ListRowInput, header: ListHeader, seen: Set<string>, existing: ReadonlySet<string>): ListEvent {
+    const caseStream = caseStreamOf(header, row);
+    const personId = row.kind === 'food' ? row.headPersonId : row.pupilPersonId;
+    const where = row.kind === 'food' ? { city: row.city } : { schoolId: row.schoolId };
+    const reject = (reason: RejectionCode, detail?: string): ListEvent => ({
+      type: 'ListRowRejected',
+      data: {
+        listId: header.listId,
+        rowNo: row.rowNo,
+        reason,
+        ...(detail ? { detail } : {}),
+        familyId: row.familyId,
+        ...(personId ? { personId } : {}),
+        ...where,
+        returnTo: header.source,
+      },
+    });
+    if (!caseStream || !personId) return reject('invalid_iin', row.invalidDetail);
+    const rule = row.kind === 'food' ? foodRule(row, header) : mealsRule(row);
+    const duplicate = seen.has(caseStream);
+    seen.add(caseStream);
+    if (rule) return reject(rule.reason, rule.detail);
+    if (duplicate) return reject('duplicate_row');
+    if (existing.has(caseStream)) return reject('already_covered', caseStream);
+    return { type: 'ListRowAccepted', data: { listId: header.listId, rowNo: row.rowNo, familyId: row.familyId, personId, caseStream, ...where } };
+  }
+
+  function checkList(command: ReceiveListChunk, state: ListState): void {
+    const { header } = command.data;
+    if (state.status !== 'None') {
+      if (state.header.contentHash !== header.contentHash) refuse('list_already_received_with_different_content', header.listId);
+      return;
+    }
+    if (header.program === 'food-vouchers' && (header.month < programs.food.firstMonth || header.month > programs.food.lastMonth))
+      refuse('program_not_in_force', `${header.month} is outside ${programs.food.firstMonth}..${programs.food.lastMonth}`);
+    const today = localDate(command.metadata.now, header.program === 'food-vouchers' ? programs.food.timezone : programs.meals.timezone);
+    if (today > lastDayOfMonth(header.month)) refuse('list_period_closed', `${header.month} ended`);
+  }
+
+  function receive(command: ReceiveListChunk, state: ListState): ListEvent[] {
+    const { header, rows, existingCases, last } = command.data;
+    checkList(command, state);
+    const events: ListEvent[] = [];
+    if (state.status === 'None')
+      events.push({ type: 'EligibilityListReceived', data: { ...header, receivedAt: command.metadata.now } });
+    const decided = state.status === 'None' ? new Map<number, RowDecision>() : state.rows;
+    const seen = new Set(state.status === 'None' ? [] : state.subjects);
+    for (const row of rows) {
+      invariant(row.rowNo >= 1 && row.rowNo <= header.rowCount, `row ${row.rowNo} outside 1..${header.rowCount}`);
+      if (decided.has(row.rowNo)) continue;
+      events.push(decideRow(row, header, seen, existingCases));
+    }
+    if (last && state.status !== 'Processed') {
+      const after = events.reduce(evolveList, state);
+      invariant(after.status !== 'None', 'list state after receipt');
+      if (after.rows.size === header.rowCount) {
+        const accepted = [...after.rows.values()].filter((r) => r.outcome === 'row_accepted').length;
+        events.push({ type: 'EligibilityListProcessed', data: { listId: header.listId, accepted, rejected: header.rowCount - accepted } });
+      }
+    }
+    return events;
+  }
+
+  return {
+    initialState: () => ({ status: 'None' }),
+    decide: (command, state) => {
+      switch (command.type) {
+        case 'ReceiveListChunk':
+          return receive(command, state);
+        default:
+          return unreachable(command.type, 'list command');
+      }
+    },
+    evolve: evolveList,
+  };
+}
+
+// ── evolve ──────────────────────────────────────────────────────────────────────────────────
+function rejectedSubject(header: ListHeader, data: ListRowRejected['data']): string | undefined {
+  if (data.reason === 'invalid_iin') return undefined;
+  if (header.program === 'food-vouchers') return data.familyId ? streams.consentFood(data.familyId, header.month) : undefined;
+  return data.personId && header.schoolYear ? streams.consentMeals(data.personId, header.schoolYear) : undefined;
+}
+
+export function evolveList(state: ListState, event: ListEvent): ListState {
+  switch (event.type) {
+    case 'EligibilityListReceived': {
+      invariant(state.status === 'None', 'list received twice');
+      const { receivedAt: _receivedAt, ...header } = event.data;
+      return { status: 'Receiving', header, rows: new Map(), subjects: new Set() };
+    }
+    case 'ListRowAccepted':
+    case 'ListRowRejected': {
+      invariant(state.status === 'Receiving', `${event.type} outside a list being received`);
+      invariant(!state.rows.has(event.data.rowNo), `row ${event.data.rowNo} decided twice`);
+      const rows = new Map(state.rows);
+      const subjects = new Set(state.subjects);
+      if (event.type === 'ListRowAccepted') {
+        rows.set(event.data.rowNo, { rowNo: event.data.rowNo, outcome: 'row_accepted', caseStream: event.data.caseStream });
+        subjects.add(event.data.caseStream);
+      } else {
+        rows.set(event.data.rowNo, { rowNo: event.data.rowNo, outcome: event.data.reason });
+        const subject = rejectedSubject(state.header, event.data);
+        if (subject) subjects.add(subject);
+      }
+      return { ...state, rows, subjects };
+    }
+    case 'EligibilityListProcessed': {
+      invariant(state.status === 'Receiving', 'list processed twice');
+      return { ...state, status: 'Processed', accepted: event.data.accepted, rejected: event.data.rejected };
+    }
+    default:
+      return unreachable(event, 'list event');
+  }
+}
+
+export const eligibilityList = createListDecider();
