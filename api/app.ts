@@ -42,6 +42,8 @@ export interface ApiDeps {
 export interface Api {
   readonly app: Express;
   readonly openapi: OpenApiDocument;
+  /** Every route with its roles ('public' or the list): the security tests iterate it. */
+  readonly routes: readonly { readonly method: string; readonly path: string; readonly roles: readonly string[] | 'public' }[];
   /** Stops the rate limiter's sweep timer. */
   close(): void;
 }
@@ -77,5 +79,6 @@ export function createApi(deps: ApiDeps): Api {
   openapi = generateDocument(registry);
   app.use((req, res) => sendProblem(res, problem('route_not_found', `No route ${req.method} ${redactMessage(req.path.slice(0, 200))}.`)));
   app.use(problemHandler(log));
-  return { app, openapi, close: () => limiter.shutdown() };
+  const table = routes.map((r) => ({ method: r.method.toUpperCase(), path: r.path, roles: r.roles === 'public' ? ('public' as const) : [...(r.roles as readonly string[])] }));
+  return { app, openapi, routes: table, close: () => limiter.shutdown() };
 }

@@ -1,0 +1,60 @@
+/** A real system for API tests: its own database on the run's embedded Postgres, a VirtualClock, an ephemeral port. */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VirtualClock } from '../adapters/clock/clock';
+import { loadConfig } from '../app/config';
+import { createSystem, tokenFor, type System } from '../app/system';
+import { freshDatabase } from '../test/pg';
+import type { Principal } from './auth';
+import { client } from './test-http';
+
+export interface TestSystem {
+  readonly system: System;
+  readonly clock: VirtualClock;
+  readonly call: ReturnType<typeof client>;
+  /** Operator log lines written so far (checked for personal data). */
+  readonly logged: readonly string[];
+  readonly token: (principal: Principal, ttlSeconds?: number) => Promise<string>;
+  /** Events in the log (for "nothing was appended" checks). */
+  eventCount(): Promise<number>;
+  /** Waits until every read model has applied everything appended so far. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestSystem(start: string, options: { rateLimit?: { limit: number; windowSeconds: number } } = {}): Promise<TestSystem> {
+  const db = await freshDatabase([]);
+  const clock = new VirtualClock(start);
+  const dataDir = await mkdtemp(join(tmpdir(), 'swl-api-'));
+  const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0' });
+  const logged: string[] = [];
+  const system = await createSystem({
+    config,
+    clock,
+    pool: db.pool,
+    log: (line) => logged.push(line),
+    runnerPollMs: 20,
+    schedulerTimer: false,
+    rateLimit: options.rateLimit ?? { limit: 10_000, windowSeconds: 60 },
+  });
+  const url = await system.start({ port: 0, host: '127.0.0.1' });
+  return {
+    system,
+    clock,
+    call: client(url),
+    logged,
+    token: (principal, ttl) => tokenFor(system, principal, ttl),
+    async eventCount() {
+      const { rows } = await db.pool.query<{ n: string }>('select count(*)::text as n from events');
+      return Number(rows[0]!.n);
+    },
+    async settle() {
+      await system.runner.waitUntilCaughtUp(await system.store.headPosition(), 20_000);
+    },
+    async close() {
+      await system.stop();
+      await db.drop();
+    },
+  };
+}
