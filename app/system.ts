@@ -32,7 +32,9 @@ import { allProjections } from '../projections/runner';
 import { createReads } from '../api/reads';
 import type { OutboundSms } from '../api/read-side';
 import { createVoucherServices, isVoucherDeadline, type VoucherServices } from './services/vouchers';
-import type { PersonPseudonymiser } from './services/deps';
+import { createPostgresVault, vaultMigration, type Vault } from '../adapters/vault/vault';
+import { bmgMigration, createPostgresPhoneDirectory } from '../adapters/bmg/phone-directory';
+import { createMemoryEotinish, type Eotinish } from '../adapters/eotinish/eotinish';
 
 export interface SystemOptions {
   readonly config: Config;
@@ -70,6 +72,10 @@ export interface System {
   readonly api: Api;
   readonly metrics: ApiMetrics;
   readonly secrets: Secrets;
+  readonly vault: Vault;
+  /** БМГ phone directory (bulk-loaded by the simulator or an operator). */
+  readonly phones: ReturnType<typeof createPostgresPhoneDirectory>;
+  readonly eotinish: Eotinish;
   /** The voucher services' extras (activate-all, QR rendering) for the CLI and simulators. */
   readonly vouchers: VoucherServices;
   /** Set once start() has listened. */
@@ -88,7 +94,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const { pool, close: closePool } = await openPool(options, config);
     cleanups.push(closePool);
     const projections: readonly Projection[] = [...allProjections];
-    const migrations: Migration[] = [...coreMigrations(), ...apiMigrations(), ...projectionMigrations(projections)];
+    const migrations: Migration[] = [...coreMigrations(), vaultMigration, bmgMigration, ...apiMigrations(), ...projectionMigrations(projections)];
     await migrate(pool, migrations);
 
     const metrics = createMetrics({ defaultMetrics: false, lag: async () => (await runner.lag()).map((l) => ({ name: l.name, lagEvents: l.lagEvents, lagSeconds: l.lagSeconds })) });
@@ -104,7 +110,10 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       ...(options.runnerPollMs !== undefined ? { pollIntervalMs: options.runnerPollMs } : {}),
       onError: (name, error) => log(`projection ${name} failed a batch: ${(error as Error)?.name ?? 'Error'}`),
     });
-    const composed = composeServices({ store, secrets });
+    const vault = createPostgresVault(pool, secrets.vaultKey);
+    const phones = createPostgresPhoneDirectory(pool);
+    const eotinish = createMemoryEotinish();
+    const composed = composeServices({ store, secrets, vault, eotinish });
     const services = composed.services;
     const scheduler = createSchedulerHandle();
     const reads = createReads({
@@ -146,6 +155,9 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       metrics,
       secrets,
       vouchers: composed.vouchers,
+      vault,
+      phones,
+      eotinish,
       url: undefined,
       async start(listen = {}) {
         await runner.start();
@@ -215,10 +227,9 @@ interface Composition {
 }
 
 /** One LedgerServices from the lists/consent half and the voucher half; fireDeadline dispatches by kind. */
-function composeServices(deps: { store: EventStore; secrets: Secrets }): Composition {
+function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vault; eotinish: Eotinish }): Composition {
   const qrKeys = { privateKey: createPrivateKey(deps.secrets.qrPrivateKey), publicKey: createPublicKey(deps.secrets.qrPublicKey) };
-  const vault: PersonPseudonymiser = { pseudonymise: (iin) => iin };
-  const vouchers = createVoucherServices({ store: deps.store, vault, qrKeys });
+  const vouchers = createVoucherServices({ store: deps.store, vault: deps.vault, qrKeys, eotinish: deps.eotinish });
   const missing = (name: string) => async (): Promise<never> => {
     throw new Error(`${name} is not wired yet`);
   };

@@ -1,0 +1,302 @@
+/**
+ * Both programs end to end over real HTTP against the real system (embedded Postgres, projection
+ * runner, scheduler driven by a VirtualClock): a family's food-voucher month and a pupil's
+ * school-meal path, each ending in the right read-model rows; object-level checks with that data;
+ * and a bad-input table that must answer problem+json and append nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeIin } from '../domain/shared/iin';
+import { SAMPLE_CATALOGUE } from '../domain/programs/food-list';
+import { familyMonthBalance } from '../projections/balances/queries';
+import { tabel } from '../projections/tabel/queries';
+import { nobdDailyRange } from '../projections/nobd-daily/queries';
+import { startTestSystem, type TestSystem } from './test-system';
+
+let t: TestSystem;
+beforeAll(async () => {
+  t = await startTestSystem('2026-03-02T04:00:00.000Z');
+});
+afterAll(async () => t?.close());
+
+const ELIGIBLE_SKU = Object.keys(SAMPLE_CATALOGUE)[0]!;
+const head = makeIin('1990-04-12', 'female', 11);
+const member = makeIin('2015-06-01', 'male', 12);
+const otherHead = makeIin('1985-01-20', 'male', 13);
+const mother = makeIin('1992-02-03', 'female', 14);
+const pupil = makeIin('2018-09-09', 'male', 15);
+const PHONE = '+77010000001';
+const MOTHER_PHONE = '+77010000002';
+const sdu = { role: 'sdu', sub: 'sdu-akmola' } as const;
+const nobd = { role: 'nobd', sub: 'nobd' } as const;
+const gateway = { role: 'sms-gateway', sub: 'gw' } as const;
+const shop = { role: 'merchant', sub: 'shop-1', shopId: 'shop-1' } as const;
+const otherShop = { role: 'merchant', sub: 'shop-2', shopId: 'shop-2' } as const;
+const device = { role: 'canteen-device', sub: 'dev-1', deviceId: 'dev-1', schoolId: 'school-1' } as const;
+const pedagogue = { role: 'social-pedagogue', sub: 'ped-1', schoolId: 'school-1' } as const;
+
+const citizenOf = (familyId: string, iin: string) => ({ role: 'citizen', sub: `c-${familyId}`, familyId, personId: t.system.vault.pseudonymise(iin) }) as const;
+
+describe('a family’s food-voucher month', () => {
+  let voucherIds: string[] = [];
+  let holdId = '';
+  let qr = '';
+
+  it('takes the SDU list and opens consent cases', async () => {
+    await t.system.phones.load([[head, PHONE], [otherHead, '+77010000009']]);
+    const answer = await t.call('POST', '/v1/lists/food-vouchers', {
+      token: await t.token(sdu),
+      body: {
+        listId: 'sdu-2026-03-a',
+        month: '2026-03',
+        rows: [
+          { familyId: 'fam-A', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: head, fullName: 'Айгерим' }, members: [{ iin: head }, { iin: member }] },
+          { familyId: 'fam-B', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: otherHead }, members: [{ iin: otherHead }] },
+          { familyId: 'fam-C', city: 'Almaty', aspOnDate: '2026-02-28', head: { iin: makeIin('1970-01-01', 'male', 16) }, members: [{ iin: makeIin('1970-01-01', 'male', 16) }] },
+        ],
+      },
+    });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ accepted: 2, rejected: 1 });
+    expect(answer.body.rows[2]).toMatchObject({ rowNo: 3, outcome: 'not_in_pilot_city' });
+    expect(answer.text).not.toContain(head);
+    const view = await t.call('GET', '/v1/lists/sdu/sdu-2026-03-a', { token: await t.token(sdu) });
+    expect(view.body).toMatchObject({ processed: true, accepted: 2, rejected: 1 });
+    const returns = await t.call('GET', '/v1/lists/sdu/sdu-2026-03-a/returns?format=csv', { token: await t.token(sdu) });
+    expect(returns.text).toContain('not_in_pilot_city');
+  });
+
+  it('sends the start SMS on the 5th; the gateway pulls it with the phone and reports it sent', async () => {
+    t.clock.set('2026-03-05T04:00:00.000Z');
+    await t.system.scheduler.tick();
+    const pulled = await t.call('GET', '/v1/sms/outbound', { token: await t.token(gateway) });
+    const mine = pulled.body.messages.find((m: { phone: string }) => m.phone.endsWith('7010000001'));
+    expect(mine).toBeDefined();
+    expect(mine.text).toContain('21*1');
+    const delivered = await t.call('POST', `/v1/sms/outbound/${encodeURIComponent(mine.messageId)}/delivery`, {
+      token: await t.token(gateway),
+      body: { status: 'sent', at: '2026-03-05T04:00:05Z', gatewayRef: 'gw-1' },
+    });
+    expect(delivered.status).toBe(204);
+    const again = await t.call('GET', '/v1/sms/outbound', { token: await t.token(gateway) });
+    expect(again.body.messages.map((m: { messageId: string }) => m.messageId)).not.toContain(mine.messageId);
+  });
+
+  it('takes the reply 21*1 and issues one voucher per member', async () => {
+    const reply = await t.call('POST', '/v1/sms/inbound', { token: await t.token(gateway), body: { phone: PHONE, text: ' 21*1 ', receivedAt: '2026-03-05T05:00:00Z' } });
+    expect(reply.status).toBe(200);
+    expect(reply.body.outcome).toBe('consent_given');
+    await t.settle();
+    const mine = await t.call('GET', '/v1/me/vouchers', { token: await t.token(citizenOf('fam-A', head)) });
+    voucherIds = mine.body.vouchers.filter((v: { program: string }) => v.program === 'food-vouchers').map((v: { voucherId: string }) => v.voucherId);
+    expect(voucherIds).toHaveLength(2);
+  });
+
+  it('lets only the family activate its vouchers (another family: 404)', async () => {
+    const other = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/activate`, { token: await t.token(citizenOf('fam-B', otherHead)) });
+    expect(other.status).toBe(404);
+    expect(other.body.code).toBe('voucher_not_found');
+    for (const id of voucherIds) {
+      const answer = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(id)}/activate`, { token: await t.token(citizenOf('fam-A', head)) });
+      expect(answer.status).toBe(200);
+    }
+  });
+
+  it('issues a QR (JSON, PNG, SVG); another family cannot', async () => {
+    const citizen = await t.token(citizenOf('fam-A', head));
+    const answer = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr`, { token: citizen });
+    expect(answer.status).toBe(201);
+    qr = answer.body.token;
+    expect(qr).not.toContain(head);
+    const png = await fetch(`${t.system.url}/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr.png`, { headers: { authorization: `Bearer ${citizen}` } });
+    expect(png.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await png.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+    const svg = await t.call('GET', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr.svg`, { token: citizen });
+    expect(svg.text).toContain('<svg');
+    const other = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr`, { token: await t.token(citizenOf('fam-B', otherHead)) });
+    expect(other.status).toBe(404);
+  });
+
+  it('authorizes a basket: eligible items held, the rest paid otherwise; the QR cannot be used twice', async () => {
+    const balance = await t.call('POST', '/v1/shop/balance', { token: await t.token(shop), body: { token: qr } });
+    expect(balance.body).toMatchObject({ familyId: 'fam-A', availableTiyn: 865_000 });
+    const items = [
+      { sku: ELIGIBLE_SKU, name: 'Молоко', quantity: 2, unit: 'pcs', unitPriceTiyn: 45_000 },
+      { sku: 'X-CIGARETTES', name: 'Not food', quantity: 1, unit: 'pcs', unitPriceTiyn: 10_000 },
+    ];
+    const held = await t.call('POST', '/v1/shop/holds', { token: await t.token(shop), idempotencyKey: 'sale-1', body: { token: qr, items } });
+    expect(held.status).toBe(201);
+    expect(held.body).toMatchObject({ basketTiyn: 100_000, eligibleTiyn: 90_000, heldTiyn: 90_000, remainderTiyn: 10_000 });
+    expect(held.body.items.map((i: { eligible: boolean }) => i.eligible)).toEqual([true, false]);
+    holdId = held.body.holdId;
+    const replay = await t.call('POST', '/v1/shop/holds', { token: await t.token(shop), idempotencyKey: 'sale-1', body: { token: qr, items } });
+    expect(replay.text).toBe(held.text);
+    const reused = await t.call('POST', '/v1/shop/holds', { token: await t.token(shop), idempotencyKey: 'sale-2', body: { token: qr, items } });
+    expect(reused.status).toBe(422);
+    expect(reused.body.code).toBe('qr_token_reused');
+  });
+
+  it('refuses an expired QR', async () => {
+    const fresh = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr`, { token: await t.token(citizenOf('fam-A', head)) });
+    t.clock.advance(61);
+    const late = await t.call('POST', '/v1/shop/holds', {
+      token: await t.token(shop),
+      idempotencyKey: 'sale-late',
+      body: { token: fresh.body.token, items: [{ sku: ELIGIBLE_SKU, name: 'Хлеб', quantity: 1, unit: 'pcs', unitPriceTiyn: 20_000 }] },
+    });
+    expect(late.status).toBe(422);
+    expect(late.body.code).toBe('qr_token_expired');
+  });
+
+  it('captures only the shop’s own hold (another shop: 404)', async () => {
+    const other = await t.call('POST', `/v1/shop/holds/${holdId}/capture`, { token: await t.token(otherShop), idempotencyKey: 'cap-x', body: { paymentStatus: 'paid' } });
+    expect(other.status).toBe(404);
+    expect(other.body.code).toBe('hold_not_found');
+    const captured = await t.call('POST', `/v1/shop/holds/${holdId}/capture`, { token: await t.token(shop), idempotencyKey: 'cap-1', body: { paymentStatus: 'paid' } });
+    expect(captured.status).toBe(200);
+    expect(captured.body).toMatchObject({ capturedTiyn: 90_000, releasedTiyn: 0, status: 'captured' });
+  });
+
+  it('lapses the rest at month end and the read models show it', async () => {
+    t.clock.set('2026-03-31T19:00:01.000Z');
+    await t.system.scheduler.tick();
+    await t.settle();
+    const balance = await familyMonthBalance(t.system.pool, 'fam-A', '2026-03');
+    expect(balance).toMatchObject({ issuedTiyn: 865_000, spentTiyn: 90_000, heldTiyn: 0, lapsedTiyn: 775_000, availableTiyn: 0 });
+    const history = await t.call('GET', '/v1/audit/families/fam-A/history', { token: await t.token({ role: 'auditor', sub: 'aud' }) });
+    const types = history.body.events.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['ConsentGiven', 'FoodVouchersIssued', 'FoodPurchaseCaptured', 'FoodVouchersLapsed']));
+    expect(history.text).not.toContain(head);
+    const before = await t.call('GET', '/v1/audit/families/fam-A/history?asOf=2026-03-05T04:30:00Z', { token: await t.token({ role: 'auditor', sub: 'aud' }) });
+    expect(before.body.events.map((e: { type: string }) => e.type)).not.toContain('FoodVouchersIssued');
+    const outcomes = await t.call('GET', '/v1/ministry/outcomes?program=food-vouchers&month=2026-03&format=csv', { token: await t.token({ role: 'ministry', sub: 'min' }) });
+    expect(outcomes.status).toBe(200);
+    expect(outcomes.contentType).toMatch(/text\/csv/);
+  });
+});
+
+describe('a pupil’s school-meal path', () => {
+  let voucherId = '';
+  const parent = () => t.token(citizenOf('fam-M', mother));
+  const qrFor = async () => (await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherId)}/qr`, { token: await parent() })).body.token as string;
+
+  it('takes the NOBD list (CSV); a primary-grade pupil gets a voucher without SMS', async () => {
+    t.clock.set('2026-04-06T03:00:00.000Z'); // Monday 08:00 in Almaty
+    await t.system.phones.load([[mother, MOTHER_PHONE]]);
+    const csv =
+      'familyId,pupilIin,pupilName,grade,category,approvedByHead,reconciliationOk,reconciliationReason,representativeRole,representativeIin,representativeName\n' +
+      `fam-M,${pupil},Нұрсұлтан,2,asp_family,true,true,,mother,${mother},Әлия\n`;
+    const answer = await t.call('POST', '/v1/lists/school-meals?listId=nobd-school-1-2026-04&month=2026-04&schoolYear=2025-2026&schoolId=school-1&region=akmola', {
+      token: await t.token(nobd),
+      raw: csv,
+      contentType: 'text/csv',
+    });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ accepted: 1, rejected: 0 });
+    await t.settle();
+    const mine = await t.call('GET', '/v1/me/vouchers', { token: await parent() });
+    const meal = mine.body.vouchers.find((v: { program: string }) => v.program === 'school-meals');
+    expect(meal).toBeDefined();
+    voucherId = meal.voucherId;
+  });
+
+  it('the parent activates it', async () => {
+    const answer = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherId)}/activate`, { token: await parent() });
+    expect(answer.status).toBe(200);
+  });
+
+  it('syncs an offline batch: a meal, a resend (harmless), a second meal the same day (refused)', async () => {
+    const first = await qrFor();
+    const deviceToken = await t.token(device);
+    const batch1 = await t.call('POST', '/v1/canteen/batches', { token: deviceToken, body: { batchId: 'b-1', records: [{ seq: 1, token: first, scannedAt: '2026-04-06T06:00:00Z' }] } });
+    expect(batch1.status).toBe(200);
+    expect(batch1.body.results).toEqual([expect.objectContaining({ seq: 1, outcome: 'meal_recorded', repeated: false })]);
+    const second = await qrFor();
+    const before = await t.eventCount();
+    const batch2 = await t.call('POST', '/v1/canteen/batches', {
+      token: deviceToken,
+      body: { batchId: 'b-2', records: [{ seq: 1, token: first, scannedAt: '2026-04-06T06:00:00Z' }, { seq: 2, token: second, scannedAt: '2026-04-06T06:30:00Z' }] },
+    });
+    expect(batch2.body.results).toEqual([
+      expect.objectContaining({ seq: 1, outcome: 'meal_recorded', repeated: true }),
+      expect.objectContaining({ seq: 2, outcome: 'meal_already_recorded_today', repeated: false }),
+    ]);
+    expect(await t.eventCount()).toBeGreaterThan(before);
+    const otherSchool = await t.call('POST', '/v1/canteen/batches', {
+      token: await t.token({ ...device, sub: 'dev-9', deviceId: 'dev-9', schoolId: 'school-9' }),
+      body: { batchId: 'b-9', records: [{ seq: 1, token: await qrFor(), scannedAt: '2026-04-06T07:00:00Z' }] },
+    });
+    expect(otherSchool.body.results[0].outcome).toBe('device_wrong_school');
+  });
+
+  it('ends in the табель and the NOBD daily report', async () => {
+    await t.settle();
+    const sheet = await tabel(t.system.pool, { schoolId: 'school-1', month: '2026-04', now: t.clock.now() });
+    expect(sheet.mealCount).toBe(1);
+    expect(sheet.pupils).toEqual([expect.objectContaining({ pupilId: t.system.vault.pseudonymise(pupil), total: 1 })]);
+    const daily = await nobdDailyRange(t.system.pool, { from: '2026-04-06', to: '2026-04-06', schoolId: 'school-1' });
+    expect(daily[0]).toMatchObject({ vouchersActivated: 1, mealsProvided: 1 });
+    const ped = await t.token(pedagogue);
+    const csv = await t.call('GET', '/v1/schools/school-1/tabel/2026-04?format=csv', { token: ped });
+    expect(csv.contentType).toMatch(/text\/csv/);
+    const html = await t.call('GET', '/v1/schools/school-1/tabel/2026-04?format=html', { token: ped });
+    expect(html.contentType).toMatch(/text\/html/);
+    expect((await t.call('GET', '/v1/schools/school-2/tabel/2026-04', { token: ped })).status).toBe(403);
+    const report = await t.call('GET', '/v1/schools/school-1/daily/2026-04-06', { token: ped });
+    expect(report.status).toBe(200);
+  });
+
+  it('records a rating, forwarded to e-Otinish', async () => {
+    const answer = await t.call('POST', '/v1/me/feedback', { token: await parent(), body: { program: 'school-meals', voucherId, kind: 'rating', rating: 5 } });
+    expect(answer.status).toBe(201);
+    expect(answer.body.eotinishRef).toMatch(/^EOT-/);
+  });
+});
+
+describe('bad input answers problem+json and appends nothing', () => {
+  const cases: [string, string, string, Record<string, unknown>, number, string][] = [
+    ['malformed JSON', 'POST', '/v1/shop/holds', { raw: '{"token":', contentType: 'application/json', idempotencyKey: 'bad-1' }, 400, 'malformed_json'],
+    ['wrong types', 'POST', '/v1/shop/holds', { body: { token: 5, items: 'milk' }, idempotencyKey: 'bad-2' }, 400, 'validation_failed'],
+    ['negative amount', 'POST', '/v1/shop/holds', { body: { token: 't', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: -1 }] }, idempotencyKey: 'bad-3' }, 400, 'validation_failed'],
+    ['fractional amount', 'POST', '/v1/shop/holds', { body: { token: 't', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: 0.5 }] }, idempotencyKey: 'bad-4' }, 400, 'validation_failed'],
+    ['amount beyond safe integers', 'POST', '/v1/shop/holds', { body: { token: 't', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: 2 ** 60 }] }, idempotencyKey: 'bad-5' }, 400, 'validation_failed'],
+    ['forged QR token', 'POST', '/v1/shop/holds', { body: { token: 'eyJ2IjoiZmFtLUF-MjAyNi0wMyJ9.AAAA', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: 1 }] }, idempotencyKey: 'bad-6' }, 400, 'qr_token_invalid'],
+    ['unknown voucher', 'POST', '/v1/me/vouchers/fv~fam-A~2026-03~9/activate', {}, 404, 'voucher_not_found'],
+    ['voucher id we never issue', 'POST', '/v1/me/vouchers/nonsense/activate', {}, 404, 'voucher_not_found'],
+    ['huge body', 'POST', '/v1/me/feedback', { body: { program: 'school-meals', kind: 'complaint', text: 'ы'.repeat(100_000) } }, 413, 'payload_too_large'],
+    ['lone surrogate in text', 'POST', '/v1/me/feedback', { raw: '{"program":"school-meals","kind":"complaint","text":"\\ud800 bad"}', contentType: 'application/json' }, 400, 'validation_failed'],
+    ['control characters in text', 'POST', '/v1/me/feedback', { body: { program: 'school-meals', kind: 'complaint', text: 'a\u0000b' } }, 400, 'validation_failed'],
+    ['rating out of range', 'POST', '/v1/me/feedback', { body: { program: 'school-meals', kind: 'rating', rating: 6 } }, 400, 'validation_failed'],
+    ['IIN of 11 digits in a list', 'POST', '/v1/lists/food-vouchers', { body: { listId: 'bad-list', month: '2026-03', rows: [{ familyId: 'f', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: '90010130012' }, members: [{ iin: '90010130012' }] }] } }, 400, 'validation_failed'],
+    ['IIN with letters in a batch', 'POST', '/v1/canteen/batches', { body: { batchId: 'b', records: [{ seq: 1, cardIin: '9001013001ab', scannedAt: '2026-04-06T06:00:00Z' }] } }, 400, 'validation_failed'],
+    ['both token and card', 'POST', '/v1/canteen/batches', { body: { batchId: 'b', records: [{ seq: 1, token: 't', cardIin: '900101300123', scannedAt: '2026-04-06T06:00:00Z' }] } }, 400, 'validation_failed'],
+    ['instant without zone', 'POST', '/v1/sms/inbound', { body: { phone: '+77010000001', text: '21*1', receivedAt: '2026-03-05 05:00' } }, 400, 'validation_failed'],
+    ['unknown field', 'POST', '/v1/sms/inbound', { body: { phone: '+77010000001', text: '21*1', receivedAt: '2026-03-05T05:00:00Z', iin: '900101300123' } }, 400, 'validation_failed'],
+    ['bad month', 'GET', '/v1/schools/school-1/tabel/2026-13', {}, 400, 'validation_failed'],
+  ];
+  const roleFor = (path: string) =>
+    path.startsWith('/v1/shop')
+      ? shop
+      : path.startsWith('/v1/me')
+        ? citizenOf('fam-A', head)
+        : path.startsWith('/v1/lists')
+          ? sdu
+          : path.startsWith('/v1/canteen')
+            ? device
+            : path.startsWith('/v1/sms')
+              ? gateway
+              : pedagogue;
+
+  it.each(cases)('%s → %i %s', async (_name, method, path, options, status, code) => {
+    const before = await t.eventCount();
+    const answer = await t.call(method, path, { token: await t.token(roleFor(path)), ...options });
+    expect(answer.status).toBe(status);
+    expect(answer.contentType).toMatch(/^application\/problem\+json/);
+    expect(answer.body.code).toBe(code);
+    expect(answer.text).not.toMatch(/900101300123|90010130012|\bat .*\.ts/);
+    expect(await t.eventCount()).toBe(before);
+  });
+
+  it('logged no personal data during the whole file', () => {
+    for (const line of t.logged) expect(line).not.toMatch(new RegExp(`${head}|${mother}|${pupil}|7010000001`));
+  });
+});
