@@ -18,6 +18,8 @@ import type { DeadlineKind, FoodUnit, PupilCategory, RepresentativeRole } from '
 export interface PersonRow {
   readonly iin: string;
   readonly fullName?: string;
+  /** Food lists (optional): a member's role when SDU knows it; the head without one is asked as 'guardian'. */
+  readonly role?: RepresentativeRole;
 }
 export interface FoodListRow {
   readonly familyId: string;
