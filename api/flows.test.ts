@@ -286,7 +286,7 @@ describe('bad input answers problem+json and appends nothing', () => {
               ? gateway
               : pedagogue;
 
-  it.each(cases)('%s → %i %s', async (_name, method, path, options, status, code) => {
+  it.each(cases)('%s: %s %s', async (_name, method, path, options, status, code) => {
     const before = await t.eventCount();
     const answer = await t.call(method, path, { token: await t.token(roleFor(path)), ...options });
     expect(answer.status).toBe(status);
