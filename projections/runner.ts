@@ -321,6 +321,7 @@ export function createRunner(options: RunnerOptions): Runner {
           await pool.query(`drop schema if exists ${s.schema} cascade`);
           continue;
         }
+        await finishShadow(pool, s.schema, liveSchema, s.projection);
         const position = await swapIn(s, liveSchema);
         results.push({ name: s.projection.name, events: applied, position });
       }
@@ -460,13 +461,56 @@ async function loadCheckpoint(pool: Pool, name: string): Promise<bigint> {
   return rows[0]!.position;
 }
 
+/**
+ * Shadow tables are built UNLOGGED with only their unique indexes (the upserts' arbiters): a
+ * replay writes no WAL row by row and maintains no secondary index. `finishShadow` adds the rest
+ * and makes the tables logged (one bulk pass each) before the swap.
+ */
 async function createShadow(pool: Pool, schema: string, liveSchema: string, p: Projection): Promise<void> {
   // A shadow left by a crashed rebuild is thrown away: a rebuild always starts from zero.
   await pool.query(`drop schema if exists ${schema} cascade`);
   await pool.query(`create schema ${schema}`);
   for (const table of p.tables) {
-    await pool.query(`create table ${schema}.${table} (like ${liveSchema}.${table} including all)`);
+    await pool.query(`create unlogged table ${schema}.${table} (like ${liveSchema}.${table} including all excluding indexes)`);
+    for (const index of await indexesOf(pool, liveSchema, table)) {
+      if (!index.unique) continue;
+      await pool.query(onSchema(index.definition, liveSchema, schema, table));
+      if (index.primary) await pool.query(`alter table ${schema}.${table} add constraint ${index.name} primary key using index ${index.name}`);
+    }
   }
+}
+
+async function finishShadow(pool: Pool, schema: string, liveSchema: string, p: Projection): Promise<void> {
+  for (const table of p.tables) {
+    for (const index of await indexesOf(pool, liveSchema, table)) {
+      if (!index.unique) await pool.query(onSchema(index.definition, liveSchema, schema, table));
+    }
+    await pool.query(`alter table ${schema}.${table} set logged`);
+  }
+}
+
+interface IndexInfo {
+  readonly name: string;
+  readonly definition: string;
+  readonly unique: boolean;
+  readonly primary: boolean;
+}
+
+async function indexesOf(pool: Pool, schema: string, table: string): Promise<IndexInfo[]> {
+  const { rows } = await pool.query<IndexInfo>(
+    'select c.relname as name, pg_get_indexdef(i.indexrelid) as definition, i.indisunique as unique, i.indisprimary as primary ' +
+      'from pg_index i join pg_class c on c.oid = i.indexrelid join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = t.relnamespace ' +
+      'where n.nspname = $1 and t.relname = $2 order by c.relname',
+    [schema, table],
+  );
+  return rows;
+}
+
+/** `CREATE … INDEX name ON live.table …` → the same index on the shadow's table. */
+function onSchema(definition: string, liveSchema: string, schema: string, table: string): string {
+  const from = ` ON ${liveSchema}.${table} `;
+  if (!definition.includes(from)) throw new Error(`rebuild: unexpected index definition ${definition}`);
+  return definition.replace(from, ` ON ${schema}.${table} `);
 }
 
 async function run(client: Queryable, statements: readonly Sql[]): Promise<void> {

@@ -1,0 +1,109 @@
+/**
+ * Projection bench: bulk-loads a catalogue-consistent history (default 1,000,000 events, both
+ * programs) into the Postgres event store, then measures in the same run
+ *   1. the raw `$all` read rate through the adapter (readAll batches, no projection work), and
+ *   2. a full rebuild of every read model (runner.rebuild(), shadow tables + swap),
+ * and prints peak RSS. One JSON line per case. `--events N` scales it down (e.g. 100000).
+ */
+import { createPostgresEventStore } from '../adapters/eventstore/postgres';
+import { migrate } from '../adapters/postgres/migrate';
+import type { Pool } from '../adapters/postgres/pool';
+import { allProjections, createRunner, projectionMigrations, DEFAULT_REBUILD_BATCH_SIZE } from '../projections/runner';
+import { balanceViolations } from '../projections/balances/queries';
+import { generateHistory } from '../projections/testing/history';
+import { report, startBenchDatabase } from './lib';
+
+const DEFAULT_EVENTS = 1_000_000;
+/** Rows per bulk INSERT … SELECT FROM unnest while loading. */
+const LOAD_CHUNK = 5000;
+/** Issue 5's targets. */
+const TARGET_EVENTS_PER_SECOND = 50_000;
+const TARGET_PEAK_RSS_MB = 500;
+/** Average events per generated entity (pupil or family-month), measured on the generator. */
+const EVENTS_PER_ENTITY = 19;
+
+function eventsArg(): number {
+  const i = process.argv.indexOf('--events');
+  const n = i >= 0 ? Number(process.argv[i + 1]) : DEFAULT_EVENTS;
+  if (!Number.isSafeInteger(n) || n < 1000) throw new Error('--events must be an integer ≥ 1000');
+  return n;
+}
+
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+/**
+ * Streams the generator straight into the events table (positions 1…N, versions per stream).
+ * Each chunk goes as ONE json parameter: cheaper than jsonb[] array literals (no per-element
+ * escaping). Positions 1…N sit far below the adapter's visibility bound (xmin << 16).
+ */
+async function load(pool: Pool, total: number): Promise<number> {
+  const entities = Math.ceil(total / EVENTS_PER_ENTITY / 2) + 50;
+  const versions = new Map<string, number>();
+  let rows: unknown[] = [];
+  let position = 0;
+  const flush = async () => {
+    if (rows.length === 0) return;
+    await pool.query(
+      'insert into events (position, stream, stream_version, id, type, data, metadata) ' +
+        "select (r->>0)::bigint, r->>1, (r->>2)::bigint, (r->>3)::uuid, r->>4, r->5, r->6 from jsonb_array_elements($1::jsonb) as r",
+      [JSON.stringify(rows)],
+    );
+    rows = [];
+  };
+  for (const { stream, event } of generateHistory({ seed: 42, pupils: entities, familyMonths: entities, mealDaysPerPupil: 20, cohortSize: 100 })) {
+    if (position >= total) break;
+    const version = versions.get(stream) ?? 0;
+    versions.set(stream, version + 1);
+    position++;
+    rows.push([position, stream, version, event.id, event.type, event.data, event.metadata]);
+    if (rows.length >= LOAD_CHUNK) await flush();
+  }
+  await flush();
+  await pool.query('analyze events');
+  return position;
+}
+
+async function main(): Promise<void> {
+  const wanted = eventsArg();
+  const db = await startBenchDatabase();
+  try {
+    await migrate(db.pool, projectionMigrations(allProjections));
+    let t = performance.now();
+    const loaded = await load(db.pool, wanted);
+    report('projections.load_events', loaded / ((performance.now() - t) / 1000), 'events/s', loaded);
+
+    const store = createPostgresEventStore(db.pool);
+    t = performance.now();
+    let read = 0;
+    for (let after = 0n; ; ) {
+      const batch = await store.readAll({ after, maxCount: DEFAULT_REBUILD_BATCH_SIZE });
+      if (batch.length === 0) break;
+      read += batch.length;
+      after = batch[batch.length - 1]!.position;
+    }
+    const rawRate = read / ((performance.now() - t) / 1000);
+    report('projections.read_all_raw', rawRate, 'events/s', TARGET_EVENTS_PER_SECOND);
+
+    const runner = createRunner({ pool: db.pool, store, projections: allProjections });
+    t = performance.now();
+    const results = await runner.rebuild();
+    const seconds = (performance.now() - t) / 1000;
+    const rebuilt = results[0]?.events ?? 0;
+    if (rebuilt !== loaded) throw new Error(`rebuild replayed ${rebuilt} events, expected ${loaded}`);
+    const rate = rebuilt / seconds;
+    report('projections.rebuild_all', rate, 'events/s', TARGET_EVENTS_PER_SECOND);
+    report('projections.rebuild_vs_read_all', rate, 'events/s', rawRate);
+    report('projections.peak_rss', peakRssMb(), 'MB', TARGET_PEAK_RSS_MB);
+    const violations = await balanceViolations(db.pool);
+    if (violations.vouchers || violations.familyMonths) throw new Error(`balance invariant broken after rebuild: ${JSON.stringify(violations)}`);
+    await runner.stop();
+    await store.close();
+  } finally {
+    await db.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
