@@ -125,6 +125,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   }
 
   async function authorizePurchase(input: AuthorizeInput, meta: CommandMetadata): Promise<AuthorizeResult> {
+    if (input.items.length === 0) refuse('basket_empty');
     const lines = toBasketLines(input.items, deps.catalogue);
     const { payload, target } = readToken(input.token, meta.now);
     const index = streams.foodHold(input.shopId, input.holdId);

@@ -14,6 +14,7 @@
  *              qr_token_expired → qr_token_reused → voucher_lapsed → voucher_not_active →
  *              no_eligible_items → insufficient_balance
  *   capture:   hold_not_found → hold_expired | hold_already_settled → amount_invalid → capture_exceeds_hold
+ * (the services check the items' amounts, the token and the hold index before these: docs/CODES.md)
  *   void:      hold_not_found → hold_expired | hold_already_settled
  *   activate:  voucher_not_found → voucher_lapsed → activation_window_closed (a repeat is a no-op)
  */
