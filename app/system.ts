@@ -28,6 +28,7 @@ import type { LedgerServices } from './services/contract';
 import type { Config } from './config';
 import { ConfigError } from './errors';
 import { createPublicKey, createPrivateKey } from 'node:crypto';
+import { consentProjections, dueDeadlines, pendingSms } from '../projections/consent';
 import { allProjections } from '../projections/runner';
 import { createReads } from '../api/reads';
 import type { OutboundSms } from '../api/read-side';
@@ -93,7 +94,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const secrets = resolveSecrets(config);
     const { pool, close: closePool } = await openPool(options, config);
     cleanups.push(closePool);
-    const projections: readonly Projection[] = [...allProjections];
+    const projections: readonly Projection[] = [...allProjections, ...consentProjections];
     const migrations: Migration[] = [...coreMigrations(), vaultMigration, bmgMigration, ...apiMigrations(), ...projectionMigrations(projections)];
     await migrate(pool, migrations);
 
@@ -115,14 +116,23 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const eotinish = createMemoryEotinish();
     const composed = composeServices({ store, secrets, vault, eotinish });
     const services = composed.services;
-    const scheduler = createSchedulerHandle();
+    const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, log });
     const reads = createReads({
       pool,
       store,
       clock,
       runner,
       projectionNames: projections.map((p) => p.name),
-      pendingSms: composed.pendingSms,
+      pendingSms: async (limit) => {
+        const due = await pendingSms(pool, clock.now().toISOString(), limit);
+        const out: OutboundSms[] = [];
+        for (const m of due) {
+          // The phone is joined here, at pull time; a forgotten person has none and is skipped.
+          const phone = await vault.phoneOf(m.recipientPersonId);
+          if (phone) out.push({ messageId: m.messageId, caseId: m.caseStream, kind: m.kind, text: m.text, phone });
+        }
+        return out;
+      },
       log,
     });
     let runnerUp = false;
@@ -210,20 +220,68 @@ export interface SchedulerHandle {
   tick(): Promise<number>;
 }
 
-function createSchedulerHandle(): SchedulerHandle {
-  let on = false;
+/** How often the scheduler looks for due deadlines, and how many it fires per page. */
+export const SCHEDULER_INTERVAL_MS = 1_000;
+const SCHEDULER_PAGE = 200;
+
+/**
+ * Fires due deadlines (from the `deadlines` read model) through services.fireDeadline. Each
+ * firing's command id is derived from the deadline, so a deadline fired twice (two processes, a
+ * retry) writes once. Before reading due deadlines it lets the read model catch up, so one that
+ * has just fired is not offered again.
+ */
+function createSchedulerHandle(deps: { pool: Pool; store: EventStore; clock: Clock; services: LedgerServices; runner: Runner; log: (line: string) => void }): SchedulerHandle {
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<number> | undefined;
+  const tickOnce = async (): Promise<number> => {
+    let fired = 0;
+    for (let page = 0; page < MAX_SCHEDULER_PAGES; page++) {
+      await deps.runner.waitUntilCaughtUp(await deps.store.headPosition());
+      const now = deps.clock.now().toISOString();
+      const due = await dueDeadlines(deps.pool, now, SCHEDULER_PAGE);
+      if (due.length === 0) break;
+      const before = fired;
+      for (const d of due) {
+        try {
+          await deps.services.fireDeadline(
+            { stream: d.stream, deadlineId: d.deadlineId, kind: d.kind },
+            { commandId: `deadline:${d.stream}:${d.deadlineId}`, now, actor: { role: 'scheduler', id: 'scheduler' } },
+          );
+          fired++;
+        } catch (error) {
+          deps.log(`deadline ${d.kind} failed: ${(error as Error)?.name ?? 'Error'}`);
+        }
+      }
+      // Only failures on this page: they would come back at once; the next tick retries them.
+      if (fired === before) break;
+    }
+    return fired;
+  };
+  const tick = (): Promise<number> => {
+    inFlight ??= tickOnce().finally(() => (inFlight = undefined));
+    return inFlight;
+  };
   return {
-    start: () => void (on = true),
-    stop: async () => void (on = false),
-    running: () => on,
-    tick: async () => 0,
+    start() {
+      if (timer) return;
+      timer = setInterval(() => void tick().catch(() => undefined), SCHEDULER_INTERVAL_MS);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await inFlight?.catch(() => undefined);
+    },
+    running: () => timer !== undefined,
+    tick,
   };
 }
+/** A tick fires at most this many pages, so a huge backlog cannot starve the timer. */
+const MAX_SCHEDULER_PAGES = 50;
 
 interface Composition {
   readonly services: LedgerServices;
   readonly vouchers: VoucherServices;
-  readonly pendingSms: (limit: number) => Promise<readonly OutboundSms[]>;
 }
 
 /** One LedgerServices from the lists/consent half and the voucher half; fireDeadline dispatches by kind. */
@@ -250,7 +308,7 @@ function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vau
       throw new Error(`deadline ${input.kind} is not wired yet`);
     },
   };
-  return { services, vouchers, pendingSms: async () => [] };
+  return { services, vouchers };
 }
 
 const REQUEST_TIMEOUT_MS = 60_000;
