@@ -32,6 +32,7 @@ import { consentProjections, dueDeadlines, pendingSms } from '../projections/con
 import { allProjections } from '../projections/runner';
 import { createReads } from '../api/reads';
 import type { OutboundSms } from '../api/read-side';
+import { createListServices } from './services/lists';
 import { createVoucherServices, isVoucherDeadline, type VoucherServices } from './services/vouchers';
 import { createPostgresVault, vaultMigration, type Vault } from '../adapters/vault/vault';
 import { bmgMigration, createPostgresPhoneDirectory } from '../adapters/bmg/phone-directory';
@@ -114,7 +115,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const vault = createPostgresVault(pool, secrets.vaultKey);
     const phones = createPostgresPhoneDirectory(pool);
     const eotinish = createMemoryEotinish();
-    const composed = composeServices({ store, secrets, vault, eotinish });
+    const composed = composeServices({ store, secrets, vault, eotinish, phones, clock });
     const services = composed.services;
     const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, log });
     const reads = createReads({
@@ -285,14 +286,15 @@ interface Composition {
 }
 
 /** One LedgerServices from the lists/consent half and the voucher half; fireDeadline dispatches by kind. */
-function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vault; eotinish: Eotinish }): Composition {
+function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vault; eotinish: Eotinish; phones: ReturnType<typeof createPostgresPhoneDirectory>; clock: Clock }): Composition {
   const qrKeys = { privateKey: createPrivateKey(deps.secrets.qrPrivateKey), publicKey: createPublicKey(deps.secrets.qrPublicKey) };
   const vouchers = createVoucherServices({ store: deps.store, vault: deps.vault, qrKeys, eotinish: deps.eotinish });
+  const lists = createListServices({ store: deps.store, clock: deps.clock, vault: deps.vault, phones: deps.phones });
   const missing = (name: string) => async (): Promise<never> => {
     throw new Error(`${name} is not wired yet`);
   };
   const services: LedgerServices = {
-    receiveList: missing('receiveList'),
+    receiveList: lists.receiveList,
     recordSmsDelivery: missing('recordSmsDelivery'),
     receiveSmsReply: missing('receiveSmsReply'),
     activateVoucher: vouchers.activateVoucher,
