@@ -1,0 +1,81 @@
+/**
+ * The deadline worker. Every tick it reads due deadlines (due_at ≤ now, not fired) from the
+ * `deadlines` read model in keyset pages and fires each through the services with a
+ * deterministic command id, so a deadline fired twice (two ticks racing, a projection that has
+ * not yet applied the DeadlineFired) records nothing new. Deadlines are events in their streams;
+ * nothing here keeps a timer per deadline.
+ */
+import type { Clock } from '../adapters/clock/clock';
+import type { ConsentReads } from '../projections/consent/reads';
+import type { CommandMetadata } from '../domain/shared/decider';
+import type { LedgerServices } from './services/contract';
+
+export const SCHEDULER_TICK_MS = 1_000;
+/** Deadlines read per page. */
+export const SCHEDULER_BATCH = 200;
+/** Pages per tick at most, so a huge backlog cannot starve the process (the next tick goes on). */
+export const SCHEDULER_MAX_PAGES_PER_TICK = 50;
+
+export interface SchedulerDeps {
+  readonly reads: Pick<ConsentReads, 'dueDeadlines'>;
+  readonly fire: LedgerServices['fireDeadline'];
+  readonly clock: Clock;
+  /** A deadline that fails is reported and skipped; the others still fire. */
+  readonly onError?: (error: unknown, deadline: { stream: string; deadlineId: string }) => void;
+  readonly tickMs?: number;
+}
+
+export interface DeadlineScheduler {
+  /** Fires everything due at `now` (default: the clock); returns how many were fired. */
+  runOnce(now?: Date | string): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Unique per deadline: the stream is part of it because deadline ids are only unique per stream. */
+export const deadlineCommandId = (stream: string, deadlineId: string) => `deadline:${stream}/${deadlineId}`;
+
+export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+
+  async function runOnce(at?: Date | string): Promise<number> {
+    const now = new Date(at ?? deps.clock.now()).toISOString();
+    let fired = 0;
+    let after: Awaited<ReturnType<SchedulerDeps['reads']['dueDeadlines']>>[number] | undefined;
+    for (let page = 0; page < SCHEDULER_MAX_PAGES_PER_TICK; page++) {
+      const due = await deps.reads.dueDeadlines(now, SCHEDULER_BATCH, after);
+      if (due.length === 0) break;
+      for (const deadline of due) {
+        const meta: CommandMetadata = { commandId: deadlineCommandId(deadline.stream, deadline.deadlineId), now, actor: { role: 'scheduler', id: 'scheduler' } };
+        try {
+          await deps.fire({ stream: deadline.stream, deadlineId: deadline.deadlineId, kind: deadline.kind }, meta);
+          fired += 1;
+        } catch (error) {
+          deps.onError?.(error, deadline);
+        }
+      }
+      after = due.at(-1);
+      if (due.length < SCHEDULER_BATCH) break;
+    }
+    return fired;
+  }
+
+  function tick(): void {
+    if (running) return; // one tick at a time
+    running = runOnce().finally(() => (running = undefined));
+    running.catch(() => undefined);
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (!timer) timer = setInterval(tick, deps.tickMs ?? SCHEDULER_TICK_MS);
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+}

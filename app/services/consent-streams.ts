@@ -1,0 +1,96 @@
+/**
+ * Shared by the list and consent services: the deciders, the stream a consent case issues its
+ * voucher into, and the issue command of that voucher (meals: IssueMealVoucher on
+ * meals-{pupilId}-{schoolYear}; food: IssueFoodVouchers on food-{familyId}-{month}).
+ */
+import type { Loaded } from '../command-path';
+import { foldRecorded } from '../command-path';
+import type { ConsentEvent, FamilySubject, PupilSubject } from '../../domain/events';
+import { streams } from '../../domain/events';
+import { createConsentDecider, DEFAULT_PROGRAMS, type ConsentCaseState, type ConsentCommand, type Programs } from '../../domain/consent';
+import { createMealVoucherDecider } from '../../domain/vouchers/meal-voucher';
+import { createFoodWalletDecider } from '../../domain/vouchers/food-wallet';
+import { mealVoucherId } from '../../domain/vouchers/ids';
+import type { CommandMetadata } from '../../domain/shared/decider';
+import type { Decision } from '../command-path';
+import type { SchoolMealsProgram } from '../../domain/programs/school-meals';
+import type { FoodVouchersProgram } from '../../domain/programs/food-vouchers';
+
+export interface ProgramsOption {
+  readonly meals?: SchoolMealsProgram;
+  readonly food?: FoodVouchersProgram;
+}
+export function resolvePrograms(programs?: ProgramsOption): Programs {
+  return { meals: programs?.meals ?? DEFAULT_PROGRAMS.meals, food: programs?.food ?? DEFAULT_PROGRAMS.food };
+}
+
+export function deciders(programs: Programs) {
+  return { consent: createConsentDecider(programs), meals: createMealVoucherDecider(programs.meals), food: createFoodWalletDecider(programs.food) };
+}
+export type Deciders = ReturnType<typeof deciders>;
+
+const MEALS_CASE = /^consent-school-meals-(.+)~(\d{4}-\d{4})$/;
+const FOOD_CASE = /^consent-food-vouchers-(.+)~(\d{4}-\d{2})$/;
+
+/** The voucher stream a case stream issues into (parsed from the right: ids may contain `~`). */
+export function voucherStreamOfCase(caseStream: string): string | undefined {
+  const meals = MEALS_CASE.exec(caseStream);
+  if (meals) return streams.meals(meals[1]!, meals[2]!);
+  const food = FOOD_CASE.exec(caseStream);
+  if (food) return streams.food(food[1]!, food[2]!);
+  return undefined;
+}
+export const isConsentStream = (stream: string) => MEALS_CASE.test(stream) || FOOD_CASE.test(stream);
+
+/**
+ * Runs a consent command on a loaded case stream; when the case ends in consent (or needs none,
+ * primary grades) also issues the voucher in the same decision.
+ */
+export function decideCase(d: Deciders, loaded: ReadonlyMap<string, Loaded>, caseStream: string, command: ConsentCommand): { decisions: Decision[]; events: ConsentEvent[] } {
+  const before = foldRecorded(d.consent, loaded.get(caseStream)!.events);
+  const events = d.consent.decide(command, before);
+  const after = events.reduce(d.consent.evolve, before);
+  if (after.status === 'None') return { decisions: [], events };
+  const meta = { familyId: after.familyId, program: after.program };
+  const decisions: Decision[] = [{ stream: caseStream, events, metadata: meta }];
+  const issues = events.some((e) => e.type === 'ConsentGiven' || e.type === 'ConsentNotRequired');
+  if (issues) decisions.push(issueVoucher(d, loaded, after, command.metadata));
+  return { decisions, events };
+}
+
+function issueVoucher(d: Deciders, loaded: ReadonlyMap<string, Loaded>, c: Exclude<ConsentCaseState, { status: 'None' }>, metadata: CommandMetadata): Decision {
+  const stream = voucherStreamOfCase(c.caseId);
+  if (!stream || !loaded.has(stream)) throw new Error(`invariant violated: voucher stream of ${c.caseId} not loaded`);
+  const meta = { familyId: c.familyId, program: c.program };
+  if (c.subject.kind === 'pupil') {
+    const s: PupilSubject = c.subject;
+    const state = foldRecorded(d.meals, loaded.get(stream)!.events);
+    const events = d.meals.decide(
+      {
+        type: 'IssueMealVoucher',
+        data: {
+          voucherId: mealVoucherId(s.pupilId, s.schoolYear),
+          pupilId: s.pupilId,
+          familyId: c.familyId,
+          schoolId: s.schoolId,
+          region: s.region,
+          grade: s.grade,
+          category: s.category,
+          schoolYear: s.schoolYear,
+          caseId: c.caseId,
+          viaConsent: c.status === 'Closed' && c.outcome === 'given',
+        },
+        metadata,
+      },
+      state,
+    );
+    return { stream, events, metadata: meta };
+  }
+  const s: FamilySubject = c.subject;
+  const state = foldRecorded(d.food, loaded.get(stream)!.events);
+  const events = d.food.decide(
+    { type: 'IssueFoodVouchers', data: { familyId: c.familyId, month: s.month, city: s.city, region: s.region, members: s.members, caseId: c.caseId }, metadata },
+    state,
+  );
+  return { stream, events, metadata: meta };
+}

@@ -1,0 +1,106 @@
+/**
+ * The consent half of the services: SMS delivery reports, inbound SMS replies and the consent
+ * deadlines (consent_request / consent_reminder / consent_timeout).
+ *
+ * Reply routing: phone → personIds (vault) → cases whose SMS went to them (consent_cases read
+ * model, or the memory reads). A reply whose text is one program's code goes to that program's
+ * open cases; a parent with two children in the program answers both with one SMS (interpretation:
+ * one SMS per case was sent with the same code, and the reply cannot say which it means). When no
+ * case is open the newest closed case records it as late. Consent issues the voucher in the same
+ * atomic decision (decideAcross over the case and voucher streams).
+ */
+import type { Clock } from '../../adapters/clock/clock';
+import type { EventStore } from '../../adapters/eventstore/port';
+import type { Vault } from '../../adapters/vault/vault';
+import { createMemoryConsentReads, type ConsentReads } from '../../projections/consent/reads';
+import type { CaseRoute } from '../../projections/consent/consent-cases';
+import { decideAcross, type Decision } from '../command-path';
+import type { DeadlineKind, ProgramCode } from '../../domain/events';
+import { caseIdOfMessage, interpretReply, policyOf, type ConsentCommand } from '../../domain/consent';
+import type { CommandMetadata } from '../../domain/shared/decider';
+import { refuse } from '../../domain/shared/errors';
+import type { LedgerServices, SmsReplyResult } from './contract';
+import { decideCase, deciders, isConsentStream, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
+
+export interface ConsentServiceDeps {
+  readonly store: EventStore;
+  readonly clock?: Clock;
+  readonly vault: Pick<Vault, 'findByPhone'>;
+  readonly programs?: ProgramsOption;
+  /** Read models for routing; default: folded from the store in memory. */
+  readonly reads?: Pick<ConsentReads, 'casesOfRecipients'>;
+}
+
+export const CONSENT_DEADLINE_KINDS: readonly DeadlineKind[] = ['consent_request', 'consent_reminder', 'consent_timeout'];
+
+export type ConsentServices = Pick<LedgerServices, 'recordSmsDelivery' | 'receiveSmsReply' | 'fireDeadline'>;
+
+export function createConsentServices(deps: ConsentServiceDeps): ConsentServices {
+  const programs = resolvePrograms(deps.programs);
+  const d = deciders(programs);
+  const reads = deps.reads ?? createMemoryConsentReads(deps.store);
+
+  /** One atomic decision over cases (and their voucher streams). */
+  async function onCases(caseStreams: readonly string[], meta: CommandMetadata, command: (caseStream: string) => ConsentCommand) {
+    const voucherStreams = caseStreams.map((s) => voucherStreamOfCase(s)).filter((s): s is string => s !== undefined);
+    return decideAcross(deps.store, [...caseStreams, ...voucherStreams], meta, (loaded) => {
+      const decisions: Decision[] = [];
+      for (const stream of caseStreams) decisions.push(...decideCase(d, loaded, stream, command(stream)).decisions);
+      return decisions;
+    });
+  }
+
+  async function recordSmsDelivery(report: Parameters<LedgerServices['recordSmsDelivery']>[0], meta: CommandMetadata): Promise<void> {
+    const caseStream = caseIdOfMessage(report.messageId);
+    if (!caseStream || !isConsentStream(caseStream)) refuse('sms_message_not_found', report.messageId);
+    await onCases([caseStream], meta, () => ({
+      type: 'RecordDelivery',
+      data: { messageId: report.messageId, status: report.status, at: report.at, ...(report.reason ? { reason: report.reason } : {}), ...(report.gatewayRef ? { gatewayRef: report.gatewayRef } : {}) },
+      metadata: meta,
+    }));
+  }
+
+  function targets(routes: readonly CaseRoute[], text: string): CaseRoute[] {
+    const open = routes.filter((r) => r.open);
+    if (open.length === 0) return routes.slice(0, 1);
+    const program = (['school-meals', 'food-vouchers'] as ProgramCode[]).find((p) => interpretReply(text, policyOf(p, programs).replyCodes) !== 'unrecognised');
+    const ofProgram = program ? open.filter((r) => r.program === program) : open;
+    return ofProgram.length > 0 ? ofProgram : open;
+  }
+
+  async function receiveSmsReply(reply: Parameters<LedgerServices['receiveSmsReply']>[0], meta: CommandMetadata): Promise<SmsReplyResult> {
+    const personIds = await deps.vault.findByPhone(reply.phone);
+    const chosen = targets(await reads.casesOfRecipients(personIds), reply.text);
+    if (chosen.length === 0) return { outcome: 'no_open_case_for_phone' };
+    const byStream = new Map(chosen.map((r) => [r.caseStream, r]));
+    const outcome = await onCases([...byStream.keys()], meta, (stream) => ({
+      type: 'ReceiveReply',
+      data: { text: reply.text, receivedAt: reply.receivedAt, fromPersonId: byStream.get(stream)!.recipientPersonId },
+      metadata: meta,
+    }));
+    const first = chosen[0]!.caseStream;
+    const events = outcome.events.filter((e) => e.stream === first);
+    const result = (o: SmsReplyResult['outcome']): SmsReplyResult => ({ outcome: o, caseId: first });
+    if (events.some((e) => e.type === 'ConsentGiven')) return result('consent_given');
+    if (events.some((e) => e.type === 'ConsentRefused')) return result('consent_refused');
+    const received = events.find((e) => e.type === 'SmsReplyReceived')?.data as { late: boolean } | undefined;
+    return result(received?.late ? 'late' : 'unrecognised');
+  }
+
+  async function fireDeadline(input: Parameters<LedgerServices['fireDeadline']>[0], meta: CommandMetadata): Promise<void> {
+    if (!CONSENT_DEADLINE_KINDS.includes(input.kind) || !isConsentStream(input.stream))
+      throw new Error(`invariant violated: ${input.kind} on ${input.stream} is not a consent deadline`);
+    await onCases([input.stream], meta, () => ({ type: 'FireDeadline', data: { deadlineId: input.deadlineId, kind: input.kind }, metadata: meta }));
+  }
+
+  return { recordSmsDelivery, receiveSmsReply, fireDeadline };
+}
+
+/** For the composition root: which deadlines this half fires, and how. */
+export function consentDeadlineHandler(services: Pick<ConsentServices, 'fireDeadline'>) {
+  return {
+    kinds: CONSENT_DEADLINE_KINDS,
+    handles: (input: { stream: string; kind: DeadlineKind }) => CONSENT_DEADLINE_KINDS.includes(input.kind) && isConsentStream(input.stream),
+    fire: services.fireDeadline,
+  };
+}

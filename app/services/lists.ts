@@ -1,0 +1,217 @@
+/**
+ * receiveList: an eligibility list from SDU (food) or NOBD (meals).
+ *  1. The edge already validated shapes; here each IIN is checked (domain/shared/iin.ts),
+ *     pseudonymised and stored in the vault with the name and the BMG phone; representatives get
+ *     `hasPhone` from BMG. From here on only personIds travel.
+ *  2. The rows go in chunks of LIST_CHUNK_ROWS. Each chunk is ONE atomic decision across the list
+ *     stream (row outcomes), the case stream of every accepted row (ConsentCaseOpened + first
+ *     step) and, for primary grades, the meal voucher stream (issued without consent).
+ *  3. A chunk's command id is derived from the list (`{listStream}:chunk:{k}`), not from the
+ *     request, so a re-send after a crash — whatever its Idempotency-Key — resumes where the
+ *     first attempt stopped, and a completed list is returned as first received.
+ * Representatives with an invalid IIN are left out (they cannot be looked up); the row is
+ * rejected as invalid_iin only when the pupil's (meals) or any member's (food) IIN is invalid.
+ */
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../adapters/clock/clock';
+import type { EventStore } from '../../adapters/eventstore/port';
+import type { PhoneDirectory } from '../../adapters/bmg/phone-directory';
+import type { Vault } from '../../adapters/vault/vault';
+import { decideAcross, foldRecorded, type Decision } from '../command-path';
+import type { FamilySubject, ListEvent, PupilSubject, Representative } from '../../domain/events';
+import { streams } from '../../domain/events';
+import { createListDecider, type ListHeader, type ListRowInput, type ListState } from '../../domain/lists/eligibility-list';
+import { pilotCity } from '../../domain/programs/food-vouchers';
+import type { OpenCase } from '../../domain/consent';
+import { parseIin } from '../../domain/shared/iin';
+import type { CommandMetadata } from '../../domain/shared/decider';
+import { refuse } from '../../domain/shared/errors';
+import type { FoodListRow, LedgerServices, ListReceipt, MealsListRow, PersonRow, ReceiveListInput } from './contract';
+import { decideCase, deciders, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
+
+/** Rows per atomic chunk: one transaction touches at most ~2 × this many streams. */
+export const LIST_CHUNK_ROWS = 200;
+/** Vault and BMG look-ups in flight at once while a list is prepared. */
+export const LIST_LOOKUP_CONCURRENCY = 16;
+
+export interface ListServiceDeps {
+  readonly store: EventStore;
+  readonly clock?: Clock;
+  readonly vault: Vault;
+  readonly phones: PhoneDirectory;
+  readonly programs?: ProgramsOption;
+  /** For tests: a smaller chunk size. */
+  readonly chunkRows?: number;
+}
+
+interface Prepared {
+  readonly input: ListRowInput;
+  readonly subject?: PupilSubject | FamilySubject;
+  readonly representatives: readonly Representative[];
+}
+
+export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 'receiveList'> {
+  const programs = resolvePrograms(deps.programs);
+  const d = deciders(programs);
+  const lists = createListDecider(programs);
+  const chunkRows = deps.chunkRows ?? LIST_CHUNK_ROWS;
+
+  async function person(row: PersonRow): Promise<{ personId?: string; hasPhone: boolean }> {
+    if (!parseIin(row.iin).ok) return { hasPhone: false };
+    const phone = await deps.phones.lookup(row.iin);
+    const personId = await deps.vault.upsertPerson({ iin: row.iin, ...(row.fullName ? { fullName: row.fullName } : {}), ...(phone ? { phone } : {}) });
+    return { personId, hasPhone: phone !== undefined };
+  }
+
+  async function prepareFood(row: FoodListRow, rowNo: number, month: string): Promise<Prepared> {
+    const head = await person(row.head);
+    const others = row.members.filter((m) => m.iin.trim() !== row.head.iin.trim());
+    const members = await Promise.all(others.map(person));
+    const invalidAt = members.findIndex((m) => !m.personId);
+    const iinValid = head.personId !== undefined && invalidAt < 0;
+    const memberIds = [head.personId, ...members.map((m) => m.personId)].filter((p): p is string => p !== undefined);
+    const input: ListRowInput = {
+      kind: 'food',
+      rowNo,
+      familyId: row.familyId,
+      iinValid,
+      ...(iinValid ? {} : { invalidDetail: head.personId ? `member ${invalidAt + 2}` : 'head' }),
+      ...(head.personId ? { headPersonId: head.personId } : {}),
+      memberPersonIds: memberIds,
+      city: row.city.toLowerCase(),
+      aspOnDate: row.aspOnDate,
+    };
+    const representatives: Representative[] = head.personId ? [{ personId: head.personId, role: row.head.role ?? 'guardian', hasPhone: head.hasPhone }] : [];
+    others.forEach((m, i) => {
+      const p = members[i]!;
+      if (m.role && p.personId) representatives.push({ personId: p.personId, role: m.role, hasPhone: p.hasPhone });
+    });
+    const city = pilotCity(row.city, programs.food);
+    const subject: FamilySubject | undefined = city ? { kind: 'family', month, city: city.code, region: city.region, members: memberIds } : undefined;
+    return { input, ...(subject ? { subject } : {}), representatives };
+  }
+
+  async function prepareMeals(row: MealsListRow, rowNo: number, list: Extract<ReceiveListInput, { program: 'school-meals' }>): Promise<Prepared> {
+    const pupil = await person(row.pupil);
+    const reps = await Promise.all(row.representatives.map(async (r) => ({ role: r.role, ...(await person(r)) })));
+    const input: ListRowInput = {
+      kind: 'meals',
+      rowNo,
+      familyId: row.familyId,
+      iinValid: pupil.personId !== undefined,
+      ...(pupil.personId ? { pupilPersonId: pupil.personId } : { invalidDetail: 'pupil' }),
+      schoolId: row.schoolId,
+      grade: row.grade,
+      category: row.category,
+      approvedByHead: row.approvedByHead,
+      ...(row.reconciliation ? { reconciliation: row.reconciliation } : {}),
+    };
+    const subject: PupilSubject | undefined = pupil.personId
+      ? { kind: 'pupil', pupilId: pupil.personId, schoolId: row.schoolId, grade: row.grade, category: row.category, schoolYear: list.schoolYear, region: list.region }
+      : undefined;
+    const representatives = reps.flatMap((r) => (r.personId ? [{ personId: r.personId, role: r.role, hasPhone: r.hasPhone }] : []));
+    return { input, ...(subject ? { subject } : {}), representatives };
+  }
+
+  async function prepare(list: ReceiveListInput): Promise<Prepared[]> {
+    const out: Prepared[] = new Array(list.rows.length);
+    for (let i = 0; i < list.rows.length; i += LIST_LOOKUP_CONCURRENCY) {
+      const slice = list.rows.slice(i, i + LIST_LOOKUP_CONCURRENCY);
+      const done = await Promise.all(
+        slice.map((row, j) =>
+          list.program === 'food-vouchers' ? prepareFood(row as FoodListRow, i + j + 1, list.month) : prepareMeals(row as MealsListRow, i + j + 1, list),
+        ),
+      );
+      done.forEach((p, j) => (out[i + j] = p));
+    }
+    return out;
+  }
+
+  function openCommand(header: ListHeader, row: Prepared, caseStream: string, metadata: CommandMetadata): OpenCase {
+    if (!row.subject) throw new Error(`invariant violated: accepted row ${row.input.rowNo} without a subject`);
+    return {
+      type: 'OpenCase',
+      data: {
+        caseId: caseStream,
+        program: header.program,
+        familyId: row.input.familyId,
+        subject: row.subject,
+        representatives: row.representatives,
+        listId: header.listId,
+        rowNo: row.input.rowNo,
+      },
+      metadata,
+    };
+  }
+
+  async function runChunk(header: ListHeader, listStream: string, chunk: readonly Prepared[], k: number, last: boolean, meta: CommandMetadata): Promise<void> {
+    const caseStreams = chunk.flatMap((r) => {
+      const s = r.subject ? (header.program === 'food-vouchers' ? streams.consentFood(r.input.familyId, header.month) : streams.consentMeals((r.subject as PupilSubject).pupilId, header.schoolYear!)) : undefined;
+      return s ? [s] : [];
+    });
+    const voucherStreams = caseStreams.map((s) => voucherStreamOfCase(s)!);
+    const chunkMeta: CommandMetadata = { ...meta, commandId: `${listStream}:chunk:${k}`, causationId: meta.commandId, correlationId: meta.correlationId ?? meta.commandId };
+    const byRow = new Map(chunk.map((r) => [r.input.rowNo, r]));
+    await decideAcross(deps.store, [listStream, ...caseStreams, ...voucherStreams], chunkMeta, (loaded) => {
+      const existingCases = new Set(caseStreams.filter((s) => loaded.get(s)!.events.length > 0));
+      const state = foldRecorded(lists, loaded.get(listStream)!.events);
+      const listEvents = lists.decide({ type: 'ReceiveListChunk', data: { header, rows: chunk.map((r) => r.input), existingCases, last }, metadata: chunkMeta }, state);
+      const decisions: Decision[] = [{ stream: listStream, events: listEvents, metadata: { program: header.program } }];
+      for (const e of listEvents) {
+        if (e.type !== 'ListRowAccepted') continue;
+        const row = byRow.get(e.data.rowNo)!;
+        decisions.push(...decideCase(d, loaded, e.data.caseStream, openCommand(header, row, e.data.caseStream, chunkMeta)).decisions);
+      }
+      return decisions;
+    });
+  }
+
+  async function receiveList(input: ReceiveListInput, meta: CommandMetadata): Promise<ListReceipt> {
+    const listStream = streams.list(input.source, input.listId);
+    const header = headerOf(input);
+    const earlier = foldRecorded(lists, await deps.store.readStream(listStream));
+    if (earlier.status !== 'None' && earlier.header.contentHash !== header.contentHash) refuse('list_already_received_with_different_content', input.listId);
+    if (earlier.status === 'Processed') return receipt(input.listId, earlier, true);
+    const prepared = await prepare(input);
+    const chunks = Math.max(1, Math.ceil(prepared.length / chunkRows));
+    for (let k = 0; k < chunks; k++) await runChunk(header, listStream, prepared.slice(k * chunkRows, (k + 1) * chunkRows), k, k === chunks - 1, meta);
+    const final = foldRecorded(lists, await deps.store.readStream(listStream));
+    return receipt(input.listId, final, false);
+  }
+
+  return { receiveList };
+}
+
+/** SHA-256 of the canonical list (header fields and rows as sent): a re-send must match it. */
+export function listContentHash(input: ReceiveListInput): string {
+  const { listId: _id, ...rest } = input;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+function headerOf(input: ReceiveListInput): ListHeader {
+  return {
+    listId: input.listId,
+    source: input.source,
+    program: input.program,
+    month: input.month,
+    ...(input.program === 'school-meals' ? { schoolYear: input.schoolYear, schoolId: input.schoolId } : {}),
+    rowCount: input.rows.length,
+    contentHash: listContentHash(input),
+  };
+}
+
+function receipt(listId: string, state: ListState, repeated: boolean): ListReceipt {
+  if (state.status === 'None') return { listId, accepted: 0, rejected: 0, rows: [], repeated };
+  const rows = [...state.rows.values()].sort((a, b) => a.rowNo - b.rowNo).map((r) => ({ rowNo: r.rowNo, outcome: r.outcome, ...(r.caseStream ? { caseStream: r.caseStream } : {}) }));
+  const accepted = rows.filter((r) => r.outcome === 'row_accepted').length;
+  return { listId, accepted, rejected: rows.length - accepted, rows, repeated };
+}
+
+export type { ListEvent };

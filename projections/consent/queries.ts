@@ -1,0 +1,3 @@
+import type { Pool, PoolClient } from '../../adapters/postgres/pool';
+
+export type Queryable = Pick<Pool | PoolClient, 'query'>;

@@ -1,0 +1,136 @@
+/**
+ * What the consent services, the scheduler and the SMS dispatcher read, behind one interface:
+ * - Postgres: the read models of this folder (kept by the projection runner);
+ * - memory: the same answers folded from the event store on demand (tests, the simulator's
+ *   fastest mode), catching up from its last position at every call.
+ */
+import type { EventStore } from '../../adapters/eventstore/port';
+import type { Pool } from '../../adapters/postgres/pool';
+import type { DeadlineKind } from '../../domain/events';
+import { addSeconds } from '../../domain/shared/calendar';
+import type { Recorded } from '../projection';
+import { asLedger } from '../shared/events';
+import { casesOfRecipients, type CaseRoute } from './consent-cases';
+import { dueDeadlines, type DeadlineCursor, type DueDeadline } from './deadlines';
+import { pendingSms, SMS_RETRY_BACKOFF_SECONDS, type PendingSms } from './sms-outbox';
+
+export interface ConsentReads {
+  casesOfRecipients(personIds: readonly string[]): Promise<CaseRoute[]>;
+  dueDeadlines(now: string, limit: number, after?: DeadlineCursor): Promise<DueDeadline[]>;
+  pendingSms(now: string, limit: number): Promise<PendingSms[]>;
+}
+
+export function createPostgresConsentReads(pool: Pool): ConsentReads {
+  return {
+    casesOfRecipients: (personIds) => casesOfRecipients(pool, personIds),
+    dueDeadlines: (now, limit, after) => dueDeadlines(pool, now, limit, after),
+    pendingSms: (now, limit) => pendingSms(pool, now, limit),
+  };
+}
+
+interface MemCase extends CaseRoute {
+  readonly recipientPersonId: string;
+}
+interface MemSms extends PendingSms {
+  status: 'pending' | 'sent' | 'failed';
+  nextAttemptAt: string;
+}
+
+/** Same semantics as the Postgres read models, folded in memory. Ms-precision ISO strings compare as instants. */
+export function createMemoryConsentReads(store: EventStore): ConsentReads {
+  let position = 0n;
+  const cases = new Map<string, MemCase>();
+  const deadlines = new Map<string, DueDeadline & { fired: boolean }>();
+  const sms = new Map<string, MemSms>();
+
+  function apply(event: Recorded): void {
+    const e = asLedger(event);
+    switch (e.type) {
+      case 'ConsentCaseOpened':
+        if (!cases.has(event.stream)) cases.set(event.stream, { caseStream: event.stream, program: e.data.program, recipientPersonId: '', open: true, openedAt: e.data.openedAt });
+        return;
+      case 'SmsRequested': {
+        const c = cases.get(event.stream);
+        if (c && e.data.kind === 'consent_request') cases.set(event.stream, { ...c, recipientPersonId: e.data.recipientPersonId });
+        const d = e.data;
+        if (!sms.has(d.messageId))
+          sms.set(d.messageId, { messageId: d.messageId, caseStream: event.stream, recipientPersonId: d.recipientPersonId, kind: d.kind, text: d.text, attempts: 0, status: 'pending', nextAttemptAt: event.metadata.recordedAt });
+        return;
+      }
+      case 'SmsSent': {
+        const m = sms.get(e.data.messageId);
+        if (m) m.status = 'sent';
+        return;
+      }
+      case 'SmsFailed': {
+        const m = sms.get(e.data.messageId);
+        if (m) {
+          sms.set(m.messageId, { ...m, attempts: e.data.attempt, status: e.data.willRetry ? 'pending' : 'failed', nextAttemptAt: addSeconds(e.data.failedAt, SMS_RETRY_BACKOFF_SECONDS * e.data.attempt) });
+        }
+        return;
+      }
+      case 'ConsentGiven':
+      case 'ConsentRefused':
+      case 'ConsentTimedOut':
+      case 'ConsentPhoneNotFound':
+      case 'ConsentNotRequired': {
+        const c = cases.get(event.stream);
+        if (c) cases.set(event.stream, { ...c, open: false });
+        return;
+      }
+      case 'DeadlineScheduled': {
+        const key = `${e.data.stream}\u0000${e.data.deadlineId}`;
+        if (!deadlines.has(key)) deadlines.set(key, { stream: e.data.stream, deadlineId: e.data.deadlineId, kind: e.data.kind as DeadlineKind, dueAt: e.data.dueAt, fired: false });
+        return;
+      }
+      case 'DeadlineFired': {
+        const d = deadlines.get(`${event.stream}\u0000${e.data.deadlineId}`);
+        if (d) d.fired = true;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  async function catchUp(): Promise<void> {
+    for (;;) {
+      const batch = await store.readAll({ after: position, maxCount: 1000 });
+      if (batch.length === 0) return;
+      for (const event of batch) apply(event as Recorded);
+      position = batch.at(-1)!.position;
+    }
+  }
+  const iso = (s: string) => new Date(s).toISOString();
+
+  return {
+    async casesOfRecipients(personIds) {
+      await catchUp();
+      const wanted = new Set(personIds);
+      return [...cases.values()]
+        .filter((c) => c.recipientPersonId && wanted.has(c.recipientPersonId))
+        .sort((a, b) => Number(b.open) - Number(a.open) || (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : 0) || a.caseStream.localeCompare(b.caseStream));
+    },
+    async dueDeadlines(now, limit, after) {
+      await catchUp();
+      const key = (d: DeadlineCursor) => [iso(d.dueAt), d.stream, d.deadlineId] as const;
+      const cmp = (a: readonly string[], b: readonly string[]) => {
+        for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+        return 0;
+      };
+      return [...deadlines.values()]
+        .filter((d) => !d.fired && iso(d.dueAt) <= iso(now) && (!after || cmp(key(d), key(after)) > 0))
+        .sort((a, b) => cmp(key(a), key(b)))
+        .slice(0, limit)
+        .map(({ fired: _fired, ...d }) => ({ ...d, dueAt: iso(d.dueAt) }));
+    },
+    async pendingSms(now, limit) {
+      await catchUp();
+      return [...sms.values()]
+        .filter((m) => m.status === 'pending' && iso(m.nextAttemptAt) <= iso(now))
+        .sort((a, b) => (iso(a.nextAttemptAt) < iso(b.nextAttemptAt) ? -1 : iso(a.nextAttemptAt) > iso(b.nextAttemptAt) ? 1 : a.messageId.localeCompare(b.messageId)))
+        .slice(0, limit)
+        .map(({ status: _s, nextAttemptAt: _n, ...m }) => m);
+    },
+  };
+}
