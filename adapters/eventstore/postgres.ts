@@ -78,12 +78,12 @@ function insertSql(kind: VersionKind, batch: boolean): string {
     any: `where not exists (select from events where stream = $1 and ${idMatch})`,
     stream_exists: `where exists (select from events where stream = $1) and not exists (select from events where stream = $1 and ${idMatch})`,
   }[kind];
-  const source = batch
-    ? 'from unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) with ordinality as e(id, type, data, metadata, ord)'
-    : 'from (select $3::uuid, $4::text, $5::jsonb, $6::jsonb, 1::bigint) as e(id, type, data, metadata, ord)';
-  const insert =
-    'insert into events (position, stream, stream_version, id, type, data, metadata) ' +
-    `select ${TRANSACTION_BASE} + $2::int + e.ord - 1, $1, ${base} + e.ord, e.id, e.type, e.data, e.metadata ${source} ${guard} `;
+  // One event: plain expressions, no FROM (a subquery node here measurably slows the common case).
+  const row = batch
+    ? `${TRANSACTION_BASE} + $2::int + e.ord - 1, $1, ${base} + e.ord, e.id, e.type, e.data, e.metadata ` +
+      'from unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) with ordinality as e(id, type, data, metadata, ord)'
+    : `${TRANSACTION_BASE} + $2::int, $1, ${base} + 1, $3::uuid, $4::text, $5::jsonb, $6::jsonb`;
+  const insert = `insert into events (position, stream, stream_version, id, type, data, metadata) select ${row} ${guard} `;
   // One short row back, whatever the batch size: result rows cost the client more than the server.
   return batch
     ? `with appended as (${insert} returning position, stream_version) select max(position), max(stream_version) from appended having count(*) > 0`
