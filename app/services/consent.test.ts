@@ -20,7 +20,7 @@ import { createMemoryConsentReads } from '../../projections/consent/reads';
 import { createDeadlineScheduler } from '../scheduler';
 import { consentDeadlineHandler, createConsentServices } from './consent';
 import { createListServices } from './lists';
-import type { ReceiveListInput } from './contract';
+import type { MealsListRow, ReceiveListInput } from './contract';
 
 const MOTHER = makeIin('1988-03-14', 'female', 11);
 const FATHER = makeIin('1986-07-01', 'male', 12);
@@ -58,7 +58,7 @@ const mealsList = (rows = 3): ReceiveListInput => ({
     },
     { familyId: 'fam-a', pupil: { iin: SMALL }, schoolId: 'school-1', grade: 2, category: 'asp_family', approvedByHead: true, representatives: [{ iin: MOTHER, role: 'mother' }] },
     { familyId: 'fam-x', pupil: { iin: '123456789012' }, schoolId: 'school-1', grade: 8, category: 'low_income', approvedByHead: true, representatives: [] },
-  ].slice(0, rows),
+  ].slice(0, rows) as MealsListRow[],
 });
 const foodList = (): ReceiveListInput => ({
   program: 'food-vouchers',
