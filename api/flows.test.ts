@@ -77,6 +77,7 @@ describe('a family’s food-voucher month', () => {
       body: { status: 'sent', at: '2026-03-05T04:00:05Z', gatewayRef: 'gw-1' },
     });
     expect(delivered.status).toBe(204);
+    await t.settle(); // the outbox is a read model: a message may be offered again until the report is applied
     const again = await t.call('GET', '/v1/sms/outbound', { token: await t.token(gateway) });
     expect(again.body.messages.map((m: { messageId: string }) => m.messageId)).not.toContain(mine.messageId);
   });
@@ -166,7 +167,7 @@ describe('a family’s food-voucher month', () => {
     const types = history.body.events.map((e: { type: string }) => e.type);
     expect(types).toEqual(expect.arrayContaining(['ConsentGiven', 'FoodVouchersIssued', 'FoodPurchaseCaptured', 'FoodVouchersLapsed']));
     expect(history.text).not.toContain(head);
-    const before = await t.call('GET', '/v1/audit/families/fam-A/history?asOf=2026-03-05T04:30:00Z', { token: await t.token({ role: 'auditor', sub: 'aud' }) });
+    const before = await t.call('GET', '/v1/audit/families/fam-A/history?asOf=2026-03-04T00:00:00Z', { token: await t.token({ role: 'auditor', sub: 'aud' }) });
     expect(before.body.events.map((e: { type: string }) => e.type)).not.toContain('FoodVouchersIssued');
     const outcomes = await t.call('GET', '/v1/ministry/outcomes?program=food-vouchers&month=2026-03&format=csv', { token: await t.token({ role: 'ministry', sub: 'min' }) });
     expect(outcomes.status).toBe(200);

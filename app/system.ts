@@ -33,6 +33,8 @@ import { allProjections } from '../projections/runner';
 import { createReads } from '../api/reads';
 import type { OutboundSms } from '../api/read-side';
 import { createListServices } from './services/lists';
+import { createConsentServices, CONSENT_DEADLINE_KINDS } from './services/consent';
+import { createPostgresConsentReads } from '../projections/consent';
 import { createVoucherServices, isVoucherDeadline, type VoucherServices } from './services/vouchers';
 import { createPostgresVault, vaultMigration, type Vault } from '../adapters/vault/vault';
 import { bmgMigration, createPostgresPhoneDirectory } from '../adapters/bmg/phone-directory';
@@ -115,7 +117,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const vault = createPostgresVault(pool, secrets.vaultKey);
     const phones = createPostgresPhoneDirectory(pool);
     const eotinish = createMemoryEotinish();
-    const composed = composeServices({ store, secrets, vault, eotinish, phones, clock });
+    const composed = composeServices({ store, secrets, vault, eotinish, phones, clock, pool });
     const services = composed.services;
     const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, log });
     const reads = createReads({
@@ -286,17 +288,15 @@ interface Composition {
 }
 
 /** One LedgerServices from the lists/consent half and the voucher half; fireDeadline dispatches by kind. */
-function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vault; eotinish: Eotinish; phones: ReturnType<typeof createPostgresPhoneDirectory>; clock: Clock }): Composition {
+function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vault; eotinish: Eotinish; phones: ReturnType<typeof createPostgresPhoneDirectory>; clock: Clock; pool: Pool }): Composition {
   const qrKeys = { privateKey: createPrivateKey(deps.secrets.qrPrivateKey), publicKey: createPublicKey(deps.secrets.qrPublicKey) };
   const vouchers = createVoucherServices({ store: deps.store, vault: deps.vault, qrKeys, eotinish: deps.eotinish });
   const lists = createListServices({ store: deps.store, clock: deps.clock, vault: deps.vault, phones: deps.phones });
-  const missing = (name: string) => async (): Promise<never> => {
-    throw new Error(`${name} is not wired yet`);
-  };
+  const consent = createConsentServices({ store: deps.store, clock: deps.clock, vault: deps.vault, reads: createPostgresConsentReads(deps.pool) });
   const services: LedgerServices = {
     receiveList: lists.receiveList,
-    recordSmsDelivery: missing('recordSmsDelivery'),
-    receiveSmsReply: missing('receiveSmsReply'),
+    recordSmsDelivery: consent.recordSmsDelivery,
+    receiveSmsReply: consent.receiveSmsReply,
     activateVoucher: vouchers.activateVoucher,
     issueQrToken: vouchers.issueQrToken,
     syncCanteenBatch: vouchers.syncCanteenBatch,
@@ -307,7 +307,8 @@ function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vau
     submitFeedback: vouchers.submitFeedback,
     async fireDeadline(input, meta) {
       if (isVoucherDeadline(input.kind)) return vouchers.fireVoucherDeadline(input, meta);
-      throw new Error(`deadline ${input.kind} is not wired yet`);
+      if (CONSENT_DEADLINE_KINDS.includes(input.kind)) return consent.fireDeadline(input, meta);
+      throw new Error(`invariant violated: no handler for deadline kind ${input.kind}`);
     },
   };
   return { services, vouchers };

@@ -6,12 +6,15 @@ import { z } from 'zod';
 import type { LedgerServices } from '../../app/services/contract';
 import type { ReadSide } from '../read-side';
 import { defineRoute, json, type AnyRoute } from '../route';
-import { humanText, idSchema, instantSchema } from '../schemas';
+import { humanText, instantSchema } from '../schemas';
 
 /** How many messages one pull may take. */
 export const MAX_SMS_PULL = 500;
 /** E.164, Kazakhstan numbers included (+7 7xx…); spaces and dashes are the gateway's to strip. */
 const phoneSchema = z.string().regex(/^\+?\d{10,15}$/, 'A phone is 10–15 digits, optionally with a leading +');
+
+/** Message ids name their case and number (`{caseId}#{n}`): URL-encode the `#`. */
+const messageIdSchema = z.string().min(1).max(300).regex(/^[A-Za-z0-9._:~#-]+$/, 'Not a message id');
 
 const outbound = z.object({
   messageId: z.string(),
@@ -43,7 +46,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
       roles: ['sms-gateway'],
       tag: 'sms',
       summary: 'Delivery report of one outbound message: sent or failed (a failure is retried by the ledger).',
-      params: z.object({ messageId: idSchema }),
+      params: z.object({ messageId: messageIdSchema }),
       body: z.strictObject({
         status: z.enum(['sent', 'failed']),
         reason: z.string().max(200).optional(),
