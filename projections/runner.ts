@@ -139,6 +139,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const checkpoints = new Map<string, bigint>();
   const retryAt = new Map<string, number>();
   let lockClient: PoolClient | undefined;
+  let lockLost: (() => void) | undefined;
   let lastLockAttempt = -Infinity;
   let running = false;
   let loop: Promise<void> | undefined;
@@ -225,13 +226,17 @@ export function createRunner(options: RunnerOptions): Runner {
     lastLockAttempt = performance.now();
     if (!lockClient) {
       const client = await pool.connect();
-      client.on('error', () => {
+      const lost = () => {
         // The session (and with it every lock) is gone: stop applying until locks are retaken.
+        client.off('error', lost);
         if (lockClient === client) lockClient = undefined;
+        lockLost = undefined;
         checkpoints.clear();
         client.release(true);
-      });
+      };
+      client.on('error', lost);
       lockClient = client;
+      lockLost = lost;
     }
     for (const p of projections.values()) {
       if (checkpoints.has(p.name)) continue;
@@ -404,6 +409,8 @@ export function createRunner(options: RunnerOptions): Runner {
       if (lockClient) {
         const client = lockClient;
         lockClient = undefined;
+        if (lockLost) client.off('error', lockLost);
+        lockLost = undefined;
         await client.query('select pg_advisory_unlock_all()').catch(() => undefined);
         client.release();
       }

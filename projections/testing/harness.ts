@@ -73,3 +73,18 @@ export function item(stream: string, event: LedgerEvent, at: string, familyId?: 
     },
   };
 }
+
+/** Empties every read model and checkpoint, appends `items` to a new memory store and projects them. */
+export async function projectFresh(pool: Pool, items: readonly HistoryItem[], projections: readonly Projection[] = allProjections) {
+  for (const t of tablesOf(projections)) await pool.query(`truncate ${t}`);
+  await pool.query('truncate projection_checkpoints');
+  const { createMemoryEventStore } = await import('../../adapters/eventstore/memory');
+  const { createRunner } = await import('../runner');
+  const store = createMemoryEventStore();
+  await appendAll(store, items);
+  // Small fixtures go three events at a time (exercising batch joins); big histories in bulk.
+  const runner = createRunner({ pool, store, projections, batchSize: items.length < 200 ? 3 : 500 });
+  await runner.catchUp();
+  await runner.stop();
+  return { store, runner };
+}
