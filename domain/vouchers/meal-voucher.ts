@@ -14,6 +14,10 @@
  *   meal_already_recorded_today
  * (who may record → can the record's time be trusted → is the token good → voucher lifecycle →
  * time windows → the daily limit).
+ *
+ * Strictness at the year end: once MealVoucherExpired is recorded nothing more happens on the
+ * voucher, so a record scanned on the last school day but synced after the expiry fired is refused
+ * voucher_expired (the expiry fires at the end of 31 May, days after the last school day).
  */
 import type {
   DeadlineFired,
