@@ -32,7 +32,16 @@ function hash128(text: string): [number, number, number, number] {
   h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
   h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
   h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  return [(h1 ^ h2 ^ h3 ^ h4) >>> 0, (h2 ^ h1) >>> 0, (h3 ^ h1) >>> 0, (h4 ^ h1) >>> 0];
+  // Labels that differ in one character (fam-000001, fam-000002) must give unrelated streams:
+  // mix each word once more through splitmix32.
+  return [mix32(h1 ^ h2 ^ h3 ^ h4), mix32(h2 ^ h1 ^ 0x9e3779b9), mix32(h3 ^ h1 ^ 0x7f4a7c15), mix32(h4 ^ h1 ^ 0x85ebca6b)];
+}
+
+function mix32(x: number): number {
+  let z = (x + 0x9e3779b9) | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
 }
 
 const tables = new WeakMap<object, { entries: [string, number][]; total: number }>();
@@ -48,7 +57,7 @@ function tableOf(weights: object): { entries: [string, number][]; total: number 
 }
 
 /** Warm-up draws: sfc32's first outputs are correlated with the seed words. */
-const WARM_UP = 12;
+const WARM_UP = 20;
 
 export function createRng(seed: number | string): Rng {
   const label = String(seed);

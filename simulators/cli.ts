@@ -1,0 +1,143 @@
+/**
+ * npm run simulate -- --program food --month 2026-03 --families 20000 --seed 7
+ * npm run simulate -- --program meals --from 2026-03-02 --days 10 --pupils 5000 --seed 7
+ * npm run load -- --url http://127.0.0.1:3000 --shops 32 --devices 16 --seconds 30
+ *
+ * simulate starts the whole system in this process (embedded Postgres in a throw-away directory,
+ * or DATABASE_URL) on a virtual clock, drives it through its HTTP API, prints the funnel and the
+ * money, checks them against the read models and writes a JSON summary; exit 1 on a mismatch.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { instantAt } from '../domain/shared/calendar';
+import { behaviourFrom } from './behaviour';
+import { startInProcess, throwAwayDatabase } from './driver';
+import { generatePopulation, LARGE_PUPILS } from './population';
+import { createProgress } from './progress';
+import { simulateFoodMonth } from './food';
+import { checkFood, type Checks } from './check';
+import { formatKzt } from '../domain/shared/money';
+
+export type Args = Record<string, string | boolean>;
+
+export function parseArgs(argv: readonly string[]): { command: string; args: Args } {
+  const [command = 'help', ...rest] = argv;
+  const args: Args = {};
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i]!;
+    if (!token.startsWith('--')) throw new Error(`unexpected argument ${token} (options are --name value)`);
+    const [name, inline] = token.slice(2).split('=', 2) as [string, string | undefined];
+    if (inline !== undefined) args[name] = inline;
+    else if (i + 1 < rest.length && !rest[i + 1]!.startsWith('--')) args[name] = rest[++i]!;
+    else args[name] = true;
+  }
+  return { command, args };
+}
+
+export function intArg(args: Args, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = args[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0 || value > max) throw new Error(`--${name}: expected an integer 0–${max}, got ${String(raw)}`);
+  return value;
+}
+
+export function strArg(args: Args, name: string, fallback: string, pattern?: RegExp): string {
+  const raw = args[name];
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || (pattern && !pattern.test(raw))) throw new Error(`--${name}: invalid value ${String(raw)}`);
+  return raw;
+}
+
+const HELP = `Usage:
+  npm run simulate -- --program food --month 2026-03 [--families 20000] [--seed 7]
+  npm run simulate -- --program meals --from 2026-03-02 [--days 10] [--pupils 20000 | --large] [--seed 7]
+    common: [--behaviour '<json over simulators/behaviour.ts defaults>'] [--tick-minutes 60]
+            [--concurrency 32] [--out reports/simulation-….json] [--quiet]
+  npm run load -- --url http://127.0.0.1:3000 --shops 32 --devices 16 --seconds 30 [--pupils-per-device 200]
+`;
+
+async function simulate(args: Args): Promise<number> {
+  const program = strArg(args, 'program', 'food', /^(food|meals)$/);
+  const seed = strArg(args, 'seed', '7');
+  const quiet = args.quiet === true;
+  const behaviour = behaviourFrom(typeof args.behaviour === 'string' ? JSON.parse(args.behaviour) : {});
+  const tickMinutes = intArg(args, 'tick-minutes', 60, 24 * 60);
+  const concurrency = intArg(args, 'concurrency', 32, 512);
+  const progress = (total: number, title: string) => createProgress(total, title, { quiet });
+  const database = await throwAwayDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'swl-sim-data-'));
+  const started = performance.now();
+  let checks: Checks;
+  let summary: Record<string, unknown>;
+  if (program === 'food') {
+    const month = strArg(args, 'month', '2026-03', /^\d{4}-\d{2}$/);
+    const families = intArg(args, 'families', 20_000, 1_000_000);
+    const t0 = performance.now();
+    const population = generatePopulation({ seed, families, pupils: 0 });
+    const populationMs = performance.now() - t0;
+    const driver = await startInProcess({ start: instantAt(`${month}-01`, '00:00'), databaseUrl: database.url, dataDir, maxSockets: concurrency * 2 });
+    try {
+      const t1 = performance.now();
+      const truth = await simulateFoodMonth(driver, population, { month, seed, behaviour, tickMinutes, concurrency, progress });
+      const simulatedMs = performance.now() - t1;
+      checks = await checkFood(driver, truth);
+      summary = { program: 'food-vouchers', month, families, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), truth };
+      printFood(truth);
+    } finally {
+      await driver.stop();
+    }
+  } else {
+    throw new Error('meals: not yet');
+  }
+  await database.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  const wallMs = Math.round(performance.now() - started);
+  const out = resolve(strArg(args, 'out', `reports/simulation-${program}-${seed}.json`));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ ...summary, wallMs, checks: { passed: checks.items.length - checks.failed.length, failed: checks.failed, all: checks.items } }, null, 2)}\n`);
+  process.stdout.write(`\nchecks: ${checks.items.length - checks.failed.length}/${checks.items.length} passed; wall ${(wallMs / 1000).toFixed(1)} s; summary ${out}\n`);
+  for (const c of checks.failed) process.stdout.write(`  MISMATCH ${c.name}: simulated ${c.expected}, reported ${c.actual}\n`);
+  return checks.failed.length === 0 ? 0 : 1;
+}
+
+function printFood(truth: Awaited<ReturnType<typeof simulateFoodMonth>>): void {
+  const lines: string[] = [`\nFood vouchers ${truth.month}: ${truth.listRows} list rows, ${truth.accepted} accepted, rejected ${JSON.stringify(truth.rejectedByReason)}`];
+  const cols = ['eligible', 'noPhone', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'issued', 'activated', 'holds', 'captures', 'voids', 'abandoned'] as const;
+  lines.push(`${'city'.padEnd(10)} ${cols.map((c) => c.padStart(9)).join(' ')}`);
+  for (const [city, t] of Object.entries(truth.byCity)) lines.push(`${city.padEnd(10)} ${cols.map((c) => String(t[c]).padStart(9)).join(' ')}`);
+  lines.push(`${'money'.padEnd(10)} ${'issued'.padStart(16)} ${'activated'.padStart(16)} ${'spent'.padStart(16)} ${'lapsed'.padStart(16)}`);
+  for (const [city, t] of Object.entries(truth.byCity))
+    lines.push(`${city.padEnd(10)} ${[t.issuedTiyn, t.activatedTiyn, t.usedTiyn, t.lapsedTiyn].map((v) => formatKzt(v).padStart(16)).join(' ')}`);
+  lines.push(`SMS ${JSON.stringify(truth.smsByKind)} (failed once and retried: ${truth.smsFailedOnce}); replies ${JSON.stringify(truth.replies)}`);
+  lines.push(`${truth.requests} HTTP requests; refusals ${JSON.stringify(truth.refusals)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<number> {
+  const { command, args } = parseArgs(process.argv.slice(2));
+  switch (command) {
+    case 'simulate':
+      return simulate(args);
+    case 'load': {
+      const { runLoad } = await import('./load');
+      return runLoad(args);
+    }
+    default:
+      process.stdout.write(HELP);
+      return command === 'help' ? 0 : 2;
+  }
+}
+
+export { LARGE_PUPILS };
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('simulators/cli.ts')) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`simulate: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * The simulator's hold on the product. Business traffic goes ONLY through the public HTTP API
+ * (`http`). Three things have no HTTP door yet and are driven in-process through createSystem's
+ * handles, each standing in for a system outside the ledger:
+ *   - the clock: `VirtualClock.set` (an operator endpoint to move a virtual clock does not exist);
+ *   - deadlines: `scheduler.tick()` right after the clock moves (the timer is off in simulation);
+ *   - BMG: `phones.load` (the phone directory is a partner database, bulk-loaded);
+ *   - identity: bearer tokens signed with the system's JWT secret (the identity provider's job),
+ *     and a citizen's personId from the vault's pseudonymiser (eGov knows who logs in).
+ * `settle()` waits until the read models have caught up with the log, so reads see the writes.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../adapters/postgres/embedded';
+import { VirtualClock } from '../adapters/clock/clock';
+import { signToken, type Principal } from '../api/auth';
+import { pseudonymiser } from '../adapters/vault/vault';
+import { loadConfig } from '../app/config';
+import { createSystem, type System } from '../app/system';
+import type { Pool } from '../adapters/postgres/pool';
+import { createHttp, type Http } from './http';
+
+export interface Driver {
+  readonly http: Http;
+  readonly clock: VirtualClock;
+  /** A bearer token for a principal, valid long enough for a simulated month. */
+  token(principal: Principal): Promise<string>;
+  personId(iin: string): string;
+  loadPhones(entries: readonly (readonly [string, string])[]): Promise<number>;
+  /** Moves the virtual clock (never backwards) and fires every deadline now due. */
+  advanceTo(instant: string): Promise<number>;
+  /** Waits for the read models to reflect every event written so far. */
+  settle(): Promise<void>;
+  /** Projection lag as the operator endpoint reports it. */
+  stop(): Promise<void>;
+}
+
+/** Tokens outlive a simulated month plus its reports. */
+const TOKEN_TTL_SECONDS = 45 * 24 * 3600;
+/** The simulator is one client per role subject at hundreds of requests a second: lift the per-client limit. */
+const SIMULATION_RATE_LIMIT = { limit: 100_000_000, windowSeconds: 60 };
+
+const MAX_SCHEDULER_PASSES = 1_000;
+
+/** The scheduler handle's "fire what is due now" (named tick or runOnce as the composition root evolves). */
+function fireDue(system: System): Promise<number> {
+  const scheduler = system.scheduler as unknown as { tick?: () => Promise<number>; runOnce?: () => Promise<number> };
+  if (scheduler.runOnce) return scheduler.runOnce();
+  if (scheduler.tick) return scheduler.tick();
+  throw new Error('the system exposes no way to fire due deadlines (scheduler.runOnce)');
+}
+
+/**
+ * A throw-away Postgres for one simulation (fsync off, deleted at stop), unless DATABASE_URL is set.
+ * The parent directory is opened to the server's own user (initdb runs as 'postgres' under root).
+ */
+export async function throwAwayDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
+  const parent = mkdtempSync(join(tmpdir(), 'swl-sim-'));
+  chmodSync(parent, 0o755);
+  const server = await startEmbeddedPostgres({ dataDir: join(parent, 'pg'), port: 0, persistent: false });
+  return {
+    url: server.url,
+    async stop() {
+      await server.stop();
+      rmSync(parent, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface InProcessOptions {
+  readonly start: string;
+  /** A pool on a database the caller owns (tests: freshDatabase); else DATABASE_URL or an embedded server. */
+  readonly pool?: Pool;
+  readonly databaseUrl?: string;
+  /** DATA_DIR for an embedded Postgres (default: a throw-away directory per run). */
+  readonly dataDir?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly maxSockets?: number;
+  readonly log?: (line: string) => void;
+}
+
+export async function startInProcess(options: InProcessOptions): Promise<Driver & { system: System }> {
+  const clock = new VirtualClock(options.start);
+  const config = loadConfig({
+    ...(options.env ?? {}),
+    MODE: 'dev',
+    ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
+    EMBEDDED_PG_PORT: '0',
+    LOG_LEVEL: 'warn',
+  });
+  const system = await createSystem({
+    config,
+    clock,
+    ...(options.pool ? { pool: options.pool } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    rateLimit: SIMULATION_RATE_LIMIT,
+    schedulerTimer: false,
+    runnerPollMs: 20,
+    log: options.log ?? (() => undefined),
+  });
+  const url = await system.start({ port: 0, host: '127.0.0.1' });
+  const http = createHttp(url, { maxSockets: options.maxSockets ?? 64 });
+  const personId = pseudonymiser(system.secrets.vaultKey);
+  const tokens = new Map<string, Promise<string>>();
+  const settle = async () => system.runner.waitUntilCaughtUp(await system.store.headPosition(), 120_000);
+  return {
+    system,
+    http,
+    clock,
+    token(principal) {
+      const key = JSON.stringify(principal);
+      let token = tokens.get(key);
+      if (!token) {
+        token = signToken(system.secrets.jwtSecret, principal, { now: clock.now(), ttlSeconds: TOKEN_TTL_SECONDS });
+        tokens.set(key, token);
+      }
+      return token;
+    },
+    personId,
+    loadPhones: (entries) => system.phones.load(entries),
+    async advanceTo(instant) {
+      if (new Date(instant).getTime() > clock.now().getTime()) clock.set(instant);
+      // One scheduler pass fires a bounded number of deadlines: repeat until nothing is due.
+      let total = 0;
+      for (let pass = 0; pass < MAX_SCHEDULER_PASSES; pass++) {
+        await settle();
+        const fired = await fireDue(system);
+        total += fired;
+        if (fired === 0) break;
+      }
+      return total;
+    },
+    settle,
+    async stop() {
+      http.close();
+      await system.stop();
+    },
+  };
+}

@@ -1,0 +1,501 @@
+/**
+ * A food-voucher month through the API, on the virtual clock (seed 004):
+ *   4th 09:00  SDU uploads the month's list (in chunks) → per-row outcomes
+ *   5th        the ledger's start SMS (a deadline) → the simulator, as the SMS gateway, pulls the
+ *              outbox, reports delivery (a few fail once and are retried) and has each head answer
+ *              per the behaviour model: yes / no / never / garbage, after a random delay
+ *   +5 days    reminders for the silent; some answer them
+ *   …          consenting families activate their members' vouchers, visit shops (QR → balance →
+ *              authorize → capture | void | walk away), holds expire
+ *   month end  timeouts and lapse; then the truth is checked against the read models (check.ts)
+ * Truth is what the simulator did and what the API answered it — not what it intended.
+ */
+import { FOOD_VOUCHERS, memberVoucherTiyn } from '../domain/programs/food-vouchers';
+import { addMonths, firstDayOfMonth, instantAt, localDate, type Month } from '../domain/shared/calendar';
+import { categoryOfSku } from '../domain/programs/food-list';
+import { drawBasket, drawVisits, type Behaviour, type BasketItem } from './behaviour';
+import type { Driver } from './driver';
+import { pool } from './http';
+import type { FoodFamily, Population } from './population';
+import { aspDateFor, spoilIin } from './population';
+import type { Progress } from './progress';
+import { createRng, type Rng } from './rng';
+import { Agenda, Ticks } from './clock-plan';
+import { Latencies, Tally } from './stats';
+
+export interface FoodRunOptions {
+  readonly month: Month;
+  readonly seed: number | string;
+  readonly behaviour: Behaviour;
+  readonly tickMinutes?: number;
+  /** Requests in flight at once. */
+  readonly concurrency?: number;
+  /** Rows per uploaded list (the API takes at most 20,000). */
+  readonly listChunk?: number;
+  readonly progress?: (total: number, title: string) => Progress;
+}
+
+/** What happened, as the simulator saw it through the API. */
+export interface FoodTruth {
+  readonly month: Month;
+  readonly listRows: number;
+  readonly accepted: number;
+  readonly rejectedByReason: Record<string, number>;
+  /** Rows whose outcome differs from the defect the generator planted. */
+  readonly unexpectedRowOutcomes: number;
+  /** Per pilot city. */
+  readonly byCity: Record<string, FoodCityTruth>;
+  readonly smsByKind: Record<string, number>;
+  readonly smsFailedOnce: number;
+  readonly replies: Record<string, number>;
+  readonly requests: number;
+  readonly refusals: Record<string, number>;
+  /** Held amounts that differ from the simulator's own balance model. */
+  readonly modelMismatches: number;
+  readonly latencies: Record<string, ReturnType<Latencies['summary']>>;
+  /** A sample of consenting families' own figures, to check against their wallet balances. */
+  readonly familySample: readonly { familyId: string; personId: string; issuedTiyn: number; spentTiyn: number }[];
+}
+
+/** Families whose balances are checked one by one through the citizen's own view. */
+const FAMILY_SAMPLE = 100;
+
+export interface FoodCityTruth {
+  eligible: number;
+  noPhone: number;
+  smsSent: number;
+  reminded: number;
+  consented: number;
+  refused: number;
+  timedOut: number;
+  issued: number;
+  issuedTiyn: number;
+  activated: number;
+  activatedTiyn: number;
+  usedTiyn: number;
+  lapsedTiyn: number;
+  holds: number;
+  captures: number;
+  voids: number;
+  abandoned: number;
+  /** category → unit → quantity and tiyn of eligible goods captured. */
+  volumes: Record<string, { unit: string; quantity: number; amountTiyn: number }>;
+}
+
+type Answer = 'yes' | 'no' | 'never' | 'garbage';
+
+interface FamilyRun {
+  readonly family: FoodFamily;
+  readonly rng: Rng;
+  readonly answer: Answer;
+  readonly phone?: string;
+  readonly headPersonId: string;
+  accepted: boolean;
+  caseId?: string;
+  sawRequest: boolean;
+  sawReminder: boolean;
+  outcome?: 'consent_given' | 'consent_refused';
+  vouchers: { voucherId: string; issuedTiyn: number }[];
+  activated: Set<string>;
+  /** The simulator's own balance model: what an authorization may hold. */
+  availableTiyn: number;
+  spentTiyn: number;
+  visits: number;
+}
+
+type Action =
+  | { readonly kind: 'reply'; readonly run: FamilyRun; readonly text: string }
+  | { readonly kind: 'activate'; readonly run: FamilyRun }
+  | { readonly kind: 'visit'; readonly run: FamilyRun; readonly visitNo: number };
+
+const GARBAGE = ['да', 'Ок', '21', '211', 'Кто это?', '1', 'СТОП'];
+/** Shops trade 09:00–21:00 local. */
+const SHOP_OPENS_HOUR = 9;
+const SHOP_HOURS = 12;
+
+function newCity(): FoodCityTruth {
+  return {
+    eligible: 0, noPhone: 0, smsSent: 0, reminded: 0, consented: 0, refused: 0, timedOut: 0,
+    issued: 0, issuedTiyn: 0, activated: 0, activatedTiyn: 0, usedTiyn: 0, lapsedTiyn: 0,
+    holds: 0, captures: 0, voids: 0, abandoned: 0, volumes: {},
+  };
+}
+
+export async function simulateFoodMonth(driver: Driver, population: Population, options: FoodRunOptions): Promise<FoodTruth> {
+  const { month, behaviour } = options;
+  const concurrency = options.concurrency ?? 32;
+  const rng = createRng(`${options.seed}/food/${month}`);
+  const ticks = new Ticks(instantAt(`${month}-04`, '09:00'), options.tickMinutes ?? 60);
+  const endTick = ticks.ceil(instantAt(firstDayOfMonth(addMonths(month, 1)), '06:00'));
+  const agenda = new Agenda<Action>();
+  const latencies = new Map<string, Latencies>();
+  const refusals = new Tally();
+  const smsByKind = new Tally();
+  const replies = new Tally();
+  let requests = 0;
+  let modelMismatches = 0;
+  let unexpectedRowOutcomes = 0;
+  let smsFailedOnce = 0;
+  const byCity: Record<string, FoodCityTruth> = {};
+  const city = (code: string) => (byCity[code] ??= newCity());
+  const http = driver.http;
+
+  const timed = async <T>(op: string, call: () => Promise<{ status: number; body: T; code?: string; ms: number }>) => {
+    const reply = await call();
+    requests++;
+    let l = latencies.get(op);
+    if (!l) latencies.set(op, (l = new Latencies()));
+    l.add(reply.ms);
+    if (reply.status >= 500) throw new Error(`${op}: HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
+    if (reply.code) refusals.add(`${op}:${reply.code}`);
+    return reply;
+  };
+
+  // ── people ─────────────────────────────────────────────────────────────────────────────
+  const runs: FamilyRun[] = population.families.map((family) => {
+    const r = rng.fork(family.familyId);
+    const head = family.members[0]!;
+    const phone = population.phones.get(head.iin);
+    return {
+      family,
+      rng: r,
+      answer: r.weighted(behaviour.consent.answers),
+      ...(phone ? { phone: phone.replace(/^\+/, '') } : {}),
+      headPersonId: driver.personId(head.iin),
+      accepted: false,
+      sawRequest: false,
+      sawReminder: false,
+      vouchers: [],
+      activated: new Set(),
+      availableTiyn: 0,
+      spentTiyn: 0,
+      visits: 0,
+    };
+  });
+  const byPhone = new Map<string, FamilyRun>();
+  for (const run of runs) if (run.phone) byPhone.set(run.phone, run);
+  const phoneEntries = [...population.phones.entries()];
+  await driver.loadPhones(phoneEntries);
+
+  const shops: Record<string, string[]> = {};
+  for (const c of FOOD_VOUCHERS.pilotCities)
+    shops[c.code] = Array.from({ length: behaviour.shopping.shopsPerCity }, (_, i) => `shop-${c.code}-${String(i + 1).padStart(3, '0')}`);
+
+  const citizenToken = (run: FamilyRun) =>
+    driver.token({ role: 'citizen', sub: `citizen-${run.family.familyId}`, familyId: run.family.familyId, personId: run.headPersonId });
+  const merchantToken = (shopId: string) => driver.token({ role: 'merchant', sub: shopId, shopId });
+
+  // ── the 4th: SDU list ──────────────────────────────────────────────────────────────────
+  await driver.advanceTo(ticks.at(0));
+  const sduToken = await driver.token({ role: 'sdu', sub: 'sdu-simulator' });
+  const rows: { run: FamilyRun; row: unknown; expected: string }[] = [];
+  const aspOnDate = aspDateFor(month);
+  for (const run of runs) {
+    const f = run.family;
+    const head = f.members[0]!;
+    const spoilt = f.defect === 'invalid_iin';
+    const person = (p: { iin: string; fullName: string }, i: number) => ({ iin: spoilt && i === 0 ? spoilIin(p.iin) : p.iin, fullName: p.fullName });
+    const members = f.members.map(person);
+    const row = {
+      familyId: f.familyId,
+      city: f.city,
+      aspOnDate: f.defect === 'not_on_asp_at_month_end' ? firstDayOfMonth(month) : aspOnDate,
+      head: { iin: spoilt ? spoilIin(head.iin) : head.iin, fullName: head.fullName },
+      members,
+    };
+    rows.push({ run, row, expected: f.defect === 'duplicate_row' ? 'row_accepted' : (f.defect ?? 'row_accepted') });
+    // A duplicate: the same family sent twice in the month's list; the second is refused.
+    if (f.defect === 'duplicate_row') rows.push({ run, row, expected: 'duplicate_row' });
+  }
+  const chunk = options.listChunk ?? 5_000;
+  const chunks: (typeof rows)[] = [];
+  for (let i = 0; i < rows.length; i += chunk) chunks.push(rows.slice(i, i + chunk));
+  const rejectedByReason = new Tally();
+  let accepted = 0;
+  await pool(chunks, 2, async (part, index) => {
+    const listId = `sdu-${month}-sim-${String(index + 1).padStart(3, '0')}`;
+    const reply = await timed('list_upload', () =>
+      http.call<{ rows: { rowNo: number; outcome: string; caseStream?: string }[] }>('POST', '/v1/lists/food-vouchers', {
+        token: sduToken,
+        body: { listId, month, rows: part.map((r) => r.row) },
+      }),
+    );
+    if (reply.status >= 300) throw new Error(`list upload refused: ${reply.status} ${JSON.stringify(reply.body).slice(0, 500)}`);
+    for (const outcome of reply.body.rows) {
+      const entry = part[outcome.rowNo - 1] ?? part[outcome.rowNo];
+      if (!entry) continue;
+      if (outcome.outcome !== entry.expected) unexpectedRowOutcomes++;
+      if (outcome.outcome === 'row_accepted') {
+        accepted++;
+        entry.run.accepted = true;
+        if (outcome.caseStream) entry.run.caseId = outcome.caseStream;
+        city(entry.run.family.city).eligible++;
+      } else rejectedByReason.add(outcome.outcome);
+    }
+  });
+  await driver.settle();
+
+  // ── the month, tick by tick ────────────────────────────────────────────────────────────
+  const reported = new Set<string>();
+  const failedOnce = new Set<string>();
+  const monthEndMs = new Date(instantAt(firstDayOfMonth(addMonths(month, 1)), '00:00')).getTime();
+  const monthTicks = ticks.ceil(monthEndMs);
+
+  const scheduleReply = (run: FamilyRun, tick: number, kind: 'consent_request' | 'consent_reminder') => {
+    const c = behaviour.consent;
+    const delay = () => Math.max(1, Math.ceil(run.rng.exponential(c.replyDelayMeanHours) * (60 / ticks.tickMinutes)));
+    const maxTicks = Math.ceil((c.replyDelayMaxHours * 60) / ticks.tickMinutes);
+    if (kind === 'consent_reminder') {
+      if (run.answer === 'never' && run.rng.chance(c.answerAfterReminder)) agenda.add(tick + delay(), { kind: 'reply', run, text: FOOD_VOUCHERS.replyCodes.yes });
+      return;
+    }
+    const d = delay();
+    if (d > maxTicks) return;
+    switch (run.answer) {
+      case 'yes':
+        agenda.add(tick + d, { kind: 'reply', run, text: run.rng.chance(0.1) ? ` ${FOOD_VOUCHERS.replyCodes.yes} ` : FOOD_VOUCHERS.replyCodes.yes });
+        break;
+      case 'no':
+        agenda.add(tick + d, { kind: 'reply', run, text: FOOD_VOUCHERS.replyCodes.no });
+        break;
+      case 'garbage':
+        agenda.add(tick + d, { kind: 'reply', run, text: run.rng.pick(GARBAGE) });
+        if (run.rng.chance(c.garbageThenYes)) agenda.add(tick + d + delay(), { kind: 'reply', run, text: FOOD_VOUCHERS.replyCodes.yes });
+        break;
+      case 'never':
+        break;
+    }
+  };
+
+  const gatewayToken = await driver.token({ role: 'sms-gateway', sub: 'sms-gateway-sim' });
+  /** The SMS gateway: pull until the outbox is empty, report each delivery, let people answer. */
+  const gateway = async (tick: number) => {
+    const at = ticks.at(tick);
+    for (let round = 0; round < 1_000; round++) {
+      const pulled = await timed('sms_pull', () =>
+        http.call<{ messages: { messageId: string; caseId: string; kind: string; phone: string }[] }>('GET', '/v1/sms/outbound?limit=500', { token: gatewayToken }),
+      );
+      const fresh = pulled.body.messages.filter((m) => !reported.has(m.messageId));
+      if (fresh.length === 0) return;
+      await pool(fresh, concurrency, async (m) => {
+        const fail = !failedOnce.has(m.messageId) && rng.chance(behaviour.consent.smsFailure);
+        const reply = await timed('sms_delivery', () =>
+          http.call('POST', `/v1/sms/outbound/${encodeURIComponent(m.messageId)}/delivery`, {
+            token: gatewayToken,
+            body: fail ? { status: 'failed', reason: 'simulated: no network', at } : { status: 'sent', at, gatewayRef: `sim-${m.messageId}` },
+          }),
+        );
+        if (fail) {
+          failedOnce.add(m.messageId);
+          smsFailedOnce++;
+          return;
+        }
+        if (reply.status >= 300) return;
+        reported.add(m.messageId);
+        smsByKind.add(m.kind);
+        const run = byPhone.get(m.phone.replace(/^\+/, ''));
+        if (!run) return;
+        if (m.kind === 'consent_request' && !run.sawRequest) {
+          run.sawRequest = true;
+          city(run.family.city).smsSent++;
+          scheduleReply(run, tick, 'consent_request');
+        } else if (m.kind === 'consent_reminder' && !run.sawReminder) {
+          run.sawReminder = true;
+          city(run.family.city).reminded++;
+          scheduleReply(run, tick, 'consent_reminder');
+        }
+      });
+      await driver.settle();
+    }
+  };
+
+  const act = async (action: Action, tick: number) => {
+    const at = ticks.at(tick);
+    const run = action.run;
+    const c = city(run.family.city);
+    switch (action.kind) {
+      case 'reply': {
+        if (!run.phone) return;
+        const reply = await timed('sms_inbound', () =>
+          http.call<{ outcome: string }>('POST', '/v1/sms/inbound', { token: gatewayToken, body: { phone: `+${run.phone}`, text: action.text, receivedAt: at } }),
+        );
+        const outcome = reply.code ?? reply.body.outcome;
+        replies.add(outcome);
+        if (outcome === 'consent_given' && !run.outcome) {
+          run.outcome = 'consent_given';
+          c.consented++;
+          if (!run.rng.chance(behaviour.activation.never)) {
+            const delay = Math.max(1, Math.ceil((run.rng.exponential(behaviour.activation.delayMeanHours) * 60) / ticks.tickMinutes));
+            if (tick + delay < monthTicks) agenda.add(tick + delay, { kind: 'activate', run });
+          }
+        } else if (outcome === 'consent_refused' && !run.outcome) {
+          run.outcome = 'consent_refused';
+          c.refused++;
+        }
+        return;
+      }
+      case 'activate': {
+        const token = await citizenToken(run);
+        const listed = await timed('my_vouchers', () =>
+          http.call<{ vouchers: { voucherId: string; program: string; status: string; issuedTiyn: number; stream: string }[] }>('GET', '/v1/me/vouchers', { token }),
+        );
+        const mine = (listed.body.vouchers ?? []).filter((v) => v.program === 'food-vouchers' && v.voucherId.includes(`~${month}~`));
+        run.vouchers = mine.map((v) => ({ voucherId: v.voucherId, issuedTiyn: v.issuedTiyn }));
+        for (const v of mine) {
+          if (run.activated.has(v.voucherId)) continue;
+          const reply = await timed('activate', () => http.call('POST', `/v1/me/vouchers/${encodeURIComponent(v.voucherId)}/activate`, { token, idempotencyKey: `act-${v.voucherId}` }));
+          if (reply.status === 200) {
+            run.activated.add(v.voucherId);
+            run.availableTiyn += v.issuedTiyn;
+            c.activated++;
+            c.activatedTiyn += v.issuedTiyn;
+          }
+        }
+        if (run.activated.size === 0) return;
+        const visits = drawVisits(run.rng, behaviour.shopping.visitsPerMonth);
+        for (let v = 0; v < visits; v++) {
+          const dayTick = tick + run.rng.int(0, Math.max(0, monthTicks - tick - 1));
+          const local = localDate(ticks.at(dayTick));
+          const visitTick = Math.max(tick + 1, ticks.local(local, `${String(SHOP_OPENS_HOUR + run.rng.int(0, SHOP_HOURS - 1)).padStart(2, '0')}:00`));
+          if (visitTick < monthTicks) agenda.add(visitTick, { kind: 'visit', run, visitNo: v + 1 });
+        }
+        return;
+      }
+      case 'visit':
+        return visit(run, action.visitNo, at);
+    }
+  };
+
+  const visit = async (run: FamilyRun, visitNo: number, at: string) => {
+    const c = city(run.family.city);
+    const voucherId = [...run.activated][0];
+    if (!voucherId) return;
+    const shopList = shops[run.family.city] ?? shops[FOOD_VOUCHERS.pilotCities[0]!.code]!;
+    const shopId = run.rng.pick(shopList);
+    const token = await citizenToken(run);
+    const qr = await timed('qr', () => http.call<{ token: string }>('POST', `/v1/me/vouchers/${encodeURIComponent(voucherId)}/qr`, { token }));
+    if (qr.status !== 201) return;
+    const merchant = await merchantToken(shopId);
+    if (run.rng.chance(behaviour.shopping.balanceQuery)) await timed('balance', () => http.call('POST', '/v1/shop/balance', { token: merchant, body: { token: qr.body.token } }));
+    const basket = drawBasket(run.rng, behaviour.shopping);
+    const items = basket.map(({ sku, name, quantity, unit, unitPriceTiyn }) => ({ sku, name, quantity, unit, unitPriceTiyn }));
+    const key = `sim-${options.seed}-${run.family.familyId}-${month}-${visitNo}`;
+    const eligibleTiyn = basket.filter((b) => b.eligible).reduce((s, b) => s + b.lineTiyn, 0);
+    const auth = await timed('authorize', () =>
+      http.call<{ holdId: string; heldTiyn: number }>('POST', '/v1/shop/holds', { token: merchant, body: { token: qr.body.token, items }, idempotencyKey: key }),
+    );
+    const expectedHeld = Math.min(eligibleTiyn, run.availableTiyn);
+    if (auth.status !== 201) {
+      // insufficient_balance / no_eligible_items are the model's to predict too.
+      if (!(auth.code === 'insufficient_balance' && run.availableTiyn === 0) && !(auth.code === 'no_eligible_items' && eligibleTiyn === 0)) modelMismatches++;
+      return;
+    }
+    c.holds++;
+    const held = auth.body.heldTiyn;
+    if (held !== expectedHeld) modelMismatches++;
+    run.availableTiyn -= held;
+    const roll = run.rng.next();
+    const s = behaviour.shopping;
+    if (roll < s.abandoned) {
+      // Walks away: the hold expires after its TTL and the money comes back.
+      c.abandoned++;
+      run.availableTiyn += held;
+      return;
+    }
+    if (roll < s.abandoned + s.voids) {
+      const voided = await timed('void', () => http.call('POST', `/v1/shop/holds/${auth.body.holdId}/void`, { token: merchant, idempotencyKey: `${key}-void` }));
+      if (voided.status === 200) {
+        c.voids++;
+        run.availableTiyn += held;
+      }
+      return;
+    }
+    let final: BasketItem[] = basket;
+    if (basket.length > 1 && run.rng.chance(s.partialCapture)) final = basket.slice(0, -1);
+    const capture = await timed('capture', () =>
+      http.call<{ capturedTiyn: number; releasedTiyn: number }>('POST', `/v1/shop/holds/${auth.body.holdId}/capture`, {
+        token: merchant,
+        idempotencyKey: `${key}-capture`,
+        body: {
+          paymentStatus: 'paid',
+          ...(final === basket ? {} : { items: final.map(({ sku, name, quantity, unit, unitPriceTiyn }) => ({ sku, name, quantity, unit, unitPriceTiyn })) }),
+        },
+      }),
+    );
+    if (capture.status !== 200) return;
+    const captured = capture.body.capturedTiyn;
+    const finalEligible = final.filter((b) => b.eligible).reduce((sum, b) => sum + b.lineTiyn, 0);
+    if (captured !== Math.min(finalEligible, held)) modelMismatches++;
+    c.captures++;
+    c.usedTiyn += captured;
+    run.spentTiyn += captured;
+    run.availableTiyn += held - captured;
+    for (const item of final) {
+      const category = item.eligible ? categoryOfSku(item.sku) : undefined;
+      if (!category) continue;
+      const v = (c.volumes[category] ??= { unit: item.unit, quantity: 0, amountTiyn: 0 });
+      v.quantity += item.quantity;
+      v.amountTiyn += item.lineTiyn;
+    }
+  };
+
+  const bar = options.progress?.(endTick, `food ${month}`);
+  for (let tick = 0; tick <= endTick; tick++) {
+    await driver.advanceTo(ticks.at(tick));
+    await gateway(tick);
+    const due = agenda.take(tick);
+    if (due.length > 0) {
+      // One family's actions at a tick run in order; families run side by side.
+      const byFamily = new Map<FamilyRun, Action[]>();
+      for (const a of due) {
+        let list = byFamily.get(a.run);
+        if (!list) byFamily.set(a.run, (list = []));
+        list.push(a);
+      }
+      await pool([...byFamily.values()], concurrency, async (actions) => {
+        for (const a of actions) await act(a, tick);
+      });
+      await driver.settle();
+    }
+    bar?.update(tick, localDate(ticks.at(tick)));
+  }
+  await driver.settle();
+  bar?.finish();
+
+  // ── what the month ended as ────────────────────────────────────────────────────────────
+  const perMember = memberVoucherTiyn(month);
+  for (const run of runs) {
+    if (!run.accepted) continue;
+    const c = city(run.family.city);
+    if (!run.phone) c.noPhone++;
+    else if (!run.outcome) c.timedOut++;
+    if (run.outcome === 'consent_given') {
+      const count = run.family.members.length;
+      c.issued += count;
+      c.issuedTiyn += count * perMember;
+    }
+  }
+  for (const c of Object.values(byCity)) c.lapsedTiyn = c.issuedTiyn - c.usedTiyn;
+  const consenting = runs.filter((r) => r.outcome === 'consent_given');
+  const step = Math.max(1, Math.floor(consenting.length / FAMILY_SAMPLE));
+  const familySample = consenting
+    .filter((_, i) => i % step === 0)
+    .slice(0, FAMILY_SAMPLE)
+    .map((r) => ({ familyId: r.family.familyId, personId: r.headPersonId, issuedTiyn: r.family.members.length * perMember, spentTiyn: r.spentTiyn }));
+  return {
+    month,
+    listRows: rows.length,
+    accepted,
+    rejectedByReason: rejectedByReason.sorted(),
+    unexpectedRowOutcomes,
+    byCity,
+    smsByKind: smsByKind.sorted(),
+    smsFailedOnce,
+    replies: replies.sorted(),
+    requests,
+    refusals: refusals.sorted(),
+    modelMismatches,
+    familySample,
+    latencies: Object.fromEntries([...latencies.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, l]) => [k, l.summary()])),
+  };
+}

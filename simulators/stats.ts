@@ -1,0 +1,39 @@
+/** Latency recording and percentiles; error tallies by code. */
+export class Latencies {
+  private samples: number[] = [];
+  private sorted = true;
+  add(ms: number): void {
+    this.samples.push(ms);
+    this.sorted = false;
+  }
+  get count(): number {
+    return this.samples.length;
+  }
+  /** Nearest-rank percentile (p in 0–100), ms. */
+  percentile(p: number): number {
+    if (this.samples.length === 0) return 0;
+    if (!this.sorted) {
+      this.samples.sort((a, b) => a - b);
+      this.sorted = true;
+    }
+    const rank = Math.min(this.samples.length, Math.max(1, Math.ceil((p / 100) * this.samples.length)));
+    return this.samples[rank - 1]!;
+  }
+  summary(): { count: number; p50: number; p95: number; p99: number; max: number } {
+    const round = (x: number) => Math.round(x * 100) / 100;
+    return { count: this.count, p50: round(this.percentile(50)), p95: round(this.percentile(95)), p99: round(this.percentile(99)), max: round(this.percentile(100)) };
+  }
+}
+
+export class Tally {
+  readonly counts: Record<string, number> = {};
+  add(key: string, n = 1): void {
+    this.counts[key] = (this.counts[key] ?? 0) + n;
+  }
+  get(key: string): number {
+    return this.counts[key] ?? 0;
+  }
+  sorted(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.counts).sort(([a], [b]) => a.localeCompare(b)));
+  }
+}
