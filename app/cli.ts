@@ -1,0 +1,147 @@
+/**
+ * The command line: `start` (the service), `rebuild <model…>`, `replay <familyId>` (an auditor's
+ * replay of a family's events to a file), `reports` (today's reports as files). `simulate` and
+ * `load` live in simulators/cli.ts.
+ *
+ * Operator-facing errors (ConfigError) print one message naming what to fix, no stack trace.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadConfig } from './config';
+import { ConfigError } from './errors';
+import { createSystem, devTokens, type System } from './system';
+import { allProjections } from '../projections/runner';
+import { consentProjections } from '../projections/consent';
+import { familyStreams } from '../projections/family-history/queries';
+import type { RecordedEvent } from '../adapters/eventstore/port';
+
+const USAGE = `usage: tsx app/cli.ts <command>
+  start                      run the API, the projection runner and the deadline scheduler
+  rebuild <model…> | --all   replay read models from zero (the others keep running)
+  replay <familyId>          write a family's full event history to REPORTS_DIR as JSON`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'start':
+      return start();
+    case 'rebuild':
+      return withSystem((system) => rebuild(system, args));
+    case 'replay':
+      return withSystem((system) => replay(system, args[0]));
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return command === undefined || command === '--help' ? 0 : 2;
+  }
+}
+
+async function start(): Promise<number> {
+  const config = loadConfig();
+  const where = config.DATABASE_URL ? 'DATABASE_URL' : `embedded Postgres (data in ${resolve(config.DATA_DIR)})`;
+  process.stderr.write(`Starting the Social Wallet ledger on ${where}, event store: ${config.EVENT_STORE}…\n`);
+  const system = await createSystem({ config });
+  let url: string;
+  try {
+    url = await system.start();
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+  process.stdout.write(
+    [
+      `Social Wallet ledger is up: ${url}`,
+      `  health   ${url}/health`,
+      `  metrics  ${url}/metrics`,
+      `  API docs ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  if (config.MODE === 'dev') printDevTokens(await devTokens(system));
+  await new Promise<void>((done) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      // Ctrl-C reaches the embedded Postgres too (same process group), so it may close our
+      // connections before we close them: while stopping, that is expected, not a crash.
+      process.on('uncaughtException', (error: Error & { code?: string }) => {
+        if (error.code === '57P01' || /Connection terminated/.test(error.message)) return;
+        process.stderr.write(`error while stopping: ${error.message}\n`);
+      });
+      process.stderr.write(`\n${signal}: stopping (API, runner, scheduler, Postgres)…\n`);
+      system.stop().then(done, (error: unknown) => {
+        process.stderr.write(`stop failed: ${(error as Error).message}\n`);
+        done();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  process.stderr.write('Stopped.\n');
+  return 0;
+}
+
+function printDevTokens(tokens: Record<string, string>): void {
+  const lines = Object.entries(tokens).map(([who, token]) => `  ${who.padEnd(18)} ${token}`);
+  process.stdout.write(`Dev mode: sample bearer tokens (12 h):\n${lines.join('\n')}\n`);
+}
+
+async function withSystem(work: (system: System) => Promise<number>): Promise<number> {
+  const system = await createSystem({ config: loadConfig(), schedulerTimer: false });
+  try {
+    return await work(system);
+  } finally {
+    await system.stop();
+  }
+}
+
+async function rebuild(system: System, names: string[]): Promise<number> {
+  const all = names.includes('--all');
+  const known = [...allProjections, ...consentProjections].map((p) => p.name);
+  const targets = all ? known : names;
+  const unknown = targets.filter((name) => !known.includes(name));
+  if (targets.length === 0 || unknown.length > 0)
+    throw new ConfigError(`rebuild needs model names or --all${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}; known: ${known.join(', ')}.`);
+  process.stderr.write(`rebuilding ${targets.join(', ')}…\n`);
+  const started = performance.now();
+  const results = await system.runner.rebuild(...targets);
+  const seconds = (performance.now() - started) / 1000;
+  for (const r of results) process.stdout.write(`${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  process.stderr.write(`rebuilt ${targets.join(', ')} in ${seconds.toFixed(1)} s\n`);
+  return 0;
+}
+
+async function replay(system: System, familyId: string | undefined): Promise<number> {
+  if (!familyId) throw new ConfigError('replay needs a family id: tsx app/cli.ts replay <familyId>');
+  await system.runner.catchUp();
+  const streams = await familyStreams(system.pool, familyId);
+  if (streams.length === 0) throw new ConfigError(`No events for family ${familyId}. Check the id (it is the family id of the SDU/NOBD list).`);
+  const history: RecordedEvent[] = [];
+  for (const [i, stream] of streams.entries()) {
+    // A list stream holds every family's rows: keep only this family's events.
+    history.push(...(await system.store.readStream(stream)).filter((e) => familyOf(e) === familyId));
+    process.stderr.write(`\rreading streams ${i + 1}/${streams.length}`);
+  }
+  process.stderr.write('\n');
+  history.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+  const dir = resolve(system.config.REPORTS_DIR);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `family-${familyId}-history.json`);
+  await writeFile(file, JSON.stringify(history, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  process.stdout.write(`${history.length} events → ${file}\n`);
+  return 0;
+}
+
+function familyOf(event: RecordedEvent): unknown {
+  return event.metadata.familyId ?? (event.data as { familyId?: unknown } | null)?.familyId;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) process.stderr.write(`error: ${error.message}\n`);
+    else process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
