@@ -9,11 +9,12 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from '../adapters/postgres/pool';
 import { createPostgresEventStore } from '../adapters/eventstore/postgres';
 import type { EventStore, NewEvent } from '../adapters/eventstore/port';
-import { report, startBenchDatabase, throughput } from './lib';
+import { reportPairs, startBenchDatabase, throughput } from './lib';
 
 /** Length of a measured round and rounds per side (alternating who goes first): ~2 minutes in all. */
-const ROUND_MS = 2_000;
-const ROUNDS = 4;
+const ROUND_MS = 1_200;
+const ROUNDS = 8;
+const READ_ROUNDS = 4;
 const BATCH_SIZE = 100;
 const READ_BATCH = 1_000;
 
@@ -107,39 +108,49 @@ interface Totals {
   raw: number;
 }
 
-/** Alternating rounds of raw and store writes; returns events/s per side and what each committed. */
-async function appendCase(pool: Pool, store: EventStore, name: string, workers: number, perAppend: number, mode: StreamMode, committed: Totals) {
-  const rates: Totals = { store: 0, raw: 0 };
-  for (let round = 0; round < ROUNDS; round++) {
-    const raw = rawSide(pool, `${name}-${round}`, mode);
-    const mine = storeSide(store, `${name}-${round}`, mode);
-    const measure = (side: Side) => throughput(workers, ROUND_MS, (w) => side.write(w, perAppend));
-    // Alternate who goes first, so neither side always meets the larger table.
-    const { r, s } = round % 2 === 0 ? { r: await measure(raw), s: await measure(mine) } : { s: await measure(mine), r: await measure(raw) };
-    rates.raw += r.rate / ROUNDS;
-    rates.store += s.rate / ROUNDS;
-    committed.raw += r.events;
-    committed.store += s.events;
+type Pair = { value: number; baseline: number };
+
+/** Runs `measure` for both sides ROUNDS times, alternating which goes first so neither always meets the larger table. */
+async function pairedRounds<T extends { rate: number }>(rounds: number, measure: (side: 'store' | 'raw', round: number) => Promise<T>): Promise<{ pairs: Pair[]; results: { store: T[]; raw: T[] } }> {
+  const pairs: Pair[] = [];
+  const results = { store: [] as T[], raw: [] as T[] };
+  for (let round = 0; round < rounds; round++) {
+    const first = round % 2 === 0 ? 'raw' : 'store';
+    const a = await measure(first, round);
+    const b = await measure(first === 'raw' ? 'store' : 'raw', round);
+    const [raw, store] = first === 'raw' ? [a, b] : [b, a];
+    results.raw.push(raw);
+    results.store.push(store);
+    pairs.push({ value: store.rate, baseline: raw.rate });
   }
-  return report(name, rates.store, 'events/s', rates.raw);
+  return { pairs, results };
 }
 
-/** Reads each whole log in order once per round; fails loudly if a read count differs from what was committed. */
+async function appendCase(pool: Pool, store: EventStore, name: string, workers: number, perAppend: number, mode: StreamMode, committed: Totals) {
+  const { pairs, results } = await pairedRounds(ROUNDS, (side, round) => {
+    const writer = side === 'raw' ? rawSide(pool, `${name}-${round}`, mode) : storeSide(store, `${name}-${round}`, mode);
+    return throughput(workers, ROUND_MS, (w) => writer.write(w, perAppend));
+  });
+  committed.raw += results.raw.reduce((n, r) => n + r.events, 0);
+  committed.store += results.store.reduce((n, r) => n + r.events, 0);
+  return reportPairs(name, 'events/s', pairs);
+}
+
+/** Reads each whole log in order; fails loudly if a read count differs from what was committed. */
 async function readCase(pool: Pool, store: EventStore, committed: Totals) {
-  const rates: Totals = { store: 0, raw: 0 };
-  const readRaw = () => timedRead(committed.raw, (after) => rawRead(pool, after));
-  const readStore = () => timedRead(committed.store, (after) => store.readAll({ after, maxCount: READ_BATCH }));
-  for (let round = 0; round < ROUNDS; round++) {
-    const { r, s } = round % 2 === 0 ? { r: await readRaw(), s: await readStore() } : { s: await readStore(), r: await readRaw() };
-    rates.raw += r / ROUNDS;
-    rates.store += s / ROUNDS;
-  }
-  return report('read $all in order', rates.store, 'events/s', rates.raw);
+  const { pairs } = await pairedRounds(READ_ROUNDS, async (side) => ({
+    rate:
+      side === 'raw'
+        ? await timedRead(committed.raw, (after) => rawRead(pool, after))
+        : await timedRead(committed.store, (after) => store.readAll({ after, maxCount: READ_BATCH })),
+  }));
+  return reportPairs('read $all in order', 'events/s', pairs);
 }
 
 async function rawRead(pool: Pool, after: bigint): Promise<{ position: bigint }[]> {
-  const { rows } = await pool.query({ name: 'raw_read', text: RAW_READ, values: [after, READ_BATCH] });
-  return rows.map((r) => ({ ...r, position: BigInt(r.position) }));
+  // The pool parses int8 as bigint already (adapters/postgres/pool.ts): rows are used as they come.
+  const { rows } = await pool.query<{ position: bigint }>({ name: 'raw_read', text: RAW_READ, values: [after, READ_BATCH] });
+  return rows;
 }
 
 async function timedRead(expected: number, read: (after: bigint) => Promise<{ position: bigint }[]>): Promise<number> {

@@ -18,6 +18,12 @@ export interface BenchLine {
   readonly ratio: number;
 }
 
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 /** Prints one case as a JSON line (stdout), rounded for reading. */
 export function report(name: string, value: number, unit: string, baseline: number): BenchLine {
   const line: BenchLine = {
@@ -26,6 +32,23 @@ export function report(name: string, value: number, unit: string, baseline: numb
     unit,
     baseline: Math.round(baseline),
     ratio: Math.round((value / baseline) * 100) / 100,
+  };
+  console.log(JSON.stringify(line));
+  return line;
+}
+
+/**
+ * One case from paired rounds (each measured round beside the baseline round next to it): value and
+ * baseline are medians; ratio is the median of the per-pair ratios, which holds up when other work
+ * on the machine comes and goes during the run.
+ */
+export function reportPairs(name: string, unit: string, pairs: readonly { value: number; baseline: number }[]): BenchLine {
+  const line: BenchLine = {
+    case: name,
+    value: Math.round(median(pairs.map((p) => p.value))),
+    unit,
+    baseline: Math.round(median(pairs.map((p) => p.baseline))),
+    ratio: Math.round(median(pairs.map((p) => p.value / p.baseline)) * 100) / 100,
   };
   console.log(JSON.stringify(line));
   return line;

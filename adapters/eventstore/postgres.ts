@@ -31,6 +31,8 @@ export interface PostgresEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Other processes learn of appends through NOTIFY, sent at most once per this interval. */
   readonly notifyIntervalMs?: number;
+  /** How many streams' last seen versions to remember (see KnownVersions). */
+  readonly knownStreams?: number;
 }
 
 /** NOTIFY channel that wakes subscribers in other processes. */
@@ -39,6 +41,7 @@ export const EVENTS_CHANNEL = 'swl_events';
 export const POSITION_INDEX_BITS = 16;
 const DEFAULT_POLL_INTERVAL_MS = 250;
 const DEFAULT_NOTIFY_INTERVAL_MS = 10;
+const DEFAULT_KNOWN_STREAMS = 100_000;
 /** Writers with `any` may lose a race for the next version; they retry, but not forever. */
 const MAX_RACE_RETRIES = 20;
 const UNIQUE_VIOLATION = '23505';
@@ -55,9 +58,11 @@ const HEAD = `select coalesce(max(position), 0)::bigint as head from events wher
 const CURRENT_VERSION = 'select max(stream_version) as current from events where stream = $1';
 const FIND_IDS = 'select id, type, data, stream_version, position from events where stream = $1 and id = any($2::uuid[])';
 
-type VersionKind = 'exact' | 'no_stream' | 'any' | 'stream_exists';
+/** `exact_seen`: an exact version this process has seen committed, so it needs no existence check. */
+type VersionKind = 'exact' | 'exact_seen' | 'no_stream' | 'any' | 'stream_exists';
 
-const kindOf = (expected: ExpectedVersion): VersionKind => (typeof expected === 'bigint' ? 'exact' : expected);
+const kindOf = (expected: ExpectedVersion, seen?: bigint): VersionKind =>
+  typeof expected !== 'bigint' ? expected : seen !== undefined && expected <= seen ? 'exact_seen' : 'exact';
 
 /**
  * The INSERT for one stream. Parameters: $1 stream, $2 index offset inside the transaction,
@@ -68,12 +73,14 @@ function insertSql(kind: VersionKind, batch: boolean): string {
   const idMatch = batch ? 'id = any($3::uuid[])' : 'id = $3::uuid';
   const base = {
     exact: '$7::bigint',
+    exact_seen: '$7::bigint',
     no_stream: '-1',
     any: 'coalesce((select max(stream_version) from events where stream = $1), -1)',
     stream_exists: '(select max(stream_version) from events where stream = $1)',
   }[kind];
   const guard = {
     exact: 'where exists (select from events where stream = $1 and stream_version = $7::bigint)',
+    exact_seen: '',
     no_stream: '',
     any: `where not exists (select from events where stream = $1 and ${idMatch})`,
     stream_exists: `where exists (select from events where stream = $1) and not exists (select from events where stream = $1 and ${idMatch})`,
@@ -93,7 +100,7 @@ function insertSql(kind: VersionKind, batch: boolean): string {
 /** The adapter's own INSERT, for tests that must hold an append's transaction open (postgres.concurrency.test.ts). */
 export const appendStatement = (expected: ExpectedVersion, batch = false): string => insertSql(kindOf(expected), batch);
 
-const VERSION_KINDS = ['exact', 'no_stream', 'any', 'stream_exists'] as const;
+const VERSION_KINDS = ['exact', 'exact_seen', 'no_stream', 'any', 'stream_exists'] as const;
 /** Prepared statement names per kind: [one event, a batch]. */
 const STATEMENT_NAMES = Object.fromEntries(VERSION_KINDS.map((k) => [k, [`swl_append_${k}_one`, `swl_append_${k}_batch`] as const])) as Record<
   VersionKind,
@@ -109,6 +116,7 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
   const wakeup = new Wakeup();
   const notifier = createNotifier(pool, wakeup, options.notifyIntervalMs ?? DEFAULT_NOTIFY_INTERVAL_MS);
   const subscriptions = new Set<Subscription>();
+  const known = new KnownVersions(options.knownStreams ?? DEFAULT_KNOWN_STREAMS);
 
   const readAll = async (opts?: ReadAllOptions): Promise<RecordedEvent[]> => {
     const { rows } = await pool.query({ name: 'swl_read_all', text: READ_ALL, values: [opts?.after ?? 0n, opts?.maxCount ?? DEFAULT_READ_BATCH] });
@@ -119,11 +127,11 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
     const write: StreamWrite = { stream, events, expectedVersion };
     assertWrites([write]);
     for (let attempt = 1; attempt <= MAX_RACE_RETRIES; attempt++) {
-      const result = await insert(pool, write, 0);
+      const result = await insert(pool, write, 0, known);
       notifier.announce();
-      if (result) return result;
+      if (result) return known.saw(stream, result);
       const verdict = await judge(pool, write);
-      if (verdict.kind === 'repeated') return verdict.result;
+      if (verdict.kind === 'repeated') return known.saw(stream, verdict.result);
       if (verdict.kind === 'rejected') throw verdict.error;
     }
     throw new Error(`append to ${stream}: lost the race for the next version ${MAX_RACE_RETRIES} times`);
@@ -133,9 +141,9 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
     assertWrites(writes);
     if (writes.length === 1) return [await append(writes[0]!.stream, writes[0]!.events, writes[0]!.expectedVersion)];
     for (let attempt = 1; attempt <= MAX_RACE_RETRIES; attempt++) {
-      const results = await insertAll(pool, writes);
+      const results = await insertAll(pool, writes, known);
       notifier.announce();
-      if (results) return results;
+      if (results) return results.map((r, i) => known.saw(writes[i]!.stream, r));
       const settled = settleMany(await Promise.all(writes.map((w) => judge(pool, w))));
       if (settled !== 'write') return settled;
     }
@@ -149,7 +157,9 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
     readStream: async (stream: string, opts?: ReadStreamOptions) => {
       const values = [stream, opts?.fromVersion ?? 0n, opts?.maxCount ?? null];
       const { rows } = await pool.query({ name: 'swl_read_stream', text: READ_STREAM, values });
-      return rows.map(toRecorded);
+      const events = rows.map(toRecorded);
+      if (events.length > 0) known.saw(stream, { nextExpectedVersion: events.at(-1)!.streamVersion });
+      return events;
     },
     readAll,
     headPosition: async () => BigInt((await pool.query({ name: 'swl_head', text: HEAD })).rows[0].head),
@@ -171,15 +181,15 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
 }
 
 /** One stream's INSERT; undefined when the guard or the unique version key refused it. */
-async function insert(db: Queryable, write: StreamWrite, offset: number): Promise<AppendResult | undefined> {
-  const kind = kindOf(write.expectedVersion);
+async function insert(db: Queryable, write: StreamWrite, offset: number, known: KnownVersions): Promise<AppendResult | undefined> {
+  const kind = kindOf(write.expectedVersion, known.get(write.stream));
   const batch = write.events.length > 1;
   const name = STATEMENT_NAMES[kind][batch ? 1 : 0];
   const e = write.events;
   const values: unknown[] = batch
     ? [write.stream, offset, e.map((x) => x.id), e.map((x) => x.type), e.map((x) => JSON.stringify(x.data)), e.map((x) => JSON.stringify(x.metadata))]
     : [write.stream, offset, e[0]!.id, e[0]!.type, JSON.stringify(e[0]!.data), JSON.stringify(e[0]!.metadata)];
-  if (kind === 'exact') values.push(write.expectedVersion);
+  if (kind === 'exact' || kind === 'exact_seen') values.push(write.expectedVersion);
   try {
     const { rows } = await db.query<[bigint, bigint]>({ name, text: STATEMENTS.get(name)!, values, rowMode: 'array' });
     const last = rows[0];
@@ -195,7 +205,7 @@ async function insert(db: Queryable, write: StreamWrite, offset: number): Promis
  * All writes in one transaction, or none. Streams are written in name order so two calls over the
  * same streams wait for each other instead of deadlocking.
  */
-async function insertAll(pool: Pool, writes: readonly StreamWrite[]): Promise<AppendResult[] | undefined> {
+async function insertAll(pool: Pool, writes: readonly StreamWrite[], known: KnownVersions): Promise<AppendResult[] | undefined> {
   const order = writes.map((_, i) => i).sort((a, b) => (writes[a]!.stream < writes[b]!.stream ? -1 : 1));
   // Positions still follow the caller's order: each write's events take the indexes after the previous write's.
   const offsets = writes.map((_, i) => writes.slice(0, i).reduce((n, w) => n + w.events.length, 0));
@@ -204,7 +214,7 @@ async function insertAll(pool: Pool, writes: readonly StreamWrite[]): Promise<Ap
     await client.query('begin');
     const results: AppendResult[] = [];
     for (const i of order) {
-      const result = await insert(client, writes[i]!, offsets[i]!);
+      const result = await insert(client, writes[i]!, offsets[i]!, known);
       if (!result) {
         await client.query('rollback');
         return undefined;
@@ -233,6 +243,33 @@ async function judge(db: Queryable, write: StreamWrite): Promise<Verdict> {
     found.rows.map((r) => [r.id as string, { type: r.type, data: r.data, streamVersion: BigInt(r.stream_version), position: BigInt(r.position) }]),
   );
   return judgeWrite(write, currentVersion === null ? undefined : BigInt(currentVersion), (id) => byId.get(id));
+}
+
+/**
+ * The highest version this process has seen committed, per stream (from appends and reads), for
+ * the most recently used streams. Events are never deleted, so a version seen once exists for good:
+ * an exact expected version at or below it needs no existence check in the INSERT (the unique key
+ * still catches a stale one). That check was a fifth of a single append's cost. Commands read the
+ * stream before appending, so the usual append hits this.
+ */
+class KnownVersions {
+  private readonly versions = new Map<string, bigint>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(stream: string): bigint | undefined {
+    return this.versions.get(stream);
+  }
+
+  saw<R extends { nextExpectedVersion: bigint }>(stream: string, result: R): R {
+    const before = this.versions.get(stream);
+    if (before !== undefined && before >= result.nextExpectedVersion) return result;
+    // Re-inserting moves the stream to the young end of the Map, whose oldest entry goes first.
+    this.versions.delete(stream);
+    this.versions.set(stream, result.nextExpectedVersion);
+    if (this.versions.size > this.capacity) this.versions.delete(this.versions.keys().next().value!);
+    return result;
+  }
 }
 
 function isVersionConflict(error: unknown): boolean {
