@@ -4,6 +4,7 @@
  */
 import type { Driver } from './driver';
 import type { FoodTruth } from './food';
+import type { MealsTruth } from './meals';
 
 export interface Check {
   readonly name: string;
@@ -80,5 +81,72 @@ export async function checkFood(driver: Driver, truth: FoodTruth): Promise<Check
   }
   checks.equal('sampled families: spent = the wallet view', truth.familySample.length, spentOk);
   checks.equal('sampled families: issued = the wallet view', truth.familySample.length, issuedOk);
+  return checks;
+}
+
+const MEALS_FUNNEL_KEYS = ['eligible', 'notRequired', 'noPhone', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'issued', 'activated'] as const;
+
+interface TabelDoc {
+  schoolId: string;
+  month: string;
+  pupils: { pupilId: string; meals: Record<string, number>; total: number }[];
+  fedPerDay: Record<string, number>;
+  mealCount: number;
+}
+
+export async function checkMeals(driver: Driver, truth: MealsTruth, population: { schools: readonly { schoolId: string; region: string }[] }): Promise<Checks> {
+  await driver.settle();
+  const checks = new Checks();
+  checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);
+  checks.equal('canteen records with the outcome the simulator expected', 0, truth.modelMismatches);
+  const months = [...new Set(truth.schoolDays.map((d) => d.slice(0, 7)))];
+  const doc = await outcomes(driver, 'program=school-meals');
+  for (const [key, t] of Object.entries(truth.byRegionMonth).sort(([a], [b]) => a.localeCompare(b))) {
+    const [region, month] = key.split('|') as [string, string];
+    const row = doc.funnel.find((r) => r.program === 'school-meals' && norm(r.area) === norm(region) && r.month === month);
+    for (const k of MEALS_FUNNEL_KEYS) checks.equal(`meals ${region} ${month} ${k}`, t[k], row ? Number(row[k]) : 0);
+    const served = doc.schoolMeals.find((r) => norm(r.region) === norm(region) && r.month === month);
+    checks.equal(`meals ${region} ${month} meals served`, t.mealsServed, served?.mealsServed ?? 0);
+  }
+  // The табель of every school, every month: pupil × day counts, pupils fed per day, the total.
+  const bySchool = new Map(population.schools.map((s) => [s.schoolId, s]));
+  let sheets = 0;
+  let pupilDaysOk = 0;
+  let pupilDays = 0;
+  let fedPerDayOk = 0;
+  let fedPerDay = 0;
+  let totalSimulated = 0;
+  let totalReported = 0;
+  for (const schoolId of bySchool.keys()) {
+    const token = await driver.token({ role: 'social-pedagogue', sub: `pedagogue-${schoolId}`, schoolId });
+    for (const month of months) {
+      const reply = await driver.http.call<TabelDoc>('GET', `/v1/schools/${schoolId}/tabel/${month}?format=json`, { token });
+      if (reply.status !== 200) {
+        checks.equal(`tabel ${schoolId} ${month} answers`, 200, reply.status);
+        continue;
+      }
+      sheets++;
+      const simulated = truth.tabel[schoolId]?.[month] ?? {};
+      const reported = new Map(reply.body.pupils.map((p) => [p.pupilId, p]));
+      const simulatedFed: Record<string, number> = {};
+      for (const [pupilId, days] of Object.entries(simulated)) {
+        for (const [day, count] of Object.entries(days)) {
+          pupilDays++;
+          totalSimulated += count;
+          simulatedFed[day] = (simulatedFed[day] ?? 0) + 1;
+          if ((reported.get(pupilId)?.meals[day] ?? 0) === count) pupilDaysOk++;
+        }
+      }
+      totalReported += reply.body.mealCount;
+      for (const day of truth.schoolDays.filter((d) => d.startsWith(month))) {
+        fedPerDay++;
+        if ((reply.body.fedPerDay[day] ?? 0) === (simulatedFed[day] ?? 0)) fedPerDayOk++;
+      }
+    }
+  }
+  checks.equal('табель sheets read', bySchool.size * months.length, sheets);
+  checks.equal('табель pupil-days as simulated', pupilDays, pupilDaysOk);
+  checks.equal('табель pupils fed per school day as simulated', fedPerDay, fedPerDayOk);
+  checks.equal('табель meal count (all schools)', totalSimulated, totalReported);
   return checks;
 }

@@ -10,13 +10,14 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { instantAt } from '../domain/shared/calendar';
+import { addDays, instantAt } from '../domain/shared/calendar';
 import { behaviourFrom } from './behaviour';
 import { startInProcess, throwAwayDatabase } from './driver';
 import { generatePopulation, LARGE_PUPILS } from './population';
 import { createProgress } from './progress';
 import { simulateFoodMonth } from './food';
-import { checkFood, type Checks } from './check';
+import { checkFood, checkMeals, type Checks } from './check';
+import { simulateMeals } from './meals';
 import { formatKzt } from '../domain/shared/money';
 
 export type Args = Record<string, string | boolean>;
@@ -89,7 +90,31 @@ async function simulate(args: Args): Promise<number> {
       await driver.stop();
     }
   } else {
-    throw new Error('meals: not yet');
+    const from = strArg(args, 'from', '2026-03-02', /^\d{4}-\d{2}-\d{2}$/);
+    const days = intArg(args, 'days', 10, 120);
+    const pupils = args.large === true ? LARGE_PUPILS : intArg(args, 'pupils', 20_000, 2_000_000);
+    const t0 = performance.now();
+    const population = generatePopulation({ seed, families: 0, pupils });
+    const populationMs = performance.now() - t0;
+    const driver = await startInProcess({ start: instantAt(addDays(from, -8), '00:00'), databaseUrl: database.url, dataDir, maxSockets: concurrency * 2 });
+    try {
+      const t1 = performance.now();
+      const dayTimes: Record<string, number> = {};
+      const dayStarted = new Map<string, number>();
+      const truth = await simulateMeals(driver, population, {
+        from, days, seed, behaviour, tickMinutes, concurrency, progress,
+        onSchoolDay: (day, phase) => {
+          if (phase === 'start') dayStarted.set(day, performance.now());
+          else if (dayStarted.has(day) && !(day in dayTimes)) dayTimes[day] = Math.round(performance.now() - dayStarted.get(day)!);
+        },
+      });
+      const simulatedMs = performance.now() - t1;
+      checks = await checkMeals(driver, truth, population);
+      summary = { program: 'school-meals', from, days, pupils, schools: population.schools.length, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), schoolDayMs: dayTimes, truth: { ...truth, tabel: undefined } };
+      printMeals(truth);
+    } finally {
+      await driver.stop();
+    }
   }
   await database.stop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -111,6 +136,17 @@ function printFood(truth: Awaited<ReturnType<typeof simulateFoodMonth>>): void {
   for (const [city, t] of Object.entries(truth.byCity))
     lines.push(`${city.padEnd(10)} ${[t.issuedTiyn, t.activatedTiyn, t.usedTiyn, t.lapsedTiyn].map((v) => formatKzt(v).padStart(16)).join(' ')}`);
   lines.push(`SMS ${JSON.stringify(truth.smsByKind)} (failed once and retried: ${truth.smsFailedOnce}); replies ${JSON.stringify(truth.replies)}`);
+  lines.push(`${truth.requests} HTTP requests; refusals ${JSON.stringify(truth.refusals)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printMeals(truth: Awaited<ReturnType<typeof simulateMeals>>): void {
+  const lines: string[] = [`\nSchool meals from ${truth.from}, ${truth.days} days (${truth.schoolDays.length} school days): ${truth.listRows} list rows, ${truth.accepted} accepted, rejected ${JSON.stringify(truth.rejectedByReason)}`];
+  const cols = ['eligible', 'notRequired', 'noPhone', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'issued', 'activated', 'mealsServed'] as const;
+  lines.push(`${'region|month'.padEnd(16)} ${cols.map((c) => c.padStart(11)).join(' ')}`);
+  for (const [key, t] of Object.entries(truth.byRegionMonth)) lines.push(`${key.padEnd(16)} ${cols.map((c) => String(t[c]).padStart(11)).join(' ')}`);
+  lines.push(`canteen: ${truth.recordsSent} records in ${truth.batches} batches (${truth.resends} resent, ${truth.offlineDeviceDays} device-days offline); outcomes ${JSON.stringify(truth.recordOutcomes)}`);
+  lines.push(`SMS ${JSON.stringify(truth.smsByKind)}; replies ${JSON.stringify(truth.replies)}`);
   lines.push(`${truth.requests} HTTP requests; refusals ${JSON.stringify(truth.refusals)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
