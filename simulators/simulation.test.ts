@@ -1,0 +1,83 @@
+/**
+ * Short seeded simulations of both programs through the real HTTP API on the embedded Postgres:
+ * what the simulator did (and the API answered it) must be what the read models report.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase } from '../test/pg';
+import { instantAt } from '../domain/shared/calendar';
+import { DEFAULT_BEHAVIOUR } from './behaviour';
+import { checkFood, checkMeals } from './check';
+import { startInProcess, type Driver } from './driver';
+import { simulateFoodMonth, type FoodTruth } from './food';
+import { simulateMeals, type MealsTruth } from './meals';
+import { generatePopulation } from './population';
+
+/** Two-hour ticks keep a simulated month to ~370 steps. */
+const TICK_MINUTES = 120;
+
+async function run<T>(start: string, body: (driver: Driver) => Promise<T>): Promise<T> {
+  const db = await freshDatabase();
+  const driver = await startInProcess({ start, pool: db.pool, maxSockets: 16 });
+  try {
+    return await body(driver);
+  } finally {
+    await driver.stop();
+    await db.drop();
+  }
+}
+
+describe('a food-voucher month of 50 families (seed 7)', () => {
+  const population = generatePopulation({ seed: 7, families: 50, pupils: 0, foodListNoise: 0.08 });
+  let truth: FoodTruth;
+  let failed: unknown[];
+  let passed = 0;
+  beforeAll(async () => {
+    await run(instantAt('2026-03-01', '00:00'), async (driver) => {
+      truth = await simulateFoodMonth(driver, population, { month: '2026-03', seed: 7, behaviour: DEFAULT_BEHAVIOUR, tickMinutes: TICK_MINUTES, concurrency: 8 });
+      const checks = await checkFood(driver, truth);
+      failed = checks.failed;
+      passed = checks.items.length - failed.length;
+    });
+  }, 120_000);
+
+  it('reports what the simulator did: funnel, money, goods sold, family wallets', () => {
+    expect(failed).toEqual([]);
+    expect(passed).toBeGreaterThan(40);
+  });
+
+  it('went through the whole month: SMS, replies, activations, purchases and lapse', () => {
+    const cities = Object.values(truth.byCity);
+    const total = (k: 'consented' | 'captures' | 'activated' | 'usedTiyn' | 'lapsedTiyn') => cities.reduce((s, c) => s + c[k], 0);
+    expect(truth.smsByKind.consent_request).toBeGreaterThan(30);
+    expect(total('consented')).toBeGreaterThan(20);
+    expect(total('activated')).toBeGreaterThan(20);
+    expect(total('captures')).toBeGreaterThan(20);
+    expect(total('usedTiyn')).toBeGreaterThan(0);
+    expect(total('lapsedTiyn')).toBeGreaterThan(0);
+    expect(Object.keys(truth.rejectedByReason).length).toBeGreaterThan(0);
+  });
+});
+
+describe('two weeks of school meals for 40 pupils (seed 11)', () => {
+  const population = generatePopulation({ seed: 11, families: 0, pupils: 40, pupilsPerSchool: 20, mealsListNoise: 0.05 });
+  const behaviour = { ...DEFAULT_BEHAVIOUR, canteen: { ...DEFAULT_BEHAVIOUR.canteen, offlineDeviceDays: 0.3, duplicateResend: 0.3, secondScan: 0.05, batchSize: 7 } };
+  let truth: MealsTruth;
+  let failed: unknown[];
+  beforeAll(async () => {
+    await run(instantAt('2026-02-20', '00:00'), async (driver) => {
+      truth = await simulateMeals(driver, population, { from: '2026-03-02', days: 14, seed: 11, behaviour, tickMinutes: TICK_MINUTES, concurrency: 8 });
+      failed = (await checkMeals(driver, truth, population)).failed;
+    });
+  }, 120_000);
+
+  it('the табель and the outcomes count exactly the meals the canteens recorded', () => {
+    expect(failed).toEqual([]);
+  });
+
+  it('exercised offline devices, resends and second scans', () => {
+    expect(truth.recordOutcomes.meal_recorded).toBeGreaterThan(100);
+    expect(truth.resends).toBeGreaterThan(0);
+    expect(truth.offlineDeviceDays).toBeGreaterThan(0);
+    expect(truth.schoolDays.length).toBe(9);
+  });
+});
