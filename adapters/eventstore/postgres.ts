@@ -94,11 +94,14 @@ function insertSql(kind: VersionKind, batch: boolean): string {
   // One short row back, whatever the batch size: result rows cost the client more than the server.
   return batch
     ? `with appended as (${insert} returning position, stream_version) select max(position), max(stream_version) from appended having count(*) > 0`
-    : `${insert} returning position, stream_version`;
+    : `${insert} returning ${versionKnownUpfront(kind) ? 'position' : 'position, stream_version'}`;
 }
 
 /** The adapter's own INSERT, for tests that must hold an append's transaction open (postgres.concurrency.test.ts). */
 export const appendStatement = (expected: ExpectedVersion, batch = false): string => insertSql(kindOf(expected), batch);
+
+/** Kinds whose resulting version the client can compute: one column less to describe and parse per append. */
+const versionKnownUpfront = (kind: VersionKind): boolean => kind === 'exact' || kind === 'exact_seen' || kind === 'no_stream';
 
 const VERSION_KINDS = ['exact', 'exact_seen', 'no_stream', 'any', 'stream_exists'] as const;
 /** Prepared statement names per kind: [one event, a batch]. */
@@ -191,10 +194,12 @@ async function insert(db: Queryable, write: StreamWrite, offset: number, known: 
     : [write.stream, offset, e[0]!.id, e[0]!.type, JSON.stringify(e[0]!.data), JSON.stringify(e[0]!.metadata)];
   if (kind === 'exact' || kind === 'exact_seen') values.push(write.expectedVersion);
   try {
-    const { rows } = await db.query<[bigint, bigint]>({ name, text: STATEMENTS.get(name)!, values, rowMode: 'array' });
+    const { rows } = await db.query<[bigint, bigint?]>({ name, text: STATEMENTS.get(name)!, values, rowMode: 'array' });
     const last = rows[0];
     if (!last) return undefined;
-    return { nextExpectedVersion: BigInt(last[1]), lastPosition: BigInt(last[0]), repeated: false };
+    const nextExpectedVersion =
+      batch || !versionKnownUpfront(kind) ? BigInt(last[1]!) : (kind === 'no_stream' ? -1n : (write.expectedVersion as bigint)) + 1n;
+    return { nextExpectedVersion, lastPosition: BigInt(last[0]), repeated: false };
   } catch (error) {
     if (isVersionConflict(error)) return undefined;
     throw error;
