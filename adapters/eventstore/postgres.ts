@@ -45,6 +45,10 @@ const DEFAULT_KNOWN_STREAMS = 100_000;
 /** Writers with `any` may lose a race for the next version; they retry, but not forever. */
 const MAX_RACE_RETRIES = 20;
 const UNIQUE_VIOLATION = '23505';
+/** How long a reader waits for this process's own committed appends to become visible. */
+const OWN_WRITES_WAIT_MS = 5_000;
+const OWN_WRITES_POLL_MS = 2;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const VERSION_KEY = 'events_stream_version_key';
 
 /** Positions below this belong to transactions that finished before every running one began writing. */
@@ -121,9 +125,42 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
   const subscriptions = new Set<Subscription>();
   const known = new KnownVersions(options.knownStreams ?? DEFAULT_KNOWN_STREAMS);
 
-  const readAll = async (opts?: ReadAllOptions): Promise<RecordedEvent[]> => {
-    const { rows } = await pool.query({ name: 'swl_read_all', text: READ_ALL, values: [opts?.after ?? 0n, opts?.maxCount ?? DEFAULT_READ_BATCH] });
+  /** Highest position this store instance appended (or found repeated): what its readers must get to see. */
+  let ownHead = 0n;
+  const sawOwn = <R extends AppendResult>(result: R): R => {
+    if (result.lastPosition > ownHead) ownHead = result.lastPosition;
+    return result;
+  };
+
+  const readAllOnce = async (after: bigint, maxCount: number): Promise<RecordedEvent[]> => {
+    const { rows } = await pool.query({ name: 'swl_read_all', text: READ_ALL, values: [after, maxCount] });
     return rows.map(toRecorded);
+  };
+
+  /**
+   * Read-your-own-writes: the visibility horizon is cluster-wide, so another transaction (even in
+   * another database on the same server) can hold back events this process has already committed.
+   * A reader that reaches the visible end before this store's own last append waits for it, briefly.
+   */
+  const readAll = async (opts?: ReadAllOptions): Promise<RecordedEvent[]> => {
+    const after = opts?.after ?? 0n;
+    const maxCount = opts?.maxCount ?? DEFAULT_READ_BATCH;
+    const deadline = performance.now() + OWN_WRITES_WAIT_MS;
+    for (;;) {
+      const events = await readAllOnce(after, maxCount);
+      const reached = events.at(-1)?.position ?? after;
+      if (events.length >= maxCount || reached >= ownHead || performance.now() > deadline) return events;
+      await sleep(OWN_WRITES_POLL_MS);
+    }
+  };
+
+  const headPosition = async (): Promise<bigint> => {
+    const deadline = performance.now() + OWN_WRITES_WAIT_MS;
+    for (;;) {
+      const head = BigInt((await pool.query({ name: 'swl_head', text: HEAD })).rows[0].head);
+      if (head >= ownHead || performance.now() > deadline) return head;
+      await sleep(OWN_WRITES_POLL_MS);
+    }
   };
 
   const append = async (stream: string, events: StreamWrite['events'], expectedVersion: ExpectedVersion = 'any') => {
@@ -132,9 +169,9 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
     for (let attempt = 1; attempt <= MAX_RACE_RETRIES; attempt++) {
       const result = await insert(pool, write, 0, known);
       notifier.announce();
-      if (result) return known.saw(stream, result);
+      if (result) return sawOwn(known.saw(stream, result));
       const verdict = await judge(pool, write);
-      if (verdict.kind === 'repeated') return known.saw(stream, verdict.result);
+      if (verdict.kind === 'repeated') return sawOwn(known.saw(stream, verdict.result));
       if (verdict.kind === 'rejected') throw verdict.error;
     }
     throw new Error(`append to ${stream}: lost the race for the next version ${MAX_RACE_RETRIES} times`);
@@ -146,9 +183,9 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
     for (let attempt = 1; attempt <= MAX_RACE_RETRIES; attempt++) {
       const results = await insertAll(pool, writes, known);
       notifier.announce();
-      if (results) return results.map((r, i) => known.saw(writes[i]!.stream, r));
+      if (results) return results.map((r, i) => sawOwn(known.saw(writes[i]!.stream, r)));
       const settled = settleMany(await Promise.all(writes.map((w) => judge(pool, w))));
-      if (settled !== 'write') return settled;
+      if (settled !== 'write') return settled.map(sawOwn);
     }
     throw new Error(`appendMany: lost the race for the next version ${MAX_RACE_RETRIES} times`);
   };
@@ -165,12 +202,12 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
       return events;
     },
     readAll,
-    headPosition: async () => BigInt((await pool.query({ name: 'swl_head', text: HEAD })).rows[0].head),
+    headPosition,
     subscribe: (opts) => {
       notifier.listen();
       const subscription = catchUpSubscription({
         after: opts?.after ?? 0n,
-        read: (after, maxCount) => readAll({ after, maxCount }),
+        read: (after, maxCount) => readAllOnce(after, maxCount),
         wakeup,
         pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
       });
