@@ -81,7 +81,7 @@ async function simulate(args: Args): Promise<number> {
     const driver = await startInProcess({ start: instantAt(`${month}-01`, '00:00'), databaseUrl: database.url, dataDir, maxSockets: concurrency * 2 });
     try {
       const t1 = performance.now();
-      const truth = await simulateFoodMonth(driver, population, { month, seed, behaviour, tickMinutes, concurrency, progress });
+      const truth = await simulateFoodMonth(driver, population, { month, seed, behaviour, tickMinutes, concurrency, progress, adjacentDuplicates: args['adjacent-duplicates'] === true });
       const simulatedMs = performance.now() - t1;
       checks = await checkFood(driver, truth);
       summary = { program: 'food-vouchers', month, families, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), truth };

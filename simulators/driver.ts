@@ -98,7 +98,7 @@ export async function startInProcess(options: InProcessOptions): Promise<Driver 
     rateLimit: SIMULATION_RATE_LIMIT,
     schedulerTimer: false,
     runnerPollMs: 20,
-    log: options.log ?? (() => undefined),
+    log: options.log ?? ((line: string) => process.stderr.write(`[service] ${line}\n`)),
   });
   const url = await system.start({ port: 0, host: '127.0.0.1' });
   const http = createHttp(url, { maxSockets: options.maxSockets ?? 64 });

@@ -17,6 +17,8 @@ export interface CallOptions {
   readonly token?: string;
   readonly body?: unknown;
   readonly idempotencyKey?: string;
+  /** Overrides the client's timeout (list uploads take long). */
+  readonly timeoutMs?: number;
 }
 
 export interface Http {
@@ -54,7 +56,7 @@ export function createHttp(baseUrl: string, options: { maxSockets?: number; time
       if (call.idempotencyKey) headers['idempotency-key'] = call.idempotencyKey;
       return new Promise((resolve, reject) => {
         const req = request(
-          { host: url.hostname, port: url.port, method: method.toUpperCase(), path, headers, agent, timeout: timeoutMs },
+          { host: url.hostname, port: url.port, method: method.toUpperCase(), path, headers, agent, timeout: call.timeoutMs ?? timeoutMs },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -76,7 +78,7 @@ export function createHttp(baseUrl: string, options: { maxSockets?: number; time
             res.on('error', reject);
           },
         );
-        req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in ${timeoutMs} ms`)));
+        req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in ${call.timeoutMs ?? timeoutMs} ms`)));
         req.on('error', reject);
         if (payload) req.write(payload);
         req.end();

@@ -233,6 +233,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       http.call<{ rows: { rowNo: number; outcome: string }[] }>('POST', '/v1/lists/school-meals', {
         token: nobdToken,
         body: { listId: `nobd-${schoolId}-${month}-sim`, month, schoolYear, schoolId, region: school.region, rows },
+        timeoutMs: 120_000,
       }),
     );
     if (reply.status >= 300) throw new Error(`list upload refused: ${reply.status} ${JSON.stringify(reply.body).slice(0, 500)}`);

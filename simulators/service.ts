@@ -1,0 +1,86 @@
+/**
+ * The service under load, in its own process (its own event loop, as in production): the whole
+ * system on a throw-away Postgres, listening on 127.0.0.1, on a clock that runs in real time from a
+ * chosen virtual instant inside the pilot period. The load test talks to it over HTTP only, except
+ * for the hooks that have no HTTP door yet, which go over the IPC channel:
+ *   { op: 'loadPhones', entries }   BMG bulk load
+ *   { op: 'advanceTo', instant }    jump the clock forward and fire due deadlines
+ *   { op: 'settle' }                wait for the read models
+ * On start it sends { ready: url, jwtSecret, vaultKey } to the parent.
+ */
+import type { Clock } from '../adapters/clock/clock';
+import { loadConfig } from '../app/config';
+import { createSystem } from '../app/system';
+import { throwAwayDatabase } from './driver';
+
+/** A clock that runs at real speed from a virtual start, and can jump forward. */
+export class RunningClock implements Clock {
+  private offsetMs: number;
+  constructor(start: string) {
+    this.offsetMs = new Date(start).getTime() - Date.now();
+  }
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  set(instant: string | Date): void {
+    const target = new Date(instant).getTime();
+    if (target > this.now().getTime()) this.offsetMs = target - Date.now();
+  }
+}
+
+type Request = { id: number; op: 'loadPhones'; entries: [string, string][] } | { id: number; op: 'advanceTo'; instant: string } | { id: number; op: 'settle' } | { id: number; op: 'stop' };
+
+async function main(): Promise<void> {
+  const start = process.env.SIM_START ?? '2026-03-10T06:00:00.000Z';
+  const database = await throwAwayDatabase();
+  const clock = new RunningClock(start);
+  const system = await createSystem({
+    config: loadConfig({ MODE: 'dev', DATA_DIR: process.env.SIM_DATA_DIR ?? '.data/load', LOG_LEVEL: 'warn' }),
+    clock,
+    databaseUrl: database.url,
+    // Each shop and device is one client; the load is bounded by the test, not by the limiter.
+    rateLimit: { limit: 100_000_000, windowSeconds: 60 },
+    schedulerTimer: false,
+    log: () => undefined,
+  });
+  const url = await system.start({ port: 0, host: '127.0.0.1' });
+  const settle = async () => system.runner.waitUntilCaughtUp(await system.store.headPosition(), 300_000);
+  const scheduler = system.scheduler as unknown as { tick?: () => Promise<number>; runOnce?: () => Promise<number> };
+  const fire = () => (scheduler.runOnce ? scheduler.runOnce() : scheduler.tick!());
+  process.on('message', (raw) => {
+    const request = raw as Request;
+    const answer = (result: unknown) => process.send?.({ id: request.id, result });
+    const fail = (error: unknown) => process.send?.({ id: request.id, error: String((error as Error)?.stack ?? error) });
+    const run = async () => {
+      switch (request.op) {
+        case 'loadPhones':
+          return system.phones.load(request.entries);
+        case 'advanceTo': {
+          clock.set(request.instant);
+          let total = 0;
+          for (let pass = 0; pass < 1_000; pass++) {
+            await settle();
+            const fired = await fire();
+            total += fired;
+            if (fired === 0) break;
+          }
+          return total;
+        }
+        case 'settle':
+          return settle();
+        case 'stop':
+          await system.stop();
+          await database.stop();
+          setImmediate(() => process.exit(0));
+          return true;
+      }
+    };
+    run().then(answer, fail);
+  });
+  process.send?.({ ready: url, jwtSecret: system.secrets.jwtSecret, vaultKey: system.secrets.vaultKey, now: clock.now().toISOString() });
+}
+
+main().catch((error: unknown) => {
+  process.send?.({ failed: String((error as Error)?.stack ?? error) });
+  process.exit(1);
+});
