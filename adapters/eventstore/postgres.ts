@@ -133,7 +133,7 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
   };
 
   const readAllOnce = async (after: bigint, maxCount: number): Promise<RecordedEvent[]> => {
-    const { rows } = await pool.query({ name: 'swl_read_all', text: READ_ALL, values: [after, maxCount] });
+    const { rows } = await pool.query<EventRow>({ name: 'swl_read_all', text: READ_ALL, values: [after, maxCount], rowMode: 'array' });
     return rows.map(toRecorded);
   };
 
@@ -196,7 +196,7 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
     appendMany,
     readStream: async (stream: string, opts?: ReadStreamOptions) => {
       const values = [stream, opts?.fromVersion ?? 0n, opts?.maxCount ?? null];
-      const { rows } = await pool.query({ name: 'swl_read_stream', text: READ_STREAM, values });
+      const { rows } = await pool.query<EventRow>({ name: 'swl_read_stream', text: READ_STREAM, values, rowMode: 'array' });
       const events = rows.map(toRecorded);
       if (events.length > 0) known.saw(stream, { nextExpectedVersion: events.at(-1)!.streamVersion });
       return events;
@@ -319,16 +319,12 @@ function isVersionConflict(error: unknown): boolean {
   return e.code === UNIQUE_VIOLATION && e.constraint === VERSION_KEY;
 }
 
-function toRecorded(row: Record<string, unknown>): RecordedEvent {
-  return {
-    id: row.id as string,
-    type: row.type as string,
-    data: row.data,
-    metadata: row.metadata as RecordedEvent['metadata'],
-    stream: row.stream as string,
-    streamVersion: BigInt(row.stream_version as bigint),
-    position: BigInt(row.position as bigint),
-  };
+/** A row of COLUMNS, read with rowMode 'array' (no per-row object keyed by column name to build and drop). */
+type EventRow = [position: bigint, stream: string, streamVersion: bigint, id: string, type: string, data: unknown, metadata: RecordedEvent['metadata']];
+
+function toRecorded(row: EventRow): RecordedEvent {
+  // int8 arrives as bigint where the pool's parser is installed (adapters/postgres/pool.ts), else as a string.
+  return { id: row[3], type: row[4], data: row[5], metadata: row[6], stream: row[1], streamVersion: BigInt(row[2]), position: BigInt(row[0]) };
 }
 
 interface Notifier {
