@@ -23,13 +23,21 @@ export interface SchedulerDeps {
   /** A deadline that fails is reported and skipped; the others still fire. */
   readonly onError?: (error: unknown, deadline: { stream: string; deadlineId: string }) => void;
   readonly tickMs?: number;
+  /**
+   * Called before each page is read: the composition root lets the `deadlines` read model catch
+   * up here, so a deadline that has just fired is not offered again.
+   */
+  readonly beforeRead?: () => Promise<void>;
 }
 
 export interface DeadlineScheduler {
   /** Fires everything due at `now` (default: the clock); returns how many were fired. */
   runOnce(now?: Date | string): Promise<number>;
+  /** One tick at the clock's now; concurrent calls share the tick in flight. */
+  tick(): Promise<number>;
   start(): void;
   stop(): Promise<void>;
+  running(): boolean;
 }
 
 /** Unique per deadline: the stream is part of it because deadline ids are only unique per stream. */
@@ -44,6 +52,7 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
     let fired = 0;
     let after: Awaited<ReturnType<SchedulerDeps['reads']['dueDeadlines']>>[number] | undefined;
     for (let page = 0; page < SCHEDULER_MAX_PAGES_PER_TICK; page++) {
+      await deps.beforeRead?.();
       const due = await deps.reads.dueDeadlines(now, SCHEDULER_BATCH, after);
       if (due.length === 0) break;
       for (const deadline of due) {
@@ -61,21 +70,24 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
     return fired;
   }
 
-  function tick(): void {
-    if (running) return; // one tick at a time
-    running = runOnce().finally(() => (running = undefined));
-    running.catch(() => undefined);
+  function tick(): Promise<number> {
+    running ??= runOnce().finally(() => (running = undefined));
+    return running;
   }
 
   return {
     runOnce,
+    tick,
     start() {
-      if (!timer) timer = setInterval(tick, deps.tickMs ?? SCHEDULER_TICK_MS);
+      if (timer) return;
+      timer = setInterval(() => void tick().catch(() => undefined), deps.tickMs ?? SCHEDULER_TICK_MS);
+      timer.unref();
     },
     async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
       await running?.catch(() => undefined);
     },
+    running: () => timer !== undefined,
   };
 }

@@ -25,6 +25,7 @@ import { apiMigrations } from '../api/idempotency';
 import { createMetrics, type ApiMetrics } from '../api/metrics';
 import type { RateLimitOptions } from '../api/rate-limit';
 import type { LedgerServices } from './services/contract';
+import { createDeadlineScheduler, type DeadlineScheduler } from './scheduler';
 import type { Config } from './config';
 import { ConfigError } from './errors';
 import { createPublicKey, createPrivateKey } from 'node:crypto';
@@ -214,73 +215,30 @@ export async function createSystem(options: SystemOptions): Promise<System> {
   }
 }
 
-/** What start()/stop() need of the deadline scheduler. */
-export interface SchedulerHandle {
-  start(): void;
-  stop(): Promise<void>;
-  running(): boolean;
-  /** Fires every deadline due at the clock's now; returns how many fired. */
-  tick(): Promise<number>;
-}
-
-/** How often the scheduler looks for due deadlines, and how many it fires per page. */
-export const SCHEDULER_INTERVAL_MS = 1_000;
-const SCHEDULER_PAGE = 200;
+/** What start()/stop() need of the deadline scheduler (app/scheduler.ts). */
+export type SchedulerHandle = DeadlineScheduler;
 
 /**
- * Fires due deadlines (from the `deadlines` read model) through services.fireDeadline. Each
- * firing's command id is derived from the deadline, so a deadline fired twice (two processes, a
- * retry) writes once. Before reading due deadlines it lets the read model catch up, so one that
- * has just fired is not offered again.
+ * The deadline scheduler over the `deadlines` read model; before each page the runner catches up
+ * so that a deadline that has just fired is not offered again.
  */
 function createSchedulerHandle(deps: { pool: Pool; store: EventStore; clock: Clock; services: LedgerServices; runner: Runner; log: (line: string) => void }): SchedulerHandle {
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<number> | undefined;
-  const tickOnce = async (): Promise<number> => {
-    let fired = 0;
-    for (let page = 0; page < MAX_SCHEDULER_PAGES; page++) {
-      await deps.runner.waitUntilCaughtUp(await deps.store.headPosition());
-      const now = deps.clock.now().toISOString();
-      const due = await dueDeadlines(deps.pool, now, SCHEDULER_PAGE);
-      if (due.length === 0) break;
-      const before = fired;
-      for (const d of due) {
-        try {
-          await deps.services.fireDeadline(
-            { stream: d.stream, deadlineId: d.deadlineId, kind: d.kind },
-            { commandId: `deadline:${d.stream}:${d.deadlineId}`, now, actor: { role: 'scheduler', id: 'scheduler' } },
-          );
-          fired++;
-        } catch (error) {
-          deps.log(`deadline ${d.kind} failed: ${(error as Error)?.name ?? 'Error'}`);
-        }
-      }
-      // Only failures on this page: they would come back at once; the next tick retries them.
-      if (fired === before) break;
-    }
-    return fired;
+  const catchUp = async () => deps.runner.waitUntilCaughtUp(await deps.store.headPosition());
+  const scheduler = createDeadlineScheduler({
+    reads: createPostgresConsentReads(deps.pool),
+    fire: deps.services.fireDeadline,
+    clock: deps.clock,
+    beforeRead: catchUp,
+    onError: (error, deadline) => deps.log(`deadline ${deadline.stream}/${deadline.deadlineId} failed: ${(error as Error)?.name ?? 'Error'}`),
+  });
+  // Callers that tick by hand (simulators, tests) read the read models next: let them catch up.
+  const thenCatchUp = async (fired: Promise<number>) => {
+    const count = await fired;
+    await catchUp();
+    return count;
   };
-  const tick = (): Promise<number> => {
-    inFlight ??= tickOnce().finally(() => (inFlight = undefined));
-    return inFlight;
-  };
-  return {
-    start() {
-      if (timer) return;
-      timer = setInterval(() => void tick().catch(() => undefined), SCHEDULER_INTERVAL_MS);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await inFlight?.catch(() => undefined);
-    },
-    running: () => timer !== undefined,
-    tick,
-  };
+  return { ...scheduler, tick: () => thenCatchUp(scheduler.tick()), runOnce: (now) => thenCatchUp(scheduler.runOnce(now)) };
 }
-/** A tick fires at most this many pages, so a huge backlog cannot starve the timer. */
-const MAX_SCHEDULER_PAGES = 50;
 
 interface Composition {
   readonly services: LedgerServices;

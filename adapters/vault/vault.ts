@@ -96,14 +96,21 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY): Vault {
     pseudonymise,
     async upsertPerson({ iin, fullName, phone }) {
       const personId = pseudonymise(iin);
-      await pool.query(
-        `insert into vault_people (person_id, iin, full_name, phone) values ($1, $2, $3, $4)
-         on conflict (person_id) do update set
-           full_name = coalesce(excluded.full_name, vault_people.full_name),
-           phone = coalesce(excluded.phone, vault_people.phone),
-           updated_at = now()`,
-        [personId, iin.trim(), fullName ?? null, phone !== undefined ? normalisePhone(phone) : null],
-      );
+      const upsert = () =>
+        pool.query(
+          `insert into vault_people (person_id, iin, full_name, phone) values ($1, $2, $3, $4)
+           on conflict (person_id) do update set
+             full_name = coalesce(excluded.full_name, vault_people.full_name),
+             phone = coalesce(excluded.phone, vault_people.phone),
+             updated_at = now()`,
+          [personId, iin.trim(), fullName ?? null, phone !== undefined ? normalisePhone(phone) : null],
+        );
+      // Two concurrent first upserts of one person can collide on the iin key (not the arbiter):
+      // the loser retries once and then takes the update path.
+      await upsert().catch((error: { code?: string }) => {
+        if (error.code === '23505') return upsert();
+        throw error;
+      });
       return personId;
     },
     async findByPhone(phone) {
