@@ -5,6 +5,7 @@
  * distribution at hour resolution.
  */
 import { instantAt, type LocalDate } from '../domain/shared/calendar';
+import { pool } from './http';
 
 export class Ticks {
   readonly startMs: number;
@@ -48,4 +49,25 @@ export class Agenda<A> {
   get size(): number {
     return this.pending;
   }
+}
+
+/**
+ * Runs one tick's actions: one subject's actions (a family, a pupil) in order, subjects side by
+ * side with at most `concurrency` in flight. Returns how many actions ran.
+ */
+export async function runDue<A extends { run: unknown }>(
+  due: readonly A[],
+  concurrency: number,
+  act: (action: A) => Promise<void>,
+): Promise<number> {
+  const bySubject = new Map<unknown, A[]>();
+  for (const action of due) {
+    let list = bySubject.get(action.run);
+    if (!list) bySubject.set(action.run, (list = []));
+    list.push(action);
+  }
+  await pool([...bySubject.values()], concurrency, async (actions) => {
+    for (const action of actions) await act(action);
+  });
+  return due.length;
 }

@@ -20,7 +20,7 @@ import type { FoodFamily, Population } from './population';
 import { aspDateFor, spoilIin } from './population';
 import type { Progress } from './progress';
 import { createRng, type Rng } from './rng';
-import { Agenda, Ticks } from './clock-plan';
+import { Agenda, Ticks, runDue } from './clock-plan';
 import { Latencies, Tally } from './stats';
 
 export interface FoodRunOptions {
@@ -462,16 +462,7 @@ export async function simulateFoodMonth(driver: Driver, population: Population, 
     await gateway(tick);
     const due = agenda.take(tick);
     if (due.length > 0) {
-      // One family's actions at a tick run in order; families run side by side.
-      const byFamily = new Map<FamilyRun, Action[]>();
-      for (const a of due) {
-        let list = byFamily.get(a.run);
-        if (!list) byFamily.set(a.run, (list = []));
-        list.push(a);
-      }
-      await pool([...byFamily.values()], concurrency, async (actions) => {
-        for (const a of actions) await act(a, tick);
-      });
+      await runDue(due, concurrency, (a) => act(a, tick));
       await driver.settle();
     }
     bar?.update(tick, localDate(ticks.at(tick)));

@@ -22,7 +22,7 @@ import type { Population, Pupil, Representative } from './population';
 import { spoilIin } from './population';
 import type { Progress } from './progress';
 import { createRng, type Rng } from './rng';
-import { Agenda, Ticks } from './clock-plan';
+import { Agenda, Ticks, runDue } from './clock-plan';
 import { Latencies, Tally } from './stats';
 
 export interface MealsRunOptions {
@@ -468,15 +468,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     await gateway(tick);
     const due = agenda.take(tick);
     if (due.length > 0) {
-      const byPupil = new Map<PupilRun, Action[]>();
-      for (const a of due) {
-        let list = byPupil.get(a.run);
-        if (!list) byPupil.set(a.run, (list = []));
-        list.push(a);
-      }
-      await pool([...byPupil.values()], concurrency, async (actions) => {
-        for (const a of actions) await act(a, tick);
-      });
+      await runDue(due, concurrency, (a) => act(a, tick));
       await driver.settle();
     }
     const syncs = pendingSync.get(tick);
