@@ -38,6 +38,8 @@ function line(name: string, value: number, unit: string, baseline: number | null
 /** Raw Postgres: single-row INSERTs into a plain table, 32 clients, for a few seconds. */
 async function rawInsertRate(url: string, seconds = 5, clients = SHOPS): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: clients });
+  // The server stops right after pool.end(); a client whose socket is still closing must not crash the run.
+  pool.on('error', () => undefined);
   await pool.query('create table if not exists bench_raw (id bigserial primary key, k text not null, v jsonb not null)');
   const deadline = performance.now() + seconds * 1000;
   let rows = 0;

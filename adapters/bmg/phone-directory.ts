@@ -9,6 +9,8 @@ import { normalisePhone } from '../vault/vault';
 
 export interface PhoneDirectory {
   lookup(iin: string): Promise<string | undefined>;
+  /** Many look-ups in one go: iin (trimmed) → phone, for those that have one. */
+  lookupMany(iins: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** Rows per insert statement of a bulk load. */
@@ -29,6 +31,14 @@ export function createMemoryPhoneDirectory(entries: Iterable<readonly [string, s
     async lookup(iin) {
       return phones.get(iin.trim());
     },
+    async lookupMany(iins) {
+      const found = new Map<string, string>();
+      for (const iin of iins) {
+        const phone = phones.get(iin.trim());
+        if (phone !== undefined) found.set(iin.trim(), phone);
+      }
+      return found;
+    },
     set(iin, phone) {
       phones.set(iin.trim(), normalisePhone(phone));
     },
@@ -43,6 +53,12 @@ export function createPostgresPhoneDirectory(pool: Pool): PhoneDirectory & { loa
     async lookup(iin) {
       const { rows } = await pool.query<{ phone: string }>('select phone from bmg_phones where iin = $1', [iin.trim()]);
       return rows[0]?.phone;
+    },
+    async lookupMany(iins) {
+      if (iins.length === 0) return new Map();
+      const keys = [...new Set(iins.map((i) => i.trim()))];
+      const { rows } = await pool.query<{ iin: string; phone: string }>('select iin, phone from bmg_phones where iin = any($1::text[])', [keys]);
+      return new Map(rows.map((r) => [r.iin, r.phone]));
     },
     /** Upserts (iin, phone) pairs in batches; returns how many were written. */
     async load(entries) {

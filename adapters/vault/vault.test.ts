@@ -37,6 +37,20 @@ for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcd
       expect(await vault.findByPhone('87011112233')).toEqual([id]);
       expect(await vault.phoneOf(id)).toBe('77011112233');
     });
+    it('upsertPeople stores many at once as if one by one: the same person twice merges, later values win, missing ones keep the stored', async () => {
+      const other = '900101300417';
+      await vault.upsertPerson({ iin: other, fullName: 'Stored', phone: '87019999999' });
+      const ids = await vault.upsertPeople([
+        { iin: IIN, fullName: 'First' },
+        { iin: ` ${other} ` },
+        { iin: IIN, phone: '+7 701 111 22 33' },
+      ]);
+      expect(ids).toEqual([vault.pseudonymise(IIN), vault.pseudonymise(other), vault.pseudonymise(IIN)]);
+      expect(await vault.get(ids[0]!)).toEqual({ personId: ids[0], iin: IIN, fullName: 'First', phone: '77011112233' });
+      expect(await vault.get(ids[1]!)).toEqual({ personId: ids[1], iin: other, fullName: 'Stored', phone: '77019999999' });
+      expect(await vault.upsertPeople([])).toEqual([]);
+      await vault.forget(ids[1]!);
+    });
     it('forget deletes the PII; the pseudonym stays computable but resolves to nobody', async () => {
       const id = vault.pseudonymise(IIN);
       expect(await vault.forget(id)).toBe(true);
@@ -55,5 +69,14 @@ describe('BMG phone directory', () => {
     expect(await pg.lookup(IIN)).toBe('77010000009');
     expect(await mem.lookup(IIN)).toBe('77010000009');
     expect(await pg.lookup('111111111111')).toBeUndefined();
+  });
+  it('lookupMany answers a whole chunk in one go, only the IINs that have a phone, keyed by the trimmed IIN', async () => {
+    const pg = createPostgresPhoneDirectory(db.pool);
+    await pg.load([[IIN, '87010000009']]);
+    const mem = createMemoryPhoneDirectory([[IIN, '87010000009']]);
+    for (const dir of [pg, mem]) {
+      expect(await dir.lookupMany([` ${IIN}`, '111111111111', IIN])).toEqual(new Map([[IIN, '77010000009']]));
+      expect(await dir.lookupMany([])).toEqual(new Map());
+    }
   });
 });

@@ -29,12 +29,38 @@ export interface Vault {
   pseudonymise(iin: string): string;
   /** Stores (or updates) a person; a missing name or phone keeps the stored one. Returns the personId. */
   upsertPerson(person: { iin: string; fullName?: string; phone?: string }): Promise<string>;
+  /**
+   * Many upserts in one statement, as if `upsertPerson` ran for each in order (the same person
+   * twice: the later name or phone wins, a missing one keeps the earlier or stored one).
+   * Returns the personIds in input order.
+   */
+  upsertPeople(people: readonly PersonUpsert[]): Promise<string[]>;
   /** personIds whose phone is this number (normalised). */
   findByPhone(phone: string): Promise<string[]>;
   phoneOf(personId: string): Promise<string | undefined>;
   get(personId: string): Promise<PersonRecord | undefined>;
   /** Deletes the person's PII. Returns whether a row was deleted. */
   forget(personId: string): Promise<boolean>;
+}
+
+export interface PersonUpsert {
+  readonly iin: string;
+  readonly fullName?: string;
+  readonly phone?: string;
+}
+
+/** One row per person (sorted by personId, so concurrent bulk upserts lock rows in one order), later values over earlier. */
+export function mergeUpserts(pseudonymise: (iin: string) => string, people: readonly PersonUpsert[]): { ids: string[]; rows: PersonRecord[] } {
+  const merged = new Map<string, { personId: string; iin: string; fullName?: string; phone?: string }>();
+  const ids = people.map(({ iin, fullName, phone }) => {
+    const personId = pseudonymise(iin);
+    const before = merged.get(personId);
+    const name = fullName ?? before?.fullName;
+    const number = phone !== undefined ? normalisePhone(phone) : before?.phone;
+    merged.set(personId, { personId, iin: iin.trim(), ...(name !== undefined ? { fullName: name } : {}), ...(number !== undefined ? { phone: number } : {}) });
+    return personId;
+  });
+  return { ids, rows: [...merged.values()].sort((a, b) => (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0)) };
 }
 
 export function pseudonymiser(key: string): (iin: string) => string {
@@ -64,15 +90,21 @@ create index vault_people_phone on vault_people (phone) where phone is not null;
 export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
   const pseudonymise = pseudonymiser(key);
   const people = new Map<string, PersonRecord>();
+  const upsertPerson: Vault['upsertPerson'] = async ({ iin, fullName, phone }) => {
+    const personId = pseudonymise(iin);
+    const before = people.get(personId);
+    const name = fullName ?? before?.fullName;
+    const number = phone !== undefined ? normalisePhone(phone) : before?.phone;
+    people.set(personId, { personId, iin: iin.trim(), ...(name !== undefined ? { fullName: name } : {}), ...(number !== undefined ? { phone: number } : {}) });
+    return personId;
+  };
   return {
     pseudonymise,
-    async upsertPerson({ iin, fullName, phone }) {
-      const personId = pseudonymise(iin);
-      const before = people.get(personId);
-      const name = fullName ?? before?.fullName;
-      const number = phone !== undefined ? normalisePhone(phone) : before?.phone;
-      people.set(personId, { personId, iin: iin.trim(), ...(name !== undefined ? { fullName: name } : {}), ...(number !== undefined ? { phone: number } : {}) });
-      return personId;
+    upsertPerson,
+    async upsertPeople(list) {
+      const ids: string[] = [];
+      for (const p of list) ids.push(await upsertPerson(p));
+      return ids;
     },
     async findByPhone(phone) {
       const number = normalisePhone(phone);
@@ -112,6 +144,26 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY): Vault {
         throw error;
       });
       return personId;
+    },
+    async upsertPeople(list) {
+      if (list.length === 0) return [];
+      const { ids, rows } = mergeUpserts(pseudonymise, list);
+      const upsert = () =>
+        pool.query(
+          `insert into vault_people (person_id, iin, full_name, phone)
+           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
+           on conflict (person_id) do update set
+             full_name = coalesce(excluded.full_name, vault_people.full_name),
+             phone = coalesce(excluded.phone, vault_people.phone),
+             updated_at = now()`,
+          [rows.map((r) => r.personId), rows.map((r) => r.iin), rows.map((r) => r.fullName ?? null), rows.map((r) => r.phone ?? null)],
+        );
+      // As in upsertPerson: a concurrent first insert of one of these people collides on the iin key once.
+      await upsert().catch((error: { code?: string }) => {
+        if (error.code === '23505') return upsert();
+        throw error;
+      });
+      return ids;
     },
     async findByPhone(phone) {
       const { rows } = await pool.query<{ person_id: string }>('select person_id from vault_people where phone = $1 order by person_id', [normalisePhone(phone)]);
