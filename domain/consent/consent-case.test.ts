@@ -3,7 +3,8 @@ import type { ConsentEvent } from '../events';
 import { SCHOOL_MEALS } from '../programs/school-meals';
 import { FOOD_VOUCHERS } from '../programs/food-vouchers';
 import { given } from '../testing/given';
-import { consentCase as decider, caseIdOfMessage, MAX_SMS_ATTEMPTS, type ConsentCommand } from './consent-case';
+import { consentCase as decider, caseIdOfMessage, createConsentDecider, MAX_SMS_ATTEMPTS, type ConsentCommand } from './consent-case';
+import { DEFAULT_PROGRAMS } from './policy';
 import { FOOD_CASE, MEALS_CASE, delivery, family, father, fire, guardian, mother, noPhone, openFood, openMeals, pupil, reply } from './fixtures';
 
 // Almaty is UTC+5: local midnight of D+1 is D 19:00Z.
@@ -242,5 +243,15 @@ describe('SMS outbox delivery reports', () => {
   it('the confirmation SMS of a closed case is delivered too', () => {
     const closed = history(openMeals(OPENED), reply('3#1', '2026-03-03T06:00:00.000Z'));
     expect(given(decider, closed).when(delivery(`${MEALS_CASE}#2`, 'sent', '2026-03-03T06:00:01.000Z')).events()[0]!.type).toBe('SmsSent');
+  });
+});
+
+describe('a decider configured with other programs (review finding 14)', () => {
+  it('replay chooses the scheduled recipient by the configured priority, not the default one', () => {
+    const programs = { ...DEFAULT_PROGRAMS, food: { ...FOOD_VOUCHERS, recipientPriority: ['father', 'mother', 'guardian'] as const } };
+    const configured = createConsentDecider(programs);
+    const opened = given(configured).when(openFood('2026-03-02T05:00:00.000Z', { representatives: [mother, father] })).events();
+    const events = given(configured, opened).when(fire(FOOD_CASE, 'request', '2026-03-05T04:00:00.000Z')).events();
+    expect(events[1]).toMatchObject({ type: 'SmsRequested', data: { kind: 'consent_request', recipientPersonId: 'p_father', role: 'father' } });
   });
 });

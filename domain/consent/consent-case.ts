@@ -150,12 +150,17 @@ export function chooseRecipient(representatives: readonly Representative[], prio
 }
 
 // ── decide ──────────────────────────────────────────────────────────────────────────────────
-export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Decider<ConsentCaseState, ConsentCommand, ConsentEvent> {
+/** The consent policy of each program, built once from the configured programs. */
+function policiesOf(programs: Programs): (program: ProgramCode) => ConsentPolicy {
   const policies = new Map<ProgramCode, ConsentPolicy>([
     ['school-meals', policyOf('school-meals', programs)],
     ['food-vouchers', policyOf('food-vouchers', programs)],
   ]);
-  const policy = (program: ProgramCode) => policies.get(program)!;
+  return (program) => policies.get(program)!;
+}
+
+export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Decider<ConsentCaseState, ConsentCommand, ConsentEvent> {
+  const policy = policiesOf(programs);
 
   function sms(state: CaseFacts, recipient: Representative, kind: SmsKind, text: string, replyBy?: Instant): SmsRequested {
     const n = Object.keys(state.messages).length + 1;
@@ -304,7 +309,7 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     }
   }
 
-  return { initialState: () => ({ status: 'None' }), decide, evolve: evolveConsentCase };
+  return { initialState: () => ({ status: 'None' }), decide, evolve: createConsentEvolve(programs) };
 }
 
 // ── evolve ──────────────────────────────────────────────────────────────────────────────────
@@ -319,7 +324,16 @@ function close(state: ConsentCaseState, event: ConsentEvent, outcome: CaseOutcom
   return { ...s, status: 'Closed', outcome };
 }
 
-export function evolveConsentCase(state: ConsentCaseState, event: ConsentEvent): ConsentCaseState {
+/**
+ * evolve for the configured programs: the recipient of a scheduled request is chosen by the same
+ * policy the decider used (not the default programs'), so replay gives what the decision meant.
+ */
+export function createConsentEvolve(programs: Programs = DEFAULT_PROGRAMS): (state: ConsentCaseState, event: ConsentEvent) => ConsentCaseState {
+  const policy = policiesOf(programs);
+  return (state, event) => evolveWith(policy, state, event);
+}
+
+function evolveWith(policy: (program: ProgramCode) => ConsentPolicy, state: ConsentCaseState, event: ConsentEvent): ConsentCaseState {
   switch (event.type) {
     case 'ConsentCaseOpened': {
       invariant(state.status === 'None', 'case opened twice');
@@ -341,7 +355,7 @@ export function evolveConsentCase(state: ConsentCaseState, event: ConsentEvent):
       const d = event.data;
       const deadlines = { ...s.deadlines, [d.deadlineId]: { kind: d.kind, dueAt: d.dueAt, fired: false } };
       if (d.kind === 'consent_request' && s.status === 'Opened') {
-        const recipient = chooseRecipient(s.representatives, policyOf(s.program).recipientPriority);
+        const recipient = chooseRecipient(s.representatives, policy(s.program).recipientPriority);
         invariant(recipient, 'a scheduled request needs a recipient with a phone');
         return { ...s, status: 'Scheduled', recipient, deadlines };
       }
@@ -381,5 +395,8 @@ export function evolveConsentCase(state: ConsentCaseState, event: ConsentEvent):
       return unreachable(event, 'consent event');
   }
 }
+
+/** evolve under the default programs (read models and tests that do not configure programs). */
+export const evolveConsentCase = createConsentEvolve(DEFAULT_PROGRAMS);
 
 export const consentCase = createConsentDecider();
