@@ -303,4 +303,19 @@ describe('food wallet: invariants are asserted in evolve', () => {
     const voided: FoodWalletEvent = { type: 'FoodPurchaseVoided', data: { holdId: 'h1', shopId: 'shop-1', releasedTiyn: 100, reason: 'shop_voided', at: NOW } };
     expect(() => fold(foodWallet, [...held, voided, voided])).toThrow(/settles exactly once/);
   });
+  it('throws when a capture allocates to a voucher the hold did not hold (review finding 19)', () => {
+    const held = authorized(twoActive, authorize('h1', [milk(100)]));
+    const captured: FoodWalletEvent = {
+      type: 'FoodPurchaseCaptured',
+      data: { holdId: 'h1', shopId: 'shop-1', lines: [milk(100)], capturedTiyn: 100, releasedTiyn: 0, allocations: [{ voucherId: v2, amountTiyn: 100 }], paymentStatus: 'paid', capturedAt: NOW },
+    };
+    expect(() => fold(foodWallet, [...held, captured])).toThrow(/invariant violated/);
+  });
+  it('throws when a lapse total is not the sum of its lapses (review finding 19)', () => {
+    const lapsed: FoodWalletEvent = {
+      type: 'FoodVouchersLapsed',
+      data: { familyId, month: '2026-03', lapses: [{ voucherId: v3, notActivatedTiyn: MRP, unspentTiyn: 0 }], totalTiyn: MRP + 1, at: MONTH_END },
+    };
+    expect(() => fold(foodWallet, [...issued, activatedEv(v1), activatedEv(v2), lapsed])).toThrow(/invariant violated/);
+  });
 });

@@ -483,6 +483,7 @@ export function evolveFoodWallet(state: FoodWalletState, event: FoodWalletEvent)
       const hold = openHold(s, d.holdId);
       invariant(d.capturedTiyn + d.releasedTiyn === hold.heldTiyn && d.capturedTiyn <= hold.heldTiyn, `hold ${d.holdId}: captured + released = held`);
       invariant(sum(d.allocations.map((a) => a.amountTiyn)) === d.capturedTiyn, `hold ${d.holdId}: capture allocations sum to the captured amount`);
+      invariant(d.allocations.every((c) => hold.allocations.some((a) => a.voucherId === c.voucherId)), `hold ${d.holdId}: captures only from vouchers it held`);
       const settled = hold.allocations.reduce<WalletFacts>((acc, a) => {
         const spent = d.allocations.find((c) => c.voucherId === a.voucherId)?.amountTiyn ?? 0;
         invariant(spent <= a.amountTiyn, `hold ${d.holdId}: voucher ${a.voucherId} captures at most what it held`);
@@ -501,6 +502,10 @@ export function evolveFoodWallet(state: FoodWalletState, event: FoodWalletEvent)
       const s = facts(state, 'a lapse');
       invariant(s.status === 'Open', 'a month closes once');
       invariant(s.holds.every((h) => h.status !== 'open'), 'open holds expire before the month lapses');
+      invariant(
+        event.data.totalTiyn === sum(event.data.lapses.map((l) => add(l.notActivatedTiyn, l.unspentTiyn))),
+        `${s.familyId} ${s.month}: lapsed total = sum of the lapses`,
+      );
       const lapsed = event.data.lapses.reduce<WalletFacts>(
         (acc, l) => withVoucher(acc, l.voucherId, (v) => ({ ...v, lapsedTiyn: add(v.lapsedTiyn, l.notActivatedTiyn, l.unspentTiyn) })),
         s,
