@@ -284,6 +284,14 @@ describe('food wallet: deadlines', () => {
     // …and the kept balance may still be spent after the month end.
     expect(given(keep, [...twoActive, ...events]).when(authorize('h9', [milk(100)], '2026-04-02T00:00:00.000Z')).events()[0]?.type).toBe('FoodPurchaseAuthorized');
   });
+  it('captures a hold across the month end when unspent balance is kept (lapseUnspentAtMonthEnd false; review finding 6)', () => {
+    const keep = createFoodWalletDecider({ ...FOOD_VOUCHERS, lapseUnspentAtMonthEnd: false });
+    const held = [...twoActive, ...given(keep, twoActive).when(authorize('h7', [milk(100_000)], '2026-03-31T18:58:00.000Z')).events()];
+    const [captured] = given(keep, held).when(capture('h7', {}, '2026-03-31T19:00:05.000Z')).events();
+    expect(captured).toMatchObject({ type: 'FoodPurchaseCaptured', data: { capturedTiyn: 100_000 } });
+    // Under the default parameter the same capture is refused: the balance lapsed at month end.
+    given(foodWallet, held).when(capture('h7', {}, '2026-03-31T19:00:05.000Z')).thenFails('hold_expired');
+  });
   it('fires the month end once', () => {
     const closed = authorized(issued, fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', MONTH_END));
     given(foodWallet, closed).when(fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', '2026-04-01T00:00:00.000Z')).then([]);

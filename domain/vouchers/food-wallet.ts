@@ -3,7 +3,10 @@
  * 22–26), in the stream `food-{familyId}-{month}`. One voucher per member at 1 MRP × multiplier;
  * activation until the month's last local day; two-phase shop payment (authorize → capture or
  * void, an uncaptured hold expires); at month end what was not activated lapses, and — by the
- * program parameter `lapseUnspentAtMonthEnd` — what was activated but not spent.
+ * program parameter `lapseUnspentAtMonthEnd` — what was activated but not spent. When that
+ * parameter is false, nothing in this decider ends the activated balance: it stays spendable after
+ * the month (holds, captures) until a program rule ends it (none is modelled yet: the pilot order
+ * runs until 1 May 2026, see domain/programs/food-vouchers.ts); only activation ends at month end.
  *
  * Money is integer tiyn. Per voucher and per family-month, at every event:
  *   issued = spent + held + lapsed + available, every term ≥ 0.
@@ -290,8 +293,10 @@ export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUC
     if (state.status === 'None' || !hold) return refuse('hold_not_found', holdId);
     if (hold.status === 'expired') refuse('hold_expired', holdId);
     if (hold.status !== 'open') refuse('hold_already_settled', `${holdId} is ${hold.status}`);
-    // Past its TTL or the month's end, though the deadline has not fired yet: it is expired.
-    if (now >= hold.expiresAt || monthOver(state, now)) refuse('hold_expired', holdId);
+    // Past its TTL — or the month's end when unspent balance lapses then — though the deadline has
+    // not fired yet: it is expired. When the balance is kept, the month end ends no hold by itself
+    // (closeMonth still releases the holds still open when the month-end deadline fires).
+    if (now >= hold.expiresAt || (program.lapseUnspentAtMonthEnd && monthOver(state, now))) refuse('hold_expired', holdId);
     return hold;
   }
 
