@@ -233,6 +233,16 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
       expect(receipt.rows.map((r) => r.outcome)).toEqual(['already_covered', 'already_covered', 'not_in_pilot_city']);
     });
 
+    it('a list naming the same family in adjacent rows is received (its people are stored once), the second row rejected', async () => {
+      const iin = makeIin('1972-02-02', 'female', 200);
+      const row = { familyId: 'fam-twice', city: 'akkol', aspOnDate: '2026-02-28', head: { iin, fullName: 'Twice' }, members: [{ iin }] };
+      const list: ReceiveListInput = { program: 'food-vouchers', source: 'sdu', listId: 'sdu-twice', month: '2026-03', rows: [row, row] };
+      const receipt = await services().receiveList(list, meta('2026-03-03T06:00:00.000Z', 'twice-1'));
+      expect(receipt.rows[0]!.outcome).toBe('row_accepted');
+      expect(receipt.rows[1]!.outcome).not.toBe('row_accepted');
+      expect(await world.vault.get(world.vault.pseudonymise(iin))).toMatchObject({ fullName: 'Twice' });
+    });
+
     it('a food list outside the pilot months is refused: program_not_in_force', async () => {
       const s = services();
       const may = { ...foodList(), listId: 'sdu-2026-05', month: '2026-05' } as ReceiveListInput;

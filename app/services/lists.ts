@@ -17,7 +17,7 @@ import type { Clock } from '../../adapters/clock/clock';
 import type { EventStore } from '../../adapters/eventstore/port';
 import type { PhoneDirectory } from '../../adapters/bmg/phone-directory';
 import type { Vault } from '../../adapters/vault/vault';
-import { decideAcross, foldRecorded, type Decision } from '../command-path';
+import { decideAcross, foldRecorded, readStream, type Decision } from '../command-path';
 import type { FamilySubject, ListEvent, PupilSubject, Representative } from '../../domain/events';
 import { streams } from '../../domain/events';
 import { createListDecider, type ListHeader, type ListRowInput, type ListState } from '../../domain/lists/eligibility-list';
@@ -31,8 +31,8 @@ import { decideCase, deciders, resolvePrograms, voucherStreamOfCase, type Progra
 
 /** Rows per atomic chunk: one transaction touches at most ~2 × this many streams. */
 export const LIST_CHUNK_ROWS = 200;
-/** Vault and BMG look-ups in flight at once while a list is prepared. */
-export const LIST_LOOKUP_CONCURRENCY = 16;
+/** Rows whose people are looked up in BMG (one query) and stored in the vault (one statement) at once. */
+export const LIST_LOOKUP_ROWS = 1_000;
 
 export interface ListServiceDeps {
   readonly store: EventStore;
@@ -56,17 +56,28 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
   const lists = createListDecider(programs);
   const chunkRows = deps.chunkRows ?? LIST_CHUNK_ROWS;
 
-  async function person(row: PersonRow): Promise<{ personId?: string; hasPhone: boolean }> {
-    if (!parseIin(row.iin).ok) return { hasPhone: false };
-    const phone = await deps.phones.lookup(row.iin);
-    const personId = await deps.vault.upsertPerson({ iin: row.iin, ...(row.fullName ? { fullName: row.fullName } : {}), ...(phone ? { phone } : {}) });
-    return { personId, hasPhone: phone !== undefined };
+  /** A person as prepared: no personId when the IIN is invalid (never looked up nor stored). */
+  type Person = { personId?: string; hasPhone: boolean };
+  const NO_PERSON: Person = { hasPhone: false };
+
+  /** The people of some rows: one BMG look-up and one vault upsert for all of them, in row order. */
+  async function people(rows: readonly PersonRow[]): Promise<(row: PersonRow) => Person> {
+    const valid = rows.filter((r) => parseIin(r.iin).ok);
+    const phones = await deps.phones.lookupMany(valid.map((r) => r.iin));
+    const ids = await deps.vault.upsertPeople(
+      valid.map((r) => {
+        const phone = phones.get(r.iin.trim());
+        return { iin: r.iin, ...(r.fullName ? { fullName: r.fullName } : {}), ...(phone ? { phone } : {}) };
+      }),
+    );
+    const byIin = new Map(valid.map((r, i) => [r.iin.trim(), { personId: ids[i]!, hasPhone: phones.has(r.iin.trim()) }]));
+    return (row) => (parseIin(row.iin).ok ? (byIin.get(row.iin.trim()) ?? NO_PERSON) : NO_PERSON);
   }
 
-  async function prepareFood(row: FoodListRow, rowNo: number, month: string): Promise<Prepared> {
-    const head = await person(row.head);
+  function prepareFood(row: FoodListRow, rowNo: number, month: string, person: (row: PersonRow) => Person): Prepared {
+    const head = person(row.head);
     const others = row.members.filter((m) => m.iin.trim() !== row.head.iin.trim());
-    const members = await Promise.all(others.map(person));
+    const members = others.map(person);
     const invalidAt = members.findIndex((m) => !m.personId);
     const iinValid = head.personId !== undefined && invalidAt < 0;
     const memberIds = [head.personId, ...members.map((m) => m.personId)].filter((p): p is string => p !== undefined);
@@ -91,9 +102,9 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     return { input, ...(subject ? { subject } : {}), representatives };
   }
 
-  async function prepareMeals(row: MealsListRow, rowNo: number, list: Extract<ReceiveListInput, { program: 'school-meals' }>): Promise<Prepared> {
-    const pupil = await person(row.pupil);
-    const reps = await Promise.all(row.representatives.map(async (r) => ({ role: r.role, ...(await person(r)) })));
+  function prepareMeals(row: MealsListRow, rowNo: number, list: Extract<ReceiveListInput, { program: 'school-meals' }>, person: (row: PersonRow) => Person): Prepared {
+    const pupil = person(row.pupil);
+    const reps = row.representatives.map((r) => ({ role: r.role, ...person(r) }));
     const input: ListRowInput = {
       kind: 'meals',
       rowNo,
@@ -113,16 +124,24 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     return { input, ...(subject ? { subject } : {}), representatives };
   }
 
+  /** Every person of a row, in the order the row names them (the vault sees them in list order). */
+  function peopleOfRow(list: ReceiveListInput, row: FoodListRow | MealsListRow): PersonRow[] {
+    if (list.program === 'food-vouchers') {
+      const food = row as FoodListRow;
+      return [food.head, ...food.members.filter((m) => m.iin.trim() !== food.head.iin.trim())];
+    }
+    const meals = row as MealsListRow;
+    return [meals.pupil, ...meals.representatives];
+  }
+
   async function prepare(list: ReceiveListInput): Promise<Prepared[]> {
-    const out: Prepared[] = new Array(list.rows.length);
-    for (let i = 0; i < list.rows.length; i += LIST_LOOKUP_CONCURRENCY) {
-      const slice = list.rows.slice(i, i + LIST_LOOKUP_CONCURRENCY);
-      const done = await Promise.all(
-        slice.map((row, j) =>
-          list.program === 'food-vouchers' ? prepareFood(row as FoodListRow, i + j + 1, list.month) : prepareMeals(row as MealsListRow, i + j + 1, list),
-        ),
+    const out: Prepared[] = [];
+    for (let i = 0; i < list.rows.length; i += LIST_LOOKUP_ROWS) {
+      const slice = (list.rows as readonly (FoodListRow | MealsListRow)[]).slice(i, i + LIST_LOOKUP_ROWS);
+      const person = await people(slice.flatMap((row) => peopleOfRow(list, row)));
+      slice.forEach((row, j) =>
+        out.push(list.program === 'food-vouchers' ? prepareFood(row as FoodListRow, i + j + 1, list.month, person) : prepareMeals(row as MealsListRow, i + j + 1, list, person)),
       );
-      done.forEach((p, j) => (out[i + j] = p));
     }
     return out;
   }
@@ -169,13 +188,13 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
   async function receiveList(input: ReceiveListInput, meta: CommandMetadata): Promise<ListReceipt> {
     const listStream = streams.list(input.source, input.listId);
     const header = headerOf(input);
-    const earlier = foldRecorded(lists, await deps.store.readStream(listStream));
+    const earlier = foldRecorded(lists, await readStream(deps.store, listStream));
     if (earlier.status !== 'None' && earlier.header.contentHash !== header.contentHash) refuse('list_already_received_with_different_content', input.listId);
     if (earlier.status === 'Processed') return receipt(input.listId, earlier, true);
     const prepared = await prepare(input);
     const chunks = Math.max(1, Math.ceil(prepared.length / chunkRows));
     for (let k = 0; k < chunks; k++) await runChunk(header, listStream, prepared.slice(k * chunkRows, (k + 1) * chunkRows), k, k === chunks - 1, meta);
-    const final = foldRecorded(lists, await deps.store.readStream(listStream));
+    const final = foldRecorded(lists, await readStream(deps.store, listStream));
     return receipt(input.listId, final, false);
   }
 
