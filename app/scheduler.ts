@@ -13,6 +13,11 @@ import type { LedgerServices } from './services/contract';
 export const SCHEDULER_TICK_MS = 1_000;
 /** Deadlines read per page. */
 export const SCHEDULER_BATCH = 200;
+/**
+ * Deadlines fired at once. Streams are independent, so deadlines of different streams fire side by
+ * side; those of one stream fire one after another in due order (as before), so no two compete.
+ */
+export const SCHEDULER_FIRE_CONCURRENCY = 16;
 /** Pages per tick at most, so a huge backlog cannot starve the process (the next tick goes on). */
 export const SCHEDULER_MAX_PAGES_PER_TICK = 50;
 
@@ -23,6 +28,8 @@ export interface SchedulerDeps {
   /** A deadline that fails is reported and skipped; the others still fire. */
   readonly onError?: (error: unknown, deadline: { stream: string; deadlineId: string }) => void;
   readonly tickMs?: number;
+  /** Deadlines fired at once (default SCHEDULER_FIRE_CONCURRENCY; 1 = one at a time). */
+  readonly concurrency?: number;
   /**
    * Called before each page is read: the composition root lets the `deadlines` read model catch
    * up here, so a deadline that has just fired is not offered again.
@@ -55,7 +62,7 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
       await deps.beforeRead?.();
       const due = await deps.reads.dueDeadlines(now, SCHEDULER_BATCH, after);
       if (due.length === 0) break;
-      for (const deadline of due) {
+      const fireOne = async (deadline: (typeof due)[number]) => {
         const meta: CommandMetadata = { commandId: deadlineCommandId(deadline.stream, deadline.deadlineId), now, actor: { role: 'scheduler', id: 'scheduler' } };
         try {
           await deps.fire({ stream: deadline.stream, deadlineId: deadline.deadlineId, kind: deadline.kind }, meta);
@@ -63,7 +70,10 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
         } catch (error) {
           deps.onError?.(error, deadline);
         }
-      }
+      };
+      await forEachLimited(byStream(due), deps.concurrency ?? SCHEDULER_FIRE_CONCURRENCY, async (ofStream) => {
+        for (const deadline of ofStream) await fireOne(deadline);
+      });
       after = due.at(-1);
       if (due.length < SCHEDULER_BATCH) break;
     }
@@ -90,4 +100,24 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
     },
     running: () => timer !== undefined,
   };
+}
+
+/** Deadlines grouped by stream, groups in order of their first deadline, each group in due order. */
+export function byStream<D extends { stream: string }>(due: readonly D[]): D[][] {
+  const groups = new Map<string, D[]>();
+  for (const d of due) {
+    const group = groups.get(d.stream);
+    if (group) group.push(d);
+    else groups.set(d.stream, [d]);
+  }
+  return [...groups.values()];
+}
+
+/** Runs `work` over the items with at most `limit` in flight; resolves when all are done. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
