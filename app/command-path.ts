@@ -14,6 +14,14 @@ import { DomainError } from '../domain/shared/errors';
 
 /** Conflicting writers on one stream are rare (one family, one pupil); give up after this many tries. */
 export const MAX_CONFLICT_RETRIES = 8;
+/**
+ * Streams whose events each process keeps (per store, least recently used out). A command then
+ * reads only the events after the version it holds (`readStream({fromVersion})`): one short
+ * round trip instead of the whole history. Events are immutable and versions dense, so the held
+ * prefix plus the suffix is the stream; a version conflict drops the streams involved and the
+ * retry reads them whole.
+ */
+export const STREAM_CACHE_STREAMS = 20_000;
 
 export interface Decision {
   readonly stream: string;
@@ -56,6 +64,7 @@ export async function decideAcross(
       await (writes.length === 1 ? store.append(writes[0]!.stream, writes[0]!.events, writes[0]!.expectedVersion) : store.appendMany(writes));
       return { events: writes.flatMap((w) => w.events.map((e) => ({ type: e.type, data: e.data, stream: w.stream }))), repeated: false };
     } catch (error) {
+      if (error instanceof WrongExpectedVersionError) for (const w of writes) forgetStream(store, w.stream);
       if (error instanceof WrongExpectedVersionError && attempt < MAX_CONFLICT_RETRIES) continue;
       if (error instanceof WrongExpectedVersionError) throw new DomainError('version_conflict', error.message);
       throw error;
@@ -92,7 +101,7 @@ export function foldRecorded<State, Event>(
 
 async function loadAll(store: EventStore, streamNames: readonly string[]): Promise<Map<string, Loaded>> {
   const unique = [...new Set(streamNames)];
-  const histories = await Promise.all(unique.map((s) => store.readStream(s)));
+  const histories = await Promise.all(unique.map((s) => readStream(store, s)));
   return new Map(
     unique.map((stream, i) => {
       const events = histories[i]!;
@@ -128,4 +137,49 @@ function toWrites(decisions: readonly Decision[], loaded: ReadonlyMap<string, Lo
     if (!loaded.has(decision.stream)) throw new Error(`invariant violated: decision for unloaded stream ${decision.stream}`);
     return { stream: decision.stream, expectedVersion: version === undefined ? 'no_stream' : version, events };
   });
+}
+
+interface CachedStream {
+  readonly events: readonly RecordedEvent[];
+  readonly version: bigint;
+}
+
+/** Per store instance: a Map in recency order (re-inserted on use; the oldest key goes first). */
+const caches = new WeakMap<EventStore, Map<string, CachedStream>>();
+
+function cacheOf(store: EventStore): Map<string, CachedStream> {
+  let cache = caches.get(store);
+  if (!cache) caches.set(store, (cache = new Map()));
+  return cache;
+}
+
+/**
+ * A stream's whole history, as `store.readStream(stream)`, read through this process's cache:
+ * only the events after the cached version travel. The array is shared: do not mutate it.
+ */
+export async function readStream(store: EventStore, stream: string, capacity = STREAM_CACHE_STREAMS): Promise<readonly RecordedEvent[]> {
+  const cache = cacheOf(store);
+  const held = cache.get(stream);
+  let events: readonly RecordedEvent[];
+  if (held) {
+    const suffix = await store.readStream(stream, { fromVersion: held.version + 1n });
+    // Versions are dense; anything else (a store that was reset under us) is read again whole.
+    events = suffix.length === 0 ? held.events : suffix[0]!.streamVersion === held.version + 1n ? held.events.concat(suffix) : await store.readStream(stream);
+  } else {
+    events = await store.readStream(stream);
+  }
+  const last = events.at(-1);
+  if (last === undefined) return events;
+  // A concurrent reader may have cached a longer history meanwhile: keep the longer one.
+  const now = cache.get(stream);
+  if (now && now.version > last.streamVersion) return events;
+  cache.delete(stream);
+  cache.set(stream, { events, version: last.streamVersion });
+  if (cache.size > capacity) cache.delete(cache.keys().next().value!);
+  return events;
+}
+
+/** Drops a stream from this process's cache (its next read is a whole one). */
+export function forgetStream(store: EventStore, stream: string): void {
+  caches.get(store)?.delete(stream);
 }

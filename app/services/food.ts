@@ -18,11 +18,17 @@ import { isTiyn, sub, times } from '../../domain/shared/money';
 import type { Month } from '../../domain/shared/calendar';
 import { createFoodWalletDecider, monthEndAt, totalsOf, type FoodWalletCommand, type FoodWalletState } from '../../domain/vouchers/food-wallet';
 import { parseVoucherId } from '../../domain/vouchers/ids';
-import { decideAcross, foldRecorded, handle, type Outcome } from '../command-path';
+import { decideAcross, foldRecorded, handle, readStream, type Outcome } from '../command-path';
 import type { AuthorizeInput, AuthorizeResult, BalanceAnswer, BasketItemInput, CaptureInput, CaptureResult, LedgerServices, QrToken } from './contract';
 import { resolveDeps, type VoucherServiceDeps } from './deps';
 
 const PROGRAM = 'food-vouchers';
+/**
+ * Hold index entries kept per process (least recently used out). An index stream holds one
+ * FoodHoldRegistered forever (created with "no stream", never appended to again), so an entry
+ * once seen never changes: a capture or void of a hold authorized here reads no index at all.
+ */
+export const HOLD_INDEX_CACHE_ENTRIES = 20_000;
 
 export interface FoodServices {
   activateFoodVoucher: LedgerServices['activateVoucher'];
@@ -61,8 +67,16 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   const meta0 = (familyId: string) => ({ familyId, program: PROGRAM });
 
   async function load(stream: string): Promise<FoodWalletState> {
-    return foldRecorded(decider, await store.readStream(stream));
+    return foldRecorded(decider, await readStream(store, stream));
   }
+
+  const holdIndex = new Map<string, { stream: string; familyId: string }>();
+  const rememberHold = (index: string, entry: { stream: string; familyId: string }) => {
+    holdIndex.delete(index);
+    holdIndex.set(index, entry);
+    if (holdIndex.size > HOLD_INDEX_CACHE_ENTRIES) holdIndex.delete(holdIndex.keys().next().value!);
+    return entry;
+  };
 
   async function activateFoodVoucher(input: { familyId: string; voucherId: string; byPersonId: string }, meta: CommandMetadata) {
     const ref = parseVoucherId(input.voucherId);
@@ -146,6 +160,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
       ];
     });
     const authorized = eventOf<FoodPurchaseAuthorized>(outcome, 'FoodPurchaseAuthorized').data;
+    rememberHold(index, { stream: target.stream, familyId: target.familyId });
     return {
       holdId: authorized.holdId,
       familyId: target.familyId,
@@ -169,10 +184,13 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
 
   /** The family-month stream of a shop's hold, from the index; another shop's hold is not found. */
   async function holdStream(shopId: string, holdId: string): Promise<{ stream: string; familyId: string }> {
-    const [entry] = await store.readStream(streams.foodHold(shopId, holdId));
+    const index = streams.foodHold(shopId, holdId);
+    const known = holdIndex.get(index);
+    if (known) return known;
+    const [entry] = await store.readStream(index);
     if (!entry || entry.type !== 'FoodHoldRegistered') return refuse('hold_not_found', holdId);
     const data = entry.data as FoodHoldRegistered['data'];
-    return { stream: data.stream, familyId: data.familyId };
+    return rememberHold(index, { stream: data.stream, familyId: data.familyId });
   }
 
   async function settle(shopId: string, command: FoodWalletCommand, meta: CommandMetadata, holdId: string): Promise<CaptureResult> {

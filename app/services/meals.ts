@@ -19,7 +19,7 @@ import { DomainError, refuse } from '../../domain/shared/errors';
 import { canteenDevice, classifyRecord, MAX_CANTEEN_BATCH_RECORDS, type CanteenDeviceState } from '../../domain/vouchers/canteen-device';
 import { parseVoucherId } from '../../domain/vouchers/ids';
 import { createMealVoucherDecider, type MealVoucherState, type RecordMeal } from '../../domain/vouchers/meal-voucher';
-import { decideAcross, foldRecorded, handle, type Decision } from '../command-path';
+import { decideAcross, foldRecorded, handle, readStream, type Decision } from '../command-path';
 import type { CanteenBatch, CanteenRecord, CanteenRecordResult, LedgerServices, QrToken } from './contract';
 import { resolveDeps, type ResolvedDeps, type VoucherServiceDeps } from './deps';
 
@@ -55,7 +55,7 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
   async function issueMealQrToken(input: { familyId: string; voucherId: string }, meta: CommandMetadata): Promise<QrToken> {
     const ref = parseVoucherId(input.voucherId);
     if (ref?.program !== PROGRAM) return refuse('voucher_not_found', input.voucherId);
-    const state = foldRecorded(decider, await store().readStream(ref.stream));
+    const state = foldRecorded(decider, await readStream(store(), ref.stream));
     if (state.status === 'None' || state.familyId !== input.familyId || state.voucherId !== input.voucherId) return refuse('voucher_not_found', input.voucherId);
     if (state.status === 'Expired') refuse('voucher_expired');
     if (state.status === 'Issued') refuse('voucher_not_active');
@@ -80,7 +80,7 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
     });
     if (!outcome.repeated) return { results };
     // The same command again: answer every record from what the device stream holds now.
-    const state = foldRecorded(canteenDevice, await store().readStream(canteenStream));
+    const state = foldRecorded(canteenDevice, await readStream(store(), canteenStream));
     return { results: resolved.map((r) => answerFromHistory(state, r)) };
   }
 

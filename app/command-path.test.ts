@@ -1,0 +1,101 @@
+/**
+ * The command path's per-process stream cache: a command reads only the events after the version
+ * it holds, and the answer is always the stream's whole history — also when another process
+ * (another store object over the same log) appended meanwhile, and after a version conflict.
+ */
+import { describe, expect, it } from 'vitest';
+import { createMemoryEventStore } from '../adapters/eventstore/memory';
+import type { EventStore, ReadStreamOptions } from '../adapters/eventstore/port';
+import type { CommandMetadata, Decider } from '../domain/shared/decider';
+import { forgetStream, handle, readStream } from './command-path';
+
+type Counter = { status: 'Counting'; n: number };
+type Add = { type: 'Add'; data: { by: number }; metadata: CommandMetadata };
+type Added = { type: 'Added'; data: { by: number; total: number } };
+const counter: Decider<Counter, Add, Added> = {
+  initialState: () => ({ status: 'Counting', n: 0 }),
+  decide: (c, s) => [{ type: 'Added', data: { by: c.data.by, total: s.n + c.data.by } }],
+  evolve: (s, e) => ({ status: 'Counting', n: e.data.total }),
+};
+const add = (by: number, commandId: string): Add => ({ type: 'Add', data: { by }, metadata: { commandId, now: '2026-03-02T09:00:00.000Z', actor: { role: 'test', id: 't' } } });
+
+/** Another "process" over the same log: a distinct store object, so a distinct cache; it records what it was asked to read. */
+function view(store: EventStore): EventStore & { reads: (ReadStreamOptions | undefined)[] } {
+  const reads: (ReadStreamOptions | undefined)[] = [];
+  return { ...store, reads, readStream: (s, o) => (reads.push(o), store.readStream(s, o)) };
+}
+
+describe('command path stream cache', () => {
+  it('given a cached stream, when it is read again, then only the events after the cached version are asked for', async () => {
+    const log = createMemoryEventStore();
+    const a = view(log);
+    await handle(a, 'counter-1', counter, add(1, 'c1'));
+    await handle(a, 'counter-1', counter, add(2, 'c2'));
+    const events = await readStream(a, 'counter-1');
+    expect(events.map((e) => e.streamVersion)).toEqual([0n, 1n]);
+    // first command: a whole read of an empty stream (nothing to cache); second: a whole read, cached at version 0;
+    // the read above: only what came after version 0 (the second command's event).
+    expect(a.reads).toEqual([undefined, undefined, { fromVersion: 1n }]);
+  });
+
+  it('given another process appended meanwhile, when this one decides, then it sees the whole history and appends after it', async () => {
+    const log = createMemoryEventStore();
+    const a = view(log);
+    const b = view(log);
+    await handle(a, 'counter-1', counter, add(1, 'c1'));
+    await readStream(a, 'counter-1');
+    await handle(b, 'counter-1', counter, add(10, 'c2'));
+    const { state } = await handle(a, 'counter-1', counter, add(100, 'c3'));
+    expect(state.n).toBe(111);
+    expect((await log.readStream('counter-1')).map((e) => (e.data as Added['data']).total)).toEqual([1, 11, 111]);
+  });
+
+  it('given a cache that is stale in a way suffix reads cannot see, when a command conflicts, then the retry reads the stream whole and succeeds', async () => {
+    const log = createMemoryEventStore();
+    // One store object (one cache) that can be told to answer the next suffix read with nothing.
+    let hideNextSuffix = false;
+    const reads: (ReadStreamOptions | undefined)[] = [];
+    const a: EventStore = {
+      ...log,
+      readStream: async (s, o) => {
+        reads.push(o);
+        if (hideNextSuffix && o?.fromVersion !== undefined) return (hideNextSuffix = false), [];
+        return log.readStream(s, o);
+      },
+    };
+    await handle(a, 'counter-1', counter, add(1, 'c1'));
+    await readStream(a, 'counter-1');
+    await log.append('counter-1', [
+      { id: '00000000-0000-4000-8000-000000000001', type: 'Added', data: { by: 5, total: 6 }, metadata: { commandId: 'ext', correlationId: 'ext', causationId: 'ext', actor: { role: 't', id: 't' }, recordedAt: '2026-03-02T09:00:00.000Z' } },
+    ]);
+    hideNextSuffix = true;
+    reads.length = 0;
+    const { state } = await handle(a, 'counter-1', counter, add(2, 'c2'));
+    expect(state.n).toBe(8);
+    expect(reads).toEqual([{ fromVersion: 1n }, undefined]);
+  });
+
+  it('a repeated command is recognised from cached events, and forgetStream makes the next read a whole one', async () => {
+    const log = createMemoryEventStore();
+    const a = view(log);
+    const first = await handle(a, 'counter-1', counter, add(1, 'c1'));
+    await readStream(a, 'counter-1');
+    const again = await handle(a, 'counter-1', counter, add(1, 'c1'));
+    expect(again.repeated).toBe(true);
+    expect(again.events).toEqual(first.events);
+    forgetStream(a, 'counter-1');
+    await readStream(a, 'counter-1');
+    expect(a.reads.at(-1)).toEqual(undefined);
+  });
+
+  it('keeps at most `capacity` streams (least recently used out)', async () => {
+    const log = createMemoryEventStore();
+    const a = view(log);
+    for (const s of ['s1', 's2', 's3']) await handle(a, s, counter, add(1, `${s}-c`));
+    for (const s of ['s1', 's2', 's3']) await readStream(a, s, 2);
+    a.reads.length = 0;
+    await readStream(a, 's1', 2);
+    await readStream(a, 's3', 2);
+    expect(a.reads).toEqual([undefined, { fromVersion: 1n }]);
+  });
+});
