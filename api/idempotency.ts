@@ -71,10 +71,12 @@ export interface IdempotencyStore {
 export function createIdempotencyStore(pool: Pool, clock: Clock): IdempotencyStore {
   return {
     async run(request, work) {
-      const earlier = await pool.query<{ route: string; request_hash: string; status: number; content_type: string; body: string }>(
-        'select route, request_hash, status, content_type, body from api_idempotency where client = $1 and key = $2',
-        [request.client, request.key],
-      );
+      // Named (prepared once per connection): these two run on every write with a key.
+      const earlier = await pool.query<{ route: string; request_hash: string; status: number; content_type: string; body: string }>({
+        name: 'swl_idempotency_find',
+        text: 'select route, request_hash, status, content_type, body from api_idempotency where client = $1 and key = $2',
+        values: [request.client, request.key],
+      });
       const row = earlier.rows[0];
       if (row) {
         if (row.request_hash !== request.hash || row.route !== request.route)
@@ -83,11 +85,12 @@ export function createIdempotencyStore(pool: Pool, clock: Clock): IdempotencySto
       }
       const reply = await work();
       if (remembered(reply)) {
-        await pool.query(
-          `insert into api_idempotency (client, key, route, request_hash, status, content_type, body, created_at)
+        await pool.query({
+          name: 'swl_idempotency_remember',
+          text: `insert into api_idempotency (client, key, route, request_hash, status, content_type, body, created_at)
            values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (client, key) do nothing`,
-          [request.client, request.key, request.route, request.hash, reply.status, reply.contentType, reply.body, clock.now().toISOString()],
-        );
+          values: [request.client, request.key, request.route, request.hash, reply.status, reply.contentType, reply.body, clock.now().toISOString()],
+        });
       }
       return { ...reply, replayed: false };
     },
