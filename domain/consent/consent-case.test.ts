@@ -196,6 +196,15 @@ describe('food vouchers (seed 004 p. 17–21: SMS on the 5th, reminder after 5 d
     expect(given(decider, reminded).when(reply('21*1', '2026-03-31T18:59:59.999Z', 'p_head')).events()[1]!.type).toBe('ConsentGiven');
     expect(given(decider, reminded).when(reply('21*1', MONTH_END, 'p_head')).events()[0]!.type).toBe('ConsentTimedOut');
   });
+  it('a reply after the month end is late even when the reminder has not fired yet (review finding 4)', () => {
+    const requested = history(openFood(FIFTH_0900));
+    given(decider, requested).when(reply('21*1', MONTH_END, 'p_head')).then([
+      { type: 'ConsentTimedOut', data: { caseId: FOOD_CASE, at: MONTH_END } },
+      { type: 'SmsReplyReceived', data: { caseId: FOOD_CASE, text: '21*1', interpretation: 'yes', receivedAt: MONTH_END, late: true } },
+    ]);
+    const scheduled = history(openFood('2026-03-02T05:00:00.000Z'));
+    expect(given(decider, scheduled).when(reply('21*1', '2026-04-02T05:00:00.000Z', 'p_head')).events()[0]!.type).toBe('ConsentTimedOut');
+  });
   it('no phone for the family head ends the case (p. 17)', () => {
     const events = given(decider).when(openFood(FIFTH_0900, { representatives: [{ personId: 'p_head', role: 'guardian', hasPhone: false }] })).events();
     expect(events.map((e) => e.type)).toEqual(['ConsentCaseOpened', 'ConsentPhoneNotFound']);

@@ -221,8 +221,11 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
       data: { caseId: state.caseId, text, interpretation, receivedAt: d.receivedAt, late },
     });
     if (state.status === 'Closed' || state.status === 'Opened') return [received(true)];
-    if (state.status === 'AwaitingReply' && state.timeoutAt !== undefined && d.receivedAt >= state.timeoutAt)
-      return [{ type: 'ConsentTimedOut', data: { caseId: state.caseId, at: state.timeoutAt } }, received(true)];
+    // The timeout once scheduled; before that, the program's hard end (food: the month end, known
+    // from the opening — a reply after it is late even when the reminder has not fired yet).
+    const timeoutAt = (state.status === 'AwaitingReply' ? state.timeoutAt : undefined) ?? p.hardDeadline(state.subject);
+    if (timeoutAt !== undefined && d.receivedAt >= timeoutAt)
+      return [{ type: 'ConsentTimedOut', data: { caseId: state.caseId, at: timeoutAt } }, received(true)];
     const at = d.receivedAt;
     switch (interpretation) {
       case 'yes':

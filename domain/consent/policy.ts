@@ -39,6 +39,11 @@ export interface ConsentPolicy {
   reminderDueAt(sentAt: Instant, subject: PupilSubject | FamilySubject): Instant | undefined;
   /** When the case times out, given the last SMS asking for an answer went out at `sentAt`. */
   timeoutAt(sentAt: Instant, subject: PupilSubject | FamilySubject): Instant;
+  /**
+   * The hard end of the case known from its opening, whatever the SMS timing (food: the month's
+   * end, seed 004 p. 20); undefined when the end depends on when the reminder went out (meals).
+   */
+  hardDeadline(subject: PupilSubject | FamilySubject): Instant | undefined;
 }
 
 /** End of the local day `days` calendar days after the local date of `sent`. */
@@ -57,6 +62,7 @@ export function mealsPolicy(program: SchoolMealsProgram): ConsentPolicy {
     requestAt: (openedAt) => openedAt,
     reminderDueAt: (sentAt) => windowEnd(sentAt, program.replyWindowDays, program.timezone),
     timeoutAt: (sentAt) => windowEnd(sentAt, program.reminderWindowDays, program.timezone),
+    hardDeadline: () => undefined,
   };
 }
 
@@ -82,6 +88,7 @@ export function foodPolicy(program: FoodVouchersProgram): ConsentPolicy {
       return due < monthEnd(subject) ? due : undefined;
     },
     timeoutAt: (_sentAt, subject) => monthEnd(subject),
+    hardDeadline: (subject) => monthEnd(subject),
   };
 }
 
