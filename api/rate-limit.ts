@@ -18,6 +18,11 @@ export interface RateLimitOptions {
 /** A POS or canteen device at peak sends a few requests a second; a list upload is rare. */
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { limit: 600, windowSeconds: 60 };
 
+/** The per-client limit from configuration (RATE_LIMIT_PER_MINUTE, default 600 a minute). */
+export function rateLimitFromConfig(config: { readonly RATE_LIMIT_PER_MINUTE: number }): RateLimitOptions {
+  return { limit: config.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 };
+}
+
 export function createRateLimiter(options: RateLimitOptions = DEFAULT_RATE_LIMIT): { middleware: RequestHandler; shutdown(): void } {
   const store = new MemoryStore();
   const middleware = rateLimit({

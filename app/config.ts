@@ -25,6 +25,8 @@ const schema = z.object({
   /** dev: create missing secrets and print sample tokens at start. production: all secrets required. */
   MODE: z.enum(['dev', 'production']).default('dev'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Requests per minute per API client (token subject, else IP) before 429 rate_limited. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Where report files (CSV/JSON/HTML) are written by CLI commands. */
   REPORTS_DIR: z.string().default('./reports'),
 });
