@@ -142,6 +142,15 @@ describe('reminder and timeout (p. 10: 3 + 3 calendar days, Asia/Almaty)', () =>
       { type: 'SmsReplyReceived', data: { caseId: MEALS_CASE, text: '3#1', interpretation: 'yes', receivedAt: TIMEOUT_DUE, late: true } },
     ]);
   });
+  it('a reminder fired late sends nothing once the window it would have opened is over; one ms earlier it still goes out (review finding 3)', () => {
+    given(decider, opened()).when(fire(MEALS_CASE, 'reminder', TIMEOUT_DUE)).then([
+      { type: 'DeadlineFired', data: { deadlineId: `${MEALS_CASE}:reminder`, kind: 'consent_reminder', firedAt: TIMEOUT_DUE } },
+      { type: 'ConsentTimedOut', data: { caseId: MEALS_CASE, at: TIMEOUT_DUE } },
+    ]);
+    const events = given(decider, opened()).when(fire(MEALS_CASE, 'reminder', '2026-03-09T18:59:59.999Z')).events();
+    expect(events.map((e) => e.type)).toEqual(['DeadlineFired', 'SmsRequested', 'DeadlineScheduled']);
+    expect(events[2]).toMatchObject({ data: { kind: 'consent_timeout', dueAt: '2026-03-12T19:00:00.000Z' } });
+  });
   it('a deadline of a closed case is recorded as fired and does nothing else', () => {
     const closed = history(openMeals(OPENED), reply('3#1', '2026-03-03T06:00:00.000Z'));
     given(decider, closed).when(fire(MEALS_CASE, 'reminder', REMINDER_DUE)).then([
@@ -204,6 +213,17 @@ describe('food vouchers (seed 004 p. 17–21: SMS on the 5th, reminder after 5 d
     ]);
     const scheduled = history(openFood('2026-03-02T05:00:00.000Z'));
     expect(given(decider, scheduled).when(reply('21*1', '2026-04-02T05:00:00.000Z', 'p_head')).events()[0]!.type).toBe('ConsentTimedOut');
+  });
+  it('a start SMS or reminder fired after the month end sends nothing and times out at the month end (review finding 3)', () => {
+    const late = '2026-04-01T03:00:00.000Z';
+    given(decider, history(openFood(FIFTH_0900))).when(fire(FOOD_CASE, 'reminder', late)).then([
+      { type: 'DeadlineFired', data: { deadlineId: `${FOOD_CASE}:reminder`, kind: 'consent_reminder', firedAt: late } },
+      { type: 'ConsentTimedOut', data: { caseId: FOOD_CASE, at: MONTH_END } },
+    ]);
+    given(decider, history(openFood('2026-03-02T05:00:00.000Z'))).when(fire(FOOD_CASE, 'request', late)).then([
+      { type: 'DeadlineFired', data: { deadlineId: `${FOOD_CASE}:request`, kind: 'consent_request', firedAt: late } },
+      { type: 'ConsentTimedOut', data: { caseId: FOOD_CASE, at: MONTH_END } },
+    ]);
   });
   it('no phone for the family head ends the case (p. 17)', () => {
     const events = given(decider).when(openFood(FIFTH_0900, { representatives: [{ personId: 'p_head', role: 'guardian', hasPhone: false }] })).events();

@@ -256,14 +256,27 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     if (!pending || pending.fired || pending.kind !== kind || now < pending.dueAt) return [];
     const fired: ConsentEvent = { type: 'DeadlineFired', data: { deadlineId, kind, firedAt: now } };
     const p = policy(state.program);
+    // A start SMS or reminder fired so late (scheduler downtime) that the answer window it would have
+    // opened, had it fired on time, is over — food: the month ended; meals: the 3 days after the
+    // due reminder passed (interpretation): nothing is sent, the case times out at that window's end.
+    const missedWindowEnd = (): Instant | undefined => {
+      const end = p.timeoutAt(pending.dueAt, state.subject);
+      return now >= end ? end : undefined;
+    };
+    const timedOut = (at: Instant): ConsentEvent => ({ type: 'ConsentTimedOut', data: { caseId: state.caseId, at } });
     switch (state.status) {
       case 'Opened':
       case 'Closed':
         return [fired];
-      case 'Scheduled':
-        return kind === 'consent_request' ? [fired, ...startRequest(state, state.recipient, now)] : [fired];
+      case 'Scheduled': {
+        if (kind !== 'consent_request') return [fired];
+        const missed = missedWindowEnd();
+        return missed ? [fired, timedOut(missed)] : [fired, ...startRequest(state, state.recipient, now)];
+      }
       case 'AwaitingReply': {
         if (kind === 'consent_reminder' && state.stage === 'request') {
+          const missed = missedWindowEnd();
+          if (missed) return [fired, timedOut(missed)];
           const timeoutAt = p.timeoutAt(now, state.subject);
           return [
             fired,
@@ -271,7 +284,7 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
             deadline(state, timeoutDeadlineId(state.caseId), 'consent_timeout', timeoutAt),
           ];
         }
-        if (kind === 'consent_timeout') return [fired, { type: 'ConsentTimedOut', data: { caseId: state.caseId, at: pending.dueAt } }];
+        if (kind === 'consent_timeout') return [fired, timedOut(pending.dueAt)];
         return [fired];
       }
       default:
