@@ -225,6 +225,13 @@ describe('food vouchers (seed 004 p. 17–21: SMS on the 5th, reminder after 5 d
       { type: 'ConsentTimedOut', data: { caseId: FOOD_CASE, at: MONTH_END } },
     ]);
   });
+  it('the SMS goes to the family head only, never to another member by the meals priority (p. 15, 17, 19; review finding 5)', () => {
+    const head = { personId: 'p_head', role: 'guardian' as const, hasPhone: true };
+    const events = given(decider).when(openFood(FIFTH_0900, { representatives: [head, mother] })).events();
+    expect(events[1]).toMatchObject({ type: 'SmsRequested', data: { recipientPersonId: 'p_head' } });
+    const noHeadPhone = given(decider).when(openFood(FIFTH_0900, { representatives: [noPhone(head), mother, father] })).events();
+    expect(noHeadPhone.map((e) => e.type)).toEqual(['ConsentCaseOpened', 'ConsentPhoneNotFound']);
+  });
   it('no phone for the family head ends the case (p. 17)', () => {
     const events = given(decider).when(openFood(FIFTH_0900, { representatives: [{ personId: 'p_head', role: 'guardian', hasPhone: false }] })).events();
     expect(events.map((e) => e.type)).toEqual(['ConsentCaseOpened', 'ConsentPhoneNotFound']);
@@ -277,7 +284,7 @@ describe('SMS outbox delivery reports', () => {
 
 describe('a decider configured with other programs (review finding 14)', () => {
   it('replay chooses the scheduled recipient by the configured priority, not the default one', () => {
-    const programs = { ...DEFAULT_PROGRAMS, food: { ...FOOD_VOUCHERS, recipientPriority: ['father', 'mother', 'guardian'] as const } };
+    const programs = { ...DEFAULT_PROGRAMS, food: { ...FOOD_VOUCHERS, smsRecipient: 'by_priority' as const, recipientPriority: ['father', 'mother', 'guardian'] as const } };
     const configured = createConsentDecider(programs);
     const opened = given(configured).when(openFood('2026-03-02T05:00:00.000Z', { representatives: [mother, father] })).events();
     const events = given(configured, opened).when(fire(FOOD_CASE, 'request', '2026-03-05T04:00:00.000Z')).events();

@@ -5,8 +5,9 @@
  *   OpenCase → ConsentCaseOpened, then one of
  *     ConsentNotRequired            primary grade (meals; 2026 order) — the case ends
  *     ConsentPhoneNotFound          no representative has a phone in BMG — the case ends
- *     SmsRequested(consent_request) to the first representative with a phone by priority
- *                                   (mother → father → guardian) + DeadlineScheduled(reminder | timeout)
+ *     SmsRequested(consent_request) meals: to the first representative with a phone by priority
+ *                                   (mother → father → guardian); food: to the family head only
+ *                                   (program parameter smsRecipient) + DeadlineScheduled(reminder | timeout)
  *     DeadlineScheduled(consent_request)   food, before the 5th: the start SMS waits for the 5th
  *   ReceiveReply   yes → ConsentGiven + SmsRequested(consent_confirmed)
  *                  no  → ConsentRefused + SmsRequested(consent_refused_ack)
@@ -137,18 +138,6 @@ export function caseIdOfMessage(messageId: string): string | undefined {
   return at > 0 && /^\d+$/.test(messageId.slice(at + 1)) ? messageId.slice(0, at) : undefined;
 }
 
-/** The representative the SMS goes to: first with a phone by the program's priority (stable). */
-export function chooseRecipient(representatives: readonly Representative[], priority: readonly string[]): Representative | undefined {
-  const rank = (r: Representative) => {
-    const i = priority.indexOf(r.role);
-    return i < 0 ? priority.length : i;
-  };
-  return representatives
-    .map((r, i) => ({ r, i }))
-    .filter(({ r }) => r.hasPhone)
-    .sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i)[0]?.r;
-}
-
 // ── decide ──────────────────────────────────────────────────────────────────────────────────
 /** The consent policy of each program, built once from the configured programs. */
 function policiesOf(programs: Programs): (program: ProgramCode) => ConsentPolicy {
@@ -202,7 +191,7 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     const opened: ConsentEvent = { type: 'ConsentCaseOpened', data: { ...d, openedAt: now } };
     if (d.subject.kind === 'pupil' && p.consentSkippedForGrades.includes(d.subject.grade))
       return [opened, { type: 'ConsentNotRequired', data: { caseId: d.caseId, reason: 'primary_grade' } }];
-    const recipient = chooseRecipient(d.representatives, p.recipientPriority);
+    const recipient = p.recipient(d.representatives, d.subject);
     if (!recipient) return [opened, { type: 'ConsentPhoneNotFound', data: { caseId: d.caseId } }];
     const facts: CaseFacts = { ...d, openedAt: now, messages: {}, deadlines: {} };
     const sendAt = p.requestAt(now, d.subject);
@@ -371,7 +360,7 @@ function evolveWith(policy: (program: ProgramCode) => ConsentPolicy, state: Cons
       const d = event.data;
       const deadlines = { ...s.deadlines, [d.deadlineId]: { kind: d.kind, dueAt: d.dueAt, fired: false } };
       if (d.kind === 'consent_request' && s.status === 'Opened') {
-        const recipient = chooseRecipient(s.representatives, policy(s.program).recipientPriority);
+        const recipient = policy(s.program).recipient(s.representatives, s.subject);
         invariant(recipient, 'a scheduled request needs a recipient with a phone');
         return { ...s, status: 'Scheduled', recipient, deadlines };
       }

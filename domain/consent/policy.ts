@@ -11,7 +11,7 @@
  *          reminder due at endOfDay(D+5) → timeout at the end of the month's last local day. When the
  *          reminder would fall at or after the month end, no reminder is sent: only the timeout.
  */
-import type { FamilySubject, ProgramCode, PupilSubject, RepresentativeRole } from '../events';
+import type { FamilySubject, ProgramCode, PupilSubject, Representative, RepresentativeRole } from '../events';
 import { FOOD_VOUCHERS, type FoodVouchersProgram } from '../programs/food-vouchers';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../programs/school-meals';
 import { addDays, dayOfMonth, endOfDay, instantAt, lastDayOfMonth, localDate, type Instant } from '../shared/calendar';
@@ -30,6 +30,8 @@ export interface ConsentPolicy {
   readonly timezone: string;
   readonly replyCodes: { readonly yes: string; readonly no: string };
   readonly recipientPriority: readonly RepresentativeRole[];
+  /** The representative the SMS goes to, or undefined when none can get it (the case ends: no phone). */
+  recipient(representatives: readonly Representative[], subject: PupilSubject | FamilySubject): Representative | undefined;
   readonly sms: { readonly request: string; readonly reminder: string; readonly confirmed: string; readonly refused: string };
   /** Grades that go to the wallet without SMS (meals, 2026 order); empty for food. */
   readonly consentSkippedForGrades: readonly number[];
@@ -46,6 +48,18 @@ export interface ConsentPolicy {
   hardDeadline(subject: PupilSubject | FamilySubject): Instant | undefined;
 }
 
+/** The representative the SMS goes to: first with a phone by the program's priority (stable). */
+export function chooseRecipient(representatives: readonly Representative[], priority: readonly string[]): Representative | undefined {
+  const rank = (r: Representative) => {
+    const i = priority.indexOf(r.role);
+    return i < 0 ? priority.length : i;
+  };
+  return representatives
+    .map((r, i) => ({ r, i }))
+    .filter(({ r }) => r.hasPhone)
+    .sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i)[0]?.r;
+}
+
 /** End of the local day `days` calendar days after the local date of `sent`. */
 export function windowEnd(sent: Instant, days: number, timeZone: string): Instant {
   return endOfDay(addDays(localDate(sent, timeZone), days), timeZone);
@@ -57,6 +71,7 @@ export function mealsPolicy(program: SchoolMealsProgram): ConsentPolicy {
     timezone: program.timezone,
     replyCodes: program.replyCodes,
     recipientPriority: program.recipientPriority,
+    recipient: (representatives) => chooseRecipient(representatives, program.recipientPriority),
     sms: program.sms,
     consentSkippedForGrades: program.consentSkippedForGrades,
     requestAt: (openedAt) => openedAt,
@@ -77,6 +92,13 @@ export function foodPolicy(program: FoodVouchersProgram): ConsentPolicy {
     timezone: program.timezone,
     replyCodes: program.replyCodes,
     recipientPriority: program.recipientPriority,
+    recipient: (representatives, subject) => {
+      if (program.smsRecipient === 'by_priority') return chooseRecipient(representatives, program.recipientPriority);
+      if (subject.kind !== 'family') throw new Error('invariant violated: a food consent case is about a family');
+      // The head is the first member (the АСП recipient); other representatives are never asked.
+      const head = representatives.find((r) => r.personId === subject.members[0]);
+      return head?.hasPhone ? head : undefined;
+    },
     sms: program.sms,
     consentSkippedForGrades: [],
     requestAt: (openedAt, subject) => {

@@ -26,7 +26,13 @@ export interface FoodVouchersProgram {
   readonly reminderAfterDays: number;
   /** p. 20: no answer by the end of the month → the month's voucher cannot be activated. */
   readonly answerByMonthEnd: true;
-  /** Who gets the SMS: the family head (the recipient of АСП); representatives in this order. */
+  /**
+   * Who gets the SMS. 'head': only the family head — the potential recipient, i.e. the АСП
+   * recipient (p. 15, 17, 19); no phone for the head → the case ends. 'by_priority': the first
+   * representative with a phone in `recipientPriority` order (not in the seed; kept as an option).
+   */
+  readonly smsRecipient: 'head' | 'by_priority';
+  /** Used only when smsRecipient is 'by_priority'. */
   readonly recipientPriority: readonly RepresentativeRole[];
   /** p. 2.5: 1 MRP per member per month (adjustable per region, never above the trade markup). */
   readonly mrpMultiplierPerMember: number;
@@ -53,6 +59,7 @@ export const FOOD_VOUCHERS: FoodVouchersProgram = {
   smsDay: 5,
   reminderAfterDays: 5,
   answerByMonthEnd: true,
+  smsRecipient: 'head',
   recipientPriority: ['mother', 'father', 'guardian'],
   mrpMultiplierPerMember: 1,
   mrpTiynByYear: { 2025: kzt(3932), 2026: kzt(4325) },
