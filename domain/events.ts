@@ -90,6 +90,7 @@ export type ListRowRejected = DomainEvent<
       | 'failed_sdu_reconciliation'
       | 'not_eligible_category'
     >;
+    /** Why, for the returned row; free text from the source is capped and has long digit runs masked (no IINs). */
     detail?: string;
     familyId?: string;
     personId?: string;
@@ -170,8 +171,14 @@ export type SmsReplyReceived = DomainEvent<
   'SmsReplyReceived',
   {
     caseId: string;
-    /** Raw text as received (kept for audit; carries no personal data by design of the codes). */
+    /**
+     * A REDACTED form of the reply (domain/consent/reply.ts redactReply): only its code characters
+     * [0-9*#], and nothing when there are more than a code could have. Free text may carry names,
+     * IINs or phones, and events are immutable, so the raw text is never stored.
+     */
     text: string;
+    /** Length of the text as received, when `text` differs from it (redacted). */
+    textLength?: number;
     interpretation: 'yes' | 'no' | 'unrecognised';
     receivedAt: Instant;
     /** The case was already closed: recorded, changes nothing. */
@@ -365,6 +372,10 @@ export type FeedbackSubmitted = DomainEvent<
     kind: 'rating' | 'complaint';
     /** 1–5 for ratings. */
     rating?: number;
+    /**
+     * KNOWN GAP (review finding 7): the citizen's free text, kept as written in an immutable event;
+     * it may contain personal data that forgetting a person (vault) does not erase.
+     */
     text?: string;
     submittedAt: Instant;
   }

@@ -87,7 +87,7 @@ describe('replies (annex: 3#1 agree, 3#2 refuse)', () => {
   it('records an unrecognised reply and keeps the case open', () => {
     const at = '2026-03-03T06:00:00.000Z';
     const events = given(decider, opened()).when(reply('yes please', at)).then([
-      { type: 'SmsReplyReceived', data: { caseId: MEALS_CASE, text: 'yes please', interpretation: 'unrecognised', receivedAt: at, late: false } },
+      { type: 'SmsReplyReceived', data: { caseId: MEALS_CASE, text: '', textLength: 10, interpretation: 'unrecognised', receivedAt: at, late: false } },
     ]);
     given(decider, [...opened(), ...events]).when(reply('3#1', '2026-03-03T07:00:00.000Z')).thenState((s) => expect(s).toMatchObject({ status: 'Closed', outcome: 'given' }));
   });
@@ -103,9 +103,13 @@ describe('replies (annex: 3#1 agree, 3#2 refuse)', () => {
   it('a reply to a case never opened is refused: case_not_found', () => {
     given(decider).when(reply('3#1', OPENED)).thenFails('case_not_found');
   });
-  it('keeps at most 160 characters of a long reply', () => {
-    const events = given(decider, opened()).when(reply('x'.repeat(500), '2026-03-03T06:00:00.000Z')).events();
-    expect((events[0]!.data as { text: string }).text).toHaveLength(160);
+  it('keeps only a redacted reply: code characters, never free text, an IIN or a phone (review finding 7)', () => {
+    const kept = (text: string) => given(decider, opened()).when(reply(text, '2026-03-03T06:00:00.000Z')).events()[0]!.data as { text: string; textLength?: number };
+    expect(kept('x'.repeat(500))).toMatchObject({ text: '', textLength: 500 });
+    expect(kept('Айгерим Сапарова, ИИН 870412300123, тел +7 701 234 5678')).toMatchObject({ text: '' });
+    expect(kept('8704 1230 0123')).toMatchObject({ text: '', textLength: 14 });
+    expect(kept(' 3 # 3 ')).toEqual(expect.objectContaining({ text: '3#3', textLength: 7 }));
+    expect(kept('3#1')).not.toHaveProperty('textLength');
   });
 });
 

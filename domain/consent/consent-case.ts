@@ -45,7 +45,7 @@ import type { CommandMetadata, Decider } from '../shared/decider';
 import { invariant, unreachable } from '../shared/decider';
 import { refuse } from '../shared/errors';
 import { DEFAULT_PROGRAMS, policyOf, type ConsentPolicy, type Programs } from './policy';
-import { MAX_REPLY_TEXT_CHARS, interpretReply } from './reply';
+import { interpretReply, redactReply } from './reply';
 
 /** Delivery attempts of one SMS before the outbox gives up (the first send included). */
 export const MAX_SMS_ATTEMPTS = 3;
@@ -203,11 +203,12 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     const d = command.data;
     if (state.status === 'None') return refuse('case_not_found');
     const p = policy(state.program);
-    const text = d.text.slice(0, MAX_REPLY_TEXT_CHARS);
+    // Read from the full text; only a redacted form is recorded (free text may carry PII).
     const interpretation = interpretReply(d.text, p.replyCodes);
+    const text = redactReply(d.text);
     const received = (late: boolean): ConsentEvent => ({
       type: 'SmsReplyReceived',
-      data: { caseId: state.caseId, text, interpretation, receivedAt: d.receivedAt, late },
+      data: { caseId: state.caseId, text, ...(text !== d.text ? { textLength: d.text.length } : {}), interpretation, receivedAt: d.receivedAt, late },
     });
     if (state.status === 'Closed' || state.status === 'Opened') return [received(true)];
     // The timeout once scheduled; before that, the program's hard end (food: the month end, known

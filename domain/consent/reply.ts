@@ -5,8 +5,19 @@
  */
 export type ReplyInterpretation = 'yes' | 'no' | 'unrecognised';
 
-/** Replies longer than this are not codes; they are kept (truncated) for audit only. */
-export const MAX_REPLY_TEXT_CHARS = 160;
+/**
+ * What of a reply is kept in the (immutable) event: only the characters a code is made of
+ * ([0-9*#], spaces dropped), and only when there are at most this many of them — enough to audit a
+ * near-miss ("21*3", "3#1#"), too few to hold an IIN (12 digits) or a phone number (10–11). Free
+ * text (names, IINs, phones) is never kept; the event records its length instead.
+ */
+export const MAX_REPLY_KEPT_CHARS = 8;
+
+/** The redacted form of a reply kept for audit (see MAX_REPLY_KEPT_CHARS). */
+export function redactReply(text: string): string {
+  const kept = text.replace(/[^0-9*#]/g, '');
+  return kept.length <= MAX_REPLY_KEPT_CHARS ? kept : '';
+}
 
 const normalise = (text: string) => text.replace(/\s+/g, '').toLowerCase();
 

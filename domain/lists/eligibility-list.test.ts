@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ListEvent } from '../events';
 import { streams } from '../events';
 import { given, meta } from '../testing/given';
-import { eligibilityList as decider, type FoodRowInput, type ListHeader, type ListRowInput, type MealsRowInput, type ReceiveListChunk } from './eligibility-list';
+import { eligibilityList as decider, MAX_ROW_DETAIL_CHARS, type FoodRowInput, type ListHeader, type ListRowInput, type MealsRowInput, type ReceiveListChunk } from './eligibility-list';
 
 const NOW = '2026-03-03T05:00:00.000Z';
 const foodHeader = (rowCount: number, over: Partial<ListHeader> = {}): ListHeader => ({
@@ -114,6 +114,14 @@ describe('meals list from NOBD (seed 002; seed 001 appendix 1 p. 5)', () => {
   });
   it('rejects a row the head has not approved', () => {
     expect(outcomes(given(decider).when(chunk(mealsHeader(1), [meals(1, { approvedByHead: false })])).events())).toEqual([[1, 'not_approved_by_head']]);
+  });
+  it('keeps SDU’s free-text reason capped and with long digit runs (IINs, phones) masked (review finding 7)', () => {
+    const reason = `ИИН 870412300123 не найден, тел 87012345678 ${'x'.repeat(300)}`;
+    const events = given(decider).when(chunk(mealsHeader(1), [meals(1, { reconciliation: { ok: false, reason } })])).events();
+    const detail = (events[1]!.data as { detail: string }).detail;
+    expect(detail.startsWith('ИИН … не найден, тел … x')).toBe(true);
+    expect(detail).toHaveLength(MAX_ROW_DETAIL_CHARS);
+    expect(detail).not.toMatch(/\d{6}/);
   });
   it('returns a row failing SDU reconciliation to NOBD with the reason', () => {
     const events = given(decider).when(chunk(mealsHeader(1), [meals(1, { reconciliation: { ok: false, reason: 'not in ЦКС' } })])).events();

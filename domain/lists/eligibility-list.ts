@@ -33,6 +33,16 @@ import { refuse } from '../shared/errors';
 
 export type RejectionCode = ListRowRejected['data']['reason'];
 
+/** Free text from a source (SDU's reconciliation reason, a city name) kept in a row's detail: at most this long. */
+export const MAX_ROW_DETAIL_CHARS = 120;
+/** Runs of this many digits or more in free text are masked: they may be an IIN (12) or a phone. */
+const LONG_DIGIT_RUN = /\d{6,}/g;
+
+/** Free text safe to keep in an immutable event: long digit runs masked, capped. */
+export function redactDetail(text: string): string {
+  return text.replace(LONG_DIGIT_RUN, '…').slice(0, MAX_ROW_DETAIL_CHARS);
+}
+
 // ── commands ────────────────────────────────────────────────────────────────────────────────
 export interface ListHeader {
   readonly listId: string;
@@ -123,14 +133,14 @@ export interface ListPrograms {
 export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS, food: FOOD_VOUCHERS }): Decider<ListState, ListCommand, ListEvent> {
   function foodRule(row: FoodRowInput, header: ListHeader): { reason: RejectionCode; detail?: string } | undefined {
     const mustBe = lastDayOfMonth(addMonths(header.month, -1));
-    if (row.aspOnDate !== mustBe) return { reason: 'not_on_asp_at_month_end', detail: `АСП on ${row.aspOnDate}, needed on ${mustBe}` };
-    if (!pilotCity(row.city, programs.food)) return { reason: 'not_in_pilot_city', detail: row.city };
+    if (row.aspOnDate !== mustBe) return { reason: 'not_on_asp_at_month_end', detail: redactDetail(`АСП on ${row.aspOnDate}, needed on ${mustBe}`) };
+    if (!pilotCity(row.city, programs.food)) return { reason: 'not_in_pilot_city', detail: redactDetail(row.city) };
     return undefined;
   }
   function mealsRule(row: MealsRowInput): { reason: RejectionCode; detail?: string } | undefined {
     if (!row.approvedByHead) return { reason: 'not_approved_by_head' };
     if (row.reconciliation && !row.reconciliation.ok)
-      return { reason: 'failed_sdu_reconciliation', ...(row.reconciliation.reason ? { detail: row.reconciliation.reason } : {}) };
+      return { reason: 'failed_sdu_reconciliation', ...(row.reconciliation.reason ? { detail: redactDetail(row.reconciliation.reason) } : {}) };
     if (!programs.meals.eligibleCategories.includes(row.category)) return { reason: 'not_eligible_category', detail: row.category };
     return undefined;
   }
