@@ -32,6 +32,15 @@ export interface Projection {
    * event. Must leave the same rows as applying the events one by one. The runner prefers it.
    */
   applyBatch?(events: readonly Recorded[]): readonly Sql[];
+  /**
+   * Optional (added for rebuild speed): tables of `tables` that this projection only ever writes
+   * with `insert … on conflict do nothing` (the first write of a key wins), never reads in its own
+   * SQL, and whose rows carry the writing event's log position in a `position` column. A rebuild
+   * loads them without their unique indexes (inserting random keys into a b-tree costs more than
+   * the rows themselves) and builds the indexes after the load, keeping the lowest position per
+   * key: the row the live model kept.
+   */
+  readonly appendOnlyTables?: readonly string[];
 }
 
 export const sql = (text: string, ...values: unknown[]): Sql => ({ text, values });

@@ -8,6 +8,7 @@ import { allProjections, createRunner, projectionMigrations } from './runner';
 import { balanceViolations } from './balances/queries';
 import { generateHistory, type HistoryItem } from './testing/history';
 import { appendAll, readModelDatabase, snapshot, tablesOf } from './testing/harness';
+import { meal, mealsStart } from './testing/fixtures';
 
 type Db = Awaited<ReturnType<typeof readModelDatabase>>;
 const TABLES = tablesOf(allProjections);
@@ -126,6 +127,27 @@ describe('projection runner', () => {
       expect(result).toMatchObject({ name: 'tabel', position: head });
       expect(await snapshot(db.pool, TABLES)).toEqual(before);
       await expect(runner.rebuild('no_such_model')).rejects.toThrow(/no projection named no_such_model/);
+      await runner.stop();
+    });
+  });
+
+  describe('append-only tables indexed after a rebuild\'s load', () => {
+    it('a key written twice in the log keeps its first row, as live does (the rebuild deduplicates, then indexes)', async () => {
+      await reset();
+      const store = createMemoryEventStore();
+      const first = meal('2025-10-07');
+      const again = meal('2025-10-08', 60);
+      // The same device record (device, seq) again later in the log, with other values: live ignores it.
+      const repeat = { ...again, event: { ...again.event, id: '00000000-0000-4000-8000-0000000000ff', data: { ...(again.event.data as object), seq: (first.event.data as { seq: number }).seq } } };
+      const head = await appendAll(store, [...mealsStart(), first, again, repeat]);
+      // Batches of one: the repeat reaches the shadow table (a batch drops repeated keys itself).
+      const runner = createRunner({ pool: db.pool, store, projections: allProjections, batchSize: 1, rebuildBatchSize: 1, ...quiet });
+      await runner.catchUp();
+      const live = await snapshot(db.pool, TABLES);
+      expect(live.tabel_meals).toHaveLength(2);
+      const rebuilt = await runner.rebuild();
+      expect(rebuilt.map((r) => r.position)).toEqual(allProjections.map(() => head));
+      expect(await snapshot(db.pool, TABLES)).toEqual(live);
       await runner.stop();
     });
   });

@@ -35,6 +35,8 @@ export const DEFAULT_BATCH_SIZE = 1000;
 /** Events per batch during a rebuild: bigger batches, fewer statements per event. */
 export const DEFAULT_REBUILD_BATCH_SIZE = 5000;
 export const DEFAULT_POLL_INTERVAL_MS = 200;
+/** Batches read ahead of the slowest model's writes (each model writes on its own connection). */
+export const PIPELINE_DEPTH = 2;
 /** After a failed batch a projection waits this long before it tries again (others go on). */
 export const RETRY_DELAY_MS = 1000;
 /** How often a runner tries to take the locks of projections another process holds. */
@@ -179,7 +181,11 @@ export function createRunner(options: RunnerOptions): Runner {
     },
   });
 
-  /** Reads batches from `after` (the next one while the current is written) into every sink. */
+  /**
+   * Reads batches from `after` into every sink. Each sink writes the batches in order on its own
+   * connection at its own pace; reading goes on while they write, at most PIPELINE_DEPTH batches
+   * ahead of the slowest sink (memory stays flat). A sink that fails or returns false is dropped.
+   */
   const drive = async (
     sinks: Sink[],
     after: bigint,
@@ -187,31 +193,47 @@ export function createRunner(options: RunnerOptions): Runner {
     failed: (sink: Sink, error: unknown) => void,
     until?: bigint,
   ): Promise<number> => {
-    let active = sinks;
-    let applied = 0;
+    const active = new Set(sinks);
+    const tails = new Map<Sink, Promise<void>>(sinks.map((s) => [s, Promise.resolve()]));
+    /** Per batch in flight: settles when every sink is done with it. */
+    const inFlight: Promise<unknown>[] = [];
+    const write = (sink: Sink, events: readonly RecordedEvent[], last: bigint) => async () => {
+      if (!active.has(sink)) return;
+      try {
+        if (!(await sink.write(events, last))) active.delete(sink);
+      } catch (error) {
+        active.delete(sink);
+        failed(sink, error);
+      }
+    };
     const read = (from: bigint) => {
       const batch = store.readAll({ after: from, maxCount: size });
       batch.catch(() => undefined); // awaited below; a prefetch nobody awaits must not crash the process
       return batch;
     };
+    let applied = 0;
     let next = read(after);
-    while (active.length > 0) {
-      let events = await next;
-      const full = events.length === size;
-      if (until !== undefined) events = events.filter((e) => e.position <= until);
-      if (events.length === 0) break;
-      const last = events[events.length - 1]!.position;
-      const more = full && (until === undefined || last < until);
-      if (more) next = read(last);
-      const results = await Promise.allSettled(active.map((s) => s.write(events, last)));
-      active = active.filter((sink, i) => {
-        const result = results[i]!;
-        if (result.status === 'fulfilled') return result.value;
-        failed(sink, result.reason);
-        return false;
-      });
-      applied += events.length;
-      if (!more) break;
+    try {
+      while (active.size > 0) {
+        let events = await next;
+        const full = events.length === size;
+        if (until !== undefined) events = events.filter((e) => e.position <= until);
+        if (events.length === 0) break;
+        const last = events[events.length - 1]!.position;
+        const more = full && (until === undefined || last < until);
+        const writes = [...active].map((sink) => {
+          const tail = tails.get(sink)!.then(write(sink, events, last));
+          tails.set(sink, tail);
+          return tail;
+        });
+        inFlight.push(Promise.all(writes));
+        applied += events.length;
+        if (!more) break;
+        if (inFlight.length >= PIPELINE_DEPTH) await inFlight.shift();
+        next = read(last);
+      }
+    } finally {
+      await Promise.all(tails.values());
     }
     return applied;
   };
@@ -320,13 +342,21 @@ export function createRunner(options: RunnerOptions): Runner {
       for (const s of shadows) await createShadow(pool, s.schema, liveSchema, s.projection);
       const failures = new Map<string, unknown>();
       const applied = await drive(shadows, 0n, rebuildBatchSize, (sink, error) => failures.set(sink.projection.name, error));
+      // Indexes and WAL of the models are built side by side (one connection each); swaps one by one.
+      const finished = await Promise.allSettled(
+        shadows.map(async (s) => {
+          if (failures.has(s.projection.name)) throw failures.get(s.projection.name);
+          await finishShadow(pool, s.schema, liveSchema, s.projection);
+        }),
+      );
       const results: RebuildResult[] = [];
-      for (const s of shadows) {
-        if (failures.has(s.projection.name)) {
+      for (const [i, s] of shadows.entries()) {
+        const outcome = finished[i]!;
+        if (outcome.status === 'rejected') {
+          if (!failures.has(s.projection.name)) failures.set(s.projection.name, outcome.reason);
           await pool.query(`drop schema if exists ${s.schema} cascade`);
           continue;
         }
-        await finishShadow(pool, s.schema, liveSchema, s.projection);
         const position = await swapIn(s, liveSchema);
         results.push({ name: s.projection.name, events: applied, position });
       }
@@ -477,23 +507,58 @@ async function createShadow(pool: Pool, schema: string, liveSchema: string, p: P
   // A shadow left by a crashed rebuild is thrown away: a rebuild always starts from zero.
   await pool.query(`drop schema if exists ${schema} cascade`);
   await pool.query(`create schema ${schema}`);
+  const appendOnly = new Set(p.appendOnlyTables ?? []);
   for (const table of p.tables) {
     await pool.query(`create unlogged table ${schema}.${table} (like ${liveSchema}.${table} including all excluding indexes)`);
+    // Append-only tables get even their unique indexes after the load (finishShadow).
+    if (appendOnly.has(table)) continue;
     for (const index of await indexesOf(pool, liveSchema, table)) {
-      if (!index.unique) continue;
-      await pool.query(onSchema(index.definition, liveSchema, schema, table));
-      if (index.primary) await pool.query(`alter table ${schema}.${table} add constraint ${index.name} primary key using index ${index.name}`);
+      if (index.unique) await addIndex(pool, index, liveSchema, schema, table);
     }
   }
 }
 
 async function finishShadow(pool: Pool, schema: string, liveSchema: string, p: Projection): Promise<void> {
+  const appendOnly = new Set(p.appendOnlyTables ?? []);
   for (const table of p.tables) {
-    for (const index of await indexesOf(pool, liveSchema, table)) {
-      if (!index.unique) await pool.query(onSchema(index.definition, liveSchema, schema, table));
-    }
+    // SET LOGGED rewrites the table and rebuilds its indexes: the indexes still missing come after.
     await pool.query(`alter table ${schema}.${table} set logged`);
+    const indexes = await indexesOf(pool, liveSchema, table);
+    if (appendOnly.has(table)) {
+      for (const index of indexes.filter((i) => i.unique)) await addUniqueAfterLoad(pool, index, liveSchema, schema, table);
+    }
+    for (const index of indexes) {
+      if (!index.unique) await addIndex(pool, index, liveSchema, schema, table);
+    }
   }
+}
+
+async function addIndex(pool: Pool, index: IndexInfo, liveSchema: string, schema: string, table: string): Promise<void> {
+  await pool.query(onSchema(index.definition, liveSchema, schema, table));
+  if (index.primary) await pool.query(`alter table ${schema}.${table} add constraint ${index.name} primary key using index ${index.name}`);
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * A unique index on an append-only table loaded without it. A key written twice in the log (the
+ * live model kept the first write and ignored the rest) fails the build; then every row but the
+ * lowest-position one per key is deleted and the index built again.
+ */
+async function addUniqueAfterLoad(pool: Pool, index: IndexInfo, liveSchema: string, schema: string, table: string): Promise<void> {
+  try {
+    await addIndex(pool, index, liveSchema, schema, table);
+    return;
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+  }
+  if (index.columns.length === 0) throw new Error(`rebuild: ${table}: cannot deduplicate on ${index.definition}`);
+  const keys = index.columns.map((c) => `"${c}"`).join(', ');
+  await pool.query(
+    `delete from ${schema}.${table} t using (select ctid from (select ctid, row_number() over (partition by ${keys} order by position) as n ` +
+      `from ${schema}.${table}) r where n > 1) d where t.ctid = d.ctid`,
+  );
+  await addIndex(pool, index, liveSchema, schema, table);
 }
 
 interface IndexInfo {
@@ -501,11 +566,14 @@ interface IndexInfo {
   readonly definition: string;
   readonly unique: boolean;
   readonly primary: boolean;
+  /** Key columns in index order (null for an expression). */
+  readonly columns: readonly string[];
 }
 
 async function indexesOf(pool: Pool, schema: string, table: string): Promise<IndexInfo[]> {
   const { rows } = await pool.query<IndexInfo>(
-    'select c.relname as name, pg_get_indexdef(i.indexrelid) as definition, i.indisunique as unique, i.indisprimary as primary ' +
+    'select c.relname as name, pg_get_indexdef(i.indexrelid) as definition, i.indisunique as unique, i.indisprimary as primary, ' +
+      'array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, ord) join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum order by k.ord) as columns ' +
       'from pg_index i join pg_class c on c.oid = i.indexrelid join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = t.relnamespace ' +
       'where n.nspname = $1 and t.relname = $2 order by c.relname',
     [schema, table],

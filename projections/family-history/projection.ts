@@ -100,6 +100,8 @@ export const familyHistoryProjection: Projection = {
   canHandle: Object.keys(EVERY_TYPE) as LedgerEventType[],
   migrations: [{ id: '0205_family_history', sql: ddl }],
   tables: ['family_streams', 'family_events'],
+  // One row per event (keyed by its position), never read back here: a rebuild indexes it after the load.
+  appendOnlyTables: ['family_events'],
   apply: (event) => build([event]),
   applyBatch: build,
 };

@@ -71,6 +71,8 @@ export const tabelProjection: Projection = {
   canHandle: handled,
   migrations: [{ id: '0202_tabel', sql: ddl }],
   tables: ['tabel_vouchers', 'tabel_meals'],
+  // One row per meal served, first (device, seq) wins, never read back here: indexed after a rebuild's load.
+  appendOnlyTables: ['tabel_meals'],
   apply: (event) => build([event]),
   applyBatch: build,
 };
