@@ -144,7 +144,16 @@ export type ConsentCaseOpened = DomainEvent<
   }
 >;
 /** Consent is not asked (2026 order: primary grades go to the wallet without SMS). */
-export type ConsentNotRequired = DomainEvent<'ConsentNotRequired', { caseId: string; reason: 'primary_grade' }>;
+export type ConsentNotRequired = DomainEvent<'ConsentNotRequired', { caseId: string; reason: 'primary_grade'; voucherNotIssued?: VoucherNotIssued }>;
+/**
+ * On ConsentGiven / ConsentNotRequired: the voucher could not be issued in the same decision (the
+ * issuing decider refused with `code`). The consent stays recorded; only the voucher is missing.
+ * Set by app/services/consent-streams.ts decideCase, never by the consent decider.
+ */
+export interface VoucherNotIssued {
+  readonly code: Code;
+  readonly detail?: string;
+}
 /** No representative has a phone in BMG: the case ends; passed back to SDU/NOBD. */
 export type ConsentPhoneNotFound = DomainEvent<'ConsentPhoneNotFound', { caseId: string }>;
 export type SmsKind = 'consent_request' | 'consent_reminder' | 'consent_confirmed' | 'consent_refused_ack';
@@ -185,7 +194,7 @@ export type SmsReplyReceived = DomainEvent<
     late: boolean;
   }
 >;
-export type ConsentGiven = DomainEvent<'ConsentGiven', { caseId: string; byPersonId: string; at: Instant }>;
+export type ConsentGiven = DomainEvent<'ConsentGiven', { caseId: string; byPersonId: string; at: Instant; voucherNotIssued?: VoucherNotIssued }>;
 export type ConsentRefused = DomainEvent<'ConsentRefused', { caseId: string; byPersonId: string; at: Instant }>;
 export type ConsentTimedOut = DomainEvent<'ConsentTimedOut', { caseId: string; at: Instant }>;
 

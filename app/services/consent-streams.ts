@@ -12,6 +12,7 @@ import { createMealVoucherDecider } from '../../domain/vouchers/meal-voucher';
 import { createFoodWalletDecider } from '../../domain/vouchers/food-wallet';
 import { mealVoucherId } from '../../domain/vouchers/ids';
 import type { CommandMetadata } from '../../domain/shared/decider';
+import { DomainError } from '../../domain/shared/errors';
 import type { Decision } from '../command-path';
 import type { SchoolMealsProgram } from '../../domain/programs/school-meals';
 import type { FoodVouchersProgram } from '../../domain/programs/food-vouchers';
@@ -44,7 +45,10 @@ export const isConsentStream = (stream: string) => MEALS_CASE.test(stream) || FO
 
 /**
  * Runs a consent command on a loaded case stream; when the case ends in consent (or needs none,
- * primary grades) also issues the voucher in the same decision.
+ * primary grades) also issues the voucher in the same decision — judged at the consent instant
+ * (ConsentGiven.at, the reply's receipt), not at processing time. When issuing is refused, the
+ * case events are appended anyway, the consent event carrying `voucherNotIssued` (the code): a
+ * refusal never erases a consent.
  */
 export function decideCase(d: Deciders, loaded: ReadonlyMap<string, Loaded>, caseStream: string, command: ConsentCommand): { decisions: Decision[]; events: ConsentEvent[] } {
   const before = foldRecorded(d.consent, loaded.get(caseStream)!.events);
@@ -53,12 +57,29 @@ export function decideCase(d: Deciders, loaded: ReadonlyMap<string, Loaded>, cas
   if (after.status === 'None') return { decisions: [], events };
   const meta = { familyId: after.familyId, program: after.program };
   const decisions: Decision[] = [{ stream: caseStream, events, metadata: meta }];
-  const issues = events.some((e) => e.type === 'ConsentGiven' || e.type === 'ConsentNotRequired');
-  if (issues) decisions.push(issueVoucher(d, loaded, after, command.metadata));
-  return { decisions, events };
+  const consent = events.find((e) => e.type === 'ConsentGiven' || e.type === 'ConsentNotRequired');
+  if (!consent) return { decisions, events };
+  const consentAt = consent.type === 'ConsentGiven' ? consent.data.at : undefined;
+  try {
+    decisions.push(issueVoucher(d, loaded, after, command.metadata, consentAt));
+    return { decisions, events };
+  } catch (error) {
+    // An issuing refusal never erases the recorded reply and consent: the case keeps them, its
+    // consent event saying why no voucher came (voucherNotIssued); a bug (not a DomainError) still fails loudly.
+    if (!(error instanceof DomainError)) throw error;
+    const voucherNotIssued = { code: error.code, ...(error.detail ? { detail: error.detail } : {}) };
+    const caseEvents = events.map((e): ConsentEvent => (e === consent ? ({ ...consent, data: { ...consent.data, voucherNotIssued } } as ConsentEvent) : e));
+    return { decisions: [{ ...decisions[0]!, events: caseEvents }], events: caseEvents };
+  }
 }
 
-function issueVoucher(d: Deciders, loaded: ReadonlyMap<string, Loaded>, c: Exclude<ConsentCaseState, { status: 'None' }>, metadata: CommandMetadata): Decision {
+function issueVoucher(
+  d: Deciders,
+  loaded: ReadonlyMap<string, Loaded>,
+  c: Exclude<ConsentCaseState, { status: 'None' }>,
+  metadata: CommandMetadata,
+  consentAt: string | undefined,
+): Decision {
   const stream = voucherStreamOfCase(c.caseId);
   if (!stream || !loaded.has(stream)) throw new Error(`invariant violated: voucher stream of ${c.caseId} not loaded`);
   const meta = { familyId: c.familyId, program: c.program };
@@ -79,6 +100,7 @@ function issueVoucher(d: Deciders, loaded: ReadonlyMap<string, Loaded>, c: Exclu
           schoolYear: s.schoolYear,
           caseId: c.caseId,
           viaConsent: c.status === 'Closed' && c.outcome === 'given',
+          ...(consentAt ? { consentAt } : {}),
         },
         metadata,
       },
@@ -89,7 +111,11 @@ function issueVoucher(d: Deciders, loaded: ReadonlyMap<string, Loaded>, c: Exclu
   const s: FamilySubject = c.subject;
   const state = foldRecorded(d.food, loaded.get(stream)!.events);
   const events = d.food.decide(
-    { type: 'IssueFoodVouchers', data: { familyId: c.familyId, month: s.month, city: s.city, region: s.region, members: s.members, caseId: c.caseId }, metadata },
+    {
+      type: 'IssueFoodVouchers',
+      data: { familyId: c.familyId, month: s.month, city: s.city, region: s.region, members: s.members, caseId: c.caseId, ...(consentAt ? { consentAt } : {}) },
+      metadata,
+    },
     state,
   );
   return { stream, events, metadata: meta };

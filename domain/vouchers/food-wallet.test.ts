@@ -93,6 +93,15 @@ describe('food wallet: issue', () => {
     given(foodWallet).when({ ...issueCommand, data: { ...issueCommand.data, members: [] } } as FoodWalletCommand).thenFails('validation_failed');
     given(foodWallet).when({ ...issueCommand, data: { ...issueCommand.data, members: ['a', 'a'] } } as FoodWalletCommand).thenFails('validation_failed');
   });
+  it('issues when consent was given before the month end, though processed after it (review finding 1)', () => {
+    const command = { ...issueCommand, data: { ...(issueCommand.data as object), consentAt: LAST_SECOND }, metadata: meta('2026-03-31T19:00:05.000Z') } as FoodWalletCommand;
+    const events = given(foodWallet).when(command).events();
+    expect(events.map((e) => e.type)).toEqual(['FoodVouchersIssued', 'DeadlineScheduled']);
+    // …and they lapse when the (already due) month end fires: no activation after the month.
+    given(foodWallet, events).when({ type: 'ActivateFoodVoucher', data: { voucherId: v1, familyId, byPersonId: 'head' }, metadata: meta('2026-03-31T19:00:06.000Z') }).thenFails('activation_window_closed');
+    // A consent given after the month end is still refused.
+    given(foodWallet).when({ ...command, data: { ...(command.data as object), consentAt: MONTH_END } } as FoodWalletCommand).thenFails('activation_window_closed');
+  });
   it('refuses to issue after the month is over (activation_window_closed)', () => {
     given(foodWallet).when({ ...issueCommand, metadata: meta(MONTH_END) }).thenFails('activation_window_closed');
   });

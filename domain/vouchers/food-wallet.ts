@@ -56,6 +56,11 @@ export interface IssueFoodVouchers {
     /** personIds, the head first: one voucher each. */
     readonly members: readonly string[];
     readonly caseId: string;
+    /**
+     * When consent was given (the reply's receipt): the month is judged at this instant, not when
+     * the decision is processed, so a consent given in time is honoured after a slow queue.
+     */
+    readonly consentAt?: Instant;
   };
   readonly metadata: CommandMetadata;
 }
@@ -209,7 +214,10 @@ export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUC
     const now = command.metadata.now;
     const activationUntil = lastDayOfMonth(d.month);
     const monthEndAt = endOfDay(activationUntil, program.timezone);
-    if (now >= monthEndAt) refuse('activation_window_closed', `${d.month} is over`);
+    // Judged at the consent instant (never later than now): issued after the month end, the
+    // vouchers lapse when the month-end deadline fires, but the family's consent is honoured.
+    const judgedAt = d.consentAt !== undefined && d.consentAt < now ? d.consentAt : now;
+    if (judgedAt >= monthEndAt) refuse('activation_window_closed', `${d.month} is over`);
     const mrpTiyn = memberVoucherTiyn(d.month, program);
     const vouchers = d.members.map((memberPersonId, i) => ({ voucherId: foodVoucherId(d.familyId, d.month, i + 1), memberPersonId, amountTiyn: mrpTiyn }));
     const deadline: DeadlineScheduled = {

@@ -86,6 +86,12 @@ describe('meal voucher: issue', () => {
   it('refuses a different voucher for the same pupil and year (already_covered)', () => {
     given(mealVoucher, issued).when({ ...issue, data: { ...issue.data, voucherId: 'other' } }).thenFails('already_covered');
   });
+  it('issues when consent was given on the year’s last day, though processed after it (review finding 1)', () => {
+    const command = { ...issue, data: { ...issue.data, consentAt: '2026-05-31T18:59:59.000Z' }, metadata: meta('2026-05-31T19:00:05.000Z') };
+    const [event] = given(mealVoucher).when(command).events();
+    expect(event).toMatchObject({ type: 'MealVoucherIssued', data: { validUntil: '2026-05-31', issuedAt: '2026-05-31T19:00:05.000Z' } });
+    expect(event!.data).not.toHaveProperty('consentAt');
+  });
   it('refuses to issue for a school year that has ended (outside_school_year)', () => {
     given(mealVoucher).when({ ...issue, metadata: meta('2026-06-01T03:00:00.000Z') }).thenFails('outside_school_year');
   });

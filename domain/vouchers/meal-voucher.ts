@@ -52,6 +52,8 @@ export interface IssueMealVoucher {
     readonly schoolYear: SchoolYear;
     readonly caseId: string;
     readonly viaConsent: boolean;
+    /** When consent was given: the school year is judged at this instant, not at processing time. */
+    readonly consentAt?: Instant;
   };
   readonly metadata: CommandMetadata;
 }
@@ -127,12 +129,14 @@ export function createMealVoucherDecider(program: SchoolMealsProgram = SCHOOL_ME
     // same pupil and year is a bug upstream that the list should have caught (already_covered).
     if (state.status !== 'None') return state.voucherId === d.voucherId ? [] : refuse('already_covered', state.voucherId);
     const now = command.metadata.now;
-    const today = localDate(now, program.timezone);
+    const { consentAt, ...data } = d;
+    // The day consent was given (never later than today) decides whether the year is still on.
+    const today = localDate(consentAt !== undefined && consentAt < now ? consentAt : now, program.timezone);
     const yearStart = schoolYearStart(d.schoolYear, program.schoolYear);
     const validUntil = schoolYearEnd(d.schoolYear, program.schoolYear);
     if (today > validUntil) refuse('outside_school_year', `${d.schoolYear} ended on ${validUntil}`);
     const validFrom = today > yearStart ? today : yearStart;
-    const issued: MealVoucherIssued = { type: 'MealVoucherIssued', data: { ...d, validFrom, validUntil, issuedAt: now } };
+    const issued: MealVoucherIssued = { type: 'MealVoucherIssued', data: { ...data, validFrom, validUntil, issuedAt: now } };
     const deadline: DeadlineScheduled = {
       type: 'DeadlineScheduled',
       data: {

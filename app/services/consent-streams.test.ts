@@ -1,0 +1,56 @@
+/** decideCase: consent and its voucher in one decision; an issuing refusal never erases the consent (review finding 1). */
+import { describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '../../adapters/eventstore/port';
+import type { ConsentEvent } from '../../domain/events';
+import { streams } from '../../domain/events';
+import { createConsentDecider, DEFAULT_PROGRAMS } from '../../domain/consent';
+import { openFood, reply } from '../../domain/consent/fixtures';
+import type { Loaded } from '../command-path';
+import { decideCase, deciders } from './consent-streams';
+
+const CASE = streams.consentFood('fam-1', '2026-03');
+const WALLET = streams.food('fam-1', '2026-03');
+
+function loaded(caseEvents: readonly ConsentEvent[]): Map<string, Loaded> {
+  const recorded = (stream: string, events: readonly ConsentEvent[]): RecordedEvent[] =>
+    events.map((e, i) => ({
+      id: `${stream}#${i}`,
+      type: e.type,
+      data: e.data,
+      metadata: { commandId: 'c', correlationId: 'c', causationId: 'c', actor: { role: 'test', id: 'test' }, recordedAt: '2026-03-05T04:00:00.000Z' },
+      stream,
+      streamVersion: BigInt(i),
+      position: BigInt(i + 1),
+    }));
+  return new Map([
+    [CASE, { stream: CASE, events: recorded(CASE, caseEvents), version: caseEvents.length ? BigInt(caseEvents.length - 1) : undefined }],
+    [WALLET, { stream: WALLET, events: [], version: undefined }],
+  ]);
+}
+
+describe('decideCase (review finding 1)', () => {
+  const d = deciders(DEFAULT_PROGRAMS);
+  const opened = (members: readonly string[]) => {
+    const open = openFood('2026-03-05T04:00:00.000Z', { representatives: [{ personId: 'p_head', role: 'guardian', hasPhone: true }] });
+    const command = { ...open, data: { ...open.data, subject: { ...(open.data.subject as object), members } } } as typeof open;
+    return createConsentDecider().decide(command, { status: 'None' });
+  };
+
+  it('issues the vouchers judged at the reply’s receipt: a reply in the month’s last second processed after midnight', () => {
+    const command = { ...reply('21*1', '2026-03-31T18:59:59.000Z', 'p_head'), metadata: { commandId: 'sms-1', now: '2026-03-31T19:00:05.000Z', actor: { role: 'test', id: 'test' } } };
+    const { decisions } = decideCase(d, loaded(opened(['p_head', 'p_child'])), CASE, command);
+    expect(decisions.map((x) => [x.stream, x.events.map((e) => e.type)])).toEqual([
+      [CASE, ['SmsReplyReceived', 'ConsentGiven', 'SmsRequested']],
+      [WALLET, ['FoodVouchersIssued', 'DeadlineScheduled']],
+    ]);
+  });
+
+  it('when issuing is refused, the reply and the consent are still recorded, with the refusal code', () => {
+    const command = reply('21*1', '2026-03-06T04:00:00.000Z', 'p_head');
+    const { decisions } = decideCase(d, loaded(opened(['p_head', 'p_child', 'p_child'])), CASE, command);
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]!.stream).toBe(CASE);
+    expect(decisions[0]!.events.map((e) => e.type)).toEqual(['SmsReplyReceived', 'ConsentGiven', 'SmsRequested']);
+    expect(decisions[0]!.events[1]).toMatchObject({ type: 'ConsentGiven', data: { at: '2026-03-06T04:00:00.000Z', voucherNotIssued: { code: 'validation_failed' } } });
+  });
+});
