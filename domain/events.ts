@@ -72,6 +72,8 @@ export type ListRowAccepted = DomainEvent<
     caseStream: string;
     schoolId?: string;
     city?: string;
+    /** Food: the family's members (head first), so a person is in one accepted family per list. */
+    memberPersonIds?: readonly string[];
   }
 >;
 export type ListRowRejected = DomainEvent<

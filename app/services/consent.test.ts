@@ -243,6 +243,20 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
       expect(await world.vault.get(world.vault.pseudonymise(iin))).toMatchObject({ fullName: 'Twice' });
     });
 
+    it('a food row naming a member twice, or a member of an earlier family, is rejected at list time (review findings 2, 11)', async () => {
+      const [h1, h2, h3, kid] = [300, 301, 302, 303].map((n) => makeIin('1981-03-03', 'female', n));
+      const row = (familyId: string, head: string, members: string[]) => ({ familyId, city: 'akkol', aspOnDate: '2026-02-28', head: { iin: head }, members: members.map((iin) => ({ iin })) });
+      const list: ReceiveListInput = {
+        program: 'food-vouchers',
+        source: 'sdu',
+        listId: 'sdu-dup-members',
+        month: '2026-03',
+        rows: [row('fam-d1', h1!, [h1!, kid!, kid!]), row('fam-d2', h2!, [h2!, kid!]), row('fam-d3', h3!, [h3!, kid!])],
+      };
+      const receipt = await services().receiveList(list, meta('2026-03-03T07:00:00.000Z', 'dup-members-1'));
+      expect(receipt.rows.map((r) => r.outcome)).toEqual(['duplicate_row', 'row_accepted', 'duplicate_row']);
+    });
+
     it('a food list outside the pilot months is refused: program_not_in_force', async () => {
       const s = services();
       const may = { ...foodList(), listId: 'sdu-2026-05', month: '2026-05' } as ReceiveListInput;

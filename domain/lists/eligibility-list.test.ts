@@ -60,7 +60,7 @@ describe('food list from SDU (seed 004 p. 2.2, 13, 18)', () => {
     const header = foodHeader(1);
     given(decider).when(chunk(header, [food(1)])).then([
       { type: 'EligibilityListReceived', data: { ...header, receivedAt: NOW } },
-      { type: 'ListRowAccepted', data: { listId: 'sdu-2026-03', rowNo: 1, familyId: 'fam-1', personId: 'p_head1', caseStream: streams.consentFood('fam-1', '2026-03'), city: 'pavlodar' } },
+      { type: 'ListRowAccepted', data: { listId: 'sdu-2026-03', rowNo: 1, familyId: 'fam-1', personId: 'p_head1', caseStream: streams.consentFood('fam-1', '2026-03'), city: 'pavlodar', memberPersonIds: ['p_head1'] } },
       { type: 'EligibilityListProcessed', data: { listId: 'sdu-2026-03', accepted: 1, rejected: 0 } },
     ]);
   });
@@ -82,6 +82,17 @@ describe('food list from SDU (seed 004 p. 2.2, 13, 18)', () => {
   it('rejects the same family twice in one list: duplicate_row', () => {
     const events = given(decider).when(chunk(foodHeader(2), [food(1), food(2, { familyId: 'fam-1' })])).events();
     expect(outcomes(events)).toEqual([[1, 'row_accepted'], [2, 'duplicate_row']]);
+  });
+  it('rejects a row listing a member twice: duplicate_row, not a crash at consent (review finding 2)', () => {
+    const events = given(decider).when(chunk(foodHeader(1), [food(1, { memberPersonIds: ['p_head1', 'p_kid', 'p_kid'] })])).events();
+    expect(events[1]).toMatchObject({ type: 'ListRowRejected', data: { reason: 'duplicate_row', detail: 'member 3 is listed twice in the row' } });
+  });
+  it('rejects a later family with a member of an earlier accepted family, also across chunks: duplicate_row (review finding 11)', () => {
+    const header = foodHeader(3);
+    const first = given(decider).when(chunk(header, [food(1, { memberPersonIds: ['p_head1', 'p_kid'] })], { last: false })).events();
+    const events = given(decider, first).when(chunk(header, [food(2, { memberPersonIds: ['p_head2', 'p_kid'] }), food(3, { memberPersonIds: ['p_head3', 'p_other'] })])).events();
+    expect(outcomes(events)).toEqual([[2, 'duplicate_row'], [3, 'row_accepted']]);
+    expect(events[0]).toMatchObject({ data: { detail: 'member 2 is a member of the family in row 1' } });
   });
   it('rejects a family whose case for the month exists already: already_covered', () => {
     const events = given(decider).when(chunk(foodHeader(1), [food(1)], { existing: [streams.consentFood('fam-1', '2026-03')] })).events();

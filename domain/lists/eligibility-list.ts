@@ -8,7 +8,10 @@
  * Every row also needs a valid IIN (the service checks it with domain/shared/iin.ts and
  * pseudonymises before calling: the decider sees personIds and flags, never IINs), must not repeat
  * a subject earlier in the list (duplicate_row), and must not have a consent case already
- * (already_covered: the service tells which case streams exist).
+ * (already_covered: the service tells which case streams exist). A food row is also a
+ * duplicate_row (with a detail) when it lists a member twice, or a member of a family accepted
+ * earlier in the same list: one family — one voucher — per person per list. Across lists a person
+ * in two families is NOT caught (that needs a per-person-month index; not built).
  *
  * Large lists arrive in chunks (one command per chunk, see app/services/lists.ts): rows already
  * decided are skipped, so a re-sent chunk or a resumed list decides nothing twice. The same list
@@ -104,6 +107,8 @@ interface ListFacts {
   readonly rows: ReadonlyMap<number, RowDecision>;
   /** Case streams of every row with a valid subject so far: a second one is a duplicate. */
   readonly subjects: ReadonlySet<string>;
+  /** Food: members of the accepted families so far → their row: one family (one voucher) per person. */
+  readonly members: ReadonlyMap<string, number>;
 }
 export type ListState =
   | { readonly status: 'None' }
@@ -145,7 +150,17 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
     return undefined;
   }
 
-  function decideRow(row: ListRowInput, header: ListHeader, seen: Set<string>, existing: ReadonlySet<string>): ListEvent {
+  /** Food: a member listed twice in the row, or already a member of a family accepted earlier in the list. */
+  function memberDuplicate(row: ListRowInput, members: ReadonlyMap<string, number>): string | undefined {
+    if (row.kind !== 'food') return undefined;
+    const ids = row.memberPersonIds;
+    const twice = ids.findIndex((id, i) => ids.indexOf(id) !== i);
+    if (twice >= 0) return `member ${twice + 1} is listed twice in the row`;
+    const earlier = ids.findIndex((id) => members.has(id));
+    return earlier >= 0 ? `member ${earlier + 1} is a member of the family in row ${members.get(ids[earlier]!)}` : undefined;
+  }
+
+  function decideRow(row: ListRowInput, header: ListHeader, seen: Set<string>, members: Map<string, number>, existing: ReadonlySet<string>): ListEvent {
     const caseStream = caseStreamOf(header, row);
     const personId = row.kind === 'food' ? row.headPersonId : row.pupilPersonId;
     const where = row.kind === 'food' ? { city: row.city } : { schoolId: row.schoolId };
@@ -168,8 +183,15 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
     seen.add(caseStream);
     if (rule) return reject(rule.reason, rule.detail);
     if (duplicate) return reject('duplicate_row');
+    const member = memberDuplicate(row, members);
+    if (member) return reject('duplicate_row', member);
     if (existing.has(caseStream)) return reject('already_covered', caseStream);
-    return { type: 'ListRowAccepted', data: { listId: header.listId, rowNo: row.rowNo, familyId: row.familyId, personId, caseStream, ...where } };
+    if (row.kind !== 'food') return { type: 'ListRowAccepted', data: { listId: header.listId, rowNo: row.rowNo, familyId: row.familyId, personId, caseStream, ...where } };
+    for (const id of row.memberPersonIds) members.set(id, row.rowNo);
+    return {
+      type: 'ListRowAccepted',
+      data: { listId: header.listId, rowNo: row.rowNo, familyId: row.familyId, personId, caseStream, ...where, memberPersonIds: row.memberPersonIds },
+    };
   }
 
   function checkList(command: ReceiveListChunk, state: ListState): void {
@@ -192,10 +214,11 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
       events.push({ type: 'EligibilityListReceived', data: { ...header, receivedAt: command.metadata.now } });
     const decided = state.status === 'None' ? new Map<number, RowDecision>() : state.rows;
     const seen = new Set(state.status === 'None' ? [] : state.subjects);
+    const members = new Map(state.status === 'None' ? [] : state.members);
     for (const row of rows) {
       invariant(row.rowNo >= 1 && row.rowNo <= header.rowCount, `row ${row.rowNo} outside 1..${header.rowCount}`);
       if (decided.has(row.rowNo)) continue;
-      events.push(decideRow(row, header, seen, existingCases));
+      events.push(decideRow(row, header, seen, members, existingCases));
     }
     if (last && state.status !== 'Processed') {
       const after = events.reduce(evolveList, state);
@@ -234,7 +257,7 @@ export function evolveList(state: ListState, event: ListEvent): ListState {
     case 'EligibilityListReceived': {
       invariant(state.status === 'None', 'list received twice');
       const { receivedAt: _receivedAt, ...header } = event.data;
-      return { status: 'Receiving', header, rows: new Map(), subjects: new Set() };
+      return { status: 'Receiving', header, rows: new Map(), subjects: new Set(), members: new Map() };
     }
     case 'ListRowAccepted':
     case 'ListRowRejected': {
@@ -242,15 +265,18 @@ export function evolveList(state: ListState, event: ListEvent): ListState {
       invariant(!state.rows.has(event.data.rowNo), `row ${event.data.rowNo} decided twice`);
       const rows = new Map(state.rows);
       const subjects = new Set(state.subjects);
+      let members = state.members;
       if (event.type === 'ListRowAccepted') {
         rows.set(event.data.rowNo, { rowNo: event.data.rowNo, outcome: 'row_accepted', caseStream: event.data.caseStream });
         subjects.add(event.data.caseStream);
+        const rowNo = event.data.rowNo;
+        if (event.data.memberPersonIds?.length) members = new Map([...members, ...event.data.memberPersonIds.map((id) => [id, rowNo] as const)]);
       } else {
         rows.set(event.data.rowNo, { rowNo: event.data.rowNo, outcome: event.data.reason });
         const subject = rejectedSubject(state.header, event.data);
         if (subject) subjects.add(subject);
       }
-      return { ...state, rows, subjects };
+      return { ...state, rows, subjects, members };
     }
     case 'EligibilityListProcessed': {
       invariant(state.status === 'Receiving', 'list processed twice');
