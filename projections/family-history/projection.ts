@@ -69,11 +69,8 @@ const sharedStream = (stream: string) => stream.startsWith('list-') || stream.st
 
 function build(events: readonly Recorded[]): Sql[] {
   const owners = new InsertRows('family_streams', [col('stream', 'text'), col('family_id', 'text')], 1);
-  const named = new InsertRows(
-    'family_events',
-    [col('family_id', 'text'), col('position', 'bigint'), col('type', 'text'), col('stream', 'text'), col('recorded_at', 'timestamptz')],
-    2,
-  );
+  // One row per event: its position makes the key unique within a batch, so no key set is kept.
+  const named = new Rows([col('family_id', 'text'), col('position', 'bigint'), col('type', 'text'), col('stream', 'text'), col('recorded_at', 'timestamptz')]);
   const orphans = new Rows([col('position', 'bigint'), col('type', 'text'), col('stream', 'text'), col('recorded_at', 'timestamptz')]);
   for (const e of events) {
     const family = familyOf(e);
@@ -86,7 +83,7 @@ function build(events: readonly Recorded[]): Sql[] {
   }
   return [
     ...owners.toSql(),
-    ...named.toSql(),
+    ...named.toSql((src) => `insert into family_events (family_id, position, type, stream, recorded_at) select * from ${src('n')} on conflict do nothing`),
     ...orphans.toSql(
       (src) =>
         `insert into family_events (family_id, position, type, stream, recorded_at) select s.family_id, o.position, o.type, o.stream, o.recorded_at ` +

@@ -94,13 +94,21 @@ interface VoucherMoves {
   meals: number;
 }
 
+/** A case or voucher first seen in this batch: its columns, in table order (the first event wins). */
+type Opened = [program: string, area: string, month: string];
+type Issued = [program: string, area: string, month: string, issuedTiyn: number];
+
+const CASE_FLAGS_SET =
+  'no_phone = c.no_phone or u.no_phone, not_required = c.not_required or u.not_required, ' +
+  'sms_sent = c.sms_sent or u.sms_sent, reminded = c.reminded or u.reminded, outcome = coalesce(u.outcome, c.outcome)';
+const VOUCHER_MOVES_SET =
+  'activated = v.activated or u.activated, ' +
+  'activated_tiyn = case when u.activated and not v.activated then v.issued_tiyn else v.activated_tiyn end, ' +
+  'spent_tiyn = v.spent_tiyn + u.spent, lapsed_tiyn = v.lapsed_tiyn + u.lapsed, meals = v.meals + u.meals';
+
 function build(events: readonly Recorded[]): Sql[] {
-  const cases = new InsertRows('outcomes_cases', [col('case_id', 'text'), col('program', 'text'), col('area', 'text'), col('month', 'text')], 1);
-  const vouchers = new InsertRows(
-    'outcomes_vouchers',
-    [col('voucher_id', 'text'), col('program', 'text'), col('area', 'text'), col('month', 'text'), col('issued_tiyn', 'bigint')],
-    1,
-  );
+  const cases = new Map<string, Opened>();
+  const vouchers = new Map<string, Issued>();
   const wallets = new InsertRows('outcomes_wallets', [col('stream', 'text'), col('city', 'text'), col('month', 'text')], 1);
   const flags = new Map<string, CaseFlags>();
   const moves = new Map<string, VoucherMoves>();
@@ -123,8 +131,9 @@ function build(events: readonly Recorded[]): Sql[] {
     switch (ev.type) {
       case 'ConsentCaseOpened': {
         const { subject } = ev.data;
-        if (subject.kind === 'family') cases.add([ev.data.caseId, ev.data.program, subject.city, subject.month]);
-        else cases.add([ev.data.caseId, ev.data.program, subject.region, localMonth(ev.data.openedAt)]);
+        if (cases.has(ev.data.caseId)) break;
+        if (subject.kind === 'family') cases.set(ev.data.caseId, [ev.data.program, subject.city, subject.month]);
+        else cases.set(ev.data.caseId, [ev.data.program, subject.region, localMonth(ev.data.openedAt)]);
         break;
       }
       case 'ConsentPhoneNotFound':
@@ -149,7 +158,7 @@ function build(events: readonly Recorded[]): Sql[] {
         flag(ev.data.caseId).outcome = 'timed_out';
         break;
       case 'MealVoucherIssued':
-        vouchers.add([ev.data.voucherId, 'school-meals', ev.data.region, localMonth(ev.data.issuedAt), 0]);
+        if (!vouchers.has(ev.data.voucherId)) vouchers.set(ev.data.voucherId, ['school-meals', ev.data.region, localMonth(ev.data.issuedAt), 0]);
         break;
       case 'MealVoucherActivated':
       case 'FoodVoucherActivated':
@@ -167,7 +176,7 @@ function build(events: readonly Recorded[]): Sql[] {
       case 'FoodVouchersIssued': {
         const d = ev.data;
         wallets.add([e.stream, d.city, d.month]);
-        for (const v of d.vouchers) vouchers.add([v.voucherId, 'food-vouchers', d.city, d.month, v.amountTiyn]);
+        for (const v of d.vouchers) if (!vouchers.has(v.voucherId)) vouchers.set(v.voucherId, ['food-vouchers', d.city, d.month, v.amountTiyn]);
         break;
       }
       case 'FoodPurchaseCaptured': {
@@ -192,33 +201,61 @@ function build(events: readonly Recorded[]): Sql[] {
     }
   }
 
-  const statements: Sql[] = [...cases.toSql(), ...vouchers.toSql(), ...wallets.toSql()];
-  if (flags.size > 0) {
+  // A row first seen in this batch is inserted with the batch's flags and moves already applied
+  // (one upsert; a key already stored gets them as the UPDATE below would); only rows from earlier
+  // batches are updated. Same rows as insert-then-update, without a second version of most rows.
+  const statements: Sql[] = [];
+  if (cases.size > 0) {
     const rows = new Rows([
-      col('case_id', 'text'), col('no_phone', 'boolean'), col('not_required', 'boolean'), col('sms_sent', 'boolean'), col('reminded', 'boolean'), col('outcome', 'text'),
+      col('case_id', 'text'), col('program', 'text'), col('area', 'text'), col('month', 'text'),
+      col('no_phone', 'boolean'), col('not_required', 'boolean'), col('sms_sent', 'boolean'), col('reminded', 'boolean'), col('outcome', 'text'),
     ]);
-    for (const [id, f] of flags) rows.add([id, f.noPhone, f.notRequired, f.smsSent, f.reminded, f.outcome]);
+    for (const [id, opened] of cases) {
+      const f = flags.get(id);
+      rows.add([id, ...opened, f?.noPhone ?? false, f?.notRequired ?? false, f?.smsSent ?? false, f?.reminded ?? false, f?.outcome ?? null]);
+    }
     statements.push(
       ...rows.toSql(
         (src) =>
-          'update outcomes_cases c set no_phone = c.no_phone or u.no_phone, not_required = c.not_required or u.not_required, ' +
-          'sms_sent = c.sms_sent or u.sms_sent, reminded = c.reminded or u.reminded, outcome = coalesce(u.outcome, c.outcome) ' +
-          `from ${src('u')} where c.case_id = u.case_id`,
+          `insert into outcomes_cases as c (${rows.names}) select * from ${src('r')} on conflict (case_id) do update set ${CASE_FLAGS_SET.replaceAll('u.', 'excluded.')} ` +
+          'where excluded.no_phone or excluded.not_required or excluded.sms_sent or excluded.reminded or excluded.outcome is not null',
       ),
     );
   }
-  if (moves.size > 0) {
-    const rows = new Rows([col('voucher_id', 'text'), col('activated', 'boolean'), col('spent', 'bigint'), col('lapsed', 'bigint'), col('meals', 'integer')]);
-    for (const [id, m] of moves) rows.add([id, m.activated, m.spent, m.lapsed, m.meals]);
+  if (vouchers.size > 0) {
+    const rows = new Rows([
+      col('voucher_id', 'text'), col('program', 'text'), col('area', 'text'), col('month', 'text'), col('issued_tiyn', 'bigint'),
+      col('activated', 'boolean'), col('activated_tiyn', 'bigint'), col('spent_tiyn', 'bigint'), col('lapsed_tiyn', 'bigint'), col('meals', 'integer'),
+    ]);
+    for (const [id, issued] of vouchers) {
+      const m = moves.get(id);
+      const activated = m?.activated ?? false;
+      rows.add([id, ...issued, activated, activated ? issued[3] : 0, m?.spent ?? 0, m?.lapsed ?? 0, m?.meals ?? 0]);
+    }
+    // On conflict `excluded` carries the batch's moves under the table's column names.
+    const set = VOUCHER_MOVES_SET.replaceAll('u.spent', 'u.spent_tiyn').replaceAll('u.lapsed', 'u.lapsed_tiyn').replaceAll('u.', 'excluded.');
     statements.push(
       ...rows.toSql(
         (src) =>
-          'update outcomes_vouchers v set activated = v.activated or u.activated, ' +
-          'activated_tiyn = case when u.activated and not v.activated then v.issued_tiyn else v.activated_tiyn end, ' +
-          'spent_tiyn = v.spent_tiyn + u.spent, lapsed_tiyn = v.lapsed_tiyn + u.lapsed, meals = v.meals + u.meals ' +
-          `from ${src('u')} where v.voucher_id = u.voucher_id`,
+          `insert into outcomes_vouchers as v (${rows.names}) select * from ${src('r')} on conflict (voucher_id) do update set ${set} ` +
+          'where excluded.activated or excluded.spent_tiyn <> 0 or excluded.lapsed_tiyn <> 0 or excluded.meals <> 0',
       ),
     );
+  }
+  statements.push(...wallets.toSql());
+  const olderCases = [...flags].filter(([id]) => !cases.has(id));
+  if (olderCases.length > 0) {
+    const rows = new Rows([
+      col('case_id', 'text'), col('no_phone', 'boolean'), col('not_required', 'boolean'), col('sms_sent', 'boolean'), col('reminded', 'boolean'), col('outcome', 'text'),
+    ]);
+    for (const [id, f] of olderCases) rows.add([id, f.noPhone, f.notRequired, f.smsSent, f.reminded, f.outcome]);
+    statements.push(...rows.toSql((src) => `update outcomes_cases c set ${CASE_FLAGS_SET} from ${src('u')} where c.case_id = u.case_id`));
+  }
+  const olderVouchers = [...moves].filter(([id]) => !vouchers.has(id));
+  if (olderVouchers.length > 0) {
+    const rows = new Rows([col('voucher_id', 'text'), col('activated', 'boolean'), col('spent', 'bigint'), col('lapsed', 'bigint'), col('meals', 'integer')]);
+    for (const [id, m] of olderVouchers) rows.add([id, m.activated, m.spent, m.lapsed, m.meals]);
+    statements.push(...rows.toSql((src) => `update outcomes_vouchers v set ${VOUCHER_MOVES_SET} from ${src('u')} where v.voucher_id = u.voucher_id`));
   }
   if (meals.size > 0) {
     const rows = new Rows([col('voucher_id', 'text'), col('pupil_id', 'text'), col('month', 'text'), col('meals', 'integer')]);
