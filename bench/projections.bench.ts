@@ -11,6 +11,7 @@ import type { Pool } from '../adapters/postgres/pool';
 import { allProjections, createRunner, projectionMigrations, DEFAULT_REBUILD_BATCH_SIZE } from '../projections/runner';
 import { balanceViolations } from '../projections/balances/queries';
 import { generateHistory } from '../projections/testing/history';
+import { loadavg } from 'node:os';
 import { report, startBenchDatabase } from './lib';
 
 const DEFAULT_EVENTS = 1_000_000;
@@ -30,13 +31,15 @@ function eventsArg(): number {
 }
 
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+/** Other work on the machine shares its cores: the 1-minute load average goes beside each rate (stderr). */
+const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 
 /**
  * Streams the generator straight into the events table (positions 1…N, versions per stream).
  * Each chunk goes as ONE json parameter: cheaper than jsonb[] array literals (no per-element
  * escaping). Positions 1…N sit far below the adapter's visibility bound (xmin << 16).
  */
-async function load(pool: Pool, total: number): Promise<number> {
+async function loadEvents(pool: Pool, total: number): Promise<number> {
   const entities = Math.ceil(total / EVENTS_PER_ENTITY / 2) + 50;
   const versions = new Map<string, number>();
   let rows: unknown[] = [];
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
   try {
     await migrate(db.pool, projectionMigrations(allProjections));
     let t = performance.now();
-    const loaded = await load(db.pool, wanted);
+    const loaded = await loadEvents(db.pool, wanted);
     // Context, not a target: how many events the runs below read (ratio = share of --events).
     report('projections.events_loaded', loaded, 'events', wanted);
     console.error(`loaded ${loaded} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -84,12 +87,16 @@ async function main(): Promise<void> {
       after = batch[batch.length - 1]!.position;
     }
     const rawRate = read / ((performance.now() - t) / 1000);
+    console.error(`read $all: ${read} events in ${((performance.now() - t) / 1000).toFixed(1)} s, ${load()}`);
     report('projections.read_all_raw', rawRate, 'events/s', TARGET_EVENTS_PER_SECOND);
 
     const runner = createRunner({ pool: db.pool, store, projections: allProjections });
+    const cpuBefore = process.cpuUsage();
     t = performance.now();
     const results = await runner.rebuild();
     const seconds = (performance.now() - t) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    console.error(`rebuild: ${seconds.toFixed(1)} s, Node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, ${load()}`);
     const rebuilt = results[0]?.events ?? 0;
     if (rebuilt !== loaded) throw new Error(`rebuild replayed ${rebuilt} events, expected ${loaded}`);
     const rate = rebuilt / seconds;
