@@ -6,8 +6,8 @@
  * - Optimistic concurrency: on a version conflict the whole thing is retried on fresh state.
  * - All streams of one decision are appended atomically (appendMany).
  */
-import type { AppendResult, EventStore, EventMetadata, NewEvent, RecordedEvent, StreamWrite } from '../adapters/eventstore/port';
-import { EventIdConflictError, WrongExpectedVersionError } from '../adapters/eventstore/port';
+import type { EventStore, EventMetadata, NewEvent, RecordedEvent, StreamWrite } from '../adapters/eventstore/port';
+import { WrongExpectedVersionError } from '../adapters/eventstore/port';
 import type { CommandMetadata, Decider, DomainEvent } from '../domain/shared/decider';
 import { eventId } from '../domain/shared/ids';
 import { DomainError } from '../domain/shared/errors';
@@ -53,40 +53,21 @@ export async function decideAcross(
   meta: CommandMetadata,
   decide: (loaded: ReadonlyMap<string, Loaded>) => readonly Decision[],
 ): Promise<Outcome> {
-  // First try on what this process holds, without reading it (see `loadAll`); then on fresh reads.
-  let trustCache = true;
-  for (let attempt = 1; ; ) {
-    const { loaded, unread } = await loadAll(store, streamNames, trustCache);
-    const again = () => {
-      trustCache = false;
-      for (const stream of unread) forgetStream(store, stream);
-    };
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await loadAll(store, streamNames);
     const earlier = eventsOfCommand(loaded, meta.commandId);
     if (earlier.length > 0) return { events: earlier, repeated: true };
-    let decisions: Decision[];
-    try {
-      decisions = decide(loaded).filter((d) => d.events.length > 0);
-    } catch (error) {
-      // A refusal on held state is only trusted once the state is read.
-      if (unread.size > 0) { again(); continue; }
-      throw error;
-    }
-    // Held streams are proven current only by an append that expects their version.
-    if (unread.size > 0 && [...unread].some((s) => !decisions.some((d) => d.stream === s))) { again(); continue; }
+    const decisions = decide(loaded).filter((d) => d.events.length > 0);
     if (decisions.length === 0) return { events: [], repeated: false };
     const writes = toWrites(decisions, loaded, meta);
     try {
-      const results = writes.length === 1 ? [await store.append(writes[0]!.stream, writes[0]!.events, writes[0]!.expectedVersion)] : await store.appendMany(writes);
-      writes.forEach((w, i) => heldAppend(store, loaded.get(w.stream)!, w, results[i]));
+      await (writes.length === 1 ? store.append(writes[0]!.stream, writes[0]!.events, writes[0]!.expectedVersion) : store.appendMany(writes));
       return { events: writes.flatMap((w) => w.events.map((e) => ({ type: e.type, data: e.data, stream: w.stream }))), repeated: false };
     } catch (error) {
-      for (const w of writes) forgetStream(store, w.stream);
-      // Held state may lack this very command's events (appended by another process): read and look again.
-      if (error instanceof EventIdConflictError && unread.size > 0) { again(); continue; }
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
-      trustCache = false;
-      if (++attempt <= MAX_CONFLICT_RETRIES) continue;
-      throw new DomainError('version_conflict', error.message);
+      if (error instanceof WrongExpectedVersionError) for (const w of writes) forgetStream(store, w.stream);
+      if (error instanceof WrongExpectedVersionError && attempt < MAX_CONFLICT_RETRIES) continue;
+      if (error instanceof WrongExpectedVersionError) throw new DomainError('version_conflict', error.message);
+      throw error;
     }
   }
 }
@@ -118,30 +99,15 @@ export function foldRecorded<State, Event>(
   return state;
 }
 
-/**
- * Every stream's history. With `trustCache`, a stream this process holds is taken as held, not
- * read (returned in `unread`): the caller must prove it current by appending to it with its
- * version, or read it. Otherwise held streams are read from their version on.
- */
-async function loadAll(store: EventStore, streamNames: readonly string[], trustCache: boolean): Promise<{ loaded: Map<string, Loaded>; unread: Set<string> }> {
+async function loadAll(store: EventStore, streamNames: readonly string[]): Promise<Map<string, Loaded>> {
   const unique = [...new Set(streamNames)];
-  const unread = new Set<string>();
-  const cache = cacheOf(store);
-  const histories = await Promise.all(
-    unique.map((s) => {
-      const held = trustCache ? cache.get(s) : undefined;
-      if (!held) return readStream(store, s);
-      unread.add(s);
-      return held.events;
-    }),
-  );
-  const loaded = new Map(
+  const histories = await Promise.all(unique.map((s) => readStream(store, s)));
+  return new Map(
     unique.map((stream, i) => {
       const events = histories[i]!;
-      return [stream, { stream, events, version: events.at(-1)?.streamVersion }] as const;
+      return [stream, { stream, events, version: events.at(-1)?.streamVersion }];
     }),
   );
-  return { loaded, unread };
 }
 
 function eventsOfCommand(loaded: ReadonlyMap<string, Loaded>, commandId: string): Outcome['events'] {
@@ -207,31 +173,10 @@ export async function readStream(store: EventStore, stream: string, capacity = S
   // A concurrent reader may have cached a longer history meanwhile: keep the longer one.
   const now = cache.get(stream);
   if (now && now.version > last.streamVersion) return events;
-  remember(cache, stream, events, capacity);
-  return events;
-}
-
-/**
- * After a successful append, the held history grows by the appended events, so the stream's next
- * command needs no read at all. Their positions are derived from the append's last position
- * (consecutive within one write, as the adapters assign them); the command path uses only types,
- * data, metadata and versions. A repeat, or a held history that moved meanwhile, drops the stream.
- */
-function heldAppend(store: EventStore, before: Loaded, write: StreamWrite, result: AppendResult | undefined): void {
-  const cache = cacheOf(store);
-  const held = cache.get(write.stream);
-  const n = write.events.length;
-  const from = before.version === undefined ? 0n : before.version + 1n;
-  const consistent = result !== undefined && !result.repeated && result.nextExpectedVersion === from + BigInt(n - 1) && (held === undefined || held.version === before.version);
-  if (!consistent) return forgetStream(store, write.stream);
-  const appended: RecordedEvent[] = write.events.map((e, j) => ({ ...e, stream: write.stream, streamVersion: from + BigInt(j), position: result.lastPosition - BigInt(n - 1 - j) }));
-  remember(cache, write.stream, before.events.concat(appended), STREAM_CACHE_STREAMS);
-}
-
-function remember(cache: Map<string, CachedStream>, stream: string, events: readonly RecordedEvent[], capacity: number): void {
   cache.delete(stream);
-  cache.set(stream, { events, version: events.at(-1)!.streamVersion });
+  cache.set(stream, { events, version: last.streamVersion });
   if (cache.size > capacity) cache.delete(cache.keys().next().value!);
+  return events;
 }
 
 /** Drops a stream from this process's cache (its next read is a whole one). */
