@@ -23,7 +23,7 @@ import { createApi, type Api } from '../api/app';
 import { signToken, type Principal } from '../api/auth';
 import { apiMigrations } from '../api/idempotency';
 import { createMetrics, type ApiMetrics } from '../api/metrics';
-import type { RateLimitOptions } from '../api/rate-limit';
+import { rateLimitFromConfig, type RateLimitOptions } from '../api/rate-limit';
 import type { LedgerServices } from './services/contract';
 import { createDeadlineScheduler, type DeadlineScheduler } from './scheduler';
 import type { Config } from './config';
@@ -148,7 +148,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       store,
       reads,
       metrics,
-      ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+      rateLimit: options.rateLimit ?? rateLimitFromConfig(config),
       log,
       health: async () => {
         const postgres = await pool.query('select 1').then(() => true, () => false);
