@@ -14,11 +14,17 @@ import { allProjections } from '../projections/runner';
 import { consentProjections } from '../projections/consent';
 import { familyStreams } from '../projections/family-history/queries';
 import type { RecordedEvent } from '../adapters/eventstore/port';
+import { writeNobdDailyFiles } from '../projections/nobd-daily/export';
+import { tabel, tabelSchools } from '../projections/tabel/queries';
+import { tabelCsv, tabelHtml } from '../projections/tabel/export';
+import { outcomesDocument, funnelCsv } from '../projections/outcomes/export';
 
 const USAGE = `usage: tsx app/cli.ts <command>
   start                      run the API, the projection runner and the deadline scheduler
   rebuild <model…> | --all   replay read models from zero (the others keep running)
-  replay <familyId>          write a family's full event history to REPORTS_DIR as JSON`;
+  replay <familyId>          write a family's full event history to REPORTS_DIR as JSON
+  reports <YYYY-MM-DD>       write that day's NOBD report, the month's табель of every school (CSV +
+                             printable HTML) and the month's pilot outcomes (JSON + CSV) to REPORTS_DIR`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -29,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       return withSystem((system) => rebuild(system, args));
     case 'replay':
       return withSystem((system) => replay(system, args[0]));
+    case 'reports':
+      return withSystem((system) => reports(system, args[0]));
     default:
       process.stderr.write(`${USAGE}\n`);
       return command === undefined || command === '--help' ? 0 : 2;
@@ -130,6 +138,31 @@ async function replay(system: System, familyId: string | undefined): Promise<num
   const file = join(dir, `family-${familyId}-history.json`);
   await writeFile(file, JSON.stringify(history, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
   process.stdout.write(`${history.length} events → ${file}\n`);
+  return 0;
+}
+
+async function reports(system: System, date: string | undefined): Promise<number> {
+  if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ConfigError('reports needs a local date: tsx app/cli.ts reports 2026-03-31');
+  const month = date.slice(0, 7);
+  const dir = resolve(system.config.REPORTS_DIR);
+  await system.runner.catchUp();
+  const written = await writeNobdDailyFiles(system.pool, date, dir);
+  const schools = await tabelSchools(system.pool, month);
+  for (const [i, schoolId] of schools.entries()) {
+    const sheet = await tabel(system.pool, { schoolId, month, now: system.clock.now() });
+    const base = join(dir, `tabel-${schoolId}-${month}`);
+    await writeFile(`${base}.csv`, tabelCsv(sheet));
+    await writeFile(`${base}.html`, tabelHtml(sheet));
+    written.push(`${base}.csv`, `${base}.html`);
+    process.stderr.write(`\rтабель ${i + 1}/${schools.length}`);
+  }
+  if (schools.length > 0) process.stderr.write('\n');
+  const outcomes = await outcomesDocument(system.pool, { month });
+  const outcomesBase = join(dir, `outcomes-${month}`);
+  await writeFile(`${outcomesBase}.json`, `${JSON.stringify(outcomes, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+  await writeFile(`${outcomesBase}-funnel.csv`, funnelCsv(outcomes.funnel));
+  written.push(`${outcomesBase}.json`, `${outcomesBase}-funnel.csv`);
+  for (const file of written) process.stdout.write(`${file}\n`);
   return 0;
 }
 
