@@ -241,8 +241,11 @@ describe('a pupil’s school-meal path', () => {
     const ped = await t.token(pedagogue);
     const csv = await t.call('GET', '/v1/schools/school-1/tabel/2026-04?format=csv', { token: ped });
     expect(csv.contentType).toMatch(/text\/csv/);
+    // The pedagogue signs a sheet of names (from the vault), not of pseudonyms.
+    expect(csv.text).toContain(`${t.system.vault.pseudonymise(pupil)},Нұрсұлтан,`);
     const html = await t.call('GET', '/v1/schools/school-1/tabel/2026-04?format=html', { token: ped });
     expect(html.contentType).toMatch(/text\/html/);
+    expect(html.text).toContain('Нұрсұлтан');
     expect((await t.call('GET', '/v1/schools/school-2/tabel/2026-04', { token: ped })).status).toBe(403);
     const report = await t.call('GET', '/v1/schools/school-1/daily/2026-04-06', { token: ped });
     expect(report.status).toBe(200);

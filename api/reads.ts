@@ -30,6 +30,8 @@ export interface ReadsDeps {
   /** Consent cases of a list that ended without a voucher (no phone, refused, timed out). */
   readonly consentReturns?: (source: 'sdu' | 'nobd', listId: string) => Promise<readonly ListReturn[]>;
   readonly log: (line: string) => void;
+  /** Names for the табель a pedagogue signs (from the vault); absent names print the pseudonymous id. */
+  readonly displayNames?: (personIds: readonly string[]) => Promise<ReadonlyMap<string, string>>;
 }
 
 const CSV = 'text/csv; charset=utf-8';
@@ -97,8 +99,11 @@ export function createReads(deps: ReadsDeps): ReadSide {
     },
     async tabel(schoolId, month, format) {
       const sheet = await tabel(pool, { schoolId, month, now: deps.clock.now() });
-      if (format === 'csv') return { kind: 'document', contentType: CSV, body: tabelCsv(sheet) };
-      if (format === 'html') return { kind: 'document', contentType: 'text/html; charset=utf-8', body: tabelHtml(sheet) };
+      if (format === 'json') return { kind: 'json', data: sheet };
+      const names = (await deps.displayNames?.(sheet.pupils.map((p) => p.pupilId))) ?? new Map<string, string>();
+      const presentation = { displayName: (pupilId: string) => names.get(pupilId) };
+      if (format === 'csv') return { kind: 'document', contentType: CSV, body: tabelCsv(sheet, presentation) };
+      if (format === 'html') return { kind: 'document', contentType: 'text/html; charset=utf-8', body: tabelHtml(sheet, presentation) };
       return { kind: 'json', data: sheet };
     },
     async dailyReport(schoolId, date, format) {

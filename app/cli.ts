@@ -150,9 +150,11 @@ async function reports(system: System, date: string | undefined): Promise<number
   const schools = await tabelSchools(system.pool, month);
   for (const [i, schoolId] of schools.entries()) {
     const sheet = await tabel(system.pool, { schoolId, month, now: system.clock.now() });
+    const names = await system.vault.namesOf(sheet.pupils.map((p) => p.pupilId));
+    const presentation = { displayName: (pupilId: string) => names.get(pupilId) };
     const base = join(dir, `tabel-${schoolId}-${month}`);
-    await writeFile(`${base}.csv`, tabelCsv(sheet));
-    await writeFile(`${base}.html`, tabelHtml(sheet));
+    await writeFile(`${base}.csv`, tabelCsv(sheet, presentation));
+    await writeFile(`${base}.html`, tabelHtml(sheet, presentation));
     written.push(`${base}.csv`, `${base}.html`);
     process.stderr.write(`\rтабель ${i + 1}/${schools.length}`);
   }

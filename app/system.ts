@@ -127,6 +127,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       clock,
       runner,
       projectionNames: projections.map((p) => p.name),
+      displayNames: (personIds) => vault.namesOf(personIds),
       pendingSms: async (limit) => {
         const due = await pendingSms(pool, clock.now().toISOString(), limit);
         const out: OutboundSms[] = [];

@@ -51,12 +51,20 @@ for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcd
       expect(await vault.upsertPeople([])).toEqual([]);
       await vault.forget(ids[1]!);
     });
+    it('namesOf gives the names a табель prints; nameless, unknown and forgotten people are absent', async () => {
+      const named = vault.pseudonymise(IIN);
+      const nameless = await vault.upsertPerson({ iin: '900101300417' });
+      const names = await vault.namesOf([named, nameless, 'p_unknown']);
+      expect([...names.entries()]).toEqual([[named, 'First']]);
+      await vault.forget(nameless);
+    });
     it('forget deletes the PII; the pseudonym stays computable but resolves to nobody', async () => {
       const id = vault.pseudonymise(IIN);
       expect(await vault.forget(id)).toBe(true);
       expect(await vault.get(id)).toBeUndefined();
       expect(await vault.findByPhone('77011112233')).toEqual([]);
       expect(await vault.forget(id)).toBe(false);
+      expect((await vault.namesOf([id])).size).toBe(0);
     });
   });
 }

@@ -39,6 +39,8 @@ export interface Vault {
   findByPhone(phone: string): Promise<string[]>;
   phoneOf(personId: string): Promise<string | undefined>;
   get(personId: string): Promise<PersonRecord | undefined>;
+  /** Full names of those who have one (forgotten or nameless people are absent), for documents people sign. */
+  namesOf(personIds: readonly string[]): Promise<Map<string, string>>;
   /** Deletes the person's PII. Returns whether a row was deleted. */
   forget(personId: string): Promise<boolean>;
 }
@@ -113,6 +115,14 @@ export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
     async phoneOf(personId) {
       return people.get(personId)?.phone;
     },
+    async namesOf(personIds) {
+      const names = new Map<string, string>();
+      for (const id of personIds) {
+        const name = people.get(id)?.fullName;
+        if (name) names.set(id, name);
+      }
+      return names;
+    },
     async get(personId) {
       return people.get(personId);
     },
@@ -172,6 +182,13 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY): Vault {
     async phoneOf(personId) {
       const { rows } = await pool.query<{ phone: string | null }>('select phone from vault_people where person_id = $1', [personId]);
       return rows[0]?.phone ?? undefined;
+    },
+    async namesOf(personIds) {
+      const { rows } = await pool.query<{ person_id: string; full_name: string }>(
+        'select person_id, full_name from vault_people where person_id = any($1::text[]) and full_name is not null',
+        [personIds],
+      );
+      return new Map(rows.map((r) => [r.person_id, r.full_name]));
     },
     async get(personId) {
       const { rows } = await pool.query<{ person_id: string; iin: string; full_name: string | null; phone: string | null }>(
