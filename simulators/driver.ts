@@ -21,9 +21,9 @@ import { createSystem, type System } from '../app/system';
 import type { Pool } from '../adapters/postgres/pool';
 import { createHttp, type Http } from './http';
 
-export interface Driver {
+/** What a simulation needs of the service it drives, in-process or in its own process. */
+export interface ServiceHandle {
   readonly http: Http;
-  readonly clock: VirtualClock;
   /** A bearer token for a principal, valid long enough for a simulated month. */
   token(principal: Principal): Promise<string>;
   personId(iin: string): string;
@@ -32,8 +32,11 @@ export interface Driver {
   advanceTo(instant: string): Promise<number>;
   /** Waits for the read models to reflect every event written so far. */
   settle(): Promise<void>;
-  /** Projection lag as the operator endpoint reports it. */
   stop(): Promise<void>;
+}
+
+export interface Driver extends ServiceHandle {
+  readonly clock: VirtualClock;
 }
 
 /** Tokens outlive a simulated month plus its reports. */

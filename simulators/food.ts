@@ -21,7 +21,7 @@ import { aspDateFor, spoilIin } from './population';
 import type { Progress } from './progress';
 import { createRng, type Rng } from './rng';
 import { Agenda, Ticks, runDue } from './clock-plan';
-import { Latencies, Tally } from './stats';
+import { RequestLog, Tally, type Latencies } from './stats';
 
 export interface FoodRunOptions {
   readonly month: Month;
@@ -137,11 +137,9 @@ export async function simulateFoodMonth(driver: Driver, population: Population, 
   const ticks = new Ticks(instantAt(`${month}-04`, '09:00'), options.tickMinutes ?? 60);
   const endTick = ticks.ceil(instantAt(firstDayOfMonth(addMonths(month, 1)), '06:00'));
   const agenda = new Agenda<Action>();
-  const latencies = new Map<string, Latencies>();
-  const refusals = new Tally();
+  const log = new RequestLog();
   const smsByKind = new Tally();
   const replies = new Tally();
-  let requests = 0;
   let modelMismatches = 0;
   let unexpectedRowOutcomes = 0;
   let smsFailedOnce = 0;
@@ -149,16 +147,7 @@ export async function simulateFoodMonth(driver: Driver, population: Population, 
   const city = (code: string) => (byCity[code] ??= newCity());
   const http = driver.http;
 
-  const timed = async <T>(op: string, call: () => Promise<{ status: number; body: T; code?: string; ms: number }>) => {
-    const reply = await call();
-    requests++;
-    let l = latencies.get(op);
-    if (!l) latencies.set(op, (l = new Latencies()));
-    l.add(reply.ms);
-    if (reply.status >= 500) throw new Error(`${op}: HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
-    if (reply.code) refusals.add(`${op}:${reply.code}`);
-    return reply;
-  };
+  const timed: RequestLog['timed'] = (op, call) => log.timed(op, call);
 
   // ── people ─────────────────────────────────────────────────────────────────────────────
   const runs: FamilyRun[] = population.families.map((family) => {
@@ -500,10 +489,10 @@ export async function simulateFoodMonth(driver: Driver, population: Population, 
     smsByKind: smsByKind.sorted(),
     smsFailedOnce,
     replies: replies.sorted(),
-    requests,
-    refusals: refusals.sorted(),
+    requests: log.requests,
+    refusals: log.refusals.sorted(),
     modelMismatches,
     familySample,
-    latencies: Object.fromEntries([...latencies.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, l]) => [k, l.summary()])),
+    latencies: log.summaries(),
   };
 }

@@ -8,6 +8,7 @@
  * The fixture is built through the API too (SDU and NOBD lists, SMS consent, activation); only the
  * BMG load and clock jumps go over IPC (no HTTP door for them yet).
  */
+import type { ServiceHandle } from './driver';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -24,15 +25,9 @@ import { intArg, type Args } from './cli';
 export const MAX_SECONDS = 600;
 export const MAX_WORKERS = 256;
 
-export interface RemoteService {
+/** The service under load, in its own process on 127.0.0.1. */
+export interface RemoteService extends ServiceHandle {
   readonly url: string;
-  readonly http: Http;
-  token(principal: Principal): Promise<string>;
-  personId(iin: string): string;
-  loadPhones(entries: readonly (readonly [string, string])[]): Promise<number>;
-  advanceTo(instant: string): Promise<number>;
-  settle(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -23,7 +23,7 @@ import { spoilIin } from './population';
 import type { Progress } from './progress';
 import { createRng, type Rng } from './rng';
 import { Agenda, Ticks, runDue } from './clock-plan';
-import { Latencies, Tally } from './stats';
+import { RequestLog, Tally, type Latencies } from './stats';
 
 export interface MealsRunOptions {
   readonly from: LocalDate;
@@ -141,12 +141,10 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   const endTick = ticks.ceil(instantAt(addDays(lastDay, 1), '10:00'));
   const schoolDays = schoolDaysOf(options.from, options.days);
   const agenda = new Agenda<Action>();
-  const latencies = new Map<string, Latencies>();
-  const refusals = new Tally();
+  const log = new RequestLog();
   const smsByKind = new Tally();
   const replies = new Tally();
   const recordOutcomes = new Tally();
-  let requests = 0;
   let modelMismatches = 0;
   let unexpectedRowOutcomes = 0;
   let batchesSent = 0;
@@ -160,16 +158,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   const tabel: MealsTruth['tabel'] = {};
   const http = driver.http;
 
-  const timed = async <T>(op: string, call: () => Promise<{ status: number; body: T; code?: string; ms: number }>) => {
-    const reply = await call();
-    requests++;
-    let l = latencies.get(op);
-    if (!l) latencies.set(op, (l = new Latencies()));
-    l.add(reply.ms);
-    if (reply.status >= 500) throw new Error(`${op}: HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
-    if (reply.code) refusals.add(`${op}:${reply.code}`);
-    return reply;
-  };
+  const timed: RequestLog['timed'] = (op, call) => log.timed(op, call);
 
   const schools = new Map(population.schools.map((s) => [s.schoolId, s]));
   const runs: PupilRun[] = population.pupils.map((pupil) => {
@@ -520,8 +509,8 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     modelMismatches,
     smsByKind: smsByKind.sorted(),
     replies: replies.sorted(),
-    requests,
-    refusals: refusals.sorted(),
-    latencies: Object.fromEntries([...latencies.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, l]) => [k, l.summary()])),
+    requests: log.requests,
+    refusals: log.refusals.sorted(),
+    latencies: log.summaries(),
   };
 }

@@ -37,3 +37,29 @@ export class Tally {
     return Object.fromEntries(Object.entries(this.counts).sort(([a], [b]) => a.localeCompare(b)));
   }
 }
+
+/**
+ * Times every API call of a simulation: latency per operation, refusals by `op:code`, a request
+ * count; a 5xx is a bug in the service and stops the run.
+ */
+export class RequestLog {
+  readonly latencies = new Map<string, Latencies>();
+  readonly refusals = new Tally();
+  requests = 0;
+
+  async timed<T>(op: string, call: () => Promise<{ status: number; body: T; code?: string; ms: number }>) {
+    const reply = await call();
+    this.requests++;
+    let l = this.latencies.get(op);
+    if (!l) this.latencies.set(op, (l = new Latencies()));
+    l.add(reply.ms);
+    if (reply.status >= 500) throw new Error(`${op}: HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
+    if (reply.code) this.refusals.add(`${op}:${reply.code}`);
+    return reply;
+  }
+
+  /** Percentiles per operation, in name order. */
+  summaries(): Record<string, ReturnType<Latencies['summary']>> {
+    return Object.fromEntries([...this.latencies.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, l]) => [k, l.summary()]));
+  }
+}
