@@ -21,7 +21,7 @@ import { createRunner, projectionMigrations, type Runner } from '../projections/
 import type { Projection } from '../projections/projection';
 import { createApi, type Api } from '../api/app';
 import { signToken, type Principal } from '../api/auth';
-import { apiMigrations } from '../api/idempotency';
+import { apiMigrations, sweepIdempotency } from '../api/idempotency';
 import { createMetrics, type ApiMetrics } from '../api/metrics';
 import { rateLimitFromConfig, type RateLimitOptions } from '../api/rate-limit';
 import type { LedgerServices } from './services/contract';
@@ -158,6 +158,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     });
 
     let server: Server | undefined;
+    let sweeper: NodeJS.Timeout | undefined;
     const system: System = {
       config,
       clock,
@@ -178,6 +179,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
         await runner.start();
         runnerUp = true;
         if (options.schedulerTimer !== false) scheduler.start();
+        sweeper ??= setInterval(() => void sweepIdempotency(pool, clock).catch(() => undefined), IDEMPOTENCY_SWEEP_MS);
+        sweeper.unref();
         server = createServer(api.app);
         // Slow clients must not hold sockets forever.
         server.requestTimeout = REQUEST_TIMEOUT_MS;
@@ -196,6 +199,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       },
       async stop() {
         runnerUp = false;
+        if (sweeper) clearInterval(sweeper);
+        sweeper = undefined;
         if (server) {
           const s = server;
           server = undefined;
@@ -274,6 +279,8 @@ function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vau
 }
 
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Idempotency records older than their TTL are deleted this often. */
+const IDEMPOTENCY_SWEEP_MS = 60 * 60 * 1000;
 const HEADERS_TIMEOUT_MS = 20_000;
 
 async function openPool(options: SystemOptions, config: Config): Promise<{ pool: Pool; close: () => Promise<void> }> {

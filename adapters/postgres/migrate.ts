@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from './pool';
-import { inTransaction } from './pool';
 
 /** One versioned schema change. Ids sort in apply order: `0001_events`, `0100_read_models`. */
 export interface Migration {
@@ -62,4 +61,3 @@ export async function migrate(pool: Pool, migrations: readonly Migration[]): Pro
   }
 }
 
-export { inTransaction };
