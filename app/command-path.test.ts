@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryEventStore } from '../adapters/eventstore/memory';
 import type { EventStore, ReadStreamOptions } from '../adapters/eventstore/port';
 import type { CommandMetadata, Decider } from '../domain/shared/decider';
-import { forgetStream, handle, readStream } from './command-path';
+import { decideAcross, forgetStream, handle, MAX_CONFLICT_RETRIES, readStream, TornRead } from './command-path';
 
 type Counter = { status: 'Counting'; n: number };
 type Add = { type: 'Add'; data: { by: number }; metadata: CommandMetadata };
@@ -97,5 +97,32 @@ describe('command path stream cache', () => {
     await readStream(a, 's1', 2);
     await readStream(a, 's3', 2);
     expect(a.reads).toEqual([undefined, { fromVersion: 1n }]);
+  });
+});
+
+describe('a decision that sees its streams disagree (torn read)', () => {
+  const meta = (commandId: string): CommandMetadata => ({ commandId, now: '2026-03-02T09:00:00.000Z', actor: { role: 'test', id: 't' } });
+
+  it('is retried on fresh reads, and the retry decides', async () => {
+    const store = createMemoryEventStore();
+    let calls = 0;
+    const outcome = await decideAcross(store, ['torn-a', 'torn-b'], meta('torn-1'), () => {
+      calls++;
+      if (calls === 1) throw new TornRead('a and b disagree');
+      return [{ stream: 'torn-a', events: [{ type: 'Added', data: { by: 1, total: 1 } }] }];
+    });
+    expect(calls).toBe(2);
+    expect(outcome.events).toHaveLength(1);
+  });
+
+  it('that persists is thrown: then it was a bug, not a race', async () => {
+    const store = createMemoryEventStore();
+    let calls = 0;
+    const error = await decideAcross(store, ['torn-c'], meta('torn-2'), () => {
+      calls++;
+      throw new TornRead('always');
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TornRead);
+    expect(calls).toBe(MAX_CONFLICT_RETRIES);
   });
 });

@@ -12,6 +12,15 @@ import type { CommandMetadata, Decider, DomainEvent } from '../domain/shared/dec
 import { eventId } from '../domain/shared/ids';
 import { DomainError } from '../domain/shared/errors';
 
+/**
+ * Thrown by a decision that sees its streams disagree: the streams of one command are read by
+ * separate queries, so a concurrent multi-stream append can land between two reads. The command
+ * is retried on fresh reads like a version conflict; if it persists, it was a real bug.
+ */
+export class TornRead extends Error {
+  override readonly name = 'TornRead';
+}
+
 /** Conflicting writers on one stream are rare (one family, one pupil); give up after this many tries. */
 export const MAX_CONFLICT_RETRIES = 8;
 /**
@@ -57,7 +66,15 @@ export async function decideAcross(
     const loaded = await loadAll(store, streamNames);
     const earlier = eventsOfCommand(loaded, meta.commandId);
     if (earlier.length > 0) return { events: earlier, repeated: true };
-    const decisions = decide(loaded).filter((d) => d.events.length > 0);
+    let decided: readonly Decision[];
+    try {
+      decided = decide(loaded);
+    } catch (error) {
+      if (!(error instanceof TornRead) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+      for (const stream of loaded.keys()) forgetStream(store, stream);
+      continue;
+    }
+    const decisions = decided.filter((d) => d.events.length > 0);
     if (decisions.length === 0) return { events: [], repeated: false };
     const writes = toWrites(decisions, loaded, meta);
     try {
