@@ -280,6 +280,35 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
         expect(await readAllOf(store(), head, [a, b])).toEqual([]);
       });
 
+      it('checks every exact expected version: ahead of the stream, behind it, or right', async () => {
+        const [a, b, c] = [freshStream(), freshStream(), freshStream()];
+        await store().append(a, numbered(2), 'no_stream');
+        const before = await store().append(b, numbered(1), 'no_stream');
+        const head = await headAtLeast(store(), before.lastPosition);
+        for (const aheadOrBehind of [5n, 0n]) {
+          const error = await rejection(
+            store().appendMany([
+              { stream: a, expectedVersion: aheadOrBehind, events: numbered(1) },
+              { stream: c, expectedVersion: 'no_stream', events: numbered(1) },
+            ]),
+          );
+          expect(error).toBeInstanceOf(WrongExpectedVersionError);
+          expect((error as WrongExpectedVersionError).stream).toBe(a);
+        }
+        expect(await readAllOf(store(), head, [a, c])).toEqual([]);
+        const results = await store().appendMany([
+          { stream: c, expectedVersion: 'no_stream', events: numbered(2) },
+          { stream: a, expectedVersion: 1n, events: numbered(1) },
+          { stream: b, expectedVersion: 0n, events: numbered(3) },
+        ]);
+        expect(results.map((r) => r.nextExpectedVersion)).toEqual([1n, 2n, 3n]);
+        const all = await settledAll(store(), head, [a, b, c], 6);
+        expect(all.map((e) => [e.stream, e.streamVersion])).toEqual([
+          [c, 0n], [c, 1n], [a, 2n], [b, 1n], [b, 2n], [b, 3n],
+        ]);
+        expect(results[2]!.lastPosition).toBe(all.at(-1)!.position);
+      });
+
       it('refuses the same stream twice in one call', async () => {
         const a = freshStream();
         await expect(
