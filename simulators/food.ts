@@ -21,7 +21,7 @@ import { aspDateFor, spoilIin } from './population';
 import type { Progress } from './progress';
 import { createRng, type Rng } from './rng';
 import { Agenda, Ticks, runDue } from './clock-plan';
-import { RequestLog, Tally, type Latencies } from './stats';
+import { newFunnel, RequestLog, Tally, type FunnelTruth, type Latencies } from './stats';
 
 export interface FoodRunOptions {
   readonly month: Month;
@@ -69,17 +69,8 @@ const LIST_TIMEOUT_MS = 120_000;
 /** Families whose balances are checked one by one through the citizen's own view. */
 const FAMILY_SAMPLE = 100;
 
-export interface FoodCityTruth {
-  eligible: number;
-  noPhone: number;
-  smsSent: number;
-  reminded: number;
-  consented: number;
-  refused: number;
-  timedOut: number;
-  issued: number;
+export interface FoodCityTruth extends FunnelTruth {
   issuedTiyn: number;
-  activated: number;
   activatedTiyn: number;
   usedTiyn: number;
   lapsedTiyn: number;
@@ -124,8 +115,8 @@ const SHOP_HOURS = 12;
 
 function newCity(): FoodCityTruth {
   return {
-    eligible: 0, noPhone: 0, smsSent: 0, reminded: 0, consented: 0, refused: 0, timedOut: 0,
-    issued: 0, issuedTiyn: 0, activated: 0, activatedTiyn: 0, usedTiyn: 0, lapsedTiyn: 0,
+    ...newFunnel(),
+    issuedTiyn: 0, activatedTiyn: 0, usedTiyn: 0, lapsedTiyn: 0,
     holds: 0, captures: 0, voids: 0, abandoned: 0, volumes: {},
   };
 }

@@ -23,7 +23,7 @@ import { spoilIin } from './population';
 import type { Progress } from './progress';
 import { createRng, type Rng } from './rng';
 import { Agenda, Ticks, runDue } from './clock-plan';
-import { RequestLog, Tally, type Latencies } from './stats';
+import { newFunnel, RequestLog, Tally, type FunnelTruth, type Latencies } from './stats';
 
 export interface MealsRunOptions {
   readonly from: LocalDate;
@@ -38,17 +38,8 @@ export interface MealsRunOptions {
   readonly onSchoolDay?: (day: LocalDate, phase: 'start' | 'end', records: number) => void;
 }
 
-export interface MealsRegionTruth {
-  eligible: number;
+export interface MealsRegionTruth extends FunnelTruth {
   notRequired: number;
-  noPhone: number;
-  smsSent: number;
-  reminded: number;
-  consented: number;
-  refused: number;
-  timedOut: number;
-  issued: number;
-  activated: number;
   mealsServed: number;
 }
 
@@ -116,7 +107,7 @@ const LUNCH = '12:00';
 const OFFLINE_SYNC = '08:00';
 
 function newRegion(): MealsRegionTruth {
-  return { eligible: 0, notRequired: 0, noPhone: 0, smsSent: 0, reminded: 0, consented: 0, refused: 0, timedOut: 0, issued: 0, activated: 0, mealsServed: 0 };
+  return { ...newFunnel(), notRequired: 0, mealsServed: 0 };
 }
 
 export function schoolDaysOf(from: LocalDate, days: number): LocalDate[] {

@@ -63,3 +63,20 @@ export class RequestLog {
     return Object.fromEntries([...this.latencies.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, l]) => [k, l.summary()]));
   }
 }
+
+/** The consent funnel both programs count, in the order the outcomes read model reports it. */
+export interface FunnelTruth {
+  eligible: number;
+  noPhone: number;
+  smsSent: number;
+  reminded: number;
+  consented: number;
+  refused: number;
+  timedOut: number;
+  issued: number;
+  activated: number;
+}
+
+export function newFunnel(): FunnelTruth {
+  return { eligible: 0, noPhone: 0, smsSent: 0, reminded: 0, consented: 0, refused: 0, timedOut: 0, issued: 0, activated: 0 };
+}
