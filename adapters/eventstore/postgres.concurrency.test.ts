@@ -181,6 +181,32 @@ describe('postgres event store under concurrent writers', () => {
       await a.end();
     }
   });
+  it('waits for its own appends made before a read, not for those made while it waits', async () => {
+    const head = await store.headPosition();
+    const [blocked, mine, later] = [freshStream('blocked'), freshStream('mine'), freshStream('later')];
+    const [x, e1, y, e2] = [newEvent('HeldBack', { n: 1 }), newEvent('Mine', { n: 2 }), newEvent('HeldLater', { n: 3 }), newEvent('MineLater', { n: 4 })];
+    const a = new pg.Client({ connectionString: db.url });
+    const c = new pg.Client({ connectionString: db.url });
+    await Promise.all([a.connect(), c.connect()]);
+    try {
+      // A holds the horizon below this store's own event E1: a read must wait for it.
+      await a.query('begin');
+      await a.query(appendStatement('no_stream'), [blocked, 0, x.id, x.type, JSON.stringify(x.data), JSON.stringify(x.metadata)]);
+      await store.append(mine, [e1], 'no_stream');
+      const reading = store.readAll({ after: head });
+      // While it waits, C opens and the store appends E2 behind it: E2 stays invisible while C is open.
+      await c.query('begin');
+      await c.query(appendStatement('no_stream'), [later, 0, y.id, y.type, JSON.stringify(y.data), JSON.stringify(y.metadata)]);
+      await store.append(later + '-own', [e2], 'no_stream');
+      await a.query('commit');
+      // The read ends once E1 (its target when called) is visible, although E2 is still held back.
+      const read = await Promise.race([reading, new Promise<'still waiting'>((ok) => setTimeout(() => ok('still waiting'), 2_500))]);
+      expect(read === 'still waiting' ? read : read.map((e) => e.id)).toEqual([x.id, e1.id]);
+    } finally {
+      await c.query('rollback').catch(() => undefined);
+      await Promise.all([a.end(), c.end()]);
+    }
+  });
 });
 
 async function naiveRead(pool: Pool, after: bigint): Promise<{ id: string; position: bigint }[]> {

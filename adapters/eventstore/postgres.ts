@@ -140,25 +140,31 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
   /**
    * Read-your-own-writes: the visibility horizon is cluster-wide, so another transaction (even in
    * another database on the same server) can hold back events this process has already committed.
-   * A reader that reaches the visible end before this store's own last append waits for it, briefly.
+   * A reader that reaches the visible end before this store's last append *as of the call* waits
+   * for it, briefly. The target is fixed at the call (under steady writes a moving target would keep
+   * every read waiting for the whole bound), and each poll reads only after what it already has.
    */
   const readAll = async (opts?: ReadAllOptions): Promise<RecordedEvent[]> => {
-    const after = opts?.after ?? 0n;
     const maxCount = opts?.maxCount ?? DEFAULT_READ_BATCH;
+    const target = ownHead;
     const deadline = performance.now() + OWN_WRITES_WAIT_MS;
+    let reached = opts?.after ?? 0n;
+    const events: RecordedEvent[] = [];
     for (;;) {
-      const events = await readAllOnce(after, maxCount);
-      const reached = events.at(-1)?.position ?? after;
-      if (events.length >= maxCount || reached >= ownHead || performance.now() > deadline) return events;
+      const more = await readAllOnce(reached, maxCount - events.length);
+      for (const e of more) events.push(e);
+      reached = events.at(-1)?.position ?? reached;
+      if (events.length >= maxCount || reached >= target || performance.now() > deadline) return events;
       await sleep(OWN_WRITES_POLL_MS);
     }
   };
 
   const headPosition = async (): Promise<bigint> => {
+    const target = ownHead;
     const deadline = performance.now() + OWN_WRITES_WAIT_MS;
     for (;;) {
       const head = BigInt((await pool.query({ name: 'swl_head', text: HEAD })).rows[0].head);
-      if (head >= ownHead || performance.now() > deadline) return head;
+      if (head >= target || performance.now() > deadline) return head;
       await sleep(OWN_WRITES_POLL_MS);
     }
   };
