@@ -448,3 +448,6 @@ export const streams = {
   canteen: (deviceId: string) => `canteen-${deviceId}`,
   feedback: (familyId: string) => `feedback-${familyId}`,
 } as const;
+
+/** A voucher's own stream (a pupil's school year, a family's food month), not a hold index. */
+export const isVoucherStream = (stream: string): boolean => stream.startsWith('meals-') || (stream.startsWith('food-') && !stream.startsWith('food-hold-'));

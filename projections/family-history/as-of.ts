@@ -10,7 +10,7 @@ import type { LedgerEvent } from '../../domain/events';
 import type { Instant } from '../../domain/shared/calendar';
 import type { Tiyn } from '../../domain/shared/money';
 import { fold } from '../../domain/shared/decider';
-import type { FoodWalletEvent, MealVoucherEvent } from '../../domain/events';
+import { isVoucherStream, type FoodWalletEvent, type MealVoucherEvent } from '../../domain/events';
 import { mealVoucher, type MealVoucherState } from '../../domain/vouchers/meal-voucher';
 import { foodWallet, type FoodWalletState } from '../../domain/vouchers/food-wallet';
 import { familyStreams } from './queries';
@@ -37,7 +37,7 @@ export interface VoucherSummary {
 export interface FamilyAsOf {
   readonly familyId: string;
   readonly asOf: Instant;
-  /** Events folded (recorded at or before `asOf`). */
+  /** Events of the family’s voucher streams folded (recorded at or before `asOf`). */
   readonly events: number;
   readonly lastPosition: bigint | null;
   readonly vouchers: readonly VoucherSummary[];
@@ -136,13 +136,15 @@ export async function familyAsOf(pool: Pool, store: EventStore, familyId: string
   const cutoff = Date.parse(asOf);
   if (Number.isNaN(cutoff)) throw new Error(`familyAsOf: ${asOf} is not an instant`);
   const events: RecordedEvent[] = [];
-  for (const stream of await familyStreams(pool, familyId)) {
+  // Only the voucher streams feed the fold: a list stream is shared by a thousand families and
+  // would be read whole for each parent's wallet view.
+  for (const stream of (await familyStreams(pool, familyId)).filter(isVoucherStream)) {
     for (const e of await store.readStream(stream)) if (Date.parse(e.metadata.recordedAt) <= cutoff) events.push(e);
   }
   const last = events.reduce<bigint | null>((m, e) => (m === null || e.position > m ? e.position : m), null);
   const byStream = (prefix: string) => {
     const groups = new Map<string, RecordedEvent[]>();
-    for (const e of events) if (e.stream.startsWith(prefix) && !e.stream.startsWith('food-hold-')) groups.set(e.stream, [...(groups.get(e.stream) ?? []), e]);
+    for (const e of events) if (e.stream.startsWith(prefix)) groups.set(e.stream, [...(groups.get(e.stream) ?? []), e]);
     return [...groups].sort(([a], [b]) => a.localeCompare(b));
   };
   const asDomain = <E>(es: RecordedEvent[]) => es.map((e) => ({ type: e.type, data: e.data }) as unknown as E);
