@@ -35,8 +35,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Starts simulators/service.ts in a child process (tsx), on loopback, at a virtual instant. */
 export async function startService(start: string, options: { maxSockets?: number } = {}): Promise<RemoteService> {
   const child: ChildProcess = fork(join(here, 'service.ts'), [], {
-    // SIM_CPU_PROF=<dir> profiles the service (node --cpu-prof) to find where the time goes.
-    execArgv: ['--import', 'tsx', ...(process.env.SIM_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIM_CPU_PROF] : [])],
+    // SIM_CPU_PROF=<dir> profiles the service (node --cpu-prof); SIM_QSTATS=<file> counts its statements.
+    execArgv: ['--import', 'tsx', ...(process.env.SIM_QSTATS ? ['--import', join(here, 'diagnostics', 'query-stats.mjs')] : []), ...(process.env.SIM_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIM_CPU_PROF] : [])],
     env: { ...process.env, SIM_START: start },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
