@@ -9,7 +9,7 @@ import type { Clock } from '../adapters/clock/clock';
 import type { EventStore } from '../adapters/eventstore/port';
 import type { Pool } from '../adapters/postgres/pool';
 import type { LedgerServices } from '../app/services/contract';
-import { secretKey } from './auth';
+import { createAuthenticator, secretKey } from './auth';
 import { createIdempotencyStore } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import { createRegistry, generateDocument, type OpenApiDocument } from './openapi';
@@ -58,7 +58,7 @@ export function createApi(deps: ApiDeps): Api {
   const limiter = createRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
   const routeDeps: RouteDeps = {
     clock: deps.clock,
-    jwtKey: secretKey(deps.jwtSecret),
+    authenticate: createAuthenticator(secretKey(deps.jwtSecret), deps.clock),
     idempotency: createIdempotencyStore(deps.pool, deps.clock),
     limiter: limiter.middleware,
     log,

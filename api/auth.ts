@@ -106,10 +106,39 @@ export function bearerOf(header: string | undefined): string | undefined {
   return match[1];
 }
 
-export async function authenticate(key: Uint8Array, header: string | undefined, clock: Clock): Promise<Principal> {
-  const token = bearerOf(header);
-  if (!token) throw new ApiProblem('unauthorized', 'This route needs a bearer token.', undefined, challenge());
-  return verifyToken(key, token, clock);
+/**
+ * Tokens verified per process (least recently used out). A till or a canteen device sends the same
+ * token with every request: its HMAC, issuer, audience and subject are checked once; each use
+ * after that checks only the expiry against the Clock, as jose would. A cached entry is never
+ * kept past the token's `exp`.
+ */
+export const VERIFIED_TOKEN_CACHE_ENTRIES = 10_000;
+
+/** Bearer header → principal: 401 problems for a missing, malformed, bad or expired token. */
+export function createAuthenticator(key: Uint8Array, clock: Clock, capacity = VERIFIED_TOKEN_CACHE_ENTRIES): (header: string | undefined) => Promise<Principal> {
+  const verified = new Map<string, { principal: Principal; expSeconds: number }>();
+  return async (header) => {
+    const token = bearerOf(header);
+    if (!token) throw new ApiProblem('unauthorized', 'This route needs a bearer token.', undefined, challenge());
+    const held = verified.get(token);
+    if (held) {
+      // jose's rule: a token is expired when exp ≤ now (seconds).
+      if (held.expSeconds > Math.floor(clock.now().getTime() / 1000)) return held.principal;
+      verified.delete(token);
+    }
+    const principal = await verifyToken(key, token, clock);
+    if (capacity > 0) {
+      verified.set(token, { principal, expSeconds: expOf(token) });
+      if (verified.size > capacity) verified.delete(verified.keys().next().value!);
+    }
+    return principal;
+  };
+}
+
+/** The `exp` claim of a token whose signature was just verified (required by verifyToken). */
+function expOf(token: string): number {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number };
+  return payload.exp;
 }
 
 export function requireRole<R extends Role>(principal: Principal, roles: readonly R[]): PrincipalOf<R> {

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { Clock } from '../adapters/clock/clock';
 import type { CommandMetadata } from '../domain/shared/decider';
-import { actorOf, authenticate, clientKeyOf, requireRole, type Principal, type PrincipalOf, type Role } from './auth';
+import { actorOf, clientKeyOf, requireRole, type Principal, type PrincipalOf, type Role } from './auth';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, toProblem, type FieldError } from './problem';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, readIdempotencyKey, requestHash, type IdempotencyStore, type StoredReply } from './idempotency';
 import { problemSchema } from './schemas';
@@ -88,7 +88,8 @@ export function defineRoute<const R extends Role, P extends AnyObject = z.ZodObj
 
 export interface RouteDeps {
   readonly clock: Clock;
-  readonly jwtKey: Uint8Array;
+  /** Bearer header → principal (401 problems); see createAuthenticator. */
+  readonly authenticate: (header: string | undefined) => Promise<Principal>;
   readonly idempotency: IdempotencyStore;
   readonly limiter: RequestHandler;
   readonly log: (line: string) => void;
@@ -114,7 +115,7 @@ function labelled(route: string): RequestHandler {
 function authenticated(deps: RouteDeps, def: AnyRoute): RequestHandler {
   return async (req, res, next) => {
     if (def.roles === 'public') return next();
-    const principal = await authenticate(deps.jwtKey, req.get('authorization'), deps.clock);
+    const principal = await deps.authenticate(req.get('authorization'));
     res.locals.principal = requireRole(principal, def.roles as readonly Role[]);
     next();
   };
