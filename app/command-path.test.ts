@@ -126,3 +126,46 @@ describe('a decision that sees its streams disagree (torn read)', () => {
     expect(calls).toBe(MAX_CONFLICT_RETRIES);
   });
 });
+
+describe('streams expected to be new (expectNew)', () => {
+  const meta = (commandId: string): CommandMetadata => ({ commandId, now: '2026-03-02T09:00:00.000Z', actor: { role: 'test', id: 't' } });
+  /** Registers a key once: refuses when the index stream already holds an entry. */
+  const register = (store: EventStore, commandId: string) =>
+    decideAcross(
+      store,
+      ['owner-1', 'index-k'],
+      meta(commandId),
+      (loaded) => {
+        if (loaded.get('index-k')!.events.length > 0) throw new Error('already registered');
+        return [
+          { stream: 'owner-1', events: [{ type: 'Registered', data: { commandId } }] },
+          { stream: 'index-k', events: [{ type: 'Entry', data: { commandId } }] },
+        ];
+      },
+      { expectNew: ['index-k'] },
+    );
+
+  it('given the stream does not exist, when deciding, then it is not read at all', async () => {
+    const store = view(createMemoryEventStore());
+    const reads: string[] = [];
+    const counted: EventStore = { ...store, readStream: (s, o) => (reads.push(s), store.readStream(s, o)) };
+    await register(counted, 'r1');
+    expect(reads).toEqual(['owner-1']);
+    expect((await store.readStream('index-k')).map((e) => e.type)).toEqual(['Entry']);
+  });
+
+  it('given it exists after all, when deciding, then the append conflicts and the retry sees it', async () => {
+    const store = createMemoryEventStore();
+    await register(store, 'r1');
+    expect(await register(store, 'r2').catch((e: Error) => e.message)).toBe('already registered');
+    expect((await store.readStream('owner-1')).map((e) => e.data)).toEqual([{ commandId: 'r1' }]);
+  });
+
+  it('given the same command again, then its first outcome is returned, not a refusal', async () => {
+    const store = createMemoryEventStore();
+    await register(store, 'r1');
+    const again = await register(store, 'r1');
+    expect(again.repeated).toBe(true);
+    expect(again.events.map((e) => e.stream)).toEqual(['owner-1', 'index-k']);
+  });
+});

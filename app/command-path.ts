@@ -61,11 +61,14 @@ export async function decideAcross(
   streamNames: readonly string[],
   meta: CommandMetadata,
   decide: (loaded: ReadonlyMap<string, Loaded>) => readonly Decision[],
+  options: DecideOptions = {},
 ): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
-    const loaded = await loadAll(store, streamNames);
+    const partial = attempt === 1 && options.expectNew !== undefined && options.expectNew.length > 0;
+    const loaded = partial ? await loadAllBut(store, streamNames, options.expectNew!) : await loadAll(store, streamNames);
     const earlier = eventsOfCommand(loaded, meta.commandId);
-    if (earlier.length > 0) return { events: earlier, repeated: true };
+    // A repeat seen on a partial read: read every stream, so the answer holds all its events.
+    if (earlier.length > 0) return { events: partial ? eventsOfCommand(await loadAll(store, streamNames), meta.commandId) : earlier, repeated: true };
     let decided: readonly Decision[];
     try {
       decided = decide(loaded);
@@ -87,6 +90,16 @@ export async function decideAcross(
       throw error;
     }
   }
+}
+
+export interface DecideOptions {
+  /**
+   * Streams that almost always do not exist yet (a new index entry): the first attempt does not read
+   * them and appends with "no stream". If one exists after all, the append conflicts and the retry
+   * reads every stream, so the decision still sees it (and a repeated command is still found: its
+   * events are in the other streams too).
+   */
+  readonly expectNew?: readonly string[];
 }
 
 /** One stream, one decider. */
@@ -125,6 +138,13 @@ async function loadAll(store: EventStore, streamNames: readonly string[]): Promi
       return [stream, { stream, events, version: events.at(-1)?.streamVersion }];
     }),
   );
+}
+
+async function loadAllBut(store: EventStore, streamNames: readonly string[], assumedEmpty: readonly string[]): Promise<Map<string, Loaded>> {
+  const skipped = new Set(assumedEmpty);
+  const loaded = await loadAll(store, streamNames.filter((s) => !skipped.has(s)));
+  for (const stream of streamNames) if (skipped.has(stream)) loaded.set(stream, { stream, events: [], version: undefined });
+  return loaded;
 }
 
 function eventsOfCommand(loaded: ReadonlyMap<string, Loaded>, commandId: string): Outcome['events'] {

@@ -158,7 +158,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
         { stream: target.stream, events, metadata: meta0(target.familyId) },
         { stream: index, events: [registered], metadata: meta0(target.familyId) },
       ];
-    });
+    }, { expectNew: [index] });
     const authorized = eventOf<FoodPurchaseAuthorized>(outcome, 'FoodPurchaseAuthorized').data;
     rememberHold(index, { stream: target.stream, familyId: target.familyId });
     return {
