@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../adapters/clock/clock';
 import { coreMigrations } from '../adapters/postgres/migrate';
 import { freshDatabase } from '../test/pg';
-import { apiMigrations, IDEMPOTENCY_TTL_SECONDS, sweepIdempotency } from './idempotency';
+import type { Pool } from '../adapters/postgres/pool';
+import { apiMigrations, createIdempotencyStore, IDEMPOTENCY_TTL_SECONDS, sweepIdempotency } from './idempotency';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
@@ -26,5 +27,29 @@ describe('idempotency records', () => {
     expect(await sweepIdempotency(db.pool, new VirtualClock(now))).toBe(1);
     const { rows } = await db.pool.query<{ key: string }>('select key from api_idempotency order by key');
     expect(rows.map((r) => r.key)).toEqual(['young']);
+  });
+});
+
+describe('requests in flight together', () => {
+  it('are looked up and recorded in one statement each, and each is replayed alone afterwards', async () => {
+    const statements: string[] = [];
+    const counted = new Proxy(db.pool, {
+      get: (target, prop, receiver) =>
+        prop === 'query' ? (config: { name?: string }, ...rest: unknown[]) => (statements.push(config.name ?? 'text'), (target.query as (...a: unknown[]) => unknown)(config, ...rest)) : Reflect.get(target, prop, receiver),
+    }) as Pool;
+    const store = createIdempotencyStore(counted, new VirtualClock('2026-03-20T00:00:00.000Z'));
+    const request = (i: number) => ({ client: 'merchant:shop-2', key: `k-${i}`, route: '/v1/shop/holds', hash: `h-${i}` });
+    let ran = 0;
+    const first = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.run(request(i), async () => (ran++, { status: 201, contentType: 'application/json', body: `{"n":${i}}` }))),
+    );
+    expect(first.map((r) => [r.body, r.replayed])).toEqual(Array.from({ length: 20 }, (_, i) => [`{"n":${i}}`, false]));
+    expect(statements).toEqual(['swl_idempotency_find_many', 'swl_idempotency_remember_many']);
+    const again = await store.run(request(7), async () => (ran++, { status: 500, contentType: 'text/plain', body: 'must not run' }));
+    expect(again).toEqual({ status: 201, contentType: 'application/json', body: '{"n":7}', replayed: true });
+    expect(ran).toBe(20);
+    await expect(store.run({ ...request(8), hash: 'other' }, async () => ({ status: 201, contentType: 'application/json', body: '{}' }))).rejects.toMatchObject({
+      code: 'idempotency_key_reused_with_different_body',
+    });
   });
 });

@@ -9,6 +9,7 @@
  * rate limit) or the request never reached the handler (auth, validation): those may be retried.
  */
 import { createHash } from 'node:crypto';
+import DataLoader from 'dataloader';
 import { join } from 'node:path';
 import type { Pool } from '../adapters/postgres/pool';
 import { sqlMigrationsIn, type Migration } from '../adapters/postgres/migrate';
@@ -68,16 +69,59 @@ export interface IdempotencyStore {
   ): Promise<StoredReply & { replayed: boolean }>;
 }
 
+/**
+ * Lookups and records of requests in flight at the same moment go to Postgres together (one
+ * statement per batch, DataLoader, batched per turn of the event loop): at 32 tills that is a
+ * few statements where there were dozens. A request still waits for its own record to be stored
+ * before it is answered.
+ */
+export const IDEMPOTENCY_BATCH_MAX = 256;
+
+interface IdempotencyRow {
+  readonly client: string;
+  readonly key: string;
+  readonly route: string;
+  readonly request_hash: string;
+  readonly status: number;
+  readonly content_type: string;
+  readonly body: string;
+}
+
 export function createIdempotencyStore(pool: Pool, clock: Clock): IdempotencyStore {
+  const batching = { cache: false, maxBatchSize: IDEMPOTENCY_BATCH_MAX, batchScheduleFn: (run: () => void) => setImmediate(run) } as const;
+  const finder = new DataLoader<{ client: string; key: string }, IdempotencyRow | undefined>(async (wanted) => {
+    const { rows } = await pool.query<IdempotencyRow>({
+      // Named (prepared once per connection): it runs on every write with a key.
+      name: 'swl_idempotency_find_many',
+      text: `select i.client, i.key, i.route, i.request_hash, i.status, i.content_type, i.body
+             from unnest($1::text[], $2::text[]) as w(client, key) join api_idempotency i using (client, key)`,
+      values: [wanted.map((w) => w.client), wanted.map((w) => w.key)],
+    });
+    const found = new Map(rows.map((r) => [`${r.client}\n${r.key}`, r]));
+    return wanted.map((w) => found.get(`${w.client}\n${w.key}`));
+  }, batching);
+  const recorder = new DataLoader<IdempotencyRow & { created_at: string }, true>(async (records) => {
+    await pool.query({
+      name: 'swl_idempotency_remember_many',
+      text: `insert into api_idempotency (client, key, route, request_hash, status, content_type, body, created_at)
+             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::timestamptz[])
+             on conflict (client, key) do nothing`,
+      values: [
+        records.map((r) => r.client),
+        records.map((r) => r.key),
+        records.map((r) => r.route),
+        records.map((r) => r.request_hash),
+        records.map((r) => r.status),
+        records.map((r) => r.content_type),
+        records.map((r) => r.body),
+        records.map((r) => r.created_at),
+      ],
+    });
+    return records.map(() => true as const);
+  }, batching);
   return {
     async run(request, work) {
-      // Named (prepared once per connection): these two run on every write with a key.
-      const earlier = await pool.query<{ route: string; request_hash: string; status: number; content_type: string; body: string }>({
-        name: 'swl_idempotency_find',
-        text: 'select route, request_hash, status, content_type, body from api_idempotency where client = $1 and key = $2',
-        values: [request.client, request.key],
-      });
-      const row = earlier.rows[0];
+      const row = await finder.load({ client: request.client, key: request.key });
       if (row) {
         if (row.request_hash !== request.hash || row.route !== request.route)
           throw new ApiProblem('idempotency_key_reused_with_different_body');
@@ -85,11 +129,15 @@ export function createIdempotencyStore(pool: Pool, clock: Clock): IdempotencySto
       }
       const reply = await work();
       if (remembered(reply)) {
-        await pool.query({
-          name: 'swl_idempotency_remember',
-          text: `insert into api_idempotency (client, key, route, request_hash, status, content_type, body, created_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (client, key) do nothing`,
-          values: [request.client, request.key, request.route, request.hash, reply.status, reply.contentType, reply.body, clock.now().toISOString()],
+        await recorder.load({
+          client: request.client,
+          key: request.key,
+          route: request.route,
+          request_hash: request.hash,
+          status: reply.status,
+          content_type: reply.contentType,
+          body: reply.body,
+          created_at: clock.now().toISOString(),
         });
       }
       return { ...reply, replayed: false };
