@@ -95,6 +95,8 @@ export function createKurrentEventStore(connectionString: string): EventStore {
     append,
     appendMany,
     readStream: (stream, options) => readStream(client, stream, options),
+    // No multi-stream read in the gRPC API; the reads run side by side.
+    readStreams: (reads) => Promise.all(reads.map((r) => readStream(client, r.stream, r))),
     readAll: (options) => readAll(client, options),
     headPosition: async () => {
       for await (const resolved of client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1, filter: excludeSystemEvents() }))

@@ -17,6 +17,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamRead,
   type StreamWrite,
   type Subscription,
 } from './port';
@@ -59,6 +60,12 @@ export function createMemoryEventStore(): EventStore {
     return { nextExpectedVersion: last.streamVersion, lastPosition: last.position, repeated: false };
   };
 
+  const readStream = (stream: string, options?: ReadStreamOptions): RecordedEvent[] => {
+    const events = streams.get(stream)?.events ?? [];
+    const from = Number(options?.fromVersion ?? 0n);
+    return events.slice(from, options?.maxCount === undefined ? undefined : from + options.maxCount);
+  };
+
   const appendMany = async (writes: readonly StreamWrite[]): Promise<AppendResult[]> => {
     assertWrites(writes);
     const settled = settleMany(writes.map(judge));
@@ -72,11 +79,8 @@ export function createMemoryEventStore(): EventStore {
     kind: 'memory',
     append: async (stream, events, expectedVersion = 'any') => (await appendMany([{ stream, events, expectedVersion }]))[0]!,
     appendMany,
-    readStream: async (stream, options?: ReadStreamOptions) => {
-      const events = streams.get(stream)?.events ?? [];
-      const from = Number(options?.fromVersion ?? 0n);
-      return events.slice(from, options?.maxCount === undefined ? undefined : from + options.maxCount);
-    },
+    readStream: async (stream, options?: ReadStreamOptions) => readStream(stream, options),
+    readStreams: async (reads: readonly StreamRead[]) => reads.map((r) => readStream(r.stream, r)),
     // Positions are dense here (1, 2, 3…), so `after` is also the array index to start from.
     readAll: async (options?: ReadAllOptions) => {
       const from = Number(options?.after ?? 0n);

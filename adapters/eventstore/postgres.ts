@@ -21,6 +21,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamRead,
   type StreamWrite,
   type Subscription,
 } from './port';
@@ -50,6 +51,8 @@ const OWN_WRITES_WAIT_MS = 5_000;
 const OWN_WRITES_POLL_MS = 2;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const VERSION_KEY = 'events_stream_version_key';
+/** Streams per READ_STREAMS statement: bounds one statement's time on a connection and its result. */
+export const MAX_STREAMS_PER_READ = 1_000;
 
 /** Positions below this belong to transactions that finished before every running one began writing. */
 const VISIBLE_BELOW = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << ${POSITION_INDEX_BITS})`;
@@ -58,6 +61,16 @@ const COLUMNS = 'position, stream, stream_version, id, type, data, metadata';
 
 const READ_ALL = `select ${COLUMNS} from events where position > $1 and position < ${VISIBLE_BELOW} order by position limit $2`;
 const READ_STREAM = `select ${COLUMNS} from events where stream = $1 and stream_version >= $2 order by stream_version limit $3`;
+/**
+ * Several streams in one statement, each from its own version (so a caller holding a prefix reads
+ * only the suffix); `r.i` says which read a row answers. A join on the (stream, stream_version)
+ * key: one index range scan per stream.
+ */
+const READ_STREAMS =
+  'select r.i, e.position, e.stream, e.stream_version, e.id, e.type, e.data, e.metadata ' +
+  'from unnest($1::text[], $2::bigint[]) with ordinality as r(stream, from_version, i) ' +
+  'join events e on e.stream = r.stream and e.stream_version >= r.from_version ' +
+  'order by r.i, e.stream_version';
 const HEAD = `select coalesce(max(position), 0)::bigint as head from events where position < ${VISIBLE_BELOW}`;
 const CURRENT_VERSION = 'select max(stream_version) as current from events where stream = $1';
 const FIND_IDS = 'select id, type, data, stream_version, position from events where stream = $1 and id = any($2::uuid[])';
@@ -196,17 +209,40 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
     throw new Error(`appendMany: lost the race for the next version ${MAX_RACE_RETRIES} times`);
   };
 
+  const sawRead = (stream: string, events: RecordedEvent[]): RecordedEvent[] => {
+    if (events.length > 0) known.saw(stream, { nextExpectedVersion: events.at(-1)!.streamVersion });
+    return events;
+  };
+
+  const readOneStream = async (stream: string, opts?: ReadStreamOptions): Promise<RecordedEvent[]> => {
+    const values = [stream, opts?.fromVersion ?? 0n, opts?.maxCount ?? null];
+    const { rows } = await pool.query<EventRow>({ name: 'swl_read_stream', text: READ_STREAM, values, rowMode: 'array' });
+    return sawRead(stream, rows.map(toRecorded));
+  };
+
+  const readStreams = async (reads: readonly StreamRead[]): Promise<RecordedEvent[][]> => {
+    if (reads.length === 0) return [];
+    if (reads.length === 1) return [await readOneStream(reads[0]!.stream, reads[0])];
+    const chunks: (readonly StreamRead[])[] = [];
+    for (let i = 0; i < reads.length; i += MAX_STREAMS_PER_READ) chunks.push(reads.slice(i, i + MAX_STREAMS_PER_READ));
+    const answers = await Promise.all(chunks.map((chunk) => readStreamsOnce(pool, chunk)));
+    return answers.flat().map((events, i) => sawRead(reads[i]!.stream, events));
+  };
+
+  /**
+   * Reads of whole streams or suffixes asked in the same turn of the event loop (a command loading
+   * its streams side by side, through any wrapper) go out as one READ_STREAMS statement; a lone
+   * read keeps its own prepared statement.
+   */
+  const coalescer = new ReadCoalescer(readStreams);
+
   return {
     kind: 'postgres',
     append,
     appendMany,
-    readStream: async (stream: string, opts?: ReadStreamOptions) => {
-      const values = [stream, opts?.fromVersion ?? 0n, opts?.maxCount ?? null];
-      const { rows } = await pool.query<EventRow>({ name: 'swl_read_stream', text: READ_STREAM, values, rowMode: 'array' });
-      const events = rows.map(toRecorded);
-      if (events.length > 0) known.saw(stream, { nextExpectedVersion: events.at(-1)!.streamVersion });
-      return events;
-    },
+    readStream: (stream: string, opts?: ReadStreamOptions) =>
+      opts?.maxCount === undefined ? coalescer.read({ stream, ...(opts?.fromVersion === undefined ? {} : { fromVersion: opts.fromVersion }) }) : readOneStream(stream, opts),
+    readStreams,
     readAll,
     headPosition,
     subscribe: (opts) => {
@@ -224,6 +260,38 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
       await notifier.close();
     },
   };
+}
+
+/** One READ_STREAMS statement: each read's events, in the order asked. */
+async function readStreamsOnce(pool: Pool, reads: readonly StreamRead[]): Promise<RecordedEvent[][]> {
+  const values = [reads.map((r) => r.stream), reads.map((r) => r.fromVersion ?? 0n)];
+  const { rows } = await pool.query<[bigint, ...EventRow]>({ name: 'swl_read_streams', text: READ_STREAMS, values, rowMode: 'array' });
+  const answers: RecordedEvent[][] = reads.map(() => []);
+  for (const row of rows) answers[Number(row[0]) - 1]!.push(toRecorded(row.slice(1) as EventRow));
+  return answers;
+}
+
+/** Gathers the reads asked before the next microtask and answers them with one `readStreams`. */
+class ReadCoalescer {
+  private pending: { read: StreamRead; resolve: (events: RecordedEvent[]) => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(private readonly readStreams: (reads: readonly StreamRead[]) => Promise<RecordedEvent[][]>) {}
+
+  read(read: StreamRead): Promise<RecordedEvent[]> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) queueMicrotask(() => this.flush());
+      this.pending.push({ read, resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.readStreams(batch.map((p) => p.read)).then(
+      (answers) => batch.forEach((p, i) => p.resolve(answers[i]!)),
+      (error: unknown) => batch.forEach((p) => p.reject(error)),
+    );
+  }
 }
 
 /** One stream's INSERT; undefined when the guard or the unique version key refused it. */
