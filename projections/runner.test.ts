@@ -279,6 +279,43 @@ describe('projection runner', () => {
     });
   });
 
+  describe('live appends arriving one by one', () => {
+    /** A projection that only records the size of each batch it is given. */
+    const counting = (types: readonly string[], batches: number[]): Projection => ({
+      name: 'counting',
+      canHandle: types as Projection['canHandle'],
+      migrations: [],
+      tables: [],
+      apply: () => [],
+      applyBatch: (events) => (batches.push(events.length), []),
+    });
+    const trickle = async (liveGatherMs: number) => {
+      await db.pool.query(`delete from projection_checkpoints where name = 'counting'`);
+      const store = createMemoryEventStore();
+      const items = [...generateHistory({ seed: 15, pupils: 4, familyMonths: 4 })].slice(0, 40);
+      const batches: number[] = [];
+      const runner = createRunner({ pool: db.pool, store, projections: [counting([...new Set(items.map((i) => i.event.type))], batches)], pollIntervalMs: 60_000, liveGatherMs, ...quiet });
+      await runner.start();
+      let head = 0n;
+      for (const item of items) {
+        head = await appendAll(store, [item]);
+        runner.poke(); // as every append through the system does
+        await new Promise((ok) => setTimeout(ok, 2));
+      }
+      await runner.waitUntilCaughtUp(head, 5000);
+      await runner.stop();
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(items.length);
+      return batches.length;
+    };
+
+    it('are gathered into a few batches, not one transaction per append', async () => {
+      const gathered = await trickle(200);
+      const eager = await trickle(0);
+      expect(gathered).toBeLessThanOrEqual(4);
+      expect(eager).toBeGreaterThan(gathered * 3);
+    });
+  });
+
   describe('with the Postgres event store', () => {
     it('projects the same rows as with the memory store', async () => {
       const history = [...generateHistory({ seed: 14, pupils: 30, familyMonths: 30 })];
