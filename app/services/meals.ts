@@ -9,14 +9,14 @@
 import { createHash } from 'node:crypto';
 import type { RecordedEvent } from '../../adapters/eventstore/port';
 import { epochSeconds, expiresAtOf, mealRef, signQrToken, targetOf, verifyQrToken } from '../../adapters/qr/tokens';
-import type { CanteenRecordOutcome, MealVoucherEvent } from '../../domain/events';
+import type { CanteenEvent, CanteenRecordOutcome, MealVoucherEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
 import type { Code } from '../../domain/shared/codes';
 import { localDate, schoolYearOf } from '../../domain/shared/calendar';
 import type { CommandMetadata } from '../../domain/shared/decider';
 import { invariant } from '../../domain/shared/decider';
 import { DomainError, refuse } from '../../domain/shared/errors';
-import { canteenDevice, classifyRecord, MAX_CANTEEN_BATCH_RECORDS, type CanteenDeviceState } from '../../domain/vouchers/canteen-device';
+import { canteenDevice, classifyRecord, MAX_CANTEEN_BATCH_RECORDS, type CanteenDeviceState, type RecordLookup } from '../../domain/vouchers/canteen-device';
 import { parseVoucherId } from '../../domain/vouchers/ids';
 import { createMealVoucherDecider, type MealVoucherState, type RecordMeal } from '../../domain/vouchers/meal-voucher';
 import { decideAcross, foldRecorded, handle, readStream, TornRead, type Decision } from '../command-path';
@@ -24,6 +24,8 @@ import type { CanteenBatch, CanteenRecord, CanteenRecordResult, LedgerServices, 
 import { resolveDeps, type ResolvedDeps, type VoucherServiceDeps } from './deps';
 
 const PROGRAM = 'school-meals';
+/** Canteen devices whose folded stream state a process keeps (least recently used out). */
+export const DEVICE_STATES_HELD = 10_000;
 
 /** A record resolved to its pupil's stream, or to an outcome decided before any stream is read. */
 interface ResolvedRecord {
@@ -66,6 +68,28 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
 
   const store = () => deps.store;
 
+  /**
+   * A device stream's state, folded only from the events after the ones folded last time. The
+   * stream holds every record the device ever synced and each event's evolve copies the record
+   * map, so folding it whole for every batch grew with the device's age (it topped the canteen
+   * profile). States are immutable: sharing one between batches is safe. The held state is used
+   * only when the history still has the event it was folded up to, at the same version.
+   */
+  const devices = new Map<string, { readonly state: CanteenDeviceState; readonly version: number; readonly eventId: string }>();
+  function deviceState(stream: string, events: readonly RecordedEvent[]): CanteenDeviceState {
+    const held = devices.get(stream);
+    const continues = held !== undefined && events[held.version]?.id === held.eventId && events[held.version]!.streamVersion === BigInt(held.version);
+    let state = continues ? held.state : canteenDevice.initialState();
+    for (const e of events.slice(continues ? held.version + 1 : 0)) state = canteenDevice.evolve(state, { type: e.type, data: e.data } as CanteenEvent);
+    const last = events.at(-1);
+    if (last) {
+      devices.delete(stream);
+      devices.set(stream, { state, version: events.length - 1, eventId: last.id });
+      if (devices.size > DEVICE_STATES_HELD) devices.delete(devices.keys().next().value!);
+    }
+    return state;
+  }
+
   async function syncCanteenBatch(batch: CanteenBatch, meta: CommandMetadata): Promise<{ results: readonly CanteenRecordResult[] }> {
     if (batch.records.length > MAX_CANTEEN_BATCH_RECORDS) refuse('payload_too_large', `at most ${MAX_CANTEEN_BATCH_RECORDS} records per batch`, 'records');
     batch.records.forEach(checkRecordShape);
@@ -74,13 +98,13 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
     const mealStreams = [...new Set(resolved.flatMap((r) => (r.target ? [r.target.stream] : [])))];
     let results: CanteenRecordResult[] = [];
     const outcome = await decideAcross(store(), [canteenStream, ...mealStreams], meta, (loaded) => {
-      const decided = decideBatch(decider, batch, resolved, meta, (s) => loaded.get(s)!.events);
+      const decided = decideBatch(decider, batch, resolved, meta, deviceState(canteenStream, loaded.get(canteenStream)!.events), (s) => loaded.get(s)!.events);
       results = decided.results;
       return decided.decisions;
     });
     if (!outcome.repeated) return { results };
     // The same command again: answer every record from what the device stream holds now.
-    const state = foldRecorded(canteenDevice, await readStream(store(), canteenStream));
+    const state = deviceState(canteenStream, await readStream(store(), canteenStream));
     return { results: resolved.map((r) => answerFromHistory(state, r)) };
   }
 
@@ -118,7 +142,7 @@ async function resolveRecord(deps: ResolvedDeps, record: CanteenRecord): Promise
   }
 }
 
-function answerFromHistory(state: CanteenDeviceState, r: ResolvedRecord): CanteenRecordResult {
+function answerFromHistory(state: RecordLookup, r: ResolvedRecord): CanteenRecordResult {
   const verdict = classifyRecord(state, r.seq, r.recordHash);
   if (verdict.kind === 'repeated') return { seq: r.seq, outcome: verdict.first.outcome, ...(verdict.first.voucherId ? { voucherId: verdict.first.voucherId } : {}), repeated: true };
   if (verdict.kind === 'conflict') return { seq: r.seq, outcome: verdict.outcome, repeated: false };
@@ -131,10 +155,14 @@ function decideBatch(
   batch: CanteenBatch,
   records: readonly ResolvedRecord[],
   meta: CommandMetadata,
+  deviceBefore: CanteenDeviceState,
   history: (stream: string) => readonly RecordedEvent[],
 ): { results: CanteenRecordResult[]; decisions: Decision[] } {
   const canteenStream = streams.canteen(batch.deviceId);
-  let device = foldRecorded(canteenDevice, history(canteenStream));
+  // Later records of this batch see the earlier ones (a seq twice in one batch is a resend): the
+  // batch's records are looked up first, then the device's, so nothing is copied per record.
+  const inBatch = new Map<number, CanteenRecordOutcome>();
+  const device: RecordLookup = { records: { get: (seq) => inBatch.get(seq) ?? deviceBefore.records.get(seq) } };
   const pupils = new Map<string, { state: MealVoucherState; events: MealVoucherEvent[] }>();
   const pupil = (stream: string) => {
     let p = pupils.get(stream);
@@ -152,13 +180,12 @@ function decideBatch(
     const { outcome, voucherId } = r.target ? recordMeal(decider, pupil(r.target.stream), r, batch, meta) : { outcome: r.early!, voucherId: undefined };
     const record: CanteenRecordOutcome = { seq: r.seq, recordHash: r.recordHash, outcome, ...(voucherId ? { voucherId } : {}) };
     fresh.push(record);
-    // Later records of this batch see this one (a seq twice in one batch is a resend).
-    device = canteenDevice.evolve(device, { type: 'CanteenBatchReceived', data: { deviceId: batch.deviceId, schoolId: batch.schoolId, batchId: batch.batchId, receivedAt: meta.now, records: [record] } });
+    inBatch.set(r.seq, record);
     results.push({ seq: r.seq, outcome, ...(voucherId ? { voucherId } : {}), repeated: false });
   }
   const canteenEvents = canteenDevice.decide(
     { type: 'RecordCanteenBatch', data: { deviceId: batch.deviceId, schoolId: batch.schoolId, batchId: batch.batchId, receivedAt: meta.now, records: fresh }, metadata: meta },
-    foldRecorded(canteenDevice, history(canteenStream)),
+    deviceBefore,
   );
   const decisions: Decision[] = [{ stream: canteenStream, events: canteenEvents, metadata: { program: PROGRAM } }];
   for (const [stream, p] of pupils)

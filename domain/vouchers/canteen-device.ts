@@ -41,7 +41,12 @@ export type RecordVerdict =
   | { readonly kind: 'repeated'; readonly first: CanteenRecordOutcome }
   | { readonly kind: 'conflict'; readonly outcome: Extract<Code, 'device_seq_reused_with_different_record'> };
 
-export function classifyRecord(state: CanteenDeviceState, seq: number, recordHash: string): RecordVerdict {
+/** Where a device's records are looked up by seq: its state, or a view over it (the service adds a batch's own records). */
+export interface RecordLookup {
+  readonly records: Pick<CanteenDeviceState['records'], 'get'>;
+}
+
+export function classifyRecord(state: RecordLookup, seq: number, recordHash: string): RecordVerdict {
   const first = state.records.get(seq);
   if (!first) return { kind: 'new' };
   if (first.recordHash === recordHash) return { kind: 'repeated', first };
