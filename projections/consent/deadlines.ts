@@ -4,6 +4,7 @@
  */
 import type { Projection, Recorded, Sql } from '../projection';
 import { sql } from '../projection';
+import { col, InsertRows, Rows } from '../shared/batch-sql';
 import { asLedger } from '../shared/events';
 import type { DeadlineKind } from '../../domain/events';
 import type { Queryable } from './queries';
@@ -38,12 +39,51 @@ function apply(event: Recorded): Sql[] {
   }
 }
 
+const SCHEDULED = [col('stream', 'text'), col('deadline_id', 'text'), col('kind', 'text'), col('due_at', 'timestamptz')];
+const FIRED = [col('stream', 'text'), col('deadline_id', 'text'), col('fired_at', 'timestamptz')];
+
+/**
+ * A batch as two statements: every schedule (the first of a key wins, as `do nothing` does one by
+ * one), then every firing (the last firing of a key sets fired_at, as one-by-one updates do). That
+ * order equals the log's as long as no key is fired before it is scheduled within the batch;
+ * a batch where that happens (the deciders never do it) is applied event by event.
+ */
+function build(events: readonly Recorded[]): Sql[] {
+  const scheduled = new InsertRows('deadlines', SCHEDULED, 2);
+  const fired = new Map<string, readonly unknown[]>();
+  const firstScheduledAt = new Map<string, bigint>();
+  for (const event of events) {
+    const e = asLedger(event);
+    if (e.type !== 'DeadlineScheduled') continue;
+    const key = keyOf(e.data.stream, e.data.deadlineId);
+    if (!firstScheduledAt.has(key)) firstScheduledAt.set(key, event.position);
+    scheduled.add([e.data.stream, e.data.deadlineId, e.data.kind, e.data.dueAt]);
+  }
+  for (const event of events) {
+    const e = asLedger(event);
+    if (e.type !== 'DeadlineFired') continue;
+    const key = keyOf(event.stream, e.data.deadlineId);
+    if ((firstScheduledAt.get(key) ?? -1n) > event.position) return events.flatMap(apply);
+    fired.delete(key);
+    fired.set(key, [event.stream, e.data.deadlineId, e.data.firedAt]);
+  }
+  const firings = new Rows(FIRED);
+  for (const row of fired.values()) firings.add(row);
+  return [
+    ...scheduled.toSql(),
+    ...firings.toSql((source) => `update deadlines d set fired = true, fired_at = f.fired_at from ${source('f')} where d.stream = f.stream and d.deadline_id = f.deadline_id`),
+  ];
+}
+
+const keyOf = (stream: string, deadlineId: string) => `${stream}\u0000${deadlineId}`;
+
 export const deadlinesProjection: Projection = {
   name: 'deadlines',
   canHandle: ['DeadlineScheduled', 'DeadlineFired'],
   migrations: [{ id: '0212_deadlines', sql: ddl }],
   tables: ['deadlines'],
   apply,
+  applyBatch: build,
 };
 
 export interface DueDeadline {

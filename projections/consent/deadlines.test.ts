@@ -1,0 +1,66 @@
+/**
+ * The deadlines read model applied as set-based batches (what the live runner does under load)
+ * leaves the same rows as event-by-event apply, including the orders the deciders never write.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryEventStore } from '../../adapters/eventstore/memory';
+import type { Projection } from '../projection';
+import { createRunner } from '../runner';
+import { appendAll, item, readModelDatabase, snapshot } from '../testing/harness';
+import type { HistoryItem } from '../testing/history';
+import { deadlinesProjection } from './deadlines';
+
+const AT = '2026-03-10T06:00:00.000Z';
+const scheduled = (stream: string, deadlineId: string, dueAt: string): HistoryItem =>
+  item(stream, { type: 'DeadlineScheduled', data: { deadlineId, kind: 'food_hold_expiry', dueAt, stream } }, AT);
+const fired = (stream: string, deadlineId: string, firedAt: string): HistoryItem =>
+  item(stream, { type: 'DeadlineFired', data: { deadlineId, kind: 'food_hold_expiry', firedAt } }, AT);
+
+describe('deadlines read model in batches', () => {
+  let db: Awaited<ReturnType<typeof readModelDatabase>>;
+  beforeAll(async () => (db = await readModelDatabase([deadlinesProjection])));
+  afterAll(async () => db?.drop());
+
+  async function project(items: readonly HistoryItem[], projection: Projection, batchSize: number) {
+    await db.pool.query('truncate deadlines');
+    await db.pool.query('truncate projection_checkpoints');
+    const store = createMemoryEventStore();
+    await appendAll(store, items);
+    const runner = createRunner({ pool: db.pool, store, projections: [projection], batchSize, onError: () => undefined });
+    await runner.catchUp();
+    await runner.stop();
+    return snapshot(db.pool, ['deadlines']);
+  }
+  const oneByOne: Projection = { ...deadlinesProjection, applyBatch: undefined };
+
+  it.each([
+    ['schedules, a repeated schedule (the first wins) and a firing', [
+      scheduled('food-a', 'h1', '2026-03-10T06:15:00.000Z'),
+      scheduled('food-b', 'h1', '2026-03-10T06:20:00.000Z'),
+      scheduled('food-a', 'h1', '2026-03-10T09:00:00.000Z'),
+      fired('food-a', 'h1', '2026-03-10T06:15:00.000Z'),
+    ]],
+    ['a deadline fired twice (the last firing time stays)', [
+      scheduled('food-a', 'h2', '2026-03-10T06:15:00.000Z'),
+      fired('food-a', 'h2', '2026-03-10T06:15:00.000Z'),
+      fired('food-a', 'h2', '2026-03-10T06:16:00.000Z'),
+    ]],
+    ['a firing before its schedule in the same batch (the firing changes nothing)', [
+      fired('food-c', 'h3', '2026-03-10T06:10:00.000Z'),
+      scheduled('food-c', 'h3', '2026-03-10T06:15:00.000Z'),
+      scheduled('food-d', 'h3', '2026-03-10T06:15:00.000Z'),
+    ]],
+  ])('%s: one batch leaves the rows that event-by-event apply leaves', async (_name, items) => {
+    const batched = await project(items, deadlinesProjection, 1000);
+    const single = await project(items, oneByOne, 1);
+    expect(batched).toEqual(single);
+    expect(batched.deadlines!.length).toBeGreaterThan(0);
+  });
+
+  it('given a schedule and its firing in one batch, then the row is fired with the firing time', async () => {
+    const rows = await project([scheduled('food-e', 'h4', '2026-03-10T06:15:00.000Z'), fired('food-e', 'h4', '2026-03-10T06:15:30.000Z')], deadlinesProjection, 1000);
+    expect(rows.deadlines).toEqual([
+      { stream: 'food-e', deadline_id: 'h4', kind: 'food_hold_expiry', due_at: '2026-03-10T06:15:00.000Z', fired: true, fired_at: '2026-03-10T06:15:30.000Z' },
+    ]);
+  });
+});
