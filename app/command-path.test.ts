@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryEventStore } from '../adapters/eventstore/memory';
 import type { EventStore, ReadStreamOptions } from '../adapters/eventstore/port';
 import type { CommandMetadata, Decider } from '../domain/shared/decider';
-import { decideAcross, forgetStream, handle, MAX_CONFLICT_RETRIES, readStream, TornRead } from './command-path';
+import { decideAcross, foldRecorded, forgetStream, handle, MAX_CONFLICT_RETRIES, readStream, TornRead } from './command-path';
 
 type Counter = { status: 'Counting'; n: number };
 type Add = { type: 'Add'; data: { by: number }; metadata: CommandMetadata };
@@ -167,5 +167,39 @@ describe('streams expected to be new (expectNew)', () => {
     const again = await register(store, 'r1');
     expect(again.repeated).toBe(true);
     expect(again.events.map((e) => e.stream)).toEqual(['owner-1', 'index-k']);
+  });
+});
+
+describe('folding a stream (foldRecorded)', () => {
+  /** The counter decider with a count of evolve calls; a decider object of its own, so its held folds are its own. */
+  const counting = () => {
+    const calls = { evolve: 0 };
+    const decider: Decider<Counter, Add, Added> = { ...counter, evolve: (s, e) => (calls.evolve++, counter.evolve(s, e)) };
+    return { decider, calls };
+  };
+
+  it('given a history folded once, when it grows by a suffix, then only the suffix is evolved and the state is the whole fold', async () => {
+    const log = createMemoryEventStore();
+    const { decider, calls } = counting();
+    for (let i = 1; i <= 5; i++) await handle(log, 'counter-f', counter, add(i, `f${i}`));
+    expect(foldRecorded(decider, await readStream(log, 'counter-f')).n).toBe(15);
+    expect(calls.evolve).toBe(5);
+    await handle(log, 'counter-f', counter, add(10, 'f6'));
+    calls.evolve = 0;
+    expect(foldRecorded(decider, await readStream(log, 'counter-f')).n).toBe(25);
+    expect(calls.evolve).toBe(1);
+  });
+
+  it('given another history under the same stream name and event ids (a reset store), then it is folded from the start', async () => {
+    const { decider, calls } = counting();
+    const first = createMemoryEventStore();
+    await handle(first, 'counter-g', counter, add(1, 'g1'));
+    expect(foldRecorded(decider, await first.readStream('counter-g')).n).toBe(1);
+    const second = createMemoryEventStore();
+    await handle(second, 'counter-g', counter, add(7, 'g1'));
+    await handle(second, 'counter-g', counter, add(1, 'g2'));
+    calls.evolve = 0;
+    expect(foldRecorded(decider, await second.readStream('counter-g')).n).toBe(8);
+    expect(calls.evolve).toBe(2);
   });
 });

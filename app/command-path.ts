@@ -120,13 +120,48 @@ export async function handle<State, Command extends { metadata: CommandMetadata 
   return { ...outcome, state };
 }
 
+/**
+ * A stream's state: evolve over its whole history. The state a decider last folded for a stream
+ * is kept per process (per decider, least recently used out), so the next fold of the same
+ * history, grown by a suffix, evolves only the suffix: deciders' states are immutable values. The
+ * held state is used only when the history given holds, at the held version, the very event object
+ * the state was folded up to (the stream cache hands out the same objects for a held prefix; any
+ * other read of the stream, or another store with the same stream names, folds from the start).
+ */
 export function foldRecorded<State, Event>(
   decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
   events: readonly RecordedEvent[],
 ): State {
-  let state = decider.initialState();
-  for (const e of events) state = decider.evolve(state, { type: e.type, data: e.data } as Event);
+  const first = events[0];
+  if (first === undefined) return decider.initialState();
+  const memo = foldsOf(decider);
+  const held = memo.get(first.stream) as HeldFold<State> | undefined;
+  const at = held ? Number(held.version) : -1;
+  const usable = held !== undefined && first.streamVersion === 0n && events[at] === held.last;
+  let state = usable ? held.state : decider.initialState();
+  for (let i = usable ? at + 1 : 0; i < events.length; i++) state = decider.evolve(state, { type: events[i]!.type, data: events[i]!.data } as Event);
+  const last = events[events.length - 1]!;
+  if (first.streamVersion === 0n && last.streamVersion === BigInt(events.length - 1)) {
+    memo.delete(first.stream);
+    memo.set(first.stream, { version: last.streamVersion, last, state });
+    if (memo.size > STREAM_CACHE_STREAMS) memo.delete(memo.keys().next().value!);
+  }
   return state;
+}
+
+interface HeldFold<State> {
+  readonly version: bigint;
+  readonly last: RecordedEvent;
+  readonly state: State;
+}
+
+/** Per decider object: stream → the state last folded (a Map in recency order). */
+const folds = new WeakMap<object, Map<string, HeldFold<unknown>>>();
+
+function foldsOf(decider: object): Map<string, HeldFold<unknown>> {
+  let memo = folds.get(decider);
+  if (!memo) folds.set(decider, (memo = new Map()));
+  return memo;
 }
 
 async function loadAll(store: EventStore, streamNames: readonly string[]): Promise<Map<string, Loaded>> {
