@@ -80,6 +80,20 @@ describe('deadline scheduler', () => {
     expect(failed).toEqual(['s3']);
   });
 
+  it('given more due deadlines than a page, when it runs, then the read model is caught up once before the first page, not between pages', async () => {
+    const all = Array.from({ length: 2 * SCHEDULER_BATCH + 3 }, (_, i) => due(`s${i}`, 'd'));
+    const log: string[] = [];
+    const reads = readsOf(all);
+    const scheduler = createDeadlineScheduler({
+      reads: { dueDeadlines: async (now, limit, after) => (log.push('read'), reads.dueDeadlines(now, limit, after as Due | undefined)) },
+      clock: new VirtualClock(NOW),
+      fire: async () => undefined,
+      beforeRead: async () => void log.push('catch-up'),
+    });
+    expect(await scheduler.runOnce()).toBe(all.length);
+    expect(log).toEqual(['catch-up', 'read', 'read', 'read']);
+  });
+
   it('byStream groups in order of first appearance; forEachLimited visits every item once', async () => {
     expect(byStream([due('a', '1'), due('b', '1'), due('a', '2')]).map((g) => g.map((d) => `${d.stream}${d.deadlineId}`))).toEqual([['a1', 'a2'], ['b1']]);
     const seen: number[] = [];

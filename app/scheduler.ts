@@ -31,8 +31,10 @@ export interface SchedulerDeps {
   /** Deadlines fired at once (default SCHEDULER_FIRE_CONCURRENCY; 1 = one at a time). */
   readonly concurrency?: number;
   /**
-   * Called before each page is read: the composition root lets the `deadlines` read model catch
-   * up here, so a deadline that has just fired is not offered again.
+   * Called before the first page of a pass is read: the composition root lets the `deadlines` read
+   * model catch up here, so a deadline fired by an earlier pass is not offered again. Later pages
+   * need no wait: the keyset cursor is past every deadline this pass has fired (waiting for the
+   * model between pages made a 20,000-deadline morning fire in lock-step with the projections).
    */
   readonly beforeRead?: () => Promise<void>;
 }
@@ -59,7 +61,7 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
     let fired = 0;
     let after: Awaited<ReturnType<SchedulerDeps['reads']['dueDeadlines']>>[number] | undefined;
     for (let page = 0; page < SCHEDULER_MAX_PAGES_PER_TICK; page++) {
-      await deps.beforeRead?.();
+      if (page === 0) await deps.beforeRead?.();
       const due = await deps.reads.dueDeadlines(now, SCHEDULER_BATCH, after);
       if (due.length === 0) break;
       const fireOne = async (deadline: (typeof due)[number]) => {
