@@ -41,7 +41,8 @@ export const EVENTS_CHANNEL = 'swl_events';
 /** Bits of a position taken by the event's index inside its transaction (see MAX_EVENTS_PER_APPEND). */
 export const POSITION_INDEX_BITS = 16;
 const DEFAULT_POLL_INTERVAL_MS = 250;
-const DEFAULT_NOTIFY_INTERVAL_MS = 10;
+/** Matches the projection runner's live gathering (50 ms): one NOTIFY statement per gathered batch, not ~100/s. */
+const DEFAULT_NOTIFY_INTERVAL_MS = 50;
 const DEFAULT_KNOWN_STREAMS = 100_000;
 /** Writers with `any` may lose a race for the next version; they retry, but not forever. */
 const MAX_RACE_RETRIES = 20;
