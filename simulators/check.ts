@@ -2,7 +2,7 @@
  * Truth against the read models: what the simulator did (and the API answered it) must be what the
  * reports say. Every comparison is one named check; any mismatch fails the run.
  */
-import type { Driver } from './driver';
+import type { ServiceHandle } from './driver';
 import type { FoodTruth } from './food';
 import type { MealsTruth } from './meals';
 
@@ -36,7 +36,7 @@ interface OutcomesDoc {
   schoolMeals: { region: string; month: string; pupilsFed: number; mealsServed: number }[];
 }
 
-export async function outcomes(driver: Driver, query: string): Promise<OutcomesDoc> {
+export async function outcomes(driver: ServiceHandle, query: string): Promise<OutcomesDoc> {
   const token = await driver.token({ role: 'ministry', sub: 'ministry-simulator' });
   const reply = await driver.http.call<OutcomesDoc>('GET', `/v1/ministry/outcomes?${query}`, { token });
   if (reply.status !== 200) throw new Error(`GET /v1/ministry/outcomes: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
@@ -50,7 +50,7 @@ const FOOD_FUNNEL_KEYS = [
   'issued', 'issuedTiyn', 'activated', 'activatedTiyn', 'usedTiyn', 'lapsedTiyn',
 ] as const;
 
-export async function checkFood(driver: Driver, truth: FoodTruth): Promise<Checks> {
+export async function checkFood(driver: ServiceHandle, truth: FoodTruth): Promise<Checks> {
   await driver.settle();
   const checks = new Checks();
   checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);
@@ -94,7 +94,7 @@ interface TabelDoc {
   mealCount: number;
 }
 
-export async function checkMeals(driver: Driver, truth: MealsTruth, population: { schools: readonly { schoolId: string; region: string }[] }): Promise<Checks> {
+export async function checkMeals(driver: ServiceHandle, truth: MealsTruth, population: { schools: readonly { schoolId: string; region: string }[] }): Promise<Checks> {
   await driver.settle();
   const checks = new Checks();
   checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);

@@ -56,6 +56,7 @@ const HELP = `Usage:
   npm run simulate -- --program meals --from 2026-03-02 [--days 10] [--pupils 20000 | --large] [--seed 7]
     common: [--behaviour '<json over simulators/behaviour.ts defaults>'] [--tick-minutes 60]
             [--concurrency 32] [--out reports/simulation-….json] [--quiet]
+    food: [--in-process] (the service shares the simulator's process; default: its own process)
   npm run load -- --url http://127.0.0.1:3000 --shops 32 --devices 16 --seconds 30 [--pupils-per-device 200]
 `;
 
@@ -78,7 +79,11 @@ async function simulate(args: Args): Promise<number> {
     const t0 = performance.now();
     const population = generatePopulation({ seed, families, pupils: 0 });
     const populationMs = performance.now() - t0;
-    const driver = await startInProcess({ start: instantAt(`${month}-01`, '00:00'), databaseUrl: database.url, dataDir, maxSockets: concurrency * 2 });
+    const start = instantAt(`${month}-01`, '00:00');
+    // The service runs in its own process (its own thread, as in production) unless --in-process.
+    const driver = args['in-process'] === true
+      ? await startInProcess({ start, databaseUrl: database.url, dataDir, maxSockets: concurrency * 2 })
+      : await (await import('./load')).startService(start, { clock: 'virtual', databaseUrl: database.url, dataDir, maxSockets: concurrency * 2 });
     try {
       const t1 = performance.now();
       const truth = await simulateFoodMonth(driver, population, { month, seed, behaviour, tickMinutes, concurrency, progress, adjacentDuplicates: args['adjacent-duplicates'] === true });

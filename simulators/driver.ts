@@ -125,10 +125,10 @@ export async function startInProcess(options: InProcessOptions): Promise<Driver 
     loadPhones: (entries) => system.phones.load(entries),
     async advanceTo(instant) {
       if (new Date(instant).getTime() > clock.now().getTime()) clock.set(instant);
-      // One scheduler pass fires a bounded number of deadlines: repeat until nothing is due.
+      // One scheduler pass fires a bounded number of deadlines: repeat until nothing is due. The
+      // system's scheduler handle lets the read models catch up before it reads and after it fires.
       let total = 0;
       for (let pass = 0; pass < MAX_SCHEDULER_PASSES; pass++) {
-        await settle();
         const fired = await fireDue(system);
         total += fired;
         if (fired === 0) break;

@@ -14,14 +14,14 @@ import { FOOD_VOUCHERS, memberVoucherTiyn } from '../domain/programs/food-vouche
 import { addMonths, firstDayOfMonth, instantAt, localDate, type Month } from '../domain/shared/calendar';
 import { categoryOfSku } from '../domain/programs/food-list';
 import { drawBasket, drawVisits, type Behaviour, type BasketItem } from './behaviour';
-import type { Driver } from './driver';
+import type { ServiceHandle } from './driver';
 import { pool } from './http';
 import type { FoodFamily, Population } from './population';
 import { aspDateFor, spoilIin } from './population';
 import type { Progress } from './progress';
 import { createRng, type Rng } from './rng';
 import { Agenda, Ticks, runDue } from './clock-plan';
-import { newFunnel, RequestLog, Tally, type FunnelTruth, type Latencies } from './stats';
+import { newFunnel, PhaseTimes, RequestLog, Tally, type FunnelTruth, type Latencies } from './stats';
 
 export interface FoodRunOptions {
   readonly month: Month;
@@ -55,6 +55,8 @@ export interface FoodTruth {
   /** Held amounts that differ from the simulator's own balance model. */
   readonly modelMismatches: number;
   readonly latencies: Record<string, ReturnType<Latencies['summary']>>;
+  /** Wall ms per phase (lists, clock + deadlines, SMS gateway, actions, settling). */
+  readonly phaseMs: Record<string, number>;
   /** A sample of consenting families' own figures, to check against their wallet balances. */
   readonly familySample: readonly { familyId: string; personId: string; issuedTiyn: number; spentTiyn: number }[];
 }
@@ -121,7 +123,7 @@ function newCity(): FoodCityTruth {
   };
 }
 
-export async function simulateFoodMonth(driver: Driver, population: Population, options: FoodRunOptions): Promise<FoodTruth> {
+export async function simulateFoodMonth(driver: ServiceHandle, population: Population, options: FoodRunOptions): Promise<FoodTruth> {
   const { month, behaviour } = options;
   const concurrency = options.concurrency ?? 32;
   const rng = createRng(`${options.seed}/food/${month}`);
@@ -129,6 +131,7 @@ export async function simulateFoodMonth(driver: Driver, population: Population, 
   const endTick = ticks.ceil(instantAt(firstDayOfMonth(addMonths(month, 1)), '06:00'));
   const agenda = new Agenda<Action>();
   const log = new RequestLog();
+  const phases = new PhaseTimes();
   const smsByKind = new Tally();
   const replies = new Tally();
   let modelMismatches = 0;
@@ -208,7 +211,7 @@ export async function simulateFoodMonth(driver: Driver, population: Population, 
   const listRowCount = chunks.reduce((n, part) => n + part.length, 0);
   const rejectedByReason = new Tally();
   let accepted = 0;
-  await pool(chunks, 2, async (part, index) => {
+  await phases.time('lists', () => pool(chunks, 2, async (part, index) => {
     const listId = `sdu-${month}-sim-${String(index + 1).padStart(3, '0')}`;
     const reply = await timed('list_upload', () =>
       http.call<{ rows: { rowNo: number; outcome: string; caseStream?: string }[] }>('POST', '/v1/lists/food-vouchers', {
@@ -229,8 +232,8 @@ export async function simulateFoodMonth(driver: Driver, population: Population, 
         city(entry.run.family.city).eligible++;
       } else rejectedByReason.add(outcome.outcome);
     }
-  });
-  await driver.settle();
+  }));
+  await phases.time('settle', () => driver.settle());
 
   // ── the month, tick by tick ────────────────────────────────────────────────────────────
   const reported = new Set<string>();
@@ -302,7 +305,7 @@ export async function simulateFoodMonth(driver: Driver, population: Population, 
           scheduleReply(run, tick, 'consent_reminder');
         }
       });
-      await driver.settle();
+      await phases.time('settle', () => driver.settle());
     }
   };
 
@@ -438,13 +441,11 @@ export async function simulateFoodMonth(driver: Driver, population: Population, 
 
   const bar = options.progress?.(endTick, `food ${month}`);
   for (let tick = 0; tick <= endTick; tick++) {
-    await driver.advanceTo(ticks.at(tick));
-    await gateway(tick);
+    await phases.time('clock+deadlines', () => driver.advanceTo(ticks.at(tick)));
+    await phases.time('gateway', () => gateway(tick));
     const due = agenda.take(tick);
-    if (due.length > 0) {
-      await runDue(due, concurrency, (a) => act(a, tick));
-      await driver.settle();
-    }
+    // No settle after the actions: the next tick's deadline pass catches the read models up first.
+    if (due.length > 0) await phases.time('actions', () => runDue(due, concurrency, (a) => act(a, tick)));
     bar?.update(tick, localDate(ticks.at(tick)));
   }
   await driver.settle();
@@ -485,5 +486,6 @@ export async function simulateFoodMonth(driver: Driver, population: Population, 
     modelMismatches,
     familySample,
     latencies: log.summaries(),
+    phaseMs: phases.rounded(),
   };
 }

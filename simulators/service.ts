@@ -1,14 +1,16 @@
 /**
  * The service under load, in its own process (its own event loop, as in production): the whole
- * system on a throw-away Postgres, listening on 127.0.0.1, on a clock that runs in real time from a
- * chosen virtual instant inside the pilot period. The load test talks to it over HTTP only, except
+ * system on a throw-away Postgres (or DATABASE_URL), listening on 127.0.0.1, on a clock that runs in
+ * real time from a chosen virtual instant inside the pilot period (the load test) or, with
+ * SIM_CLOCK=virtual, a clock that stands still between jumps (a simulated month: the simulator's
+ * client work no longer shares the service's thread). The simulator talks to it over HTTP only, except
  * for the hooks that have no HTTP door yet, which go over the IPC channel:
  *   { op: 'loadPhones', entries }   BMG bulk load
  *   { op: 'advanceTo', instant }    jump the clock forward and fire due deadlines
  *   { op: 'settle' }                wait for the read models
  * On start it sends { ready: url, jwtSecret, vaultKey } to the parent.
  */
-import type { Clock } from '../adapters/clock/clock';
+import { VirtualClock, type Clock } from '../adapters/clock/clock';
 import { loadConfig } from '../app/config';
 import { createSystem } from '../app/system';
 import { throwAwayDatabase } from './driver';
@@ -32,8 +34,9 @@ type Request = { id: number; op: 'loadPhones'; entries: [string, string][] } | {
 
 async function main(): Promise<void> {
   const start = process.env.SIM_START ?? '2026-03-10T06:00:00.000Z';
+  const virtual = process.env.SIM_CLOCK === 'virtual';
   const database = await throwAwayDatabase();
-  const clock = new RunningClock(start);
+  const clock: Clock & { set(instant: string): void } = virtual ? new VirtualClock(start) : new RunningClock(start);
   const system = await createSystem({
     config: loadConfig({ MODE: 'dev', DATA_DIR: process.env.SIM_DATA_DIR ?? '.data/load', LOG_LEVEL: 'warn' }),
     clock,
@@ -41,6 +44,8 @@ async function main(): Promise<void> {
     // Each shop and device is one client; the load is bounded by the test, not by the limiter.
     rateLimit: { limit: 100_000_000, windowSeconds: 60 },
     schedulerTimer: false,
+    // A simulation waits for the read models at every tick: poll as the in-process driver does.
+    ...(virtual ? { runnerPollMs: 20 } : {}),
     log: () => undefined,
   });
   const url = await system.start({ port: 0, host: '127.0.0.1' });
@@ -56,10 +61,10 @@ async function main(): Promise<void> {
         case 'loadPhones':
           return system.phones.load(request.entries);
         case 'advanceTo': {
-          clock.set(request.instant);
+          if (new Date(request.instant).getTime() > clock.now().getTime()) clock.set(request.instant);
           let total = 0;
+          // The scheduler handle catches the read models up before it reads and after it fires.
           for (let pass = 0; pass < 1_000; pass++) {
-            await settle();
             const fired = await fire();
             total += fired;
             if (fired === 0) break;

@@ -80,3 +80,19 @@ export interface FunnelTruth {
 export function newFunnel(): FunnelTruth {
   return { eligible: 0, noPhone: 0, smsSent: 0, reminded: 0, consented: 0, refused: 0, timedOut: 0, issued: 0, activated: 0 };
 }
+
+/** Wall time per phase of a run (ms, summed over every entry into the phase): where a month's minutes go. */
+export class PhaseTimes {
+  readonly ms: Record<string, number> = {};
+  async time<T>(phase: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.ms[phase] = (this.ms[phase] ?? 0) + (performance.now() - started);
+    }
+  }
+  rounded(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.ms).map(([k, v]) => [k, Math.round(v)]));
+  }
+}

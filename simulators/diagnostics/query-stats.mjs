@@ -23,4 +23,4 @@ pg.Client.prototype.query = function (config, values, cb) {
   if (r && typeof r.then === 'function') r.then(done, () => {});
   return r;
 };
-process.on('exit', () => { const header = '   calls       rows  total ms (incl. queueing)  statement (stream reads grouped by stream kind)'; const out = [...stats].sort((a, b) => b[1].rows - a[1].rows).slice(0, 40).map(([k, s]) => `${String(s.n).padStart(8)} q ${String(s.rows).padStart(10)} rows ${s.ms.toFixed(0).padStart(8)} ms  ${k}`).join('\n'); writeFileSync(process.env.SIM_QSTATS, `${header}\n${out}\n`); });
+process.on('exit', () => { const header = '   calls       rows  total ms (incl. queueing)  statement (stream reads grouped by stream kind)'; const out = [...stats].sort((a, b) => b[1].rows - a[1].rows).slice(0, 400).map(([k, s]) => `${String(s.n).padStart(8)} q ${String(s.rows).padStart(10)} rows ${s.ms.toFixed(0).padStart(8)} ms  ${k}`).join('\n'); writeFileSync(process.env.SIM_QSTATS, `${header}\n${out}\n`); });
