@@ -93,8 +93,10 @@ export function createIdempotencyStore(pool: Pool, clock: Clock): IdempotencySto
     const { rows } = await pool.query<IdempotencyRow>({
       // Named (prepared once per connection): it runs on every write with a key.
       name: 'swl_idempotency_find_many',
+      // LATERAL: one primary-key probe per wanted key, never a hash join over the whole table.
       text: `select i.client, i.key, i.route, i.request_hash, i.status, i.content_type, i.body
-             from unnest($1::text[], $2::text[]) as w(client, key) join api_idempotency i using (client, key)`,
+             from unnest($1::text[], $2::text[]) as w(client, key)
+             cross join lateral (select * from api_idempotency a where a.client = w.client and a.key = w.key) i`,
       values: [wanted.map((w) => w.client), wanted.map((w) => w.key)],
     });
     const found = new Map(rows.map((r) => [`${r.client}\n${r.key}`, r]));

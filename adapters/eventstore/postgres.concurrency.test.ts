@@ -146,8 +146,8 @@ describe('postgres event store under concurrent writers', () => {
     assertDenseStreams(received);
     const naiveMissed = [...committed].filter((id) => !new Set(naive.seen).has(id)).length;
     // The test of the test, on the same workload: without the visibility horizon, late commits are lost
-    // (hundreds per run here; the fixed schedule below shows it deterministically).
-    expect(naiveMissed).toBeGreaterThan(0);
+    // (usually hundreds per run here). How many depends on scheduling — on a loaded machine it can be
+    // none — so it is reported, not asserted; the fixed schedule of the next test shows it deterministically.
     console.info(`concurrency proof: ${committed.size} events, ${conflicts} conflicts retried; a naive reader polling alongside missed ${naiveMissed}`);
   });
 
