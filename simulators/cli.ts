@@ -57,7 +57,7 @@ const HELP = `Usage:
     common: [--behaviour '<json over simulators/behaviour.ts defaults>'] [--tick-minutes 60]
             [--concurrency 32] [--out reports/simulation-….json] [--quiet]
     food: [--in-process] (the service shares the simulator's process; default: its own process)
-  npm run load -- --url http://127.0.0.1:3000 --shops 32 --devices 16 --seconds 30 [--pupils-per-device 200]
+  npm run load -- --shops 32 --devices 16 --seconds 30 [--processes 2] [--pupils-per-device 500] [--batch 500] [--out load.json]
 `;
 
 async function simulate(args: Args): Promise<number> {

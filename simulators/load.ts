@@ -26,33 +26,39 @@ import { intArg, type Args } from './cli';
 export const MAX_SECONDS = 600;
 export const MAX_WORKERS = 256;
 
-/** The service under load, in its own process on 127.0.0.1. */
+/** The service under load, in its own process(es) on 127.0.0.1. */
 export interface RemoteService extends ServiceHandle {
   readonly url: string;
-  /** The service's process id (its CPU time is read from /proc). */
-  readonly pid: number | undefined;
+  /** The service's process ids (their CPU time is read from /proc); the first one owns the Postgres. */
+  readonly pids: readonly number[];
+  /** One client per API process (`http` is the first): shops and devices are spread over them. */
+  readonly https: readonly Http[];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Starts simulators/service.ts in a child process (tsx), on loopback, at a virtual instant. */
-export async function startService(start: string, options: { maxSockets?: number; clock?: 'running' | 'virtual'; dataDir?: string; databaseUrl?: string } = {}): Promise<RemoteService> {
+/** The most API processes a load test starts (each is a whole Node process on 2 cores). */
+export const MAX_PROCESSES = 4;
+
+interface Ready {
+  readonly ready: string;
+  readonly jwtSecret: string;
+  readonly vaultKey: string;
+  readonly databaseUrl: string;
+}
+
+/** One simulators/service.ts child (tsx) and its IPC requests. */
+async function forkService(env: Record<string, string>): Promise<{ child: ChildProcess; ready: Ready; ask: <T>(request: Record<string, unknown>) => Promise<T> }> {
   const child: ChildProcess = fork(join(here, 'service.ts'), [], {
     // SIM_CPU_PROF=<dir> profiles the service (node --cpu-prof); SIM_QSTATS=<file> counts its statements.
     execArgv: ['--import', 'tsx', ...(process.env.SIM_QSTATS ? ['--import', join(here, 'diagnostics', 'query-stats.mjs')] : []), ...(process.env.SIM_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIM_CPU_PROF] : [])],
-    env: {
-      ...process.env,
-      SIM_START: start,
-      ...(options.clock === 'virtual' ? { SIM_CLOCK: 'virtual' } : {}),
-      ...(options.dataDir ? { SIM_DATA_DIR: options.dataDir } : {}),
-      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-    },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const ready = await new Promise<{ ready: string; jwtSecret: string; vaultKey: string }>((resolve, reject) => {
+  const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('message', (m) => {
-      const msg = m as { ready?: string; failed?: string; jwtSecret: string; vaultKey: string };
-      if (msg.ready) resolve(msg as { ready: string; jwtSecret: string; vaultKey: string });
+      const msg = m as Partial<Ready> & { failed?: string };
+      if (msg.ready) resolve(msg as Ready);
       else reject(new Error(`the service did not start: ${msg.failed}`));
     });
     child.once('exit', (code) => reject(new Error(`the service exited with ${code}`)));
@@ -74,13 +80,43 @@ export async function startService(start: string, options: { maxSockets?: number
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       child.send({ ...request, id });
     });
-  const http = createHttp(ready.ready, { maxSockets: options.maxSockets ?? 512 });
+  return { child, ready, ask };
+}
+
+/**
+ * Starts simulators/service.ts in child processes (tsx), on loopback, at a virtual instant. With
+ * `processes` > 1 the first one creates the database and the others join it as more API processes
+ * of the same service; the clock moves in all of them, deadlines fire in the first.
+ */
+export async function startService(
+  start: string,
+  options: { maxSockets?: number; clock?: 'running' | 'virtual'; dataDir?: string; databaseUrl?: string; processes?: number } = {},
+): Promise<RemoteService> {
+  const processes = Math.max(1, Math.min(options.processes ?? 1, MAX_PROCESSES));
+  const env = {
+    SIM_START: start,
+    ...(options.clock === 'virtual' ? { SIM_CLOCK: 'virtual' } : {}),
+    ...(options.dataDir ? { SIM_DATA_DIR: options.dataDir } : {}),
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+  };
+  const first = await forkService(env);
+  const peers: Awaited<ReturnType<typeof forkService>>[] = [];
+  try {
+    for (let i = 1; i < processes; i++) peers.push(await forkService({ ...env, DATABASE_URL: first.ready.databaseUrl }));
+  } catch (error) {
+    for (const p of [first, ...peers]) p.child.kill();
+    throw error;
+  }
+  const all = [first, ...peers];
+  const https = all.map((p) => createHttp(p.ready.ready, { maxSockets: options.maxSockets ?? 512 }));
+  const ready = first.ready;
   const personId = pseudonymiser(ready.vaultKey);
   const tokens = new Map<string, Promise<string>>();
   return {
     url: ready.ready,
-    pid: child.pid,
-    http,
+    pids: all.map((p) => p.child.pid).filter((pid): pid is number => pid !== undefined),
+    http: https[0]!,
+    https,
     token(principal) {
       const key = JSON.stringify(principal);
       let t = tokens.get(key);
@@ -89,13 +125,19 @@ export async function startService(start: string, options: { maxSockets?: number
       return t;
     },
     personId,
-    loadPhones: (entries) => ask({ op: 'loadPhones', entries }),
-    advanceTo: (instant) => ask({ op: 'advanceTo', instant }),
-    settle: () => ask({ op: 'settle' }),
+    loadPhones: (entries) => first.ask({ op: 'loadPhones', entries }),
+    async advanceTo(instant) {
+      await Promise.all(peers.map((p) => p.ask({ op: 'setClock', instant })));
+      return first.ask({ op: 'advanceTo', instant });
+    },
+    settle: () => first.ask({ op: 'settle' }),
     async stop() {
-      http.close();
-      await ask({ op: 'stop' }).catch(() => undefined);
-      await new Promise((ok) => (child.exitCode !== null ? ok(undefined) : child.once('exit', ok)));
+      for (const h of https) h.close();
+      // Peers first: the first process owns the throw-away Postgres.
+      for (const p of [...peers, first]) {
+        await p.ask({ op: 'stop' }).catch(() => undefined);
+        await new Promise((ok) => (p.child.exitCode !== null ? ok(undefined) : p.child.once('exit', ok)));
+      }
     },
   };
 }
@@ -204,6 +246,8 @@ export interface OpStats {
 }
 export interface LoadReport {
   readonly seconds: number;
+  /** API processes of the service under load. */
+  readonly processes: number;
   readonly shops: number;
   readonly devices: number;
   readonly ops: Record<string, OpStats>;
@@ -248,7 +292,7 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
     l.add(reply.ms);
     if (reply.status >= 400) errors.add(`${op}:${reply.code ?? reply.status}`);
   };
-  const cpuBefore = service.pid !== undefined ? treeCpu(service.pid) : undefined;
+  const cpuBefore = serviceCpu(service);
   const clientBefore = process.cpuUsage();
   const deadline = performance.now() + options.seconds * 1000;
   let pairs = 0;
@@ -256,6 +300,8 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
   const started = performance.now();
 
   const shopWorker = async (shopNo: number) => {
+    // Each till keeps to one API process (as a load balancer's sticky connection would).
+    const http = service.https[shopNo % service.https.length]!;
     const city = FOOD_VOUCHERS.pilotCities[shopNo % FOOD_VOUCHERS.pilotCities.length]!.code;
     const shopId = `shop-${city}-load-${shopNo + 1}`;
     const merchant = await service.token({ role: 'merchant', sub: shopId, shopId });
@@ -280,7 +326,8 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
     }
   };
 
-  const deviceWorker = async (device: Fixture['devices'][number]) => {
+  const deviceWorker = async (device: Fixture['devices'][number], deviceNo: number) => {
+    const http = service.https[deviceNo % service.https.length]!;
     let seq = 0;
     for (const day of fixture.mealDays) {
       for (let i = 0; i < device.iins.length; i += options.batchSize) {
@@ -320,10 +367,10 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
   })();
   await Promise.all([
     ...Array.from({ length: options.shops }, (_, i) => shopWorker(i)),
-    ...fixture.devices.slice(0, options.devices).map((d) => deviceWorker(d)),
+    ...fixture.devices.slice(0, options.devices).map((d, i) => deviceWorker(d, i)),
   ]);
   const elapsed = (performance.now() - started) / 1000;
-  const cpuAfter = service.pid !== undefined ? treeCpu(service.pid) : undefined;
+  const cpuAfter = serviceCpu(service);
   const client = process.cpuUsage(clientBefore);
   sampling = false;
   await sampler;
@@ -336,6 +383,7 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
   const round = (x: number) => Math.round(x * 10) / 10;
   return {
     seconds: round(elapsed),
+    processes: service.https.length,
     shops: options.shops,
     devices: Math.min(options.devices, fixture.devices.length),
     ops: Object.fromEntries([...ops.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, l]) => [k, { ...l.summary(), perSecond: round(l.count / elapsed) }])),
@@ -357,6 +405,13 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
         }
       : {}),
   };
+}
+
+/** CPU seconds of every API process (their own) and of the first one's descendants (its Postgres). */
+function serviceCpu(service: RemoteService): { rootSeconds: number; descendantSeconds: number } | undefined {
+  const trees = service.pids.map((pid) => treeCpu(pid));
+  if (trees.length === 0 || trees.some((t) => t === undefined)) return undefined;
+  return { rootSeconds: trees.reduce((n, t) => n + t!.rootSeconds, 0), descendantSeconds: trees[0]!.descendantSeconds };
 }
 
 /** "CPU per pair: service 1.2 ms, Postgres 0.8 ms, load generator 0.3 ms" (per the run's main unit). */
@@ -384,9 +439,10 @@ export async function runLoad(args: Args): Promise<number> {
   const families = intArg(args, 'families', Math.max(shops * 20, 200), 100_000);
   const pupilsPerDevice = intArg(args, 'pupils-per-device', 500, 20_000);
   const batchSize = intArg(args, 'batch', 500, 2_000);
-  const service = await startService(instantAt(`${MONTH}-02`, '09:00'));
+  const processes = intArg(args, 'processes', 1, MAX_PROCESSES);
+  const service = await startService(instantAt(`${MONTH}-02`, '09:00'), { processes });
   try {
-    process.stderr.write(`service on ${service.url}; seeding ${families} families and ${devices} × ${pupilsPerDevice} pupils through the API…\n`);
+    process.stderr.write(`service on ${service.https.map((h) => h.baseUrl).join(', ')}; seeding ${families} families and ${devices} × ${pupilsPerDevice} pupils through the API…\n`);
     const fixture = await seedFixture(service, { families, devices, pupilsPerDevice });
     process.stderr.write(`seeded in ${(fixture.seedMs / 1000).toFixed(1)} s; load for ${seconds} s: ${shops} shops, ${devices} devices\n`);
     const report = await runTraffic(service, fixture, {
@@ -398,7 +454,7 @@ export async function runLoad(args: Args): Promise<number> {
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
     const lines = [
-      `load: ${report.seconds} s, ${report.shops} shops, ${report.devices} devices`,
+      `load: ${report.seconds} s, ${report.shops} shops, ${report.devices} devices, ${report.processes} API process${report.processes === 1 ? '' : 'es'}`,
       `  POS authorize+capture pairs: ${report.pairs} (${report.pairsPerSecond}/s); pair latency p50 ${report.pairLatency.p50} ms, p95 ${report.pairLatency.p95} ms, p99 ${report.pairLatency.p99} ms`,
       `  canteen meal records: ${report.mealRecords} (${report.mealRecordsPerSecond}/s) ${JSON.stringify(report.recordOutcomes)}`,
       ...Object.entries(report.ops).map(([op, s]) => `  ${op.padEnd(14)} ${String(s.count).padStart(8)} ${String(s.perSecond).padStart(8)}/s  p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms`),

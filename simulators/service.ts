@@ -8,7 +8,12 @@
  *   { op: 'loadPhones', entries }   BMG bulk load
  *   { op: 'advanceTo', instant }    jump the clock forward and fire due deadlines
  *   { op: 'settle' }                wait for the read models
- * On start it sends { ready: url, jwtSecret, vaultKey } to the parent.
+ *   { op: 'setClock', instant }     jump the clock forward only (a peer process: see below)
+ * On start it sends { ready: url, jwtSecret, vaultKey, databaseUrl } to the parent.
+ *
+ * Started with the first process's DATABASE_URL and data dir, it is one more API process of the
+ * same service (DESIGN.md, "Scaling out"): the same database and secrets, its own port, caches and
+ * projection runner (the advisory locks leave each read model to one runner).
  */
 import { VirtualClock, type Clock } from '../adapters/clock/clock';
 import { loadConfig } from '../app/config';
@@ -30,7 +35,12 @@ export class RunningClock implements Clock {
   }
 }
 
-type Request = { id: number; op: 'loadPhones'; entries: [string, string][] } | { id: number; op: 'advanceTo'; instant: string } | { id: number; op: 'settle' } | { id: number; op: 'stop' };
+type Request =
+  | { id: number; op: 'loadPhones'; entries: [string, string][] }
+  | { id: number; op: 'advanceTo'; instant: string }
+  | { id: number; op: 'setClock'; instant: string }
+  | { id: number; op: 'settle' }
+  | { id: number; op: 'stop' };
 
 async function main(): Promise<void> {
   const start = process.env.SIM_START ?? '2026-03-10T06:00:00.000Z';
@@ -60,6 +70,9 @@ async function main(): Promise<void> {
       switch (request.op) {
         case 'loadPhones':
           return system.phones.load(request.entries);
+        case 'setClock':
+          if (new Date(request.instant).getTime() > clock.now().getTime()) clock.set(request.instant);
+          return true;
         case 'advanceTo': {
           if (new Date(request.instant).getTime() > clock.now().getTime()) clock.set(request.instant);
           let total = 0;
@@ -82,7 +95,7 @@ async function main(): Promise<void> {
     };
     run().then(answer, fail);
   });
-  process.send?.({ ready: url, jwtSecret: system.secrets.jwtSecret, vaultKey: system.secrets.vaultKey, now: clock.now().toISOString() });
+  process.send?.({ ready: url, jwtSecret: system.secrets.jwtSecret, vaultKey: system.secrets.vaultKey, databaseUrl: database.url, now: clock.now().toISOString() });
 }
 
 main().catch((error: unknown) => {
