@@ -8,13 +8,23 @@ import type { Projection } from '../projection';
 import { createRunner } from '../runner';
 import { appendAll, item, readModelDatabase, snapshot } from '../testing/harness';
 import type { HistoryItem } from '../testing/history';
-import { deadlinesProjection } from './deadlines';
+import { deadlinesProjection, dueDeadlines } from './deadlines';
+import { createMemoryConsentReads } from './reads';
+import { holdDeadlineId } from '../../domain/vouchers/food-wallet';
 
 const AT = '2026-03-10T06:00:00.000Z';
 const scheduled = (stream: string, deadlineId: string, dueAt: string): HistoryItem =>
   item(stream, { type: 'DeadlineScheduled', data: { deadlineId, kind: 'food_hold_expiry', dueAt, stream } }, AT);
 const fired = (stream: string, deadlineId: string, firedAt: string): HistoryItem =>
   item(stream, { type: 'DeadlineFired', data: { deadlineId, kind: 'food_hold_expiry', firedAt } }, AT);
+const holdScheduled = (stream: string, holdId: string) => scheduled(stream, holdDeadlineId(holdId), '2026-03-10T06:15:00.000Z');
+const voided = (stream: string, holdId: string, at: string): HistoryItem =>
+  item(stream, { type: 'FoodPurchaseVoided', data: { holdId, shopId: 'shop-1', releasedTiyn: 1_000, reason: 'shop_voided', at } }, AT);
+const captured = (stream: string, holdId: string, capturedAt: string): HistoryItem =>
+  item(stream, {
+    type: 'FoodPurchaseCaptured',
+    data: { holdId, shopId: 'shop-1', lines: [], capturedTiyn: 1_000, releasedTiyn: 0, allocations: [], paymentStatus: 'paid', capturedAt },
+  }, AT);
 
 describe('deadlines read model in batches', () => {
   let db: Awaited<ReturnType<typeof readModelDatabase>>;
@@ -45,6 +55,17 @@ describe('deadlines read model in batches', () => {
       fired('food-a', 'h2', '2026-03-10T06:15:00.000Z'),
       fired('food-a', 'h2', '2026-03-10T06:16:00.000Z'),
     ]],
+    ['holds settled (captured, voided) before their expiry, and one left open', [
+      holdScheduled('food-f', 'H1'),
+      holdScheduled('food-f', 'H2'),
+      holdScheduled('food-f', 'H3'),
+      captured('food-f', 'H1', '2026-03-10T06:01:00.000Z'),
+      voided('food-f', 'H2', '2026-03-10T06:02:00.000Z'),
+    ]],
+    ['a settlement before its schedule in the same batch (the settlement changes nothing)', [
+      captured('food-g', 'H9', '2026-03-10T06:01:00.000Z'),
+      holdScheduled('food-g', 'H9'),
+    ]],
     ['a firing before its schedule in the same batch (the firing changes nothing)', [
       fired('food-c', 'h3', '2026-03-10T06:10:00.000Z'),
       scheduled('food-c', 'h3', '2026-03-10T06:15:00.000Z'),
@@ -60,7 +81,17 @@ describe('deadlines read model in batches', () => {
   it('given a schedule and its firing in one batch, then the row is fired with the firing time', async () => {
     const rows = await project([scheduled('food-e', 'h4', '2026-03-10T06:15:00.000Z'), fired('food-e', 'h4', '2026-03-10T06:15:30.000Z')], deadlinesProjection, 1000);
     expect(rows.deadlines).toEqual([
-      { stream: 'food-e', deadline_id: 'h4', kind: 'food_hold_expiry', due_at: '2026-03-10T06:15:00.000Z', fired: true, fired_at: '2026-03-10T06:15:30.000Z' },
+      { stream: 'food-e', deadline_id: 'h4', kind: 'food_hold_expiry', due_at: '2026-03-10T06:15:00.000Z', fired: true, fired_at: '2026-03-10T06:15:30.000Z', settled_at: null },
     ]);
+  });
+
+  it('given holds settled before they fall due, then only the open hold expiry is offered to the scheduler (Postgres and memory alike)', async () => {
+    const items = [holdScheduled('food-h', 'H1'), holdScheduled('food-h', 'H2'), holdScheduled('food-h', 'H3'), captured('food-h', 'H1', '2026-03-10T06:01:00.000Z'), voided('food-h', 'H2', '2026-03-10T06:02:00.000Z')];
+    await project(items, deadlinesProjection, 1000);
+    const due = await dueDeadlines(db.pool, '2026-03-10T07:00:00.000Z', 10);
+    expect(due.map((d) => d.deadlineId)).toEqual([holdDeadlineId('H3')]);
+    const store = createMemoryEventStore();
+    await appendAll(store, items);
+    expect(await createMemoryConsentReads(store).dueDeadlines('2026-03-10T07:00:00.000Z', 10)).toEqual(due);
   });
 });

@@ -1,12 +1,15 @@
 /**
  * `deadlines`: every DeadlineScheduled of any stream (consent, meal vouchers, food wallets, holds)
  * until its DeadlineFired. The scheduler (app/scheduler.ts) reads the due ones in keyset pages.
+ * A hold's expiry is left out once the shop settled the hold (captured or voided): firing it would
+ * change nothing (the wallet records only the firing), and every purchase schedules one.
  */
 import type { Projection, Recorded, Sql } from '../projection';
 import { sql } from '../projection';
 import { col, InsertRows, Rows } from '../shared/batch-sql';
 import { asLedger } from '../shared/events';
-import type { DeadlineKind } from '../../domain/events';
+import type { DeadlineKind, FoodPurchaseCaptured, FoodPurchaseVoided } from '../../domain/events';
+import { holdDeadlineId } from '../../domain/vouchers/food-wallet';
 import type { Queryable } from './queries';
 
 const ddl = `
@@ -21,6 +24,12 @@ create table deadlines (
 );
 create index deadlines_due on deadlines (due_at, stream, deadline_id) where not fired;
 `;
+/** When the deadline became moot before it fell due (a hold settled before its expiry). */
+const settledDdl = `
+alter table deadlines add column settled_at timestamptz;
+drop index deadlines_due;
+create index deadlines_due on deadlines (due_at, stream, deadline_id) where not fired and settled_at is null;
+`;
 
 function apply(event: Recorded): Sql[] {
   const e = asLedger(event);
@@ -34,6 +43,9 @@ function apply(event: Recorded): Sql[] {
       ];
     case 'DeadlineFired':
       return [sql(`update deadlines set fired = true, fired_at = $3 where stream = $1 and deadline_id = $2`, event.stream, e.data.deadlineId, e.data.firedAt)];
+    case 'FoodPurchaseCaptured':
+    case 'FoodPurchaseVoided':
+      return [sql(`update deadlines set settled_at = $3 where stream = $1 and deadline_id = $2`, event.stream, holdDeadlineId(e.data.holdId), settledAt(e))];
     default:
       return [];
   }
@@ -41,12 +53,14 @@ function apply(event: Recorded): Sql[] {
 
 const SCHEDULED = [col('stream', 'text'), col('deadline_id', 'text'), col('kind', 'text'), col('due_at', 'timestamptz')];
 const FIRED = [col('stream', 'text'), col('deadline_id', 'text'), col('fired_at', 'timestamptz')];
+const SETTLED = [col('stream', 'text'), col('deadline_id', 'text'), col('settled_at', 'timestamptz')];
 
 /**
- * A batch as two statements: every schedule (the first of a key wins, as `do nothing` does one by
- * one), then every firing (the last firing of a key sets fired_at, as one-by-one updates do). That
- * order equals the log's as long as no key is fired before it is scheduled within the batch;
- * a batch where that happens (the deciders never do it) is applied event by event.
+ * A batch as three statements: every schedule (the first of a key wins, as `do nothing` does one by
+ * one), then every firing and every settled hold (the last of a key sets its time, as one-by-one
+ * updates do). That order equals the log's as long as no key is fired or settled before it is
+ * scheduled within the batch; a batch where that happens (the deciders never do it) is applied
+ * event by event.
  */
 function build(events: readonly Recorded[]): Sql[] {
   const scheduled = new InsertRows('deadlines', SCHEDULED, 2);
@@ -59,28 +73,41 @@ function build(events: readonly Recorded[]): Sql[] {
     if (!firstScheduledAt.has(key)) firstScheduledAt.set(key, event.position);
     scheduled.add([e.data.stream, e.data.deadlineId, e.data.kind, e.data.dueAt]);
   }
+  const settled = new Map<string, readonly unknown[]>();
   for (const event of events) {
     const e = asLedger(event);
-    if (e.type !== 'DeadlineFired') continue;
-    const key = keyOf(event.stream, e.data.deadlineId);
+    let into: Map<string, readonly unknown[]>;
+    let row: readonly unknown[];
+    if (e.type === 'DeadlineFired') [into, row] = [fired, [event.stream, e.data.deadlineId, e.data.firedAt]];
+    else if (e.type === 'FoodPurchaseCaptured' || e.type === 'FoodPurchaseVoided') [into, row] = [settled, [event.stream, holdDeadlineId(e.data.holdId), settledAt(e)]];
+    else continue;
+    const key = keyOf(event.stream, row[1] as string);
     if ((firstScheduledAt.get(key) ?? -1n) > event.position) return events.flatMap(apply);
-    fired.delete(key);
-    fired.set(key, [event.stream, e.data.deadlineId, e.data.firedAt]);
+    into.delete(key);
+    into.set(key, row);
   }
   const firings = new Rows(FIRED);
   for (const row of fired.values()) firings.add(row);
+  const settlements = new Rows(SETTLED);
+  for (const row of settled.values()) settlements.add(row);
   return [
     ...scheduled.toSql(),
     ...firings.toSql((source) => `update deadlines d set fired = true, fired_at = f.fired_at from ${source('f')} where d.stream = f.stream and d.deadline_id = f.deadline_id`),
+    ...settlements.toSql((source) => `update deadlines d set settled_at = s.settled_at from ${source('s')} where d.stream = s.stream and d.deadline_id = s.deadline_id`),
   ];
 }
+
+const settledAt = (e: FoodPurchaseCaptured | FoodPurchaseVoided) => (e.type === 'FoodPurchaseCaptured' ? e.data.capturedAt : e.data.at);
 
 const keyOf = (stream: string, deadlineId: string) => `${stream}\u0000${deadlineId}`;
 
 export const deadlinesProjection: Projection = {
   name: 'deadlines',
-  canHandle: ['DeadlineScheduled', 'DeadlineFired'],
-  migrations: [{ id: '0212_deadlines', sql: ddl }],
+  canHandle: ['DeadlineScheduled', 'DeadlineFired', 'FoodPurchaseCaptured', 'FoodPurchaseVoided'],
+  migrations: [
+    { id: '0212_deadlines', sql: ddl },
+    { id: '0213_deadlines_settled', sql: settledDdl },
+  ],
   tables: ['deadlines'],
   apply,
   applyBatch: build,
@@ -99,10 +126,10 @@ export type DeadlineCursor = Pick<DueDeadline, 'dueAt' | 'stream' | 'deadlineId'
 export async function dueDeadlines(db: Queryable, now: string, limit: number, after?: DeadlineCursor): Promise<DueDeadline[]> {
   const { rows } = await db.query<{ stream: string; deadline_id: string; kind: DeadlineKind; due_at: Date }>(
     after
-      ? `select stream, deadline_id, kind, due_at from deadlines where not fired and due_at <= $1
+      ? `select stream, deadline_id, kind, due_at from deadlines where not fired and settled_at is null and due_at <= $1
            and (due_at, stream, deadline_id) > ($3::timestamptz, $4::text, $5::text)
          order by due_at, stream, deadline_id limit $2`
-      : `select stream, deadline_id, kind, due_at from deadlines where not fired and due_at <= $1
+      : `select stream, deadline_id, kind, due_at from deadlines where not fired and settled_at is null and due_at <= $1
          order by due_at, stream, deadline_id limit $2`,
     after ? [now, limit, after.dueAt, after.stream, after.deadlineId] : [now, limit],
   );

@@ -10,6 +10,7 @@ import type { DeadlineKind } from '../../domain/events';
 import { addSeconds } from '../../domain/shared/calendar';
 import type { Recorded } from '../projection';
 import { asLedger } from '../shared/events';
+import { holdDeadlineId } from '../../domain/vouchers/food-wallet';
 import { casesOfRecipients, type CaseRoute } from './consent-cases';
 import { dueDeadlines, type DeadlineCursor, type DueDeadline } from './deadlines';
 import { pendingSms, SMS_RETRY_BACKOFF_SECONDS, type PendingSms } from './sms-outbox';
@@ -85,6 +86,13 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
       }
       case 'DeadlineFired': {
         const d = deadlines.get(`${event.stream}\u0000${e.data.deadlineId}`);
+        if (d) d.fired = true;
+        return;
+      }
+      case 'FoodPurchaseCaptured':
+      case 'FoodPurchaseVoided': {
+        // A settled hold's expiry is moot: it is no longer offered (as in the Postgres model).
+        const d = deadlines.get(`${event.stream}\u0000${holdDeadlineId(e.data.holdId)}`);
         if (d) d.fired = true;
         return;
       }
