@@ -96,10 +96,16 @@ describe('a family’s food-voucher month', () => {
     const other = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/activate`, { token: await t.token(citizenOf('fam-B', otherHead)) });
     expect(other.status).toBe(404);
     expect(other.body.code).toBe('voucher_not_found');
-    for (const id of voucherIds) {
-      const answer = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(id)}/activate`, { token: await t.token(citizenOf('fam-A', head)) });
-      expect(answer.status).toBe(200);
-    }
+    const first = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/activate`, { token: await t.token(citizenOf('fam-A', head)) });
+    expect(first.status).toBe(200);
+    // "Activate all" takes the rest of the month's vouchers; a repeat finds nothing left to activate.
+    const all = await t.call('POST', '/v1/me/food-vouchers/2026-03/activate', { token: await t.token(citizenOf('fam-A', head)) });
+    expect(all.status).toBe(200);
+    expect(all.body.activated).toEqual(voucherIds.slice(1));
+    const again = await t.call('POST', '/v1/me/food-vouchers/2026-03/activate', { token: await t.token(citizenOf('fam-A', head)) });
+    expect(again.body).toEqual({ activated: [] });
+    const none = await t.call('POST', '/v1/me/food-vouchers/2026-03/activate', { token: await t.token(citizenOf('fam-C', otherHead)) });
+    expect([none.status, none.body.code]).toEqual([404, 'voucher_not_found']);
   });
 
   it('issues a QR (JSON, PNG, SVG); another family cannot', async () => {

@@ -43,6 +43,10 @@ const services: LedgerServices = {
     if (input.voucherId === 'v-crash') throw new Error('pg: duplicate key value (iin)=(900101300123) phone +77011234567');
     return { voucherId: input.voucherId, status: 'active' };
   },
+  async activateFoodMonth(input, meta) {
+    record('activateFoodMonth', input, meta);
+    return { activated: [] };
+  },
   async issueQrToken(input, meta) {
     record('issueQrToken', input, meta);
     return { token: 'tok', expiresAt: clock.now().toISOString() };

@@ -262,6 +262,7 @@ function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vau
     recordSmsDelivery: consent.recordSmsDelivery,
     receiveSmsReply: consent.receiveSmsReply,
     activateVoucher: vouchers.activateVoucher,
+    activateFoodMonth: vouchers.activateFoodMonth,
     issueQrToken: vouchers.issueQrToken,
     syncCanteenBatch: vouchers.syncCanteenBatch,
     balanceByToken: vouchers.balanceByToken,

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       const behaviour = {
         ...DEFAULT_BEHAVIOUR,
         consent: { ...DEFAULT_BEHAVIOUR.consent, answers: { yes: 1, no: 0, never: 0, garbage: 0 }, replyDelayMeanHours: 1, smsFailure: 0 },
-        activation: { never: 0, delayMeanHours: 2 },
+        activation: { ...DEFAULT_BEHAVIOUR.activation, never: 0, delayMeanHours: 2 },
       };
       const days: Record<string, { started: number; records: number; ms?: number }> = {};
       await simulateMeals(driver, population, {

@@ -28,6 +28,11 @@ export interface ActivationBehaviour {
   readonly never: number;
   /** Delay from consent (or issue) to activation, exponential mean (hours). */
   readonly delayMeanHours: number;
+  /**
+   * Food: share of family heads who activate the month's vouchers with one "activate all"
+   * (POST /v1/me/food-vouchers/{month}/activate); the others activate each member's voucher.
+   */
+  readonly allAtOnce: number;
 }
 
 export interface ShoppingBehaviour {
@@ -83,7 +88,7 @@ export const DEFAULT_BEHAVIOUR: Behaviour = {
     answerAfterReminder: 0.4,
     smsFailure: 0.01,
   },
-  activation: { never: 0.06, delayMeanHours: 30 },
+  activation: { never: 0.06, delayMeanHours: 30, allAtOnce: 0.7 },
   shopping: {
     visitsPerMonth: 3,
     itemsMin: 2,

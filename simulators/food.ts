@@ -341,14 +341,23 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
         );
         const mine = (listed.body.vouchers ?? []).filter((v) => v.program === 'food-vouchers' && v.voucherId.includes(`~${month}~`));
         run.vouchers = mine.map((v) => ({ voucherId: v.voucherId, issuedTiyn: v.issuedTiyn }));
-        for (const v of mine) {
-          if (run.activated.has(v.voucherId)) continue;
-          const reply = await timed('activate', () => http.call('POST', `/v1/me/vouchers/${encodeURIComponent(v.voucherId)}/activate`, { token, idempotencyKey: `act-${v.voucherId}` }));
-          if (reply.status === 200) {
-            run.activated.add(v.voucherId);
-            run.availableTiyn += v.issuedTiyn;
-            c.activated++;
-            c.activatedTiyn += v.issuedTiyn;
+        const activated = (v: (typeof mine)[number]) => {
+          run.activated.add(v.voucherId);
+          run.availableTiyn += v.issuedTiyn;
+          c.activated++;
+          c.activatedTiyn += v.issuedTiyn;
+        };
+        if (mine.length > 0 && run.rng.chance(behaviour.activation.allAtOnce)) {
+          const reply = await timed('activate_all', () =>
+            http.call<{ activated: string[] }>('POST', `/v1/me/food-vouchers/${month}/activate`, { token, idempotencyKey: `act-all-${run.family.familyId}-${month}` }),
+          );
+          const now = new Set(reply.status === 200 ? reply.body.activated : []);
+          for (const v of mine) if (now.has(v.voucherId) && !run.activated.has(v.voucherId)) activated(v);
+        } else {
+          for (const v of mine) {
+            if (run.activated.has(v.voucherId)) continue;
+            const reply = await timed('activate', () => http.call('POST', `/v1/me/vouchers/${encodeURIComponent(v.voucherId)}/activate`, { token, idempotencyKey: `act-${v.voucherId}` }));
+            if (reply.status === 200) activated(v);
           }
         }
         if (run.activated.size === 0) return;

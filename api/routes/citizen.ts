@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { LedgerServices } from '../../app/services/contract';
 import type { ReadSide } from '../read-side';
 import { defineRoute, json, text, type AnyRoute } from '../route';
-import { humanText, idSchema, programSchema } from '../schemas';
+import { humanText, idSchema, monthSchema, programSchema } from '../schemas';
 
 const voucherParams = z.object({ voucherId: idSchema });
 const qrToken = z.object({ token: z.string(), expiresAt: z.string() });
@@ -38,6 +38,21 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
       async handle({ principal, params, meta }) {
         const result = await deps.services.activateVoucher({ familyId: principal.familyId, voucherId: params.voucherId, byPersonId: principal.personId }, meta);
         return json(200, result);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/food-vouchers/{month}/activate',
+      roles: ['citizen'],
+      tag: 'citizen',
+      summary: 'Activate every food voucher of my family for the month at once (the wallet’s “activate all”).',
+      description: 'Answers the vouchers activated by this call; those already active are left as they are (a repeat answers an empty list).',
+      params: z.object({ month: monthSchema }),
+      idempotency: 'optional',
+      responses: { 200: { description: 'activated', schema: z.object({ activated: z.array(z.string()) }) } },
+      async handle({ principal, params, meta }) {
+        const result = await deps.services.activateFoodMonth({ familyId: principal.familyId, month: params.month, byPersonId: principal.personId }, meta);
+        return json(200, { activated: [...result.activated] });
       },
     }),
     defineRoute({

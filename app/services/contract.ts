@@ -163,6 +163,8 @@ export interface LedgerServices {
   recordSmsDelivery(report: SmsDeliveryReport, meta: CommandMetadata): Promise<void>;
   receiveSmsReply(reply: SmsReply, meta: CommandMetadata): Promise<SmsReplyResult>;
   activateVoucher(input: ActivateInput, meta: CommandMetadata): Promise<{ voucherId: string; status: 'active' }>;
+  /** Food vouchers: every not yet active voucher of the family-month at once (the wallet's "activate all"). */
+  activateFoodMonth(input: { familyId: string; month: Month; byPersonId: string }, meta: CommandMetadata): Promise<{ activated: readonly string[] }>;
   /** A short-lived single-use QR token for a voucher the family owns (meals: per pupil; food: the family-month). */
   issueQrToken(input: { familyId: string; voucherId: string }, meta: CommandMetadata): Promise<QrToken>;
   syncCanteenBatch(batch: CanteenBatch, meta: CommandMetadata): Promise<{ results: readonly CanteenRecordResult[] }>;

@@ -49,7 +49,7 @@ export function voucherDeadlineHandler(rawDeps: VoucherServiceDeps): (input: Dea
 
 export type VoucherServices = Pick<
   LedgerServices,
-  'activateVoucher' | 'issueQrToken' | 'syncCanteenBatch' | 'balanceByToken' | 'authorizePurchase' | 'capturePurchase' | 'voidPurchase' | 'submitFeedback'
+  'activateVoucher' | 'activateFoodMonth' | 'issueQrToken' | 'syncCanteenBatch' | 'balanceByToken' | 'authorizePurchase' | 'capturePurchase' | 'voidPurchase' | 'submitFeedback'
 > &
   Pick<FoodServices, 'activateAllFoodVouchers'> &
   Pick<QrServices, 'renderQrToken'> & {
@@ -69,6 +69,7 @@ export function createVoucherServices(deps: VoucherServiceDeps): VoucherServices
       return ref.program === 'school-meals' ? meals.activateMealVoucher(input, meta) : food.activateFoodVoucher(input, meta);
     },
     activateAllFoodVouchers: food.activateAllFoodVouchers,
+    activateFoodMonth: food.activateAllFoodVouchers,
     issueQrToken: qr.issueQrToken,
     renderQrToken: qr.renderQrToken,
     syncCanteenBatch: meals.syncCanteenBatch,
