@@ -55,6 +55,8 @@ export const LOCK_RETRY_MS = 5000;
 /** `lag()` counts at most this many unapplied events (it reports the cap when further behind). */
 export const LAG_SCAN_LIMIT = 10_000;
 export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+/** How often waitUntilCaughtUp re-reads the checkpoints when no batch of this process wakes it. */
+export const WAIT_POLL_MS = 10;
 /** Advisory-lock namespaces (first int of the two-int key). */
 const PROJECTION_LOCK = 7_117_200;
 const REBUILD_LOCK = 7_117_201;
@@ -170,6 +172,9 @@ export function createRunner(options: RunnerOptions): Runner {
     return p.applyBatch ? p.applyBatch(mine) : mine.flatMap((e) => p.apply(e));
   };
 
+  /** Waiters in waitUntilCaughtUp, woken when a live batch of this process commits. */
+  const progressWaiters = new Set<() => void>();
+
   const liveSink = (p: Projection, position: bigint): Sink => ({
     projection: p,
     position,
@@ -192,6 +197,8 @@ export function createRunner(options: RunnerOptions): Runner {
       }
       this.position = last;
       checkpoints.set(p.name, last);
+      for (const wakeWaiter of progressWaiters) wakeWaiter();
+      progressWaiters.clear();
       return true;
     },
   });
@@ -501,7 +508,17 @@ export function createRunner(options: RunnerOptions): Runner {
           throw new Error(`waitUntilCaughtUp(${position}): still behind after ${timeoutMs} ms: ${behind.join(', ')}`);
         }
         wake?.(false);
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        // Checked again when a model of this process commits a batch, or after a short poll (another
+        // process may hold the model): a waiter at every tick of a simulation must not sleep on a timer.
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            progressWaiters.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, WAIT_POLL_MS);
+          progressWaiters.add(done);
+        });
       }
     },
     owned,
