@@ -101,6 +101,8 @@ interface FamilyRun {
   activated: Set<string>;
   /** The simulator's own balance model: what an authorization may hold. */
   availableTiyn: number;
+  /** Holds walked away from: their money is available again once they expire (the scheduler releases them). */
+  abandoned: { heldTiyn: number; expiresAt: string }[];
   spentTiyn: number;
   visits: number;
 }
@@ -160,6 +162,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       vouchers: [],
       activated: new Set(),
       availableTiyn: 0,
+      abandoned: [],
       spentTiyn: 0,
       visits: 0,
     };
@@ -341,7 +344,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
         );
         const mine = (listed.body.vouchers ?? []).filter((v) => v.program === 'food-vouchers' && v.voucherId.includes(`~${month}~`));
         run.vouchers = mine.map((v) => ({ voucherId: v.voucherId, issuedTiyn: v.issuedTiyn }));
-        const activated = (v: (typeof mine)[number]) => {
+        const activated = (v: { voucherId: string; issuedTiyn: number }) => {
           run.activated.add(v.voucherId);
           run.availableTiyn += v.issuedTiyn;
           c.activated++;
@@ -351,8 +354,13 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
           const reply = await timed('activate_all', () =>
             http.call<{ activated: string[] }>('POST', `/v1/me/food-vouchers/${month}/activate`, { token, idempotencyKey: `act-all-${run.family.familyId}-${month}` }),
           );
-          const now = new Set(reply.status === 200 ? reply.body.activated : []);
-          for (const v of mine) if (now.has(v.voucherId) && !run.activated.has(v.voucherId)) activated(v);
+          // "Activate all" takes every voucher of the month, also one the (read-model) list did not show yet.
+          const listed = new Map(mine.map((v) => [v.voucherId, v.issuedTiyn]));
+          for (const voucherId of reply.status === 200 ? reply.body.activated : []) {
+            if (run.activated.has(voucherId)) continue;
+            if (!listed.has(voucherId)) run.vouchers.push({ voucherId, issuedTiyn: memberVoucherTiyn(month) });
+            activated({ voucherId, issuedTiyn: listed.get(voucherId) ?? memberVoucherTiyn(month) });
+          }
         } else {
           for (const v of mine) {
             if (run.activated.has(v.voucherId)) continue;
@@ -390,8 +398,11 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     const items = basket.map(({ sku, name, quantity, unit, unitPriceTiyn }) => ({ sku, name, quantity, unit, unitPriceTiyn }));
     const key = `sim-${options.seed}-${run.family.familyId}-${month}-${visitNo}`;
     const eligibleTiyn = basket.filter((b) => b.eligible).reduce((s, b) => s + b.lineTiyn, 0);
+    // Deadlines due by now fired before this tick's actions: an abandoned hold past its expiry is released.
+    const nowMs = Date.parse(at);
+    run.abandoned = run.abandoned.filter((h) => (Date.parse(h.expiresAt) <= nowMs ? ((run.availableTiyn += h.heldTiyn), false) : true));
     const auth = await timed('authorize', () =>
-      http.call<{ holdId: string; heldTiyn: number }>('POST', '/v1/shop/holds', { token: merchant, body: { token: qr.body.token, items }, idempotencyKey: key }),
+      http.call<{ holdId: string; heldTiyn: number; expiresAt: string }>('POST', '/v1/shop/holds', { token: merchant, body: { token: qr.body.token, items }, idempotencyKey: key }),
     );
     const expectedHeld = Math.min(eligibleTiyn, run.availableTiyn);
     if (auth.status !== 201) {
@@ -406,9 +417,9 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     const roll = run.rng.next();
     const s = behaviour.shopping;
     if (roll < s.abandoned) {
-      // Walks away: the hold expires after its TTL and the money comes back.
+      // Walks away: the hold expires after its TTL and the money comes back then (a visit before that sees it held).
       c.abandoned++;
-      run.availableTiyn += held;
+      run.abandoned.push({ heldTiyn: held, expiresAt: auth.body.expiresAt });
       return;
     }
     if (roll < s.abandoned + s.voids) {
