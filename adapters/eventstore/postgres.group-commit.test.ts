@@ -7,7 +7,7 @@ import { freshDatabase } from '../../test/pg';
 import type { Pool } from '../postgres/pool';
 import { freshStream, newEvent } from './contract';
 import { WrongExpectedVersionError, type EventStore } from './port';
-import { createPostgresEventStore } from './postgres';
+import { createPostgresEventStore, GROUP_COMMIT_MAX_MEMBER_EVENTS } from './postgres';
 
 function counting(pool: Pool): { pool: Pool; statements: string[] } {
   const statements: string[] = [];
@@ -51,6 +51,16 @@ describe('postgres group commit', () => {
       const [event] = await store.readStream(s);
       expect([event!.data, event!.position]).toEqual([{ i }, results[i]!.lastPosition]);
     }
+  });
+
+  it('given big appends side by side, then each commits alone (a big batch is its own statement; grouping them serialised parallel writers)', async () => {
+    const streams = Array.from({ length: 4 }, (_, i) => freshStream(`bulk-${i}`));
+    const batch = (i: number) => Array.from({ length: GROUP_COMMIT_MAX_MEMBER_EVENTS + 1 }, (_, k) => newEvent('Recorded', { i, k }));
+    statements.length = 0;
+    const results = await Promise.all(streams.map((s, i) => store.append(s, batch(i), 'no_stream')));
+    expect(inserts().filter((name) => name === 'swl_append_many')).toEqual([]);
+    expect(inserts()).toHaveLength(4);
+    expect(results.map((r) => r.nextExpectedVersion)).toEqual(streams.map(() => BigInt(GROUP_COMMIT_MAX_MEMBER_EVENTS)));
   });
 
   it('given one stale append among them, then it alone fails with a version conflict and the others commit', async () => {

@@ -190,7 +190,7 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
   const append = async (stream: string, events: StreamWrite['events'], expectedVersion: ExpectedVersion = 'any') => {
     const write: StreamWrite = { stream, events, expectedVersion };
     assertWrites([write]);
-    const grouped = versionsKnown([write], known) ? await committer.commit([write]) : undefined;
+    const grouped = groupable([write]) && versionsKnown([write], known) ? await committer.commit([write]) : undefined;
     if (grouped) {
       notifier.announce();
       return sawOwn(known.saw(stream, grouped[0]!));
@@ -209,7 +209,7 @@ export function createPostgresEventStore(pool: Pool, options: PostgresEventStore
   const appendMany = async (writes: readonly StreamWrite[]): Promise<AppendResult[]> => {
     assertWrites(writes);
     if (writes.length === 1) return [await append(writes[0]!.stream, writes[0]!.events, writes[0]!.expectedVersion)];
-    const grouped = versionsKnown(writes, known) ? await committer.commit(writes) : undefined;
+    const grouped = groupable(writes) && versionsKnown(writes, known) ? await committer.commit(writes) : undefined;
     if (grouped) {
       notifier.announce();
       return grouped.map((r, i) => sawOwn(known.saw(writes[i]!.stream, r)));
@@ -422,6 +422,13 @@ async function insertAllAtOnce(pool: Pool, writes: readonly StreamWrite[], known
 
 /** Most events one group commit carries (far below the 2^16 indexes of one transaction). */
 export const GROUP_COMMIT_MAX_EVENTS = 2_000;
+/**
+ * Appends of more events than this commit alone, at once: a big append is a big enough statement
+ * by itself, and merging 16 writers' 100-event batches into one statement serialised what 16
+ * connections write side by side (0.9 → 0.5 of raw inserts in the eventstore bench).
+ */
+export const GROUP_COMMIT_MAX_MEMBER_EVENTS = 16;
+const groupable = (writes: readonly StreamWrite[]) => writes.reduce((n, w) => n + w.events.length, 0) <= GROUP_COMMIT_MAX_MEMBER_EVENTS;
 
 /**
  * Group commit (as TigerBeetle batches a request's events): appends with known versions that
