@@ -92,6 +92,29 @@ describe('a family’s food-voucher month', () => {
     expect(voucherIds).toHaveLength(2);
   });
 
+  it('takes delivery reports in bulk: each answered on its own, an unknown message refused without stopping the rest', async () => {
+    const pulled = await t.call('GET', '/v1/sms/outbound', { token: await t.token(gateway) });
+    const confirmation = pulled.body.messages.find((m: { kind: string; phone: string }) => m.kind === 'consent_confirmed' && m.phone.endsWith('7010000001'));
+    expect(confirmation).toBeDefined();
+    const reports = [
+      { messageId: 'consent-food-vouchers-nobody~2026-03#9', status: 'sent', at: '2026-03-05T05:00:05Z' },
+      { messageId: confirmation.messageId, status: 'sent', at: '2026-03-05T05:00:05Z', gatewayRef: 'gw-2' },
+    ];
+    const first = await t.call('POST', '/v1/sms/outbound/deliveries', { token: await t.token(gateway), idempotencyKey: 'dlr-1', body: { reports } });
+    expect(first.status).toBe(200);
+    expect(first.body.results).toEqual([
+      { messageId: reports[0]!.messageId, outcome: 'refused', code: expect.any(String) },
+      { messageId: confirmation.messageId, outcome: 'recorded' },
+    ]);
+    const retried = await t.call('POST', '/v1/sms/outbound/deliveries', { token: await t.token(gateway), idempotencyKey: 'dlr-1', body: { reports } });
+    expect([retried.headers.get('idempotent-replayed'), retried.body]).toEqual(['true', first.body]);
+    await t.settle();
+    const again = await t.call('GET', '/v1/sms/outbound', { token: await t.token(gateway) });
+    expect(again.body.messages.map((m: { messageId: string }) => m.messageId)).not.toContain(confirmation.messageId);
+    const tooMany = await t.call('POST', '/v1/sms/outbound/deliveries', { token: await t.token(gateway), body: { reports: [] } });
+    expect([tooMany.status, tooMany.body.code]).toEqual([400, 'validation_failed']);
+  });
+
   it('lets only the family activate its vouchers (another family: 404)', async () => {
     const other = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/activate`, { token: await t.token(citizenOf('fam-B', otherHead)) });
     expect(other.status).toBe(404);

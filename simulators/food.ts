@@ -280,20 +280,27 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       );
       const fresh = pulled.body.messages.filter((m) => !reported.has(m.messageId));
       if (fresh.length === 0) return;
-      await pool(fresh, concurrency, async (m) => {
-        const fail = !failedOnce.has(m.messageId) && rng.chance(behaviour.consent.smsFailure);
-        const reply = await timed('sms_delivery', () =>
-          http.call('POST', `/v1/sms/outbound/${encodeURIComponent(m.messageId)}/delivery`, {
-            token: gatewayToken,
-            body: fail ? { status: 'failed', reason: 'simulated: no network', at } : { status: 'sent', at, gatewayRef: `sim-${m.messageId}` },
-          }),
-        );
+      // The gateway reports a pulled page's deliveries in one bulk request (1 % fail once and are retried).
+      const decided = fresh.map((m) => ({ m, fail: !failedOnce.has(m.messageId) && rng.chance(behaviour.consent.smsFailure) }));
+      const reply = await timed('sms_deliveries', () =>
+        http.call<{ results: { messageId: string; outcome: string }[] }>('POST', '/v1/sms/outbound/deliveries', {
+          token: gatewayToken,
+          idempotencyKey: `sim-${options.seed}-dlr-${tick}-${round}`,
+          body: {
+            reports: decided.map(({ m, fail }) =>
+              fail ? { messageId: m.messageId, status: 'failed', reason: 'simulated: no network', at } : { messageId: m.messageId, status: 'sent', at, gatewayRef: `sim-${m.messageId}` },
+            ),
+          },
+        }),
+      );
+      if (reply.status !== 200) throw new Error(`POST /v1/sms/outbound/deliveries: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
+      decided.forEach(({ m, fail }, i) => {
         if (fail) {
           failedOnce.add(m.messageId);
           smsFailedOnce++;
           return;
         }
-        if (reply.status >= 300) return;
+        if (reply.body.results[i]?.outcome !== 'recorded') return;
         reported.add(m.messageId);
         smsByKind.add(m.kind);
         const run = byPhone.get(m.phone.replace(/^\+/, ''));

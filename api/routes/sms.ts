@@ -5,8 +5,13 @@
 import { z } from 'zod';
 import type { LedgerServices } from '../../app/services/contract';
 import type { ReadSide } from '../read-side';
+import { DomainError } from '../../domain/shared/errors';
+import type { CommandMetadata } from '../../domain/shared/decider';
 import { defineRoute, json, type AnyRoute } from '../route';
 import { humanText, instantSchema } from '../schemas';
+
+/** Delivery reports of different cases recorded at once in one bulk request. */
+export const BULK_DELIVERY_CONCURRENCY = 16;
 
 /** How many messages one pull may take. */
 export const MAX_SMS_PULL = 500;
@@ -24,6 +29,45 @@ const outbound = z.object({
   phone: z.string(),
   replyBy: z.string().optional(),
 });
+
+const deliveryReport = z.strictObject({
+  messageId: messageIdSchema,
+  status: z.enum(['sent', 'failed']),
+  reason: z.string().max(200).optional(),
+  at: instantSchema,
+  gatewayRef: z.string().max(128).optional(),
+});
+type DeliveryReport = z.infer<typeof deliveryReport>;
+
+/**
+ * Records a bulk request's reports: one command each (its id the request's command id and the
+ * message), the reports of one case in order, different cases side by side.
+ */
+async function recordDeliveries(services: LedgerServices, reports: readonly DeliveryReport[], meta: CommandMetadata) {
+  const results: { messageId: string; outcome: 'recorded' | 'refused'; code?: string }[] = reports.map((r) => ({ messageId: r.messageId, outcome: 'recorded' }));
+  const byCase = new Map<string, number[]>();
+  reports.forEach((r, i) => {
+    const caseKey = r.messageId.split('#')[0]!;
+    byCase.set(caseKey, [...(byCase.get(caseKey) ?? []), i]);
+  });
+  const groups = [...byCase.values()];
+  let next = 0;
+  const worker = async () => {
+    while (next < groups.length) {
+      for (const i of groups[next++]!) {
+        const { messageId, ...report } = reports[i]!;
+        try {
+          await services.recordSmsDelivery({ messageId, ...report }, { ...meta, commandId: `${meta.commandId}/${messageId}` });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          results[i] = { messageId, outcome: 'refused', code: error.code };
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BULK_DELIVERY_CONCURRENCY, groups.length) }, worker));
+  return results;
+}
 
 export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): AnyRoute[] {
   return [
@@ -47,17 +91,34 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
       tag: 'sms',
       summary: 'Delivery report of one outbound message: sent or failed (a failure is retried by the ledger).',
       params: z.object({ messageId: messageIdSchema }),
-      body: z.strictObject({
-        status: z.enum(['sent', 'failed']),
-        reason: z.string().max(200).optional(),
-        at: instantSchema,
-        gatewayRef: z.string().max(128).optional(),
-      }),
+      body: deliveryReport.omit({ messageId: true }),
       idempotency: 'optional',
       responses: { 204: { description: 'recorded' } },
       async handle({ params, body, meta }) {
         await deps.services.recordSmsDelivery({ messageId: params.messageId, ...body }, meta);
         return { status: 204, text: '', contentType: 'text/plain' };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/sms/outbound/deliveries',
+      roles: ['sms-gateway'],
+      tag: 'sms',
+      summary: 'Delivery reports of many outbound messages at once (an aggregator’s DLR batch); each is answered on its own.',
+      description:
+        'Each report is recorded as by the one-message endpoint; a report that is refused (an unknown message) does not stop the others. ' +
+        'Send an Idempotency-Key: a retried batch then records nothing twice, also after a failure half-way.',
+      body: z.strictObject({ reports: z.array(deliveryReport).min(1).max(MAX_SMS_PULL) }),
+      bodyLimit: 'batch',
+      idempotency: 'optional',
+      responses: {
+        200: {
+          description: 'one result per report, in order',
+          schema: z.object({ results: z.array(z.object({ messageId: z.string(), outcome: z.enum(['recorded', 'refused']), code: z.string().optional() })) }),
+        },
+      },
+      async handle({ body, meta }) {
+        return json(200, { results: await recordDeliveries(deps.services, body.reports, meta) });
       },
     }),
     defineRoute({
