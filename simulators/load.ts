@@ -63,9 +63,20 @@ async function forkService(env: Record<string, string>): Promise<{ child: ChildP
     });
     child.once('exit', (code) => reject(new Error(`the service exited with ${code}`)));
   });
-  assertLoopback(ready.ready);
+  try {
+    assertLoopback(ready.ready);
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
+  // A service that died must fail the requests waiting on it, not the load test's process.
+  child.on('error', () => undefined);
+  child.on('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`the service exited with ${code}`));
+    pending.clear();
+  });
   child.on('message', (m) => {
     const msg = m as { id?: number; result?: unknown; error?: string };
     if (msg.id === undefined) return;
@@ -76,6 +87,7 @@ async function forkService(env: Record<string, string>): Promise<{ child: ChildP
   });
   const ask = <T>(request: Record<string, unknown>): Promise<T> =>
     new Promise((resolve, reject) => {
+      if (!child.connected) return reject(new Error(`the service is gone (exit code ${child.exitCode})`));
       const id = nextId++;
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       child.send({ ...request, id });
@@ -133,10 +145,11 @@ export async function startService(
     settle: () => first.ask({ op: 'settle' }),
     async stop() {
       for (const h of https) h.close();
-      // Peers first: the first process owns the throw-away Postgres.
+      // Peers first, then the first process, which owns the throw-away Postgres — whatever became of the peers.
       for (const p of [...peers, first]) {
+        if (p.child.exitCode !== null || p.child.signalCode !== null) continue;
         await p.ask({ op: 'stop' }).catch(() => undefined);
-        await new Promise((ok) => (p.child.exitCode !== null ? ok(undefined) : p.child.once('exit', ok)));
+        await new Promise((ok) => (p.child.exitCode !== null || p.child.signalCode !== null ? ok(undefined) : p.child.once('exit', ok)));
       }
     },
   };

@@ -62,6 +62,13 @@ async function main(): Promise<void> {
   const settle = async () => system.runner.waitUntilCaughtUp(await system.store.headPosition(), 300_000);
   const scheduler = system.scheduler as unknown as { tick?: () => Promise<number>; runOnce?: () => Promise<number> };
   const fire = () => (scheduler.runOnce ? scheduler.runOnce() : scheduler.tick!());
+  // The parent is gone (crashed or killed): stop everything, the throw-away Postgres included.
+  process.once('disconnect', () => {
+    void system
+      .stop()
+      .then(() => database.stop())
+      .finally(() => process.exit(0));
+  });
   process.on('message', (raw) => {
     const request = raw as Request;
     const answer = (result: unknown) => process.send?.({ id: request.id, result });
