@@ -11,6 +11,7 @@ import type { CommandMetadata, Decider, DomainEvent } from '../shared/decider';
 import { fold } from '../shared/decider';
 import { DomainError } from '../shared/errors';
 import type { Code } from '../shared/codes';
+import { frozen } from './freeze';
 
 /** Command metadata at a fixed instant; the command id defaults to one derived from the instant. */
 export function meta(now: string, commandId = `cmd-${now}`, actor = { role: 'test', id: 'test' }): CommandMetadata {
@@ -24,7 +25,9 @@ export interface When<S, E> {
   thenFails(code: Code): DomainError;
 }
 
-export function given<S, C, E extends DomainEvent>(decider: Decider<S, C, E>, history: readonly E[] = []) {
+export function given<S, C, E extends DomainEvent>(unfrozen: Decider<S, C, E>, history: readonly E[] = []) {
+  // States are deep-frozen: a decide or evolve that mutates one fails here (see freeze.ts).
+  const decider = frozen(unfrozen);
   return {
     when(command: C): When<S, E> {
       const run = () => decider.decide(command, fold(decider, history));

@@ -21,6 +21,7 @@ import type { CommandMetadata } from '../shared/decider';
 import { fold } from '../shared/decider';
 import { DomainError } from '../shared/errors';
 import { createFoodWalletDecider, totalsOf, type FoodWalletCommand, type FoodWalletState } from './food-wallet';
+import { frozen } from '../testing/freeze';
 import { mealVoucherId } from './ids';
 import { mealVoucher, type MealVoucherCommand, type MealVoucherState } from './meal-voucher';
 
@@ -159,7 +160,8 @@ function checkFamily(f: Family): void {
 }
 
 function runFood(ops: readonly FoodOp[], memberCounts: readonly number[]): Family[] {
-  const decider = createFoodWalletDecider(FOOD_VOUCHERS);
+  // Frozen states: a fold that mutates one fails (the command path keeps folded states per stream).
+  const decider = frozen(createFoodWalletDecider(FOOD_VOUCHERS));
   let now = ISSUE_AT;
   let n = 0;
   const families: Family[] = memberCounts.map((count, i) => {
