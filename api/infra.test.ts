@@ -43,6 +43,10 @@ const services: LedgerServices = {
     if (input.voucherId === 'v-crash') throw new Error('pg: duplicate key value (iin)=(900101300123) phone +77011234567');
     return { voucherId: input.voucherId, status: 'active' };
   },
+  async recordSmsDeliveries(reports, meta) {
+    record('recordSmsDeliveries', reports, meta);
+    return reports.map((r) => ({ messageId: r.messageId, outcome: 'recorded' as const }));
+  },
   async activateFoodMonth(input, meta) {
     record('activateFoodMonth', input, meta);
     return { activated: [] };

@@ -260,6 +260,7 @@ function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vau
   const services: LedgerServices = {
     receiveList: lists.receiveList,
     recordSmsDelivery: consent.recordSmsDelivery,
+    recordSmsDeliveries: consent.recordSmsDeliveries,
     receiveSmsReply: consent.receiveSmsReply,
     activateVoucher: vouchers.activateVoucher,
     activateFoodMonth: vouchers.activateFoodMonth,

@@ -5,13 +5,8 @@
 import { z } from 'zod';
 import type { LedgerServices } from '../../app/services/contract';
 import type { ReadSide } from '../read-side';
-import { DomainError } from '../../domain/shared/errors';
-import type { CommandMetadata } from '../../domain/shared/decider';
 import { defineRoute, json, type AnyRoute } from '../route';
 import { humanText, instantSchema } from '../schemas';
-
-/** Delivery reports of different cases recorded at once in one bulk request. */
-export const BULK_DELIVERY_CONCURRENCY = 16;
 
 /** How many messages one pull may take. */
 export const MAX_SMS_PULL = 500;
@@ -37,38 +32,6 @@ const deliveryReport = z.strictObject({
   at: instantSchema,
   gatewayRef: z.string().max(128).optional(),
 });
-type DeliveryReport = z.infer<typeof deliveryReport>;
-
-/**
- * Records a bulk request's reports: one command each (its id the request's command id and the
- * message), the reports of one case in order, different cases side by side.
- */
-async function recordDeliveries(services: LedgerServices, reports: readonly DeliveryReport[], meta: CommandMetadata) {
-  const results: { messageId: string; outcome: 'recorded' | 'refused'; code?: string }[] = reports.map((r) => ({ messageId: r.messageId, outcome: 'recorded' }));
-  const byCase = new Map<string, number[]>();
-  reports.forEach((r, i) => {
-    const caseKey = r.messageId.split('#')[0]!;
-    byCase.set(caseKey, [...(byCase.get(caseKey) ?? []), i]);
-  });
-  const groups = [...byCase.values()];
-  let next = 0;
-  const worker = async () => {
-    while (next < groups.length) {
-      for (const i of groups[next++]!) {
-        const { messageId, ...report } = reports[i]!;
-        try {
-          await services.recordSmsDelivery({ messageId, ...report }, { ...meta, commandId: `${meta.commandId}/${messageId}` });
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          results[i] = { messageId, outcome: 'refused', code: error.code };
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(BULK_DELIVERY_CONCURRENCY, groups.length) }, worker));
-  return results;
-}
-
 export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): AnyRoute[] {
   return [
     defineRoute({
@@ -118,7 +81,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
         },
       },
       async handle({ body, meta }) {
-        return json(200, { results: await recordDeliveries(deps.services, body.reports, meta) });
+        return json(200, { results: await deps.services.recordSmsDeliveries(body.reports, meta) });
       },
     }),
     defineRoute({

@@ -18,8 +18,9 @@ import { decideAcross, type Decision } from '../command-path';
 import type { DeadlineKind, ProgramCode } from '../../domain/events';
 import { caseIdOfMessage, interpretReply, policyOf, type ConsentCommand } from '../../domain/consent';
 import type { CommandMetadata } from '../../domain/shared/decider';
-import { refuse } from '../../domain/shared/errors';
-import type { LedgerServices, SmsReplyResult } from './contract';
+import { DomainError, refuse } from '../../domain/shared/errors';
+import type { LedgerServices, SmsDeliveryReport, SmsDeliveryResult, SmsReplyResult } from './contract';
+import { byStream, forEachLimited } from '../scheduler';
 import { decideCase, deciders, isConsentStream, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
 
 export interface ConsentServiceDeps {
@@ -33,7 +34,10 @@ export interface ConsentServiceDeps {
 
 export const CONSENT_DEADLINE_KINDS: readonly DeadlineKind[] = ['consent_request', 'consent_reminder', 'consent_timeout'];
 
-export type ConsentServices = Pick<LedgerServices, 'recordSmsDelivery' | 'receiveSmsReply' | 'fireDeadline'>;
+export type ConsentServices = Pick<LedgerServices, 'recordSmsDelivery' | 'recordSmsDeliveries' | 'receiveSmsReply' | 'fireDeadline'>;
+
+/** Delivery reports of different cases recorded side by side in one batch. */
+export const BULK_DELIVERY_CONCURRENCY = 16;
 
 export function createConsentServices(deps: ConsentServiceDeps): ConsentServices {
   const programs = resolvePrograms(deps.programs);
@@ -58,6 +62,23 @@ export function createConsentServices(deps: ConsentServiceDeps): ConsentServices
       data: { messageId: report.messageId, status: report.status, at: report.at, ...(report.reason ? { reason: report.reason } : {}), ...(report.gatewayRef ? { gatewayRef: report.gatewayRef } : {}) },
       metadata: meta,
     }));
+  }
+
+  /** The reports of one case in order (they append to its stream), different cases side by side. */
+  async function recordSmsDeliveries(reports: readonly SmsDeliveryReport[], meta: CommandMetadata): Promise<readonly SmsDeliveryResult[]> {
+    const results: SmsDeliveryResult[] = reports.map((r) => ({ messageId: r.messageId, outcome: 'recorded' }));
+    const indexed = reports.map((report, i) => ({ report, i, stream: caseIdOfMessage(report.messageId) ?? report.messageId }));
+    await forEachLimited(byStream(indexed), BULK_DELIVERY_CONCURRENCY, async (ofCase) => {
+      for (const { report, i } of ofCase) {
+        try {
+          await recordSmsDelivery(report, { ...meta, commandId: `${meta.commandId}/${report.messageId}` });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          results[i] = { messageId: report.messageId, outcome: 'refused', code: error.code };
+        }
+      }
+    });
+    return results;
   }
 
   function targets(routes: readonly CaseRoute[], text: string): CaseRoute[] {
@@ -93,7 +114,7 @@ export function createConsentServices(deps: ConsentServiceDeps): ConsentServices
     await onCases([input.stream], meta, () => ({ type: 'FireDeadline', data: { deadlineId: input.deadlineId, kind: input.kind }, metadata: meta }));
   }
 
-  return { recordSmsDelivery, receiveSmsReply, fireDeadline };
+  return { recordSmsDelivery, recordSmsDeliveries, receiveSmsReply, fireDeadline };
 }
 
 /** For the composition root: which deadlines this half fires, and how. */

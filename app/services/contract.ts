@@ -74,6 +74,7 @@ export interface SmsDeliveryReport {
   readonly at: Instant;
   readonly gatewayRef?: string;
 }
+export type SmsDeliveryResult = { readonly messageId: string; readonly outcome: 'recorded' } | { readonly messageId: string; readonly outcome: 'refused'; readonly code: Code };
 export interface SmsReply {
   readonly phone: string;
   readonly text: string;
@@ -161,6 +162,11 @@ export interface CaptureResult {
 export interface LedgerServices {
   receiveList(input: ReceiveListInput, meta: CommandMetadata): Promise<ListReceipt>;
   recordSmsDelivery(report: SmsDeliveryReport, meta: CommandMetadata): Promise<void>;
+  /**
+   * Many delivery reports at once (an aggregator's batch): one command each (its id the batch's
+   * command id and the message), one result per report, in order; a refusal stops no other report.
+   */
+  recordSmsDeliveries(reports: readonly SmsDeliveryReport[], meta: CommandMetadata): Promise<readonly SmsDeliveryResult[]>;
   receiveSmsReply(reply: SmsReply, meta: CommandMetadata): Promise<SmsReplyResult>;
   activateVoucher(input: ActivateInput, meta: CommandMetadata): Promise<{ voucherId: string; status: 'active' }>;
   /** Food vouchers: every not yet active voucher of the family-month at once (the wallet's "activate all"). */
