@@ -365,8 +365,9 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
           const listed = new Map(mine.map((v) => [v.voucherId, v.issuedTiyn]));
           for (const voucherId of reply.status === 200 ? reply.body.activated : []) {
             if (run.activated.has(voucherId)) continue;
-            if (!listed.has(voucherId)) run.vouchers.push({ voucherId, issuedTiyn: memberVoucherTiyn(month) });
-            activated({ voucherId, issuedTiyn: listed.get(voucherId) ?? memberVoucherTiyn(month) });
+            const voucher = { voucherId, issuedTiyn: listed.get(voucherId) ?? memberVoucherTiyn(month) };
+            if (!listed.has(voucherId)) run.vouchers.push(voucher);
+            activated(voucher);
           }
         } else {
           for (const v of mine) {

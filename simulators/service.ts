@@ -62,13 +62,15 @@ async function main(): Promise<void> {
   const settle = async () => system.runner.waitUntilCaughtUp(await system.store.headPosition(), 300_000);
   const scheduler = system.scheduler as unknown as { tick?: () => Promise<number>; runOnce?: () => Promise<number> };
   const fire = () => (scheduler.runOnce ? scheduler.runOnce() : scheduler.tick!());
+  /** Stops the system and the throw-away Postgres once, whether asked to or left by the parent. */
+  let stopping: Promise<void> | undefined;
+  const shutDown = () => (stopping ??= system.stop().then(() => database.stop()));
   // The parent is gone (crashed or killed): stop everything, the throw-away Postgres included.
-  process.once('disconnect', () => {
-    void system
-      .stop()
-      .then(() => database.stop())
-      .finally(() => process.exit(0));
-  });
+  process.once('disconnect', () => void shutDown().finally(() => process.exit(0)));
+  /** The clock only moves forward. */
+  const moveClock = (instant: string) => {
+    if (new Date(instant).getTime() > clock.now().getTime()) clock.set(instant);
+  };
   process.on('message', (raw) => {
     const request = raw as Request;
     const answer = (result: unknown) => process.send?.({ id: request.id, result });
@@ -78,10 +80,10 @@ async function main(): Promise<void> {
         case 'loadPhones':
           return system.phones.load(request.entries);
         case 'setClock':
-          if (new Date(request.instant).getTime() > clock.now().getTime()) clock.set(request.instant);
+          moveClock(request.instant);
           return true;
         case 'advanceTo': {
-          if (new Date(request.instant).getTime() > clock.now().getTime()) clock.set(request.instant);
+          moveClock(request.instant);
           let total = 0;
           // The scheduler handle catches the read models up before it reads and after it fires.
           for (let pass = 0; pass < 1_000; pass++) {
@@ -94,8 +96,7 @@ async function main(): Promise<void> {
         case 'settle':
           return settle();
         case 'stop':
-          await system.stop();
-          await database.stop();
+          await shutDown();
           setImmediate(() => process.exit(0));
           return true;
       }
