@@ -1,9 +1,15 @@
 /**
- * The express app: security headers, metrics, every route (declared once in api/routes/, served
- * and documented from that declaration), 404 and error handling as problem+json.
+ * The HTTP front door: every route (declared once in api/routes/, served and documented from that
+ * declaration) runs one pipeline (api/route.ts `serveRoute`: security headers, metrics, auth, rate
+ * limit, body, validation, idempotency, reply). Express routes the requests; the routes marked
+ * `hot` — what tills, canteen devices, the SMS gateway and the parents' app call per transaction —
+ * are found first by find-my-way, which skips express's own per-request work (measured in
+ * docs/SIMULATION.md). Unknown routes answer 404 as problem+json.
  * Logs carry method, route template, status and time — never bodies, tokens, IINs or phones.
  */
-import express, { type Express } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express from 'express';
+import findMyWay from 'find-my-way';
 import helmet from 'helmet';
 import type { Clock } from '../adapters/clock/clock';
 import type { EventStore } from '../adapters/eventstore/port';
@@ -15,7 +21,7 @@ import type { ApiMetrics } from './metrics';
 import { createRegistry, generateDocument, type OpenApiDocument } from './openapi';
 import { problem, problemHandler, redactMessage, sendProblem } from './problem';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit';
-import { mountRoute, type AnyRoute, type RouteDeps } from './route';
+import { documentRoute, routerPath, serveRoute, type AnyRoute, type RouteDeps, type ServeRoute } from './route';
 import type { ReadSide } from './read-side';
 import { systemRoutes, type HealthReport } from './routes/system';
 import { listRoutes } from './routes/lists';
@@ -40,7 +46,8 @@ export interface ApiDeps {
 }
 
 export interface Api {
-  readonly app: Express;
+  /** The request listener for `http.createServer`. */
+  readonly app: RequestListener;
   readonly openapi: OpenApiDocument;
   /** Every route with its roles ('public' or the list): the security tests iterate it. */
   readonly routes: readonly { readonly method: string; readonly path: string; readonly roles: readonly string[] | 'public' }[];
@@ -53,14 +60,15 @@ export function createApi(deps: ApiDeps): Api {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(helmet());
-  app.use(deps.metrics.middleware);
   const limiter = createRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const securityHeaders = helmetHeaders();
   const routeDeps: RouteDeps = {
     clock: deps.clock,
     authenticate: createAuthenticator(secretKey(deps.jwtSecret), deps.clock),
     idempotency: createIdempotencyStore(deps.pool, deps.clock),
-    limiter: limiter.middleware,
+    limiter,
+    metrics: deps.metrics,
+    securityHeaders,
     log,
   };
   const registry = createRegistry();
@@ -75,10 +83,36 @@ export function createApi(deps: ApiDeps): Api {
     ...reportRoutes(deps),
     ...opsRoutes(deps),
   ];
-  for (const route of routes) mountRoute(app, registry, routeDeps, route);
+  const hot = findMyWay();
+  for (const route of routes) {
+    const serve = serveRoute(routeDeps, route);
+    app[route.method](routerPath(route.path), (req, res) => serve(req, res, req.params as Record<string, string>));
+    if (route.hot) hot.on(route.method.toUpperCase() as 'POST', routerPath(route.path), () => undefined, serve);
+    documentRoute(registry, route);
+  }
   openapi = generateDocument(registry);
-  app.use((req, res) => sendProblem(res, problem('route_not_found', `No route ${req.method} ${redactMessage(req.path.slice(0, 200))}.`)));
-  app.use(problemHandler(log));
+  const unmatched = (req: IncomingMessage, res: ServerResponse) => {
+    deps.metrics.observe(req, res, 'unmatched');
+    for (const name in securityHeaders) res.setHeader(name, securityHeaders[name]!);
+  };
+  app.use((req, res) => {
+    unmatched(req, res);
+    sendProblem(res, problem('route_not_found', `No route ${req.method} ${redactMessage(req.path.slice(0, 200))}.`));
+  });
+  app.use(problemHandler(log, unmatched));
   const table = routes.map((r) => ({ method: r.method.toUpperCase(), path: r.path, roles: r.roles === 'public' ? ('public' as const) : [...(r.roles as readonly string[])] }));
-  return { app, openapi, routes: table, close: () => limiter.shutdown() };
+  const listener: RequestListener = (req, res) => {
+    const found = hot.find(req.method as 'POST', req.url ?? '/');
+    if (found) void (found.store as ServeRoute)(req, res, found.params);
+    else app(req, res);
+  };
+  return { app: listener, openapi, routes: table, close: () => limiter.shutdown() };
+}
+
+/** helmet's headers for its defaults: static, so computed once instead of by 12 middlewares a request. */
+function helmetHeaders(): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const recorder = { setHeader: (name: string, value: string) => (headers[name] = value), removeHeader: () => undefined };
+  helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return headers;
 }

@@ -4,6 +4,7 @@
  * limits, idempotency, rate limits, metrics, OpenAPI. The real services are exercised end to end
  * in api/flows.test.ts and api/security.test.ts.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../adapters/clock/clock';
 import { createMemoryEventStore } from '../adapters/eventstore/memory';
@@ -372,6 +373,81 @@ describe('system routes', () => {
     expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
     expect(answer.headers.get('content-security-policy')).toBeTruthy();
     expect(answer.headers.get('x-powered-by')).toBeNull();
+  });
+});
+
+describe('a hot route (found before express) answers as express would serve it', () => {
+  // `/v1/shop/balance/` (trailing slash) misses the radix router and is routed by express to the
+  // same route: both doors must give the same answers, headers included.
+  const both = async (options: Parameters<typeof call>[2]) => [await call('POST', '/v1/shop/balance', options), await call('POST', '/v1/shop/balance/', options)] as const;
+  const same = (a: Awaited<ReturnType<typeof call>>, b: Awaited<ReturnType<typeof call>>) => {
+    expect(b.status).toBe(a.status);
+    expect(b.body).toEqual(typeof a.body === 'object' ? { ...a.body, ...(a.body.instance ? { instance: '/v1/shop/balance/' } : {}) } : a.body);
+    for (const header of ['content-type', 'content-security-policy', 'x-content-type-options', 'strict-transport-security', 'ratelimit-policy'])
+      expect(b.headers.get(header), header).toBe(a.headers.get(header));
+    expect(a.headers.get('content-security-policy')).toBeTruthy();
+    expect(a.headers.get('x-powered-by')).toBeNull();
+  };
+
+  it('serves the same answer and headers through either door', async () => {
+    const t = await token(shop);
+    const [hot, routed] = await both({ token: t, body: { token: 'qr-token-1' } });
+    expect(hot.status).toBe(200);
+    expect(hot.body).toEqual({ familyId: 'f1', month: '2026-03', availableTiyn: 100, heldTiyn: 0 });
+    same(hot, routed);
+    expect(hot.headers.get('ratelimit')).toMatch(/^limit=40, remaining=\d+, reset=\d+$/);
+  });
+
+  it('refuses alike: no token, the wrong role, malformed JSON, the wrong media type, a schema miss', async () => {
+    const t = await token(shop);
+    const cases: [Parameters<typeof call>[2], number, string][] = [
+      [{ body: { token: 'x' } }, 401, 'unauthorized'],
+      [{ token: await token(citizen), body: { token: 'x' } }, 403, 'forbidden'],
+      [{ token: t, raw: '{"token": ', contentType: 'application/json' }, 400, 'malformed_json'],
+      [{ token: t, raw: 'token=x', contentType: 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
+      [{ token: t, raw: '{"token":"x"}', contentType: 'application/json; charset=latin1' }, 415, 'unsupported_media_type'],
+      [{ token: t, body: { token: 'x', extra: 1 } }, 400, 'validation_failed'],
+    ];
+    for (const [options, status, code] of cases) {
+      const [hot, routed] = await both(options);
+      expectProblem(hot, status, code);
+      same(hot, routed);
+    }
+  });
+});
+
+describe('request bodies', () => {
+  // Raw node:http, to send what fetch will not: a chunked body with no length, a compressed one.
+  const send = (path: string, headers: Record<string, string>, chunks: string[]) =>
+    new Promise<{ status: number; body: { code: string } }>((resolve, reject) => {
+      const url = new URL(path, served.url);
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { code: string } }));
+      });
+      req.on('error', reject);
+      for (const chunk of chunks) req.write(chunk);
+      req.end();
+    });
+
+  it('stops reading a chunked body with no Content-Length once it passes the limit (413)', async () => {
+    const headers = { authorization: `Bearer ${await token(citizen)}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' };
+    const answer = await send('/v1/me/feedback', headers, ['{"program":"school-meals","kind":"complaint","text":"', ...Array.from({ length: 20 }, () => 'x'.repeat(4096)), '"}']);
+    expect(answer).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
+  });
+
+  it('reads a chunked body within the limit', async () => {
+    const headers = { authorization: `Bearer ${await token(citizen)}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' };
+    const answer = await send('/v1/me/feedback', headers, ['{"program":"school-meals",', '"kind":"rating","rating":5}']);
+    expect(answer.status).toBe(201);
+  });
+
+  it('refuses a compressed body with 415 naming Content-Encoding', async () => {
+    const body = '{"program":"school-meals","kind":"rating","rating":5}';
+    const headers = { authorization: `Bearer ${await token(citizen)}`, 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(body.length) };
+    const answer = await send('/v1/me/feedback', headers, [body]);
+    expect(answer).toMatchObject({ status: 415, body: { code: 'unsupported_media_type', detail: expect.stringMatching(/Content-Encoding/) } });
   });
 });
 

@@ -4,7 +4,7 @@
  * never raw paths, so ids do not explode the label space.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Seconds; from a cached read (~1 ms) to a big list upload. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -21,8 +21,8 @@ export interface ApiMetrics {
   readonly latency: Histogram<'method' | 'route' | 'status'>;
   readonly appends: Counter<'store'>;
   readonly appendedEvents: Counter<'store'>;
-  /** Express middleware that times each request; routes set `res.locals.routeLabel`. */
-  middleware(req: Request, res: Response, next: NextFunction): void;
+  /** Times one request from now until its response finishes, labelled by its route template. */
+  observe(req: IncomingMessage, res: ServerResponse, route: string): void;
 }
 
 export function createMetrics(options: { lag?: () => Promise<readonly ProjectionLag[]>; defaultMetrics?: boolean } = {}): ApiMetrics {
@@ -81,14 +81,13 @@ export function createMetrics(options: { lag?: () => Promise<readonly Projection
     latency,
     appends,
     appendedEvents,
-    middleware(req, res, next) {
+    observe(req, res, route) {
       const end = latency.startTimer();
-      res.on('finish', () => {
-        const labels = { method: req.method, route: String(res.locals.routeLabel ?? 'unmatched'), status: String(res.statusCode) };
+      res.once('finish', () => {
+        const labels = { method: req.method ?? 'GET', route, status: String(res.statusCode) };
         end(labels);
         requests.inc(labels);
       });
-      next();
     },
   };
 }

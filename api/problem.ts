@@ -8,6 +8,7 @@
  * Bodies never carry PII: details come from our own messages, never from raw exception text of
  * a library or a database (those can quote input values), and a 500 never shows a stack.
  */
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { CODES, isCode, type Code, type CodeKind } from '../domain/shared/codes';
 import { DomainError } from '../domain/shared/errors';
@@ -85,10 +86,12 @@ function titleOf(code: Code): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-export function sendProblem(res: Response, body: Problem, headers?: Readonly<Record<string, string>>): void {
+export function sendProblem(res: ServerResponse, body: Problem, headers?: Readonly<Record<string, string>>): void {
   if (res.headersSent) return;
   for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
-  res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  res.writeHead(body.status, { 'Content-Type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** Body-parser errors carry a `type` string; map the ones a client can cause. */
@@ -141,9 +144,10 @@ export function redactMessage(text: string): string {
   return text.replace(/\+?\d[\d\s()-]{9,}\d/g, '[redacted]');
 }
 
-/** Express error middleware (4 arguments): the last `app.use`. */
-export function problemHandler(log: (line: string) => void) {
+/** Express error middleware (4 arguments): the last `app.use`, for what fails before a route's pipeline. */
+export function problemHandler(log: (line: string) => void, prepare: (req: Request, res: Response) => void = () => undefined) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    prepare(req, res);
     const { body, headers } = toProblem(error, req.originalUrl.split('?')[0] ?? req.path, log);
     sendProblem(res, body, headers);
   };

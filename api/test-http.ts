@@ -1,6 +1,5 @@
 /** Helpers for API tests over real HTTP: listen on an ephemeral port, call with fetch. */
-import { createServer, type Server } from 'node:http';
-import type { Express } from 'express';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signToken, type Principal } from './auth';
 import type { Clock } from '../adapters/clock/clock';
@@ -10,7 +9,7 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serve(app: Express): Promise<Served> {
+export async function serve(app: RequestListener): Promise<Served> {
   const server: Server = createServer(app);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
   const { port } = server.address() as AddressInfo;

@@ -34,6 +34,7 @@ export function canteenRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/v1/canteen/batches',
+      hot: true,
       roles: ['canteen-device'],
       tag: 'canteen',
       summary: 'Sync a batch of offline meal records (QR token or ID-card read) → an outcome per record.',

@@ -18,6 +18,7 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'get',
       path: '/v1/me/vouchers',
+      hot: true,
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'My family’s vouchers of both programs, with status and balances (tiyn).',
@@ -29,6 +30,7 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'post',
       path: '/v1/me/vouchers/{voucherId}/activate',
+      hot: true,
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'Activate a voucher of my family (food: until the last day of the month).',
@@ -43,6 +45,7 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'post',
       path: '/v1/me/food-vouchers/{month}/activate',
+      hot: true,
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'Activate every food voucher of my family for the month at once (the wallet’s “activate all”).',
@@ -58,6 +61,7 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'post',
       path: '/v1/me/vouchers/{voucherId}/qr',
+      hot: true,
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'A fresh dynamic QR token (Ed25519, single use, short-lived) for an active voucher.',

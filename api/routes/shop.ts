@@ -32,6 +32,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/v1/shop/balance',
+      hot: true,
       roles: ['merchant'],
       tag: 'shop',
       summary: 'Balance inquiry by the customer’s QR token (the token is not used up).',
@@ -46,6 +47,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/v1/shop/holds',
+      hot: true,
       roles: ['merchant'],
       tag: 'shop',
       summary: 'Authorize a basket: the eligible items’ sum, capped by the balance, is held; per-item eligibility.',
@@ -60,6 +62,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/v1/shop/holds/{holdId}/capture',
+      hot: true,
       roles: ['merchant'],
       tag: 'shop',
       summary: 'Capture a hold with the payment status and the final items (≤ the hold); a failed payment voids it.',
@@ -74,6 +77,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/v1/shop/holds/{holdId}/void',
+      hot: true,
       roles: ['merchant'],
       tag: 'shop',
       summary: 'Void a hold: the whole amount goes back to the family’s balance.',

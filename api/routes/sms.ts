@@ -37,6 +37,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
     defineRoute({
       method: 'get',
       path: '/v1/sms/outbound',
+      hot: true,
       roles: ['sms-gateway'],
       tag: 'sms',
       summary: 'Outbound SMS waiting to be sent, oldest first, with the recipient’s phone from the vault.',
@@ -50,6 +51,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
     defineRoute({
       method: 'post',
       path: '/v1/sms/outbound/{messageId}/delivery',
+      hot: true,
       roles: ['sms-gateway'],
       tag: 'sms',
       summary: 'Delivery report of one outbound message: sent or failed (a failure is retried by the ledger).',
@@ -65,6 +67,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
     defineRoute({
       method: 'post',
       path: '/v1/sms/outbound/deliveries',
+      hot: true,
       roles: ['sms-gateway'],
       tag: 'sms',
       summary: 'Delivery reports of many outbound messages at once (an aggregator’s DLR batch); each is answered on its own.',
@@ -87,6 +90,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
     defineRoute({
       method: 'post',
       path: '/v1/sms/inbound',
+      hot: true,
       roles: ['sms-gateway'],
       tag: 'sms',
       summary: 'A citizen’s SMS reply (e.g. 3#1 / 3#2, 21*1 / 21*2) → the outcome for the consent case.',
