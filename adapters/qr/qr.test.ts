@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../domain/shared/errors';
 import { qrPng, qrSvg } from './render';
-import { foodRef, generateDevQrKeys, loadQrKeys, mealRef, signQrToken, targetOf, toPem, verifyQrToken, type QrPayload } from './tokens';
+import fc from 'fast-check';
+import { createQrSigner, foodRef, generateDevQrKeys, loadQrKeys, mealRef, signQrToken, targetOf, toPem, verifyQrToken, type QrPayload } from './tokens';
 
 const keys = generateDevQrKeys();
 const payload: QrPayload = { v: mealRef('p-1', '2025-2026'), n: Buffer.alloc(12, 7).toString('base64url'), e: 1_759_730_460, p: 'school-meals' };
@@ -55,5 +56,41 @@ describe('QR tokens', () => {
     const png = await qrPng(token);
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(await qrSvg(token)).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+  });
+});
+
+describe('the signer remembers the tokens it signed', () => {
+  const payloads = fc.record({
+    v: fc.oneof(fc.constant(mealRef('p-1', '2025-2026')), fc.constant(foodRef('fam~1', '2026-03'))),
+    n: fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b).toString('base64url')),
+    e: fc.integer({ min: 1_700_000_000, max: 1_900_000_000 }),
+    p: fc.constantFrom('school-meals' as const, 'food-vouchers' as const),
+  });
+
+  it('gives back exactly what a full verification gives, for its own tokens and after they are evicted', () => {
+    const signer = createQrSigner(keys, 3);
+    fc.assert(
+      fc.property(fc.array(payloads, { minLength: 1, maxLength: 8 }), (batch) => {
+        const tokens = batch.map((p) => signer.sign(p));
+        for (const [i, token] of tokens.entries()) {
+          expect(signer.verify(token)).toEqual(verifyQrToken(token, keys.publicKey));
+          expect(signer.verify(token)).toEqual(batch[i]);
+        }
+      }),
+    );
+  });
+
+  it('still refuses what it did not sign: a forged payload, another key’s token, garbage', () => {
+    const signer = createQrSigner(keys);
+    const token = signer.sign(payload);
+    const forged = Buffer.from(JSON.stringify({ ...payload, e: payload.e + 3600 })).toString('base64url') + '.' + token.split('.')[1];
+    expect(codeOf(() => signer.verify(forged))).toBe('qr_token_invalid');
+    expect(codeOf(() => signer.verify(createQrSigner(generateDevQrKeys()).sign(payload)))).toBe('qr_token_invalid');
+    expect(codeOf(() => signer.verify(`${token}x`))).toBe('qr_token_invalid');
+  });
+
+  it('verifies a token another process signed with the same keys', () => {
+    const token = createQrSigner(keys).sign(payload);
+    expect(createQrSigner(keys).verify(token)).toEqual(payload);
   });
 });

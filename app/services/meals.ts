@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RecordedEvent } from '../../adapters/eventstore/port';
-import { epochSeconds, expiresAtOf, mealRef, signQrToken, targetOf, verifyQrToken } from '../../adapters/qr/tokens';
+import { epochSeconds, expiresAtOf, mealRef, targetOf } from '../../adapters/qr/tokens';
 import type { CanteenEvent, CanteenRecordOutcome, MealVoucherEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
 import type { Code } from '../../domain/shared/codes';
@@ -63,7 +63,7 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
     if (state.status === 'Issued') refuse('voucher_not_active');
     const e = epochSeconds(meta.now) + deps.meals.qrTokenTtlSeconds;
     const payload = { v: mealRef(ref.pupilId, ref.schoolYear), n: deps.nonce().toString('base64url'), e, p: PROGRAM } as const;
-    return { token: signQrToken(payload, deps.qrKeys.privateKey), expiresAt: expiresAtOf(payload) };
+    return { token: deps.qr.sign(payload), expiresAt: expiresAtOf(payload) };
   }
 
   const store = () => deps.store;
@@ -132,7 +132,7 @@ async function resolveRecord(deps: ResolvedDeps, record: CanteenRecord): Promise
   }
   const base = { seq: record.seq, recordHash: hashRecord(record.seq, scannedAt, record.token, undefined), method: 'qr' as const, scannedAt };
   try {
-    const payload = verifyQrToken(record.token!, deps.qrKeys.publicKey);
+    const payload = deps.qr.verify(record.token!);
     const target = targetOf(payload);
     if (target.program !== PROGRAM) return { ...base, early: 'qr_token_invalid' };
     return { ...base, target: { stream: target.stream, tokenNonce: payload.n, tokenExpiresAt: expiresAtOf(payload) } };
