@@ -56,6 +56,17 @@ describe('postgres: reading several streams', () => {
     expect(reads()).toEqual(['swl_read_streams']);
   });
 
+  it('given reads from separate callbacks of one event-loop turn (two requests parsed together), then they share the statement', async () => {
+    const names = [freshStream(), freshStream()];
+    await store.appendMany(names.map((stream) => ({ stream, expectedVersion: 'no_stream' as const, events: [newEvent('Counted', {})] })));
+    statements.length = 0;
+    // Two callbacks of the same check phase, as two sockets' data events are of one poll phase:
+    // no microtask boundary joins them, only the batch being sent from setImmediate does.
+    const [a, b] = await Promise.all(names.map((stream) => new Promise<number>((resolve, reject) => setImmediate(() => store.readStream(stream).then((e) => resolve(e.length), reject)))));
+    expect([a, b]).toEqual([1, 1]);
+    expect(reads()).toEqual(['swl_read_streams']);
+  });
+
   it('given a lone read or one with maxCount, then it keeps its own statement', async () => {
     const stream = freshStream();
     await store.append(stream, [newEvent('Counted', {}), newEvent('Counted', {})], 'no_stream');
