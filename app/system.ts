@@ -130,10 +130,11 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       displayNames: (personIds) => vault.namesOf(personIds),
       pendingSms: async (limit) => {
         const due = await pendingSms(pool, clock.now().toISOString(), limit);
+        // The phone is joined here, at pull time, in one read; a forgotten person has none and is skipped.
+        const phones = await vault.phonesOf([...new Set(due.map((m) => m.recipientPersonId))]);
         const out: OutboundSms[] = [];
         for (const m of due) {
-          // The phone is joined here, at pull time; a forgotten person has none and is skipped.
-          const phone = await vault.phoneOf(m.recipientPersonId);
+          const phone = phones.get(m.recipientPersonId);
           if (phone) out.push({ messageId: m.messageId, caseId: m.caseStream, kind: m.kind, text: m.text, phone });
         }
         return out;

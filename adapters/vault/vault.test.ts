@@ -35,7 +35,8 @@ for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcd
       await vault.upsertPerson({ iin: IIN, fullName: 'A B' });
       expect(await vault.get(id)).toEqual({ personId: id, iin: IIN, fullName: 'A B', phone: '77011112233' });
       expect(await vault.findByPhone('87011112233')).toEqual([id]);
-      expect(await vault.phoneOf(id)).toBe('77011112233');
+      const phoneless = await vault.upsertPerson({ iin: '900101300417' });
+      expect(await vault.phonesOf([id, phoneless, 'nobody'])).toEqual(new Map([[id, '77011112233']]));
     });
     it('upsertPeople stores many at once as if one by one: the same person twice merges, later values win, missing ones keep the stored', async () => {
       const other = '900101300417';

@@ -37,7 +37,8 @@ export interface Vault {
   upsertPeople(people: readonly PersonUpsert[]): Promise<string[]>;
   /** personIds whose phone is this number (normalised). */
   findByPhone(phone: string): Promise<string[]>;
-  phoneOf(personId: string): Promise<string | undefined>;
+  /** Phones of those who have one (forgotten or phoneless people are absent): one read for a page of SMS. */
+  phonesOf(personIds: readonly string[]): Promise<Map<string, string>>;
   get(personId: string): Promise<PersonRecord | undefined>;
   /** Full names of those who have one (forgotten or nameless people are absent), for documents people sign. */
   namesOf(personIds: readonly string[]): Promise<Map<string, string>>;
@@ -112,8 +113,13 @@ export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
       const number = normalisePhone(phone);
       return [...people.values()].filter((p) => p.phone === number).map((p) => p.personId).sort();
     },
-    async phoneOf(personId) {
-      return people.get(personId)?.phone;
+    async phonesOf(personIds) {
+      const phones = new Map<string, string>();
+      for (const id of personIds) {
+        const phone = people.get(id)?.phone;
+        if (phone) phones.set(id, phone);
+      }
+      return phones;
     },
     async namesOf(personIds) {
       const names = new Map<string, string>();
@@ -179,9 +185,12 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY): Vault {
       const { rows } = await pool.query<{ person_id: string }>('select person_id from vault_people where phone = $1 order by person_id', [normalisePhone(phone)]);
       return rows.map((r) => r.person_id);
     },
-    async phoneOf(personId) {
-      const { rows } = await pool.query<{ phone: string | null }>('select phone from vault_people where person_id = $1', [personId]);
-      return rows[0]?.phone ?? undefined;
+    async phonesOf(personIds) {
+      const { rows } = await pool.query<{ person_id: string; phone: string }>(
+        'select person_id, phone from vault_people where person_id = any($1::text[]) and phone is not null',
+        [personIds],
+      );
+      return new Map(rows.map((r) => [r.person_id, r.phone]));
     },
     async namesOf(personIds) {
       const { rows } = await pool.query<{ person_id: string; full_name: string }>(
