@@ -187,8 +187,11 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
       const wallet = await world.store.readStream(streams.food('fam-f', '2026-03'));
       expect(wallet[0]).toMatchObject({ type: 'FoodVouchersIssued', data: { totalTiyn: 2 * 432_500, mrpTiyn: 432_500 } });
       // fam-g never answers: reminder after 5 days, timeout at the end of 31 March (local).
-      // due by then: both food reminders and the (already consented) meals case's reminder
-      expect(await s.scheduler.runOnce('2026-03-10T19:00:00.000Z')).toBe(3);
+      // due by then: fam-g's reminder only — fam-f and the meals case consented, so their reminders
+      // are moot: not offered, not fired (their streams end with the consent).
+      const fBefore = await types(f);
+      expect(await s.scheduler.runOnce('2026-03-10T19:00:00.000Z')).toBe(1);
+      expect(await types(f)).toEqual(fBefore);
       expect((await types(g)).slice(-3)).toEqual(['DeadlineFired', 'SmsRequested', 'DeadlineScheduled']);
       await s.scheduler.runOnce('2026-03-31T19:00:00.000Z');
       expect((await types(g)).slice(-2)).toEqual(['DeadlineFired', 'ConsentTimedOut']);

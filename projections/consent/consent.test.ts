@@ -78,13 +78,24 @@ describe('consent read models (Postgres)', () => {
     ]);
   });
 
-  it('deadlines: every scheduled deadline, none fired yet; due ones page in (due_at, stream, id) order', async () => {
+  it('deadlines: every scheduled deadline of a live stream, none fired yet; due ones page in (due_at, stream, id) order', async () => {
     const pg = createPostgresConsentReads(pool);
-    const due = await pg.dueDeadlines('2026-04-01T00:00:00.000Z', 2);
-    expect(due).toHaveLength(2);
+    const due = await pg.dueDeadlines('2026-04-01T00:00:00.000Z', 1);
+    expect(due).toHaveLength(1);
     const rest = await pg.dueDeadlines('2026-04-01T00:00:00.000Z', 100, due.at(-1));
     const all = [...due, ...rest];
-    expect(all.map((d) => d.kind).sort()).toEqual(['consent_reminder', 'consent_reminder', 'consent_reminder', 'food_month_end']);
+    // fam-2's case is still open; fam-0 consented and fam-1 refused, so their reminders are moot
+    // (kept, settled, never offered); fam-0's month end is real.
+    expect(all.map((d) => [d.kind, d.stream])).toEqual([
+      ['consent_reminder', streams.consentFood('fam-2', '2026-03')],
+      ['food_month_end', streams.food('fam-0', '2026-03')],
+    ]);
+    const { rows } = await pool.query<{ stream: string; settled: boolean }>(`select stream, settled_at is not null as settled from deadlines where kind = 'consent_reminder' order by stream`);
+    expect(rows).toEqual([
+      { stream: streams.consentFood('fam-0', '2026-03'), settled: true },
+      { stream: streams.consentFood('fam-1', '2026-03'), settled: true },
+      { stream: streams.consentFood('fam-2', '2026-03'), settled: false },
+    ]);
     expect(await pg.dueDeadlines('2026-03-06T00:00:00.000Z', 100)).toEqual([]);
   });
 

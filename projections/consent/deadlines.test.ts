@@ -26,6 +26,12 @@ const captured = (stream: string, holdId: string, capturedAt: string): HistoryIt
     data: { holdId, shopId: 'shop-1', lines: [], capturedTiyn: 1_000, releasedTiyn: 0, allocations: [], paymentStatus: 'paid', capturedAt },
   }, AT);
 
+const caseStream = (family: string) => `consent-food-${family}-2026-03`;
+const reminder = (family: string): HistoryItem =>
+  item(caseStream(family), { type: 'DeadlineScheduled', data: { deadlineId: 'reminder-1', kind: 'consent_reminder', dueAt: '2026-03-10T04:00:00.000Z', stream: caseStream(family) } }, AT);
+const consented = (family: string): HistoryItem =>
+  item(caseStream(family), { type: 'ConsentGiven', data: { caseId: caseStream(family), byPersonId: 'p-1', at: '2026-03-06T04:00:00.000Z' } }, '2026-03-06T04:00:00.000Z');
+
 describe('deadlines read model in batches', () => {
   let db: Awaited<ReturnType<typeof readModelDatabase>>;
   beforeAll(async () => (db = await readModelDatabase([deadlinesProjection])));
@@ -66,6 +72,16 @@ describe('deadlines read model in batches', () => {
       captured('food-g', 'H9', '2026-03-10T06:01:00.000Z'),
       holdScheduled('food-g', 'H9'),
     ]],
+    ['consent cases ended (the reminder is moot) and one still open', [
+      reminder('fam-a'),
+      reminder('fam-b'),
+      consented('fam-a'),
+    ]],
+    ['a case ended before a deadline of its stream is scheduled in the same batch (that one stays)', [
+      reminder('fam-c'),
+      consented('fam-c'),
+      item(caseStream('fam-c'), { type: 'DeadlineScheduled', data: { deadlineId: 'late-1', kind: 'consent_timeout', dueAt: '2026-03-31T19:00:00.000Z', stream: caseStream('fam-c') } }, AT),
+    ]],
     ['a firing before its schedule in the same batch (the firing changes nothing)', [
       fired('food-c', 'h3', '2026-03-10T06:10:00.000Z'),
       scheduled('food-c', 'h3', '2026-03-10T06:15:00.000Z'),
@@ -83,6 +99,16 @@ describe('deadlines read model in batches', () => {
     expect(rows.deadlines).toEqual([
       { stream: 'food-e', deadline_id: 'h4', kind: 'food_hold_expiry', due_at: '2026-03-10T06:15:00.000Z', fired: true, fired_at: '2026-03-10T06:15:30.000Z', settled_at: null },
     ]);
+  });
+
+  it('given a case that ended before its reminder fell due, then only the open case’s reminder is offered (Postgres and memory alike)', async () => {
+    const items = [reminder('fam-d'), reminder('fam-e'), consented('fam-d')];
+    await project(items, deadlinesProjection, 1000);
+    const due = await dueDeadlines(db.pool, '2026-03-11T00:00:00.000Z', 10);
+    expect(due.map((d) => d.stream)).toEqual([caseStream('fam-e')]);
+    const store = createMemoryEventStore();
+    await appendAll(store, items);
+    expect(await createMemoryConsentReads(store).dueDeadlines('2026-03-11T00:00:00.000Z', 10)).toEqual(due);
   });
 
   it('given holds settled before they fall due, then only the open hold expiry is offered to the scheduler (Postgres and memory alike)', async () => {

@@ -1,14 +1,17 @@
 /**
  * `deadlines`: every DeadlineScheduled of any stream (consent, meal vouchers, food wallets, holds)
  * until its DeadlineFired. The scheduler (app/scheduler.ts) reads the due ones in keyset pages.
- * A hold's expiry is left out once the shop settled the hold (captured or voided): firing it would
- * change nothing (the wallet records only the firing), and every purchase schedules one.
+ * A deadline that became moot before it fell due is left out (`settled_at`): a hold's expiry once
+ * the shop captured or voided the hold, and every deadline of a consent case once the case ended
+ * (consent given or refused, no phone, not required, timed out). Firing them would change nothing —
+ * the decider would record only the firing — and there are many: every purchase schedules an
+ * expiry, every case a reminder, though most families answer before it.
  */
 import type { Projection, Recorded, Sql } from '../projection';
 import { sql } from '../projection';
 import { col, InsertRows, Rows } from '../shared/batch-sql';
 import { asLedger } from '../shared/events';
-import type { DeadlineKind, FoodPurchaseCaptured, FoodPurchaseVoided } from '../../domain/events';
+import type { DeadlineKind, FoodPurchaseCaptured, FoodPurchaseVoided, LedgerEvent } from '../../domain/events';
 import { holdDeadlineId } from '../../domain/vouchers/food-wallet';
 import type { Queryable } from './queries';
 
@@ -47,13 +50,19 @@ function apply(event: Recorded): Sql[] {
     case 'FoodPurchaseVoided':
       return [sql(`update deadlines set settled_at = $3 where stream = $1 and deadline_id = $2`, event.stream, holdDeadlineId(e.data.holdId), settledAt(e))];
     default:
-      return [];
+      return isCaseEnd(e) ? [sql(`update deadlines set settled_at = $2 where stream = $1 and not fired and settled_at is null`, event.stream, event.metadata.recordedAt)] : [];
   }
 }
+
+/** The events that end a consent case: after one, none of the case's deadlines can change anything. */
+export const CASE_ENDINGS = ['ConsentGiven', 'ConsentRefused', 'ConsentTimedOut', 'ConsentPhoneNotFound', 'ConsentNotRequired'] as const;
+const caseEndings: ReadonlySet<string> = new Set(CASE_ENDINGS);
+const isCaseEnd = (e: LedgerEvent): boolean => caseEndings.has(e.type);
 
 const SCHEDULED = [col('stream', 'text'), col('deadline_id', 'text'), col('kind', 'text'), col('due_at', 'timestamptz')];
 const FIRED = [col('stream', 'text'), col('deadline_id', 'text'), col('fired_at', 'timestamptz')];
 const SETTLED = [col('stream', 'text'), col('deadline_id', 'text'), col('settled_at', 'timestamptz')];
+const ENDED = [col('stream', 'text'), col('settled_at', 'timestamptz')];
 
 /**
  * A batch as three statements: every schedule (the first of a key wins, as `do nothing` does one by
@@ -66,16 +75,25 @@ function build(events: readonly Recorded[]): Sql[] {
   const scheduled = new InsertRows('deadlines', SCHEDULED, 2);
   const fired = new Map<string, readonly unknown[]>();
   const firstScheduledAt = new Map<string, bigint>();
+  const lastScheduledInStream = new Map<string, bigint>();
   for (const event of events) {
     const e = asLedger(event);
     if (e.type !== 'DeadlineScheduled') continue;
     const key = keyOf(e.data.stream, e.data.deadlineId);
     if (!firstScheduledAt.has(key)) firstScheduledAt.set(key, event.position);
+    lastScheduledInStream.set(e.data.stream, event.position);
     scheduled.add([e.data.stream, e.data.deadlineId, e.data.kind, e.data.dueAt]);
   }
   const settled = new Map<string, readonly unknown[]>();
+  const ended = new Map<string, readonly unknown[]>();
   for (const event of events) {
     const e = asLedger(event);
+    if (isCaseEnd(e)) {
+      // A deadline scheduled after its case ended, in the same batch, must stay: one by one then.
+      if ((lastScheduledInStream.get(event.stream) ?? -1n) > event.position) return events.flatMap(apply);
+      if (!ended.has(event.stream)) ended.set(event.stream, [event.stream, event.metadata.recordedAt]);
+      continue;
+    }
     let into: Map<string, readonly unknown[]>;
     let row: readonly unknown[];
     if (e.type === 'DeadlineFired') [into, row] = [fired, [event.stream, e.data.deadlineId, e.data.firedAt]];
@@ -90,10 +108,13 @@ function build(events: readonly Recorded[]): Sql[] {
   for (const row of fired.values()) firings.add(row);
   const settlements = new Rows(SETTLED);
   for (const row of settled.values()) settlements.add(row);
+  const endings = new Rows(ENDED);
+  for (const row of ended.values()) endings.add(row);
   return [
     ...scheduled.toSql(),
     ...firings.toSql((source) => `update deadlines d set fired = true, fired_at = f.fired_at from ${source('f')} where d.stream = f.stream and d.deadline_id = f.deadline_id`),
     ...settlements.toSql((source) => `update deadlines d set settled_at = s.settled_at from ${source('s')} where d.stream = s.stream and d.deadline_id = s.deadline_id`),
+    ...endings.toSql((source) => `update deadlines d set settled_at = c.settled_at from ${source('c')} where d.stream = c.stream and not d.fired and d.settled_at is null`),
   ];
 }
 
@@ -103,7 +124,7 @@ const keyOf = (stream: string, deadlineId: string) => `${stream}\u0000${deadline
 
 export const deadlinesProjection: Projection = {
   name: 'deadlines',
-  canHandle: ['DeadlineScheduled', 'DeadlineFired', 'FoodPurchaseCaptured', 'FoodPurchaseVoided'],
+  canHandle: ['DeadlineScheduled', 'DeadlineFired', 'FoodPurchaseCaptured', 'FoodPurchaseVoided', ...CASE_ENDINGS],
   migrations: [
     { id: '0212_deadlines', sql: ddl },
     { id: '0213_deadlines_settled', sql: settledDdl },

@@ -42,6 +42,7 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
   let position = 0n;
   const cases = new Map<string, MemCase>();
   const deadlines = new Map<string, DueDeadline & { fired: boolean }>();
+  const deadlinesOf = (stream: string) => [...deadlines.values()].filter((d) => d.stream === stream);
   const sms = new Map<string, MemSms>();
 
   function apply(event: Recorded): void {
@@ -77,6 +78,8 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
       case 'ConsentNotRequired': {
         const c = cases.get(event.stream);
         if (c) cases.set(event.stream, { ...c, open: false });
+        // The ended case's deadlines are moot: no longer offered (as in the Postgres model).
+        for (const d of deadlinesOf(event.stream)) d.fired = true;
         return;
       }
       case 'DeadlineScheduled': {
