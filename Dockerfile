@@ -8,4 +8,4 @@ COPY . .
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
 USER node
-CMD ["npx", "tsx", "app/cli.ts", "start"]
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "app/cli.ts", "start"]

@@ -22,6 +22,7 @@ import { aspDateFor, generatePopulation, type Population } from './population';
 import { Latencies, Tally } from './stats';
 import { treeCpu } from './diagnostics/cpu';
 import { intArg, type Args } from './cli';
+import { SERVICE_NODE_FLAGS } from '../app/node-flags';
 
 export const MAX_SECONDS = 600;
 export const MAX_WORKERS = 256;
@@ -47,11 +48,11 @@ interface Ready {
   readonly databaseUrl: string;
 }
 
-/** One simulators/service.ts child (tsx) and its IPC requests. */
+/** One simulators/service.ts child (tsx) and its IPC requests; node runs it with the service's flags, as `npm start` does. */
 async function forkService(env: Record<string, string>): Promise<{ child: ChildProcess; ready: Ready; ask: <T>(request: Record<string, unknown>) => Promise<T> }> {
   const child: ChildProcess = fork(join(here, 'service.ts'), [], {
     // SIM_CPU_PROF=<dir> profiles the service (node --cpu-prof); SIM_QSTATS=<file> counts its statements.
-    execArgv: ['--import', 'tsx', ...(process.env.SIM_QSTATS ? ['--import', join(here, 'diagnostics', 'query-stats.mjs')] : []), ...(process.env.SIM_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIM_CPU_PROF] : [])],
+    execArgv: ['--import', 'tsx', ...SERVICE_NODE_FLAGS, ...(process.env.SIM_QSTATS ? ['--import', join(here, 'diagnostics', 'query-stats.mjs')] : []), ...(process.env.SIM_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIM_CPU_PROF] : [])],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
