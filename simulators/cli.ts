@@ -15,7 +15,7 @@ import { behaviourFrom } from './behaviour';
 import { startInProcess, throwAwayDatabase } from './driver';
 import { generatePopulation, LARGE_PUPILS } from './population';
 import { createProgress } from './progress';
-import { simulateFoodMonth } from './food';
+import { FOOD_CONCURRENCY, simulateFoodMonth } from './food';
 import { checkFood, checkMeals, type Checks } from './check';
 import { simulateMeals } from './meals';
 import { formatKzt } from '../domain/shared/money';
@@ -55,7 +55,7 @@ const HELP = `Usage:
   npm run simulate -- --program food --month 2026-03 [--families 20000] [--seed 7]
   npm run simulate -- --program meals --from 2026-03-02 [--days 10] [--pupils 20000 | --large] [--seed 7]
     common: [--behaviour '<json over simulators/behaviour.ts defaults>'] [--tick-minutes 60]
-            [--concurrency 32] [--out reports/simulation-….json] [--quiet]
+            [--concurrency 128 for food, 32 for meals] [--out reports/simulation-….json] [--quiet]
     food: [--in-process] (the service shares the simulator's process; default: its own process)
   npm run load -- --shops 32 --devices 16 --seconds 30 [--processes 2] [--pupils-per-device 500] [--batch 500] [--out load.json]
 `;
@@ -66,7 +66,7 @@ async function simulate(args: Args): Promise<number> {
   const quiet = args.quiet === true;
   const behaviour = behaviourFrom(typeof args.behaviour === 'string' ? JSON.parse(args.behaviour) : {});
   const tickMinutes = intArg(args, 'tick-minutes', 60, 24 * 60);
-  const concurrency = intArg(args, 'concurrency', 32, 512);
+  const concurrency = intArg(args, 'concurrency', program === 'food' ? FOOD_CONCURRENCY : 32, 512);
   const progress = (total: number, title: string) => createProgress(total, title, { quiet });
   const database = await throwAwayDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'swl-sim-data-'));

@@ -23,12 +23,20 @@ import { createRng, type Rng } from './rng';
 import { Agenda, Ticks, runDue } from './clock-plan';
 import { newFunnel, PhaseTimes, RequestLog, Tally, type FunnelTruth, type Latencies } from './stats';
 
+/**
+ * Families acting at once by default. A pilot city has thousands of families shopping in the same
+ * hour; 128 in flight keeps the service busy through a tick's actions (32 left it idle between
+ * one family's sequential requests: 153 s for 20,000 families against 131 s).
+ */
+export const FOOD_CONCURRENCY = 128;
+
 export interface FoodRunOptions {
   readonly month: Month;
   readonly seed: number | string;
   readonly behaviour: Behaviour;
   readonly tickMinutes?: number;
   /** Requests in flight at once. */
+  /** Families acting at once (default FOOD_CONCURRENCY). */
   readonly concurrency?: number;
   /** Rows per uploaded list (the API takes at most 20,000). */
   readonly listChunk?: number;
@@ -127,7 +135,7 @@ function newCity(): FoodCityTruth {
 
 export async function simulateFoodMonth(driver: ServiceHandle, population: Population, options: FoodRunOptions): Promise<FoodTruth> {
   const { month, behaviour } = options;
-  const concurrency = options.concurrency ?? 32;
+  const concurrency = options.concurrency ?? FOOD_CONCURRENCY;
   const rng = createRng(`${options.seed}/food/${month}`);
   const ticks = new Ticks(instantAt(`${month}-04`, '09:00'), options.tickMinutes ?? 60);
   const endTick = ticks.ceil(instantAt(firstDayOfMonth(addMonths(month, 1)), '06:00'));
