@@ -129,7 +129,7 @@ export async function handle<State, Command extends { metadata: CommandMetadata 
  * other read of the stream, or another store with the same stream names, folds from the start).
  */
 export function foldRecorded<State, Event>(
-  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
+  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve' | 'evolveAll'>,
   events: readonly RecordedEvent[],
 ): State {
   const first = events[0];
@@ -139,7 +139,10 @@ export function foldRecorded<State, Event>(
   const at = held ? Number(held.version) : -1;
   const usable = held !== undefined && first.streamVersion === 0n && events[at] === held.last;
   let state = usable ? held.state : decider.initialState();
-  for (let i = usable ? at + 1 : 0; i < events.length; i++) state = decider.evolve(state, { type: events[i]!.type, data: events[i]!.data } as Event);
+  const from = usable ? at + 1 : 0;
+  const toEvent = (e: RecordedEvent) => ({ type: e.type, data: e.data }) as Event;
+  if (decider.evolveAll && events.length - from > 1) state = decider.evolveAll(state, events.slice(from).map(toEvent));
+  else for (let i = from; i < events.length; i++) state = decider.evolve(state, toEvent(events[i]!));
   const last = events[events.length - 1]!;
   if (first.streamVersion === 0n && last.streamVersion === BigInt(events.length - 1)) {
     memo.delete(first.stream);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ListEvent } from '../events';
 import { streams } from '../events';
 import { given, meta } from '../testing/given';
-import { eligibilityList as decider, MAX_ROW_DETAIL_CHARS, type FoodRowInput, type ListHeader, type ListRowInput, type MealsRowInput, type ReceiveListChunk } from './eligibility-list';
+import fc from 'fast-check';
+import { eligibilityList as decider, evolveListAll, MAX_ROW_DETAIL_CHARS, type FoodRowInput, type ListHeader, type ListRowInput, type MealsRowInput, type ReceiveListChunk } from './eligibility-list';
 
 const NOW = '2026-03-03T05:00:00.000Z';
 const foodHeader = (rowCount: number, over: Partial<ListHeader> = {}): ListHeader => ({
@@ -178,5 +179,36 @@ describe('re-sends and chunks', () => {
   });
   it('an empty list is processed at once', () => {
     given(decider).when(chunk(foodHeader(0), [])).thenState((s) => expect(s).toMatchObject({ status: 'Processed', accepted: 0, rejected: 0 }));
+  });
+});
+
+describe('folding many row events at once (evolveListAll)', () => {
+  // Rows with shared members, duplicate families, invalid IINs and other cities, decided in chunks.
+  const rowOf = fc.record({
+    family: fc.integer({ min: 1, max: 12 }),
+    members: fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 3 }),
+    iinValid: fc.boolean(),
+    city: fc.constantFrom('pavlodar', 'kokshetau', 'almaty'),
+  });
+
+  it('gives the state that evolving event by event gives, from any prefix', () => {
+    fc.assert(
+      fc.property(fc.array(rowOf, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 10 }), (drawn, chunkSize) => {
+        const header = foodHeader(drawn.length);
+        const rows = drawn.map((r, i) =>
+          food(i + 1, { familyId: `fam-${r.family}`, iinValid: r.iinValid, city: r.city, headPersonId: `p_${r.members[0]}`, memberPersonIds: r.members.map((m) => `p_${m}`) }),
+        );
+        let oneByOne = decider.initialState();
+        let atOnce = decider.initialState();
+        for (let at = 0; at < rows.length; at += chunkSize) {
+          const part = rows.slice(at, at + chunkSize);
+          const events = decider.decide(chunk(header, part, { last: at + chunkSize >= rows.length }), oneByOne);
+          oneByOne = events.reduce(decider.evolve, oneByOne);
+          atOnce = evolveListAll(atOnce, events);
+          expect(atOnce).toEqual(oneByOne);
+        }
+        expect(atOnce.status).toBe('Processed');
+      }),
+    );
   });
 });

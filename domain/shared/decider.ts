@@ -7,6 +7,11 @@ export interface Decider<State, Command, Event> {
   /** Returns the events that the command causes, or throws a DomainError with a stable code. */
   decide(command: Command, state: State): Event[];
   evolve(state: State, event: Event): State;
+  /**
+   * Optional: evolve over many events at once, equal to folding `evolve` over them (a decider whose
+   * state holds big collections copies them once for a run of events instead of once per event).
+   */
+  evolveAll?(state: State, events: readonly Event[]): State;
 }
 
 /** What every command carries besides its payload. */
