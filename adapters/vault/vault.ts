@@ -101,6 +101,15 @@ export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
     people.set(personId, { personId, iin: iin.trim(), ...(name !== undefined ? { fullName: name } : {}), ...(number !== undefined ? { phone: number } : {}) });
     return personId;
   };
+  /** personId → the field, for those who have it (forgotten people are absent). */
+  const fieldOf = (personIds: readonly string[], field: 'phone' | 'fullName'): Map<string, string> => {
+    const found = new Map<string, string>();
+    for (const id of personIds) {
+      const value = people.get(id)?.[field];
+      if (value) found.set(id, value);
+    }
+    return found;
+  };
   return {
     pseudonymise,
     upsertPerson,
@@ -113,22 +122,8 @@ export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
       const number = normalisePhone(phone);
       return [...people.values()].filter((p) => p.phone === number).map((p) => p.personId).sort();
     },
-    async phonesOf(personIds) {
-      const phones = new Map<string, string>();
-      for (const id of personIds) {
-        const phone = people.get(id)?.phone;
-        if (phone) phones.set(id, phone);
-      }
-      return phones;
-    },
-    async namesOf(personIds) {
-      const names = new Map<string, string>();
-      for (const id of personIds) {
-        const name = people.get(id)?.fullName;
-        if (name) names.set(id, name);
-      }
-      return names;
-    },
+    phonesOf: async (personIds) => fieldOf(personIds, 'phone'),
+    namesOf: async (personIds) => fieldOf(personIds, 'fullName'),
     async get(personId) {
       return people.get(personId);
     },
