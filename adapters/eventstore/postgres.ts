@@ -381,8 +381,8 @@ function versionsKnown(writes: readonly StreamWrite[], known: KnownVersions): bo
  * order (as insertAll locks them) while positions keep the caller's order.
  */
 const INSERT_ALL_AT_ONCE = `with input as (
-    select * from unnest($1::text[], $2::bigint[], $3::int[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[], $9::bool[])
-      as t(stream, base, ord, off, id, type, data, metadata, guard)
+    select * from jsonb_to_recordset($1::jsonb)
+      as t(stream text, base bigint, ord int, off int, id uuid, type text, data jsonb, metadata jsonb, guard bool)
   ),
   refused as (
     select from input i
@@ -399,18 +399,19 @@ const INSERT_ALL_AT_ONCE = `with input as (
 async function insertAllAtOnce(pool: Pool, writes: readonly StreamWrite[], known: KnownVersions): Promise<AppendResult[] | undefined> {
   const offsets = writes.map((_, i) => writes.slice(0, i).reduce((n, w) => n + w.events.length, 0));
   const order = writes.map((_, i) => i).sort((a, b) => (writes[a]!.stream < writes[b]!.stream ? -1 : 1));
-  const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  // One JSON document of rows (data and metadata nested as they are): one native JSON.stringify,
+  // where nine text[]/jsonb[] parameters had pg escape every quote of every event's JSON in JS.
+  const input: object[] = [];
   for (const i of order) {
     const w = writes[i]!;
     const kind = kindOf(w.expectedVersion, known.get(w.stream));
-    const base = kind === 'no_stream' ? '-1' : String(w.expectedVersion);
+    const base = kind === 'no_stream' ? -1 : Number(w.expectedVersion);
     w.events.forEach((e, j) => {
-      const row = [w.stream, base, j + 1, offsets[i]! + j, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), kind === 'exact'];
-      row.forEach((value, c) => columns[c]!.push(value));
+      input.push({ stream: w.stream, base, ord: j + 1, off: offsets[i]! + j, id: e.id, type: e.type, data: e.data, metadata: e.metadata, guard: kind === 'exact' });
     });
   }
   try {
-    const { rows } = await pool.query<[string, bigint, bigint]>({ name: 'swl_append_many', text: INSERT_ALL_AT_ONCE, values: columns, rowMode: 'array' });
+    const { rows } = await pool.query<[string, bigint, bigint]>({ name: 'swl_append_many', text: INSERT_ALL_AT_ONCE, values: [JSON.stringify(input)], rowMode: 'array' });
     if (rows.length !== writes.length) return undefined;
     const byStream = new Map(rows.map((r) => [r[0], r]));
     return writes.map((w) => {
