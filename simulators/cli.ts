@@ -55,7 +55,7 @@ const HELP = `Usage:
   npm run simulate -- --program food --month 2026-03 [--families 20000] [--seed 7]
   npm run simulate -- --program meals --from 2026-03-02 [--days 10] [--pupils 20000 | --large] [--seed 7]
     common: [--behaviour '<json over simulators/behaviour.ts defaults>'] [--tick-minutes 60]
-            [--concurrency 128 for food, 32 for meals] [--out reports/simulation-….json] [--quiet]
+            [--concurrency 256 for food, 32 for meals] [--out reports/simulation-….json] [--quiet]
     food: [--in-process] (the service shares the simulator's process; default: its own process)
   npm run load -- --shops 32 --devices 16 --seconds 30 [--processes 2] [--pupils-per-device 500] [--batch 500] [--out load.json]
 `;

@@ -36,8 +36,8 @@ export const CONSENT_DEADLINE_KINDS: readonly DeadlineKind[] = ['consent_request
 
 export type ConsentServices = Pick<LedgerServices, 'recordSmsDelivery' | 'recordSmsDeliveries' | 'receiveSmsReply' | 'fireDeadline'>;
 
-/** Delivery reports of different cases recorded side by side in one batch. */
-export const BULK_DELIVERY_CONCURRENCY = 16;
+/** Delivery reports of different cases recorded side by side in one batch (as many as the scheduler fires). */
+export const BULK_DELIVERY_CONCURRENCY = 64;
 
 export function createConsentServices(deps: ConsentServiceDeps): ConsentServices {
   const programs = resolvePrograms(deps.programs);
