@@ -19,7 +19,7 @@ import pg from 'pg';
 import { instantAt } from '../domain/shared/calendar';
 import { DEFAULT_BEHAVIOUR } from '../simulators/behaviour';
 import { startInProcess, throwAwayDatabase } from '../simulators/driver';
-import { simulateFoodMonth } from '../simulators/food';
+import { FOOD_CONCURRENCY, simulateFoodMonth } from '../simulators/food';
 import { checkFood } from '../simulators/check';
 import { simulateMeals } from '../simulators/meals';
 import { generatePopulation } from '../simulators/population';
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     // As `npm run simulate -- --program food`: the service in its own process on a virtual clock;
     // the month counts only if every check (reports = simulated truth) passes.
     const database = await throwAwayDatabase();
-    const driver = await startService(instantAt('2026-03-01', '00:00'), { clock: 'virtual', databaseUrl: database.url, maxSockets: 64 });
+    const driver = await startService(instantAt('2026-03-01', '00:00'), { clock: 'virtual', databaseUrl: database.url, maxSockets: FOOD_CONCURRENCY * 2 });
     try {
       const population = generatePopulation({ seed: 7, families: FAMILIES, pupils: 0 });
       const started = performance.now();
