@@ -635,8 +635,8 @@ async function inTx<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Pr
   guard(client);
   let broken = false;
   try {
-    await client.query('begin');
-    await client.query('set local synchronous_commit = off');
+    // One round trip (simple protocol, two statements): every live batch of every model opens one.
+    await client.query('begin; set local synchronous_commit = off');
     const result = await work(client);
     await client.query('commit');
     return result;
