@@ -101,23 +101,25 @@ describe('deadlines read model in batches', () => {
     ]);
   });
 
-  it('given a case that ended before its reminder fell due, then only the open case’s reminder is offered (Postgres and memory alike)', async () => {
-    const items = [reminder('fam-d'), reminder('fam-e'), consented('fam-d')];
+  it.each([
+    [
+      'a case that ended before its reminder fell due: only the open case’s reminder',
+      [reminder('fam-d'), reminder('fam-e'), consented('fam-d')],
+      '2026-03-11T00:00:00.000Z',
+      [`${caseStream('fam-e')}/reminder-1`],
+    ],
+    [
+      'holds settled (captured, voided) before they fall due: only the open hold’s expiry',
+      [holdScheduled('food-h', 'H1'), holdScheduled('food-h', 'H2'), holdScheduled('food-h', 'H3'), captured('food-h', 'H1', '2026-03-10T06:01:00.000Z'), voided('food-h', 'H2', '2026-03-10T06:02:00.000Z')],
+      '2026-03-10T07:00:00.000Z',
+      [`food-h/${holdDeadlineId('H3')}`],
+    ],
+  ])('given %s is offered to the scheduler (Postgres and memory alike)', async (_name, items, now, expected) => {
     await project(items, deadlinesProjection, 1000);
-    const due = await dueDeadlines(db.pool, '2026-03-11T00:00:00.000Z', 10);
-    expect(due.map((d) => d.stream)).toEqual([caseStream('fam-e')]);
+    const due = await dueDeadlines(db.pool, now, 10);
+    expect(due.map((d) => `${d.stream}/${d.deadlineId}`)).toEqual(expected);
     const store = createMemoryEventStore();
     await appendAll(store, items);
-    expect(await createMemoryConsentReads(store).dueDeadlines('2026-03-11T00:00:00.000Z', 10)).toEqual(due);
-  });
-
-  it('given holds settled before they fall due, then only the open hold expiry is offered to the scheduler (Postgres and memory alike)', async () => {
-    const items = [holdScheduled('food-h', 'H1'), holdScheduled('food-h', 'H2'), holdScheduled('food-h', 'H3'), captured('food-h', 'H1', '2026-03-10T06:01:00.000Z'), voided('food-h', 'H2', '2026-03-10T06:02:00.000Z')];
-    await project(items, deadlinesProjection, 1000);
-    const due = await dueDeadlines(db.pool, '2026-03-10T07:00:00.000Z', 10);
-    expect(due.map((d) => d.deadlineId)).toEqual([holdDeadlineId('H3')]);
-    const store = createMemoryEventStore();
-    await appendAll(store, items);
-    expect(await createMemoryConsentReads(store).dueDeadlines('2026-03-10T07:00:00.000Z', 10)).toEqual(due);
+    expect(await createMemoryConsentReads(store).dueDeadlines(now, 10)).toEqual(due);
   });
 });
