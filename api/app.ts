@@ -85,7 +85,14 @@ export function createApi(deps: ApiDeps): Api {
   ];
   const hot = findMyWay();
   for (const route of routes) {
-    const serve = serveRoute(routeDeps, route);
+    const pipeline = serveRoute(routeDeps, route);
+    // The pipeline answers every failure itself; should answering fail too, the connection is dropped
+    // (and logged) rather than left open or rejected into the process.
+    const serve: ServeRoute = (req, res, params) =>
+      pipeline(req, res, params).catch((error: unknown) => {
+        log(`${req.method} ${route.path}: could not answer: ${redactMessage(String((error as Error)?.message ?? error))}`);
+        res.destroy();
+      });
     app[route.method](routerPath(route.path), (req, res) => serve(req, res, req.params as Record<string, string>));
     if (route.hot) hot.on(route.method.toUpperCase() as 'POST', routerPath(route.path), () => undefined, serve);
     documentRoute(registry, route);

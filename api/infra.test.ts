@@ -405,7 +405,7 @@ describe('a hot route (found before express) answers as express would serve it',
       [{ token: await token(citizen), body: { token: 'x' } }, 403, 'forbidden'],
       [{ token: t, raw: '{"token": ', contentType: 'application/json' }, 400, 'malformed_json'],
       [{ token: t, raw: 'token=x', contentType: 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
-      [{ token: t, raw: '{"token":"x"}', contentType: 'application/json; charset=latin1' }, 415, 'unsupported_media_type'],
+      [{ token: t, raw: '{"token":"x"}', contentType: 'application/json; charset=no-such-charset' }, 415, 'unsupported_media_type'],
       [{ token: t, body: { token: 'x', extra: 1 } }, 400, 'validation_failed'],
     ];
     for (const [options, status, code] of cases) {
@@ -418,7 +418,7 @@ describe('a hot route (found before express) answers as express would serve it',
 
 describe('request bodies', () => {
   // Raw node:http, to send what fetch will not: a chunked body with no length, a compressed one.
-  const send = (path: string, headers: Record<string, string>, chunks: string[]) =>
+  const send = (path: string, headers: Record<string, string>, chunks: string[], encoding: BufferEncoding = 'utf8') =>
     new Promise<{ status: number; body: { code: string } }>((resolve, reject) => {
       const url = new URL(path, served.url);
       const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
@@ -427,7 +427,7 @@ describe('request bodies', () => {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { code: string } }));
       });
       req.on('error', reject);
-      for (const chunk of chunks) req.write(chunk);
+      for (const chunk of chunks) req.write(chunk, encoding);
       req.end();
     });
 
@@ -440,6 +440,30 @@ describe('request bodies', () => {
   it('reads a chunked body within the limit', async () => {
     const headers = { authorization: `Bearer ${await token(citizen)}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' };
     const answer = await send('/v1/me/feedback', headers, ['{"program":"school-meals",', '"kind":"rating","rating":5}']);
+    expect(answer.status).toBe(201);
+  });
+
+  it('reads a CSV in the charset its Content-Type names (windows-1251, as older SDU exports are)', async () => {
+    // "Иван" in windows-1251: И=0xC8 в=0xE2 а=0xE0 н=0xED.
+    const csv = Buffer.concat([
+      Buffer.from('familyId,city,aspOnDate,memberRole,iin,fullName\nfam-9,Kokshetau,2026-02-28,head,900101300123,'),
+      Buffer.from([0xc8, 0xe2, 0xe0, 0xed]),
+      Buffer.from('\n'),
+    ]);
+    const answer = await call('POST', '/v1/lists/food-vouchers?listId=L9&month=2026-03', { token: await token({ role: 'sdu', sub: 'sdu' }), raw: csv, contentType: 'text/csv; charset=windows-1251' });
+    expect(answer.status).toBe(201);
+    expect(calls.at(-1)!.input).toMatchObject({ listId: 'L9', rows: [{ familyId: 'fam-9', head: { fullName: 'Иван' } }] });
+  });
+
+  it('refuses bytes that are not valid in the charset named (UTF-8 by default) with 415', async () => {
+    const headers = { authorization: `Bearer ${await token(citizen)}`, 'content-type': 'application/json' };
+    const body = Buffer.concat([Buffer.from('{"program":"school-meals","kind":"complaint","text":"'), Buffer.from([0xc8, 0xe2]), Buffer.from('"}')]);
+    const answer = await send('/v1/me/feedback', { ...headers, 'content-length': String(body.length) }, [body.toString('latin1')], 'latin1');
+    expect(answer).toMatchObject({ status: 415, body: { code: 'unsupported_media_type' } });
+  });
+
+  it('takes JSON that starts with a byte-order mark', async () => {
+    const answer = await call('POST', '/v1/me/feedback', { token: await token(citizen), raw: '\uFEFF{"program":"school-meals","kind":"rating","rating":4}', contentType: 'application/json' });
     expect(answer.status).toBe(201);
   });
 

@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
@@ -16,7 +17,7 @@ import type { Clock } from '../adapters/clock/clock';
 import type { CommandMetadata } from '../domain/shared/decider';
 import { actorOf, clientKeyOf, requireRole, type Principal, type PrincipalOf, type Role } from './auth';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, sendProblem, toProblem, type FieldError } from './problem';
-import { bodyKindOf, parseJson, readText } from './body';
+import { bodyTypeOf, parseJson, readText } from './body';
 import type { ApiMetrics } from './metrics';
 import type { RateLimiter } from './rate-limit';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, readIdempotencyKey, requestHash, type IdempotencyStore, type StoredReply } from './idempotency';
@@ -130,13 +131,15 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
     for (const name in deps.securityHeaders) res.setHeader(name, deps.securityHeaders[name]!);
     try {
       const principal = roles ? requireRole(await deps.authenticate(req.headers.authorization), roles) : undefined;
-      const client = principal ? clientKeyOf(principal) : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+      // As express-rate-limit keys an IP: an IPv6 client by its /56, so rotating addresses does not help.
+      const client = principal ? clientKeyOf(principal) : `ip:${ipKeyGenerator(req.socket.remoteAddress ?? '0.0.0.0')}`;
       if (limited) {
         const headers = await deps.limiter.check(client);
         for (const name in headers) res.setHeader(name, headers[name]!);
       }
-      const kind = def.body ? bodyKindOf(req, def.csv !== undefined) : undefined;
-      const text = kind ? await readText(req, limit) : undefined;
+      const type = def.body ? bodyTypeOf(req, def.csv !== undefined) : undefined;
+      const kind = type?.kind;
+      const text = type ? await readText(req, limit, type.decoder) : undefined;
       const params = parsePart('params', def.params, { ...rawParams });
       const query = parsePart('query', def.query, queryOf(req));
       const rawBody = kind === 'csv' ? def.csv!(text!, query) : kind === 'json' ? parseJson(text!) : undefined;

@@ -405,7 +405,8 @@ async function insertAllAtOnce(pool: Pool, writes: readonly StreamWrite[], known
   for (const i of order) {
     const w = writes[i]!;
     const kind = kindOf(w.expectedVersion, known.get(w.stream));
-    const base = kind === 'no_stream' ? -1 : Number(w.expectedVersion);
+    // A string: jsonb_to_recordset casts it to bigint exactly, beyond 2^53 too.
+    const base = kind === 'no_stream' ? '-1' : String(w.expectedVersion);
     w.events.forEach((e, j) => {
       input.push({ stream: w.stream, base, ord: j + 1, off: offsets[i]! + j, id: e.id, type: e.type, data: e.data, metadata: e.metadata, guard: kind === 'exact' });
     });

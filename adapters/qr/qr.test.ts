@@ -94,3 +94,12 @@ describe('the signer remembers the tokens it signed', () => {
     expect(createQrSigner(keys).verify(token)).toEqual(payload);
   });
 });
+
+describe('the signer checks its keys', () => {
+  it('refuses a public key that does not match the private one, naming both variables', () => {
+    expect(() => createQrSigner({ privateKey: keys.privateKey, publicKey: generateDevQrKeys().publicKey })).toThrow(/QR_PUBLIC_KEY does not match QR_PRIVATE_KEY/);
+  });
+  it('refuses to sign a payload a device could not read back (a fractional expiry)', () => {
+    expect(() => createQrSigner(keys).sign({ ...payload, e: payload.e + 0.5 })).toThrow(/QR payload/);
+  });
+});

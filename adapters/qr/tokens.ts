@@ -14,6 +14,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import type { ProgramCode } from '../../domain/events';
 import { streams } from '../../domain/events';
 import { refuse } from '../../domain/shared/errors';
+import { invariant } from '../../domain/shared/decider';
 
 export interface QrPayload {
   /** Voucher ref: the stream key (meals: pupilId~schoolYear; food: familyId~month). */
@@ -81,9 +82,17 @@ export interface QrSigner {
 }
 
 export function createQrSigner(keys: QrSigningKeys, capacity = SIGNED_TOKEN_MEMO_ENTRIES): QrSigner {
+  // The memo would hide a public key that does not match the private one; devices verify with it.
+  const probe = signQrToken({ v: 'probe~2026-01', n: 'probe', e: 0, p: 'food-vouchers' }, keys.privateKey);
+  try {
+    verifyQrToken(probe, keys.publicKey);
+  } catch {
+    throw new Error('QR_PUBLIC_KEY does not match QR_PRIVATE_KEY: devices could not verify the tokens this service signs');
+  }
   const signed = new Map<string, QrPayload>();
   return {
     sign(payload) {
+      invariant(isPayload(payload), 'a QR payload: ref, nonce, whole-second expiry, program');
       const token = signQrToken(payload, keys.privateKey);
       if (capacity > 0) {
         signed.set(token, Object.freeze({ v: payload.v, n: payload.n, e: payload.e, p: payload.p }));

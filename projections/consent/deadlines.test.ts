@@ -82,6 +82,11 @@ describe('deadlines read model in batches', () => {
       consented('fam-c'),
       item(caseStream('fam-c'), { type: 'DeadlineScheduled', data: { deadlineId: 'late-1', kind: 'consent_timeout', dueAt: '2026-03-31T19:00:00.000Z', stream: caseStream('fam-c') } }, AT),
     ]],
+    ['a case ended, then its reminder fired anyway (the scheduler read the model before the ending)', [
+      reminder('fam-f'),
+      consented('fam-f'),
+      item(caseStream('fam-f'), { type: 'DeadlineFired', data: { deadlineId: 'reminder-1', kind: 'consent_reminder', firedAt: '2026-03-10T04:00:00.000Z' } }, AT),
+    ]],
     ['a firing before its schedule in the same batch (the firing changes nothing)', [
       fired('food-c', 'h3', '2026-03-10T06:10:00.000Z'),
       scheduled('food-c', 'h3', '2026-03-10T06:15:00.000Z'),

@@ -96,6 +96,9 @@ function build(events: readonly Recorded[]): Sql[] {
     }
     let into: Map<string, readonly unknown[]>;
     let row: readonly unknown[];
+    // A firing after its case ended (the scheduler read the model before the ending reached it):
+    // one by one, the ending settles the deadline first; the batch would fire it first.
+    if (e.type === 'DeadlineFired' && ended.has(event.stream)) return events.flatMap(apply);
     if (e.type === 'DeadlineFired') [into, row] = [fired, [event.stream, e.data.deadlineId, e.data.firedAt]];
     else if (e.type === 'FoodPurchaseCaptured' || e.type === 'FoodPurchaseVoided') [into, row] = [settled, [event.stream, holdDeadlineId(e.data.holdId), settledAt(e)]];
     else continue;

@@ -42,7 +42,9 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
   let position = 0n;
   const cases = new Map<string, MemCase>();
   const deadlines = new Map<string, DueDeadline & { fired: boolean }>();
-  const deadlinesOf = (stream: string) => [...deadlines.values()].filter((d) => d.stream === stream);
+  /** Deadline keys per stream, so an ended case finds its own without a scan. */
+  const keysOfStream = new Map<string, string[]>();
+  const deadlinesOf = (stream: string) => (keysOfStream.get(stream) ?? []).map((key) => deadlines.get(key)!);
   const sms = new Map<string, MemSms>();
 
   function apply(event: Recorded): void {
@@ -84,7 +86,10 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
       }
       case 'DeadlineScheduled': {
         const key = `${e.data.stream}\u0000${e.data.deadlineId}`;
-        if (!deadlines.has(key)) deadlines.set(key, { stream: e.data.stream, deadlineId: e.data.deadlineId, kind: e.data.kind as DeadlineKind, dueAt: e.data.dueAt, fired: false });
+        if (!deadlines.has(key)) {
+          deadlines.set(key, { stream: e.data.stream, deadlineId: e.data.deadlineId, kind: e.data.kind as DeadlineKind, dueAt: e.data.dueAt, fired: false });
+          keysOfStream.set(e.data.stream, [...(keysOfStream.get(e.data.stream) ?? []), key]);
+        }
         return;
       }
       case 'DeadlineFired': {
