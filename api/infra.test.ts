@@ -162,6 +162,13 @@ describe('every failure is problem+json', () => {
     expectProblem(await call('DELETE', '/v1/me/vouchers'), 404, 'route_not_found');
   });
 
+  it('answers a path parameter that is not valid percent-encoding with 400, not 500', async () => {
+    const before = logged.length;
+    const answer = await call('GET', '/v1/lists/sdu/%E0%A4%A', { token: await token({ role: 'sdu', sub: 'sdu' }) });
+    expectProblem(answer, 400, 'validation_failed');
+    expect(logged.slice(before).filter((line) => line.includes('internal_error'))).toEqual([]);
+  });
+
   it('answers malformed JSON with 400 malformed_json', async () => {
     const answer = await call('POST', '/v1/me/feedback', { token: await token(citizen), raw: '{"program": "school-meals",', contentType: 'application/json' });
     expectProblem(answer, 400, 'malformed_json');

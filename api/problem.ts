@@ -118,6 +118,8 @@ export function toProblem(error: unknown, instance: string, log: (line: string) 
   }
   const parser = parserCode(error);
   if (parser) return { body: problem(parser, undefined, instance) };
+  // The router could not decode a path parameter (`%E0%A4%A`): the client's URL, not our failure.
+  if (error instanceof URIError) return { body: problem('validation_failed', 'A path segment is not valid percent-encoding.', instance) };
   // A DomainError from another copy of the module (tsx/vitest can load one twice) still has a code.
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && isCode(code) && (error as Error).name === 'DomainError') {
