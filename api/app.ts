@@ -21,7 +21,7 @@ import type { ApiMetrics } from './metrics';
 import { createRegistry, generateDocument, type OpenApiDocument } from './openapi';
 import { problem, problemHandler, redactMessage, sendProblem } from './problem';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit';
-import { documentRoute, routerPath, serveRoute, type AnyRoute, type RouteDeps, type ServeRoute } from './route';
+import { documentRoute, routerPath, serveRoute, startAnswer, type AnyRoute, type RouteDeps, type ServeRoute } from './route';
 import type { ReadSide } from './read-side';
 import { systemRoutes, type HealthReport } from './routes/system';
 import { listRoutes } from './routes/lists';
@@ -98,10 +98,7 @@ export function createApi(deps: ApiDeps): Api {
     documentRoute(registry, route);
   }
   openapi = generateDocument(registry);
-  const unmatched = (req: IncomingMessage, res: ServerResponse) => {
-    deps.metrics.observe(req, res, 'unmatched');
-    for (const name in securityHeaders) res.setHeader(name, securityHeaders[name]!);
-  };
+  const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');
   app.use((req, res) => {
     unmatched(req, res);
     sendProblem(res, problem('route_not_found', `No route ${req.method} ${redactMessage(req.path.slice(0, 200))}.`));

@@ -113,6 +113,12 @@ export interface RouteDeps {
 /** One declared route, served: whichever router found it passes the path's params. */
 export type ServeRoute = (req: IncomingMessage, res: ServerResponse, params: Readonly<Record<string, string | undefined>>) => Promise<void>;
 
+/** What every answer starts with, a route's or a 404's: its timing under `label`, and the security headers. */
+export function startAnswer(deps: Pick<RouteDeps, 'metrics' | 'securityHeaders'>, req: IncomingMessage, res: ServerResponse, label: string): void {
+  deps.metrics.observe(req, res, label);
+  for (const name in deps.securityHeaders) res.setHeader(name, deps.securityHeaders[name]!);
+}
+
 /** The OpenAPI path `/v1/holds/{holdId}` as a router path `/v1/holds/:holdId` (express and find-my-way alike). */
 export const routerPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
 
@@ -127,8 +133,7 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
   const limited = def.limited !== false;
   return async (req, res, rawParams) => {
     const instance = pathOf(req);
-    deps.metrics.observe(req, res, def.path);
-    for (const name in deps.securityHeaders) res.setHeader(name, deps.securityHeaders[name]!);
+    startAnswer(deps, req, res, def.path);
     try {
       const principal = roles ? requireRole(await deps.authenticate(req.headers.authorization), roles) : undefined;
       // As express-rate-limit keys an IP: an IPv6 client by its /56, so rotating addresses does not help.

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../../adapters/clock/clock';
 import type { EventStore } from '../../adapters/eventstore/port';
-import { createQrSigner, QR_NONCE_BYTES, type QrSigner } from '../../adapters/qr/tokens';
+import { QR_NONCE_BYTES } from '../../adapters/qr/tokens';
 import { FOOD_VOUCHERS, type FoodVouchersProgram } from '../../domain/programs/food-vouchers';
 import { SAMPLE_CATALOGUE } from '../../domain/programs/food-list';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../../domain/programs/school-meals';
@@ -51,8 +51,6 @@ export interface ResolvedDeps extends VoucherServiceDeps {
   readonly food: FoodVouchersProgram;
   readonly catalogue: Readonly<Record<string, string>>;
   readonly nonce: () => Buffer;
-  /** Signs with the private key; verifies its own tokens from memory, others with the public key. */
-  readonly qr: QrSigner;
 }
 
 export function resolveDeps(deps: VoucherServiceDeps): ResolvedDeps {
@@ -62,6 +60,5 @@ export function resolveDeps(deps: VoucherServiceDeps): ResolvedDeps {
     food: deps.programs?.food ?? FOOD_VOUCHERS,
     catalogue: deps.catalogue ?? SAMPLE_CATALOGUE,
     nonce: deps.nonce ?? (() => randomBytes(QR_NONCE_BYTES)),
-    qr: createQrSigner(deps.qrKeys),
   };
 }

@@ -8,7 +8,7 @@
  * hold of another shop is simply not found there (object-level check), and a hold id is unique per
  * shop because the index stream is created with expected version "no stream".
  */
-import { epochSeconds, expiresAtOf, foodRef, targetOf, type QrPayload } from '../../adapters/qr/tokens';
+import { createQrSigner, epochSeconds, expiresAtOf, foodRef, targetOf, type QrPayload } from '../../adapters/qr/tokens';
 import type { BasketLine, FoodHoldRegistered, FoodPurchaseAuthorized, FoodWalletEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
 import { categoryOfSku } from '../../domain/programs/food-list';
@@ -62,6 +62,8 @@ export function toBasketLines(items: readonly BasketItemInput[], catalogue: Read
 
 export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   const deps = resolveDeps(rawDeps);
+  // Its own tokens are verified from memory, others in full (adapters/qr/tokens.ts).
+  const qr = createQrSigner(deps.qrKeys);
   const decider = createFoodWalletDecider(deps.food);
   const store = deps.store;
   const meta0 = (familyId: string) => ({ familyId, program: PROGRAM });
@@ -115,12 +117,12 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
     if (!state.vouchers.some((v) => v.activatedAt !== undefined)) refuse('voucher_not_active');
     // One token pays from the whole family-month (all activated members' vouchers), as a shop sees one family.
     const payload: QrPayload = { v: foodRef(ref.familyId, ref.month), n: deps.nonce().toString('base64url'), e: epochSeconds(meta.now) + deps.food.qrTokenTtlSeconds, p: PROGRAM };
-    return { token: deps.qr.sign(payload), expiresAt: expiresAtOf(payload) };
+    return { token: qr.sign(payload), expiresAt: expiresAtOf(payload) };
   }
 
   /** A verified, unexpired food token and its family-month. */
   function readToken(token: string, now: string) {
-    const payload = deps.qr.verify(token);
+    const payload = qr.verify(token);
     const target = targetOf(payload);
     if (target.program !== PROGRAM) return refuse('qr_token_invalid', 'not a food voucher token');
     if (now > expiresAtOf(payload)) refuse('qr_token_expired');

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RecordedEvent } from '../../adapters/eventstore/port';
-import { epochSeconds, expiresAtOf, mealRef, targetOf } from '../../adapters/qr/tokens';
+import { createQrSigner, epochSeconds, expiresAtOf, mealRef, targetOf, type QrSigner } from '../../adapters/qr/tokens';
 import type { CanteenEvent, CanteenRecordOutcome, MealVoucherEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
 import type { Code } from '../../domain/shared/codes';
@@ -45,6 +45,8 @@ export interface MealServices {
 
 export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
   const deps = resolveDeps(rawDeps);
+  // Its own tokens are verified from memory, others in full (adapters/qr/tokens.ts).
+  const qr = createQrSigner(deps.qrKeys);
   const decider = createMealVoucherDecider(deps.meals);
 
   async function activateMealVoucher(input: { familyId: string; voucherId: string; byPersonId: string }, meta: CommandMetadata) {
@@ -63,7 +65,7 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
     if (state.status === 'Issued') refuse('voucher_not_active');
     const e = epochSeconds(meta.now) + deps.meals.qrTokenTtlSeconds;
     const payload = { v: mealRef(ref.pupilId, ref.schoolYear), n: deps.nonce().toString('base64url'), e, p: PROGRAM } as const;
-    return { token: deps.qr.sign(payload), expiresAt: expiresAtOf(payload) };
+    return { token: qr.sign(payload), expiresAt: expiresAtOf(payload) };
   }
 
   const store = () => deps.store;
@@ -93,7 +95,7 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
   async function syncCanteenBatch(batch: CanteenBatch, meta: CommandMetadata): Promise<{ results: readonly CanteenRecordResult[] }> {
     if (batch.records.length > MAX_CANTEEN_BATCH_RECORDS) refuse('payload_too_large', `at most ${MAX_CANTEEN_BATCH_RECORDS} records per batch`, 'records');
     batch.records.forEach(checkRecordShape);
-    const resolved = await Promise.all(batch.records.map((r) => resolveRecord(deps, r)));
+    const resolved = await Promise.all(batch.records.map((r) => resolveRecord(deps, qr, r)));
     const canteenStream = streams.canteen(batch.deviceId);
     const mealStreams = [...new Set(resolved.flatMap((r) => (r.target ? [r.target.stream] : [])))];
     let results: CanteenRecordResult[] = [];
@@ -122,7 +124,7 @@ function hashRecord(seq: number, scannedAt: string, token: string | undefined, p
   return createHash('sha256').update(JSON.stringify({ seq, scannedAt, token: token ?? null, card: personId ?? null })).digest('hex');
 }
 
-async function resolveRecord(deps: ResolvedDeps, record: CanteenRecord): Promise<ResolvedRecord> {
+async function resolveRecord(deps: ResolvedDeps, qr: QrSigner, record: CanteenRecord): Promise<ResolvedRecord> {
   const scannedAt = new Date(record.scannedAt).toISOString();
   if (record.cardIin !== undefined) {
     const pupilId = await deps.vault.pseudonymise(record.cardIin);
@@ -132,7 +134,7 @@ async function resolveRecord(deps: ResolvedDeps, record: CanteenRecord): Promise
   }
   const base = { seq: record.seq, recordHash: hashRecord(record.seq, scannedAt, record.token, undefined), method: 'qr' as const, scannedAt };
   try {
-    const payload = deps.qr.verify(record.token!);
+    const payload = qr.verify(record.token!);
     const target = targetOf(payload);
     if (target.program !== PROGRAM) return { ...base, early: 'qr_token_invalid' };
     return { ...base, target: { stream: target.stream, tokenNonce: payload.n, tokenExpiresAt: expiresAtOf(payload) } };
