@@ -13,7 +13,7 @@ export type BodyKind = 'json' | 'csv';
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
 /** `application/json; charset=utf-8` → { type: 'application/json', charset: 'utf-8' }. */
-export function mediaTypeOf(header: string | undefined): { type: string; charset?: string } | undefined {
+function mediaTypeOf(header: string | undefined): { type: string; charset?: string } | undefined {
   if (!header) return undefined;
   const [type, ...parameters] = header.split(';');
   const charset = parameters.map((p) => /^\s*charset\s*=\s*"?([^";\s]+)"?\s*$/i.exec(p)?.[1]).find((c) => c !== undefined);
