@@ -14,7 +14,7 @@ import helmet from 'helmet';
 import type { Clock } from '../adapters/clock/clock';
 import type { EventStore } from '../adapters/eventstore/port';
 import type { Pool } from '../adapters/postgres/pool';
-import type { LedgerServices } from '../app/services/contract';
+import type { LedgerServices } from '../application/services/contract';
 import { createAuthenticator, secretKey } from './auth';
 import { createIdempotencyStore } from './idempotency';
 import type { ApiMetrics } from './metrics';

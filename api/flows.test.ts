@@ -10,7 +10,7 @@ import { SAMPLE_CATALOGUE } from '../domain/programs/food-list';
 import { familyMonthBalance } from '../projections/balances/queries';
 import { tabel } from '../projections/tabel/queries';
 import { nobdDailyRange } from '../projections/nobd-daily/queries';
-import { startTestSystem, type TestSystem } from './test-system';
+import { startTestSystem, type TestSystem } from '../test/system';
 
 let t: TestSystem;
 beforeAll(async () => {

@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../adapters/clock/clock';
 import { createMemoryEventStore } from '../adapters/eventstore/memory';
 import { coreMigrations } from '../adapters/postgres/migrate';
-import type { LedgerServices } from '../app/services/contract';
+import type { LedgerServices } from '../application/services/contract';
 import { DomainError } from '../domain/shared/errors';
 import { freshDatabase } from '../test/pg';
 import { createApi } from './app';
 import { apiMigrations } from './idempotency';
 import { createMetrics } from './metrics';
 import type { ReadSide } from './read-side';
-import { client, serve, tokenFor, type Served } from './test-http';
+import { client, serve, tokenFor, type Served } from '../test/http';
 
 const SECRET = 'test-secret-test-secret-test-secret-42';
 const clock = new VirtualClock('2026-03-05T04:00:00.000Z');

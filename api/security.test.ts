@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, signToken, type Principal, type Role } from './auth';
-import { startTestSystem, type TestSystem } from './test-system';
+import { startTestSystem, type TestSystem } from '../test/system';
 
 let t: TestSystem;
 beforeAll(async () => {

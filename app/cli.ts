@@ -8,8 +8,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from './config';
-import { ConfigError } from './errors';
-import { createSystem, devTokens, type System } from './system';
+import { ConfigError } from '../adapters/config-error';
+import { createSystem, type System } from './system';
+import { devTokens } from './dev-tokens';
 import { allProjections } from '../projections/runner';
 import { consentProjections } from '../projections/consent';
 import { familyStreams } from '../projections/family-history/queries';

@@ -2,7 +2,7 @@
  * Configuration from the environment, validated once at start. Errors name the variable to fix.
  */
 import { z } from 'zod';
-import { ConfigError } from './errors';
+import { ConfigError } from '../adapters/config-error';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),

@@ -4,7 +4,7 @@ import { mkdtemp, chmod, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from './config';
-import { ConfigError } from './errors';
+import { ConfigError } from '../adapters/config-error';
 import { connectOrExplain } from '../adapters/postgres/pool';
 import { startEmbeddedPostgres, freePort } from '../adapters/postgres/embedded';
 

@@ -5,11 +5,9 @@
  * runner → deadline scheduler → express app. `start()` listens and starts the background work;
  * `stop()` ends all of it (no stray timers, sockets or servers).
  */
-import { randomBytes, generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { systemClock, type Clock } from '../adapters/clock/clock';
 import type { EventStore, NewEvent, StreamWrite, ExpectedVersion } from '../adapters/eventstore/port';
 import { createMemoryEventStore } from '../adapters/eventstore/memory';
@@ -20,23 +18,23 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../adapters/postgres
 import { createRunner, projectionMigrations, type Runner } from '../projections/runner';
 import type { Projection } from '../projections/projection';
 import { createApi, type Api } from '../api/app';
-import { signToken, type Principal } from '../api/auth';
 import { apiMigrations, sweepIdempotency } from '../api/idempotency';
 import { createMetrics, type ApiMetrics } from '../api/metrics';
 import { rateLimitFromConfig, type RateLimitOptions } from '../api/rate-limit';
-import type { LedgerServices } from './services/contract';
-import { createDeadlineScheduler, type DeadlineScheduler } from './scheduler';
+import type { LedgerServices } from '../application/services/contract';
+import { createDeadlineScheduler, type DeadlineScheduler } from '../application/scheduler';
 import type { Config } from './config';
-import { ConfigError } from './errors';
+import { ConfigError } from '../adapters/config-error';
+import { resolveSecrets, type Secrets } from './secrets';
 import { createPublicKey, createPrivateKey } from 'node:crypto';
 import { consentProjections, dueDeadlines, pendingSms } from '../projections/consent';
 import { allProjections } from '../projections/runner';
 import { createReads } from '../api/reads';
 import type { OutboundSms } from '../api/read-side';
-import { createListServices } from './services/lists';
-import { createConsentServices, CONSENT_DEADLINE_KINDS } from './services/consent';
+import { createListServices } from '../application/services/lists';
+import { createConsentServices, CONSENT_DEADLINE_KINDS } from '../application/services/consent';
 import { createPostgresConsentReads } from '../projections/consent';
-import { createVoucherServices, isVoucherDeadline, type VoucherServices } from './services/vouchers';
+import { createVoucherServices, isVoucherDeadline, type VoucherServices } from '../application/services/vouchers';
 import { createPostgresVault, vaultMigration, type Vault } from '../adapters/vault/vault';
 import { bmgMigration, createPostgresPhoneDirectory } from '../adapters/bmg/phone-directory';
 import { createMemoryEotinish, type Eotinish } from '../adapters/eotinish/eotinish';
@@ -59,12 +57,6 @@ export interface SystemOptions {
   readonly schedulerTimer?: boolean;
 }
 
-export interface Secrets {
-  readonly jwtSecret: string;
-  readonly vaultKey: string;
-  readonly qrPrivateKey: string;
-  readonly qrPublicKey: string;
-}
 
 export interface System {
   readonly config: Config;
@@ -222,7 +214,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
   }
 }
 
-/** What start()/stop() need of the deadline scheduler (app/scheduler.ts). */
+/** What start()/stop() need of the deadline scheduler (application/scheduler.ts). */
 export type SchedulerHandle = DeadlineScheduler;
 
 /**
@@ -348,79 +340,4 @@ function instrumented(store: EventStore, metrics: ApiMetrics, appended: () => vo
     subscribe: (subscribeOptions) => store.subscribe(subscribeOptions),
     close: () => store.close(),
   };
-}
-
-/**
- * Secrets from the environment; in dev mode the missing ones are generated once and kept in
- * DATA_DIR/dev-secrets.json, so that a restart keeps person pseudonyms and tokens valid.
- */
-export function resolveSecrets(config: Config): Secrets {
-  const given = {
-    jwtSecret: config.JWT_SECRET,
-    vaultKey: config.VAULT_KEY,
-    qrPrivateKey: config.QR_PRIVATE_KEY && pemOf(config.QR_PRIVATE_KEY),
-    qrPublicKey: config.QR_PUBLIC_KEY && pemOf(config.QR_PUBLIC_KEY),
-  };
-  if (given.jwtSecret && given.vaultKey && given.qrPrivateKey && given.qrPublicKey) return given as Secrets;
-  if (config.MODE === 'production') throw new ConfigError('MODE=production needs VAULT_KEY, JWT_SECRET, QR_PRIVATE_KEY and QR_PUBLIC_KEY.');
-  const file = resolve(config.DATA_DIR, 'dev-secrets.json');
-  let stored: Partial<Secrets> = {};
-  if (existsSync(file)) {
-    try {
-      stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
-    } catch {
-      throw new ConfigError(`${file} is damaged. Fix: delete it (dev secrets are regenerated) or set the secrets in the environment.`);
-    }
-  }
-  const keys = stored.qrPrivateKey && stored.qrPublicKey ? undefined : generateKeyPairSync('ed25519');
-  const generated: Secrets = {
-    jwtSecret: stored.jwtSecret ?? randomBytes(32).toString('base64url'),
-    vaultKey: stored.vaultKey ?? randomBytes(32).toString('base64url'),
-    qrPrivateKey: stored.qrPrivateKey ?? keys!.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    qrPublicKey: stored.qrPublicKey ?? keys!.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-  try {
-    mkdirSync(resolve(config.DATA_DIR), { recursive: true });
-    writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
-  } catch {
-    // A read-only DATA_DIR only costs stability across restarts in dev mode.
-  }
-  return {
-    jwtSecret: given.jwtSecret ?? generated.jwtSecret,
-    vaultKey: given.vaultKey ?? generated.vaultKey,
-    qrPrivateKey: given.qrPrivateKey ?? generated.qrPrivateKey,
-    qrPublicKey: given.qrPublicKey ?? generated.qrPublicKey,
-  };
-}
-
-/** A PEM, or base64 of a PEM (one line, friendlier in .env files). */
-function pemOf(value: string): string {
-  return value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8');
-}
-
-/** The sample subjects dev tokens are minted for (the simulator's seed data uses the same ids). */
-export const DEV_PRINCIPALS: Readonly<Record<string, Principal>> = {
-  sdu: { role: 'sdu', sub: 'sdu-akmola' },
-  nobd: { role: 'nobd', sub: 'nobd' },
-  'sms-gateway': { role: 'sms-gateway', sub: 'sms-gateway-1' },
-  citizen: { role: 'citizen', sub: 'citizen-demo', familyId: 'fam-demo-1', personId: 'person-demo-1' },
-  merchant: { role: 'merchant', sub: 'shop-kokshetau-1', shopId: 'shop-kokshetau-1' },
-  'canteen-device': { role: 'canteen-device', sub: 'device-school-1', deviceId: 'device-school-1', schoolId: 'school-1' },
-  'social-pedagogue': { role: 'social-pedagogue', sub: 'pedagogue-school-1', schoolId: 'school-1' },
-  auditor: { role: 'auditor', sub: 'auditor-1' },
-  ministry: { role: 'ministry', sub: 'ministry-1' },
-  operator: { role: 'operator', sub: 'operator-1' },
-};
-
-/** Dev mode only: one signed token per role (the CLI prints them at start). */
-export async function devTokens(system: Pick<System, 'config' | 'secrets' | 'clock'>, principals = DEV_PRINCIPALS): Promise<Record<string, string>> {
-  if (system.config.MODE !== 'dev') throw new ConfigError('devTokens: sample tokens exist only in MODE=dev.');
-  const out: Record<string, string> = {};
-  for (const [name, principal] of Object.entries(principals)) out[name] = await signToken(system.secrets.jwtSecret, principal, { now: system.clock.now() });
-  return out;
-}
-
-/** A token for any subject (tests, the simulator), signed with the system's secret. */
-export function tokenFor(system: Pick<System, 'secrets' | 'clock'>, principal: Principal, ttlSeconds?: number): Promise<string> {
-  return signToken(system.secrets.jwtSecret, principal, { now: system.clock.now(), ...(ttlSeconds !== undefined ? { ttlSeconds } : {}) });
 }

@@ -10,7 +10,7 @@ import { migrate } from '../adapters/postgres/migrate';
 import type { Pool } from '../adapters/postgres/pool';
 import { allProjections, createRunner, projectionMigrations, DEFAULT_REBUILD_BATCH_SIZE } from '../projections/runner';
 import { balanceViolations } from '../projections/balances/queries';
-import { generateHistory } from '../projections/testing/history';
+import { generateHistory } from '../test/projections/history';
 import { loadavg } from 'node:os';
 import { report, startBenchDatabase } from './lib';
 

@@ -150,7 +150,7 @@ export type ConsentNotRequired = DomainEvent<'ConsentNotRequired', { caseId: str
 /**
  * On ConsentGiven / ConsentNotRequired: the voucher could not be issued in the same decision (the
  * issuing decider refused with `code`). The consent stays recorded; only the voucher is missing.
- * Set by app/services/consent-streams.ts decideCase, never by the consent decider.
+ * Set by application/services/consent-streams.ts decideCase, never by the consent decider.
  */
 export interface VoucherNotIssued {
   readonly code: Code;

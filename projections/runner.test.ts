@@ -6,9 +6,9 @@ import { VirtualClock } from '../adapters/clock/clock';
 import { sql, type Projection } from './projection';
 import { allProjections, createRunner, projectionMigrations } from './runner';
 import { balanceViolations } from './balances/queries';
-import { generateHistory, type HistoryItem } from './testing/history';
-import { appendAll, readModelDatabase, snapshot, tablesOf } from './testing/harness';
-import { meal, mealsStart } from './testing/fixtures';
+import { generateHistory, type HistoryItem } from '../test/projections/history';
+import { appendAll, readModelDatabase, snapshot, tablesOf } from '../test/projections/harness';
+import { meal, mealsStart } from '../test/projections/fixtures';
 
 type Db = Awaited<ReturnType<typeof readModelDatabase>>;
 const TABLES = tablesOf(allProjections);

@@ -17,7 +17,7 @@ export interface FeedbackItem {
 export interface Eotinish {
   /** Idempotent by feedbackId: forwarding the same item again returns the first reference. */
   forwardFeedback(item: FeedbackItem): Promise<{ readonly ref: string }>;
-  /** Alias with the shape app/services/deps.ts (FeedbackForwarder) expects. */
+  /** Alias with the shape application/services/deps.ts (FeedbackForwarder) expects. */
   forward(item: FeedbackItem): Promise<{ readonly ref: string }>;
 }
 

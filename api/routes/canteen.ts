@@ -4,7 +4,7 @@
  * a resent record (same deviceId + seq, same content) returns its first outcome, changing nothing.
  */
 import { z } from 'zod';
-import type { LedgerServices } from '../../app/services/contract';
+import type { LedgerServices } from '../../application/services/contract';
 import { ApiProblem } from '../problem';
 import { defineRoute, json, type AnyRoute } from '../route';
 import { MAX_CANTEEN_BATCH, MAX_QR_TOKEN_LENGTH, idSchema, iinSchema, instantSchema } from '../schemas';

@@ -4,7 +4,7 @@
  * family answers 404 exactly as a missing one (the services check ownership by familyId).
  */
 import { z } from 'zod';
-import type { LedgerServices } from '../../app/services/contract';
+import type { LedgerServices } from '../../application/services/contract';
 import type { ReadSide } from '../read-side';
 import { defineRoute, json, text, type AnyRoute } from '../route';
 import { humanText, idSchema, monthSchema, programSchema } from '../schemas';

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parse } from 'csv-parse/sync';
 import type { EventStore } from '../../adapters/eventstore/port';
-import type { LedgerServices, ReceiveListInput } from '../../app/services/contract';
+import type { LedgerServices, ReceiveListInput } from '../../application/services/contract';
 import { streams, type ListSource } from '../../domain/events';
 import { requireRole, type PrincipalOf } from '../auth';
 import { ApiProblem } from '../problem';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { LedgerServices } from '../../app/services/contract';
+import type { LedgerServices } from '../../application/services/contract';
 import { defineRoute, json, type AnyRoute } from '../route';
 import { MAX_BASKET_ITEMS, MAX_QR_TOKEN_LENGTH, humanText, idSchema, tiynSchema } from '../schemas';
 

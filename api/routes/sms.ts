@@ -3,7 +3,7 @@
  * log never holds it), reports delivery, and forwards citizens' replies.
  */
 import { z } from 'zod';
-import type { LedgerServices } from '../../app/services/contract';
+import type { LedgerServices } from '../../application/services/contract';
 import type { ReadSide } from '../read-side';
 import { defineRoute, json, type AnyRoute } from '../route';
 import { humanText, instantSchema } from '../schemas';

@@ -14,7 +14,7 @@ export const CODES_DOC_PATH = join(fileURLToPath(new URL('../..', import.meta.ur
 export const PRECEDENCE: readonly { readonly name: string; readonly where: string; readonly codes: readonly Code[] }[] = [
   {
     name: 'canteen record (school meals)',
-    where: 'app/services/meals.ts, domain/vouchers/canteen-device.ts, domain/vouchers/meal-voucher.ts',
+    where: 'application/services/meals.ts, domain/vouchers/canteen-device.ts, domain/vouchers/meal-voucher.ts',
     codes: [
       'device_seq_reused_with_different_record',
       'qr_token_invalid',
@@ -35,7 +35,7 @@ export const PRECEDENCE: readonly { readonly name: string; readonly where: strin
   { name: 'activate a food voucher', where: 'domain/vouchers/food-wallet.ts', codes: ['voucher_not_found', 'voucher_lapsed', 'activation_window_closed'] },
   {
     name: 'authorize a shop purchase',
-    where: 'app/services/food.ts, domain/vouchers/food-wallet.ts',
+    where: 'application/services/food.ts, domain/vouchers/food-wallet.ts',
     codes: [
       'basket_empty',
       'amount_invalid',
@@ -50,7 +50,7 @@ export const PRECEDENCE: readonly { readonly name: string; readonly where: strin
       'insufficient_balance',
     ],
   },
-  { name: 'capture a hold', where: 'app/services/food.ts, domain/vouchers/food-wallet.ts', codes: ['amount_invalid', 'hold_not_found', 'hold_expired', 'hold_already_settled', 'capture_exceeds_hold'] },
+  { name: 'capture a hold', where: 'application/services/food.ts, domain/vouchers/food-wallet.ts', codes: ['amount_invalid', 'hold_not_found', 'hold_expired', 'hold_already_settled', 'capture_exceeds_hold'] },
   { name: 'void a hold', where: 'domain/vouchers/food-wallet.ts', codes: ['hold_not_found', 'hold_expired', 'hold_already_settled'] },
 ];
 

@@ -12,7 +12,7 @@ import type { ConsentEvent, Representative } from '../events';
 import { addSeconds } from '../shared/calendar';
 import { fold } from '../shared/decider';
 import { consentCase as decider, type ConsentCaseState, type ConsentCommand } from './consent-case';
-import { father, guardian, mother, noPhone, openFood, openMeals, testMeta } from './fixtures';
+import { father, guardian, mother, noPhone, openFood, openMeals, testMeta } from '../../test/consent-fixtures';
 
 /** Sequences per property (the issue asks for at least 1,000). */
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1000);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ConsentEvent } from '../events';
 import { SCHOOL_MEALS } from '../programs/school-meals';
 import { FOOD_VOUCHERS } from '../programs/food-vouchers';
-import { given } from '../testing/given';
+import { given } from '../../test/given';
 import { consentCase as decider, caseIdOfMessage, createConsentDecider, MAX_SMS_ATTEMPTS, type ConsentCommand } from './consent-case';
 import { DEFAULT_PROGRAMS } from './policy';
-import { FOOD_CASE, MEALS_CASE, delivery, family, father, fire, guardian, mother, noPhone, openFood, openMeals, pupil, reply } from './fixtures';
+import { FOOD_CASE, MEALS_CASE, delivery, family, father, fire, guardian, mother, noPhone, openFood, openMeals, pupil, reply } from '../../test/consent-fixtures';
 
 // Almaty is UTC+5: local midnight of D+1 is D 19:00Z.
 const OPENED = '2026-03-02T05:00:00.000Z'; // Mon 2 March, 10:00 local

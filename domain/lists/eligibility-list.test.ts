@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ListEvent } from '../events';
 import { streams } from '../events';
-import { given, meta } from '../testing/given';
+import { given, meta } from '../../test/given';
 import fc from 'fast-check';
 import { eligibilityList as decider, evolveListAll, MAX_ROW_DETAIL_CHARS, type FoodRowInput, type ListHeader, type ListRowInput, type MealsRowInput, type ReceiveListChunk } from './eligibility-list';
 

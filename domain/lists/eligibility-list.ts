@@ -13,7 +13,7 @@
  * earlier in the same list: one family — one voucher — per person per list. Across lists a person
  * in two families is NOT caught (that needs a per-person-month index; not built).
  *
- * Large lists arrive in chunks (one command per chunk, see app/services/lists.ts): rows already
+ * Large lists arrive in chunks (one command per chunk, see application/services/lists.ts): rows already
  * decided are skipped, so a re-sent chunk or a resumed list decides nothing twice. The same list
  * id with other content is refused; the list is Processed once every row has an outcome.
  *

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CanteenEvent } from '../events';
 import { fold } from '../shared/decider';
-import { given, meta } from '../testing/given';
+import { given, meta } from '../../test/given';
 import { canteenDevice, classifyRecord, MAX_CANTEEN_BATCH_RECORDS, type RecordCanteenBatch } from './canteen-device';
 
 const AT = '2025-10-06T09:00:00.000Z';

@@ -5,7 +5,7 @@ import { FOOD_VOUCHERS } from '../programs/food-vouchers';
 import { fold } from '../shared/decider';
 import { createFoodWalletDecider, foodWallet, holdDeadlineId, monthEndDeadlineId, totalsOf, type FoodWalletCommand } from './food-wallet';
 import { foodVoucherId } from './ids';
-import { given, meta } from '../testing/given';
+import { given, meta } from '../../test/given';
 
 // March 2026 (MRP 2026 = 4 325 KZT = 432 500 tiyn). Month end: 1 April 00:00 Almaty = 31 March 19:00 UTC.
 const MRP = 432_500;

@@ -4,7 +4,7 @@ import { streams } from '../events';
 import { SCHOOL_MEALS } from '../programs/school-meals';
 import { createMealVoucherDecider, expiryDeadlineId, mealVoucher, type RecordMeal } from './meal-voucher';
 import { mealVoucherId } from './ids';
-import { given, meta } from '../testing/given';
+import { given, meta } from '../../test/given';
 
 // Fixed instants (Asia/Almaty is UTC+5): 2025-10-06 is a Monday.
 const ISSUED_AT = '2025-10-01T03:00:00.000Z';

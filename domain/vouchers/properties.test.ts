@@ -21,7 +21,7 @@ import type { CommandMetadata } from '../shared/decider';
 import { fold } from '../shared/decider';
 import { DomainError } from '../shared/errors';
 import { createFoodWalletDecider, totalsOf, type FoodWalletCommand, type FoodWalletState } from './food-wallet';
-import { frozen } from '../testing/freeze';
+import { frozen } from '../shared/freeze';
 import { mealVoucherId } from './ids';
 import { mealVoucher, type MealVoucherCommand, type MealVoucherState } from './meal-voucher';
 

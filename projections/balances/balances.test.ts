@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { projectFresh, readModelDatabase } from '../testing/harness';
-import { FAMILY, FOOD_MONTH, foodMonth, foodMonthEnd } from '../testing/fixtures';
-import { generateHistory } from '../testing/history';
+import { projectFresh, readModelDatabase } from '../../test/projections/harness';
+import { FAMILY, FOOD_MONTH, foodMonth, foodMonthEnd } from '../../test/projections/fixtures';
+import { generateHistory } from '../../test/projections/history';
 import { balanceViolations, familyMonthBalance, shopDays, voucherBalances } from './queries';
 
 describe('balances', () => {

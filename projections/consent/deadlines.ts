@@ -1,6 +1,6 @@
 /**
  * `deadlines`: every DeadlineScheduled of any stream (consent, meal vouchers, food wallets, holds)
- * until its DeadlineFired. The scheduler (app/scheduler.ts) reads the due ones in keyset pages.
+ * until its DeadlineFired. The scheduler (application/scheduler.ts) reads the due ones in keyset pages.
  * A deadline that became moot before it fell due is left out (`settled_at`): a hold's expiry once
  * the shop captured or voided the hold, and every deadline of a consent case once the case ended
  * (consent given or refused, no phone, not required, timed out). Firing them would change nothing —

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../adapters/eventstore/port';
-import { item, projectFresh, readModelDatabase } from '../testing/harness';
-import { FAMILY, foodMonth, foodMonthEnd, meal, mealsStart } from '../testing/fixtures';
-import { generateHistory } from '../testing/history';
+import { item, projectFresh, readModelDatabase } from '../../test/projections/harness';
+import { FAMILY, foodMonth, foodMonthEnd, meal, mealsStart } from '../../test/projections/fixtures';
+import { generateHistory } from '../../test/projections/history';
 import { streams } from '../../domain/events';
 import { familyHistory } from './queries';
 import { familyAsOf } from './as-of';

@@ -3,8 +3,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { projectFresh, readModelDatabase } from '../testing/harness';
-import { SCHOOL, meal, mealsStart } from '../testing/fixtures';
+import { projectFresh, readModelDatabase } from '../../test/projections/harness';
+import { SCHOOL, meal, mealsStart } from '../../test/projections/fixtures';
 import { nobdDailyRange, nobdReturnedRows } from './queries';
 import { NOBD_DAILY_COLUMNS, NOBD_RETURNS_COLUMNS, nobdDailyCsv, writeNobdDailyFiles } from './export';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { projectFresh, readModelDatabase } from '../testing/harness';
-import { foodMonth, foodMonthEnd, meal, mealsStart } from '../testing/fixtures';
-import { item } from '../testing/harness';
+import { projectFresh, readModelDatabase } from '../../test/projections/harness';
+import { foodMonth, foodMonthEnd, meal, mealsStart } from '../../test/projections/fixtures';
+import { item } from '../../test/projections/harness';
 import { streams } from '../../domain/events';
 import { FUNNEL_COLUMNS, foodVolumes, mealsByRegion, outcomesFunnel } from './queries';
 import { funnelCsv, outcomesDocument } from './export';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { projectFresh, readModelDatabase } from '../testing/harness';
-import { PUPIL, SCHOOL, meal, mealsStart } from '../testing/fixtures';
+import { projectFresh, readModelDatabase } from '../../test/projections/harness';
+import { PUPIL, SCHOOL, meal, mealsStart } from '../../test/projections/fixtures';
 import { schoolDaysOf, tabel, tabelFinalFrom, tabelStatus } from './queries';
 import { TABEL_TOTAL_ROW, tabelCsv, tabelHtml } from './export';
 

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../adapters/clock/clock';
 import { loadConfig } from '../app/config';
-import { createSystem, tokenFor, type System } from '../app/system';
-import { freshDatabase } from '../test/pg';
-import type { Principal } from './auth';
-import { client } from './test-http';
+import { createSystem, type System } from '../app/system';
+import { tokenFor } from '../app/dev-tokens';
+import { freshDatabase } from './pg';
+import type { Principal } from '../api/auth';
+import { client } from './http';
 
 export interface TestSystem {
   readonly system: System;

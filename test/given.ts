@@ -7,11 +7,11 @@
  * Test-only (imports vitest); works for every decider in domain/ (consent, lists, vouchers).
  */
 import { expect } from 'vitest';
-import type { CommandMetadata, Decider, DomainEvent } from '../shared/decider';
-import { fold } from '../shared/decider';
-import { DomainError } from '../shared/errors';
-import type { Code } from '../shared/codes';
-import { frozen } from './freeze';
+import type { CommandMetadata, Decider, DomainEvent } from '../domain/shared/decider';
+import { fold } from '../domain/shared/decider';
+import { DomainError } from '../domain/shared/errors';
+import type { Code } from '../domain/shared/codes';
+import { frozen } from '../domain/shared/freeze';
 
 /** Command metadata at a fixed instant; the command id defaults to one derived from the instant. */
 export function meta(now: string, commandId = `cmd-${now}`, actor = { role: 'test', id: 'test' }): CommandMetadata {

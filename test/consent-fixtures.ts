@@ -1,8 +1,8 @@
 /** Fixed subjects and commands for consent tests (and the property tests). */
-import type { ConsentEvent, FamilySubject, PupilSubject, Representative } from '../events';
-import { streams } from '../events';
-import type { CommandMetadata } from '../shared/decider';
-import type { ConsentCommand, OpenCase } from './consent-case';
+import type { ConsentEvent, FamilySubject, PupilSubject, Representative } from '../domain/events';
+import { streams } from '../domain/events';
+import type { CommandMetadata } from '../domain/shared/decider';
+import type { ConsentCommand, OpenCase } from '../domain/consent/consent-case';
 
 export const testMeta = (now: string, commandId = `cmd-${now}`): CommandMetadata => ({ commandId, now, actor: { role: 'test', id: 'test' } });
 

@@ -4,7 +4,7 @@ import type { RecordedEvent } from '../../adapters/eventstore/port';
 import type { ConsentEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
 import { createConsentDecider, DEFAULT_PROGRAMS } from '../../domain/consent';
-import { openFood, reply } from '../../domain/consent/fixtures';
+import { openFood, reply } from '../../test/consent-fixtures';
 import type { Loaded } from '../command-path';
 import { decideCase, deciders } from './consent-streams';
 

@@ -2,9 +2,9 @@
 import type { EventStore, NewEvent, RecordedEvent } from '../../adapters/eventstore/port';
 import type { Pool } from '../../adapters/postgres/pool';
 import { coreMigrations } from '../../adapters/postgres/migrate';
-import { freshDatabase } from '../../test/pg';
-import type { Projection } from '../projection';
-import { allProjections, projectionMigrations } from '../runner';
+import { freshDatabase } from '../pg';
+import type { Projection } from '../../projections/projection';
+import { allProjections, projectionMigrations } from '../../projections/runner';
 import type { HistoryItem } from './history';
 import type { LedgerEvent } from '../../domain/events';
 
@@ -79,7 +79,7 @@ export async function projectFresh(pool: Pool, items: readonly HistoryItem[], pr
   for (const t of tablesOf(projections)) await pool.query(`truncate ${t}`);
   await pool.query('truncate projection_checkpoints');
   const { createMemoryEventStore } = await import('../../adapters/eventstore/memory');
-  const { createRunner } = await import('../runner');
+  const { createRunner } = await import('../../projections/runner');
   const store = createMemoryEventStore();
   await appendAll(store, items);
   // Small fixtures go three events at a time (exercising batch joins); big histories in bulk.

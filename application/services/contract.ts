@@ -1,12 +1,12 @@
 /**
  * The application services: what the API, the scheduler and the simulators call. Each write takes
  * CommandMetadata (commandId = Idempotency-Key or a derived id, now = Clock, actor = token subject)
- * and goes through app/command-path.ts. Refusals throw DomainError with a code from
+ * and goes through application/command-path.ts. Refusals throw DomainError with a code from
  * domain/shared/codes.ts. Inputs here are already validated by zod at the edge (api/),
  * except domain rules (IIN check digit, eligibility), which the services/deciders apply.
  *
- * Implementations: app/services/lists.ts, consent.ts (lists, SMS, deadlines of consent cases),
- * app/services/meals.ts, food.ts, qr.ts (vouchers, canteen, shop, QR).
+ * Implementations: application/services/lists.ts, consent.ts (lists, SMS, deadlines of consent cases),
+ * application/services/meals.ts, food.ts, qr.ts (vouchers, canteen, shop, QR).
  */
 import type { CommandMetadata } from '../../domain/shared/decider';
 import type { Code } from '../../domain/shared/codes';

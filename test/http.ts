@@ -1,7 +1,7 @@
 /** Helpers for API tests over real HTTP: listen on an ephemeral port, call with fetch. */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { signToken, type Principal } from './auth';
+import { signToken, type Principal } from '../api/auth';
 import type { Clock } from '../adapters/clock/clock';
 
 export interface Served {

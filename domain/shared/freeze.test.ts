@@ -1,8 +1,8 @@
 /** The given/when/then helper hands deciders frozen states: a decider that mutates one fails. */
 import { describe, expect, it } from 'vitest';
-import type { CommandMetadata, Decider } from '../shared/decider';
+import type { CommandMetadata, Decider } from './decider';
 import { deepFreeze } from './freeze';
-import { given, meta } from './given';
+import { given, meta } from '../../test/given';
 
 type State = { status: 'Open'; seen: Set<string>; log: string[] };
 type Note = { type: 'Note'; data: { id: string }; metadata: CommandMetadata };

@@ -1,6 +1,6 @@
 /**
  * Deciders' states are immutable values: `evolve` returns a new state and `decide` only reads it.
- * The command path relies on that (app/command-path.ts keeps folded states per stream and folds
+ * The command path relies on that (application/command-path.ts keeps folded states per stream and folds
  * only new events onto them). Tests fold through `deepFreeze`, so a decider that mutates a state
  * in place fails with a TypeError instead of corrupting a held state in production.
  */

@@ -1,0 +1,62 @@
+/** The service's secrets: from the environment, or (dev mode only) generated once under DATA_DIR. */
+import { randomBytes, generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '../adapters/config-error';
+import type { Config } from './config';
+
+export interface Secrets {
+  readonly jwtSecret: string;
+  readonly vaultKey: string;
+  readonly qrPrivateKey: string;
+  readonly qrPublicKey: string;
+}
+
+/**
+ * Secrets from the environment; in dev mode the missing ones are generated once and kept in
+ * DATA_DIR/dev-secrets.json, so that a restart keeps person pseudonyms and tokens valid.
+ */
+export function resolveSecrets(config: Config): Secrets {
+  const given = {
+    jwtSecret: config.JWT_SECRET,
+    vaultKey: config.VAULT_KEY,
+    qrPrivateKey: config.QR_PRIVATE_KEY && pemOf(config.QR_PRIVATE_KEY),
+    qrPublicKey: config.QR_PUBLIC_KEY && pemOf(config.QR_PUBLIC_KEY),
+  };
+  if (given.jwtSecret && given.vaultKey && given.qrPrivateKey && given.qrPublicKey) return given as Secrets;
+  if (config.MODE === 'production') throw new ConfigError('MODE=production needs VAULT_KEY, JWT_SECRET, QR_PRIVATE_KEY and QR_PUBLIC_KEY.');
+  const file = resolve(config.DATA_DIR, 'dev-secrets.json');
+  let stored: Partial<Secrets> = {};
+  if (existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+    } catch {
+      throw new ConfigError(`${file} is damaged. Fix: delete it (dev secrets are regenerated) or set the secrets in the environment.`);
+    }
+  }
+  const keys = stored.qrPrivateKey && stored.qrPublicKey ? undefined : generateKeyPairSync('ed25519');
+  const generated: Secrets = {
+    jwtSecret: stored.jwtSecret ?? randomBytes(32).toString('base64url'),
+    vaultKey: stored.vaultKey ?? randomBytes(32).toString('base64url'),
+    qrPrivateKey: stored.qrPrivateKey ?? keys!.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    qrPublicKey: stored.qrPublicKey ?? keys!.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+  try {
+    mkdirSync(resolve(config.DATA_DIR), { recursive: true });
+    writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
+  } catch {
+    // A read-only DATA_DIR only costs stability across restarts in dev mode.
+  }
+  return {
+    jwtSecret: given.jwtSecret ?? generated.jwtSecret,
+    vaultKey: given.vaultKey ?? generated.vaultKey,
+    qrPrivateKey: given.qrPrivateKey ?? generated.qrPrivateKey,
+    qrPublicKey: given.qrPublicKey ?? generated.qrPublicKey,
+  };
+}
+
+/** A PEM, or base64 of a PEM (one line, friendlier in .env files). */
+function pemOf(value: string): string {
+  return value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8');
+}
+
