@@ -65,7 +65,7 @@ export function reportRoutes(deps: { reads: ReadSide }): AnyRoute[] {
       summary: 'Pilot outcomes by program, city and month: the funnel, vouchers issued and used, goods sold (JSON or CSV).',
       query: z.object({
         program: programSchema.optional(),
-        city: z.string().min(1).max(100).optional(),
+        city: z.string().trim().min(1).max(100).toLowerCase().optional(),
         month: monthSchema.optional(),
         format: z.enum(['json', 'csv']).default('json'),
       }),

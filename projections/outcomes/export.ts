@@ -9,12 +9,13 @@ export interface OutcomesDocument {
   readonly schoolMeals: readonly MealsRow[];
 }
 
+/** Every section honours every filter: the area is the food city and the school-meals region alike. */
 export async function outcomesDocument(pool: Pool, filter: OutcomesFilter = {}): Promise<OutcomesDocument> {
   const month = filter.month ? { month: filter.month } : {};
   return {
     funnel: await outcomesFunnel(pool, filter),
-    foodVolumes: filter.program === 'school-meals' ? [] : await foodVolumes(pool, month),
-    schoolMeals: filter.program === 'food-vouchers' ? [] : await mealsByRegion(pool, month),
+    foodVolumes: filter.program === 'school-meals' ? [] : await foodVolumes(pool, { ...month, ...(filter.area ? { city: filter.area } : {}) }),
+    schoolMeals: filter.program === 'food-vouchers' ? [] : await mealsByRegion(pool, { ...month, ...(filter.area ? { region: filter.area } : {}) }),
   };
 }
 
