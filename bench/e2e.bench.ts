@@ -13,6 +13,8 @@
  *                            QR issued by parents, scans, batch syncs (setup not timed)
  * Scale flags (env): BENCH_SECONDS (load, default 20), BENCH_FAMILIES, BENCH_PUPILS, BENCH_SKIP
  * (comma list of cases to skip). Keep the total under ~10 minutes on 2 cores.
+ * Postgres keeps its durable defaults (fsync on) unless `--fast-unsafe` or PG_DURABLE=0; every line
+ * carries `"durable"`.
  */
 import { loadavg } from 'node:os';
 import pg from 'pg';
@@ -24,6 +26,7 @@ import { checkFood } from '../simulators/check';
 import { simulateMeals } from '../simulators/meals';
 import { generatePopulation } from '../simulators/population';
 import { runTraffic, seedFixture, startService } from '../simulators/load';
+import { applyDurabilityFlag, durabilityNote } from '../simulators/durability';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const FAMILIES = Number(process.env.BENCH_FAMILIES ?? 20_000);
@@ -33,9 +36,12 @@ const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const SHOPS = 32;
 const DEVICES = 16;
 
+/** Set before any server starts (the service's own process inherits PG_DURABLE), then read from the server itself. */
+let durable = applyDurabilityFlag(process.argv);
+
 function line(name: string, value: number, unit: string, baseline: number | null, extra: Record<string, unknown> = {}): void {
   const round = (x: number) => Math.round(x * 100) / 100;
-  process.stdout.write(`${JSON.stringify({ case: name, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: baseline ? round(value / baseline) : null, ...extra })}\n`);
+  process.stdout.write(`${JSON.stringify({ case: name, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: baseline ? round(value / baseline) : null, durable, ...extra })}\n`);
 }
 
 /** Raw Postgres: single-row INSERTs into a plain table, 32 clients, for a few seconds. */
@@ -63,6 +69,9 @@ async function rawInsertRate(url: string, seconds = 5, clients = SHOPS): Promise
 
 async function main(): Promise<void> {
   const db = await throwAwayDatabase();
+  // An external DATABASE_URL decides for itself: every line says what the server really does.
+  durable = db.durable;
+  process.stderr.write(`${durabilityNote(durable)}\n`);
   const baseline = await rawInsertRate(db.url);
   line('raw_pg_inserts_per_s', baseline, 'rows/s', baseline, { clients: SHOPS });
   await db.stop();

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../adapters/postgres/embedded';
-import { createPool, type Pool } from '../adapters/postgres/pool';
+import { createPool, isDurable, type Pool } from '../adapters/postgres/pool';
+import { applyDurabilityFlag, durabilityNote } from '../simulators/durability';
 import { coreMigrations, migrate } from '../adapters/postgres/migrate';
 
 export interface BenchLine {
@@ -16,7 +17,13 @@ export interface BenchLine {
   readonly unit: string;
   readonly baseline: number;
   readonly ratio: number;
+  /** Postgres with its durable defaults (simulators/durability.ts); set once the bench database is up. */
+  readonly durable?: boolean;
 }
+
+/** What the bench's server does, learnt from it by startBenchDatabase: every line carries it. */
+let benchDurable: boolean | undefined;
+const durableField = () => (benchDurable === undefined ? {} : { durable: benchDurable });
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -32,6 +39,7 @@ export function report(name: string, value: number, unit: string, baseline: numb
     unit,
     baseline: Math.round(baseline),
     ratio: Math.round((value / baseline) * 100) / 100,
+    ...durableField(),
   };
   console.log(JSON.stringify(line));
   return line;
@@ -49,6 +57,7 @@ export function reportPairs(name: string, unit: string, pairs: readonly { value:
     unit,
     baseline: Math.round(median(pairs.map((p) => p.baseline))),
     ratio: Math.round(median(pairs.map((p) => p.value / p.baseline)) * 100) / 100,
+    ...durableField(),
   };
   console.log(JSON.stringify(line));
   return line;
@@ -62,11 +71,15 @@ export interface BenchDatabase {
 /** Connections for the bench: the most concurrent writers plus room for the store's own queries. */
 const BENCH_POOL_SIZE = 24;
 
-/** A fresh migrated database: on DATABASE_URL's server when set, else on an embedded throw-away server. */
+/**
+ * A fresh migrated database: on DATABASE_URL's server when set, else on an embedded throw-away
+ * server, durable unless `--fast-unsafe` or PG_DURABLE=0 (said on stderr and in every line).
+ */
 export async function startBenchDatabase(): Promise<BenchDatabase> {
   const external = process.env.DATABASE_URL;
   const dataDir = external ? undefined : await mkdtemp(join(tmpdir(), 'swl-bench-pg-'));
-  const server = dataDir ? await startEmbeddedPostgres({ dataDir, port: 0, persistent: false }) : undefined;
+  const durable = applyDurabilityFlag(process.argv);
+  const server = dataDir ? await startEmbeddedPostgres({ dataDir, port: 0, persistent: false, durable }) : undefined;
   const adminUrl = external ?? server!.url;
   const name = `bench_${Date.now().toString(36)}`;
   await adminQuery(adminUrl, `create database ${name}`);
@@ -74,6 +87,8 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   url.pathname = `/${name}`;
   const pool = createPool(url.toString(), BENCH_POOL_SIZE);
   await migrate(pool, coreMigrations());
+  benchDurable = await isDurable(pool);
+  process.stderr.write(`${durabilityNote(benchDurable)}\n`);
   return {
     pool,
     stop: async () => {

@@ -19,6 +19,7 @@ import { FOOD_CONCURRENCY, simulateFoodMonth } from './food';
 import { checkFood, checkMeals, type Checks } from './check';
 import { simulateMeals } from './meals';
 import { formatKzt } from '../domain/shared/money';
+import { applyDurabilityFlag, durabilityNote, FAST_UNSAFE_FLAG } from './durability';
 
 export type Args = Record<string, string | boolean>;
 
@@ -54,10 +55,11 @@ export function strArg(args: Args, name: string, fallback: string, pattern?: Reg
 const HELP = `Usage:
   npm run simulate -- --program food --month 2026-03 [--families 20000] [--seed 7]
   npm run simulate -- --program meals --from 2026-03-02 [--days 10] [--pupils 20000 | --large] [--seed 7]
-    common: [--behaviour '<json over simulators/behaviour.ts defaults>'] [--tick-minutes 60]
+    common: [--fast-unsafe] (fsync, synchronous_commit, full_page_writes off: quicker, not a deployment's figures)
+            [--behaviour '<json over simulators/behaviour.ts defaults>'] [--tick-minutes 60]
             [--concurrency 256 for food, 32 for meals] [--out reports/simulation-….json] [--quiet]
     food: [--in-process] (the service shares the simulator's process; default: its own process)
-  npm run load -- --shops 32 --devices 16 --seconds 30 [--processes 2] [--pupils-per-device 500] [--batch 500] [--out load.json]
+  npm run load -- --shops 32 --devices 16 --seconds 30 [--processes 2] [--pupils-per-device 500] [--batch 500] [--out load.json] [--fast-unsafe]
 `;
 
 async function simulate(args: Args): Promise<number> {
@@ -69,6 +71,7 @@ async function simulate(args: Args): Promise<number> {
   const concurrency = intArg(args, 'concurrency', program === 'food' ? FOOD_CONCURRENCY : 32, 512);
   const progress = (total: number, title: string) => createProgress(total, title, { quiet });
   const database = await throwAwayDatabase();
+  if (!quiet) process.stderr.write(`${durabilityNote(database.durable)}\n`);
   const dataDir = mkdtempSync(join(tmpdir(), 'swl-sim-data-'));
   const started = performance.now();
   let checks: Checks;
@@ -126,8 +129,8 @@ async function simulate(args: Args): Promise<number> {
   const wallMs = Math.round(performance.now() - started);
   const out = resolve(strArg(args, 'out', `reports/simulation-${program}-${seed}.json`));
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ ...summary, wallMs, checks: { passed: checks.items.length - checks.failed.length, failed: checks.failed, all: checks.items } }, null, 2)}\n`);
-  process.stdout.write(`\nchecks: ${checks.items.length - checks.failed.length}/${checks.items.length} passed; wall ${(wallMs / 1000).toFixed(1)} s; summary ${out}\n`);
+  writeFileSync(out, `${JSON.stringify({ ...summary, durable: database.durable, wallMs, checks: { passed: checks.items.length - checks.failed.length, failed: checks.failed, all: checks.items } }, null, 2)}\n`);
+  process.stdout.write(`\nchecks: ${checks.items.length - checks.failed.length}/${checks.items.length} passed; wall ${(wallMs / 1000).toFixed(1)} s; ${database.durable ? 'durable' : 'FAST-UNSAFE'} Postgres; summary ${out}\n`);
   for (const c of checks.failed) process.stdout.write(`  MISMATCH ${c.name}: simulated ${c.expected}, reported ${c.actual}\n`);
   return checks.failed.length === 0 ? 0 : 1;
 }
@@ -158,6 +161,8 @@ function printMeals(truth: Awaited<ReturnType<typeof simulateMeals>>): void {
 
 async function main(): Promise<number> {
   const { command, args } = parseArgs(process.argv.slice(2));
+  // Before any server starts, so the service's own process inherits it too.
+  applyDurabilityFlag(args['fast-unsafe'] === true ? [FAST_UNSAFE_FLAG] : []);
   switch (command) {
     case 'simulate':
       return simulate(args);

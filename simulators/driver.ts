@@ -12,7 +12,8 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../adapters/postgres/embedded';
+import { durableFromEnvironment, startEmbeddedPostgres } from '../adapters/postgres/embedded';
+import { durabilityOf } from './durability';
 import { VirtualClock } from '../adapters/clock/clock';
 import { signToken, type Principal } from '../api/auth';
 import { pseudonymiser } from '../adapters/vault/vault';
@@ -55,16 +56,18 @@ function fireDue(system: System): Promise<number> {
 }
 
 /**
- * A throw-away Postgres for one simulation (fsync off, deleted at stop), unless DATABASE_URL is set.
+ * A throw-away Postgres for one simulation (deleted at stop), unless DATABASE_URL is set; durable
+ * unless PG_DURABLE=0 (`--fast-unsafe`), and `durable` says what the server really does.
  * The parent directory is opened to the server's own user (initdb runs as 'postgres' under root).
  */
-export async function throwAwayDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
+export async function throwAwayDatabase(): Promise<{ url: string; durable: boolean; stop(): Promise<void> }> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, durable: await durabilityOf(process.env.DATABASE_URL), stop: async () => undefined };
   const parent = mkdtempSync(join(tmpdir(), 'swl-sim-'));
   chmodSync(parent, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: join(parent, 'pg'), port: 0, persistent: false });
+  const server = await startEmbeddedPostgres({ dataDir: join(parent, 'pg'), port: 0, persistent: false, durable: durableFromEnvironment() });
   return {
     url: server.url,
+    durable: await durabilityOf(server.url),
     async stop() {
       await server.stop();
       rmSync(parent, { recursive: true, force: true });

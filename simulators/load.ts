@@ -23,6 +23,7 @@ import { Latencies, Tally } from './stats';
 import { treeCpu } from './diagnostics/cpu';
 import { intArg, type Args } from './cli';
 import { SERVICE_NODE_FLAGS } from '../app/node-flags';
+import { durabilityNote } from './durability';
 
 export const MAX_SECONDS = 600;
 export const MAX_WORKERS = 256;
@@ -34,6 +35,8 @@ export interface RemoteService extends ServiceHandle {
   readonly pids: readonly number[];
   /** One client per API process (`http` is the first): shops and devices are spread over them. */
   readonly https: readonly Http[];
+  /** Whether its Postgres keeps Postgres' durable defaults (see simulators/durability.ts). */
+  readonly durable: boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,6 +49,7 @@ interface Ready {
   readonly jwtSecret: string;
   readonly vaultKey: string;
   readonly databaseUrl: string;
+  readonly durable: boolean;
 }
 
 /** One simulators/service.ts child (tsx) and its IPC requests; node runs it with the service's flags, as `npm start` does. */
@@ -127,6 +131,7 @@ export async function startService(
   const tokens = new Map<string, Promise<string>>();
   return {
     url: ready.ready,
+    durable: ready.durable,
     pids: all.map((p) => p.child.pid).filter((pid): pid is number => pid !== undefined),
     http: https[0]!,
     https,
@@ -259,6 +264,8 @@ export interface OpStats {
   max: number;
 }
 export interface LoadReport {
+  /** Postgres with its durable defaults (fsync, synchronous_commit, full_page_writes on). */
+  readonly durable: boolean;
   readonly seconds: number;
   /** API processes of the service under load. */
   readonly processes: number;
@@ -396,6 +403,7 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
   const catchUpMsAfter = Math.round(performance.now() - afterStarted);
   const round = (x: number) => Math.round(x * 10) / 10;
   return {
+    durable: service.durable,
     seconds: round(elapsed),
     processes: service.https.length,
     shops: options.shops,
@@ -469,6 +477,7 @@ export async function runLoad(args: Args): Promise<number> {
     if (process.stderr.isTTY) process.stderr.write('\n');
     const lines = [
       `load: ${report.seconds} s, ${report.shops} shops, ${report.devices} devices, ${report.processes} API process${report.processes === 1 ? '' : 'es'}`,
+      `  ${durabilityNote(report.durable)}`,
       `  POS authorize+capture pairs: ${report.pairs} (${report.pairsPerSecond}/s); pair latency p50 ${report.pairLatency.p50} ms, p95 ${report.pairLatency.p95} ms, p99 ${report.pairLatency.p99} ms`,
       `  canteen meal records: ${report.mealRecords} (${report.mealRecordsPerSecond}/s) ${JSON.stringify(report.recordOutcomes)}`,
       ...Object.entries(report.ops).map(([op, s]) => `  ${op.padEnd(14)} ${String(s.count).padStart(8)} ${String(s.perSecond).padStart(8)}/s  p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms`),

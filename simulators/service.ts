@@ -9,7 +9,7 @@
  *   { op: 'advanceTo', instant }    jump the clock forward and fire due deadlines
  *   { op: 'settle' }                wait for the read models
  *   { op: 'setClock', instant }     jump the clock forward only (a peer process: see below)
- * On start it sends { ready: url, jwtSecret, vaultKey, databaseUrl } to the parent.
+ * On start it sends { ready: url, jwtSecret, vaultKey, databaseUrl, durable } to the parent.
  *
  * Started with the first process's DATABASE_URL and data dir, it is one more API process of the
  * same service (DESIGN.md, "Scaling out"): the same database and secrets, its own port, caches and
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     };
     run().then(answer, fail);
   });
-  process.send?.({ ready: url, jwtSecret: system.secrets.jwtSecret, vaultKey: system.secrets.vaultKey, databaseUrl: database.url, now: clock.now().toISOString() });
+  process.send?.({ ready: url, jwtSecret: system.secrets.jwtSecret, vaultKey: system.secrets.vaultKey, databaseUrl: database.url, durable: database.durable, now: clock.now().toISOString() });
 }
 
 main().catch((error: unknown) => {

@@ -20,7 +20,8 @@ export async function setup(project: TestProject): Promise<void> {
     return;
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'swl-test-pg-'));
-  server = await startEmbeddedPostgres({ dataDir, port: 0, persistent: false });
+  // Tests measure nothing: a throw-away cluster without fsync keeps the suite fast.
+  server = await startEmbeddedPostgres({ dataDir, port: 0, persistent: false, durable: false });
   project.provide('databaseUrl', server.url);
 }
 

@@ -20,7 +20,23 @@ export interface EmbeddedOptions {
   port: number;
   /** false: the data directory is deleted on stop (tests). */
   persistent: boolean;
+  /**
+   * Postgres' durable defaults (fsync, synchronous_commit, full_page_writes on) unless false.
+   * Only the test suite turns them off: its clusters are thrown away and its figures are no figures.
+   */
+  durable?: boolean;
   onLog?: (line: string) => void;
+}
+
+/** What `durable: false` turns off: a crash of such a server can lose acknowledged commits. */
+const FAST_UNSAFE_FLAGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+
+/**
+ * Whether throw-away servers of the load test, simulations and benchmarks keep Postgres' durable
+ * defaults: yes unless PG_DURABLE=0 (their `--fast-unsafe` flag sets it, so child processes agree).
+ */
+export function durableFromEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.PG_DURABLE !== '0';
 }
 
 const USER = 'postgres';
@@ -46,10 +62,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     authMethod: 'password',
     persistent: options.persistent,
     createPostgresUser: getuid?.() === 0,
-    // fsync off only for throw-away clusters: tests need speed, not durability.
-    postgresFlags: options.persistent
-      ? ['-c', 'max_connections=200']
-      : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    postgresFlags: [...(options.durable === false ? FAST_UNSAFE_FLAGS : []), '-c', 'max_connections=200'],
     onLog: remember,
     onError: (e: unknown) => remember(String(e instanceof Error ? e.message : e)),
   });

@@ -32,6 +32,17 @@ export async function connectOrExplain(url: string, max = DEFAULT_POOL_SIZE): Pr
   }
 }
 
+/**
+ * Whether the server keeps acknowledged commits through a crash: fsync, full_page_writes on and
+ * synchronous_commit not off. Read from the server, so an external DATABASE_URL is reported truly.
+ */
+export async function isDurable(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ durable: boolean }>(
+    "select current_setting('fsync') = 'on' and current_setting('full_page_writes') = 'on' and current_setting('synchronous_commit') <> 'off' as durable",
+  );
+  return rows[0]?.durable === true;
+}
+
 export function redact(url: string): string {
   try {
     const parsed = new URL(url);
