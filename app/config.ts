@@ -9,6 +9,12 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** An external Postgres; when unset, an embedded one starts with data under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
+  /**
+   * The schema owner's connection, for migrations only; the service then connects through
+   * DATABASE_URL as a member of the application role `swl_app`, which cannot change or remove
+   * events (docs/EVIDENCE.md). Unset: migrations run through DATABASE_URL (dev).
+   */
+  MIGRATION_DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./.data'),
   /** Port of the embedded Postgres (0 = any free port). */
   EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(54329),

@@ -14,6 +14,7 @@ import { createMemoryEventStore } from '../adapters/eventstore/memory';
 import { createPostgresEventStore } from '../adapters/eventstore/postgres';
 import { coreMigrations, migrate, type Migration } from '../adapters/postgres/migrate';
 import { connectOrExplain, type Pool } from '../adapters/postgres/pool';
+import { handOverToApplication } from '../adapters/postgres/roles';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../adapters/postgres/embedded';
 import { createRunner, projectionMigrations, type Runner } from '../projections/runner';
 import type { Projection } from '../projections/projection';
@@ -46,6 +47,11 @@ export interface SystemOptions {
   readonly pool?: Pool;
   /** Otherwise this URL, else config.DATABASE_URL, else an embedded Postgres under DATA_DIR. */
   readonly databaseUrl?: string;
+  /**
+   * Runs the migrations as the schema's owner when `pool` is the application role (production,
+   * adapters/postgres/roles.ts); else config.MIGRATION_DATABASE_URL, else the service's own pool.
+   */
+  readonly ownerPool?: Pool;
   /** An event store owned by the caller; else one by config.EVENT_STORE. */
   readonly eventStore?: EventStore;
   readonly rateLimit?: RateLimitOptions;
@@ -92,7 +98,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     cleanups.push(closePool);
     const projections: readonly Projection[] = [...allProjections, ...consentProjections];
     const migrations: Migration[] = [...coreMigrations(), vaultMigration, bmgMigration, ...apiMigrations(), ...projectionMigrations(projections)];
-    await migrate(pool, migrations);
+    await migrateAsOwner(options, config, pool, migrations);
 
     const metrics = createMetrics({ defaultMetrics: false, lag: async () => (await runner.lag()).map((l) => ({ name: l.name, lagEvents: l.lagEvents, lagSeconds: l.lagSeconds })) });
     const baseStore = options.eventStore ?? (await openStore(config, pool));
@@ -298,6 +304,18 @@ async function openPool(options: SystemOptions, config: Config): Promise<{ pool:
   } catch (error) {
     await embedded.stop();
     throw error;
+  }
+}
+
+/** Migrations and the application role's privileges, through the owner's connection (see SystemOptions.ownerPool). */
+async function migrateAsOwner(options: SystemOptions, config: Config, pool: Pool, migrations: readonly Migration[]): Promise<void> {
+  const url = options.ownerPool ? undefined : config.MIGRATION_DATABASE_URL;
+  const owner = options.ownerPool ?? (url ? await connectOrExplain(url, 1) : pool);
+  try {
+    await migrate(owner, migrations);
+    await handOverToApplication(owner);
+  } finally {
+    if (url) await owner.end();
   }
 }
 

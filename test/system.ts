@@ -7,6 +7,8 @@ import { loadConfig } from '../app/config';
 import { createSystem, type System } from '../app/system';
 import { tokenFor } from '../app/dev-tokens';
 import { freshDatabase } from './pg';
+import { applicationLogin } from './roles';
+import { coreMigrations } from '../adapters/postgres/migrate';
 import type { Principal } from '../api/auth';
 import { client } from './http';
 
@@ -24,8 +26,15 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
-export async function startTestSystem(start: string, options: { rateLimit?: { limit: number; windowSeconds: number } } = {}): Promise<TestSystem> {
-  const db = await freshDatabase([]);
+export interface TestSystemOptions {
+  readonly rateLimit?: { limit: number; windowSeconds: number };
+  /** Connect as a login in the application role `swl_app`, as production does; migrate as the owner. */
+  readonly asApplicationRole?: boolean;
+}
+
+export async function startTestSystem(start: string, options: TestSystemOptions = {}): Promise<TestSystem> {
+  const db = await freshDatabase(options.asApplicationRole ? coreMigrations() : []);
+  const login = options.asApplicationRole ? await applicationLogin(db.url) : undefined;
   const clock = new VirtualClock(start);
   const dataDir = await mkdtemp(join(tmpdir(), 'swl-api-'));
   const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0' });
@@ -33,7 +42,8 @@ export async function startTestSystem(start: string, options: { rateLimit?: { li
   const system = await createSystem({
     config,
     clock,
-    pool: db.pool,
+    pool: login?.pool ?? db.pool,
+    ...(login ? { ownerPool: db.pool } : {}),
     log: (line) => logged.push(line),
     runnerPollMs: 20,
     schedulerTimer: false,
@@ -55,6 +65,7 @@ export async function startTestSystem(start: string, options: { rateLimit?: { li
     },
     async close() {
       await system.stop();
+      await login?.drop();
       await db.drop();
     },
   };
