@@ -11,8 +11,7 @@ import { loadConfig } from './config';
 import { ConfigError } from '../adapters/config-error';
 import { createSystem, type System } from './system';
 import { devTokens } from './dev-tokens';
-import { allProjections } from '../projections/runner';
-import { consentProjections } from '../projections/consent';
+import { allProjections } from './read-models';
 import { familyStreams } from '../projections/family-history/queries';
 import type { RecordedEvent } from '../adapters/eventstore/port';
 import { writeNobdDailyFiles } from '../projections/nobd-daily/export';
@@ -107,7 +106,7 @@ async function withSystem(work: (system: System) => Promise<number>): Promise<nu
 
 async function rebuild(system: System, names: string[]): Promise<number> {
   const all = names.includes('--all');
-  const known = [...allProjections, ...consentProjections].map((p) => p.name);
+  const known = allProjections.map((p) => p.name);
   const targets = all ? known : names;
   const unknown = targets.filter((name) => !known.includes(name));
   if (targets.length === 0 || unknown.length > 0)

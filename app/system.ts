@@ -28,8 +28,8 @@ import type { Config } from './config';
 import { ConfigError } from '../adapters/config-error';
 import { resolveSecrets, type Secrets } from './secrets';
 import { createPublicKey, createPrivateKey } from 'node:crypto';
-import { consentProjections, dueDeadlines, pendingSms } from '../projections/consent';
-import { allProjections } from '../projections/runner';
+import { dueDeadlines, pendingSms } from '../projections/consent';
+import { allProjections } from './read-models';
 import { createReads } from '../api/reads';
 import type { OutboundSms } from '../api/read-side';
 import { createListServices } from '../application/services/lists';
@@ -96,7 +96,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const secrets = resolveSecrets(config);
     const { pool, close: closePool } = await openPool(options, config);
     cleanups.push(closePool);
-    const projections: readonly Projection[] = [...allProjections, ...consentProjections];
+    const projections: readonly Projection[] = allProjections;
     const migrations: Migration[] = [...coreMigrations(), vaultMigration, bmgMigration, ...apiMigrations(), ...projectionMigrations(projections)];
     await migrateAsOwner(options, config, pool, migrations);
 

@@ -8,7 +8,8 @@
 import { createPostgresEventStore } from '../adapters/eventstore/postgres';
 import { migrate } from '../adapters/postgres/migrate';
 import type { Pool } from '../adapters/postgres/pool';
-import { allProjections, createRunner, projectionMigrations, DEFAULT_REBUILD_BATCH_SIZE } from '../projections/runner';
+import { createRunner, projectionMigrations, DEFAULT_REBUILD_BATCH_SIZE } from '../projections/runner';
+import { ledgerProjections as allProjections } from '../app/read-models';
 import { balanceViolations } from '../projections/balances/queries';
 import { generateHistory } from '../test/projections/history';
 import { loadavg } from 'node:os';

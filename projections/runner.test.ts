@@ -4,10 +4,10 @@ import { createPostgresEventStore } from '../adapters/eventstore/postgres';
 import type { EventStore } from '../adapters/eventstore/port';
 import { VirtualClock } from '../adapters/clock/clock';
 import { sql, type Projection } from './projection';
-import { allProjections, createRunner, projectionMigrations } from './runner';
+import { createRunner, projectionMigrations } from './runner';
 import { balanceViolations } from './balances/queries';
 import { generateHistory, type HistoryItem } from '../test/projections/history';
-import { appendAll, readModelDatabase, snapshot, tablesOf } from '../test/projections/harness';
+import { appendAll, ledgerProjections as allProjections, readModelDatabase, snapshot, tablesOf } from '../test/projections/harness';
 import { meal, mealsStart } from '../test/projections/fixtures';
 
 type Db = Awaited<ReturnType<typeof readModelDatabase>>;

@@ -22,7 +22,7 @@ import {
   type Subscription,
 } from './port';
 
-/** Positions of one transaction are packed under its id (see postgres.ts); this bounds an append. */
+/** Positions of one transaction are packed under its id (see postgres/rows.ts); this bounds an append. */
 export const MAX_EVENTS_PER_APPEND = 65_535;
 
 interface StoredStream {

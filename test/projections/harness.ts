@@ -4,11 +4,14 @@ import type { Pool } from '../../adapters/postgres/pool';
 import { coreMigrations } from '../../adapters/postgres/migrate';
 import { freshDatabase } from '../pg';
 import type { Projection } from '../../projections/projection';
-import { allProjections, projectionMigrations } from '../../projections/runner';
+import { projectionMigrations } from '../../projections/runner';
+import { ledgerProjections } from '../../app/read-models';
+
+export { ledgerProjections };
 import type { HistoryItem } from './history';
 import type { LedgerEvent } from '../../domain/events';
 
-export async function readModelDatabase(projections: readonly Projection[] = allProjections) {
+export async function readModelDatabase(projections: readonly Projection[] = ledgerProjections) {
   return freshDatabase([...coreMigrations(), ...projectionMigrations(projections)]);
 }
 
@@ -75,7 +78,7 @@ export function item(stream: string, event: LedgerEvent, at: string, familyId?: 
 }
 
 /** Empties every read model and checkpoint, appends `items` to a new memory store and projects them. */
-export async function projectFresh(pool: Pool, items: readonly HistoryItem[], projections: readonly Projection[] = allProjections) {
+export async function projectFresh(pool: Pool, items: readonly HistoryItem[], projections: readonly Projection[] = ledgerProjections) {
   for (const t of tablesOf(projections)) await pool.query(`truncate ${t}`);
   await pool.query('truncate projection_checkpoints');
   const { createMemoryEventStore } = await import('../../adapters/eventstore/memory');

@@ -1,0 +1,26 @@
+/**
+ * The highest version this process has seen committed, per stream (from appends and reads), for
+ * the most recently used streams. Events are never deleted, so a version seen once exists for good:
+ * an exact expected version at or below it needs no existence check in the INSERT (the unique key
+ * still catches a stale one). That check was a fifth of a single append's cost. Commands read the
+ * stream before appending, so the usual append hits this.
+ */
+export class KnownVersions {
+  private readonly versions = new Map<string, bigint>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(stream: string): bigint | undefined {
+    return this.versions.get(stream);
+  }
+
+  saw<R extends { nextExpectedVersion: bigint }>(stream: string, result: R): R {
+    const before = this.versions.get(stream);
+    if (before !== undefined && before >= result.nextExpectedVersion) return result;
+    // Re-inserting moves the stream to the young end of the Map, whose oldest entry goes first.
+    this.versions.delete(stream);
+    this.versions.set(stream, result.nextExpectedVersion);
+    if (this.versions.size > this.capacity) this.versions.delete(this.versions.keys().next().value!);
+    return result;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The projection registry: every read model the service runs, in one list the composition root
+ * owns (migrations, the runner, `rebuild <model>`, /v1/ops/projections all come from it).
+ */
+import type { Projection } from '../projections/projection';
+import { nobdDailyProjection } from '../projections/nobd-daily/projection';
+import { tabelProjection } from '../projections/tabel/projection';
+import { balancesProjection } from '../projections/balances/projection';
+import { outcomesProjection } from '../projections/outcomes/projection';
+import { familyHistoryProjection } from '../projections/family-history/projection';
+import { consentProjections } from '../projections/consent';
+
+/** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history. */
+export const ledgerProjections: readonly Projection[] = [
+  nobdDailyProjection,
+  tabelProjection,
+  balancesProjection,
+  outcomesProjection,
+  familyHistoryProjection,
+];
+
+/** Every read model: the ledger's and consent's (SMS outbox, case routing, deadline queue). */
+export const allProjections: readonly Projection[] = [...ledgerProjections, ...consentProjections];

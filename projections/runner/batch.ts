@@ -1,0 +1,87 @@
+/**
+ * Batches of `$all` into sinks: the pipeline the live runner and a rebuild share. A sink is where a
+ * batch goes: the live model (with its checkpoint) or a rebuild's shadow.
+ */
+import type { EventStore, RecordedEvent } from '../../adapters/eventstore/port';
+import type { Projection, Recorded, Sql } from '../projection';
+
+/** Batches read ahead of the slowest model's writes (each model writes on its own connection). */
+export const PIPELINE_DEPTH = 2;
+
+export interface Sink {
+  readonly projection: Projection;
+  position: bigint;
+  /** false: the sink no longer continues from `position` (checkpoint moved elsewhere). */
+  write(events: readonly RecordedEvent[], last: bigint): Promise<boolean>;
+}
+
+export type StatementsFor = (p: Projection, events: readonly RecordedEvent[]) => readonly Sql[];
+
+/** The SQL of a batch for one projection: only the events it handles, set-based where it can. */
+export function statementsOf(projections: readonly Projection[]): StatementsFor {
+  const handles = new Map(projections.map((p) => [p.name, new Set<string>(p.canHandle)]));
+  return (p, events) => {
+    const handled = handles.get(p.name)!;
+    const mine = events.filter((e) => handled.has(e.type)) as Recorded[];
+    if (mine.length === 0) return [];
+    return p.applyBatch ? p.applyBatch(mine) : mine.flatMap((e) => p.apply(e));
+  };
+}
+
+/**
+ * Reads batches from `after` into every sink. Each sink writes the batches in order on its own
+ * connection at its own pace; reading goes on while they write, at most PIPELINE_DEPTH batches
+ * ahead of the slowest sink (memory stays flat). A sink that fails or returns false is dropped.
+ */
+export async function drive(
+  store: EventStore,
+  sinks: Sink[],
+  after: bigint,
+  size: number,
+  failed: (sink: Sink, error: unknown) => void,
+  until?: bigint,
+): Promise<number> {
+  const active = new Set(sinks);
+  const tails = new Map<Sink, Promise<void>>(sinks.map((s) => [s, Promise.resolve()]));
+  /** Per batch in flight: settles when every sink is done with it. */
+  const inFlight: Promise<unknown>[] = [];
+  const write = (sink: Sink, events: readonly RecordedEvent[], last: bigint) => async () => {
+    if (!active.has(sink)) return;
+    try {
+      if (!(await sink.write(events, last))) active.delete(sink);
+    } catch (error) {
+      active.delete(sink);
+      failed(sink, error);
+    }
+  };
+  const read = (from: bigint) => {
+    const batch = store.readAll({ after: from, maxCount: size });
+    batch.catch(() => undefined); // awaited below; a prefetch nobody awaits must not crash the process
+    return batch;
+  };
+  let applied = 0;
+  let next = read(after);
+  try {
+    while (active.size > 0) {
+      let events = await next;
+      const full = events.length === size;
+      if (until !== undefined) events = events.filter((e) => e.position <= until);
+      if (events.length === 0) break;
+      const last = events[events.length - 1]!.position;
+      const more = full && (until === undefined || last < until);
+      const writes = [...active].map((sink) => {
+        const tail = tails.get(sink)!.then(write(sink, events, last));
+        tails.set(sink, tail);
+        return tail;
+      });
+      inFlight.push(Promise.all(writes));
+      applied += events.length;
+      if (!more) break;
+      if (inFlight.length >= PIPELINE_DEPTH) await inFlight.shift();
+      next = read(last);
+    }
+  } finally {
+    await Promise.all(tails.values());
+  }
+  return applied;
+}

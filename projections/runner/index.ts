@@ -1,0 +1,122 @@
+/**
+ * The projection runner: reads `$all` from each projection's checkpoint and applies the events'
+ * SQL and the new checkpoint in ONE Postgres transaction, so a crash between the two can neither
+ * lose nor double-count an event. Works with any EventStore adapter; read models are always in
+ * Postgres. Its parts, a file per job: live.ts (catch-up then live, one owner per projection,
+ * lag, waiting), rebuild.ts (replay into shadow tables, then swap), batch.ts (the read-ahead
+ * pipeline both share), transaction.ts (one transaction per batch).
+ *
+ * Projection SQL must name tables unqualified (a rebuild runs it with the shadow's schema first on
+ * the search_path), name conflict targets by columns (`on conflict (a, b)`), and avoid foreign
+ * keys between read-model tables.
+ */
+import type { EventStore } from '../../adapters/eventstore/port';
+import type { Pool } from '../../adapters/postgres/pool';
+import type { Migration } from '../../adapters/postgres/migrate';
+import { systemClock, type Clock } from '../../adapters/clock/clock';
+import type { Projection } from '../projection';
+import { statementsOf } from './batch';
+import { createLiveRunner, type ProjectionLag } from './live';
+import { rebuildModels, type RebuildResult } from './rebuild';
+
+export { PIPELINE_DEPTH } from './batch';
+export { DEFAULT_WAIT_TIMEOUT_MS, LAG_SCAN_LIMIT, LOCK_RETRY_MS, RETRY_DELAY_MS, WAIT_POLL_MS, type ProjectionLag } from './live';
+export type { RebuildResult } from './rebuild';
+
+/** Events per batch while live or catching up. */
+export const DEFAULT_BATCH_SIZE = 1000;
+/**
+ * Events per batch during a rebuild: bigger batches, fewer statements per event and more rows
+ * written once (a row created and updated in one batch is one insert). 10 000 measured ~10% less
+ * CPU than 5 000 over a 300k-event replay; with PIPELINE_DEPTH peak RSS stays well under 500 MB.
+ */
+export const DEFAULT_REBUILD_BATCH_SIZE = 10_000;
+export const DEFAULT_POLL_INTERVAL_MS = 200;
+/**
+ * While live, a pass that found events is followed by the next one no sooner than this: appends
+ * (each pokes the runner) gather into one batch per model instead of one small transaction per
+ * model per poke. Under a POS load that cut the runner's transactions several-fold for ≤ this
+ * much more lag. A reader waiting in `waitUntilCaughtUp` does not wait for it.
+ */
+export const DEFAULT_LIVE_GATHER_MS = 50;
+
+export const checkpointMigration: Migration = {
+  id: '0200_projection_checkpoints',
+  sql: `create table projection_checkpoints (
+  name       text primary key,
+  position   bigint not null default 0,
+  updated_at timestamptz not null default now()
+);`,
+};
+
+/** The checkpoint table and every projection's DDL, for `migrate()`. */
+export function projectionMigrations(projections: readonly Projection[]): Migration[] {
+  return [checkpointMigration, ...projections.flatMap((p) => p.migrations)];
+}
+
+export interface RunnerOptions {
+  readonly pool: Pool;
+  readonly store: EventStore;
+  readonly projections: readonly Projection[];
+  readonly batchSize?: number;
+  readonly rebuildBatchSize?: number;
+  readonly pollIntervalMs?: number;
+  /** See DEFAULT_LIVE_GATHER_MS; 0 runs the next pass at once. */
+  readonly liveGatherMs?: number;
+  /** For `lagSeconds` only. */
+  readonly clock?: Clock;
+  /** A batch failed (the projection retries after RETRY_DELAY_MS). Default: console.error. */
+  readonly onError?: (projection: string, error: unknown) => void;
+}
+
+export interface Runner {
+  /** Catch-up then live, in the background. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** New events were appended: look now instead of at the next poll. */
+  poke(): void;
+  /** Applies everything visible now for the projections this runner owns, then returns. */
+  catchUp(): Promise<number>;
+  rebuild(...names: string[]): Promise<RebuildResult[]>;
+  lag(): Promise<ProjectionLag[]>;
+  /** Resolves when every projection's checkpoint is at or past `position`. */
+  waitUntilCaughtUp(position: bigint, timeoutMs?: number): Promise<void>;
+  /** Names of the projections this process holds the lock of. */
+  owned(): string[];
+}
+
+export function createRunner(options: RunnerOptions): Runner {
+  const { pool, store } = options;
+  const projections = new Map(options.projections.map((p) => [p.name, p]));
+  if (projections.size !== options.projections.length) throw new Error('createRunner: projection names must be unique');
+  const statementsFor = statementsOf(options.projections);
+  const live = createLiveRunner({
+    pool,
+    store,
+    projections,
+    statementsFor,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    liveGatherMs: options.liveGatherMs ?? DEFAULT_LIVE_GATHER_MS,
+    clock: options.clock ?? systemClock,
+    onError: options.onError ?? ((name, error) => console.error(`projection ${name}:`, error)),
+  });
+  const rebuildDeps = {
+    pool,
+    store,
+    projections,
+    statementsFor,
+    batchSize: options.rebuildBatchSize ?? DEFAULT_REBUILD_BATCH_SIZE,
+    swapped: live.swapped,
+  };
+  return {
+    start: live.start,
+    stop: live.stop,
+    poke: live.poke,
+    catchUp: live.catchUp,
+    rebuild: (...names) => rebuildModels(rebuildDeps, names),
+    lag: live.lag,
+    waitUntilCaughtUp: live.waitUntilCaughtUp,
+    owned: live.owned,
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * The live runner: catch-up then live. Projections at the same checkpoint share one read of each
+ * batch (the next batch is read while the current one is applied); when caught up the runner polls
+ * every `pollIntervalMs`, or at once after `poke()`.
+ *
+ * One process per projection: a session advisory lock per projection elects who applies it; each
+ * batch also re-reads its checkpoint `for update`, so even two runners that both believed they
+ * owned it could not apply a batch twice.
+ */
+import type { EventStore, RecordedEvent } from '../../adapters/eventstore/port';
+import type { Pool, PoolClient } from '../../adapters/postgres/pool';
+import type { Clock } from '../../adapters/clock/clock';
+import type { Projection } from '../projection';
+import { drive, type Sink, type StatementsFor } from './batch';
+import { inTx, run } from './transaction';
+
+/** After a failed batch a projection waits this long before it tries again (others go on). */
+export const RETRY_DELAY_MS = 1000;
+/** How often a runner tries to take the locks of projections another process holds. */
+export const LOCK_RETRY_MS = 5000;
+/** `lag()` counts at most this many unapplied events (it reports the cap when further behind). */
+export const LAG_SCAN_LIMIT = 10_000;
+export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+/** How often waitUntilCaughtUp re-reads the checkpoints when no batch of this process wakes it. */
+export const WAIT_POLL_MS = 10;
+/** Advisory-lock namespace of live projections (first int of the two-int key). */
+const PROJECTION_LOCK = 7_117_200;
+
+export interface ProjectionLag {
+  readonly name: string;
+  readonly position: bigint;
+  /** Events in `$all` after the checkpoint (capped at LAG_SCAN_LIMIT). */
+  readonly lagEvents: number;
+  /** Age of the oldest unapplied event (0 when caught up). */
+  readonly lagSeconds: number;
+}
+
+export interface LiveDeps {
+  readonly pool: Pool;
+  readonly store: EventStore;
+  readonly projections: ReadonlyMap<string, Projection>;
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  readonly liveGatherMs: number;
+  readonly clock: Clock;
+  readonly onError: (projection: string, error: unknown) => void;
+  readonly statementsFor: StatementsFor;
+}
+
+export interface LiveRunner {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  poke(): void;
+  catchUp(): Promise<number>;
+  lag(): Promise<ProjectionLag[]>;
+  waitUntilCaughtUp(position: bigint, timeoutMs?: number): Promise<void>;
+  owned(): string[];
+  /** A rebuild swapped `name` in at `position`: its live sink continues from there. */
+  swapped(name: string, position: bigint): void;
+}
+
+export function createLiveRunner(deps: LiveDeps): LiveRunner {
+  const { pool, store, projections, batchSize, pollIntervalMs, liveGatherMs, clock, onError, statementsFor } = deps;
+  const checkpoints = new Map<string, bigint>();
+  const retryAt = new Map<string, number>();
+  let lockClient: PoolClient | undefined;
+  let lockLost: (() => void) | undefined;
+  let lastLockAttempt = -Infinity;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  /** Ends the live loop's wait: `soft` (an append) only ends the idle poll, not a gathering pause. */
+  let wake: ((soft: boolean) => void) | undefined;
+  let pass: Promise<number> | undefined;
+
+  /** Waiters in waitUntilCaughtUp, woken when a live batch of this process commits. */
+  const progressWaiters = new Set<() => void>();
+
+  const liveSink = (p: Projection, position: bigint): Sink => ({
+    projection: p,
+    position,
+    async write(events, last) {
+      const statements = statementsFor(p, events);
+      const moved = await inTx(pool, async (client) => {
+        const { rows } = await client.query<{ position: bigint }>(
+          'select position from projection_checkpoints where name = $1 for update',
+          [p.name],
+        );
+        const stored = rows[0]?.position ?? 0n;
+        if (stored !== this.position) return stored;
+        await run(client, statements);
+        await client.query('update projection_checkpoints set position = $2, updated_at = now() where name = $1', [p.name, last]);
+        return undefined;
+      });
+      if (moved !== undefined) {
+        checkpoints.set(p.name, moved);
+        return false;
+      }
+      this.position = last;
+      checkpoints.set(p.name, last);
+      for (const wakeWaiter of progressWaiters) wakeWaiter();
+      progressWaiters.clear();
+      return true;
+    },
+  });
+
+  const backOff = (sink: Sink, error: unknown) => {
+    retryAt.set(sink.projection.name, performance.now() + RETRY_DELAY_MS);
+    onError(sink.projection.name, error);
+  };
+
+  const acquireLocks = async (): Promise<void> => {
+    if (lockClient && performance.now() - lastLockAttempt < LOCK_RETRY_MS) return;
+    lastLockAttempt = performance.now();
+    if (!lockClient) {
+      const client = await pool.connect();
+      const lost = () => {
+        // The session (and with it every lock) is gone: stop applying until locks are retaken.
+        client.off('error', lost);
+        if (lockClient === client) lockClient = undefined;
+        lockLost = undefined;
+        checkpoints.clear();
+        client.release(true);
+      };
+      client.on('error', lost);
+      lockClient = client;
+      lockLost = lost;
+    }
+    for (const p of projections.values()) {
+      if (checkpoints.has(p.name)) continue;
+      const { rows } = await lockClient.query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [PROJECTION_LOCK, p.name]);
+      if (!rows[0]?.ok) continue;
+      checkpoints.set(p.name, await loadCheckpoint(pool, p.name));
+    }
+  };
+
+  /** One pass: every owned projection applies all it can see now; groups share reads. */
+  const runPass = async (): Promise<number> => {
+    await acquireLocks();
+    const now = performance.now();
+    const groups = new Map<bigint, Sink[]>();
+    for (const [name, position] of checkpoints) {
+      if ((retryAt.get(name) ?? 0) > now) continue;
+      const group = groups.get(position) ?? [];
+      group.push(liveSink(projections.get(name)!, position));
+      groups.set(position, group);
+    }
+    let applied = 0;
+    for (const [position, sinks] of groups) applied += await drive(store, sinks, position, batchSize, backOff);
+    return applied;
+  };
+
+  /** Passes never overlap: callers share the pass in flight. */
+  const onePass = (): Promise<number> => {
+    if (!pass) pass = runPass().finally(() => (pass = undefined));
+    return pass;
+  };
+
+  const liveLoop = async (): Promise<void> => {
+    while (running) {
+      let applied = 0;
+      try {
+        applied = await onePass();
+      } catch (error) {
+        onError('*', error);
+      }
+      if (!running || applied >= batchSize || (applied > 0 && liveGatherMs === 0)) continue;
+      const gathering = applied > 0;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, gathering ? liveGatherMs : pollIntervalMs);
+        wake = (soft) => {
+          if (soft && gathering) return;
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  };
+
+  const positions = async (names: readonly string[]): Promise<Map<string, bigint>> => {
+    const { rows } = await pool.query<{ name: string; position: bigint }>(
+      'select name, position from projection_checkpoints where name = any($1::text[])',
+      [names],
+    );
+    const out = new Map<string, bigint>(names.map((n) => [n, 0n]));
+    for (const r of rows) out.set(r.name, r.position);
+    return out;
+  };
+
+  return {
+    async start() {
+      if (running) return;
+      running = true;
+      loop = liveLoop();
+    },
+    async stop() {
+      running = false;
+      wake?.(false);
+      await loop;
+      await pass?.catch(() => undefined);
+      loop = undefined;
+      if (lockClient) {
+        const client = lockClient;
+        lockClient = undefined;
+        if (lockLost) client.off('error', lockLost);
+        lockLost = undefined;
+        await client.query('select pg_advisory_unlock_all()').catch(() => undefined);
+        client.release();
+      }
+      checkpoints.clear();
+    },
+    poke() {
+      wake?.(true);
+    },
+    async catchUp() {
+      let total = 0;
+      for (;;) {
+        const applied = await onePass();
+        total += applied;
+        if (applied === 0) return total;
+      }
+    },
+    async lag() {
+      const names = [...projections.keys()];
+      const at = await positions(names);
+      const scans = new Map<bigint, Promise<RecordedEvent[]>>();
+      const out: ProjectionLag[] = [];
+      for (const name of names) {
+        const position = at.get(name)!;
+        if (!scans.has(position)) scans.set(position, store.readAll({ after: position, maxCount: LAG_SCAN_LIMIT }));
+        const pending = await scans.get(position)!;
+        const oldest = pending[0]?.metadata.recordedAt;
+        const lagSeconds = oldest ? Math.max(0, (clock.now().getTime() - Date.parse(oldest)) / 1000) : 0;
+        out.push({ name, position, lagEvents: pending.length, lagSeconds });
+      }
+      return out;
+    },
+    async waitUntilCaughtUp(position, timeoutMs = DEFAULT_WAIT_TIMEOUT_MS) {
+      const names = [...projections.keys()];
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        const at = await positions(names);
+        const behind = names.filter((n) => at.get(n)! < position);
+        if (behind.length === 0) return;
+        if (performance.now() > deadline) {
+          throw new Error(`waitUntilCaughtUp(${position}): still behind after ${timeoutMs} ms: ${behind.join(', ')}`);
+        }
+        wake?.(false);
+        // Checked again when a model of this process commits a batch, or after a short poll (another
+        // process may hold the model): a waiter at every tick of a simulation must not sleep on a timer.
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            progressWaiters.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, WAIT_POLL_MS);
+          progressWaiters.add(done);
+        });
+      }
+    },
+    owned: () => [...checkpoints.keys()],
+    swapped(name, position) {
+      // A live sink of this process re-reads the checkpoint on its next batch and sees the move.
+      if (checkpoints.has(name)) checkpoints.set(name, position);
+    },
+  };
+}
+
+async function loadCheckpoint(pool: Pool, name: string): Promise<bigint> {
+  await pool.query('insert into projection_checkpoints (name, position) values ($1, 0) on conflict do nothing', [name]);
+  const { rows } = await pool.query<{ position: bigint }>('select position from projection_checkpoints where name = $1', [name]);
+  return rows[0]!.position;
+}
