@@ -165,6 +165,39 @@ describe('a family’s food-voucher month', () => {
     expect(reused.body.code).toBe('qr_token_reused');
   });
 
+  it('runs one of six concurrent retries with one key and two bodies; its body gets its answer, the other 409', async () => {
+    const fresh = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr`, { token: await t.token(citizenOf('fam-A', head)) });
+    const line = (quantity: number) => [{ sku: ELIGIBLE_SKU, name: 'Хлеб', quantity, unit: 'pcs', unitPriceTiyn: 20_000 }];
+    const shopToken = await t.token(shop);
+    const before = await t.eventCount();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => t.call('POST', '/v1/shop/holds', { token: shopToken, idempotencyKey: 'sale-race', body: { token: fresh.body.token, items: line(1 + (i % 2)) } })),
+    );
+    const won = answers.filter((a) => a.status === 201);
+    expect(won).toHaveLength(3);
+    expect(new Set(won.map((a) => a.text)).size).toBe(1);
+    expect(answers.filter((a) => a.status === 409).map((a) => a.body.code)).toEqual(Array(3).fill('idempotency_key_reused_with_different_body'));
+    expect(await t.eventCount()).toBe(before + 3); // the hold, its expiry deadline, the hold index entry
+    const voided = await t.call('POST', `/v1/shop/holds/${won[0]!.body.holdId}/void`, { token: shopToken, idempotencyKey: 'void-race' });
+    expect(voided.status).toBe(200);
+  });
+
+  it('answers a retry of a committed authorization with its first answer after the QR expired (its idempotency record lost)', async () => {
+    const fresh = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr`, { token: await t.token(citizenOf('fam-A', head)) });
+    const body = { token: fresh.body.token, items: [{ sku: ELIGIBLE_SKU, name: 'Хлеб', quantity: 1, unit: 'pcs', unitPriceTiyn: 20_000 }] };
+    const first = await t.call('POST', '/v1/shop/holds', { token: await t.token(shop), idempotencyKey: 'sale-crash', body });
+    expect(first.status).toBe(201);
+    // The service died after the append and before it remembered the answer; it comes back 61 s later.
+    await t.system.pool.query(`delete from api_idempotency where key = 'sale-crash'`);
+    t.clock.advance(61);
+    const before = await t.eventCount();
+    const retried = await t.call('POST', '/v1/shop/holds', { token: await t.token(shop), idempotencyKey: 'sale-crash', body });
+    expect([retried.status, retried.text]).toEqual([201, first.text]);
+    expect(await t.eventCount()).toBe(before);
+    const voided = await t.call('POST', `/v1/shop/holds/${first.body.holdId}/void`, { token: await t.token(shop), idempotencyKey: 'void-crash' });
+    expect(voided.status).toBe(200);
+  });
+
   it('refuses an expired QR', async () => {
     const fresh = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr`, { token: await t.token(citizenOf('fam-A', head)) });
     t.clock.advance(61);

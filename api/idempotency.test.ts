@@ -3,7 +3,7 @@ import { VirtualClock } from '../adapters/clock/clock';
 import { coreMigrations } from '../adapters/postgres/migrate';
 import { freshDatabase } from '../test/pg';
 import type { Pool } from '../adapters/postgres/pool';
-import { apiMigrations, createIdempotencyStore, IDEMPOTENCY_TTL_SECONDS, sweepIdempotency } from './idempotency';
+import { apiMigrations, createIdempotencyStore, IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS, IDEMPOTENCY_TTL_SECONDS, sweepIdempotency } from './idempotency';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ describe('idempotency records', () => {
 });
 
 describe('requests in flight together', () => {
-  it('are looked up and recorded in one statement each, and each is replayed alone afterwards', async () => {
+  it('are claimed and recorded in one statement each, and each is replayed alone afterwards', async () => {
     const statements: string[] = [];
     const counted = new Proxy(db.pool, {
       get: (target, prop, receiver) =>
@@ -44,12 +44,54 @@ describe('requests in flight together', () => {
       Array.from({ length: 20 }, (_, i) => store.run(request(i), async () => (ran++, { status: 201, contentType: 'application/json', body: `{"n":${i}}` }))),
     );
     expect(first.map((r) => [r.body, r.replayed])).toEqual(Array.from({ length: 20 }, (_, i) => [`{"n":${i}}`, false]));
-    expect(statements).toEqual(['swl_idempotency_find_many', 'swl_idempotency_remember_many']);
+    expect(statements).toEqual(['swl_idempotency_claim_many', 'swl_idempotency_remember_many']);
     const again = await store.run(request(7), async () => (ran++, { status: 500, contentType: 'text/plain', body: 'must not run' }));
     expect(again).toEqual({ status: 201, contentType: 'application/json', body: '{"n":7}', replayed: true });
     expect(ran).toBe(20);
     await expect(store.run({ ...request(8), hash: 'other' }, async () => ({ status: 201, contentType: 'application/json', body: '{}' }))).rejects.toMatchObject({
       code: 'idempotency_key_reused_with_different_body',
     });
+  });
+});
+
+describe('a claim', () => {
+  const clock = new VirtualClock('2026-03-20T00:00:00.000Z');
+  const request = (key: string, hash = 'h') => ({ client: 'merchant:shop-3', key, route: '/v1/shop/holds', hash });
+  const ok = (body: string) => async () => ({ status: 201, contentType: 'application/json', body });
+
+  it('is given back after a transient answer, so that a retry runs', async () => {
+    const store = createIdempotencyStore(db.pool, clock);
+    const failed = await store.run(request('transient'), async () => ({ status: 500, contentType: 'application/problem+json', body: '{"code":"internal_error"}' }));
+    expect(failed).toMatchObject({ status: 500, replayed: false });
+    expect(await store.run(request('transient'), ok('{"n":2}'))).toMatchObject({ body: '{"n":2}', replayed: false });
+  });
+
+  it('held by another process: the same request waits for its answer, another one is refused at once', async () => {
+    const one = createIdempotencyStore(db.pool, clock);
+    const two = createIdempotencyStore(db.pool, clock);
+    let finish!: () => void;
+    let started!: () => void;
+    const gate = new Promise<void>((open) => (finish = open));
+    const running = new Promise<void>((ran) => (started = ran));
+    const first = one.run(request('shared'), async () => (started(), await gate, { status: 201, contentType: 'application/json', body: '{"first":true}' }));
+    await running; // the first holds the claim
+    await expect(two.run(request('shared', 'other'), ok('{}'))).rejects.toMatchObject({ code: 'idempotency_key_reused_with_different_body' });
+    let ran = false;
+    const second = two.run(request('shared'), async () => ((ran = true), { status: 201, contentType: 'application/json', body: '{"second":true}' }));
+    finish();
+    expect(await first).toMatchObject({ body: '{"first":true}', replayed: false });
+    expect(await second).toMatchObject({ body: '{"first":true}', replayed: true });
+    expect(ran).toBe(false);
+  });
+
+  it('left by a process that died is taken over by the same request once stale', async () => {
+    await db.pool.query(
+      `insert into api_idempotency (client, key, route, request_hash, created_at, claimed_at) values ($1, 'orphan', $2, 'h', $3, now() - make_interval(secs => $4))`,
+      ['merchant:shop-3', '/v1/shop/holds', clock.now().toISOString(), IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS + 1],
+    );
+    const store = createIdempotencyStore(db.pool, clock);
+    await expect(store.run(request('orphan', 'other'), ok('{}'))).rejects.toMatchObject({ code: 'idempotency_key_reused_with_different_body' });
+    expect(await store.run(request('orphan'), ok('{"taken":true}'))).toMatchObject({ body: '{"taken":true}', replayed: false });
+    expect(await store.run(request('orphan'), ok('{}'))).toMatchObject({ body: '{"taken":true}', replayed: true });
   });
 });

@@ -3,8 +3,10 @@
  *   - first request with a key: run it; remember (client, key, route, request hash, response);
  *   - same key, same request: the first response is replayed (header `Idempotent-Replayed: true`);
  *   - same key, another request (other body or route): 409 idempotency_key_reused_with_different_body.
- * The key is also the seed of the command id, so even two concurrent first requests (both miss
- * the table) append the events once: the command path returns the first outcome to the second.
+ * Concurrent requests with one key behave as if they came one after the other: the first claims
+ * the key (a row without an answer) before it runs; the others, in this process or another, wait
+ * for its answer (same request) or are refused at once (another request). The key is also the
+ * seed of the command id, so the ledger's events stay single even when a claim is lost.
  * Responses are remembered unless the failure is transient (version conflict, internal error,
  * rate limit) or the request never reached the handler (auth, validation): those may be retried.
  */
@@ -70,81 +72,176 @@ export interface IdempotencyStore {
 }
 
 /**
- * Lookups and records of requests in flight at the same moment go to Postgres together (one
+ * Claims and records of requests in flight at the same moment go to Postgres together (one
  * statement per batch, DataLoader, batched per turn of the event loop): at 32 tills that is a
  * few statements where there were dozens. A request still waits for its own record to be stored
  * before it is answered.
  */
 export const IDEMPOTENCY_BATCH_MAX = 256;
+/**
+ * A claim without an answer this old belongs to a process that died mid-request (requests time
+ * out after 60 s): the next request with the key takes it over.
+ */
+export const IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS = 120;
+/** How often a request polls for the answer to a claim another process holds (rare: a retry racing its original). */
+export const IDEMPOTENCY_CLAIM_POLL_MS = 20;
 
+/** A key's row: an answer (status set), or a claim still running (status null). */
 interface IdempotencyRow {
-  readonly client: string;
-  readonly key: string;
   readonly route: string;
   readonly request_hash: string;
-  readonly status: number;
-  readonly content_type: string;
-  readonly body: string;
+  readonly status: number | null;
+  readonly content_type: string | null;
+  readonly body: string | null;
+  readonly stale: boolean;
 }
+
+type Request = Parameters<IdempotencyStore['run']>[0];
+type Answer = StoredReply & { replayed: boolean };
+
+/** What claiming a key found: ours now, or someone's row (answered or running), or a row not yet visible. */
+type Claim = { readonly kind: 'claimed' } | { readonly kind: 'taken'; readonly row: IdempotencyRow } | { readonly kind: 'unseen' };
 
 export function createIdempotencyStore(pool: Pool, clock: Clock): IdempotencyStore {
   const batching = { cache: false, maxBatchSize: IDEMPOTENCY_BATCH_MAX, batchScheduleFn: (run: () => void) => setImmediate(run) } as const;
-  const finder = new DataLoader<{ client: string; key: string }, IdempotencyRow | undefined>(async (wanted) => {
-    const { rows } = await pool.query<IdempotencyRow>({
-      // Named (prepared once per connection): it runs on every write with a key.
-      name: 'swl_idempotency_find_many',
-      // LATERAL: one primary-key probe per wanted key, never a hash join over the whole table.
-      text: `select i.client, i.key, i.route, i.request_hash, i.status, i.content_type, i.body
-             from unnest($1::text[], $2::text[]) as w(client, key)
-             cross join lateral (select * from api_idempotency a where a.client = w.client and a.key = w.key) i`,
-      values: [wanted.map((w) => w.client), wanted.map((w) => w.key)],
-    });
-    const found = new Map(rows.map((r) => [`${r.client}\n${r.key}`, r]));
-    return wanted.map((w) => found.get(`${w.client}\n${w.key}`));
-  }, batching);
-  const recorder = new DataLoader<IdempotencyRow & { created_at: string }, true>(async (records) => {
+  const claimer = new DataLoader<Request & { created_at: string }, Claim>((wanted) => claimMany(pool, wanted), batching);
+  const recorder = new DataLoader<Request & { reply: StoredReply; created_at: string }, true>(async (records) => {
     await pool.query({
       name: 'swl_idempotency_remember_many',
+      // Completes our claim; inserts when the claim is gone (it is not durable, see claimMany).
       text: `insert into api_idempotency (client, key, route, request_hash, status, content_type, body, created_at)
              select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::timestamptz[])
-             on conflict (client, key) do nothing`,
+             on conflict (client, key) do update set status = excluded.status, content_type = excluded.content_type, body = excluded.body, claimed_at = null
+             where api_idempotency.status is null and api_idempotency.request_hash = excluded.request_hash and api_idempotency.route = excluded.route`,
       values: [
         records.map((r) => r.client),
         records.map((r) => r.key),
         records.map((r) => r.route),
-        records.map((r) => r.request_hash),
-        records.map((r) => r.status),
-        records.map((r) => r.content_type),
-        records.map((r) => r.body),
+        records.map((r) => r.hash),
+        records.map((r) => r.reply.status),
+        records.map((r) => r.reply.contentType),
+        records.map((r) => r.reply.body),
         records.map((r) => r.created_at),
       ],
     });
     return records.map(() => true as const);
   }, batching);
+
+  /** Per (client, key), the request of this process running it: a second one waits here, not in Postgres. */
+  const running = new Map<string, { readonly route: string; readonly hash: string; readonly answer: Promise<Answer> }>();
+
+  /** Runs `work` under our claim: its answer is remembered, or the claim given back so that a retry may run. */
+  async function runClaimed(request: Request, work: () => Promise<StoredReply>): Promise<Answer> {
+    let reply: StoredReply;
+    try {
+      reply = await work();
+    } catch (error) {
+      await release(pool, request).catch(() => undefined);
+      throw error;
+    }
+    if (remembered(reply)) await recorder.load({ ...request, reply, created_at: clock.now().toISOString() });
+    else await release(pool, request);
+    return { ...reply, replayed: false };
+  }
+
+  /** One attempt: claim the key, or answer from (or wait for) whoever holds it. Undefined: try again. */
+  async function attempt(request: Request, work: () => Promise<StoredReply>): Promise<Answer | undefined> {
+    const claim = await claimer.load({ ...request, created_at: clock.now().toISOString() });
+    if (claim.kind === 'claimed') return runClaimed(request, work);
+    let row = claim.kind === 'taken' ? claim.row : await rowOf(pool, request);
+    for (;;) {
+      if (row === undefined) return undefined;
+      if (row.request_hash !== request.hash || row.route !== request.route) throw new ApiProblem('idempotency_key_reused_with_different_body');
+      if (row.status !== null) return { status: row.status, contentType: row.content_type!, body: row.body!, replayed: true };
+      if (row.stale) return (await takeOver(pool, request, clock.now().toISOString())) ? runClaimed(request, work) : undefined;
+      // Another process runs this very request: its answer is ours (a retry racing its original, rare).
+      await new Promise((wake) => setTimeout(wake, IDEMPOTENCY_CLAIM_POLL_MS));
+      row = await rowOf(pool, request);
+    }
+  }
+
   return {
     async run(request, work) {
-      const row = await finder.load({ client: request.client, key: request.key });
-      if (row) {
-        if (row.request_hash !== request.hash || row.route !== request.route)
-          throw new ApiProblem('idempotency_key_reused_with_different_body');
-        return { status: row.status, contentType: row.content_type, body: row.body, replayed: true };
+      const id = `${request.client}\n${request.key}`;
+      for (;;) {
+        const first = running.get(id);
+        if (first) {
+          if (first.hash !== request.hash || first.route !== request.route) throw new ApiProblem('idempotency_key_reused_with_different_body');
+          const answer = await first.answer.catch(() => undefined);
+          if (answer && remembered(answer)) return { ...answer, replayed: true };
+          continue;
+        }
+        const answer = attempt(request, work);
+        const entry = { route: request.route, hash: request.hash, answer: answer.then((a) => a ?? Promise.reject(new Error('not answered'))) };
+        // Waiters handle its failure; nobody waiting is not an unhandled rejection.
+        entry.answer.catch(() => undefined);
+        running.set(id, entry);
+        try {
+          const done = await answer;
+          if (done) return done;
+        } finally {
+          if (running.get(id) === entry) running.delete(id);
+        }
       }
-      const reply = await work();
-      if (remembered(reply)) {
-        await recorder.load({
-          client: request.client,
-          key: request.key,
-          route: request.route,
-          request_hash: request.hash,
-          status: reply.status,
-          content_type: reply.contentType,
-          body: reply.body,
-          created_at: clock.now().toISOString(),
-        });
-      }
-      return { ...reply, replayed: false };
     },
   };
+}
+
+/**
+ * One statement claims every key of the batch that nobody holds and returns the rows of those
+ * somebody does. The claim's commit is not made durable (synchronous_commit off for this
+ * transaction only): a claim lost in a crash only lets a retry run, and the command id derived
+ * from the key still keeps the ledger's events single. A row committed by another process after
+ * this statement's snapshot blocks our insert yet stays invisible to it ('unseen': read it again).
+ */
+async function claimMany(pool: Pool, wanted: readonly (Request & { created_at: string })[]): Promise<Claim[]> {
+  const { rows } = await pool.query<IdempotencyRow & { n: string; claimed: boolean; found: boolean }>({
+    name: 'swl_idempotency_claim_many',
+    text: `with settings as (select set_config('synchronous_commit', 'off', true)),
+           wanted as (
+             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) with ordinality as w(client, key, route, request_hash, created_at, n)
+           ),
+           claimed as (
+             insert into api_idempotency (client, key, route, request_hash, created_at, claimed_at)
+             select client, key, route, request_hash, created_at, statement_timestamp() from wanted
+             on conflict (client, key) do nothing
+             returning client, key
+           )
+           select w.n::text as n, c.key is not null as claimed, i.key is not null as found, i.route, i.request_hash, i.status, i.content_type, i.body,
+                  coalesce(i.claimed_at < statement_timestamp() - make_interval(secs => $6), false) as stale
+           from wanted w
+           cross join settings
+           left join claimed c on c.client = w.client and c.key = w.key
+           left join lateral (select * from api_idempotency a where a.client = w.client and a.key = w.key) i on c.key is null
+           order by w.n`,
+    values: [wanted.map((w) => w.client), wanted.map((w) => w.key), wanted.map((w) => w.route), wanted.map((w) => w.hash), wanted.map((w) => w.created_at), IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS],
+  });
+  return rows.map((r): Claim => (r.claimed ? { kind: 'claimed' } : r.found ? { kind: 'taken', row: r } : { kind: 'unseen' }));
+}
+
+/** The key's row as committed now. */
+async function rowOf(pool: Pool, request: Request): Promise<IdempotencyRow | undefined> {
+  const { rows } = await pool.query<IdempotencyRow>(
+    `select route, request_hash, status, content_type, body, coalesce(claimed_at < statement_timestamp() - make_interval(secs => $3), false) as stale
+     from api_idempotency where client = $1 and key = $2`,
+    [request.client, request.key, IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS],
+  );
+  return rows[0];
+}
+
+/** Gives our claim back: the answer was transient (or none), and a retry may run. */
+async function release(pool: Pool, request: Request): Promise<void> {
+  await pool.query('delete from api_idempotency where client = $1 and key = $2 and status is null and request_hash = $3', [request.client, request.key, request.hash]);
+}
+
+/** Takes over a claim its process left behind; false when another request took it first. */
+async function takeOver(pool: Pool, request: Request, createdAt: string): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `update api_idempotency set route = $3, request_hash = $4, created_at = $5, claimed_at = statement_timestamp()
+     where client = $1 and key = $2 and status is null and claimed_at < statement_timestamp() - make_interval(secs => $6)`,
+    [request.client, request.key, request.route, request.hash, createdAt, IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS],
+  );
+  return rowCount === 1;
 }
 
 function remembered(reply: StoredReply): boolean {

@@ -111,6 +111,7 @@ const reads: ReadSide = {
 };
 
 let served: Served;
+let pool: import('../adapters/postgres/pool').Pool | undefined;
 let drop: () => Promise<void>;
 let closeApi: () => void;
 let call: ReturnType<typeof client>;
@@ -122,6 +123,7 @@ const item = { sku: '4870001', name: 'Молоко 2,5%', quantity: 2, unit: 'pc
 beforeAll(async () => {
   const db = await freshDatabase([...coreMigrations(), ...apiMigrations()]);
   drop = db.drop;
+  pool = db.pool;
   const metrics = createMetrics({ lag: reads.projections });
   const api = createApi({
     clock,
@@ -313,6 +315,44 @@ describe('Idempotency-Key', () => {
     expectProblem(first, 404, 'hold_not_found');
     expect(again.text).toBe(first.text);
     expect(calls.filter((c) => c.name === 'voidPurchase').map((c) => c.commandId)).toEqual(['merchant:shop-1:k-void']);
+  });
+
+  describe('concurrent retries behave as sequential ones', () => {
+    // Six at once, three with each body: one runs; its body's retries get its answer, the others 409.
+    const race = async (callers: readonly ReturnType<typeof client>[], key: string) => {
+      const t = await token(shop);
+      const bodies = [{ token: 't', items: [item] }, { token: 't', items: [{ ...item, quantity: 3 }] }];
+      const before = calls.filter((c) => c.name === 'authorizePurchase').length;
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => callers[i % callers.length]!('POST', '/v1/shop/holds', { token: t, idempotencyKey: key, body: bodies[i % 2] })),
+      );
+      const ran = calls.filter((c) => c.name === 'authorizePurchase').slice(before);
+      expect(ran).toHaveLength(1);
+      const winner = bodies.findIndex((b) => b.items[0]!.quantity === (ran[0]!.input as { items: { quantity: number }[] }).items[0]!.quantity);
+      for (const [i, answer] of answers.entries()) {
+        if (i % 2 === winner) {
+          expect(answer.status).toBe(201);
+          expect(answer.text).toBe(answers[winner]!.text);
+        } else expectProblem(answer, 409, 'idempotency_key_reused_with_different_body');
+      }
+      const after = await callers[0]!('POST', '/v1/shop/holds', { token: t, idempotencyKey: key, body: bodies[1 - winner] });
+      expectProblem(after, 409, 'idempotency_key_reused_with_different_body');
+    };
+
+    it('in one process: one request runs, a same-body retry gets its answer, another body 409', async () => {
+      await race([call], 'k-race');
+    });
+
+    it('across two API processes over one database', async () => {
+      const second = createApi({ clock, jwtSecret: SECRET, services, pool: pool!, store: createMemoryEventStore(), reads, metrics: createMetrics({ lag: reads.projections }), health: async () => ({ postgres: true, runner: true }) });
+      const other = await serve(second.app);
+      try {
+        await race([call, client(other.url)], 'k-race-2');
+      } finally {
+        await other.close();
+        second.close();
+      }
+    });
   });
 
   it('rejects a malformed key', async () => {

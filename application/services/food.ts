@@ -120,17 +120,17 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
     return { token: qr.sign(payload), expiresAt: expiresAtOf(payload) };
   }
 
-  /** A verified, unexpired food token and its family-month. */
-  function readToken(token: string, now: string) {
+  /** A verified food token and its family-month; its expiry is the caller's to judge. */
+  function readToken(token: string) {
     const payload = qr.verify(token);
     const target = targetOf(payload);
     if (target.program !== PROGRAM) return refuse('qr_token_invalid', 'not a food voucher token');
-    if (now > expiresAtOf(payload)) refuse('qr_token_expired');
     return { payload, target };
   }
 
   async function balanceByToken(input: { shopId: string; token: string }, meta: CommandMetadata): Promise<BalanceAnswer> {
-    const { payload, target } = readToken(input.token, meta.now);
+    const { payload, target } = readToken(input.token);
+    if (meta.now > expiresAtOf(payload)) refuse('qr_token_expired');
     const state = await load(target.stream);
     if (state.status === 'None') return refuse('voucher_not_found');
     // The token is spent by an authorization; a shop must not act on it again.
@@ -143,7 +143,9 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   async function authorizePurchase(input: AuthorizeInput, meta: CommandMetadata): Promise<AuthorizeResult> {
     if (input.items.length === 0) refuse('basket_empty');
     const lines = toBasketLines(input.items, deps.catalogue);
-    const { payload, target } = readToken(input.token, meta.now);
+    // The token's expiry is judged by the decider, after the command path has looked for this
+    // command: a retry of a committed authorization gets its first answer whenever it comes.
+    const { payload, target } = readToken(input.token);
     const index = streams.foodHold(input.shopId, input.holdId);
     const outcome = await decideAcross(store, [target.stream, index], meta, (loaded) => {
       if (loaded.get(index)!.events.length > 0) return refuse('hold_already_exists', input.holdId);
