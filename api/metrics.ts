@@ -13,7 +13,24 @@ export interface ProjectionLag {
   readonly name: string;
   readonly lagEvents: number;
   readonly lagSeconds?: number;
+  /** The checkpoint: the last log position applied. */
+  readonly position?: bigint;
+  /** Set while the read model cannot apply the event after its checkpoint (projections/runner/halt.ts). */
+  readonly halt?: ProjectionHaltView;
 }
+
+export interface ProjectionHaltView {
+  readonly eventId: string;
+  readonly eventPosition: bigint;
+  readonly eventType: string;
+  readonly error: string;
+  readonly errorCode?: string;
+  readonly since: string;
+  readonly failures: number;
+}
+
+/** One lag reading serves every gauge of a scrape (each reading scans the log after each checkpoint). */
+const LAG_READING_REUSE_MS = 1_000;
 
 export interface ApiMetrics {
   readonly registry: Registry;
@@ -21,6 +38,8 @@ export interface ApiMetrics {
   readonly latency: Histogram<'method' | 'route' | 'status'>;
   readonly appends: Counter<'store'>;
   readonly appendedEvents: Counter<'store'>;
+  /** The scheduler could not bring the read models it reads up to date before a pass (it fired from what they showed). */
+  readonly schedulerAlarms: Counter;
   /** Times one request from now until its response finishes, labelled by its route template. */
   observe(req: IncomingMessage, res: ServerResponse, route: string): void;
 }
@@ -53,7 +72,41 @@ export function createMetrics(options: { lag?: () => Promise<readonly Projection
     labelNames: ['store'] as const,
     registers: [registry],
   });
-  const lag = options.lag;
+  const readLag = options.lag;
+  let reading: { at: number; lag: Promise<readonly ProjectionLag[]> } | undefined;
+  const lag = async (): Promise<readonly ProjectionLag[]> => {
+    if (!readLag) return [];
+    if (!reading || performance.now() - reading.at > LAG_READING_REUSE_MS) reading = { at: performance.now(), lag: readLag().catch(() => []) };
+    return reading.lag;
+  };
+  const schedulerAlarms = new Counter({
+    name: 'scheduler_alarms_total',
+    help: 'Scheduler passes that could not bring the read models they read up to date first (see the log).',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'projection_position',
+    help: 'The last log position a projection has applied (its checkpoint).',
+    labelNames: ['projection'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const p of await lag()) if (p.position !== undefined) this.set({ projection: p.name }, Number(p.position));
+    },
+  });
+  new Gauge({
+    name: 'projection_halted',
+    help: '1 while a projection cannot apply the event after its checkpoint (labels name the event and the SQLSTATE), else 0.',
+    labelNames: ['projection', 'event_id', 'event_type', 'error_code'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const p of await lag()) {
+        if (!p.halt) this.set({ projection: p.name }, 0);
+        else this.set({ projection: p.name, event_id: p.halt.eventId, event_type: p.halt.eventType, error_code: p.halt.errorCode ?? 'none' }, 1);
+      }
+    },
+  });
   new Gauge({
     name: 'projection_lag_events',
     help: 'Events in the log that a projection has not applied yet.',
@@ -61,7 +114,7 @@ export function createMetrics(options: { lag?: () => Promise<readonly Projection
     registers: [registry],
     async collect() {
       this.reset();
-      for (const p of (await lag?.().catch(() => [])) ?? []) this.set({ projection: p.name }, p.lagEvents);
+      for (const p of await lag()) this.set({ projection: p.name }, p.lagEvents);
     },
   });
   new Gauge({
@@ -71,7 +124,7 @@ export function createMetrics(options: { lag?: () => Promise<readonly Projection
     registers: [registry],
     async collect() {
       this.reset();
-      for (const p of (await lag?.().catch(() => [])) ?? []) if (p.lagSeconds !== undefined) this.set({ projection: p.name }, p.lagSeconds);
+      for (const p of await lag()) if (p.lagSeconds !== undefined) this.set({ projection: p.name }, p.lagSeconds);
     },
   });
 
@@ -81,6 +134,7 @@ export function createMetrics(options: { lag?: () => Promise<readonly Projection
     latency,
     appends,
     appendedEvents,
+    schedulerAlarms,
     observe(req, res, route) {
       const end = latency.startTimer();
       res.once('finish', () => {

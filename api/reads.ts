@@ -122,7 +122,13 @@ export function createReads(deps: ReadsDeps): ReadSide {
       return { kind: 'json', data: doc };
     },
     async projections() {
-      return (await deps.runner.lag()).map((l) => ({ name: l.name, lagEvents: l.lagEvents, lagSeconds: l.lagSeconds, position: l.position }));
+      return (await deps.runner.lag()).map((l) => ({
+        name: l.name,
+        lagEvents: l.lagEvents,
+        lagSeconds: l.lagSeconds,
+        position: l.position,
+        ...(l.halt ? { halt: l.halt } : {}),
+      }));
     },
     async rebuild(name) {
       if (!deps.projectionNames.includes(name)) return false;

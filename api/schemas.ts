@@ -8,9 +8,20 @@ import { z } from 'zod';
 export const idSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:~-]+$/, 'Use letters, digits and . _ : ~ - only');
 /** 12 digits; the check digit is the domain's job (invalid_iin per row). */
 export const iinSchema = z.string().regex(/^\d{12}$/, 'An IIN is 12 digits');
-export const instantSchema = z.iso.datetime({ offset: true });
+/**
+ * What Postgres' date and timestamptz (where read models keep them) store, narrower than ISO 8601
+ * as zod reads it: no year 0000, and zone offsets up to ±15:59 (real ones span −12:00…+14:00).
+ * app/read-model-bounds.test.ts holds the two together.
+ */
+const NOT_YEAR_ZERO = (value: string) => !value.startsWith('0000');
+const OFFSET = /([+-])(\d{2}):?(\d{2})$/;
+const STORABLE_OFFSET = (value: string) => Number(OFFSET.exec(value)?.[2] ?? 0) <= 14;
+export const instantSchema = z.iso
+  .datetime({ offset: true })
+  .refine(NOT_YEAR_ZERO, 'There is no year 0000')
+  .refine(STORABLE_OFFSET, 'A zone offset is at most ±14:00');
 export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'A month is YYYY-MM');
-export const localDateSchema = z.iso.date();
+export const localDateSchema = z.iso.date().refine(NOT_YEAR_ZERO, 'There is no year 0000');
 export const schoolYearSchema = z
   .string()
   .regex(/^\d{4}-\d{4}$/, 'A school year is YYYY-YYYY')

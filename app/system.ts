@@ -16,7 +16,7 @@ import { coreMigrations, migrate, type Migration } from '../adapters/postgres/mi
 import { connectOrExplain, type Pool } from '../adapters/postgres/pool';
 import { handOverToApplication } from '../adapters/postgres/roles';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../adapters/postgres/embedded';
-import { createRunner, projectionMigrations, type Runner } from '../projections/runner';
+import { createRunner, ProjectionHalted, ProjectionHaltedError, projectionMigrations, type Runner } from '../projections/runner';
 import type { Projection } from '../projections/projection';
 import { createApi, type Api } from '../api/app';
 import { apiMigrations, sweepIdempotency } from '../api/idempotency';
@@ -28,7 +28,7 @@ import type { Config } from './config';
 import { ConfigError } from '../adapters/config-error';
 import { resolveSecrets, type Secrets } from './secrets';
 import { createPublicKey, createPrivateKey } from 'node:crypto';
-import { dueDeadlines, pendingSms } from '../projections/consent';
+import { deadlinesProjection, pendingSms } from '../projections/consent';
 import { allProjections } from './read-models';
 import { createReads } from '../api/reads';
 import type { OutboundSms } from '../api/read-side';
@@ -100,7 +100,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const migrations: Migration[] = [...coreMigrations(), vaultMigration, bmgMigration, ...apiMigrations(), ...projectionMigrations(projections)];
     await migrateAsOwner(options, config, pool, migrations);
 
-    const metrics = createMetrics({ defaultMetrics: false, lag: async () => (await runner.lag()).map((l) => ({ name: l.name, lagEvents: l.lagEvents, lagSeconds: l.lagSeconds })) });
+    const metrics = createMetrics({ defaultMetrics: false, lag: () => runner.lag() });
     const baseStore = options.eventStore ?? (await openStore(config, pool));
     if (!options.eventStore) cleanups.push(() => baseStore.close());
     let runner: Runner;
@@ -111,14 +111,14 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       projections,
       clock,
       ...(options.runnerPollMs !== undefined ? { pollIntervalMs: options.runnerPollMs } : {}),
-      onError: (name, error) => log(`projection ${name} failed a batch: ${(error as Error)?.name ?? 'Error'}`),
+      onError: (name, error) => log(projectionFailureLine(name, error)),
     });
     const vault = createPostgresVault(pool, secrets.vaultKey);
     const phones = createPostgresPhoneDirectory(pool);
     const eotinish = createMemoryEotinish();
     const composed = composeServices({ store, secrets, vault, eotinish, phones, clock, pool });
     const services = composed.services;
-    const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, log });
+    const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, log, metrics });
     const reads = createReads({
       pool,
       store,
@@ -152,7 +152,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       log,
       health: async () => {
         const postgres = await pool.query('select 1').then(() => true, () => false);
-        return { postgres, runner: runnerUp, scheduler: scheduler.running(), eventStore: store.kind };
+        const haltedProjections = (await runner.halts().catch(() => [])).map((h) => h.projection);
+        return { postgres, runner: runnerUp, scheduler: scheduler.running(), eventStore: store.kind, ...(haltedProjections.length ? { haltedProjections } : {}) };
       },
     });
 
@@ -220,27 +221,65 @@ export async function createSystem(options: SystemOptions): Promise<System> {
   }
 }
 
+/**
+ * A failed batch is logged by its error's name; a halt names the event, the error and the way out
+ * (README "When a read model halts"): it repeats with every retry, at most every MAX_RETRY_DELAY_MS.
+ */
+function projectionFailureLine(name: string, error: unknown): string {
+  if (!(error instanceof ProjectionHalted)) return `projection ${name} failed a batch: ${(error as Error)?.name ?? 'Error'}`;
+  const code = error.errorCode ? ` [SQLSTATE ${error.errorCode}]` : '';
+  return (
+    `ALARM ${error.message}${code}. The other read models and the scheduler go on. ` +
+    `Fix the cause and restart; if the fix changes how earlier events project: npx tsx app/cli.ts rebuild ${name}`
+  );
+}
+
 /** What start()/stop() need of the deadline scheduler (application/scheduler.ts). */
 export type SchedulerHandle = DeadlineScheduler;
 
+/** The read models the scheduler reads (dueDeadlines): the only ones it waits for. */
+const SCHEDULER_READ_MODELS = [deadlinesProjection.name];
+
 /**
- * The deadline scheduler over the `deadlines` read model; before each page the runner catches up
- * so that a deadline that has just fired is not offered again.
+ * The deadline scheduler over the `deadlines` read model; before each pass that model catches up
+ * so that a deadline that has just fired is not offered again. It waits for that model alone: a
+ * halted табель must not stop hold expiries, consent timeouts and lapses.
  */
-function createSchedulerHandle(deps: { pool: Pool; store: EventStore; clock: Clock; services: LedgerServices; runner: Runner; log: (line: string) => void }): SchedulerHandle {
-  const catchUp = async () => deps.runner.waitUntilCaughtUp(await deps.store.headPosition());
+function createSchedulerHandle(deps: {
+  pool: Pool;
+  store: EventStore;
+  clock: Clock;
+  services: LedgerServices;
+  runner: Runner;
+  log: (line: string) => void;
+  metrics: ApiMetrics;
+}): SchedulerHandle {
   const scheduler = createDeadlineScheduler({
     reads: createPostgresConsentReads(deps.pool),
     fire: deps.services.fireDeadline,
     clock: deps.clock,
-    beforeRead: catchUp,
+    beforeRead: async () => deps.runner.waitUntilCaughtUp(await deps.store.headPosition(), undefined, SCHEDULER_READ_MODELS),
     onError: (error, deadline) => deps.log(`deadline ${deadline.stream}/${deadline.deadlineId} failed: ${(error as Error)?.name ?? 'Error'}`),
+    onAlarm: (error) => {
+      deps.metrics.schedulerAlarms.inc();
+      deps.log(`ALARM scheduler: ${(error as Error)?.message ?? String(error)}; this pass fires what the read model shows`);
+    },
   });
-  // Callers that tick by hand (simulators, tests) read the read models next: let them catch up.
+  // Callers that tick by hand (simulators, tests) read the read models next: let every model that is not halted catch up.
   const thenCatchUp = async (fired: Promise<number>) => {
     const count = await fired;
-    await catchUp();
-    return count;
+    const head = await deps.store.headPosition();
+    for (;;) {
+      const halted = new Set((await deps.runner.halts()).map((h) => h.projection));
+      const models = allProjections.map((p) => p.name).filter((name) => !halted.has(name));
+      try {
+        await deps.runner.waitUntilCaughtUp(head, undefined, models);
+        return count;
+      } catch (error) {
+        // One more model halted while we waited: wait for the others.
+        if (!(error instanceof ProjectionHaltedError)) throw error;
+      }
+    }
   };
   return { ...scheduler, tick: () => thenCatchUp(scheduler.tick()), runOnce: (now) => thenCatchUp(scheduler.runOnce(now)) };
 }

@@ -37,8 +37,12 @@ export interface SchedulerDeps {
    * model catch up here, so a deadline fired by an earlier pass is not offered again. Later pages
    * need no wait: the keyset cursor is past every deadline this pass has fired (waiting for the
    * model between pages made a 20,000-deadline morning fire in lock-step with the projections).
+   * When it fails (the model is halted or slow) the pass raises an alarm and fires what the model
+   * shows: a deadline offered again records nothing new (see above), a deadline never fired would.
    */
   readonly beforeRead?: () => Promise<void>;
+  /** A pass could not do its work as it should (beforeRead failed, a page could not be read): never swallowed. */
+  readonly onAlarm?: (error: unknown) => void;
 }
 
 export interface DeadlineScheduler {
@@ -63,7 +67,7 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
     let fired = 0;
     let after: Awaited<ReturnType<SchedulerDeps['reads']['dueDeadlines']>>[number] | undefined;
     for (let page = 0; page < SCHEDULER_MAX_PAGES_PER_TICK; page++) {
-      if (page === 0) await deps.beforeRead?.();
+      if (page === 0) await deps.beforeRead?.().catch((error: unknown) => deps.onAlarm?.(error));
       const due = await deps.reads.dueDeadlines(now, SCHEDULER_BATCH, after);
       if (due.length === 0) break;
       const fireOne = async (deadline: (typeof due)[number]) => {
@@ -94,7 +98,7 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
     tick,
     start() {
       if (timer) return;
-      timer = setInterval(() => void tick().catch(() => undefined), deps.tickMs ?? SCHEDULER_TICK_MS);
+      timer = setInterval(() => void tick().catch((error: unknown) => deps.onAlarm?.(error)), deps.tickMs ?? SCHEDULER_TICK_MS);
       timer.unref();
     },
     async stop() {

@@ -55,3 +55,6 @@ export function canteenRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     }),
   ];
 }
+
+/** The record's field rules, for the test that read models store every value they accept (app/read-model-bounds.test.ts). */
+export { record as canteenRecordSchema };

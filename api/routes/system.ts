@@ -9,14 +9,17 @@ export interface HealthReport {
   readonly runner: boolean;
   readonly scheduler?: boolean;
   readonly eventStore?: string;
+  /** Read models halted at an event they cannot apply: the service still serves, degraded. */
+  readonly haltedProjections?: readonly string[];
 }
 
 const healthSchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
+  status: z.enum(['ready', 'degraded', 'not_ready']),
   postgres: z.boolean(),
   runner: z.boolean(),
   scheduler: z.boolean().optional(),
   eventStore: z.string().optional(),
+  haltedProjections: z.array(z.string()).optional(),
 });
 
 export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<HealthReport>; openapi: () => OpenApiDocument }): AnyRoute[] {
@@ -28,12 +31,15 @@ export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<
       roles: 'public',
       limited: false,
       tag: 'system',
-      summary: 'Readiness: 200 when Postgres answers and the projection runner is running, else 503.',
+      summary:
+        'Readiness: 200 when Postgres answers and the projection runner is running (status `degraded` and their names when read models are halted), else 503.',
       responses: { 200: { description: 'ready', schema: healthSchema }, 503: { description: 'not ready', schema: healthSchema } },
       async handle() {
-        const report = await deps.health().catch(() => ({ postgres: false, runner: false }));
+        const report: HealthReport = await deps.health().catch(() => ({ postgres: false, runner: false }));
         const ready = report.postgres && report.runner;
-        return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', ...report }, { 'Cache-Control': 'no-store' });
+        // Degraded, not unready: writes and the other read models work, so the instance stays in rotation.
+        const status = !ready ? 'not_ready' : report.haltedProjections?.length ? 'degraded' : 'ready';
+        return json(ready ? 200 : 503, { status, ...report }, { 'Cache-Control': 'no-store' });
       },
     }),
     defineRoute({

@@ -15,7 +15,7 @@ import type { ReceiveListInput } from '../../application/services/contract';
 import { streams } from '../../domain/events';
 import { makeIin } from '../../domain/shared/iin';
 import { freshDatabase } from '../../test/pg';
-import { checkpointMigration, createRunner, type Runner } from '../runner';
+import { createRunner, projectionMigrations, type Runner } from '../runner';
 import { consentProjections, createMemoryConsentReads, createPostgresConsentReads, migrations } from './index';
 
 const HEADS = [0, 1, 2, 3].map((i) => makeIin('1980-01-01', 'female', 500 + i));
@@ -27,7 +27,7 @@ describe('consent read models (Postgres)', () => {
   let store: EventStore;
   let runner: Runner;
   beforeAll(async () => {
-    db = await freshDatabase([...coreMigrations(), vaultMigration, bmgMigration, checkpointMigration, ...migrations]);
+    db = await freshDatabase([...coreMigrations(), vaultMigration, bmgMigration, ...projectionMigrations([]), ...migrations]);
     pool = db.pool;
     store = createPostgresEventStore(pool);
     const phones = createPostgresPhoneDirectory(pool);

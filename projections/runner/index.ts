@@ -16,12 +16,14 @@ import type { Migration } from '../../adapters/postgres/migrate';
 import { systemClock, type Clock } from '../../adapters/clock/clock';
 import type { Projection } from '../projection';
 import { statementsOf } from './batch';
-import { createLiveRunner, type ProjectionLag } from './live';
+import { createLiveRunner, RETRY_DELAY_MS, type ProjectionLag } from './live';
 import { rebuildModels, type RebuildResult } from './rebuild';
+import { haltMigration, type Halt } from './halt';
 
 export { PIPELINE_DEPTH } from './batch';
-export { DEFAULT_WAIT_TIMEOUT_MS, LAG_SCAN_LIMIT, LOCK_RETRY_MS, RETRY_DELAY_MS, WAIT_POLL_MS, type ProjectionLag } from './live';
+export { DEFAULT_WAIT_TIMEOUT_MS, LAG_SCAN_LIMIT, LOCK_RETRY_MS, MAX_RETRY_DELAY_MS, RETRY_DELAY_MS, WAIT_POLL_MS, type ProjectionLag } from './live';
 export type { RebuildResult } from './rebuild';
+export { ProjectionHalted, ProjectionHaltedError, type Halt } from './halt';
 
 /** Events per batch while live or catching up. */
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -51,7 +53,7 @@ export const checkpointMigration: Migration = {
 
 /** The checkpoint table and every projection's DDL, for `migrate()`. */
 export function projectionMigrations(projections: readonly Projection[]): Migration[] {
-  return [checkpointMigration, ...projections.flatMap((p) => p.migrations)];
+  return [checkpointMigration, haltMigration, ...projections.flatMap((p) => p.migrations)];
 }
 
 export interface RunnerOptions {
@@ -63,9 +65,14 @@ export interface RunnerOptions {
   readonly pollIntervalMs?: number;
   /** See DEFAULT_LIVE_GATHER_MS; 0 runs the next pass at once. */
   readonly liveGatherMs?: number;
-  /** For `lagSeconds` only. */
+  /** First wait after a failed batch; default RETRY_DELAY_MS. */
+  readonly retryDelayMs?: number;
+  /** For `lagSeconds` and the time a halt began. */
   readonly clock?: Clock;
-  /** A batch failed (the projection retries after RETRY_DELAY_MS). Default: console.error. */
+  /**
+   * A batch failed (the projection retries after RETRY_DELAY_MS, doubling up to MAX_RETRY_DELAY_MS);
+   * a ProjectionHalted when one event fails even alone. Default: console.error.
+   */
   readonly onError?: (projection: string, error: unknown) => void;
 }
 
@@ -79,8 +86,13 @@ export interface Runner {
   catchUp(): Promise<number>;
   rebuild(...names: string[]): Promise<RebuildResult[]>;
   lag(): Promise<ProjectionLag[]>;
-  /** Resolves when every projection's checkpoint is at or past `position`. */
-  waitUntilCaughtUp(position: bigint, timeoutMs?: number): Promise<void>;
+  /** The halted projections (cheap: the checkpoint rows only), for /health. */
+  halts(): Promise<Halt[]>;
+  /**
+   * Resolves when the checkpoints of `models` (default: every projection) are at or past
+   * `position`; rejects at once with a ProjectionHaltedError when one of them is halted short of it.
+   */
+  waitUntilCaughtUp(position: bigint, timeoutMs?: number, models?: readonly string[]): Promise<void>;
   /** Names of the projections this process holds the lock of. */
   owned(): string[];
 }
@@ -98,6 +110,7 @@ export function createRunner(options: RunnerOptions): Runner {
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     liveGatherMs: options.liveGatherMs ?? DEFAULT_LIVE_GATHER_MS,
+    retryDelayMs: options.retryDelayMs ?? RETRY_DELAY_MS,
     clock: options.clock ?? systemClock,
     onError: options.onError ?? ((name, error) => console.error(`projection ${name}:`, error)),
   });
@@ -116,6 +129,7 @@ export function createRunner(options: RunnerOptions): Runner {
     catchUp: live.catchUp,
     rebuild: (...names) => rebuildModels(rebuildDeps, names),
     lag: live.lag,
+    halts: live.halts,
     waitUntilCaughtUp: live.waitUntilCaughtUp,
     owned: live.owned,
   };

@@ -6,16 +6,24 @@
  * One process per projection: a session advisory lock per projection elects who applies it; each
  * batch also re-reads its checkpoint `for update`, so even two runners that both believed they
  * owned it could not apply a batch twice.
+ *
+ * A projection that cannot apply an event halts alone (halt.ts): its batch is applied again event
+ * by event, up to the event that fails; the checkpoint stays just before it, the event and the
+ * error are kept on its checkpoint row (for /v1/ops/projections, /metrics and /health), and it
+ * retries with a growing delay. Every other projection goes on.
  */
 import type { EventStore, RecordedEvent } from '../../adapters/eventstore/port';
 import type { Pool, PoolClient } from '../../adapters/postgres/pool';
 import type { Clock } from '../../adapters/clock/clock';
-import type { Projection } from '../projection';
+import type { Projection, Sql } from '../projection';
 import { drive, type Sink, type StatementsFor } from './batch';
+import { clearHalt, haltOf, ProjectionHalted, ProjectionHaltedError, recordHalt, type Halt } from './halt';
 import { inTx, run } from './transaction';
 
-/** After a failed batch a projection waits this long before it tries again (others go on). */
+/** After a failed batch a projection waits this long before it tries again (others go on); doubled per failure in a row. */
 export const RETRY_DELAY_MS = 1000;
+/** The longest wait between two tries of a halted projection. */
+export const MAX_RETRY_DELAY_MS = 30_000;
 /** How often a runner tries to take the locks of projections another process holds. */
 export const LOCK_RETRY_MS = 5000;
 /** `lag()` counts at most this many unapplied events (it reports the cap when further behind). */
@@ -33,6 +41,8 @@ export interface ProjectionLag {
   readonly lagEvents: number;
   /** Age of the oldest unapplied event (0 when caught up). */
   readonly lagSeconds: number;
+  /** Set while the projection cannot apply the event after its checkpoint. */
+  readonly halt?: Halt;
 }
 
 export interface LiveDeps {
@@ -42,6 +52,8 @@ export interface LiveDeps {
   readonly batchSize: number;
   readonly pollIntervalMs: number;
   readonly liveGatherMs: number;
+  /** First wait after a failed batch (RETRY_DELAY_MS in production). */
+  readonly retryDelayMs: number;
   readonly clock: Clock;
   readonly onError: (projection: string, error: unknown) => void;
   readonly statementsFor: StatementsFor;
@@ -53,16 +65,19 @@ export interface LiveRunner {
   poke(): void;
   catchUp(): Promise<number>;
   lag(): Promise<ProjectionLag[]>;
-  waitUntilCaughtUp(position: bigint, timeoutMs?: number): Promise<void>;
+  halts(): Promise<Halt[]>;
+  waitUntilCaughtUp(position: bigint, timeoutMs?: number, models?: readonly string[]): Promise<void>;
   owned(): string[];
   /** A rebuild swapped `name` in at `position`: its live sink continues from there. */
   swapped(name: string, position: bigint): void;
 }
 
 export function createLiveRunner(deps: LiveDeps): LiveRunner {
-  const { pool, store, projections, batchSize, pollIntervalMs, liveGatherMs, clock, onError, statementsFor } = deps;
+  const { pool, store, projections, batchSize, pollIntervalMs, liveGatherMs, retryDelayMs, clock, onError, statementsFor } = deps;
   const checkpoints = new Map<string, bigint>();
   const retryAt = new Map<string, number>();
+  /** Failed tries in a row per projection (the retry delay doubles with each). */
+  const failuresInRow = new Map<string, number>();
   let lockClient: PoolClient | undefined;
   let lockLost: (() => void) | undefined;
   let lastLockAttempt = -Infinity;
@@ -75,37 +90,70 @@ export function createLiveRunner(deps: LiveDeps): LiveRunner {
   /** Waiters in waitUntilCaughtUp, woken when a live batch of this process commits. */
   const progressWaiters = new Set<() => void>();
 
+  /**
+   * Applies `statements` and moves the checkpoint from `sink.position` to `last` in one
+   * transaction; false when the checkpoint had moved elsewhere (a rebuild swapped the model in).
+   */
+  const commit = async (sink: Sink, statements: () => readonly Sql[], last: bigint): Promise<boolean> => {
+    const p = sink.projection;
+    const moved = await inTx(pool, async (client) => {
+      const { rows } = await client.query<{ position: bigint }>('select position from projection_checkpoints where name = $1 for update', [p.name]);
+      const stored = rows[0]?.position ?? 0n;
+      if (stored !== sink.position) return stored;
+      await run(client, statements());
+      await client.query(`update projection_checkpoints set position = $2, updated_at = now(), ${clearHalt} where name = $1`, [p.name, last]);
+      return undefined;
+    });
+    if (moved !== undefined) {
+      checkpoints.set(p.name, moved);
+      return false;
+    }
+    sink.position = last;
+    checkpoints.set(p.name, last);
+    failuresInRow.delete(p.name);
+    for (const wakeWaiter of progressWaiters) wakeWaiter();
+    progressWaiters.clear();
+    return true;
+  };
+
+  /**
+   * After a failed batch: the same events one transaction each, so the model gets as far as it can
+   * and the failure is pinned on one event (a ProjectionHalted). Only failures take this path.
+   */
+  const commitOneByOne = async (sink: Sink, events: readonly RecordedEvent[], last: bigint): Promise<boolean> => {
+    for (const event of events) {
+      let applied: boolean;
+      try {
+        applied = await commit(sink, () => statementsFor(sink.projection, [event]), event.position);
+      } catch (error) {
+        throw new ProjectionHalted(sink.projection.name, event, error);
+      }
+      if (!applied) return false;
+    }
+    return sink.position === last || commit(sink, () => [], last);
+  };
+
   const liveSink = (p: Projection, position: bigint): Sink => ({
     projection: p,
     position,
     async write(events, last) {
-      const statements = statementsFor(p, events);
-      const moved = await inTx(pool, async (client) => {
-        const { rows } = await client.query<{ position: bigint }>(
-          'select position from projection_checkpoints where name = $1 for update',
-          [p.name],
-        );
-        const stored = rows[0]?.position ?? 0n;
-        if (stored !== this.position) return stored;
-        await run(client, statements);
-        await client.query('update projection_checkpoints set position = $2, updated_at = now() where name = $1', [p.name, last]);
-        return undefined;
-      });
-      if (moved !== undefined) {
-        checkpoints.set(p.name, moved);
-        return false;
+      try {
+        return await commit(this, () => statementsFor(p, events), last);
+      } catch {
+        return commitOneByOne(this, events.filter((e) => handles(p, e)), last);
       }
-      this.position = last;
-      checkpoints.set(p.name, last);
-      for (const wakeWaiter of progressWaiters) wakeWaiter();
-      progressWaiters.clear();
-      return true;
     },
   });
 
+  const handles = (p: Projection, event: RecordedEvent): boolean => p.canHandle.includes(event.type as never);
+
   const backOff = (sink: Sink, error: unknown) => {
-    retryAt.set(sink.projection.name, performance.now() + RETRY_DELAY_MS);
-    onError(sink.projection.name, error);
+    const name = sink.projection.name;
+    const failures = (failuresInRow.get(name) ?? 0) + 1;
+    failuresInRow.set(name, failures);
+    retryAt.set(name, performance.now() + Math.min(retryDelayMs * 2 ** (failures - 1), MAX_RETRY_DELAY_MS));
+    onError(name, error);
+    if (error instanceof ProjectionHalted) void recordHalt(pool, error, clock.now()).catch(() => undefined);
   };
 
   const acquireLocks = async (): Promise<void> => {
@@ -177,13 +225,14 @@ export function createLiveRunner(deps: LiveDeps): LiveRunner {
     }
   };
 
-  const positions = async (names: readonly string[]): Promise<Map<string, bigint>> => {
-    const { rows } = await pool.query<{ name: string; position: bigint }>(
-      'select name, position from projection_checkpoints where name = any($1::text[])',
-      [names],
-    );
-    const out = new Map<string, bigint>(names.map((n) => [n, 0n]));
-    for (const r of rows) out.set(r.name, r.position);
+  /** Each projection's checkpoint and, when halted, its halt (read from the checkpoint rows, so every process sees them). */
+  const positions = async (names: readonly string[]): Promise<Map<string, { position: bigint; halt?: Halt }>> => {
+    const { rows } = await pool.query('select * from projection_checkpoints where name = any($1::text[])', [names]);
+    const out = new Map<string, { position: bigint; halt?: Halt }>(names.map((n) => [n, { position: 0n }]));
+    for (const row of rows) {
+      const halt = haltOf(row);
+      out.set(row.name, { position: row.position, ...(halt ? { halt } : {}) });
+    }
     return out;
   };
 
@@ -226,22 +275,29 @@ export function createLiveRunner(deps: LiveDeps): LiveRunner {
       const scans = new Map<bigint, Promise<RecordedEvent[]>>();
       const out: ProjectionLag[] = [];
       for (const name of names) {
-        const position = at.get(name)!;
+        const { position, halt } = at.get(name)!;
         if (!scans.has(position)) scans.set(position, store.readAll({ after: position, maxCount: LAG_SCAN_LIMIT }));
         const pending = await scans.get(position)!;
         const oldest = pending[0]?.metadata.recordedAt;
         const lagSeconds = oldest ? Math.max(0, (clock.now().getTime() - Date.parse(oldest)) / 1000) : 0;
-        out.push({ name, position, lagEvents: pending.length, lagSeconds });
+        out.push({ name, position, lagEvents: pending.length, lagSeconds, ...(halt ? { halt } : {}) });
       }
       return out;
     },
-    async waitUntilCaughtUp(position, timeoutMs = DEFAULT_WAIT_TIMEOUT_MS) {
-      const names = [...projections.keys()];
+    async halts() {
+      const at = await positions([...projections.keys()]);
+      return [...at.values()].flatMap((checkpoint) => (checkpoint.halt ? [checkpoint.halt] : []));
+    },
+    async waitUntilCaughtUp(position, timeoutMs = DEFAULT_WAIT_TIMEOUT_MS, models = [...projections.keys()]) {
+      const names = [...models];
       const deadline = performance.now() + timeoutMs;
       for (;;) {
         const at = await positions(names);
-        const behind = names.filter((n) => at.get(n)! < position);
+        const behind = names.filter((n) => at.get(n)!.position < position);
         if (behind.length === 0) return;
+        // A halted model will not get there by waiting: say so now, not after the timeout.
+        const halted = behind.filter((n) => at.get(n)!.halt);
+        if (halted.length > 0) throw new ProjectionHaltedError(halted.map((n) => at.get(n)!.halt!));
         if (performance.now() > deadline) {
           throw new Error(`waitUntilCaughtUp(${position}): still behind after ${timeoutMs} ms: ${behind.join(', ')}`);
         }
@@ -263,6 +319,8 @@ export function createLiveRunner(deps: LiveDeps): LiveRunner {
     swapped(name, position) {
       // A live sink of this process re-reads the checkpoint on its next batch and sees the move.
       if (checkpoints.has(name)) checkpoints.set(name, position);
+      failuresInRow.delete(name);
+      retryAt.delete(name);
     },
   };
 }

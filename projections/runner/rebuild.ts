@@ -9,6 +9,7 @@ import type { EventStore } from '../../adapters/eventstore/port';
 import type { Pool } from '../../adapters/postgres/pool';
 import type { Projection } from '../projection';
 import { drive, type Sink, type StatementsFor } from './batch';
+import { clearHalt } from './halt';
 import { inTx, run } from './transaction';
 
 /** Advisory-lock namespace of rebuilds (first int of the two-int key). */
@@ -127,7 +128,7 @@ async function swapIn(deps: RebuildDeps, s: ShadowSink, liveSchema: string): Pro
       await client.query(`alter table ${s.schema}.${table} set schema ${liveSchema}`);
     }
     await client.query(`drop schema ${s.schema}`);
-    await client.query('update projection_checkpoints set position = $2, updated_at = now() where name = $1', [p.name, final]);
+    await client.query(`update projection_checkpoints set position = $2, updated_at = now(), ${clearHalt} where name = $1`, [p.name, final]);
     return final;
   });
   deps.swapped(p.name, position);

@@ -48,7 +48,7 @@ function build(events: readonly Recorded[]): Sql[] {
   const meals = new InsertRows(
     'tabel_meals',
     [
-      col('device_id', 'text'), col('seq', 'integer'), col('school_id', 'text'), col('pupil_id', 'text'), col('voucher_id', 'text'),
+      col('device_id', 'text'), col('seq', 'bigint'), col('school_id', 'text'), col('pupil_id', 'text'), col('voucher_id', 'text'),
       col('school_day', 'date'), col('month', 'text'), col('scanned_at', 'timestamptz'), col('received_at', 'timestamptz'), col('position', 'bigint'),
     ],
     2,
@@ -69,7 +69,11 @@ function build(events: readonly Recorded[]): Sql[] {
 export const tabelProjection: Projection = {
   name: TABEL,
   canHandle: handled,
-  migrations: [{ id: '0202_tabel', sql: ddl }],
+  migrations: [
+    { id: '0202_tabel', sql: ddl },
+    // A device's seq is any safe integer at the API (api/routes/canteen.ts): a 32-bit column refused 2^31 and halted the model.
+    { id: '0301_tabel_seq_bigint', sql: 'alter table tabel_meals alter column seq type bigint;' },
+  ],
   tables: ['tabel_vouchers', 'tabel_meals'],
   // One row per meal served, first (device, seq) wins, never read back here: indexed after a rebuild's load.
   appendOnlyTables: ['tabel_meals'],

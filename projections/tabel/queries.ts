@@ -73,7 +73,7 @@ export function schoolDaysOf(month: Month, program = SCHOOL_MEALS): LocalDate[] 
 export async function tabel(pool: Pool, query: { schoolId: string; month: Month; now: Date }): Promise<Tabel> {
   const { schoolId, month, now } = query;
   const finalFrom = tabelFinalFrom(month);
-  const { rows } = await pool.query<{ pupil_id: string; school_day: string; device_id: string; seq: number; received_at: Date }>(
+  const { rows } = await pool.query<{ pupil_id: string; school_day: string; device_id: string; seq: bigint; received_at: Date }>(
     'select pupil_id, school_day::text as school_day, device_id, seq, received_at from tabel_meals ' +
       'where school_id = $1 and month = $2 order by pupil_id, school_day, device_id, seq',
     [schoolId, month],
@@ -87,7 +87,7 @@ export async function tabel(pool: Pool, query: { schoolId: string; month: Month;
   for (const r of rows) {
     const receivedAt = r.received_at.toISOString();
     if (receivedAt >= finalFrom) {
-      late.push({ pupilId: r.pupil_id, schoolDay: r.school_day, deviceId: r.device_id, seq: r.seq, receivedAt });
+      late.push({ pupilId: r.pupil_id, schoolDay: r.school_day, deviceId: r.device_id, seq: Number(r.seq), receivedAt });
       continue;
     }
     const grid = pupils.get(r.pupil_id) ?? {};

@@ -1,0 +1,91 @@
+/**
+ * A projection that cannot apply an event halts alone and loudly: the checkpoint stops right
+ * before that event, the event and the error are on its checkpoint row, every other projection
+ * goes on, a waiter for it is told at once (not after a timeout), and once the cause is fixed
+ * the next try applies the event and clears the halt.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresEventStore } from '../../adapters/eventstore/postgres';
+import type { EventStore, NewEvent } from '../../adapters/eventstore/port';
+import { coreMigrations } from '../../adapters/postgres/migrate';
+import { freshDatabase } from '../../test/pg';
+import { sql, type Projection } from '../projection';
+import { createRunner, projectionMigrations, ProjectionHalted, ProjectionHaltedError } from './index';
+
+/** Counts events per type; refuses (in SQL, as a narrow column would) a `Tick` whose n is `poison`. */
+const counter = (name: string, poison?: { n: number }): Projection => ({
+  name,
+  canHandle: ['Tick' as never],
+  migrations: [{ id: `0299_${name}`, sql: `create table ${name} (type text primary key, n integer not null)` }],
+  tables: [name],
+  apply: (event) => {
+    const n = (event.data as unknown as { n: number }).n;
+    const value = poison && n === poison.n ? 2 ** 40 : 1; // 2^40 does not fit the integer column
+    return [sql(`insert into ${name} values ($1, $2::bigint) on conflict (type) do update set n = ${name}.n + 1`, event.type, value)];
+  },
+});
+
+const tick = (n: number): NewEvent => ({
+  id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  type: 'Tick',
+  data: { n },
+  metadata: { commandId: `c-${n}`, correlationId: `c-${n}`, causationId: `c-${n}`, actor: { role: 'test', id: 'test' }, recordedAt: '2026-03-02T04:00:00.000Z' },
+});
+
+describe('a projection that cannot apply an event', () => {
+  const poison = { n: 7 };
+  const fragile = counter('fragile_counter', poison);
+  const sturdy = counter('sturdy_counter');
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let store: EventStore;
+  beforeAll(async () => {
+    db = await freshDatabase([...coreMigrations(), ...projectionMigrations([fragile, sturdy])]);
+    store = createPostgresEventStore(db.pool);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('halts alone just before that event, says which and why, and resumes once the cause is fixed', async () => {
+    for (let n = 1; n <= 12; n++) await store.append(`ticks-${n}`, [tick(n)], 'no_stream');
+    const all = await store.readAll();
+    const bad = all.find((e) => (e.data as { n: number }).n === poison.n)!;
+    const head = all.at(-1)!.position;
+    const errors: unknown[] = [];
+    const runner = createRunner({ pool: db.pool, store, projections: [fragile, sturdy], batchSize: 100, retryDelayMs: 1, onError: (_name, error) => errors.push(error) });
+    await runner.catchUp();
+
+    // The other model went to the head; the fragile one applied every event before the bad one.
+    await runner.waitUntilCaughtUp(head, 5_000, ['sturdy_counter']);
+    const rows = async (table: string) => (await db.pool.query<{ n: number }>(`select n from ${table}`)).rows[0]?.n;
+    expect(await rows('sturdy_counter')).toBe(12);
+    expect(await rows('fragile_counter')).toBe(poison.n - 1);
+
+    // Loudly: the error names the event; the checkpoint row and lag() carry it.
+    expect(errors[0]).toBeInstanceOf(ProjectionHalted);
+    expect((errors[0] as ProjectionHalted).event.id).toBe(bad.id);
+    const [halt] = await runner.halts();
+    expect(halt).toMatchObject({ projection: 'fragile_counter', eventId: bad.id, eventPosition: bad.position, eventType: 'Tick', errorCode: '22003' });
+    expect(halt!.error).toMatch(/out of range/);
+    const lag = await runner.lag();
+    const fragileLag = lag.find((l) => l.name === 'fragile_counter')!;
+    expect(fragileLag.position).toBeLessThan(bad.position);
+    expect(fragileLag.halt?.eventId).toBe(bad.id);
+    expect(lag.find((l) => l.name === 'sturdy_counter')!.halt).toBeUndefined();
+
+    // A waiter for the halted model is told at once, with the event, instead of timing out.
+    const started = performance.now();
+    await expect(runner.waitUntilCaughtUp(head, 30_000)).rejects.toBeInstanceOf(ProjectionHaltedError);
+    expect(performance.now() - started).toBeLessThan(5_000);
+
+    // The cause is fixed (here: the column made wide enough); the next try applies the event and clears the halt.
+    await db.pool.query('alter table fragile_counter alter column n type bigint');
+    await new Promise((ok) => setTimeout(ok, 20));
+    await runner.catchUp();
+    await runner.waitUntilCaughtUp(head, 5_000);
+    expect(await runner.halts()).toEqual([]);
+    expect(Number(await rows('fragile_counter'))).toBe(12);
+    await runner.stop();
+  });
+});
