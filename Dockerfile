@@ -1,5 +1,5 @@
 # The ledger service. Runs against an external Postgres (DATABASE_URL) and, optionally, KurrentDB.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY app/setup ./app/setup
