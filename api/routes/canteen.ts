@@ -7,12 +7,12 @@ import { z } from 'zod';
 import type { LedgerServices } from '../../application/services/contract';
 import { ApiProblem } from '../problem';
 import { defineRoute, json, type AnyRoute } from '../route';
-import { MAX_CANTEEN_BATCH, MAX_QR_TOKEN_LENGTH, idSchema, iinSchema, instantSchema } from '../schemas';
+import { MAX_CANTEEN_BATCH, MAX_QR_TOKEN_LENGTH, idSchema, iinSchema, instantSchema, opaqueToken } from '../schemas';
 
 const record = z
   .strictObject({
     seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-    token: z.string().min(1).max(MAX_QR_TOKEN_LENGTH).optional(),
+    token: opaqueToken(MAX_QR_TOKEN_LENGTH).optional(),
     cardIin: iinSchema.optional(),
     scannedAt: instantSchema,
   })

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parse } from 'csv-parse/sync';
+import { writeCsv } from '../../adapters/csv/write';
 import type { EventStore } from '../../adapters/eventstore/port';
 import type { LedgerServices, ReceiveListInput } from '../../application/services/contract';
 import { streams, type ListSource } from '../../domain/events';
@@ -22,13 +23,14 @@ import {
   monthSchema,
   personNameSchema,
   schoolYearSchema,
+  singleLine,
 } from '../schemas';
 
 const person = z.strictObject({ iin: iinSchema, fullName: personNameSchema.optional() });
 
 const foodRow = z.strictObject({
   familyId: idSchema,
-  city: z.string().min(1).max(100),
+  city: singleLine(100).min(1),
   aspOnDate: localDateSchema,
   head: person,
   members: z.array(person).min(1).max(MAX_FAMILY_MEMBERS),
@@ -40,7 +42,7 @@ const mealsRow = z.strictObject({
   grade: z.number().int().min(0).max(12),
   category: z.enum(['asp_family', 'low_income', 'orphan_in_family']),
   approvedByHead: z.boolean(),
-  reconciliation: z.strictObject({ ok: z.boolean(), reason: z.string().max(200).optional() }).optional(),
+  reconciliation: z.strictObject({ ok: z.boolean(), reason: singleLine(200).optional() }).optional(),
   representatives: z.array(person.extend({ role: z.enum(['mother', 'father', 'guardian']) })).max(MAX_REPRESENTATIVES),
 });
 
@@ -50,11 +52,11 @@ const mealsList = z.strictObject({
   month: monthSchema,
   schoolYear: schoolYearSchema,
   schoolId: idSchema,
-  region: z.string().min(1).max(100),
+  region: singleLine(100).min(1),
   rows: z.array(mealsRow).max(MAX_LIST_ROWS),
 });
 const foodCsvQuery = z.object({ listId: idSchema.optional(), month: monthSchema.optional() });
-const mealsCsvQuery = foodCsvQuery.extend({ schoolYear: schoolYearSchema.optional(), schoolId: idSchema.optional(), region: z.string().max(100).optional() });
+const mealsCsvQuery = foodCsvQuery.extend({ schoolYear: schoolYearSchema.optional(), schoolId: idSchema.optional(), region: singleLine(100).optional() });
 
 const rowOutcome = z.object({ rowNo: z.number().int(), outcome: z.string(), caseStream: z.string().optional(), detail: z.string().optional() });
 const receipt = z.object({ listId: z.string(), accepted: z.number().int(), rejected: z.number().int(), rows: z.array(rowOutcome), repeated: z.boolean() });
@@ -167,9 +169,8 @@ export function listRoutes(deps: { services: LedgerServices; store: EventStore; 
         if (sourceOf(requireRole(principal, ['sdu', 'nobd'])) !== params.source) throw new ApiProblem('route_not_found', 'No such list.');
         const returns = await deps.reads.listReturns(params.source, params.listId);
         if (query.format === 'csv') {
-          const header = 'rowNo,reason,familyId,personId,schoolId,caseId';
-          const lines = returns.map((r) => [r.rowNo ?? '', r.reason, r.familyId ?? '', r.personId ?? '', r.schoolId ?? '', r.caseId ?? ''].map(csvCell).join(','));
-          return text(200, 'text/csv; charset=utf-8', `${[header, ...lines].join('\r\n')}\r\n`);
+          const rows = returns.map((r) => [r.rowNo, r.reason, r.familyId, r.personId, r.schoolId, r.caseId]);
+          return text(200, 'text/csv; charset=utf-8', writeCsv(['rowNo', 'reason', 'familyId', 'personId', 'schoolId', 'caseId'], rows, { lineEnd: '\r\n' }));
         }
         return json(200, { listId: params.listId, returns });
       },
@@ -177,18 +178,29 @@ export function listRoutes(deps: { services: LedgerServices; store: EventStore; 
   ];
 }
 
-const csvCell = (v: unknown) => {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 type CsvRecord = Record<string, string>;
+
+/**
+ * A header naming a column twice: csv-parse would keep the last cell silently, so the file is
+ * refused. The column is named when it looks like one; a file without a header would have a row
+ * of personal data there, so anything else is named by its position.
+ */
+function distinctColumns(header: string[]): string[] {
+  const seen = new Set<string>();
+  header.forEach((column, i) => {
+    if (!seen.has(column)) return seen.add(column);
+    const name = /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(column) ? column : `column ${i + 1}`;
+    throw new ApiProblem('validation_failed', `The CSV header names the column ${name} twice; keep one.`, [{ path: `body.${name}`, message: 'duplicated column' }]);
+  });
+  return header;
+}
 
 function parseCsv(csvText: string, required: readonly string[]): CsvRecord[] {
   let records: CsvRecord[];
   try {
-    records = parse(csvText, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false, max_record_size: 64 * 1024 });
+    records = parse(csvText, { columns: distinctColumns, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false, max_record_size: 64 * 1024 });
   } catch (error) {
+    if (error instanceof ApiProblem) throw error;
     // csv-parse messages can quote the offending line (personal data): report only where it broke.
     const line = (error as { lines?: number }).lines;
     throw new ApiProblem('validation_failed', `The CSV could not be parsed${line ? ` near line ${line}` : ''}.`, [{ path: 'body', message: 'invalid CSV' }]);

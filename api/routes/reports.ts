@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { requireSameSchool } from '../auth';
 import type { ReadSide, Rendered } from '../read-side';
 import { defineRoute, json, text, type Reply, type AnyRoute } from '../route';
-import { idSchema, instantSchema, localDateSchema, monthSchema, programSchema } from '../schemas';
+import { idSchema, instantSchema, localDateSchema, monthSchema, programSchema, singleLine } from '../schemas';
 
 const asReply = (rendered: Rendered, filename: string): Reply =>
   rendered.kind === 'json'
@@ -65,7 +65,7 @@ export function reportRoutes(deps: { reads: ReadSide }): AnyRoute[] {
       summary: 'Pilot outcomes by program, city and month: the funnel, vouchers issued and used, goods sold (JSON or CSV).',
       query: z.object({
         program: programSchema.optional(),
-        city: z.string().trim().min(1).max(100).toLowerCase().optional(),
+        city: singleLine(100).trim().min(1).toLowerCase().optional(),
         month: monthSchema.optional(),
         format: z.enum(['json', 'csv']).default('json'),
       }),

@@ -7,19 +7,19 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { LedgerServices } from '../../application/services/contract';
 import { defineRoute, json, type AnyRoute } from '../route';
-import { MAX_BASKET_ITEMS, MAX_QR_TOKEN_LENGTH, humanText, idSchema, tiynSchema } from '../schemas';
+import { MAX_BASKET_ITEMS, MAX_QR_TOKEN_LENGTH, MAX_UNIT_PRICE_TIYN, humanText, idSchema, opaqueToken, tiynSchema } from '../schemas';
 
 /** Grams or millilitres up to a tonne; pieces up to a thousand: more is a typo, not a basket. */
-const MAX_QUANTITY = 1_000_000;
+export const MAX_QUANTITY = 1_000_000;
 
 const item = z.strictObject({
   sku: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'A sku is letters, digits and . _ -'),
   name: humanText(200).pipe(z.string().trim().min(1)),
   quantity: z.number().int('Quantities are integers (pcs, g or ml)').positive().max(MAX_QUANTITY),
   unit: z.enum(['pcs', 'g', 'ml']),
-  unitPriceTiyn: tiynSchema,
+  unitPriceTiyn: tiynSchema.max(MAX_UNIT_PRICE_TIYN, 'A unit price is at most 100 000 ₸ (10 000 000 tiyn)'),
 });
-const tokenSchema = z.string().min(1).max(MAX_QR_TOKEN_LENGTH);
+const tokenSchema = opaqueToken(MAX_QR_TOKEN_LENGTH);
 const holdParams = z.object({ holdId: idSchema });
 const captureResult = z.object({ holdId: z.string(), capturedTiyn: z.number().int(), releasedTiyn: z.number().int(), status: z.enum(['captured', 'voided']) });
 

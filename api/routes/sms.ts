@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { LedgerServices } from '../../application/services/contract';
 import type { ReadSide } from '../read-side';
 import { defineRoute, json, type AnyRoute } from '../route';
-import { humanText, instantSchema } from '../schemas';
+import { humanText, instantSchema, opaqueToken, singleLine } from '../schemas';
 
 /** How many messages one pull may take. */
 export const MAX_SMS_PULL = 500;
@@ -28,9 +28,9 @@ const outbound = z.object({
 const deliveryReport = z.strictObject({
   messageId: messageIdSchema,
   status: z.enum(['sent', 'failed']),
-  reason: z.string().max(200).optional(),
+  reason: singleLine(200).optional(),
   at: instantSchema,
-  gatewayRef: z.string().max(128).optional(),
+  gatewayRef: opaqueToken(128).optional(),
 });
 export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): AnyRoute[] {
   return [

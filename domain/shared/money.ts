@@ -39,6 +39,16 @@ export function sum(amounts: Iterable<Tiyn>): Tiyn {
   return total;
 }
 
+/** The sum when it is a safe integer; undefined otherwise (amounts from outside, checked before use). */
+export function checkedSum(amounts: Iterable<number>): Tiyn | undefined {
+  let total = 0;
+  for (const amount of amounts) {
+    total += amount;
+    if (!Number.isSafeInteger(total)) return undefined;
+  }
+  return total;
+}
+
 export function min(a: Tiyn, b: Tiyn): Tiyn {
   return a < b ? a : b;
 }

@@ -159,6 +159,9 @@ describe('food wallet: authorize', () => {
     given(foodWallet, twoActive).when(authorize('h1', [{ ...milk(100), lineTiyn: 99 }])).thenFails('amount_invalid');
     given(foodWallet, twoActive).when(authorize('h1', [{ ...milk(100), quantity: 0.5, lineTiyn: 50 }])).thenFails('amount_invalid');
   });
+  it('refuses a basket whose lines sum past safe integers (amount_invalid), not an overflow', () => {
+    given(foodWallet, twoActive).when(authorize('h1', [milk(5e15), milk(5e15)])).thenFails('amount_invalid');
+  });
   it('refuses when no voucher is activated (voucher_not_active)', () => {
     given(foodWallet, issued).when(authorize('h1', [milk(100)])).thenFails('voucher_not_active');
   });

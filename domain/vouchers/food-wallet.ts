@@ -42,7 +42,7 @@ import { addSeconds, endOfDay, lastDayOfMonth } from '../shared/calendar';
 import type { CommandMetadata, Decider } from '../shared/decider';
 import { invariant, unreachable } from '../shared/decider';
 import { refuse } from '../shared/errors';
-import { add, isTiyn, min, sub, sum, times, type Tiyn } from '../shared/money';
+import { add, checkedSum, isTiyn, min, sub, sum, times, type Tiyn } from '../shared/money';
 import { foodVoucherId } from './ids';
 
 // ── commands ────────────────────────────────────────────────────────────────────────────────
@@ -184,6 +184,7 @@ function checkLines(lines: readonly BasketLine[]): void {
     const ok = isTiyn(l.unitPriceTiyn) && l.unitPriceTiyn >= 0 && Number.isSafeInteger(l.quantity) && l.quantity > 0;
     if (!ok || !isTiyn(l.lineTiyn) || l.lineTiyn !== times(l.unitPriceTiyn, l.quantity)) refuse('amount_invalid', `line ${i}`, `lines.${i}`);
   });
+  if (checkedSum(lines.map((l) => l.lineTiyn)) === undefined) refuse('amount_invalid', 'the basket’s total is beyond safe integers', 'lines');
 }
 
 /** Takes `amount` from the given per-voucher limits in order: deterministic allocation. */

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
+import { writeCsv } from '../../adapters/csv/write';
 import type { Pool } from '../../adapters/postgres/pool';
 import type { LocalDate } from '../../domain/shared/calendar';
 import { NOBD_COUNTERS } from './projection';
@@ -15,16 +15,16 @@ export const NOBD_DAILY_COLUMNS = ['date', 'school_id', ...NOBD_COUNTERS] as con
 export const NOBD_RETURNS_COLUMNS = ['date', 'school_id', 'list_id', 'row_no', 'reason', 'detail', 'person_id'] as const;
 
 export function nobdDailyCsv(rows: readonly NobdDailyRow[]): string {
-  return stringify(
+  return writeCsv(
+    NOBD_DAILY_COLUMNS,
     rows.map((r) => [r.date, r.schoolId, r.vouchersActivated, r.mealsProvided, r.consentConsented, r.consentRefused, r.consentTimedOut, r.consentNoPhone, r.consentNotRequired, r.rowsReturned]),
-    { header: true, columns: [...NOBD_DAILY_COLUMNS] },
   );
 }
 
 export function nobdReturnsCsv(rows: readonly NobdReturnedRow[]): string {
-  return stringify(
+  return writeCsv(
+    NOBD_RETURNS_COLUMNS,
     rows.map((r) => [r.date, r.schoolId, r.listId, r.rowNo, r.reason, r.detail ?? '', r.personId ?? '']),
-    { header: true, columns: [...NOBD_RETURNS_COLUMNS] },
   );
 }
 

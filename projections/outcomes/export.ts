@@ -1,5 +1,5 @@
 /** Outcome exports for ministries: one JSON document, or three CSVs (funnel, food volumes, meals). */
-import { stringify } from 'csv-stringify/sync';
+import { writeCsv } from '../../adapters/csv/write';
 import type { Pool } from '../../adapters/postgres/pool';
 import { FUNNEL_COLUMNS, foodVolumes, mealsByRegion, outcomesFunnel, type FoodVolumeRow, type FunnelRow, type MealsRow, type OutcomesFilter } from './queries';
 
@@ -22,18 +22,18 @@ export async function outcomesDocument(pool: Pool, filter: OutcomesFilter = {}):
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_m, ch: string) => ch.toUpperCase());
 
 export function funnelCsv(rows: readonly FunnelRow[]): string {
-  return stringify(
-    rows.map((r) => FUNNEL_COLUMNS.map((c) => (r as unknown as Record<string, unknown>)[camel(c)])),
-    { header: true, columns: [...FUNNEL_COLUMNS] },
+  return writeCsv(
+    FUNNEL_COLUMNS,
+    rows.map((r) => FUNNEL_COLUMNS.map((c) => (r as unknown as Record<string, string | number | null>)[camel(c)])),
   );
 }
 
 export const FOOD_VOLUME_COLUMNS = ['city', 'month', 'category', 'unit', 'quantity', 'amount_tiyn'] as const;
 export function foodVolumesCsv(rows: readonly FoodVolumeRow[]): string {
-  return stringify(rows.map((r) => [r.city, r.month, r.category, r.unit, r.quantity, r.amountTiyn]), { header: true, columns: [...FOOD_VOLUME_COLUMNS] });
+  return writeCsv(FOOD_VOLUME_COLUMNS, rows.map((r) => [r.city, r.month, r.category, r.unit, r.quantity, r.amountTiyn]));
 }
 
 export const MEALS_COLUMNS = ['region', 'month', 'pupils_fed', 'meals_served'] as const;
 export function mealsCsv(rows: readonly MealsRow[]): string {
-  return stringify(rows.map((r) => [r.region, r.month, r.pupilsFed, r.mealsServed]), { header: true, columns: [...MEALS_COLUMNS] });
+  return writeCsv(MEALS_COLUMNS, rows.map((r) => [r.region, r.month, r.pupilsFed, r.mealsServed]));
 }

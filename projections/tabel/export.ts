@@ -3,7 +3,7 @@
  * pedagogue to sign. Pupils appear by pseudonymous id; the caller may pass display names it
  * looked up in the vault (this module never sees personal data on its own).
  */
-import { stringify } from 'csv-stringify/sync';
+import { writeCsv } from '../../adapters/csv/write';
 import { formatKzt } from '../../domain/shared/money';
 import type { Tabel } from './queries';
 
@@ -22,7 +22,7 @@ export const TABEL_TOTAL_ROW = 'pupils_fed';
 export function tabelCsv(t: Tabel, presentation: TabelPresentation = {}): string {
   const rows = t.pupils.map((p) => [p.pupilId, presentation.displayName?.(p.pupilId) ?? '', ...t.days.map((d) => p.meals[d] ?? 0), p.total]);
   rows.push([TABEL_TOTAL_ROW, '', ...t.days.map((d) => t.fedPerDay[d] ?? 0), t.mealCount]);
-  return stringify(rows, { header: true, columns: ['pupil_id', 'display_name', ...t.days, 'total'] });
+  return writeCsv(['pupil_id', 'display_name', ...t.days, 'total'], rows);
 }
 
 const escapeHtml = (s: string) =>
