@@ -230,6 +230,25 @@ describe('a family’s food-voucher month', () => {
     const types = history.body.events.map((e: { type: string }) => e.type);
     expect(types).toEqual(expect.arrayContaining(['ConsentGiven', 'FoodVouchersIssued', 'FoodPurchaseCaptured', 'FoodVouchersLapsed']));
     expect(history.text).not.toContain(head);
+    // The wallet's "History" (seed 004 p. 27): the family's own steps, in order, no personal data, no internal metadata.
+    const mine = await t.call('GET', '/v1/me/history', { token: await t.token(citizenOf('fam-A', head)) });
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get('cache-control')).toBe('no-store');
+    const steps = mine.body.events.map((e: { type: string }) => e.type);
+    expect(steps).toEqual(expect.arrayContaining(['ConsentGiven', 'FoodVouchersIssued', 'FoodVoucherActivated', 'FoodPurchaseCaptured', 'FoodVouchersLapsed']));
+    expect(steps.indexOf('FoodVouchersIssued')).toBeLessThan(steps.indexOf('FoodVouchersLapsed'));
+    const ats = mine.body.events.map((e: { at: string }) => e.at);
+    expect(ats).toEqual([...ats].sort());
+    expect(Object.keys(mine.body.events[0]).sort()).toEqual(['at', 'stream', 'type']);
+    expect(mine.body.vouchers.map((v: { voucherId: string }) => v.voucherId)).toEqual(expect.arrayContaining(voucherIds));
+    expect(mine.text).not.toContain(head);
+    expect(mine.text).not.toContain(PHONE.slice(1));
+    // Another family sees only its own history: fam-B never consented, so none of fam-A's steps.
+    const theirs = await t.call('GET', '/v1/me/history', { token: await t.token(citizenOf('fam-B', otherHead)) });
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.familyId).toBe('fam-B');
+    expect(theirs.text).not.toContain('fam-A');
+    expect(theirs.body.events.map((e: { type: string }) => e.type)).not.toContain('FoodVouchersIssued');
     const before = await t.call('GET', '/v1/audit/families/fam-A/history?asOf=2026-03-04T00:00:00Z', { token: await t.token({ role: 'auditor', sub: 'aud' }) });
     expect(before.body.events.map((e: { type: string }) => e.type)).not.toContain('FoodVouchersIssued');
     const outcomes = await t.call('GET', '/v1/ministry/outcomes?program=food-vouchers&month=2026-03&format=csv', { token: await t.token({ role: 'ministry', sub: 'min' }) });

@@ -239,6 +239,8 @@ export type MealServed = DomainEvent<
     method: 'qr' | 'card';
     /** Nonce of the single-use QR token, when method is qr. */
     tokenNonce?: string;
+    /** Received once the month's табель was final (SCHOOL_MEALS.tabelFinalDayOfNextMonth): on no sheet. */
+    late?: true;
   }
 >;
 export type MealRefused = DomainEvent<
@@ -265,6 +267,8 @@ export interface CanteenRecordOutcome {
   readonly recordHash: string;
   readonly outcome: Code; // 'meal_recorded' or a refusal code
   readonly voucherId?: string;
+  /** A meal recorded after its month's табель became final: on no sheet (seed 002). */
+  readonly late?: true;
 }
 export type CanteenBatchReceived = DomainEvent<
   'CanteenBatchReceived',

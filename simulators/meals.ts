@@ -13,7 +13,8 @@
  * and the pilot outcomes.
  */
 import { SCHOOL_MEALS } from '../domain/programs/school-meals';
-import { addDays, addSeconds, instantAt, isWeekend, localDate, monthOf, schoolYearOf, type LocalDate } from '../domain/shared/calendar';
+import { inForceOn, isMealDay } from '../domain/programs/school-calendar';
+import { addDays, addSeconds, instantAt, localDate, monthOf, schoolYearOf, type LocalDate } from '../domain/shared/calendar';
 import { parseVoucherId } from '../domain/vouchers/ids';
 import type { Behaviour } from './behaviour';
 import type { Driver } from './driver';
@@ -27,7 +28,7 @@ import { newFunnel, RequestLog, Tally, type FunnelTruth, type Latencies } from '
 
 export interface MealsRunOptions {
   readonly from: LocalDate;
-  /** Calendar days from `from` (weekends and holidays have no meals). */
+  /** Calendar days from `from` (weekends, holidays and the school calendar's breaks have no meals). */
   readonly days: number;
   readonly seed: number | string;
   readonly behaviour: Behaviour;
@@ -110,11 +111,12 @@ function newRegion(): MealsRegionTruth {
   return { ...newFunnel(), notRequired: 0, mealsServed: 0 };
 }
 
+/** Days some grade has lunch at school (domain/programs/school-calendar.ts). */
 export function schoolDaysOf(from: LocalDate, days: number): LocalDate[] {
   const out: LocalDate[] = [];
   for (let i = 0; i < days; i++) {
     const day = addDays(from, i);
-    if (!isWeekend(day) && !SCHOOL_MEALS.holidays.includes(day)) out.push(day);
+    if (inForceOn(day, SCHOOL_MEALS) && isMealDay(day, undefined, SCHOOL_MEALS)) out.push(day);
   }
   return out;
 }
@@ -357,7 +359,8 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   const lunch = async (day: LocalDate, tick: number) => {
     const lunchAt = ticks.at(tick);
     const c = behaviour.canteen;
-    const eating = runs.filter((r) => r.active && r.voucherId && r.rng.chance(c.attendance));
+    // A grade on its own break (first grade's extra week) does not come to lunch.
+    const eating = runs.filter((r) => r.active && r.voucherId && isMealDay(day, r.pupil.grade, SCHOOL_MEALS) && r.rng.chance(c.attendance));
     options.onSchoolDay?.(day, 'start', eating.length);
     const viaQr = eating.filter((r) => r.rng.chance(c.qrShare));
     const tokens = new Map<PupilRun, string>();

@@ -27,7 +27,14 @@ const batch = z
   })
   .refine((b) => new Set(b.records.map((r) => r.seq)).size === b.records.length, { message: 'seq must be unique within a batch', path: ['records'] });
 
-const result = z.object({ seq: z.number().int(), outcome: z.string(), voucherId: z.string().optional(), repeated: z.boolean() });
+const result = z.object({
+  seq: z.number().int(),
+  outcome: z.string(),
+  voucherId: z.string().optional(),
+  /** Recorded after the month's табель became final: on no sheet, not paid (seed 002). */
+  late: z.literal(true).optional(),
+  repeated: z.boolean(),
+});
 
 export function canteenRoutes(deps: { services: LedgerServices }): AnyRoute[] {
   return [

@@ -112,6 +112,11 @@ export interface CanteenRecordResult {
   readonly seq: number;
   readonly outcome: Code;
   readonly voucherId?: string;
+  /**
+   * The meal was recorded after its month's табель became final (seed 002: by the 5th of the next
+   * month): it is on no sheet and will not be paid; the device is told at once, not only the табель.
+   */
+  readonly late?: true;
   /** True when this record was already received before (a resend): the first outcome is returned. */
   readonly repeated: boolean;
 }

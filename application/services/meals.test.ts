@@ -16,8 +16,8 @@ import { handle } from '../command-path';
 import { createMealServices } from './meals';
 
 const YEAR = '2025-2026';
-const MONDAY = '2025-10-06T07:00:00.000Z'; // 12:00 Almaty
-const TUESDAY = '2025-10-07T07:00:00.000Z';
+const MONDAY = '2026-04-06T07:00:00.000Z'; // 12:00 Almaty
+const TUESDAY = '2026-04-07T07:00:00.000Z';
 const keys = generateDevQrKeys();
 const vault = { pseudonymise: (iin: string) => `pid-${createHash('sha256').update(`k:${iin}`).digest('hex').slice(0, 16)}` };
 let commandNo = 0;
@@ -31,9 +31,9 @@ async function pupilWithActiveVoucher(store: EventStore, iin: string): Promise<s
   await handle(store, stream, mealVoucher, {
     type: 'IssueMealVoucher',
     data: { voucherId, pupilId, familyId: `fam-${iin}`, schoolId: 'school-7', region: 'akmola', grade: 5, category: 'asp_family', schoolYear: YEAR, caseId: `case-${iin}`, viaConsent: true },
-    metadata: meta('2025-10-01T03:00:00.000Z'),
+    metadata: meta('2026-04-01T03:00:00.000Z'),
   });
-  await handle(store, stream, mealVoucher, { type: 'ActivateMealVoucher', data: { familyId: `fam-${iin}`, voucherId, byPersonId: 'm' }, metadata: meta('2025-10-02T03:00:00.000Z') });
+  await handle(store, stream, mealVoucher, { type: 'ActivateMealVoucher', data: { familyId: `fam-${iin}`, voucherId, byPersonId: 'm' }, metadata: meta('2026-04-02T03:00:00.000Z') });
   return voucherId;
 }
 

@@ -146,7 +146,10 @@ async function resolveRecord(deps: ResolvedDeps, qr: QrSigner, record: CanteenRe
 
 function answerFromHistory(state: RecordLookup, r: ResolvedRecord): CanteenRecordResult {
   const verdict = classifyRecord(state, r.seq, r.recordHash);
-  if (verdict.kind === 'repeated') return { seq: r.seq, outcome: verdict.first.outcome, ...(verdict.first.voucherId ? { voucherId: verdict.first.voucherId } : {}), repeated: true };
+  if (verdict.kind === 'repeated') {
+    const { outcome, voucherId, late } = verdict.first;
+    return { seq: r.seq, outcome, ...(voucherId ? { voucherId } : {}), ...(late ? { late } : {}), repeated: true };
+  }
   if (verdict.kind === 'conflict') return { seq: r.seq, outcome: verdict.outcome, repeated: false };
   throw new Error(`invariant violated: record ${r.seq} of a repeated batch is not in the device stream`);
 }
@@ -179,11 +182,11 @@ function decideBatch(
       results.push(answerFromHistory(device, r));
       continue;
     }
-    const { outcome, voucherId } = r.target ? recordMeal(decider, pupil(r.target.stream), r, batch, meta) : { outcome: r.early!, voucherId: undefined };
-    const record: CanteenRecordOutcome = { seq: r.seq, recordHash: r.recordHash, outcome, ...(voucherId ? { voucherId } : {}) };
+    const { outcome, voucherId, late } = r.target ? recordMeal(decider, pupil(r.target.stream), r, batch, meta) : { outcome: r.early!, voucherId: undefined, late: undefined };
+    const record: CanteenRecordOutcome = { seq: r.seq, recordHash: r.recordHash, outcome, ...(voucherId ? { voucherId } : {}), ...(late ? { late } : {}) };
     fresh.push(record);
     inBatch.set(r.seq, record);
-    results.push({ seq: r.seq, outcome, ...(voucherId ? { voucherId } : {}), repeated: false });
+    results.push({ seq: r.seq, outcome, ...(voucherId ? { voucherId } : {}), ...(late ? { late } : {}), repeated: false });
   }
   const canteenEvents = canteenDevice.decide(
     { type: 'RecordCanteenBatch', data: { deviceId: batch.deviceId, schoolId: batch.schoolId, batchId: batch.batchId, receivedAt: meta.now, records: fresh }, metadata: meta },
@@ -201,7 +204,7 @@ function recordMeal(
   r: ResolvedRecord,
   batch: CanteenBatch,
   meta: CommandMetadata,
-): { outcome: Code; voucherId: string | undefined } {
+): { outcome: Code; voucherId: string | undefined; late?: true } {
   if (pupil.state.status === 'None') return { outcome: r.method === 'card' ? 'card_not_recognised' : 'voucher_not_found', voucherId: undefined };
   const command: RecordMeal = {
     type: 'RecordMeal',
@@ -225,7 +228,7 @@ function recordMeal(
   pupil.state = decider.evolve(pupil.state, event);
   pupil.events.push(event);
   const voucherId = pupil.state.status === 'None' ? undefined : pupil.state.voucherId;
-  if (event.type === 'MealServed') return { outcome: 'meal_recorded', voucherId };
+  if (event.type === 'MealServed') return { outcome: 'meal_recorded', voucherId, ...(event.data.late ? { late: true as const } : {}) };
   invariant(event.type === 'MealRefused', `a meal record yields MealServed or MealRefused, not ${event.type}`);
   return { outcome: event.data.code, voucherId };
 }

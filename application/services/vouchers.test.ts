@@ -65,24 +65,24 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
   // ── school meals ──────────────────────────────────────────────────────────────────────────
   describe('school meals', () => {
     const YEAR = '2025-2026';
-    const MONDAY = '2025-10-06T07:00:00.000Z'; // 12:00 Almaty
+    const MONDAY = '2026-04-06T07:00:00.000Z'; // 12:00 Almaty
     async function issueMeal(pupilId: string, familyId: string, schoolId = 'school-7') {
       const voucherId = mealVoucherId(pupilId, YEAR);
       await handle(subject.store, streams.meals(pupilId, YEAR), mealVoucher, {
         type: 'IssueMealVoucher',
         data: { voucherId, pupilId, familyId, schoolId, region: 'akmola', grade: 5, category: 'asp_family', schoolYear: YEAR, caseId: `case-${pupilId}`, viaConsent: true },
-        metadata: meta('2025-10-01T03:00:00.000Z'),
+        metadata: meta('2026-04-01T03:00:00.000Z'),
       });
       return voucherId;
     }
 
     it('activates a voucher of the family; another family’s or an unknown voucher is not found', async () => {
       const voucherId = await issueMeal('pupil-a', 'fam-a');
-      await expectCode(services.activateVoucher({ familyId: 'fam-x', voucherId, byPersonId: 'x' }, meta('2025-10-02T04:00:00.000Z')), 'voucher_not_found');
-      await expectCode(services.activateVoucher({ familyId: 'fam-a', voucherId: 'bogus', byPersonId: 'x' }, meta('2025-10-02T04:00:00.000Z')), 'voucher_not_found');
-      await expect(services.activateVoucher({ familyId: 'fam-a', voucherId, byPersonId: 'mother-a' }, meta('2025-10-02T04:00:00.000Z'))).resolves.toEqual({ voucherId, status: 'active' });
+      await expectCode(services.activateVoucher({ familyId: 'fam-x', voucherId, byPersonId: 'x' }, meta('2026-04-02T04:00:00.000Z')), 'voucher_not_found');
+      await expectCode(services.activateVoucher({ familyId: 'fam-a', voucherId: 'bogus', byPersonId: 'x' }, meta('2026-04-02T04:00:00.000Z')), 'voucher_not_found');
+      await expect(services.activateVoucher({ familyId: 'fam-a', voucherId, byPersonId: 'mother-a' }, meta('2026-04-02T04:00:00.000Z'))).resolves.toEqual({ voucherId, status: 'active' });
       // A second activation is a no-op that still answers "active".
-      await expect(services.activateVoucher({ familyId: 'fam-a', voucherId, byPersonId: 'mother-a' }, meta('2025-10-03T04:00:00.000Z'))).resolves.toEqual({ voucherId, status: 'active' });
+      await expect(services.activateVoucher({ familyId: 'fam-a', voucherId, byPersonId: 'mother-a' }, meta('2026-04-03T04:00:00.000Z'))).resolves.toEqual({ voucherId, status: 'active' });
       const events = await subject.store.readStream(streams.meals('pupil-a', YEAR));
       expect(events.map((e) => e.type)).toEqual(['MealVoucherIssued', 'DeadlineScheduled', 'MealVoucherActivated']);
       expect(events[2]!.metadata).toMatchObject({ familyId: 'fam-a', program: 'school-meals' });
@@ -91,10 +91,10 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
     it('issues a QR token only for an active voucher of the family, verifiable with the public key alone', async () => {
       const voucherId = await issueMeal('pupil-b', 'fam-b');
       await expectCode(services.issueQrToken({ familyId: 'fam-b', voucherId }, meta(MONDAY)), 'voucher_not_active');
-      await services.activateVoucher({ familyId: 'fam-b', voucherId, byPersonId: 'mother-b' }, meta('2025-10-02T04:00:00.000Z'));
+      await services.activateVoucher({ familyId: 'fam-b', voucherId, byPersonId: 'mother-b' }, meta('2026-04-02T04:00:00.000Z'));
       await expectCode(services.issueQrToken({ familyId: 'fam-other', voucherId }, meta(MONDAY)), 'voucher_not_found');
       const qr = await services.issueQrToken({ familyId: 'fam-b', voucherId }, meta(MONDAY));
-      expect(qr.expiresAt).toBe('2025-10-06T07:01:00.000Z');
+      expect(qr.expiresAt).toBe('2026-04-06T07:01:00.000Z');
       expect(verifyQrToken(qr.token, keys.publicKey)).toMatchObject({ v: 'pupil-b~2025-2026', p: 'school-meals' });
       expect(String(await services.renderQrToken(qr.token, 'svg'))).toContain('<svg');
     });
@@ -102,9 +102,9 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
     it('records a canteen batch atomically with per-record outcomes, and a resend returns the first outcomes', async () => {
       const vb = await issueMeal('pupil-c', 'fam-c');
       const vc = await issueMeal(vault.pseudonymise('030101500011'), 'fam-d'); // the pupil identified by ID card
-      await services.activateVoucher({ familyId: 'fam-c', voucherId: vb, byPersonId: 'm' }, meta('2025-10-02T04:00:00.000Z'));
-      await services.activateVoucher({ familyId: 'fam-d', voucherId: vc, byPersonId: 'm' }, meta('2025-10-02T04:00:00.000Z'));
-      const qr = await services.issueQrToken({ familyId: 'fam-c', voucherId: vb }, meta('2025-10-06T06:59:30.000Z'));
+      await services.activateVoucher({ familyId: 'fam-c', voucherId: vb, byPersonId: 'm' }, meta('2026-04-02T04:00:00.000Z'));
+      await services.activateVoucher({ familyId: 'fam-d', voucherId: vc, byPersonId: 'm' }, meta('2026-04-02T04:00:00.000Z'));
+      const qr = await services.issueQrToken({ familyId: 'fam-c', voucherId: vb }, meta('2026-04-06T06:59:30.000Z'));
       const forged = signQrToken({ v: 'pupil-c~2025-2026', n: 'x', e: 1, p: 'school-meals' }, generateDevQrKeys().privateKey);
       const batch = {
         deviceId: 'dev-7',
@@ -112,14 +112,14 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
         batchId: 'b-1',
         records: [
           { seq: 1, token: qr.token, scannedAt: MONDAY },
-          { seq: 2, token: qr.token, scannedAt: '2025-10-06T07:00:10.000Z' }, // same token again
+          { seq: 2, token: qr.token, scannedAt: '2026-04-06T07:00:10.000Z' }, // same token again
           { seq: 3, cardIin: '030101500011', scannedAt: MONDAY },
-          { seq: 4, cardIin: '030101500011', scannedAt: '2025-10-06T08:00:00.000Z' }, // fed today already
+          { seq: 4, cardIin: '030101500011', scannedAt: '2026-04-06T08:00:00.000Z' }, // fed today already
           { seq: 5, cardIin: '999999999999', scannedAt: MONDAY }, // no voucher
           { seq: 6, token: forged, scannedAt: MONDAY },
         ],
       };
-      const received = '2025-10-06T09:00:00.000Z';
+      const received = '2026-04-06T09:00:00.000Z';
       const first = await services.syncCanteenBatch(batch, meta(received));
       expect(first.results).toEqual([
         { seq: 1, outcome: 'meal_recorded', voucherId: vb, repeated: false },
@@ -134,15 +134,15 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       expect(pupilC.at(-1)!.metadata.familyId).toBe('fam-c');
 
       // The device resends the whole batch under a new request id: nothing new, first outcomes.
-      const again = await services.syncCanteenBatch(batch, meta('2025-10-06T10:00:00.000Z'));
+      const again = await services.syncCanteenBatch(batch, meta('2026-04-06T10:00:00.000Z'));
       expect(again.results.map((r) => [r.seq, r.outcome, r.repeated])).toEqual(first.results.map((r) => [r.seq, r.outcome, true]));
       // The same request id again: the same answer.
-      const sameId = meta('2025-10-07T09:00:00.000Z', 'canteen-sync-1');
-      await services.syncCanteenBatch({ ...batch, records: [{ seq: 7, cardIin: '030101500011', scannedAt: '2025-10-07T07:00:00.000Z' }] }, sameId);
-      const repeat = await services.syncCanteenBatch({ ...batch, records: [{ seq: 7, cardIin: '030101500011', scannedAt: '2025-10-07T07:00:00.000Z' }] }, sameId);
+      const sameId = meta('2026-04-07T09:00:00.000Z', 'canteen-sync-1');
+      await services.syncCanteenBatch({ ...batch, records: [{ seq: 7, cardIin: '030101500011', scannedAt: '2026-04-07T07:00:00.000Z' }] }, sameId);
+      const repeat = await services.syncCanteenBatch({ ...batch, records: [{ seq: 7, cardIin: '030101500011', scannedAt: '2026-04-07T07:00:00.000Z' }] }, sameId);
       expect(repeat.results).toEqual([{ seq: 7, outcome: 'meal_recorded', voucherId: vc, repeated: true }]);
       // Same seq, other content: a device fault, refused for that record only.
-      const reused = await services.syncCanteenBatch({ ...batch, records: [{ seq: 1, cardIin: '030101500011', scannedAt: '2025-10-08T07:00:00.000Z' }] }, meta(received));
+      const reused = await services.syncCanteenBatch({ ...batch, records: [{ seq: 1, cardIin: '030101500011', scannedAt: '2026-04-08T07:00:00.000Z' }] }, meta(received));
       expect(reused.results).toEqual([{ seq: 1, outcome: 'device_seq_reused_with_different_record', repeated: false }]);
 
       const device = await subject.store.readStream(streams.canteen('dev-7'));
@@ -152,7 +152,7 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
 
     it('records the same record once when a device syncs it twice at the same time', async () => {
       const v = await issueMeal('pupil-e', 'fam-e');
-      await services.activateVoucher({ familyId: 'fam-e', voucherId: v, byPersonId: 'm' }, meta('2025-10-02T04:00:00.000Z'));
+      await services.activateVoucher({ familyId: 'fam-e', voucherId: v, byPersonId: 'm' }, meta('2026-04-02T04:00:00.000Z'));
       const qr = await services.issueQrToken({ familyId: 'fam-e', voucherId: v }, meta(MONDAY));
       const batch = { deviceId: 'dev-race', schoolId: 'school-7', batchId: 'b', records: [{ seq: 1, token: qr.token, scannedAt: MONDAY }] };
       const [a, b] = await Promise.all([services.syncCanteenBatch(batch, meta(MONDAY)), services.syncCanteenBatch(batch, meta(MONDAY))]);
@@ -160,6 +160,22 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       expect([a.results[0]!.outcome, b.results[0]!.outcome]).toEqual(['meal_recorded', 'meal_recorded']);
       const meals = (await subject.store.readStream(streams.meals('pupil-e', YEAR))).filter((e) => e.type === 'MealServed');
       expect(meals).toHaveLength(1);
+    });
+
+    it('answers late: true for a meal received once its month’s табель is final, also on a resend (seed 002)', async () => {
+      // Old reading: the answer said meal_recorded only; the lateness showed in the табель alone.
+      const v = await issueMeal('pupil-late', 'fam-late');
+      await services.activateVoucher({ familyId: 'fam-late', voucherId: v, byPersonId: 'm' }, meta('2026-04-02T04:00:00.000Z'));
+      const lastDay = '2026-04-30T07:00:00.000Z'; // Thursday 30 April, 12:00 local
+      const batch = { deviceId: 'dev-late', schoolId: 'school-7', batchId: 'b', records: [{ seq: 1, cardIin: 'late', scannedAt: lastDay }] };
+      const late = vault.pseudonymise('late');
+      const vl = await issueMeal(late, 'fam-late2');
+      await services.activateVoucher({ familyId: 'fam-late2', voucherId: vl, byPersonId: 'm' }, meta('2026-04-02T04:00:00.000Z'));
+      const inTime = await services.syncCanteenBatch({ ...batch, records: [{ seq: 2, token: (await services.issueQrToken({ familyId: 'fam-late', voucherId: v }, meta(lastDay))).token, scannedAt: lastDay }] }, meta('2026-05-04T18:59:59.000Z'));
+      expect(inTime.results).toEqual([{ seq: 2, outcome: 'meal_recorded', voucherId: v, repeated: false }]);
+      const final = meta('2026-05-04T19:00:00.000Z'); // 5 May 00:00 local: the April табель is final
+      expect((await services.syncCanteenBatch(batch, final)).results).toEqual([{ seq: 1, outcome: 'meal_recorded', voucherId: vl, late: true, repeated: false }]);
+      expect((await services.syncCanteenBatch(batch, meta('2026-05-05T09:00:00.000Z'))).results).toEqual([{ seq: 1, outcome: 'meal_recorded', voucherId: vl, late: true, repeated: true }]);
     });
 
     it('refuses a batch over the limit and malformed records as a whole', async () => {

@@ -15,7 +15,7 @@ const foodHeader = (rowCount: number, over: Partial<ListHeader> = {}): ListHeade
   contentHash: 'h1',
   ...over,
 });
-const mealsHeader = (rowCount: number): ListHeader => ({
+const mealsHeader = (rowCount: number, over: Partial<ListHeader> = {}): ListHeader => ({
   listId: 'nobd-7',
   source: 'nobd',
   program: 'school-meals',
@@ -24,6 +24,7 @@ const mealsHeader = (rowCount: number): ListHeader => ({
   schoolId: 'school-1',
   rowCount,
   contentHash: 'm1',
+  ...over,
 });
 const food = (rowNo: number, over: Partial<FoodRowInput> = {}): FoodRowInput => ({
   kind: 'food',
@@ -103,8 +104,12 @@ describe('food list from SDU (seed 004 p. 2.2, 13, 18)', () => {
     given(decider).when(chunk(foodHeader(1, { month: '2026-05' }), [food(1)], { now: '2026-05-02T05:00:00.000Z' })).thenFails('program_not_in_force');
     given(decider).when(chunk(foodHeader(1, { month: '2025-11' }), [food(1, { aspOnDate: '2025-10-31' })], { now: '2025-11-02T05:00:00.000Z' })).thenFails('program_not_in_force');
   });
+  it('refuses December 2025: the order was signed last on 26 December 2025, after that month’s SMS day (seed 004 p. 9, 19)', () => {
+    // Old reading: the pilot's months began with 2025-12.
+    given(decider).when(chunk(foodHeader(1, { month: '2025-12' }), [food(1, { aspOnDate: '2025-11-30' })], { now: '2025-12-01T05:00:00.000Z' })).thenFails('program_not_in_force');
+  });
   it('accepts the first and the last pilot month', () => {
-    expect(outcomes(given(decider).when(chunk(foodHeader(1, { month: '2025-12' }), [food(1, { aspOnDate: '2025-11-30' })], { now: '2025-12-01T05:00:00.000Z' })).events())).toEqual([[1, 'row_accepted']]);
+    expect(outcomes(given(decider).when(chunk(foodHeader(1, { month: '2026-01' }), [food(1, { aspOnDate: '2025-12-31' })], { now: '2026-01-02T05:00:00.000Z' })).events())).toEqual([[1, 'row_accepted']]);
     expect(outcomes(given(decider).when(chunk(foodHeader(1, { month: '2026-04' }), [food(1, { aspOnDate: '2026-03-31' })], { now: '2026-04-30T18:59:59.000Z' })).events())).toEqual([[1, 'row_accepted']]);
   });
   it('refuses a list for a month that has ended: list_period_closed', () => {
@@ -113,6 +118,13 @@ describe('food list from SDU (seed 004 p. 2.2, 13, 18)', () => {
 });
 
 describe('meals list from NOBD (seed 002; seed 001 appendix 1 p. 5)', () => {
+  it('refuses a list for a month without a day of the 2026 order’s 12 months from 21 February 2026 (seed 002): program_not_in_force', () => {
+    // Old reading: meals lists were accepted for any month of a school year.
+    given(decider).when(chunk(mealsHeader(1, { month: '2026-01' }), [meals(1)], { now: '2026-01-05T05:00:00.000Z' })).thenFails('program_not_in_force');
+    given(decider).when(chunk(mealsHeader(1, { month: '2027-03', schoolYear: '2026-2027' }), [meals(1)], { now: '2027-03-01T05:00:00.000Z' })).thenFails('program_not_in_force');
+    expect(outcomes(given(decider).when(chunk(mealsHeader(1, { month: '2026-02' }), [meals(1)], { now: '2026-02-16T05:00:00.000Z' })).events())).toEqual([[1, 'row_accepted']]);
+    expect(outcomes(given(decider).when(chunk(mealsHeader(1, { month: '2027-02', schoolYear: '2026-2027' }), [meals(1)], { now: '2027-02-01T05:00:00.000Z' })).events())).toEqual([[1, 'row_accepted']]);
+  });
   it('accepts an approved, reconciled pupil of an eligible category', () => {
     const events = given(decider).when(chunk(mealsHeader(1), [meals(1)])).events();
     expect(events[1]).toEqual({

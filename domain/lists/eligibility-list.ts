@@ -21,13 +21,16 @@
  *   food:  invalid_iin → not_on_asp_at_month_end → not_in_pilot_city → duplicate_row → already_covered
  *   meals: invalid_iin → not_approved_by_head → failed_sdu_reconciliation → not_eligible_category →
  *          duplicate_row → already_covered
- * List refusals: list_already_received_with_different_content → program_not_in_force (food) →
- *   list_period_closed.
+ * List refusals: list_already_received_with_different_content → program_not_in_force →
+ *   list_period_closed. program_not_in_force: food — the month is not a pilot month (seed 004
+ *   p. 9); meals — no day of the month is inside the 2026 order's 12 months from 21 Feb 2026
+ *   (seed 002).
  */
 import type { ListEvent, ListRowRejected, ListSource, ProgramCode, PupilCategory } from '../events';
 import { streams } from '../events';
 import { FOOD_VOUCHERS, pilotCity, type FoodVouchersProgram } from '../programs/food-vouchers';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../programs/school-meals';
+import { inForceInMonth } from '../programs/school-calendar';
 import { addMonths, lastDayOfMonth, localDate, type Month, type SchoolYear } from '../shared/calendar';
 import type { Code } from '../shared/codes';
 import type { CommandMetadata, Decider } from '../shared/decider';
@@ -202,6 +205,8 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
     }
     if (header.program === 'food-vouchers' && (header.month < programs.food.firstMonth || header.month > programs.food.lastMonth))
       refuse('program_not_in_force', `${header.month} is outside ${programs.food.firstMonth}..${programs.food.lastMonth}`);
+    if (header.program === 'school-meals' && !inForceInMonth(header.month, programs.meals))
+      refuse('program_not_in_force', `${header.month} is outside ${programs.meals.inForce.from}..${programs.meals.inForce.until}`);
     const today = localDate(command.metadata.now, header.program === 'food-vouchers' ? programs.food.timezone : programs.meals.timezone);
     if (today > lastDayOfMonth(header.month)) refuse('list_period_closed', `${header.month} ended`);
   }

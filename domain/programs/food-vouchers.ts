@@ -40,7 +40,13 @@ export interface FoodVouchersProgram {
   readonly mrpTiynByYear: Readonly<Record<number, Tiyn>>;
   /** Pilot cities (order p. 1). */
   readonly pilotCities: readonly PilotCity[];
-  /** Months in which the pilot runs (inclusive), as data: the order is in force until 1 May 2026. */
+  /**
+   * Months in which the pilot runs (inclusive), as data. Seed 004 p. 9: in force "со дня его
+   * первого официального опубликования" until 1 May 2026 (so April 2026 is the last month). The
+   * last of the four ministers signed on 26 December 2025 and the order is published after that
+   * (p. 7.2), so December 2025 — whose SMS day, the 5th (p. 19), came three weeks before the last
+   * signature — cannot be a pilot month: the first is January 2026.
+   */
   readonly firstMonth: Month;
   readonly lastMonth: Month;
   /** (interpretation; parameter) whether activated-but-unspent balance lapses at month end. */
@@ -68,7 +74,7 @@ export const FOOD_VOUCHERS: FoodVouchersProgram = {
     { code: 'akkol', nameRu: 'Акколь', region: 'akmola' },
     { code: 'pavlodar', nameRu: 'Павлодар', region: 'pavlodar' },
   ],
-  firstMonth: '2025-12',
+  firstMonth: '2026-01',
   lastMonth: '2026-04',
   lapseUnspentAtMonthEnd: true,
   holdTtlSeconds: 15 * 60,

@@ -5,8 +5,9 @@
  */
 import type { Tiyn } from '../shared/money';
 import { kzt } from '../shared/money';
-import { DEFAULT_SCHOOL_YEAR, DEFAULT_TIMEZONE, type LocalDate, type SchoolYearBounds } from '../shared/calendar';
+import { addMonths, dayOfMonth, DEFAULT_SCHOOL_YEAR, DEFAULT_TIMEZONE, instantAt, type Instant, type LocalDate, type Month, type SchoolYear, type SchoolYearBounds } from '../shared/calendar';
 import type { PupilCategory, RepresentativeRole } from '../events';
+import type { SchoolYearCalendar } from './school-calendar';
 
 export interface SchoolMealsProgram {
   readonly code: 'school-meals';
@@ -26,8 +27,15 @@ export interface SchoolMealsProgram {
   readonly mealsPerSchoolDay: number;
   /** Appendix 2 p. 13: valid for the school year. */
   readonly schoolYear: SchoolYearBounds;
-  /** Days without meals besides weekends (sample: public holidays inside the 2025–2026 school year). */
+  /**
+   * Seed 002: "Приказ вводится в действие с 21 февраля 2026 года и действует в течение 12 месяцев":
+   * lists for months outside it and meals on days outside it are refused (program_not_in_force).
+   */
+  readonly inForce: { readonly from: LocalDate; readonly until: LocalDate };
+  /** Public holidays: days without meals besides weekends and the school calendar's breaks. */
   readonly holidays: readonly LocalDate[];
+  /** Each school year's lessons and breaks as the ministry set them (domain/programs/school-calendar.ts). */
+  readonly calendars: Readonly<Record<SchoolYear, SchoolYearCalendar>>;
   /** Dynamic QR (appendix 2 p. 8): lifetime of a token. */
   readonly qrTokenTtlSeconds: number;
   /** A device clock ahead of the server by more than this is refused (clock_skew_too_large). */
@@ -53,7 +61,22 @@ export const SCHOOL_MEALS: SchoolMealsProgram = {
   consentSkippedForGrades: [1, 2, 3, 4],
   mealsPerSchoolDay: 1,
   schoolYear: DEFAULT_SCHOOL_YEAR,
+  // 21 Feb 2026 + 12 months: the last day in force is 20 Feb 2027.
+  inForce: { from: '2026-02-21', until: '2027-02-20' },
   holidays: ['2025-12-16', '2025-12-17', '2026-01-01', '2026-01-02', '2026-01-07', '2026-03-09', '2026-03-23', '2026-03-24', '2026-03-25', '2026-05-01', '2026-05-07', '2026-05-08'],
+  calendars: {
+    '2025-2026': {
+      source: 'order of the Minister of Enlightenment of 5 August 2025 on the 2025–2026 school year (lessons 2 Sep 2025 – 25 May 2026)',
+      firstLessonDay: '2025-09-02',
+      lastLessonDay: '2026-05-25',
+      breaks: [
+        { name: 'autumn', from: '2025-10-27', to: '2025-11-02' },
+        { name: 'winter', from: '2025-12-29', to: '2026-01-07' },
+        { name: 'first grade', from: '2026-02-09', to: '2026-02-15', grades: [1] },
+        { name: 'spring', from: '2026-03-19', to: '2026-03-29' },
+      ],
+    },
+  },
   qrTokenTtlSeconds: 60,
   maxDeviceClockAheadSeconds: 300,
   maxOfflineAgeSeconds: 7 * 24 * 3600,
@@ -68,6 +91,11 @@ export const SCHOOL_MEALS: SchoolMealsProgram = {
     refused: 'Вы отказались от получения услуги.',
   },
 };
+
+/** 2026 order (seed 002): the табель of a month is downloaded by the 5th of the next month; from then on it is final. */
+export function tabelFinalAt(month: Month, program: Pick<SchoolMealsProgram, 'tabelFinalDayOfNextMonth' | 'timezone'> = SCHOOL_MEALS): Instant {
+  return instantAt(dayOfMonth(addMonths(month, 1), program.tabelFinalDayOfNextMonth), '00:00', program.timezone);
+}
 
 export function mealPriceTiyn(region: string, program: SchoolMealsProgram = SCHOOL_MEALS): Tiyn {
   return program.mealPriceTiynByRegion[region] ?? program.defaultMealPriceTiyn;

@@ -53,7 +53,10 @@ export const CODES = {
   not_approved_by_head: { kind: 'outcome', meaning: 'The school head has not approved the row.' },
   failed_sdu_reconciliation: { kind: 'outcome', meaning: 'SDU reconciliation failed for the row; returned to NOBD.' },
   not_eligible_category: { kind: 'outcome', meaning: 'The pupil is in none of the eligible categories.' },
-  program_not_in_force: { kind: 'rule', meaning: 'The program does not run in the month the list is for (outside its pilot months).' },
+  program_not_in_force: {
+    kind: 'rule',
+    meaning: 'The order is not in force then: a list for a month outside it (food: its pilot months; meals: 21 Feb 2026 + 12 months), or a meal on a day outside it.',
+  },
   list_period_closed: { kind: 'rule', meaning: 'The list is for a period that has already ended.' },
   list_already_received_with_different_content: {
     kind: 'conflict',
@@ -71,13 +74,16 @@ export const CODES = {
   voucher_already_active: { kind: 'conflict', meaning: 'The voucher is already active.' },
   voucher_expired: { kind: 'rule', meaning: 'The voucher has expired (school year over).' },
   voucher_lapsed: { kind: 'rule', meaning: 'The month is over; the voucher lapsed.' },
-  activation_window_closed: { kind: 'rule', meaning: 'Activation is possible only until the last day of the month.' },
+  activation_window_closed: { kind: 'rule', meaning: 'Activation is possible only until the last day of the month (also once the month’s vouchers lapsed).' },
 
   // ── canteen meals (per-record outcomes) ───────────────────────────────────────────────
   meal_recorded: { kind: 'outcome', meaning: 'The meal was recorded.' },
   meal_already_recorded_today: { kind: 'rule', meaning: 'The pupil has already been fed this school day.' },
   outside_school_year: { kind: 'rule', meaning: 'The scan is outside the voucher’s school year.' },
-  not_a_school_day: { kind: 'rule', meaning: 'The scan is on a day without school meals (weekend or holiday).' },
+  not_a_school_day: {
+    kind: 'rule',
+    meaning: 'The scan is on a day without school meals: a weekend, a holiday, a break of the pupil’s grade, or outside the lesson days of the school year.',
+  },
   qr_token_invalid: { kind: 'validation', meaning: 'The QR token is malformed or its signature does not verify.' },
   qr_token_expired: { kind: 'rule', meaning: 'The QR token was scanned after it expired.' },
   qr_token_reused: { kind: 'rule', meaning: 'The QR token was already used once.' },

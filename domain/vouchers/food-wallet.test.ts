@@ -124,9 +124,10 @@ describe('food wallet: activate', () => {
     given(foodWallet, issued).when(activate(v1, NOW, 'fam-2')).thenFails('voucher_not_found');
     given(foodWallet).when(activate(v1)).thenFails('voucher_not_found');
   });
-  it('refuses after the month lapsed (voucher_lapsed)', () => {
+  it('refuses after the month lapsed with the same code as before the lapse fired (activation_window_closed; seed 004 p. 6)', () => {
+    // Old reading: voucher_lapsed once the month-end deadline had fired, activation_window_closed before.
     const closed = authorized(issued, fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', MONTH_END));
-    given(foodWallet, closed).when(activate(v1, '2026-04-02T00:00:00.000Z')).thenFails('voucher_lapsed');
+    given(foodWallet, closed).when(activate(v1, '2026-04-02T00:00:00.000Z')).thenFails('activation_window_closed');
   });
 });
 

@@ -19,7 +19,9 @@
  *   capture:   hold_not_found → hold_expired | hold_already_settled → amount_invalid → capture_exceeds_hold
  * (the services check the items' amounts, the token and the hold index before these: docs/CODES.md)
  *   void:      hold_not_found → hold_expired | hold_already_settled
- *   activate:  voucher_not_found → voucher_lapsed → activation_window_closed (a repeat is a no-op)
+ *   activate:  voucher_not_found → activation_window_closed (a repeat is a no-op) — after the month
+ *              one code, whether the month-end deadline has fired (the vouchers lapsed) or not
+ *              (seed 004 p. 6: "Активация ваучера после истечения месяца будет недоступна")
  */
 import type {
   Allocation,
@@ -249,8 +251,7 @@ export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUC
     const d = command.data;
     const voucher = state.status === 'None' || state.familyId !== d.familyId ? undefined : state.vouchers.find((v) => v.voucherId === d.voucherId);
     if (state.status === 'None' || !voucher) return refuse('voucher_not_found', d.voucherId);
-    if (state.status === 'Closed') refuse('voucher_lapsed', d.voucherId);
-    if (monthOver(state, command.metadata.now)) refuse('activation_window_closed', `activation ended on ${state.activationUntil}`);
+    if (state.status === 'Closed' || monthOver(state, command.metadata.now)) refuse('activation_window_closed', `activation ended on ${state.activationUntil}`);
     if (voucher.activatedAt !== undefined) return []; // a repeat is a no-op (see the meal voucher)
     return [{ type: 'FoodVoucherActivated', data: { voucherId: d.voucherId, byPersonId: d.byPersonId, activatedAt: command.metadata.now } }];
   }

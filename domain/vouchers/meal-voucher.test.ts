@@ -6,11 +6,11 @@ import { createMealVoucherDecider, expiryDeadlineId, mealVoucher, type RecordMea
 import { mealVoucherId } from './ids';
 import { given, meta } from '../../test/given';
 
-// Fixed instants (Asia/Almaty is UTC+5): 2025-10-06 is a Monday.
-const ISSUED_AT = '2025-10-01T03:00:00.000Z';
-const ACTIVATED_AT = '2025-10-02T04:00:00.000Z';
-const MONDAY_NOON = '2025-10-06T07:00:00.000Z'; // 12:00 local
-const MONDAY_1PM = '2025-10-06T08:00:00.000Z';
+// Fixed instants (Asia/Almaty is UTC+5): 2026-04-06 is a Monday.
+const ISSUED_AT = '2026-04-01T03:00:00.000Z';
+const ACTIVATED_AT = '2026-04-02T04:00:00.000Z';
+const MONDAY_NOON = '2026-04-06T07:00:00.000Z'; // 12:00 local
+const MONDAY_1PM = '2026-04-06T08:00:00.000Z';
 const pupilId = 'p-1';
 const voucherId = mealVoucherId(pupilId, '2025-2026');
 
@@ -33,7 +33,7 @@ const issue = {
 const issued: MealVoucherEvent[] = [
   {
     type: 'MealVoucherIssued',
-    data: { ...issue.data, validFrom: '2025-10-01', validUntil: '2026-05-31', issuedAt: ISSUED_AT },
+    data: { ...issue.data, validFrom: '2026-04-01', validUntil: '2026-05-31', issuedAt: ISSUED_AT },
   },
   {
     type: 'DeadlineScheduled',
@@ -107,7 +107,7 @@ describe('meal voucher: activate', () => {
     given(mealVoucher, issued).when(activate()).then([activated]);
   });
   it('treats a second activation as a no-op (nothing recorded, still active)', () => {
-    given(mealVoucher, active).when(activate('2025-10-03T04:00:00.000Z')).then([]);
+    given(mealVoucher, active).when(activate('2026-04-03T04:00:00.000Z')).then([]);
   });
   it('refuses an unknown voucher or another family’s voucher (voucher_not_found)', () => {
     given(mealVoucher).when(activate()).thenFails('voucher_not_found');
@@ -129,32 +129,32 @@ describe('meal voucher: activate', () => {
 
 describe('meal voucher: record a meal', () => {
   it('serves one meal on a school day', () => {
-    given(mealVoucher, active).when(scan(1, MONDAY_NOON)).then([served(1, MONDAY_NOON, '2025-10-06')]);
+    given(mealVoucher, active).when(scan(1, MONDAY_NOON)).then([served(1, MONDAY_NOON, '2026-04-06')]);
   });
   it('derives the school day in the program timezone (23:30 UTC is the next local day)', () => {
-    const late = '2025-10-05T23:30:00.000Z'; // Monday 04:30 local
-    expect(given(mealVoucher, active).when(scan(1, late)).events()[0]).toMatchObject({ type: 'MealServed', data: { schoolDay: '2025-10-06' } });
+    const late = '2026-04-05T23:30:00.000Z'; // Monday 04:30 local
+    expect(given(mealVoucher, active).when(scan(1, late)).events()[0]).toMatchObject({ type: 'MealServed', data: { schoolDay: '2026-04-06' } });
   });
   it('records one meal per school day: a second the same day is refused and recorded (meal_already_recorded_today)', () => {
-    expect(refusedCode([...active, served(1, MONDAY_NOON, '2025-10-06')], scan(2, MONDAY_1PM))).toBe('meal_already_recorded_today');
+    expect(refusedCode([...active, served(1, MONDAY_NOON, '2026-04-06')], scan(2, MONDAY_1PM))).toBe('meal_already_recorded_today');
   });
   it('allows a second meal per day when the program parameter says 2', () => {
     const twice = createMealVoucherDecider({ ...SCHOOL_MEALS, mealsPerSchoolDay: 2 });
-    expect(given(twice, [...active, served(1, MONDAY_NOON, '2025-10-06')]).when(scan(2, MONDAY_1PM)).events()[0]?.type).toBe('MealServed');
+    expect(given(twice, [...active, served(1, MONDAY_NOON, '2026-04-06')]).when(scan(2, MONDAY_1PM)).events()[0]?.type).toBe('MealServed');
   });
   it('serves again on the next school day', () => {
-    const tuesday = '2025-10-07T07:00:00.000Z';
-    expect(given(mealVoucher, [...active, served(1, MONDAY_NOON, '2025-10-06')]).when(scan(2, tuesday)).events()[0]?.type).toBe('MealServed');
+    const tuesday = '2026-04-07T07:00:00.000Z';
+    expect(given(mealVoucher, [...active, served(1, MONDAY_NOON, '2026-04-06')]).when(scan(2, tuesday)).events()[0]?.type).toBe('MealServed');
   });
   it('refuses a weekend (not_a_school_day)', () => {
-    expect(refusedCode(active, scan(1, '2025-10-04T07:00:00.000Z'))).toBe('not_a_school_day');
+    expect(refusedCode(active, scan(1, '2026-04-04T07:00:00.000Z'))).toBe('not_a_school_day');
   });
   it('refuses a holiday from the program data (not_a_school_day)', () => {
-    expect(refusedCode(active, scan(1, '2025-12-16T07:00:00.000Z'))).toBe('not_a_school_day');
+    expect(refusedCode(active, scan(1, '2026-05-07T07:00:00.000Z'))).toBe('not_a_school_day');
   });
   it('refuses a voucher not activated yet (voucher_not_active), also when scanned before the activation', () => {
     expect(refusedCode(issued, scan(1, MONDAY_NOON))).toBe('voucher_not_active');
-    const beforeActivation = '2025-10-01T07:00:00.000Z';
+    const beforeActivation = '2026-04-01T07:00:00.000Z';
     expect(refusedCode(active, scan(1, beforeActivation, { receivedAt: MONDAY_NOON }))).toBe('voucher_not_active');
   });
   it('refuses on an expired voucher (voucher_expired)', () => {
@@ -172,19 +172,19 @@ describe('meal voucher: record a meal', () => {
     expect(refusedCode(active, scan(1, MONDAY_NOON, { deviceSchoolId: 'school-8' }))).toBe('device_wrong_school');
   });
   it('refuses a device clock ahead of receipt by more than the limit (clock_skew_too_large), accepts exactly the limit', () => {
-    const received = '2025-10-06T06:55:00.000Z'; // 300 s before MONDAY_NOON
+    const received = '2026-04-06T06:55:00.000Z'; // 300 s before MONDAY_NOON
     expect(given(mealVoucher, active).when(scan(1, MONDAY_NOON, { receivedAt: received })).events()[0]?.type).toBe('MealServed');
-    const tooEarly = '2025-10-06T06:54:59.000Z';
+    const tooEarly = '2026-04-06T06:54:59.000Z';
     expect(refusedCode(active, scan(1, MONDAY_NOON, { receivedAt: tooEarly }))).toBe('clock_skew_too_large');
   });
   it('refuses an offline record older than the limit (clock_skew_too_large)', () => {
-    const weekLater = '2025-10-13T07:00:01.000Z';
+    const weekLater = '2026-04-13T07:00:01.000Z';
     expect(refusedCode(active, scan(1, MONDAY_NOON, { receivedAt: weekLater }))).toBe('clock_skew_too_large');
-    const exactlyAWeek = '2025-10-13T07:00:00.000Z';
+    const exactlyAWeek = '2026-04-13T07:00:00.000Z';
     expect(given(mealVoucher, active).when(scan(1, MONDAY_NOON, { receivedAt: exactlyAWeek })).events()[0]?.type).toBe('MealServed');
   });
   it('keeps both the device time and the receive time', () => {
-    const received = '2025-10-06T10:00:00.000Z';
+    const received = '2026-04-06T10:00:00.000Z';
     expect(given(mealVoucher, active).when(scan(1, MONDAY_NOON, { receivedAt: received })).events()[0]).toMatchObject({
       data: { scannedAt: MONDAY_NOON, receivedAt: received },
     });
@@ -193,29 +193,80 @@ describe('meal voucher: record a meal', () => {
   describe('by dynamic QR', () => {
     const qr = (seq: number, scannedAt: string, nonce: string, expiresAt: string) => scan(seq, scannedAt, { method: 'qr', tokenNonce: nonce, tokenExpiresAt: expiresAt });
     it('serves a meal on a valid token and remembers its nonce', () => {
-      const [event] = given(mealVoucher, active).when(qr(1, MONDAY_NOON, 'n1', '2025-10-06T07:01:00.000Z')).events();
+      const [event] = given(mealVoucher, active).when(qr(1, MONDAY_NOON, 'n1', '2026-04-06T07:01:00.000Z')).events();
       expect(event).toMatchObject({ type: 'MealServed', data: { method: 'qr', tokenNonce: 'n1' } });
     });
     it('accepts a scan at the expiry second and refuses one after (qr_token_expired)', () => {
       expect(given(mealVoucher, active).when(qr(1, MONDAY_NOON, 'n1', MONDAY_NOON)).events()[0]?.type).toBe('MealServed');
-      expect(refusedCode(active, qr(1, '2025-10-06T07:00:01.000Z', 'n1', MONDAY_NOON))).toBe('qr_token_expired');
+      expect(refusedCode(active, qr(1, '2026-04-06T07:00:01.000Z', 'n1', MONDAY_NOON))).toBe('qr_token_expired');
     });
     it('refuses a token used before (qr_token_reused), even on another day', () => {
-      const history = [...active, served(1, MONDAY_NOON, '2025-10-06', { method: 'qr', tokenNonce: 'n1' })];
-      expect(refusedCode(history, qr(2, '2025-10-07T07:00:00.000Z', 'n1', '2025-10-08T00:00:00.000Z'))).toBe('qr_token_reused');
+      const history = [...active, served(1, MONDAY_NOON, '2026-04-06', { method: 'qr', tokenNonce: 'n1' })];
+      expect(refusedCode(history, qr(2, '2026-04-07T07:00:00.000Z', 'n1', '2026-04-08T00:00:00.000Z'))).toBe('qr_token_reused');
     });
   });
 
   it('decides a (device, seq) once: the same record again records nothing', () => {
-    given(mealVoucher, [...active, served(1, MONDAY_NOON, '2025-10-06')]).when(scan(1, MONDAY_NOON)).then([]);
+    given(mealVoucher, [...active, served(1, MONDAY_NOON, '2026-04-06')]).when(scan(1, MONDAY_NOON)).then([]);
   });
   it('refuses a record for a voucher that does not exist (voucher_not_found)', () => {
     given(mealVoucher).when(scan(1, MONDAY_NOON)).thenFails('voucher_not_found');
   });
   it('applies the documented precedence: wrong school before skew before token before lifecycle', () => {
-    const everythingWrong = scan(1, '2025-10-04T07:00:00.000Z', { deviceSchoolId: 'x', receivedAt: '2025-10-01T00:00:00.000Z', method: 'qr', tokenNonce: 'n', tokenExpiresAt: '2025-10-01T00:00:00.000Z' });
+    const everythingWrong = scan(1, '2026-04-04T07:00:00.000Z', { deviceSchoolId: 'x', receivedAt: '2026-04-01T00:00:00.000Z', method: 'qr', tokenNonce: 'n', tokenExpiresAt: '2026-04-01T00:00:00.000Z' });
     expect(refusedCode(issued, everythingWrong)).toBe('device_wrong_school');
     expect(refusedCode(issued, { ...everythingWrong, data: { ...everythingWrong.data, deviceSchoolId: 'school-7' } })).toBe('clock_skew_too_large');
+  });
+});
+
+describe('meal voucher: the days meals are served (seed 002 in force; the ministry’s school calendar)', () => {
+  const at = (day: string) => `${day}T07:00:00.000Z`; // 12:00 local
+  /** Activated on 1 February 2026, before every day asked here. */
+  const activeFromFebruary = [...issued, { ...activated, data: { ...activated.data, activatedAt: '2026-02-01T04:00:00.000Z' } }] as MealVoucherEvent[];
+  it('refuses a day before the 2026 order is in force (21 February 2026): program_not_in_force', () => {
+    // Old reading: any weekday of the school year was a meal day, whatever order was in force.
+    expect(refusedCode(activeFromFebruary, scan(1, at('2026-02-20'), { receivedAt: at('2026-02-20') }))).toBe('program_not_in_force');
+    expect(given(mealVoucher, activeFromFebruary).when(scan(1, at('2026-02-23'))).events()[0]?.type).toBe('MealServed');
+  });
+  it('refuses a day after its 12 months (from 21 February 2027): program_not_in_force', () => {
+    const next = createMealVoucherDecider({ ...SCHOOL_MEALS, calendars: {} });
+    const year = '2026-2027';
+    const nextYear: MealVoucherEvent[] = [
+      { type: 'MealVoucherIssued', data: { ...issue.data, voucherId: mealVoucherId(pupilId, year), schoolYear: year, validFrom: '2026-09-01', validUntil: '2027-05-31', issuedAt: '2026-09-01T03:00:00.000Z' } },
+      { type: 'MealVoucherActivated', data: { voucherId: mealVoucherId(pupilId, year), byPersonId: 'mother-1', activatedAt: '2026-09-01T04:00:00.000Z' } },
+    ];
+    expect(given(next, nextYear).when(scan(1, at('2027-02-19'))).events()[0]?.type).toBe('MealServed'); // a Friday, the order's last week
+    const [refused] = given(next, nextYear).when(scan(2, at('2027-02-22'))).events();
+    expect(refused).toMatchObject({ type: 'MealRefused', data: { code: 'program_not_in_force' } });
+  });
+  it('refuses the spring break (19–29 March 2026) for every grade: not_a_school_day', () => {
+    // Old reading: only weekends and public holidays were without meals.
+    expect(refusedCode(activeFromFebruary, scan(1, at('2026-03-19')))).toBe('not_a_school_day');
+    expect(refusedCode(activeFromFebruary, scan(1, at('2026-03-27')))).toBe('not_a_school_day');
+    expect(given(mealVoucher, activeFromFebruary).when(scan(1, at('2026-03-18'))).events()[0]?.type).toBe('MealServed');
+  });
+  it('refuses first grade’s extra week (9–15 February 2026) for a first-grader only', () => {
+    const firstGrade: MealVoucherEvent[] = [{ ...issued[0]!, data: { ...(issued[0]!.data as object), grade: 1 } } as MealVoucherEvent, ...activeFromFebruary.slice(1)];
+    const decider = createMealVoucherDecider({ ...SCHOOL_MEALS, inForce: { from: '2026-02-01', until: '2027-01-31' } });
+    expect(given(decider, firstGrade).when(scan(1, at('2026-02-10'))).events()[0]).toMatchObject({ type: 'MealRefused', data: { code: 'not_a_school_day' } });
+    expect(given(decider, activeFromFebruary).when(scan(1, at('2026-02-10'))).events()[0]?.type).toBe('MealServed');
+  });
+  it('serves on the last lesson day (25 May 2026) and not after it, though the voucher is valid to 31 May', () => {
+    expect(given(mealVoucher, activeFromFebruary).when(scan(1, at('2026-05-25'))).events()[0]?.type).toBe('MealServed');
+    expect(refusedCode(activeFromFebruary, scan(1, at('2026-05-26')))).toBe('not_a_school_day');
+  });
+});
+
+describe('meal voucher: a record after the табель is final (seed 002: by the 5th of the next month)', () => {
+  it('is recorded with late: true when received from the 5th of the next month, local midnight', () => {
+    // Old reading: only the табель knew; the canteen's answer did not say so.
+    const decider = createMealVoucherDecider({ ...SCHOOL_MEALS, maxOfflineAgeSeconds: 60 * 24 * 3600 });
+    const lastSecond = '2026-05-04T18:59:59.000Z';
+    const [inTime] = given(decider, active).when(scan(1, MONDAY_NOON, { receivedAt: lastSecond })).events();
+    expect(inTime).toMatchObject({ type: 'MealServed' });
+    expect((inTime!.data as { late?: boolean }).late).toBeUndefined();
+    const final = '2026-05-04T19:00:00.000Z';
+    expect(given(decider, active).when(scan(1, MONDAY_NOON, { receivedAt: final })).events()[0]).toMatchObject({ type: 'MealServed', data: { late: true } });
   });
 });
 

@@ -10,8 +10,11 @@
  *
  * Precedence of meal refusals (first failing check wins):
  *   device_wrong_school → clock_skew_too_large → qr_token_expired → qr_token_reused →
- *   voucher_expired → voucher_not_active → outside_school_year → not_a_school_day →
- *   meal_already_recorded_today
+ *   voucher_expired → voucher_not_active → outside_school_year → program_not_in_force →
+ *   not_a_school_day → meal_already_recorded_today
+ * (program_not_in_force: the day is outside the 2026 order's 12 months, seed 002;
+ * not_a_school_day: a weekend, a holiday, a break of the pupil's grade, or before the first / after
+ * the last lesson day of the school year — domain/programs/school-calendar.ts.)
  * (who may record → can the record's time be trusted → is the token good → voucher lifecycle →
  * time windows → the daily limit).
  *
@@ -30,9 +33,10 @@ import type {
   PupilCategory,
 } from '../events';
 import { streams } from '../events';
-import { SCHOOL_MEALS, type SchoolMealsProgram } from '../programs/school-meals';
+import { SCHOOL_MEALS, tabelFinalAt, type SchoolMealsProgram } from '../programs/school-meals';
+import { mealDayRefusal } from '../programs/school-calendar';
 import type { Instant, LocalDate, SchoolYear } from '../shared/calendar';
-import { endOfDay, isWeekend, localDate, schoolYearEnd, schoolYearStart, secondsBetween } from '../shared/calendar';
+import { endOfDay, localDate, monthOf, schoolYearEnd, schoolYearStart, secondsBetween } from '../shared/calendar';
 import type { Code } from '../shared/codes';
 import type { CommandMetadata, Decider } from '../shared/decider';
 import { invariant, unreachable } from '../shared/decider';
@@ -99,6 +103,8 @@ interface VoucherFacts {
   readonly pupilId: string;
   readonly familyId: string;
   readonly schoolId: string;
+  /** The pupil's grade: a break of some grades only (first grade's extra week) has no meals for it. */
+  readonly grade: number;
   readonly schoolYear: SchoolYear;
   readonly validFrom: LocalDate;
   readonly validUntil: LocalDate;
@@ -121,7 +127,6 @@ const recordKey = (deviceId: string, seq: number) => `${deviceId}#${seq}`;
 
 // ── decide ──────────────────────────────────────────────────────────────────────────────────
 export function createMealVoucherDecider(program: SchoolMealsProgram = SCHOOL_MEALS): Decider<MealVoucherState, MealVoucherCommand, MealVoucherEvent> {
-  const holidays = new Set(program.holidays);
 
   function issue(command: IssueMealVoucher, state: MealVoucherState): MealVoucherEvent[] {
     const d = command.data;
@@ -174,7 +179,8 @@ export function createMealVoucherDecider(program: SchoolMealsProgram = SCHOOL_ME
     // Scanned before the parent activated it: the canteen must not have served on it.
     if (state.status === 'Issued' || d.scannedAt < state.activatedAt!) return 'voucher_not_active';
     if (schoolDay < schoolYearStart(state.schoolYear, program.schoolYear) || schoolDay > state.validUntil) return 'outside_school_year';
-    if (isWeekend(schoolDay) || holidays.has(schoolDay)) return 'not_a_school_day';
+    const day = mealDayRefusal(schoolDay, state.grade, program);
+    if (day) return day;
     if ((state.mealsByDay[schoolDay] ?? 0) >= program.mealsPerSchoolDay) return 'meal_already_recorded_today';
     return undefined;
   }
@@ -197,7 +203,15 @@ export function createMealVoucherDecider(program: SchoolMealsProgram = SCHOOL_ME
     };
     const code = mealRefusal(d, state, schoolDay);
     if (code) return [{ type: 'MealRefused', data: { ...common, code } } satisfies MealRefused];
-    return [{ type: 'MealServed', data: { ...common, ...(d.tokenNonce !== undefined ? { tokenNonce: d.tokenNonce } : {}) } } satisfies MealServed];
+    // Received once the month's табель is final (seed 002: downloaded by the 5th of the next
+    // month): recorded, but paid on no sheet; the canteen is told so in its answer.
+    const late = d.receivedAt >= tabelFinalAt(monthOf(schoolDay), program);
+    return [
+      {
+        type: 'MealServed',
+        data: { ...common, ...(d.tokenNonce !== undefined ? { tokenNonce: d.tokenNonce } : {}), ...(late ? { late: true as const } : {}) },
+      } satisfies MealServed,
+    ];
   }
 
   function fireDeadline(command: FireMealDeadline, state: MealVoucherState): MealVoucherEvent[] {
@@ -247,6 +261,7 @@ export function evolveMealVoucher(state: MealVoucherState, event: MealVoucherEve
         pupilId: d.pupilId,
         familyId: d.familyId,
         schoolId: d.schoolId,
+        grade: d.grade,
         schoolYear: d.schoolYear,
         validFrom: d.validFrom,
         validUntil: d.validUntil,

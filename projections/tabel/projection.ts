@@ -1,12 +1,13 @@
 /**
  * табель: the monthly meal sheet, pupil × school day, that canteens are paid by. The projection
  * keeps one row per meal served (device, seq) with its school day and receipt time, and each
- * voucher's pupil, school and region. Whether a meal is late for a final sheet, and the amount
- * due, are answers of the query (queries.ts) for a given month and clock — no clock in here.
+ * voucher's pupil, school, region and when it was activated and expired (the sheet lists every
+ * pupil with an active voucher, fed or not). Whether a meal is late for a final sheet, and the
+ * amount due, are answers of the query (queries.ts) for a given month and clock — no clock in here.
  */
 import type { LedgerEventType } from '../../domain/events';
 import type { Projection, Recorded, Sql } from '../projection';
-import { InsertRows, col } from '../shared/batch-sql';
+import { InsertRows, Rows, col } from '../shared/batch-sql';
 import { asLedger } from '../shared/events';
 
 export const TABEL = 'tabel';
@@ -37,7 +38,17 @@ create table tabel_meals (
 create index tabel_meals_school_month on tabel_meals (school_id, month);
 `;
 
-const handled: LedgerEventType[] = ['MealVoucherIssued', 'MealServed'];
+/** When each voucher was activated and expired: the sheet lists the pupils whose voucher was active in the month. */
+const statusDdl = `
+alter table tabel_vouchers add column activated_at timestamptz, add column expired_at timestamptz;
+`;
+
+const handled: LedgerEventType[] = ['MealVoucherIssued', 'MealVoucherActivated', 'MealVoucherExpired', 'MealServed'];
+
+/** One statement setting a timestamp column of many vouchers (a voucher is activated or expired once). */
+function setInstant(column: 'activated_at' | 'expired_at', rows: Rows): Sql[] {
+  return rows.toSql((source) => `update tabel_vouchers t set ${column} = v.at from ${source('v')} where t.voucher_id = v.voucher_id`);
+}
 
 function build(events: readonly Recorded[]): Sql[] {
   const vouchers = new InsertRows(
@@ -53,17 +64,23 @@ function build(events: readonly Recorded[]): Sql[] {
     ],
     2,
   );
+  const activated = new Rows([col('voucher_id', 'text'), col('at', 'timestamptz')]);
+  const expired = new Rows([col('voucher_id', 'text'), col('at', 'timestamptz')]);
   for (const e of events) {
     const ev = asLedger(e);
     if (ev.type === 'MealVoucherIssued') {
       const d = ev.data;
       vouchers.add([d.voucherId, d.pupilId, d.schoolId, d.region, d.grade, d.schoolYear]);
+    } else if (ev.type === 'MealVoucherActivated') {
+      activated.add([ev.data.voucherId, ev.data.activatedAt]);
+    } else if (ev.type === 'MealVoucherExpired') {
+      expired.add([ev.data.voucherId, ev.data.at]);
     } else if (ev.type === 'MealServed') {
       const d = ev.data;
       meals.add([d.deviceId, d.seq, d.schoolId, d.pupilId, d.voucherId, d.schoolDay, d.schoolDay.slice(0, 7), d.scannedAt, d.receivedAt, e.position]);
     }
   }
-  return [...vouchers.toSql(), ...meals.toSql()];
+  return [...vouchers.toSql(), ...setInstant('activated_at', activated), ...setInstant('expired_at', expired), ...meals.toSql()];
 }
 
 export const tabelProjection: Projection = {
@@ -73,6 +90,7 @@ export const tabelProjection: Projection = {
     { id: '0202_tabel', sql: ddl },
     // A device's seq is any safe integer at the API (api/routes/canteen.ts): a 32-bit column refused 2^31 and halted the model.
     { id: '0301_tabel_seq_bigint', sql: 'alter table tabel_meals alter column seq type bigint;' },
+    { id: '0600_tabel_voucher_status', sql: statusDdl },
   ],
   tables: ['tabel_vouchers', 'tabel_meals'],
   // One row per meal served, first (device, seq) wins, never read back here: indexed after a rebuild's load.

@@ -5,18 +5,20 @@
  * counted apart, never added to the sheet (it would change a sheet already signed and paid).
  */
 import type { Pool } from '../../adapters/postgres/pool';
-import {
-  addDays, addMonths, dayOfMonth, firstDayOfMonth, instantAt, isWeekend, lastDayOfMonth,
-  type Instant, type LocalDate, type Month,
-} from '../../domain/shared/calendar';
+import { addMonths, endOfDay, firstDayOfMonth, instantAt, lastDayOfMonth, type Instant, type LocalDate, type Month } from '../../domain/shared/calendar';
 import type { Tiyn } from '../../domain/shared/money';
-import { SCHOOL_MEALS, mealPriceTiyn } from '../../domain/programs/school-meals';
+import { SCHOOL_MEALS, mealPriceTiyn, tabelFinalAt } from '../../domain/programs/school-meals';
+import { mealDaysOf } from '../../domain/programs/school-calendar';
 
 export type TabelStatus = 'in_progress' | 'available' | 'final';
 
 export interface TabelPupil {
   readonly pupilId: string;
-  /** Meals per school day (only days with a meal). */
+  /**
+   * Meals per school day (only days with a meal). A pupil whose voucher was active in the month is
+   * listed with no meal too (item 10 of issue 16: the sheet the pedagogue signs shows every pupil
+   * entitled that month, fed or not).
+   */
   readonly meals: Readonly<Record<LocalDate, number>>;
   readonly total: number;
 }
@@ -36,7 +38,10 @@ export interface Tabel {
   readonly status: TabelStatus;
   readonly availableFrom: Instant;
   readonly finalFrom: Instant;
-  /** School days of the month (weekdays minus program holidays, plus any day a meal was served). */
+  /**
+   * School days of the month: days in force with lessons for some grade (weekends, holidays and the
+   * ministry's breaks left out: domain/programs/school-calendar.ts), plus any day a meal was served.
+   */
   readonly days: readonly LocalDate[];
   readonly pupils: readonly TabelPupil[];
   readonly fedPerDay: Readonly<Record<LocalDate, number>>;
@@ -51,9 +56,8 @@ export interface Tabel {
 /** The instant the sheet for `month` becomes available: local midnight of the next month's 1st. */
 export const tabelAvailableFrom = (month: Month): Instant => instantAt(firstDayOfMonth(addMonths(month, 1)));
 
-/** The instant the sheet becomes final: local midnight of the next month's 5th. */
-export const tabelFinalFrom = (month: Month, program = SCHOOL_MEALS): Instant =>
-  instantAt(dayOfMonth(addMonths(month, 1), program.tabelFinalDayOfNextMonth));
+/** The instant the sheet becomes final: local midnight of the next month's 5th (the domain's rule). */
+export const tabelFinalFrom = (month: Month, program = SCHOOL_MEALS): Instant => tabelFinalAt(month, program);
 
 export function tabelStatus(month: Month, now: Date): TabelStatus {
   const t = now.getTime();
@@ -63,11 +67,17 @@ export function tabelStatus(month: Month, now: Date): TabelStatus {
 }
 
 export function schoolDaysOf(month: Month, program = SCHOOL_MEALS): LocalDate[] {
-  const days: LocalDate[] = [];
-  for (let d = firstDayOfMonth(month); d <= lastDayOfMonth(month); d = addDays(d, 1)) {
-    if (!isWeekend(d) && !program.holidays.includes(d)) days.push(d);
-  }
-  return days;
+  return mealDaysOf(month, program);
+}
+
+/** Pupils whose voucher at the school was active at some instant of the month: activated before its end, not expired at or before its start. */
+async function activePupils(pool: Pool, schoolId: string, month: Month): Promise<string[]> {
+  const { rows } = await pool.query<{ pupil_id: string }>(
+    `select distinct pupil_id from tabel_vouchers
+     where school_id = $1 and activated_at < $2 and (expired_at is null or expired_at > $3) order by pupil_id`,
+    [schoolId, endOfDay(lastDayOfMonth(month)), instantAt(firstDayOfMonth(month))],
+  );
+  return rows.map((r) => r.pupil_id);
 }
 
 export async function tabel(pool: Pool, query: { schoolId: string; month: Month; now: Date }): Promise<Tabel> {
@@ -80,7 +90,7 @@ export async function tabel(pool: Pool, query: { schoolId: string; month: Month;
   );
   const regionRow = await pool.query<{ region: string }>('select region from tabel_vouchers where school_id = $1 limit 1', [schoolId]);
   const region = regionRow.rows[0]?.region ?? null;
-  const pupils = new Map<string, Record<LocalDate, number>>();
+  const pupils = new Map<string, Record<LocalDate, number>>((await activePupils(pool, schoolId, month)).map((id) => [id, {}]));
   const fedPerDay: Record<LocalDate, Set<string>> = {};
   const late: LateMeal[] = [];
   let mealCount = 0;
@@ -106,7 +116,9 @@ export async function tabel(pool: Pool, query: { schoolId: string; month: Month;
     availableFrom: tabelAvailableFrom(month),
     finalFrom,
     days,
-    pupils: [...pupils].map(([pupilId, meals]) => ({ pupilId, meals, total: Object.values(meals).reduce((a, b) => a + b, 0) })),
+    pupils: [...pupils]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([pupilId, meals]) => ({ pupilId, meals, total: Object.values(meals).reduce((a, b) => a + b, 0) })),
     fedPerDay: Object.fromEntries(days.map((d) => [d, fedPerDay[d]?.size ?? 0])),
     mealCount,
     mealPriceTiyn: price,
