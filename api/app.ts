@@ -31,6 +31,8 @@ import { canteenRoutes } from './routes/canteen';
 import { shopRoutes } from './routes/shop';
 import { reportRoutes } from './routes/reports';
 import { opsRoutes } from './routes/ops';
+import { evidenceRoutes } from './routes/evidence';
+import type { EvidenceSide } from './evidence-side';
 
 export interface ApiDeps {
   readonly clock: Clock;
@@ -39,6 +41,8 @@ export interface ApiDeps {
   readonly pool: Pool;
   readonly store: EventStore;
   readonly reads: ReadSide;
+  /** The hash chain's checkpoints and verifier; its routes exist only with it (Postgres event store). */
+  readonly evidence?: EvidenceSide;
   readonly metrics: ApiMetrics;
   readonly health: () => Promise<HealthReport>;
   readonly rateLimit?: RateLimitOptions;
@@ -82,6 +86,7 @@ export function createApi(deps: ApiDeps): Api {
     ...shopRoutes(deps),
     ...reportRoutes(deps),
     ...opsRoutes(deps),
+    ...evidenceRoutes(deps),
   ];
   const hot = findMyWay();
   for (const route of routes) {

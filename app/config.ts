@@ -26,6 +26,9 @@ const schema = z.object({
   /** Ed25519 keys for dynamic QR tokens (PKCS8 / SPKI PEM, or base64 of the PEM). Generated in dev mode. */
   QR_PRIVATE_KEY: z.string().optional(),
   QR_PUBLIC_KEY: z.string().optional(),
+  /** Ed25519 keys that sign the hash chain's daily checkpoints (PKCS8 / SPKI PEM, or base64 of the PEM). Generated in dev mode. */
+  CHECKPOINT_PRIVATE_KEY: z.string().optional(),
+  CHECKPOINT_PUBLIC_KEY: z.string().optional(),
   /** Secret for signing API bearer tokens (HS256, ≥ 32 chars). Generated in dev mode. */
   JWT_SECRET: z.string().min(32).optional(),
   /** dev: create missing secrets and print sample tokens at start. production: all secrets required. */
@@ -49,7 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.EVENT_STORE === 'kurrentdb' && !config.KURRENTDB_URL)
     throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_URL (e.g. kurrentdb://localhost:2113?tls=false).');
   if (config.MODE === 'production') {
-    const missing = (['VAULT_KEY', 'JWT_SECRET', 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY'] as const).filter((k) => !config[k]);
+    const missing = (['VAULT_KEY', 'JWT_SECRET', 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY', 'CHECKPOINT_PRIVATE_KEY', 'CHECKPOINT_PUBLIC_KEY'] as const).filter((k) => !config[k]);
     if (missing.length > 0) throw new ConfigError(`MODE=production needs ${missing.join(', ')} to be set.`);
   }
   return config;

@@ -10,6 +10,9 @@ export interface Secrets {
   readonly vaultKey: string;
   readonly qrPrivateKey: string;
   readonly qrPublicKey: string;
+  /** Ed25519 keys of the hash chain's signed daily checkpoints (adapters/evidence/checkpoints.ts). */
+  readonly checkpointPrivateKey: string;
+  readonly checkpointPublicKey: string;
 }
 
 /**
@@ -22,9 +25,12 @@ export function resolveSecrets(config: Config): Secrets {
     vaultKey: config.VAULT_KEY,
     qrPrivateKey: config.QR_PRIVATE_KEY && pemOf(config.QR_PRIVATE_KEY),
     qrPublicKey: config.QR_PUBLIC_KEY && pemOf(config.QR_PUBLIC_KEY),
+    checkpointPrivateKey: config.CHECKPOINT_PRIVATE_KEY && pemOf(config.CHECKPOINT_PRIVATE_KEY),
+    checkpointPublicKey: config.CHECKPOINT_PUBLIC_KEY && pemOf(config.CHECKPOINT_PUBLIC_KEY),
   };
-  if (given.jwtSecret && given.vaultKey && given.qrPrivateKey && given.qrPublicKey) return given as Secrets;
-  if (config.MODE === 'production') throw new ConfigError('MODE=production needs VAULT_KEY, JWT_SECRET, QR_PRIVATE_KEY and QR_PUBLIC_KEY.');
+  if (Object.values(given).every(Boolean)) return given as Secrets;
+  if (config.MODE === 'production')
+    throw new ConfigError('MODE=production needs VAULT_KEY, JWT_SECRET, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY and CHECKPOINT_PUBLIC_KEY.');
   const file = resolve(config.DATA_DIR, 'dev-secrets.json');
   let stored: Partial<Secrets> = {};
   if (existsSync(file)) {
@@ -35,11 +41,14 @@ export function resolveSecrets(config: Config): Secrets {
     }
   }
   const keys = stored.qrPrivateKey && stored.qrPublicKey ? undefined : generateKeyPairSync('ed25519');
+  const checkpointKeys = stored.checkpointPrivateKey && stored.checkpointPublicKey ? undefined : generateKeyPairSync('ed25519');
   const generated: Secrets = {
     jwtSecret: stored.jwtSecret ?? randomBytes(32).toString('base64url'),
     vaultKey: stored.vaultKey ?? randomBytes(32).toString('base64url'),
     qrPrivateKey: stored.qrPrivateKey ?? keys!.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     qrPublicKey: stored.qrPublicKey ?? keys!.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    checkpointPrivateKey: stored.checkpointPrivateKey ?? checkpointKeys!.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    checkpointPublicKey: stored.checkpointPublicKey ?? checkpointKeys!.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
   try {
     mkdirSync(resolve(config.DATA_DIR), { recursive: true });
@@ -52,6 +61,8 @@ export function resolveSecrets(config: Config): Secrets {
     vaultKey: given.vaultKey ?? generated.vaultKey,
     qrPrivateKey: given.qrPrivateKey ?? generated.qrPrivateKey,
     qrPublicKey: given.qrPublicKey ?? generated.qrPublicKey,
+    checkpointPrivateKey: given.checkpointPrivateKey ?? generated.checkpointPrivateKey,
+    checkpointPublicKey: given.checkpointPublicKey ?? generated.checkpointPublicKey,
   };
 }
 

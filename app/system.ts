@@ -39,6 +39,11 @@ import { createVoucherServices, isVoucherDeadline, type VoucherServices } from '
 import { createPostgresVault, vaultMigration, type Vault } from '../adapters/vault/vault';
 import { bmgMigration, createPostgresPhoneDirectory } from '../adapters/bmg/phone-directory';
 import { createMemoryEotinish, type Eotinish } from '../adapters/eotinish/eotinish';
+import { createChainer, type Chainer } from '../adapters/evidence/chainer';
+import { createCheckpointSigner, type CheckpointSigner } from '../adapters/evidence/checkpoints';
+import { storedCheckpoints } from '../adapters/evidence/chain-tables';
+import { ChainStartError, verifyChain } from '../adapters/evidence/verify';
+import type { EvidenceSide } from '../api/evidence-side';
 
 export interface SystemOptions {
   readonly config: Config;
@@ -61,6 +66,8 @@ export interface SystemOptions {
   readonly runnerPollMs?: number;
   /** Whether start() runs the deadline scheduler on a timer (tests drive it by hand). Default true. */
   readonly schedulerTimer?: boolean;
+  /** Whether start() runs the hash chain's chainer on a timer (tests drive it by hand). Default true. */
+  readonly chainerTimer?: boolean;
 }
 
 
@@ -79,6 +86,9 @@ export interface System {
   /** БМГ phone directory (bulk-loaded by the simulator or an operator). */
   readonly phones: ReturnType<typeof createPostgresPhoneDirectory>;
   readonly eotinish: Eotinish;
+  /** The hash chain's chainer (docs/EVIDENCE.md); absent unless the event store is Postgres. */
+  readonly chainer: Chainer | undefined;
+  readonly evidence: EvidenceSide | undefined;
   /** The voucher services' extras (activate-all, QR rendering) for the CLI and simulators. */
   readonly vouchers: VoucherServices;
   /** Set once start() has listened. */
@@ -139,6 +149,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       },
       log,
     });
+    const evidence = store.kind === 'postgres' ? createEvidence(pool, clock, secrets, log) : undefined;
     let runnerUp = false;
     const api = createApi({
       clock,
@@ -147,6 +158,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       pool,
       store,
       reads,
+      ...(evidence ? { evidence: evidence.side } : {}),
       metrics,
       rateLimit: options.rateLimit ?? rateLimitFromConfig(config),
       log,
@@ -174,10 +186,13 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       vault,
       phones,
       eotinish,
+      chainer: evidence?.chainer,
+      evidence: evidence?.side,
       url: undefined,
       async start(listen = {}) {
         await runner.start();
         runnerUp = true;
+        if (options.chainerTimer !== false) evidence?.chainer.start();
         if (options.schedulerTimer !== false) scheduler.start();
         sweeper ??= setInterval(() => void sweepIdempotency(pool, clock).catch(() => undefined), IDEMPOTENCY_SWEEP_MS);
         sweeper.unref();
@@ -208,6 +223,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
           await new Promise<void>((ok) => s.close(() => ok()));
         }
         await scheduler.stop();
+        await evidence?.chainer.stop();
         await runner.stop();
         api.close();
         for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -232,6 +248,28 @@ function projectionFailureLine(name: string, error: unknown): string {
     `ALARM ${error.message}${code}. The other read models and the scheduler go on. ` +
     `Fix the cause and restart; if the fix changes how earlier events project: npx tsx app/cli.ts rebuild ${name}`
   );
+}
+
+/** The hash chain's chainer (daily checkpoints signed with the checkpoint key) and the evidence routes' port. */
+function createEvidence(pool: Pool, clock: Clock, secrets: Secrets, log: (line: string) => void): { chainer: Chainer; side: EvidenceSide } {
+  const signer: CheckpointSigner = createCheckpointSigner(secrets.checkpointPrivateKey, secrets.checkpointPublicKey);
+  const chainer = createChainer({ pool, clock, signer, onError: (error) => log(`hash chain pass failed: ${(error as Error)?.name ?? 'Error'}`) });
+  const side: EvidenceSide = {
+    publicKeys: () => [{ keyId: signer.keyId, publicKeyPem: signer.publicKeyPem }],
+    async checkpoints(after, limit) {
+      const stored = await storedCheckpoints(pool, { fromSeq: after + 1n, limit });
+      return stored.map((c) => ({ seq: c.seq.toString(), day: c.day, payload: c.payload, signature: c.signature, keyId: c.keyId }));
+    },
+    async verify(from, onProgress) {
+      try {
+        return await verifyChain(pool, { publicKeys: [signer.publicKeyPem], ...(from === 'start' ? {} : { fromCheckpoint: from }), ...(onProgress ? { onProgress } : {}) });
+      } catch (error) {
+        if (error instanceof ChainStartError) return undefined;
+        throw error;
+      }
+    },
+  };
+  return { chainer, side };
 }
 
 /** What start()/stop() need of the deadline scheduler (application/scheduler.ts). */

@@ -2,14 +2,18 @@
  * `npm run bench:eventstore`: the Postgres event store beside raw Postgres, measured in the same
  * run on the same server. The raw baseline writes the same rows (same columns and indexes, a
  * bigserial position) with plain prepared INSERTs and no checks; the store adds the expected-version
- * guard, idempotency and commit-safe positions. Rounds alternate raw/store so both see the same
+ * guard, idempotency and commit-safe positions — and, since issue 19, the hash chain's chainer, whose
+ * work for a round's events counts in that round. Rounds alternate raw/store so both see the same
  * table sizes and machine noise. One JSON line per case: {case, value, unit, baseline, ratio}.
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool } from '../adapters/postgres/pool';
 import { createPostgresEventStore } from '../adapters/eventstore/postgres';
 import type { EventStore, NewEvent } from '../adapters/eventstore/port';
-import { reportPairs, startBenchDatabase, throughput } from './lib';
+import { report, reportPairs, startBenchDatabase, throughput } from './lib';
+import { systemClock } from '../adapters/clock/clock';
+import { createChainer, type Chainer } from '../adapters/evidence/chainer';
+import { verifyChain } from '../adapters/evidence/verify';
 
 /** Length of a measured round and rounds per side (alternating who goes first): ~2 minutes in all. */
 const ROUND_MS = 1_200;
@@ -19,6 +23,9 @@ const READ_ROUNDS = 8;
 const READ_TIMED_EVENTS = 100_000;
 const BATCH_SIZE = 100;
 const READ_BATCH = 1_000;
+const BENCH_CHAIN_INTERVAL_MS = 200;
+/** `npm run bench:eventstore -- --no-chain`: the store without its chainer, to compare runs before and after the chain. */
+const NO_CHAIN_FLAG = '--no-chain';
 
 const RAW_DDL = `
   create table raw_events (
@@ -128,14 +135,61 @@ async function pairedRounds<T extends { rate: number }>(rounds: number, measure:
   return { pairs, results };
 }
 
-async function appendCase(pool: Pool, store: EventStore, name: string, workers: number, perAppend: number, mode: StreamMode, committed: Totals) {
+/**
+ * A store round as the service runs it: the hash chain's chainer on its own timer while the writers
+ * append, and the round's clock stopped only once the chain has caught up with every event written
+ * in it, so the chain's whole cost counts against the store (docs/EVIDENCE.md).
+ */
+async function chainedThroughput(chainer: Chainer | undefined, workers: number, step: (worker: number) => Promise<number>): Promise<{ rate: number; events: number }> {
+  if (!chainer) return throughput(workers, ROUND_MS, step);
+  chainer.start();
+  const written = await throughput(workers, ROUND_MS, step);
+  const caughtUpFrom = performance.now();
+  await chainer.stop();
+  await chainer.catchUp();
+  const seconds = written.events / written.rate + (performance.now() - caughtUpFrom) / 1000;
+  return { rate: written.events / seconds, events: written.events };
+}
+
+async function appendCase(pool: Pool, store: EventStore, chainer: Chainer | undefined, name: string, workers: number, perAppend: number, mode: StreamMode, committed: Totals) {
   const { pairs, results } = await pairedRounds(ROUNDS, (side, round) => {
     const writer = side === 'raw' ? rawSide(pool, `${name}-${round}`, mode) : storeSide(store, `${name}-${round}`, mode);
-    return throughput(workers, ROUND_MS, (w) => writer.write(w, perAppend));
+    const step = (w: number) => writer.write(w, perAppend);
+    return side === 'raw' ? throughput(workers, ROUND_MS, step) : chainedThroughput(chainer, workers, step);
   });
   committed.raw += results.raw.reduce((n, r) => n + r.events, 0);
   committed.store += results.store.reduce((n, r) => n + r.events, 0);
   return reportPairs(name, 'events/s', pairs);
+}
+
+/**
+ * What the hash chain costs a single writer: the store with its chainer (as in every case above)
+ * beside the store without one, paired rounds in the same run. The chain's target: < 10 % more
+ * time per append, a ratio ≥ 0.9.
+ */
+async function chainCostCase(store: EventStore, chainer: Chainer, committed: Totals) {
+  const name = 'append 1 event, 1 writer, with the hash chain (baseline: the store without it)';
+  const { pairs, results } = await pairedRounds(ROUNDS, (side, round) => {
+    const writer = storeSide(store, `chain-cost-${side}-${round}`, 'existing');
+    const step = (w: number) => writer.write(w, 1);
+    return side === 'raw' ? throughput(1, ROUND_MS, step) : chainedThroughput(chainer, 1, step);
+  });
+  committed.store += [...results.raw, ...results.store].reduce((n, r) => n + r.events, 0);
+  // The unchained rounds' events are chained now, untimed, so that the verification below sees them all.
+  await chainer.catchUp();
+  return reportPairs(name, 'events/s', pairs);
+}
+
+/** The verifier recomputing the whole chain (every leaf in JavaScript), beside reading $all raw; fails loudly unless every event verifies. */
+async function verifyCase(pool: Pool, committed: Totals) {
+  const rawFrom = performance.now();
+  const raw = await timedRead(Number.POSITIVE_INFINITY, (after) => rawRead(pool, after));
+  const rawRate = raw.events / ((performance.now() - rawFrom) / 1000);
+  const started = performance.now();
+  const verified = await verifyChain(pool, { publicKeys: [] });
+  const rate = verified.eventsVerified / ((performance.now() - started) / 1000);
+  if (!verified.ok || verified.eventsVerified !== committed.store) throw new Error(`the chain verified ${verified.eventsVerified} of ${committed.store} events: ${JSON.stringify(verified.problems[0])}`);
+  return report('verify the hash chain from the start (baseline: raw read of $all)', rate, 'events/s', rawRate);
 }
 
 /**
@@ -183,15 +237,23 @@ async function timedRead(limit: number, read: (after: bigint) => Promise<{ posit
 async function main(): Promise<void> {
   const db = await startBenchDatabase();
   const store = createPostgresEventStore(db.pool);
+  // The service's chainer runs every 5 s; a round is 1.2 s, so at that interval nearly all of a
+  // round's chaining would fall into its catch-up tail, run after the writers instead of beside
+  // them as it does in steady state. Every 200 ms it runs beside them, as it would over a long run.
+  const chainer = process.argv.includes(NO_CHAIN_FLAG) ? undefined : createChainer({ pool: db.pool, clock: systemClock, intervalMs: BENCH_CHAIN_INTERVAL_MS });
+  if (!chainer) console.error(`${NO_CHAIN_FLAG}: the store runs without its chainer (the append path as before issue 19)`);
   try {
     await db.pool.query(RAW_DDL);
     const committed: Totals = { store: 0, raw: 0 };
-    await appendCase(db.pool, store, 'append 1 event, 1 writer', 1, 1, 'existing', committed);
-    await appendCase(db.pool, store, 'append 1 event, 16 writers', 16, 1, 'existing', committed);
-    await appendCase(db.pool, store, 'append 1 event to a new stream, 16 writers', 16, 1, 'new', committed);
-    await appendCase(db.pool, store, `append ${BATCH_SIZE} events, 16 writers`, 16, BATCH_SIZE, 'existing', committed);
+    await appendCase(db.pool, store, chainer, 'append 1 event, 1 writer', 1, 1, 'existing', committed);
+    await appendCase(db.pool, store, chainer, 'append 1 event, 16 writers', 16, 1, 'existing', committed);
+    await appendCase(db.pool, store, chainer, 'append 1 event to a new stream, 16 writers', 16, 1, 'new', committed);
+    await appendCase(db.pool, store, chainer, `append ${BATCH_SIZE} events, 16 writers`, 16, BATCH_SIZE, 'existing', committed);
+    if (chainer) await chainCostCase(store, chainer, committed);
     await readCase(db.pool, store, committed);
+    if (chainer) await verifyCase(db.pool, committed);
   } finally {
+    await chainer?.stop();
     await store.close();
     await db.stop();
   }

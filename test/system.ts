@@ -47,6 +47,7 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
     log: (line) => logged.push(line),
     runnerPollMs: 20,
     schedulerTimer: false,
+    chainerTimer: false,
     rateLimit: options.rateLimit ?? { limit: 10_000, windowSeconds: 60 },
   });
   const url = await system.start({ port: 0, host: '127.0.0.1' });

@@ -29,6 +29,7 @@ export const CODES = {
   payload_too_large: { kind: 'validation', meaning: 'The body is larger than the limit for this route.' },
   unsupported_media_type: { kind: 'validation', meaning: 'The body must be application/json (or text/csv where stated).' },
   route_not_found: { kind: 'not_found', meaning: 'No such route.' },
+  checkpoint_not_found: { kind: 'not_found', meaning: 'No validly signed checkpoint with this number (or none yet): verify from the start.' },
   unauthorized: { kind: 'unauthorized', meaning: 'Missing, expired or invalid bearer token.' },
   forbidden: { kind: 'forbidden', meaning: 'Your role may not do this, or the object is not yours.' },
   rate_limited: { kind: 'rate_limited', meaning: 'Too many requests from this client; retry after the Retry-After seconds.' },
