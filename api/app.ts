@@ -37,6 +37,8 @@ import type { EvidenceSide } from './evidence-side';
 export interface ApiDeps {
   readonly clock: Clock;
   readonly jwtSecret: string;
+  /** Bearer tokens living (exp − iat) or aged longer are refused; default 24 h. */
+  readonly tokenMaxLifetimeSeconds?: number;
   readonly services: LedgerServices;
   readonly pool: Pool;
   readonly store: EventStore;
@@ -64,13 +66,16 @@ export function createApi(deps: ApiDeps): Api {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const limiter = createRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const limits = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const limiter = createRateLimiter(limits);
+  const failedAuthLimiter = createRateLimiter({ limit: limits.failedAuthLimit ?? limits.limit, windowSeconds: limits.windowSeconds });
   const securityHeaders = helmetHeaders();
   const routeDeps: RouteDeps = {
     clock: deps.clock,
-    authenticate: createAuthenticator(secretKey(deps.jwtSecret), deps.clock),
+    authenticate: createAuthenticator(secretKey(deps.jwtSecret), deps.clock, deps.tokenMaxLifetimeSeconds !== undefined ? { maxLifetimeSeconds: deps.tokenMaxLifetimeSeconds } : {}),
     idempotency: createIdempotencyStore(deps.pool, deps.clock),
     limiter,
+    failedAuthLimiter,
     metrics: deps.metrics,
     securityHeaders,
     log,
@@ -115,7 +120,7 @@ export function createApi(deps: ApiDeps): Api {
     if (found) void (found.store as ServeRoute)(req, res, found.params);
     else app(req, res);
   };
-  return { app: listener, openapi, routes: table, close: () => limiter.shutdown() };
+  return { app: listener, openapi, routes: table, close: () => (limiter.shutdown(), failedAuthLimiter.shutdown()) };
 }
 
 /** helmet's headers for its defaults: static, so computed once instead of by 12 middlewares a request. */

@@ -31,8 +31,13 @@ export const TOKEN_ISSUER = 'social-wallet-ledger';
 export const TOKEN_AUDIENCE = 'social-wallet-api';
 /** Default lifetime of a token minted by `signToken` (dev tokens, tests). */
 export const DEFAULT_TOKEN_TTL_SECONDS = 12 * 60 * 60;
-/** Longest token we accept at all, whatever its exp says (limits the damage of a leaked one). */
+/** Longest token (in characters) we read at all. */
 export const MAX_TOKEN_LENGTH = 4096;
+/**
+ * The longest lifetime (exp − iat) a token may declare, and the oldest it may be (now − iat):
+ * a leaked token is worth at most this long. Configured by JWT_MAX_LIFETIME_SECONDS.
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 
 const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:~-]+$/);
 
@@ -73,8 +78,11 @@ export async function signToken(
     .sign(secretKey(secret));
 }
 
-/** Verifies signature, issuer, audience, expiry (against the Clock) and the subject's shape. */
-export async function verifyToken(key: Uint8Array, token: string, clock: Clock): Promise<Principal> {
+/**
+ * Verifies signature, issuer, audience, expiry (against the Clock), the lifetime (exp and iat both
+ * present, exp − iat and the token's age at most `maxLifetimeSeconds`) and the subject's shape.
+ */
+export async function verifyToken(key: Uint8Array, token: string, clock: Clock, maxLifetimeSeconds = DEFAULT_MAX_TOKEN_LIFETIME_SECONDS): Promise<Principal> {
   if (token.length > MAX_TOKEN_LENGTH) throw new ApiProblem('unauthorized', 'The bearer token is too long.');
   try {
     const { payload } = await jwtVerify(token, key, {
@@ -82,8 +90,11 @@ export async function verifyToken(key: Uint8Array, token: string, clock: Clock):
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
       currentDate: clock.now(),
-      requiredClaims: ['exp', 'sub'],
+      requiredClaims: ['exp', 'iat', 'sub'],
+      maxTokenAge: maxLifetimeSeconds,
     });
+    if (payload.exp! - payload.iat! > maxLifetimeSeconds)
+      throw new ApiProblem('unauthorized', `The bearer token lives longer than ${maxLifetimeSeconds} s (exp − iat): ask for a shorter-lived one.`, undefined, challenge('invalid_token'));
     const parsed = principalSchema.safeParse(payload);
     if (!parsed.success) throw new ApiProblem('unauthorized', 'The bearer token does not carry a valid role and subject.');
     return parsed.data;
@@ -114,8 +125,16 @@ export function bearerOf(header: string | undefined): string | undefined {
  */
 export const VERIFIED_TOKEN_CACHE_ENTRIES = 10_000;
 
-/** Bearer header → principal: 401 problems for a missing, malformed, bad or expired token. */
-export function createAuthenticator(key: Uint8Array, clock: Clock, capacity = VERIFIED_TOKEN_CACHE_ENTRIES): (header: string | undefined) => Promise<Principal> {
+export interface AuthenticatorOptions {
+  /** Verified tokens held (0: verify every time). */
+  readonly capacity?: number;
+  readonly maxLifetimeSeconds?: number;
+}
+
+/** Bearer header → principal: 401 problems for a missing, malformed, bad, expired or too long-lived token. */
+export function createAuthenticator(key: Uint8Array, clock: Clock, options: AuthenticatorOptions = {}): (header: string | undefined) => Promise<Principal> {
+  const capacity = options.capacity ?? VERIFIED_TOKEN_CACHE_ENTRIES;
+  const maxLifetimeSeconds = options.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   const verified = new Map<string, { principal: Principal; expSeconds: number }>();
   return async (header) => {
     const token = bearerOf(header);
@@ -126,7 +145,7 @@ export function createAuthenticator(key: Uint8Array, clock: Clock, capacity = VE
       if (held.expSeconds > Math.floor(clock.now().getTime() / 1000)) return held.principal;
       verified.delete(token);
     }
-    const principal = await verifyToken(key, token, clock);
+    const principal = await verifyToken(key, token, clock, maxLifetimeSeconds);
     if (capacity > 0) {
       verified.set(token, { principal, expSeconds: expOf(token) });
       if (verified.size > capacity) verified.delete(verified.keys().next().value!);

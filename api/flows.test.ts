@@ -64,6 +64,11 @@ describe('a family’s food-voucher month', () => {
     expect(view.body).toMatchObject({ processed: true, accepted: 2, rejected: 1 });
     const returns = await t.call('GET', '/v1/lists/sdu/sdu-2026-03-a/returns?format=csv', { token: await t.token(sdu) });
     expect(returns.text).toContain('not_in_pilot_city');
+    // The refused family's head is returned by pseudonym; the vault keeps neither IIN nor name of a refused row.
+    const refused = t.system.vault.pseudonymise(makeIin('1970-01-01', 'male', 16));
+    expect(returns.text).toContain(refused);
+    expect(await t.system.vault.get(refused)).toBeUndefined();
+    expect(await t.system.vault.get(t.system.vault.pseudonymise(head))).toMatchObject({ fullName: 'Айгерим' });
   });
 
   it('sends the start SMS on the 5th; the gateway pulls it with the phone and reports it sent', async () => {
@@ -282,6 +287,24 @@ describe('a pupil’s school-meal path', () => {
     voucherId = meal.voucherId;
   });
 
+  it('keeps no IIN or name of a refused row in the vault; the return names it by pseudonym', async () => {
+    const notApproved = makeIin('2016-02-02', 'male', 18);
+    const itsMother = makeIin('1988-08-08', 'female', 19);
+    const csv =
+      'familyId,pupilIin,pupilName,grade,category,approvedByHead,representativeRole,representativeIin,representativeName\n' +
+      `fam-R,${notApproved},Ерлан,2,asp_family,false,mother,${itsMother},Гүлнар\n`;
+    const answer = await t.call('POST', '/v1/lists/school-meals?listId=nobd-school-1-2026-04-r&month=2026-04&schoolYear=2025-2026&schoolId=school-1&region=akmola', {
+      token: await t.token(nobd),
+      raw: csv,
+      contentType: 'text/csv',
+    });
+    expect(answer.body).toMatchObject({ accepted: 0, rejected: 1, rows: [{ rowNo: 1, outcome: 'not_approved_by_head' }] });
+    for (const iin of [notApproved, itsMother]) expect(await t.system.vault.get(t.system.vault.pseudonymise(iin))).toBeUndefined();
+    await t.settle();
+    const returns = await t.call('GET', '/v1/lists/nobd/nobd-school-1-2026-04-r/returns', { token: await t.token(nobd) });
+    expect(returns.body.returns).toEqual([expect.objectContaining({ rowNo: 1, reason: 'not_approved_by_head', personId: t.system.vault.pseudonymise(notApproved) })]);
+  });
+
   it('the parent activates it', async () => {
     const answer = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherId)}/activate`, { token: await parent() });
     expect(answer.status).toBe(200);
@@ -306,11 +329,34 @@ describe('a pupil’s school-meal path', () => {
       expect.objectContaining({ seq: 1, outcome: 'meal_recorded', repeated: true }),
       expect.objectContaining({ seq: 2, outcome: 'meal_already_recorded_today', repeated: false }),
     ]);
-    const otherSchool = await t.call('POST', '/v1/canteen/batches', {
-      token: await t.token({ ...device, sub: 'dev-9', deviceId: 'dev-9', schoolId: 'school-9' }),
-      body: { batchId: 'b-9', records: [{ seq: 1, token: await qrFor(), scannedAt: '2026-04-06T07:00:10Z' }] },
-    });
-    expect(otherSchool.body.results[0].outcome).toBe('device_wrong_school');
+  });
+
+  it('tells a device of another school no more of a pupil than of one no list names (no voucher id, no code of its own)', async () => {
+    const foreign = await t.token({ ...device, sub: 'dev-9', deviceId: 'dev-9', schoolId: 'school-9' });
+    const stranger = makeIin('2017-05-05', 'female', 17);
+    const records = [
+      { seq: 1, token: await qrFor(), scannedAt: '2026-04-06T07:00:10Z' },
+      { seq: 2, cardIin: pupil, scannedAt: '2026-04-06T07:00:20Z' },
+      { seq: 3, cardIin: stranger, scannedAt: '2026-04-06T07:00:30Z' },
+    ];
+    await t.settle();
+    const answer = await t.call('POST', '/v1/canteen/batches', { token: foreign, body: { batchId: 'b-9', records } });
+    expect(answer.body.results).toEqual([
+      { seq: 1, outcome: 'voucher_not_found', repeated: false },
+      { seq: 2, outcome: 'card_not_recognised', repeated: false },
+      { seq: 3, outcome: 'card_not_recognised', repeated: false },
+    ]);
+    const resent = await t.call('POST', '/v1/canteen/batches', { token: foreign, body: { batchId: 'b-9', records } });
+    expect(resent.body.results.map((r: { outcome: string; voucherId?: string }) => [r.outcome, r.voucherId])).toEqual([
+      ['voucher_not_found', undefined],
+      ['card_not_recognised', undefined],
+      ['card_not_recognised', undefined],
+    ]);
+    expect(answer.text).not.toContain(voucherId);
+    // The ledger keeps the truth in the pupil's stream: two refusals, for the family's history.
+    await t.settle();
+    const refusals = (await t.call('GET', '/v1/me/history', { token: await parent() })).body.events.filter((e: { type: string }) => e.type === 'MealRefused');
+    expect(refusals).toHaveLength(3); // and the second meal of the day, refused earlier
   });
 
   it('ends in the табель and the NOBD daily report', async () => {

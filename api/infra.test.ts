@@ -531,4 +531,23 @@ describe('rate limits', () => {
     expect(last!.headers.get('retry-after')).toBeTruthy();
     expect((await call('GET', '/v1/ministry/outcomes', { token: await token({ role: 'ministry', sub: 'calm' }) })).status).toBe(200);
   });
+
+  it('counts requests with a bad or missing token per IP: 429 past the budget, while a good token still works', async () => {
+    const forged = `${(await token({ role: 'ministry', sub: 'x' })).slice(0, -4)}AAAA`;
+    const answers = [];
+    for (let i = 0; i < 41; i++) answers.push((await call('GET', '/v1/ministry/outcomes', { token: forged })).status);
+    expect(answers).toContain(401);
+    expect(answers.at(-1)).toBe(429);
+    const limited = await call('GET', '/v1/ministry/outcomes');
+    expectProblem(limited, 429, 'rate_limited');
+    expect(limited.headers.get('retry-after')).toBeTruthy();
+    expect((await call('GET', '/v1/ministry/outcomes', { token: await token({ role: 'ministry', sub: 'good' }) })).status).toBe(200);
+  });
+
+  it('counts a token used on another role’s routes against its own budget', async () => {
+    const wrong = await token({ role: 'ministry', sub: 'wrong-door' });
+    let last;
+    for (let i = 0; i < 41; i++) last = await call('GET', '/v1/me/vouchers', { token: wrong });
+    expectProblem(last!, 429, 'rate_limited');
+  });
 });

@@ -104,6 +104,8 @@ export interface RouteDeps {
   readonly authenticate: (header: string | undefined) => Promise<Principal>;
   readonly idempotency: IdempotencyStore;
   readonly limiter: RateLimiter;
+  /** Counts requests whose token is missing or bad, per IP. */
+  readonly failedAuthLimiter: RateLimiter;
   readonly metrics: ApiMetrics;
   /** Sent with every response (helmet's, computed once). */
   readonly securityHeaders: Readonly<Record<string, string>>;
@@ -135,13 +137,16 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
     const instance = pathOf(req);
     startAnswer(deps, req, res, def.path);
     try {
-      const principal = roles ? requireRole(await deps.authenticate(req.headers.authorization), roles) : undefined;
       // As express-rate-limit keys an IP: an IPv6 client by its /56, so rotating addresses does not help.
-      const client = principal ? clientKeyOf(principal) : `ip:${ipKeyGenerator(req.socket.remoteAddress ?? '0.0.0.0')}`;
+      const ip = `ip:${ipKeyGenerator(req.socket.remoteAddress ?? '0.0.0.0')}`;
+      const authenticated = roles ? await authenticate(deps, req, ip) : undefined;
+      const client = authenticated ? clientKeyOf(authenticated) : ip;
       if (limited) {
         const headers = await deps.limiter.check(client);
         for (const name in headers) res.setHeader(name, headers[name]!);
       }
+      // After the count: a token used on routes of other roles spends its own budget too.
+      const principal = authenticated ? requireRole(authenticated, roles!) : undefined;
       const type = def.body ? bodyTypeOf(req, def.csv !== undefined) : undefined;
       const kind = type?.kind;
       const text = type ? await readText(req, limit, type.decoder) : undefined;
@@ -180,6 +185,16 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
       sendProblem(res, body, headers);
     }
   };
+}
+
+/** The bearer's principal; a missing or bad token is counted against its IP (429 past the budget, else 401). */
+async function authenticate(deps: RouteDeps, req: IncomingMessage, ip: string): Promise<Principal> {
+  try {
+    return await deps.authenticate(req.headers.authorization);
+  } catch (error) {
+    if (error instanceof ApiProblem && error.code === 'unauthorized') await deps.failedAuthLimiter.check(ip);
+    throw error;
+  }
 }
 
 /** The path without its query, as the problem's `instance` and the idempotency route. */

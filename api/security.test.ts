@@ -4,8 +4,9 @@
  * Object-level checks with real data (another family's voucher, another shop's hold) are in
  * api/flows.test.ts, where that data exists.
  */
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, signToken, type Principal, type Role } from './auth';
+import { ROLES, secretKey, signToken, TOKEN_AUDIENCE, TOKEN_ISSUER, type Principal, type Role } from './auth';
 import { startTestSystem, type TestSystem } from '../test/system';
 
 let t: TestSystem;
@@ -42,7 +43,17 @@ describe('every protected route refuses bad credentials', () => {
     expect(protectedRoutes.length).toBeGreaterThanOrEqual(22);
   });
 
-  it('answers 401 to no token, an expired, a tampered and a foreign-signed token, and 403 to every wrong role', async () => {
+  /** Correctly signed, with exactly these time claims (seconds from now; undefined: absent). */
+  const timed = (principal: Principal, claims: { iat?: number; exp?: number }) => {
+    const { sub, ...rest } = principal;
+    const now = Math.floor(t.clock.now().getTime() / 1000);
+    let jwt = new SignJWT({ ...rest }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE);
+    if (claims.iat !== undefined) jwt = jwt.setIssuedAt(now + claims.iat);
+    if (claims.exp !== undefined) jwt = jwt.setExpirationTime(now + claims.exp);
+    return jwt.sign(secretKey(t.system.secrets.jwtSecret));
+  };
+
+  it('answers 401 to no token, an expired, a tampered, a foreign-signed, a too long-lived or timeless token, and 403 to every wrong role', async () => {
     const before = await t.eventCount();
     const expired = await t.token(SUBJECTS.operator, 1);
     t.clock.advance(2);
@@ -61,6 +72,10 @@ describe('every protected route refuses bad credentials', () => {
         ['expired', expired, 401],
         ['tampered', tampered, 401],
         ['foreign', foreign, 401],
+        // Lifetime (exp − iat) above JWT_MAX_LIFETIME_SECONDS (24 h by default), however fresh.
+        ['a year long', await timed(SUBJECTS[allowed[0] as Role], { iat: 0, exp: 365 * 24 * 3600 }), 401],
+        ['no exp', await timed(SUBJECTS[allowed[0] as Role], { iat: 0 }), 401],
+        ['no iat', await timed(SUBJECTS[allowed[0] as Role], { exp: 3600 }), 401],
       ];
       for (const role of ROLES.filter((r) => !allowed.includes(r))) cases.push([`role ${role}`, await t.token(SUBJECTS[role]), 403]);
       for (const [name, token, status] of cases) {
@@ -71,6 +86,31 @@ describe('every protected route refuses bad credentials', () => {
     }
     expect(failures).toEqual([]);
     expect(await t.eventCount()).toBe(before);
+  });
+});
+
+describe('someone trying tokens', () => {
+  let limited: TestSystem;
+  beforeAll(async () => {
+    limited = await startTestSystem('2026-03-02T04:00:00.000Z', { rateLimit: { limit: 10_000, windowSeconds: 60, failedAuthLimit: 20 } });
+  });
+  afterAll(async () => limited?.close());
+
+  it('is answered 429 past the budget of failed tries per IP, on every protected route, while a good token from the same IP still works', async () => {
+    const protectedRoutes = limited.system.api.routes.filter((r) => r.roles !== 'public');
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const route = protectedRoutes[i % protectedRoutes.length]!;
+      statuses.push((await limited.call(route.method, concrete(route.path), { token: `${i}.not.a-token`, body: route.method === 'GET' ? undefined : {} })).status);
+    }
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
+    expect(statuses[20]).toBe(429);
+    for (const route of protectedRoutes) {
+      const answer = await limited.call(route.method, concrete(route.path), { body: route.method === 'GET' ? undefined : {} });
+      expect([route.path, answer.status, answer.body.code]).toEqual([route.path, 429, 'rate_limited']);
+    }
+    const good = await limited.call('GET', '/v1/ministry/outcomes', { token: await limited.token(SUBJECTS.ministry) });
+    expect(good.status).toBe(200);
   });
 });
 

@@ -31,11 +31,15 @@ const schema = z.object({
   CHECKPOINT_PUBLIC_KEY: z.string().optional(),
   /** Secret for signing API bearer tokens (HS256, ≥ 32 chars). Generated in dev mode. */
   JWT_SECRET: z.string().min(32).optional(),
+  /** The longest lifetime (exp − iat) and age (now − iat) of a bearer token the API accepts. */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(24 * 60 * 60),
   /** dev: create missing secrets and print sample tokens at start. production: all secrets required. */
   MODE: z.enum(['dev', 'production']).default('dev'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Requests per minute per API client (token subject, else IP) before 429 rate_limited. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Requests with a missing or bad bearer token per minute per IP before 429 rate_limited. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   /** Where report files (CSV/JSON/HTML) are written by CLI commands. */
   REPORTS_DIR: z.string().default('./reports'),
 });

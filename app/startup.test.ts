@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { mkdtemp, chmod, writeFile } from 'node:fs/promises';
+import { mkdtemp, chmod, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from './config';
@@ -35,23 +35,28 @@ describe('bad configuration gives one clear message naming what to fix', () => {
     const blocker = createServer();
     await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', () => ok()));
     const port = (blocker.address() as { port: number }).port;
+    const dataDir = await mkdtemp(join(tmpdir(), 'swl-port-'));
     try {
-      const dataDir = await mkdtemp(join(tmpdir(), 'swl-port-'));
       const error = await startEmbeddedPostgres({ dataDir, port, persistent: false }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toMatch(new RegExp(`Port ${port} .* is taken`));
     } finally {
       blocker.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 
   it('names a data directory that cannot be used', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'swl-file-'));
-    const notADir = join(parent, 'file');
-    await writeFile(notADir, 'x');
-    await chmod(notADir, 0o400);
-    const error = await startEmbeddedPostgres({ dataDir: join(notADir, 'pg'), port: 0, persistent: false }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/data directory .* is not writable/);
+    try {
+      const notADir = join(parent, 'file');
+      await writeFile(notADir, 'x');
+      await chmod(notADir, 0o400);
+      const error = await startEmbeddedPostgres({ dataDir: join(notADir, 'pg'), port: 0, persistent: false }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/data directory .* is not writable/);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });

@@ -154,6 +154,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const api = createApi({
       clock,
       jwtSecret: secrets.jwtSecret,
+      tokenMaxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
       services,
       pool,
       store,

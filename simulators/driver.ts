@@ -41,7 +41,8 @@ export interface Driver extends ServiceHandle {
 }
 
 /** Tokens outlive a simulated month plus its reports. */
-const TOKEN_TTL_SECONDS = 45 * 24 * 3600;
+/** Simulated clients hold one token for a whole simulated month (the API is configured to accept it). */
+export const SIMULATION_TOKEN_TTL_SECONDS = 45 * 24 * 3600;
 /** The simulator is one client per role subject at hundreds of requests a second: lift the per-client limit. */
 const SIMULATION_RATE_LIMIT = { limit: 100_000_000, windowSeconds: 60 };
 
@@ -95,6 +96,8 @@ export async function startInProcess(options: InProcessOptions): Promise<Driver 
     ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
     EMBEDDED_PG_PORT: '0',
     LOG_LEVEL: 'warn',
+    // A simulated month on a virtual clock: each simulated client holds one token for all of it.
+    JWT_MAX_LIFETIME_SECONDS: String(SIMULATION_TOKEN_TTL_SECONDS),
   });
   const system = await createSystem({
     config,
@@ -119,7 +122,7 @@ export async function startInProcess(options: InProcessOptions): Promise<Driver 
       const key = JSON.stringify(principal);
       let token = tokens.get(key);
       if (!token) {
-        token = signToken(system.secrets.jwtSecret, principal, { now: clock.now(), ttlSeconds: TOKEN_TTL_SECONDS });
+        token = signToken(system.secrets.jwtSecret, principal, { now: clock.now(), ttlSeconds: SIMULATION_TOKEN_TTL_SECONDS });
         tokens.set(key, token);
       }
       return token;

@@ -8,7 +8,7 @@
  * The fixture is built through the API too (SDU and NOBD lists, SMS consent, activation); only the
  * BMG load and clock jumps go over IPC (no HTTP door for them yet).
  */
-import type { ServiceHandle } from './driver';
+import { SIMULATION_TOKEN_TTL_SECONDS, type ServiceHandle } from './driver';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -139,7 +139,7 @@ export async function startService(
       const key = JSON.stringify(principal);
       let t = tokens.get(key);
       // Issued at the virtual month's start, valid for its length.
-      if (!t) tokens.set(key, (t = signToken(ready.jwtSecret, principal, { now: new Date(start), ttlSeconds: 45 * 24 * 3600 })));
+      if (!t) tokens.set(key, (t = signToken(ready.jwtSecret, principal, { now: new Date(start), ttlSeconds: SIMULATION_TOKEN_TTL_SECONDS })));
       return t;
     },
     personId,

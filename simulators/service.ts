@@ -18,7 +18,7 @@
 import { VirtualClock, type Clock } from '../adapters/clock/clock';
 import { loadConfig } from '../app/config';
 import { createSystem } from '../app/system';
-import { throwAwayDatabase } from './driver';
+import { SIMULATION_TOKEN_TTL_SECONDS, throwAwayDatabase } from './driver';
 
 /** A clock that runs at real speed from a virtual start, and can jump forward. */
 export class RunningClock implements Clock {
@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   const database = await throwAwayDatabase();
   const clock: Clock & { set(instant: string): void } = virtual ? new VirtualClock(start) : new RunningClock(start);
   const system = await createSystem({
-    config: loadConfig({ MODE: 'dev', DATA_DIR: process.env.SIM_DATA_DIR ?? '.data/load', LOG_LEVEL: 'warn' }),
+    // A simulated month: each simulated client holds one token for all of it (simulators/load.ts).
+    config: loadConfig({ MODE: 'dev', DATA_DIR: process.env.SIM_DATA_DIR ?? '.data/load', LOG_LEVEL: 'warn', JWT_MAX_LIFETIME_SECONDS: String(SIMULATION_TOKEN_TTL_SECONDS) }),
     clock,
     databaseUrl: database.url,
     // Each shop and device is one client; the load is bounded by the test, not by the limiter.

@@ -1,5 +1,5 @@
 /** A real system for API tests: its own database on the run's embedded Postgres, a VirtualClock, an ephemeral port. */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../adapters/clock/clock';
@@ -10,6 +10,7 @@ import { freshDatabase } from './pg';
 import { applicationLogin } from './roles';
 import { coreMigrations } from '../adapters/postgres/migrate';
 import type { Principal } from '../api/auth';
+import type { RateLimitOptions } from '../api/rate-limit';
 import { client } from './http';
 
 export interface TestSystem {
@@ -27,7 +28,7 @@ export interface TestSystem {
 }
 
 export interface TestSystemOptions {
-  readonly rateLimit?: { limit: number; windowSeconds: number };
+  readonly rateLimit?: RateLimitOptions;
   /** Connect as a login in the application role `swl_app`, as production does; migrate as the owner. */
   readonly asApplicationRole?: boolean;
 }
@@ -36,6 +37,7 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
   const db = await freshDatabase(options.asApplicationRole ? coreMigrations() : []);
   const login = options.asApplicationRole ? await applicationLogin(db.url) : undefined;
   const clock = new VirtualClock(start);
+  // Dev mode writes its generated secrets here: removed again by close().
   const dataDir = await mkdtemp(join(tmpdir(), 'swl-api-'));
   const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0' });
   const logged: string[] = [];
@@ -48,7 +50,7 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
     runnerPollMs: 20,
     schedulerTimer: false,
     chainerTimer: false,
-    rateLimit: options.rateLimit ?? { limit: 10_000, windowSeconds: 60 },
+    rateLimit: options.rateLimit ?? { limit: 10_000, windowSeconds: 60, failedAuthLimit: 10_000 },
   });
   const url = await system.start({ port: 0, host: '127.0.0.1' });
   return {
@@ -68,6 +70,7 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
       await system.stop();
       await login?.drop();
       await db.drop();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

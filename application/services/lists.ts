@@ -1,8 +1,10 @@
 /**
  * receiveList: an eligibility list from SDU (food) or NOBD (meals).
- *  1. The edge already validated shapes; here each IIN is checked (domain/shared/iin.ts),
- *     pseudonymised and stored in the vault with the name and the BMG phone; representatives get
- *     `hasPhone` from BMG. From here on only personIds travel.
+ *  1. The edge already validated shapes; here each IIN is checked (domain/shared/iin.ts) and
+ *     pseudonymised; representatives get `hasPhone` from BMG. The people of a row that the
+ *     program's rules refuse by themselves (rowRuleOf: ASP date, city, approval, reconciliation,
+ *     category) are never stored; the others go into the vault with the name and the BMG phone
+ *     before their row is decided. The returns need only the personId. From here on only personIds travel.
  *  2. The rows go in chunks of LIST_CHUNK_ROWS. Each chunk is ONE atomic decision across the list
  *     stream (row outcomes), the case stream of every accepted row (ConsentCaseOpened + first
  *     step) and, for primary grades, the meal voucher stream (issued without consent).
@@ -20,7 +22,7 @@ import type { Vault } from '../../adapters/vault/vault';
 import { decideAcross, foldRecorded, readStream, type Decision } from '../command-path';
 import type { FamilySubject, ListEvent, PupilSubject, Representative } from '../../domain/events';
 import { streams } from '../../domain/events';
-import { createListDecider, type ListHeader, type ListRowInput, type ListState } from '../../domain/lists/eligibility-list';
+import { createListDecider, rowRuleOf, type ListHeader, type ListRowInput, type ListState } from '../../domain/lists/eligibility-list';
 import { pilotCity } from '../../domain/programs/food-vouchers';
 import type { OpenCase } from '../../domain/consent';
 import { parseIin } from '../../domain/shared/iin';
@@ -54,24 +56,31 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
   const programs = resolvePrograms(deps.programs);
   const d = deciders(programs);
   const lists = createListDecider(programs);
+  const rowRule = rowRuleOf(programs);
   const chunkRows = deps.chunkRows ?? LIST_CHUNK_ROWS;
 
   /** A person as prepared: no personId when the IIN is invalid (never looked up nor stored). */
   type Person = { personId?: string; hasPhone: boolean };
   const NO_PERSON: Person = { hasPhone: false };
 
-  /** The people of some rows: one BMG look-up and one vault upsert for all of them, in row order. */
-  async function people(rows: readonly PersonRow[]): Promise<(row: PersonRow) => Person> {
+  /** The people of some rows: their personIds (a keyed hash: nothing is stored) and one BMG look-up for all of them. */
+  async function lookUp(rows: readonly PersonRow[]): Promise<{ person: (row: PersonRow) => Person; phones: ReadonlyMap<string, string> }> {
     const valid = rows.filter((r) => parseIin(r.iin).ok);
     const phones = await deps.phones.lookupMany(valid.map((r) => r.iin));
-    const ids = await deps.vault.upsertPeople(
+    const byIin = new Map(valid.map((r) => [r.iin.trim(), { personId: deps.vault.pseudonymise(r.iin), hasPhone: phones.has(r.iin.trim()) }]));
+    return { person: (row) => (parseIin(row.iin).ok ? (byIin.get(row.iin.trim()) ?? NO_PERSON) : NO_PERSON), phones };
+  }
+
+  /** The people kept in the vault (one statement, in row order): names and phones to send SMS and sign the табель. */
+  async function keep(rows: readonly PersonRow[], phones: ReadonlyMap<string, string>): Promise<void> {
+    const valid = rows.filter((r) => parseIin(r.iin).ok);
+    if (valid.length === 0) return;
+    await deps.vault.upsertPeople(
       valid.map((r) => {
         const phone = phones.get(r.iin.trim());
         return { iin: r.iin, ...(r.fullName ? { fullName: r.fullName } : {}), ...(phone ? { phone } : {}) };
       }),
     );
-    const byIin = new Map(valid.map((r, i) => [r.iin.trim(), { personId: ids[i]!, hasPhone: phones.has(r.iin.trim()) }]));
-    return (row) => (parseIin(row.iin).ok ? (byIin.get(row.iin.trim()) ?? NO_PERSON) : NO_PERSON);
   }
 
   function prepareFood(row: FoodListRow, rowNo: number, month: string, person: (row: PersonRow) => Person): Prepared {
@@ -138,10 +147,14 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     const out: Prepared[] = [];
     for (let i = 0; i < list.rows.length; i += LIST_LOOKUP_ROWS) {
       const slice = (list.rows as readonly (FoodListRow | MealsListRow)[]).slice(i, i + LIST_LOOKUP_ROWS);
-      const person = await people(slice.flatMap((row) => peopleOfRow(list, row)));
-      slice.forEach((row, j) =>
-        out.push(list.program === 'food-vouchers' ? prepareFood(row as FoodListRow, i + j + 1, list.month, person) : prepareMeals(row as MealsListRow, i + j + 1, list, person)),
+      const rowPeople = slice.map((row) => peopleOfRow(list, row));
+      const { person, phones } = await lookUp(rowPeople.flat());
+      const prepared = slice.map((row, j) =>
+        list.program === 'food-vouchers' ? prepareFood(row as FoodListRow, i + j + 1, list.month, person) : prepareMeals(row as MealsListRow, i + j + 1, list, person),
       );
+      // Before any row is decided: an accepted row's people are in the vault even if the process dies next.
+      await keep(prepared.flatMap((p, j) => (p.input.iinValid && !rowRule(p.input, list) ? rowPeople[j]! : [])), phones);
+      out.push(...prepared);
     }
     return out;
   }

@@ -104,14 +104,29 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
       results = decided.results;
       return decided.decisions;
     });
-    if (!outcome.repeated) return { results };
+    if (!outcome.repeated) return { results: results.map((result, i) => asTheDeviceSees(result, resolved[i]!)) };
     // The same command again: answer every record from what the device stream holds now.
     const state = deviceState(canteenStream, await readStream(store(), canteenStream));
-    return { results: resolved.map((r) => answerFromHistory(state, r)) };
+    return { results: resolved.map((r) => asTheDeviceSees(answerFromHistory(state, r), r)) };
   }
 
   return { activateMealVoucher, issueMealQrToken, syncCanteenBatch };
 }
+
+/**
+ * A canteen knows the pupils of its own school (the wallet sends it their IINs on activation, seed
+ * 001 appendix 2 p. 6), no others. A record of another school's pupil is answered exactly as one of
+ * an unknown pupil — no voucher id, no code of its own — or a device could scan any IIN and learn
+ * whether that child is on a free-meals list. The ledger keeps the truth: the pupil's stream
+ * records the refusal (device_wrong_school) for the pupil's own school and family to see.
+ */
+function asTheDeviceSees(result: CanteenRecordResult, record: ResolvedRecord): CanteenRecordResult {
+  if (result.outcome !== 'device_wrong_school') return result;
+  return { seq: result.seq, outcome: unknownPupil(record.method), repeated: result.repeated };
+}
+
+/** What a device is told of a pupil no voucher knows. */
+const unknownPupil = (method: ResolvedRecord['method']): Code => (method === 'card' ? 'card_not_recognised' : 'voucher_not_found');
 
 function checkRecordShape(record: CanteenRecord, i: number): void {
   if ((record.token === undefined) === (record.cardIin === undefined)) refuse('validation_failed', 'a record has a token or a card read, not both', `records.${i}`);
@@ -205,7 +220,7 @@ function recordMeal(
   batch: CanteenBatch,
   meta: CommandMetadata,
 ): { outcome: Code; voucherId: string | undefined; late?: true } {
-  if (pupil.state.status === 'None') return { outcome: r.method === 'card' ? 'card_not_recognised' : 'voucher_not_found', voucherId: undefined };
+  if (pupil.state.status === 'None') return { outcome: unknownPupil(r.method), voucherId: undefined };
   const command: RecordMeal = {
     type: 'RecordMeal',
     data: {

@@ -138,8 +138,13 @@ export interface ListPrograms {
   readonly food: FoodVouchersProgram;
 }
 
-export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS, food: FOOD_VOUCHERS }): Decider<ListState, ListCommand, ListEvent> {
-  function foodRule(row: FoodRowInput, header: ListHeader): { reason: RejectionCode; detail?: string } | undefined {
+/**
+ * The program's rules a row breaks by itself (its ASP date, city, approval, reconciliation,
+ * category), whatever else the list holds: the first refusal, or undefined. The intake asks it
+ * before storing anyone's IIN and name, so that the vault never keeps the people of a refused row.
+ */
+export function rowRuleOf(programs: ListPrograms = { meals: SCHOOL_MEALS, food: FOOD_VOUCHERS }) {
+  function foodRule(row: FoodRowInput, header: Pick<ListHeader, 'month'>): { reason: RejectionCode; detail?: string } | undefined {
     const mustBe = lastDayOfMonth(addMonths(header.month, -1));
     if (row.aspOnDate !== mustBe) return { reason: 'not_on_asp_at_month_end', detail: redactDetail(`АСП on ${row.aspOnDate}, needed on ${mustBe}`) };
     if (!pilotCity(row.city, programs.food)) return { reason: 'not_in_pilot_city', detail: redactDetail(row.city) };
@@ -152,6 +157,12 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
     if (!programs.meals.eligibleCategories.includes(row.category)) return { reason: 'not_eligible_category', detail: row.category };
     return undefined;
   }
+  return (row: ListRowInput, header: Pick<ListHeader, 'month'>): { reason: RejectionCode; detail?: string } | undefined =>
+    row.kind === 'food' ? foodRule(row, header) : mealsRule(row);
+}
+
+export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS, food: FOOD_VOUCHERS }): Decider<ListState, ListCommand, ListEvent> {
+  const rowRule = rowRuleOf(programs);
 
   /** Food: a member listed twice in the row, or already a member of a family accepted earlier in the list. */
   function memberDuplicate(row: ListRowInput, members: ReadonlyMap<string, number>): string | undefined {
@@ -181,7 +192,7 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
       },
     });
     if (!caseStream || !personId) return reject('invalid_iin', row.invalidDetail);
-    const rule = row.kind === 'food' ? foodRule(row, header) : mealsRule(row);
+    const rule = rowRule(row, header);
     const duplicate = seen.has(caseStream);
     seen.add(caseStream);
     if (rule) return reject(rule.reason, rule.detail);

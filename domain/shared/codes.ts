@@ -90,7 +90,7 @@ export const CODES = {
   qr_token_reused: { kind: 'rule', meaning: 'The QR token was already used once.' },
   card_not_recognised: { kind: 'not_found', meaning: 'The ID card read matches no active voucher.' },
   clock_skew_too_large: { kind: 'rule', meaning: 'The device time is too far from the receive time.' },
-  device_wrong_school: { kind: 'forbidden', meaning: 'The pupil’s voucher is for another school than this device.' },
+  device_wrong_school: { kind: 'forbidden', meaning: 'The pupil’s voucher is for another school than this device. Kept in the pupil’s history; the device itself is answered as for an unknown pupil (card_not_recognised or voucher_not_found, no voucher id).' },
   device_seq_reused_with_different_record: {
     kind: 'conflict',
     meaning: 'A record with this device sequence number was received before with different content.',

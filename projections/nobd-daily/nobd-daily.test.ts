@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -44,6 +44,7 @@ describe('NOBD daily report', () => {
 
   it('exports a day as CSV (stable columns) and JSON files', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nobd-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const files = await writeNobdDailyFiles(db.pool, '2025-10-02', dir);
     expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['nobd-daily-2025-10-02.csv', 'nobd-returns-2025-10-02.csv', 'nobd-daily-2025-10-02.json']);
     const csv = parse(await readFile(files[0]!, 'utf8'), { columns: true }) as Record<string, string>[];
