@@ -51,7 +51,7 @@ describe('a family’s food-voucher month', () => {
         month: '2026-03',
         rows: [
           { familyId: 'fam-A', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: head, fullName: 'Айгерим' }, members: [{ iin: head }, { iin: member }] },
-          { familyId: 'fam-B', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: otherHead }, members: [{ iin: otherHead }] },
+          { familyId: 'fam-B', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: otherHead }, members: [{ iin: otherHead }], language: 'kk' },
           { familyId: 'fam-C', city: 'Almaty', aspOnDate: '2026-02-28', head: { iin: makeIin('1970-01-01', 'male', 16) }, members: [{ iin: makeIin('1970-01-01', 'male', 16) }] },
         ],
       },
@@ -78,6 +78,12 @@ describe('a family’s food-voucher month', () => {
     const mine = pulled.body.messages.find((m: { phone: string }) => m.phone.endsWith('7010000001'));
     expect(mine).toBeDefined();
     expect(mine.text).toContain('21*1');
+    // The annex's own text (seed 004), in the language of the list row (fam-B: Kazakh, seed 003).
+    expect(mine).toMatchObject({ language: 'ru' });
+    expect(mine.text.startsWith('Уважаемый пользователь!\nВашей семье доступна скидка')).toBe(true);
+    const kazakh = pulled.body.messages.find((m: { phone: string }) => m.phone.endsWith('7010000009'));
+    expect(kazakh).toMatchObject({ language: 'kk' });
+    expect(kazakh.text.startsWith('Құрметті пайдаланушы!')).toBe(true);
     const delivered = await t.call('POST', `/v1/sms/outbound/${encodeURIComponent(mine.messageId)}/delivery`, {
       token: await t.token(gateway),
       body: { status: 'sent', at: '2026-03-05T04:00:05Z', gatewayRef: 'gw-1' },
@@ -493,5 +499,42 @@ describe('bad input answers problem+json and appends nothing', () => {
 
   it('logged no personal data during the whole file', () => {
     for (const line of t.logged) expect(line).not.toMatch(new RegExp(`${head}|${mother}|${pupil}|7010000001`));
+  });
+});
+
+describe('the consent SMS as the gateway gets it: the annex text with the names, at daytime only', () => {
+  const pupil9 = makeIin('2013-05-05', 'male', 31);
+  const mother9 = makeIin('1988-07-07', 'female', 32);
+  const PHONE9 = '+77010000031';
+
+  it('holds a start SMS asked for at 22:00 until 09:00, then offers it with the mother’s and the child’s names (seed 000 annex)', async () => {
+    await t.system.phones.load([[mother9, PHONE9]]);
+    t.clock.set('2026-04-07T17:00:00.000Z'); // Tuesday 22:00 in Almaty
+    const list = await t.call('POST', '/v1/lists/school-meals', {
+      token: await t.token(nobd),
+      body: {
+        listId: 'nobd-school-9-2026-04', month: '2026-04', schoolYear: '2025-2026', schoolId: 'school-9', region: 'akmola',
+        rows: [{
+          familyId: 'fam-9', pupil: { iin: pupil9, fullName: 'Сейтов Арман' }, schoolId: 'school-9', grade: 7, category: 'asp_family', approvedByHead: true,
+          representatives: [{ iin: mother9, fullName: 'Сейтова Айгуль Маратовна', role: 'mother' }],
+        }],
+      },
+    });
+    expect(list.body).toMatchObject({ accepted: 1 });
+    await t.system.scheduler.tick();
+    await t.settle();
+    const night = await t.call('GET', '/v1/sms/outbound?limit=500', { token: await t.token(gateway) });
+    expect(night.body.messages.filter((m: { phone: string }) => m.phone.endsWith('7010000031'))).toEqual([]);
+    t.clock.set('2026-04-08T04:00:00.000Z'); // Wednesday 09:00
+    await t.system.scheduler.tick();
+    await t.settle();
+    const morning = await t.call('GET', '/v1/sms/outbound?limit=500', { token: await t.token(gateway) });
+    const sms = morning.body.messages.find((m: { phone: string }) => m.phone.endsWith('7010000031'));
+    expect(sms).toMatchObject({ kind: 'consent_request', language: 'ru' });
+    expect(sms.text.startsWith('Уважаемый (ая) Сейтова Айгуль Маратовна!\nВашему ребенку Сейтов Арман полагается бесплатное питание')).toBe(true);
+    expect(sms.text).toContain('Call-центр по номеру 1414');
+    // The names live in the vault only: the event keeps the template.
+    const events = await t.system.store.readStream(sms.caseId);
+    expect(JSON.stringify(events.map((e) => e.data))).not.toContain('Сейтова');
   });
 });

@@ -18,6 +18,8 @@ export interface OutboundSms {
   /** From the vault at pull time; the log never holds it. */
   readonly phone: string;
   readonly replyBy?: string;
+  /** The language of the text ('ru' | 'kk'). */
+  readonly language?: string;
 }
 
 export interface ListReturn {

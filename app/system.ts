@@ -28,7 +28,7 @@ import type { Config } from './config';
 import { ConfigError } from '../adapters/config-error';
 import { resolveSecrets, type Secrets } from './secrets';
 import { createPublicKey, createPrivateKey } from 'node:crypto';
-import { deadlinesProjection, pendingSms } from '../projections/consent';
+import { deadlinesProjection, pendingSms, peopleOf, personalise } from '../projections/consent';
 import { allProjections } from './read-models';
 import { createReads } from '../api/reads';
 import type { OutboundSms } from '../api/read-side';
@@ -138,14 +138,9 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       displayNames: (personIds) => vault.namesOf(personIds),
       pendingSms: async (limit) => {
         const due = await pendingSms(pool, clock.now().toISOString(), limit);
-        // The phone is joined here, at pull time, in one read; a forgotten person has none and is skipped.
-        const phones = await vault.phonesOf([...new Set(due.map((m) => m.recipientPersonId))]);
-        const out: OutboundSms[] = [];
-        for (const m of due) {
-          const phone = phones.get(m.recipientPersonId);
-          if (phone) out.push({ messageId: m.messageId, caseId: m.caseStream, kind: m.kind, text: m.text, phone });
-        }
-        return out;
+        // Phones and names are joined here, at pull time, in one read each (side by side); a forgotten person has no phone and is skipped.
+        const [phones, names] = await Promise.all([vault.phonesOf([...new Set(due.map((m) => m.recipientPersonId))]), vault.namesOf(peopleOf(due))]);
+        return personalise(due, phones, names) satisfies OutboundSms[];
       },
       log,
     });

@@ -18,6 +18,7 @@ import type { Code } from './shared/codes';
 import type { Instant, LocalDate, Month, SchoolYear } from './shared/calendar';
 import type { Tiyn } from './shared/money';
 import type { DomainEvent } from './shared/decider';
+import type { SmsLanguage } from './programs/sms';
 
 export type ProgramCode = 'school-meals' | 'food-vouchers';
 export type ListSource = 'sdu' | 'nobd';
@@ -142,6 +143,8 @@ export type ConsentCaseOpened = DomainEvent<
     representatives: readonly Representative[];
     listId: string;
     rowNo: number;
+    /** The recipients' language from the list row (absent: the program's default). */
+    language?: SmsLanguage;
     openedAt: Instant;
   }
 >;
@@ -168,15 +171,34 @@ export type SmsRequested = DomainEvent<
     kind: SmsKind;
     recipientPersonId: string;
     role: RepresentativeRole;
+    /**
+     * The annex's text as a template: `{recipientName}` / `{pupilName}` are filled from the vault
+     * when the gateway pulls the message (domain/programs/sms.ts renderSms); names are never stored here.
+     */
     text: string;
+    /** The language of `text` (the case's, or the program's default when the seeds give none in it). */
+    language?: SmsLanguage;
+    /** Meals: the pupil the SMS is about (whose name fills `{pupilName}`). */
+    aboutPersonId?: string;
     /** Until when a reply counts (for requests and reminders). */
     replyBy?: Instant;
+    /** Quiet hours: not to be sent before this instant (the start of the next sending window). */
+    notBefore?: Instant;
   }
 >;
 export type SmsSent = DomainEvent<'SmsSent', { caseId: string; messageId: string; sentAt: Instant; gatewayRef?: string }>;
 export type SmsFailed = DomainEvent<
   'SmsFailed',
-  { caseId: string; messageId: string; failedAt: Instant; reason: string; attempt: number; willRetry: boolean }
+  {
+    caseId: string;
+    messageId: string;
+    failedAt: Instant;
+    reason: string;
+    attempt: number;
+    willRetry: boolean;
+    /** When the outbox offers it again: after the backoff, inside the sending window (quiet hours). */
+    retryAt?: Instant;
+  }
 >;
 export type SmsReplyReceived = DomainEvent<
   'SmsReplyReceived',

@@ -25,7 +25,7 @@ export const family = (month = '2026-03'): FamilySubject => ({ kind: 'family', m
 export const MEALS_CASE = streams.consentMeals('p_pupil', '2025-2026');
 export const FOOD_CASE = streams.consentFood('fam-1', '2026-03');
 
-export function openMeals(now: string, opts: { grade?: number; representatives?: Representative[] } = {}): OpenCase {
+export function openMeals(now: string, opts: { grade?: number; representatives?: Representative[]; language?: 'ru' | 'kk' } = {}): OpenCase {
   return {
     type: 'OpenCase',
     data: {
@@ -36,11 +36,12 @@ export function openMeals(now: string, opts: { grade?: number; representatives?:
       representatives: opts.representatives ?? [father, mother],
       listId: 'list-1',
       rowNo: 1,
+      ...(opts.language ? { language: opts.language } : {}),
     },
     metadata: testMeta(now),
   };
 }
-export function openFood(now: string, opts: { representatives?: Representative[]; month?: string } = {}): OpenCase {
+export function openFood(now: string, opts: { representatives?: Representative[]; month?: string; language?: 'ru' | 'kk' } = {}): OpenCase {
   const month = opts.month ?? '2026-03';
   return {
     type: 'OpenCase',
@@ -52,6 +53,7 @@ export function openFood(now: string, opts: { representatives?: Representative[]
       representatives: opts.representatives ?? [{ personId: 'p_head', role: 'guardian', hasPhone: true }],
       listId: 'sdu-1',
       rowNo: 1,
+      ...(opts.language ? { language: opts.language } : {}),
     },
     metadata: testMeta(now),
   };

@@ -34,6 +34,7 @@ const foodRow = z.strictObject({
   aspOnDate: localDateSchema,
   head: person,
   members: z.array(person).min(1).max(MAX_FAMILY_MEMBERS),
+  language: z.enum(['ru', 'kk']).optional(),
 });
 const mealsRow = z.strictObject({
   familyId: idSchema,
@@ -44,6 +45,7 @@ const mealsRow = z.strictObject({
   approvedByHead: z.boolean(),
   reconciliation: z.strictObject({ ok: z.boolean(), reason: singleLine(200).optional() }).optional(),
   representatives: z.array(person.extend({ role: z.enum(['mother', 'father', 'guardian']) })).max(MAX_REPRESENTATIVES),
+  language: z.enum(['ru', 'kk']).optional(),
 });
 
 const foodList = z.strictObject({ listId: idSchema, month: monthSchema, rows: z.array(foodRow).max(MAX_LIST_ROWS) });
@@ -80,7 +82,7 @@ export function listRoutes(deps: { services: LedgerServices; store: EventStore; 
       path: '/v1/lists/food-vouchers',
       roles: ['sdu'],
       tag: 'lists',
-      summary: 'SDU uploads the monthly food-voucher list (JSON, or CSV: familyId,city,aspOnDate,memberRole,iin,fullName).',
+      summary: 'SDU uploads the monthly food-voucher list (JSON, or CSV: familyId,city,aspOnDate,memberRole,iin,fullName[,language]).',
       description: 'CSV: one line per family member, memberRole head|member; listId and month in the query. Re-sending the same list changes nothing.',
       query: foodCsvQuery,
       body: foodList,
@@ -101,7 +103,7 @@ export function listRoutes(deps: { services: LedgerServices; store: EventStore; 
       tag: 'lists',
       summary: 'NOBD uploads a school’s monthly school-meal list (JSON, or CSV: one line per pupil × representative).',
       description:
-        'CSV header: familyId,pupilIin,pupilName,grade,category,approvedByHead,reconciliationOk,reconciliationReason,representativeRole,representativeIin,representativeName; ' +
+        'CSV header: familyId,pupilIin,pupilName,grade,category,approvedByHead,reconciliationOk,reconciliationReason,representativeRole,representativeIin,representativeName[,language]; ' +
         'listId, month, schoolYear, schoolId and region in the query.',
       query: mealsCsvQuery,
       body: mealsList,
@@ -223,12 +225,12 @@ const int = (v: string | undefined): unknown => (v !== undefined && /^-?\d+$/.te
 
 /** One line per member; lines of a family are consecutive or not — grouped by familyId in order of first sight. */
 export function foodRowsFromCsv(csvText: string): unknown[] {
-  const families = new Map<string, { familyId: string; city: string; aspOnDate: string; head?: unknown; members: unknown[] }>();
+  const families = new Map<string, { familyId: string; city: string; aspOnDate: string; head?: unknown; members: unknown[]; language?: string }>();
   for (const r of parseCsv(csvText, ['familyId', 'city', 'aspOnDate', 'memberRole', 'iin'])) {
     const key = r.familyId ?? '';
     let family = families.get(key);
     if (!family) {
-      family = { familyId: key, city: r.city ?? '', aspOnDate: r.aspOnDate ?? '', members: [] };
+      family = { familyId: key, city: r.city ?? '', aspOnDate: r.aspOnDate ?? '', members: [], ...(optional(r.language) ? { language: r.language } : {}) };
       families.set(key, family);
     }
     const member = { iin: r.iin ?? '', ...(optional(r.fullName) ? { fullName: r.fullName } : {}) };
@@ -255,6 +257,7 @@ export function mealsRowsFromCsv(csvText: string, schoolId: string | undefined):
         approvedByHead: bool(r.approvedByHead),
         ...(ok === undefined ? {} : { reconciliation: { ok: bool(ok), ...(optional(r.reconciliationReason) ? { reason: r.reconciliationReason } : {}) } }),
         representatives: [],
+        ...(optional(r.language) ? { language: r.language } : {}),
       };
       pupils.set(key, pupil);
     }

@@ -23,6 +23,8 @@ const outbound = z.object({
   text: z.string(),
   phone: z.string(),
   replyBy: z.string().optional(),
+  /** The text's language (the list row's, or the program's default): ru | kk. */
+  language: z.string().optional(),
 });
 
 const deliveryReport = z.strictObject({
@@ -41,7 +43,10 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
       roles: ['sms-gateway'],
       tag: 'sms',
       summary: 'Outbound SMS waiting to be sent, oldest first, with the recipient’s phone from the vault.',
-      description: 'A message stays here until a delivery report says sent (or failed without retry); pulling twice is harmless.',
+      description:
+        'A message stays here until a delivery report says sent (or failed without retry); pulling twice is harmless. ' +
+        'The text is the order’s annex text in the recipient’s language, with the parent’s and the child’s names filled in from the vault. ' +
+        'Quiet hours: a message waiting for the sending window (09:00–21:00 local by default) is not offered before it opens.',
       query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_SMS_PULL).default(100) }),
       responses: { 200: { description: 'messages', schema: z.object({ messages: z.array(outbound) }) } },
       async handle({ query }) {

@@ -13,6 +13,7 @@ import type { Code } from '../../domain/shared/codes';
 import type { Instant, Month, SchoolYear } from '../../domain/shared/calendar';
 import type { Tiyn } from '../../domain/shared/money';
 import type { DeadlineKind, FoodUnit, PupilCategory, RepresentativeRole } from '../../domain/events';
+import type { SmsLanguage } from '../../domain/programs/sms';
 
 // ── lists ───────────────────────────────────────────────────────────────────────────────
 export interface PersonRow {
@@ -29,6 +30,8 @@ export interface FoodListRow {
   readonly head: PersonRow;
   /** Every family member, the head included. */
   readonly members: readonly PersonRow[];
+  /** The language the family is written to (SMS): ru | kk; absent: the program's default. */
+  readonly language?: SmsLanguage;
 }
 export interface MealsListRow {
   readonly familyId: string;
@@ -40,6 +43,8 @@ export interface MealsListRow {
   /** SDU reconciliation result for the row; absent = reconciled. */
   readonly reconciliation?: { readonly ok: boolean; readonly reason?: string };
   readonly representatives: readonly (PersonRow & { readonly role: RepresentativeRole })[];
+  /** The language the parents are written to (SMS): ru | kk; absent: the program's default. */
+  readonly language?: SmsLanguage;
 }
 export type ReceiveListInput =
   | { readonly program: 'food-vouchers'; readonly source: 'sdu'; readonly listId: string; readonly month: Month; readonly rows: readonly FoodListRow[] }

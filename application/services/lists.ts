@@ -25,6 +25,7 @@ import { streams } from '../../domain/events';
 import { createListDecider, rowRuleOf, type ListHeader, type ListRowInput, type ListState } from '../../domain/lists/eligibility-list';
 import { pilotCity } from '../../domain/programs/food-vouchers';
 import type { OpenCase } from '../../domain/consent';
+import type { SmsLanguage } from '../../domain/programs/sms';
 import { parseIin } from '../../domain/shared/iin';
 import type { CommandMetadata } from '../../domain/shared/decider';
 import { refuse } from '../../domain/shared/errors';
@@ -50,6 +51,7 @@ interface Prepared {
   readonly input: ListRowInput;
   readonly subject?: PupilSubject | FamilySubject;
   readonly representatives: readonly Representative[];
+  readonly language?: SmsLanguage;
 }
 
 export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 'receiveList'> {
@@ -108,7 +110,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     });
     const city = pilotCity(row.city, programs.food);
     const subject: FamilySubject | undefined = city ? { kind: 'family', month, city: city.code, region: city.region, members: memberIds } : undefined;
-    return { input, ...(subject ? { subject } : {}), representatives };
+    return { input, ...(subject ? { subject } : {}), representatives, ...(row.language ? { language: row.language } : {}) };
   }
 
   function prepareMeals(row: MealsListRow, rowNo: number, list: Extract<ReceiveListInput, { program: 'school-meals' }>, person: (row: PersonRow) => Person): Prepared {
@@ -130,7 +132,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       ? { kind: 'pupil', pupilId: pupil.personId, schoolId: row.schoolId, grade: row.grade, category: row.category, schoolYear: list.schoolYear, region: list.region }
       : undefined;
     const representatives = reps.flatMap((r) => (r.personId ? [{ personId: r.personId, role: r.role, hasPhone: r.hasPhone }] : []));
-    return { input, ...(subject ? { subject } : {}), representatives };
+    return { input, ...(subject ? { subject } : {}), representatives, ...(row.language ? { language: row.language } : {}) };
   }
 
   /** Every person of a row, in the order the row names them (the vault sees them in list order). */
@@ -171,6 +173,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
         representatives: row.representatives,
         listId: header.listId,
         rowNo: row.input.rowNo,
+        ...(row.language ? { language: row.language } : {}),
       },
       metadata,
     };

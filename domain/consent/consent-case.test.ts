@@ -7,6 +7,11 @@ import { consentCase as decider, caseIdOfMessage, createConsentDecider, MAX_SMS_
 import { DEFAULT_PROGRAMS } from './policy';
 import { FOOD_CASE, MEALS_CASE, delivery, family, father, fire, guardian, mother, noPhone, openFood, openMeals, pupil, reply } from '../../test/consent-fixtures';
 
+const MEALS_RU = SCHOOL_MEALS.sms.byLanguage.ru!;
+const FOOD_RU = FOOD_VOUCHERS.sms.byLanguage.ru!;
+/** What a meals SMS carries besides its text: the language and the pupil it is about. */
+const ABOUT = { language: 'ru' as const, aboutPersonId: 'p_pupil' };
+
 // Almaty is UTC+5: local midnight of D+1 is D 19:00Z.
 const OPENED = '2026-03-02T05:00:00.000Z'; // Mon 2 March, 10:00 local
 const REMINDER_DUE = '2026-03-05T19:00:00.000Z'; // end of local 5 March (3 days after the 2nd)
@@ -28,7 +33,7 @@ describe('opening a school-meals case (seed 001 appendix 1 p. 7–9)', () => {
       },
       {
         type: 'SmsRequested',
-        data: { caseId: MEALS_CASE, messageId: `${MEALS_CASE}#1`, kind: 'consent_request', recipientPersonId: 'p_mother', role: 'mother', text: SCHOOL_MEALS.sms.request, replyBy: REMINDER_DUE },
+        data: { caseId: MEALS_CASE, messageId: `${MEALS_CASE}#1`, kind: 'consent_request', recipientPersonId: 'p_mother', role: 'mother', text: MEALS_RU.request, ...ABOUT, replyBy: REMINDER_DUE },
       },
       { type: 'DeadlineScheduled', data: { deadlineId: `${MEALS_CASE}:reminder`, kind: 'consent_reminder', dueAt: REMINDER_DUE, stream: MEALS_CASE } },
     ]);
@@ -70,14 +75,14 @@ describe('replies (annex: 3#1 agree, 3#2 refuse)', () => {
     given(decider, opened()).when(reply('3#1', at)).then([
       { type: 'SmsReplyReceived', data: { caseId: MEALS_CASE, text: '3#1', interpretation: 'yes', receivedAt: at, late: false } },
       { type: 'ConsentGiven', data: { caseId: MEALS_CASE, byPersonId: 'p_mother', at } },
-      { type: 'SmsRequested', data: { caseId: MEALS_CASE, messageId: `${MEALS_CASE}#2`, kind: 'consent_confirmed', recipientPersonId: 'p_mother', role: 'mother', text: SCHOOL_MEALS.sms.confirmed } },
+      { type: 'SmsRequested', data: { caseId: MEALS_CASE, messageId: `${MEALS_CASE}#2`, kind: 'consent_confirmed', recipientPersonId: 'p_mother', role: 'mother', text: MEALS_RU.confirmed, ...ABOUT } },
     ]);
   });
   it('3#2 refuses and acknowledges by SMS ("You have refused the service")', () => {
     const at = '2026-03-03T06:00:00.000Z';
     const events = given(decider, opened()).when(reply('3#2', at)).events();
     expect(events.map((e) => e.type)).toEqual(['SmsReplyReceived', 'ConsentRefused', 'SmsRequested']);
-    expect(events[2]).toMatchObject({ data: { kind: 'consent_refused_ack', text: SCHOOL_MEALS.sms.refused } });
+    expect(events[2]).toMatchObject({ data: { kind: 'consent_refused_ack', text: MEALS_RU.refused } });
   });
   it('is tolerant of spaces and case', () => {
     for (const text of [' 3 # 1 ', '3#1\n', '\t3#1']) expect(given(decider, opened()).when(reply(text, '2026-03-03T06:00:00.000Z')).events()[1]!.type).toBe('ConsentGiven');
@@ -121,7 +126,9 @@ describe('reminder and timeout (p. 10: 3 + 3 calendar days, Asia/Almaty)', () =>
   it('sends the reminder at the end of the 3rd day and schedules the timeout 3 days after it', () => {
     given(decider, opened()).when(fire(MEALS_CASE, 'reminder', REMINDER_DUE)).then([
       { type: 'DeadlineFired', data: { deadlineId: `${MEALS_CASE}:reminder`, kind: 'consent_reminder', firedAt: REMINDER_DUE } },
-      { type: 'SmsRequested', data: { caseId: MEALS_CASE, messageId: `${MEALS_CASE}#2`, kind: 'consent_reminder', recipientPersonId: 'p_mother', role: 'mother', text: SCHOOL_MEALS.sms.reminder, replyBy: TIMEOUT_DUE } },
+      // Quiet hours: the deadline fires at local midnight; the SMS waits for 09:00 the same day, so
+      // the 3 days still end with the 9th (old reading: the SMS went out at midnight).
+      { type: 'SmsRequested', data: { caseId: MEALS_CASE, messageId: `${MEALS_CASE}#2`, kind: 'consent_reminder', recipientPersonId: 'p_mother', role: 'mother', text: MEALS_RU.reminder, ...ABOUT, replyBy: TIMEOUT_DUE, notBefore: '2026-03-06T04:00:00.000Z' } },
       { type: 'DeadlineScheduled', data: { deadlineId: `${MEALS_CASE}:timeout`, kind: 'consent_timeout', dueAt: TIMEOUT_DUE, stream: MEALS_CASE } },
     ]);
   });
@@ -153,7 +160,9 @@ describe('reminder and timeout (p. 10: 3 + 3 calendar days, Asia/Almaty)', () =>
     ]);
     const events = given(decider, opened()).when(fire(MEALS_CASE, 'reminder', '2026-03-09T18:59:59.999Z')).events();
     expect(events.map((e) => e.type)).toEqual(['DeadlineFired', 'SmsRequested', 'DeadlineScheduled']);
-    expect(events[2]).toMatchObject({ data: { kind: 'consent_timeout', dueAt: '2026-03-12T19:00:00.000Z' } });
+    // 23:59:59 local on the 9th: the SMS waits for 09:00 on the 10th, and its 3 days end with the 13th.
+    expect(events[1]).toMatchObject({ data: { notBefore: '2026-03-10T04:00:00.000Z', replyBy: '2026-03-13T19:00:00.000Z' } });
+    expect(events[2]).toMatchObject({ data: { kind: 'consent_timeout', dueAt: '2026-03-13T19:00:00.000Z' } });
   });
   it('a deadline of a closed case is recorded as fired and does nothing else', () => {
     const closed = history(openMeals(OPENED), reply('3#1', '2026-03-03T06:00:00.000Z'));
@@ -187,7 +196,7 @@ describe('food vouchers (seed 004 p. 17–21: SMS on the 5th, reminder after 5 d
     const scheduled = history(openFood('2026-03-02T05:00:00.000Z'));
     given(decider, scheduled).when(fire(FOOD_CASE, 'request', FIFTH_0900)).then([
       { type: 'DeadlineFired', data: { deadlineId: `${FOOD_CASE}:request`, kind: 'consent_request', firedAt: FIFTH_0900 } },
-      { type: 'SmsRequested', data: { caseId: FOOD_CASE, messageId: `${FOOD_CASE}#1`, kind: 'consent_request', recipientPersonId: 'p_head', role: 'guardian', text: FOOD_VOUCHERS.sms.request, replyBy: '2026-03-10T19:00:00.000Z' } },
+      { type: 'SmsRequested', data: { caseId: FOOD_CASE, messageId: `${FOOD_CASE}#1`, kind: 'consent_request', recipientPersonId: 'p_head', role: 'guardian', text: FOOD_RU.request, language: 'ru', replyBy: '2026-03-10T19:00:00.000Z' } },
       { type: 'DeadlineScheduled', data: { deadlineId: `${FOOD_CASE}:reminder`, kind: 'consent_reminder', dueAt: '2026-03-10T19:00:00.000Z', stream: FOOD_CASE } },
     ]);
   });
@@ -262,7 +271,13 @@ describe('SMS outbox delivery reports', () => {
     for (let attempt = 1; attempt <= MAX_SMS_ATTEMPTS; attempt++) {
       const at = `2026-03-02T05:0${attempt}:00.000Z`;
       const next = given(decider, events).when(delivery(id, 'failed', at, 'unreachable')).then([
-        { type: 'SmsFailed', data: { caseId: MEALS_CASE, messageId: id, failedAt: at, reason: 'unreachable', attempt, willRetry: attempt < MAX_SMS_ATTEMPTS } },
+        {
+          type: 'SmsFailed',
+          data: {
+            caseId: MEALS_CASE, messageId: id, failedAt: at, reason: 'unreachable', attempt, willRetry: attempt < MAX_SMS_ATTEMPTS,
+            ...(attempt < MAX_SMS_ATTEMPTS ? { retryAt: new Date(Date.parse(at) + 60_000 * attempt).toISOString() } : {}),
+          },
+        },
       ]);
       events = [...events, ...next];
     }
@@ -293,5 +308,61 @@ describe('a decider configured with other programs (review finding 14)', () => {
     const opened = given(configured).when(openFood('2026-03-02T05:00:00.000Z', { representatives: [mother, father] })).events();
     const events = given(configured, opened).when(fire(FOOD_CASE, 'request', '2026-03-05T04:00:00.000Z')).events();
     expect(events[1]).toMatchObject({ type: 'SmsRequested', data: { kind: 'consent_request', recipientPersonId: 'p_father', role: 'father' } });
+  });
+});
+
+describe('the annex texts in the recipient’s language (seed 000 annex; seed 004 / 003 annex)', () => {
+  it('sends the food texts in Kazakh when the list row says kk, with the Kazakh consent reply', () => {
+    // Old reading: one invented Russian text for everybody.
+    const opened = given(decider).when(openFood('2026-03-06T05:00:00.000Z', { language: 'kk' })).events();
+    expect(opened[1]).toMatchObject({ type: 'SmsRequested', data: { language: 'kk', text: FOOD_VOUCHERS.sms.byLanguage.kk!.request } });
+    expect(opened[1]!.data).not.toHaveProperty('aboutPersonId');
+    const confirmed = given(decider, opened).when(reply('21*1', '2026-03-06T06:00:00.000Z', 'p_head')).events();
+    expect(confirmed[2]).toMatchObject({ data: { kind: 'consent_confirmed', language: 'kk', text: FOOD_VOUCHERS.sms.byLanguage.kk!.confirmed } });
+  });
+  it('sends the Russian meals text to a Kazakh-speaking parent: the seeds give the meals annex in Russian only', () => {
+    const events = given(decider).when(openMeals(OPENED, { language: 'kk' })).events();
+    expect(events[1]).toMatchObject({ data: { language: 'ru', text: MEALS_RU.request, aboutPersonId: 'p_pupil' } });
+  });
+  it('sends no reply to a food refusal: the annex has none (the meals annex has «Вы отказались от получения услуги.»)', () => {
+    const opened = history(openFood('2026-03-06T05:00:00.000Z'));
+    expect(given(decider, opened).when(reply('21*2', '2026-03-06T06:00:00.000Z', 'p_head')).events().map((e) => e.type)).toEqual(['SmsReplyReceived', 'ConsentRefused']);
+  });
+});
+
+describe('quiet hours: no SMS at night, deadlines exact, answer windows never shortened (interpretation; sendingWindow 09:00–21:00)', () => {
+  const NIGHT = '2026-03-02T17:00:00.000Z'; // Mon 2 March, 22:00 local
+  it('a list at 22:00 schedules the start SMS for 09:00 the next morning; its 3 days count from then', () => {
+    // Old reading: the SMS went out at 22:00 and its 3 days ended with the 5th.
+    const opened = given(decider).when(openMeals(NIGHT)).events();
+    expect(opened.slice(1)).toEqual([{ type: 'DeadlineScheduled', data: { deadlineId: `${MEALS_CASE}:request`, kind: 'consent_request', dueAt: '2026-03-03T04:00:00.000Z', stream: MEALS_CASE } }]);
+    const sent = given(decider, opened).when(fire(MEALS_CASE, 'request', '2026-03-03T04:00:00.000Z')).events();
+    expect(sent[1]).toMatchObject({ type: 'SmsRequested', data: { kind: 'consent_request', recipientPersonId: 'p_mother', replyBy: '2026-03-06T19:00:00.000Z' } });
+    expect(sent[1]!.data).not.toHaveProperty('notBefore');
+  });
+  it('a reply at 23:00 is recorded at once; the confirmation waits for 09:00', () => {
+    const events = given(decider, history(openMeals(OPENED))).when(reply('3#1', '2026-03-03T18:00:00.000Z')).events();
+    expect(events[1]).toMatchObject({ type: 'ConsentGiven', data: { at: '2026-03-03T18:00:00.000Z' } });
+    expect(events[2]).toMatchObject({ type: 'SmsRequested', data: { kind: 'consent_confirmed', notBefore: '2026-03-04T04:00:00.000Z' } });
+  });
+  it('a failed SMS is offered again inside the window: a failure at 20:59:30 waits for the morning', () => {
+    const id = `${MEALS_CASE}#1`;
+    const [failed] = given(decider, history(openMeals(OPENED))).when(delivery(id, 'failed', '2026-03-02T15:59:30.000Z')).events();
+    expect(failed).toMatchObject({ type: 'SmsFailed', data: { willRetry: true, retryAt: '2026-03-03T04:00:00.000Z' } });
+  });
+  it('food: the reminder due at 00:00 on the 11th fires then and goes out at 09:00; the month end stays the timeout', () => {
+    const opened = history(openFood('2026-03-05T04:00:00.000Z'));
+    const events = given(decider, opened).when(fire(FOOD_CASE, 'reminder', '2026-03-10T19:00:00.000Z')).events();
+    expect(events[0]).toMatchObject({ type: 'DeadlineFired', data: { firedAt: '2026-03-10T19:00:00.000Z' } });
+    expect(events[1]).toMatchObject({ type: 'SmsRequested', data: { kind: 'consent_reminder', notBefore: '2026-03-11T04:00:00.000Z', replyBy: '2026-03-31T19:00:00.000Z' } });
+  });
+  it('food: a list that comes at 22:00 on the last day cannot be asked that month: it times out at the month end', () => {
+    const opened = given(decider).when(openFood('2026-03-31T17:00:00.000Z')).events();
+    expect(opened[1]).toMatchObject({ type: 'DeadlineScheduled', data: { kind: 'consent_request', dueAt: '2026-04-01T04:00:00.000Z' } });
+    expect(given(decider, opened).when(fire(FOOD_CASE, 'request', '2026-04-01T04:00:00.000Z')).events().map((e) => e.type)).toEqual(['DeadlineFired', 'ConsentTimedOut']);
+  });
+  it('sends at any hour when the program sets no window (sendingWindow null)', () => {
+    const anyHour = createConsentDecider({ ...DEFAULT_PROGRAMS, meals: { ...SCHOOL_MEALS, sendingWindow: null } });
+    expect(given(anyHour).when(openMeals(NIGHT)).events()[1]).toMatchObject({ type: 'SmsRequested', data: { replyBy: '2026-03-05T19:00:00.000Z' } });
   });
 });

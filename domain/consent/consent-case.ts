@@ -22,9 +22,18 @@
  * itself ends the case (ConsentTimedOut at the timeout instant) and is recorded as late.
  *
  * SMS outbox: a decider never sends. SmsRequested is the outbox entry; the gateway reports back.
- * A failed delivery is retried by the outbox re-offering the SAME message (SmsFailed.willRetry)
- * until MAX_SMS_ATTEMPTS failures; no new SmsRequested is written for a retry, so the case's
- * windows do not move. (A final failure leaves the case running: its deadlines still fire.)
+ * A failed delivery is retried by the outbox re-offering the SAME message (SmsFailed.willRetry,
+ * retryAt) until MAX_SMS_ATTEMPTS failures; no new SmsRequested is written for a retry, so the
+ * case's windows do not move. (A final failure leaves the case running: its deadlines still fire.)
+ *
+ * Texts: the annex's, in the case's language (the list row's, else the program's default; a
+ * language the seeds give no text in falls back to the default), as templates — the parent's and
+ * the child's names are filled from the vault when the gateway pulls the message, never stored
+ * here. No reply to a refusal is sent when the annex has none (food).
+ * Quiet hours (policy.ts): a start SMS falling outside the sending window waits for it as a
+ * scheduled request (the food 5th works the same way); a reminder or reply due at night is
+ * requested at once with `notBefore`; a retry's `retryAt` is inside the window too. Every answer
+ * window counts from the instant the SMS may go out.
  *
  * Refusals: case_not_found (reply or delivery for a case never opened), sms_message_not_found,
  * already_covered (opening a case that exists for another list row).
@@ -41,6 +50,8 @@ import type {
   SmsRequested,
 } from '../events';
 import type { Instant } from '../shared/calendar';
+import { addSeconds } from '../shared/calendar';
+import { templatesFor, type SmsLanguage } from '../programs/sms';
 import type { CommandMetadata, Decider } from '../shared/decider';
 import { invariant, unreachable } from '../shared/decider';
 import { refuse } from '../shared/errors';
@@ -49,6 +60,8 @@ import { interpretReply, redactReply } from './reply';
 
 /** Delivery attempts of one SMS before the outbox gives up (the first send included). */
 export const MAX_SMS_ATTEMPTS = 3;
+/** Wait before re-offering a failed SMS: this many seconds × the attempt number (then the sending window). */
+export const SMS_RETRY_BACKOFF_SECONDS = 60;
 
 // ── commands ────────────────────────────────────────────────────────────────────────────────
 export interface OpenCase {
@@ -62,6 +75,8 @@ export interface OpenCase {
     readonly representatives: readonly Representative[];
     readonly listId: string;
     readonly rowNo: number;
+    /** The recipients' language from the list row; absent: the program's default. */
+    readonly language?: SmsLanguage;
   };
   readonly metadata: CommandMetadata;
 }
@@ -109,6 +124,7 @@ export interface CaseFacts {
   readonly representatives: readonly Representative[];
   readonly listId: string;
   readonly rowNo: number;
+  readonly language?: SmsLanguage;
   readonly openedAt: Instant;
   readonly messages: Readonly<Record<string, OutboxMessage>>;
   readonly deadlines: Readonly<Record<string, CaseDeadline>>;
@@ -151,35 +167,55 @@ function policiesOf(programs: Programs): (program: ProgramCode) => ConsentPolicy
 export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Decider<ConsentCaseState, ConsentCommand, ConsentEvent> {
   const policy = policiesOf(programs);
 
-  function sms(state: CaseFacts, recipient: Representative, kind: SmsKind, text: string, replyBy?: Instant): SmsRequested {
+  /** The text of one kind in the case's language; undefined when the annex has none (food: no reply to a refusal). */
+  function textOf(state: CaseFacts, kind: SmsKind): { text: string; language: SmsLanguage } | undefined {
+    const { language, templates } = templatesFor(policy(state.program).sms, state.language);
+    const text = { consent_request: templates.request, consent_reminder: templates.reminder, consent_confirmed: templates.confirmed, consent_refused_ack: templates.refused }[kind];
+    return text === undefined ? undefined : { text, language };
+  }
+
+  /** The outbox entry; `sendAt` later than now (quiet hours) becomes its `notBefore`. */
+  function sms(state: CaseFacts, recipient: Representative, kind: SmsKind, now: Instant, replyBy?: Instant): SmsRequested[] {
+    const text = textOf(state, kind);
+    if (!text) return [];
     const n = Object.keys(state.messages).length + 1;
-    return {
-      type: 'SmsRequested',
-      data: {
-        caseId: state.caseId,
-        messageId: messageIdOf(state.caseId, n),
-        kind,
-        recipientPersonId: recipient.personId,
-        role: recipient.role,
-        text,
-        ...(replyBy ? { replyBy } : {}),
+    const sendAt = policy(state.program).sendableAt(now);
+    return [
+      {
+        type: 'SmsRequested',
+        data: {
+          caseId: state.caseId,
+          messageId: messageIdOf(state.caseId, n),
+          kind,
+          recipientPersonId: recipient.personId,
+          role: recipient.role,
+          text: text.text,
+          language: text.language,
+          ...(state.subject.kind === 'pupil' ? { aboutPersonId: state.subject.pupilId } : {}),
+          ...(replyBy ? { replyBy } : {}),
+          ...(sendAt > now ? { notBefore: sendAt } : {}),
+        },
       },
-    };
+    ];
   }
   const deadline = (state: CaseFacts, deadlineId: string, kind: DeadlineKind, dueAt: Instant): DeadlineScheduled => ({
     type: 'DeadlineScheduled',
     data: { deadlineId, kind, dueAt, stream: state.caseId },
   });
 
-  /** The start SMS and what follows it: the reminder, or straight the timeout when there is no room. */
+  /**
+   * The start SMS and what follows it: the reminder, or straight the timeout when there is no room.
+   * The windows count from when the SMS may go out (quiet hours), never from an earlier instant.
+   */
   function startRequest(facts: CaseFacts, recipient: Representative, now: Instant): ConsentEvent[] {
     const p = policy(facts.program);
-    const reminderAt = p.reminderDueAt(now, facts.subject);
+    const sendAt = p.sendableAt(now);
+    const reminderAt = p.reminderDueAt(sendAt, facts.subject);
     if (reminderAt) {
-      return [sms(facts, recipient, 'consent_request', p.sms.request, reminderAt), deadline(facts, reminderDeadlineId(facts.caseId), 'consent_reminder', reminderAt)];
+      return [...sms(facts, recipient, 'consent_request', now, reminderAt), deadline(facts, reminderDeadlineId(facts.caseId), 'consent_reminder', reminderAt)];
     }
-    const timeoutAt = p.timeoutAt(now, facts.subject);
-    return [sms(facts, recipient, 'consent_request', p.sms.request, timeoutAt), deadline(facts, timeoutDeadlineId(facts.caseId), 'consent_timeout', timeoutAt)];
+    const timeoutAt = p.timeoutAt(sendAt, facts.subject);
+    return [...sms(facts, recipient, 'consent_request', now, timeoutAt), deadline(facts, timeoutDeadlineId(facts.caseId), 'consent_timeout', timeoutAt)];
   }
 
   function open(command: OpenCase, state: ConsentCaseState): ConsentEvent[] {
@@ -194,7 +230,8 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     const recipient = p.recipient(d.representatives, d.subject);
     if (!recipient) return [opened, { type: 'ConsentPhoneNotFound', data: { caseId: d.caseId } }];
     const facts: CaseFacts = { ...d, openedAt: now, messages: {}, deadlines: {} };
-    const sendAt = p.requestAt(now, d.subject);
+    // Food: the 5th at 09:00; both: the morning when the list came at night (quiet hours).
+    const sendAt = p.sendableAt(p.requestAt(now, d.subject));
     if (sendAt > now) return [opened, deadline(facts, requestDeadlineId(d.caseId), 'consent_request', sendAt)];
     return [opened, ...startRequest(facts, recipient, now)];
   }
@@ -222,13 +259,13 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
         return [
           received(false),
           { type: 'ConsentGiven', data: { caseId: state.caseId, byPersonId: d.fromPersonId, at } },
-          sms(state, state.recipient, 'consent_confirmed', p.sms.confirmed),
+          ...sms(state, state.recipient, 'consent_confirmed', command.metadata.now),
         ];
       case 'no':
         return [
           received(false),
           { type: 'ConsentRefused', data: { caseId: state.caseId, byPersonId: d.fromPersonId, at } },
-          sms(state, state.recipient, 'consent_refused_ack', p.sms.refused),
+          ...sms(state, state.recipient, 'consent_refused_ack', command.metadata.now),
         ];
       case 'unrecognised':
         return [received(false)];
@@ -250,7 +287,7 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     // opened, had it fired on time, is over — food: the month ended; meals: the 3 days after the
     // due reminder passed (interpretation): nothing is sent, the case times out at that window's end.
     const missedWindowEnd = (): Instant | undefined => {
-      const end = p.timeoutAt(pending.dueAt, state.subject);
+      const end = p.timeoutAt(p.sendableAt(pending.dueAt), state.subject);
       return now >= end ? end : undefined;
     };
     const timedOut = (at: Instant): ConsentEvent => ({ type: 'ConsentTimedOut', data: { caseId: state.caseId, at } });
@@ -267,10 +304,11 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
         if (kind === 'consent_reminder' && state.stage === 'request') {
           const missed = missedWindowEnd();
           if (missed) return [fired, timedOut(missed)];
-          const timeoutAt = p.timeoutAt(now, state.subject);
+          // The deadline fires at its instant; the SMS waits for the morning and the window with it.
+          const timeoutAt = p.timeoutAt(p.sendableAt(now), state.subject);
           return [
             fired,
-            sms(state, state.recipient, 'consent_reminder', p.sms.reminder, timeoutAt),
+            ...sms(state, state.recipient, 'consent_reminder', now, timeoutAt),
             deadline(state, timeoutDeadlineId(state.caseId), 'consent_timeout', timeoutAt),
           ];
         }
@@ -292,10 +330,12 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     if (d.status === 'sent')
       return [{ type: 'SmsSent', data: { caseId: state.caseId, messageId: d.messageId, sentAt: d.at, ...(d.gatewayRef ? { gatewayRef: d.gatewayRef } : {}) } }];
     const attempt = message.failures + 1;
+    const willRetry = attempt < MAX_SMS_ATTEMPTS;
+    const retryAt = willRetry ? policy(state.program).sendableAt(addSeconds(d.at, SMS_RETRY_BACKOFF_SECONDS * attempt)) : undefined;
     return [
       {
         type: 'SmsFailed',
-        data: { caseId: state.caseId, messageId: d.messageId, failedAt: d.at, reason: d.reason ?? 'unknown', attempt, willRetry: attempt < MAX_SMS_ATTEMPTS },
+        data: { caseId: state.caseId, messageId: d.messageId, failedAt: d.at, reason: d.reason ?? 'unknown', attempt, willRetry, ...(retryAt ? { retryAt } : {}) },
       },
     ];
   }

@@ -10,11 +10,18 @@
  *   food:  request on the 5th at 09:00 local (at once when the list arrives on or after the 5th) →
  *          reminder due at endOfDay(D+5) → timeout at the end of the month's last local day. When the
  *          reminder would fall at or after the month end, no reminder is sent: only the timeout.
+ *
+ * Quiet hours (interpretation; program parameter `sendingWindow`, default 09:00–21:00 local): no SMS
+ * goes out at night. Deadlines stay exact — a reminder due at 00:00 fires at 00:00 — but its SMS
+ * waits for the window (SmsRequested.notBefore), and the answer window is counted from the instant
+ * the SMS may go out, so waiting for the morning never shortens it: a start SMS asked for at 22:00
+ * on D goes out at 09:00 on D+1 and its 3 days end with D+4.
  */
 import type { FamilySubject, ProgramCode, PupilSubject, Representative, RepresentativeRole } from '../events';
 import { FOOD_VOUCHERS, type FoodVouchersProgram } from '../programs/food-vouchers';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../programs/school-meals';
-import { addDays, dayOfMonth, endOfDay, instantAt, lastDayOfMonth, localDate, type Instant } from '../shared/calendar';
+import type { ProgramSms } from '../programs/sms';
+import { addDays, dayOfMonth, endOfDay, instantAt, lastDayOfMonth, localDate, nextInWindow, type DailyWindow, type Instant } from '../shared/calendar';
 
 export interface Programs {
   readonly meals: SchoolMealsProgram;
@@ -32,7 +39,10 @@ export interface ConsentPolicy {
   readonly recipientPriority: readonly RepresentativeRole[];
   /** The representative the SMS goes to, or undefined when none can get it (the case ends: no phone). */
   recipient(representatives: readonly Representative[], subject: PupilSubject | FamilySubject): Representative | undefined;
-  readonly sms: { readonly request: string; readonly reminder: string; readonly confirmed: string; readonly refused: string };
+  /** The annex's texts by language. */
+  readonly sms: ProgramSms;
+  /** The first instant at or after `instant` when an SMS may go out (quiet hours). */
+  sendableAt(instant: Instant): Instant;
   /** Grades that go to the wallet without SMS (meals, 2026 order); empty for food. */
   readonly consentSkippedForGrades: readonly number[];
   /** When the start SMS goes out for a case opened at `openedAt`. */
@@ -65,6 +75,11 @@ export function windowEnd(sent: Instant, days: number, timeZone: string): Instan
   return endOfDay(addDays(localDate(sent, timeZone), days), timeZone);
 }
 
+/** Quiet hours: the first instant inside the sending window, or the instant itself when there is none. */
+export function sendableIn(window: DailyWindow | null, timeZone: string): (instant: Instant) => Instant {
+  return (instant) => (window ? nextInWindow(instant, window, timeZone) : new Date(instant).toISOString());
+}
+
 export function mealsPolicy(program: SchoolMealsProgram): ConsentPolicy {
   return {
     program: 'school-meals',
@@ -73,6 +88,7 @@ export function mealsPolicy(program: SchoolMealsProgram): ConsentPolicy {
     recipientPriority: program.recipientPriority,
     recipient: (representatives) => chooseRecipient(representatives, program.recipientPriority),
     sms: program.sms,
+    sendableAt: sendableIn(program.sendingWindow, program.timezone),
     consentSkippedForGrades: program.consentSkippedForGrades,
     requestAt: (openedAt) => openedAt,
     reminderDueAt: (sentAt) => windowEnd(sentAt, program.replyWindowDays, program.timezone),
@@ -100,6 +116,7 @@ export function foodPolicy(program: FoodVouchersProgram): ConsentPolicy {
       return head?.hasPhone ? head : undefined;
     },
     sms: program.sms,
+    sendableAt: sendableIn(program.sendingWindow, program.timezone),
     consentSkippedForGrades: [],
     requestAt: (openedAt, subject) => {
       const smsDay = instantAt(dayOfMonth(monthOf(subject), program.smsDay), FOOD_REQUEST_LOCAL_TIME, program.timezone);

@@ -4,8 +4,10 @@
  */
 import type { Tiyn } from '../shared/money';
 import { kzt, times } from '../shared/money';
-import { DEFAULT_TIMEZONE, type Month } from '../shared/calendar';
+import { DEFAULT_TIMEZONE, type DailyWindow, type Month } from '../shared/calendar';
 import type { RepresentativeRole } from '../events';
+import type { ProgramSms } from './sms';
+import { foodSms } from './sms-texts';
 
 export interface PilotCity {
   readonly code: string;
@@ -54,8 +56,21 @@ export interface FoodVouchersProgram {
   /** An uncaptured shop hold is released after this long. */
   readonly holdTtlSeconds: number;
   readonly qrTokenTtlSeconds: number;
-  readonly sms: { readonly request: string; readonly reminder: string; readonly confirmed: string; readonly refused: string };
+  /**
+   * (interpretation; parameter) Quiet hours: SMS go out only inside this local window (the seeds set
+   * none); null sends at any hour. Deadlines stay exact; answer windows count from the sending.
+   */
+  readonly sendingWindow: DailyWindow | null;
+  /**
+   * The annex leaves the number for detailed information blank («по номеру телефона _________»);
+   * (interpretation) the eGov call centre 1414 that the school-meals annex names.
+   */
+  readonly informationPhone: string;
+  /** Seed 004 / 003 annex: the texts, verbatim, in Russian and Kazakh (domain/programs/sms-texts.ts). */
+  readonly sms: ProgramSms;
 }
+
+const FOOD_INFORMATION_PHONE = '1414';
 
 export const FOOD_VOUCHERS: FoodVouchersProgram = {
   code: 'food-vouchers',
@@ -79,13 +94,9 @@ export const FOOD_VOUCHERS: FoodVouchersProgram = {
   lapseUnspentAtMonthEnd: true,
   holdTtlSeconds: 15 * 60,
   qrTokenTtlSeconds: 60,
-  sms: {
-    request:
-      'Вам положен цифровой продовольственный ваучер на этот месяц. Ответьте 21*1 — ДА, 21*2 — НЕТ.',
-    reminder: 'Повторно: ответьте 21*1 — ДА или 21*2 — НЕТ, чтобы получить продовольственный ваучер в этом месяце.',
-    confirmed: 'Согласие получено. Ваучеры открыты в «Социальном кошельке» eGov Mobile; активируйте их до конца месяца.',
-    refused: 'Вы отказались от получения услуги.',
-  },
+  sendingWindow: { from: '09:00', until: '21:00' },
+  informationPhone: FOOD_INFORMATION_PHONE,
+  sms: foodSms(FOOD_INFORMATION_PHONE),
 };
 
 /** Value of one member's voucher for a month: MRP of that year × multiplier. */

@@ -5,9 +5,11 @@
  */
 import type { Tiyn } from '../shared/money';
 import { kzt } from '../shared/money';
-import { addMonths, dayOfMonth, DEFAULT_SCHOOL_YEAR, DEFAULT_TIMEZONE, instantAt, type Instant, type LocalDate, type Month, type SchoolYear, type SchoolYearBounds } from '../shared/calendar';
+import { addMonths, dayOfMonth, DEFAULT_SCHOOL_YEAR, DEFAULT_TIMEZONE, instantAt, type DailyWindow, type Instant, type LocalDate, type Month, type SchoolYear, type SchoolYearBounds } from '../shared/calendar';
 import type { PupilCategory, RepresentativeRole } from '../events';
 import type { SchoolYearCalendar } from './school-calendar';
+import type { ProgramSms } from './sms';
+import { SCHOOL_MEALS_SMS } from './sms-texts';
 
 export interface SchoolMealsProgram {
   readonly code: 'school-meals';
@@ -47,7 +49,13 @@ export interface SchoolMealsProgram {
   /** Price the paying authority pays per meal, by region (SAMPLE figures; set from the regional budget). */
   readonly mealPriceTiynByRegion: Readonly<Record<string, Tiyn>>;
   readonly defaultMealPriceTiyn: Tiyn;
-  readonly sms: { readonly request: string; readonly reminder: string; readonly confirmed: string; readonly refused: string };
+  /**
+   * (interpretation; parameter) Quiet hours: SMS go out only inside this local window (the seeds set
+   * none); null sends at any hour. Deadlines stay exact; answer windows count from the sending.
+   */
+  readonly sendingWindow: DailyWindow | null;
+  /** Seed 000, annex to appendix 1: the texts, verbatim, by language (domain/programs/sms-texts.ts). */
+  readonly sms: ProgramSms;
 }
 
 export const SCHOOL_MEALS: SchoolMealsProgram = {
@@ -83,13 +91,8 @@ export const SCHOOL_MEALS: SchoolMealsProgram = {
   tabelFinalDayOfNextMonth: 5,
   mealPriceTiynByRegion: { akmola: kzt(850), pavlodar: kzt(900), astana: kzt(1000), almaty: kzt(1000) },
   defaultMealPriceTiyn: kzt(850),
-  sms: {
-    request:
-      'Вашему ребёнку положено бесплатное питание в школе. Отправьте 3#1 для согласия (это также согласие на обработку персональных данных) или 3#2 для отказа. Ответьте в течение 3 календарных дней.',
-    reminder: 'Повторно: отправьте 3#1 для согласия на бесплатное питание или 3#2 для отказа. Ответьте в течение 3 календарных дней.',
-    confirmed: 'Согласие обработано. Зарегистрируйтесь в «Социальном кошельке» eGov Mobile по ссылке: https://egov.kz/wallet',
-    refused: 'Вы отказались от получения услуги.',
-  },
+  sendingWindow: { from: '09:00', until: '21:00' },
+  sms: SCHOOL_MEALS_SMS,
 };
 
 /** 2026 order (seed 002): the табель of a month is downloaded by the 5th of the next month; from then on it is final. */

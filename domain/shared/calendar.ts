@@ -56,6 +56,27 @@ function offsetMinutes(instant: Date, timeZone: string): number {
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
 }
 
+/** The local wall-clock time of an instant, 'HH:MM:SS'. */
+export function localTime(instant: Instant | Date, timeZone = DEFAULT_TIMEZONE): string {
+  const p = parts(instant, timeZone);
+  return `${pad(p.hour!)}:${pad(p.minute!)}:${pad(p.second!)}`;
+}
+
+/** A daily window of local wall-clock time, 'HH:MM' to 'HH:MM' (from included, until excluded). */
+export interface DailyWindow {
+  readonly from: string;
+  readonly until: string;
+}
+
+/** The first instant at or after `instant` that falls inside the daily window (local time). */
+export function nextInWindow(instant: Instant, window: DailyWindow, timeZone = DEFAULT_TIMEZONE): Instant {
+  const time = localTime(instant, timeZone).slice(0, 5);
+  const today = localDate(instant, timeZone);
+  if (time < window.from) return instantAt(today, window.from, timeZone);
+  if (time >= window.until) return instantAt(addDays(today, 1), window.from, timeZone);
+  return new Date(instant).toISOString();
+}
+
 /** The instant of a local wall-clock time ('HH:MM', default midnight) on a local date. */
 export function instantAt(date: LocalDate, time = '00:00', timeZone = DEFAULT_TIMEZONE): Instant {
   const [y, m, d] = splitDate(date);

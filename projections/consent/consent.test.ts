@@ -67,15 +67,23 @@ describe('consent read models (Postgres)', () => {
     ]);
   });
 
-  it('sms_outbox: sent, pending again after a failure (with backoff), and the acknowledgements pending', async () => {
-    const { rows } = await pool.query(`select case_id, kind, status, attempts from sms_outbox order by case_id, message_id`);
+  it('sms_outbox: sent, pending again after a failure (with backoff), and the consent reply pending (a food refusal gets none: seed 004 annex)', async () => {
+    const { rows } = await pool.query(`select case_id, kind, status, attempts, language from sms_outbox order by case_id, message_id`);
     expect(rows).toEqual([
-      { case_id: streams.consentFood('fam-0', '2026-03'), kind: 'consent_request', status: 'sent', attempts: 0 },
-      { case_id: streams.consentFood('fam-0', '2026-03'), kind: 'consent_confirmed', status: 'pending', attempts: 0 },
-      { case_id: streams.consentFood('fam-1', '2026-03'), kind: 'consent_request', status: 'pending', attempts: 0 },
-      { case_id: streams.consentFood('fam-1', '2026-03'), kind: 'consent_refused_ack', status: 'pending', attempts: 0 },
-      { case_id: streams.consentFood('fam-2', '2026-03'), kind: 'consent_request', status: 'pending', attempts: 1 },
+      { case_id: streams.consentFood('fam-0', '2026-03'), kind: 'consent_request', status: 'sent', attempts: 0, language: 'ru' },
+      { case_id: streams.consentFood('fam-0', '2026-03'), kind: 'consent_confirmed', status: 'pending', attempts: 0, language: 'ru' },
+      { case_id: streams.consentFood('fam-1', '2026-03'), kind: 'consent_request', status: 'pending', attempts: 0, language: 'ru' },
+      { case_id: streams.consentFood('fam-2', '2026-03'), kind: 'consent_request', status: 'pending', attempts: 1, language: 'ru' },
     ]);
+  });
+
+  it('sms_outbox: a failed message is offered again from the retryAt the decider wrote (backoff, then the sending window), not before', async () => {
+    const reads = createPostgresConsentReads(pool);
+    // fam-2's request failed once at 10:00 local on the 5th (see beforeAll): offered again from its retryAt.
+    const { rows } = await pool.query<{ next: Date }>(`select next_attempt_at as next from sms_outbox where case_id = $1`, [streams.consentFood('fam-2', '2026-03')]);
+    const next = rows[0]!.next.toISOString();
+    expect((await reads.pendingSms(new Date(Date.parse(next) - 1).toISOString(), 100)).map((m) => m.caseStream)).not.toContain(streams.consentFood('fam-2', '2026-03'));
+    expect((await reads.pendingSms(next, 100)).map((m) => m.caseStream)).toContain(streams.consentFood('fam-2', '2026-03'));
   });
 
   it('deadlines: every scheduled deadline of a live stream, none fired yet; due ones page in (due_at, stream, id) order', async () => {

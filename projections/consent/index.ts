@@ -10,6 +10,6 @@ export const migrations: readonly Migration[] = consentProjections.flatMap((p) =
 
 export { consentCasesProjection, casesOfRecipients, type CaseRoute } from './consent-cases';
 export { deadlinesProjection, dueDeadlines, type DueDeadline, type DeadlineCursor } from './deadlines';
-export { smsOutboxProjection, pendingSms, SMS_RETRY_BACKOFF_SECONDS, type PendingSms } from './sms-outbox';
+export { smsOutboxProjection, pendingSms, peopleOf, personalise, SMS_RETRY_BACKOFF_SECONDS, type OutboundMessage, type PendingSms } from './sms-outbox';
 export type { Queryable } from './queries';
 export { createMemoryConsentReads, createPostgresConsentReads, type ConsentReads } from './reads';

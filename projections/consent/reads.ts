@@ -58,7 +58,18 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
         if (c && e.data.kind === 'consent_request') cases.set(event.stream, { ...c, recipientPersonId: e.data.recipientPersonId });
         const d = e.data;
         if (!sms.has(d.messageId))
-          sms.set(d.messageId, { messageId: d.messageId, caseStream: event.stream, recipientPersonId: d.recipientPersonId, kind: d.kind, text: d.text, attempts: 0, status: 'pending', nextAttemptAt: event.metadata.recordedAt });
+          sms.set(d.messageId, {
+            messageId: d.messageId,
+            caseStream: event.stream,
+            recipientPersonId: d.recipientPersonId,
+            kind: d.kind,
+            text: d.text,
+            attempts: 0,
+            ...(d.aboutPersonId ? { aboutPersonId: d.aboutPersonId } : {}),
+            ...(d.language ? { language: d.language } : {}),
+            status: 'pending',
+            nextAttemptAt: d.notBefore ?? event.metadata.recordedAt,
+          });
         return;
       }
       case 'SmsSent': {
@@ -69,7 +80,8 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
       case 'SmsFailed': {
         const m = sms.get(e.data.messageId);
         if (m) {
-          sms.set(m.messageId, { ...m, attempts: e.data.attempt, status: e.data.willRetry ? 'pending' : 'failed', nextAttemptAt: addSeconds(e.data.failedAt, SMS_RETRY_BACKOFF_SECONDS * e.data.attempt) });
+          const nextAttemptAt = e.data.retryAt ?? addSeconds(e.data.failedAt, SMS_RETRY_BACKOFF_SECONDS * e.data.attempt);
+          sms.set(m.messageId, { ...m, attempts: e.data.attempt, status: e.data.willRetry ? 'pending' : 'failed', nextAttemptAt });
         }
         return;
       }

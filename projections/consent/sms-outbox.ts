@@ -7,9 +7,11 @@ import type { Projection, Recorded, Sql } from '../projection';
 import { sql } from '../projection';
 import { asLedger } from '../shared/events';
 import type { Queryable } from './queries';
+import { renderSms } from '../../domain/programs/sms';
 
-/** Wait before re-offering a failed SMS: this many seconds × the attempt number. */
-export const SMS_RETRY_BACKOFF_SECONDS = 60;
+/** The decider's backoff (retryAt is written by it; older events without one fall back to this). */
+export { SMS_RETRY_BACKOFF_SECONDS } from '../../domain/consent/consent-case';
+import { SMS_RETRY_BACKOFF_SECONDS } from '../../domain/consent/consent-case';
 
 const ddl = `
 create table sms_outbox (
@@ -32,6 +34,14 @@ create table sms_outbox (
 create index sms_outbox_pending on sms_outbox (next_attempt_at, message_id) where status = 'pending';
 create index sms_outbox_case on sms_outbox (case_stream);
 `;
+/**
+ * The text is the annex's template; the names are filled at pull time from the vault, so the row
+ * keeps whom it is about (the pupil) and its language. `next_attempt_at` honours quiet hours: a
+ * message's `notBefore`, a retry's `retryAt`.
+ */
+const personalisedDdl = `
+alter table sms_outbox add column about_person_id text, add column language text;
+`;
 
 function apply(event: Recorded): Sql[] {
   const e = asLedger(event);
@@ -40,9 +50,10 @@ function apply(event: Recorded): Sql[] {
       const d = e.data;
       return [
         sql(
-          `insert into sms_outbox (message_id, case_stream, case_id, recipient_person_id, role, kind, text, status, reply_by, requested_at, next_attempt_at)
-           values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9) on conflict (message_id) do nothing`,
+          `insert into sms_outbox (message_id, case_stream, case_id, recipient_person_id, role, kind, text, status, reply_by, requested_at, next_attempt_at, about_person_id, language)
+           values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, coalesce($10::timestamptz, $9::timestamptz), $11, $12) on conflict (message_id) do nothing`,
           d.messageId, event.stream, d.caseId, d.recipientPersonId, d.role, d.kind, d.text, d.replyBy ?? null, event.metadata.recordedAt,
+          d.notBefore ?? null, d.aboutPersonId ?? null, d.language ?? null,
         ),
       ];
     }
@@ -53,9 +64,9 @@ function apply(event: Recorded): Sql[] {
       return [
         sql(
           `update sms_outbox set attempts = $2, status = $3, last_error = $4,
-             next_attempt_at = $5::timestamptz + make_interval(secs => $6::integer * $2::integer)
+             next_attempt_at = coalesce($7::timestamptz, $5::timestamptz + make_interval(secs => $6::integer * $2::integer))
            where message_id = $1`,
-          d.messageId, d.attempt, d.willRetry ? 'pending' : 'failed', d.reason, d.failedAt, SMS_RETRY_BACKOFF_SECONDS,
+          d.messageId, d.attempt, d.willRetry ? 'pending' : 'failed', d.reason, d.failedAt, SMS_RETRY_BACKOFF_SECONDS, d.retryAt ?? null,
         ),
       ];
     }
@@ -67,7 +78,10 @@ function apply(event: Recorded): Sql[] {
 export const smsOutboxProjection: Projection = {
   name: 'sms_outbox',
   canHandle: ['SmsRequested', 'SmsSent', 'SmsFailed'],
-  migrations: [{ id: '0210_sms_outbox', sql: ddl }],
+  migrations: [
+    { id: '0210_sms_outbox', sql: ddl },
+    { id: '0601_sms_outbox_personalised', sql: personalisedDdl },
+  ],
   tables: ['sms_outbox'],
   apply,
 };
@@ -77,16 +91,62 @@ export interface PendingSms {
   readonly caseStream: string;
   readonly recipientPersonId: string;
   readonly kind: string;
+  /** The template: names are filled at pull time (domain/programs/sms.ts renderSms). */
   readonly text: string;
   readonly attempts: number;
+  /** The pupil a meals SMS is about (whose name fills `{pupilName}`). */
+  readonly aboutPersonId?: string;
+  readonly language?: string;
 }
 
 /** Pending messages due for a (re)try at `now`, oldest first. */
 export async function pendingSms(db: Queryable, now: string, limit: number): Promise<PendingSms[]> {
-  const { rows } = await db.query<{ message_id: string; case_stream: string; recipient_person_id: string; kind: string; text: string; attempts: number }>(
-    `select message_id, case_stream, recipient_person_id, kind, text, attempts from sms_outbox
+  const { rows } = await db.query<{
+    message_id: string; case_stream: string; recipient_person_id: string; kind: string; text: string; attempts: number; about_person_id: string | null; language: string | null;
+  }>(
+    `select message_id, case_stream, recipient_person_id, kind, text, attempts, about_person_id, language from sms_outbox
      where status = 'pending' and next_attempt_at <= $1 order by next_attempt_at, message_id limit $2`,
     [now, limit],
   );
-  return rows.map((r) => ({ messageId: r.message_id, caseStream: r.case_stream, recipientPersonId: r.recipient_person_id, kind: r.kind, text: r.text, attempts: r.attempts }));
+  return rows.map((r) => ({
+    messageId: r.message_id,
+    caseStream: r.case_stream,
+    recipientPersonId: r.recipient_person_id,
+    kind: r.kind,
+    text: r.text,
+    attempts: r.attempts,
+    ...(r.about_person_id ? { aboutPersonId: r.about_person_id } : {}),
+    ...(r.language ? { language: r.language } : {}),
+  }));
 }
+
+/** A pending message as the gateway gets it: the phone and the names joined from the vault, the template filled. */
+export interface OutboundMessage {
+  readonly messageId: string;
+  readonly caseId: string;
+  readonly kind: string;
+  readonly text: string;
+  readonly phone: string;
+  readonly language?: string;
+}
+
+/**
+ * The pulled page, personalised: the recipient's and the pupil's full names fill the annex's
+ * blanks (renderSms). A person without a phone in the vault (forgotten) is skipped; a missing name
+ * leaves its blank out. Names and phones exist only in this answer, never in an event or a row.
+ */
+export function personalise(due: readonly PendingSms[], phones: ReadonlyMap<string, string>, names: ReadonlyMap<string, string>): OutboundMessage[] {
+  const out: OutboundMessage[] = [];
+  for (const m of due) {
+    const phone = phones.get(m.recipientPersonId);
+    if (!phone) continue;
+    const recipientName = names.get(m.recipientPersonId);
+    const pupilName = m.aboutPersonId ? names.get(m.aboutPersonId) : undefined;
+    const text = renderSms(m.text, { ...(recipientName ? { recipientName } : {}), ...(pupilName ? { pupilName } : {}) });
+    out.push({ messageId: m.messageId, caseId: m.caseStream, kind: m.kind, text, phone, ...(m.language ? { language: m.language } : {}) });
+  }
+  return out;
+}
+
+/** Whose names a page needs: every recipient and every pupil it is about. */
+export const peopleOf = (due: readonly PendingSms[]): string[] => [...new Set(due.flatMap((m) => (m.aboutPersonId ? [m.recipientPersonId, m.aboutPersonId] : [m.recipientPersonId])))];
