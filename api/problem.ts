@@ -12,6 +12,11 @@ import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { CODES, isCode, type Code, type CodeKind } from '../domain/shared/codes';
 import { DomainError } from '../domain/shared/errors';
+import { databaseFailureOf } from '../adapters/postgres/failures';
+import { PartlyWritten } from '../application/partly-written';
+
+/** How long a client waits before retrying when the database is unavailable or full. */
+export const RETRY_AFTER_SECONDS = 5;
 
 export const PROBLEM_BASE = 'https://social-wallet.kz/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -25,6 +30,7 @@ export const STATUS_OF_KIND: Readonly<Record<CodeKind, number>> = {
   conflict: 409,
   rule: 422,
   rate_limited: 429,
+  unavailable: 503,
   // An outcome code used as a refusal (e.g. a reply with no open case): the request was understood, not done.
   outcome: 422,
 };
@@ -125,8 +131,21 @@ export function toProblem(error: unknown, instance: string, log: (line: string) 
   if (typeof code === 'string' && isCode(code) && (error as Error).name === 'DomainError') {
     return { body: problem(code, undefined, instance) };
   }
-  log(`internal_error at ${instance}: ${(error as Error)?.name ?? 'Error'}: ${redactMessage(String((error as Error)?.message ?? error))}`);
-  return { body: problem('internal_error', 'Unexpected failure; nothing was written. Retry later or report the time of the request.', instance) };
+  // Some writes went through: say exactly which, whatever the cause.
+  const written = error instanceof PartlyWritten ? error.whatWasWritten : undefined;
+  const cause = error instanceof PartlyWritten ? error.cause : error;
+  const unavailable = unavailableProblem(cause, instance, written);
+  if (unavailable) return unavailable;
+  log(`internal_error at ${instance}: ${(cause as Error)?.name ?? 'Error'}: ${redactMessage(String((cause as Error)?.message ?? cause))}`);
+  return { body: problem('internal_error', written, instance) };
+}
+
+/** A sick database is the service's state, not a bug: 503 with Retry-After (a stable code per cause). */
+export function unavailableProblem(error: unknown, instance: string, detail?: string): { body: Problem; headers: Readonly<Record<string, string>> } | undefined {
+  const failure = databaseFailureOf(error);
+  if (!failure) return undefined;
+  const code: Code = failure === 'storage_full' ? 'storage_full' : 'service_unavailable';
+  return { body: problem(code, detail, instance), headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
 }
 
 /**

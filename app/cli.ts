@@ -101,7 +101,15 @@ function printDevTokens(tokens: Record<string, string>): void {
 }
 
 async function withSystem(work: (system: System) => Promise<number>): Promise<number> {
-  const system = await createSystem({ config: loadConfig(), schedulerTimer: false });
+  // Batch work (a rebuild's index builds, a month of reports) runs long statements on purpose:
+  // no statement or query timeout unless the environment sets one.
+  const config = loadConfig();
+  const batch = {
+    ...config,
+    PG_STATEMENT_TIMEOUT_MS: process.env.PG_STATEMENT_TIMEOUT_MS ? config.PG_STATEMENT_TIMEOUT_MS : 0,
+    PG_QUERY_TIMEOUT_MS: process.env.PG_QUERY_TIMEOUT_MS ? config.PG_QUERY_TIMEOUT_MS : 0,
+  };
+  const system = await createSystem({ config: batch, schedulerTimer: false });
   try {
     return await work(system);
   } finally {

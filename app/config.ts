@@ -40,6 +40,17 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Requests with a missing or bad bearer token per minute per IP before 429 rate_limited. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Postgres timeouts (README, configuration): a sick database fails requests fast with 503. 0 = none. */
+  PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  PG_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).default(12_000),
+  PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  PG_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** /health answers within this long, whatever the database does. */
+  HEALTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /** Readiness says not ready when the embedded Postgres' data directory has less free space. */
+  DISK_MIN_FREE_MB: z.coerce.number().int().min(0).default(64),
+  /** Readiness calls the deadline scheduler stalled when no pass has completed for this long. */
+  SCHEDULER_STALL_MS: z.coerce.number().int().min(1_000).default(60_000),
   /** Where report files (CSV/JSON/HTML) are written by CLI commands. */
   REPORTS_DIR: z.string().default('./reports'),
 });

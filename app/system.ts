@@ -13,8 +13,9 @@ import type { EventStore, NewEvent, StreamWrite, ExpectedVersion } from '../adap
 import { createMemoryEventStore } from '../adapters/eventstore/memory';
 import { createPostgresEventStore } from '../adapters/eventstore/postgres';
 import { coreMigrations, migrate, type Migration } from '../adapters/postgres/migrate';
-import { connectOrExplain, type Pool } from '../adapters/postgres/pool';
+import { connectOrExplain, type Pool, type PoolOptions } from '../adapters/postgres/pool';
 import { handOverToApplication } from '../adapters/postgres/roles';
+import { createDatabaseWatch } from '../adapters/postgres/watch';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../adapters/postgres/embedded';
 import { createRunner, ProjectionHalted, ProjectionHaltedError, projectionMigrations, type Runner } from '../projections/runner';
 import type { Projection } from '../projections/projection';
@@ -104,7 +105,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
   const cleanups: (() => Promise<void>)[] = [];
   try {
     const secrets = resolveSecrets(config);
-    const { pool, close: closePool } = await openPool(options, config);
+    const watch = createDatabaseWatch({ minFreeMb: config.DISK_MIN_FREE_MB, ...(embeddedDataDir(options, config) ? { dataDir: embeddedDataDir(options, config) } : {}) });
+    const { pool, close: closePool } = await openPool(options, config, { timeouts: poolTimeouts(config), onQueryError: (error) => watch.observe(error) });
     cleanups.push(closePool);
     const projections: readonly Projection[] = allProjections;
     const migrations: Migration[] = [...coreMigrations(), vaultMigration, bmgMigration, ...apiMigrations(), ...projectionMigrations(projections)];
@@ -146,6 +148,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     });
     const evidence = store.kind === 'postgres' ? createEvidence(pool, clock, secrets, log) : undefined;
     let runnerUp = false;
+    const startedAt = performance.now();
     const api = createApi({
       clock,
       jwtSecret: secrets.jwtSecret,
@@ -159,9 +162,17 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       rateLimit: options.rateLimit ?? rateLimitFromConfig(config),
       log,
       health: async () => {
-        const postgres = await pool.query('select 1').then(() => true, () => false);
-        const haltedProjections = (await runner.halts().catch(() => [])).map((h) => h.projection);
-        return { postgres, runner: runnerUp, scheduler: scheduler.running(), eventStore: store.kind, ...(haltedProjections.length ? { haltedProjections } : {}) };
+        const database = await watch.check(pool, config.HEALTH_TIMEOUT_MS);
+        // Bounded too: /health answers within its timeout even if the database freezes right now.
+        const halts = database.reachable ? await Promise.race([runner.halts().catch(() => []), new Promise<[]>((ok) => setTimeout(() => ok([]), config.HEALTH_TIMEOUT_MS).unref())]) : [];
+        const haltedProjections = halts.map((h) => h.projection);
+        const silentMs = scheduler.running() ? (scheduler.sinceLastPass() ?? performance.now() - startedAt) : 0;
+        const problems = [
+          ...database.problems,
+          ...(runnerUp ? [] : ['the projection runner is not running']),
+          ...(silentMs > config.SCHEDULER_STALL_MS ? [`the deadline scheduler has not completed a pass for ${Math.round(silentMs / 1000)} s`] : []),
+        ];
+        return { postgres: database.reachable, runner: runnerUp, scheduler: scheduler.running(), eventStore: store.kind, database, problems, ...(haltedProjections.length ? { haltedProjections } : {}) };
       },
     });
 
@@ -357,16 +368,31 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const IDEMPOTENCY_SWEEP_MS = 60 * 60 * 1000;
 const HEADERS_TIMEOUT_MS = 20_000;
 
-async function openPool(options: SystemOptions, config: Config): Promise<{ pool: Pool; close: () => Promise<void> }> {
+/** The service's own pools wait for Postgres only so long (README, configuration). */
+function poolTimeouts(config: Config): PoolOptions['timeouts'] {
+  return {
+    statementMs: config.PG_STATEMENT_TIMEOUT_MS,
+    queryMs: config.PG_QUERY_TIMEOUT_MS,
+    connectMs: config.PG_CONNECT_TIMEOUT_MS,
+    idleInTransactionMs: config.PG_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+}
+
+/** The embedded server's data directory, when this system starts one (its free space is ours to watch). */
+function embeddedDataDir(options: SystemOptions, config: Config): string | undefined {
+  return options.pool || options.databaseUrl || config.DATABASE_URL ? undefined : join(config.DATA_DIR, 'pg');
+}
+
+async function openPool(options: SystemOptions, config: Config, poolOptions: PoolOptions): Promise<{ pool: Pool; close: () => Promise<void> }> {
   if (options.pool) return { pool: options.pool, close: async () => undefined };
   const url = options.databaseUrl ?? config.DATABASE_URL;
   if (url) {
-    const pool = await connectOrExplain(url);
+    const pool = await connectOrExplain(url, undefined, poolOptions);
     return { pool, close: () => pool.end() };
   }
-  const embedded: EmbeddedServer = await startEmbeddedPostgres({ dataDir: join(config.DATA_DIR, 'pg'), port: config.EMBEDDED_PG_PORT, persistent: true });
+  const embedded: EmbeddedServer = await startEmbeddedPostgres({ dataDir: embeddedDataDir(options, config)!, port: config.EMBEDDED_PG_PORT, persistent: true });
   try {
-    const pool = await connectOrExplain(embedded.url);
+    const pool = await connectOrExplain(embedded.url, undefined, poolOptions);
     return {
       pool,
       close: async () => {

@@ -53,6 +53,8 @@ export interface DeadlineScheduler {
   start(): void;
   stop(): Promise<void>;
   running(): boolean;
+  /** Milliseconds since a pass last completed (undefined before the first): readiness calls a long silence a stall. */
+  sinceLastPass(): number | undefined;
 }
 
 /** Unique per deadline: the stream is part of it because deadline ids are only unique per stream. */
@@ -61,8 +63,16 @@ export const deadlineCommandId = (stream: string, deadlineId: string) => `deadli
 export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
+  // Wall time of the process (not the clock, which a simulation moves): how long since the scheduler last got through.
+  let lastPassAt: number | undefined;
 
   async function runOnce(at?: Date | string): Promise<number> {
+    const fired = await firePass(at);
+    lastPassAt = performance.now();
+    return fired;
+  }
+
+  async function firePass(at?: Date | string): Promise<number> {
     const now = new Date(at ?? deps.clock.now()).toISOString();
     let fired = 0;
     let after: Awaited<ReturnType<SchedulerDeps['reads']['dueDeadlines']>>[number] | undefined;
@@ -107,6 +117,7 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
       await running?.catch(() => undefined);
     },
     running: () => timer !== undefined,
+    sinceLastPass: () => (lastPassAt === undefined ? undefined : performance.now() - lastPassAt),
   };
 }
 

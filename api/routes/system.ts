@@ -11,6 +11,10 @@ export interface HealthReport {
   readonly eventStore?: string;
   /** Read models halted at an event they cannot apply: the service still serves, degraded. */
   readonly haltedProjections?: readonly string[];
+  /** Reachable within its timeout, takes writes, disk with room (adapters/postgres/watch.ts). */
+  readonly database?: { readonly reachable: boolean; readonly writable: boolean; readonly disk: 'ok' | 'full' | 'unknown'; readonly diskFreeMb?: number };
+  /** Why not ready, in words an operator can act on; any entry makes the service not ready. */
+  readonly problems?: readonly string[];
 }
 
 const healthSchema = z.object({
@@ -20,7 +24,18 @@ const healthSchema = z.object({
   scheduler: z.boolean().optional(),
   eventStore: z.string().optional(),
   haltedProjections: z.array(z.string()).optional(),
+  database: z.object({ reachable: z.boolean(), writable: z.boolean(), disk: z.enum(['ok', 'full', 'unknown']), diskFreeMb: z.number().optional() }).optional(),
+  problems: z.array(z.string()).optional(),
 });
+
+/** Readiness: may this instance take traffic? Postgres answers and takes writes, the runner and scheduler work. */
+async function readiness(health: () => Promise<HealthReport>) {
+  const report = await health().catch((): HealthReport => ({ postgres: false, runner: false, problems: ['the health check itself failed'] }));
+  const ready = report.postgres && report.runner && (report.problems?.length ?? 0) === 0;
+  // Degraded, not unready: writes and the other read models work, so the instance stays in rotation.
+  const status = !ready ? 'not_ready' : report.haltedProjections?.length ? 'degraded' : 'ready';
+  return json(ready ? 200 : 503, { status, ...report }, { 'Cache-Control': 'no-store' });
+}
 
 export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<HealthReport>; openapi: () => OpenApiDocument }): AnyRoute[] {
   let docsHtml: string | undefined;
@@ -31,15 +46,30 @@ export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<
       roles: 'public',
       limited: false,
       tag: 'system',
-      summary:
-        'Readiness: 200 when Postgres answers and the projection runner is running (status `degraded` and their names when read models are halted), else 503.',
+      summary: 'Readiness (as /health/ready): 200 when Postgres answers within HEALTH_TIMEOUT_MS and takes writes, its disk has room, the projection runner runs and the scheduler is not stalled (status `degraded` and their names when read models are halted: the instance stays in rotation); else 503 with the problems.',
       responses: { 200: { description: 'ready', schema: healthSchema }, 503: { description: 'not ready', schema: healthSchema } },
+      handle: () => readiness(deps.health),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/health/ready',
+      roles: 'public',
+      limited: false,
+      tag: 'system',
+      summary: 'Readiness: may this instance take traffic (a load balancer asks this). Same answer as /health.',
+      responses: { 200: { description: 'ready', schema: healthSchema }, 503: { description: 'not ready', schema: healthSchema } },
+      handle: () => readiness(deps.health),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/health/live',
+      roles: 'public',
+      limited: false,
+      tag: 'system',
+      summary: 'Liveness: the process answers (no database call). Restart the instance only when this fails; a sick database shows in readiness.',
+      responses: { 200: { description: 'live', schema: z.object({ status: z.literal('live') }) } },
       async handle() {
-        const report: HealthReport = await deps.health().catch(() => ({ postgres: false, runner: false }));
-        const ready = report.postgres && report.runner;
-        // Degraded, not unready: writes and the other read models work, so the instance stays in rotation.
-        const status = !ready ? 'not_ready' : report.haltedProjections?.length ? 'degraded' : 'ready';
-        return json(ready ? 200 : 503, { status, ...report }, { 'Cache-Control': 'no-store' });
+        return json(200, { status: 'live' as const }, { 'Cache-Control': 'no-store' });
       },
     }),
     defineRoute({

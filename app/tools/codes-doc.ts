@@ -63,6 +63,7 @@ const KIND_NOTE: Record<CodeKind, string> = {
   conflict: 'the state or an earlier request forbids it',
   rule: 'a business rule refuses it',
   rate_limited: 'too many requests',
+  unavailable: 'the service cannot do it now (its database is down, frozen or full); retry after Retry-After',
   outcome: 'not a refusal: a recorded per-row / per-record outcome',
 };
 

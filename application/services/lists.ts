@@ -28,7 +28,8 @@ import type { OpenCase } from '../../domain/consent';
 import type { SmsLanguage } from '../../domain/programs/sms';
 import { parseIin } from '../../domain/shared/iin';
 import type { CommandMetadata } from '../../domain/shared/decider';
-import { refuse } from '../../domain/shared/errors';
+import { DomainError, refuse } from '../../domain/shared/errors';
+import { PartlyWritten } from '../partly-written';
 import type { FoodListRow, LedgerServices, ListReceipt, MealsListRow, PersonRow, ReceiveListInput } from './contract';
 import { decideCase, deciders, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
 
@@ -209,12 +210,35 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     if (earlier.status === 'Processed') return receipt(input.listId, earlier, true);
     const prepared = await prepare(input);
     const chunks = Math.max(1, Math.ceil(prepared.length / chunkRows));
-    for (let k = 0; k < chunks; k++) await runChunk(header, listStream, prepared.slice(k * chunkRows, (k + 1) * chunkRows), k, k === chunks - 1, meta);
+    for (let k = 0; k < chunks; k++) {
+      try {
+        await runChunk(header, listStream, prepared.slice(k * chunkRows, (k + 1) * chunkRows), k, k === chunks - 1, meta);
+      } catch (error) {
+        if (error instanceof DomainError || (error as Error)?.name === 'DomainError') throw error;
+        throw new PartlyWritten(interruptedListStatement(input, k * chunkRows, Math.min((k + 1) * chunkRows, prepared.length)), { cause: error });
+      }
+    }
     const final = foldRecorded(lists, await readStream(deps.store, listStream));
     return receipt(input.listId, final, false);
   }
 
   return { receiveList };
+}
+
+/**
+ * What a list upload that failed in a chunk recorded: the chunks before it were committed, the
+ * failing one may or may not have been (its commit may have gone through before the failure), the
+ * rest were not. A re-send resumes by the chunks' derived command ids.
+ */
+function interruptedListStatement(input: ReceiveListInput, recorded: number, inDoubt: number): string {
+  const total = input.rows.length;
+  const rows = (from: number, to: number) => (from === to ? `row ${from}` : `rows ${from}–${to}`);
+  const parts = [
+    recorded > 0 ? `${rows(1, recorded)} of ${total} of list ${input.listId} were recorded` : `no row of list ${input.listId} was recorded for sure`,
+    `${rows(recorded + 1, inDoubt)} may or may not have been`,
+    ...(inDoubt < total ? [`${rows(inDoubt + 1, total)} were not`] : []),
+  ];
+  return `${parts.join('; ')}. Re-send the same list (same listId and rows, any Idempotency-Key): it resumes after what is recorded and records no row twice. GET /v1/lists/${input.source}/${input.listId} shows what is recorded.`;
 }
 
 /** SHA-256 of the canonical list (header fields and rows as sent): a re-send must match it. */

@@ -15,6 +15,7 @@ export type CodeKind =
   | 'conflict' // the state or an earlier request forbids it (idempotency, versions, duplicates)
   | 'rule' // a business rule refuses it (closed window, no balance, already fed today)
   | 'rate_limited'
+  | 'unavailable' // the service cannot do it now (its database is down, frozen or full): retry later
   | 'outcome'; // not a refusal: a recorded per-row/per-record outcome
 
 export interface CodeInfo {
@@ -39,7 +40,15 @@ export const CODES = {
     meaning: 'The Idempotency-Key was used before with a different request body.',
   },
   version_conflict: { kind: 'conflict', meaning: 'The stream changed concurrently too often; retry the request.' },
-  internal_error: { kind: 'conflict', meaning: 'Unexpected failure; nothing was written. Report the correlation id.' },
+  internal_error: { kind: 'conflict', meaning: 'Unexpected failure. Retry a write with the same Idempotency-Key (it is done at most once); report the time of the request.' },
+  service_unavailable: {
+    kind: 'unavailable',
+    meaning: 'The database is down, restarting, frozen or refusing writes. A write may or may not have been recorded: retry it after Retry-After seconds with the same Idempotency-Key, and it answers as the first attempt did.',
+  },
+  storage_full: {
+    kind: 'unavailable',
+    meaning: 'The database server has no disk space left; nothing more can be recorded until an operator frees space. Retry after Retry-After seconds with the same Idempotency-Key.',
+  },
 
   // ── lists (per-row outcomes; `outcome` kind) ──────────────────────────────────────────
   row_accepted: { kind: 'outcome', meaning: 'The row opened (or found open) a consent case or issued a voucher.' },
