@@ -52,7 +52,13 @@ async function start(): Promise<number> {
   const config = loadConfig();
   const where = config.DATABASE_URL ? 'DATABASE_URL' : `embedded Postgres (data in ${resolve(config.DATA_DIR)})`;
   process.stderr.write(`Starting the Social Wallet ledger on ${where}, event store: ${config.EVENT_STORE}…\n`);
-  const system = await createSystem({ config });
+  let fatal: ((reason: string) => void) | undefined;
+  const system = await createSystem({ config, onFatal: (reason) => fatal?.(reason) });
+  // Its Postgres is gone for good: the reason on one line, the rest stopped, exit 1 (a supervisor may start us again).
+  fatal = (reason) => {
+    process.stderr.write(`error: ${reason}\n`);
+    void system.stop().finally(() => process.exit(1));
+  };
   let url: string;
   try {
     url = await system.start();

@@ -69,6 +69,8 @@ export interface SystemOptions {
   readonly schedulerTimer?: boolean;
   /** Whether start() runs the hash chain's chainer on a timer (tests drive it by hand). Default true. */
   readonly chainerTimer?: boolean;
+  /** The embedded Postgres died and could not be restarted: the service cannot go on (npm start exits 1). */
+  readonly onFatal?: (reason: string) => void;
 }
 
 
@@ -364,6 +366,8 @@ function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vau
 }
 
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Restarts in a row of a crashed embedded Postgres (backoff 0.25 s … 4 s) before the service gives up. */
+const EMBEDDED_PG_RESTARTS = 5;
 /** Idempotency records older than their TTL are deleted this often. */
 const IDEMPOTENCY_SWEEP_MS = 60 * 60 * 1000;
 const HEADERS_TIMEOUT_MS = 20_000;
@@ -390,7 +394,15 @@ async function openPool(options: SystemOptions, config: Config, poolOptions: Poo
     const pool = await connectOrExplain(url, undefined, poolOptions);
     return { pool, close: () => pool.end() };
   }
-  const embedded: EmbeddedServer = await startEmbeddedPostgres({ dataDir: embeddedDataDir(options, config)!, port: config.EMBEDDED_PG_PORT, persistent: true });
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const embedded: EmbeddedServer = await startEmbeddedPostgres({
+    dataDir: embeddedDataDir(options, config)!,
+    port: config.EMBEDDED_PG_PORT,
+    persistent: true,
+    restarts: EMBEDDED_PG_RESTARTS,
+    onRestart: (attempt, reason) => log(`${reason}: restarting it (${attempt}/${EMBEDDED_PG_RESTARTS})`),
+    onGiveUp: (reason) => (options.onFatal ? options.onFatal(reason) : log(reason)),
+  });
   try {
     const pool = await connectOrExplain(embedded.url, undefined, poolOptions);
     return {
