@@ -17,7 +17,7 @@ import { tokenFor } from '../app/dev-tokens';
 import { makeIin } from '../domain/shared/iin';
 import { client } from '../test/http';
 import { freshDatabase } from '../test/pg';
-import { processTree } from '../test/processes';
+import { processTree } from '../simulators/diagnostics/processes';
 
 const device = { role: 'canteen-device', sub: 'dev-1', deviceId: 'dev-1', schoolId: 'school-1' } as const;
 const sdu = { role: 'sdu', sub: 'sdu-akmola' } as const;

@@ -17,7 +17,7 @@ import { pseudonymiser } from '../adapters/vault/vault';
 import { instantAt, addSeconds, type LocalDate } from '../domain/shared/calendar';
 import { FOOD_VOUCHERS } from '../domain/programs/food-vouchers';
 import { ELIGIBLE_PRODUCTS, OTHER_PRODUCTS } from './behaviour';
-import { assertLoopback, createHttp, pool, type Http } from './http';
+import { assertLoopback, createHttp, pool, type Http, type Reply } from './http';
 import { aspDateFor, generatePopulation, type Population } from './population';
 import { Latencies, Tally } from './stats';
 import { treeCpu } from './diagnostics/cpu';
@@ -107,7 +107,7 @@ async function forkService(env: Record<string, string>): Promise<{ child: ChildP
  */
 export async function startService(
   start: string,
-  options: { maxSockets?: number; clock?: 'running' | 'virtual'; dataDir?: string; databaseUrl?: string; processes?: number } = {},
+  options: { maxSockets?: number; clock?: 'running' | 'virtual'; dataDir?: string; databaseUrl?: string; processes?: number; port?: number } = {},
 ): Promise<RemoteService> {
   const processes = Math.max(1, Math.min(options.processes ?? 1, MAX_PROCESSES));
   const env = {
@@ -116,7 +116,8 @@ export async function startService(
     ...(options.dataDir ? { SIM_DATA_DIR: options.dataDir } : {}),
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
   };
-  const first = await forkService(env);
+  // A fixed port (the fault suite's restarted service) for the first process only.
+  const first = await forkService({ ...env, ...(options.port ? { SIM_PORT: String(options.port) } : {}) });
   const peers: Awaited<ReturnType<typeof forkService>>[] = [];
   try {
     for (let i = 1; i < processes; i++) peers.push(await forkService({ ...env, DATABASE_URL: first.ready.databaseUrl }));
@@ -301,8 +302,43 @@ function loadBasket(i: number) {
   return items;
 }
 
-export async function runTraffic(service: RemoteService, fixture: Fixture, options: { shops: number; devices: number; seconds: number; batchSize: number; onTick?: (elapsed: number) => void }): Promise<LoadReport> {
+/** A write the service acknowledged (2xx), as sent and as answered: the fault suite checks each one afterwards. */
+export interface Acknowledged {
+  readonly op: 'authorize' | 'capture' | 'canteen_batch';
+  readonly path: string;
+  readonly token: string;
+  readonly idempotencyKey?: string;
+  readonly body: unknown;
+  readonly status: number;
+  readonly answer: unknown;
+  /** performance.now() when the answer came. */
+  readonly at: number;
+}
+
+export interface TrafficOptions {
+  readonly shops: number;
+  readonly devices: number;
+  readonly seconds: number;
+  readonly batchSize: number;
+  onTick?: (elapsed: number) => void;
+  /** Idempotency keys start with it (default 'load'): runs against one database must not share keys. */
+  readonly keyPrefix?: string;
+  /** Every acknowledged write, as it is acknowledged. */
+  readonly onAck?: (ack: Acknowledged) => void;
+  /**
+   * Faults expected (npm run faults): a request that meets no service, a 5xx or a timeout is sent
+   * again as it was (same Idempotency-Key, same body) until it is answered, as a till would.
+   */
+  readonly resilient?: boolean;
+}
+
+/** How long a resilient client keeps re-sending one request, and how long it waits between tries. */
+const RESEND_FOR_MS = 120_000;
+const RESEND_PAUSE_MS = 100;
+
+export async function runTraffic(service: RemoteService, fixture: Fixture, options: TrafficOptions): Promise<LoadReport> {
   const http = service.http;
+  const keyPrefix = options.keyPrefix ?? 'load';
   const ops = new Map<string, Latencies>();
   const errors = new Tally();
   const recordOutcomes = new Tally();
@@ -320,6 +356,19 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
   let mealRecords = 0;
   const started = performance.now();
 
+  /** One request; when resilient, re-sent as it was until the service answers with something else than a 5xx. */
+  const send = async <T>(client: Http, op: string, method: string, path: string, call: { token: string; body?: unknown; idempotencyKey?: string }): Promise<Reply<T>> => {
+    const giveUp = performance.now() + RESEND_FOR_MS;
+    for (;;) {
+      const reply = await client.call<T>(method, path, call).catch((error: unknown): Reply<T> => ({ status: 0, body: undefined as T, code: `network:${(error as NodeJS.ErrnoException).code ?? 'error'}`, ms: 0 }));
+      if (!options.resilient || (reply.status !== 0 && reply.status < 500) || performance.now() > giveUp) return reply;
+      errors.add(`${op}:${reply.code ?? reply.status}`);
+      await new Promise((ok) => setTimeout(ok, RESEND_PAUSE_MS));
+    }
+  };
+  const acknowledge = (op: Acknowledged['op'], path: string, call: { token: string; body?: unknown; idempotencyKey?: string }, reply: Reply<unknown>) =>
+    options.onAck?.({ op, path, token: call.token, ...(call.idempotencyKey ? { idempotencyKey: call.idempotencyKey } : {}), body: call.body, status: reply.status, answer: reply.body, at: performance.now() });
+
   const shopWorker = async (shopNo: number) => {
     // Each till keeps to one API process (as a load balancer's sticky connection would).
     const http = service.https[shopNo % service.https.length]!;
@@ -331,16 +380,21 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
     if (mine.length === 0) return;
     for (let i = 0; performance.now() < deadline; i++) {
       const family = mine[i % mine.length]!;
-      const qr = await http.call<{ token: string }>('POST', `/v1/me/vouchers/${encodeURIComponent(family.voucherId)}/qr`, { token: family.token });
+      const qr = await send<{ token: string }>(http, 'qr', 'POST', `/v1/me/vouchers/${encodeURIComponent(family.voucherId)}/qr`, { token: family.token });
       note('qr', qr);
       if (qr.status !== 201) continue;
-      const key = `load-${shopNo}-${i}`;
-      const auth = await http.call<{ holdId: string }>('POST', '/v1/shop/holds', { token: merchant, idempotencyKey: key, body: { token: qr.body.token, items: loadBasket(i) } });
+      const key = `${keyPrefix}-${shopNo}-${i}`;
+      const authorize = { token: merchant, idempotencyKey: key, body: { token: qr.body.token, items: loadBasket(i) } };
+      const auth = await send<{ holdId: string }>(http, 'authorize', 'POST', '/v1/shop/holds', authorize);
       note('authorize', auth);
       if (auth.status !== 201) continue;
-      const capture = await http.call('POST', `/v1/shop/holds/${auth.body.holdId}/capture`, { token: merchant, idempotencyKey: `${key}-c`, body: { paymentStatus: 'paid' } });
+      acknowledge('authorize', '/v1/shop/holds', authorize, auth);
+      const capturePath = `/v1/shop/holds/${auth.body.holdId}/capture`;
+      const captureCall = { token: merchant, idempotencyKey: `${key}-c`, body: { paymentStatus: 'paid' } };
+      const capture = await send(http, 'capture', 'POST', capturePath, captureCall);
       note('capture', capture);
       if (capture.status === 200) {
+        acknowledge('capture', capturePath, captureCall, capture);
         pairs++;
         pairLatency.add(auth.ms + capture.ms);
       }
@@ -355,9 +409,11 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
         if (performance.now() >= deadline) return;
         const part = device.iins.slice(i, i + options.batchSize);
         const records = part.map((iin, k) => ({ seq: ++seq, cardIin: iin, scannedAt: addSeconds(instantAt(day, '11:00'), (i + k) % 3_600) }));
-        const reply = await http.call<{ results: { outcome: string }[] }>('POST', '/v1/canteen/batches', { token: device.token, body: { batchId: `${device.deviceId}-${day}-${i}`, records } });
+        const batchCall = { token: device.token, body: { batchId: `${device.deviceId}-${day}-${i}`, records } };
+        const reply = await send<{ results: { outcome: string }[] }>(http, 'canteen_batch', 'POST', '/v1/canteen/batches', batchCall);
         note('canteen_batch', reply);
         if (reply.status === 200) {
+          acknowledge('canteen_batch', '/v1/canteen/batches', batchCall, reply);
           mealRecords += records.length;
           for (const r of reply.body.results) recordOutcomes.add(r.outcome);
         }
@@ -371,9 +427,9 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
   let maxSeconds = 0;
   let samples = 0;
   const sampleLag = async () => {
-    const reply = await http.call<{ projections: { lagEvents: number; lagSeconds?: number }[] }>('GET', '/v1/ops/projections', { token: operator });
+    const reply = await send<{ projections: { lagEvents: number; lagSeconds?: number }[] }>(http, 'lag', 'GET', '/v1/ops/projections', { token: operator });
     samples++;
-    const list = reply.body.projections ?? [];
+    const list = reply.body?.projections ?? [];
     return { events: Math.max(0, ...list.map((p) => p.lagEvents)), seconds: Math.max(0, ...list.map((p) => p.lagSeconds ?? 0)) };
   };
   let sampling = true;

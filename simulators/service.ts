@@ -59,7 +59,8 @@ async function main(): Promise<void> {
     ...(virtual ? { runnerPollMs: 20 } : {}),
     log: () => undefined,
   });
-  const url = await system.start({ port: 0, host: '127.0.0.1' });
+  // SIM_PORT: the fault suite starts a killed service again where its clients expect it.
+  const url = await system.start({ port: Number(process.env.SIM_PORT ?? 0), host: '127.0.0.1' });
   const settle = async () => system.runner.waitUntilCaughtUp(await system.store.headPosition(), 300_000);
   const scheduler = system.scheduler as unknown as { tick?: () => Promise<number>; runOnce?: () => Promise<number> };
   const fire = () => (scheduler.runOnce ? scheduler.runOnce() : scheduler.tick!());

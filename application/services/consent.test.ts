@@ -19,6 +19,7 @@ import type { CommandMetadata } from '../../domain/shared/decider';
 import { createMemoryConsentReads } from '../../projections/consent/reads';
 import { createDeadlineScheduler } from '../scheduler';
 import { consentDeadlineHandler, createConsentServices } from './consent';
+import { PartlyWritten } from '../partly-written';
 import { createListServices } from './lists';
 import type { MealsListRow, ReceiveListInput } from './contract';
 
@@ -219,7 +220,13 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
         readStream: (...a) => world.store.readStream(...a),
       };
       const crashing = createListServices({ store: failing, vault: world.vault, phones: world.phones, chunkRows: 3 });
-      await expect(crashing.receiveList(list, meta('2026-03-03T05:00:00.000Z', 'big-1'))).rejects.toThrow('crash');
+      const failed = await crashing.receiveList(list, meta('2026-03-03T05:00:00.000Z', 'big-1')).catch((e: unknown) => e);
+      // The answer says exactly what was recorded (issue 12): the first chunk, maybe the second, not the rest.
+      expect(failed).toBeInstanceOf(PartlyWritten);
+      expect([((failed as PartlyWritten).cause as Error).message, (failed as PartlyWritten).whatWasWritten]).toEqual([
+        'crash',
+        expect.stringMatching(/^rows 1–3 of 7 of list sdu-big were recorded; rows 4–6 may or may not have been; row 7 was not\. Re-send the same list/),
+      ]);
       expect((await world.store.readStream(streams.list('sdu', 'sdu-big'))).length).toBe(4); // received + 3 rows
       const receipt = await services(3).receiveList(list, meta('2026-03-03T05:01:00.000Z', 'big-2'));
       expect(receipt).toMatchObject({ accepted: 7, rejected: 0, repeated: false });

@@ -233,10 +233,11 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
 function interruptedListStatement(input: ReceiveListInput, recorded: number, inDoubt: number): string {
   const total = input.rows.length;
   const rows = (from: number, to: number) => (from === to ? `row ${from}` : `rows ${from}–${to}`);
+  const were = (from: number, to: number) => (from === to ? 'was' : 'were');
   const parts = [
-    recorded > 0 ? `${rows(1, recorded)} of ${total} of list ${input.listId} were recorded` : `no row of list ${input.listId} was recorded for sure`,
+    recorded > 0 ? `${rows(1, recorded)} of ${total} of list ${input.listId} ${were(1, recorded)} recorded` : `no row of list ${input.listId} was recorded for sure`,
     `${rows(recorded + 1, inDoubt)} may or may not have been`,
-    ...(inDoubt < total ? [`${rows(inDoubt + 1, total)} were not`] : []),
+    ...(inDoubt < total ? [`${rows(inDoubt + 1, total)} ${were(inDoubt + 1, total)} not`] : []),
   ];
   return `${parts.join('; ')}. Re-send the same list (same listId and rows, any Idempotency-Key): it resumes after what is recorded and records no row twice. GET /v1/lists/${input.source}/${input.listId} shows what is recorded.`;
 }
