@@ -8,6 +8,7 @@
  *   - a shop sees only its own holds (others' → 404);
  *   - a pedagogue only their school, a device only its canteen's school (another school → 403).
  */
+import { LRUCache } from 'lru-cache';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import type { Clock } from '../adapters/clock/clock';
@@ -135,21 +136,18 @@ export interface AuthenticatorOptions {
 export function createAuthenticator(key: Uint8Array, clock: Clock, options: AuthenticatorOptions = {}): (header: string | undefined) => Promise<Principal> {
   const capacity = options.capacity ?? VERIFIED_TOKEN_CACHE_ENTRIES;
   const maxLifetimeSeconds = options.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
-  const verified = new Map<string, { principal: Principal; expSeconds: number }>();
+  const verified = capacity > 0 ? new LRUCache<string, { principal: Principal; expSeconds: number }>({ max: capacity }) : undefined;
   return async (header) => {
     const token = bearerOf(header);
     if (!token) throw new ApiProblem('unauthorized', 'This route needs a bearer token.', undefined, challenge());
-    const held = verified.get(token);
+    const held = verified?.get(token);
     if (held) {
       // jose's rule: a token is expired when exp ≤ now (seconds).
       if (held.expSeconds > Math.floor(clock.now().getTime() / 1000)) return held.principal;
-      verified.delete(token);
+      verified!.delete(token);
     }
     const principal = await verifyToken(key, token, clock, maxLifetimeSeconds);
-    if (capacity > 0) {
-      verified.set(token, { principal, expSeconds: expOf(token) });
-      if (verified.size > capacity) verified.delete(verified.keys().next().value!);
-    }
+    verified?.set(token, { principal, expSeconds: expOf(token) });
     return principal;
   };
 }

@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../adapters/config-error';
+import { DEFAULT_STREAM_CACHE_CAPACITY } from '../application/stream-states';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -51,6 +52,13 @@ const schema = z.object({
   DISK_MIN_FREE_MB: z.coerce.number().int().min(0).default(64),
   /** Readiness calls the deadline scheduler stalled when no pass has completed for this long. */
   SCHEDULER_STALL_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /**
+   * Streams (histories, folded states, settled indexes) each process holds for the command path
+   * (application/stream-states.ts); 0 holds none: every command reads and folds its streams whole.
+   */
+  STREAM_CACHE_CAPACITY: z.coerce.number().int().min(0).default(DEFAULT_STREAM_CACHE_CAPACITY),
+  /** Deep-freeze held stream states, so a decider that mutates one fails at once. Default: on, except in production. */
+  FREEZE_STREAM_STATES: z.enum(['on', 'off']).optional(),
   /** Where report files (CSV/JSON/HTML) are written by CLI commands. */
   REPORTS_DIR: z.string().default('./reports'),
 });

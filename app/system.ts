@@ -25,6 +25,7 @@ import { createMetrics, type ApiMetrics } from '../api/metrics';
 import { rateLimitFromConfig, type RateLimitOptions } from '../api/rate-limit';
 import type { LedgerServices } from '../application/services/contract';
 import { createDeadlineScheduler, type DeadlineScheduler } from '../application/scheduler';
+import { createStreamStates, type StreamStates } from '../application/stream-states';
 import type { Config } from './config';
 import { ConfigError } from '../adapters/config-error';
 import { resolveSecrets, type Secrets } from './secrets';
@@ -130,7 +131,12 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const vault = createPostgresVault(pool, secrets.vaultKey);
     const phones = createPostgresPhoneDirectory(pool);
     const eotinish = createMemoryEotinish();
-    const composed = composeServices({ store, secrets, vault, eotinish, phones, clock, pool });
+    // The process's one owner of stream state (caches, fold memos, settled indexes): every service shares it.
+    const states = createStreamStates(store, {
+      capacity: config.STREAM_CACHE_CAPACITY,
+      freeze: (config.FREEZE_STREAM_STATES ?? (config.MODE === 'production' ? 'off' : 'on')) === 'on',
+    });
+    const composed = composeServices({ states, secrets, vault, eotinish, phones, clock, pool });
     const services = composed.services;
     const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, log, metrics });
     const reads = createReads({
@@ -337,11 +343,11 @@ interface Composition {
 }
 
 /** One LedgerServices from the lists/consent half and the voucher half; fireDeadline dispatches by kind. */
-function composeServices(deps: { store: EventStore; secrets: Secrets; vault: Vault; eotinish: Eotinish; phones: ReturnType<typeof createPostgresPhoneDirectory>; clock: Clock; pool: Pool }): Composition {
+function composeServices(deps: { states: StreamStates; secrets: Secrets; vault: Vault; eotinish: Eotinish; phones: ReturnType<typeof createPostgresPhoneDirectory>; clock: Clock; pool: Pool }): Composition {
   const qrKeys = { privateKey: createPrivateKey(deps.secrets.qrPrivateKey), publicKey: createPublicKey(deps.secrets.qrPublicKey) };
-  const vouchers = createVoucherServices({ store: deps.store, vault: deps.vault, qrKeys, eotinish: deps.eotinish });
-  const lists = createListServices({ store: deps.store, clock: deps.clock, vault: deps.vault, phones: deps.phones });
-  const consent = createConsentServices({ store: deps.store, clock: deps.clock, vault: deps.vault, reads: createPostgresConsentReads(deps.pool) });
+  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, qrKeys, eotinish: deps.eotinish });
+  const lists = createListServices({ states: deps.states, clock: deps.clock, vault: deps.vault, phones: deps.phones });
+  const consent = createConsentServices({ states: deps.states, clock: deps.clock, vault: deps.vault, reads: createPostgresConsentReads(deps.pool) });
   const services: LedgerServices = {
     receiveList: lists.receiveList,
     recordSmsDelivery: consent.recordSmsDelivery,
@@ -464,6 +470,7 @@ function instrumented(store: EventStore, metrics: ApiMetrics, appended: () => vo
       return results;
     },
     readStream: (stream, readOptions) => store.readStream(stream, readOptions),
+    readStreams: (reads) => store.readStreams(reads),
     readAll: (readOptions) => store.readAll(readOptions),
     headPosition: () => store.headPosition(),
     subscribe: (subscribeOptions) => store.subscribe(subscribeOptions),

@@ -25,13 +25,13 @@ export interface Projection {
   readonly migrations: readonly Migration[];
   /** Tables emptied by a rebuild, in an order that respects foreign keys. */
   readonly tables: readonly string[];
-  apply(event: Recorded): readonly Sql[];
   /**
-   * Optional (added for rebuild speed): the SQL for a whole batch of handled events, in log
-   * order — set-based statements (multi-row upserts over `unnest` arrays) instead of one per
-   * event. Must leave the same rows as applying the events one by one. The runner prefers it.
+   * The SQL for a batch of handled events, in log order: set-based statements (multi-row upserts
+   * over `unnest` arrays) where the model has them, else each event's own (`eachEvent`). Must leave
+   * the same rows as applying the events one at a time: the runner applies a failed batch so, to
+   * find the event it halts at (runner/halt.ts).
    */
-  applyBatch?(events: readonly Recorded[]): readonly Sql[];
+  apply(events: readonly Recorded[]): readonly Sql[];
   /**
    * Optional (added for rebuild speed): tables of `tables` that this projection only ever writes
    * with `insert … on conflict do nothing` (the first write of a key wins), never reads in its own
@@ -44,3 +44,9 @@ export interface Projection {
 }
 
 export const sql = (text: string, ...values: unknown[]): Sql => ({ text, values });
+
+/** The `apply` of a projection whose SQL is written per event. */
+export const eachEvent =
+  (applyOne: (event: Recorded) => readonly Sql[]) =>
+  (events: readonly Recorded[]): readonly Sql[] =>
+    events.flatMap(applyOne);

@@ -3,7 +3,7 @@ import { createMemoryEventStore } from '../adapters/eventstore/memory';
 import { createPostgresEventStore } from '../adapters/eventstore/postgres';
 import type { EventStore } from '../adapters/eventstore/port';
 import { VirtualClock } from '../adapters/clock/clock';
-import { sql, type Projection } from './projection';
+import { eachEvent, sql, type Projection } from './projection';
 import { createRunner, projectionMigrations } from './runner';
 import { balanceViolations } from './balances/queries';
 import { generateHistory, type HistoryItem } from '../test/projections/history';
@@ -67,8 +67,8 @@ describe('projection runner', () => {
       await big.stop();
       const batched = await snapshot(db.pool, TABLES);
       await reset();
-      // Without applyBatch the runner applies each event's own SQL, one statement list per event.
-      const oneByOne = allProjections.map(({ applyBatch: _ignored, ...p }) => p as Projection);
+      // Each event's own SQL, one statement list per event, instead of the set-based batch.
+      const oneByOne = allProjections.map((p): Projection => ({ ...p, apply: (events) => events.flatMap((e) => p.apply([e])) }));
       const slow = createRunner({ pool: db.pool, store: part, projections: oneByOne, batchSize: 333, ...quiet });
       await slow.catchUp();
       await slow.stop();
@@ -159,12 +159,12 @@ describe('projection runner', () => {
       canHandle: allProjections.find((p) => p.name === 'family_history')!.canHandle,
       migrations: [{ id: '0299_event_counter', sql: 'create table event_counter (type text primary key, n integer not null)' }],
       tables: ['event_counter'],
-      apply: (e) => [sql('insert into event_counter values ($1, 1) on conflict (type) do update set n = event_counter.n + 1', e.type)],
+      apply: eachEvent((e) => [sql('insert into event_counter values ($1, 1) on conflict (type) do update set n = event_counter.n + 1', e.type)]),
     };
     /** The same model, but the transaction fails after its SQL ran, before the checkpoint and commit. */
     const failingAt = (position: bigint): Projection => ({
       ...counter,
-      apply: (e) => [...counter.apply(e), ...(e.position === position ? [sql('select 1 / 0')] : [])],
+      apply: eachEvent((e) => [...counter.apply([e]), ...(e.position === position ? [sql('select 1 / 0')] : [])]),
     });
 
     it('restarts without double counting', async () => {
@@ -207,9 +207,8 @@ describe('projection runner', () => {
         // The backend of the applying transaction is terminated from outside, after the SQL ran.
         const killer: Projection = {
           ...counter,
-          apply: (e) => counter.apply(e),
-          applyBatch: (es) => [
-            ...es.flatMap((e) => counter.apply(e)),
+          apply: (es) => [
+            ...counter.apply(es),
             ...(killed ? [] : ((killed = true), [sql('select pg_terminate_backend(pg_backend_pid())')])),
           ],
         };
@@ -286,8 +285,7 @@ describe('projection runner', () => {
       canHandle: types as Projection['canHandle'],
       migrations: [],
       tables: [],
-      apply: () => [],
-      applyBatch: (events) => (batches.push(events.length), []),
+      apply: (events) => (batches.push(events.length), []),
     });
     const trickle = async (liveGatherMs: number) => {
       await db.pool.query(`delete from projection_checkpoints where name = 'counting'`);

@@ -92,6 +92,7 @@ export async function startInProcess(options: InProcessOptions): Promise<Driver 
   const clock = new VirtualClock(options.start);
   const config = loadConfig({
     ...(options.env ?? {}),
+    ...(process.env.STREAM_CACHE_CAPACITY === undefined ? {} : { STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY }),
     MODE: 'dev',
     ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
     EMBEDDED_PG_PORT: '0',

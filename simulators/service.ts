@@ -48,8 +48,16 @@ async function main(): Promise<void> {
   const database = await throwAwayDatabase();
   const clock: Clock & { set(instant: string): void } = virtual ? new VirtualClock(start) : new RunningClock(start);
   const system = await createSystem({
-    // A simulated month: each simulated client holds one token for all of it (simulators/load.ts).
-    config: loadConfig({ MODE: 'dev', DATA_DIR: process.env.SIM_DATA_DIR ?? '.data/load', LOG_LEVEL: 'warn', JWT_MAX_LIFETIME_SECONDS: String(SIMULATION_TOKEN_TTL_SECONDS) }),
+    // A simulated month: each simulated client holds one token for all of it (simulators/load.ts). Production's
+    // settings for what the figures measure: held states are not frozen (freezing is a dev and test check).
+    config: loadConfig({
+      MODE: 'dev',
+      DATA_DIR: process.env.SIM_DATA_DIR ?? '.data/load',
+      LOG_LEVEL: 'warn',
+      JWT_MAX_LIFETIME_SECONDS: String(SIMULATION_TOKEN_TTL_SECONDS),
+      FREEZE_STREAM_STATES: 'off',
+      STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY,
+    }),
     clock,
     databaseUrl: database.url,
     // Each shop and device is one client; the load is bounded by the test, not by the limiter.

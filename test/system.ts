@@ -39,7 +39,8 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
   const clock = new VirtualClock(start);
   // Dev mode writes its generated secrets here: removed again by close().
   const dataDir = await mkdtemp(join(tmpdir(), 'swl-api-'));
-  const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0' });
+  // STREAM_CACHE_CAPACITY passes through: `npm run test:uncached` runs every test system with nothing held.
+  const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0', STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY });
   const logged: string[] = [];
   const system = await createSystem({
     config,

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EventIdConflictError,
-  readStreams,
   WrongExpectedVersionError,
   type EventMetadata,
   type EventStore,
@@ -161,7 +160,7 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
           { stream: a, expectedVersion: 'no_stream', events: numbered(3) },
           { stream: b, expectedVersion: 'no_stream', events: numbered(2) },
         ]);
-        const read = await readStreams(store(), [{ stream: b, fromVersion: 1n }, { stream: missing }, { stream: a }, { stream: a, fromVersion: 3n }]);
+        const read = await store().readStreams([{ stream: b, fromVersion: 1n }, { stream: missing }, { stream: a }, { stream: a, fromVersion: 3n }]);
         expect(read.map((events) => events.map((e) => [e.stream, e.streamVersion]))).toEqual([[[b, 1n]], [], [[a, 0n], [a, 1n], [a, 2n]], []]);
         // Each answer is what readStream gives for the same stream and version.
         expect(read[0]).toEqual(await store().readStream(b, { fromVersion: 1n }));
@@ -171,10 +170,10 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
       it('answers a stream named twice twice, and no streams with nothing', async () => {
         const stream = freshStream();
         await store().append(stream, numbered(2), 'no_stream');
-        const [whole, suffix] = await readStreams(store(), [{ stream }, { stream, fromVersion: 1n }]);
+        const [whole, suffix] = await store().readStreams([{ stream }, { stream, fromVersion: 1n }]);
         expect(whole!.map((e) => e.streamVersion)).toEqual([0n, 1n]);
         expect(suffix!.map((e) => e.streamVersion)).toEqual([1n]);
-        expect(await readStreams(store(), [])).toEqual([]);
+        expect(await store().readStreams([])).toEqual([]);
       });
 
       it('implements readStreams itself (the fallback is for wrappers only)', () => {

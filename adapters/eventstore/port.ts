@@ -100,23 +100,16 @@ export interface EventStore {
    * Several streams at once: `result[i]` is what `readStream(reads[i].stream, { fromVersion })`
    * returns (`[]` for a missing stream); a stream may be named twice. Postgres answers in one
    * statement: one round trip instead of one per stream (a canteen batch reads hundreds), and one
-   * snapshot, so an atomic multi-stream append is seen whole or not at all. Optional so that a
-   * wrapper written before it still type-checks; call it through `readStreams(store, reads)` below,
-   * which falls back to one `readStream` per stream.
+   * snapshot, so an atomic multi-stream append is seen whole or not at all. Every adapter and
+   * every wrapper implements it (a wrapper forwards it).
    */
-  readStreams?(reads: readonly StreamRead[]): Promise<RecordedEvent[][]>;
+  readStreams(reads: readonly StreamRead[]): Promise<RecordedEvent[][]>;
   /** One batch of `$all` in position order. Never skips an event that commits later (see adapters). */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the last event a reader may safely see now (0n when empty). */
   headPosition(): Promise<bigint>;
   subscribe(options?: { after?: bigint }): Subscription;
   close(): Promise<void>;
-}
-
-/** `store.readStreams(reads)`, or one `readStream` per stream where the store (or a wrapper around it) lacks it. */
-export function readStreams(store: EventStore, reads: readonly StreamRead[]): Promise<RecordedEvent[][]> {
-  if (store.readStreams) return store.readStreams(reads);
-  return Promise.all(reads.map((r) => store.readStream(r.stream, r.fromVersion === undefined ? undefined : { fromVersion: r.fromVersion })));
 }
 
 export class WrongExpectedVersionError extends Error {

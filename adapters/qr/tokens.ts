@@ -10,6 +10,7 @@
  * The nonce is random bytes supplied by the caller (tests pass fixed bytes); the stream records
  * the nonce when the token buys something, so a second use is refused (qr_token_reused).
  */
+import { LRUCache } from 'lru-cache';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import type { ProgramCode } from '../../domain/events';
 import { streams } from '../../domain/events';
@@ -89,18 +90,15 @@ export function createQrSigner(keys: QrSigningKeys, capacity = SIGNED_TOKEN_MEMO
   } catch {
     throw new Error('QR_PUBLIC_KEY does not match QR_PRIVATE_KEY: devices could not verify the tokens this service signs');
   }
-  const signed = new Map<string, QrPayload>();
+  const signed = capacity > 0 ? new LRUCache<string, QrPayload>({ max: capacity }) : undefined;
   return {
     sign(payload) {
       invariant(isPayload(payload), 'a QR payload: ref, nonce, whole-second expiry, program');
       const token = signQrToken(payload, keys.privateKey);
-      if (capacity > 0) {
-        signed.set(token, Object.freeze({ v: payload.v, n: payload.n, e: payload.e, p: payload.p }));
-        if (signed.size > capacity) signed.delete(signed.keys().next().value!);
-      }
+      signed?.set(token, Object.freeze({ v: payload.v, n: payload.n, e: payload.e, p: payload.p }));
       return token;
     },
-    verify: (token) => signed.get(token) ?? verifyQrToken(token, keys.publicKey),
+    verify: (token) => signed?.get(token) ?? verifyQrToken(token, keys.publicKey),
   };
 }
 

@@ -7,6 +7,8 @@ import { createConsentDecider, DEFAULT_PROGRAMS } from '../../domain/consent';
 import { openFood, reply } from '../../test/consent-fixtures';
 import type { Loaded } from '../command-path';
 import { decideCase, deciders } from './consent-streams';
+import { testStates } from '../../test/stream-states';
+import { createMemoryEventStore } from '../../adapters/eventstore/memory';
 
 const CASE = streams.consentFood('fam-1', '2026-03');
 const WALLET = streams.food('fam-1', '2026-03');
@@ -38,7 +40,7 @@ describe('decideCase (review finding 1)', () => {
 
   it('issues the vouchers judged at the reply’s receipt: a reply in the month’s last second processed after midnight', () => {
     const command = { ...reply('21*1', '2026-03-31T18:59:59.000Z', 'p_head'), metadata: { commandId: 'sms-1', now: '2026-03-31T19:00:05.000Z', actor: { role: 'test', id: 'test' } } };
-    const { decisions } = decideCase(d, loaded(opened(['p_head', 'p_child'])), CASE, command);
+    const { decisions } = decideCase(testStates(createMemoryEventStore()), d, loaded(opened(['p_head', 'p_child'])), CASE, command);
     expect(decisions.map((x) => [x.stream, x.events.map((e) => e.type)])).toEqual([
       [CASE, ['SmsReplyReceived', 'ConsentGiven', 'SmsRequested']],
       [WALLET, ['FoodVouchersIssued', 'DeadlineScheduled']],
@@ -47,7 +49,7 @@ describe('decideCase (review finding 1)', () => {
 
   it('when issuing is refused, the reply and the consent are still recorded, with the refusal code', () => {
     const command = reply('21*1', '2026-03-06T04:00:00.000Z', 'p_head');
-    const { decisions } = decideCase(d, loaded(opened(['p_head', 'p_child', 'p_child'])), CASE, command);
+    const { decisions } = decideCase(testStates(createMemoryEventStore()), d, loaded(opened(['p_head', 'p_child', 'p_child'])), CASE, command);
     expect(decisions).toHaveLength(1);
     expect(decisions[0]!.stream).toBe(CASE);
     expect(decisions[0]!.events.map((e) => e.type)).toEqual(['SmsReplyReceived', 'ConsentGiven', 'SmsRequested']);

@@ -4,16 +4,16 @@
  * meals-{pupilId}-{schoolYear}; food: IssueFoodVouchers on food-{familyId}-{month}).
  */
 import type { Loaded } from '../command-path';
-import { foldRecorded } from '../command-path';
 import type { ConsentEvent, FamilySubject, PupilSubject } from '../../domain/events';
 import { streams } from '../../domain/events';
 import { createConsentDecider, DEFAULT_PROGRAMS, type ConsentCaseState, type ConsentCommand, type Programs } from '../../domain/consent';
 import { createMealVoucherDecider } from '../../domain/vouchers/meal-voucher';
 import { createFoodWalletDecider } from '../../domain/vouchers/food-wallet';
 import { mealVoucherId } from '../../domain/vouchers/ids';
-import type { CommandMetadata } from '../../domain/shared/decider';
+import { invariant, type CommandMetadata } from '../../domain/shared/decider';
 import { DomainError } from '../../domain/shared/errors';
 import type { Decision } from '../command-path';
+import type { StreamStates } from '../stream-states';
 import type { SchoolMealsProgram } from '../../domain/programs/school-meals';
 import type { FoodVouchersProgram } from '../../domain/programs/food-vouchers';
 
@@ -50,8 +50,8 @@ export const isConsentStream = (stream: string) => MEALS_CASE.test(stream) || FO
  * case events are appended anyway, the consent event carrying `voucherNotIssued` (the code): a
  * refusal never erases a consent.
  */
-export function decideCase(d: Deciders, loaded: ReadonlyMap<string, Loaded>, caseStream: string, command: ConsentCommand): { decisions: Decision[]; events: ConsentEvent[] } {
-  const before = foldRecorded(d.consent, loaded.get(caseStream)!.events);
+export function decideCase(states: StreamStates, d: Deciders, loaded: ReadonlyMap<string, Loaded>, caseStream: string, command: ConsentCommand): { decisions: Decision[]; events: ConsentEvent[] } {
+  const before = states.fold(d.consent, loaded.get(caseStream)!.events);
   const events = d.consent.decide(command, before);
   const after = events.reduce(d.consent.evolve, before);
   if (after.status === 'None') return { decisions: [], events };
@@ -61,7 +61,7 @@ export function decideCase(d: Deciders, loaded: ReadonlyMap<string, Loaded>, cas
   if (!consent) return { decisions, events };
   const consentAt = consent.type === 'ConsentGiven' ? consent.data.at : undefined;
   try {
-    decisions.push(issueVoucher(d, loaded, after, command.metadata, consentAt));
+    decisions.push(issueVoucher(states, d, loaded, after, command.metadata, consentAt));
     return { decisions, events };
   } catch (error) {
     // An issuing refusal never erases the recorded reply and consent: the case keeps them, its
@@ -74,6 +74,7 @@ export function decideCase(d: Deciders, loaded: ReadonlyMap<string, Loaded>, cas
 }
 
 function issueVoucher(
+  states: StreamStates,
   d: Deciders,
   loaded: ReadonlyMap<string, Loaded>,
   c: Exclude<ConsentCaseState, { status: 'None' }>,
@@ -81,11 +82,11 @@ function issueVoucher(
   consentAt: string | undefined,
 ): Decision {
   const stream = voucherStreamOfCase(c.caseId);
-  if (!stream || !loaded.has(stream)) throw new Error(`invariant violated: voucher stream of ${c.caseId} not loaded`);
+  invariant(stream !== undefined && loaded.has(stream), `voucher stream of ${c.caseId} not loaded`);
   const meta = { familyId: c.familyId, program: c.program };
   if (c.subject.kind === 'pupil') {
     const s: PupilSubject = c.subject;
-    const state = foldRecorded(d.meals, loaded.get(stream)!.events);
+    const state = states.fold(d.meals, loaded.get(stream)!.events);
     const events = d.meals.decide(
       {
         type: 'IssueMealVoucher',
@@ -109,7 +110,7 @@ function issueVoucher(
     return { stream, events, metadata: meta };
   }
   const s: FamilySubject = c.subject;
-  const state = foldRecorded(d.food, loaded.get(stream)!.events);
+  const state = states.fold(d.food, loaded.get(stream)!.events);
   const events = d.food.decide(
     {
       type: 'IssueFoodVouchers',

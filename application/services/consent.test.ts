@@ -22,6 +22,7 @@ import { consentDeadlineHandler, createConsentServices } from './consent';
 import { PartlyWritten } from '../partly-written';
 import { createListServices } from './lists';
 import type { MealsListRow, ReceiveListInput } from './contract';
+import { testStates } from '../../test/stream-states';
 
 const MOTHER = makeIin('1988-03-14', 'female', 11);
 const FATHER = makeIin('1986-07-01', 'male', 12);
@@ -105,8 +106,8 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
 
     const services = (chunkRows?: number) => {
       const reads = createMemoryConsentReads(world.store);
-      const lists = createListServices({ store: world.store, vault: world.vault, phones: world.phones, ...(chunkRows ? { chunkRows } : {}) });
-      const consent = createConsentServices({ store: world.store, vault: world.vault, reads });
+      const lists = createListServices({ states: testStates(world.store), vault: world.vault, phones: world.phones, ...(chunkRows ? { chunkRows } : {}) });
+      const consent = createConsentServices({ states: testStates(world.store), vault: world.vault, reads });
       const clock = new VirtualClock('2026-03-02T05:00:00.000Z');
       // Voucher deadlines (month end, expiry) belong to the vouchers half: not fired here.
       const handler = consentDeadlineHandler(consent);
@@ -219,7 +220,7 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
         },
         readStream: (...a) => world.store.readStream(...a),
       };
-      const crashing = createListServices({ store: failing, vault: world.vault, phones: world.phones, chunkRows: 3 });
+      const crashing = createListServices({ states: testStates(failing), vault: world.vault, phones: world.phones, chunkRows: 3 });
       const failed = await crashing.receiveList(list, meta('2026-03-03T05:00:00.000Z', 'big-1')).catch((e: unknown) => e);
       // The answer says exactly what was recorded (issue 12): the first chunk, maybe the second, not the rest.
       expect(failed).toBeInstanceOf(PartlyWritten);

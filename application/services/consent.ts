@@ -10,11 +10,11 @@
  * atomic decision (decideAcross over the case and voucher streams).
  */
 import type { Clock } from '../../adapters/clock/clock';
-import type { EventStore } from '../../adapters/eventstore/port';
 import type { Vault } from '../../adapters/vault/vault';
 import { createMemoryConsentReads, type ConsentReads } from '../../projections/consent/reads';
 import type { CaseRoute } from '../../projections/consent/consent-cases';
 import { decideAcross, type Decision } from '../command-path';
+import type { StreamStates } from '../stream-states';
 import type { DeadlineKind, ProgramCode } from '../../domain/events';
 import { caseIdOfMessage, interpretReply, policyOf, type ConsentCommand } from '../../domain/consent';
 import type { CommandMetadata } from '../../domain/shared/decider';
@@ -24,7 +24,7 @@ import { byStream, forEachLimited } from '../scheduler';
 import { decideCase, deciders, isConsentStream, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
 
 export interface ConsentServiceDeps {
-  readonly store: EventStore;
+  readonly states: StreamStates;
   readonly clock?: Clock;
   readonly vault: Pick<Vault, 'findByPhone'>;
   readonly programs?: ProgramsOption;
@@ -42,14 +42,14 @@ export const BULK_DELIVERY_CONCURRENCY = 64;
 export function createConsentServices(deps: ConsentServiceDeps): ConsentServices {
   const programs = resolvePrograms(deps.programs);
   const d = deciders(programs);
-  const reads = deps.reads ?? createMemoryConsentReads(deps.store);
+  const reads = deps.reads ?? createMemoryConsentReads(deps.states.store);
 
   /** One atomic decision over cases (and their voucher streams). */
   async function onCases(caseStreams: readonly string[], meta: CommandMetadata, command: (caseStream: string) => ConsentCommand) {
     const voucherStreams = caseStreams.map((s) => voucherStreamOfCase(s)).filter((s): s is string => s !== undefined);
-    return decideAcross(deps.store, [...caseStreams, ...voucherStreams], meta, (loaded) => {
+    return decideAcross(deps.states, [...caseStreams, ...voucherStreams], meta, (loaded) => {
       const decisions: Decision[] = [];
-      for (const stream of caseStreams) decisions.push(...decideCase(d, loaded, stream, command(stream)).decisions);
+      for (const stream of caseStreams) decisions.push(...decideCase(deps.states, d, loaded, stream, command(stream)).decisions);
       return decisions;
     });
   }

@@ -5,12 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../../adapters/clock/clock';
-import type { EventStore } from '../../adapters/eventstore/port';
 import { QR_NONCE_BYTES } from '../../adapters/qr/tokens';
 import { FOOD_VOUCHERS, type FoodVouchersProgram } from '../../domain/programs/food-vouchers';
 import { SAMPLE_CATALOGUE } from '../../domain/programs/food-list';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../../domain/programs/school-meals';
 import type { ProgramCode } from '../../domain/events';
+import type { StreamStates } from '../stream-states';
 
 /** The slice of the vault the canteen needs: IIN read from an ID card → pseudonymous personId. */
 export interface PersonPseudonymiser {
@@ -32,7 +32,8 @@ export interface FeedbackForwarder {
 }
 
 export interface VoucherServiceDeps {
-  readonly store: EventStore;
+  /** Streams read and folded through the process's one StreamStates (application/stream-states.ts). */
+  readonly states: StreamStates;
   /** Decisions take `meta.now`; the clock is for callers that build metadata. */
   readonly clock?: Clock;
   readonly vault: PersonPseudonymiser;

@@ -12,7 +12,7 @@ import { feedback, type SubmitFeedback } from '../../domain/vouchers/feedback';
 import { parseVoucherId } from '../../domain/vouchers/ids';
 import { createFoodWalletDecider } from '../../domain/vouchers/food-wallet';
 import { createMealVoucherDecider } from '../../domain/vouchers/meal-voucher';
-import { foldRecorded, handle, readStream } from '../command-path';
+import { handle } from '../command-path';
 import type { LedgerServices } from './contract';
 import { resolveDeps, type VoucherServiceDeps } from './deps';
 
@@ -29,8 +29,8 @@ export function createFeedbackServices(rawDeps: VoucherServiceDeps): FeedbackSer
   async function checkVoucher(familyId: string, voucherId: string): Promise<void> {
     const ref = parseVoucherId(voucherId);
     if (!ref) return refuse('voucher_not_found', voucherId);
-    const events = await readStream(deps.store, ref.stream);
-    const state = ref.program === 'school-meals' ? foldRecorded(meals, events) : foldRecorded(food, events);
+    const events = await deps.states.history(ref.stream);
+    const state = ref.program === 'school-meals' ? deps.states.fold(meals, events) : deps.states.fold(food, events);
     if (state.status === 'None' || state.familyId !== familyId) refuse('voucher_not_found', voucherId);
   }
 
@@ -39,13 +39,13 @@ export function createFeedbackServices(rawDeps: VoucherServiceDeps): FeedbackSer
     const feedbackId = nameUuid(`feedback:${meta.commandId}`);
     const stream = streams.feedback(input.familyId);
     const command: SubmitFeedback = { type: 'SubmitFeedback', data: { feedbackId, ...input }, metadata: meta };
-    await handle(deps.store, stream, feedback, command, { familyId: input.familyId, program: input.program });
+    await handle(deps.states, stream, feedback, command, { familyId: input.familyId, program: input.program });
     // Read back (a repeated request decides nothing): forward only what has no reference yet.
-    const already = foldRecorded(feedback, await readStream(deps.store, stream)).items.get(feedbackId)?.eotinishRef;
+    const already = deps.states.fold(feedback, await deps.states.history(stream)).items.get(feedbackId)?.eotinishRef;
     if (already !== undefined || !deps.eotinish) return { feedbackId, ...(already !== undefined ? { eotinishRef: already } : {}) };
     const { ref } = await deps.eotinish.forward({ feedbackId, ...input, submittedAt: meta.now });
     const forwardMeta = { ...meta, commandId: childId(meta.commandId, 'forwarded'), causationId: meta.commandId };
-    await handle(deps.store, stream, feedback, { type: 'RecordFeedbackForwarded', data: { feedbackId, eotinishRef: ref }, metadata: forwardMeta }, { familyId: input.familyId, program: input.program });
+    await handle(deps.states, stream, feedback, { type: 'RecordFeedbackForwarded', data: { feedbackId, eotinishRef: ref }, metadata: forwardMeta }, { familyId: input.familyId, program: input.program });
     return { feedbackId, eotinishRef: ref };
   }
 

@@ -18,17 +18,11 @@ import { isTiyn, sub, times } from '../../domain/shared/money';
 import type { Month } from '../../domain/shared/calendar';
 import { createFoodWalletDecider, monthEndAt, totalsOf, type FoodWalletCommand, type FoodWalletState } from '../../domain/vouchers/food-wallet';
 import { parseVoucherId } from '../../domain/vouchers/ids';
-import { decideAcross, foldRecorded, handle, readStream, type Outcome } from '../command-path';
+import { decideAcross, handle, type Outcome } from '../command-path';
 import type { AuthorizeInput, AuthorizeResult, BalanceAnswer, BasketItemInput, CaptureInput, CaptureResult, LedgerServices, QrToken } from './contract';
 import { resolveDeps, type VoucherServiceDeps } from './deps';
 
 const PROGRAM = 'food-vouchers';
-/**
- * Hold index entries kept per process (least recently used out). An index stream holds one
- * FoodHoldRegistered forever (created with "no stream", never appended to again), so an entry
- * once seen never changes: a capture or void of a hold authorized here reads no index at all.
- */
-export const HOLD_INDEX_CACHE_ENTRIES = 20_000;
 
 export interface FoodServices {
   activateFoodVoucher: LedgerServices['activateVoucher'];
@@ -65,33 +59,26 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   // Its own tokens are verified from memory, others in full (adapters/qr/tokens.ts).
   const qr = createQrSigner(deps.qrKeys);
   const decider = createFoodWalletDecider(deps.food);
-  const store = deps.store;
+  const states = deps.states;
   const meta0 = (familyId: string) => ({ familyId, program: PROGRAM });
 
   async function load(stream: string): Promise<FoodWalletState> {
-    return foldRecorded(decider, await readStream(store, stream));
+    return states.fold(decider, await states.history(stream));
   }
 
-  const holdIndex = new Map<string, { stream: string; familyId: string }>();
-  const rememberHold = (index: string, entry: { stream: string; familyId: string }) => {
-    holdIndex.delete(index);
-    holdIndex.set(index, entry);
-    if (holdIndex.size > HOLD_INDEX_CACHE_ENTRIES) holdIndex.delete(holdIndex.keys().next().value!);
-    return entry;
-  };
 
   async function activateFoodVoucher(input: { familyId: string; voucherId: string; byPersonId: string }, meta: CommandMetadata) {
     const ref = parseVoucherId(input.voucherId);
     if (ref?.program !== PROGRAM || ref.familyId !== input.familyId) return refuse('voucher_not_found', input.voucherId);
-    await handle(store, ref.stream, decider, { type: 'ActivateFoodVoucher', data: input, metadata: meta }, meta0(input.familyId));
+    await handle(states, ref.stream, decider, { type: 'ActivateFoodVoucher', data: input, metadata: meta }, meta0(input.familyId));
     return { voucherId: input.voucherId, status: 'active' as const };
   }
 
   async function activateAllFoodVouchers(input: { familyId: string; month: Month; byPersonId: string }, meta: CommandMetadata) {
     const stream = streams.food(input.familyId, input.month);
     let activated: string[] = [];
-    const outcome = await decideAcross(store, [stream], meta, (loaded) => {
-      let state = foldRecorded(decider, loaded.get(stream)!.events);
+    const outcome = await decideAcross(states, [stream], meta, (loaded) => {
+      let state = states.fold(decider, loaded.get(stream)!.events);
       if (state.status === 'None') return refuse('voucher_not_found', `${input.familyId} ${input.month}`);
       const events: FoodWalletEvent[] = [];
       for (const v of state.vouchers) {
@@ -147,9 +134,9 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
     // command: a retry of a committed authorization gets its first answer whenever it comes.
     const { payload, target } = readToken(input.token);
     const index = streams.foodHold(input.shopId, input.holdId);
-    const outcome = await decideAcross(store, [target.stream, index], meta, (loaded) => {
+    const outcome = await decideAcross(states, [target.stream, index], meta, (loaded) => {
       if (loaded.get(index)!.events.length > 0) return refuse('hold_already_exists', input.holdId);
-      const state = foldRecorded(decider, loaded.get(target.stream)!.events);
+      const state = states.fold(decider, loaded.get(target.stream)!.events);
       const events = decider.decide(
         { type: 'AuthorizePurchase', data: { holdId: input.holdId, shopId: input.shopId, lines, tokenNonce: payload.n, tokenExpiresAt: expiresAtOf(payload) }, metadata: meta },
         state,
@@ -164,7 +151,8 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
       ];
     }, { expectNew: [index] });
     const authorized = eventOf<FoodPurchaseAuthorized>(outcome, 'FoodPurchaseAuthorized').data;
-    rememberHold(index, { stream: target.stream, familyId: target.familyId });
+    // The index stream is settled (one FoodHoldRegistered, never appended to again): a capture or void here reads no index.
+    states.settle(index, { stream: target.stream, familyId: target.familyId });
     return {
       holdId: authorized.holdId,
       familyId: target.familyId,
@@ -188,18 +176,17 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
 
   /** The family-month stream of a shop's hold, from the index; another shop's hold is not found. */
   async function holdStream(shopId: string, holdId: string): Promise<{ stream: string; familyId: string }> {
-    const index = streams.foodHold(shopId, holdId);
-    const known = holdIndex.get(index);
-    if (known) return known;
-    const [entry] = await store.readStream(index);
-    if (!entry || entry.type !== 'FoodHoldRegistered') return refuse('hold_not_found', holdId);
-    const data = entry.data as FoodHoldRegistered['data'];
-    return rememberHold(index, { stream: data.stream, familyId: data.familyId });
+    const found = await states.settled(streams.foodHold(shopId, holdId), ([entry]) => {
+      if (entry?.type !== 'FoodHoldRegistered') return undefined;
+      const data = entry.data as FoodHoldRegistered['data'];
+      return { stream: data.stream, familyId: data.familyId };
+    });
+    return found ?? refuse('hold_not_found', holdId);
   }
 
   async function settle(shopId: string, command: FoodWalletCommand, meta: CommandMetadata, holdId: string): Promise<CaptureResult> {
     const { stream, familyId } = await holdStream(shopId, holdId);
-    const outcome = await handle(store, stream, decider, command, meta0(familyId));
+    const outcome = await handle(states, stream, decider, command, meta0(familyId));
     const event = outcome.events.find((e) => e.type === 'FoodPurchaseCaptured' || e.type === 'FoodPurchaseVoided');
     if (!event) throw new Error(`invariant violated: settling hold ${holdId} recorded no capture or void`);
     if (event.type === 'FoodPurchaseCaptured') {

@@ -16,10 +16,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../adapters/clock/clock';
-import type { EventStore } from '../../adapters/eventstore/port';
 import type { PhoneDirectory } from '../../adapters/bmg/phone-directory';
 import type { Vault } from '../../adapters/vault/vault';
-import { decideAcross, foldRecorded, readStream, type Decision } from '../command-path';
+import { decideAcross, type Decision } from '../command-path';
+import type { StreamStates } from '../stream-states';
 import type { FamilySubject, ListEvent, PupilSubject, Representative } from '../../domain/events';
 import { streams } from '../../domain/events';
 import { createListDecider, rowRuleOf, type ListHeader, type ListRowInput, type ListState } from '../../domain/lists/eligibility-list';
@@ -39,7 +39,7 @@ export const LIST_CHUNK_ROWS = 200;
 export const LIST_LOOKUP_ROWS = 1_000;
 
 export interface ListServiceDeps {
-  readonly store: EventStore;
+  readonly states: StreamStates;
   readonly clock?: Clock;
   readonly vault: Vault;
   readonly phones: PhoneDirectory;
@@ -188,15 +188,15 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     const voucherStreams = caseStreams.map((s) => voucherStreamOfCase(s)!);
     const chunkMeta: CommandMetadata = { ...meta, commandId: `${listStream}:chunk:${k}`, causationId: meta.commandId, correlationId: meta.correlationId ?? meta.commandId };
     const byRow = new Map(chunk.map((r) => [r.input.rowNo, r]));
-    await decideAcross(deps.store, [listStream, ...caseStreams, ...voucherStreams], chunkMeta, (loaded) => {
+    await decideAcross(deps.states, [listStream, ...caseStreams, ...voucherStreams], chunkMeta, (loaded) => {
       const existingCases = new Set(caseStreams.filter((s) => loaded.get(s)!.events.length > 0));
-      const state = foldRecorded(lists, loaded.get(listStream)!.events);
+      const state = deps.states.fold(lists, loaded.get(listStream)!.events);
       const listEvents = lists.decide({ type: 'ReceiveListChunk', data: { header, rows: chunk.map((r) => r.input), existingCases, last }, metadata: chunkMeta }, state);
       const decisions: Decision[] = [{ stream: listStream, events: listEvents, metadata: { program: header.program } }];
       for (const e of listEvents) {
         if (e.type !== 'ListRowAccepted') continue;
         const row = byRow.get(e.data.rowNo)!;
-        decisions.push(...decideCase(d, loaded, e.data.caseStream, openCommand(header, row, e.data.caseStream, chunkMeta)).decisions);
+        decisions.push(...decideCase(deps.states, d, loaded, e.data.caseStream, openCommand(header, row, e.data.caseStream, chunkMeta)).decisions);
       }
       return decisions;
     });
@@ -205,7 +205,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
   async function receiveList(input: ReceiveListInput, meta: CommandMetadata): Promise<ListReceipt> {
     const listStream = streams.list(input.source, input.listId);
     const header = headerOf(input);
-    const earlier = foldRecorded(lists, await readStream(deps.store, listStream));
+    const earlier = deps.states.fold(lists, await deps.states.history(listStream));
     if (earlier.status !== 'None' && earlier.header.contentHash !== header.contentHash) refuse('list_already_received_with_different_content', input.listId);
     if (earlier.status === 'Processed') return receipt(input.listId, earlier, true);
     const prepared = await prepare(input);
@@ -218,7 +218,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
         throw new PartlyWritten(interruptedListStatement(input, k * chunkRows, Math.min((k + 1) * chunkRows, prepared.length)), { cause: error });
       }
     }
-    const final = foldRecorded(lists, await readStream(deps.store, listStream));
+    const final = deps.states.fold(lists, await deps.states.history(listStream));
     return receipt(input.listId, final, false);
   }
 

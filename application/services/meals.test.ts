@@ -14,6 +14,7 @@ import { mealVoucherId } from '../../domain/vouchers/ids';
 import { mealVoucher } from '../../domain/vouchers/meal-voucher';
 import { handle } from '../command-path';
 import { createMealServices } from './meals';
+import { testStates } from '../../test/stream-states';
 
 const YEAR = '2025-2026';
 const MONDAY = '2026-04-06T07:00:00.000Z'; // 12:00 Almaty
@@ -28,12 +29,12 @@ async function pupilWithActiveVoucher(store: EventStore, iin: string): Promise<s
   const pupilId = vault.pseudonymise(iin);
   const voucherId = mealVoucherId(pupilId, YEAR);
   const stream = streams.meals(pupilId, YEAR);
-  await handle(store, stream, mealVoucher, {
+  await handle(testStates(store), stream, mealVoucher, {
     type: 'IssueMealVoucher',
     data: { voucherId, pupilId, familyId: `fam-${iin}`, schoolId: 'school-7', region: 'akmola', grade: 5, category: 'asp_family', schoolYear: YEAR, caseId: `case-${iin}`, viaConsent: true },
     metadata: meta('2026-04-01T03:00:00.000Z'),
   });
-  await handle(store, stream, mealVoucher, { type: 'ActivateMealVoucher', data: { familyId: `fam-${iin}`, voucherId, byPersonId: 'm' }, metadata: meta('2026-04-02T03:00:00.000Z') });
+  await handle(testStates(store), stream, mealVoucher, { type: 'ActivateMealVoucher', data: { familyId: `fam-${iin}`, voucherId, byPersonId: 'm' }, metadata: meta('2026-04-02T03:00:00.000Z') });
   return voucherId;
 }
 
@@ -41,8 +42,8 @@ describe('canteen batches against the device state a process holds', () => {
   it('given another process synced the device meanwhile, when this one gets a resend and a reused seq, then it judges them against the whole history', async () => {
     const log = createMemoryEventStore();
     // Two service instances over one log: two processes, each with its own held device state.
-    const a = createMealServices({ store: { ...log }, vault, qrKeys: keys });
-    const b = createMealServices({ store: { ...log }, vault, qrKeys: keys });
+    const a = createMealServices({ states: testStates({ ...log }), vault, qrKeys: keys });
+    const b = createMealServices({ states: testStates({ ...log }), vault, qrKeys: keys });
     for (const n of [1, 2, 3]) await pupilWithActiveVoucher(log, card(n));
     const device = { deviceId: 'dev-1', schoolId: 'school-7' };
     const b1 = { ...device, batchId: 'b1', records: [{ seq: 1, cardIin: card(1), scannedAt: MONDAY }] };
@@ -73,7 +74,7 @@ describe('canteen batches against the device state a process holds', () => {
 
   it('given a seq twice in one batch, then the second is answered as a resend of the first and recorded once', async () => {
     const log = createMemoryEventStore();
-    const services = createMealServices({ store: log, vault, qrKeys: keys });
+    const services = createMealServices({ states: testStates(log), vault, qrKeys: keys });
     const voucherId = await pupilWithActiveVoucher(log, card(9));
     const record = { seq: 5, cardIin: card(9), scannedAt: MONDAY };
     // The API refuses a batch with a seq twice; the service still answers it consistently.
@@ -88,7 +89,7 @@ describe('canteen batches against the device state a process holds', () => {
 
   it('given many batches on one device, then each batch is still judged against every earlier record', async () => {
     const log = createMemoryEventStore();
-    const services = createMealServices({ store: log, vault, qrKeys: keys });
+    const services = createMealServices({ states: testStates(log), vault, qrKeys: keys });
     for (let n = 1; n <= 20; n++) await pupilWithActiveVoucher(log, card(n));
     for (let n = 1; n <= 20; n++)
       await services.syncCanteenBatch({ deviceId: 'dev-3', schoolId: 'school-7', batchId: `b${n}`, records: [{ seq: n, cardIin: card(n), scannedAt: MONDAY }] }, meta(MONDAY));

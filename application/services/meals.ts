@@ -7,9 +7,8 @@
  * before (same device, same seq, same content) returns its first outcome with `repeated: true`.
  */
 import { createHash } from 'node:crypto';
-import type { RecordedEvent } from '../../adapters/eventstore/port';
 import { createQrSigner, epochSeconds, expiresAtOf, mealRef, targetOf, type QrSigner } from '../../adapters/qr/tokens';
-import type { CanteenEvent, CanteenRecordOutcome, MealVoucherEvent } from '../../domain/events';
+import type { CanteenRecordOutcome, MealVoucherEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
 import type { Code } from '../../domain/shared/codes';
 import { localDate, schoolYearOf } from '../../domain/shared/calendar';
@@ -19,13 +18,11 @@ import { DomainError, refuse } from '../../domain/shared/errors';
 import { canteenDevice, classifyRecord, MAX_CANTEEN_BATCH_RECORDS, type CanteenDeviceState, type RecordLookup } from '../../domain/vouchers/canteen-device';
 import { parseVoucherId } from '../../domain/vouchers/ids';
 import { createMealVoucherDecider, type MealVoucherState, type RecordMeal } from '../../domain/vouchers/meal-voucher';
-import { decideAcross, foldRecorded, handle, readStream, TornRead, type Decision } from '../command-path';
+import { decideAcross, handle, TornRead, type Decision } from '../command-path';
 import type { CanteenBatch, CanteenRecord, CanteenRecordResult, LedgerServices, QrToken } from './contract';
 import { resolveDeps, type ResolvedDeps, type VoucherServiceDeps } from './deps';
 
 const PROGRAM = 'school-meals';
-/** Canteen devices whose folded stream state a process keeps (least recently used out). */
-export const DEVICE_STATES_HELD = 10_000;
 
 /** A record resolved to its pupil's stream, or to an outcome decided before any stream is read. */
 interface ResolvedRecord {
@@ -48,18 +45,19 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
   // Its own tokens are verified from memory, others in full (adapters/qr/tokens.ts).
   const qr = createQrSigner(deps.qrKeys);
   const decider = createMealVoucherDecider(deps.meals);
+  const states = deps.states;
 
   async function activateMealVoucher(input: { familyId: string; voucherId: string; byPersonId: string }, meta: CommandMetadata) {
     const ref = parseVoucherId(input.voucherId);
     if (ref?.program !== PROGRAM) return refuse('voucher_not_found', input.voucherId);
-    await handle(store(), ref.stream, decider, { type: 'ActivateMealVoucher', data: input, metadata: meta }, { familyId: input.familyId, program: PROGRAM });
+    await handle(states, ref.stream, decider, { type: 'ActivateMealVoucher', data: input, metadata: meta }, { familyId: input.familyId, program: PROGRAM });
     return { voucherId: input.voucherId, status: 'active' as const };
   }
 
   async function issueMealQrToken(input: { familyId: string; voucherId: string }, meta: CommandMetadata): Promise<QrToken> {
     const ref = parseVoucherId(input.voucherId);
     if (ref?.program !== PROGRAM) return refuse('voucher_not_found', input.voucherId);
-    const state = foldRecorded(decider, await readStream(store(), ref.stream));
+    const state = states.fold(decider, await states.history(ref.stream));
     if (state.status === 'None' || state.familyId !== input.familyId || state.voucherId !== input.voucherId) return refuse('voucher_not_found', input.voucherId);
     if (state.status === 'Expired') refuse('voucher_expired');
     if (state.status === 'Issued') refuse('voucher_not_active');
@@ -68,29 +66,6 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
     return { token: qr.sign(payload), expiresAt: expiresAtOf(payload) };
   }
 
-  const store = () => deps.store;
-
-  /**
-   * A device stream's state, folded only from the events after the ones folded last time. The
-   * stream holds every record the device ever synced and each event's evolve copies the record
-   * map, so folding it whole for every batch grew with the device's age (it topped the canteen
-   * profile). States are immutable: sharing one between batches is safe. The held state is used
-   * only when the history still has the event it was folded up to, at the same version.
-   */
-  const devices = new Map<string, { readonly state: CanteenDeviceState; readonly version: number; readonly eventId: string }>();
-  function deviceState(stream: string, events: readonly RecordedEvent[]): CanteenDeviceState {
-    const held = devices.get(stream);
-    const continues = held !== undefined && events[held.version]?.id === held.eventId && events[held.version]!.streamVersion === BigInt(held.version);
-    let state = continues ? held.state : canteenDevice.initialState();
-    for (const e of events.slice(continues ? held.version + 1 : 0)) state = canteenDevice.evolve(state, { type: e.type, data: e.data } as CanteenEvent);
-    const last = events.at(-1);
-    if (last) {
-      devices.delete(stream);
-      devices.set(stream, { state, version: events.length - 1, eventId: last.id });
-      if (devices.size > DEVICE_STATES_HELD) devices.delete(devices.keys().next().value!);
-    }
-    return state;
-  }
 
   async function syncCanteenBatch(batch: CanteenBatch, meta: CommandMetadata): Promise<{ results: readonly CanteenRecordResult[] }> {
     if (batch.records.length > MAX_CANTEEN_BATCH_RECORDS) refuse('payload_too_large', `at most ${MAX_CANTEEN_BATCH_RECORDS} records per batch`, 'records');
@@ -99,14 +74,14 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
     const canteenStream = streams.canteen(batch.deviceId);
     const mealStreams = [...new Set(resolved.flatMap((r) => (r.target ? [r.target.stream] : [])))];
     let results: CanteenRecordResult[] = [];
-    const outcome = await decideAcross(store(), [canteenStream, ...mealStreams], meta, (loaded) => {
-      const decided = decideBatch(decider, batch, resolved, meta, deviceState(canteenStream, loaded.get(canteenStream)!.events), (s) => loaded.get(s)!.events);
+    const outcome = await decideAcross(states, [canteenStream, ...mealStreams], meta, (loaded) => {
+      const decided = decideBatch(decider, batch, resolved, meta, states.fold(canteenDevice, loaded.get(canteenStream)!.events), (s) => states.fold(decider, loaded.get(s)!.events));
       results = decided.results;
       return decided.decisions;
     });
     if (!outcome.repeated) return { results: results.map((result, i) => asTheDeviceSees(result, resolved[i]!)) };
     // The same command again: answer every record from what the device stream holds now.
-    const state = deviceState(canteenStream, await readStream(store(), canteenStream));
+    const state = states.fold(canteenDevice, await states.history(canteenStream));
     return { results: resolved.map((r) => asTheDeviceSees(answerFromHistory(state, r), r)) };
   }
 
@@ -176,7 +151,7 @@ function decideBatch(
   records: readonly ResolvedRecord[],
   meta: CommandMetadata,
   deviceBefore: CanteenDeviceState,
-  history: (stream: string) => readonly RecordedEvent[],
+  stateOf: (stream: string) => MealVoucherState,
 ): { results: CanteenRecordResult[]; decisions: Decision[] } {
   const canteenStream = streams.canteen(batch.deviceId);
   // Later records of this batch see the earlier ones (a seq twice in one batch is a resend): the
@@ -186,7 +161,7 @@ function decideBatch(
   const pupils = new Map<string, { state: MealVoucherState; events: MealVoucherEvent[] }>();
   const pupil = (stream: string) => {
     let p = pupils.get(stream);
-    if (!p) pupils.set(stream, (p = { state: foldRecorded(decider, history(stream)), events: [] }));
+    if (!p) pupils.set(stream, (p = { state: stateOf(stream), events: [] }));
     return p;
   };
   const fresh: CanteenRecordOutcome[] = [];

@@ -20,6 +20,7 @@ import { freshDatabase } from '../../test/pg';
 import { handle } from '../command-path';
 import type { FeedbackForwarder } from './deps';
 import { createVoucherServices, type VoucherServices } from './vouchers';
+import { testStates } from '../../test/stream-states';
 
 const keys = generateDevQrKeys();
 const MRP = 432_500;
@@ -58,7 +59,7 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
   const eotinish: FeedbackForwarder = { forward: async (item) => (forwarded.push(item.feedbackId), { ref: `EO-${forwarded.length}` }) };
   beforeAll(async () => {
     subject = await make();
-    services = createVoucherServices({ store: subject.store, vault, qrKeys: keys, nonce, eotinish });
+    services = createVoucherServices({ states: testStates(subject.store), vault, qrKeys: keys, nonce, eotinish });
   });
   afterAll(async () => subject.dispose());
 
@@ -68,7 +69,7 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
     const MONDAY = '2026-04-06T07:00:00.000Z'; // 12:00 Almaty
     async function issueMeal(pupilId: string, familyId: string, schoolId = 'school-7') {
       const voucherId = mealVoucherId(pupilId, YEAR);
-      await handle(subject.store, streams.meals(pupilId, YEAR), mealVoucher, {
+      await handle(testStates(subject.store), streams.meals(pupilId, YEAR), mealVoucher, {
         type: 'IssueMealVoucher',
         data: { voucherId, pupilId, familyId, schoolId, region: 'akmola', grade: 5, category: 'asp_family', schoolYear: YEAR, caseId: `case-${pupilId}`, viaConsent: true },
         metadata: meta('2026-04-01T03:00:00.000Z'),
@@ -203,7 +204,7 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
     const MONTH = '2026-03';
     const NOW = '2026-03-10T06:00:00.000Z';
     async function issueFood(familyId: string, members: string[]) {
-      await handle(subject.store, streams.food(familyId, MONTH), foodWallet, {
+      await handle(testStates(subject.store), streams.food(familyId, MONTH), foodWallet, {
         type: 'IssueFoodVouchers',
         data: { familyId, month: MONTH, city: 'pavlodar', region: 'pavlodar', members, caseId: `case-${familyId}` },
         metadata: meta('2026-03-06T04:00:00.000Z'),

@@ -35,11 +35,11 @@ export function voucherDeadlineHandler(rawDeps: VoucherServiceDeps): (input: Dea
     const command = { type: 'FireDeadline' as const, data: { deadlineId: input.deadlineId, kind: input.kind }, metadata: meta };
     switch (input.kind) {
       case 'meal_voucher_expiry':
-        await handle(deps.store, input.stream, meals, command, { program: 'school-meals' });
+        await handle(deps.states, input.stream, meals, command, { program: 'school-meals' });
         return;
       case 'food_month_end':
       case 'food_hold_expiry':
-        await handle(deps.store, input.stream, food, command, { program: 'food-vouchers' });
+        await handle(deps.states, input.stream, food, command, { program: 'food-vouchers' });
         return;
       default:
         throw new Error(`invariant violated: ${input.kind} is not a voucher deadline`);

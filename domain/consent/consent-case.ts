@@ -52,8 +52,7 @@ import type {
 import type { Instant } from '../shared/calendar';
 import { addSeconds } from '../shared/calendar';
 import { templatesFor, type SmsLanguage } from '../programs/sms';
-import type { CommandMetadata, Decider } from '../shared/decider';
-import { invariant, unreachable } from '../shared/decider';
+import { evolveEach, invariant, unreachable, type CommandMetadata, type Decider } from '../shared/decider';
 import { refuse } from '../shared/errors';
 import { DEFAULT_PROGRAMS, policyOf, type ConsentPolicy, type Programs } from './policy';
 import { interpretReply, redactReply } from './reply';
@@ -355,7 +354,8 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     }
   }
 
-  return { initialState: () => ({ status: 'None' }), decide, evolve: createConsentEvolve(programs) };
+  const evolve = createConsentEvolve(programs);
+  return { initialState: () => ({ status: 'None' }), decide, evolve, evolveAll: evolveEach(evolve) };
 }
 
 // ── evolve ──────────────────────────────────────────────────────────────────────────────────

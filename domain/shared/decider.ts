@@ -8,10 +8,16 @@ export interface Decider<State, Command, Event> {
   decide(command: Command, state: State): Event[];
   evolve(state: State, event: Event): State;
   /**
-   * Optional: evolve over many events at once, equal to folding `evolve` over them (a decider whose
-   * state holds big collections copies them once for a run of events instead of once per event).
+   * Evolve over many events at once, equal to folding `evolve` over them: what the command path
+   * folds with. Most deciders take `evolveEach(evolve)`; one whose state holds big collections
+   * copies them once for a run of events instead of once per event (the list decider).
    */
-  evolveAll?(state: State, events: readonly Event[]): State;
+  evolveAll(state: State, events: readonly Event[]): State;
+}
+
+/** The `evolveAll` of a decider with nothing to gain from folding many events at once. */
+export function evolveEach<State, Event>(evolve: (state: State, event: Event) => State): (state: State, events: readonly Event[]) => State {
+  return (state, events) => events.reduce(evolve, state);
 }
 
 /** What every command carries besides its payload. */

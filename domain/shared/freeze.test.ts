@@ -13,6 +13,7 @@ const copying: Decider<State, Note, Noted> = {
   initialState: () => ({ status: 'Open', seen: new Set(), log: [] }),
   decide: (c, s) => (s.seen.has(c.data.id) ? [] : [noted(c.data.id)]),
   evolve: (s, e) => ({ status: 'Open', seen: new Set(s.seen).add(e.data.id), log: [...s.log, e.data.id] }),
+  evolveAll: (s, events) => events.reduce(copying.evolve, s),
 };
 const note = (id: string): Note => ({ type: 'Note', data: { id }, metadata: meta('2026-03-10T06:00:00.000Z') });
 

@@ -1,8 +1,8 @@
 /**
  * Deciders' states are immutable values: `evolve` returns a new state and `decide` only reads it.
- * The command path relies on that (application/command-path.ts keeps folded states per stream and folds
- * only new events onto them). Tests fold through `deepFreeze`, so a decider that mutates a state
- * in place fails with a TypeError instead of corrupting a held state in production.
+ * The command path relies on that (application/stream-states.ts holds folded states per stream and
+ * folds only new events onto them). In dev and test it deep-freezes what it holds, so a decider
+ * that mutates a state in place fails with a TypeError instead of corrupting a held state.
  */
 const refuse = (kind: string) => () => {
   throw new TypeError(`a decider state is immutable: ${kind} on a frozen state`);

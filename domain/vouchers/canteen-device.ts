@@ -10,8 +10,7 @@
 import type { CanteenBatchReceived, CanteenEvent, CanteenRecordOutcome } from '../events';
 import type { Instant } from '../shared/calendar';
 import type { Code } from '../shared/codes';
-import type { CommandMetadata, Decider } from '../shared/decider';
-import { invariant, unreachable } from '../shared/decider';
+import { evolveEach, invariant, unreachable, type CommandMetadata, type Decider } from '../shared/decider';
 import { refuse } from '../shared/errors';
 
 /** Records one device may send in one sync: one atomic append, bounded. */
@@ -93,4 +92,5 @@ export const canteenDevice: Decider<CanteenDeviceState, CanteenDeviceCommand, Ca
     }
   },
   evolve: evolveCanteenDevice,
+  evolveAll: evolveEach(evolveCanteenDevice),
 };

@@ -3,8 +3,7 @@
  * stream `feedback-{familyId}`: submitted, then forwarded to e-Otinish with its reference.
  */
 import type { FeedbackEvent, ProgramCode } from '../events';
-import type { CommandMetadata, Decider } from '../shared/decider';
-import { invariant, unreachable } from '../shared/decider';
+import { evolveEach, invariant, unreachable, type CommandMetadata, type Decider } from '../shared/decider';
 import { refuse } from '../shared/errors';
 
 /** Longest complaint text we keep and forward. */
@@ -81,4 +80,5 @@ export const feedback: Decider<FeedbackState, FeedbackCommand, FeedbackEvent> = 
     }
   },
   evolve: evolveFeedback,
+  evolveAll: evolveEach(evolveFeedback),
 };

@@ -41,8 +41,7 @@ import { streams } from '../events';
 import { FOOD_VOUCHERS, memberVoucherTiyn, type FoodVouchersProgram } from '../programs/food-vouchers';
 import type { Instant, LocalDate, Month } from '../shared/calendar';
 import { addSeconds, endOfDay, lastDayOfMonth } from '../shared/calendar';
-import type { CommandMetadata, Decider } from '../shared/decider';
-import { invariant, unreachable } from '../shared/decider';
+import { evolveEach, invariant, unreachable, type CommandMetadata, type Decider } from '../shared/decider';
 import { refuse } from '../shared/errors';
 import { add, checkedSum, isTiyn, min, sub, sum, times, type Tiyn } from '../shared/money';
 import { foodVoucherId } from './ids';
@@ -409,7 +408,7 @@ export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUC
     }
   }
 
-  return { initialState: () => ({ status: 'None' }), decide, evolve: evolveFoodWallet };
+  return { initialState: () => ({ status: 'None' }), decide, evolve: evolveFoodWallet, evolveAll: evolveEach(evolveFoodWallet) };
 }
 
 // ── evolve ──────────────────────────────────────────────────────────────────────────────────

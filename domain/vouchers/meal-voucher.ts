@@ -38,8 +38,7 @@ import { mealDayRefusal } from '../programs/school-calendar';
 import type { Instant, LocalDate, SchoolYear } from '../shared/calendar';
 import { endOfDay, localDate, monthOf, schoolYearEnd, schoolYearStart, secondsBetween } from '../shared/calendar';
 import type { Code } from '../shared/codes';
-import type { CommandMetadata, Decider } from '../shared/decider';
-import { invariant, unreachable } from '../shared/decider';
+import { evolveEach, invariant, unreachable, type CommandMetadata, type Decider } from '../shared/decider';
 import { refuse } from '../shared/errors';
 
 // ── commands ────────────────────────────────────────────────────────────────────────────────
@@ -240,7 +239,7 @@ export function createMealVoucherDecider(program: SchoolMealsProgram = SCHOOL_ME
     }
   }
 
-  return { initialState: () => ({ status: 'None' }), decide, evolve: evolveMealVoucher };
+  return { initialState: () => ({ status: 'None' }), decide, evolve: evolveMealVoucher, evolveAll: evolveEach(evolveMealVoucher) };
 }
 
 /** The voucher is past its school year even if the expiry deadline has not fired yet. */

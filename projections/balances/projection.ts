@@ -198,6 +198,5 @@ export const balancesProjection: Projection = {
   canHandle: handled,
   migrations: [{ id: '0203_balances', sql: ddl }],
   tables: ['balances_vouchers', 'balances_family_months', 'balances_hold_allocations', 'balances_shop_days'],
-  apply: (event) => build([event]),
-  applyBatch: build,
+  apply: build,
 };

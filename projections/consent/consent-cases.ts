@@ -3,7 +3,7 @@
  * representative the SMS went to, school or city. Routes an inbound SMS reply: phone → personIds
  * (vault) → this table → the case stream.
  */
-import type { Projection, Recorded, Sql } from '../projection';
+import { type Projection, type Recorded, type Sql, eachEvent } from '../projection';
 import { sql } from '../projection';
 import { asLedger } from '../shared/events';
 import type { Queryable } from './queries';
@@ -70,7 +70,7 @@ export const consentCasesProjection: Projection = {
   canHandle: ['ConsentCaseOpened', 'SmsRequested', 'ConsentGiven', 'ConsentRefused', 'ConsentTimedOut', 'ConsentPhoneNotFound', 'ConsentNotRequired'],
   migrations: [{ id: '0211_consent_cases', sql: ddl }],
   tables: ['consent_cases'],
-  apply,
+  apply: eachEvent(apply),
 };
 
 export interface CaseRoute {

@@ -17,6 +17,7 @@ import { makeIin } from '../../domain/shared/iin';
 import { freshDatabase } from '../../test/pg';
 import { createRunner, projectionMigrations, type Runner } from '../runner';
 import { consentProjections, createMemoryConsentReads, createPostgresConsentReads, migrations } from './index';
+import { testStates } from '../../test/stream-states';
 
 const HEADS = [0, 1, 2, 3].map((i) => makeIin('1980-01-01', 'female', 500 + i));
 const meta = (now: string, commandId: string) => ({ commandId, now, actor: { role: 'test', id: 'test' } });
@@ -33,8 +34,8 @@ describe('consent read models (Postgres)', () => {
     const phones = createPostgresPhoneDirectory(pool);
     await phones.load([[HEADS[0]!, '77010000100'], [HEADS[1]!, '77010000101'], [HEADS[2]!, '77010000102']]);
     const vault = createPostgresVault(pool, 'test-vault-key-0123456789');
-    const lists = createListServices({ store, vault, phones });
-    const consent = createConsentServices({ store, vault });
+    const lists = createListServices({ states: testStates(store), vault, phones });
+    const consent = createConsentServices({ states: testStates(store), vault });
     const list: ReceiveListInput = {
       program: 'food-vouchers',
       source: 'sdu',

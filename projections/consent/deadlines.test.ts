@@ -47,7 +47,7 @@ describe('deadlines read model in batches', () => {
     await runner.stop();
     return snapshot(db.pool, ['deadlines']);
   }
-  const oneByOne: Projection = { ...deadlinesProjection, applyBatch: undefined };
+  const oneByOne: Projection = { ...deadlinesProjection, apply: (events) => events.flatMap((e) => deadlinesProjection.apply([e])) };
 
   it.each([
     ['schedules, a repeated schedule (the first wins) and a firing', [

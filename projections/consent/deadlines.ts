@@ -133,8 +133,7 @@ export const deadlinesProjection: Projection = {
     { id: '0213_deadlines_settled', sql: settledDdl },
   ],
   tables: ['deadlines'],
-  apply,
-  applyBatch: build,
+  apply: build,
 };
 
 export interface DueDeadline {

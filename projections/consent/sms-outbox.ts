@@ -3,7 +3,7 @@
  * (adapters/sms/dispatcher.ts) reads pending rows, joins the phone from the vault at send time,
  * and reports back; a failure with willRetry makes the row pending again after a backoff.
  */
-import type { Projection, Recorded, Sql } from '../projection';
+import { type Projection, type Recorded, type Sql, eachEvent } from '../projection';
 import { sql } from '../projection';
 import { asLedger } from '../shared/events';
 import type { Queryable } from './queries';
@@ -83,7 +83,7 @@ export const smsOutboxProjection: Projection = {
     { id: '0601_sms_outbox_personalised', sql: personalisedDdl },
   ],
   tables: ['sms_outbox'],
-  apply,
+  apply: eachEvent(apply),
 };
 
 export interface PendingSms {

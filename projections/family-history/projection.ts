@@ -99,6 +99,5 @@ export const familyHistoryProjection: Projection = {
   tables: ['family_streams', 'family_events'],
   // One row per event (keyed by its position), never read back here: a rebuild indexes it after the load.
   appendOnlyTables: ['family_events'],
-  apply: (event) => build([event]),
-  applyBatch: build,
+  apply: build,
 };

@@ -157,6 +157,5 @@ export const nobdDailyProjection: Projection = {
   canHandle: handled,
   migrations: [{ id: '0201_nobd_daily', sql: ddl }],
   tables: ['nobd_daily', 'nobd_vouchers', 'nobd_cases', 'nobd_lists', 'nobd_returned_rows'],
-  apply: (event) => build([event]),
-  applyBatch: build,
+  apply: build,
 };

@@ -289,6 +289,5 @@ export const outcomesProjection: Projection = {
   canHandle: handled,
   migrations: [{ id: '0204_outcomes', sql: ddl }],
   tables: ['outcomes_cases', 'outcomes_vouchers', 'outcomes_wallets', 'outcomes_food', 'outcomes_pupil_months'],
-  apply: (event) => build([event]),
-  applyBatch: build,
+  apply: build,
 };

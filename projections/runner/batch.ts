@@ -17,14 +17,14 @@ export interface Sink {
 
 export type StatementsFor = (p: Projection, events: readonly RecordedEvent[]) => readonly Sql[];
 
-/** The SQL of a batch for one projection: only the events it handles, set-based where it can. */
+/** The SQL of a batch for one projection: only the events it handles. */
 export function statementsOf(projections: readonly Projection[]): StatementsFor {
   const handles = new Map(projections.map((p) => [p.name, new Set<string>(p.canHandle)]));
   return (p, events) => {
     const handled = handles.get(p.name)!;
     const mine = events.filter((e) => handled.has(e.type)) as Recorded[];
     if (mine.length === 0) return [];
-    return p.applyBatch ? p.applyBatch(mine) : mine.flatMap((e) => p.apply(e));
+    return p.apply(mine);
   };
 }
 

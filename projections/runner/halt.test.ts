@@ -9,7 +9,7 @@ import { createPostgresEventStore } from '../../adapters/eventstore/postgres';
 import type { EventStore, NewEvent } from '../../adapters/eventstore/port';
 import { coreMigrations } from '../../adapters/postgres/migrate';
 import { freshDatabase } from '../../test/pg';
-import { sql, type Projection } from '../projection';
+import { eachEvent, sql, type Projection } from '../projection';
 import { createRunner, projectionMigrations, ProjectionHalted, ProjectionHaltedError } from './index';
 
 /** Counts events per type; refuses (in SQL, as a narrow column would) a `Tick` whose n is `poison`. */
@@ -18,11 +18,11 @@ const counter = (name: string, poison?: { n: number }): Projection => ({
   canHandle: ['Tick' as never],
   migrations: [{ id: `0299_${name}`, sql: `create table ${name} (type text primary key, n integer not null)` }],
   tables: [name],
-  apply: (event) => {
+  apply: eachEvent((event) => {
     const n = (event.data as unknown as { n: number }).n;
     const value = poison && n === poison.n ? 2 ** 40 : 1; // 2^40 does not fit the integer column
     return [sql(`insert into ${name} values ($1, $2::bigint) on conflict (type) do update set n = ${name}.n + 1`, event.type, value)];
-  },
+  }),
 });
 
 const tick = (n: number): NewEvent => ({

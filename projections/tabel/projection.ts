@@ -95,6 +95,5 @@ export const tabelProjection: Projection = {
   tables: ['tabel_vouchers', 'tabel_meals'],
   // One row per meal served, first (device, seq) wins, never read back here: indexed after a rebuild's load.
   appendOnlyTables: ['tabel_meals'],
-  apply: (event) => build([event]),
-  applyBatch: build,
+  apply: build,
 };

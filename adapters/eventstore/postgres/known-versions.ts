@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * The highest version this process has seen committed, per stream (from appends and reads), for
  * the most recently used streams. Events are never deleted, so a version seen once exists for good:
@@ -6,21 +8,19 @@
  * stream before appending, so the usual append hits this.
  */
 export class KnownVersions {
-  private readonly versions = new Map<string, bigint>();
+  private readonly versions: LRUCache<string, bigint> | undefined;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.versions = capacity > 0 ? new LRUCache({ max: capacity }) : undefined;
+  }
 
   get(stream: string): bigint | undefined {
-    return this.versions.get(stream);
+    return this.versions?.get(stream);
   }
 
   saw<R extends { nextExpectedVersion: bigint }>(stream: string, result: R): R {
-    const before = this.versions.get(stream);
-    if (before !== undefined && before >= result.nextExpectedVersion) return result;
-    // Re-inserting moves the stream to the young end of the Map, whose oldest entry goes first.
-    this.versions.delete(stream);
-    this.versions.set(stream, result.nextExpectedVersion);
-    if (this.versions.size > this.capacity) this.versions.delete(this.versions.keys().next().value!);
+    const before = this.versions?.get(stream);
+    if (before === undefined || before < result.nextExpectedVersion) this.versions?.set(stream, result.nextExpectedVersion);
     return result;
   }
 }
