@@ -5,6 +5,7 @@
  * runner → deadline scheduler → express app. `start()` listens and starts the background work;
  * `stop()` ends all of it (no stray timers, sockets or servers).
  */
+import { invariant } from '../domain/shared/decider';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -365,7 +366,7 @@ function composeServices(deps: { states: StreamStates; secrets: Secrets; vault: 
     async fireDeadline(input, meta) {
       if (isVoucherDeadline(input.kind)) return vouchers.fireVoucherDeadline(input, meta);
       if (CONSENT_DEADLINE_KINDS.includes(input.kind)) return consent.fireDeadline(input, meta);
-      throw new Error(`invariant violated: no handler for deadline kind ${input.kind}`);
+      return invariant(false, `no handler for deadline kind ${input.kind}`);
     },
   };
   return { services, vouchers };

@@ -9,6 +9,7 @@
  * case is open the newest closed case records it as late. Consent issues the voucher in the same
  * atomic decision (decideAcross over the case and voucher streams).
  */
+import { invariant } from '../../domain/shared/decider';
 import type { Clock } from '../../adapters/clock/clock';
 import type { Vault } from '../../adapters/vault/vault';
 import { createMemoryConsentReads, type ConsentReads } from '../../projections/consent/reads';
@@ -110,7 +111,7 @@ export function createConsentServices(deps: ConsentServiceDeps): ConsentServices
 
   async function fireDeadline(input: Parameters<LedgerServices['fireDeadline']>[0], meta: CommandMetadata): Promise<void> {
     if (!CONSENT_DEADLINE_KINDS.includes(input.kind) || !isConsentStream(input.stream))
-      throw new Error(`invariant violated: ${input.kind} on ${input.stream} is not a consent deadline`);
+      return invariant(false, `${input.kind} on ${input.stream} is not a consent deadline`);
     await onCases([input.stream], meta, () => ({ type: 'FireDeadline', data: { deadlineId: input.deadlineId, kind: input.kind }, metadata: meta }));
   }
 

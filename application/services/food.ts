@@ -8,6 +8,7 @@
  * hold of another shop is simply not found there (object-level check), and a hold id is unique per
  * shop because the index stream is created with expected version "no stream".
  */
+import { invariant } from '../../domain/shared/decider';
 import { createQrSigner, epochSeconds, expiresAtOf, foodRef, targetOf, type QrPayload } from '../../adapters/qr/tokens';
 import type { BasketLine, FoodHoldRegistered, FoodPurchaseAuthorized, FoodWalletEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
@@ -188,7 +189,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
     const { stream, familyId } = await holdStream(shopId, holdId);
     const outcome = await handle(states, stream, decider, command, meta0(familyId));
     const event = outcome.events.find((e) => e.type === 'FoodPurchaseCaptured' || e.type === 'FoodPurchaseVoided');
-    if (!event) throw new Error(`invariant violated: settling hold ${holdId} recorded no capture or void`);
+    invariant(event, `settling hold ${holdId} recorded no capture or void`);
     if (event.type === 'FoodPurchaseCaptured') {
       const d = event.data as { capturedTiyn: number; releasedTiyn: number };
       return { holdId, capturedTiyn: d.capturedTiyn, releasedTiyn: d.releasedTiyn, status: 'captured' };
@@ -215,6 +216,6 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
 
 function eventOf<E extends { type: string; data: unknown }>(outcome: Outcome, type: E['type']): E {
   const event = outcome.events.find((e) => e.type === type);
-  if (!event) throw new Error(`invariant violated: expected a ${type} among the command's events`);
+  invariant(event, `expected a ${type} among the command's events`);
   return { type: event.type, data: event.data } as E;
 }

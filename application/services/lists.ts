@@ -14,6 +14,7 @@
  * Representatives with an invalid IIN are left out (they cannot be looked up); the row is
  * rejected as invalid_iin only when the pupil's (meals) or any member's (food) IIN is invalid.
  */
+import { invariant } from '../../domain/shared/decider';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../adapters/clock/clock';
 import type { PhoneDirectory } from '../../adapters/bmg/phone-directory';
@@ -163,7 +164,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
   }
 
   function openCommand(header: ListHeader, row: Prepared, caseStream: string, metadata: CommandMetadata): OpenCase {
-    if (!row.subject) throw new Error(`invariant violated: accepted row ${row.input.rowNo} without a subject`);
+    invariant(row.subject, `accepted row ${row.input.rowNo} without a subject`);
     return {
       type: 'OpenCase',
       data: {

@@ -140,8 +140,8 @@ function answerFromHistory(state: RecordLookup, r: ResolvedRecord): CanteenRecor
     const { outcome, voucherId, late } = verdict.first;
     return { seq: r.seq, outcome, ...(voucherId ? { voucherId } : {}), ...(late ? { late } : {}), repeated: true };
   }
-  if (verdict.kind === 'conflict') return { seq: r.seq, outcome: verdict.outcome, repeated: false };
-  throw new Error(`invariant violated: record ${r.seq} of a repeated batch is not in the device stream`);
+  invariant(verdict.kind === 'conflict', `record ${r.seq} of a repeated batch is not in the device stream`);
+  return { seq: r.seq, outcome: verdict.outcome, repeated: false };
 }
 
 /** Pure: the batch's per-record results and what to append where. */

@@ -3,6 +3,7 @@
  * the voucher half of `fireDeadline` (meal_voucher_expiry, food_month_end, food_hold_expiry).
  * The composition root merges this with the lists/consent half.
  */
+import { invariant } from '../../domain/shared/decider';
 import type { DeadlineKind } from '../../domain/events';
 import type { CommandMetadata } from '../../domain/shared/decider';
 import { refuse } from '../../domain/shared/errors';
@@ -42,7 +43,7 @@ export function voucherDeadlineHandler(rawDeps: VoucherServiceDeps): (input: Dea
         await handle(deps.states, input.stream, food, command, { program: 'food-vouchers' });
         return;
       default:
-        throw new Error(`invariant violated: ${input.kind} is not a voucher deadline`);
+        return invariant(false, `${input.kind} is not a voucher deadline`);
     }
   };
 }
