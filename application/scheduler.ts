@@ -17,7 +17,7 @@ export const SCHEDULER_BATCH = 200;
  * Deadlines fired at once. Streams are independent, so deadlines of different streams fire side by
  * side; those of one stream fire one after another in due order (as before), so no two compete.
  * 64 in flight let their stream reads and appends share statements (reads coalesce per event-loop
- * turn, appends group-commit): the 18,711 start SMS of a 20,000-family month's 5th fire in ≈ 6 s.
+ * turn, appends group-commit) — bench:e2e food_month_wall_s, the month's 5th (docs/SIMULATION.md).
  */
 export const SCHEDULER_FIRE_CONCURRENCY = 64;
 /** Pages per tick at most, so a huge backlog cannot starve the process (the next tick goes on). */

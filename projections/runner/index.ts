@@ -29,8 +29,8 @@ export { ProjectionHalted, ProjectionHaltedError, type Halt } from './halt';
 export const DEFAULT_BATCH_SIZE = 1000;
 /**
  * Events per batch during a rebuild: bigger batches, fewer statements per event and more rows
- * written once (a row created and updated in one batch is one insert). 10 000 measured ~10% less
- * CPU than 5 000 over a 300k-event replay; with PIPELINE_DEPTH peak RSS stays well under 500 MB.
+ * written once (a row created and updated in one batch is one insert), while PIPELINE_DEPTH keeps
+ * the peak RSS bounded (bench:projections rebuild_events_per_s and rebuild_peak_rss_mb; docs/SIMULATION.md).
  */
 export const DEFAULT_REBUILD_BATCH_SIZE = 10_000;
 export const DEFAULT_POLL_INTERVAL_MS = 200;

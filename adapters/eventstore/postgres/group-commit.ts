@@ -16,7 +16,7 @@ export const GROUP_COMMIT_MAX_EVENTS = 2_000;
 /**
  * Appends of more events than this commit alone, at once: a big append is a big enough statement
  * by itself, and merging 16 writers' 100-event batches into one statement serialised what 16
- * connections write side by side (0.9 → 0.5 of raw inserts in the eventstore bench).
+ * connections write side by side (bench:eventstore, 100-event batches from 16 writers; docs/SIMULATION.md).
  */
 export const GROUP_COMMIT_MAX_MEMBER_EVENTS = 16;
 export const groupable = (writes: readonly StreamWrite[]) => writes.reduce((n, w) => n + w.events.length, 0) <= GROUP_COMMIT_MAX_MEMBER_EVENTS;

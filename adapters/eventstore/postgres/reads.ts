@@ -109,8 +109,7 @@ export function createPostgresReads({ pool, known, ownHead }: ReadsDeps): Postgr
    * READ_STREAMS statement: a command loading its streams side by side, and — because the batch
    * is sent from `setImmediate`, after the turn's I/O callbacks — every request that arrived in
    * that turn (the idempotency lookups batch the same way). A lone read keeps its own prepared
-   * statement. Under 32 tills this took the service from 0.93 to 0.80 ms of CPU per POS pair:
-   * fewer statements, fewer socket writes.
+   * statement: fewer statements, fewer socket writes (bench:e2e pos_pairs_per_s; docs/SIMULATION.md).
    */
   const coalescer = new ReadCoalescer(readStreams);
 
