@@ -5,14 +5,8 @@
  * stream, version and position. People appear only as pseudonymous `personId`s (keyed hash of the
  * IIN); names, IINs and phones live in the vault (adapters/vault).
  *
- * Streams:
- *   list-{source}-{listId}               an imported eligibility list and its per-row outcomes
- *   consent-{program}-{caseKey}          one consent case (meals: pupilId~schoolYear; food: familyId~month)
- *   meals-{pupilId}-{schoolYear}         one pupil's school-meal voucher for a school year
- *   food-{familyId}-{month}              one family's member vouchers for one month
- *   food-hold-{shopId}-{holdId}          index: a shop's hold → its family-month stream
- *   canteen-{deviceId}                   the batches a canteen device synced (dedup of deviceId+seq)
- *   feedback-{familyId}                  ratings and complaints forwarded to e-Otinish
+ * Streams: domain/streams.ts builds and parses every stream name (list, consent case, meal voucher,
+ * food wallet, hold index, canteen device, feedback).
  */
 import type { Code } from './shared/codes';
 import type { Instant, LocalDate, Month, SchoolYear } from './shared/calendar';
@@ -359,7 +353,7 @@ export type FoodPurchaseAuthorized = DomainEvent<
   }
 >;
 /**
- * Index entry in `food-hold-{shopId}-{holdId}`, written atomically with the authorization: the
+ * Index entry in `foodhold-{shopId}/{holdId}`, written atomically with the authorization: the
  * shop names the hold, this finds its family-month stream, and a shop sees only its own holds.
  */
 export type FoodHoldRegistered = DomainEvent<
@@ -463,17 +457,5 @@ export type LedgerEvent = ListEvent | ConsentEvent | MealVoucherEvent | CanteenE
 export type LedgerEventType = LedgerEvent['type'];
 
 /** Stream names, in one place. */
-export const streams = {
-  list: (source: ListSource, listId: string) => `list-${source}-${listId}`,
-  consentMeals: (pupilId: string, schoolYear: SchoolYear) => `consent-school-meals-${pupilId}~${schoolYear}`,
-  consentFood: (familyId: string, month: Month) => `consent-food-vouchers-${familyId}~${month}`,
-  meals: (pupilId: string, schoolYear: SchoolYear) => `meals-${pupilId}-${schoolYear}`,
-  food: (familyId: string, month: Month) => `food-${familyId}-${month}`,
-  /** Index of a shop's hold → its family-month stream (see FoodHoldRegistered). */
-  foodHold: (shopId: string, holdId: string) => `food-hold-${shopId}-${holdId}`,
-  canteen: (deviceId: string) => `canteen-${deviceId}`,
-  feedback: (familyId: string) => `feedback-${familyId}`,
-} as const;
-
-/** A voucher's own stream (a pupil's school year, a family's food month), not a hold index. */
-export const isVoucherStream = (stream: string): boolean => stream.startsWith('meals-') || (stream.startsWith('food-') && !stream.startsWith('food-hold-'));
+/** Stream names are built and parsed in one module. */
+export { streams, isVoucherStream } from './streams';

@@ -5,7 +5,7 @@
  */
 import type { Loaded } from '../command-path';
 import type { ConsentEvent, FamilySubject, PupilSubject } from '../../domain/events';
-import { streams } from '../../domain/events';
+import { parseStream, streams } from '../../domain/streams';
 import { createConsentDecider, DEFAULT_PROGRAMS, type ConsentCaseState, type ConsentCommand, type Programs } from '../../domain/consent';
 import { createMealVoucherDecider } from '../../domain/vouchers/meal-voucher';
 import { createFoodWalletDecider } from '../../domain/vouchers/food-wallet';
@@ -30,18 +30,14 @@ export function deciders(programs: Programs) {
 }
 export type Deciders = ReturnType<typeof deciders>;
 
-const MEALS_CASE = /^consent-school-meals-(.+)~(\d{4}-\d{4})$/;
-const FOOD_CASE = /^consent-food-vouchers-(.+)~(\d{4}-\d{2})$/;
-
-/** The voucher stream a case stream issues into (parsed from the right: ids may contain `~`). */
+/** The voucher stream a case stream issues into. */
 export function voucherStreamOfCase(caseStream: string): string | undefined {
-  const meals = MEALS_CASE.exec(caseStream);
-  if (meals) return streams.meals(meals[1]!, meals[2]!);
-  const food = FOOD_CASE.exec(caseStream);
-  if (food) return streams.food(food[1]!, food[2]!);
+  const name = parseStream(caseStream);
+  if (name?.kind === 'consentMeals') return streams.meals(name.pupilId, name.schoolYear);
+  if (name?.kind === 'consentFood') return streams.food(name.familyId, name.month);
   return undefined;
 }
-export const isConsentStream = (stream: string) => MEALS_CASE.test(stream) || FOOD_CASE.test(stream);
+export const isConsentStream = (stream: string) => voucherStreamOfCase(stream) !== undefined;
 
 /**
  * Runs a consent command on a loaded case stream; when the case ends in consent (or needs none,

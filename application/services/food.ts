@@ -3,7 +3,7 @@
  * balance query and two-phase payment (authorize → capture | void), QR tokens for the family.
  *
  * Finding a hold: the shop names the hold (`holdId`), not the family. Authorization writes, in the
- * same atomic append as the hold itself, an index stream `food-hold-{shopId}-{holdId}` holding one
+ * same atomic append as the hold itself, an index stream `foodhold-{shopId}/{holdId}` holding one
  * `FoodHoldRegistered` with the family-month stream. Capture and void read that index first: a
  * hold of another shop is simply not found there (object-level check), and a hold id is unique per
  * shop because the index stream is created with expected version "no stream".

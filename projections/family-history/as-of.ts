@@ -4,6 +4,7 @@
  * at or before the instant, and fold them. The fold is a pure summary over the catalogue events
  * (issued / activated / held / spent / lapsed per voucher), so an auditor can check it by hand.
  */
+import { kindOf } from '../../domain/streams';
 import type { EventStore, RecordedEvent } from '../../adapters/eventstore/port';
 import type { Pool } from '../../adapters/postgres/pool';
 import type { LedgerEvent } from '../../domain/events';
@@ -142,9 +143,9 @@ export async function familyAsOf(pool: Pool, store: EventStore, familyId: string
     for (const e of await store.readStream(stream)) if (Date.parse(e.metadata.recordedAt) <= cutoff) events.push(e);
   }
   const last = events.reduce<bigint | null>((m, e) => (m === null || e.position > m ? e.position : m), null);
-  const byStream = (prefix: string) => {
+  const byStream = (kind: 'meals' | 'food') => {
     const groups = new Map<string, RecordedEvent[]>();
-    for (const e of events) if (e.stream.startsWith(prefix)) groups.set(e.stream, [...(groups.get(e.stream) ?? []), e]);
+    for (const e of events) if (kindOf(e.stream) === kind) groups.set(e.stream, [...(groups.get(e.stream) ?? []), e]);
     return [...groups].sort(([a], [b]) => a.localeCompare(b));
   };
   const asDomain = <E>(es: RecordedEvent[]) => es.map((e) => ({ type: e.type, data: e.data }) as unknown as E);
@@ -154,7 +155,7 @@ export async function familyAsOf(pool: Pool, store: EventStore, familyId: string
     events: events.length,
     lastPosition: last,
     vouchers: summariseVouchers(events),
-    mealVouchers: byStream('meals-').map(([stream, es]) => ({ stream, state: fold(mealVoucher, asDomain<MealVoucherEvent>(es)) })),
-    foodWallets: byStream('food-').map(([stream, es]) => ({ stream, state: fold(foodWallet, asDomain<FoodWalletEvent>(es)) })),
+    mealVouchers: byStream('meals').map(([stream, es]) => ({ stream, state: fold(mealVoucher, asDomain<MealVoucherEvent>(es)) })),
+    foodWallets: byStream('food').map(([stream, es]) => ({ stream, state: fold(foodWallet, asDomain<FoodWalletEvent>(es)) })),
   };
 }

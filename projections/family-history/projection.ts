@@ -5,6 +5,7 @@
  * under the family that owns its stream, learnt from the stream's earlier events. The index holds
  * no event data: the replay and the "as of" answer read the events themselves (as-of.ts).
  */
+import { kindOf } from '../../domain/streams';
 import type { LedgerEventType } from '../../domain/events';
 import type { Projection, Recorded, Sql } from '../projection';
 import { InsertRows, Rows, col } from '../shared/batch-sql';
@@ -65,7 +66,10 @@ const EVERY_TYPE: Record<LedgerEventType, true> = {
 };
 
 /** List streams hold rows of many families: an accepted row is indexed, the stream is not owned. */
-const sharedStream = (stream: string) => stream.startsWith('list-') || stream.startsWith('canteen-');
+const sharedStream = (stream: string) => {
+  const kind = kindOf(stream);
+  return kind === 'list' || kind === 'canteen';
+};
 
 function build(events: readonly Recorded[]): Sql[] {
   const owners = new InsertRows('family_streams', [col('stream', 'text'), col('family_id', 'text')], 1);

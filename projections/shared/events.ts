@@ -1,4 +1,5 @@
 /** Small pure helpers the read models share: local dates at replay speed, and who an event is about. */
+import { kindOf, parseStream } from '../../domain/streams';
 import { localDate, monthOf, type Instant, type LocalDate, type Month } from '../../domain/shared/calendar';
 import type { Recorded } from '../projection';
 import type { LedgerEvent } from '../../domain/events';
@@ -40,15 +41,14 @@ export function familyOf(event: Recorded): string | undefined {
   return typeof fromData === 'string' && fromData ? fromData : undefined;
 }
 
-/** `food-{familyId}-{yyyy-mm}` → its family and month (family ids may contain dashes). */
+/** A family's food-month stream → its family and month (domain/streams.ts parses every name). */
 export function foodStream(stream: string): { familyId: string; month: Month } | undefined {
-  if (stream.startsWith('food-hold-')) return undefined; // a shop's hold index, not a wallet
-  const match = /^food-(.+)-(\d{4}-\d{2})$/.exec(stream);
-  return match ? { familyId: match[1]!, month: match[2]! } : undefined;
+  const name = parseStream(stream);
+  return name?.kind === 'food' ? { familyId: name.familyId, month: name.month } : undefined;
 }
 
-export const isMealsConsentStream = (stream: string) => stream.startsWith('consent-school-meals-');
-export const isFoodConsentStream = (stream: string) => stream.startsWith('consent-food-vouchers-');
+export const isMealsConsentStream = (stream: string) => kindOf(stream) === 'consentMeals';
+export const isFoodConsentStream = (stream: string) => kindOf(stream) === 'consentFood';
 
 /** The event as the catalogue's discriminated union, so a `switch` on `type` narrows `data`. */
 export const asLedger = (event: Recorded): LedgerEvent => event as unknown as LedgerEvent;

@@ -1,0 +1,94 @@
+/**
+ * Every stream name, built and parsed in one place. A name is a kind's prefix and its ids; ids
+ * (from partners and clients, api/schemas.ts idSchema) may hold `-`, `~`, `.` and `:`, so each
+ * name is parsed from its right end, where a fixed-shape part (a month, a school year) or a
+ * separator no id holds (`/`) ends the variable one. `parseStream(build(x))` gives x back for
+ * every kind (streams.property.test.ts).
+ *
+ *   list-{source}-{listId}               an imported eligibility list and its per-row outcomes
+ *   consent-{program}-{caseKey}          one consent case (meals: pupilId~schoolYear; food: familyId~month)
+ *   meals-{pupilId}-{schoolYear}         one pupil's school-meal voucher for a school year
+ *   food-{familyId}-{month}              one family's member vouchers for one month
+ *   foodhold-{shopId}/{holdId}           index: a shop's hold → its family-month stream
+ *   canteen-{deviceId}                   the batches a canteen device synced (dedup of deviceId+seq)
+ *   feedback-{familyId}                  ratings and complaints forwarded to e-Otinish
+ *
+ * The hold index was `food-hold-{shopId}-{holdId}`: a family id starting with `hold-` made a wallet
+ * look like an index, and a shop id with a dash could name another shop's hold.
+ */
+import type { Month, SchoolYear } from './shared/calendar';
+
+export type ListSourceName = 'sdu' | 'nobd';
+
+export type StreamName =
+  | { readonly kind: 'list'; readonly source: ListSourceName; readonly listId: string }
+  | { readonly kind: 'consentMeals'; readonly pupilId: string; readonly schoolYear: SchoolYear }
+  | { readonly kind: 'consentFood'; readonly familyId: string; readonly month: Month }
+  | { readonly kind: 'meals'; readonly pupilId: string; readonly schoolYear: SchoolYear }
+  | { readonly kind: 'food'; readonly familyId: string; readonly month: Month }
+  | { readonly kind: 'foodHold'; readonly shopId: string; readonly holdId: string }
+  | { readonly kind: 'canteen'; readonly deviceId: string }
+  | { readonly kind: 'feedback'; readonly familyId: string };
+
+export const streams = {
+  list: (source: ListSourceName, listId: string) => `list-${source}-${listId}`,
+  consentMeals: (pupilId: string, schoolYear: SchoolYear) => `consent-school-meals-${pupilId}~${schoolYear}`,
+  consentFood: (familyId: string, month: Month) => `consent-food-vouchers-${familyId}~${month}`,
+  meals: (pupilId: string, schoolYear: SchoolYear) => `meals-${pupilId}-${schoolYear}`,
+  food: (familyId: string, month: Month) => `food-${familyId}-${month}`,
+  /** Index of a shop's hold → its family-month stream (see FoodHoldRegistered). A hold id holds no `/`. */
+  foodHold: (shopId: string, holdId: string) => `foodhold-${shopId}/${holdId}`,
+  canteen: (deviceId: string) => `canteen-${deviceId}`,
+  feedback: (familyId: string) => `feedback-${familyId}`,
+} as const;
+
+/** The name for a parsed stream (the inverse of `parseStream`). */
+export function streamOf(name: StreamName): string {
+  switch (name.kind) {
+    case 'list':
+      return streams.list(name.source, name.listId);
+    case 'consentMeals':
+      return streams.consentMeals(name.pupilId, name.schoolYear);
+    case 'consentFood':
+      return streams.consentFood(name.familyId, name.month);
+    case 'meals':
+      return streams.meals(name.pupilId, name.schoolYear);
+    case 'food':
+      return streams.food(name.familyId, name.month);
+    case 'foodHold':
+      return streams.foodHold(name.shopId, name.holdId);
+    case 'canteen':
+      return streams.canteen(name.deviceId);
+    case 'feedback':
+      return streams.feedback(name.familyId);
+  }
+}
+
+const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => StreamName][] = [
+  [/^list-(sdu|nobd)-(.+)$/s, (m) => ({ kind: 'list', source: m[1] as ListSourceName, listId: m[2]! })],
+  [/^consent-school-meals-(.+)~(\d{4}-\d{4})$/s, (m) => ({ kind: 'consentMeals', pupilId: m[1]!, schoolYear: m[2]! })],
+  [/^consent-food-vouchers-(.+)~(\d{4}-\d{2})$/s, (m) => ({ kind: 'consentFood', familyId: m[1]!, month: m[2]! })],
+  [/^meals-(.+)-(\d{4}-\d{4})$/s, (m) => ({ kind: 'meals', pupilId: m[1]!, schoolYear: m[2]! })],
+  [/^food-(.+)-(\d{4}-\d{2})$/s, (m) => ({ kind: 'food', familyId: m[1]!, month: m[2]! })],
+  [/^foodhold-(.+)\/([^/]+)$/s, (m) => ({ kind: 'foodHold', shopId: m[1]!, holdId: m[2]! })],
+  [/^canteen-(.+)$/s, (m) => ({ kind: 'canteen', deviceId: m[1]! })],
+  [/^feedback-(.+)$/s, (m) => ({ kind: 'feedback', familyId: m[1]! })],
+];
+
+/** What a stream name names; undefined for a name no kind has. */
+export function parseStream(stream: string): StreamName | undefined {
+  for (const [pattern, named] of PATTERNS) {
+    const match = pattern.exec(stream);
+    if (match) return named(match);
+  }
+  return undefined;
+}
+
+/** The kind of a stream, or undefined. */
+export const kindOf = (stream: string): StreamName['kind'] | undefined => parseStream(stream)?.kind;
+
+/** A voucher's own stream (a pupil's school year, a family's food month), not a hold index. */
+export const isVoucherStream = (stream: string): boolean => {
+  const kind = kindOf(stream);
+  return kind === 'meals' || kind === 'food';
+};
