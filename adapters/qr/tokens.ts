@@ -13,7 +13,7 @@
 import { LRUCache } from 'lru-cache';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import type { ProgramCode } from '../../domain/events';
-import { streams } from '../../domain/events';
+import { targetOfRef, type VoucherTarget } from '../../domain/vouchers/voucher-ref';
 import { refuse } from '../../domain/shared/errors';
 import { invariant } from '../../domain/shared/decider';
 
@@ -111,25 +111,12 @@ function isPayload(value: unknown): value is QrPayload {
 export const expiresAtOf = (payload: QrPayload): string => new Date(payload.e * 1000).toISOString();
 export const epochSeconds = (instant: string | Date): number => Math.floor(new Date(instant).getTime() / 1000);
 
-// ── voucher refs ────────────────────────────────────────────────────────────────────────────
-export const mealRef = (pupilId: string, schoolYear: string) => `${pupilId}~${schoolYear}`;
-export const foodRef = (familyId: string, month: string) => `${familyId}~${month}`;
+// ── voucher refs (domain/vouchers/voucher-ref.ts) ───────────────────────────────────────────────
+export { foodRef, mealRef } from '../../domain/vouchers/voucher-ref';
+export type { VoucherTarget as TokenTarget } from '../../domain/vouchers/voucher-ref';
 
-export type TokenTarget =
-  | { readonly program: 'school-meals'; readonly pupilId: string; readonly schoolYear: string; readonly stream: string }
-  | { readonly program: 'food-vouchers'; readonly familyId: string; readonly month: string; readonly stream: string };
-
-/** The stream a token's ref names; a ref that does not parse is qr_token_invalid. */
-export function targetOf(payload: QrPayload): TokenTarget {
-  if (payload.p === 'school-meals') {
-    const m = /^(.+)~(\d{4}-\d{4})$/.exec(payload.v);
-    if (!m) return refuse('qr_token_invalid', 'voucher ref');
-    return { program: 'school-meals', pupilId: m[1]!, schoolYear: m[2]!, stream: streams.meals(m[1]!, m[2]!) };
-  }
-  const f = /^(.+)~(\d{4}-\d{2})$/.exec(payload.v);
-  if (!f) return refuse('qr_token_invalid', 'voucher ref');
-  return { program: 'food-vouchers', familyId: f[1]!, month: f[2]!, stream: streams.food(f[1]!, f[2]!) };
-}
+/** The voucher stream a token names; a ref that does not parse is qr_token_invalid. */
+export const targetOf = (payload: QrPayload): VoucherTarget => targetOfRef(payload.p, payload.v);
 
 // ── keys ────────────────────────────────────────────────────────────────────────────────────
 /** A fresh Ed25519 pair (dev mode and tests). Print `toPem` of it to put into the environment. */

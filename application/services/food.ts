@@ -8,8 +8,9 @@
  * hold of another shop is simply not found there (object-level check), and a hold id is unique per
  * shop because the index stream is created with expected version "no stream".
  */
+import { foodRef, targetOfRef } from '../../domain/vouchers/voucher-ref';
 import { invariant } from '../../domain/shared/decider';
-import { createQrSigner, epochSeconds, expiresAtOf, foodRef, targetOf, type QrPayload } from '../../adapters/qr/tokens';
+import { createQrSigner, epochSeconds, expiresAtOf, type QrPayload } from '../../adapters/qr/tokens';
 import type { BasketLine, FoodHoldRegistered, FoodPurchaseAuthorized, FoodWalletEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
 import { categoryOfSku } from '../../domain/programs/food-list';
@@ -17,7 +18,7 @@ import type { CommandMetadata } from '../../domain/shared/decider';
 import { refuse } from '../../domain/shared/errors';
 import { isTiyn, sub, times } from '../../domain/shared/money';
 import type { Month } from '../../domain/shared/calendar';
-import { createFoodWalletDecider, monthEndAt, totalsOf, type FoodWalletCommand, type FoodWalletState } from '../../domain/vouchers/food-wallet';
+import { createFoodWalletDecider, lapsedForSpending, totalsOf, type FoodWalletCommand, type FoodWalletState } from '../../domain/vouchers/food-wallet';
 import { parseVoucherId } from '../../domain/vouchers/ids';
 import { decideAcross, handle, type Outcome } from '../command-path';
 import type { AuthorizeInput, AuthorizeResult, BalanceAnswer, BasketItemInput, CaptureInput, CaptureResult, LedgerServices, QrToken } from './contract';
@@ -111,7 +112,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   /** A verified food token and its family-month; its expiry is the caller's to judge. */
   function readToken(token: string) {
     const payload = qr.verify(token);
-    const target = targetOf(payload);
+    const target = targetOfRef(payload.p, payload.v);
     if (target.program !== PROGRAM) return refuse('qr_token_invalid', 'not a food voucher token');
     return { payload, target };
   }
@@ -124,8 +125,8 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
     // The token is spent by an authorization; a shop must not act on it again.
     if (state.usedNonces.has(payload.n)) refuse('qr_token_reused');
     const totals = totalsOf(state);
-    const lapsed = deps.food.lapseUnspentAtMonthEnd && (state.status === 'Closed' || meta.now >= monthEndAt(state));
-    return { familyId: target.familyId, month: target.month, availableTiyn: lapsed ? 0 : totals.spendableTiyn, heldTiyn: totals.heldTiyn };
+    const availableTiyn = lapsedForSpending(deps.food, state, meta.now) ? 0 : totals.spendableTiyn;
+    return { familyId: target.familyId, month: target.month, availableTiyn, heldTiyn: totals.heldTiyn };
   }
 
   async function authorizePurchase(input: AuthorizeInput, meta: CommandMetadata): Promise<AuthorizeResult> {

@@ -6,8 +6,9 @@
  * all its meals is recorded, or nothing is. Per-record results come back in order; a record seen
  * before (same device, same seq, same content) returns its first outcome with `repeated: true`.
  */
+import { mealRef, targetOfRef } from '../../domain/vouchers/voucher-ref';
 import { createHash } from 'node:crypto';
-import { createQrSigner, epochSeconds, expiresAtOf, mealRef, targetOf, type QrSigner } from '../../adapters/qr/tokens';
+import { createQrSigner, epochSeconds, expiresAtOf, type QrSigner } from '../../adapters/qr/tokens';
 import type { CanteenRecordOutcome, MealVoucherEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
 import type { Code } from '../../domain/shared/codes';
@@ -125,7 +126,7 @@ async function resolveRecord(deps: ResolvedDeps, qr: QrSigner, record: CanteenRe
   const base = { seq: record.seq, recordHash: hashRecord(record.seq, scannedAt, record.token, undefined), method: 'qr' as const, scannedAt };
   try {
     const payload = qr.verify(record.token!);
-    const target = targetOf(payload);
+    const target = targetOfRef(payload.p, payload.v);
     if (target.program !== PROGRAM) return { ...base, early: 'qr_token_invalid' };
     return { ...base, target: { stream: target.stream, tokenNonce: payload.n, tokenExpiresAt: expiresAtOf(payload) } };
   } catch (error) {

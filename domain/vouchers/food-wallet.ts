@@ -202,12 +202,18 @@ function allocate(amount: Tiyn, limits: readonly Allocation[]): Allocation[] {
   return out;
 }
 
+/**
+ * Whether nothing of the wallet can be spent at `now`: under the default parameter the whole
+ * month's balance is gone at month end (closed, or the month over before the deadline fired).
+ * The decider refuses spending by it; a shop's balance query shows 0 by it.
+ */
+export function lapsedForSpending(program: FoodVouchersProgram, state: Exclude<FoodWalletState, { status: 'None' }>, now: Instant): boolean {
+  return program.lapseUnspentAtMonthEnd && (state.status === 'Closed' || now >= monthEndAt(state));
+}
+
 // ── decide ──────────────────────────────────────────────────────────────────────────────────
 export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUCHERS): Decider<FoodWalletState, FoodWalletCommand, FoodWalletEvent> {
   const monthOver = (state: WalletFacts, now: Instant) => now >= monthEndAt(state);
-  /** Under the default parameter the whole month's balance is gone at month end. */
-  const lapsedForSpending = (state: Exclude<FoodWalletState, { status: 'None' }>, now: Instant) =>
-    program.lapseUnspentAtMonthEnd && (state.status === 'Closed' || monthOver(state, now));
 
   function issue(command: IssueFoodVouchers, state: FoodWalletState): FoodWalletEvent[] {
     const d = command.data;
@@ -264,7 +270,7 @@ export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUC
     if (state.holds.some((h) => h.holdId === d.holdId)) refuse('hold_already_exists', d.holdId);
     if (now > d.tokenExpiresAt) refuse('qr_token_expired');
     if (state.usedNonces.has(d.tokenNonce)) refuse('qr_token_reused');
-    if (lapsedForSpending(state, now)) refuse('voucher_lapsed');
+    if (lapsedForSpending(program, state, now)) refuse('voucher_lapsed');
     const active = state.vouchers.filter((v) => v.activatedAt !== undefined);
     if (active.length === 0) refuse('voucher_not_active');
     const eligibleTiyn = eligibleSum(d.lines);
