@@ -12,16 +12,10 @@ import { WrongExpectedVersionError } from '../adapters/eventstore/port';
 import type { CommandMetadata, Decider, DomainEvent } from '../domain/shared/decider';
 import { invariant } from '../domain/shared/decider';
 import { eventId } from '../domain/shared/ids';
-import { DomainError } from '../domain/shared/errors';
+import { DomainError, TornRead } from '../domain/shared/errors';
 import type { StreamStates } from './stream-states';
 
-/**
- * Thrown by a decision that sees its streams disagree (a concurrent multi-stream append landed
- * between two reads): retried on fresh reads like a version conflict; if it persists, it is a bug.
- */
-export class TornRead extends Error {
-  override readonly name = 'TornRead';
-}
+export { TornRead } from '../domain/shared/errors';
 
 /** Conflicting writers on one stream are rare (one family, one pupil); give up after this many tries. */
 export const MAX_CONFLICT_RETRIES = 8;

@@ -113,18 +113,8 @@ export interface CanteenBatch {
   readonly batchId: string;
   readonly records: readonly CanteenRecord[];
 }
-export interface CanteenRecordResult {
-  readonly seq: number;
-  readonly outcome: Code;
-  readonly voucherId?: string;
-  /**
-   * The meal was recorded after its month's табель became final (seed 002: by the 5th of the next
-   * month): it is on no sheet and will not be paid; the device is told at once, not only the табель.
-   */
-  readonly late?: true;
-  /** True when this record was already received before (a resend): the first outcome is returned. */
-  readonly repeated: boolean;
-}
+import type { CanteenRecordResult } from '../../domain/vouchers/canteen-batch';
+export type { CanteenRecordResult };
 export interface BasketItemInput {
   readonly sku: string;
   readonly name: string;

@@ -3,37 +3,26 @@
  *
  * A canteen batch (up to MAX_CANTEEN_BATCH_RECORDS records) is one atomic append across the
  * device's stream and every pupil stream it touches (decideAcross): either the whole batch with
- * all its meals is recorded, or nothing is. Per-record results come back in order; a record seen
- * before (same device, same seq, same content) returns its first outcome with `repeated: true`.
+ * all its meals is recorded, or nothing is. The decision is the domain's
+ * (domain/vouchers/canteen-batch.ts); here records are resolved (token verified, card pseudonymised)
+ * and hashed, streams loaded and the outcome appended, as the device may see it.
  */
 import { mealRef, targetOfRef } from '../../domain/vouchers/voucher-ref';
 import { createHash } from 'node:crypto';
 import { createQrSigner, epochSeconds, expiresAtOf, type QrSigner } from '../../adapters/qr/tokens';
-import type { CanteenRecordOutcome, MealVoucherEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
-import type { Code } from '../../domain/shared/codes';
 import { localDate, schoolYearOf } from '../../domain/shared/calendar';
 import type { CommandMetadata } from '../../domain/shared/decider';
-import { invariant } from '../../domain/shared/decider';
 import { DomainError, refuse } from '../../domain/shared/errors';
-import { canteenDevice, classifyRecord, MAX_CANTEEN_BATCH_RECORDS, type CanteenDeviceState, type RecordLookup } from '../../domain/vouchers/canteen-device';
+import { canteenDevice, MAX_CANTEEN_BATCH_RECORDS } from '../../domain/vouchers/canteen-device';
+import { answerFromHistory, decideCanteenBatch, unknownPupil, type ResolvedRecord } from '../../domain/vouchers/canteen-batch';
 import { parseVoucherId } from '../../domain/vouchers/ids';
-import { createMealVoucherDecider, type MealVoucherState, type RecordMeal } from '../../domain/vouchers/meal-voucher';
-import { decideAcross, handle, TornRead, type Decision } from '../command-path';
+import { createMealVoucherDecider } from '../../domain/vouchers/meal-voucher';
+import { decideAcross, handle } from '../command-path';
 import type { CanteenBatch, CanteenRecord, CanteenRecordResult, LedgerServices, QrToken } from './contract';
 import { resolveDeps, type ResolvedDeps, type VoucherServiceDeps } from './deps';
 
 const PROGRAM = 'school-meals';
-
-/** A record resolved to its pupil's stream, or to an outcome decided before any stream is read. */
-interface ResolvedRecord {
-  readonly seq: number;
-  readonly recordHash: string;
-  readonly method: 'qr' | 'card';
-  readonly scannedAt: string;
-  readonly target?: { readonly stream: string; readonly tokenNonce?: string; readonly tokenExpiresAt?: string };
-  readonly early?: Code;
-}
 
 export interface MealServices {
   activateMealVoucher: LedgerServices['activateVoucher'];
@@ -76,7 +65,7 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
     const mealStreams = [...new Set(resolved.flatMap((r) => (r.target ? [r.target.stream] : [])))];
     let results: CanteenRecordResult[] = [];
     const outcome = await decideAcross(states, [canteenStream, ...mealStreams], meta, (loaded) => {
-      const decided = decideBatch(decider, batch, resolved, meta, states.fold(canteenDevice, loaded.get(canteenStream)!.events), (s) => states.fold(decider, loaded.get(s)!.events));
+      const decided = decideCanteenBatch(decider, batch, resolved, meta, states.fold(canteenDevice, loaded.get(canteenStream)!.events), (s) => states.fold(decider, loaded.get(s)!.events));
       results = decided.results;
       return decided.decisions;
     });
@@ -100,9 +89,6 @@ function asTheDeviceSees(result: CanteenRecordResult, record: ResolvedRecord): C
   if (result.outcome !== 'device_wrong_school') return result;
   return { seq: result.seq, outcome: unknownPupil(record.method), repeated: result.repeated };
 }
-
-/** What a device is told of a pupil no voucher knows. */
-const unknownPupil = (method: ResolvedRecord['method']): Code => (method === 'card' ? 'card_not_recognised' : 'voucher_not_found');
 
 function checkRecordShape(record: CanteenRecord, i: number): void {
   if ((record.token === undefined) === (record.cardIin === undefined)) refuse('validation_failed', 'a record has a token or a card read, not both', `records.${i}`);
@@ -133,93 +119,4 @@ async function resolveRecord(deps: ResolvedDeps, qr: QrSigner, record: CanteenRe
     if (error instanceof DomainError) return { ...base, early: error.code };
     throw error;
   }
-}
-
-function answerFromHistory(state: RecordLookup, r: ResolvedRecord): CanteenRecordResult {
-  const verdict = classifyRecord(state, r.seq, r.recordHash);
-  if (verdict.kind === 'repeated') {
-    const { outcome, voucherId, late } = verdict.first;
-    return { seq: r.seq, outcome, ...(voucherId ? { voucherId } : {}), ...(late ? { late } : {}), repeated: true };
-  }
-  invariant(verdict.kind === 'conflict', `record ${r.seq} of a repeated batch is not in the device stream`);
-  return { seq: r.seq, outcome: verdict.outcome, repeated: false };
-}
-
-/** Pure: the batch's per-record results and what to append where. */
-function decideBatch(
-  decider: ReturnType<typeof createMealVoucherDecider>,
-  batch: CanteenBatch,
-  records: readonly ResolvedRecord[],
-  meta: CommandMetadata,
-  deviceBefore: CanteenDeviceState,
-  stateOf: (stream: string) => MealVoucherState,
-): { results: CanteenRecordResult[]; decisions: Decision[] } {
-  const canteenStream = streams.canteen(batch.deviceId);
-  // Later records of this batch see the earlier ones (a seq twice in one batch is a resend): the
-  // batch's records are looked up first, then the device's, so nothing is copied per record.
-  const inBatch = new Map<number, CanteenRecordOutcome>();
-  const device: RecordLookup = { records: { get: (seq) => inBatch.get(seq) ?? deviceBefore.records.get(seq) } };
-  const pupils = new Map<string, { state: MealVoucherState; events: MealVoucherEvent[] }>();
-  const pupil = (stream: string) => {
-    let p = pupils.get(stream);
-    if (!p) pupils.set(stream, (p = { state: stateOf(stream), events: [] }));
-    return p;
-  };
-  const fresh: CanteenRecordOutcome[] = [];
-  const results: CanteenRecordResult[] = [];
-  for (const r of records) {
-    const verdict = classifyRecord(device, r.seq, r.recordHash);
-    if (verdict.kind !== 'new') {
-      results.push(answerFromHistory(device, r));
-      continue;
-    }
-    const { outcome, voucherId, late } = r.target ? recordMeal(decider, pupil(r.target.stream), r, batch, meta) : { outcome: r.early!, voucherId: undefined, late: undefined };
-    const record: CanteenRecordOutcome = { seq: r.seq, recordHash: r.recordHash, outcome, ...(voucherId ? { voucherId } : {}), ...(late ? { late } : {}) };
-    fresh.push(record);
-    inBatch.set(r.seq, record);
-    results.push({ seq: r.seq, outcome, ...(voucherId ? { voucherId } : {}), ...(late ? { late } : {}), repeated: false });
-  }
-  const canteenEvents = canteenDevice.decide(
-    { type: 'RecordCanteenBatch', data: { deviceId: batch.deviceId, schoolId: batch.schoolId, batchId: batch.batchId, receivedAt: meta.now, records: fresh }, metadata: meta },
-    deviceBefore,
-  );
-  const decisions: Decision[] = [{ stream: canteenStream, events: canteenEvents, metadata: { program: PROGRAM } }];
-  for (const [stream, p] of pupils)
-    if (p.events.length > 0) decisions.push({ stream, events: p.events, metadata: { program: PROGRAM, ...(p.state.status !== 'None' ? { familyId: p.state.familyId } : {}) } });
-  return { results, decisions };
-}
-
-function recordMeal(
-  decider: ReturnType<typeof createMealVoucherDecider>,
-  pupil: { state: MealVoucherState; events: MealVoucherEvent[] },
-  r: ResolvedRecord,
-  batch: CanteenBatch,
-  meta: CommandMetadata,
-): { outcome: Code; voucherId: string | undefined; late?: true } {
-  if (pupil.state.status === 'None') return { outcome: unknownPupil(r.method), voucherId: undefined };
-  const command: RecordMeal = {
-    type: 'RecordMeal',
-    data: {
-      deviceId: batch.deviceId,
-      seq: r.seq,
-      deviceSchoolId: batch.schoolId,
-      scannedAt: r.scannedAt,
-      receivedAt: meta.now,
-      method: r.method,
-      ...(r.target?.tokenNonce !== undefined ? { tokenNonce: r.target.tokenNonce, tokenExpiresAt: r.target.tokenExpiresAt! } : {}),
-    },
-    metadata: meta,
-  };
-  const events = decider.decide(command, pupil.state);
-  const [event] = events;
-  // The device stream says "new record" but the pupil's stream already holds it: the two were read
-  // on either side of a concurrent batch's commit. Retry on fresh reads (a real bug persists).
-  if (events.length !== 1 || event === undefined)
-    throw new TornRead(`a new canteen record decides one meal event (device ${batch.deviceId} seq ${r.seq})`);
-  pupil.state = decider.evolve(pupil.state, event);
-  pupil.events.push(event);
-  const voucherId = pupil.state.status === 'None' ? undefined : pupil.state.voucherId;
-  if (event.type === 'MealServed') return { outcome: 'meal_recorded', voucherId, ...(event.data.late ? { late: true as const } : {}) };
-  invariant(event.type === 'MealRefused', `a meal record yields MealServed or MealRefused, not ${event.type}`);
-  return { outcome: event.data.code, voucherId };
 }

@@ -22,3 +22,12 @@ export class DomainError extends Error {
 export function refuse(code: RefusalCode, detail?: string, path?: string): never {
   throw new DomainError(code, detail, path);
 }
+
+/**
+ * Thrown by a decision that sees its streams disagree (a concurrent multi-stream append landed
+ * between two reads): the command path retries it on fresh reads like a version conflict; if it
+ * persists, it is a bug.
+ */
+export class TornRead extends Error {
+  override readonly name = 'TornRead';
+}
