@@ -75,9 +75,16 @@ const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => StreamName][] = [
   [/^feedback-(.+)$/s, (m) => ({ kind: 'feedback', familyId: m[1]! })],
 ];
 
+/** The patterns by the name's first word (projections parse a name per event, so one pattern is tried, not all). */
+const BY_PREFIX = new Map<string, (typeof PATTERNS)[number][]>();
+for (const entry of PATTERNS) {
+  const prefix = /^\^([a-z]+)-/.exec(entry[0].source)![1]!;
+  BY_PREFIX.set(prefix, [...(BY_PREFIX.get(prefix) ?? []), entry]);
+}
+
 /** What a stream name names; undefined for a name no kind has. */
 export function parseStream(stream: string): StreamName | undefined {
-  for (const [pattern, named] of PATTERNS) {
+  for (const [pattern, named] of BY_PREFIX.get(stream.slice(0, stream.indexOf('-'))) ?? []) {
     const match = pattern.exec(stream);
     if (match) return named(match);
   }
