@@ -100,6 +100,7 @@ const reads: ReadSide = {
   pendingSms: async () => [],
   familyVouchers: async (familyId) => ({ familyId, vouchers: [] }),
   familyHistory: async (familyId) => ({ familyId, events: [] }),
+  listView: async () => undefined,
   listReturns: async () => [],
   tabel: async (_s, _m, format) => (format === 'json' ? { kind: 'json', data: { rows: [] } } : { kind: 'document', contentType: 'text/csv; charset=utf-8', body: 'a,b\r\n' }),
   dailyReport: async () => ({ kind: 'json', data: {} }),

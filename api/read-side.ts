@@ -22,6 +22,18 @@ export interface OutboundSms {
   readonly language?: string;
 }
 
+export interface ListView {
+  readonly listId: string;
+  readonly source: 'sdu' | 'nobd';
+  readonly program: string;
+  readonly month: string;
+  readonly rowCount: number;
+  readonly processed: boolean;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly rows: readonly { readonly rowNo: number; readonly outcome: string; readonly caseStream?: string; readonly detail?: string }[];
+}
+
 export interface ListReturn {
   readonly rowNo?: number;
   readonly reason: string;
@@ -38,6 +50,8 @@ export interface ReadSide {
   familyVouchers(familyId: string): Promise<unknown>;
   /** A family's history; `asOf` answers from the event log as it was at that instant. */
   familyHistory(familyId: string, options: { asOf?: string; audience: 'citizen' | 'auditor' }): Promise<unknown>;
+  /** A received list and every row's outcome; undefined when no such list was received. */
+  listView(source: 'sdu' | 'nobd', listId: string): Promise<ListView | undefined>;
   /** Rows returned to SDU/NOBD for a list: rejected rows and ended consent cases. */
   listReturns(source: 'sdu' | 'nobd', listId: string): Promise<readonly ListReturn[]>;
   tabel(schoolId: string, month: string, format: ReportFormat): Promise<Rendered>;

@@ -17,7 +17,7 @@ import { outcomesDocument, funnelCsv, foodVolumesCsv, mealsCsv } from '../projec
 import { tabel } from '../projections/tabel/queries';
 import { tabelCsv, tabelHtml } from '../projections/tabel/export';
 import type { Runner } from '../projections/runner';
-import type { ListReturn, OutboundSms, ReadSide } from './read-side';
+import type { ListReturn, ListView, OutboundSms, ReadSide } from './read-side';
 
 export interface ReadsDeps {
   readonly pool: Pool;
@@ -80,6 +80,23 @@ export function createReads(deps: ReadsDeps): ReadSide {
           commandId: e.metadata.commandId,
         })),
       };
+    },
+    async listView(source, listId) {
+      const events = await store.readStream(streams.list(source, listId));
+      const received = events.find((e) => e.type === 'EligibilityListReceived');
+      if (!received) return undefined;
+      const head = received.data as { listId: string; program: string; month: string; rowCount: number };
+      type Row = ListView['rows'][number];
+      const rows = events.flatMap((e): Row[] => {
+        const d = e.data as { rowNo: number; caseStream?: string; reason?: string; detail?: string };
+        if (e.type === 'ListRowAccepted') return [{ rowNo: d.rowNo, outcome: 'row_accepted', ...(d.caseStream ? { caseStream: d.caseStream } : {}) }];
+        if (e.type === 'ListRowRejected') return [{ rowNo: d.rowNo, outcome: d.reason!, ...(d.detail ? { detail: d.detail } : {}) }];
+        return [];
+      });
+      rows.sort((a, b) => a.rowNo - b.rowNo);
+      const accepted = rows.filter((r) => r.outcome === 'row_accepted').length;
+      const processed = events.some((e) => e.type === 'EligibilityListProcessed');
+      return { listId: head.listId, source, program: head.program, month: head.month, rowCount: head.rowCount, processed, accepted, rejected: rows.length - accepted, rows };
     },
     async listReturns(source, listId) {
       const rejected: ListReturn[] = (await store.readStream(streams.list(source, listId)))

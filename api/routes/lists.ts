@@ -6,9 +6,8 @@
 import { z } from 'zod';
 import { parse } from 'csv-parse/sync';
 import { writeCsv } from '../../adapters/csv/write';
-import type { EventStore } from '../../adapters/eventstore/port';
 import type { LedgerServices, ReceiveListInput } from '../../application/services/contract';
-import { streams, type ListSource } from '../../domain/events';
+import type { ListSource } from '../../domain/events';
 import { requireRole, type PrincipalOf } from '../auth';
 import { ApiProblem } from '../problem';
 import type { ReadSide } from '../read-side';
@@ -74,7 +73,7 @@ const listView = z.object({
   rows: z.array(rowOutcome),
 });
 
-export function listRoutes(deps: { services: LedgerServices; store: EventStore; reads: ReadSide }): AnyRoute[] {
+export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }): AnyRoute[] {
   const sourceOf = (principal: PrincipalOf<'sdu' | 'nobd'>): ListSource => principal.role;
   return [
     defineRoute({
@@ -133,29 +132,9 @@ export function listRoutes(deps: { services: LedgerServices; store: EventStore; 
       responses: { 200: { description: 'the list', schema: listView } },
       async handle({ params, principal }) {
         if (sourceOf(requireRole(principal, ['sdu', 'nobd'])) !== params.source) throw new ApiProblem('route_not_found', 'No such list.');
-        const events = await deps.store.readStream(streams.list(params.source, params.listId));
-        const received = events.find((e) => e.type === 'EligibilityListReceived');
-        if (!received) throw new ApiProblem('route_not_found', 'No such list.');
-        const head = received.data as { listId: string; program: string; month: string; rowCount: number };
-        type Row = { rowNo: number; outcome: string; caseStream?: string; detail?: string };
-        const rows = events.flatMap((e): Row[] => {
-          const d = e.data as { rowNo: number; caseStream?: string; reason?: string; detail?: string };
-          if (e.type === 'ListRowAccepted') return [{ rowNo: d.rowNo, outcome: 'row_accepted', ...(d.caseStream ? { caseStream: d.caseStream } : {}) }];
-          if (e.type === 'ListRowRejected') return [{ rowNo: d.rowNo, outcome: d.reason!, ...(d.detail ? { detail: d.detail } : {}) }];
-          return [];
-        });
-        rows.sort((a, b) => a.rowNo - b.rowNo);
-        return json(200, {
-          listId: head.listId,
-          source: params.source,
-          program: head.program,
-          month: head.month,
-          rowCount: head.rowCount,
-          processed: events.some((e) => e.type === 'EligibilityListProcessed'),
-          accepted: rows.filter((r) => r.outcome === 'row_accepted').length,
-          rejected: rows.filter((r) => r.outcome !== 'row_accepted').length,
-          rows,
-        });
+        const view = await deps.reads.listView(params.source, params.listId);
+        if (!view) throw new ApiProblem('route_not_found', 'No such list.');
+        return json(200, view);
       },
     }),
     defineRoute({
