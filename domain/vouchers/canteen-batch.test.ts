@@ -15,8 +15,8 @@ import { mealVoucherId } from './ids';
 import { mealVoucher } from './meal-voucher';
 
 const YEAR = '2025-2026';
-const MONDAY_NOON = '2025-10-06T07:00:00.000Z';
-const RECEIVED = '2025-10-06T09:00:00.000Z';
+const MONDAY_NOON = '2026-04-06T07:00:00.000Z';
+const RECEIVED = '2026-04-06T09:00:00.000Z';
 const device = { deviceId: 'dev-1', schoolId: 'school-7', batchId: 'b-2' };
 const pupilStream = (pupilId: string) => streams.meals(pupilId, YEAR);
 
@@ -24,9 +24,9 @@ const pupilStream = (pupilId: string) => streams.meals(pupilId, YEAR);
 function activeVoucher(pupilId: string): MealVoucherEvent[] {
   const voucherId = mealVoucherId(pupilId, YEAR);
   const data = { voucherId, pupilId, familyId: `f-${pupilId}`, schoolId: 'school-7', region: 'akmola', grade: 6, category: 'asp_family' as const, schoolYear: YEAR, caseId: `case-${pupilId}`, viaConsent: true };
-  const issued = mealVoucher.decide({ type: 'IssueMealVoucher', data, metadata: meta('2025-10-01T03:00:00.000Z') }, mealVoucher.initialState());
+  const issued = mealVoucher.decide({ type: 'IssueMealVoucher', data, metadata: meta('2026-04-01T03:00:00.000Z') }, mealVoucher.initialState());
   const afterIssue = fold(mealVoucher, issued);
-  const activated = mealVoucher.decide({ type: 'ActivateMealVoucher', data: { voucherId, familyId: `f-${pupilId}`, byPersonId: 'mother' }, metadata: meta('2025-10-02T03:00:00.000Z') }, afterIssue);
+  const activated = mealVoucher.decide({ type: 'ActivateMealVoucher', data: { voucherId, familyId: `f-${pupilId}`, byPersonId: 'mother' }, metadata: meta('2026-04-02T03:00:00.000Z') }, afterIssue);
   return [...issued, ...activated];
 }
 
