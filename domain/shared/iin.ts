@@ -7,6 +7,7 @@
  *         3,4,5,6,7,8,9,10,11,1,2; when that also gives 10 the number is invalid (never issued).
  * Pure: no clock, so a birth date in the future is not refused here (the list decides eligibility).
  */
+import { invariant } from './decider';
 import type { LocalDate } from './calendar';
 
 export type Sex = 'male' | 'female';
@@ -60,10 +61,12 @@ export const IIN_SERIAL_LIMIT = 10_000;
  */
 export function makeIin(birthDate: LocalDate, sex: Sex, serial: number): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthDate);
-  if (!match) throw new Error(`invariant violated: ${birthDate} is not a YYYY-MM-DD date`);
+  invariant(match, `${birthDate} is not a YYYY-MM-DD date`);
   const year = Number(match[1]);
-  if (year < 1800 || year > 2099) throw new Error(`invariant violated: IIN years are 1800–2099, got ${year}`);
-  if (!Number.isSafeInteger(serial) || serial < 0 || serial >= IIN_SERIAL_LIMIT) throw new Error(`invariant violated: serial ${serial} is not 0–9999`);
+  invariant(year >= 1800, `IIN years are 1800–2099, got ${year}`);
+  invariant(year <= 2099, `IIN years are 1800–2099, got ${year}`);
+  invariant(Number.isSafeInteger(serial), `serial ${serial} is not an integer`);
+  invariant(serial >= 0 && serial < IIN_SERIAL_LIMIT, `serial ${serial} is not 0–9999`);
   const centuryDigit = (Math.floor(year / 100) - 18) * 2 + (sex === 'male' ? 1 : 2);
   const prefix = `${match[1]!.slice(2)}${match[2]}${match[3]}${centuryDigit}`;
   for (let i = 0; i < IIN_SERIAL_LIMIT; i++) {
@@ -71,9 +74,9 @@ export function makeIin(birthDate: LocalDate, sex: Sex, serial: number): string 
     const check = iinCheckDigit(first11);
     if (check !== undefined) {
       const iin = first11 + String(check);
-      if (!parseIin(iin).ok) throw new Error(`invariant violated: ${birthDate} is not a calendar date`);
+      invariant(parseIin(iin).ok, `${birthDate} is not a calendar date`);
       return iin;
     }
   }
-  throw new Error('invariant violated: no serial gives a valid check digit');
+  invariant(false, 'no serial gives a valid check digit');
 }

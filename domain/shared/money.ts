@@ -2,6 +2,8 @@
  * Money is an integer number of tiyn (1 KZT = 100 tiyn). Every function here refuses a result
  * that is not a safe integer, so a float can never leak into a balance.
  */
+import { invariant } from './decider';
+
 export type Tiyn = number;
 
 export const TIYN_PER_KZT = 100;
@@ -11,7 +13,7 @@ export function isTiyn(value: unknown): value is Tiyn {
 }
 
 export function tiyn(value: number): Tiyn {
-  if (!Number.isSafeInteger(value)) throw new Error(`invariant violated: ${value} is not an integer number of tiyn`);
+  invariant(Number.isSafeInteger(value), `${value} is not an integer number of tiyn`);
   return value;
 }
 
@@ -29,7 +31,7 @@ export function sub(a: Tiyn, b: Tiyn): Tiyn {
 
 /** Amount × an integer count (e.g. unit price × quantity). */
 export function times(amount: Tiyn, count: number): Tiyn {
-  if (!Number.isSafeInteger(count)) throw new Error(`invariant violated: multiplier ${count} is not an integer`);
+  invariant(Number.isSafeInteger(count), `multiplier ${count} is not an integer`);
   return tiyn(tiyn(amount) * count);
 }
 
