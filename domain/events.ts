@@ -153,6 +153,31 @@ export interface VoucherNotIssued {
   readonly code: Code;
   readonly detail?: string;
 }
+/**
+ * A later monthly list names the subject of a case that ended without consent (meals: no phone,
+ * timed out, undeliverable): the same case starts again (seed 002: the list is monthly).
+ */
+export type ConsentCaseReopened = DomainEvent<
+  'ConsentCaseReopened',
+  {
+    caseId: string;
+    /** 2 for the first new start, and so on. */
+    attempt: number;
+    previousOutcome: 'no_phone' | 'timed_out' | 'undeliverable' | 'refused' | 'given' | 'not_required';
+    subject: PupilSubject | FamilySubject;
+    representatives: readonly Representative[];
+    listId: string;
+    rowNo: number;
+    language?: SmsLanguage;
+    reopenedAt: Instant;
+  }
+>;
+/**
+ * The start SMS could not be delivered to anyone who may be asked (final delivery failures; meals:
+ * every representative with a phone in turn, by priority): the case ends; its own outcome, passed
+ * back to SDU/NOBD like "no phone", never counted as a timeout.
+ */
+export type ConsentUndeliverable = DomainEvent<'ConsentUndeliverable', { caseId: string; at: Instant; triedPersonIds: readonly string[] }>;
 /** No representative has a phone in BMG: the case ends; passed back to SDU/NOBD. */
 export type ConsentPhoneNotFound = DomainEvent<'ConsentPhoneNotFound', { caseId: string }>;
 export type SmsKind = 'consent_request' | 'consent_reminder' | 'consent_confirmed' | 'consent_refused_ack';
@@ -212,7 +237,17 @@ export type SmsReplyReceived = DomainEvent<
     late: boolean;
   }
 >;
-export type ConsentGiven = DomainEvent<'ConsentGiven', { caseId: string; byPersonId: string; at: Instant; voucherNotIssued?: VoucherNotIssued }>;
+export type ConsentGiven = DomainEvent<
+  'ConsentGiven',
+  {
+    caseId: string;
+    byPersonId: string;
+    at: Instant;
+    voucherNotIssued?: VoucherNotIssued;
+    /** Food, consent scope "service period": no SMS this month; the consent given in this case stands. */
+    standingFrom?: string;
+  }
+>;
 export type ConsentRefused = DomainEvent<'ConsentRefused', { caseId: string; byPersonId: string; at: Instant }>;
 export type ConsentTimedOut = DomainEvent<'ConsentTimedOut', { caseId: string; at: Instant }>;
 
@@ -419,6 +454,8 @@ export type FeedbackForwarded = DomainEvent<
 export type ListEvent = EligibilityListReceived | ListRowAccepted | ListRowRejected | EligibilityListProcessed;
 export type ConsentEvent =
   | ConsentCaseOpened
+  | ConsentCaseReopened
+  | ConsentUndeliverable
   | ConsentNotRequired
   | ConsentPhoneNotFound
   | SmsRequested

@@ -3,7 +3,7 @@ import type { ConsentEvent } from '../events';
 import { SCHOOL_MEALS } from '../programs/school-meals';
 import { FOOD_VOUCHERS } from '../programs/food-vouchers';
 import { given } from '../../test/given';
-import { consentCase as decider, caseIdOfMessage, createConsentDecider, MAX_SMS_ATTEMPTS, type ConsentCommand } from './consent-case';
+import { consentCase as decider, caseIdOfMessage, createConsentDecider, MAX_SMS_ATTEMPTS, type ConsentCommand, type OpenCase } from './consent-case';
 import { DEFAULT_PROGRAMS } from './policy';
 import { FOOD_CASE, MEALS_CASE, delivery, family, father, fire, guardian, mother, noPhone, openFood, openMeals, pupil, reply } from '../../test/consent-fixtures';
 
@@ -266,22 +266,26 @@ describe('SMS outbox delivery reports', () => {
       { type: 'SmsSent', data: { caseId: MEALS_CASE, messageId: id, sentAt: '2026-03-02T05:00:05.000Z' } },
     ]);
   });
-  it(`retries a failed SMS until ${MAX_SMS_ATTEMPTS} failures, then gives up`, () => {
+  it(`retries a failed SMS until ${MAX_SMS_ATTEMPTS} failures, then asks the next representative (seed 000 app. 1 p. 9)`, () => {
     let events = opened();
-    for (let attempt = 1; attempt <= MAX_SMS_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt < MAX_SMS_ATTEMPTS; attempt++) {
       const at = `2026-03-02T05:0${attempt}:00.000Z`;
       const next = given(decider, events).when(delivery(id, 'failed', at, 'unreachable')).then([
         {
           type: 'SmsFailed',
-          data: {
-            caseId: MEALS_CASE, messageId: id, failedAt: at, reason: 'unreachable', attempt, willRetry: attempt < MAX_SMS_ATTEMPTS,
-            ...(attempt < MAX_SMS_ATTEMPTS ? { retryAt: new Date(Date.parse(at) + 60_000 * attempt).toISOString() } : {}),
-          },
+          data: { caseId: MEALS_CASE, messageId: id, failedAt: at, reason: 'unreachable', attempt, willRetry: true, retryAt: new Date(Date.parse(at) + 60_000 * attempt).toISOString() },
         },
       ]);
       events = [...events, ...next];
     }
-    given(decider, events).when(delivery(id, 'sent', '2026-03-02T06:00:00.000Z')).then([]);
+    // Old reading: the final failure left the case waiting for a reply nobody could send, until it "timed out".
+    const at = '2026-03-02T05:03:00.000Z';
+    const last = given(decider, events).when(delivery(id, 'failed', at, 'unreachable')).events();
+    expect(last.map((e) => e.type)).toEqual(['SmsFailed', 'SmsRequested', 'DeadlineScheduled']);
+    expect(last[0]).toMatchObject({ data: { attempt: MAX_SMS_ATTEMPTS, willRetry: false } });
+    expect(last[1]).toMatchObject({ data: { messageId: `${MEALS_CASE}#2`, kind: 'consent_request', recipientPersonId: 'p_father', replyBy: '2026-03-05T19:00:00.000Z' } });
+    expect(last[2]).toMatchObject({ data: { deadlineId: `${MEALS_CASE}:reminder:2`, kind: 'consent_reminder' } });
+    given(decider, [...events, ...last]).when(delivery(id, 'sent', '2026-03-02T06:00:00.000Z')).then([]);
   });
   it('a sent SMS after one failure is recorded as sent', () => {
     const failed = history(openMeals(OPENED), delivery(id, 'failed', '2026-03-02T05:01:00.000Z'));
@@ -364,5 +368,98 @@ describe('quiet hours: no SMS at night, deadlines exact, answer windows never sh
   it('sends at any hour when the program sets no window (sendingWindow null)', () => {
     const anyHour = createConsentDecider({ ...DEFAULT_PROGRAMS, meals: { ...SCHOOL_MEALS, sendingWindow: null } });
     expect(given(anyHour).when(openMeals(NIGHT)).events()[1]).toMatchObject({ type: 'SmsRequested', data: { replyBy: '2026-03-05T19:00:00.000Z' } });
+  });
+});
+
+describe('undeliverable messages (seed 000 app. 1 p. 9; seed 004 p. 15–17)', () => {
+  const failedFor = (messageId: string, events: ConsentEvent[], at = '2026-03-02T05:10:00.000Z') => {
+    let all = events;
+    for (let i = 0; i < MAX_SMS_ATTEMPTS; i++) all = [...all, ...given(decider, all).when(delivery(messageId, 'failed', at.replace(':10:', `:1${i}:`), 'absent subscriber')).events()];
+    return all;
+  };
+  it('meals: asks mother, then father, then the other representative; nobody left → ConsentUndeliverable, its own outcome', () => {
+    let events = history(openMeals(OPENED, { representatives: [guardian, father, mother] }));
+    events = failedFor(`${MEALS_CASE}#1`, events);
+    events = failedFor(`${MEALS_CASE}#2`, events);
+    const third = events.filter((e) => e.type === 'SmsRequested').map((e) => (e.data as { recipientPersonId: string }).recipientPersonId);
+    expect(third).toEqual(['p_mother', 'p_father', 'p_guardian']);
+    events = failedFor(`${MEALS_CASE}#3`, events, '2026-03-02T06:10:00.000Z');
+    expect(events.at(-1)).toEqual({ type: 'ConsentUndeliverable', data: { caseId: MEALS_CASE, at: '2026-03-02T06:12:00.000Z', triedPersonIds: ['p_mother', 'p_father', 'p_guardian'] } });
+    expect(given(decider, events).state()).toMatchObject({ status: 'Closed', outcome: 'undeliverable' });
+  });
+  it('meals: the earlier recipient’s reminder fires as a no-op; the new one’s windows count from its own SMS', () => {
+    let events = history(openMeals(OPENED, { representatives: [father, mother] }));
+    events = failedFor(`${MEALS_CASE}#1`, events, '2026-03-03T05:10:00.000Z'); // Tue 10:10 local: the father is asked on the 3rd
+    given(decider, events).when(fire(MEALS_CASE, 'reminder', REMINDER_DUE)).then([
+      { type: 'DeadlineFired', data: { deadlineId: `${MEALS_CASE}:reminder`, kind: 'consent_reminder', firedAt: REMINDER_DUE } },
+    ]);
+    const second = { type: 'FireDeadline' as const, data: { deadlineId: `${MEALS_CASE}:reminder:2`, kind: 'consent_reminder' as const }, metadata: { commandId: 'r2', now: '2026-03-06T19:00:00.000Z', actor: { role: 'test', id: 'test' } } };
+    expect(given(decider, events).when(second).events().map((e) => e.type)).toEqual(['DeadlineFired', 'SmsRequested', 'DeadlineScheduled']);
+  });
+  it('food: only the head may be asked, so a final failure ends the case as undeliverable at once', () => {
+    let events = history(openFood('2026-03-06T05:00:00.000Z'));
+    events = failedFor(`${FOOD_CASE}#1`, events, '2026-03-06T06:10:00.000Z');
+    expect(events.at(-1)).toMatchObject({ type: 'ConsentUndeliverable', data: { triedPersonIds: ['p_head'] } });
+  });
+  it('a failed reminder or reply changes nothing: the family had the start SMS', () => {
+    const reminded = history(openMeals(OPENED), fire(MEALS_CASE, 'reminder', REMINDER_DUE));
+    const after = failedFor(`${MEALS_CASE}#2`, reminded, '2026-03-06T05:10:00.000Z');
+    expect(after.slice(reminded.length).map((e) => e.type)).toEqual(['SmsFailed', 'SmsFailed', 'SmsFailed']);
+  });
+});
+
+describe('a later monthly list starts a case that ended without consent again (seed 002: the list is monthly)', () => {
+  const later = (over: Partial<OpenCase['data']> = {}, now = '2026-04-01T05:00:00.000Z'): OpenCase => {
+    const base = openMeals(now, { representatives: [father, mother] });
+    return { ...base, data: { ...base.data, listId: 'list-april', rowNo: 3, ...over } };
+  };
+  it('after no phone: the same stream starts again (attempt 2) and asks by priority, its deadlines numbered apart', () => {
+    // Old reading: already_covered, returned to NOBD, and the pupil never asked again that school year.
+    const ended = history(openMeals(OPENED, { representatives: [noPhone(mother)] }));
+    const events = given(decider, ended).when(later()).events();
+    expect(events[0]).toEqual({
+      type: 'ConsentCaseReopened',
+      data: { caseId: MEALS_CASE, attempt: 2, previousOutcome: 'no_phone', subject: pupil(), representatives: [father, mother], listId: 'list-april', rowNo: 3, reopenedAt: '2026-04-01T05:00:00.000Z' },
+    });
+    expect(events[1]).toMatchObject({ type: 'SmsRequested', data: { recipientPersonId: 'p_mother', messageId: `${MEALS_CASE}#1` } });
+    expect(events[2]).toMatchObject({ type: 'DeadlineScheduled', data: { deadlineId: `${MEALS_CASE}:reminder:2` } });
+  });
+  it('after a timeout: starts again; a reply to the new SMS gives consent', () => {
+    const timedOut = history(openMeals(OPENED), fire(MEALS_CASE, 'reminder', REMINDER_DUE), fire(MEALS_CASE, 'timeout', TIMEOUT_DUE));
+    const again = [...timedOut, ...given(decider, timedOut).when(later()).events()];
+    expect(given(decider, again).when(reply('3#1', '2026-04-01T06:00:00.000Z')).events()[1]).toMatchObject({ type: 'ConsentGiven' });
+  });
+  it('after undeliverable: starts again with whoever has a phone now', () => {
+    let events = history(openMeals(OPENED, { representatives: [mother] }));
+    for (let i = 0; i < MAX_SMS_ATTEMPTS; i++) events = [...events, ...given(decider, events).when(delivery(`${MEALS_CASE}#1`, 'failed', `2026-03-02T05:1${i}:00.000Z`)).events()];
+    expect(events.at(-1)!.type).toBe('ConsentUndeliverable');
+    expect(given(decider, events).when(later({ representatives: [mother, father] })).events()[0]).toMatchObject({ type: 'ConsentCaseReopened', data: { previousOutcome: 'undeliverable' } });
+  });
+  it('after a refusal: the refusal stands for the school year (already_covered) unless the program asks again (startAgainAfter)', () => {
+    const refused = history(openMeals(OPENED), reply('3#2', '2026-03-03T06:00:00.000Z'));
+    given(decider, refused).when(later()).thenFails('already_covered');
+    const asksAgain = createConsentDecider({ ...DEFAULT_PROGRAMS, meals: { ...SCHOOL_MEALS, startAgainAfter: ['no_phone', 'timed_out', 'undeliverable', 'refused'] } });
+    expect(given(asksAgain, refused).when(later()).events()[0]).toMatchObject({ type: 'ConsentCaseReopened', data: { previousOutcome: 'refused' } });
+  });
+  it('never after consent, nor for a food family-month; the same list row again changes nothing', () => {
+    const given3 = history(openMeals(OPENED), reply('3#1', '2026-03-03T06:00:00.000Z'));
+    given(decider, given3).when(later()).thenFails('already_covered');
+    const ended = history(openMeals(OPENED, { representatives: [noPhone(mother)] }));
+    const reopened = [...ended, ...given(decider, ended).when(later()).events()];
+    given(decider, reopened).when(later()).then([]);
+    const food = history(openFood('2026-03-06T05:00:00.000Z', { representatives: [{ personId: 'p_head', role: 'guardian', hasPhone: false }] }));
+    const other = openFood('2026-03-07T05:00:00.000Z');
+    given(decider, food).when({ ...other, data: { ...other.data, listId: 'sdu-2', rowNo: 9 } }).thenFails('already_covered');
+  });
+});
+
+describe('food consent scope: a consent stands for the service period (seed 004 annex)', () => {
+  it('records this month’s consent from the standing one, with no SMS at all', () => {
+    // Old reading: every month's case sent the start SMS on the 5th and waited for 21*1 again.
+    const open = openFood('2026-04-02T05:00:00.000Z', { month: '2026-04' });
+    const events = given(decider).when({ ...open, data: { ...open.data, standingConsent: { caseId: FOOD_CASE, byPersonId: 'p_head' } } }).events();
+    expect(events.map((e) => e.type)).toEqual(['ConsentCaseOpened', 'ConsentGiven']);
+    expect(events[1]).toEqual({ type: 'ConsentGiven', data: { caseId: open.data.caseId, byPersonId: 'p_head', at: '2026-04-02T05:00:00.000Z', standingFrom: FOOD_CASE } });
+    expect(events[0]!.data).not.toHaveProperty('standingConsent');
   });
 });

@@ -3,6 +3,9 @@
  * per stream `consent-{program}-{caseKey}` (meals: pupil × school year; food: family × month):
  *
  *   OpenCase → ConsentCaseOpened, then one of
+ *     ConsentGiven(standingFrom)    food, consent scope "service period": the family consented in an
+ *                                   earlier month of the pilot, so no SMS (seed 004 annex: «действует в
+ *                                   период оказания указанной услуги»)
  *     ConsentNotRequired            primary grade (meals; 2026 order) — the case ends
  *     ConsentPhoneNotFound          no representative has a phone in BMG — the case ends
  *     SmsRequested(consent_request) meals: to the first representative with a phone by priority
@@ -15,7 +18,15 @@
  *                  after the case ended → SmsReplyReceived(late) only
  *   FireDeadline   always DeadlineFired; plus the start SMS, the reminder (and the timeout deadline),
  *                  or ConsentTimedOut — nothing more when the case has already ended
- *   RecordDelivery SmsSent / SmsFailed from the gateway's delivery report (in any status)
+ *   RecordDelivery SmsSent / SmsFailed from the gateway's delivery report (in any status); the
+ *                  FINAL failure of the start SMS to the current recipient: meals asks the next
+ *                  representative with a phone by the seeds' priority (a new start SMS, its own
+ *                  windows), and when nobody is left — food asks only the head — the case ends
+ *                  ConsentUndeliverable (its own outcome, not a timeout; seed 000 app. 1 p. 9)
+ *   OpenCase on a case that ended without consent (meals: no phone, timed out, undeliverable; a
+ *     refusal only when the program asks again after one) from a later monthly list (seed 002:
+ *     «на ежемесячной основе … формирует список») → ConsentCaseReopened and the first steps again,
+ *     on the same stream: one case per pupil and school year, attempts in it
  *
  * Timing is in policy.ts. A reply counts when it was received strictly before the timeout instant;
  * when a reply arrives at or after it and the scheduler has not fired the timeout yet, the reply
@@ -36,7 +47,10 @@
  * window counts from the instant the SMS may go out.
  *
  * Refusals: case_not_found (reply or delivery for a case never opened), sms_message_not_found,
- * already_covered (opening a case that exists for another list row).
+ * already_covered (opening a case that exists for another list row and may not start again).
+ *
+ * Each recipient asked within an attempt is a "contact"; the deadlines of a contact carry its
+ * number (`:reminder`, `:reminder:2`, …), so a deadline of an earlier contact fires as a no-op.
  */
 import type {
   ConsentEvent,
@@ -76,6 +90,11 @@ export interface OpenCase {
     readonly rowNo: number;
     /** The recipients' language from the list row; absent: the program's default. */
     readonly language?: SmsLanguage;
+    /**
+     * Food, consent scope "service period": the consent the family gave in an earlier month of the
+     * pilot (the service finds it; the decider records it as this month's consent, no SMS).
+     */
+    readonly standingConsent?: { readonly caseId: string; readonly byPersonId: string };
   };
   readonly metadata: CommandMetadata;
 }
@@ -103,9 +122,10 @@ export interface RecordDelivery {
 export type ConsentCommand = OpenCase | ReceiveReply | FireConsentDeadline | RecordDelivery;
 
 // ── state ───────────────────────────────────────────────────────────────────────────────────
-export type CaseOutcome = 'not_required' | 'no_phone' | 'given' | 'refused' | 'timed_out';
+export type CaseOutcome = 'not_required' | 'no_phone' | 'given' | 'refused' | 'timed_out' | 'undeliverable';
 export interface OutboxMessage {
   readonly kind: SmsKind;
+  readonly recipientPersonId: string;
   readonly status: 'requested' | 'sent' | 'failed';
   /** Failed deliveries so far. */
   readonly failures: number;
@@ -125,6 +145,12 @@ export interface CaseFacts {
   readonly rowNo: number;
   readonly language?: SmsLanguage;
   readonly openedAt: Instant;
+  /** 1, then one more each time a later list starts the case again (ConsentCaseReopened). */
+  readonly attempt: number;
+  /** The recipient asked now, counted over the case's life: it numbers the deadlines. */
+  readonly contact: number;
+  /** Who was asked in this attempt (a final delivery failure moves on to the next by priority). */
+  readonly tried: readonly string[];
   readonly messages: Readonly<Record<string, OutboxMessage>>;
   readonly deadlines: Readonly<Record<string, CaseDeadline>>;
 }
@@ -143,9 +169,10 @@ export type ConsentCaseState =
     } & CaseFacts)
   | ({ readonly status: 'Closed'; readonly outcome: CaseOutcome; readonly recipient?: Representative } & CaseFacts);
 
-export const requestDeadlineId = (caseId: string) => `${caseId}:request`;
-export const reminderDeadlineId = (caseId: string) => `${caseId}:reminder`;
-export const timeoutDeadlineId = (caseId: string) => `${caseId}:timeout`;
+const ofContact = (contact: number) => (contact > 1 ? `:${contact}` : '');
+export const requestDeadlineId = (caseId: string, contact = 1) => `${caseId}:request${ofContact(contact)}`;
+export const reminderDeadlineId = (caseId: string, contact = 1) => `${caseId}:reminder${ofContact(contact)}`;
+export const timeoutDeadlineId = (caseId: string, contact = 1) => `${caseId}:timeout${ofContact(contact)}`;
 /** `{caseId}#{n}`: the case id (its stream) is recoverable from a delivery report's message id. */
 export const messageIdOf = (caseId: string, n: number) => `${caseId}#${n}`;
 export function caseIdOfMessage(messageId: string): string | undefined {
@@ -206,33 +233,64 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
    * The start SMS and what follows it: the reminder, or straight the timeout when there is no room.
    * The windows count from when the SMS may go out (quiet hours), never from an earlier instant.
    */
-  function startRequest(facts: CaseFacts, recipient: Representative, now: Instant): ConsentEvent[] {
+  function startRequest(facts: CaseFacts, recipient: Representative, now: Instant, contact = facts.contact): ConsentEvent[] {
     const p = policy(facts.program);
     const sendAt = p.sendableAt(now);
     const reminderAt = p.reminderDueAt(sendAt, facts.subject);
     if (reminderAt) {
-      return [...sms(facts, recipient, 'consent_request', now, reminderAt), deadline(facts, reminderDeadlineId(facts.caseId), 'consent_reminder', reminderAt)];
+      return [...sms(facts, recipient, 'consent_request', now, reminderAt), deadline(facts, reminderDeadlineId(facts.caseId, contact), 'consent_reminder', reminderAt)];
     }
     const timeoutAt = p.timeoutAt(sendAt, facts.subject);
-    return [...sms(facts, recipient, 'consent_request', now, timeoutAt), deadline(facts, timeoutDeadlineId(facts.caseId), 'consent_timeout', timeoutAt)];
+    return [...sms(facts, recipient, 'consent_request', now, timeoutAt), deadline(facts, timeoutDeadlineId(facts.caseId, contact), 'consent_timeout', timeoutAt)];
+  }
+
+  /** After the case is opened (or opened again): no consent needed, standing consent, no phone, or the start SMS. */
+  function firstSteps(facts: CaseFacts, standing: OpenCase['data']['standingConsent'], now: Instant): ConsentEvent[] {
+    const p = policy(facts.program);
+    if (facts.subject.kind === 'pupil' && p.consentSkippedForGrades.includes(facts.subject.grade))
+      return [{ type: 'ConsentNotRequired', data: { caseId: facts.caseId, reason: 'primary_grade' } }];
+    if (standing) return [{ type: 'ConsentGiven', data: { caseId: facts.caseId, byPersonId: standing.byPersonId, at: now, standingFrom: standing.caseId } }];
+    const recipient = p.recipient(facts.representatives, facts.subject);
+    if (!recipient) return [{ type: 'ConsentPhoneNotFound', data: { caseId: facts.caseId } }];
+    // Food: the 5th at 09:00; both: the morning when the list came at night (quiet hours).
+    const sendAt = p.sendableAt(p.requestAt(now, facts.subject));
+    if (sendAt > now) return [deadline(facts, requestDeadlineId(facts.caseId, facts.contact), 'consent_request', sendAt)];
+    return startRequest(facts, recipient, now);
   }
 
   function open(command: OpenCase, state: ConsentCaseState): ConsentEvent[] {
     const d = command.data;
-    if (state.status !== 'None') return state.listId === d.listId && state.rowNo === d.rowNo ? [] : refuse('already_covered', state.caseId);
-    invariant((d.program === 'school-meals') === (d.subject.kind === 'pupil'), `${d.program} case with a ${d.subject.kind} subject`);
     const now = command.metadata.now;
-    const p = policy(d.program);
-    const opened: ConsentEvent = { type: 'ConsentCaseOpened', data: { ...d, openedAt: now } };
-    if (d.subject.kind === 'pupil' && p.consentSkippedForGrades.includes(d.subject.grade))
-      return [opened, { type: 'ConsentNotRequired', data: { caseId: d.caseId, reason: 'primary_grade' } }];
-    const recipient = p.recipient(d.representatives, d.subject);
-    if (!recipient) return [opened, { type: 'ConsentPhoneNotFound', data: { caseId: d.caseId } }];
-    const facts: CaseFacts = { ...d, openedAt: now, messages: {}, deadlines: {} };
-    // Food: the 5th at 09:00; both: the morning when the list came at night (quiet hours).
-    const sendAt = p.sendableAt(p.requestAt(now, d.subject));
-    if (sendAt > now) return [opened, deadline(facts, requestDeadlineId(d.caseId), 'consent_request', sendAt)];
-    return [opened, ...startRequest(facts, recipient, now)];
+    if (state.status !== 'None') {
+      if (state.listId === d.listId && state.rowNo === d.rowNo) return [];
+      if (state.status === 'Closed' && policy(state.program).mayStartAgain(state.outcome)) return reopen(command, state);
+      return refuse('already_covered', state.caseId);
+    }
+    invariant((d.program === 'school-meals') === (d.subject.kind === 'pupil'), `${d.program} case with a ${d.subject.kind} subject`);
+    const { standingConsent, ...opened } = d;
+    const facts: CaseFacts = { ...opened, openedAt: now, attempt: 1, contact: 1, tried: [], messages: {}, deadlines: {} };
+    return [{ type: 'ConsentCaseOpened', data: { ...opened, openedAt: now } }, ...firstSteps(facts, standingConsent, now)];
+  }
+
+  /** A later monthly list starts a case that ended without consent again, on the same stream. */
+  function reopen(command: OpenCase, state: Extract<ConsentCaseState, { status: 'Closed' }>): ConsentEvent[] {
+    const d = command.data;
+    const now = command.metadata.now;
+    invariant(d.program === state.program && d.caseId === state.caseId, 'a case starts again in its own stream');
+    const attempt = state.attempt + 1;
+    const reopened: ConsentEvent = {
+      type: 'ConsentCaseReopened',
+      data: {
+        caseId: d.caseId, attempt, previousOutcome: state.outcome, subject: d.subject, representatives: d.representatives,
+        listId: d.listId, rowNo: d.rowNo, ...(d.language ? { language: d.language } : {}), reopenedAt: now,
+      },
+    };
+    const { language: _language, ...kept } = state;
+    const facts: CaseFacts = {
+      ...kept, subject: d.subject, representatives: d.representatives, listId: d.listId, rowNo: d.rowNo,
+      ...(d.language ? { language: d.language } : {}), attempt, contact: state.contact + 1, tried: [],
+    };
+    return [reopened, ...firstSteps(facts, d.standingConsent, now)];
   }
 
   function reply(command: ReceiveReply, state: ConsentCaseState): ConsentEvent[] {
@@ -281,6 +339,9 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     // Unknown, already fired, another kind or not yet due: nothing to record (the scheduler may race itself).
     if (!pending || pending.fired || pending.kind !== kind || now < pending.dueAt) return [];
     const fired: ConsentEvent = { type: 'DeadlineFired', data: { deadlineId, kind, firedAt: now } };
+    // A deadline of an earlier contact (another recipient, an earlier attempt) only records its firing.
+    const current = { consent_request: requestDeadlineId, consent_reminder: reminderDeadlineId, consent_timeout: timeoutDeadlineId }[kind as 'consent_request'];
+    if (!current || deadlineId !== current(state.caseId, state.contact)) return [fired];
     const p = policy(state.program);
     // A start SMS or reminder fired so late (scheduler downtime) that the answer window it would have
     // opened, had it fired on time, is over — food: the month ended; meals: the 3 days after the
@@ -308,7 +369,7 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
           return [
             fired,
             ...sms(state, state.recipient, 'consent_reminder', now, timeoutAt),
-            deadline(state, timeoutDeadlineId(state.caseId), 'consent_timeout', timeoutAt),
+            deadline(state, timeoutDeadlineId(state.caseId, state.contact), 'consent_timeout', timeoutAt),
           ];
         }
         if (kind === 'consent_timeout') return [fired, timedOut(pending.dueAt)];
@@ -331,12 +392,25 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     const attempt = message.failures + 1;
     const willRetry = attempt < MAX_SMS_ATTEMPTS;
     const retryAt = willRetry ? policy(state.program).sendableAt(addSeconds(d.at, SMS_RETRY_BACKOFF_SECONDS * attempt)) : undefined;
-    return [
-      {
-        type: 'SmsFailed',
-        data: { caseId: state.caseId, messageId: d.messageId, failedAt: d.at, reason: d.reason ?? 'unknown', attempt, willRetry, ...(retryAt ? { retryAt } : {}) },
-      },
-    ];
+    const failed: ConsentEvent = {
+      type: 'SmsFailed',
+      data: { caseId: state.caseId, messageId: d.messageId, failedAt: d.at, reason: d.reason ?? 'unknown', attempt, willRetry, ...(retryAt ? { retryAt } : {}) },
+    };
+    return willRetry ? [failed] : [failed, ...undelivered(state, message, command.metadata.now)];
+  }
+
+  /**
+   * The start SMS to the recipient asked now can never be delivered: ask the next representative
+   * with a phone by the program's priority (meals: mother, father, other — seed 000 app. 1 p. 9),
+   * or end the case as undeliverable when nobody is left. Other messages failing changes nothing
+   * (a failed reminder: the family had the start SMS; the case runs to its timeout).
+   */
+  function undelivered(state: Exclude<ConsentCaseState, { status: 'None' }>, message: OutboxMessage, now: Instant): ConsentEvent[] {
+    if (state.status !== 'AwaitingReply' || state.stage !== 'request' || message.kind !== 'consent_request') return [];
+    if (message.recipientPersonId !== state.recipient.personId) return [];
+    const next = policy(state.program).nextRecipient(state.representatives, state.subject, state.tried);
+    if (next) return startRequest(state, next, now, state.contact + 1);
+    return [{ type: 'ConsentUndeliverable', data: { caseId: state.caseId, at: now, triedPersonIds: state.tried } }];
   }
 
   function decide(command: ConsentCommand, state: ConsentCaseState): ConsentEvent[] {
@@ -384,8 +458,20 @@ function evolveWith(policy: (program: ProgramCode) => ConsentPolicy, state: Cons
     case 'ConsentCaseOpened': {
       invariant(state.status === 'None', 'case opened twice');
       const { openedAt, ...d } = event.data;
-      return { status: 'Opened', ...d, openedAt, messages: {}, deadlines: {} };
+      return { status: 'Opened', ...d, openedAt, attempt: 1, contact: 1, tried: [], messages: {}, deadlines: {} };
     }
+    case 'ConsentCaseReopened': {
+      invariant(state.status === 'Closed', `a case starts again only once it ended (is ${state.status})`);
+      const d = event.data;
+      invariant(d.attempt === state.attempt + 1, `attempt ${d.attempt} follows ${state.attempt}`);
+      const { outcome: _outcome, recipient: _recipient, language: _language, ...kept } = state;
+      return {
+        ...kept, status: 'Opened', subject: d.subject, representatives: d.representatives, listId: d.listId, rowNo: d.rowNo,
+        ...(d.language ? { language: d.language } : {}), attempt: d.attempt, contact: state.contact + 1, tried: [],
+      };
+    }
+    case 'ConsentUndeliverable':
+      return close(state, event, 'undeliverable');
     case 'ConsentNotRequired':
       return close(state, event, 'not_required');
     case 'ConsentPhoneNotFound':
@@ -417,12 +503,17 @@ function evolveWith(policy: (program: ProgramCode) => ConsentPolicy, state: Cons
     case 'SmsRequested': {
       const s = facts(state, event);
       const d = event.data;
-      const messages = { ...s.messages, [d.messageId]: { kind: d.kind, status: 'requested' as const, failures: 0 } };
+      const messages = { ...s.messages, [d.messageId]: { kind: d.kind, recipientPersonId: d.recipientPersonId, status: 'requested' as const, failures: 0 } };
       if (d.kind !== 'consent_request' && d.kind !== 'consent_reminder') return { ...s, messages };
       invariant(s.status === 'Opened' || s.status === 'Scheduled' || s.status === 'AwaitingReply', `${d.kind} SMS in a ${s.status} case`);
       const recipient = s.representatives.find((r) => r.personId === d.recipientPersonId);
       invariant(recipient, 'SMS to someone who is not a representative');
-      return { ...s, status: 'AwaitingReply', recipient, stage: d.kind === 'consent_request' ? 'request' : 'reminder', messages };
+      if (d.kind === 'consent_reminder') return { ...s, status: 'AwaitingReply', recipient, stage: 'reminder', messages };
+      // A start SMS while one was already out: the next representative after an undeliverable one.
+      const switched = s.status === 'AwaitingReply';
+      invariant(!s.tried.includes(recipient.personId), `${recipient.personId} is asked once per attempt`);
+      const { timeoutAt: _timeoutAt, ...rest } = s as Extract<ConsentCaseState, { status: 'AwaitingReply' }>;
+      return { ...rest, status: 'AwaitingReply', recipient, stage: 'request', messages, tried: [...s.tried, recipient.personId], contact: switched ? s.contact + 1 : s.contact };
     }
     case 'SmsSent':
     case 'SmsFailed': {

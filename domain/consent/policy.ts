@@ -18,6 +18,7 @@
  * on D goes out at 09:00 on D+1 and its 3 days end with D+4.
  */
 import type { FamilySubject, ProgramCode, PupilSubject, Representative, RepresentativeRole } from '../events';
+import type { CaseOutcome } from './consent-case';
 import { FOOD_VOUCHERS, type FoodVouchersProgram } from '../programs/food-vouchers';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../programs/school-meals';
 import type { ProgramSms } from '../programs/sms';
@@ -39,6 +40,10 @@ export interface ConsentPolicy {
   readonly recipientPriority: readonly RepresentativeRole[];
   /** The representative the SMS goes to, or undefined when none can get it (the case ends: no phone). */
   recipient(representatives: readonly Representative[], subject: PupilSubject | FamilySubject): Representative | undefined;
+  /** After the start SMS to everyone `tried` could not be delivered: the next one to ask, or undefined (undeliverable). */
+  nextRecipient(representatives: readonly Representative[], subject: PupilSubject | FamilySubject, tried: readonly string[]): Representative | undefined;
+  /** Whether a case that ended with `outcome` starts again when a later list names its subject. */
+  mayStartAgain(outcome: CaseOutcome): boolean;
   /** The annex's texts by language. */
   readonly sms: ProgramSms;
   /** The first instant at or after `instant` when an SMS may go out (quiet hours). */
@@ -87,6 +92,8 @@ export function mealsPolicy(program: SchoolMealsProgram): ConsentPolicy {
     replyCodes: program.replyCodes,
     recipientPriority: program.recipientPriority,
     recipient: (representatives) => chooseRecipient(representatives, program.recipientPriority),
+    nextRecipient: (representatives, _subject, tried) => chooseRecipient(representatives.filter((r) => !tried.includes(r.personId)), program.recipientPriority),
+    mayStartAgain: (outcome) => (program.startAgainAfter as readonly CaseOutcome[]).includes(outcome),
     sms: program.sms,
     sendableAt: sendableIn(program.sendingWindow, program.timezone),
     consentSkippedForGrades: program.consentSkippedForGrades,
@@ -115,6 +122,11 @@ export function foodPolicy(program: FoodVouchersProgram): ConsentPolicy {
       const head = representatives.find((r) => r.personId === subject.members[0]);
       return head?.hasPhone ? head : undefined;
     },
+    // Only the head may be asked (p. 15, 17, 19), unless the program asks by priority.
+    nextRecipient: (representatives, _subject, tried) =>
+      program.smsRecipient === 'by_priority' ? chooseRecipient(representatives.filter((r) => !tried.includes(r.personId)), program.recipientPriority) : undefined,
+    // A case is one family-month: the next month is a new case (and its own list row).
+    mayStartAgain: () => false,
     sms: program.sms,
     sendableAt: sendableIn(program.sendingWindow, program.timezone),
     consentSkippedForGrades: [],

@@ -21,6 +21,13 @@ export interface SchoolMealsProgram {
   readonly reminderWindowDays: number;
   /** Appendix 1 p. 7: mother, then father, then other legal representatives. */
   readonly recipientPriority: readonly RepresentativeRole[];
+  /**
+   * Seed 002: the list is monthly, so a pupil whose case ended without consent starts a new one
+   * when a later month's list names them again: no phone, timed out, undeliverable. A refusal
+   * (interpretation; parameter) stands for the school year by default — the parent said no and is
+   * not asked every month; the row goes back to NOBD as `consent_refused_earlier`.
+   */
+  readonly startAgainAfter: readonly ('no_phone' | 'timed_out' | 'undeliverable' | 'refused')[];
   /** Appendix 1 p. 5. */
   readonly eligibleCategories: readonly PupilCategory[];
   /** 2026 order (seed 002): primary-grade pupils go to the wallet without any SMS. */
@@ -65,6 +72,7 @@ export const SCHOOL_MEALS: SchoolMealsProgram = {
   replyWindowDays: 3,
   reminderWindowDays: 3,
   recipientPriority: ['mother', 'father', 'guardian'],
+  startAgainAfter: ['no_phone', 'timed_out', 'undeliverable'],
   eligibleCategories: ['asp_family', 'low_income', 'orphan_in_family'],
   consentSkippedForGrades: [1, 2, 3, 4],
   mealsPerSchoolDay: 1,

@@ -56,6 +56,18 @@ function apply(event: Recorded): Sql[] {
       return [close(event.stream, 'refused', e.data.at)];
     case 'ConsentTimedOut':
       return [close(event.stream, 'timed_out', e.data.at)];
+    case 'ConsentUndeliverable':
+      return [close(event.stream, 'undeliverable', e.data.at)];
+    case 'ConsentCaseReopened': {
+      // A later monthly list started the case again: open, for the school (and grade) it names now.
+      const s = e.data.subject;
+      return [
+        sql(
+          `update consent_cases set status = 'open', outcome = null, closed_at = null, recipient_person_id = null, school_id = $2 where case_stream = $1`,
+          event.stream, s.kind === 'pupil' ? s.schoolId : null,
+        ),
+      ];
+    }
     case 'ConsentPhoneNotFound':
       return [close(event.stream, 'no_phone', event.metadata.recordedAt)];
     case 'ConsentNotRequired':
@@ -67,7 +79,9 @@ function apply(event: Recorded): Sql[] {
 
 export const consentCasesProjection: Projection = {
   name: 'consent_cases',
-  canHandle: ['ConsentCaseOpened', 'SmsRequested', 'ConsentGiven', 'ConsentRefused', 'ConsentTimedOut', 'ConsentPhoneNotFound', 'ConsentNotRequired'],
+  canHandle: [
+    'ConsentCaseOpened', 'ConsentCaseReopened', 'SmsRequested', 'ConsentGiven', 'ConsentRefused', 'ConsentTimedOut', 'ConsentUndeliverable', 'ConsentPhoneNotFound', 'ConsentNotRequired',
+  ],
   migrations: [{ id: '0211_consent_cases', sql: ddl }],
   tables: ['consent_cases'],
   apply: eachEvent(apply),

@@ -55,7 +55,7 @@ function apply(event: Recorded): Sql[] {
 }
 
 /** The events that end a consent case: after one, none of the case's deadlines can change anything. */
-export const CASE_ENDINGS = ['ConsentGiven', 'ConsentRefused', 'ConsentTimedOut', 'ConsentPhoneNotFound', 'ConsentNotRequired'] as const;
+export const CASE_ENDINGS = ['ConsentGiven', 'ConsentRefused', 'ConsentTimedOut', 'ConsentUndeliverable', 'ConsentPhoneNotFound', 'ConsentNotRequired'] as const;
 const caseEndings: ReadonlySet<string> = new Set(CASE_ENDINGS);
 const isCaseEnd = (e: LedgerEvent): boolean => caseEndings.has(e.type);
 

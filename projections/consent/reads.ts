@@ -53,6 +53,11 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
       case 'ConsentCaseOpened':
         if (!cases.has(event.stream)) cases.set(event.stream, { caseStream: event.stream, program: e.data.program, recipientPersonId: '', open: true, openedAt: e.data.openedAt });
         return;
+      case 'ConsentCaseReopened': {
+        const c = cases.get(event.stream);
+        if (c) cases.set(event.stream, { ...c, open: true, recipientPersonId: '' });
+        return;
+      }
       case 'SmsRequested': {
         const c = cases.get(event.stream);
         if (c && e.data.kind === 'consent_request') cases.set(event.stream, { ...c, recipientPersonId: e.data.recipientPersonId });
@@ -88,6 +93,7 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
       case 'ConsentGiven':
       case 'ConsentRefused':
       case 'ConsentTimedOut':
+      case 'ConsentUndeliverable':
       case 'ConsentPhoneNotFound':
       case 'ConsentNotRequired': {
         const c = cases.get(event.stream);

@@ -38,6 +38,8 @@ const EVERY_TYPE: Record<LedgerEventType, true> = {
   ListRowRejected: true,
   EligibilityListProcessed: true,
   ConsentCaseOpened: true,
+  ConsentCaseReopened: true,
+  ConsentUndeliverable: true,
   ConsentNotRequired: true,
   ConsentPhoneNotFound: true,
   SmsRequested: true,

@@ -22,6 +22,7 @@ export const NOBD_COUNTERS = [
   'consent_no_phone',
   'consent_not_required',
   'rows_returned',
+  'consent_undeliverable',
 ] as const;
 export type NobdCounter = (typeof NOBD_COUNTERS)[number];
 
@@ -29,7 +30,7 @@ const ddl = `
 create table nobd_daily (
   school_id text not null,
   day       date not null,
-  ${NOBD_COUNTERS.map((c) => `${c} integer not null default 0`).join(',\n  ')},
+  ${NOBD_COUNTERS.filter((c) => c !== 'consent_undeliverable').map((c) => `${c} integer not null default 0`).join(',\n  ')},
   primary key (school_id, day)
 );
 create index nobd_daily_day on nobd_daily (day);
@@ -60,12 +61,15 @@ const handled: LedgerEventType[] = [
   'ConsentTimedOut',
   'ConsentPhoneNotFound',
   'ConsentNotRequired',
+  'ConsentUndeliverable',
   'EligibilityListReceived',
   'ListRowRejected',
 ];
 
-type Outcome = 'consent_consented' | 'consent_refused' | 'consent_timed_out' | 'consent_no_phone' | 'consent_not_required';
-const OUTCOMES: readonly Outcome[] = ['consent_consented', 'consent_refused', 'consent_timed_out', 'consent_no_phone', 'consent_not_required'];
+type Outcome = 'consent_consented' | 'consent_refused' | 'consent_timed_out' | 'consent_no_phone' | 'consent_not_required' | 'consent_undeliverable';
+const OUTCOMES: readonly Outcome[] = ['consent_consented', 'consent_refused', 'consent_timed_out', 'consent_no_phone', 'consent_not_required', 'consent_undeliverable'];
+/** A start SMS nobody could receive is its own outcome (issue 16 item 7), not a timeout. */
+const undeliverableDdl = 'alter table nobd_daily add column if not exists consent_undeliverable integer not null default 0;';
 
 function build(events: readonly Recorded[]): Sql[] {
   const vouchers = new InsertRows('nobd_vouchers', [col('voucher_id', 'text'), col('school_id', 'text')], 1);
@@ -111,6 +115,9 @@ function build(events: readonly Recorded[]): Sql[] {
       case 'ConsentNotRequired':
         outcome(e, ev.data.caseId, 'consent_not_required', e.metadata.recordedAt);
         break;
+      case 'ConsentUndeliverable':
+        outcome(e, ev.data.caseId, 'consent_undeliverable', ev.data.at);
+        break;
       case 'EligibilityListReceived':
         if (ev.data.source === 'nobd') lists.add([ev.data.listId, ev.data.schoolId ?? null]);
         break;
@@ -155,7 +162,10 @@ function build(events: readonly Recorded[]): Sql[] {
 export const nobdDailyProjection: Projection = {
   name: NOBD_DAILY,
   canHandle: handled,
-  migrations: [{ id: '0201_nobd_daily', sql: ddl }],
+  migrations: [
+    { id: '0201_nobd_daily', sql: ddl },
+    { id: '0602_nobd_daily_undeliverable', sql: undeliverableDdl },
+  ],
   tables: ['nobd_daily', 'nobd_vouchers', 'nobd_cases', 'nobd_lists', 'nobd_returned_rows'],
   apply: build,
 };

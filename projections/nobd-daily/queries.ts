@@ -14,6 +14,8 @@ export interface NobdDailyRow {
   readonly consentNoPhone: number;
   readonly consentNotRequired: number;
   readonly rowsReturned: number;
+  /** The start SMS could be delivered to nobody who may be asked (issue 16 item 7). */
+  readonly consentUndeliverable: number;
 }
 
 export interface NobdReturnedRow {

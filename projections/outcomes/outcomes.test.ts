@@ -43,7 +43,7 @@ describe('pilot outcomes', () => {
     const [row] = await outcomesFunnel(db.pool, { program: 'food-vouchers' });
     expect(row).toEqual({
       program: 'food-vouchers', area: 'kokshetau', month: '2026-01',
-      eligible: 2, noPhone: 1, notRequired: 0, smsSent: 1, reminded: 1, consented: 0, refused: 0, timedOut: 1,
+      eligible: 2, noPhone: 1, notRequired: 0, smsSent: 1, reminded: 1, consented: 0, refused: 0, timedOut: 1, undeliverable: 0,
       // family-1's vouchers came without a case in this fixture: issuance is counted from the wallet.
       issued: 2, issuedTiyn: 865_000, activated: 1, activatedTiyn: 432_500, used: 1, usedTiyn: 100_000, lapsed: 2, lapsedTiyn: 765_000, mealsServed: 0,
     });

@@ -7,6 +7,8 @@
  *
  * Month of a meals case or voucher: the local month it was opened/issued; of a food case or
  * voucher: its reporting month. Meals served count in the month of their school day.
+ * A meals case a later monthly list starts again (ConsentCaseReopened) stays one case in the month
+ * it was first opened, and shows its latest attempt: the flags and outcome start over.
  */
 import type { LedgerEventType } from '../../domain/events';
 import type { Projection, Recorded, Sql } from '../projection';
@@ -71,6 +73,8 @@ const handled: LedgerEventType[] = [
   'ConsentGiven',
   'ConsentRefused',
   'ConsentTimedOut',
+  'ConsentUndeliverable',
+  'ConsentCaseReopened',
   'MealVoucherIssued',
   'MealVoucherActivated',
   'MealServed',
@@ -86,6 +90,8 @@ interface CaseFlags {
   smsSent: boolean;
   reminded: boolean;
   outcome: string | null;
+  /** Started again in this batch: the stored flags start over (the latest attempt is reported). */
+  reset: boolean;
 }
 interface VoucherMoves {
   activated: boolean;
@@ -99,8 +105,9 @@ type Opened = [program: string, area: string, month: string];
 type Issued = [program: string, area: string, month: string, issuedTiyn: number];
 
 const CASE_FLAGS_SET =
-  'no_phone = c.no_phone or u.no_phone, not_required = c.not_required or u.not_required, ' +
-  'sms_sent = c.sms_sent or u.sms_sent, reminded = c.reminded or u.reminded, outcome = coalesce(u.outcome, c.outcome)';
+  'no_phone = (c.no_phone and not u.reset) or u.no_phone, not_required = (c.not_required and not u.reset) or u.not_required, ' +
+  'sms_sent = (c.sms_sent and not u.reset) or u.sms_sent, reminded = (c.reminded and not u.reset) or u.reminded, ' +
+  'outcome = case when u.reset then u.outcome else coalesce(u.outcome, c.outcome) end';
 const VOUCHER_MOVES_SET =
   'activated = v.activated or u.activated, ' +
   'activated_tiyn = case when u.activated and not v.activated then v.issued_tiyn else v.activated_tiyn end, ' +
@@ -117,7 +124,7 @@ function build(events: readonly Recorded[]): Sql[] {
 
   const flag = (caseId: string): CaseFlags => {
     let f = flags.get(caseId);
-    if (!f) flags.set(caseId, (f = { noPhone: false, notRequired: false, smsSent: false, reminded: false, outcome: null }));
+    if (!f) flags.set(caseId, (f = { noPhone: false, notRequired: false, smsSent: false, reminded: false, outcome: null, reset: false }));
     return f;
   };
   const move = (voucherId: string): VoucherMoves => {
@@ -156,6 +163,12 @@ function build(events: readonly Recorded[]): Sql[] {
         break;
       case 'ConsentTimedOut':
         flag(ev.data.caseId).outcome = 'timed_out';
+        break;
+      case 'ConsentUndeliverable':
+        flag(ev.data.caseId).outcome = 'undeliverable';
+        break;
+      case 'ConsentCaseReopened':
+        flags.set(ev.data.caseId, { noPhone: false, notRequired: false, smsSent: false, reminded: false, outcome: null, reset: true });
         break;
       case 'MealVoucherIssued':
         if (!vouchers.has(ev.data.voucherId)) vouchers.set(ev.data.voucherId, ['school-meals', ev.data.region, localMonth(ev.data.issuedAt), 0]);
@@ -217,7 +230,7 @@ function build(events: readonly Recorded[]): Sql[] {
     statements.push(
       ...rows.toSql(
         (src) =>
-          `insert into outcomes_cases as c (${rows.names}) select * from ${src('r')} on conflict (case_id) do update set ${CASE_FLAGS_SET.replaceAll('u.', 'excluded.')} ` +
+          `insert into outcomes_cases as c (${rows.names}) select * from ${src('r')} on conflict (case_id) do update set ${CASE_FLAGS_SET.replaceAll('u.reset', 'false').replaceAll('u.', 'excluded.')} ` +
           'where excluded.no_phone or excluded.not_required or excluded.sms_sent or excluded.reminded or excluded.outcome is not null',
       ),
     );
@@ -247,8 +260,9 @@ function build(events: readonly Recorded[]): Sql[] {
   if (olderCases.length > 0) {
     const rows = new Rows([
       col('case_id', 'text'), col('no_phone', 'boolean'), col('not_required', 'boolean'), col('sms_sent', 'boolean'), col('reminded', 'boolean'), col('outcome', 'text'),
+      col('reset', 'boolean'),
     ]);
-    for (const [id, f] of olderCases) rows.add([id, f.noPhone, f.notRequired, f.smsSent, f.reminded, f.outcome]);
+    for (const [id, f] of olderCases) rows.add([id, f.noPhone, f.notRequired, f.smsSent, f.reminded, f.outcome, f.reset]);
     statements.push(...rows.toSql((src) => `update outcomes_cases c set ${CASE_FLAGS_SET} from ${src('u')} where c.case_id = u.case_id`));
   }
   const olderVouchers = [...moves].filter(([id]) => !vouchers.has(id));

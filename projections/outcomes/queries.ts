@@ -50,7 +50,7 @@ export interface OutcomesFilter {
 }
 
 export const FUNNEL_COLUMNS = [
-  'program', 'area', 'month', 'eligible', 'no_phone', 'not_required', 'sms_sent', 'reminded', 'consented', 'refused', 'timed_out',
+  'program', 'area', 'month', 'eligible', 'no_phone', 'not_required', 'sms_sent', 'reminded', 'consented', 'refused', 'timed_out', 'undeliverable',
   'issued', 'issued_tiyn', 'activated', 'activated_tiyn', 'used', 'used_tiyn', 'lapsed', 'lapsed_tiyn', 'meals_served',
 ] as const;
 
@@ -60,7 +60,7 @@ with c as (
     count(*) filter (where no_phone) as no_phone, count(*) filter (where not_required) as not_required,
     count(*) filter (where sms_sent) as sms_sent, count(*) filter (where reminded) as reminded,
     count(*) filter (where outcome = 'consented') as consented, count(*) filter (where outcome = 'refused') as refused,
-    count(*) filter (where outcome = 'timed_out') as timed_out
+    count(*) filter (where outcome = 'timed_out') as timed_out, count(*) filter (where outcome = 'undeliverable') as undeliverable
   from outcomes_cases group by 1, 2, 3
 ), v as (
   select program, area, month, count(*) as issued, sum(issued_tiyn) as issued_tiyn,
