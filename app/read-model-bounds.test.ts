@@ -32,6 +32,7 @@ const NARROW_COLUMNS: Record<string, Bound> = {
       'nobd_daily.consent_not_required',
       'nobd_daily.consent_refused',
       'nobd_daily.consent_timed_out',
+      'nobd_daily.consent_undeliverable',
       'nobd_daily.meals_provided',
       'nobd_daily.rows_returned',
       'nobd_daily.vouchers_activated',
