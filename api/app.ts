@@ -5,7 +5,9 @@
  * `hot` — what tills, canteen devices, the SMS gateway and the parents' app call per transaction —
  * are found first by find-my-way, which skips express's own per-request work (measured in
  * docs/SIMULATION.md). Unknown routes answer 404 as problem+json.
- * Logs carry method, route template, status and time — never bodies, tokens, IINs or phones.
+ * Logs (pino, adapters/log/logger.ts): an unexpected failure as one error line with request id,
+ * correlation id, route template and the error's code; at debug, one line per request. Never
+ * bodies, tokens, IINs, names or phones.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express from 'express';
@@ -21,7 +23,8 @@ import type { ApiMetrics } from './metrics';
 import { createRegistry, generateDocument, type OpenApiDocument } from './openapi';
 import { problem, problemHandler, redactMessage, sendProblem } from './problem';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit';
-import { documentRoute, routerPath, serveRoute, startAnswer, type AnyRoute, type RouteDeps, type ServeRoute } from './route';
+import { documentRoute, logFailure, routerPath, serveRoute, startAnswer, type AnyRoute, type RouteDeps, type ServeRoute } from './route';
+import { createLogger, type Logger } from '../adapters/log/logger';
 import type { ReadSide } from './read-side';
 import { systemRoutes, type HealthReport } from './routes/system';
 import { listRoutes } from './routes/lists';
@@ -48,7 +51,8 @@ export interface ApiDeps {
   readonly metrics: ApiMetrics;
   readonly health: () => Promise<HealthReport>;
   readonly rateLimit?: RateLimitOptions;
-  readonly log?: (line: string) => void;
+  /** Operator log (adapters/log/logger.ts); default: JSON lines on stderr at info. */
+  readonly logger?: Logger;
 }
 
 export interface Api {
@@ -62,7 +66,7 @@ export interface Api {
 }
 
 export function createApi(deps: ApiDeps): Api {
-  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = deps.logger ?? createLogger();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -78,7 +82,7 @@ export function createApi(deps: ApiDeps): Api {
     failedAuthLimiter,
     metrics: deps.metrics,
     securityHeaders,
-    log,
+    logger,
   };
   const registry = createRegistry();
   let openapi: OpenApiDocument | undefined;
@@ -100,7 +104,7 @@ export function createApi(deps: ApiDeps): Api {
     // (and logged) rather than left open or rejected into the process.
     const serve: ServeRoute = (req, res, params) =>
       pipeline(req, res, params).catch((error: unknown) => {
-        log(`${req.method} ${route.path}: could not answer: ${redactMessage(String((error as Error)?.message ?? error))}`);
+        logger.error({ method: req.method, route: route.path, err: error }, 'could not answer; the connection is dropped');
         res.destroy();
       });
     app[route.method](routerPath(route.path), (req, res) => serve(req, res, req.params as Record<string, string>));
@@ -113,7 +117,7 @@ export function createApi(deps: ApiDeps): Api {
     unmatched(req, res);
     sendProblem(res, problem('route_not_found', `No route ${req.method} ${redactMessage(req.path.slice(0, 200))}.`));
   });
-  app.use(problemHandler(log, unmatched));
+  app.use(problemHandler((error, req, res) => logFailure(logger, req, res, 'unmatched', error), unmatched));
   const table = routes.map((r) => ({ method: r.method.toUpperCase(), path: r.path, roles: r.roles === 'public' ? ('public' as const) : [...(r.roles as readonly string[])] }));
   const listener: RequestListener = (req, res) => {
     const found = hot.find(req.method as 'POST', req.url ?? '/');

@@ -17,12 +17,13 @@ import { apiMigrations } from './idempotency';
 import { createMetrics } from './metrics';
 import type { ReadSide } from './read-side';
 import { client, serve, tokenFor, type Served } from '../test/http';
+import { capturedLogger } from '../test/log';
 
 const SECRET = 'test-secret-test-secret-test-secret-42';
 const clock = new VirtualClock('2026-03-05T04:00:00.000Z');
 const calls: { name: string; input: unknown; commandId: string }[] = [];
 let ready = true;
-const logged: string[] = [];
+const { logger, lines: logged } = capturedLogger('debug');
 
 const record = (name: string, input: unknown, meta: { commandId: string }) => calls.push({ name, input, commandId: meta.commandId });
 
@@ -136,7 +137,7 @@ beforeAll(async () => {
     metrics,
     health: async () => ({ postgres: true, runner: ready }),
     rateLimit: { limit: 40, windowSeconds: 60 },
-    log: (line) => logged.push(line),
+    logger,
   });
   closeApi = api.close;
   served = await serve(api.app);

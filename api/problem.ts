@@ -17,6 +17,7 @@ import { PartlyWritten } from '../application/partly-written';
 
 /** How long a client waits before retrying when the database is unavailable or full. */
 export const RETRY_AFTER_SECONDS = 5;
+import { redactDigits } from '../adapters/log/logger';
 
 export const PROBLEM_BASE = 'https://social-wallet.kz/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -111,10 +112,10 @@ function parserCode(error: unknown): Code | undefined {
 }
 
 /**
- * Turns any thrown value into a problem. Unknown errors become `internal_error` (500) with a
- * correlation id; the error is logged by `log` without request bodies.
+ * Turns any thrown value into a problem. Unknown errors become `internal_error` (500) and are
+ * handed to `onInternal`, which logs them (api/route.ts `logFailure`: a request id, never a body).
  */
-export function toProblem(error: unknown, instance: string, log: (line: string) => void): { body: Problem; headers?: Readonly<Record<string, string>> } {
+export function toProblem(error: unknown, instance: string, onInternal: (error: unknown) => void): { body: Problem; headers?: Readonly<Record<string, string>> } {
   if (error instanceof ApiProblem) {
     return { body: problem(error.code, error.detail, instance, error.errors), ...(error.headers ? { headers: error.headers } : {}) };
   }
@@ -136,7 +137,7 @@ export function toProblem(error: unknown, instance: string, log: (line: string) 
   const cause = error instanceof PartlyWritten ? error.cause : error;
   const unavailable = unavailableProblem(cause, instance, written);
   if (unavailable) return unavailable;
-  log(`internal_error at ${instance}: ${(cause as Error)?.name ?? 'Error'}: ${redactMessage(String((cause as Error)?.message ?? cause))}`);
+  onInternal(cause);
   return { body: problem('internal_error', written, instance) };
 }
 
@@ -161,15 +162,16 @@ function safeDomainDetail(error: DomainError): string {
 const MAX_DETAIL_CHARS = 300;
 
 /** 12 digits (IIN) and phone-like digit runs are masked. */
-export function redactMessage(text: string): string {
-  return text.replace(/\+?\d[\d\s()-]{9,}\d/g, '[redacted]');
-}
+export const redactMessage = redactDigits;
 
 /** Express error middleware (4 arguments): the last `app.use`, for what fails before a route's pipeline. */
-export function problemHandler(log: (line: string) => void, prepare: (req: Request, res: Response) => void = () => undefined) {
+export function problemHandler(
+  onInternal: (error: unknown, req: Request, res: Response) => void,
+  prepare: (req: Request, res: Response) => void = () => undefined,
+) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     prepare(req, res);
-    const { body, headers } = toProblem(error, req.originalUrl.split('?')[0] ?? req.path, log);
+    const { body, headers } = toProblem(error, req.originalUrl.split('?')[0] ?? req.path, (internal) => onInternal(internal, req, res));
     sendProblem(res, body, headers);
   };
 }

@@ -4,6 +4,7 @@
  * renderer. The SMS outbox and the vault are passed in by the composition root.
  */
 import type { Clock } from '../adapters/clock/clock';
+import type { Logger } from '../adapters/log/logger';
 import type { EventStore, RecordedEvent } from '../adapters/eventstore/port';
 import type { Pool } from '../adapters/postgres/pool';
 import { qrPng, qrSvg } from '../adapters/qr/render';
@@ -29,7 +30,7 @@ export interface ReadsDeps {
   readonly pendingSms: (limit: number) => Promise<readonly OutboundSms[]>;
   /** Consent cases of a list that ended without a voucher (no phone, refused, timed out). */
   readonly consentReturns?: (source: 'sdu' | 'nobd', listId: string) => Promise<readonly ListReturn[]>;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
   /** Names for the табель a pedagogue signs (from the vault); absent names print the pseudonymous id. */
   readonly displayNames?: (personIds: readonly string[]) => Promise<ReadonlyMap<string, string>>;
 }
@@ -150,7 +151,7 @@ export function createReads(deps: ReadsDeps): ReadSide {
     async rebuild(name) {
       if (!deps.projectionNames.includes(name)) return false;
       // In the background: the operator watches the lag; a failure leaves the live model untouched.
-      void deps.runner.rebuild(name).catch((error: unknown) => deps.log(`rebuild ${name} failed: ${(error as Error)?.name ?? 'Error'}`));
+      void deps.runner.rebuild(name).catch((error: unknown) => deps.logger.error({ projection: name, err: error }, 'rebuild failed'));
       return true;
     },
     qrPng: (token) => qrPng(token),

@@ -22,6 +22,7 @@ import type { ApiMetrics } from './metrics';
 import type { RateLimiter } from './rate-limit';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, readIdempotencyKey, requestHash, type IdempotencyStore, type StoredReply } from './idempotency';
 import { problemSchema, unstorableText } from './schemas';
+import type { Logger } from '../adapters/log/logger';
 
 /** Named body limits: most bodies are small; lists and canteen batches are the big ones. */
 export const BODY_LIMITS = {
@@ -109,7 +110,7 @@ export interface RouteDeps {
   readonly metrics: ApiMetrics;
   /** Sent with every response (helmet's, computed once). */
   readonly securityHeaders: Readonly<Record<string, string>>;
-  readonly log: (line: string) => void;
+  readonly logger: Logger;
 }
 
 /** One declared route, served: whichever router found it passes the path's params. */
@@ -136,6 +137,10 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
   return async (req, res, rawParams) => {
     const instance = pathOf(req);
     startAnswer(deps, req, res, def.path);
+    const trace: RequestTrace = { reqId: undefined, code: undefined, correlationId: undefined };
+    // One level check a request; the line itself only at debug (the hot path logs nothing else).
+    if (deps.logger.isLevelEnabled('debug')) traceRequest(deps.logger, req, res, def.path, trace);
+    const failed = (error: unknown) => logFailure(deps.logger, req, res, def.path, error, trace);
     try {
       // As express-rate-limit keys an IP: an IPv6 client by its /56, so rotating addresses does not help.
       const ip = `ip:${ipKeyGenerator(req.socket.remoteAddress ?? '0.0.0.0')}`;
@@ -162,13 +167,15 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
         actor: principal ? actorOf(principal) : { role: 'public', id: 'anonymous' },
         correlationId: correlationOf(req),
       };
+      trace.correlationId = meta.correlationId;
       const ctx = { principal, params, query, body, meta, idempotencyKey, req };
       const run = async (): Promise<Reply> => {
         try {
           return await def.handle(ctx as never);
         } catch (error) {
           // Refusals become replies here, so that the idempotency store can remember them.
-          const { body: problemBody, headers } = toProblem(error, instance, deps.log);
+          const { body: problemBody, headers } = toProblem(error, instance, failed);
+          trace.code = problemBody.code;
           return { status: problemBody.status, text: JSON.stringify(problemBody), contentType: PROBLEM_CONTENT_TYPE, ...(headers ? { headers } : {}) };
         }
       };
@@ -181,10 +188,55 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
       }
       send(res, await run());
     } catch (error) {
-      const { body, headers } = toProblem(error, instance, deps.log);
+      const { body, headers } = toProblem(error, instance, failed);
+      trace.code = body.code;
       sendProblem(res, body, headers);
     }
   };
+}
+
+/** What a request's log lines say beyond its route: its request id (made when first logged), the problem code it was answered with, its correlation id. */
+export interface RequestTrace {
+  reqId: string | undefined;
+  code: string | undefined;
+  correlationId: string | undefined;
+}
+
+/** The client's X-Request-Id when it is a plain id, else a fresh one; the same for every line of the request. */
+function requestIdOf(req: IncomingMessage, trace: RequestTrace): string {
+  if (trace.reqId) return trace.reqId;
+  const given = req.headers['x-request-id'];
+  return (trace.reqId = typeof given === 'string' && CORRELATION_PATTERN.test(given) ? given : nanoid());
+}
+
+/**
+ * An unexpected failure: one error line with the request id (also sent as X-Request-Id, so that
+ * the client can report it), the correlation id, method, route template and the error as
+ * `safeError` shows it. Never the URL's values, a header or a body.
+ */
+export function logFailure(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: string,
+  error: unknown,
+  trace: RequestTrace = { reqId: undefined, code: undefined, correlationId: undefined },
+): void {
+  const reqId = requestIdOf(req, trace);
+  if (!res.headersSent) res.setHeader('X-Request-Id', reqId);
+  const correlationId = trace.correlationId ?? correlationOf(req);
+  logger.error({ reqId, correlationId, method: req.method, route, status: 500, code: 'internal_error', err: error }, 'request failed');
+}
+
+/** Debug level: one line per answered request (route template, status, problem code, time). */
+function traceRequest(logger: Logger, req: IncomingMessage, res: ServerResponse, route: string, trace: RequestTrace): void {
+  const started = performance.now();
+  res.once('finish', () =>
+    logger.debug(
+      { reqId: requestIdOf(req, trace), correlationId: trace.correlationId, method: req.method, route, status: res.statusCode, code: trace.code, ms: Math.round((performance.now() - started) * 10) / 10 },
+      'request',
+    ),
+  );
 }
 
 /** The bearer's principal; a missing or bad token is counted against its IP (429 past the budget, else 401). */

@@ -5,6 +5,7 @@
  * finishes it without recording a row twice. Real Postgres throughout: its own embedded server
  * (stopped, or frozen with SIGSTOP) and real SQLSTATEs raised by a trigger.
  */
+import { silentLogger } from '../adapters/log/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ describe('Postgres down or frozen: 503 with Retry-After, readiness not ready, li
     await chmod(parent, 0o755);
     server = await startEmbeddedPostgres({ dataDir: join(parent, 'pg'), port: 0, persistent: false, durable: false });
     const config = loadConfig({ MODE: 'dev', DATA_DIR: parent, PG_QUERY_TIMEOUT_MS: '1500', PG_CONNECT_TIMEOUT_MS: '1000', HEALTH_TIMEOUT_MS: '500' });
-    system = await createSystem({ config, clock: new VirtualClock('2026-03-02T05:00:00.000Z'), databaseUrl: server.url, schedulerTimer: false, log: () => undefined });
+    system = await createSystem({ config, clock: new VirtualClock('2026-03-02T05:00:00.000Z'), databaseUrl: server.url, schedulerTimer: false, logger: silentLogger() });
     call = client(await system.start({ port: 0, host: '127.0.0.1' }));
     token = await tokenFor(system, device);
   });
@@ -93,7 +94,7 @@ describe('a full disk (SQLSTATE 53100) and a list upload that fails part-way', (
     db = await freshDatabase([]);
     parent = await mkdtemp(join(tmpdir(), 'swl-unavailable-'));
     // The system's own pool (from a URL), as in production: readiness sees its failed queries.
-    system = await createSystem({ config: loadConfig({ MODE: 'dev', DATA_DIR: parent }), clock: new VirtualClock('2026-03-02T04:00:00.000Z'), databaseUrl: db.url, schedulerTimer: false, log: () => undefined });
+    system = await createSystem({ config: loadConfig({ MODE: 'dev', DATA_DIR: parent }), clock: new VirtualClock('2026-03-02T04:00:00.000Z'), databaseUrl: db.url, schedulerTimer: false, logger: silentLogger() });
     t.call = client(await system.start({ port: 0, host: '127.0.0.1' }));
     t.system = system;
   });

@@ -3,13 +3,17 @@
  * replay of a family's events to a file), `reports` (today's reports as files). `simulate` and
  * `load` live in simulators/cli.ts.
  *
- * Operator-facing errors (ConfigError) print one message naming what to fix, no stack trace.
+ * Operator-facing errors (ConfigError) print one message naming what to fix, no stack trace; the
+ * service's life (starting, listening, stopping) and any other failure go through the operator log
+ * (adapters/log/logger.ts: readable in dev mode, JSON lines in production). What a command produces
+ * (the URLs and dev tokens, result lines, file names, progress counters) is its output, not a log.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from './config';
 import { ConfigError } from '../adapters/config-error';
-import { createSystem, type System } from './system';
+import { createSystem, loggerFromConfig, type System } from './system';
+import { createLogger, type Logger } from '../adapters/log/logger';
 import { devTokens } from './dev-tokens';
 import { allProjections } from './read-models';
 import { familyStreams } from '../projections/family-history/queries';
@@ -50,10 +54,11 @@ async function main(argv: string[]): Promise<number> {
 
 async function start(): Promise<number> {
   const config = loadConfig();
-  const where = config.DATABASE_URL ? 'DATABASE_URL' : `embedded Postgres (data in ${resolve(config.DATA_DIR)})`;
-  process.stderr.write(`Starting the Social Wallet ledger on ${where}, event store: ${config.EVENT_STORE}…\n`);
+  const logger = loggerFromConfig(config);
+  const database = config.DATABASE_URL ? 'DATABASE_URL' : `embedded Postgres (data in ${resolve(config.DATA_DIR)})`;
+  logger.info({ database, eventStore: config.EVENT_STORE, mode: config.MODE }, 'starting the Social Wallet ledger');
   let fatal: ((reason: string) => void) | undefined;
-  const system = await createSystem({ config, onFatal: (reason) => fatal?.(reason) });
+  const system = await createSystem({ config, logger, onFatal: (reason) => fatal?.(reason) });
   // Its Postgres is gone for good: the reason on one line, the rest stopped, exit 1 (a supervisor may start us again).
   fatal = (reason) => {
     process.stderr.write(`error: ${reason}\n`);
@@ -76,6 +81,7 @@ async function start(): Promise<number> {
       '',
     ].join('\n'),
   );
+  logger.info({ url }, 'listening');
   if (config.MODE === 'dev') printDevTokens(await devTokens(system));
   await new Promise<void>((done) => {
     let stopping = false;
@@ -86,18 +92,18 @@ async function start(): Promise<number> {
       // connections before we close them: while stopping, that is expected, not a crash.
       process.on('uncaughtException', (error: Error & { code?: string }) => {
         if (error.code === '57P01' || /Connection terminated/.test(error.message)) return;
-        process.stderr.write(`error while stopping: ${error.message}\n`);
+        logger.warn({ err: error }, 'error while stopping');
       });
-      process.stderr.write(`\n${signal}: stopping (API, runner, scheduler, Postgres)…\n`);
+      logger.info({ signal }, 'stopping (API, runner, scheduler, Postgres)');
       system.stop().then(done, (error: unknown) => {
-        process.stderr.write(`stop failed: ${(error as Error).message}\n`);
+        logger.error({ err: error }, 'stop failed');
         done();
       });
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  process.stderr.write('Stopped.\n');
+  logger.info('stopped');
   return 0;
 }
 
@@ -115,7 +121,7 @@ async function withSystem(work: (system: System) => Promise<number>): Promise<nu
     PG_STATEMENT_TIMEOUT_MS: process.env.PG_STATEMENT_TIMEOUT_MS ? config.PG_STATEMENT_TIMEOUT_MS : 0,
     PG_QUERY_TIMEOUT_MS: process.env.PG_QUERY_TIMEOUT_MS ? config.PG_QUERY_TIMEOUT_MS : 0,
   };
-  const system = await createSystem({ config: batch, schedulerTimer: false });
+  const system = await createSystem({ config: batch, logger: loggerFromConfig(config), schedulerTimer: false });
   try {
     return await work(system);
   } finally {
@@ -130,12 +136,12 @@ async function rebuild(system: System, names: string[]): Promise<number> {
   const unknown = targets.filter((name) => !known.includes(name));
   if (targets.length === 0 || unknown.length > 0)
     throw new ConfigError(`rebuild needs model names or --all${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}; known: ${known.join(', ')}.`);
-  process.stderr.write(`rebuilding ${targets.join(', ')}…\n`);
+  system.logger.info({ models: targets }, 'rebuilding');
   const started = performance.now();
   const results = await system.runner.rebuild(...targets);
   const seconds = (performance.now() - started) / 1000;
   for (const r of results) process.stdout.write(`${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
-  process.stderr.write(`rebuilt ${targets.join(', ')} in ${seconds.toFixed(1)} s\n`);
+  system.logger.info({ models: targets, seconds: Number(seconds.toFixed(1)) }, 'rebuilt');
   return 0;
 }
 
@@ -213,6 +219,15 @@ async function verify(system: System, args: string[]): Promise<number> {
   return report.ok ? 0 : CHAIN_PROBLEM_EXIT;
 }
 
+/** The configured logger, or the default one when the configuration itself cannot be read. */
+function cliLogger(): Logger {
+  try {
+    return loggerFromConfig(loadConfig());
+  } catch {
+    return createLogger();
+  }
+}
+
 function familyOf(event: RecordedEvent): unknown {
   return event.metadata.familyId ?? (event.data as { familyId?: unknown } | null)?.familyId;
 }
@@ -220,8 +235,9 @@ function familyOf(event: RecordedEvent): unknown {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // A ConfigError is written for the person who started the command: one line naming what to fix.
     if (error instanceof ConfigError) process.stderr.write(`error: ${error.message}\n`);
-    else process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
+    else cliLogger().fatal({ err: error }, 'the command failed');
     process.exit(1);
   },
 );

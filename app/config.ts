@@ -36,7 +36,9 @@ const schema = z.object({
   JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(24 * 60 * 60),
   /** dev: create missing secrets and print sample tokens at start. production: all secrets required. */
   MODE: z.enum(['dev', 'production']).default('dev'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** pretty: readable lines (pino-pretty, dev default); json: one JSON object a line (production default). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** Requests per minute per API client (token subject, else IP) before 429 rate_limited. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Requests with a missing or bad bearer token per minute per IP before 429 rate_limited. */

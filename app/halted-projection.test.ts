@@ -93,6 +93,7 @@ describe('an event the табель cannot apply', () => {
     const metrics = (await t.call('GET', '/metrics')).text;
     expect(metrics).toContain(`projection_halted{projection="tabel",event_id="${poisonId}",event_type="MealServed",error_code="22003"} 1`);
     expect(metrics).toContain('projection_halted{projection="balances"} 0');
-    expect(t.logged.some((line) => line.startsWith('ALARM') && line.includes(poisonId) && line.includes('rebuild tabel'))).toBe(true);
+    const alarms = t.logged.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.alarm === 'projection_halted');
+    expect(alarms[0]).toMatchObject({ level: 'error', projection: 'tabel', eventId: poisonId, fix: expect.stringContaining('rebuild tabel') });
   });
 });

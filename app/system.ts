@@ -18,7 +18,8 @@ import { connectOrExplain, type Pool, type PoolOptions } from '../adapters/postg
 import { handOverToApplication } from '../adapters/postgres/roles';
 import { createDatabaseWatch } from '../adapters/postgres/watch';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../adapters/postgres/embedded';
-import { createRunner, ProjectionHalted, ProjectionHaltedError, projectionMigrations, type Runner } from '../projections/runner';
+import { createRunner, logProjectionFailure, ProjectionHaltedError, projectionMigrations, type Runner } from '../projections/runner';
+import { createLogger, type Logger } from '../adapters/log/logger';
 import type { Projection } from '../projections/projection';
 import { createApi, type Api } from '../api/app';
 import { apiMigrations, sweepIdempotency } from '../api/idempotency';
@@ -63,8 +64,8 @@ export interface SystemOptions {
   /** An event store owned by the caller; else one by config.EVENT_STORE. */
   readonly eventStore?: EventStore;
   readonly rateLimit?: RateLimitOptions;
-  /** Operator log lines (no PII). Default: stderr. */
-  readonly log?: (line: string) => void;
+  /** The operator log (adapters/log/logger.ts). Default: one from config (LOG_LEVEL, LOG_FORMAT) on stderr. */
+  readonly logger?: Logger;
   /** The projection runner's idle poll (ms). */
   readonly runnerPollMs?: number;
   /** Whether start() runs the deadline scheduler on a timer (tests drive it by hand). Default true. */
@@ -78,6 +79,7 @@ export interface SystemOptions {
 
 export interface System {
   readonly config: Config;
+  readonly logger: Logger;
   readonly clock: Clock;
   readonly pool: Pool;
   readonly store: EventStore;
@@ -105,12 +107,12 @@ export interface System {
 export async function createSystem(options: SystemOptions): Promise<System> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = options.logger ?? loggerFromConfig(config);
   const cleanups: (() => Promise<void>)[] = [];
   try {
     const secrets = resolveSecrets(config);
     const watch = createDatabaseWatch({ minFreeMb: config.DISK_MIN_FREE_MB, ...(embeddedDataDir(options, config) ? { dataDir: embeddedDataDir(options, config) } : {}) });
-    const { pool, close: closePool } = await openPool(options, config, { timeouts: poolTimeouts(config), onQueryError: (error) => watch.observe(error) });
+    const { pool, close: closePool } = await openPool(options, config, logger, { timeouts: poolTimeouts(config), onQueryError: (error) => watch.observe(error) });
     cleanups.push(closePool);
     const projections: readonly Projection[] = allProjections;
     const migrations: Migration[] = [...coreMigrations(), vaultMigration, bmgMigration, ...apiMigrations(), ...projectionMigrations(projections)];
@@ -127,7 +129,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       projections,
       clock,
       ...(options.runnerPollMs !== undefined ? { pollIntervalMs: options.runnerPollMs } : {}),
-      onError: (name, error) => log(projectionFailureLine(name, error)),
+      onError: (name, error) => logProjectionFailure(logger, name, error),
     });
     const vault = createPostgresVault(pool, secrets.vaultKey);
     const phones = createPostgresPhoneDirectory(pool);
@@ -139,7 +141,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     });
     const composed = composeServices({ states, secrets, vault, eotinish, phones, clock, pool });
     const services = composed.services;
-    const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, log, metrics });
+    const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, logger, metrics });
     const reads = createReads({
       pool,
       store,
@@ -153,9 +155,9 @@ export async function createSystem(options: SystemOptions): Promise<System> {
         const [phones, names] = await Promise.all([vault.phonesOf([...new Set(due.map((m) => m.recipientPersonId))]), vault.namesOf(peopleOf(due))]);
         return personalise(due, phones, names) satisfies OutboundSms[];
       },
-      log,
+      logger,
     });
-    const evidence = store.kind === 'postgres' ? createEvidence(pool, clock, secrets, log) : undefined;
+    const evidence = store.kind === 'postgres' ? createEvidence(pool, clock, secrets, logger) : undefined;
     let runnerUp = false;
     const startedAt = performance.now();
     const api = createApi({
@@ -169,7 +171,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       ...(evidence ? { evidence: evidence.side } : {}),
       metrics,
       rateLimit: options.rateLimit ?? rateLimitFromConfig(config),
-      log,
+      logger,
       health: async () => {
         const database = await watch.check(pool, config.HEALTH_TIMEOUT_MS);
         // Bounded too: /health answers within its timeout even if the database freezes right now.
@@ -189,6 +191,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     let sweeper: NodeJS.Timeout | undefined;
     const system: System = {
       config,
+      logger,
       clock,
       pool,
       store,
@@ -253,23 +256,15 @@ export async function createSystem(options: SystemOptions): Promise<System> {
   }
 }
 
-/**
- * A failed batch is logged by its error's name; a halt names the event, the error and the way out
- * (README "When a read model halts"): it repeats with every retry, at most every MAX_RETRY_DELAY_MS.
- */
-function projectionFailureLine(name: string, error: unknown): string {
-  if (!(error instanceof ProjectionHalted)) return `projection ${name} failed a batch: ${(error as Error)?.name ?? 'Error'}`;
-  const code = error.errorCode ? ` [SQLSTATE ${error.errorCode}]` : '';
-  return (
-    `ALARM ${error.message}${code}. The other read models and the scheduler go on. ` +
-    `Fix the cause and restart; if the fix changes how earlier events project: npx tsx app/cli.ts rebuild ${name}`
-  );
+/** The operator log as configured: LOG_LEVEL; readable lines in dev mode (LOG_FORMAT), JSON otherwise. */
+export function loggerFromConfig(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT' | 'MODE'>): Logger {
+  return createLogger({ level: config.LOG_LEVEL, pretty: (config.LOG_FORMAT ?? (config.MODE === 'dev' ? 'pretty' : 'json')) === 'pretty' });
 }
 
 /** The hash chain's chainer (daily checkpoints signed with the checkpoint key) and the evidence routes' port. */
-function createEvidence(pool: Pool, clock: Clock, secrets: Secrets, log: (line: string) => void): { chainer: Chainer; side: EvidenceSide } {
+function createEvidence(pool: Pool, clock: Clock, secrets: Secrets, logger: Logger): { chainer: Chainer; side: EvidenceSide } {
   const signer: CheckpointSigner = createCheckpointSigner(secrets.checkpointPrivateKey, secrets.checkpointPublicKey);
-  const chainer = createChainer({ pool, clock, signer, onError: (error) => log(`hash chain pass failed: ${(error as Error)?.name ?? 'Error'}`) });
+  const chainer = createChainer({ pool, clock, signer, onError: (error) => logger.error({ err: error }, 'hash chain pass failed; the next pass retries') });
   const side: EvidenceSide = {
     publicKeys: () => [{ keyId: signer.keyId, publicKeyPem: signer.publicKeyPem }],
     async checkpoints(after, limit) {
@@ -305,7 +300,7 @@ function createSchedulerHandle(deps: {
   clock: Clock;
   services: LedgerServices;
   runner: Runner;
-  log: (line: string) => void;
+  logger: Logger;
   metrics: ApiMetrics;
 }): SchedulerHandle {
   const scheduler = createDeadlineScheduler({
@@ -313,10 +308,10 @@ function createSchedulerHandle(deps: {
     fire: deps.services.fireDeadline,
     clock: deps.clock,
     beforeRead: async () => deps.runner.waitUntilCaughtUp(await deps.store.headPosition(), undefined, SCHEDULER_READ_MODELS),
-    onError: (error, deadline) => deps.log(`deadline ${deadline.stream}/${deadline.deadlineId} failed: ${(error as Error)?.name ?? 'Error'}`),
+    onError: (error, deadline) => deps.logger.error({ stream: deadline.stream, deadlineId: deadline.deadlineId, err: error }, 'deadline failed; the next pass retries it'),
     onAlarm: (error) => {
       deps.metrics.schedulerAlarms.inc();
-      deps.log(`ALARM scheduler: ${(error as Error)?.message ?? String(error)}; this pass fires what the read model shows`);
+      deps.logger.error({ alarm: 'scheduler', err: error }, 'the deadlines read model did not catch up; this pass fires what it shows');
     },
   });
   // Callers that tick by hand (simulators, tests) read the read models next: let every model that is not halted catch up.
@@ -394,21 +389,21 @@ function embeddedDataDir(options: SystemOptions, config: Config): string | undef
   return options.pool || options.databaseUrl || config.DATABASE_URL ? undefined : join(config.DATA_DIR, 'pg');
 }
 
-async function openPool(options: SystemOptions, config: Config, poolOptions: PoolOptions): Promise<{ pool: Pool; close: () => Promise<void> }> {
+async function openPool(options: SystemOptions, config: Config, logger: Logger, poolOptions: PoolOptions): Promise<{ pool: Pool; close: () => Promise<void> }> {
   if (options.pool) return { pool: options.pool, close: async () => undefined };
   const url = options.databaseUrl ?? config.DATABASE_URL;
   if (url) {
     const pool = await connectOrExplain(url, undefined, poolOptions);
     return { pool, close: () => pool.end() };
   }
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const embedded: EmbeddedServer = await startEmbeddedPostgres({
     dataDir: embeddedDataDir(options, config)!,
     port: config.EMBEDDED_PG_PORT,
     persistent: true,
     restarts: EMBEDDED_PG_RESTARTS,
-    onRestart: (attempt, reason) => log(`${reason}: restarting it (${attempt}/${EMBEDDED_PG_RESTARTS})`),
-    onGiveUp: (reason) => (options.onFatal ? options.onFatal(reason) : log(reason)),
+    // The reason is the server's own FATAL or PANIC line: a file, a signal, a setting — no row's values.
+    onRestart: (attempt, reason) => logger.error({ alarm: 'embedded_postgres', reason, attempt, of: EMBEDDED_PG_RESTARTS }, 'the embedded Postgres died; restarting it'),
+    onGiveUp: (reason) => (options.onFatal ? options.onFatal(reason) : logger.fatal({ alarm: 'embedded_postgres', reason }, 'the embedded Postgres is gone')),
   });
   try {
     const pool = await connectOrExplain(embedded.url, undefined, poolOptions);

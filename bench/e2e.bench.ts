@@ -27,6 +27,7 @@ import { simulateMeals } from '../simulators/meals';
 import { generatePopulation } from '../simulators/population';
 import { runTraffic, seedFixture, startService } from '../simulators/load';
 import { applyDurabilityFlag, durabilityNote } from '../simulators/durability';
+import { silentLogger } from '../adapters/log/logger';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const FAMILIES = Number(process.env.BENCH_FAMILIES ?? 20_000);
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
 
   if (!SKIP.has('meals')) {
     const database = await throwAwayDatabase();
-    const driver = await startInProcess({ start: instantAt('2026-02-20', '00:00'), databaseUrl: database.url, log: () => undefined });
+    const driver = await startInProcess({ start: instantAt('2026-02-20', '00:00'), databaseUrl: database.url, logger: silentLogger() });
     try {
       const population = generatePopulation({ seed: 7, families: 0, pupils: PUPILS, pupilsPerSchool: 600 });
       // Everyone answers yes at once and activates within hours, so the measured day has (almost) all pupils.

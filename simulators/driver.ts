@@ -19,6 +19,7 @@ import { signToken, type Principal } from '../api/auth';
 import { pseudonymiser } from '../adapters/vault/vault';
 import { loadConfig } from '../app/config';
 import { createSystem, type System } from '../app/system';
+import { createLogger, type Logger } from '../adapters/log/logger';
 import type { Pool } from '../adapters/postgres/pool';
 import { createHttp, type Http } from './http';
 
@@ -85,7 +86,8 @@ export interface InProcessOptions {
   readonly dataDir?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly maxSockets?: number;
-  readonly log?: (line: string) => void;
+  /** The service's operator log; default: warnings and errors as JSON lines on stderr. */
+  readonly logger?: Logger;
 }
 
 export async function startInProcess(options: InProcessOptions): Promise<Driver & { system: System }> {
@@ -108,7 +110,7 @@ export async function startInProcess(options: InProcessOptions): Promise<Driver 
     rateLimit: SIMULATION_RATE_LIMIT,
     schedulerTimer: false,
     runnerPollMs: 20,
-    log: options.log ?? ((line: string) => process.stderr.write(`[service] ${line}\n`)),
+    logger: options.logger ?? createLogger({ level: 'warn' }),
   });
   const url = await system.start({ port: 0, host: '127.0.0.1' });
   const http = createHttp(url, { maxSockets: options.maxSockets ?? 64 });

@@ -19,6 +19,7 @@ import { VirtualClock, type Clock } from '../adapters/clock/clock';
 import { loadConfig } from '../app/config';
 import { createSystem } from '../app/system';
 import { SIMULATION_TOKEN_TTL_SECONDS, throwAwayDatabase } from './driver';
+import { createLogger } from '../adapters/log/logger';
 
 /** A clock that runs at real speed from a virtual start, and can jump forward. */
 export class RunningClock implements Clock {
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
     schedulerTimer: false,
     // A simulation waits for the read models at every tick: poll as the in-process driver does.
     ...(virtual ? { runnerPollMs: 20 } : {}),
-    log: () => undefined,
+    // As a deployment logs: JSON lines, nothing per request; warnings and failures show on the load test's stderr.
+    logger: createLogger({ level: 'warn' }),
   });
   // SIM_PORT: the fault suite starts a killed service again where its clients expect it.
   const url = await system.start({ port: Number(process.env.SIM_PORT ?? 0), host: '127.0.0.1' });

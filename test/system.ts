@@ -12,12 +12,13 @@ import { coreMigrations } from '../adapters/postgres/migrate';
 import type { Principal } from '../api/auth';
 import type { RateLimitOptions } from '../api/rate-limit';
 import { client } from './http';
+import { capturedLogger } from './log';
 
 export interface TestSystem {
   readonly system: System;
   readonly clock: VirtualClock;
   readonly call: ReturnType<typeof client>;
-  /** Operator log lines written so far (checked for personal data). */
+  /** Operator log lines written so far, JSON (checked for personal data). */
   readonly logged: readonly string[];
   readonly token: (principal: Principal, ttlSeconds?: number) => Promise<string>;
   /** Events in the log (for "nothing was appended" checks). */
@@ -41,13 +42,14 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
   const dataDir = await mkdtemp(join(tmpdir(), 'swl-api-'));
   // STREAM_CACHE_CAPACITY passes through: `npm run test:uncached` runs every test system with nothing held.
   const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0', STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY });
-  const logged: string[] = [];
+  // Debug: every request's line too, so that the tests that look for personal data in the log see all of it.
+  const { logger, lines: logged } = capturedLogger('debug');
   const system = await createSystem({
     config,
     clock,
     pool: login?.pool ?? db.pool,
     ...(login ? { ownerPool: db.pool } : {}),
-    log: (line) => logged.push(line),
+    logger,
     runnerPollMs: 20,
     schedulerTimer: false,
     chainerTimer: false,

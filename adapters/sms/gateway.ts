@@ -7,6 +7,8 @@
  * reports the outcome through `recordSmsDelivery`, which writes SmsSent / SmsFailed into the case.
  * A retry re-offers the same message id: the gateway must treat the id as its idempotency key.
  */
+import type { Logger } from '../log/logger';
+
 export interface OutboundSms {
   readonly messageId: string;
   readonly phone: string;
@@ -32,13 +34,13 @@ export function createMemorySmsGateway(options: { fail?: (sms: OutboundSms) => s
   };
 }
 
-/** Dev gateway: logs the message id and kind of text length, never the phone or text (PII). */
-export function createLoggingSmsGateway(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): SmsGateway {
+/** Dev gateway: logs the message id and the text's length, never the phone or text (PII). */
+export function createLoggingSmsGateway(logger: Logger): SmsGateway {
   let n = 0;
   return {
     async send(sms) {
       n += 1;
-      log(`sms ${sms.messageId} (${sms.text.length} chars) sent by the logging gateway`);
+      logger.info({ messageId: sms.messageId, chars: sms.text.length }, 'sms sent by the logging gateway');
       return { ok: true, gatewayRef: `log-${n}` };
     },
   };

@@ -11,6 +11,8 @@
  * keys between read-model tables.
  */
 import type { EventStore } from '../../adapters/eventstore/port';
+import { createLogger, type Logger } from '../../adapters/log/logger';
+import { logProjectionFailure } from './log';
 import type { Pool } from '../../adapters/postgres/pool';
 import type { Migration } from '../../adapters/postgres/migrate';
 import { systemClock, type Clock } from '../../adapters/clock/clock';
@@ -23,6 +25,7 @@ import { haltMigration, type Halt } from './halt';
 export { PIPELINE_DEPTH } from './batch';
 export { DEFAULT_WAIT_TIMEOUT_MS, LAG_SCAN_LIMIT, LOCK_RETRY_MS, MAX_RETRY_DELAY_MS, RETRY_DELAY_MS, WAIT_POLL_MS, type ProjectionLag } from './live';
 export type { RebuildResult } from './rebuild';
+export { logProjectionFailure } from './log';
 export { ProjectionHalted, ProjectionHaltedError, type Halt } from './halt';
 
 /** Events per batch while live or catching up. */
@@ -71,7 +74,7 @@ export interface RunnerOptions {
   readonly clock?: Clock;
   /**
    * A batch failed (the projection retries after RETRY_DELAY_MS, doubling up to MAX_RETRY_DELAY_MS);
-   * a ProjectionHalted when one event fails even alone. Default: console.error.
+   * a ProjectionHalted when one event fails even alone. Default: logged by logProjectionFailure on stderr.
    */
   readonly onError?: (projection: string, error: unknown) => void;
 }
@@ -99,6 +102,7 @@ export interface Runner {
 
 export function createRunner(options: RunnerOptions): Runner {
   const { pool, store } = options;
+  let defaultLogger: Logger | undefined;
   const projections = new Map(options.projections.map((p) => [p.name, p]));
   if (projections.size !== options.projections.length) throw new Error('createRunner: projection names must be unique');
   const statementsFor = statementsOf(options.projections);
@@ -112,7 +116,7 @@ export function createRunner(options: RunnerOptions): Runner {
     liveGatherMs: options.liveGatherMs ?? DEFAULT_LIVE_GATHER_MS,
     retryDelayMs: options.retryDelayMs ?? RETRY_DELAY_MS,
     clock: options.clock ?? systemClock,
-    onError: options.onError ?? ((name, error) => console.error(`projection ${name}:`, error)),
+    onError: options.onError ?? ((name, error) => logProjectionFailure(defaultLogger ??= createLogger(), name, error)),
   });
   const rebuildDeps = {
     pool,
