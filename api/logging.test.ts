@@ -66,7 +66,7 @@ describe('the operator log', () => {
   it('logs an unexpected failure once, with the database’s code and constraint but not its message, and gives its request id to the client', () => {
     expect(failed.status).toBe(500);
     const [line] = lines().filter((l) => l.level === 'error');
-    expect(line).toMatchObject({ msg: 'request failed', route: '/v1/lists/food-vouchers', code: 'internal_error', correlationId: expect.any(String), err: { code: '23514', constraint: 'refuse_one' } });
+    expect(line).toMatchObject({ msg: 'request failed', route: '/v1/lists/food-vouchers', code: 'internal_error', correlationId: expect.any(String), err: { type: 'DatabaseError', code: '23514', constraint: 'refuse_one' } });
     expect(line!.err!.message).toBeUndefined();
     expect(failed.headers.get('x-request-id')).toBe(line!.reqId);
   });

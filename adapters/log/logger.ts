@@ -110,7 +110,8 @@ export function safeError(error: unknown): SafeError {
   const ours = OUR_ERRORS.has(error.name) || isSystemError(fields) || isInvariant(error.message);
   const stack = error.stack?.split('\n').slice(1).join('\n');
   return {
-    type: error.name,
+    // The class: pg's DatabaseError names itself 'error'.
+    type: error.constructor?.name || error.name,
     ...(code ? { code } : {}),
     ...(ours ? { message: redactDigits(error.message) } : {}),
     ...(typeof fields.table === 'string' ? { table: fields.table } : {}),
