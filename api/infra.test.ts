@@ -30,7 +30,7 @@ const record = (name: string, input: unknown, meta: { commandId: string }) => ca
 const services: LedgerServices = {
   async receiveList(input, meta) {
     record('receiveList', input, meta);
-    return { listId: input.listId, accepted: input.rows.length, rejected: 0, rows: input.rows.map((_, i) => ({ rowNo: i + 1, outcome: 'row_accepted' })), repeated: false };
+    return { listId: input.listId, accepted: input.rows.length, rejected: 0, continued: 0, rows: input.rows.map((_, i) => ({ rowNo: i + 1, outcome: 'row_accepted' })), repeated: false };
   },
   async recordSmsDelivery(report, meta) {
     record('recordSmsDelivery', report, meta);

@@ -31,6 +31,8 @@ export interface ListView {
   readonly processed: boolean;
   readonly accepted: number;
   readonly rejected: number;
+  /** Meals: rows of pupils covered already who stay on the month's list (not returns). */
+  readonly continued: number;
   readonly rows: readonly { readonly rowNo: number; readonly outcome: string; readonly caseStream?: string; readonly detail?: string }[];
 }
 

@@ -91,13 +91,15 @@ export function createReads(deps: ReadsDeps): ReadSide {
       const rows = events.flatMap((e): Row[] => {
         const d = e.data as { rowNo: number; caseStream?: string; reason?: string; detail?: string };
         if (e.type === 'ListRowAccepted') return [{ rowNo: d.rowNo, outcome: 'row_accepted', ...(d.caseStream ? { caseStream: d.caseStream } : {}) }];
+        if (e.type === 'ListRowContinued') return [{ rowNo: d.rowNo, outcome: 'row_continued', ...(d.caseStream ? { caseStream: d.caseStream } : {}) }];
         if (e.type === 'ListRowRejected') return [{ rowNo: d.rowNo, outcome: d.reason!, ...(d.detail ? { detail: d.detail } : {}) }];
         return [];
       });
       rows.sort((a, b) => a.rowNo - b.rowNo);
       const accepted = rows.filter((r) => r.outcome === 'row_accepted').length;
+      const continued = rows.filter((r) => r.outcome === 'row_continued').length;
       const processed = events.some((e) => e.type === 'EligibilityListProcessed');
-      return { listId: head.listId, source, program: head.program, month: head.month, rowCount: head.rowCount, processed, accepted, rejected: rows.length - accepted, rows };
+      return { listId: head.listId, source, program: head.program, month: head.month, rowCount: head.rowCount, processed, accepted, rejected: rows.length - accepted - continued, continued, rows };
     },
     async listReturns(source, listId) {
       const rejected: ListReturn[] = (await store.readStream(streams.list(source, listId)))

@@ -69,6 +69,30 @@ export type ListRowAccepted = DomainEvent<
     city?: string;
     /** Food: the family's members (head first), so a person is in one accepted family per list. */
     memberPersonIds?: readonly string[];
+    /** Meals: the pupil's case ended without consent earlier this school year and starts again. */
+    startsAgain?: true;
+  }
+>;
+/**
+ * Meals (seed 002: the list is monthly): a pupil covered this school year — a voucher, or a consent
+ * case still running — is on this month's list again. Not a return: the voucher is listed for the
+ * month (and moved when the school or grade changed), or the running case goes on.
+ */
+export type ListRowContinued = DomainEvent<
+  'ListRowContinued',
+  {
+    listId: string;
+    rowNo: number;
+    familyId: string;
+    /** The pupil. */
+    personId: string;
+    caseStream: string;
+    schoolId: string;
+    grade: number;
+    /** What the pupil has: a voucher (issued), or a case still waiting for an answer. */
+    covered: 'voucher' | 'consent_pending';
+    /** The voucher was at another school or grade: this list moves it (MealVoucherTransferred). */
+    transferredFrom?: { readonly schoolId: string; readonly grade: number };
   }
 >;
 export type ListRowRejected = DomainEvent<
@@ -86,6 +110,7 @@ export type ListRowRejected = DomainEvent<
       | 'not_approved_by_head'
       | 'failed_sdu_reconciliation'
       | 'not_eligible_category'
+      | 'consent_refused_earlier'
     >;
     /** Why, for the returned row; free text from the source is capped and has long digit runs masked (no IINs). */
     detail?: string;
@@ -99,7 +124,22 @@ export type ListRowRejected = DomainEvent<
 >;
 export type EligibilityListProcessed = DomainEvent<
   'EligibilityListProcessed',
-  { listId: string; accepted: number; rejected: number }
+  {
+    listId: string;
+    accepted: number;
+    rejected: number;
+    /** Meals: pupils covered already who stay on the month's list (absent on lists before issue 16). */
+    continued?: number;
+  }
+>;
+/**
+ * `schoollists-{schoolId}~{schoolYear}`: a school's monthly meals list, once processed, and the
+ * pupils it names (accepted or continued). A pupil named by an earlier list of the year but not by
+ * this one is absent from the month's approved list: their voucher is suspended for the month.
+ */
+export type SchoolListRecorded = DomainEvent<
+  'SchoolListRecorded',
+  { schoolId: string; schoolYear: SchoolYear; month: Month; listId: string; listed: readonly string[]; at: Instant }
 >;
 
 // ── consent case ──────────────────────────────────────────────────────────────────────────
@@ -310,6 +350,25 @@ export type MealRefused = DomainEvent<
   }
 >;
 export type MealVoucherExpired = DomainEvent<'MealVoucherExpired', { voucherId: string; at: Instant }>;
+/** The month's approved list names the pupil (seed 002): meals that month are paid; a suspension for it ends. */
+export type MealVoucherListed = DomainEvent<
+  'MealVoucherListed',
+  { voucherId: string; month: Month; listId: string; rowNo: number; schoolId: string; grade: number; at: Instant }
+>;
+/** The month's list of another school (or another grade) names the pupil: the voucher moves there. */
+export type MealVoucherTransferred = DomainEvent<
+  'MealVoucherTransferred',
+  { voucherId: string; month: Month; listId: string; fromSchoolId: string; toSchoolId: string; fromGrade: number; toGrade: number; at: Instant }
+>;
+/**
+ * The school's approved list for the month does not name the pupil (seed 002: the list of pupils
+ * «которым положена услуга» is monthly): no meals that month, none on the табель; a later list for
+ * the month that names the pupil again lifts it (MealVoucherListed).
+ */
+export type MealVoucherSuspended = DomainEvent<
+  'MealVoucherSuspended',
+  { voucherId: string; month: Month; listId: string; schoolId: string; reason: 'absent_from_month_list'; at: Instant }
+>;
 
 // ── canteen device ────────────────────────────────────────────────────────────────────────
 export interface CanteenRecordOutcome {
@@ -451,7 +510,8 @@ export type FeedbackForwarded = DomainEvent<
   { feedbackId: string; eotinishRef: string; forwardedAt: Instant }
 >;
 
-export type ListEvent = EligibilityListReceived | ListRowAccepted | ListRowRejected | EligibilityListProcessed;
+export type ListEvent = EligibilityListReceived | ListRowAccepted | ListRowContinued | ListRowRejected | EligibilityListProcessed;
+export type SchoolListsEvent = SchoolListRecorded;
 export type ConsentEvent =
   | ConsentCaseOpened
   | ConsentCaseReopened
@@ -473,6 +533,9 @@ export type MealVoucherEvent =
   | MealServed
   | MealRefused
   | MealVoucherExpired
+  | MealVoucherListed
+  | MealVoucherTransferred
+  | MealVoucherSuspended
   | DeadlineScheduled
   | DeadlineFired;
 export type CanteenEvent = CanteenBatchReceived;
@@ -490,7 +553,7 @@ export type FoodHoldIndexEvent = FoodHoldRegistered;
 export type FeedbackEvent = FeedbackSubmitted | FeedbackForwarded;
 
 /** Every event the ledger writes. */
-export type LedgerEvent = ListEvent | ConsentEvent | MealVoucherEvent | CanteenEvent | FoodWalletEvent | FoodHoldIndexEvent | FeedbackEvent;
+export type LedgerEvent = ListEvent | SchoolListsEvent | ConsentEvent | MealVoucherEvent | CanteenEvent | FoodWalletEvent | FoodHoldIndexEvent | FeedbackEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
 /** Stream names, in one place. */

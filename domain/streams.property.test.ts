@@ -17,6 +17,7 @@ const name: fc.Arbitrary<StreamName> = fc.oneof(
   fc.record({ kind: fc.constant('foodHold' as const), shopId: fc.oneof(id, id.map((s) => `${s}/x`)), holdId: id }),
   fc.record({ kind: fc.constant('canteen' as const), deviceId: id }),
   fc.record({ kind: fc.constant('feedback' as const), familyId: id }),
+  fc.record({ kind: fc.constant('schoolLists' as const), schoolId: id, schoolYear }),
 );
 
 describe('stream names', () => {

@@ -12,6 +12,7 @@
  *   foodhold-{shopId}/{holdId}           index: a shop's hold → its family-month stream
  *   canteen-{deviceId}                   the batches a canteen device synced (dedup of deviceId+seq)
  *   feedback-{familyId}                  ratings and complaints forwarded to e-Otinish
+ *   schoollists-{schoolId}~{schoolYear}  index: the pupils each monthly list of a school named (suspensions)
  *
  * The hold index was `food-hold-{shopId}-{holdId}`: a family id starting with `hold-` made a wallet
  * look like an index, and a shop id with a dash could name another shop's hold.
@@ -28,7 +29,8 @@ export type StreamName =
   | { readonly kind: 'food'; readonly familyId: string; readonly month: Month }
   | { readonly kind: 'foodHold'; readonly shopId: string; readonly holdId: string }
   | { readonly kind: 'canteen'; readonly deviceId: string }
-  | { readonly kind: 'feedback'; readonly familyId: string };
+  | { readonly kind: 'feedback'; readonly familyId: string }
+  | { readonly kind: 'schoolLists'; readonly schoolId: string; readonly schoolYear: SchoolYear };
 
 export const streams = {
   list: (source: ListSourceName, listId: string) => `list-${source}-${listId}`,
@@ -40,6 +42,8 @@ export const streams = {
   foodHold: (shopId: string, holdId: string) => `foodhold-${shopId}/${holdId}`,
   canteen: (deviceId: string) => `canteen-${deviceId}`,
   feedback: (familyId: string) => `feedback-${familyId}`,
+  /** Index of a school's monthly meals lists in a school year: who each named (absent pupils are suspended). */
+  schoolLists: (schoolId: string, schoolYear: SchoolYear) => `schoollists-${schoolId}~${schoolYear}`,
 } as const;
 
 /** The name for a parsed stream (the inverse of `parseStream`). */
@@ -61,6 +65,8 @@ export function streamOf(name: StreamName): string {
       return streams.canteen(name.deviceId);
     case 'feedback':
       return streams.feedback(name.familyId);
+    case 'schoolLists':
+      return streams.schoolLists(name.schoolId, name.schoolYear);
   }
 }
 
@@ -73,6 +79,7 @@ const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => StreamName][] = [
   [/^foodhold-(.+)\/([^/]+)$/s, (m) => ({ kind: 'foodHold', shopId: m[1]!, holdId: m[2]! })],
   [/^canteen-(.+)$/s, (m) => ({ kind: 'canteen', deviceId: m[1]! })],
   [/^feedback-(.+)$/s, (m) => ({ kind: 'feedback', familyId: m[1]! })],
+  [/^schoollists-(.+)~(\d{4}-\d{4})$/s, (m) => ({ kind: 'schoolLists', schoolId: m[1]!, schoolYear: m[2]! })],
 ];
 
 /** The patterns by the name's first word (projections parse a name per event, so one pattern is tried, not all). */

@@ -60,7 +60,15 @@ const foodCsvQuery = z.object({ listId: idSchema.optional(), month: monthSchema.
 const mealsCsvQuery = foodCsvQuery.extend({ schoolYear: schoolYearSchema.optional(), schoolId: idSchema.optional(), region: singleLine(100).optional() });
 
 const rowOutcome = z.object({ rowNo: z.number().int(), outcome: z.string(), caseStream: z.string().optional(), detail: z.string().optional() });
-const receipt = z.object({ listId: z.string(), accepted: z.number().int(), rejected: z.number().int(), rows: z.array(rowOutcome), repeated: z.boolean() });
+const receipt = z.object({
+  listId: z.string(),
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  /** Meals: pupils covered already this school year who stay on the month's list (row_continued; not returns). */
+  continued: z.number().int(),
+  rows: z.array(rowOutcome),
+  repeated: z.boolean(),
+});
 const listView = z.object({
   listId: z.string(),
   source: z.enum(['sdu', 'nobd']),
@@ -70,6 +78,7 @@ const listView = z.object({
   processed: z.boolean(),
   accepted: z.number().int(),
   rejected: z.number().int(),
+  continued: z.number().int(),
   rows: z.array(rowOutcome),
 });
 

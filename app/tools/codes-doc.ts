@@ -26,6 +26,7 @@ export const PRECEDENCE: readonly { readonly name: string; readonly where: strin
       'qr_token_reused',
       'voucher_expired',
       'voucher_not_active',
+      'voucher_suspended',
       'outside_school_year',
       'program_not_in_force',
       'not_a_school_day',

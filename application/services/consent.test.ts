@@ -126,6 +126,7 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
         listId: 'nobd-school1-2026-03',
         accepted: 2,
         rejected: 1,
+        continued: 0,
         repeated: false,
         rows: [
           { rowNo: 1, outcome: 'row_accepted', caseStream: streams.consentMeals(pupilId, '2025-2026') },

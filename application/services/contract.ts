@@ -67,6 +67,8 @@ export interface ListReceipt {
   readonly listId: string;
   readonly accepted: number;
   readonly rejected: number;
+  /** Meals: pupils covered already this school year who stay on the month's list (row_continued; not returns). */
+  readonly continued: number;
   readonly rows: readonly RowOutcome[];
   readonly repeated: boolean;
 }

@@ -11,6 +11,12 @@
  *  3. A chunk's command id is derived from the list (`{listStream}:chunk:{k}`), not from the
  *     request, so a re-send after a crash — whatever its Idempotency-Key — resumes where the
  *     first attempt stopped, and a completed list is returned as first received.
+ *  4. Meals lists are monthly (seed 002): the decider is told what each pupil has this school year
+ *     (case and voucher, folded from the streams the chunk loads anyway); a continuing pupil's
+ *     voucher is listed for the month (moved to another school or grade when the row says so) in
+ *     the same chunk; once the list is processed, one more atomic step records it in the school's
+ *     list index and suspends, for the month, the vouchers of the pupils an earlier month's list of
+ *     the school named and no list of this month names (`{listStream}:absentees`, resumed like a chunk).
  * Representatives with an invalid IIN are left out (they cannot be looked up); the row is
  * rejected as invalid_iin only when the pupil's (meals) or any member's (food) IIN is invalid.
  */
@@ -19,11 +25,13 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../adapters/clock/clock';
 import type { PhoneDirectory } from '../../adapters/bmg/phone-directory';
 import type { Vault } from '../../adapters/vault/vault';
-import { decideAcross, type Decision } from '../command-path';
+import { decideAcross, TornRead, type Decision, type Loaded } from '../command-path';
 import type { StreamStates } from '../stream-states';
 import type { FamilySubject, ListEvent, PupilSubject, Representative } from '../../domain/events';
 import { streams } from '../../domain/events';
-import { createListDecider, rowRuleOf, type ListHeader, type ListRowInput, type ListState } from '../../domain/lists/eligibility-list';
+import { createListDecider, listedPupils, rowRuleOf, type ListHeader, type ListRowInput, type ListState, type PupilYear } from '../../domain/lists/eligibility-list';
+import { absentees, schoolLists } from '../../domain/lists/school-lists';
+import type { ListMealVoucher, SuspendMealVoucher } from '../../domain/vouchers/meal-voucher';
 import { pilotCity } from '../../domain/programs/food-vouchers';
 import type { OpenCase } from '../../domain/consent';
 import type { SmsLanguage } from '../../domain/programs/sms';
@@ -191,13 +199,76 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     const byRow = new Map(chunk.map((r) => [r.input.rowNo, r]));
     await decideAcross(deps.states, [listStream, ...caseStreams, ...voucherStreams], chunkMeta, (loaded) => {
       const existingCases = new Set(caseStreams.filter((s) => loaded.get(s)!.events.length > 0));
+      const pupils = header.program === 'school-meals' ? pupilsOf(existingCases, loaded) : undefined;
       const state = deps.states.fold(lists, loaded.get(listStream)!.events);
-      const listEvents = lists.decide({ type: 'ReceiveListChunk', data: { header, rows: chunk.map((r) => r.input), existingCases, last }, metadata: chunkMeta }, state);
+      const listEvents = lists.decide(
+        { type: 'ReceiveListChunk', data: { header, rows: chunk.map((r) => r.input), existingCases, ...(pupils ? { pupils } : {}), last }, metadata: chunkMeta },
+        state,
+      );
       const decisions: Decision[] = [{ stream: listStream, events: listEvents, metadata: { program: header.program } }];
       for (const e of listEvents) {
-        if (e.type !== 'ListRowAccepted') continue;
-        const row = byRow.get(e.data.rowNo)!;
-        decisions.push(...decideCase(deps.states, d, loaded, e.data.caseStream, openCommand(header, row, e.data.caseStream, chunkMeta)).decisions);
+        if (e.type === 'ListRowAccepted') {
+          const row = byRow.get(e.data.rowNo)!;
+          decisions.push(...decideCase(deps.states, d, loaded, e.data.caseStream, openCommand(header, row, e.data.caseStream, chunkMeta)).decisions);
+        } else if (e.type === 'ListRowContinued' && e.data.covered === 'voucher') {
+          const stream = voucherStreamOfCase(e.data.caseStream)!;
+          const voucher = deps.states.fold(d.meals, loaded.get(stream)!.events);
+          const command: ListMealVoucher = {
+            type: 'ListMealVoucher',
+            data: { month: header.month, listId: header.listId, rowNo: e.data.rowNo, schoolId: e.data.schoolId, grade: e.data.grade },
+            metadata: chunkMeta,
+          };
+          decisions.push({ stream, events: d.meals.decide(command, voucher), metadata: { program: header.program, familyId: e.data.familyId } });
+        }
+      }
+      return decisions;
+    });
+  }
+
+  /** What each pupil with a case has this school year: the case's state and the voucher's school and grade. */
+  function pupilsOf(caseStreams: ReadonlySet<string>, loaded: ReadonlyMap<string, Loaded>): Map<string, PupilYear> {
+    const out = new Map<string, PupilYear>();
+    for (const caseStream of caseStreams) {
+      const c = deps.states.fold(d.consent, loaded.get(caseStream)!.events);
+      if (c.status === 'None') continue;
+      const v = deps.states.fold(d.meals, loaded.get(voucherStreamOfCase(caseStream)!)!.events);
+      out.set(caseStream, {
+        consent: c.status === 'Closed' ? { open: false, outcome: c.outcome } : { open: true },
+        ...(v.status !== 'None' ? { voucher: { schoolId: v.schoolId, grade: v.grade } } : {}),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * After a meals list is processed: its pupils go into the school's list index, and the vouchers of
+   * the pupils an earlier month's list of the school named and no list of this month names are suspended for the month
+   * (one atomic step; repeated after a crash by its derived command id, it records nothing twice).
+   */
+  async function suspendAbsentees(header: ListHeader, listStream: string, meta: CommandMetadata): Promise<void> {
+    invariant(header.program === 'school-meals' && header.schoolId && header.schoolYear, 'a meals list names its school and school year');
+    const schoolStream = streams.schoolLists(header.schoolId, header.schoolYear);
+    const listed = listedPupils(deps.states.fold(lists, await deps.states.history(listStream)));
+    const known = absentees(deps.states.fold(schoolLists, await deps.states.history(schoolStream)), header.month, listed);
+    const voucherOf = (pupilId: string) => streams.meals(pupilId, header.schoolYear!);
+    const stepMeta: CommandMetadata = { ...meta, commandId: `${listStream}:absentees`, causationId: meta.commandId, correlationId: meta.correlationId ?? meta.commandId };
+    await decideAcross(deps.states, [schoolStream, ...known.map(voucherOf)], stepMeta, (loaded) => {
+      const school = deps.states.fold(schoolLists, loaded.get(schoolStream)!.events);
+      const absent = absentees(school, header.month, listed);
+      // The index grew between the read and the load (another list of the school): read again.
+      if (absent.some((pupilId) => !loaded.has(voucherOf(pupilId)))) throw new TornRead(`the list index of ${header.schoolId} changed`);
+      const recorded = schoolLists.decide(
+        { type: 'RecordSchoolList', data: { schoolId: header.schoolId!, schoolYear: header.schoolYear!, month: header.month, listId: header.listId, listed }, metadata: stepMeta },
+        school,
+      );
+      const decisions: Decision[] = [{ stream: schoolStream, events: recorded, metadata: { program: header.program } }];
+      if (recorded.length === 0) return decisions;
+      for (const pupilId of absent) {
+        const stream = voucherOf(pupilId);
+        const voucher = deps.states.fold(d.meals, loaded.get(stream)!.events);
+        const command: SuspendMealVoucher = { type: 'SuspendMealVoucher', data: { month: header.month, listId: header.listId, schoolId: header.schoolId! }, metadata: stepMeta };
+        const events = d.meals.decide(command, voucher);
+        if (events.length > 0) decisions.push({ stream, events, metadata: { program: header.program, ...(voucher.status !== 'None' ? { familyId: voucher.familyId } : {}) } });
       }
       return decisions;
     });
@@ -208,7 +279,11 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     const header = headerOf(input);
     const earlier = deps.states.fold(lists, await deps.states.history(listStream));
     if (earlier.status !== 'None' && earlier.header.contentHash !== header.contentHash) refuse('list_already_received_with_different_content', input.listId);
-    if (earlier.status === 'Processed') return receipt(input.listId, earlier, true);
+    if (earlier.status === 'Processed') {
+      // A re-send after a crash between the last chunk and the absentees' step finishes that step.
+      if (header.program === 'school-meals') await suspendAbsentees(header, listStream, meta);
+      return receipt(input.listId, earlier, true);
+    }
     const prepared = await prepare(input);
     const chunks = Math.max(1, Math.ceil(prepared.length / chunkRows));
     for (let k = 0; k < chunks; k++) {
@@ -219,6 +294,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
         throw new PartlyWritten(interruptedListStatement(input, k * chunkRows, Math.min((k + 1) * chunkRows, prepared.length)), { cause: error });
       }
     }
+    if (header.program === 'school-meals') await suspendAbsentees(header, listStream, meta);
     const final = deps.states.fold(lists, await deps.states.history(listStream));
     return receipt(input.listId, final, false);
   }
@@ -269,10 +345,11 @@ function headerOf(input: ReceiveListInput): ListHeader {
 }
 
 function receipt(listId: string, state: ListState, repeated: boolean): ListReceipt {
-  if (state.status === 'None') return { listId, accepted: 0, rejected: 0, rows: [], repeated };
+  if (state.status === 'None') return { listId, accepted: 0, rejected: 0, continued: 0, rows: [], repeated };
   const rows = [...state.rows.values()].sort((a, b) => a.rowNo - b.rowNo).map((r) => ({ rowNo: r.rowNo, outcome: r.outcome, ...(r.caseStream ? { caseStream: r.caseStream } : {}) }));
   const accepted = rows.filter((r) => r.outcome === 'row_accepted').length;
-  return { listId, accepted, rejected: rows.length - accepted, rows, repeated };
+  const continued = rows.filter((r) => r.outcome === 'row_continued').length;
+  return { listId, accepted, rejected: rows.length - accepted - continued, continued, rows, repeated };
 }
 
 export type { ListEvent };

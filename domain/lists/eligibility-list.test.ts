@@ -3,7 +3,7 @@ import type { ListEvent } from '../events';
 import { streams } from '../events';
 import { given, meta } from '../../test/given';
 import fc from 'fast-check';
-import { eligibilityList as decider, evolveListAll, MAX_ROW_DETAIL_CHARS, type FoodRowInput, type ListHeader, type ListRowInput, type MealsRowInput, type ReceiveListChunk } from './eligibility-list';
+import { eligibilityList as decider, evolveListAll, listedPupils, MAX_ROW_DETAIL_CHARS, type FoodRowInput, type ListHeader, type ListRowInput, type MealsRowInput, type PupilYear, type ReceiveListChunk } from './eligibility-list';
 
 const NOW = '2026-03-03T05:00:00.000Z';
 const foodHeader = (rowCount: number, over: Partial<ListHeader> = {}): ListHeader => ({
@@ -159,9 +159,47 @@ describe('meals list from NOBD (seed 002; seed 001 appendix 1 p. 5)', () => {
     const rows = [meals(1, { approvedByHead: false }), meals(2, { pupilPersonId: 'p_pupil1' })];
     expect(outcomes(given(decider).when(chunk(mealsHeader(2), rows)).events())).toEqual([[1, 'not_approved_by_head'], [2, 'duplicate_row']]);
   });
-  it('rejects a pupil already covered this school year', () => {
-    const events = given(decider).when(chunk(mealsHeader(1), [meals(1)], { existing: [streams.consentMeals('p_pupil1', '2025-2026')] })).events();
-    expect(outcomes(events)).toEqual([[1, 'already_covered']]);
+});
+
+describe('meals: the monthly list is the unit of eligibility (seed 002: «на ежемесячной основе»)', () => {
+  const CASE = streams.consentMeals('p_pupil1', '2025-2026');
+  const withPupil = (pupil: PupilYear, row = meals(1)) => given(decider).when(chunkWith(mealsHeader(1), [row], new Map([[CASE, pupil]]))).events();
+  const chunkWith = (header: ListHeader, rows: ListRowInput[], pupils: ReadonlyMap<string, PupilYear>): ReceiveListChunk => ({
+    type: 'ReceiveListChunk',
+    data: { header, rows, existingCases: new Set(pupils.keys()), pupils, last: true },
+    metadata: meta(NOW),
+  });
+  it('continues a pupil with a voucher at the same school and grade: row_continued, not a return', () => {
+    // Old reading: already_covered, returned to NOBD every month.
+    const events = withPupil({ consent: { open: false, outcome: 'given' }, voucher: { schoolId: 'school-1', grade: 7 } });
+    expect(events[1]).toEqual({
+      type: 'ListRowContinued',
+      data: { listId: 'nobd-7', rowNo: 1, familyId: 'fam-1', personId: 'p_pupil1', caseStream: CASE, schoolId: 'school-1', grade: 7, covered: 'voucher' },
+    });
+    expect(events.at(-1)).toEqual({ type: 'EligibilityListProcessed', data: { listId: 'nobd-7', accepted: 0, rejected: 0, continued: 1 } });
+  });
+  it('moves a voucher named by another school or grade (transferredFrom)', () => {
+    const events = withPupil({ consent: { open: false, outcome: 'not_required' }, voucher: { schoolId: 'school-9', grade: 4 } }, meals(1, { grade: 5 }));
+    expect(events[1]).toMatchObject({ type: 'ListRowContinued', data: { covered: 'voucher', schoolId: 'school-1', grade: 5, transferredFrom: { schoolId: 'school-9', grade: 4 } } });
+  });
+  it('continues a pupil whose case still waits for an answer: no second case, no return', () => {
+    expect(withPupil({ consent: { open: true } })[1]).toMatchObject({ type: 'ListRowContinued', data: { covered: 'consent_pending' } });
+  });
+  it('starts a case again that ended with no phone, a timeout or undeliverable SMS', () => {
+    for (const outcome of ['no_phone', 'timed_out', 'undeliverable'] as const)
+      expect(withPupil({ consent: { open: false, outcome } })[1]).toEqual({
+        type: 'ListRowAccepted',
+        data: { listId: 'nobd-7', rowNo: 1, familyId: 'fam-1', personId: 'p_pupil1', caseStream: CASE, schoolId: 'school-1', startsAgain: true },
+      });
+  });
+  it('returns a pupil whose parent refused this school year: consent_refused_earlier (startAgainAfter without refused)', () => {
+    expect(withPupil({ consent: { open: false, outcome: 'refused' } })[1]).toMatchObject({ type: 'ListRowRejected', data: { reason: 'consent_refused_earlier', returnTo: 'nobd' } });
+  });
+  it('names the pupils a processed list lists: accepted and continued rows, not returns', () => {
+    const rows = [meals(1), meals(2), meals(3, { approvedByHead: false })];
+    const pupils = new Map<string, PupilYear>([[CASE, { consent: { open: false, outcome: 'given' }, voucher: { schoolId: 'school-1', grade: 7 } }]]);
+    const events = given(decider).when(chunkWith(mealsHeader(3), rows, pupils)).events();
+    expect(listedPupils(evolveListAll({ status: 'None' }, events)).sort()).toEqual(['p_pupil1', 'p_pupil2']);
   });
 });
 

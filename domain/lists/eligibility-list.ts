@@ -7,7 +7,7 @@
  *     pupil is in an eligible category.
  * Every row also needs a valid IIN (the service checks it with domain/shared/iin.ts and
  * pseudonymises before calling: the decider sees personIds and flags, never IINs), must not repeat
- * a subject earlier in the list (duplicate_row), and must not have a consent case already
+ * a subject earlier in the list (duplicate_row). A food row must not have a consent case already
  * (already_covered: the service tells which case streams exist). A food row is also a
  * duplicate_row (with a detail) when it lists a member twice, or a member of a family accepted
  * earlier in the same list: one family — one voucher — per person per list. Across lists a person
@@ -17,10 +17,22 @@
  * decided are skipped, so a re-sent chunk or a resumed list decides nothing twice. The same list
  * id with other content is refused; the list is Processed once every row has an outcome.
  *
+ * Meals lists are monthly (seed 002: «на ежемесячной основе в НОБД формирует список обучающихся,
+ * которым положена услуга»), one voucher per pupil per school year: the monthly list is the unit
+ * of eligibility. A pupil the service says is covered already this school year (`pupils`) is
+ *   - a voucher, or a case still waiting for an answer → ListRowContinued (row_continued): not a
+ *     return; the service lists the voucher for the month, moving it when the school or the grade
+ *     changed (transferredFrom);
+ *   - a case that ended without consent and may start again (no phone, timed out, undeliverable;
+ *     a refusal only by program parameter) → ListRowAccepted(startsAgain): the case starts again;
+ *   - a refusal that stands → rejected consent_refused_earlier (returned to NOBD).
+ * Pupils an earlier month's list of the school named and no list of this month names are suspended
+ * for the month by the service once the list is processed (domain/lists/school-lists.ts).
+ *
  * Row checks, first failing wins:
  *   food:  invalid_iin → not_on_asp_at_month_end → not_in_pilot_city → duplicate_row → already_covered
  *   meals: invalid_iin → not_approved_by_head → failed_sdu_reconciliation → not_eligible_category →
- *          duplicate_row → already_covered
+ *          duplicate_row → consent_refused_earlier
  * List refusals: list_already_received_with_different_content → program_not_in_force →
  *   list_period_closed. program_not_in_force: food — the month is not a pilot month (seed 004
  *   p. 9); meals — no day of the month is inside the 2026 order's 12 months from 21 Feb 2026
@@ -31,6 +43,8 @@ import { streams } from '../events';
 import { FOOD_VOUCHERS, pilotCity, type FoodVouchersProgram } from '../programs/food-vouchers';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../programs/school-meals';
 import { inForceInMonth } from '../programs/school-calendar';
+import { mealsPolicy } from '../consent/policy';
+import type { CaseOutcome } from '../consent/consent-case';
 import { addMonths, lastDayOfMonth, localDate, type Month, type SchoolYear } from '../shared/calendar';
 import type { Code } from '../shared/codes';
 import type { CommandMetadata, Decider } from '../shared/decider';
@@ -90,8 +104,10 @@ export interface ReceiveListChunk {
   readonly data: {
     readonly header: ListHeader;
     readonly rows: readonly ListRowInput[];
-    /** Case streams that already have events (from any earlier list): already_covered. */
+    /** Food: case streams that already have events (from any earlier list): already_covered. */
     readonly existingCases: ReadonlySet<string>;
+    /** Meals: by case stream, the pupils covered already this school year (from any earlier list). */
+    readonly pupils?: ReadonlyMap<string, PupilYear>;
     /** The final chunk: once every row has an outcome the list is Processed. */
     readonly last: boolean;
   };
@@ -99,11 +115,21 @@ export interface ReceiveListChunk {
 }
 export type ListCommand = ReceiveListChunk;
 
+/** What a pupil has this school year, as the service read it from the case and voucher streams. */
+export interface PupilYear {
+  /** The consent case: still waiting for an answer, or ended with an outcome. */
+  readonly consent: { readonly open: true } | { readonly open: false; readonly outcome: CaseOutcome };
+  /** The voucher, when issued: its school and grade now. */
+  readonly voucher?: { readonly schoolId: string; readonly grade: number };
+}
+
 // ── state ───────────────────────────────────────────────────────────────────────────────────
 export interface RowDecision {
   readonly rowNo: number;
   readonly outcome: Code;
   readonly caseStream?: string;
+  /** Meals rows the list names (accepted or continued): the pupil. */
+  readonly personId?: string;
 }
 interface ListFacts {
   readonly header: ListHeader;
@@ -116,7 +142,13 @@ interface ListFacts {
 export type ListState =
   | { readonly status: 'None' }
   | ({ readonly status: 'Receiving' } & ListFacts)
-  | ({ readonly status: 'Processed'; readonly accepted: number; readonly rejected: number } & ListFacts);
+  | ({ readonly status: 'Processed'; readonly accepted: number; readonly rejected: number; readonly continued: number } & ListFacts);
+
+/** The pupils a processed meals list names for its month: accepted or continued rows. */
+export function listedPupils(state: ListState): string[] {
+  if (state.status === 'None') return [];
+  return [...state.rows.values()].flatMap((r) => ((r.outcome === 'row_accepted' || r.outcome === 'row_continued') && r.personId ? [r.personId] : []));
+}
 
 /** The consent case stream a row opens, or undefined when the row has no valid subject. */
 export function caseStreamOf(header: Pick<ListHeader, 'month' | 'schoolYear'>, row: ListRowInput): string | undefined {
@@ -163,6 +195,24 @@ export function rowRuleOf(programs: ListPrograms = { meals: SCHOOL_MEALS, food: 
 
 export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS, food: FOOD_VOUCHERS }): Decider<ListState, ListCommand, ListEvent> {
   const rowRule = rowRuleOf(programs);
+  const meals = mealsPolicy(programs.meals);
+
+  /** A meals row whose pupil is covered already this school year: continued, started again, or returned. */
+  function coveredPupil(row: MealsRowInput, header: ListHeader, caseStream: string, personId: string, pupil: PupilYear, reject: (reason: RejectionCode, detail?: string) => ListEvent): ListEvent {
+    const base = { listId: header.listId, rowNo: row.rowNo, familyId: row.familyId, personId, caseStream, schoolId: row.schoolId };
+    if (pupil.consent.open) return { type: 'ListRowContinued', data: { ...base, grade: row.grade, covered: 'consent_pending' } };
+    const outcome = pupil.consent.outcome;
+    if (outcome === 'given' || outcome === 'not_required') {
+      const v = pupil.voucher;
+      const moved = v !== undefined && (v.schoolId !== row.schoolId || v.grade !== row.grade);
+      return {
+        type: 'ListRowContinued',
+        data: { ...base, grade: row.grade, covered: v ? 'voucher' : 'consent_pending', ...(moved ? { transferredFrom: { schoolId: v.schoolId, grade: v.grade } } : {}) },
+      };
+    }
+    if (meals.mayStartAgain(outcome)) return { type: 'ListRowAccepted', data: { ...base, startsAgain: true } };
+    return reject('consent_refused_earlier', `${outcome} this school year`);
+  }
 
   /** Food: a member listed twice in the row, or already a member of a family accepted earlier in the list. */
   function memberDuplicate(row: ListRowInput, members: ReadonlyMap<string, number>): string | undefined {
@@ -174,7 +224,7 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
     return earlier >= 0 ? `member ${earlier + 1} is a member of the family in row ${members.get(ids[earlier]!)}` : undefined;
   }
 
-  function decideRow(row: ListRowInput, header: ListHeader, seen: Set<string>, members: Map<string, number>, existing: ReadonlySet<string>): ListEvent {
+  function decideRow(row: ListRowInput, header: ListHeader, seen: Set<string>, members: Map<string, number>, existing: ReadonlySet<string>, pupils: ReadonlyMap<string, PupilYear>): ListEvent {
     const caseStream = caseStreamOf(header, row);
     const personId = row.kind === 'food' ? row.headPersonId : row.pupilPersonId;
     const where = row.kind === 'food' ? { city: row.city } : { schoolId: row.schoolId };
@@ -199,8 +249,12 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
     if (duplicate) return reject('duplicate_row');
     const member = memberDuplicate(row, members);
     if (member) return reject('duplicate_row', member);
+    if (row.kind !== 'food') {
+      const pupil = pupils.get(caseStream);
+      if (pupil) return coveredPupil(row, header, caseStream, personId, pupil, reject);
+      return { type: 'ListRowAccepted', data: { listId: header.listId, rowNo: row.rowNo, familyId: row.familyId, personId, caseStream, ...where } };
+    }
     if (existing.has(caseStream)) return reject('already_covered', caseStream);
-    if (row.kind !== 'food') return { type: 'ListRowAccepted', data: { listId: header.listId, rowNo: row.rowNo, familyId: row.familyId, personId, caseStream, ...where } };
     for (const id of row.memberPersonIds) members.set(id, row.rowNo);
     return {
       type: 'ListRowAccepted',
@@ -224,6 +278,7 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
 
   function receive(command: ReceiveListChunk, state: ListState): ListEvent[] {
     const { header, rows, existingCases, last } = command.data;
+    const pupils = command.data.pupils ?? new Map<string, PupilYear>();
     checkList(command, state);
     const events: ListEvent[] = [];
     if (state.status === 'None')
@@ -234,14 +289,18 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
     for (const row of rows) {
       invariant(row.rowNo >= 1 && row.rowNo <= header.rowCount, `row ${row.rowNo} outside 1..${header.rowCount}`);
       if (decided.has(row.rowNo)) continue;
-      events.push(decideRow(row, header, seen, members, existingCases));
+      events.push(decideRow(row, header, seen, members, existingCases, pupils));
     }
     if (last && state.status !== 'Processed') {
       const after = evolveListAll(state, events);
       invariant(after.status !== 'None', 'list state after receipt');
       if (after.rows.size === header.rowCount) {
         const accepted = [...after.rows.values()].filter((r) => r.outcome === 'row_accepted').length;
-        events.push({ type: 'EligibilityListProcessed', data: { listId: header.listId, accepted, rejected: header.rowCount - accepted } });
+        const continued = [...after.rows.values()].filter((r) => r.outcome === 'row_continued').length;
+        events.push({
+          type: 'EligibilityListProcessed',
+          data: { listId: header.listId, accepted, rejected: header.rowCount - accepted - continued, ...(continued > 0 ? { continued } : {}) },
+        });
       }
     }
     return events;
@@ -277,11 +336,12 @@ export function evolveList(state: ListState, event: ListEvent): ListState {
       return { status: 'Receiving', header, rows: new Map(), subjects: new Set(), members: new Map() };
     }
     case 'ListRowAccepted':
+    case 'ListRowContinued':
     case 'ListRowRejected':
       return withRows(state, [event]);
     case 'EligibilityListProcessed': {
       invariant(state.status === 'Receiving', 'list processed twice');
-      return { ...state, status: 'Processed', accepted: event.data.accepted, rejected: event.data.rejected };
+      return { ...state, status: 'Processed', accepted: event.data.accepted, rejected: event.data.rejected, continued: event.data.continued ?? 0 };
     }
     default:
       return unreachable(event, 'list event');
@@ -306,8 +366,8 @@ export function evolveListAll(state: ListState, events: readonly ListEvent[]): L
   return s;
 }
 
-type RowEvent = Extract<ListEvent, { type: 'ListRowAccepted' | 'ListRowRejected' }>;
-const isRowEvent = (event: ListEvent): event is RowEvent => event.type === 'ListRowAccepted' || event.type === 'ListRowRejected';
+type RowEvent = Extract<ListEvent, { type: 'ListRowAccepted' | 'ListRowContinued' | 'ListRowRejected' }>;
+const isRowEvent = (event: ListEvent): event is RowEvent => event.type === 'ListRowAccepted' || event.type === 'ListRowContinued' || event.type === 'ListRowRejected';
 
 /** The state with these rows decided, on fresh copies of its collections. */
 function withRows(state: ListState, events: readonly RowEvent[]): ListState {
@@ -318,9 +378,13 @@ function withRows(state: ListState, events: readonly RowEvent[]): ListState {
   for (const event of events) {
     invariant(!rows.has(event.data.rowNo), `row ${event.data.rowNo} decided twice`);
     if (event.type === 'ListRowAccepted') {
-      rows.set(event.data.rowNo, { rowNo: event.data.rowNo, outcome: 'row_accepted', caseStream: event.data.caseStream });
+      const pupil = state.header.program === 'school-meals' ? { personId: event.data.personId } : {};
+      rows.set(event.data.rowNo, { rowNo: event.data.rowNo, outcome: 'row_accepted', caseStream: event.data.caseStream, ...pupil });
       subjects.add(event.data.caseStream);
       for (const id of event.data.memberPersonIds ?? []) members.set(id, event.data.rowNo);
+    } else if (event.type === 'ListRowContinued') {
+      rows.set(event.data.rowNo, { rowNo: event.data.rowNo, outcome: 'row_continued', caseStream: event.data.caseStream, personId: event.data.personId });
+      subjects.add(event.data.caseStream);
     } else {
       rows.set(event.data.rowNo, { rowNo: event.data.rowNo, outcome: event.data.reason });
       const subject = rejectedSubject(state.header, event.data);

@@ -51,7 +51,15 @@ export const CODES = {
   },
 
   // ── lists (per-row outcomes; `outcome` kind) ──────────────────────────────────────────
-  row_accepted: { kind: 'outcome', meaning: 'The row opened (or found open) a consent case or issued a voucher.' },
+  row_accepted: { kind: 'outcome', meaning: 'The row opened a consent case (or started one again that ended without consent) or issued a voucher.' },
+  row_continued: {
+    kind: 'outcome',
+    meaning: 'School meals: the pupil is covered this school year already (a voucher, or a case still waiting for an answer) and stays on the month’s list; not a return.',
+  },
+  consent_refused_earlier: {
+    kind: 'outcome',
+    meaning: 'School meals: the parent refused this school year; the refusal stands (program parameter startAgainAfter). Returned to NOBD.',
+  },
   invalid_iin: { kind: 'outcome', meaning: 'The IIN fails its check digit or has an impossible birth date.' },
   duplicate_row: { kind: 'outcome', meaning: 'The same person appears earlier in the same list.' },
   already_covered: { kind: 'outcome', meaning: 'A case or voucher already exists for this person and period.' },
@@ -83,6 +91,7 @@ export const CODES = {
   voucher_not_active: { kind: 'rule', meaning: 'The voucher has not been activated.' },
   voucher_already_active: { kind: 'conflict', meaning: 'The voucher is already active.' },
   voucher_expired: { kind: 'rule', meaning: 'The voucher has expired (school year over).' },
+  voucher_suspended: { kind: 'rule', meaning: 'The pupil is not on the school’s approved list for the month: the voucher is suspended for that month.' },
   voucher_lapsed: { kind: 'rule', meaning: 'The month is over; the voucher lapsed.' },
   activation_window_closed: { kind: 'rule', meaning: 'Activation is possible only until the last day of the month (also once the month’s vouchers lapsed).' },
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MealVoucherEvent } from '../events';
 import { streams } from '../events';
 import { SCHOOL_MEALS } from '../programs/school-meals';
-import { createMealVoucherDecider, expiryDeadlineId, mealVoucher, type RecordMeal } from './meal-voucher';
+import { createMealVoucherDecider, expiryDeadlineId, mealVoucher, type ListMealVoucher, type RecordMeal, type SuspendMealVoucher } from './meal-voucher';
 import { mealVoucherId } from './ids';
 import { given, meta } from '../../test/given';
 
@@ -290,5 +290,54 @@ describe('meal voucher: expiry deadline', () => {
   });
   it('expires a voucher that was never activated', () => {
     expect(given(mealVoucher, issued).when(fire(END)).events().map((e) => e.type)).toEqual(['DeadlineFired', 'MealVoucherExpired']);
+  });
+});
+
+describe('meal voucher: the month’s approved list (seed 002: «на ежемесячной основе … список обучающихся, которым положена услуга»)', () => {
+  const at = '2026-04-01T04:00:00.000Z';
+  const listFor = (month: string, over: Partial<ListMealVoucher['data']> = {}): ListMealVoucher => ({
+    type: 'ListMealVoucher',
+    data: { month, listId: `nobd-${month}`, rowNo: 4, schoolId: 'school-7', grade: 6, ...over },
+    metadata: meta(at, `list-${month}-${over.schoolId ?? ''}`),
+  });
+  const suspendFor = (month: string, schoolId = 'school-7'): SuspendMealVoucher => ({ type: 'SuspendMealVoucher', data: { month, listId: `nobd-${month}-b`, schoolId }, metadata: meta(at, `suspend-${month}`) });
+  const run = (history: MealVoucherEvent[], ...commands: (ListMealVoucher | SuspendMealVoucher)[]) => {
+    const events = [...history];
+    for (const c of commands) events.push(...given(mealVoucher, events).when(c).events());
+    return events;
+  };
+  it('lists the voucher for the month; the same row again changes nothing', () => {
+    given(mealVoucher, active).when(listFor('2026-04')).then([
+      { type: 'MealVoucherListed', data: { voucherId, month: '2026-04', listId: 'nobd-2026-04', rowNo: 4, schoolId: 'school-7', grade: 6, at } },
+    ]);
+    given(mealVoucher, run(active, listFor('2026-04'))).when(listFor('2026-04')).then([]);
+  });
+  it('moves the voucher to the school and grade the month’s list names, and the old school’s device is refused', () => {
+    const moved = run(active, listFor('2026-04', { schoolId: 'school-8', grade: 7 }));
+    expect(moved.slice(active.length).map((e) => e.type)).toEqual(['MealVoucherTransferred', 'MealVoucherListed']);
+    expect(moved[active.length]).toMatchObject({ data: { fromSchoolId: 'school-7', toSchoolId: 'school-8', fromGrade: 6, toGrade: 7 } });
+    expect(refusedCode(moved, scan(1, MONDAY_NOON))).toBe('device_wrong_school');
+    expect(given(mealVoucher, moved).when(scan(1, MONDAY_NOON, { deviceSchoolId: 'school-8' })).events()[0]?.type).toBe('MealServed');
+  });
+  it('refuses meals in a month the pupil is absent from the approved list: voucher_suspended; other months stay open', () => {
+    // Old reading: a voucher paid every school day of the year once issued, listed or not.
+    const suspended = run(active, suspendFor('2026-04'));
+    expect(suspended.at(-1)).toEqual({ type: 'MealVoucherSuspended', data: { voucherId, month: '2026-04', listId: 'nobd-2026-04-b', schoolId: 'school-7', reason: 'absent_from_month_list', at } });
+    expect(refusedCode(suspended, scan(1, MONDAY_NOON))).toBe('voucher_suspended');
+    expect(given(mealVoucher, suspended).when(scan(1, '2026-05-04T07:00:00.000Z')).events()[0]?.type).toBe('MealServed');
+  });
+  it('a later list for the month that names the pupil lifts the suspension', () => {
+    const back = run(active, suspendFor('2026-04'), listFor('2026-04'));
+    expect(given(mealVoucher, back).when(scan(1, MONDAY_NOON)).events()[0]?.type).toBe('MealServed');
+  });
+  it('suspends nothing that moved to another school, expired, or is suspended already', () => {
+    given(mealVoucher, run(active, listFor('2026-04', { schoolId: 'school-8' }))).when(suspendFor('2026-04')).then([]);
+    given(mealVoucher, run(active, suspendFor('2026-04'))).when(suspendFor('2026-04')).then([]);
+    const expired: MealVoucherEvent[] = [...active, { type: 'MealVoucherExpired', data: { voucherId, at: '2026-05-31T19:00:00.000Z' } }];
+    given(mealVoucher, expired).when(suspendFor('2026-06')).then([]);
+  });
+  it('applies the precedence: not active before suspended, suspended before the day’s rules', () => {
+    expect(refusedCode(run(issued, suspendFor('2026-04')), scan(1, MONDAY_NOON))).toBe('voucher_not_active');
+    expect(refusedCode(run(active, suspendFor('2026-04')), scan(1, '2026-04-04T07:00:00.000Z'))).toBe('voucher_suspended'); // a Saturday
   });
 });

@@ -8,10 +8,17 @@
  * code (the табель and the daily NOBD report show both), never a thrown error. Commands that a
  * person sends (activation) throw `DomainError` instead.
  *
+ * Monthly lists (seed 002): each school's approved list of the month lists the voucher
+ * (MealVoucherListed), moves it when it names another school or grade (MealVoucherTransferred), and
+ * a pupil absent from it is suspended for that month (MealVoucherSuspended): no meal that month
+ * (voucher_suspended), none on the табель. The latest word for a month wins: a later list for the
+ * month that names the pupil lifts the suspension. A month no list has spoken about yet is open
+ * (the list for a month may come in its first days).
+ *
  * Precedence of meal refusals (first failing check wins):
  *   device_wrong_school → clock_skew_too_large → qr_token_expired → qr_token_reused →
- *   voucher_expired → voucher_not_active → outside_school_year → program_not_in_force →
- *   not_a_school_day → meal_already_recorded_today
+ *   voucher_expired → voucher_not_active → voucher_suspended → outside_school_year →
+ *   program_not_in_force → not_a_school_day → meal_already_recorded_today
  * (program_not_in_force: the day is outside the 2026 order's 12 months, seed 002;
  * not_a_school_day: a weekend, a holiday, a break of the pupil's grade, or before the first / after
  * the last lesson day of the school year — domain/programs/school-calendar.ts.)
@@ -35,7 +42,7 @@ import type {
 import { streams } from '../events';
 import { SCHOOL_MEALS, tabelFinalAt, type SchoolMealsProgram } from '../programs/school-meals';
 import { mealDayRefusal } from '../programs/school-calendar';
-import type { Instant, LocalDate, SchoolYear } from '../shared/calendar';
+import type { Instant, LocalDate, Month, SchoolYear } from '../shared/calendar';
 import { endOfDay, localDate, monthOf, schoolYearEnd, schoolYearStart, secondsBetween } from '../shared/calendar';
 import type { Code } from '../shared/codes';
 import { evolveEach, invariant, unreachable, type CommandMetadata, type Decider } from '../shared/decider';
@@ -89,7 +96,19 @@ export interface FireMealDeadline {
   readonly data: { readonly deadlineId: string; readonly kind: DeadlineKind };
   readonly metadata: CommandMetadata;
 }
-export type MealVoucherCommand = IssueMealVoucher | ActivateMealVoucher | RecordMeal | FireMealDeadline;
+/** A school's approved list of the month names the pupil (the list service, for a covered pupil). */
+export interface ListMealVoucher {
+  readonly type: 'ListMealVoucher';
+  readonly data: { readonly month: Month; readonly listId: string; readonly rowNo: number; readonly schoolId: string; readonly grade: number };
+  readonly metadata: CommandMetadata;
+}
+/** A school's approved list of the month, processed, does not name the pupil its earlier lists named. */
+export interface SuspendMealVoucher {
+  readonly type: 'SuspendMealVoucher';
+  readonly data: { readonly month: Month; readonly listId: string; readonly schoolId: string };
+  readonly metadata: CommandMetadata;
+}
+export type MealVoucherCommand = IssueMealVoucher | ActivateMealVoucher | RecordMeal | FireMealDeadline | ListMealVoucher | SuspendMealVoucher;
 
 // ── state ───────────────────────────────────────────────────────────────────────────────────
 export interface PendingDeadline {
@@ -114,6 +133,8 @@ interface VoucherFacts {
   /** `deviceId#seq` of every record seen: a record is decided once. */
   readonly seenRecords: ReadonlySet<string>;
   readonly deadlines: Readonly<Record<string, PendingDeadline>>;
+  /** What the latest list said about each month: listed, or suspended (absent from it). */
+  readonly months: Readonly<Record<Month, { readonly status: 'listed' | 'suspended'; readonly listId: string; readonly rowNo?: number }>>;
 }
 export type MealVoucherState =
   | { readonly status: 'None' }
@@ -177,6 +198,7 @@ export function createMealVoucherDecider(program: SchoolMealsProgram = SCHOOL_ME
     if (state.status === 'Expired') return 'voucher_expired';
     // Scanned before the parent activated it: the canteen must not have served on it.
     if (state.status === 'Issued' || d.scannedAt < state.activatedAt!) return 'voucher_not_active';
+    if (state.months[monthOf(schoolDay)]?.status === 'suspended') return 'voucher_suspended';
     if (schoolDay < schoolYearStart(state.schoolYear, program.schoolYear) || schoolDay > state.validUntil) return 'outside_school_year';
     const day = mealDayRefusal(schoolDay, state.grade, program);
     if (day) return day;
@@ -224,8 +246,39 @@ export function createMealVoucherDecider(program: SchoolMealsProgram = SCHOOL_ME
     return [fired, { type: 'MealVoucherExpired', data: { voucherId: state.voucherId, at: command.metadata.now } }];
   }
 
+  /** The month's list names the pupil: listed (and moved when its school or grade differ); a repeat of the same row changes nothing. */
+  function list(command: ListMealVoucher, state: MealVoucherState): MealVoucherEvent[] {
+    const d = command.data;
+    if (state.status === 'None') return refuse('voucher_not_found');
+    if (state.status === 'Expired') return [];
+    const said = state.months[d.month];
+    if (said?.status === 'listed' && said.listId === d.listId && said.rowNo === d.rowNo) return [];
+    const at = command.metadata.now;
+    const moved = state.schoolId !== d.schoolId || state.grade !== d.grade;
+    const events: MealVoucherEvent[] = [];
+    if (moved)
+      events.push({
+        type: 'MealVoucherTransferred',
+        data: { voucherId: state.voucherId, month: d.month, listId: d.listId, fromSchoolId: state.schoolId, toSchoolId: d.schoolId, fromGrade: state.grade, toGrade: d.grade, at },
+      });
+    events.push({ type: 'MealVoucherListed', data: { voucherId: state.voucherId, month: d.month, listId: d.listId, rowNo: d.rowNo, schoolId: d.schoolId, grade: d.grade, at } });
+    return events;
+  }
+
+  /** Absent from the school's list of the month: suspended — unless it moved to another school, expired, or is suspended already. */
+  function suspend(command: SuspendMealVoucher, state: MealVoucherState): MealVoucherEvent[] {
+    const d = command.data;
+    if (state.status === 'None' || state.status === 'Expired' || state.schoolId !== d.schoolId) return [];
+    if (state.months[d.month]?.status === 'suspended') return [];
+    return [{ type: 'MealVoucherSuspended', data: { voucherId: state.voucherId, month: d.month, listId: d.listId, schoolId: d.schoolId, reason: 'absent_from_month_list', at: command.metadata.now } }];
+  }
+
   function decide(command: MealVoucherCommand, state: MealVoucherState): MealVoucherEvent[] {
     switch (command.type) {
+      case 'ListMealVoucher':
+        return list(command, state);
+      case 'SuspendMealVoucher':
+        return suspend(command, state);
       case 'IssueMealVoucher':
         return issue(command, state);
       case 'ActivateMealVoucher':
@@ -268,7 +321,23 @@ export function evolveMealVoucher(state: MealVoucherState, event: MealVoucherEve
         usedNonces: new Set(),
         seenRecords: new Set(),
         deadlines: {},
+        months: {},
       };
+    }
+    case 'MealVoucherListed': {
+      invariant(state.status !== 'None', 'a voucher listed before it was issued');
+      const d = event.data;
+      invariant(d.schoolId === state.schoolId && d.grade === state.grade, `listed at ${d.schoolId} grade ${d.grade}, the voucher is at ${state.schoolId} grade ${state.grade}`);
+      return { ...state, months: { ...state.months, [d.month]: { status: 'listed', listId: d.listId, rowNo: d.rowNo } } };
+    }
+    case 'MealVoucherTransferred': {
+      invariant(state.status !== 'None', 'a voucher moved before it was issued');
+      invariant(event.data.fromSchoolId === state.schoolId && event.data.fromGrade === state.grade, 'a voucher moves from where it is');
+      return { ...state, schoolId: event.data.toSchoolId, grade: event.data.toGrade };
+    }
+    case 'MealVoucherSuspended': {
+      invariant(state.status !== 'None', 'a voucher suspended before it was issued');
+      return { ...state, months: { ...state.months, [event.data.month]: { status: 'suspended', listId: event.data.listId } } };
     }
     case 'MealVoucherActivated':
       invariant(state.status === 'Issued', `activation of a voucher in status ${state.status}`);

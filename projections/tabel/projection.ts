@@ -43,7 +43,23 @@ const statusDdl = `
 alter table tabel_vouchers add column activated_at timestamptz, add column expired_at timestamptz;
 `;
 
-const handled: LedgerEventType[] = ['MealVoucherIssued', 'MealVoucherActivated', 'MealVoucherExpired', 'MealServed'];
+/**
+ * Monthly lists (seed 002): a voucher suspended for a month (absent from the school's approved list)
+ * has no pupil row and no paid meal on that month's sheet; the latest list's word for the month
+ * wins. A voucher moved to another school or grade is that school's from then on.
+ */
+const monthsDdl = `
+create table tabel_voucher_months (
+  voucher_id text not null,
+  month      text not null,
+  suspended  boolean not null,
+  primary key (voucher_id, month)
+);
+`;
+
+const handled: LedgerEventType[] = [
+  'MealVoucherIssued', 'MealVoucherActivated', 'MealVoucherExpired', 'MealServed', 'MealVoucherListed', 'MealVoucherSuspended', 'MealVoucherTransferred',
+];
 
 /** One statement setting a timestamp column of many vouchers (a voucher is activated or expired once). */
 function setInstant(column: 'activated_at' | 'expired_at', rows: Rows): Sql[] {
@@ -66,6 +82,9 @@ function build(events: readonly Recorded[]): Sql[] {
   );
   const activated = new Rows([col('voucher_id', 'text'), col('at', 'timestamptz')]);
   const expired = new Rows([col('voucher_id', 'text'), col('at', 'timestamptz')]);
+  /** The last word of the batch per voucher-month (listed or suspended), and per voucher its school and grade. */
+  const months = new Map<string, [string, string, boolean]>();
+  const moved = new Map<string, [string, string, number]>();
   for (const e of events) {
     const ev = asLedger(e);
     if (ev.type === 'MealVoucherIssued') {
@@ -75,12 +94,30 @@ function build(events: readonly Recorded[]): Sql[] {
       activated.add([ev.data.voucherId, ev.data.activatedAt]);
     } else if (ev.type === 'MealVoucherExpired') {
       expired.add([ev.data.voucherId, ev.data.at]);
+    } else if (ev.type === 'MealVoucherListed' || ev.type === 'MealVoucherSuspended') {
+      const d = ev.data;
+      months.set(`${d.voucherId}\u0000${d.month}`, [d.voucherId, d.month, ev.type === 'MealVoucherSuspended']);
+    } else if (ev.type === 'MealVoucherTransferred') {
+      moved.set(ev.data.voucherId, [ev.data.voucherId, ev.data.toSchoolId, ev.data.toGrade]);
     } else if (ev.type === 'MealServed') {
       const d = ev.data;
       meals.add([d.deviceId, d.seq, d.schoolId, d.pupilId, d.voucherId, d.schoolDay, d.schoolDay.slice(0, 7), d.scannedAt, d.receivedAt, e.position]);
     }
   }
-  return [...vouchers.toSql(), ...setInstant('activated_at', activated), ...setInstant('expired_at', expired), ...meals.toSql()];
+  const monthRows = new Rows([col('voucher_id', 'text'), col('month', 'text'), col('suspended', 'boolean')]);
+  for (const row of months.values()) monthRows.add(row);
+  const movedRows = new Rows([col('voucher_id', 'text'), col('school_id', 'text'), col('grade', 'integer')]);
+  for (const row of moved.values()) movedRows.add(row);
+  return [
+    ...vouchers.toSql(),
+    ...setInstant('activated_at', activated),
+    ...setInstant('expired_at', expired),
+    ...movedRows.toSql((source) => `update tabel_vouchers t set school_id = m.school_id, grade = m.grade from ${source('m')} where t.voucher_id = m.voucher_id`),
+    ...monthRows.toSql(
+      (source) => `insert into tabel_voucher_months select * from ${source('m')} on conflict (voucher_id, month) do update set suspended = excluded.suspended`,
+    ),
+    ...meals.toSql(),
+  ];
 }
 
 export const tabelProjection: Projection = {
@@ -91,8 +128,9 @@ export const tabelProjection: Projection = {
     // A device's seq is any safe integer at the API (api/routes/canteen.ts): a 32-bit column refused 2^31 and halted the model.
     { id: '0301_tabel_seq_bigint', sql: 'alter table tabel_meals alter column seq type bigint;' },
     { id: '0600_tabel_voucher_status', sql: statusDdl },
+    { id: '0603_tabel_voucher_months', sql: monthsDdl },
   ],
-  tables: ['tabel_vouchers', 'tabel_meals'],
+  tables: ['tabel_vouchers', 'tabel_meals', 'tabel_voucher_months'],
   // One row per meal served, first (device, seq) wins, never read back here: indexed after a rebuild's load.
   appendOnlyTables: ['tabel_meals'],
   apply: build,

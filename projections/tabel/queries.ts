@@ -51,6 +51,12 @@ export interface Tabel {
   /** Received at or after `finalFrom`: not on this sheet. */
   readonly late: readonly LateMeal[];
   readonly lateMealCount: number;
+  /**
+   * Meals of pupils the month's approved list does not name (their voucher is suspended for the
+   * month; served before the list came): not on this sheet, not paid (seed 002).
+   */
+  readonly notListed: readonly LateMeal[];
+  readonly notListedMealCount: number;
 }
 
 /** The instant the sheet for `month` becomes available: local midnight of the next month's 1st. */
@@ -70,12 +76,17 @@ export function schoolDaysOf(month: Month, program = SCHOOL_MEALS): LocalDate[] 
   return mealDaysOf(month, program);
 }
 
-/** Pupils whose voucher at the school was active at some instant of the month: activated before its end, not expired at or before its start. */
+/**
+ * Pupils whose voucher at the school was active at some instant of the month (activated before its
+ * end, not expired at or before its start) and not suspended for it (absent from the month's list).
+ */
 async function activePupils(pool: Pool, schoolId: string, month: Month): Promise<string[]> {
   const { rows } = await pool.query<{ pupil_id: string }>(
-    `select distinct pupil_id from tabel_vouchers
-     where school_id = $1 and activated_at < $2 and (expired_at is null or expired_at > $3) order by pupil_id`,
-    [schoolId, endOfDay(lastDayOfMonth(month)), instantAt(firstDayOfMonth(month))],
+    `select distinct v.pupil_id from tabel_vouchers v
+     left join tabel_voucher_months m on m.voucher_id = v.voucher_id and m.month = $4
+     where v.school_id = $1 and v.activated_at < $2 and (v.expired_at is null or v.expired_at > $3) and not coalesce(m.suspended, false)
+     order by v.pupil_id`,
+    [schoolId, endOfDay(lastDayOfMonth(month)), instantAt(firstDayOfMonth(month)), month],
   );
   return rows.map((r) => r.pupil_id);
 }
@@ -83,9 +94,10 @@ async function activePupils(pool: Pool, schoolId: string, month: Month): Promise
 export async function tabel(pool: Pool, query: { schoolId: string; month: Month; now: Date }): Promise<Tabel> {
   const { schoolId, month, now } = query;
   const finalFrom = tabelFinalFrom(month);
-  const { rows } = await pool.query<{ pupil_id: string; school_day: string; device_id: string; seq: bigint; received_at: Date }>(
-    'select pupil_id, school_day::text as school_day, device_id, seq, received_at from tabel_meals ' +
-      'where school_id = $1 and month = $2 order by pupil_id, school_day, device_id, seq',
+  const { rows } = await pool.query<{ pupil_id: string; school_day: string; device_id: string; seq: bigint; received_at: Date; suspended: boolean }>(
+    'select t.pupil_id, t.school_day::text as school_day, t.device_id, t.seq, t.received_at, coalesce(m.suspended, false) as suspended from tabel_meals t ' +
+      'left join tabel_voucher_months m on m.voucher_id = t.voucher_id and m.month = t.month ' +
+      'where t.school_id = $1 and t.month = $2 order by t.pupil_id, t.school_day, t.device_id, t.seq',
     [schoolId, month],
   );
   const regionRow = await pool.query<{ region: string }>('select region from tabel_vouchers where school_id = $1 limit 1', [schoolId]);
@@ -93,11 +105,17 @@ export async function tabel(pool: Pool, query: { schoolId: string; month: Month;
   const pupils = new Map<string, Record<LocalDate, number>>((await activePupils(pool, schoolId, month)).map((id) => [id, {}]));
   const fedPerDay: Record<LocalDate, Set<string>> = {};
   const late: LateMeal[] = [];
+  const notListed: LateMeal[] = [];
   let mealCount = 0;
   for (const r of rows) {
     const receivedAt = r.received_at.toISOString();
     if (receivedAt >= finalFrom) {
       late.push({ pupilId: r.pupil_id, schoolDay: r.school_day, deviceId: r.device_id, seq: Number(r.seq), receivedAt });
+      continue;
+    }
+    // Served before the month's list came and dropped the pupil: on no sheet (seed 002: pay by the list).
+    if (r.suspended) {
+      notListed.push({ pupilId: r.pupil_id, schoolDay: r.school_day, deviceId: r.device_id, seq: Number(r.seq), receivedAt });
       continue;
     }
     const grid = pupils.get(r.pupil_id) ?? {};
@@ -125,6 +143,8 @@ export async function tabel(pool: Pool, query: { schoolId: string; month: Month;
     amountDueTiyn: mealCount * price,
     late,
     lateMealCount: late.length,
+    notListed,
+    notListedMealCount: notListed.length,
   };
 }
 

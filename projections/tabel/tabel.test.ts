@@ -116,4 +116,33 @@ describe('табель', () => {
       await db2.drop();
     }
   });
+
+  it('pays only the pupils on the month’s approved list: a suspended voucher has no row, its meals are apart (seed 002)', async () => {
+    // Old reading: every issued voucher's meals were on the sheet, listed or not.
+    const db2 = await readModelDatabase();
+    try {
+      const stream = streams.meals('pupil-s', YEAR);
+      const suspended: LedgerEvent = { type: 'MealVoucherSuspended', data: { voucherId: 'mv-pupil-s', month: '2026-04', listId: 'nobd-04', schoolId: SCHOOL, reason: 'absent_from_month_list', at: '2026-04-08T04:00:00.000Z' } };
+      const served = (day: string, seq: number): LedgerEvent => ({
+        type: 'MealServed',
+        data: { voucherId: 'mv-pupil-s', pupilId: 'pupil-s', schoolId: SCHOOL, deviceId: 'dev-s', seq, schoolDay: day, scannedAt: `${day}T07:00:00.000Z`, receivedAt: `${day}T07:00:05.000Z`, method: 'card' },
+      });
+      const moved: LedgerEvent = { type: 'MealVoucherTransferred', data: { voucherId: 'mv-pupil-t', month: '2026-04', listId: 'nobd-8-04', fromSchoolId: SCHOOL, toSchoolId: 'school-8', fromGrade: 5, toGrade: 5, at: '2026-04-01T04:00:00.000Z' } };
+      await projectFresh(db2.pool, [
+        ...voucher('pupil-s', { activatedAt: '2026-03-03T04:00:00.000Z' }),
+        item(stream, served('2026-04-06', 1), '2026-04-06T07:00:05.000Z'),
+        item(stream, suspended, '2026-04-08T04:00:00.000Z'),
+        ...voucher('pupil-t', { activatedAt: '2026-03-03T04:00:00.000Z' }),
+        item(streams.meals('pupil-t', YEAR), moved, '2026-04-01T04:00:00.000Z'),
+      ]);
+      const april = await tabel(db2.pool, { schoolId: SCHOOL, month: '2026-04', now: new Date('2026-05-10T00:00:00Z') });
+      expect(april.pupils).toEqual([]);
+      expect(april.mealCount).toBe(0);
+      expect(april.notListed).toEqual([{ pupilId: 'pupil-s', schoolDay: '2026-04-06', deviceId: 'dev-s', seq: 1, receivedAt: '2026-04-06T07:00:05.000Z' }]);
+      expect((await tabel(db2.pool, { schoolId: SCHOOL, month: '2026-05', now: new Date('2026-06-10T00:00:00Z') })).pupils.map((p) => p.pupilId)).toEqual(['pupil-s']);
+      expect((await tabel(db2.pool, { schoolId: 'school-8', month: '2026-04', now: new Date('2026-05-10T00:00:00Z') })).pupils.map((p) => p.pupilId)).toEqual(['pupil-t']);
+    } finally {
+      await db2.drop();
+    }
+  });
 });
