@@ -3,6 +3,8 @@
  * checkpoints and its verifier. app/system.ts implements it over adapters/evidence/.
  */
 import type { VerifyReport } from '../adapters/evidence/verify';
+import type { ReportName } from '../projections/figures/projection';
+import type { FigureTrace } from '../projections/figures/queries';
 
 /** A checkpoint as published: the payload text exactly as signed, and its signature. */
 export interface PublishedCheckpoint {
@@ -21,4 +23,8 @@ export interface EvidenceSide {
   checkpoints(after: bigint, limit: number): Promise<readonly PublishedCheckpoint[]>;
   /** Recomputes the chain from the start, or from a checkpoint ('latest' or its seq); undefined: no such checkpoint. */
   verify(from: 'start' | 'latest' | bigint, onProgress?: (events: number) => void): Promise<VerifyReport | undefined>;
+  /** A figure of a report opened to the events it counts, recounted beside what the report states. */
+  traceFigure(report: ReportName, figure: string): Promise<FigureTrace>;
+  /** The figures of a report (under a key prefix), in key order. */
+  figureKeys(report: ReportName, prefix?: string): Promise<readonly string[]>;
 }

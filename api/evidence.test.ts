@@ -41,6 +41,28 @@ describe('GET /v1/evidence/checkpoints', () => {
   });
 });
 
+describe('GET /v1/audit/figures/{report}', () => {
+  it('lists the figures and opens one to its events, recounted beside the report', async () => {
+    await t.settle();
+    const keys = await t.call('GET', '/v1/audit/figures/outcomes-funnel/keys', { token: await t.token(auditor) });
+    expect(keys.body.keys).toEqual(['food-vouchers/kokshetau/2026-03']);
+    const trace = await t.call('GET', `/v1/audit/figures/outcomes-funnel?key=${encodeURIComponent(keys.body.keys[0])}`, { token: await t.token(auditor) });
+    expect(trace.status).toBe(200);
+    expect(trace.body).toMatchObject({ key: { program: 'food-vouchers', area: 'kokshetau', month: '2026-03' }, recounted: { eligible: 1 }, reported: { eligible: 1 }, agrees: true });
+    expect(trace.body.events.map((e: { type: string }) => e.type)).toContain('ConsentCaseOpened');
+    const csv = await t.call('GET', `/v1/audit/figures/outcomes-funnel?format=csv&key=${encodeURIComponent(keys.body.keys[0])}`, { token: await t.token(auditor) });
+    expect(csv.text.split('\n')[0]).toBe('position,recorded_at,stream,stream_version,type,event_id,actor_role,actor_id');
+  });
+
+  it('answers an unknown figure 404 and a malformed key 400', async () => {
+    const unknown = await t.call('GET', '/v1/audit/figures/tabel?key=school-x/2026-03', { token: await t.token(auditor) });
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'figure_not_found']);
+    const bad = await t.call('GET', '/v1/audit/figures/tabel?key=a//b%20c', { token: await t.token(auditor) });
+    expect(bad.status).toBe(400);
+    expect((await t.call('GET', '/v1/audit/figures/nothing?key=a', { token: await t.token(auditor) })).status).toBe(400);
+  });
+});
+
 describe('GET /v1/audit/chain/verify', () => {
   it('is for auditors', async () => {
     expect((await t.call('GET', '/v1/audit/chain/verify', { token: await t.token({ role: 'ministry', sub: 'm' }) })).status).toBe(403);

@@ -9,14 +9,16 @@ import { balancesProjection } from '../projections/balances/projection';
 import { outcomesProjection } from '../projections/outcomes/projection';
 import { familyHistoryProjection } from '../projections/family-history/projection';
 import { consentProjections } from '../projections/consent';
+import { figuresProjection } from '../projections/figures/projection';
 
-/** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history. */
+/** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history, and the figures' events (docs/EVIDENCE.md). */
 export const ledgerProjections: readonly Projection[] = [
   nobdDailyProjection,
   tabelProjection,
   balancesProjection,
   outcomesProjection,
   familyHistoryProjection,
+  figuresProjection,
 ];
 
 /** Every read model: the ledger's and consent's (SMS outbox, case routing, deadline queue). */

@@ -48,6 +48,7 @@ import { createCheckpointSigner, type CheckpointSigner } from '../adapters/evide
 import { storedCheckpoints } from '../adapters/evidence/chain-tables';
 import { ChainStartError, verifyChain } from '../adapters/evidence/verify';
 import type { EvidenceSide } from '../api/evidence-side';
+import { figureKeys, traceFigure } from '../projections/figures/queries';
 
 export interface SystemOptions {
   readonly config: Config;
@@ -279,6 +280,8 @@ function createEvidence(pool: Pool, clock: Clock, secrets: Secrets, logger: Logg
         throw error;
       }
     },
+    traceFigure: (report, figure) => traceFigure(pool, report, figure, clock.now()),
+    figureKeys: (report, prefix) => figureKeys(pool, report, prefix),
   };
   return { chainer, side };
 }

@@ -6,9 +6,24 @@
 import { z } from 'zod';
 import { ApiProblem } from '../problem';
 import type { EvidenceSide } from '../evidence-side';
-import { defineRoute, json, type AnyRoute } from '../route';
+import { defineRoute, json, text, type AnyRoute } from '../route';
+import { REPORTS } from '../../projections/figures/projection';
+import { TraceTooWideError } from '../../projections/figures/queries';
+import { traceCsv } from '../../projections/figures/export';
 
 const MAX_CHECKPOINTS_PAGE = 1_000;
+/** A figure key: parts URI-encoded, joined by "/" (projections/figures/projection.ts). */
+const figureSchema = z.string().min(1).max(600).regex(/^[A-Za-z0-9._~%:-]+(\/[A-Za-z0-9._~%:-]*)*$/, 'key parts URI-encoded, joined by /');
+const measuresSchema = z.record(z.string(), z.number());
+const traceSchema = z.object({
+  report: z.enum(REPORTS),
+  figure: z.string(),
+  key: z.record(z.string(), z.string()),
+  recounted: measuresSchema,
+  reported: measuresSchema.optional(),
+  agrees: z.boolean().optional(),
+  events: z.array(z.object({ position: z.string(), stream: z.string(), streamVersion: z.string(), id: z.string(), type: z.string(), data: z.unknown(), metadata: z.unknown() })),
+});
 const seqSchema = z.string().regex(/^\d{1,18}$/, 'a checkpoint number');
 
 const checkpointSchema = z.object({ seq: z.string(), day: z.string(), payload: z.string(), signature: z.string(), keyId: z.string() });
@@ -68,6 +83,42 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
         const report = await evidence.verify(from);
         if (!report) throw new ApiProblem('checkpoint_not_found', `No validly signed checkpoint ${query.from}; verify from=start.`);
         return json(200, report);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audit/figures/{report}',
+      roles: ['auditor'],
+      tag: 'audit',
+      summary: 'A reported figure opened to the events it counts, recounted beside what the report states (JSON), or those events as CSV.',
+      description:
+        'Keys: tabel school/month[/pupil], nobd-daily school/date, outcomes-funnel program/area/month, outcomes-food city/month/category/unit, ' +
+        'outcomes-meals region/month; parts URI-encoded. A prefix opens every row under it (school/month: the whole табель).',
+      params: z.object({ report: z.enum(REPORTS) }),
+      query: z.object({ key: figureSchema, format: z.enum(['json', 'csv']).default('json') }),
+      responses: { 200: { description: 'the figure, its recount and its events', schema: traceSchema }, 422: { description: 'the key opens too many events' } },
+      async handle({ params, query }) {
+        const trace = await evidence.traceFigure(params.report, query.key).catch((error: unknown) => {
+          if (error instanceof TraceTooWideError) throw new ApiProblem('figure_too_wide', error.message);
+          throw error;
+        });
+        if (trace.events.length === 0) throw new ApiProblem('figure_not_found', `No events count in ${params.report} ${query.key}.`);
+        if (query.format === 'csv')
+          return text(200, 'text/csv; charset=utf-8', traceCsv(trace), { 'Content-Disposition': `attachment; filename="${params.report}-${query.key.replace(/[^A-Za-z0-9._-]+/g, '_')}.csv"` });
+        return json(200, { ...trace, events: trace.events.map((e) => ({ ...e, position: e.position.toString(), streamVersion: e.streamVersion.toString() })) });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audit/figures/{report}/keys',
+      roles: ['auditor'],
+      tag: 'audit',
+      summary: 'The figures of a report that can be opened, optionally under a key prefix.',
+      params: z.object({ report: z.enum(REPORTS) }),
+      query: z.object({ prefix: figureSchema.optional() }),
+      responses: { 200: { description: 'figure keys in order', schema: z.object({ report: z.enum(REPORTS), keys: z.array(z.string()) }) } },
+      async handle({ params, query }) {
+        return json(200, { report: params.report, keys: await evidence.figureKeys(params.report, query.prefix) });
       },
     }),
   ];

@@ -31,6 +31,8 @@ export const CODES = {
   unsupported_media_type: { kind: 'validation', meaning: 'The body must be application/json (or text/csv where stated).' },
   route_not_found: { kind: 'not_found', meaning: 'No such route.' },
   checkpoint_not_found: { kind: 'not_found', meaning: 'No validly signed checkpoint with this number (or none yet): verify from the start.' },
+  figure_not_found: { kind: 'not_found', meaning: 'No event counts in a figure with this report and key (check the key, or it counts nothing yet).' },
+  figure_too_wide: { kind: 'validation', meaning: 'The key opens more events than one trace reads: name a narrower key (a school, a day, a pupil).' },
   unauthorized: { kind: 'unauthorized', meaning: 'Missing, expired or invalid bearer token.' },
   forbidden: { kind: 'forbidden', meaning: 'Your role may not do this, or the object is not yours.' },
   rate_limited: { kind: 'rate_limited', meaning: 'Too many requests from this client; retry after the Retry-After seconds.' },
