@@ -197,6 +197,5 @@ export const figuresProjection: Projection = {
   tables: ['figure_events', 'figure_vouchers', 'figure_cases', 'figure_wallets', 'figure_lists'],
   // Inserted once per (figure, event), never read by its own SQL: indexed after a rebuild's load.
   appendOnlyTables: ['figure_events'],
-  apply: (event) => build([event]),
-  applyBatch: build,
+  apply: build,
 };
