@@ -13,6 +13,7 @@ import { simulateMeals } from '../simulators/meals';
 import { generatePopulation, type Population } from '../simulators/population';
 import type { System } from './system';
 import { REPORTS } from '../projections/figures/projection';
+import { silentLogger } from '../adapters/log/logger';
 
 const TICK_MINUTES = 180;
 
@@ -25,7 +26,7 @@ const ledgers: Record<'food' | 'meals', Ledger> = {} as Record<'food' | 'meals',
 
 async function ledger(start: string, population: Population, simulate: (driver: Driver) => Promise<unknown>): Promise<Ledger> {
   const db = await freshDatabase();
-  const driver = await startInProcess({ start, pool: db.pool, maxSockets: 16, log: () => undefined });
+  const driver = await startInProcess({ start, pool: db.pool, maxSockets: 16, logger: silentLogger() });
   await simulate(driver);
   await driver.settle();
   await driver.system.chainer!.catchUp();
