@@ -18,7 +18,7 @@ import { tokenFor } from '../app/dev-tokens';
 import { makeIin } from '../domain/shared/iin';
 import { client } from '../test/http';
 import { freshDatabase } from '../test/pg';
-import { processTree } from '../simulators/diagnostics/processes';
+import { freezeTree, thawTree } from '../simulators/diagnostics/processes';
 
 const device = { role: 'canteen-device', sub: 'dev-1', deviceId: 'dev-1', schoolId: 'school-1' } as const;
 const sdu = { role: 'sdu', sub: 'sdu-akmola' } as const;
@@ -53,8 +53,7 @@ describe('Postgres down or frozen: 503 with Retry-After, readiness not ready, li
   });
 
   it('frozen (SIGSTOP): a write fails within the query timeout with 503, /health within its own timeout, and all is well after SIGCONT', async () => {
-    const pids = processTree(Number((await readFile(join(parent, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]));
-    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    const pids = freezeTree(Number((await readFile(join(parent, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]));
     try {
       const started = performance.now();
       const write = await call('POST', '/v1/canteen/batches', { token, body: batch('b-frozen') });
@@ -68,7 +67,7 @@ describe('Postgres down or frozen: 503 with Retry-After, readiness not ready, li
       expect(health.body.problems.join()).toMatch(/did not answer within 500 ms/);
       expect((await call('GET', '/health/live')).status).toBe(200);
     } finally {
-      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      thawTree(pids);
     }
     expect((await call('POST', '/v1/canteen/batches', { token, body: batch('b-thawed') })).status).toBe(200);
     expect((await call('GET', '/health')).status).toBe(200);

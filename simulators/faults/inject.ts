@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { processTree } from '../diagnostics/processes';
+import { freezeTree, thawTree } from '../diagnostics/processes';
 import type { Lab } from './lab';
 
 export interface Injected {
@@ -66,11 +66,10 @@ export const FAULTS: readonly Fault[] = [
     what: 'SIGSTOP of Postgres (every process of the server) under load, SIGCONT after a hold',
     skipReason: () => undefined,
     async inject(lab, { holdSeconds }) {
-      const pids = processTree(lab.server.pid()!);
       const injectedAt = performance.now();
-      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      const pids = freezeTree(lab.server.pid()!);
       await sleep(holdSeconds * 1000);
-      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      thawTree(pids);
       return { injectedAt, endedAt: performance.now(), note: `${pids.length} server processes frozen for ${holdSeconds} s` };
     },
   },
