@@ -1,29 +1,28 @@
 /**
  * The HTTP front door: every route (declared once in api/routes/, served and documented from that
- * declaration) runs one pipeline (api/route.ts `serveRoute`: security headers, metrics, auth, rate
- * limit, body, validation, idempotency, reply). Express routes the requests; the routes marked
- * `hot` — what tills, canteen devices, the SMS gateway and the parents' app call per transaction —
- * are found first by find-my-way, which skips express's own per-request work (measured in
- * docs/SIMULATION.md). Unknown routes answer 404 as problem+json.
+ * declaration) is found by one radix router (find-my-way) and runs one pipeline (api/route.ts
+ * `serveRoute`: security headers, metrics, auth, rate limit, body, validation, idempotency, reply)
+ * on plain node:http. Unknown routes answer 404 and malformed percent-encoding 400, as problem+json.
+ * How paths match is decided in `createRouter` (and tested in api/router.test.ts).
  * Logs (pino, adapters/log/logger.ts): an unexpected failure as one error line with request id,
  * correlation id, route template and the error's code; at debug, one line per request. Never
  * bodies, tokens, IINs, names or phones.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import express from 'express';
-import findMyWay from 'find-my-way';
 import helmet from 'helmet';
 import type { Clock } from '../adapters/clock/clock';
 import type { EventStore } from '../adapters/eventstore/port';
 import type { Pool } from '../adapters/postgres/pool';
 import type { LedgerServices } from '../application/services/contract';
 import { createAuthenticator, secretKey } from './auth';
+import { createContractCheck } from './contract';
 import { createIdempotencyStore } from './idempotency';
 import type { ApiMetrics } from './metrics';
-import { createRegistry, generateDocument, type OpenApiDocument } from './openapi';
-import { problem, problemHandler, redactMessage, sendProblem } from './problem';
+import { createRegistry, documentRoute, generateDocument, type OpenApiDocument } from './openapi';
+import { problem, redactMessage, sendProblem } from './problem';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit';
-import { documentRoute, logFailure, routerPath, serveRoute, startAnswer, type AnyRoute, type RouteDeps, type ServeRoute } from './route';
+import { pathOf, serveRoute, startAnswer, type AnyRoute, type RouteDeps, type ServeRoute } from './route';
+import { createRouter } from './router';
 import { createLogger, type Logger } from '../adapters/log/logger';
 import type { ReadSide } from './read-side';
 import { systemRoutes, type HealthReport } from './routes/system';
@@ -53,6 +52,8 @@ export interface ApiDeps {
   readonly rateLimit?: RateLimitOptions;
   /** Operator log (adapters/log/logger.ts); default: JSON lines on stderr at info. */
   readonly logger?: Logger;
+  /** Check every answer against its route's declaration (tests): see `Api.contractViolations`. */
+  readonly checkContract?: boolean;
 }
 
 export interface Api {
@@ -61,19 +62,19 @@ export interface Api {
   readonly openapi: OpenApiDocument;
   /** Every route with its roles ('public' or the list): the security tests iterate it. */
   readonly routes: readonly { readonly method: string; readonly path: string; readonly roles: readonly string[] | 'public' }[];
+  /** Answers given outside their route's declaration so far (always empty unless `checkContract`). */
+  contractViolations(): readonly string[];
   /** Stops the rate limiter's sweep timer. */
   close(): void;
 }
 
 export function createApi(deps: ApiDeps): Api {
   const logger = deps.logger ?? createLogger();
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
   const limits = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   const limiter = createRateLimiter(limits);
   const failedAuthLimiter = createRateLimiter({ limit: limits.failedAuthLimit ?? limits.limit, windowSeconds: limits.windowSeconds });
   const securityHeaders = helmetHeaders();
+  const contract = deps.checkContract ? createContractCheck() : undefined;
   const routeDeps: RouteDeps = {
     clock: deps.clock,
     authenticate: createAuthenticator(secretKey(deps.jwtSecret), deps.clock, deps.tokenMaxLifetimeSeconds !== undefined ? { maxLifetimeSeconds: deps.tokenMaxLifetimeSeconds } : {}),
@@ -83,6 +84,7 @@ export function createApi(deps: ApiDeps): Api {
     metrics: deps.metrics,
     securityHeaders,
     logger,
+    ...(contract ? { contract } : {}),
   };
   const registry = createRegistry();
   let openapi: OpenApiDocument | undefined;
@@ -97,7 +99,18 @@ export function createApi(deps: ApiDeps): Api {
     ...opsRoutes(deps),
     ...evidenceRoutes(deps),
   ];
-  const hot = findMyWay();
+  assertDeclared(routes);
+  const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');
+  const router = createRouter({
+    notFound(req, res) {
+      unmatched(req, res);
+      sendProblem(res, problem('route_not_found', `No route ${req.method} ${redactMessage(pathOf(req).slice(0, 200))}.`));
+    },
+    badUrl(req, res) {
+      unmatched(req, res);
+      sendProblem(res, problem('validation_failed', 'A path segment is not valid percent-encoding.', pathOf(req)));
+    },
+  });
   for (const route of routes) {
     const pipeline = serveRoute(routeDeps, route);
     // The pipeline answers every failure itself; should answering fail too, the connection is dropped
@@ -107,24 +120,32 @@ export function createApi(deps: ApiDeps): Api {
         logger.error({ method: req.method, route: route.path, err: error }, 'could not answer; the connection is dropped');
         res.destroy();
       });
-    app[route.method](routerPath(route.path), (req, res) => serve(req, res, req.params as Record<string, string>));
-    if (route.hot) hot.on(route.method.toUpperCase() as 'POST', routerPath(route.path), () => undefined, serve);
+    router.add(route.method, route.path, serve);
     documentRoute(registry, route);
   }
   openapi = generateDocument(registry);
-  const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');
-  app.use((req, res) => {
-    unmatched(req, res);
-    sendProblem(res, problem('route_not_found', `No route ${req.method} ${redactMessage(req.path.slice(0, 200))}.`));
-  });
-  app.use(problemHandler((error, req, res) => logFailure(logger, req, res, 'unmatched', error), unmatched));
   const table = routes.map((r) => ({ method: r.method.toUpperCase(), path: r.path, roles: r.roles === 'public' ? ('public' as const) : [...(r.roles as readonly string[])] }));
-  const listener: RequestListener = (req, res) => {
-    const found = hot.find(req.method as 'POST', req.url ?? '/');
-    if (found) void (found.store as ServeRoute)(req, res, found.params);
-    else app(req, res);
-  };
-  return { app: listener, openapi, routes: table, close: () => (limiter.shutdown(), failedAuthLimiter.shutdown()) };
+  return { app: router.listener, openapi, routes: table, contractViolations: () => contract?.violations() ?? [], close: () => (limiter.shutdown(), failedAuthLimiter.shutdown()) };
+}
+
+const OPERATION_ID = /^[a-z][A-Za-z0-9]*$/;
+
+/**
+ * What the types require of a route, checked again where a cast or plain JavaScript could skip
+ * it: each names a unique camelCase operation and lists its refusals (`[]` for none).
+ */
+function assertDeclared(routes: readonly AnyRoute[]): void {
+  const seen = new Map<string, string>();
+  for (const route of routes) {
+    const name = `${route.method.toUpperCase()} ${route.path}`;
+    if (typeof route.operationId !== 'string' || !OPERATION_ID.test(route.operationId))
+      throw new Error(`${name}: declare an \`operationId\`, camelCase (the name a generated client gives the call); see RouteDef in api/route.ts`);
+    const other = seen.get(route.operationId);
+    if (other) throw new Error(`${name}: operationId \`${route.operationId}\` is taken by ${other}; operationIds are unique`);
+    seen.set(route.operationId, name);
+    if (!Array.isArray(route.refusals)) throw new Error(`${name}: declare \`refusals\`, the codes its handler may refuse with (\`[]\` for none); see RouteDef in api/route.ts`);
+    if (Object.keys(route.responses ?? {}).length === 0) throw new Error(`${name}: declare its success \`responses\`; see RouteDef in api/route.ts`);
+  }
 }
 
 /** helmet's headers for its defaults: static, so computed once instead of by 12 middlewares a request. */

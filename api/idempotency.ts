@@ -21,6 +21,8 @@ import { ApiProblem } from './problem';
 export const apiMigrations = (): Migration[] => sqlMigrationsIn(join(import.meta.dirname, 'migrations'));
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** As documented (HTTP header names are case-insensitive). */
+export const IDEMPOTENCY_HEADER_NAME = 'Idempotency-Key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 /** Keys are opaque to us; bound them so the table stays small and indexable. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;

@@ -1,14 +1,23 @@
 /**
- * The OpenAPI 3.1 document, generated from the zod schemas the routes validate with
- * (@asteasolutions/zod-to-openapi), and a plain HTML rendering of it for people (/docs):
- * no scripts, no CDN, so it works offline and under a strict Content-Security-Policy.
+ * The OpenAPI 3.1 document, generated from the route declarations (api/route.ts `defineRoute`) and
+ * the zod schemas the routes validate with (@asteasolutions/zod-to-openapi). Every operation has
+ * its operationId, its roles (security), parameters, Idempotency-Key header and body, each success
+ * answer with its schema, and each problem status it may answer with the codes that status
+ * carries (application/problem+json, RFC 9457). docs/openapi.json is this document, committed:
+ * Redocly lints it in `npm test` (redocly.yaml) and the typed client is generated from it
+ * (app/tools/openapi-doc.ts, simulators/api-client/).
  */
-import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { CODES } from '../domain/shared/codes';
-import { PROBLEM_BASE, statusOf } from './problem';
+import type { Code } from '../domain/shared/codes';
+import { IDEMPOTENCY_HEADER_NAME, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency';
+import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, statusOf } from './problem';
+import { problemCodesOf, type AnyRoute, type SuccessAnswer } from './route';
+import { problemSchema } from './schemas';
 
-extendZodWithOpenApi(z);
+const problemComponent = problemSchema.openapi('Problem', {
+  description: 'RFC 9457 problem details. `type` is the code’s URI, `code` the bare stable code (docs/CODES.md); `errors` names the fields at fault.',
+});
 
 export function createRegistry(): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
@@ -18,10 +27,24 @@ export function createRegistry(): OpenAPIRegistry {
     bearerFormat: 'JWT',
     description: 'HS256 JWT with `role` and the subject fields of that role (see docs/API.md).',
   });
+  registry.register('Problem', problemComponent);
   return registry;
 }
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+export const API_TAGS: Readonly<Record<string, string>> = {
+  system: 'Health, metrics and this documentation (no token).',
+  lists: 'Eligibility lists from SDU (food vouchers) and NOBD (school meals), their per-row outcomes and returns.',
+  sms: 'The SMS gateway: outbound consent messages, delivery reports, citizens’ replies.',
+  citizen: 'The parent or family head in the eGov Mobile wallet: vouchers, activation, dynamic QR, history, feedback.',
+  canteen: 'School canteen devices: offline batches of meal records.',
+  shop: 'Shop tills: balance by QR, authorize a basket (hold), capture or void.',
+  school: 'The school’s social pedagogue (and NOBD): the monthly табель and daily reports.',
+  audit: 'Auditors: a family’s full event history, as of any instant.',
+  ministry: 'Ministries: pilot outcomes by program, city and month.',
+  ops: 'Operators: read-model lag and rebuilds.',
+};
 
 export function generateDocument(registry: OpenAPIRegistry): OpenApiDocument {
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
@@ -31,52 +54,79 @@ export function generateDocument(registry: OpenAPIRegistry): OpenApiDocument {
       version: '1.0.0',
       description:
         'Free school meals and АСП food vouchers. Every failure is application/problem+json; ' +
-        `its \`type\` is ${PROBLEM_BASE}<code> and \`code\` the bare stable code.`,
+        `its \`type\` is ${PROBLEM_BASE}<code> and \`code\` the bare stable code. Writes take an Idempotency-Key.`,
     },
     servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    tags: Object.entries(API_TAGS).map(([name, description]) => ({ name, description })),
   });
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** The route's OpenAPI operation. */
+export function documentRoute(registry: OpenAPIRegistry, def: AnyRoute): void {
+  registry.registerPath(operationOf(def));
+}
 
-type Operation = { summary?: string; description?: string; tags?: string[]; parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: { content?: Record<string, { schema?: unknown }> }; responses?: Record<string, { description?: string }> };
+function operationOf(def: AnyRoute): RouteConfig {
+  const roles = def.roles === 'public' ? 'public' : (def.roles as readonly string[]).join(', ');
+  const idempotency = def.method === 'get' ? undefined : (def.idempotency ?? 'optional');
+  const bodyContent: Record<string, { schema: z.ZodType }> = {};
+  if (def.body) bodyContent['application/json'] = { schema: def.body };
+  if (def.csv) bodyContent['text/csv'] = { schema: z.string().openapi({ description: 'CSV with a header line; see the description for its columns.' }) };
+  return {
+    method: def.method,
+    path: def.path,
+    operationId: def.operationId,
+    tags: [def.tag],
+    summary: def.summary,
+    description: `${def.description ?? ''}\n\nRoles: ${roles}.${idempotency ? ` Idempotency-Key: ${idempotency}.` : ''}`.trim(),
+    // An empty list: this operation needs no token, whatever the document's default says.
+    security: def.roles === 'public' ? [] : [{ bearer: [] }],
+    request: {
+      ...(def.params ? { params: def.params } : {}),
+      ...(def.query ? { query: def.query } : {}),
+      ...(idempotency ? { headers: idempotencyHeader(idempotency) } : {}),
+      ...(def.body ? { body: { content: bodyContent, required: true } } : {}),
+    },
+    responses: { ...successAnswers(def.responses), ...problemAnswers(problemCodesOf(def)) },
+  };
+}
 
-/** A readable page: endpoints grouped by tag, their roles, parameters, bodies, and the codes table. */
-export function renderDocsHtml(doc: OpenApiDocument): string {
-  const byTag = new Map<string, string[]>();
-  for (const [path, item] of Object.entries(doc.paths ?? {})) {
-    for (const [method, raw] of Object.entries(item as Record<string, unknown>)) {
-      const op = raw as Operation;
-      const tag = op.tags?.[0] ?? 'other';
-      const params = (op.parameters ?? []).map((p) => `<code>${escapeHtml(p.name)}</code> (${p.in}${p.required ? ', required' : ''})`).join(', ');
-      const body = op.requestBody?.content
-        ? Object.entries(op.requestBody.content)
-            .map(([type, c]) => `<details><summary>${escapeHtml(type)}</summary><pre>${escapeHtml(JSON.stringify(c.schema ?? {}, null, 2))}</pre></details>`)
-            .join('')
-        : '';
-      const responses = Object.entries(op.responses ?? {})
-        .map(([status, r]) => `<li><b>${escapeHtml(status)}</b> ${escapeHtml(r.description ?? '')}</li>`)
-        .join('');
-      const html =
-        `<section><h3><span class="m">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></h3>` +
-        `<p>${escapeHtml(op.summary ?? '')}</p><p class="d">${escapeHtml(op.description ?? '')}</p>` +
-        (params ? `<p>Parameters: ${params}</p>` : '') +
-        body +
-        `<ul>${responses}</ul></section>`;
-      byTag.set(tag, [...(byTag.get(tag) ?? []), html]);
-    }
+function idempotencyHeader(idempotency: 'required' | 'optional') {
+  const key = z
+    .string()
+    .min(1)
+    .max(MAX_IDEMPOTENCY_KEY_LENGTH)
+    .openapi({ description: 'Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409).' });
+  return z.object({ [IDEMPOTENCY_HEADER_NAME]: idempotency === 'required' ? key : key.optional() });
+}
+
+function successAnswers(answers: Readonly<Record<number, SuccessAnswer>>): Record<string, ResponseConfig> {
+  const responses: Record<string, ResponseConfig> = {};
+  for (const [status, answer] of Object.entries(answers)) {
+    const content: Record<string, { schema: z.ZodType }> = {};
+    if (answer.schema) content['application/json'] = { schema: answer.schema };
+    for (const mediaType of answer.documents ?? []) content[mediaType] = { schema: documentSchema(mediaType) };
+    responses[status] = Object.keys(content).length > 0 ? { description: answer.description, content } : { description: answer.description };
   }
-  const codes = Object.entries(CODES)
-    .map(([code, info]) => `<tr><td><code>${code}</code></td><td>${info.kind}</td><td>${statusOf(code as keyof typeof CODES)}</td><td>${escapeHtml(info.meaning)}</td></tr>`)
-    .join('');
-  const sections = [...byTag.entries()].map(([tag, ops]) => `<h2 id="${escapeHtml(tag)}">${escapeHtml(tag)}</h2>${ops.join('')}`).join('');
-  const toc = [...byTag.keys()].map((t) => `<a href="#${escapeHtml(t)}">${escapeHtml(t)}</a>`).join(' · ');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(doc.info.title)}</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}section{border-top:1px solid #ddd;padding:.3rem 0}
-.m{display:inline-block;min-width:4rem;font-weight:bold}.d{white-space:pre-line;color:#444}pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:12px}
-table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .4rem;vertical-align:top}</style></head><body>
-<h1>${escapeHtml(doc.info.title)} <small>${escapeHtml(doc.info.version)}</small></h1>
-<p>${escapeHtml(doc.info.description ?? '')}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a>. ${toc} · <a href="#codes">codes</a></p>
-${sections}<h2 id="codes">Problem codes</h2><table><tr><th>code</th><th>kind</th><th>HTTP</th><th>meaning</th></tr>${codes}</table></body></html>`;
+  return responses;
+}
+
+const documentSchema = (mediaType: string): z.ZodType =>
+  mediaType.startsWith('image/') && mediaType !== 'image/svg+xml' ? z.string().openapi({ format: 'binary' }) : z.string();
+
+/** One answer per status, naming the codes it carries; its schema is the Problem with `code` one of them. */
+function problemAnswers(codes: readonly Code[]): Record<string, ResponseConfig> {
+  const byStatus = new Map<number, Code[]>();
+  for (const code of codes) byStatus.set(statusOf(code), [...(byStatus.get(statusOf(code)) ?? []), code]);
+  const responses: Record<string, ResponseConfig> = {};
+  for (const [status, group] of [...byStatus.entries()].sort(([a], [b]) => a - b)) {
+    const sorted = [...group].sort();
+    responses[String(status)] = {
+      description: `A problem: ${sorted.map((code) => `\`${code}\``).join(', ')}.`,
+      ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } } } : {}),
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: problemComponent.extend({ code: z.enum(sorted as [Code, ...Code[]]) }) } },
+    };
+  }
+  return responses;
 }

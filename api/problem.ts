@@ -9,7 +9,6 @@
  * a library or a database (those can quote input values), and a 500 never shows a stack.
  */
 import type { ServerResponse } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
 import { CODES, isCode, type Code, type CodeKind } from '../domain/shared/codes';
 import { DomainError } from '../domain/shared/errors';
 import { databaseFailureOf } from '../adapters/postgres/failures';
@@ -62,7 +61,7 @@ export interface Problem {
   readonly errors?: readonly FieldError[];
 }
 
-/** An error the API raises itself (auth, validation, idempotency…): turned into a problem by `problemHandler`. */
+/** An error the API raises itself (auth, validation, idempotency…): turned into a problem by `toProblem`. */
 export class ApiProblem extends Error {
   constructor(
     readonly code: Code,
@@ -101,16 +100,6 @@ export function sendProblem(res: ServerResponse, body: Problem, headers?: Readon
   res.end(text);
 }
 
-/** Body-parser errors carry a `type` string; map the ones a client can cause. */
-function parserCode(error: unknown): Code | undefined {
-  const type = (error as { type?: unknown } | null)?.type;
-  if (type === 'entity.parse.failed') return 'malformed_json';
-  if (type === 'entity.too.large') return 'payload_too_large';
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return 'unsupported_media_type';
-  if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'stream.encoding.set') return 'validation_failed';
-  return undefined;
-}
-
 /**
  * Turns any thrown value into a problem. Unknown errors become `internal_error` (500) and are
  * handed to `onInternal`, which logs them (api/route.ts `logFailure`: a request id, never a body).
@@ -123,10 +112,6 @@ export function toProblem(error: unknown, instance: string, onInternal: (error: 
     const errors = error.path ? [{ path: error.path, message: error.meaning }] : undefined;
     return { body: problem(error.code, safeDomainDetail(error), instance, errors) };
   }
-  const parser = parserCode(error);
-  if (parser) return { body: problem(parser, undefined, instance) };
-  // The router could not decode a path parameter (`%E0%A4%A`): the client's URL, not our failure.
-  if (error instanceof URIError) return { body: problem('validation_failed', 'A path segment is not valid percent-encoding.', instance) };
   // A DomainError from another copy of the module (tsx/vitest can load one twice) still has a code.
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && isCode(code) && (error as Error).name === 'DomainError') {
@@ -163,15 +148,3 @@ const MAX_DETAIL_CHARS = 300;
 
 /** 12 digits (IIN) and phone-like digit runs are masked. */
 export const redactMessage = redactDigits;
-
-/** Express error middleware (4 arguments): the last `app.use`, for what fails before a route's pipeline. */
-export function problemHandler(
-  onInternal: (error: unknown, req: Request, res: Response) => void,
-  prepare: (req: Request, res: Response) => void = () => undefined,
-) {
-  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    prepare(req, res);
-    const { body, headers } = toProblem(error, req.originalUrl.split('?')[0] ?? req.path, (internal) => onInternal(internal, req, res));
-    sendProblem(res, body, headers);
-  };
-}

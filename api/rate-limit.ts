@@ -1,15 +1,16 @@
 /**
  * Per-client rate limits: one fixed window per token subject when authenticated (role:sub), per
- * IP otherwise, counted in express-rate-limit's MemoryStore. Requests whose token is missing or
- * bad (401) are counted apart, per IP, against a smaller budget: someone trying tokens gets 429
- * once past it, while a valid token from the same address (a school's NAT) still works. The answer past the limit is a
- * problem (`rate_limited`, 429) with Retry-After; every limited response carries the draft-7
- * `RateLimit` and `RateLimit-Policy` headers. The store is per process; behind a load balancer each
- * process limits on its own (good enough against a runaway client; a shared store is a deployment
- * choice). The route pipeline calls `check` itself: express-rate-limit's middleware wrapper cost
- * ≈ 21 µs a request here, most of a POS request's non-database budget.
+ * IP otherwise (an IPv6 client by its /56, `ipClientKey`), counted in rate-limiter-flexible's
+ * memory store. Requests whose token is missing or bad (401) are counted apart, per IP, against a
+ * smaller budget: someone trying tokens gets 429 once past it, while a valid token from the same
+ * address (a school's NAT) still works. The answer past the limit is a problem (`rate_limited`,
+ * 429) with Retry-After; every limited response carries the draft-7 `RateLimit` and
+ * `RateLimit-Policy` headers. The store is per process; behind a load balancer each process
+ * limits on its own (good enough against a runaway client; a shared store is a deployment choice).
  */
-import { MemoryStore, type Options } from 'express-rate-limit';
+import { isIPv6 } from 'node:net';
+import { Address6 } from 'ip-address';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiProblem } from './problem';
 
 export interface RateLimitOptions {
@@ -36,21 +37,35 @@ export interface RateLimiter {
 }
 
 export function createRateLimiter(options: RateLimitOptions = DEFAULT_RATE_LIMIT): RateLimiter {
-  const windowMs = options.windowSeconds * 1000;
-  const store = new MemoryStore();
-  store.init({ windowMs } as Options);
+  const store = new RateLimiterMemory({ points: options.limit, duration: options.windowSeconds });
   const policy = `${options.limit};w=${options.windowSeconds}`;
+  const headersOf = (counted: RateLimiterRes) => ({
+    'RateLimit-Policy': policy,
+    RateLimit: `limit=${options.limit}, remaining=${counted.remainingPoints}, reset=${Math.max(0, Math.ceil(counted.msBeforeNext / 1000))}`,
+  });
   return {
     async check(client) {
-      const { totalHits, resetTime } = await store.increment(client);
-      const reset = Math.max(0, Math.ceil(((resetTime?.getTime() ?? 0) - Date.now()) / 1000));
-      const headers = {
-        'RateLimit-Policy': policy,
-        RateLimit: `limit=${options.limit}, remaining=${Math.max(0, options.limit - totalHits)}, reset=${reset}`,
-      };
-      if (totalHits > options.limit) throw new ApiProblem('rate_limited', undefined, undefined, { ...headers, 'Retry-After': String(options.windowSeconds) });
-      return headers;
+      try {
+        return headersOf(await store.consume(client));
+      } catch (refused) {
+        if (!(refused instanceof RateLimiterRes)) throw refused;
+        throw new ApiProblem('rate_limited', undefined, undefined, { ...headersOf(refused), 'Retry-After': String(options.windowSeconds) });
+      }
     },
-    shutdown: () => store.shutdown(),
+    // The store's timers are unref'd and end with their windows: nothing to stop.
+    shutdown: () => undefined,
   };
 }
+
+/**
+ * The rate-limit key of an unauthenticated client: its IPv4 address, or the /56 of its IPv6 one
+ * (a home or office network gets a /56, so rotating addresses within it does not help); an
+ * IPv4 address written as IPv6 (::ffff:a.b.c.d, ::a.b.c.d) counts as that IPv4 address.
+ */
+export function ipClientKey(address: string): string {
+  if (!isIPv6(address)) return address;
+  const ip = new Address6(address);
+  if (ip.isMapped4() || ip.is4()) return ip.to4().correctForm();
+  return new Address6(`${address}/${IPV6_CLIENT_PREFIX}`).networkForm();
+}
+const IPV6_CLIENT_PREFIX = 56;

@@ -1,7 +1,7 @@
 /**
  * One declaration per endpoint gives both the served route and its OpenAPI entry, so the
  * document cannot drift from what is served. Per request, in this order (`serveRoute`, on plain
- * node:http whichever router dispatched the request):
+ * node:http once api/router.ts has found the route):
  *   metrics + security headers → authenticate + role (401/403) → rate limit (per token subject)
  *   → body read within the route's named size limit (413/415/malformed_json) → zod validation of
  *   params, query and body (400 with field paths) → Idempotency-Key → handler → reply.
@@ -9,19 +9,19 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import { ipKeyGenerator } from 'express-rate-limit';
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
-import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { Clock } from '../adapters/clock/clock';
+import type { Code } from '../domain/shared/codes';
 import type { CommandMetadata } from '../domain/shared/decider';
 import { actorOf, clientKeyOf, requireRole, type Principal, type PrincipalOf, type Role } from './auth';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, sendProblem, toProblem, type FieldError } from './problem';
 import { bodyTypeOf, parseJson, readText } from './body';
+import type { ContractCheck } from './contract';
 import type { ApiMetrics } from './metrics';
-import type { RateLimiter } from './rate-limit';
+import { ipClientKey, type RateLimiter } from './rate-limit';
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER, readIdempotencyKey, requestHash, type IdempotencyStore, type StoredReply } from './idempotency';
-import { problemSchema, unstorableText } from './schemas';
+import { unstorableText } from './schemas';
 import type { Logger } from '../adapters/log/logger';
 
 /** Named body limits: most bodies are small; lists and canteen batches are the big ones. */
@@ -61,10 +61,25 @@ export interface Ctx<R extends Role, P, Q, B> {
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
+/**
+ * A success answer of a route, as documented, and as the tests check every reply against it
+ * (api/contract.ts): a JSON body with its schema, and/or documents in the media types named (a
+ * report as CSV, a QR as PNG); neither for an answer without a body (204).
+ */
+export interface SuccessAnswer {
+  readonly description: string;
+  /** The JSON body. */
+  readonly schema?: z.ZodType;
+  /** Media types (without parameters) of the other bodies this status may carry. */
+  readonly documents?: readonly string[];
+}
+
 export interface RouteDef<R extends Role, P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
   readonly method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI style: `/v1/me/vouchers/{voucherId}`. */
   readonly path: string;
+  /** camelCase and unique: the name a generated client gives the call (`authorizePurchase`). */
+  readonly operationId: string;
   /** 'public' routes need no token (health, docs). */
   readonly roles: readonly R[] | 'public';
   readonly tag: string;
@@ -76,16 +91,19 @@ export interface RouteDef<R extends Role, P extends AnyObject, Q extends AnyObje
   readonly bodyLimit?: BodyLimit;
   /** Accept `text/csv` too: turns the text (and the validated query) into the body's input. */
   readonly csv?: (csvText: string, query: z.infer<Q>) => unknown;
+  /** Writes (not GET) take an Idempotency-Key whether declared or not; 'required' refuses one without. */
   readonly idempotency?: 'required' | 'optional';
-  readonly responses: Readonly<Record<number, { description: string; schema?: z.ZodType; contentType?: string }>>;
+  /** Every success status the handler answers with. */
+  readonly responses: Readonly<Record<number, SuccessAnswer>>;
+  /**
+   * The codes (domain/shared/codes.ts) the handler refuses with, its services' and its own; `[]`
+   * when none. The pipeline's own (token 401/403, rate limit 429, request 400/413/415,
+   * Idempotency-Key 400/409, a sick database 503, 500) follow from the rest of the declaration
+   * (`problemCodesOf`); a public route that reads Postgres lists `service_unavailable` itself.
+   */
+  readonly refusals: readonly Code[];
   /** Whether the route is rate limited (default yes; health and metrics are not). */
   readonly limited?: boolean;
-  /**
-   * Called per transaction by tills, canteen devices, the SMS gateway and the parents' app: found
-   * by a radix router before express sees the request (express's own per-request cost is about
-   * 55 µs here, a third of a POS request's HTTP work). The pipeline is the same either way.
-   */
-  readonly hot?: boolean;
   handle(ctx: Ctx<R, z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<Reply>;
 }
 
@@ -99,6 +117,27 @@ export function defineRoute<const R extends Role, P extends AnyObject = z.ZodObj
   return def;
 }
 
+/** Every code a route may answer with as a problem: its refusals and what its declaration implies. */
+export function problemCodesOf(def: AnyRoute): readonly Code[] {
+  const codes = new Set<Code>(def.refusals);
+  // Params and query, and an Idempotency-Key header that is not one, on any route.
+  codes.add('validation_failed');
+  if (def.roles !== 'public') {
+    codes.add('unauthorized');
+    codes.add('forbidden');
+    // Every authenticated route reads or writes Postgres (idempotency, streams, read models).
+    codes.add('service_unavailable');
+    if (def.method !== 'get') codes.add('storage_full');
+  }
+  if (def.limited !== false) codes.add('rate_limited');
+  if (def.body) for (const code of BODY_CODES) codes.add(code);
+  if (def.method !== 'get') codes.add('idempotency_key_reused_with_different_body');
+  if (def.idempotency === 'required') codes.add('idempotency_key_required');
+  codes.add('internal_error');
+  return [...codes];
+}
+const BODY_CODES = ['malformed_json', 'payload_too_large', 'unsupported_media_type'] as const satisfies readonly Code[];
+
 export interface RouteDeps {
   readonly clock: Clock;
   /** Bearer header → principal (401 problems); see createAuthenticator. */
@@ -111,9 +150,11 @@ export interface RouteDeps {
   /** Sent with every response (helmet's, computed once). */
   readonly securityHeaders: Readonly<Record<string, string>>;
   readonly logger: Logger;
+  /** Checks every answer against its route's declaration (tests); see api/contract.ts. */
+  readonly contract?: ContractCheck;
 }
 
-/** One declared route, served: whichever router found it passes the path's params. */
+/** One declared route, served: the router passes the path's params, decoded. */
 export type ServeRoute = (req: IncomingMessage, res: ServerResponse, params: Readonly<Record<string, string | undefined>>) => Promise<void>;
 
 /** What every answer starts with, a route's or a 404's: its timing under `label`, and the security headers. */
@@ -121,9 +162,6 @@ export function startAnswer(deps: Pick<RouteDeps, 'metrics' | 'securityHeaders'>
   deps.metrics.observe(req, res, label);
   for (const name in deps.securityHeaders) res.setHeader(name, deps.securityHeaders[name]!);
 }
-
-/** The OpenAPI path `/v1/holds/{holdId}` as a router path `/v1/holds/:holdId` (express and find-my-way alike). */
-export const routerPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
 
 /**
  * The route's whole pipeline on plain node:http — the same code whichever router dispatches to it.
@@ -142,8 +180,7 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
     if (deps.logger.isLevelEnabled('debug')) traceRequest(deps.logger, req, res, def.path, trace);
     const failed = (error: unknown) => logFailure(deps.logger, req, res, def.path, error, trace);
     try {
-      // As express-rate-limit keys an IP: an IPv6 client by its /56, so rotating addresses does not help.
-      const ip = `ip:${ipKeyGenerator(req.socket.remoteAddress ?? '0.0.0.0')}`;
+      const ip = `ip:${ipClientKey(req.socket.remoteAddress ?? '0.0.0.0')}`;
       const authenticated = roles ? await authenticate(deps, req, ip) : undefined;
       const client = authenticated ? clientKeyOf(authenticated) : ip;
       if (limited) {
@@ -171,11 +208,14 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
       const ctx = { principal, params, query, body, meta, idempotencyKey, req };
       const run = async (): Promise<Reply> => {
         try {
-          return await def.handle(ctx as never);
+          const reply = await def.handle(ctx as never);
+          if (deps.contract) checkSuccess(deps.contract, def, reply);
+          return reply;
         } catch (error) {
           // Refusals become replies here, so that the idempotency store can remember them.
           const { body: problemBody, headers } = toProblem(error, instance, failed);
           trace.code = problemBody.code;
+          deps.contract?.refused(def, problemBody.code);
           return { status: problemBody.status, text: JSON.stringify(problemBody), contentType: PROBLEM_CONTENT_TYPE, ...(headers ? { headers } : {}) };
         }
       };
@@ -190,6 +230,7 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
     } catch (error) {
       const { body, headers } = toProblem(error, instance, failed);
       trace.code = body.code;
+      deps.contract?.refused(def, body.code);
       sendProblem(res, body, headers);
     }
   };
@@ -249,8 +290,14 @@ async function authenticate(deps: RouteDeps, req: IncomingMessage, ip: string): 
   }
 }
 
+function checkSuccess(contract: ContractCheck, def: AnyRoute, reply: Reply): void {
+  if ('json' in reply) contract.answered(def, reply.status, 'application/json', stringify(reply.json));
+  else if ('text' in reply) contract.answered(def, reply.status, reply.contentType, reply.text);
+  else contract.answered(def, reply.status, reply.contentType, reply.buffer);
+}
+
 /** The path without its query, as the problem's `instance` and the idempotency route. */
-const pathOf = (req: IncomingMessage): string => {
+export const pathOf = (req: IncomingMessage): string => {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
@@ -328,41 +375,4 @@ export function stringify(value: unknown): string {
       typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v,
     );
   }
-}
-
-/** The route's OpenAPI entry: its schemas, roles, Idempotency-Key and problem answer. */
-export function documentRoute(registry: OpenAPIRegistry, def: AnyRoute): void {
-  registry.registerPath(openApiOf(def));
-}
-
-function openApiOf(def: AnyRoute): RouteConfig {
-  const responses: Record<string, ResponseConfig> = {};
-  for (const [status, r] of Object.entries(def.responses)) {
-    responses[status] = r.schema
-      ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
-      : r.contentType
-        ? { description: r.description, content: { [r.contentType]: { schema: { type: 'string' } } } }
-        : { description: r.description };
-  }
-  responses.default = { description: 'A problem (RFC 9457); `code` is a stable code of docs/CODES.md.', content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } };
-  const roles = def.roles === 'public' ? 'public' : (def.roles as readonly string[]).join(', ');
-  const headers = def.idempotency ? z.object({ 'idempotency-key': def.idempotency === 'required' ? z.string().max(255) : z.string().max(255).optional() }) : undefined;
-  const bodyContent: Record<string, { schema: z.ZodType | { type: 'string' } }> = {};
-  if (def.body) bodyContent['application/json'] = { schema: def.body };
-  if (def.csv) bodyContent['text/csv'] = { schema: { type: 'string' } };
-  return {
-    method: def.method,
-    path: def.path,
-    tags: [def.tag],
-    summary: def.summary,
-    description: `${def.description ?? ''}\n\nRoles: ${roles}.${def.idempotency ? ` Idempotency-Key: ${def.idempotency}.` : ''}`.trim(),
-    ...(def.roles === 'public' ? {} : { security: [{ bearer: [] }] }),
-    request: {
-      ...(def.params ? { params: def.params } : {}),
-      ...(def.query ? { query: def.query } : {}),
-      ...(headers ? { headers } : {}),
-      ...(def.body ? { body: { content: bodyContent, required: true } } : {}),
-    },
-    responses,
-  };
 }

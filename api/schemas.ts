@@ -2,7 +2,12 @@
  * Zod schemas of the HTTP edge: field rules every route shares. Domain rules that need the
  * domain (IIN check digit, eligibility) stay in the deciders; the shapes are checked here.
  */
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+
+// zod 4 gives each schema its methods when it is made: `.openapi()` exists only on schemas made
+// after this, so it runs here, in the module every route's schemas import first.
+extendZodWithOpenApi(z);
 
 /** Ids we hand out or receive from partner systems: no spaces, no control characters. */
 export const idSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:~-]+$/, 'Use letters, digits and . _ : ~ - only');

@@ -75,6 +75,8 @@ export interface SystemOptions {
   readonly chainerTimer?: boolean;
   /** The embedded Postgres died and could not be restarted: the service cannot go on (npm start exits 1). */
   readonly onFatal?: (reason: string) => void;
+  /** Check every API answer against its route's declaration (tests): `api.contractViolations()`. */
+  readonly checkContract?: boolean;
 }
 
 
@@ -173,6 +175,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       metrics,
       rateLimit: options.rateLimit ?? rateLimitFromConfig(config),
       logger,
+      ...(options.checkContract ? { checkContract: true } : {}),
       health: async () => {
         const database = await watch.check(pool, config.HEALTH_TIMEOUT_MS);
         // Bounded too: /health answers within its timeout even if the database freezes right now.

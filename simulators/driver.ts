@@ -88,6 +88,8 @@ export interface InProcessOptions {
   readonly maxSockets?: number;
   /** The service's operator log; default: warnings and errors as JSON lines on stderr. */
   readonly logger?: Logger;
+  /** Check every API answer against its route's declaration (tests): `system.api.contractViolations()`. */
+  readonly checkContract?: boolean;
 }
 
 export async function startInProcess(options: InProcessOptions): Promise<Driver & { system: System }> {
@@ -110,6 +112,7 @@ export async function startInProcess(options: InProcessOptions): Promise<Driver 
     rateLimit: SIMULATION_RATE_LIMIT,
     schedulerTimer: false,
     runnerPollMs: 20,
+    ...(options.checkContract ? { checkContract: true } : {}),
     logger: options.logger ?? createLogger({ level: 'warn' }),
   });
   const url = await system.start({ port: 0, host: '127.0.0.1' });

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../test/pg';
+import { failOnContractViolations } from '../test/system';
 import { instantAt } from '../domain/shared/calendar';
 import { DEFAULT_BEHAVIOUR } from './behaviour';
 import { checkFood, checkMeals } from './check';
@@ -17,9 +18,11 @@ const TICK_MINUTES = 120;
 
 async function run<T>(start: string, body: (driver: Driver) => Promise<T>): Promise<T> {
   const db = await freshDatabase();
-  const driver = await startInProcess({ start, pool: db.pool, maxSockets: 16 });
+  const driver = await startInProcess({ start, pool: db.pool, maxSockets: 16, checkContract: true });
   try {
-    return await body(driver);
+    const result = await body(driver);
+    failOnContractViolations(driver.system.api.contractViolations());
+    return result;
   } finally {
     await driver.stop();
     await db.drop();

@@ -53,6 +53,7 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
     runnerPollMs: 20,
     schedulerTimer: false,
     chainerTimer: false,
+    checkContract: true,
     rateLimit: options.rateLimit ?? { limit: 10_000, windowSeconds: 60, failedAuthLimit: 10_000 },
   });
   const url = await system.start({ port: 0, host: '127.0.0.1' });
@@ -70,10 +71,20 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
       await system.runner.waitUntilCaughtUp(await system.store.headPosition(), 20_000);
     },
     async close() {
-      await system.stop();
-      await login?.drop();
-      await db.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      const violations = system.api.contractViolations();
+      try {
+        await system.stop();
+        await login?.drop();
+        await db.drop();
+        await rm(dataDir, { recursive: true, force: true });
+      } finally {
+        failOnContractViolations(violations);
+      }
     },
   };
+}
+
+/** Every answer a test provoked must be one its route declares (api/contract.ts): fix the declaration or the route. */
+export function failOnContractViolations(violations: readonly string[]): void {
+  if (violations.length > 0) throw new Error(`answers outside their route's declaration (api/routes/*: responses, refusals):\n  ${violations.join('\n  ')}`);
 }

@@ -41,7 +41,7 @@ export function canteenRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/v1/canteen/batches',
-      hot: true,
+      operationId: 'syncCanteenBatch',
       roles: ['canteen-device'],
       tag: 'canteen',
       summary: 'Sync a batch of offline meal records (QR token or ID-card read) → an outcome per record.',
@@ -50,6 +50,7 @@ export function canteenRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       bodyLimit: 'batch',
       idempotency: 'optional',
       responses: { 200: { description: 'per-record outcomes', schema: z.object({ results: z.array(result) }) } },
+      refusals: ['version_conflict'],
       async handle({ principal, body, meta }) {
         if (body.deviceId !== undefined && body.deviceId !== principal.deviceId) throw new ApiProblem('forbidden', 'This is not your device.');
         if (body.schoolId !== undefined && body.schoolId !== principal.schoolId) throw new ApiProblem('forbidden', 'This school is not yours.');

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { LedgerServices } from '../../application/services/contract';
+import { citizenHistorySchema, familyVouchersSchema } from '../answers';
 import type { ReadSide } from '../read-side';
 import { defineRoute, json, text, type AnyRoute } from '../route';
 import { humanText, idSchema, monthSchema, programSchema } from '../schemas';
@@ -18,11 +19,12 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'get',
       path: '/v1/me/vouchers',
-      hot: true,
+      operationId: 'listMyVouchers',
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'My family’s vouchers of both programs, with status and balances (tiyn).',
-      responses: { 200: { description: 'vouchers', schema: z.record(z.string(), z.unknown()) } },
+      responses: { 200: { description: 'vouchers', schema: familyVouchersSchema } },
+      refusals: [],
       async handle({ principal }) {
         return json(200, await deps.reads.familyVouchers(principal.familyId), NO_STORE);
       },
@@ -30,13 +32,14 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'post',
       path: '/v1/me/vouchers/{voucherId}/activate',
-      hot: true,
+      operationId: 'activateVoucher',
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'Activate a voucher of my family (food: until the last day of the month).',
       params: voucherParams,
       idempotency: 'optional',
       responses: { 200: { description: 'active', schema: z.object({ voucherId: z.string(), status: z.literal('active') }) } },
+      refusals: ['voucher_not_found', 'voucher_expired', 'voucher_lapsed', 'activation_window_closed', 'version_conflict'],
       async handle({ principal, params, meta }) {
         const result = await deps.services.activateVoucher({ familyId: principal.familyId, voucherId: params.voucherId, byPersonId: principal.personId }, meta);
         return json(200, result);
@@ -45,7 +48,7 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'post',
       path: '/v1/me/food-vouchers/{month}/activate',
-      hot: true,
+      operationId: 'activateFoodMonth',
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'Activate every food voucher of my family for the month at once (the wallet’s “activate all”).',
@@ -53,6 +56,7 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
       params: z.object({ month: monthSchema }),
       idempotency: 'optional',
       responses: { 200: { description: 'activated', schema: z.object({ activated: z.array(z.string()) }) } },
+      refusals: ['voucher_not_found', 'voucher_lapsed', 'activation_window_closed', 'version_conflict'],
       async handle({ principal, params, meta }) {
         const result = await deps.services.activateFoodMonth({ familyId: principal.familyId, month: params.month, byPersonId: principal.personId }, meta);
         return json(200, { activated: [...result.activated] });
@@ -61,12 +65,13 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'post',
       path: '/v1/me/vouchers/{voucherId}/qr',
-      hot: true,
+      operationId: 'issueQrToken',
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'A fresh dynamic QR token (Ed25519, single use, short-lived) for an active voucher.',
       params: voucherParams,
       responses: { 201: { description: 'the token', schema: qrToken } },
+      refusals: ['voucher_not_found', 'voucher_not_active', 'voucher_expired', 'voucher_lapsed'],
       async handle({ principal, params, meta }) {
         return json(201, await deps.services.issueQrToken({ familyId: principal.familyId, voucherId: params.voucherId }, meta), NO_STORE);
       },
@@ -74,11 +79,13 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'get',
       path: '/v1/me/vouchers/{voucherId}/qr.png',
+      operationId: 'getQrPng',
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'A fresh dynamic QR as a PNG image (each request issues a new token).',
       params: voucherParams,
-      responses: { 200: { description: 'PNG', contentType: 'image/png' } },
+      responses: { 200: { description: 'PNG; header X-Token-Expires-At says until when it is good', documents: ['image/png'] } },
+      refusals: ['voucher_not_found', 'voucher_not_active', 'voucher_expired', 'voucher_lapsed'],
       async handle({ principal, params, meta }) {
         const token = await deps.services.issueQrToken({ familyId: principal.familyId, voucherId: params.voucherId }, meta);
         return { status: 200, buffer: await deps.reads.qrPng(token.token), contentType: 'image/png', headers: { ...NO_STORE, 'X-Token-Expires-At': token.expiresAt } };
@@ -87,11 +94,13 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'get',
       path: '/v1/me/vouchers/{voucherId}/qr.svg',
+      operationId: 'getQrSvg',
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'A fresh dynamic QR as an SVG image (each request issues a new token).',
       params: voucherParams,
-      responses: { 200: { description: 'SVG', contentType: 'image/svg+xml' } },
+      responses: { 200: { description: 'SVG; header X-Token-Expires-At says until when it is good', documents: ['image/svg+xml'] } },
+      refusals: ['voucher_not_found', 'voucher_not_active', 'voucher_expired', 'voucher_lapsed'],
       async handle({ principal, params, meta }) {
         const token = await deps.services.issueQrToken({ familyId: principal.familyId, voucherId: params.voucherId }, meta);
         return text(200, 'image/svg+xml', await deps.reads.qrSvg(token.token), { ...NO_STORE, 'X-Token-Expires-At': token.expiresAt });
@@ -100,10 +109,12 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'get',
       path: '/v1/me/history',
+      operationId: 'getMyHistory',
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'My family’s history: consent, vouchers, meals, purchases — newest last.',
-      responses: { 200: { description: 'history', schema: z.record(z.string(), z.unknown()) } },
+      responses: { 200: { description: 'history', schema: citizenHistorySchema } },
+      refusals: [],
       async handle({ principal }) {
         return json(200, await deps.reads.familyHistory(principal.familyId, { audience: 'citizen' }), NO_STORE);
       },
@@ -111,6 +122,7 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
     defineRoute({
       method: 'post',
       path: '/v1/me/feedback',
+      operationId: 'submitFeedback',
       roles: ['citizen'],
       tag: 'citizen',
       summary: 'Rate a meal or a purchase (1–5) or file a complaint; forwarded to e-Otinish and recorded.',
@@ -126,6 +138,7 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
         .refine((b) => b.kind !== 'complaint' || (b.text ?? '').trim().length > 0, { message: 'A complaint needs text', path: ['text'] }),
       idempotency: 'optional',
       responses: { 201: { description: 'recorded', schema: z.object({ feedbackId: z.string(), eotinishRef: z.string().optional() }) } },
+      refusals: ['voucher_not_found', 'version_conflict'],
       async handle({ principal, body, meta }) {
         return json(201, await deps.services.submitFeedback({ familyId: principal.familyId, ...body }, meta));
       },

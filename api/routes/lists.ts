@@ -9,6 +9,7 @@ import { writeCsv } from '../../adapters/csv/write';
 import type { LedgerServices, ReceiveListInput } from '../../application/services/contract';
 import type { ListSource } from '../../domain/events';
 import { requireRole, type PrincipalOf } from '../auth';
+import { listReturnSchema } from '../answers';
 import { ApiProblem } from '../problem';
 import type { ReadSide } from '../read-side';
 import { defineRoute, json, text, type AnyRoute } from '../route';
@@ -88,6 +89,7 @@ export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }):
     defineRoute({
       method: 'post',
       path: '/v1/lists/food-vouchers',
+      operationId: 'receiveFoodVoucherList',
       roles: ['sdu'],
       tag: 'lists',
       summary: 'SDU uploads the monthly food-voucher list (JSON, or CSV: familyId,city,aspOnDate,memberRole,iin,fullName[,language]).',
@@ -98,6 +100,7 @@ export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }):
       csv: (csvText, query) => ({ listId: query.listId, month: query.month, rows: foodRowsFromCsv(csvText) }),
       idempotency: 'optional',
       responses: { 201: { description: 'received; per-row outcomes', schema: receipt }, 200: { description: 'the same list again', schema: receipt } },
+      refusals: ['program_not_in_force', 'list_period_closed', 'list_already_received_with_different_content', 'version_conflict'],
       async handle({ body, meta }) {
         const input: ReceiveListInput = { program: 'food-vouchers', source: 'sdu', ...body };
         const result = await deps.services.receiveList(input, meta);
@@ -107,6 +110,7 @@ export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }):
     defineRoute({
       method: 'post',
       path: '/v1/lists/school-meals',
+      operationId: 'receiveSchoolMealList',
       roles: ['nobd'],
       tag: 'lists',
       summary: 'NOBD uploads a school’s monthly school-meal list (JSON, or CSV: one line per pupil × representative).',
@@ -126,6 +130,7 @@ export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }):
       }),
       idempotency: 'optional',
       responses: { 201: { description: 'received; per-row outcomes', schema: receipt }, 200: { description: 'the same list again', schema: receipt } },
+      refusals: ['program_not_in_force', 'list_period_closed', 'list_already_received_with_different_content', 'version_conflict'],
       async handle({ body, meta }) {
         const result = await deps.services.receiveList({ program: 'school-meals', source: 'nobd', ...body }, meta);
         return json(result.repeated ? 200 : 201, result);
@@ -134,11 +139,13 @@ export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }):
     defineRoute({
       method: 'get',
       path: '/v1/lists/{source}/{listId}',
+      operationId: 'getList',
       roles: ['sdu', 'nobd'],
       tag: 'lists',
       summary: 'A received list and the outcome of every row (SDU sees its lists, NOBD its own).',
       params: z.object({ source: z.enum(['sdu', 'nobd']), listId: idSchema }),
       responses: { 200: { description: 'the list', schema: listView } },
+      refusals: ['route_not_found'],
       async handle({ params, principal }) {
         if (sourceOf(requireRole(principal, ['sdu', 'nobd'])) !== params.source) throw new ApiProblem('route_not_found', 'No such list.');
         const view = await deps.reads.listView(params.source, params.listId);
@@ -149,12 +156,14 @@ export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }):
     defineRoute({
       method: 'get',
       path: '/v1/lists/{source}/{listId}/returns',
+      operationId: 'getListReturns',
       roles: ['sdu', 'nobd'],
       tag: 'lists',
       summary: 'The returns of a list: rejected rows and consent cases that ended without a voucher (JSON or CSV).',
       params: z.object({ source: z.enum(['sdu', 'nobd']), listId: idSchema }),
       query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
-      responses: { 200: { description: 'the returns', schema: z.object({ listId: z.string(), returns: z.array(z.record(z.string(), z.unknown())) }) } },
+      responses: { 200: { description: 'the returns (format=json), or as CSV', schema: z.object({ listId: z.string(), returns: z.array(listReturnSchema) }), documents: ['text/csv'] } },
+      refusals: ['route_not_found'],
       async handle({ params, query, principal }) {
         if (sourceOf(requireRole(principal, ['sdu', 'nobd'])) !== params.source) throw new ApiProblem('route_not_found', 'No such list.');
         const returns = await deps.reads.listReturns(params.source, params.listId);

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { LedgerServices } from '../../application/services/contract';
+import type { AuthorizeResult, LedgerServices } from '../../application/services/contract';
 import { defineRoute, json, type AnyRoute } from '../route';
 import { MAX_BASKET_ITEMS, MAX_QR_TOKEN_LENGTH, MAX_UNIT_PRICE_TIYN, humanText, idSchema, opaqueToken, tiynSchema } from '../schemas';
 
@@ -23,6 +23,28 @@ const tokenSchema = opaqueToken(MAX_QR_TOKEN_LENGTH);
 const holdParams = z.object({ holdId: idSchema });
 const captureResult = z.object({ holdId: z.string(), capturedTiyn: z.number().int(), releasedTiyn: z.number().int(), status: z.enum(['captured', 'voided']) });
 
+const authorization = z.object({
+  holdId: z.string(),
+  familyId: z.string(),
+  basketTiyn: z.number().int(),
+  eligibleTiyn: z.number().int(),
+  heldTiyn: z.number().int(),
+  remainderTiyn: z.number().int().describe('What the customer pays by other means.'),
+  items: z.array(
+    z.object({
+      sku: z.string(),
+      name: z.string(),
+      quantity: z.number().int(),
+      unit: z.enum(['pcs', 'g', 'ml']),
+      unitPriceTiyn: z.number().int(),
+      eligible: z.boolean(),
+      category: z.string().optional(),
+      lineTiyn: z.number().int(),
+    }),
+  ),
+  expiresAt: z.string(),
+}) satisfies z.ZodType<AuthorizeResult>;
+
 export function holdIdOf(shopId: string, idempotencyKey: string): string {
   return `hold-${createHash('sha256').update(`${shopId}\n${idempotencyKey}`).digest('hex').slice(0, 24)}`;
 }
@@ -32,7 +54,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/v1/shop/balance',
-      hot: true,
+      operationId: 'getBalanceByQr',
       roles: ['merchant'],
       tag: 'shop',
       summary: 'Balance inquiry by the customer’s QR token (the token is not used up).',
@@ -40,6 +62,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       responses: {
         200: { description: 'balance', schema: z.object({ familyId: z.string(), month: z.string(), availableTiyn: z.number().int(), heldTiyn: z.number().int() }) },
       },
+      refusals: ['qr_token_invalid', 'qr_token_expired', 'voucher_not_found', 'voucher_lapsed'],
       async handle({ principal, body, meta }) {
         return json(200, await deps.services.balanceByToken({ shopId: principal.shopId, token: body.token }, meta), { 'Cache-Control': 'no-store' });
       },
@@ -47,13 +70,14 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/v1/shop/holds',
-      hot: true,
+      operationId: 'authorizePurchase',
       roles: ['merchant'],
       tag: 'shop',
       summary: 'Authorize a basket: the eligible items’ sum, capped by the balance, is held; per-item eligibility.',
       body: z.strictObject({ token: tokenSchema, items: z.array(item).min(1).max(MAX_BASKET_ITEMS) }),
       idempotency: 'required',
-      responses: { 201: { description: 'held', schema: z.record(z.string(), z.unknown()) } },
+      responses: { 201: { description: 'held', schema: authorization } },
+      refusals: ['basket_empty', 'amount_invalid', 'qr_token_invalid', 'qr_token_expired', 'hold_already_exists', 'voucher_not_found', 'qr_token_reused', 'voucher_lapsed', 'voucher_not_active', 'no_eligible_items', 'insufficient_balance', 'version_conflict'],
       async handle({ principal, body, meta, idempotencyKey }) {
         const holdId = holdIdOf(principal.shopId, idempotencyKey!);
         return json(201, await deps.services.authorizePurchase({ shopId: principal.shopId, token: body.token, holdId, items: body.items }, meta));
@@ -62,7 +86,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/v1/shop/holds/{holdId}/capture',
-      hot: true,
+      operationId: 'capturePurchase',
       roles: ['merchant'],
       tag: 'shop',
       summary: 'Capture a hold with the payment status and the final items (≤ the hold); a failed payment voids it.',
@@ -70,6 +94,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       body: z.strictObject({ paymentStatus: z.enum(['paid', 'failed']), items: z.array(item).min(1).max(MAX_BASKET_ITEMS).optional() }),
       idempotency: 'required',
       responses: { 200: { description: 'settled', schema: captureResult } },
+      refusals: ['amount_invalid', 'hold_not_found', 'hold_expired', 'hold_already_settled', 'capture_exceeds_hold', 'version_conflict'],
       async handle({ principal, params, body, meta }) {
         return json(200, await deps.services.capturePurchase({ shopId: principal.shopId, holdId: params.holdId, ...body }, meta));
       },
@@ -77,13 +102,14 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/v1/shop/holds/{holdId}/void',
-      hot: true,
+      operationId: 'voidPurchase',
       roles: ['merchant'],
       tag: 'shop',
       summary: 'Void a hold: the whole amount goes back to the family’s balance.',
       params: holdParams,
       idempotency: 'required',
       responses: { 200: { description: 'voided', schema: captureResult } },
+      refusals: ['hold_not_found', 'hold_expired', 'hold_already_settled', 'version_conflict'],
       async handle({ principal, params, meta }) {
         return json(200, await deps.services.voidPurchase({ shopId: principal.shopId, holdId: params.holdId }, meta));
       },

@@ -39,7 +39,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
     defineRoute({
       method: 'get',
       path: '/v1/sms/outbound',
-      hot: true,
+      operationId: 'listOutboundSms',
       roles: ['sms-gateway'],
       tag: 'sms',
       summary: 'Outbound SMS waiting to be sent, oldest first, with the recipient’s phone from the vault.',
@@ -49,6 +49,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
         'Quiet hours: a message waiting for the sending window (09:00–21:00 local by default) is not offered before it opens.',
       query: z.object({ limit: z.coerce.number().int().min(1).max(MAX_SMS_PULL).default(100) }),
       responses: { 200: { description: 'messages', schema: z.object({ messages: z.array(outbound) }) } },
+      refusals: [],
       async handle({ query }) {
         return json(200, { messages: await deps.reads.pendingSms(query.limit) }, { 'Cache-Control': 'no-store' });
       },
@@ -56,7 +57,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
     defineRoute({
       method: 'post',
       path: '/v1/sms/outbound/{messageId}/delivery',
-      hot: true,
+      operationId: 'recordSmsDelivery',
       roles: ['sms-gateway'],
       tag: 'sms',
       summary: 'Delivery report of one outbound message: sent or failed (a failure is retried by the ledger).',
@@ -64,6 +65,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
       body: deliveryReport.omit({ messageId: true }),
       idempotency: 'optional',
       responses: { 204: { description: 'recorded' } },
+      refusals: ['sms_message_not_found', 'case_not_found', 'version_conflict'],
       async handle({ params, body, meta }) {
         await deps.services.recordSmsDelivery({ messageId: params.messageId, ...body }, meta);
         return { status: 204, text: '', contentType: 'text/plain' };
@@ -72,7 +74,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
     defineRoute({
       method: 'post',
       path: '/v1/sms/outbound/deliveries',
-      hot: true,
+      operationId: 'recordSmsDeliveries',
       roles: ['sms-gateway'],
       tag: 'sms',
       summary: 'Delivery reports of many outbound messages at once (an aggregator’s DLR batch); each is answered on its own.',
@@ -88,6 +90,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
           schema: z.object({ results: z.array(z.object({ messageId: z.string(), outcome: z.enum(['recorded', 'refused']), code: z.string().optional() })) }),
         },
       },
+      refusals: ['version_conflict'],
       async handle({ body, meta }) {
         return json(200, { results: await deps.services.recordSmsDeliveries(body.reports, meta) });
       },
@@ -95,7 +98,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
     defineRoute({
       method: 'post',
       path: '/v1/sms/inbound',
-      hot: true,
+      operationId: 'receiveSmsReply',
       roles: ['sms-gateway'],
       tag: 'sms',
       summary: 'A citizen’s SMS reply (e.g. 3#1 / 3#2, 21*1 / 21*2) → the outcome for the consent case.',
@@ -107,6 +110,7 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
           schema: z.object({ outcome: z.enum(['consent_given', 'consent_refused', 'unrecognised', 'late', 'no_open_case_for_phone']), caseId: z.string().optional() }),
         },
       },
+      refusals: ['version_conflict'],
       async handle({ body, meta }) {
         return json(200, await deps.services.receiveSmsReply(body, meta));
       },

@@ -1,7 +1,8 @@
-/** Public system routes: health, Prometheus metrics, the OpenAPI document and its HTML page. */
+/** Public system routes: health, Prometheus metrics, the OpenAPI document and its page (Swagger UI). */
 import { z } from 'zod';
 import type { ApiMetrics } from '../metrics';
-import { renderDocsHtml, type OpenApiDocument } from '../openapi';
+import type { OpenApiDocument } from '../openapi';
+import { DOCS_ASSETS, createDocsAssets, docsPage } from '../docs-page';
 import { defineRoute, json, text, type AnyRoute } from '../route';
 
 export interface HealthReport {
@@ -38,36 +39,42 @@ async function readiness(health: () => Promise<HealthReport>) {
 }
 
 export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<HealthReport>; openapi: () => OpenApiDocument }): AnyRoute[] {
-  let docsHtml: string | undefined;
+  const docsAsset = createDocsAssets();
   return [
     defineRoute({
       method: 'get',
       path: '/health',
+      operationId: 'getHealth',
       roles: 'public',
       limited: false,
       tag: 'system',
       summary: 'Readiness (as /health/ready): 200 when Postgres answers within HEALTH_TIMEOUT_MS and takes writes, its disk has room, the projection runner runs and the scheduler is not stalled (status `degraded` and their names when read models are halted: the instance stays in rotation); else 503 with the problems.',
       responses: { 200: { description: 'ready', schema: healthSchema }, 503: { description: 'not ready', schema: healthSchema } },
+      refusals: [],
       handle: () => readiness(deps.health),
     }),
     defineRoute({
       method: 'get',
       path: '/health/ready',
+      operationId: 'getReadiness',
       roles: 'public',
       limited: false,
       tag: 'system',
       summary: 'Readiness: may this instance take traffic (a load balancer asks this). Same answer as /health.',
       responses: { 200: { description: 'ready', schema: healthSchema }, 503: { description: 'not ready', schema: healthSchema } },
+      refusals: [],
       handle: () => readiness(deps.health),
     }),
     defineRoute({
       method: 'get',
       path: '/health/live',
+      operationId: 'getLiveness',
       roles: 'public',
       limited: false,
       tag: 'system',
       summary: 'Liveness: the process answers (no database call). Restart the instance only when this fails; a sick database shows in readiness.',
       responses: { 200: { description: 'live', schema: z.object({ status: z.literal('live') }) } },
+      refusals: [],
       async handle() {
         return json(200, { status: 'live' as const }, { 'Cache-Control': 'no-store' });
       },
@@ -75,11 +82,13 @@ export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<
     defineRoute({
       method: 'get',
       path: '/metrics',
+      operationId: 'getMetrics',
       roles: 'public',
       limited: false,
       tag: 'system',
       summary: 'Prometheus metrics: request rates and latencies per route, projection lag, appends.',
-      responses: { 200: { description: 'text exposition format', contentType: 'text/plain; version=0.0.4' } },
+      responses: { 200: { description: 'text exposition format 0.0.4', documents: ['text/plain'] } },
+      refusals: [],
       async handle() {
         return text(200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
       },
@@ -87,10 +96,12 @@ export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<
     defineRoute({
       method: 'get',
       path: '/openapi.json',
+      operationId: 'getOpenApiDocument',
       roles: 'public',
       tag: 'system',
-      summary: 'This API as OpenAPI 3.1, generated from the zod schemas the routes validate with.',
-      responses: { 200: { description: 'the document', contentType: 'application/json' } },
+      summary: 'This API as OpenAPI 3.1, generated from the zod schemas the routes validate with (also docs/openapi.json).',
+      responses: { 200: { description: 'the document', schema: openApiSchema } },
+      refusals: [],
       async handle() {
         return json(200, deps.openapi());
       },
@@ -98,14 +109,37 @@ export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<
     defineRoute({
       method: 'get',
       path: '/docs',
+      operationId: 'getDocs',
       roles: 'public',
       tag: 'system',
-      summary: 'The OpenAPI document as a readable HTML page (no scripts, no CDN).',
-      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+      summary: 'The OpenAPI document in Swagger UI, served from this origin (no CDN).',
+      responses: { 200: { description: 'HTML', documents: ['text/html'] } },
+      refusals: [],
       async handle() {
-        docsHtml ??= renderDocsHtml(deps.openapi());
-        return text(200, 'text/html; charset=utf-8', docsHtml);
+        return text(200, 'text/html; charset=utf-8', docsPage());
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/docs/{asset}',
+      operationId: 'getDocsAsset',
+      roles: 'public',
+      tag: 'system',
+      summary: 'The scripts and style of the docs page (Swagger UI’s, from its npm package, and its start-up script).',
+      params: z.object({ asset: z.enum(DOCS_ASSETS) }),
+      responses: { 200: { description: 'the asset', documents: ['text/javascript', 'text/css'] } },
+      refusals: [],
+      async handle({ params }) {
+        const asset = await docsAsset(params.asset);
+        return text(200, asset.contentType, asset.body, { 'Cache-Control': 'public, max-age=3600' });
       },
     }),
   ];
 }
+
+/** What a client can rely on in the document; the rest follows the OpenAPI 3.1 specification. */
+const openApiSchema = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.looseObject({})),
+}).describe('An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0).');
