@@ -41,7 +41,8 @@ export const API_TAGS: Readonly<Record<string, string>> = {
   canteen: 'School canteen devices: offline batches of meal records.',
   shop: 'Shop tills: balance by QR, authorize a basket (hold), capture or void.',
   school: 'The school’s social pedagogue (and NOBD): the monthly табель and daily reports.',
-  audit: 'Auditors: a family’s full event history, as of any instant.',
+  audit: 'Auditors: a family’s full event history, as of any instant, and the hash chain’s verification.',
+  evidence: 'The hash chain’s signed daily checkpoints, for anyone to keep (docs/EVIDENCE.md).',
   ministry: 'Ministries: pilot outcomes by program, city and month.',
   ops: 'Operators: read-model lag and rebuilds.',
 };

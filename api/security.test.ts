@@ -4,6 +4,8 @@
  * Object-level checks with real data (another family's voucher, another shop's hold) are in
  * api/flows.test.ts, where that data exists.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, secretKey, signToken, TOKEN_AUDIENCE, TOKEN_ISSUER, type Principal, type Role } from './auth';
@@ -127,8 +129,12 @@ describe('public routes', () => {
     expect(metrics.text).toMatch(/eventstore_appends_total/);
   });
 
-  it('serves the OpenAPI document and the docs page', async () => {
-    expect((await t.call('GET', '/openapi.json')).body.openapi).toBe('3.1.0');
+  it('serves the OpenAPI document — docs/openapi.json, every route of the whole system included — and the docs page', async () => {
+    const served = (await t.call('GET', '/openapi.json')).body;
+    expect(served.openapi).toBe('3.1.0');
+    expect(served, 'docs/openapi.json is not what the system serves: npm run openapi (and declare optional route groups in app/tools/openapi-doc.ts)').toEqual(
+      JSON.parse(readFileSync(join(import.meta.dirname, '..', 'docs', 'openapi.json'), 'utf8')),
+    );
     expect((await t.call('GET', '/docs')).text).toContain('<script src="/docs/swagger-ui-bundle.js"></script>');
   });
 });

@@ -55,6 +55,7 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: '/v1/evidence/checkpoints',
+      operationId: 'listCheckpoints',
       roles: 'public',
       tag: 'evidence',
       summary: 'The hash chain’s signed daily checkpoints and the keys that sign them: keep them, and hold the operator to them (docs/EVIDENCE.md).',
@@ -65,6 +66,7 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
           schema: z.object({ publicKeys: z.array(z.object({ keyId: z.string(), publicKeyPem: z.string() })), checkpoints: z.array(checkpointSchema) }),
         },
       },
+      refusals: [],
       async handle({ query }) {
         const checkpoints = await evidence.checkpoints(BigInt(query.after ?? '0'), query.limit);
         return json(200, { publicKeys: evidence.publicKeys(), checkpoints });
@@ -73,11 +75,13 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: '/v1/audit/chain/verify',
+      operationId: 'verifyChain',
       roles: ['auditor'],
       tag: 'audit',
       summary: 'Recomputes the hash chain from the start (or from a signed checkpoint) and names the first event that differs from what was chained.',
       query: z.object({ from: z.union([z.literal('start'), z.literal('latest'), seqSchema]).default('start') }),
       responses: { 200: { description: 'the verification report; ok is false when a problem was found', schema: reportSchema } },
+      refusals: ['checkpoint_not_found'],
       async handle({ query }) {
         const from = query.from === 'start' || query.from === 'latest' ? query.from : BigInt(query.from);
         const report = await evidence.verify(from);
