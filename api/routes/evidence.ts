@@ -66,7 +66,7 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
           schema: z.object({ publicKeys: z.array(z.object({ keyId: z.string(), publicKeyPem: z.string() })), checkpoints: z.array(checkpointSchema) }),
         },
       },
-      refusals: [],
+      refusals: ['service_unavailable'],
       async handle({ query }) {
         const checkpoints = await evidence.checkpoints(BigInt(query.after ?? '0'), query.limit);
         return json(200, { publicKeys: evidence.publicKeys(), checkpoints });

@@ -25,7 +25,9 @@ const healthSchema = z.object({
   scheduler: z.boolean().optional(),
   eventStore: z.string().optional(),
   haltedProjections: z.array(z.string()).optional(),
-  database: z.object({ reachable: z.boolean(), writable: z.boolean(), disk: z.enum(['ok', 'full', 'unknown']), diskFreeMb: z.number().optional() }).optional(),
+  database: z
+    .object({ reachable: z.boolean(), writable: z.boolean(), disk: z.enum(['ok', 'full', 'unknown']), diskFreeMb: z.number().optional(), problems: z.array(z.string()).optional() })
+    .optional(),
   problems: z.array(z.string()).optional(),
 });
 
