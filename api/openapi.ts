@@ -11,7 +11,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteCo
 import { z } from 'zod';
 import type { Code } from '../domain/shared/codes';
 import { IDEMPOTENCY_HEADER_NAME, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency';
-import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, statusOf } from './problem';
+import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, statusOf, titleOf } from './problem';
 import { problemCodesOf, type AnyRoute, type SuccessAnswer } from './route';
 import { problemSchema } from './schemas';
 
@@ -116,6 +116,14 @@ function successAnswers(answers: Readonly<Record<number, SuccessAnswer>>): Recor
 const documentSchema = (mediaType: string): z.ZodType =>
   mediaType.startsWith('image/') && mediaType !== 'image/svg+xml' ? z.string().openapi({ format: 'binary' }) : z.string();
 
+/** The Problem with `type`, `title` and `code` narrowed to those of `codes`. */
+const problemOf = (codes: readonly Code[]) =>
+  problemComponent.extend({
+    type: z.enum(codes.map((code) => `${PROBLEM_BASE}${code}`) as [string, ...string[]]),
+    title: z.enum(codes.map(titleOf) as [string, ...string[]]),
+    code: z.enum(codes as [Code, ...Code[]]),
+  });
+
 /** One answer per status, naming the codes it carries; its schema is the Problem with `code` one of them. */
 function problemAnswers(codes: readonly Code[]): Record<string, ResponseConfig> {
   const byStatus = new Map<number, Code[]>();
@@ -126,7 +134,7 @@ function problemAnswers(codes: readonly Code[]): Record<string, ResponseConfig> 
     responses[String(status)] = {
       description: `A problem: ${sorted.map((code) => `\`${code}\``).join(', ')}.`,
       ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } } } : {}),
-      content: { [PROBLEM_CONTENT_TYPE]: { schema: problemComponent.extend({ code: z.enum(sorted as [Code, ...Code[]]) }) } },
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: problemOf(sorted) } },
     };
   }
   return responses;

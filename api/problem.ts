@@ -87,7 +87,7 @@ export function problem(code: Code, detail?: string, instance?: string, errors?:
 }
 
 /** `voucher_not_active` → `Voucher not active`. */
-function titleOf(code: Code): string {
+export function titleOf(code: Code): string {
   const words = code.replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

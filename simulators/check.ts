@@ -2,7 +2,9 @@
  * Truth against the read models: what the simulator did (and the API answered it) must be what the
  * reports say. Every comparison is one named check; any mismatch fails the run.
  */
+import type { paths } from './api-schema.generated';
 import type { ServiceHandle } from './driver';
+import { bearer } from './http';
 import type { FoodTruth } from './food';
 import type { MealsTruth } from './meals';
 
@@ -24,21 +26,11 @@ export class Checks {
   }
 }
 
-interface FunnelRow {
-  program: string;
-  area: string;
-  month: string;
-  [key: string]: number | string;
-}
-interface OutcomesDoc {
-  funnel: FunnelRow[];
-  foodVolumes: { city: string; month: string; category: string; unit: string; quantity: number; amountTiyn: number }[];
-  schoolMeals: { region: string; month: string; pupilsFed: number; mealsServed: number }[];
-}
+type OutcomesQuery = NonNullable<paths['/v1/ministry/outcomes']['get']['parameters']['query']>;
 
-export async function outcomes(driver: ServiceHandle, query: string): Promise<OutcomesDoc> {
+export async function outcomes(driver: ServiceHandle, query: OutcomesQuery) {
   const token = await driver.token({ role: 'ministry', sub: 'ministry-simulator' });
-  const reply = await driver.http.call<OutcomesDoc>('GET', `/v1/ministry/outcomes?${query}`, { token });
+  const reply = await driver.http.send(driver.http.api.GET('/v1/ministry/outcomes', { params: { query }, headers: bearer(token) }));
   if (reply.status !== 200) throw new Error(`GET /v1/ministry/outcomes: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
   return reply.body;
 }
@@ -55,7 +47,7 @@ export async function checkFood(driver: ServiceHandle, truth: FoodTruth): Promis
   const checks = new Checks();
   checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);
   checks.equal('authorizations and captures the balance model predicted', 0, truth.modelMismatches);
-  const doc = await outcomes(driver, `program=food-vouchers&month=${truth.month}`);
+  const doc = await outcomes(driver, { program: 'food-vouchers', month: truth.month });
   const rows = doc.funnel.filter((r) => r.program === 'food-vouchers' && r.month === truth.month);
   for (const [city, t] of Object.entries(truth.byCity).sort(([a], [b]) => a.localeCompare(b))) {
     const row = rows.find((r) => norm(r.area) === norm(city));
@@ -74,7 +66,7 @@ export async function checkFood(driver: ServiceHandle, truth: FoodTruth): Promis
   let issuedOk = 0;
   for (const f of truth.familySample) {
     const token = await driver.token({ role: 'citizen', sub: `citizen-${f.familyId}`, familyId: f.familyId, personId: f.personId });
-    const reply = await driver.http.call<{ vouchers: { program: string; voucherId: string; issuedTiyn: number; spentTiyn: number }[] }>('GET', '/v1/me/vouchers', { token });
+    const reply = await driver.http.send(driver.http.api.GET('/v1/me/vouchers', { headers: bearer(token) }));
     const mine = (reply.body.vouchers ?? []).filter((v) => v.program === 'food-vouchers' && v.voucherId.includes(`~${truth.month}~`));
     if (mine.reduce((s, v) => s + v.spentTiyn, 0) === f.spentTiyn) spentOk++;
     if (mine.reduce((s, v) => s + v.issuedTiyn, 0) === f.issuedTiyn) issuedOk++;
@@ -86,13 +78,6 @@ export async function checkFood(driver: ServiceHandle, truth: FoodTruth): Promis
 
 const MEALS_FUNNEL_KEYS = ['eligible', 'notRequired', 'noPhone', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'issued', 'activated'] as const;
 
-interface TabelDoc {
-  schoolId: string;
-  month: string;
-  pupils: { pupilId: string; meals: Record<string, number>; total: number }[];
-  fedPerDay: Record<string, number>;
-  mealCount: number;
-}
 
 export async function checkMeals(driver: ServiceHandle, truth: MealsTruth, population: { schools: readonly { schoolId: string; region: string }[] }): Promise<Checks> {
   await driver.settle();
@@ -100,7 +85,7 @@ export async function checkMeals(driver: ServiceHandle, truth: MealsTruth, popul
   checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);
   checks.equal('canteen records with the outcome the simulator expected', 0, truth.modelMismatches);
   const months = [...new Set(truth.schoolDays.map((d) => d.slice(0, 7)))];
-  const doc = await outcomes(driver, 'program=school-meals');
+  const doc = await outcomes(driver, { program: 'school-meals' });
   for (const [key, t] of Object.entries(truth.byRegionMonth).sort(([a], [b]) => a.localeCompare(b))) {
     const [region, month] = key.split('|') as [string, string];
     const row = doc.funnel.find((r) => r.program === 'school-meals' && norm(r.area) === norm(region) && r.month === month);
@@ -120,7 +105,7 @@ export async function checkMeals(driver: ServiceHandle, truth: MealsTruth, popul
   for (const schoolId of bySchool.keys()) {
     const token = await driver.token({ role: 'social-pedagogue', sub: `pedagogue-${schoolId}`, schoolId });
     for (const month of months) {
-      const reply = await driver.http.call<TabelDoc>('GET', `/v1/schools/${schoolId}/tabel/${month}?format=json`, { token });
+      const reply = await driver.http.send(driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', { params: { path: { schoolId, month }, query: { format: 'json' } }, headers: bearer(token) }));
       if (reply.status !== 200) {
         checks.equal(`tabel ${schoolId} ${month} answers`, 200, reply.status);
         continue;

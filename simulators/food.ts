@@ -15,7 +15,7 @@ import { addMonths, firstDayOfMonth, instantAt, localDate, type Month } from '..
 import { categoryOfSku } from '../domain/programs/food-list';
 import { drawBasket, drawVisits, type Behaviour, type BasketItem } from './behaviour';
 import type { ServiceHandle } from './driver';
-import { pool } from './http';
+import { bearer, pool, type RequestBody } from './http';
 import type { FoodFamily, Population } from './population';
 import { aspDateFor, spoilIin } from './population';
 import type { Progress } from './progress';
@@ -191,7 +191,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
   // ── the 4th: SDU list ──────────────────────────────────────────────────────────────────
   await driver.advanceTo(ticks.at(0));
   const sduToken = await driver.token({ role: 'sdu', sub: 'sdu-simulator' });
-  const rows: { run: FamilyRun; row: unknown; expected: string }[] = [];
+  const rows: { run: FamilyRun; row: RequestBody<'/v1/lists/food-vouchers', 'post'>['rows'][number]; expected: string }[] = [];
   const aspOnDate = aspDateFor(month);
   for (const run of runs) {
     const f = run.family;
@@ -225,11 +225,13 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
   await phases.time('lists', () => pool(chunks, 2, async (part, index) => {
     const listId = `sdu-${month}-sim-${String(index + 1).padStart(3, '0')}`;
     const reply = await timed('list_upload', () =>
-      http.call<{ rows: { rowNo: number; outcome: string; caseStream?: string }[] }>('POST', '/v1/lists/food-vouchers', {
-        token: sduToken,
-        body: { listId, month, rows: part.map((r) => r.row) },
-        timeoutMs: LIST_TIMEOUT_MS,
-      }),
+      http.send(
+        http.api.POST('/v1/lists/food-vouchers', {
+          headers: bearer(sduToken),
+          body: { listId, month, rows: part.map((r) => r.row) },
+          signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
+        }),
+      ),
     );
     if (reply.status >= 300) throw new Error(`list upload refused: ${reply.status} ${JSON.stringify(reply.body).slice(0, 500)}`);
     for (const outcome of reply.body.rows) {
@@ -284,22 +286,24 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     const at = ticks.at(tick);
     for (let round = 0; round < 1_000; round++) {
       const pulled = await timed('sms_pull', () =>
-        http.call<{ messages: { messageId: string; caseId: string; kind: string; phone: string }[] }>('GET', '/v1/sms/outbound?limit=500', { token: gatewayToken }),
+        http.send(http.api.GET('/v1/sms/outbound', { params: { query: { limit: 500 } }, headers: bearer(gatewayToken) })),
       );
       const fresh = pulled.body.messages.filter((m) => !reported.has(m.messageId));
       if (fresh.length === 0) return;
       // The gateway reports a pulled page's deliveries in one bulk request (1 % fail once and are retried).
       const decided = fresh.map((m) => ({ m, fail: !failedOnce.has(m.messageId) && rng.chance(behaviour.consent.smsFailure) }));
       const reply = await timed('sms_deliveries', () =>
-        http.call<{ results: { messageId: string; outcome: string }[] }>('POST', '/v1/sms/outbound/deliveries', {
-          token: gatewayToken,
-          idempotencyKey: `sim-${options.seed}-dlr-${tick}-${round}`,
-          body: {
-            reports: decided.map(({ m, fail }) =>
-              fail ? { messageId: m.messageId, status: 'failed', reason: 'simulated: no network', at } : { messageId: m.messageId, status: 'sent', at, gatewayRef: `sim-${m.messageId}` },
-            ),
-          },
-        }),
+        http.send(
+          http.api.POST('/v1/sms/outbound/deliveries', {
+            headers: bearer(gatewayToken),
+            params: { header: { 'Idempotency-Key': `sim-${options.seed}-dlr-${tick}-${round}` } },
+            body: {
+              reports: decided.map(({ m, fail }) =>
+                fail ? { messageId: m.messageId, status: 'failed' as const, reason: 'simulated: no network', at } : { messageId: m.messageId, status: 'sent' as const, at, gatewayRef: `sim-${m.messageId}` },
+              ),
+            },
+          }),
+        ),
       );
       if (reply.status !== 200) throw new Error(`POST /v1/sms/outbound/deliveries: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
       decided.forEach(({ m, fail }, i) => {
@@ -335,7 +339,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       case 'reply': {
         if (!run.phone) return;
         const reply = await timed('sms_inbound', () =>
-          http.call<{ outcome: string }>('POST', '/v1/sms/inbound', { token: gatewayToken, body: { phone: `+${run.phone}`, text: action.text, receivedAt: at } }),
+          http.send(http.api.POST('/v1/sms/inbound', { headers: bearer(gatewayToken), body: { phone: `+${run.phone}`, text: action.text, receivedAt: at } })),
         );
         const outcome = reply.code ?? reply.body.outcome;
         replies.add(outcome);
@@ -355,7 +359,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       case 'activate': {
         const token = await citizenToken(run);
         const listed = await timed('my_vouchers', () =>
-          http.call<{ vouchers: { voucherId: string; program: string; status: string; issuedTiyn: number; stream: string }[] }>('GET', '/v1/me/vouchers', { token }),
+          http.send(http.api.GET('/v1/me/vouchers', { headers: bearer(token) })),
         );
         const mine = (listed.body.vouchers ?? []).filter((v) => v.program === 'food-vouchers' && v.voucherId.includes(`~${month}~`));
         run.vouchers = mine.map((v) => ({ voucherId: v.voucherId, issuedTiyn: v.issuedTiyn }));
@@ -367,7 +371,12 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
         };
         if (mine.length > 0 && run.rng.chance(behaviour.activation.allAtOnce)) {
           const reply = await timed('activate_all', () =>
-            http.call<{ activated: string[] }>('POST', `/v1/me/food-vouchers/${month}/activate`, { token, idempotencyKey: `act-all-${run.family.familyId}-${month}` }),
+            http.send(
+              http.api.POST('/v1/me/food-vouchers/{month}/activate', {
+                params: { path: { month }, header: { 'Idempotency-Key': `act-all-${run.family.familyId}-${month}` } },
+                headers: bearer(token),
+              }),
+            ),
           );
           // "Activate all" takes every voucher of the month, also one the (read-model) list did not show yet.
           const listed = new Map(mine.map((v) => [v.voucherId, v.issuedTiyn]));
@@ -380,7 +389,9 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
         } else {
           for (const v of mine) {
             if (run.activated.has(v.voucherId)) continue;
-            const reply = await timed('activate', () => http.call('POST', `/v1/me/vouchers/${encodeURIComponent(v.voucherId)}/activate`, { token, idempotencyKey: `act-${v.voucherId}` }));
+            const reply = await timed('activate', () =>
+              http.send(http.api.POST('/v1/me/vouchers/{voucherId}/activate', { params: { path: { voucherId: v.voucherId }, header: { 'Idempotency-Key': `act-${v.voucherId}` } }, headers: bearer(token) })),
+            );
             if (reply.status === 200) activated(v);
           }
         }
@@ -406,10 +417,10 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     const shopList = shops[run.family.city] ?? shops[FOOD_VOUCHERS.pilotCities[0]!.code]!;
     const shopId = run.rng.pick(shopList);
     const token = await citizenToken(run);
-    const qr = await timed('qr', () => http.call<{ token: string }>('POST', `/v1/me/vouchers/${encodeURIComponent(voucherId)}/qr`, { token }));
+    const qr = await timed('qr', () => http.send(http.api.POST('/v1/me/vouchers/{voucherId}/qr', { params: { path: { voucherId } }, headers: bearer(token) })));
     if (qr.status !== 201) return;
     const merchant = await merchantToken(shopId);
-    if (run.rng.chance(behaviour.shopping.balanceQuery)) await timed('balance', () => http.call('POST', '/v1/shop/balance', { token: merchant, body: { token: qr.body.token } }));
+    if (run.rng.chance(behaviour.shopping.balanceQuery)) await timed('balance', () => http.send(http.api.POST('/v1/shop/balance', { headers: bearer(merchant), body: { token: qr.body.token } })));
     const basket = drawBasket(run.rng, behaviour.shopping);
     const items = basket.map(({ sku, name, quantity, unit, unitPriceTiyn }) => ({ sku, name, quantity, unit, unitPriceTiyn }));
     const key = `sim-${options.seed}-${run.family.familyId}-${month}-${visitNo}`;
@@ -418,7 +429,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     const nowMs = Date.parse(at);
     run.abandoned = run.abandoned.filter((h) => (Date.parse(h.expiresAt) <= nowMs ? ((run.availableTiyn += h.heldTiyn), false) : true));
     const auth = await timed('authorize', () =>
-      http.call<{ holdId: string; heldTiyn: number; expiresAt: string }>('POST', '/v1/shop/holds', { token: merchant, body: { token: qr.body.token, items }, idempotencyKey: key }),
+      http.send(http.api.POST('/v1/shop/holds', { params: { header: { 'Idempotency-Key': key } }, headers: bearer(merchant), body: { token: qr.body.token, items } })),
     );
     const expectedHeld = Math.min(eligibleTiyn, run.availableTiyn);
     if (auth.status !== 201) {
@@ -439,7 +450,9 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       return;
     }
     if (roll < s.abandoned + s.voids) {
-      const voided = await timed('void', () => http.call('POST', `/v1/shop/holds/${auth.body.holdId}/void`, { token: merchant, idempotencyKey: `${key}-void` }));
+      const voided = await timed('void', () =>
+        http.send(http.api.POST('/v1/shop/holds/{holdId}/void', { params: { path: { holdId: auth.body.holdId }, header: { 'Idempotency-Key': `${key}-void` } }, headers: bearer(merchant) })),
+      );
       if (voided.status === 200) {
         c.voids++;
         run.availableTiyn += held;
@@ -449,14 +462,16 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     let final: BasketItem[] = basket;
     if (basket.length > 1 && run.rng.chance(s.partialCapture)) final = basket.slice(0, -1);
     const capture = await timed('capture', () =>
-      http.call<{ capturedTiyn: number; releasedTiyn: number }>('POST', `/v1/shop/holds/${auth.body.holdId}/capture`, {
-        token: merchant,
-        idempotencyKey: `${key}-capture`,
-        body: {
-          paymentStatus: 'paid',
-          ...(final === basket ? {} : { items: final.map(({ sku, name, quantity, unit, unitPriceTiyn }) => ({ sku, name, quantity, unit, unitPriceTiyn })) }),
-        },
-      }),
+      http.send(
+        http.api.POST('/v1/shop/holds/{holdId}/capture', {
+          params: { path: { holdId: auth.body.holdId }, header: { 'Idempotency-Key': `${key}-capture` } },
+          headers: bearer(merchant),
+          body: {
+            paymentStatus: 'paid',
+            ...(final === basket ? {} : { items: final.map(({ sku, name, quantity, unit, unitPriceTiyn }) => ({ sku, name, quantity, unit, unitPriceTiyn })) }),
+          },
+        }),
+      ),
     );
     if (capture.status !== 200) return;
     const captured = capture.body.capturedTiyn;

@@ -17,7 +17,7 @@ import { pseudonymiser } from '../adapters/vault/vault';
 import { instantAt, addSeconds, type LocalDate } from '../domain/shared/calendar';
 import { FOOD_VOUCHERS } from '../domain/programs/food-vouchers';
 import { ELIGIBLE_PRODUCTS, OTHER_PRODUCTS } from './behaviour';
-import { assertLoopback, createHttp, pool, type Http, type Reply } from './http';
+import { assertLoopback, bearer, createHttp, pool, type Http, type Reply } from './http';
 import { aspDateFor, generatePopulation, type Population } from './population';
 import { Latencies, Tally } from './stats';
 import { treeCpu } from './diagnostics/cpu';
@@ -172,6 +172,8 @@ export interface Fixture {
 }
 
 const MONTH = '2026-03';
+/** A list upload may take long (vault and BMG per person). */
+const LIST_TIMEOUT_MS = 120_000;
 /** The clock during the load: a school day's lunch, mid-month. */
 export const LOAD_NOW = instantAt('2026-03-11', '12:30');
 const MEAL_DAYS: readonly LocalDate[] = ['2026-03-05', '2026-03-06', '2026-03-10', '2026-03-11'];
@@ -190,22 +192,31 @@ export async function seedFixture(service: RemoteService, options: { families: n
   const chunks: (typeof rows)[] = [];
   for (let i = 0; i < rows.length; i += 1_000) chunks.push(rows.slice(i, i + 1_000));
   await pool(chunks, 2, async (part, i) => {
-    const reply = await http.call('POST', '/v1/lists/food-vouchers', { token: sdu, body: { listId: `sdu-load-${i + 1}`, month: MONTH, rows: part.map((r) => ({ ...r, head: { iin: r.head.iin, fullName: r.head.fullName } })) }, timeoutMs: 120_000 });
+    const reply = await http.send(
+      http.api.POST('/v1/lists/food-vouchers', {
+        headers: bearer(sdu),
+        body: { listId: `sdu-load-${i + 1}`, month: MONTH, rows: part.map((r) => ({ ...r, head: { iin: r.head.iin, fullName: r.head.fullName } })) },
+        signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
+      }),
+    );
     if (reply.status >= 300) throw new Error(`food list: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
   });
   const schools = mealsPop.schools.slice(0, options.devices);
   await pool(schools, 4, async (school) => {
     const pupils = mealsPop.pupils.filter((p) => p.schoolId === school.schoolId);
-    const reply = await http.call('POST', '/v1/lists/school-meals', {
-      token: nobd,
-      body: {
-        listId: `nobd-load-${school.schoolId}`, month: MONTH, schoolYear: '2025-2026', schoolId: school.schoolId, region: school.region,
-        rows: pupils.map((p, i) => ({
-          familyId: p.familyId, pupil: { iin: p.person.iin }, schoolId: school.schoolId, grade: 1 + (i % 4), category: p.category, approvedByHead: true,
-          representatives: p.representatives.map((r) => ({ iin: r.iin, role: r.role })),
-        })),
-      },
-    });
+    const reply = await http.send(
+      http.api.POST('/v1/lists/school-meals', {
+        headers: bearer(nobd),
+        body: {
+          listId: `nobd-load-${school.schoolId}`, month: MONTH, schoolYear: '2025-2026', schoolId: school.schoolId, region: school.region,
+          rows: pupils.map((p, i) => ({
+            familyId: p.familyId, pupil: { iin: p.person.iin }, schoolId: school.schoolId, grade: 1 + (i % 4), category: p.category, approvedByHead: true,
+            representatives: p.representatives.map((r) => ({ iin: r.iin, role: r.role })),
+          })),
+        },
+        signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
+      }),
+    );
     if (reply.status >= 300) throw new Error(`meals list: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
   });
   await service.settle();
@@ -219,10 +230,10 @@ export async function seedFixture(service: RemoteService, options: { families: n
   await pool(mealsPop.pupils, 32, async (p) => {
     const parent = p.representatives[0]!;
     const token = await service.token({ role: 'citizen', sub: `c-${p.familyId}`, familyId: p.familyId, personId: service.personId(parent.iin) });
-    const listed = await http.call<{ vouchers: { voucherId: string; program: string }[] }>('GET', '/v1/me/vouchers', { token });
+    const listed = await http.send(http.api.GET('/v1/me/vouchers', { headers: bearer(token) }));
     const v = listed.body.vouchers?.find((x) => x.program === 'school-meals');
     if (!v) return;
-    const reply = await http.call('POST', `/v1/me/vouchers/${encodeURIComponent(v.voucherId)}/activate`, { token });
+    const reply = await http.send(http.api.POST('/v1/me/vouchers/{voucherId}/activate', { params: { path: { voucherId: v.voucherId } }, headers: bearer(token) }));
     if (reply.status === 200) deviceOf.get(p.schoolId)?.iins.push(p.person.iin);
   });
   // The 5th: the start SMS; every head answers yes at once.
@@ -231,22 +242,23 @@ export async function seedFixture(service: RemoteService, options: { families: n
   const gateway = await service.token({ role: 'sms-gateway', sub: 'sms-load' });
   const done = new Set<string>();
   for (let round = 0; round < 10_000; round++) {
-    const pulled = await http.call<{ messages: { messageId: string; kind: string; phone: string }[] }>('GET', '/v1/sms/outbound?limit=500', { token: gateway });
+    const pulled = await http.send(http.api.GET('/v1/sms/outbound', { params: { query: { limit: 500 } }, headers: bearer(gateway) }));
     const fresh = pulled.body.messages.filter((m) => !done.has(m.messageId));
     if (fresh.length === 0) break;
     await pool(fresh, 32, async (m) => {
       done.add(m.messageId);
-      await http.call('POST', `/v1/sms/outbound/${encodeURIComponent(m.messageId)}/delivery`, { token: gateway, body: { status: 'sent', at: fifth } });
-      if (m.kind === 'consent_request') await http.call('POST', '/v1/sms/inbound', { token: gateway, body: { phone: m.phone, text: FOOD_VOUCHERS.replyCodes.yes, receivedAt: addSeconds(fifth, 60) } });
+      await http.send(http.api.POST('/v1/sms/outbound/{messageId}/delivery', { params: { path: { messageId: m.messageId } }, headers: bearer(gateway), body: { status: 'sent', at: fifth } }));
+      if (m.kind === 'consent_request')
+        await http.send(http.api.POST('/v1/sms/inbound', { headers: bearer(gateway), body: { phone: m.phone, text: FOOD_VOUCHERS.replyCodes.yes, receivedAt: addSeconds(fifth, 60) } }));
     });
     await service.settle();
   }
   const families: Fixture['families'] = [];
   await pool(foodPop.families, 32, async (f) => {
     const token = await service.token({ role: 'citizen', sub: `c-${f.familyId}`, familyId: f.familyId, personId: service.personId(f.members[0]!.iin) });
-    const listed = await http.call<{ vouchers: { voucherId: string; program: string }[] }>('GET', '/v1/me/vouchers', { token });
+    const listed = await http.send(http.api.GET('/v1/me/vouchers', { headers: bearer(token) }));
     const mine = (listed.body.vouchers ?? []).filter((v) => v.program === 'food-vouchers');
-    for (const v of mine) await http.call('POST', `/v1/me/vouchers/${encodeURIComponent(v.voucherId)}/activate`, { token });
+    for (const v of mine) await http.send(http.api.POST('/v1/me/vouchers/{voucherId}/activate', { params: { path: { voucherId: v.voucherId } }, headers: bearer(token) }));
     if (mine[0]) families.push({ familyId: f.familyId, token, voucherId: mine[0].voucherId });
   });
   families.sort((a, b) => a.familyId.localeCompare(b.familyId));
@@ -356,11 +368,11 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
   let mealRecords = 0;
   const started = performance.now();
 
-  /** One request; when resilient, re-sent as it was until the service answers with something else than a 5xx. */
-  const send = async <T>(client: Http, op: string, method: string, path: string, call: { token: string; body?: unknown; idempotencyKey?: string }): Promise<Reply<T>> => {
+  /** One request (a call of the typed client); when resilient, re-sent as it was until the service answers with something else than a 5xx. */
+  const send = async <T>(op: string, attempt: () => Promise<Reply<T>>): Promise<Reply<T>> => {
     const giveUp = performance.now() + RESEND_FOR_MS;
     for (;;) {
-      const reply = await client.call<T>(method, path, call).catch((error: unknown): Reply<T> => ({ status: 0, body: undefined as T, code: `network:${(error as NodeJS.ErrnoException).code ?? 'error'}`, ms: 0 }));
+      const reply = await attempt().catch((error: unknown): Reply<T> => ({ status: 0, body: undefined as T, code: `network:${(error as NodeJS.ErrnoException).code ?? 'error'}`, ms: 0 }));
       if (!options.resilient || (reply.status !== 0 && reply.status < 500) || performance.now() > giveUp) return reply;
       errors.add(`${op}:${reply.code ?? reply.status}`);
       await new Promise((ok) => setTimeout(ok, RESEND_PAUSE_MS));
@@ -380,18 +392,28 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
     if (mine.length === 0) return;
     for (let i = 0; performance.now() < deadline; i++) {
       const family = mine[i % mine.length]!;
-      const qr = await send<{ token: string }>(http, 'qr', 'POST', `/v1/me/vouchers/${encodeURIComponent(family.voucherId)}/qr`, { token: family.token });
+      const qr = await send('qr', () => http.send(http.api.POST('/v1/me/vouchers/{voucherId}/qr', { params: { path: { voucherId: family.voucherId } }, headers: bearer(family.token) })));
       note('qr', qr);
       if (qr.status !== 201) continue;
       const key = `${keyPrefix}-${shopNo}-${i}`;
       const authorize = { token: merchant, idempotencyKey: key, body: { token: qr.body.token, items: loadBasket(i) } };
-      const auth = await send<{ holdId: string }>(http, 'authorize', 'POST', '/v1/shop/holds', authorize);
+      const auth = await send('authorize', () =>
+        http.send(http.api.POST('/v1/shop/holds', { params: { header: { 'Idempotency-Key': key } }, headers: bearer(merchant), body: authorize.body })),
+      );
       note('authorize', auth);
       if (auth.status !== 201) continue;
       acknowledge('authorize', '/v1/shop/holds', authorize, auth);
       const capturePath = `/v1/shop/holds/${auth.body.holdId}/capture`;
-      const captureCall = { token: merchant, idempotencyKey: `${key}-c`, body: { paymentStatus: 'paid' } };
-      const capture = await send(http, 'capture', 'POST', capturePath, captureCall);
+      const captureCall = { token: merchant, idempotencyKey: `${key}-c`, body: { paymentStatus: 'paid' as const } };
+      const capture = await send('capture', () =>
+        http.send(
+          http.api.POST('/v1/shop/holds/{holdId}/capture', {
+            params: { path: { holdId: auth.body.holdId }, header: { 'Idempotency-Key': captureCall.idempotencyKey } },
+            headers: bearer(merchant),
+            body: captureCall.body,
+          }),
+        ),
+      );
       note('capture', capture);
       if (capture.status === 200) {
         acknowledge('capture', capturePath, captureCall, capture);
@@ -410,7 +432,7 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
         const part = device.iins.slice(i, i + options.batchSize);
         const records = part.map((iin, k) => ({ seq: ++seq, cardIin: iin, scannedAt: addSeconds(instantAt(day, '11:00'), (i + k) % 3_600) }));
         const batchCall = { token: device.token, body: { batchId: `${device.deviceId}-${day}-${i}`, records } };
-        const reply = await send<{ results: { outcome: string }[] }>(http, 'canteen_batch', 'POST', '/v1/canteen/batches', batchCall);
+        const reply = await send('canteen_batch', () => http.send(http.api.POST('/v1/canteen/batches', { headers: bearer(device.token), body: batchCall.body })));
         note('canteen_batch', reply);
         if (reply.status === 200) {
           acknowledge('canteen_batch', '/v1/canteen/batches', batchCall, reply);
@@ -427,7 +449,7 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
   let maxSeconds = 0;
   let samples = 0;
   const sampleLag = async () => {
-    const reply = await send<{ projections: { lagEvents: number; lagSeconds?: number }[] }>(http, 'lag', 'GET', '/v1/ops/projections', { token: operator });
+    const reply = await send('lag', () => http.send(http.api.GET('/v1/ops/projections', { headers: bearer(operator) })));
     samples++;
     const list = reply.body?.projections ?? [];
     return { events: Math.max(0, ...list.map((p) => p.lagEvents)), seconds: Math.max(0, ...list.map((p) => p.lagSeconds ?? 0)) };

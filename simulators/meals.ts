@@ -18,7 +18,7 @@ import { addDays, addSeconds, instantAt, localDate, monthOf, schoolYearOf, type 
 import { parseVoucherId } from '../domain/vouchers/ids';
 import type { Behaviour } from './behaviour';
 import type { Driver } from './driver';
-import { pool } from './http';
+import { bearer, pool } from './http';
 import type { Population, Pupil, Representative } from './population';
 import { spoilIin } from './population';
 import type { Progress } from './progress';
@@ -102,6 +102,8 @@ interface PendingBatch {
   resend: boolean;
 }
 
+/** A school's list upload may take long (vault and BMG per person). */
+const LIST_TIMEOUT_MS = 120_000;
 const GARBAGE = ['да', '3', '31', 'Согласна', '3*1', 'ok'];
 const LUNCH = '12:00';
 /** An offline device syncs the next morning at this hour. */
@@ -212,11 +214,13 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     }));
     listRows += rows.length;
     const reply = await timed('list_upload', () =>
-      http.call<{ rows: { rowNo: number; outcome: string }[] }>('POST', '/v1/lists/school-meals', {
-        token: nobdToken,
-        body: { listId: `nobd-${schoolId}-${month}-sim`, month, schoolYear, schoolId, region: school.region, rows },
-        timeoutMs: 120_000,
-      }),
+      http.send(
+        http.api.POST('/v1/lists/school-meals', {
+          headers: bearer(nobdToken),
+          body: { listId: `nobd-${schoolId}-${month}-sim`, month, schoolYear, schoolId, region: school.region, rows },
+          signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
+        }),
+      ),
     );
     if (reply.status >= 300) throw new Error(`list upload refused: ${reply.status} ${JSON.stringify(reply.body).slice(0, 500)}`);
     for (const outcome of reply.body.rows) {
@@ -271,17 +275,20 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     const at = ticks.at(tick);
     for (let round = 0; round < 1_000; round++) {
       const pulled = await timed('sms_pull', () =>
-        http.call<{ messages: { messageId: string; kind: string; phone: string }[] }>('GET', '/v1/sms/outbound?limit=500', { token: gatewayToken }),
+        http.send(http.api.GET('/v1/sms/outbound', { params: { query: { limit: 500 } }, headers: bearer(gatewayToken) })),
       );
       const fresh = pulled.body.messages.filter((m) => !reported.has(m.messageId));
       if (fresh.length === 0) return;
       await pool(fresh, concurrency, async (m) => {
         const fail = !failedOnce.has(m.messageId) && rng.chance(behaviour.consent.smsFailure);
         const reply = await timed('sms_delivery', () =>
-          http.call('POST', `/v1/sms/outbound/${encodeURIComponent(m.messageId)}/delivery`, {
-            token: gatewayToken,
-            body: fail ? { status: 'failed', reason: 'simulated: no network', at } : { status: 'sent', at },
-          }),
+          http.send(
+            http.api.POST('/v1/sms/outbound/{messageId}/delivery', {
+              params: { path: { messageId: m.messageId } },
+              headers: bearer(gatewayToken),
+              body: fail ? { status: 'failed', reason: 'simulated: no network', at } : { status: 'sent', at },
+            }),
+          ),
         );
         if (fail) {
           failedOnce.add(m.messageId);
@@ -313,7 +320,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     if (action.kind === 'reply') {
       if (!run.smsPhone) return;
       const reply = await timed('sms_inbound', () =>
-        http.call<{ outcome: string }>('POST', '/v1/sms/inbound', { token: gatewayToken, body: { phone: `+${run.smsPhone}`, text: action.text, receivedAt: ticks.at(tick) } }),
+        http.send(http.api.POST('/v1/sms/inbound', { headers: bearer(gatewayToken), body: { phone: `+${run.smsPhone}`, text: action.text, receivedAt: ticks.at(tick) } })),
       );
       const outcome = reply.code ?? reply.body.outcome;
       replies.add(outcome);
@@ -329,7 +336,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       return;
     }
     const token = await citizenToken(run);
-    const listed = await timed('my_vouchers', () => http.call<{ vouchers: { voucherId: string; program: string; status: string }[] }>('GET', '/v1/me/vouchers', { token }));
+    const listed = await timed('my_vouchers', () => http.send(http.api.GET('/v1/me/vouchers', { headers: bearer(token) })));
     const voucher = (listed.body.vouchers ?? []).find((v) => v.program === 'school-meals');
     if (!voucher) {
       modelMismatches++;
@@ -340,7 +347,9 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       run.active = true;
       return;
     }
-    const reply = await timed('activate', () => http.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucher.voucherId)}/activate`, { token, idempotencyKey: `act-${voucher.voucherId}` }));
+    const reply = await timed('activate', () =>
+      http.send(http.api.POST('/v1/me/vouchers/{voucherId}/activate', { params: { path: { voucherId: voucher.voucherId }, header: { 'Idempotency-Key': `act-${voucher.voucherId}` } }, headers: bearer(token) })),
+    );
     if (reply.status === 200) {
       run.active = true;
       region(run.region, run.voucherMonth).activated++;
@@ -366,7 +375,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     const tokens = new Map<PupilRun, string>();
     await pool(viaQr, concurrency, async (run) => {
       const token = await citizenToken(run);
-      const reply = await timed('qr', () => http.call<{ token: string }>('POST', `/v1/me/vouchers/${encodeURIComponent(run.voucherId!)}/qr`, { token }));
+      const reply = await timed('qr', () => http.send(http.api.POST('/v1/me/vouchers/{voucherId}/qr', { params: { path: { voucherId: run.voucherId! } }, headers: bearer(token) })));
       if (reply.status === 201) tokens.set(run, reply.body.token);
     });
     const perDevice = new Map<string, { schoolId: string; records: PendingBatch['records']; expect: PendingBatch['expect'] }>();
@@ -407,10 +416,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     const token = await deviceToken(batch.deviceId, batch.schoolId);
     const send = () =>
       timed('canteen_batch', () =>
-        http.call<{ results: { seq: number; outcome: string; voucherId?: string; repeated: boolean }[] }>('POST', '/v1/canteen/batches', {
-          token,
-          body: { batchId: batch.batchId, records: batch.records },
-        }),
+        http.send(http.api.POST('/v1/canteen/batches', { headers: bearer(token), body: { batchId: batch.batchId, records: batch.records } })),
       );
     const reply = await send();
     batchesSent++;

@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Pool } from '../../adapters/postgres/pool';
 import { balanceViolations } from '../../projections/balances/queries';
 import type { Acknowledged } from '../load';
-import type { Http } from '../http';
+import { bearer, type Http } from '../http';
 
 export interface FaultChecks {
   readonly acknowledged: number;
@@ -79,7 +79,7 @@ export async function replayAll(http: Http, acks: readonly Acknowledged[]): Prom
   let differing = 0;
   const examples: string[] = [];
   for (const ack of acks) {
-    const again = await http.call('POST', ack.path, { token: ack.token, body: ack.body, ...(ack.idempotencyKey ? { idempotencyKey: ack.idempotencyKey } : {}) });
+    const again = await http.replay('POST', ack.path, { token: ack.token, body: ack.body, ...(ack.idempotencyKey ? { idempotencyKey: ack.idempotencyKey } : {}) });
     if (again.status !== ack.status || !isDeepStrictEqual(comparable(ack, again.body), comparable(ack, ack.answer))) {
       differing++;
       if (examples.length < 3) examples.push(`${ack.op} ${ack.idempotencyKey ?? ''}: first ${ack.status}, again ${again.status} ${JSON.stringify(again.body).slice(0, 160)}`);
@@ -100,7 +100,7 @@ export async function balancesConserve(pool: Pool): Promise<FaultChecks['balance
 export async function projectionsReachHead(http: Http, operatorToken: string, timeoutMs: number): Promise<boolean> {
   const until = performance.now() + timeoutMs;
   while (performance.now() < until) {
-    const reply = await http.call<{ projections?: { lagEvents: number; status?: string }[] }>('GET', '/v1/ops/projections', { token: operatorToken }).catch(() => undefined);
+    const reply = await http.send(http.api.GET('/v1/ops/projections', { headers: bearer(operatorToken) })).catch(() => undefined);
     const models = reply?.body.projections ?? [];
     if (models.length > 0 && models.every((p) => p.lagEvents === 0 && (p.status ?? 'live') === 'live')) return true;
     await new Promise((ok) => setTimeout(ok, 200));
