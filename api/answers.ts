@@ -148,6 +148,7 @@ export const outcomesSchema = z.object({
       consented: count,
       refused: count,
       timedOut: count,
+      undeliverable: count,
       issued: count,
       issuedTiyn: tiyn,
       activated: count,

@@ -5722,6 +5722,7 @@ export interface operations {
                             consented: number;
                             refused: number;
                             timedOut: number;
+                            undeliverable: number;
                             issued: number;
                             issuedTiyn: number;
                             activated: number;
