@@ -110,6 +110,10 @@ export const tabelSchema = z.object({
   amountDueTiyn: tiyn,
   late: z.array(z.object({ pupilId: z.string(), schoolDay: z.string(), deviceId: z.string(), seq: count, receivedAt: z.string() })).describe('Received after the sheet became final: not on it.'),
   lateMealCount: count,
+  notListed: z
+    .array(z.object({ pupilId: z.string(), schoolDay: z.string(), deviceId: z.string(), seq: count, receivedAt: z.string() }))
+    .describe("Meals of pupils the month's approved list does not name (voucher suspended for the month): not on the sheet."),
+  notListedMealCount: count,
 }) satisfies z.ZodType<Tabel>;
 
 export const nobdDailySchema = z.object({

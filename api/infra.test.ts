@@ -114,6 +114,8 @@ const emptyTabel = (schoolId: string, month: string): Tabel => ({
   amountDueTiyn: 0,
   late: [],
   lateMealCount: 0,
+  notListed: [],
+  notListedMealCount: 0,
 });
 
 const reads: ReadSide = {

@@ -14,6 +14,7 @@ import { generatePopulation, type Population } from '../simulators/population';
 import type { System } from './system';
 import { REPORTS } from '../projections/figures/projection';
 import { silentLogger } from '../adapters/log/logger';
+import { bearer } from '../simulators/http';
 
 const TICK_MINUTES = 180;
 
@@ -58,10 +59,10 @@ describe('seeded months', () => {
   it.each(ALL_FIGURES)('%s, %s: every row recounts from the events it opens to', async (program, report) => {
     const { driver } = ledgers[program];
     const token = await driver.token(auditor);
-    const keys = (await driver.http.call('GET', `/v1/audit/figures/${report}/keys`, { token })).body as { keys: string[] };
+    const keys = (await driver.http.send(driver.http.api.GET('/v1/audit/figures/{report}/keys', { params: { path: { report } }, headers: bearer(token) }))).body as { keys: string[] };
     const disagreeing: unknown[] = [];
     for (const key of keys.keys) {
-      const trace = (await driver.http.call('GET', `/v1/audit/figures/${report}?key=${encodeURIComponent(key)}`, { token })).body as { agrees: boolean; recounted: unknown; reported: unknown };
+      const trace = (await driver.http.send(driver.http.api.GET('/v1/audit/figures/{report}', { params: { path: { report }, query: { key } }, headers: bearer(token) }))).body as { agrees: boolean; recounted: unknown; reported: unknown };
       if (trace.agrees !== true) disagreeing.push({ key, recounted: trace.recounted, reported: trace.reported });
     }
     expect(disagreeing).toEqual([]);
@@ -73,7 +74,7 @@ describe('seeded months', () => {
   it.each(['food', 'meals'] as const)('%s: the hash chain verifies from the start over every event', async (program) => {
     const { driver, db } = ledgers[program];
     const token = await driver.token(auditor);
-    const report = (await driver.http.call('GET', '/v1/audit/chain/verify', { token })).body as { ok: boolean; eventsVerified: number; problems: unknown[] };
+    const report = (await driver.http.send(driver.http.api.GET('/v1/audit/chain/verify', { headers: bearer(token) }))).body as { ok: boolean; eventsVerified: number; problems: unknown[] };
     const { rows } = await db.pool.query<{ n: number }>('select count(*)::int as n from events');
     expect(report.problems).toEqual([]);
     expect(report.eventsVerified).toBe(rows[0]!.n);

@@ -736,6 +736,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/figures/{report}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A reported figure opened to the events it counts, recounted beside what the report states (JSON), or those events as CSV.
+         * @description Keys: tabel school/month[/pupil], nobd-daily school/date, outcomes-funnel program/area/month, outcomes-food city/month/category/unit, outcomes-meals region/month; parts URI-encoded. A prefix opens every row under it (school/month: the whole табель).
+         *
+         *     Roles: auditor.
+         */
+        get: operations["traceFigure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/figures/{report}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The figures of a report that can be opened, optionally under a key prefix.
+         * @description Roles: auditor.
+         */
+        get: operations["listFigureKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1336,6 +1378,7 @@ export interface operations {
                         listId: string;
                         accepted: number;
                         rejected: number;
+                        continued: number;
                         rows: {
                             rowNo: number;
                             outcome: string;
@@ -1356,6 +1399,7 @@ export interface operations {
                         listId: string;
                         accepted: number;
                         rejected: number;
+                        continued: number;
                         rows: {
                             rowNo: number;
                             outcome: string;
@@ -1595,6 +1639,7 @@ export interface operations {
                         listId: string;
                         accepted: number;
                         rejected: number;
+                        continued: number;
                         rows: {
                             rowNo: number;
                             outcome: string;
@@ -1615,6 +1660,7 @@ export interface operations {
                         listId: string;
                         accepted: number;
                         rejected: number;
+                        continued: number;
                         rows: {
                             rowNo: number;
                             outcome: string;
@@ -1819,6 +1865,7 @@ export interface operations {
                         processed: boolean;
                         accepted: number;
                         rejected: number;
+                        continued: number;
                         rows: {
                             rowNo: number;
                             outcome: string;
@@ -5243,6 +5290,15 @@ export interface operations {
                             receivedAt: string;
                         }[];
                         lateMealCount: number;
+                        /** @description Meals of pupils the month's approved list does not name (voucher suspended for the month): not on the sheet. */
+                        notListed: {
+                            pupilId: string;
+                            schoolDay: string;
+                            deviceId: string;
+                            seq: number;
+                            receivedAt: string;
+                        }[];
+                        notListedMealCount: number;
                     };
                     "text/csv": string;
                     "text/html": string;
@@ -6363,6 +6419,299 @@ export interface operations {
                         title?: "Checkpoint not found";
                         /** @enum {string} */
                         code?: "checkpoint_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    traceFigure: {
+        parameters: {
+            query: {
+                key: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                report: "tabel" | "nobd-daily" | "outcomes-funnel" | "outcomes-food" | "outcomes-meals";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the figure, its recount and its events (format=json), or the events as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        report: "tabel" | "nobd-daily" | "outcomes-funnel" | "outcomes-food" | "outcomes-meals";
+                        figure: string;
+                        key: {
+                            [key: string]: string;
+                        };
+                        recounted: {
+                            [key: string]: number;
+                        };
+                        reported?: {
+                            [key: string]: number;
+                        };
+                        agrees?: boolean;
+                        events: {
+                            position: string;
+                            stream: string;
+                            streamVersion: string;
+                            id: string;
+                            type: string;
+                            data?: unknown;
+                            metadata?: unknown;
+                        }[];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description A problem: `figure_too_wide`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/figure_too_wide" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Figure too wide" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "figure_too_wide" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `figure_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/figure_not_found";
+                        /** @enum {string} */
+                        title?: "Figure not found";
+                        /** @enum {string} */
+                        code?: "figure_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listFigureKeys: {
+        parameters: {
+            query?: {
+                prefix?: string;
+            };
+            header?: never;
+            path: {
+                report: "tabel" | "nobd-daily" | "outcomes-funnel" | "outcomes-food" | "outcomes-meals";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description figure keys in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        report: "tabel" | "nobd-daily" | "outcomes-funnel" | "outcomes-food" | "outcomes-meals";
+                        keys: string[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
                     };
                 };
             };

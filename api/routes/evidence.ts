@@ -92,6 +92,7 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: '/v1/audit/figures/{report}',
+      operationId: 'traceFigure',
       roles: ['auditor'],
       tag: 'audit',
       summary: 'A reported figure opened to the events it counts, recounted beside what the report states (JSON), or those events as CSV.',
@@ -100,7 +101,8 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
         'outcomes-meals region/month; parts URI-encoded. A prefix opens every row under it (school/month: the whole табель).',
       params: z.object({ report: z.enum(REPORTS) }),
       query: z.object({ key: figureSchema, format: z.enum(['json', 'csv']).default('json') }),
-      responses: { 200: { description: 'the figure, its recount and its events', schema: traceSchema }, 422: { description: 'the key opens too many events' } },
+      responses: { 200: { description: 'the figure, its recount and its events (format=json), or the events as CSV', schema: traceSchema, documents: ['text/csv'] } },
+      refusals: ['figure_too_wide', 'figure_not_found'],
       async handle({ params, query }) {
         const trace = await evidence.traceFigure(params.report, query.key).catch((error: unknown) => {
           if (error instanceof TraceTooWideError) throw new ApiProblem('figure_too_wide', error.message);
@@ -115,12 +117,14 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: '/v1/audit/figures/{report}/keys',
+      operationId: 'listFigureKeys',
       roles: ['auditor'],
       tag: 'audit',
       summary: 'The figures of a report that can be opened, optionally under a key prefix.',
       params: z.object({ report: z.enum(REPORTS) }),
       query: z.object({ prefix: figureSchema.optional() }),
       responses: { 200: { description: 'figure keys in order', schema: z.object({ report: z.enum(REPORTS), keys: z.array(z.string()) }) } },
+      refusals: [],
       async handle({ params, query }) {
         return json(200, { report: params.report, keys: await evidence.figureKeys(params.report, query.prefix) });
       },

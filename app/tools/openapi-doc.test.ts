@@ -12,12 +12,13 @@ const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =
 
 /**
  * The only shapes the document leaves open, each for its reason: the auditor's view of the
- * deciders' own states and of each event's data (their fields are the domain's, by `status` and
+ * deciders' own states and of each event's data (in a family's history and in a figure's trace) (their fields are the domain's, by `status` and
  * `type`: domain/vouchers/, domain/events.ts), and /openapi.json, whose shape is the OpenAPI spec's.
  */
 const OPEN_SHAPES = [
   /^GET \/v1\/audit\/families\/\{familyId\}\/history 200 .*\.state\.(mealVouchers|foodWallets)\[\]\.state$/,
   /^GET \/v1\/audit\/families\/\{familyId\}\/history 200 .*\.events\[\]\.data$/,
+  /^GET \/v1\/audit\/figures\/\{report\} 200 .*\.events\[\]\.(data|metadata)$/,
   /^GET \/openapi\.json 200 /,
 ];
 
