@@ -35,6 +35,9 @@ import { reportRoutes } from './routes/reports';
 import { opsRoutes } from './routes/ops';
 import { evidenceRoutes } from './routes/evidence';
 import type { EvidenceSide } from './evidence-side';
+import { registryRoutes } from './routes/registry';
+import type { RegistryServices } from '../application/services/registry';
+import type { RegistryReadSide } from './registry-reads';
 
 export interface ApiDeps {
   readonly clock: Clock;
@@ -42,6 +45,8 @@ export interface ApiDeps {
   /** Bearer tokens living (exp − iat) or aged longer are refused; default 24 h. */
   readonly tokenMaxLifetimeSeconds?: number;
   readonly services: LedgerServices;
+  readonly registry: RegistryServices;
+  readonly registryReads: RegistryReadSide;
   readonly pool: Pool;
   readonly store: EventStore;
   readonly reads: ReadSide;
@@ -98,6 +103,7 @@ export function createApi(deps: ApiDeps): Api {
     ...reportRoutes(deps),
     ...opsRoutes(deps),
     ...evidenceRoutes(deps),
+    ...registryRoutes(deps),
   ];
   assertDeclared(routes);
   const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');

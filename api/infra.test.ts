@@ -4,6 +4,10 @@
  * limits, idempotency, rate limits, metrics, OpenAPI. The real services are exercised end to end
  * in api/flows.test.ts and api/security.test.ts.
  */
+import { testStates } from '../test/stream-states';
+import { createRegistryServices } from '../application/services/registry';
+import { createRegistryView } from '../application/registry/view';
+import { createRegistryReads } from './registry-reads';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../adapters/clock/clock';
@@ -153,6 +157,8 @@ beforeAll(async () => {
     clock,
     jwtSecret: SECRET,
     services,
+    registry: createRegistryServices({ states: testStates(createMemoryEventStore()), view: createRegistryView() }),
+    registryReads: createRegistryReads(db.pool),
     pool: db.pool,
     store: createMemoryEventStore(),
     reads,
@@ -371,7 +377,18 @@ describe('Idempotency-Key', () => {
     });
 
     it('across two API processes over one database', async () => {
-      const second = createApi({ clock, jwtSecret: SECRET, services, pool: pool!, store: createMemoryEventStore(), reads, metrics: createMetrics({ lag: reads.projections }), health: async () => ({ postgres: true, runner: true }) });
+      const second = createApi({
+        clock,
+        jwtSecret: SECRET,
+        services,
+        registry: createRegistryServices({ states: testStates(createMemoryEventStore()), view: createRegistryView() }),
+        registryReads: createRegistryReads(pool!),
+        pool: pool!,
+        store: createMemoryEventStore(),
+        reads,
+        metrics: createMetrics({ lag: reads.projections }),
+        health: async () => ({ postgres: true, runner: true }),
+      });
       const other = await serve(second.app);
       try {
         await race([call, client(other.url)], 'k-race-2');

@@ -10,10 +10,13 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, secretKey, signToken, TOKEN_AUDIENCE, TOKEN_ISSUER, type Principal, type Role } from './auth';
 import { startTestSystem, type TestSystem } from '../test/system';
+import { OPERATOR } from '../test/registry';
+import { fixtureDevice, fixtureSchool, fixtureShop } from '../simulators/registry';
 
 let t: TestSystem;
 beforeAll(async () => {
   t = await startTestSystem('2026-03-02T04:00:00.000Z');
+  await onboardCounterpartsInEveryState();
 });
 afterAll(async () => t?.close());
 
@@ -136,5 +139,84 @@ describe('public routes', () => {
       JSON.parse(readFileSync(join(import.meta.dirname, '..', 'docs', 'openapi.json'), 'utf8')),
     );
     expect((await t.call('GET', '/docs')).text).toContain('<script src="/docs/swagger-ui-bundle.js"></script>');
+  });
+});
+
+/**
+ * Counterparts in every registry state the hot path must refuse: a shop or device never
+ * registered, registered but not active, suspended, closed; a device whose school is suspended;
+ * a device token naming another school. Onboarded through the operator's door.
+ */
+async function onboardCounterpartsInEveryState(): Promise<void> {
+  const operator = await t.token(OPERATOR);
+  const call = async (method: string, path: string, body: unknown) => {
+    const answer = await t.call(method, path, { token: operator, body });
+    if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
+  };
+  const states: [string, ('activate' | 'suspend' | 'close')[]][] = [
+    ['registered', []],
+    ['suspended', ['activate', 'suspend']],
+    ['closed', ['close']],
+  ];
+  for (const [state, actions] of states) {
+    await call('PUT', `/v1/registry/shops/shop-${state}`, { details: fixtureShop(`shop-${state}`, 'kokshetau'), reason: 'security table' });
+    for (const action of actions) await call('POST', `/v1/registry/shops/shop-${state}/${action}`, { reason: 'security table' });
+  }
+  await call('PUT', '/v1/registry/schools/school-1', { details: fixtureSchool('school-1'), reason: 'security table', activate: true });
+  await call('PUT', '/v1/registry/schools/school-off', { details: fixtureSchool('school-off'), reason: 'security table', activate: true });
+  await call('POST', '/v1/registry/schools/school-off/suspend', { reason: 'security table' });
+  for (const [state, actions] of states) {
+    await call('PUT', `/v1/registry/devices/dev-${state}`, { details: fixtureDevice('school-1', `dev-${state}`), reason: 'security table' });
+    for (const action of actions) await call('POST', `/v1/registry/devices/dev-${state}/${action}`, { reason: 'security table' });
+  }
+  await call('PUT', '/v1/registry/devices/dev-1', { details: fixtureDevice('school-1', 'dev-1'), reason: 'security table', activate: true });
+  await call('PUT', '/v1/registry/devices/dev-off-school', { details: fixtureDevice('school-off', 'dev-off-school'), reason: 'security table', activate: true });
+}
+
+/** A valid body per counterpart route, so the refusal comes from the registry, not from validation. */
+const COUNTERPART_BODIES: Readonly<Record<string, unknown>> = {
+  'POST /v1/shop/balance': { token: 'qr-token' },
+  'POST /v1/shop/holds': { token: 'qr-token', items: [{ sku: '2000000000001', name: 'Мука', quantity: 1, unit: 'pcs', unitPriceTiyn: 100 }] },
+  'POST /v1/shop/holds/{holdId}/capture': { paymentStatus: 'paid' },
+  'POST /v1/shop/holds/{holdId}/void': undefined,
+  'POST /v1/canteen/batches': { batchId: 'b-1', records: [{ seq: 1, cardIin: '030101500011', scannedAt: '2026-03-02T04:00:00.000Z' }] },
+};
+
+describe('counterparts the registry does not admit', () => {
+  const shops: [string, Principal, string][] = [
+    ['a shop never registered', { role: 'merchant', sub: 'shop-ghost', shopId: 'shop-ghost' }, 'shop_not_registered'],
+    ['a registered shop not yet active', { role: 'merchant', sub: 'shop-registered', shopId: 'shop-registered' }, 'shop_not_active'],
+    ['a suspended shop', { role: 'merchant', sub: 'shop-suspended', shopId: 'shop-suspended' }, 'shop_suspended'],
+    ['a closed shop', { role: 'merchant', sub: 'shop-closed', shopId: 'shop-closed' }, 'shop_closed'],
+  ];
+  const devices: [string, Principal, string][] = [
+    ['a device never registered', { role: 'canteen-device', sub: 'dev-ghost', deviceId: 'dev-ghost', schoolId: 'school-1' }, 'device_not_registered'],
+    ['a registered device not yet active', { role: 'canteen-device', sub: 'dev-registered', deviceId: 'dev-registered', schoolId: 'school-1' }, 'device_not_active'],
+    ['a suspended device', { role: 'canteen-device', sub: 'dev-suspended', deviceId: 'dev-suspended', schoolId: 'school-1' }, 'device_suspended'],
+    ['a closed device', { role: 'canteen-device', sub: 'dev-closed', deviceId: 'dev-closed', schoolId: 'school-1' }, 'device_closed'],
+    ['a device of a suspended school', { role: 'canteen-device', sub: 'dev-off-school', deviceId: 'dev-off-school', schoolId: 'school-off' }, 'school_suspended'],
+    ['a device token naming a foreign school', { role: 'canteen-device', sub: 'dev-1', deviceId: 'dev-1', schoolId: 'school-2' }, 'device_school_mismatch'],
+  ];
+
+  it('refuses each on every route of its role with 403 and its code, appending nothing', async () => {
+    const before = await t.eventCount();
+    const failures: string[] = [];
+    for (const route of t.system.api.routes) {
+      if (route.roles === 'public') continue;
+      const cases = [...(route.roles.includes('merchant') ? shops : []), ...(route.roles.includes('canteen-device') ? devices : [])];
+      if (cases.length === 0) continue;
+      const key = `${route.method} ${route.path}`;
+      if (!(key in COUNTERPART_BODIES)) {
+        failures.push(`${key}: no sample body in COUNTERPART_BODIES`);
+        continue;
+      }
+      for (const [name, principal, code] of cases) {
+        const body = COUNTERPART_BODIES[key];
+        const answer = await t.call(route.method, concrete(route.path), { token: await t.token(principal), ...(body !== undefined ? { body } : {}), idempotencyKey: `sec-${`${key}-${name}`.replace(/\W+/g, "-")}` });
+        if (answer.status !== 403 || answer.body.code !== code) failures.push(`${key} ${name}: ${answer.status} ${answer.body.code}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(await t.eventCount()).toBe(before);
   });
 });

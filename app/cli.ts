@@ -22,6 +22,7 @@ import { writeNobdDailyFiles } from '../projections/nobd-daily/export';
 import { tabel, tabelSchools } from '../projections/tabel/queries';
 import { tabelCsv, tabelHtml } from '../projections/tabel/export';
 import { outcomesDocument, funnelCsv } from '../projections/outcomes/export';
+import { registryCommand, REGISTRY_USAGE } from './registry-cli';
 
 const USAGE = `usage: tsx app/cli.ts <command>
   start                      run the API, the projection runner and the deadline scheduler
@@ -31,7 +32,9 @@ const USAGE = `usage: tsx app/cli.ts <command>
                              printable HTML) and the month's pilot outcomes (JSON + CSV) to REPORTS_DIR
   verify [--from latest|<n>] recompute the hash chain from the start (or from signed checkpoint n) and
                              name the first altered event; the report goes to REPORTS_DIR. Exit 0 when
-                             the log is intact, 3 when a problem was found (docs/EVIDENCE.md)`;
+                             the log is intact, 3 when a problem was found (docs/EVIDENCE.md)
+  registry …                 the counterpart registry (shops, schools, canteen devices), as the
+                             operator's HTTP door does it: \`registry help\` lists its commands`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -46,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       return withSystem((system) => reports(system, args[0]));
     case 'verify':
       return withSystem((system) => verify(system, args));
+    case 'registry':
+      return args[0] === undefined || args[0] === 'help' ? (process.stderr.write(`${REGISTRY_USAGE}\n`), args[0] ? 0 : 2) : withSystem((system) => registryCommand(system, args));
     default:
       process.stderr.write(`${USAGE}\n`);
       return command === undefined || command === '--help' ? 0 : 2;

@@ -10,8 +10,9 @@ import { outcomesProjection } from '../projections/outcomes/projection';
 import { familyHistoryProjection } from '../projections/family-history/projection';
 import { consentProjections } from '../projections/consent';
 import { figuresProjection } from '../projections/figures/projection';
+import { registryProjection } from '../projections/registry/projection';
 
-/** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history, and the figures' events (docs/EVIDENCE.md). */
+/** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history, the figures' events (docs/EVIDENCE.md); and the counterpart registry. */
 export const ledgerProjections: readonly Projection[] = [
   nobdDailyProjection,
   tabelProjection,
@@ -19,6 +20,7 @@ export const ledgerProjections: readonly Projection[] = [
   outcomesProjection,
   familyHistoryProjection,
   figuresProjection,
+  registryProjection,
 ];
 
 /** Every read model: the ledger's and consent's (SMS outbox, case routing, deadline queue). */

@@ -49,6 +49,10 @@ import { storedCheckpoints } from '../adapters/evidence/chain-tables';
 import { ChainStartError, verifyChain } from '../adapters/evidence/verify';
 import type { EvidenceSide } from '../api/evidence-side';
 import { figureKeys, traceFigure } from '../projections/figures/queries';
+import { createRegistryView, type RegistryView } from '../application/registry/view';
+import { createRegistryServices, type RegistryServices } from '../application/services/registry';
+import { registryChangesSince } from '../projections/registry/queries';
+import { createRegistryReads } from '../api/registry-reads';
 
 export interface SystemOptions {
   readonly config: Config;
@@ -101,6 +105,9 @@ export interface System {
   readonly evidence: EvidenceSide | undefined;
   /** The voucher services' extras (activate-all, QR rendering) for the CLI and simulators. */
   readonly vouchers: VoucherServices;
+  /** The counterpart registry: the operator's services and this process's in-memory view of it. */
+  readonly registry: RegistryServices;
+  readonly registryView: RegistryView;
   /** Set once start() has listened. */
   url: string | undefined;
   start(options?: { port?: number; host?: string }): Promise<string>;
@@ -142,7 +149,12 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       capacity: config.STREAM_CACHE_CAPACITY,
       freeze: (config.FREEZE_STREAM_STATES ?? (config.MODE === 'production' ? 'off' : 'on')) === 'on',
     });
-    const composed = composeServices({ states, secrets, vault, eotinish, phones, clock, pool });
+    const registryView = createRegistryView({
+      source: { changesSince: (position) => registryChangesSince(pool, position) },
+      onError: (error) => logger.error({ err: error }, 'registry view refresh failed; the next refresh retries'),
+    });
+    const registry = createRegistryServices({ states, view: registryView });
+    const composed = composeServices({ states, secrets, vault, eotinish, phones, clock, pool, counterparts: registryView });
     const services = composed.services;
     const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, logger, metrics });
     const reads = createReads({
@@ -168,6 +180,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       jwtSecret: secrets.jwtSecret,
       tokenMaxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
       services,
+      registry,
+      registryReads: createRegistryReads(pool),
       pool,
       store,
       reads,
@@ -206,6 +220,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       metrics,
       secrets,
       vouchers: composed.vouchers,
+      registry,
+      registryView,
       vault,
       phones,
       eotinish,
@@ -216,6 +232,9 @@ export async function createSystem(options: SystemOptions): Promise<System> {
         await runner.start();
         runnerUp = true;
         if (options.chainerTimer !== false) evidence?.chainer.start();
+        // Shops and devices are admitted from memory: load the registry before the first request.
+        await registryView.refresh();
+        registryView.start();
         if (options.schedulerTimer !== false) scheduler.start();
         sweeper ??= setInterval(() => void sweepIdempotency(pool, clock).catch(() => undefined), IDEMPOTENCY_SWEEP_MS);
         sweeper.unref();
@@ -245,6 +264,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
           s.closeAllConnections();
           await new Promise<void>((ok) => s.close(() => ok()));
         }
+        registryView.stop();
         await scheduler.stop();
         await evidence?.chainer.stop();
         await runner.stop();
@@ -345,9 +365,18 @@ interface Composition {
 }
 
 /** One LedgerServices from the lists/consent half and the voucher half; fireDeadline dispatches by kind. */
-function composeServices(deps: { states: StreamStates; secrets: Secrets; vault: Vault; eotinish: Eotinish; phones: ReturnType<typeof createPostgresPhoneDirectory>; clock: Clock; pool: Pool }): Composition {
+function composeServices(deps: {
+  states: StreamStates;
+  secrets: Secrets;
+  vault: Vault;
+  eotinish: Eotinish;
+  phones: ReturnType<typeof createPostgresPhoneDirectory>;
+  clock: Clock;
+  pool: Pool;
+  counterparts: RegistryView;
+}): Composition {
   const qrKeys = { privateKey: createPrivateKey(deps.secrets.qrPrivateKey), publicKey: createPublicKey(deps.secrets.qrPublicKey) };
-  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, qrKeys, eotinish: deps.eotinish });
+  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, qrKeys, eotinish: deps.eotinish, counterparts: deps.counterparts });
   const lists = createListServices({ states: deps.states, clock: deps.clock, vault: deps.vault, phones: deps.phones });
   const consent = createConsentServices({ states: deps.states, clock: deps.clock, vault: deps.vault, reads: createPostgresConsentReads(deps.pool) });
   const services: LedgerServices = {

@@ -13,6 +13,7 @@ import type { Instant, LocalDate, Month, SchoolYear } from './shared/calendar';
 import type { Tiyn } from './shared/money';
 import type { DomainEvent } from './shared/decider';
 import type { SmsLanguage } from './programs/sms';
+import type { RegistryEvent } from './registry/events';
 
 export type ProgramCode = 'school-meals' | 'food-vouchers';
 export type ListSource = 'sdu' | 'nobd';
@@ -553,7 +554,7 @@ export type FoodHoldIndexEvent = FoodHoldRegistered;
 export type FeedbackEvent = FeedbackSubmitted | FeedbackForwarded;
 
 /** Every event the ledger writes. */
-export type LedgerEvent = ListEvent | SchoolListsEvent | ConsentEvent | MealVoucherEvent | CanteenEvent | FoodWalletEvent | FoodHoldIndexEvent | FeedbackEvent;
+export type LedgerEvent = ListEvent | SchoolListsEvent | ConsentEvent | MealVoucherEvent | CanteenEvent | FoodWalletEvent | FoodHoldIndexEvent | FeedbackEvent | RegistryEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
 /** Stream names, in one place. */

@@ -18,6 +18,9 @@ const name: fc.Arbitrary<StreamName> = fc.oneof(
   fc.record({ kind: fc.constant('canteen' as const), deviceId: id }),
   fc.record({ kind: fc.constant('feedback' as const), familyId: id }),
   fc.record({ kind: fc.constant('schoolLists' as const), schoolId: id, schoolYear }),
+  fc.record({ kind: fc.constant('registryShop' as const), shopId: id }),
+  fc.record({ kind: fc.constant('registrySchool' as const), schoolId: id }),
+  fc.record({ kind: fc.constant('registryDevice' as const), deviceId: id }),
 );
 
 describe('stream names', () => {

@@ -13,6 +13,8 @@
  *   canteen-{deviceId}                   the batches a canteen device synced (dedup of deviceId+seq)
  *   feedback-{familyId}                  ratings and complaints forwarded to e-Otinish
  *   schoollists-{schoolId}~{schoolYear}  index: the pupils each monthly list of a school named (suspensions)
+ *   registry-shop-{shopId}, registry-school-{schoolId}, registry-device-{deviceId}
+ *                                        a counterpart's registry entry (domain/registry/)
  *
  * The hold index was `food-hold-{shopId}-{holdId}`: a family id starting with `hold-` made a wallet
  * look like an index, and a shop id with a dash could name another shop's hold.
@@ -30,7 +32,10 @@ export type StreamName =
   | { readonly kind: 'foodHold'; readonly shopId: string; readonly holdId: string }
   | { readonly kind: 'canteen'; readonly deviceId: string }
   | { readonly kind: 'feedback'; readonly familyId: string }
-  | { readonly kind: 'schoolLists'; readonly schoolId: string; readonly schoolYear: SchoolYear };
+  | { readonly kind: 'schoolLists'; readonly schoolId: string; readonly schoolYear: SchoolYear }
+  | { readonly kind: 'registryShop'; readonly shopId: string }
+  | { readonly kind: 'registrySchool'; readonly schoolId: string }
+  | { readonly kind: 'registryDevice'; readonly deviceId: string };
 
 export const streams = {
   list: (source: ListSourceName, listId: string) => `list-${source}-${listId}`,
@@ -44,6 +49,9 @@ export const streams = {
   feedback: (familyId: string) => `feedback-${familyId}`,
   /** Index of a school's monthly meals lists in a school year: who each named (absent pupils are suspended). */
   schoolLists: (schoolId: string, schoolYear: SchoolYear) => `schoollists-${schoolId}~${schoolYear}`,
+  registryShop: (shopId: string) => `registry-shop-${shopId}`,
+  registrySchool: (schoolId: string) => `registry-school-${schoolId}`,
+  registryDevice: (deviceId: string) => `registry-device-${deviceId}`,
 } as const;
 
 /** The name for a parsed stream (the inverse of `parseStream`). */
@@ -67,6 +75,12 @@ export function streamOf(name: StreamName): string {
       return streams.feedback(name.familyId);
     case 'schoolLists':
       return streams.schoolLists(name.schoolId, name.schoolYear);
+    case 'registryShop':
+      return streams.registryShop(name.shopId);
+    case 'registrySchool':
+      return streams.registrySchool(name.schoolId);
+    case 'registryDevice':
+      return streams.registryDevice(name.deviceId);
   }
 }
 
@@ -80,6 +94,9 @@ const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => StreamName][] = [
   [/^canteen-(.+)$/s, (m) => ({ kind: 'canteen', deviceId: m[1]! })],
   [/^feedback-(.+)$/s, (m) => ({ kind: 'feedback', familyId: m[1]! })],
   [/^schoollists-(.+)~(\d{4}-\d{4})$/s, (m) => ({ kind: 'schoolLists', schoolId: m[1]!, schoolYear: m[2]! })],
+  [/^registry-shop-(.+)$/s, (m) => ({ kind: 'registryShop', shopId: m[1]! })],
+  [/^registry-school-(.+)$/s, (m) => ({ kind: 'registrySchool', schoolId: m[1]! })],
+  [/^registry-device-(.+)$/s, (m) => ({ kind: 'registryDevice', deviceId: m[1]! })],
 ];
 
 /** The patterns by the name's first word (projections parse a name per event, so one pattern is tried, not all). */

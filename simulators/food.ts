@@ -22,6 +22,7 @@ import type { Progress } from './progress';
 import { createRng, type Rng } from './rng';
 import { Agenda, Ticks, runDue } from './clock-plan';
 import { newFunnel, PhaseTimes, RequestLog, Tally, type FunnelTruth, type Latencies } from './stats';
+import { onboard, registryCallOver, SIMULATION_OPERATOR } from './registry';
 
 /**
  * Families acting at once by default. A pilot city has thousands of families shopping in the same
@@ -187,6 +188,10 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
   const citizenToken = (run: FamilyRun) =>
     driver.token({ role: 'citizen', sub: `citizen-${run.family.familyId}`, familyId: run.family.familyId, personId: run.headPersonId });
   const merchantToken = (shopId: string) => driver.token({ role: 'merchant', sub: shopId, shopId });
+  // The operator onboards every shop through the registry's door; an unregistered till is refused.
+  await onboard(registryCallOver(driver.http, await driver.token(SIMULATION_OPERATOR)), {
+    shops: Object.entries(shops).flatMap(([city, ids]) => ids.map((shopId) => ({ shopId, city }))),
+  });
 
   // ── the 4th: SDU list ──────────────────────────────────────────────────────────────────
   await driver.advanceTo(ticks.at(0));

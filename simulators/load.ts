@@ -24,6 +24,7 @@ import { treeCpu } from './diagnostics/cpu';
 import { intArg, type Args } from './cli';
 import { SERVICE_NODE_FLAGS } from '../app/node-flags';
 import { durabilityNote } from './durability';
+import { onboard, registryCallOver, SIMULATION_OPERATOR } from './registry';
 
 export const MAX_SECONDS = 600;
 export const MAX_WORKERS = 256;
@@ -178,6 +179,9 @@ const LIST_TIMEOUT_MS = 120_000;
 export const LOAD_NOW = instantAt('2026-03-11', '12:30');
 const MEAL_DAYS: readonly LocalDate[] = ['2026-03-05', '2026-03-06', '2026-03-10', '2026-03-11'];
 
+const loadShopCity = (shopNo: number) => FOOD_VOUCHERS.pilotCities[shopNo % FOOD_VOUCHERS.pilotCities.length]!.code;
+const loadShopId = (shopNo: number) => `shop-${loadShopCity(shopNo)}-load-${shopNo + 1}`;
+
 export async function seedFixture(service: RemoteService, options: { families: number; devices: number; pupilsPerDevice: number; seed?: string }): Promise<Fixture> {
   const started = performance.now();
   const http = service.http;
@@ -202,6 +206,12 @@ export async function seedFixture(service: RemoteService, options: { families: n
     if (reply.status >= 300) throw new Error(`food list: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
   });
   const schools = mealsPop.schools.slice(0, options.devices);
+  // The operator onboards the shops (as many as a run may use) and the schools' first devices.
+  await onboard(registryCallOver(http, await service.token(SIMULATION_OPERATOR)), {
+    shops: Array.from({ length: MAX_WORKERS }, (_, shopNo) => ({ shopId: loadShopId(shopNo), city: loadShopCity(shopNo) })),
+    schools: schools.map((school) => ({ schoolId: school.schoolId, region: school.region, city: school.city })),
+    devices: schools.map((school) => ({ deviceId: school.deviceIds[0]!, schoolId: school.schoolId })),
+  });
   await pool(schools, 4, async (school) => {
     const pupils = mealsPop.pupils.filter((p) => p.schoolId === school.schoolId);
     const reply = await http.send(
@@ -384,8 +394,7 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
   const shopWorker = async (shopNo: number) => {
     // Each till keeps to one API process (as a load balancer's sticky connection would).
     const http = service.https[shopNo % service.https.length]!;
-    const city = FOOD_VOUCHERS.pilotCities[shopNo % FOOD_VOUCHERS.pilotCities.length]!.code;
-    const shopId = `shop-${city}-load-${shopNo + 1}`;
+    const shopId = loadShopId(shopNo);
     const merchant = await service.token({ role: 'merchant', sub: shopId, shopId });
     // Each shop serves its own families, so no two tills hold the same wallet at once.
     const mine = fixture.families.filter((_, i) => i % options.shops === shopNo);

@@ -25,6 +25,7 @@ import type { Progress } from './progress';
 import { createRng, type Rng } from './rng';
 import { Agenda, Ticks, runDue } from './clock-plan';
 import { newFunnel, RequestLog, Tally, type FunnelTruth, type Latencies } from './stats';
+import { onboard, registryCallOver, SIMULATION_OPERATOR } from './registry';
 
 export interface MealsRunOptions {
   readonly from: LocalDate;
@@ -187,6 +188,11 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   const citizenToken = (run: PupilRun) =>
     driver.token({ role: 'citizen', sub: `citizen-${run.pupil.familyId}`, familyId: run.pupil.familyId, personId: run.parentPersonId });
   const deviceToken = (deviceId: string, schoolId: string) => driver.token({ role: 'canteen-device', sub: deviceId, deviceId, schoolId });
+  // The operator onboards every school and canteen device through the registry's door first.
+  await onboard(registryCallOver(http, await driver.token(SIMULATION_OPERATOR)), {
+    schools: population.schools.map((school) => ({ schoolId: school.schoolId, region: school.region, city: school.city })),
+    devices: population.schools.flatMap((school) => school.deviceIds.map((deviceId) => ({ deviceId, schoolId: school.schoolId }))),
+  });
 
   // ── lists: one per school ──────────────────────────────────────────────────────────────
   await driver.advanceTo(ticks.at(0));

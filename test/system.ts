@@ -13,6 +13,8 @@ import type { Principal } from '../api/auth';
 import type { RateLimitOptions } from '../api/rate-limit';
 import { client } from './http';
 import { capturedLogger } from './log';
+import type { Counterparts } from '../simulators/registry';
+import { onboardOverHttp } from './registry';
 
 export interface TestSystem {
   readonly system: System;
@@ -32,6 +34,8 @@ export interface TestSystemOptions {
   readonly rateLimit?: RateLimitOptions;
   /** Connect as a login in the application role `swl_app`, as production does; migrate as the owner. */
   readonly asApplicationRole?: boolean;
+  /** Onboarded through the operator's door once started. */
+  readonly counterparts?: Counterparts;
 }
 
 export async function startTestSystem(start: string, options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -57,6 +61,7 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
     rateLimit: options.rateLimit ?? { limit: 10_000, windowSeconds: 60, failedAuthLimit: 10_000 },
   });
   const url = await system.start({ port: 0, host: '127.0.0.1' });
+  if (options.counterparts) await onboardOverHttp(client(url), (principal) => tokenFor(system, principal), options.counterparts);
   return {
     system,
     clock,

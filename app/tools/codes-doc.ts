@@ -54,6 +54,31 @@ export const PRECEDENCE: readonly { readonly name: string; readonly where: strin
   },
   { name: 'capture a hold', where: 'application/services/food.ts, domain/vouchers/food-wallet.ts', codes: ['amount_invalid', 'hold_not_found', 'hold_expired', 'hold_already_settled', 'capture_exceeds_hold'] },
   { name: 'void a hold', where: 'domain/vouchers/food-wallet.ts', codes: ['hold_not_found', 'hold_expired', 'hold_already_settled'] },
+  {
+    name: 'a shop’s call (balance, authorize, capture, void), before any of the above',
+    where: 'domain/registry/admission.ts',
+    codes: ['shop_not_registered', 'shop_not_active', 'shop_suspended', 'shop_closed', 'shop_outside_pilot_city'],
+  },
+  {
+    name: 'a canteen device’s call (batch, roster), before any of the above',
+    where: 'domain/registry/admission.ts',
+    codes: [
+      'device_not_registered',
+      'device_not_active',
+      'device_suspended',
+      'device_closed',
+      'device_school_mismatch',
+      'school_not_registered',
+      'school_not_active',
+      'school_suspended',
+      'school_closed',
+    ],
+  },
+  {
+    name: 'a registry change (register, update, activate, suspend, close)',
+    where: 'domain/registry/lifecycle.ts, shop.ts, school.ts, device.ts',
+    codes: ['validation_failed', 'bin_invalid', 'shop_outside_pilot_city', 'iban_invalid', 'bic_invalid', 'meal_price_invalid', 'school_not_registered', 'school_closed', 'registry_entry_not_found', 'registry_entry_closed', 'registry_transition_not_allowed'],
+  },
 ];
 
 const KIND_NOTE: Record<CodeKind, string> = {

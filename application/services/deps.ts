@@ -11,6 +11,7 @@ import { SAMPLE_CATALOGUE } from '../../domain/programs/food-list';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../../domain/programs/school-meals';
 import type { ProgramCode } from '../../domain/events';
 import type { StreamStates } from '../stream-states';
+import type { CounterpartGate } from '../registry/view';
 
 /** The slice of the vault the canteen needs: IIN read from an ID card → pseudonymous personId. */
 export interface PersonPseudonymiser {
@@ -34,6 +35,8 @@ export interface FeedbackForwarder {
 export interface VoucherServiceDeps {
   /** Streams read and folded through the process's one StreamStates (application/stream-states.ts). */
   readonly states: StreamStates;
+  /** Admits a shop's or a canteen device's call from the registry held in memory (application/registry/view.ts). */
+  readonly counterparts: CounterpartGate;
   /** Decisions take `meta.now`; the clock is for callers that build metadata. */
   readonly clock?: Clock;
   readonly vault: PersonPseudonymiser;

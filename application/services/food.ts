@@ -118,6 +118,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   }
 
   async function balanceByToken(input: { shopId: string; token: string }, meta: CommandMetadata): Promise<BalanceAnswer> {
+    deps.counterparts.admitShop(input.shopId);
     const { payload, target } = readToken(input.token);
     if (meta.now > expiresAtOf(payload)) refuse('qr_token_expired');
     const state = await load(target.stream);
@@ -130,6 +131,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   }
 
   async function authorizePurchase(input: AuthorizeInput, meta: CommandMetadata): Promise<AuthorizeResult> {
+    deps.counterparts.admitShop(input.shopId);
     if (input.items.length === 0) refuse('basket_empty');
     const lines = toBasketLines(input.items, deps.catalogue);
     // The token's expiry is judged by the decider, after the command path has looked for this
@@ -199,6 +201,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   }
 
   async function capturePurchase(input: CaptureInput, meta: CommandMetadata): Promise<CaptureResult> {
+    deps.counterparts.admitShop(input.shopId);
     const lines = input.items ? toBasketLines(input.items, deps.catalogue) : undefined;
     const command: FoodWalletCommand = {
       type: 'CapturePurchase',
@@ -209,6 +212,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   }
 
   async function voidPurchase(input: { shopId: string; holdId: string }, meta: CommandMetadata): Promise<CaptureResult> {
+    deps.counterparts.admitShop(input.shopId);
     return settle(input.shopId, { type: 'VoidPurchase', data: input, metadata: meta }, meta, input.holdId);
   }
 

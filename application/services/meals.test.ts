@@ -15,6 +15,14 @@ import { mealVoucher } from '../../domain/vouchers/meal-voucher';
 import { handle } from '../command-path';
 import { createMealServices } from './meals';
 import { testStates } from '../../test/stream-states';
+import { registeredCounterparts } from '../../test/registry';
+import type { RegistryView } from '../registry/view';
+import { beforeAll } from 'vitest';
+
+let counterparts: RegistryView;
+beforeAll(async () => {
+  counterparts = await registeredCounterparts({ devices: ['dev-1', 'dev-2', 'dev-3'].map((deviceId) => ({ deviceId, schoolId: 'school-7' })) });
+});
 
 const YEAR = '2025-2026';
 const MONDAY = '2026-04-06T07:00:00.000Z'; // 12:00 Almaty
@@ -42,8 +50,8 @@ describe('canteen batches against the device state a process holds', () => {
   it('given another process synced the device meanwhile, when this one gets a resend and a reused seq, then it judges them against the whole history', async () => {
     const log = createMemoryEventStore();
     // Two service instances over one log: two processes, each with its own held device state.
-    const a = createMealServices({ states: testStates({ ...log }), vault, qrKeys: keys });
-    const b = createMealServices({ states: testStates({ ...log }), vault, qrKeys: keys });
+    const a = createMealServices({ states: testStates({ ...log }), vault, qrKeys: keys, counterparts });
+    const b = createMealServices({ states: testStates({ ...log }), vault, qrKeys: keys, counterparts });
     for (const n of [1, 2, 3]) await pupilWithActiveVoucher(log, card(n));
     const device = { deviceId: 'dev-1', schoolId: 'school-7' };
     const b1 = { ...device, batchId: 'b1', records: [{ seq: 1, cardIin: card(1), scannedAt: MONDAY }] };
@@ -74,7 +82,7 @@ describe('canteen batches against the device state a process holds', () => {
 
   it('given a seq twice in one batch, then the second is answered as a resend of the first and recorded once', async () => {
     const log = createMemoryEventStore();
-    const services = createMealServices({ states: testStates(log), vault, qrKeys: keys });
+    const services = createMealServices({ states: testStates(log), vault, qrKeys: keys, counterparts });
     const voucherId = await pupilWithActiveVoucher(log, card(9));
     const record = { seq: 5, cardIin: card(9), scannedAt: MONDAY };
     // The API refuses a batch with a seq twice; the service still answers it consistently.
@@ -89,7 +97,7 @@ describe('canteen batches against the device state a process holds', () => {
 
   it('given many batches on one device, then each batch is still judged against every earlier record', async () => {
     const log = createMemoryEventStore();
-    const services = createMealServices({ states: testStates(log), vault, qrKeys: keys });
+    const services = createMealServices({ states: testStates(log), vault, qrKeys: keys, counterparts });
     for (let n = 1; n <= 20; n++) await pupilWithActiveVoucher(log, card(n));
     for (let n = 1; n <= 20; n++)
       await services.syncCanteenBatch({ deviceId: 'dev-3', schoolId: 'school-7', batchId: `b${n}`, records: [{ seq: n, cardIin: card(n), scannedAt: MONDAY }] }, meta(MONDAY));

@@ -58,6 +58,7 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
 
 
   async function syncCanteenBatch(batch: CanteenBatch, meta: CommandMetadata): Promise<{ results: readonly CanteenRecordResult[] }> {
+    deps.counterparts.admitDevice(batch.deviceId, batch.schoolId);
     if (batch.records.length > MAX_CANTEEN_BATCH_RECORDS) refuse('payload_too_large', `at most ${MAX_CANTEEN_BATCH_RECORDS} records per batch`, 'records');
     batch.records.forEach(checkRecordShape);
     const resolved = await Promise.all(batch.records.map((r) => resolveRecord(deps, qr, r)));

@@ -21,6 +21,7 @@ import { handle } from '../command-path';
 import type { FeedbackForwarder } from './deps';
 import { createVoucherServices, type VoucherServices } from './vouchers';
 import { testStates } from '../../test/stream-states';
+import { registeredCounterparts } from '../../test/registry';
 
 const keys = generateDevQrKeys();
 const MRP = 432_500;
@@ -59,7 +60,11 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
   const eotinish: FeedbackForwarder = { forward: async (item) => (forwarded.push(item.feedbackId), { ref: `EO-${forwarded.length}` }) };
   beforeAll(async () => {
     subject = await make();
-    services = createVoucherServices({ states: testStates(subject.store), vault, qrKeys: keys, nonce, eotinish });
+    const counterparts = await registeredCounterparts({
+      shops: ['shop-1', 'shop-2', 'shop-9'].map((shopId) => ({ shopId, city: 'kokshetau' })),
+      devices: [...['dev-7', 'dev-race', 'dev-s'].map((deviceId) => ({ deviceId, schoolId: 'school-7' })), { deviceId: 'd', schoolId: 's' }],
+    });
+    services = createVoucherServices({ states: testStates(subject.store), vault, qrKeys: keys, nonce, eotinish, counterparts });
   });
   afterAll(async () => subject.dispose());
 

@@ -130,6 +130,28 @@ export const CODES = {
   payment_not_successful: { kind: 'rule', meaning: 'Capture needs a successful payment status; void instead.' },
   amount_invalid: { kind: 'validation', meaning: 'Amounts are non-negative integer tiyn within safe range.' },
   shop_not_registered: { kind: 'forbidden', meaning: 'The shop is not a registered participant of the pilot.' },
+
+  // ── counterparts (registry): shop / device → its school; existence → lifecycle → place ──
+  shop_not_active: { kind: 'forbidden', meaning: 'The shop is registered but the operator has not activated it yet.' },
+  shop_suspended: { kind: 'forbidden', meaning: 'The operator has suspended the shop; its earlier purchases stand.' },
+  shop_closed: { kind: 'forbidden', meaning: 'The shop has left the pilot (closed in the registry).' },
+  shop_outside_pilot_city: { kind: 'rule', meaning: 'The shop is not in a pilot city of the food-voucher program.' },
+  device_not_registered: { kind: 'forbidden', meaning: 'The canteen device is not in the registry.' },
+  device_not_active: { kind: 'forbidden', meaning: 'The canteen device is registered but not activated yet.' },
+  device_suspended: { kind: 'forbidden', meaning: 'The operator has suspended the canteen device; its earlier meal records stand.' },
+  device_closed: { kind: 'forbidden', meaning: 'The canteen device was retired (closed in the registry).' },
+  device_school_mismatch: { kind: 'forbidden', meaning: 'The token names another school than the one the device is registered for.' },
+  school_not_registered: { kind: 'forbidden', meaning: 'The school is not in the registry.' },
+  school_not_active: { kind: 'forbidden', meaning: 'The school is registered but not activated yet.' },
+  school_suspended: { kind: 'forbidden', meaning: 'The operator has suspended the school’s canteen service.' },
+  school_closed: { kind: 'forbidden', meaning: 'The school has left the program (closed in the registry).' },
+  registry_entry_not_found: { kind: 'not_found', meaning: 'No shop, school or device with this id in the registry.' },
+  registry_entry_closed: { kind: 'conflict', meaning: 'The registry entry is closed; nothing changes it any more.' },
+  registry_transition_not_allowed: { kind: 'conflict', meaning: 'The entry’s status does not allow this change (e.g. suspending one that is not active).' },
+  bin_invalid: { kind: 'validation', meaning: 'The BIN is not 12 digits with a valid check digit.' },
+  iban_invalid: { kind: 'validation', meaning: 'The IBAN is not a valid Kazakh IBAN (KZ, 20 characters, mod-97 check).' },
+  bic_invalid: { kind: 'validation', meaning: 'The BIC is not a valid SWIFT code of a Kazakh bank (8 or 11 characters, country KZ).' },
+  meal_price_invalid: { kind: 'validation', meaning: 'The meal price is not a positive integer number of tiyn within range.' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

@@ -7,6 +7,7 @@
  */
 import { kindOf } from '../../domain/streams';
 import type { LedgerEventType } from '../../domain/events';
+import type { RegistryEvent } from '../../domain/registry/events';
 import type { Projection, Recorded, Sql } from '../projection';
 import { InsertRows, Rows, col } from '../shared/batch-sql';
 import { familyOf } from '../shared/events';
@@ -29,8 +30,11 @@ create table family_events (
 );
 `;
 
-/** Every catalogue type (a Record, so a new event type does not compile until it is listed). */
-const EVERY_TYPE: Record<LedgerEventType, true> = {
+/**
+ * Every catalogue type about families (a Record, so a new event type does not compile until it is
+ * listed); registry events are about shops, schools and devices, never a family.
+ */
+const EVERY_TYPE: Record<Exclude<LedgerEventType, RegistryEvent['type']>, true> = {
   DeadlineScheduled: true,
   DeadlineFired: true,
   EligibilityListReceived: true,

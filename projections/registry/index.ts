@@ -1,0 +1,2 @@
+export { registryProjection, REGISTRY } from './projection';
+export * from './queries';
