@@ -15,7 +15,7 @@ import { startTestSystem, type TestSystem } from '../test/system';
 let t: TestSystem;
 beforeAll(async () => {
   t = await startTestSystem('2026-03-02T04:00:00.000Z', {
-    counterparts: { shops: [{ shopId: 'shop-1', city: 'kokshetau' }, { shopId: 'shop-2', city: 'pavlodar' }], devices: [{ deviceId: 'dev-1', schoolId: 'school-1' }, { deviceId: 'dev-9', schoolId: 'school-9' }] },
+    counterparts: { shops: [{ shopId: 'shop-1', city: 'kokshetau' }, { shopId: 'shop-2', city: 'pavlodar' }], devices: [{ deviceId: 'dev-1', schoolId: 'school-1' }, { deviceId: 'dev-9', schoolId: 'school-9' }, { deviceId: 'dev-7', schoolId: 'school-7' }] },
   });
 });
 afterAll(async () => t?.close());

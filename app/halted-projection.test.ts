@@ -21,7 +21,7 @@ const device = { role: 'canteen-device', sub: 'dev-1', deviceId: 'dev-1', school
 
 describe('a canteen seq beyond 32 bits', () => {
   let t: TestSystem;
-  beforeAll(async () => (t = await startTestSystem('2026-04-06T03:00:00.000Z')));
+  beforeAll(async () => (t = await startTestSystem('2026-04-06T03:00:00.000Z', { counterparts: { devices: [{ deviceId: 'dev-1', schoolId: 'school-1' }] } })));
   afterAll(async () => t?.close());
 
   it('is stored as sent: the табель shows the meals of seq 2^31 and 2^53 − 1', async () => {

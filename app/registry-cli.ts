@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { nanoid } from 'nanoid';
-import { stringify } from 'csv-stringify/sync';
+import { writeCsv } from '../adapters/csv/write';
 import { ConfigError } from '../adapters/config-error';
 import { ImportRefused } from '../application/services/registry';
 import type { RegistryKind } from '../domain/registry/events';
@@ -103,7 +103,9 @@ async function list(system: System, kind: RegistryKind, status: string | undefin
     if (page.length === 0) break;
     after = String(page.at(-1)!.id);
   }
-  process.stdout.write(stringify(rows, { header: rows.length > 0 }));
+  const columns = Object.keys(rows[0] ?? { id: '' });
+  // Through the one CSV writer: names and addresses are typed by people, so formula cells are made inert.
+  process.stdout.write(writeCsv(columns, rows.map((row) => columns.map((c) => row[c] as string | number))));
   process.stderr.write(`${rows.length} ${kind} entries\n`);
   return 0;
 }

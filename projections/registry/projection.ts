@@ -26,7 +26,7 @@ create table registry_shops (
   registered_at timestamptz not null,
   status_since  timestamptz not null,
   last_reason   text not null,
-  version       integer not null,
+  version       bigint not null,
   position      bigint not null
 );
 create index registry_shops_position on registry_shops (position);
@@ -45,7 +45,7 @@ create table registry_schools (
   registered_at    timestamptz not null,
   status_since     timestamptz not null,
   last_reason      text not null,
-  version          integer not null,
+  version          bigint not null,
   position         bigint not null
 );
 create index registry_schools_position on registry_schools (position);
@@ -57,7 +57,7 @@ create table registry_devices (
   registered_at timestamptz not null,
   status_since  timestamptz not null,
   last_reason   text not null,
-  version       integer not null,
+  version       bigint not null,
   position      bigint not null
 );
 create index registry_devices_position on registry_devices (position);

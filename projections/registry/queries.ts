@@ -130,9 +130,9 @@ export interface RegistryChanges {
  */
 export async function registryChangesSince(pool: Pool, position: bigint): Promise<RegistryChanges> {
   const { rows } = await pool.query<{ kind: string; id: string; status: RegistryStatus; city: string | null; school_id: string | null; version: number; position: string }>(
-    `select 'shop' as kind, shop_id as id, status, city, null as school_id, version, position::text from registry_shops where position > $1
-     union all select 'school', school_id, status, null, null, version, position::text from registry_schools where position > $1
-     union all select 'device', device_id, status, null, school_id, version, position::text from registry_devices where position > $1`,
+    `select 'shop' as kind, shop_id as id, status, city, null as school_id, version::int as version, position::text from registry_shops where position > $1
+     union all select 'school', school_id, status, null, null, version::int, position::text from registry_schools where position > $1
+     union all select 'device', device_id, status, null, school_id, version::int, position::text from registry_devices where position > $1`,
     [position],
   );
   const shops: ShopEntry[] = [];
