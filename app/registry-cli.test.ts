@@ -1,5 +1,5 @@
 /** The registry CLI against a real system: import a CSV (refused whole when a row is bad), then suspend with a reason. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,10 @@ beforeAll(async () => {
   t = await startTestSystem('2026-03-02T04:00:00.000Z');
   dir = await mkdtemp(join(tmpdir(), 'swl-registry-cli-'));
 });
-afterAll(async () => t?.close());
+afterAll(async () => {
+  await t?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
 
 const schoolLine = (id: string, price = '85000') => {
   const d = fixtureSchool(id);
