@@ -62,7 +62,7 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
     subject = await make();
     const counterparts = await registeredCounterparts({
       shops: ['shop-1', 'shop-2', 'shop-9'].map((shopId) => ({ shopId, city: 'kokshetau' })),
-      devices: [...['dev-7', 'dev-race', 'dev-s'].map((deviceId) => ({ deviceId, schoolId: 'school-7' })), { deviceId: 'd', schoolId: 's' }],
+      devices: [...['dev-7', 'dev-race', 'dev-s', 'dev-late'].map((deviceId) => ({ deviceId, schoolId: 'school-7' })), { deviceId: 'd', schoolId: 's' }],
     });
     services = createVoucherServices({ states: testStates(subject.store), vault, qrKeys: keys, nonce, eotinish, counterparts });
   });
