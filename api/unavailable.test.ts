@@ -17,6 +17,7 @@ import { createSystem, type System } from '../app/system';
 import { tokenFor } from '../app/dev-tokens';
 import { makeIin } from '../domain/shared/iin';
 import { client } from '../test/http';
+import { onboardOverHttp } from '../test/registry';
 import { freshDatabase } from '../test/pg';
 import { freezeTree, thawTree } from '../simulators/diagnostics/processes';
 
@@ -39,6 +40,8 @@ describe('Postgres down or frozen: 503 with Retry-After, readiness not ready, li
     const config = loadConfig({ MODE: 'dev', DATA_DIR: parent, PG_QUERY_TIMEOUT_MS: '1500', PG_CONNECT_TIMEOUT_MS: '1000', HEALTH_TIMEOUT_MS: '500' });
     system = await createSystem({ config, clock: new VirtualClock('2026-03-02T05:00:00.000Z'), databaseUrl: server.url, schedulerTimer: false, logger: silentLogger() });
     call = client(await system.start({ port: 0, host: '127.0.0.1' }));
+    // The device is admitted from the registry held in memory, so a sick database is what answers.
+    await onboardOverHttp(call, (principal) => tokenFor(system, principal), { devices: [{ deviceId: device.deviceId, schoolId: device.schoolId }] });
     token = await tokenFor(system, device);
   });
   afterAll(async () => {
