@@ -778,6 +778,336 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/registry/shops/{shopId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One shop as it stands now: details, status, since when (ETag: its version).
+         * @description Roles: operator, auditor.
+         */
+        get: operations["getShop"];
+        /**
+         * Register a shop, or update its details (the changed fields are recorded; the same details change nothing).
+         * @description activate: true activates a newly registered entry at once (ignored for an existing one).
+         *
+         *     Roles: operator. Idempotency-Key: optional.
+         */
+        put: operations["registerShop"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/shops/{shopId}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate, suspend or close a shop (registered → active ⇄ suspended → closed), with a reason.
+         * @description A suspended or closed counterpart is refused on every call from then on; what it recorded before stays.
+         *
+         *     Roles: operator. Idempotency-Key: optional.
+         */
+        post: operations["changeShopStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/shops/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import many shops (CSV: shopId,bin,name,city,address,terminals,iban,bic; or JSON rows): all rows or none.
+         * @description Each row registers a new entry, updates a changed one or changes nothing. Any refused row refuses the whole file (400 validation_failed, errors[] name `rows.<index>.<field>` with the code); nothing is appended. Importing the same file again changes nothing. CSV: reason and activate in the query; terminals separated by `;`.
+         *
+         *     Roles: operator. Idempotency-Key: optional.
+         */
+        post: operations["importShops"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/shops": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of shops (by id), filtered by status, city or BIN.
+         * @description Roles: operator, auditor.
+         */
+        get: operations["listShops"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/shops/{shopId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every change of a shop: what, when, who (the token’s subject) and why.
+         * @description Roles: operator, auditor.
+         */
+        get: operations["getShopHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/schools/{schoolId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One school as it stands now: details, status, since when (ETag: its version).
+         * @description Roles: operator, auditor.
+         */
+        get: operations["getSchool"];
+        /**
+         * Register a school, or update its details (the changed fields are recorded; the same details change nothing).
+         * @description activate: true activates a newly registered entry at once (ignored for an existing one).
+         *
+         *     Roles: operator. Idempotency-Key: optional.
+         */
+        put: operations["registerSchool"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/schools/{schoolId}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate, suspend or close a school (registered → active ⇄ suspended → closed), with a reason.
+         * @description A suspended or closed counterpart is refused on every call from then on; what it recorded before stays.
+         *
+         *     Roles: operator. Idempotency-Key: optional.
+         */
+        post: operations["changeSchoolStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/schools/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import many schools (CSV: schoolId,name,region,city,operatorName,operatorBin,operatorIban,operatorBic,mealPriceTiyn; or JSON rows): all rows or none.
+         * @description Each row registers a new entry, updates a changed one or changes nothing. Any refused row refuses the whole file (400 validation_failed, errors[] name `rows.<index>.<field>` with the code); nothing is appended. Importing the same file again changes nothing. CSV: reason and activate in the query.
+         *
+         *     Roles: operator. Idempotency-Key: optional.
+         */
+        post: operations["importSchools"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/schools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of schools (by id), filtered by status, region or city.
+         * @description Roles: operator, auditor.
+         */
+        get: operations["listSchools"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/schools/{schoolId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every change of a school: what, when, who (the token’s subject) and why.
+         * @description Roles: operator, auditor.
+         */
+        get: operations["getSchoolHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/devices/{deviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One device as it stands now: details, status, since when (ETag: its version).
+         * @description Roles: operator, auditor.
+         */
+        get: operations["getDevice"];
+        /**
+         * Register a device, or update its details (the changed fields are recorded; the same details change nothing).
+         * @description activate: true activates a newly registered entry at once (ignored for an existing one).
+         *
+         *     Roles: operator. Idempotency-Key: optional.
+         */
+        put: operations["registerDevice"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/devices/{deviceId}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate, suspend or close a device (registered → active ⇄ suspended → closed), with a reason.
+         * @description A suspended or closed counterpart is refused on every call from then on; what it recorded before stays.
+         *
+         *     Roles: operator. Idempotency-Key: optional.
+         */
+        post: operations["changeDeviceStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/devices/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import many devices (CSV: deviceId,schoolId,label; or JSON rows): all rows or none.
+         * @description Each row registers a new entry, updates a changed one or changes nothing. Any refused row refuses the whole file (400 validation_failed, errors[] name `rows.<index>.<field>` with the code); nothing is appended. Importing the same file again changes nothing. CSV: reason and activate in the query.
+         *
+         *     Roles: operator. Idempotency-Key: optional.
+         */
+        post: operations["importDevices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of devices (by id), filtered by status or school.
+         * @description Roles: operator, auditor.
+         */
+        get: operations["listDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/registry/devices/{deviceId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every change of a device: what, when, who (the token’s subject) and why.
+         * @description Roles: operator, auditor.
+         */
+        get: operations["getDeviceHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4263,7 +4593,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `forbidden`. */
+            /** @description A problem: `device_closed`, `device_not_active`, `device_not_registered`, `device_school_mismatch`, `device_suspended`, `forbidden`, `school_closed`, `school_not_active`, `school_not_registered`, `school_suspended`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4271,11 +4601,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/forbidden";
+                        type?: "https://social-wallet.kz/problems/device_closed" | "https://social-wallet.kz/problems/device_not_active" | "https://social-wallet.kz/problems/device_not_registered" | "https://social-wallet.kz/problems/device_school_mismatch" | "https://social-wallet.kz/problems/device_suspended" | "https://social-wallet.kz/problems/forbidden" | "https://social-wallet.kz/problems/school_closed" | "https://social-wallet.kz/problems/school_not_active" | "https://social-wallet.kz/problems/school_not_registered" | "https://social-wallet.kz/problems/school_suspended";
                         /** @enum {string} */
-                        title?: "Forbidden";
+                        title?: "Device closed" | "Device not active" | "Device not registered" | "Device school mismatch" | "Device suspended" | "Forbidden" | "School closed" | "School not active" | "School not registered" | "School suspended";
                         /** @enum {string} */
-                        code?: "forbidden";
+                        code?: "device_closed" | "device_not_active" | "device_not_registered" | "device_school_mismatch" | "device_suspended" | "forbidden" | "school_closed" | "school_not_active" | "school_not_registered" | "school_suspended";
                     };
                 };
             };
@@ -4445,7 +4775,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `forbidden`. */
+            /** @description A problem: `forbidden`, `shop_closed`, `shop_not_active`, `shop_not_registered`, `shop_suspended`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4453,11 +4783,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/forbidden";
+                        type?: "https://social-wallet.kz/problems/forbidden" | "https://social-wallet.kz/problems/shop_closed" | "https://social-wallet.kz/problems/shop_not_active" | "https://social-wallet.kz/problems/shop_not_registered" | "https://social-wallet.kz/problems/shop_suspended";
                         /** @enum {string} */
-                        title?: "Forbidden";
+                        title?: "Forbidden" | "Shop closed" | "Shop not active" | "Shop not registered" | "Shop suspended";
                         /** @enum {string} */
-                        code?: "forbidden";
+                        code?: "forbidden" | "shop_closed" | "shop_not_active" | "shop_not_registered" | "shop_suspended";
                     };
                 };
             };
@@ -4525,7 +4855,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `qr_token_expired`, `voucher_lapsed`. */
+            /** @description A problem: `qr_token_expired`, `shop_outside_pilot_city`, `voucher_lapsed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4533,11 +4863,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/qr_token_expired" | "https://social-wallet.kz/problems/voucher_lapsed";
+                        type?: "https://social-wallet.kz/problems/qr_token_expired" | "https://social-wallet.kz/problems/shop_outside_pilot_city" | "https://social-wallet.kz/problems/voucher_lapsed";
                         /** @enum {string} */
-                        title?: "Qr token expired" | "Voucher lapsed";
+                        title?: "Qr token expired" | "Shop outside pilot city" | "Voucher lapsed";
                         /** @enum {string} */
-                        code?: "qr_token_expired" | "voucher_lapsed";
+                        code?: "qr_token_expired" | "shop_outside_pilot_city" | "voucher_lapsed";
                     };
                 };
             };
@@ -4682,7 +5012,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `forbidden`. */
+            /** @description A problem: `forbidden`, `shop_closed`, `shop_not_active`, `shop_not_registered`, `shop_suspended`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4690,11 +5020,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/forbidden";
+                        type?: "https://social-wallet.kz/problems/forbidden" | "https://social-wallet.kz/problems/shop_closed" | "https://social-wallet.kz/problems/shop_not_active" | "https://social-wallet.kz/problems/shop_not_registered" | "https://social-wallet.kz/problems/shop_suspended";
                         /** @enum {string} */
-                        title?: "Forbidden";
+                        title?: "Forbidden" | "Shop closed" | "Shop not active" | "Shop not registered" | "Shop suspended";
                         /** @enum {string} */
-                        code?: "forbidden";
+                        code?: "forbidden" | "shop_closed" | "shop_not_active" | "shop_not_registered" | "shop_suspended";
                     };
                 };
             };
@@ -4762,7 +5092,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `insufficient_balance`, `no_eligible_items`, `qr_token_expired`, `qr_token_reused`, `voucher_lapsed`, `voucher_not_active`. */
+            /** @description A problem: `insufficient_balance`, `no_eligible_items`, `qr_token_expired`, `qr_token_reused`, `shop_outside_pilot_city`, `voucher_lapsed`, `voucher_not_active`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4770,11 +5100,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/insufficient_balance" | "https://social-wallet.kz/problems/no_eligible_items" | "https://social-wallet.kz/problems/qr_token_expired" | "https://social-wallet.kz/problems/qr_token_reused" | "https://social-wallet.kz/problems/voucher_lapsed" | "https://social-wallet.kz/problems/voucher_not_active";
+                        type?: "https://social-wallet.kz/problems/insufficient_balance" | "https://social-wallet.kz/problems/no_eligible_items" | "https://social-wallet.kz/problems/qr_token_expired" | "https://social-wallet.kz/problems/qr_token_reused" | "https://social-wallet.kz/problems/shop_outside_pilot_city" | "https://social-wallet.kz/problems/voucher_lapsed" | "https://social-wallet.kz/problems/voucher_not_active";
                         /** @enum {string} */
-                        title?: "Insufficient balance" | "No eligible items" | "Qr token expired" | "Qr token reused" | "Voucher lapsed" | "Voucher not active";
+                        title?: "Insufficient balance" | "No eligible items" | "Qr token expired" | "Qr token reused" | "Shop outside pilot city" | "Voucher lapsed" | "Voucher not active";
                         /** @enum {string} */
-                        code?: "insufficient_balance" | "no_eligible_items" | "qr_token_expired" | "qr_token_reused" | "voucher_lapsed" | "voucher_not_active";
+                        code?: "insufficient_balance" | "no_eligible_items" | "qr_token_expired" | "qr_token_reused" | "shop_outside_pilot_city" | "voucher_lapsed" | "voucher_not_active";
                     };
                 };
             };
@@ -4908,7 +5238,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `forbidden`. */
+            /** @description A problem: `forbidden`, `shop_closed`, `shop_not_active`, `shop_not_registered`, `shop_suspended`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4916,11 +5246,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/forbidden";
+                        type?: "https://social-wallet.kz/problems/forbidden" | "https://social-wallet.kz/problems/shop_closed" | "https://social-wallet.kz/problems/shop_not_active" | "https://social-wallet.kz/problems/shop_not_registered" | "https://social-wallet.kz/problems/shop_suspended";
                         /** @enum {string} */
-                        title?: "Forbidden";
+                        title?: "Forbidden" | "Shop closed" | "Shop not active" | "Shop not registered" | "Shop suspended";
                         /** @enum {string} */
-                        code?: "forbidden";
+                        code?: "forbidden" | "shop_closed" | "shop_not_active" | "shop_not_registered" | "shop_suspended";
                     };
                 };
             };
@@ -4988,7 +5318,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `capture_exceeds_hold`, `hold_expired`. */
+            /** @description A problem: `capture_exceeds_hold`, `hold_expired`, `shop_outside_pilot_city`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4996,11 +5326,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/capture_exceeds_hold" | "https://social-wallet.kz/problems/hold_expired";
+                        type?: "https://social-wallet.kz/problems/capture_exceeds_hold" | "https://social-wallet.kz/problems/hold_expired" | "https://social-wallet.kz/problems/shop_outside_pilot_city";
                         /** @enum {string} */
-                        title?: "Capture exceeds hold" | "Hold expired";
+                        title?: "Capture exceeds hold" | "Hold expired" | "Shop outside pilot city";
                         /** @enum {string} */
-                        code?: "capture_exceeds_hold" | "hold_expired";
+                        code?: "capture_exceeds_hold" | "hold_expired" | "shop_outside_pilot_city";
                     };
                 };
             };
@@ -5119,7 +5449,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `forbidden`. */
+            /** @description A problem: `forbidden`, `shop_closed`, `shop_not_active`, `shop_not_registered`, `shop_suspended`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5127,11 +5457,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/forbidden";
+                        type?: "https://social-wallet.kz/problems/forbidden" | "https://social-wallet.kz/problems/shop_closed" | "https://social-wallet.kz/problems/shop_not_active" | "https://social-wallet.kz/problems/shop_not_registered" | "https://social-wallet.kz/problems/shop_suspended";
                         /** @enum {string} */
-                        title?: "Forbidden";
+                        title?: "Forbidden" | "Shop closed" | "Shop not active" | "Shop not registered" | "Shop suspended";
                         /** @enum {string} */
-                        code?: "forbidden";
+                        code?: "forbidden" | "shop_closed" | "shop_not_active" | "shop_not_registered" | "shop_suspended";
                     };
                 };
             };
@@ -5167,7 +5497,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `hold_expired`. */
+            /** @description A problem: `hold_expired`, `shop_outside_pilot_city`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5175,11 +5505,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/hold_expired";
+                        type?: "https://social-wallet.kz/problems/hold_expired" | "https://social-wallet.kz/problems/shop_outside_pilot_city";
                         /** @enum {string} */
-                        title?: "Hold expired";
+                        title?: "Hold expired" | "Shop outside pilot city";
                         /** @enum {string} */
-                        code?: "hold_expired";
+                        code?: "hold_expired" | "shop_outside_pilot_city";
                     };
                 };
             };
@@ -6712,6 +7042,3268 @@ export interface operations {
                         title?: "Forbidden";
                         /** @enum {string} */
                         code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getShop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        details: {
+                            bin: string;
+                            name: string;
+                            city: string;
+                            address: string;
+                            terminals: string[];
+                            bankAccount: {
+                                iban: string;
+                                bic: string;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        registeredAt: string;
+                        statusSince: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `registry_entry_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/registry_entry_not_found";
+                        /** @enum {string} */
+                        title?: "Registry entry not found";
+                        /** @enum {string} */
+                        code?: "registry_entry_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    registerShop: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    details: {
+                        bin: string;
+                        name: string;
+                        city: string;
+                        address: string;
+                        terminals: string[];
+                        bankAccount: {
+                            iban: string;
+                            bic: string;
+                        };
+                    };
+                    reason: string;
+                    activate?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description updated or unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        outcome: "registered" | "updated" | "unchanged";
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        outcome: "registered" | "updated" | "unchanged";
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description A problem: `bic_invalid`, `bin_invalid`, `iban_invalid`, `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/bic_invalid" | "https://social-wallet.kz/problems/bin_invalid" | "https://social-wallet.kz/problems/iban_invalid" | "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Bic invalid" | "Bin invalid" | "Iban invalid" | "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "bic_invalid" | "bin_invalid" | "iban_invalid" | "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `registry_entry_closed`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/registry_entry_closed" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Registry entry closed" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "registry_entry_closed" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `shop_outside_pilot_city`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/shop_outside_pilot_city";
+                        /** @enum {string} */
+                        title?: "Shop outside pilot city";
+                        /** @enum {string} */
+                        code?: "shop_outside_pilot_city";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    changeShopStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                shopId: string;
+                action: "activate" | "suspend" | "close";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the new status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `registry_entry_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/registry_entry_not_found";
+                        /** @enum {string} */
+                        title?: "Registry entry not found";
+                        /** @enum {string} */
+                        code?: "registry_entry_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `registry_entry_closed`, `registry_transition_not_allowed`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/registry_entry_closed" | "https://social-wallet.kz/problems/registry_transition_not_allowed" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Registry entry closed" | "Registry transition not allowed" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "registry_entry_closed" | "registry_transition_not_allowed" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    importShops: {
+        parameters: {
+            query?: {
+                reason?: string;
+                activate?: "true" | "false";
+            };
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rows: {
+                        id: string;
+                        details: {
+                            bin: string;
+                            name: string;
+                            city: string;
+                            address: string;
+                            terminals: string[];
+                            bankAccount: {
+                                iban: string;
+                                bic: string;
+                            };
+                        };
+                    }[];
+                    reason: string;
+                    activate?: boolean;
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description per-row outcomes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: number;
+                        registered: number;
+                        updated: number;
+                        unchanged: number;
+                        results: {
+                            row: number;
+                            id: string;
+                            /** @enum {string} */
+                            outcome: "registered" | "updated" | "unchanged";
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    listShops: {
+        parameters: {
+            query?: {
+                status?: "registered" | "active" | "suspended" | "closed";
+                after?: string;
+                limit?: number;
+                city?: string;
+                bin?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            shopId: string;
+                            details: {
+                                bin: string;
+                                name: string;
+                                city: string;
+                                address: string;
+                                terminals: string[];
+                                bankAccount: {
+                                    iban: string;
+                                    bic: string;
+                                };
+                            };
+                            /** @enum {string} */
+                            status: "registered" | "active" | "suspended" | "closed";
+                            registeredAt: string;
+                            statusSince: string;
+                            version: number;
+                            lastReason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getShopHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the changes, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        events: {
+                            position: string;
+                            version: number;
+                            type: string;
+                            at: string;
+                            actor: {
+                                role: string;
+                                id: string;
+                            };
+                            reason: string;
+                            changed?: string[];
+                            details?: {
+                                bin: string;
+                                name: string;
+                                city: string;
+                                address: string;
+                                terminals: string[];
+                                bankAccount: {
+                                    iban: string;
+                                    bic: string;
+                                };
+                            };
+                            commandId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `registry_entry_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/registry_entry_not_found";
+                        /** @enum {string} */
+                        title?: "Registry entry not found";
+                        /** @enum {string} */
+                        code?: "registry_entry_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getSchool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schoolId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        details: {
+                            name: string;
+                            region: string;
+                            city: string;
+                            canteenOperator: {
+                                name: string;
+                                bin: string;
+                                bankAccount: {
+                                    iban: string;
+                                    bic: string;
+                                };
+                            };
+                            mealPriceTiyn: number;
+                        };
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        registeredAt: string;
+                        statusSince: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `registry_entry_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/registry_entry_not_found";
+                        /** @enum {string} */
+                        title?: "Registry entry not found";
+                        /** @enum {string} */
+                        code?: "registry_entry_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    registerSchool: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                schoolId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    details: {
+                        name: string;
+                        region: string;
+                        city: string;
+                        canteenOperator: {
+                            name: string;
+                            bin: string;
+                            bankAccount: {
+                                iban: string;
+                                bic: string;
+                            };
+                        };
+                        mealPriceTiyn: number;
+                    };
+                    reason: string;
+                    activate?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description updated or unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        outcome: "registered" | "updated" | "unchanged";
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        outcome: "registered" | "updated" | "unchanged";
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description A problem: `bic_invalid`, `bin_invalid`, `iban_invalid`, `malformed_json`, `meal_price_invalid`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/bic_invalid" | "https://social-wallet.kz/problems/bin_invalid" | "https://social-wallet.kz/problems/iban_invalid" | "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/meal_price_invalid" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Bic invalid" | "Bin invalid" | "Iban invalid" | "Malformed json" | "Meal price invalid" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "bic_invalid" | "bin_invalid" | "iban_invalid" | "malformed_json" | "meal_price_invalid" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `registry_entry_closed`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/registry_entry_closed" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Registry entry closed" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "registry_entry_closed" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    changeSchoolStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                schoolId: string;
+                action: "activate" | "suspend" | "close";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the new status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `registry_entry_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/registry_entry_not_found";
+                        /** @enum {string} */
+                        title?: "Registry entry not found";
+                        /** @enum {string} */
+                        code?: "registry_entry_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `registry_entry_closed`, `registry_transition_not_allowed`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/registry_entry_closed" | "https://social-wallet.kz/problems/registry_transition_not_allowed" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Registry entry closed" | "Registry transition not allowed" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "registry_entry_closed" | "registry_transition_not_allowed" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    importSchools: {
+        parameters: {
+            query?: {
+                reason?: string;
+                activate?: "true" | "false";
+            };
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rows: {
+                        id: string;
+                        details: {
+                            name: string;
+                            region: string;
+                            city: string;
+                            canteenOperator: {
+                                name: string;
+                                bin: string;
+                                bankAccount: {
+                                    iban: string;
+                                    bic: string;
+                                };
+                            };
+                            mealPriceTiyn: number;
+                        };
+                    }[];
+                    reason: string;
+                    activate?: boolean;
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description per-row outcomes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: number;
+                        registered: number;
+                        updated: number;
+                        unchanged: number;
+                        results: {
+                            row: number;
+                            id: string;
+                            /** @enum {string} */
+                            outcome: "registered" | "updated" | "unchanged";
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    listSchools: {
+        parameters: {
+            query?: {
+                status?: "registered" | "active" | "suspended" | "closed";
+                after?: string;
+                limit?: number;
+                region?: string;
+                city?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            schoolId: string;
+                            details: {
+                                name: string;
+                                region: string;
+                                city: string;
+                                canteenOperator: {
+                                    name: string;
+                                    bin: string;
+                                    bankAccount: {
+                                        iban: string;
+                                        bic: string;
+                                    };
+                                };
+                                mealPriceTiyn: number;
+                            };
+                            /** @enum {string} */
+                            status: "registered" | "active" | "suspended" | "closed";
+                            registeredAt: string;
+                            statusSince: string;
+                            version: number;
+                            lastReason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getSchoolHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schoolId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the changes, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        events: {
+                            position: string;
+                            version: number;
+                            type: string;
+                            at: string;
+                            actor: {
+                                role: string;
+                                id: string;
+                            };
+                            reason: string;
+                            changed?: string[];
+                            details?: {
+                                name: string;
+                                region: string;
+                                city: string;
+                                canteenOperator: {
+                                    name: string;
+                                    bin: string;
+                                    bankAccount: {
+                                        iban: string;
+                                        bic: string;
+                                    };
+                                };
+                                mealPriceTiyn: number;
+                            };
+                            commandId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `registry_entry_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/registry_entry_not_found";
+                        /** @enum {string} */
+                        title?: "Registry entry not found";
+                        /** @enum {string} */
+                        code?: "registry_entry_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        details: {
+                            schoolId: string;
+                            label: string;
+                        };
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        registeredAt: string;
+                        statusSince: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `registry_entry_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/registry_entry_not_found";
+                        /** @enum {string} */
+                        title?: "Registry entry not found";
+                        /** @enum {string} */
+                        code?: "registry_entry_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    registerDevice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    details: {
+                        schoolId: string;
+                        label: string;
+                    };
+                    reason: string;
+                    activate?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description updated or unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        outcome: "registered" | "updated" | "unchanged";
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        outcome: "registered" | "updated" | "unchanged";
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`, `school_closed`, `school_not_registered`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden" | "https://social-wallet.kz/problems/school_closed" | "https://social-wallet.kz/problems/school_not_registered";
+                        /** @enum {string} */
+                        title?: "Forbidden" | "School closed" | "School not registered";
+                        /** @enum {string} */
+                        code?: "forbidden" | "school_closed" | "school_not_registered";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `registry_entry_closed`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/registry_entry_closed" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Registry entry closed" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "registry_entry_closed" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    changeDeviceStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                deviceId: string;
+                action: "activate" | "suspend" | "close";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the new status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "registered" | "active" | "suspended" | "closed";
+                        version: number;
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `registry_entry_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/registry_entry_not_found";
+                        /** @enum {string} */
+                        title?: "Registry entry not found";
+                        /** @enum {string} */
+                        code?: "registry_entry_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `registry_entry_closed`, `registry_transition_not_allowed`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/registry_entry_closed" | "https://social-wallet.kz/problems/registry_transition_not_allowed" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Registry entry closed" | "Registry transition not allowed" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "registry_entry_closed" | "registry_transition_not_allowed" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    importDevices: {
+        parameters: {
+            query?: {
+                reason?: string;
+                activate?: "true" | "false";
+            };
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rows: {
+                        id: string;
+                        details: {
+                            schoolId: string;
+                            label: string;
+                        };
+                    }[];
+                    reason: string;
+                    activate?: boolean;
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description per-row outcomes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: number;
+                        registered: number;
+                        updated: number;
+                        unchanged: number;
+                        results: {
+                            row: number;
+                            id: string;
+                            /** @enum {string} */
+                            outcome: "registered" | "updated" | "unchanged";
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    listDevices: {
+        parameters: {
+            query?: {
+                status?: "registered" | "active" | "suspended" | "closed";
+                after?: string;
+                limit?: number;
+                schoolId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            deviceId: string;
+                            details: {
+                                schoolId: string;
+                                label: string;
+                            };
+                            /** @enum {string} */
+                            status: "registered" | "active" | "suspended" | "closed";
+                            registeredAt: string;
+                            statusSince: string;
+                            version: number;
+                            lastReason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getDeviceHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the changes, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        events: {
+                            position: string;
+                            version: number;
+                            type: string;
+                            at: string;
+                            actor: {
+                                role: string;
+                                id: string;
+                            };
+                            reason: string;
+                            changed?: string[];
+                            details?: {
+                                schoolId: string;
+                                label: string;
+                            };
+                            commandId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `registry_entry_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/registry_entry_not_found";
+                        /** @enum {string} */
+                        title?: "Registry entry not found";
+                        /** @enum {string} */
+                        code?: "registry_entry_not_found";
                     };
                 };
             };

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { DeviceDetails, SchoolDetails, ShopDetails } from '../domain/registry/events';
 import { binFrom, kzIban } from '../domain/registry/identifiers';
 import { pilotCity } from '../domain/programs/food-vouchers';
+import type { Http } from './http';
 
 /** A deterministic valid BIN for a name (about 1 in 121 prefixes has no check digit: the next one is taken). */
 export function fixtureBin(name: string): string {
@@ -54,7 +55,7 @@ export interface Counterparts {
 }
 
 /** The slice of an HTTP client onboarding needs (the simulators' and the tests' clients both fit). */
-export type RegistryCall = (method: string, path: string, body: unknown) => Promise<{ status: number; body: unknown }>;
+export type RegistryCall = (method: 'POST', path: string, body: unknown) => Promise<{ status: number; body: unknown }>;
 
 /** Rows one import request carries (the route takes up to 10,000; smaller requests show progress). */
 const ONBOARDING_CHUNK = 2_000;
@@ -79,10 +80,10 @@ export async function onboard(call: RegistryCall, counterparts: Counterparts, re
   }
 }
 
-/** `onboard`'s call over a simulator client with an operator token. */
-export function registryCallOver(http: { call(method: string, path: string, options: { token: string; body: unknown; timeoutMs?: number }): Promise<{ status: number; body: unknown }> }, token: string): RegistryCall {
+/** `onboard`'s call over a simulator client with an operator token (the paths are the kind's, known at run time). */
+export function registryCallOver(http: Pick<Http, 'replay'>, token: string): RegistryCall {
   return async (method, path, body) => {
-    const reply = await http.call(method, path, { token, body, timeoutMs: 120_000 });
+    const reply = await http.replay(method, path, { token, body });
     return { status: reply.status, body: reply.body };
   };
 }

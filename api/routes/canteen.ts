@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { LedgerServices } from '../../application/services/contract';
 import { ApiProblem } from '../problem';
 import { defineRoute, json, type AnyRoute } from '../route';
+import { DEVICE_ADMISSION_REFUSALS } from '../../domain/registry/admission';
 import { MAX_CANTEEN_BATCH, MAX_QR_TOKEN_LENGTH, idSchema, iinSchema, instantSchema, opaqueToken } from '../schemas';
 
 const record = z
@@ -50,7 +51,7 @@ export function canteenRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       bodyLimit: 'batch',
       idempotency: 'optional',
       responses: { 200: { description: 'per-record outcomes', schema: z.object({ results: z.array(result) }) } },
-      refusals: ['version_conflict'],
+      refusals: [...DEVICE_ADMISSION_REFUSALS, 'version_conflict'],
       async handle({ principal, body, meta }) {
         if (body.deviceId !== undefined && body.deviceId !== principal.deviceId) throw new ApiProblem('forbidden', 'This is not your device.');
         if (body.schoolId !== undefined && body.schoolId !== principal.schoolId) throw new ApiProblem('forbidden', 'This school is not yours.');

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { RecordedEvent } from '../../adapters/eventstore/port';
 import { ImportRefused, MAX_REGISTRY_IMPORT_ROWS, type RegistryServices } from '../../application/services/registry';
 import type { RegistryKind } from '../../domain/registry/events';
+import type { Code } from '../../domain/shared/codes';
 import { MAX_REASON_LENGTH } from '../../domain/registry/lifecycle';
 import { MAX_SHOP_TERMINALS } from '../../domain/registry/shop';
 import { ApiProblem, type FieldError } from '../problem';
@@ -52,6 +53,11 @@ interface KindRoutes {
   readonly kind: RegistryKind;
   /** Plural path segment. */
   readonly plural: string;
+  /** In operation ids: `registerShop`, `listShops`. */
+  readonly singularName: string;
+  readonly pluralName: string;
+  /** What the details' checks refuse with (besides validation_failed). */
+  readonly detailRefusals: readonly Code[];
   readonly idParam: string;
   readonly details: z.ZodType;
   readonly csvColumns: readonly string[];
@@ -62,6 +68,9 @@ const KINDS: readonly KindRoutes[] = [
   {
     kind: 'shop',
     plural: 'shops',
+    singularName: 'Shop',
+    pluralName: 'Shops',
+    detailRefusals: ['bin_invalid', 'iban_invalid', 'bic_invalid', 'shop_outside_pilot_city'],
     idParam: 'shopId',
     details: shopDetails,
     csvColumns: ['shopId', 'bin', 'name', 'city', 'address', 'terminals', 'iban', 'bic'],
@@ -73,6 +82,9 @@ const KINDS: readonly KindRoutes[] = [
   {
     kind: 'school',
     plural: 'schools',
+    singularName: 'School',
+    pluralName: 'Schools',
+    detailRefusals: ['bin_invalid', 'iban_invalid', 'bic_invalid', 'meal_price_invalid'],
     idParam: 'schoolId',
     details: schoolDetails,
     csvColumns: ['schoolId', 'name', 'region', 'city', 'operatorName', 'operatorBin', 'operatorIban', 'operatorBic', 'mealPriceTiyn'],
@@ -90,6 +102,9 @@ const KINDS: readonly KindRoutes[] = [
   {
     kind: 'device',
     plural: 'devices',
+    singularName: 'Device',
+    pluralName: 'Devices',
+    detailRefusals: ['school_not_registered', 'school_closed'],
     idParam: 'deviceId',
     details: deviceDetails,
     csvColumns: ['deviceId', 'schoolId', 'label'],
@@ -109,17 +124,19 @@ const importResult = z.object({
   unchanged: z.number().int(),
   results: z.array(z.object({ row: z.number().int(), id: z.string(), outcome: z.enum(['registered', 'updated', 'unchanged']) })),
 });
-const historyEvent = z.object({
-  position: z.string(),
-  version: z.number().int(),
-  type: z.string(),
-  at: z.string(),
-  actor: z.object({ role: z.string(), id: z.string() }),
-  reason: z.string(),
-  changed: z.array(z.string()).optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-  commandId: z.string(),
-});
+/** An event of an entry's history, the details typed as the kind's. */
+const historyEvent = (details: z.ZodType) =>
+  z.object({
+    position: z.string(),
+    version: z.number().int(),
+    type: z.string(),
+    at: z.string(),
+    actor: z.object({ role: z.string(), id: z.string() }),
+    reason: z.string(),
+    changed: z.array(z.string()).optional(),
+    details: details.optional(),
+    commandId: z.string(),
+  });
 
 export function registryRoutes(deps: { registry: RegistryServices; registryReads: RegistryReadSide }): AnyRoute[] {
   return KINDS.flatMap((k) => kindRoutes(k, deps));
@@ -131,10 +148,13 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
   const params = z.object({ [k.idParam]: idSchema });
   const idOf = (p: Record<string, string>) => p[k.idParam]!;
   const entrySchema = z.object({ id: z.string(), details: k.details, ...lifecycleSchema });
+  // A read-model row (projections/registry/queries.ts): the id under its own name, and the last reason.
+  const recordSchema = z.object({ [k.idParam]: z.string(), details: k.details, ...lifecycleSchema, lastReason: z.string() });
   return [
     defineRoute({
       method: 'put',
       path: one,
+      operationId: `register${k.singularName}`,
       roles: ['operator'],
       tag: 'registry',
       summary: `Register a ${k.kind}, or update its details (the changed fields are recorded; the same details change nothing).`,
@@ -143,6 +163,7 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
       body: z.strictObject({ details: k.details, reason, activate: z.boolean().optional() }),
       idempotency: 'optional',
       responses: { 201: { description: 'registered', schema: putResult }, 200: { description: 'updated or unchanged', schema: putResult } },
+      refusals: [...k.detailRefusals, 'registry_entry_closed', 'version_conflict'],
       async handle({ params: p, body, meta }) {
         const input = { id: idOf(p), details: body.details as never, reason: body.reason, ...(body.activate ? { activate: true } : {}) };
         const result = await deps.registry.put(k.kind, input, meta);
@@ -152,6 +173,7 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
     defineRoute({
       method: 'post',
       path: `${one}/{action}`,
+      operationId: `change${k.singularName}Status`,
       roles: ['operator'],
       tag: 'registry',
       summary: `Activate, suspend or close a ${k.kind} (registered → active ⇄ suspended → closed), with a reason.`,
@@ -160,6 +182,7 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
       body: z.strictObject({ reason }),
       idempotency: 'optional',
       responses: { 200: { description: 'the new status', schema: z.object({ id: z.string(), status: STATUS, version: z.number().int() }) } },
+      refusals: ['registry_entry_not_found', 'registry_entry_closed', 'registry_transition_not_allowed', 'version_conflict'],
       async handle({ params: p, body, meta }) {
         return json(200, await deps.registry.changeStatus(k.kind, { id: idOf(p), action: p.action as 'activate' | 'suspend' | 'close', reason: body.reason }, meta));
       },
@@ -167,6 +190,7 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
     defineRoute({
       method: 'post',
       path: `${base}/import`,
+      operationId: `import${k.pluralName}`,
       roles: ['operator'],
       tag: 'registry',
       summary: `Import many ${k.plural} (CSV: ${k.csvColumns.join(',')}; or JSON rows): all rows or none.`,
@@ -184,6 +208,8 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
       csv: (csvText, query) => ({ rows: parseRegistryCsv(csvText, k), reason: query.reason, ...(query.activate ? { activate: query.activate === 'true' } : {}) }),
       idempotency: 'optional',
       responses: { 200: { description: 'per-row outcomes', schema: importResult } },
+      // A refused row answers validation_failed naming the row's own code (see the description).
+      refusals: ['version_conflict'],
       async handle({ body, meta }) {
         try {
           return json(200, await deps.registry.import(k.kind, body.rows as never, { reason: body.reason, ...(body.activate ? { activate: true } : {}) }, meta));
@@ -196,6 +222,7 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
     defineRoute({
       method: 'get',
       path: base,
+      operationId: `list${k.pluralName}`,
       roles: ['operator', 'auditor'],
       tag: 'registry',
       summary: `A page of ${k.plural} (by id), filtered by status${k.kind === 'shop' ? ', city or BIN' : k.kind === 'school' ? ', region or city' : ' or school'}.`,
@@ -207,7 +234,8 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
         ...(k.kind === 'school' ? { region: code(64).optional(), city: code(64).optional() } : {}),
         ...(k.kind === 'device' ? { schoolId: idSchema.optional() } : {}),
       }),
-      responses: { 200: { description: 'entries', schema: z.object({ entries: z.array(z.record(z.string(), z.unknown())) }) } },
+      responses: { 200: { description: 'entries', schema: z.object({ entries: z.array(recordSchema) }) } },
+      refusals: [],
       async handle({ query }) {
         const filter = query as Record<string, never>;
         const entries = k.kind === 'shop' ? await deps.registryReads.shops(filter) : k.kind === 'school' ? await deps.registryReads.schools(filter) : await deps.registryReads.devices(filter);
@@ -217,11 +245,13 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
     defineRoute({
       method: 'get',
       path: one,
+      operationId: `get${k.singularName}`,
       roles: ['operator', 'auditor'],
       tag: 'registry',
       summary: `One ${k.kind} as it stands now: details, status, since when (ETag: its version).`,
       params,
       responses: { 200: { description: 'the entry', schema: entrySchema } },
+      refusals: ['registry_entry_not_found'],
       async handle({ params: p }) {
         const entry = await deps.registry.entry(k.kind, idOf(p));
         return json(200, entry, { ETag: `"${k.kind}-${entry.id}-${entry.version}"`, 'Cache-Control': 'no-cache' });
@@ -230,11 +260,13 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
     defineRoute({
       method: 'get',
       path: `${one}/history`,
+      operationId: `get${k.singularName}History`,
       roles: ['operator', 'auditor'],
       tag: 'registry',
       summary: `Every change of a ${k.kind}: what, when, who (the token’s subject) and why.`,
       params,
-      responses: { 200: { description: 'the changes, oldest first', schema: z.object({ id: z.string(), events: z.array(historyEvent) }) } },
+      responses: { 200: { description: 'the changes, oldest first', schema: z.object({ id: z.string(), events: z.array(historyEvent(k.details)) }) } },
+      refusals: ['registry_entry_not_found'],
       async handle({ params: p }) {
         const events = await deps.registry.history(k.kind, idOf(p));
         if (events.length === 0) throw new ApiProblem('registry_entry_not_found', `No ${k.kind} ${idOf(p)} in the registry.`);

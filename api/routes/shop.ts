@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AuthorizeResult, LedgerServices } from '../../application/services/contract';
 import { defineRoute, json, type AnyRoute } from '../route';
+import { SHOP_ADMISSION_REFUSALS } from '../../domain/registry/admission';
 import { MAX_BASKET_ITEMS, MAX_QR_TOKEN_LENGTH, MAX_UNIT_PRICE_TIYN, humanText, idSchema, opaqueToken, tiynSchema } from '../schemas';
 
 /** Grams or millilitres up to a tonne; pieces up to a thousand: more is a typo, not a basket. */
@@ -62,7 +63,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       responses: {
         200: { description: 'balance', schema: z.object({ familyId: z.string(), month: z.string(), availableTiyn: z.number().int(), heldTiyn: z.number().int() }) },
       },
-      refusals: ['qr_token_invalid', 'qr_token_expired', 'voucher_not_found', 'voucher_lapsed'],
+      refusals: [...SHOP_ADMISSION_REFUSALS, 'qr_token_invalid', 'qr_token_expired', 'voucher_not_found', 'voucher_lapsed'],
       async handle({ principal, body, meta }) {
         return json(200, await deps.services.balanceByToken({ shopId: principal.shopId, token: body.token }, meta), { 'Cache-Control': 'no-store' });
       },
@@ -77,7 +78,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       body: z.strictObject({ token: tokenSchema, items: z.array(item).min(1).max(MAX_BASKET_ITEMS) }),
       idempotency: 'required',
       responses: { 201: { description: 'held', schema: authorization } },
-      refusals: ['basket_empty', 'amount_invalid', 'qr_token_invalid', 'qr_token_expired', 'hold_already_exists', 'voucher_not_found', 'qr_token_reused', 'voucher_lapsed', 'voucher_not_active', 'no_eligible_items', 'insufficient_balance', 'version_conflict'],
+      refusals: [...SHOP_ADMISSION_REFUSALS, 'basket_empty', 'amount_invalid', 'qr_token_invalid', 'qr_token_expired', 'hold_already_exists', 'voucher_not_found', 'qr_token_reused', 'voucher_lapsed', 'voucher_not_active', 'no_eligible_items', 'insufficient_balance', 'version_conflict'],
       async handle({ principal, body, meta, idempotencyKey }) {
         const holdId = holdIdOf(principal.shopId, idempotencyKey!);
         return json(201, await deps.services.authorizePurchase({ shopId: principal.shopId, token: body.token, holdId, items: body.items }, meta));
@@ -94,7 +95,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       body: z.strictObject({ paymentStatus: z.enum(['paid', 'failed']), items: z.array(item).min(1).max(MAX_BASKET_ITEMS).optional() }),
       idempotency: 'required',
       responses: { 200: { description: 'settled', schema: captureResult } },
-      refusals: ['amount_invalid', 'hold_not_found', 'hold_expired', 'hold_already_settled', 'capture_exceeds_hold', 'version_conflict'],
+      refusals: [...SHOP_ADMISSION_REFUSALS, 'amount_invalid', 'hold_not_found', 'hold_expired', 'hold_already_settled', 'capture_exceeds_hold', 'version_conflict'],
       async handle({ principal, params, body, meta }) {
         return json(200, await deps.services.capturePurchase({ shopId: principal.shopId, holdId: params.holdId, ...body }, meta));
       },
@@ -109,7 +110,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       params: holdParams,
       idempotency: 'required',
       responses: { 200: { description: 'voided', schema: captureResult } },
-      refusals: ['hold_not_found', 'hold_expired', 'hold_already_settled', 'version_conflict'],
+      refusals: [...SHOP_ADMISSION_REFUSALS, 'hold_not_found', 'hold_expired', 'hold_already_settled', 'version_conflict'],
       async handle({ principal, params, meta }) {
         return json(200, await deps.services.voidPurchase({ shopId: principal.shopId, holdId: params.holdId }, meta));
       },

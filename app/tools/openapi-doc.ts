@@ -31,6 +31,8 @@ export function apiDocument(): OpenApiDocument {
     reads: unused,
     metrics: unused,
     health: unused,
+    registry: unused,
+    registryReads: unused,
     // Optional dependencies too: their routes are part of the API wherever they are served.
     evidence: unused,
   });

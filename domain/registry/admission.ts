@@ -35,6 +35,11 @@ const SHOP: StatusRefusals = { registered: 'shop_not_active', suspended: 'shop_s
 const DEVICE: StatusRefusals = { registered: 'device_not_active', suspended: 'device_suspended', closed: 'device_closed' };
 const SCHOOL: StatusRefusals = { registered: 'school_not_active', suspended: 'school_suspended', closed: 'school_closed' };
 
+/** Every code `shopAdmission` may answer: the routes a shop calls declare them (OpenAPI refusals). */
+export const SHOP_ADMISSION_REFUSALS = ['shop_not_registered', ...Object.values(SHOP), 'shop_outside_pilot_city'] as const satisfies readonly Code[];
+/** Every code `deviceAdmission` may answer. */
+export const DEVICE_ADMISSION_REFUSALS = ['device_not_registered', ...Object.values(DEVICE), 'device_school_mismatch', 'school_not_registered', ...Object.values(SCHOOL)] as const satisfies readonly Code[];
+
 const refusalOf = (status: RegistryStatus, refusals: StatusRefusals): Code | undefined => (status === 'active' ? undefined : refusals[status]);
 
 export function shopAdmission(shop: ShopEntry | undefined, program: FoodVouchersProgram = FOOD_VOUCHERS): Code | undefined {
