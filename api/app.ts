@@ -34,6 +34,7 @@ import { shopRoutes } from './routes/shop';
 import { reportRoutes } from './routes/reports';
 import { opsRoutes } from './routes/ops';
 import { evidenceRoutes } from './routes/evidence';
+import { peopleRoutes, type ForgettingSide } from './routes/people';
 import type { EvidenceSide } from './evidence-side';
 import { registryRoutes } from './routes/registry';
 import type { RegistryServices } from '../application/services/registry';
@@ -52,6 +53,8 @@ export interface ApiDeps {
   readonly reads: ReadSide;
   /** The hash chain's checkpoints and verifier; its routes exist only with it (Postgres event store). */
   readonly evidence?: EvidenceSide;
+  /** Forgetting a person (operator, auditor); its route exists only with it. */
+  readonly forgetting?: ForgettingSide;
   readonly metrics: ApiMetrics;
   readonly health: () => Promise<HealthReport>;
   readonly rateLimit?: RateLimitOptions;
@@ -104,6 +107,7 @@ export function createApi(deps: ApiDeps): Api {
     ...opsRoutes(deps),
     ...evidenceRoutes(deps),
     ...registryRoutes(deps),
+    ...peopleRoutes(deps),
   ];
   assertDeclared(routes);
   const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');

@@ -40,10 +40,10 @@ describe('the operator log', () => {
     const citizen = await t.token({ role: 'citizen', sub: 'c-1', familyId: 'fam-L1', personId: t.system.vault.pseudonymise(head) });
     await t.call('POST', '/v1/me/feedback', { token: citizen, body: { program: 'food-vouchers', kind: 'complaint', text: `${NAMES[1]} ${PHONE} ${child}` } });
     await t.call('GET', '/v1/me/vouchers', { token: `${head}.${child}.${PHONE}` });
-    // Fails inside Postgres: the check constraint's error detail quotes the whole row (IIN, name, phone).
-    await t.system.pool.query(`alter table vault_people add constraint refuse_one check (iin <> '${broken}')`);
+    // Fails inside Postgres: the check constraint's error detail quotes the whole row (the person's id, sealed values).
+    await t.system.pool.query(`alter table vault_records add constraint refuse_one check (person_id <> '${t.system.vault.pseudonymise(broken)}')`);
     failed = await t.call('POST', '/v1/lists/food-vouchers', { token, body: { listId: 'log-5', month: '2026-03', rows: [row('fam-L5', broken, NAMES[2]!)] } });
-    await t.system.pool.query('alter table vault_people drop constraint refuse_one');
+    await t.system.pool.query('alter table vault_records drop constraint refuse_one');
   });
   let failed: Awaited<ReturnType<TestSystem['call']>>;
 

@@ -8,6 +8,7 @@
  * (adapters/log/logger.ts: readable in dev mode, JSON lines in production). What a command produces
  * (the URLs and dev tokens, result lines, file names, progress counters) is its output, not a log.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from './config';
@@ -23,6 +24,8 @@ import { tabel, tabelSchools } from '../projections/tabel/queries';
 import { tabelCsv, tabelHtml } from '../projections/tabel/export';
 import { outcomesDocument, funnelCsv } from '../projections/outcomes/export';
 import { registryCommand, REGISTRY_USAGE } from './registry-cli';
+import { displayNamesOf } from '../adapters/vault/display';
+import { FORGET_REASONS, PERSONAL_DATA_KINDS, type ForgetReason, type PersonalDataKind } from '../domain/people/personal-data';
 
 const USAGE = `usage: tsx app/cli.ts <command>
   start                      run the API, the projection runner and the deadline scheduler
@@ -34,7 +37,12 @@ const USAGE = `usage: tsx app/cli.ts <command>
                              name the first altered event; the report goes to REPORTS_DIR. Exit 0 when
                              the log is intact, 3 when a problem was found (docs/EVIDENCE.md)
   registry …                 the counterpart registry (shops, schools, canteen devices), as the
-                             operator's HTTP door does it: \`registry help\` lists its commands`;
+                             operator's HTTP door does it: \`registry help\` lists its commands
+  forget --iin <IIN> | --person <personId> --reason <reason> [--kinds iin,name,phone,complaint] [--reference <case>]
+                             forget a person's personal data (default: every kind, i.e. their vault key)
+                             and record PersonForgotten; reason: subject_request, purpose_ended,
+                             retention_expired, court_order (docs/EVIDENCE.md)
+  forget-expired             forget every kind of personal data past its program's retention now`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -51,6 +59,10 @@ async function main(argv: string[]): Promise<number> {
       return withSystem((system) => verify(system, args));
     case 'registry':
       return args[0] === undefined || args[0] === 'help' ? (process.stderr.write(`${REGISTRY_USAGE}\n`), args[0] ? 0 : 2) : withSystem((system) => registryCommand(system, args));
+    case 'forget':
+      return withSystem((system) => forget(system, args));
+    case 'forget-expired':
+      return withSystem((system) => forgetExpired(system));
     default:
       process.stderr.write(`${USAGE}\n`);
       return command === undefined || command === '--help' ? 0 : 2;
@@ -180,7 +192,7 @@ async function reports(system: System, date: string | undefined): Promise<number
   const schools = await tabelSchools(system.pool, month);
   for (const [i, schoolId] of schools.entries()) {
     const sheet = await tabel(system.pool, { schoolId, month, now: system.clock.now() });
-    const names = await system.vault.namesOf(sheet.pupils.map((p) => p.pupilId));
+    const names = await displayNamesOf(system.vault, sheet.pupils.map((p) => p.pupilId));
     const presentation = { displayName: (pupilId: string) => names.get(pupilId) };
     const base = join(dir, `tabel-${schoolId}-${month}`);
     await writeFile(`${base}.csv`, tabelCsv(sheet, presentation));
@@ -195,6 +207,42 @@ async function reports(system: System, date: string | undefined): Promise<number
   await writeFile(`${outcomesBase}-funnel.csv`, funnelCsv(outcomes.funnel));
   written.push(`${outcomesBase}.json`, `${outcomesBase}-funnel.csv`);
   for (const file of written) process.stdout.write(`${file}\n`);
+  return 0;
+}
+
+/** `--name value` of a command line, or undefined. */
+function option(args: readonly string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
+async function forget(system: System, args: string[]): Promise<number> {
+  const iin = option(args, '--iin');
+  const personId = option(args, '--person');
+  const reason = option(args, '--reason');
+  const kinds = option(args, '--kinds')?.split(',').map((k) => k.trim());
+  if ((iin === undefined) === (personId === undefined) || !reason) throw new ConfigError('forget needs --iin <IIN> or --person <personId>, and --reason (subject_request, purpose_ended, retention_expired, court_order)');
+  if (!(FORGET_REASONS as readonly string[]).includes(reason)) throw new ConfigError(`forget: --reason ${reason} is not one of ${FORGET_REASONS.join(', ')}`);
+  const unknown = kinds?.filter((k) => !(PERSONAL_DATA_KINDS as readonly string[]).includes(k)) ?? [];
+  if (unknown.length > 0) throw new ConfigError(`forget: --kinds ${unknown.join(',')} unknown; use ${PERSONAL_DATA_KINDS.join(',')}`);
+  const now = system.clock.now().toISOString();
+  const reference = option(args, '--reference');
+  const result = await system.forgetting.forgetPerson(
+    {
+      ...(iin !== undefined ? { iin } : { personId: personId! }),
+      ...(kinds ? { kinds: kinds as PersonalDataKind[] } : {}),
+      reason: reason as ForgetReason,
+      ...(reference !== undefined ? { reference } : {}),
+    },
+    { commandId: randomUUID(), now, actor: { role: 'operator', id: `cli:${process.env.USER ?? 'unknown'}` } },
+  );
+  process.stdout.write(`${result.personId}: forgotten ${result.kinds.join(', ')} (the vault still held: ${result.deleted.join(', ') || 'nothing'})\n`);
+  return 0;
+}
+
+async function forgetExpired(system: System): Promise<number> {
+  const people = await system.forgetExpired();
+  process.stdout.write(`retention: ${people} ${people === 1 ? 'person' : 'people'} had expired personal data, now forgotten\n`);
   return 0;
 }
 

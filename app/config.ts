@@ -24,6 +24,8 @@ const schema = z.object({
   KURRENTDB_URL: z.string().optional(),
   /** HMAC key for pseudonymous person ids (keyed hash of the IIN). Required outside dev mode. */
   VAULT_KEY: z.string().min(16).optional(),
+  /** AES-256 key that wraps every person's own data key in the vault (32 bytes: base64 or 64 hex digits). Generated in dev mode. */
+  VAULT_MASTER_KEY: z.string().optional(),
   /** Ed25519 keys for dynamic QR tokens (PKCS8 / SPKI PEM, or base64 of the PEM). Generated in dev mode. */
   QR_PRIVATE_KEY: z.string().optional(),
   QR_PUBLIC_KEY: z.string().optional(),
@@ -77,7 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.EVENT_STORE === 'kurrentdb' && !config.KURRENTDB_URL)
     throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_URL (e.g. kurrentdb://localhost:2113?tls=false).');
   if (config.MODE === 'production') {
-    const missing = (['VAULT_KEY', 'JWT_SECRET', 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY', 'CHECKPOINT_PRIVATE_KEY', 'CHECKPOINT_PUBLIC_KEY'] as const).filter((k) => !config[k]);
+    const missing = (['VAULT_KEY', 'VAULT_MASTER_KEY', 'JWT_SECRET', 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY', 'CHECKPOINT_PRIVATE_KEY', 'CHECKPOINT_PUBLIC_KEY'] as const).filter((k) => !config[k]);
     if (missing.length > 0) throw new ConfigError(`MODE=production needs ${missing.join(', ')} to be set.`);
   }
   return config;

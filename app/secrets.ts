@@ -8,6 +8,8 @@ import type { Config } from './config';
 export interface Secrets {
   readonly jwtSecret: string;
   readonly vaultKey: string;
+  /** Wraps each person's data key in the vault (adapters/vault/sealing.ts): base64 of 32 bytes, or 64 hex digits. */
+  readonly vaultMasterKey: string;
   readonly qrPrivateKey: string;
   readonly qrPublicKey: string;
   /** Ed25519 keys of the hash chain's signed daily checkpoints (adapters/evidence/checkpoints.ts). */
@@ -23,6 +25,7 @@ export function resolveSecrets(config: Config): Secrets {
   const given = {
     jwtSecret: config.JWT_SECRET,
     vaultKey: config.VAULT_KEY,
+    vaultMasterKey: config.VAULT_MASTER_KEY,
     qrPrivateKey: config.QR_PRIVATE_KEY && pemOf(config.QR_PRIVATE_KEY),
     qrPublicKey: config.QR_PUBLIC_KEY && pemOf(config.QR_PUBLIC_KEY),
     checkpointPrivateKey: config.CHECKPOINT_PRIVATE_KEY && pemOf(config.CHECKPOINT_PRIVATE_KEY),
@@ -30,7 +33,7 @@ export function resolveSecrets(config: Config): Secrets {
   };
   if (Object.values(given).every(Boolean)) return given as Secrets;
   if (config.MODE === 'production')
-    throw new ConfigError('MODE=production needs VAULT_KEY, JWT_SECRET, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY and CHECKPOINT_PUBLIC_KEY.');
+    throw new ConfigError('MODE=production needs VAULT_KEY, VAULT_MASTER_KEY, JWT_SECRET, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY and CHECKPOINT_PUBLIC_KEY.');
   const file = resolve(config.DATA_DIR, 'dev-secrets.json');
   let stored: Partial<Secrets> = {};
   if (existsSync(file)) {
@@ -45,6 +48,7 @@ export function resolveSecrets(config: Config): Secrets {
   const generated: Secrets = {
     jwtSecret: stored.jwtSecret ?? randomBytes(32).toString('base64url'),
     vaultKey: stored.vaultKey ?? randomBytes(32).toString('base64url'),
+    vaultMasterKey: stored.vaultMasterKey ?? randomBytes(32).toString('base64'),
     qrPrivateKey: stored.qrPrivateKey ?? keys!.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     qrPublicKey: stored.qrPublicKey ?? keys!.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     checkpointPrivateKey: stored.checkpointPrivateKey ?? checkpointKeys!.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -59,6 +63,7 @@ export function resolveSecrets(config: Config): Secrets {
   return {
     jwtSecret: given.jwtSecret ?? generated.jwtSecret,
     vaultKey: given.vaultKey ?? generated.vaultKey,
+    vaultMasterKey: given.vaultMasterKey ?? generated.vaultMasterKey,
     qrPrivateKey: given.qrPrivateKey ?? generated.qrPrivateKey,
     qrPublicKey: given.qrPublicKey ?? generated.qrPublicKey,
     checkpointPrivateKey: given.checkpointPrivateKey ?? generated.checkpointPrivateKey,

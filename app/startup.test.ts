@@ -19,7 +19,7 @@ describe('bad configuration gives one clear message naming what to fix', () => {
   });
 
   it('lists the secrets production mode needs', () => {
-    expect(() => loadConfig({ MODE: 'production' })).toThrowError(/VAULT_KEY, JWT_SECRET, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY, CHECKPOINT_PUBLIC_KEY/);
+    expect(() => loadConfig({ MODE: 'production' })).toThrowError(/VAULT_KEY, VAULT_MASTER_KEY, JWT_SECRET, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY, CHECKPOINT_PUBLIC_KEY/);
   });
 
   it('explains an unreachable DATABASE_URL without leaking its password', async () => {

@@ -40,7 +40,11 @@ import { createListServices } from '../application/services/lists';
 import { createConsentServices, CONSENT_DEADLINE_KINDS } from '../application/services/consent';
 import { createPostgresConsentReads } from '../projections/consent';
 import { createVoucherServices, isVoucherDeadline, type VoucherServices } from '../application/services/vouchers';
-import { createPostgresVault, vaultMigration, type Vault } from '../adapters/vault/vault';
+import type { Vault } from '../adapters/vault/vault';
+import { createPostgresVault, vaultMigrations } from '../adapters/vault/postgres-vault';
+import { masterKeyOf } from '../adapters/vault/sealing';
+import { displayNamesOf } from '../adapters/vault/display';
+import { createForgettingServices, type ForgettingServices } from '../application/services/forgetting';
 import { bmgMigration, createPostgresPhoneDirectory } from '../adapters/bmg/phone-directory';
 import { createMemoryEotinish, type Eotinish } from '../adapters/eotinish/eotinish';
 import { createChainer, type Chainer } from '../adapters/evidence/chainer';
@@ -108,6 +112,10 @@ export interface System {
   /** The counterpart registry: the operator's services and this process's in-memory view of it. */
   readonly registry: RegistryServices;
   readonly registryView: RegistryView;
+  /** Forgetting people (docs/EVIDENCE.md): on request, and the retention job. */
+  readonly forgetting: ForgettingServices;
+  /** One pass of the retention job: forgets what has expired now; returns the people touched. */
+  forgetExpired(): Promise<number>;
   /** Set once start() has listened. */
   url: string | undefined;
   start(options?: { port?: number; host?: string }): Promise<string>;
@@ -125,7 +133,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const { pool, close: closePool } = await openPool(options, config, logger, { timeouts: poolTimeouts(config), onQueryError: (error) => watch.observe(error) });
     cleanups.push(closePool);
     const projections: readonly Projection[] = allProjections;
-    const migrations: Migration[] = [...coreMigrations(), vaultMigration, bmgMigration, ...apiMigrations(), ...projectionMigrations(projections)];
+    const migrations: Migration[] = [...coreMigrations(), ...vaultMigrations, bmgMigration, ...apiMigrations(), ...projectionMigrations(projections)];
     await migrateAsOwner(options, config, pool, migrations);
 
     const metrics = createMetrics({ defaultMetrics: false, lag: () => runner.lag() });
@@ -141,7 +149,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       ...(options.runnerPollMs !== undefined ? { pollIntervalMs: options.runnerPollMs } : {}),
       onError: (name, error) => logProjectionFailure(logger, name, error),
     });
-    const vault = createPostgresVault(pool, secrets.vaultKey);
+    const vault = createPostgresVault(pool, secrets.vaultKey, masterKeyOf(secrets.vaultMasterKey));
     const phones = createPostgresPhoneDirectory(pool);
     const eotinish = createMemoryEotinish();
     // The process's one owner of stream state (caches, fold memos, settled indexes): every service shares it.
@@ -154,7 +162,13 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       onError: (error) => logger.error({ err: error }, 'registry view refresh failed; the next refresh retries'),
     });
     const registry = createRegistryServices({ states, view: registryView });
+    await vault.sealUnsealed();
     const composed = composeServices({ states, secrets, vault, eotinish, phones, clock, pool, counterparts: registryView });
+    const forgetting = createForgettingServices({ states, vault, directories: [phones] });
+    const forgetExpired = () => {
+      const now = clock.now().toISOString();
+      return forgetting.forgetExpired({ commandId: `retention:${now}`, now, actor: { role: 'scheduler', id: 'retention' } });
+    };
     const services = composed.services;
     const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, logger, metrics });
     const reads = createReads({
@@ -163,7 +177,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       clock,
       runner,
       projectionNames: projections.map((p) => p.name),
-      displayNames: (personIds) => vault.namesOf(personIds),
+      displayNames: (personIds) => displayNamesOf(vault, personIds),
       pendingSms: async (limit) => {
         const due = await pendingSms(pool, clock.now().toISOString(), limit);
         // Phones and names are joined here, at pull time, in one read each (side by side); a forgotten person has no phone and is skipped.
@@ -186,6 +200,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       store,
       reads,
       ...(evidence ? { evidence: evidence.side } : {}),
+      forgetting,
       metrics,
       rateLimit: options.rateLimit ?? rateLimitFromConfig(config),
       logger,
@@ -207,6 +222,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
 
     let server: Server | undefined;
     let sweeper: NodeJS.Timeout | undefined;
+    let retention: NodeJS.Timeout | undefined;
     const system: System = {
       config,
       logger,
@@ -222,6 +238,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       vouchers: composed.vouchers,
       registry,
       registryView,
+      forgetting,
+      forgetExpired,
       vault,
       phones,
       eotinish,
@@ -238,6 +256,13 @@ export async function createSystem(options: SystemOptions): Promise<System> {
         if (options.schedulerTimer !== false) scheduler.start();
         sweeper ??= setInterval(() => void sweepIdempotency(pool, clock).catch(() => undefined), IDEMPOTENCY_SWEEP_MS);
         sweeper.unref();
+        if (options.schedulerTimer !== false) {
+          retention ??= setInterval(
+            () => void forgetExpired().catch((error: unknown) => logger.error({ alarm: 'retention', err: error }, 'the retention job failed; the next pass retries')),
+            RETENTION_SWEEP_MS,
+          );
+          retention.unref();
+        }
         server = createServer(api.app);
         // Slow clients must not hold sockets forever.
         server.requestTimeout = REQUEST_TIMEOUT_MS;
@@ -258,6 +283,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
         runnerUp = false;
         if (sweeper) clearInterval(sweeper);
         sweeper = undefined;
+        if (retention) clearInterval(retention);
+        retention = undefined;
         if (server) {
           const s = server;
           server = undefined;
@@ -376,7 +403,7 @@ function composeServices(deps: {
   counterparts: RegistryView;
 }): Composition {
   const qrKeys = { privateKey: createPrivateKey(deps.secrets.qrPrivateKey), publicKey: createPublicKey(deps.secrets.qrPublicKey) };
-  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, qrKeys, eotinish: deps.eotinish, counterparts: deps.counterparts });
+  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, texts: deps.vault, qrKeys, eotinish: deps.eotinish, counterparts: deps.counterparts });
   const lists = createListServices({ states: deps.states, clock: deps.clock, vault: deps.vault, phones: deps.phones });
   const consent = createConsentServices({ states: deps.states, clock: deps.clock, vault: deps.vault, reads: createPostgresConsentReads(deps.pool) });
   const services: LedgerServices = {
@@ -407,6 +434,8 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const EMBEDDED_PG_RESTARTS = 5;
 /** Idempotency records older than their TTL are deleted this often. */
 const IDEMPOTENCY_SWEEP_MS = 60 * 60 * 1000;
+/** The retention job forgets expired personal data this often (periods are days: an hour late is nothing). */
+const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 const HEADERS_TIMEOUT_MS = 20_000;
 
 /** The service's own pools wait for Postgres only so long (README, configuration). */

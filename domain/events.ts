@@ -3,12 +3,13 @@
  * between the deciders (domain/), the read models (projections/) and the API. Events are past
  * tense, `{ type, data }`; the store adds id, metadata (actor, recordedAt, familyId, program…),
  * stream, version and position. People appear only as pseudonymous `personId`s (keyed hash of the
- * IIN); names, IINs and phones live in the vault (adapters/vault).
+ * IIN); names, IINs, phones and complaint texts live in the vault (adapters/vault).
  *
  * Streams: domain/streams.ts builds and parses every stream name (list, consent case, meal voucher,
- * food wallet, hold index, canteen device, feedback).
+ * food wallet, hold index, canteen device, feedback, person).
  */
 import type { Code } from './shared/codes';
+import type { ForgetReason, PersonalDataKind } from './people/personal-data';
 import type { Instant, LocalDate, Month, SchoolYear } from './shared/calendar';
 import type { Tiyn } from './shared/money';
 import type { DomainEvent } from './shared/decider';
@@ -499,10 +500,14 @@ export type FeedbackSubmitted = DomainEvent<
     /** 1–5 for ratings. */
     rating?: number;
     /**
-     * KNOWN GAP (review finding 7): the citizen's free text, kept as written in an immutable event;
-     * it may contain personal data that forgetting a person (vault) does not erase.
+     * The citizen's free text may name people, IINs and phones, and events are immutable: the text
+     * is kept in the vault, sealed under the writer's key (`textRef` opens it until it is forgotten).
      */
-    text?: string;
+    textRef?: string;
+    /** Characters in the text as written. */
+    textLength?: number;
+    /** Who wrote it (the vault keeps the text under this person). */
+    personId?: string;
     submittedAt: Instant;
   }
 >;
@@ -554,7 +559,26 @@ export type FoodHoldIndexEvent = FoodHoldRegistered;
 export type FeedbackEvent = FeedbackSubmitted | FeedbackForwarded;
 
 /** Every event the ledger writes. */
-export type LedgerEvent = ListEvent | SchoolListsEvent | ConsentEvent | MealVoucherEvent | CanteenEvent | FoodWalletEvent | FoodHoldIndexEvent | FeedbackEvent | RegistryEvent;
+// ── people ────────────────────────────────────────────────────────────────────────────────
+/**
+ * A person's personal data of these kinds was deleted from the vault (all kinds: their key, so
+ * every sealed copy is unreadable). Names who (the pseudonym), why and what — never the data.
+ * The actor who asked is the event's metadata.actor.
+ */
+export type PersonForgotten = DomainEvent<
+  'PersonForgotten',
+  {
+    personId: string;
+    kinds: readonly PersonalDataKind[];
+    reason: ForgetReason;
+    /** The operator's reference for the decision (a request or case number); never personal data. */
+    reference?: string;
+    forgottenAt: Instant;
+  }
+>;
+export type PersonEvent = PersonForgotten;
+
+export type LedgerEvent = ListEvent | SchoolListsEvent | ConsentEvent | MealVoucherEvent | CanteenEvent | FoodWalletEvent | FoodHoldIndexEvent | FeedbackEvent | RegistryEvent | PersonEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
 /** Stream names, in one place. */

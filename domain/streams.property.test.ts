@@ -21,6 +21,7 @@ const name: fc.Arbitrary<StreamName> = fc.oneof(
   fc.record({ kind: fc.constant('registryShop' as const), shopId: id }),
   fc.record({ kind: fc.constant('registrySchool' as const), schoolId: id }),
   fc.record({ kind: fc.constant('registryDevice' as const), deviceId: id }),
+  fc.record({ kind: fc.constant('person' as const), personId: id }),
 );
 
 describe('stream names', () => {

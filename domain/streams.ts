@@ -15,6 +15,7 @@
  *   schoollists-{schoolId}~{schoolYear}  index: the pupils each monthly list of a school named (suspensions)
  *   registry-shop-{shopId}, registry-school-{schoolId}, registry-device-{deviceId}
  *                                        a counterpart's registry entry (domain/registry/)
+ *   person-{personId}                    the forgetting of a person's data (PersonForgotten; the data is in the vault)
  *
  * The hold index was `food-hold-{shopId}-{holdId}`: a family id starting with `hold-` made a wallet
  * look like an index, and a shop id with a dash could name another shop's hold.
@@ -35,7 +36,8 @@ export type StreamName =
   | { readonly kind: 'schoolLists'; readonly schoolId: string; readonly schoolYear: SchoolYear }
   | { readonly kind: 'registryShop'; readonly shopId: string }
   | { readonly kind: 'registrySchool'; readonly schoolId: string }
-  | { readonly kind: 'registryDevice'; readonly deviceId: string };
+  | { readonly kind: 'registryDevice'; readonly deviceId: string }
+  | { readonly kind: 'person'; readonly personId: string };
 
 export const streams = {
   list: (source: ListSourceName, listId: string) => `list-${source}-${listId}`,
@@ -52,6 +54,7 @@ export const streams = {
   registryShop: (shopId: string) => `registry-shop-${shopId}`,
   registrySchool: (schoolId: string) => `registry-school-${schoolId}`,
   registryDevice: (deviceId: string) => `registry-device-${deviceId}`,
+  person: (personId: string) => `person-${personId}`,
 } as const;
 
 /** The name for a parsed stream (the inverse of `parseStream`). */
@@ -81,6 +84,8 @@ export function streamOf(name: StreamName): string {
       return streams.registrySchool(name.schoolId);
     case 'registryDevice':
       return streams.registryDevice(name.deviceId);
+    case 'person':
+      return streams.person(name.personId);
   }
 }
 
@@ -97,6 +102,7 @@ const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => StreamName][] = [
   [/^registry-shop-(.+)$/s, (m) => ({ kind: 'registryShop', shopId: m[1]! })],
   [/^registry-school-(.+)$/s, (m) => ({ kind: 'registrySchool', schoolId: m[1]! })],
   [/^registry-device-(.+)$/s, (m) => ({ kind: 'registryDevice', deviceId: m[1]! })],
+  [/^person-(.+)$/s, (m) => ({ kind: 'person', personId: m[1]! })],
 ];
 
 /** The patterns by the name's first word (projections parse a name per event, so one pattern is tried, not all). */

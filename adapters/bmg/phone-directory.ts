@@ -24,7 +24,12 @@ export const bmgMigration: Migration = {
 );`,
 };
 
-export function createMemoryPhoneDirectory(entries: Iterable<readonly [string, string]> = []): PhoneDirectory & { set(iin: string, phone: string): void; delete(iin: string): void } {
+/** Our copy of BMG holds IINs and phones: forgetting a person deletes their row (a later bulk load may bring it back from BMG). */
+export interface ForgettableDirectory {
+  forget(iins: readonly string[]): Promise<void>;
+}
+
+export function createMemoryPhoneDirectory(entries: Iterable<readonly [string, string]> = []): PhoneDirectory & ForgettableDirectory & { set(iin: string, phone: string): void; delete(iin: string): void } {
   const phones = new Map<string, string>();
   for (const [iin, phone] of entries) phones.set(iin, normalisePhone(phone));
   return {
@@ -45,10 +50,13 @@ export function createMemoryPhoneDirectory(entries: Iterable<readonly [string, s
     delete(iin) {
       phones.delete(iin.trim());
     },
+    async forget(iins) {
+      for (const iin of iins) phones.delete(iin.trim());
+    },
   };
 }
 
-export function createPostgresPhoneDirectory(pool: Pool): PhoneDirectory & { load(entries: readonly (readonly [string, string])[]): Promise<number> } {
+export function createPostgresPhoneDirectory(pool: Pool): PhoneDirectory & ForgettableDirectory & { load(entries: readonly (readonly [string, string])[]): Promise<number> } {
   return {
     async lookup(iin) {
       const { rows } = await pool.query<{ phone: string }>('select phone from bmg_phones where iin = $1', [iin.trim()]);
@@ -59,6 +67,9 @@ export function createPostgresPhoneDirectory(pool: Pool): PhoneDirectory & { loa
       const keys = [...new Set(iins.map((i) => i.trim()))];
       const { rows } = await pool.query<{ iin: string; phone: string }>('select iin, phone from bmg_phones where iin = any($1::text[])', [keys]);
       return new Map(rows.map((r) => [r.iin, r.phone]));
+    },
+    async forget(iins) {
+      await pool.query('delete from bmg_phones where iin = any($1::text[])', [iins.map((i) => i.trim())]);
     },
     /** Upserts (iin, phone) pairs in batches; returns how many were written. */
     async load(entries) {

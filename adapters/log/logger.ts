@@ -37,6 +37,7 @@ export const SENSITIVE_KEYS = [
   'secret',
   'jwtSecret',
   'vaultKey',
+  'vaultMasterKey',
 ] as const;
 
 /** Each sensitive key at the top and up to three levels below (pino's paths have no recursive wildcard). */

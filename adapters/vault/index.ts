@@ -1,1 +1,3 @@
 export * from './vault';
+export * from './postgres-vault';
+export * from './sealing';

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coreMigrations } from '../postgres/migrate';
 import { freshDatabase } from '../../test/pg';
 import { bmgMigration, createMemoryPhoneDirectory, createPostgresPhoneDirectory } from '../bmg/phone-directory';
-import { createMemoryVault, createPostgresVault, normalisePhone, pseudonymiser, vaultMigration, type Vault } from './vault';
+import { createMemoryVault, normalisePhone, pseudonymiser, type Vault } from './vault';
+import { createPostgresVault, vaultMigrations } from './postgres-vault';
+import { createSealer, DEV_VAULT_MASTER_KEY, masterKeyOf } from './sealing';
 
 const IIN = '870412300416';
 
@@ -19,7 +21,7 @@ describe('pseudonymise', () => {
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
-  db = await freshDatabase([...coreMigrations(), vaultMigration, bmgMigration]);
+  db = await freshDatabase([...coreMigrations(), ...vaultMigrations, bmgMigration]);
 });
 afterAll(async () => db.drop());
 
@@ -61,14 +63,84 @@ for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcd
     });
     it('forget deletes the PII; the pseudonym stays computable but resolves to nobody', async () => {
       const id = vault.pseudonymise(IIN);
-      expect(await vault.forget(id)).toBe(true);
+      await vault.keepText(id, 'text-1', 'my complaint');
+      expect(await vault.textOf('text-1')).toBe('my complaint');
+      expect(await vault.forget(id)).toEqual(['iin', 'name', 'phone', 'complaint']);
       expect(await vault.get(id)).toBeUndefined();
+      expect(await vault.textOf('text-1')).toBeUndefined();
       expect(await vault.findByPhone('77011112233')).toEqual([]);
-      expect(await vault.forget(id)).toBe(false);
+      expect(await vault.forget(id)).toEqual([]);
       expect((await vault.namesOf([id])).size).toBe(0);
+      expect(await vault.forgottenOf([id, 'p_other'])).toEqual(new Map([[id, ['iin', 'name', 'phone', 'complaint']]]));
+    });
+    it('forgets some kinds and keeps the rest; nothing left: the person is gone', async () => {
+      const iin = '950505400123';
+      const id = await vault.upsertPerson({ iin, fullName: 'Kind Test', phone: '87015556677' });
+      expect(await vault.forget(id, ['phone'])).toEqual(['phone']);
+      expect(await vault.get(id)).toEqual({ personId: id, iin, fullName: 'Kind Test' });
+      expect(await vault.findByPhone('87015556677')).toEqual([]);
+      expect(await vault.forget(id, ['iin', 'name'])).toEqual(['iin', 'name']);
+      expect(await vault.get(id)).toBeUndefined();
+      expect((await vault.forgottenOf([id])).get(id)).toEqual(['iin', 'name', 'phone']);
+      // A later list brings the person again (a new purpose): stored again, under a new key.
+      await vault.upsertPerson({ iin, fullName: 'Kind Test' });
+      expect(await vault.get(id)).toEqual({ personId: id, iin, fullName: 'Kind Test' });
+      await vault.forget(id);
+    });
+    it('lists what is past its retention, by kind; a retention only moves later', async () => {
+      const iin = '960606500234';
+      const id = await vault.upsertPerson({ iin, fullName: 'Retained', phone: '87017778899' }, { iin: '2027-01-01T00:00:00.000Z', name: '2027-01-01T00:00:00.000Z', phone: '2026-06-01T00:00:00.000Z' });
+      await vault.upsertPerson({ iin }, { iin: '2026-01-01T00:00:00.000Z', name: '2028-01-01T00:00:00.000Z', phone: '2026-05-01T00:00:00.000Z' });
+      await vault.keepText(id, 'text-2', 'late complaint', '2026-03-01T00:00:00.000Z');
+      const mine = async (at: string) => (await vault.expired(at, 100)).filter((e) => e.personId === id);
+      expect(await mine('2026-02-01T00:00:00.000Z')).toEqual([]);
+      expect(await mine('2026-04-01T00:00:00.000Z')).toEqual([{ personId: id, kinds: ['complaint'] }]);
+      expect(await mine('2027-06-01T00:00:00.000Z')).toEqual([{ personId: id, kinds: ['iin', 'phone', 'complaint'] }]);
+      await vault.forget(id, ['phone', 'complaint']);
+      expect(await mine('2027-06-01T00:00:00.000Z')).toEqual([{ personId: id, kinds: ['iin'] }]);
+      expect(await mine('2029-01-01T00:00:00.000Z')).toEqual([{ personId: id, kinds: ['iin', 'name'] }]);
+      await vault.forget(id);
+      expect(await mine('2029-01-01T00:00:00.000Z')).toEqual([]);
     });
   });
 }
+
+describe('sealing (Postgres vault)', () => {
+  it('stores no IIN, name, phone or text in the clear; each person has a key of their own, wrapped', async () => {
+    const vault = createPostgresVault(db.pool, 'k-0123456789abcdef');
+    const a = await vault.upsertPerson({ iin: '870412300416', fullName: 'Айгерим Сейткали', phone: '87011112233' });
+    const b = await vault.upsertPerson({ iin: '900101300417', fullName: 'Other Person' });
+    await vault.keepText(a, 'text-s', 'Айгерим 87011112233 complains');
+    const { rows } = await db.pool.query<{ t: string }>(`select concat_ws('|', (select string_agg(r::text, '|') from vault_records r), (select string_agg(k::text, '|') from vault_keys k), (select string_agg(t::text, '|') from vault_texts t)) as t`);
+    for (const clear of ['870412300416', 'Айгерим', '7011112233', 'complains', Buffer.from('Айгерим').toString('hex')]) expect(rows[0]!.t).not.toContain(clear);
+    const keys = await db.pool.query<{ person_id: string; wrapped_key: Buffer }>('select person_id, wrapped_key from vault_keys where person_id = any($1::text[])', [[a, b]]);
+    expect(new Set(keys.rows.map((k) => k.wrapped_key.toString('hex'))).size).toBe(2);
+    // Another master key opens nothing.
+    const stranger = createPostgresVault(db.pool, 'k-0123456789abcdef', masterKeyOf('11'.repeat(32)));
+    await expect(stranger.get(a)).rejects.toThrow();
+    await vault.forget(a);
+    await vault.forget(b);
+  });
+  it('a sealed value is bound to its person and field', () => {
+    const sealer = createSealer(DEV_VAULT_MASTER_KEY);
+    const { key } = sealer.newDataKey('p_a');
+    const sealed = sealer.seal(key, 'p_a', 'name', 'Name');
+    expect(sealer.open(key, 'p_a', 'name', sealed)).toBe('Name');
+    expect(() => sealer.open(key, 'p_b', 'name', sealed)).toThrow();
+    expect(() => sealer.open(key, 'p_a', 'phone', sealed)).toThrow();
+  });
+  it('seals the rows stored in plaintext before migration 0753 and drops their table', async () => {
+    await db.pool.query(`create table vault_people (person_id text primary key, iin text not null unique, full_name text, phone text, updated_at timestamptz not null default now())`);
+    const vault = createPostgresVault(db.pool, 'k-0123456789abcdef');
+    const id = vault.pseudonymise('970707600345');
+    await db.pool.query(`insert into vault_people (person_id, iin, full_name, phone) values ($1, '970707600345', 'Legacy Name', '77012223344')`, [id]);
+    expect(await vault.sealUnsealed()).toBe(1);
+    expect(await vault.get(id)).toEqual({ personId: id, iin: '970707600345', fullName: 'Legacy Name', phone: '77012223344' });
+    expect((await db.pool.query(`select to_regclass('vault_people') as t`)).rows[0].t).toBeNull();
+    expect(await vault.sealUnsealed()).toBe(0);
+    await vault.forget(id);
+  });
+});
 
 describe('BMG phone directory', () => {
   it('memory and Postgres answer the same after a bulk load', async () => {

@@ -1,16 +1,17 @@
 /**
- * The PII vault: the only place where IINs, names and phones live. Events carry `personId`, a
+ * The PII vault: the only place where IINs, names, phones and complaint texts live. Events carry `personId`, a
  * keyed hash of the IIN: 'p_' + hex of the first 16 bytes of HMAC-SHA256(VAULT_KEY, IIN). The same
  * IIN always gives the same id under one key, so lists can be matched without storing the IIN in
- * the log. `forget(personId)` deletes the row: the log and every total stay intact; only the link
- * from the pseudonym back to the person is gone.
+ * the log. `forget(personId)` deletes the person's data (in Postgres: their key, which shreds every
+ * sealed copy): the log and every total stay intact; only the link from the pseudonym back to the
+ * person is gone (docs/EVIDENCE.md "Forgetting a person").
  *
- * Two implementations: Postgres (`vault_people`, migration 0050_vault) and in-memory (tests,
- * simulator's fastest mode).
+ * Two implementations: Postgres (postgres-vault.ts: each person's data sealed under a key of their
+ * own, sealing.ts) and in-memory (tests, simulator's fastest mode).
  */
 import { createHmac } from 'node:crypto';
+import { PERSONAL_DATA_KINDS, type PersonalDataKind } from '../../domain/people/personal-data';
 import type { Migration } from '../postgres/migrate';
-import type { Pool } from '../postgres/pool';
 
 /** Dev-only key; MODE=production refuses to start without VAULT_KEY (app/config.ts). */
 export const DEV_VAULT_KEY = 'dev-only-vault-key-change-me';
@@ -19,22 +20,36 @@ export const PERSON_ID_BYTES = 16;
 
 export interface PersonRecord {
   readonly personId: string;
-  readonly iin: string;
+  /** Absent once the IIN alone was forgotten (retention), the name or phone kept longer. */
+  readonly iin?: string;
   readonly fullName?: string;
   readonly phone?: string;
+}
+
+/** Until when each kind of a person's data is kept (absent: until forgotten explicitly). */
+export interface RetainUntil {
+  readonly iin?: string;
+  readonly name?: string;
+  readonly phone?: string;
+}
+
+/** A person whose data of these kinds is past its retention at a given instant. */
+export interface ExpiredData {
+  readonly personId: string;
+  readonly kinds: readonly PersonalDataKind[];
 }
 
 export interface Vault {
   /** Pure given the key: the same IIN → the same personId. */
   pseudonymise(iin: string): string;
   /** Stores (or updates) a person; a missing name or phone keeps the stored one. Returns the personId. */
-  upsertPerson(person: { iin: string; fullName?: string; phone?: string }): Promise<string>;
+  upsertPerson(person: { iin: string; fullName?: string; phone?: string }, retain?: RetainUntil): Promise<string>;
   /**
    * Many upserts in one statement, as if `upsertPerson` ran for each in order (the same person
    * twice: the later name or phone wins, a missing one keeps the earlier or stored one).
-   * Returns the personIds in input order.
+   * Returns the personIds in input order. A retention only ever moves later.
    */
-  upsertPeople(people: readonly PersonUpsert[]): Promise<string[]>;
+  upsertPeople(people: readonly PersonUpsert[], retain?: RetainUntil): Promise<string[]>;
   /** personIds whose phone is this number (normalised). */
   findByPhone(phone: string): Promise<string[]>;
   /** Phones of those who have one (forgotten or phoneless people are absent): one read for a page of SMS. */
@@ -42,8 +57,19 @@ export interface Vault {
   get(personId: string): Promise<PersonRecord | undefined>;
   /** Full names of those who have one (forgotten or nameless people are absent), for documents people sign. */
   namesOf(personIds: readonly string[]): Promise<Map<string, string>>;
-  /** Deletes the person's PII. Returns whether a row was deleted. */
-  forget(personId: string): Promise<boolean>;
+  /** Keeps a free text the person wrote (a complaint) under their key; the same textId again changes nothing. */
+  keepText(personId: string, textId: string, text: string, retainUntil?: string): Promise<void>;
+  /** The text, or undefined when it was forgotten (or never kept). */
+  textOf(textId: string): Promise<string | undefined>;
+  /**
+   * Deletes these kinds of the person's data (all kinds: their key, and with it every sealed
+   * value) and remembers that they were forgotten. Returns the kinds that held data.
+   */
+  forget(personId: string, kinds?: readonly PersonalDataKind[]): Promise<PersonalDataKind[]>;
+  /** Of these people, those forgotten, with the kinds forgotten. */
+  forgottenOf(personIds: readonly string[]): Promise<Map<string, readonly PersonalDataKind[]>>;
+  /** Data past its retention at `at`, oldest people first, at most `limit` people. */
+  expired(at: string, limit: number): Promise<ExpiredData[]>;
 }
 
 export interface PersonUpsert {
@@ -53,7 +79,7 @@ export interface PersonUpsert {
 }
 
 /** One row per person (sorted by personId, so concurrent bulk upserts lock rows in one order), later values over earlier. */
-export function mergeUpserts(pseudonymise: (iin: string) => string, people: readonly PersonUpsert[]): { ids: string[]; rows: PersonRecord[] } {
+export function mergeUpserts(pseudonymise: (iin: string) => string, people: readonly PersonUpsert[]): { ids: string[]; rows: (PersonRecord & { iin: string })[] } {
   const merged = new Map<string, { personId: string; iin: string; fullName?: string; phone?: string }>();
   const ids = people.map(({ iin, fullName, phone }) => {
     const personId = pseudonymise(iin);
@@ -90,15 +116,36 @@ export const vaultMigration: Migration = {
 create index vault_people_phone on vault_people (phone) where phone is not null;`,
 };
 
+/** The kinds a forget asks for, in catalogue order, once each. */
+export function kindsOf(kinds: readonly PersonalDataKind[] | undefined): PersonalDataKind[] {
+  return PERSONAL_DATA_KINDS.filter((kind) => (kinds ?? PERSONAL_DATA_KINDS).includes(kind));
+}
+
+const LATER = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : a > b ? a : b);
+
+interface MemoryPerson extends PersonRecord {
+  readonly until: RetainUntil;
+}
+
+/** Tests and the simulator's fastest mode: the same contract, nothing sealed (nothing is kept anywhere). */
 export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
   const pseudonymise = pseudonymiser(key);
-  const people = new Map<string, PersonRecord>();
-  const upsertPerson: Vault['upsertPerson'] = async ({ iin, fullName, phone }) => {
+  const people = new Map<string, MemoryPerson>();
+  const texts = new Map<string, { personId: string; text: string; until?: string }>();
+  const forgotten = new Map<string, PersonalDataKind[]>();
+  const upsertPerson: Vault['upsertPerson'] = async ({ iin, fullName, phone }, retain = {}) => {
     const personId = pseudonymise(iin);
     const before = people.get(personId);
     const name = fullName ?? before?.fullName;
     const number = phone !== undefined ? normalisePhone(phone) : before?.phone;
-    people.set(personId, { personId, iin: iin.trim(), ...(name !== undefined ? { fullName: name } : {}), ...(number !== undefined ? { phone: number } : {}) });
+    const until = { iin: LATER(before?.until.iin, retain.iin), name: LATER(before?.until.name, retain.name), phone: LATER(before?.until.phone, retain.phone) };
+    people.set(personId, {
+      personId,
+      iin: iin.trim(),
+      ...(name !== undefined ? { fullName: name } : {}),
+      ...(number !== undefined ? { phone: number } : {}),
+      until,
+    });
     return personId;
   };
   /** personId → the field, for those who have it (forgotten people are absent). */
@@ -110,12 +157,13 @@ export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
     }
     return found;
   };
+  const remember = (personId: string, kinds: readonly PersonalDataKind[]) => forgotten.set(personId, kindsOf([...(forgotten.get(personId) ?? []), ...kinds]));
   return {
     pseudonymise,
     upsertPerson,
-    async upsertPeople(list) {
+    async upsertPeople(list, retain) {
       const ids: string[] = [];
-      for (const p of list) ids.push(await upsertPerson(p));
+      for (const p of list) ids.push(await upsertPerson(p, retain));
       return ids;
     },
     async findByPhone(phone) {
@@ -125,86 +173,60 @@ export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
     phonesOf: async (personIds) => fieldOf(personIds, 'phone'),
     namesOf: async (personIds) => fieldOf(personIds, 'fullName'),
     async get(personId) {
-      return people.get(personId);
+      const p = people.get(personId);
+      if (!p) return undefined;
+      const { until: _until, ...record } = p;
+      return record;
     },
-    async forget(personId) {
-      return people.delete(personId);
+    async keepText(personId, textId, text, until) {
+      if (!texts.has(textId)) texts.set(textId, { personId, text, ...(until !== undefined ? { until } : {}) });
     },
-  };
-}
-
-export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY): Vault {
-  const pseudonymise = pseudonymiser(key);
-  return {
-    pseudonymise,
-    async upsertPerson({ iin, fullName, phone }) {
-      const personId = pseudonymise(iin);
-      const upsert = () =>
-        pool.query(
-          `insert into vault_people (person_id, iin, full_name, phone) values ($1, $2, $3, $4)
-           on conflict (person_id) do update set
-             full_name = coalesce(excluded.full_name, vault_people.full_name),
-             phone = coalesce(excluded.phone, vault_people.phone),
-             updated_at = now()`,
-          [personId, iin.trim(), fullName ?? null, phone !== undefined ? normalisePhone(phone) : null],
-        );
-      // Two concurrent first upserts of one person can collide on the iin key (not the arbiter):
-      // the loser retries once and then takes the update path.
-      await upsert().catch((error: { code?: string }) => {
-        if (error.code === '23505') return upsert();
-        throw error;
-      });
-      return personId;
+    async textOf(textId) {
+      return texts.get(textId)?.text;
     },
-    async upsertPeople(list) {
-      if (list.length === 0) return [];
-      const { ids, rows } = mergeUpserts(pseudonymise, list);
-      const upsert = () =>
-        pool.query(
-          `insert into vault_people (person_id, iin, full_name, phone)
-           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
-           on conflict (person_id) do update set
-             full_name = coalesce(excluded.full_name, vault_people.full_name),
-             phone = coalesce(excluded.phone, vault_people.phone),
-             updated_at = now()`,
-          [rows.map((r) => r.personId), rows.map((r) => r.iin), rows.map((r) => r.fullName ?? null), rows.map((r) => r.phone ?? null)],
-        );
-      // As in upsertPerson: a concurrent first insert of one of these people collides on the iin key once.
-      await upsert().catch((error: { code?: string }) => {
-        if (error.code === '23505') return upsert();
-        throw error;
-      });
-      return ids;
+    async forget(personId, asked) {
+      const kinds = kindsOf(asked);
+      const p = people.get(personId);
+      const held: PersonalDataKind[] = [];
+      if (p) {
+        if (kinds.includes('iin') && p.iin !== undefined) held.push('iin');
+        if (kinds.includes('name') && p.fullName !== undefined) held.push('name');
+        if (kinds.includes('phone') && p.phone !== undefined) held.push('phone');
+        const left: MemoryPerson = {
+          personId,
+          ...(p.iin !== undefined && !kinds.includes('iin') ? { iin: p.iin } : {}),
+          ...(p.fullName !== undefined && !kinds.includes('name') ? { fullName: p.fullName } : {}),
+          ...(p.phone !== undefined && !kinds.includes('phone') ? { phone: p.phone } : {}),
+          until: p.until,
+        };
+        if (left.iin === undefined && left.fullName === undefined && left.phone === undefined) people.delete(personId);
+        else people.set(personId, left);
+      }
+      if (kinds.includes('complaint'))
+        for (const [id, t] of texts)
+          if (t.personId === personId) {
+            texts.delete(id);
+            if (!held.includes('complaint')) held.push('complaint');
+          }
+      remember(personId, kinds);
+      return kindsOf(held);
     },
-    async findByPhone(phone) {
-      const { rows } = await pool.query<{ person_id: string }>('select person_id from vault_people where phone = $1 order by person_id', [normalisePhone(phone)]);
-      return rows.map((r) => r.person_id);
+    async forgottenOf(personIds) {
+      return new Map(personIds.flatMap((id) => (forgotten.has(id) ? [[id, forgotten.get(id)!] as const] : [])));
     },
-    async phonesOf(personIds) {
-      const { rows } = await pool.query<{ person_id: string; phone: string }>(
-        'select person_id, phone from vault_people where person_id = any($1::text[]) and phone is not null',
-        [personIds],
-      );
-      return new Map(rows.map((r) => [r.person_id, r.phone]));
-    },
-    async namesOf(personIds) {
-      const { rows } = await pool.query<{ person_id: string; full_name: string }>(
-        'select person_id, full_name from vault_people where person_id = any($1::text[]) and full_name is not null',
-        [personIds],
-      );
-      return new Map(rows.map((r) => [r.person_id, r.full_name]));
-    },
-    async get(personId) {
-      const { rows } = await pool.query<{ person_id: string; iin: string; full_name: string | null; phone: string | null }>(
-        'select person_id, iin, full_name, phone from vault_people where person_id = $1',
-        [personId],
-      );
-      const r = rows[0];
-      return r ? { personId: r.person_id, iin: r.iin, ...(r.full_name ? { fullName: r.full_name } : {}), ...(r.phone ? { phone: r.phone } : {}) } : undefined;
-    },
-    async forget(personId) {
-      const result = await pool.query('delete from vault_people where person_id = $1', [personId]);
-      return (result.rowCount ?? 0) > 0;
+    async expired(at, limit) {
+      const found = new Map<string, Set<PersonalDataKind>>();
+      const add = (personId: string, kind: PersonalDataKind) => found.set(personId, (found.get(personId) ?? new Set()).add(kind));
+      for (const p of people.values()) {
+        if (p.until.iin !== undefined && p.until.iin < at && p.iin !== undefined) add(p.personId, 'iin');
+        if (p.until.name !== undefined && p.until.name < at && p.fullName !== undefined) add(p.personId, 'name');
+        if (p.until.phone !== undefined && p.until.phone < at && p.phone !== undefined) add(p.personId, 'phone');
+      }
+      for (const t of texts.values()) if (t.until !== undefined && t.until < at) add(t.personId, 'complaint');
+      return [...found.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, limit)
+        .map(([personId, kinds]) => ({ personId, kinds: kindsOf([...kinds]) }));
     },
   };
 }

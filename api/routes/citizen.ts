@@ -140,7 +140,7 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
       responses: { 201: { description: 'recorded', schema: z.object({ feedbackId: z.string(), eotinishRef: z.string().optional() }) } },
       refusals: ['voucher_not_found', 'version_conflict'],
       async handle({ principal, body, meta }) {
-        return json(201, await deps.services.submitFeedback({ familyId: principal.familyId, ...body }, meta));
+        return json(201, await deps.services.submitFeedback({ familyId: principal.familyId, personId: principal.personId, ...body }, meta));
       },
     }),
   ];

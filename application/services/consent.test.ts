@@ -10,7 +10,8 @@ import { createPostgresEventStore } from '../../adapters/eventstore/postgres';
 import type { EventStore } from '../../adapters/eventstore/port';
 import { coreMigrations } from '../../adapters/postgres/migrate';
 import { bmgMigration, createMemoryPhoneDirectory, createPostgresPhoneDirectory, type PhoneDirectory } from '../../adapters/bmg/phone-directory';
-import { createMemoryVault, createPostgresVault, vaultMigration, type Vault } from '../../adapters/vault/vault';
+import { createMemoryVault, type Vault } from '../../adapters/vault/vault';
+import { createPostgresVault, vaultMigrations } from '../../adapters/vault/postgres-vault';
 import { freshDatabase } from '../../test/pg';
 import { streams } from '../../domain/events';
 import { makeIin } from '../../domain/shared/iin';
@@ -90,7 +91,7 @@ async function memoryWorld(): Promise<World> {
   };
 }
 async function postgresWorld(): Promise<World> {
-  const db = await freshDatabase([...coreMigrations(), vaultMigration, bmgMigration]);
+  const db = await freshDatabase([...coreMigrations(), ...vaultMigrations, bmgMigration]);
   const phones = createPostgresPhoneDirectory(db.pool);
   await phones.load([[MOTHER, MOTHER_PHONE], [HEAD, HEAD_PHONE], [HEAD2, HEAD2_PHONE]]);
   return { store: createPostgresEventStore(db.pool), vault: createPostgresVault(db.pool, 'test-vault-key-0123456789'), phones, dispose: db.drop };

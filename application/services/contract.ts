@@ -181,7 +181,7 @@ export interface LedgerServices {
   capturePurchase(input: CaptureInput, meta: CommandMetadata): Promise<CaptureResult>;
   voidPurchase(input: { shopId: string; holdId: string }, meta: CommandMetadata): Promise<CaptureResult>;
   submitFeedback(
-    input: { familyId: string; program: 'school-meals' | 'food-vouchers'; voucherId?: string; kind: 'rating' | 'complaint'; rating?: number; text?: string },
+    input: { familyId: string; personId?: string; program: 'school-meals' | 'food-vouchers'; voucherId?: string; kind: 'rating' | 'complaint'; rating?: number; text?: string },
     meta: CommandMetadata,
   ): Promise<{ feedbackId: string; eotinishRef?: string }>;
   /** Called by the scheduler for a due deadline. Always records DeadlineFired. */

@@ -32,6 +32,11 @@ export interface FeedbackForwarder {
   }): Promise<{ readonly ref: string }>;
 }
 
+/** The slice of the vault that keeps what a citizen wrote, sealed under their own key (forgettable). */
+export interface TextKeeper {
+  keepText(personId: string, textId: string, text: string, retainUntil?: string): Promise<void>;
+}
+
 export interface VoucherServiceDeps {
   /** Streams read and folded through the process's one StreamStates (application/stream-states.ts). */
   readonly states: StreamStates;
@@ -46,6 +51,8 @@ export interface VoucherServiceDeps {
   /** Goods catalogue sku → socially significant category (default: the SAMPLE catalogue). */
   readonly catalogue?: Readonly<Record<string, string>>;
   readonly eotinish?: FeedbackForwarder;
+  /** Where complaint texts are kept (never in an event). */
+  readonly texts?: TextKeeper;
   /** Nonce bytes for QR tokens (tests pass a deterministic source). */
   readonly nonce?: () => Buffer;
 }

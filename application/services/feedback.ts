@@ -8,6 +8,7 @@ import { streams } from '../../domain/events';
 import type { CommandMetadata } from '../../domain/shared/decider';
 import { nameUuid, childId } from '../../domain/shared/ids';
 import { refuse } from '../../domain/shared/errors';
+import { afterDays } from '../../domain/people/personal-data';
 import { feedback, type SubmitFeedback } from '../../domain/vouchers/feedback';
 import { parseVoucherId } from '../../domain/vouchers/ids';
 import { createFoodWalletDecider } from '../../domain/vouchers/food-wallet';
@@ -38,12 +39,21 @@ export function createFeedbackServices(rawDeps: VoucherServiceDeps): FeedbackSer
     if (input.voucherId !== undefined) await checkVoucher(input.familyId, input.voucherId);
     const feedbackId = nameUuid(`feedback:${meta.commandId}`);
     const stream = streams.feedback(input.familyId);
-    const command: SubmitFeedback = { type: 'SubmitFeedback', data: { feedbackId, ...input }, metadata: meta };
+    // The text goes to the vault under its writer (forgettable), the event keeps a reference.
+    const textRef = input.text !== undefined ? nameUuid(`feedback-text:${meta.commandId}`) : undefined;
+    if (textRef !== undefined && (input.personId === undefined || !deps.texts)) refuse('validation_failed', 'a text needs its writer (a citizen token) and a vault to keep it', 'text');
+    const command: SubmitFeedback = { type: 'SubmitFeedback', data: { feedbackId, ...input, ...(textRef !== undefined ? { textRef } : {}) }, metadata: meta };
     await handle(deps.states, stream, feedback, command, { familyId: input.familyId, program: input.program });
+    // After the decision (a refused complaint keeps nothing); a retry of the same command keeps it again, once.
+    if (textRef !== undefined) {
+      const program = input.program === 'school-meals' ? deps.meals : deps.food;
+      await deps.texts!.keepText(input.personId!, textRef, input.text!, afterDays(meta.now, program.personalData.complaintDays));
+    }
     // Read back (a repeated request decides nothing): forward only what has no reference yet.
     const already = deps.states.fold(feedback, await deps.states.history(stream)).items.get(feedbackId)?.eotinishRef;
     if (already !== undefined || !deps.eotinish) return { feedbackId, ...(already !== undefined ? { eotinishRef: already } : {}) };
-    const { ref } = await deps.eotinish.forward({ feedbackId, ...input, submittedAt: meta.now });
+    const { personId: _writer, ...item } = input;
+    const { ref } = await deps.eotinish.forward({ feedbackId, ...item, submittedAt: meta.now });
     const forwardMeta = { ...meta, commandId: childId(meta.commandId, 'forwarded'), causationId: meta.commandId };
     await handle(deps.states, stream, feedback, { type: 'RecordFeedbackForwarded', data: { feedbackId, eotinishRef: ref }, metadata: forwardMeta }, { familyId: input.familyId, program: input.program });
     return { feedbackId, eotinishRef: ref };

@@ -38,6 +38,7 @@ import type { SmsLanguage } from '../../domain/programs/sms';
 import { parseIin } from '../../domain/shared/iin';
 import type { CommandMetadata } from '../../domain/shared/decider';
 import { DomainError, refuse } from '../../domain/shared/errors';
+import { listDataRetainedUntil } from '../../domain/people/personal-data';
 import { PartlyWritten } from '../partly-written';
 import type { FoodListRow, LedgerServices, ListReceipt, MealsListRow, PersonRow, ReceiveListInput } from './contract';
 import { decideCase, deciders, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
@@ -84,14 +85,16 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
   }
 
   /** The people kept in the vault (one statement, in row order): names and phones to send SMS and sign the табель. */
-  async function keep(rows: readonly PersonRow[], phones: ReadonlyMap<string, string>): Promise<void> {
+  async function keep(rows: readonly PersonRow[], phones: ReadonlyMap<string, string>, list: ReceiveListInput): Promise<void> {
     const valid = rows.filter((r) => parseIin(r.iin).ok);
     if (valid.length === 0) return;
+    const program = list.program === 'food-vouchers' ? programs.food : programs.meals;
     await deps.vault.upsertPeople(
       valid.map((r) => {
         const phone = phones.get(r.iin.trim());
         return { iin: r.iin, ...(r.fullName ? { fullName: r.fullName } : {}), ...(phone ? { phone } : {}) };
       }),
+      listDataRetainedUntil(list.month, program.personalData, program.timezone),
     );
   }
 
@@ -165,7 +168,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
         list.program === 'food-vouchers' ? prepareFood(row as FoodListRow, i + j + 1, list.month, person) : prepareMeals(row as MealsListRow, i + j + 1, list, person),
       );
       // Before any row is decided: an accepted row's people are in the vault even if the process dies next.
-      await keep(prepared.flatMap((p, j) => (p.input.iinValid && !rowRule(p.input, list) ? rowPeople[j]! : [])), phones);
+      await keep(prepared.flatMap((p, j) => (p.input.iinValid && !rowRule(p.input, list) ? rowPeople[j]! : [])), phones, list);
       out.push(...prepared);
     }
     return out;

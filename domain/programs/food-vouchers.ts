@@ -2,6 +2,7 @@
  * Program B — digital food vouchers for АСП recipients (seeds 004 Russian / 003 Kazakh: joint
  * order of 4–26 Dec 2025, in force until 1 May 2026). Parameters are data.
  */
+import { DEFAULT_RETENTION, type PersonalDataRetention } from '../people/personal-data';
 import type { Tiyn } from '../shared/money';
 import { kzt, times } from '../shared/money';
 import { DEFAULT_TIMEZONE, type DailyWindow, type Month } from '../shared/calendar';
@@ -68,6 +69,8 @@ export interface FoodVouchersProgram {
   readonly informationPhone: string;
   /** Seed 004 / 003 annex: the texts, verbatim, in Russian and Kazakh (domain/programs/sms-texts.ts). */
   readonly sms: ProgramSms;
+  /** How long each kind of personal data is kept (domain/people/personal-data.ts; the retention job forgets what has expired). */
+  readonly personalData: PersonalDataRetention;
 }
 
 const FOOD_INFORMATION_PHONE = '1414';
@@ -97,6 +100,7 @@ export const FOOD_VOUCHERS: FoodVouchersProgram = {
   sendingWindow: { from: '09:00', until: '21:00' },
   informationPhone: FOOD_INFORMATION_PHONE,
   sms: foodSms(FOOD_INFORMATION_PHONE),
+  personalData: DEFAULT_RETENTION,
 };
 
 /** Value of one member's voucher for a month: MRP of that year × multiplier. */

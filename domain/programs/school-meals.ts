@@ -3,6 +3,7 @@
  * 17 Nov 2023; 002: the 2026 order, in force 21 Feb 2026 for 12 months). Parameters are data:
  * a new school year, region or price is a change here (or in config), not in the deciders.
  */
+import { DEFAULT_RETENTION, type PersonalDataRetention } from '../people/personal-data';
 import type { Tiyn } from '../shared/money';
 import { kzt } from '../shared/money';
 import { addMonths, dayOfMonth, DEFAULT_SCHOOL_YEAR, DEFAULT_TIMEZONE, instantAt, type DailyWindow, type Instant, type LocalDate, type Month, type SchoolYear, type SchoolYearBounds } from '../shared/calendar';
@@ -63,6 +64,8 @@ export interface SchoolMealsProgram {
   readonly sendingWindow: DailyWindow | null;
   /** Seed 000, annex to appendix 1: the texts, verbatim, by language (domain/programs/sms-texts.ts). */
   readonly sms: ProgramSms;
+  /** How long each kind of personal data is kept (domain/people/personal-data.ts; the retention job forgets what has expired). */
+  readonly personalData: PersonalDataRetention;
 }
 
 export const SCHOOL_MEALS: SchoolMealsProgram = {
@@ -101,6 +104,7 @@ export const SCHOOL_MEALS: SchoolMealsProgram = {
   defaultMealPriceTiyn: kzt(850),
   sendingWindow: { from: '09:00', until: '21:00' },
   sms: SCHOOL_MEALS_SMS,
+  personalData: DEFAULT_RETENTION,
 };
 
 /** 2026 order (seed 002): the табель of a month is downloaded by the 5th of the next month; from then on it is final. */

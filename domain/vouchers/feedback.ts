@@ -20,7 +20,11 @@ export interface SubmitFeedback {
     readonly voucherId?: string;
     readonly kind: 'rating' | 'complaint';
     readonly rating?: number;
+    /** Validated here; only its length reaches the event (the text itself is in the vault under `textRef`). */
     readonly text?: string;
+    readonly textRef?: string;
+    /** Who wrote it. */
+    readonly personId?: string;
   };
   readonly metadata: CommandMetadata;
 }
@@ -43,7 +47,9 @@ function submit(command: SubmitFeedback, state: FeedbackState): FeedbackEvent[] 
     refuse('validation_failed', `a rating is an integer ${RATING_MIN}–${RATING_MAX}`, 'rating');
   if (d.kind === 'complaint' && !d.text?.trim()) refuse('validation_failed', 'a complaint needs a text', 'text');
   if (d.text !== undefined && d.text.length > MAX_FEEDBACK_TEXT) refuse('validation_failed', `at most ${MAX_FEEDBACK_TEXT} characters`, 'text');
-  return [{ type: 'FeedbackSubmitted', data: { ...d, submittedAt: command.metadata.now } }];
+  const { text, ...rest } = d;
+  invariant(text === undefined || d.textRef !== undefined, 'a feedback text is kept in the vault before it is recorded');
+  return [{ type: 'FeedbackSubmitted', data: { ...rest, ...(text !== undefined ? { textLength: text.length } : {}), submittedAt: command.metadata.now } }];
 }
 
 function forwarded(command: RecordFeedbackForwarded, state: FeedbackState): FeedbackEvent[] {

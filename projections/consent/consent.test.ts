@@ -8,7 +8,7 @@ import type { EventStore } from '../../adapters/eventstore/port';
 import { coreMigrations } from '../../adapters/postgres/migrate';
 import type { Pool } from '../../adapters/postgres/pool';
 import { bmgMigration, createPostgresPhoneDirectory } from '../../adapters/bmg/phone-directory';
-import { createPostgresVault, vaultMigration } from '../../adapters/vault/vault';
+import { createPostgresVault, vaultMigrations } from '../../adapters/vault/postgres-vault';
 import { createConsentServices } from '../../application/services/consent';
 import { createListServices } from '../../application/services/lists';
 import type { ReceiveListInput } from '../../application/services/contract';
@@ -28,7 +28,7 @@ describe('consent read models (Postgres)', () => {
   let store: EventStore;
   let runner: Runner;
   beforeAll(async () => {
-    db = await freshDatabase([...coreMigrations(), vaultMigration, bmgMigration, ...projectionMigrations([]), ...migrations]);
+    db = await freshDatabase([...coreMigrations(), ...vaultMigrations, bmgMigration, ...projectionMigrations([]), ...migrations]);
     pool = db.pool;
     store = createPostgresEventStore(pool);
     const phones = createPostgresPhoneDirectory(pool);
@@ -111,7 +111,7 @@ describe('consent read models (Postgres)', () => {
   it('Postgres and memory reads give the same answers', async () => {
     const pg = createPostgresConsentReads(pool);
     const mem = createMemoryConsentReads(store);
-    const people = (await pool.query<{ person_id: string }>('select person_id from vault_people order by person_id')).rows.map((r) => r.person_id);
+    const people = (await pool.query<{ person_id: string }>('select person_id from vault_records order by person_id')).rows.map((r) => r.person_id);
     expect(await mem.casesOfRecipients(people)).toEqual(await pg.casesOfRecipients(people));
     expect(await mem.dueDeadlines('2026-04-01T00:00:00.000Z', 100)).toEqual(await pg.dueDeadlines('2026-04-01T00:00:00.000Z', 100));
     for (const now of ['2026-03-06T05:00:00.000Z', '2026-03-06T05:02:00.000Z', '2026-03-07T00:00:00.000Z'])

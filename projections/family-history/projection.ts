@@ -74,6 +74,7 @@ const EVERY_TYPE: Record<Exclude<LedgerEventType, RegistryEvent['type']>, true> 
   FoodVouchersLapsed: true,
   FeedbackSubmitted: true,
   FeedbackForwarded: true,
+  PersonForgotten: true,
 };
 
 /** List streams hold rows of many families: an accepted row is indexed, the stream is not owned. */
