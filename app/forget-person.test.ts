@@ -15,6 +15,7 @@ import { startInProcess, type Driver } from '../simulators/driver';
 import { simulateMeals } from '../simulators/meals';
 import { generatePopulation, type Person, type Population, type Pupil } from '../simulators/population';
 import { silentLogger } from '../adapters/log/logger';
+import { bearer } from '../simulators/http';
 import { FORGOTTEN } from '../domain/people/personal-data';
 import { streams } from '../domain/events';
 import type { System } from './system';
@@ -55,8 +56,8 @@ async function readModels(system: System): Promise<Record<string, unknown[]>> {
 async function reports(): Promise<{ tabel: unknown; outcomes: unknown }> {
   const pedagogue = await driver.token({ role: 'social-pedagogue', sub: 'ped-forget', schoolId: pupil.schoolId });
   const ministry = await driver.token({ role: 'ministry', sub: 'min-forget' });
-  const tabel = (await driver.http.call('GET', `/v1/schools/${pupil.schoolId}/tabel/${MONTH}`, { token: pedagogue })).body;
-  const outcomes = (await driver.http.call('GET', `/v1/ministry/outcomes?month=${MONTH}`, { token: ministry })).body;
+  const tabel = (await driver.http.send(driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', { params: { path: { schoolId: pupil.schoolId, month: MONTH } }, headers: bearer(pedagogue) }))).body;
+  const outcomes = (await driver.http.send(driver.http.api.GET('/v1/ministry/outcomes', { params: { query: { month: MONTH } }, headers: bearer(ministry) }))).body;
   return { tabel, outcomes };
 }
 
@@ -78,7 +79,9 @@ beforeAll(async () => {
   const pedagogueOf = async (schoolId: string) => driver.token({ role: 'social-pedagogue', sub: `ped-${schoolId}`, schoolId });
   const fed = new Set<string>();
   for (const school of population.schools) {
-    const sheet = (await driver.http.call('GET', `/v1/schools/${school.schoolId}/tabel/${MONTH}`, { token: await pedagogueOf(school.schoolId) })).body as { pupils?: { pupilId: string; total: number }[] };
+    const sheet = (
+      await driver.http.send(driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', { params: { path: { schoolId: school.schoolId, month: MONTH } }, headers: bearer(await pedagogueOf(school.schoolId)) }))
+    ).body as { pupils?: { pupilId: string; total: number }[] };
     for (const row of sheet.pupils ?? []) if (row.total > 0) fed.add(row.pupilId);
   }
   pupil = population.pupils.find((p) => fed.has(driver.personId(p.person.iin)) && unique(p.person) && p.representatives.some((r) => population.phones.has(r.iin) && unique(r)))!;
@@ -87,7 +90,9 @@ beforeAll(async () => {
   parentPhone = normalisePhone(population.phones.get(parent.iin)!);
   // The parent complains, naming the child and their own phone: the text goes to the vault under the parent.
   const citizen = await driver.token({ role: 'citizen', sub: 'c-forget', familyId: pupil.familyId, personId: driver.personId(parent.iin) });
-  const complaint = await driver.http.call('POST', '/v1/me/feedback', { token: citizen, body: { program: 'school-meals', kind: 'complaint', text: `${pupil.person.fullName} ate nothing; call me at ${parentPhone}` } });
+  const complaint = await driver.http.send(
+    driver.http.api.POST('/v1/me/feedback', { body: { program: 'school-meals', kind: 'complaint', text: `${pupil.person.fullName} ate nothing; call me at ${parentPhone}` }, headers: bearer(citizen) }),
+  );
   expect(complaint.status).toBe(201);
   await driver.settle();
   await driver.system.chainer!.catchUp();
@@ -127,11 +132,11 @@ describe('forgetting a person in a seeded month', () => {
   it('an operator forgets both through the API; each forgetting is an event without the data', async () => {
     const token = await driver.token(operator);
     for (const person of [pupil.person, parent]) {
-      const reply = await driver.http.call('POST', '/v1/audit/people/forget', { token, body: { iin: person.iin, reason: 'subject_request', reference: 'req-2026-19' } });
+      const reply = await driver.http.send(driver.http.api.POST('/v1/audit/people/forget', { body: { iin: person.iin, reason: 'subject_request', reference: 'req-2026-19' }, headers: bearer(token) }));
       expect(reply.status).toBe(200);
       expect(reply.body).toMatchObject({ personId: driver.personId(person.iin), kinds: ['iin', 'name', 'phone', 'complaint'] });
     }
-    const refused = await driver.http.call('POST', '/v1/audit/people/forget', { token, body: { iin: parent.iin, personId: driver.personId(parent.iin), reason: 'subject_request' } });
+    const refused = await driver.http.send(driver.http.api.POST('/v1/audit/people/forget', { body: { iin: parent.iin, personId: driver.personId(parent.iin), reason: 'subject_request' }, headers: bearer(token) }));
     expect(refused.status).toBe(400);
     const forgotten = await driver.system.store.readStream(streams.person(driver.personId(parent.iin)));
     expect(forgotten.map((e) => e.type)).toEqual(['PersonForgotten']);
@@ -164,10 +169,14 @@ describe('forgetting a person in a seeded month', () => {
     expect(now.tabel).toEqual(before.tabel);
     expect(now.outcomes).toEqual(before.outcomes);
     const pedagogue = await driver.token({ role: 'social-pedagogue', sub: 'ped-forget', schoolId: pupil.schoolId });
-    const csv = (await driver.http.call('GET', `/v1/schools/${pupil.schoolId}/tabel/${MONTH}?format=csv`, { token: pedagogue })).body as string;
+    const csv = (
+      await driver.http.send(
+        driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', { params: { path: { schoolId: pupil.schoolId, month: MONTH }, query: { format: 'csv' } }, headers: bearer(pedagogue), parseAs: 'text' }),
+      )
+    ).body as unknown as string;
     expect(csv).toContain(FORGOTTEN);
     expect(csv).not.toContain(pupil.person.fullName);
-    const history = await driver.http.call('GET', `/v1/audit/families/${pupil.familyId}/history`, { token: await driver.token(auditor) });
+    const history = await driver.http.send(driver.http.api.GET('/v1/audit/families/{familyId}/history', { params: { path: { familyId: pupil.familyId } }, headers: bearer(await driver.token(auditor)) }));
     expect(history.status).toBe(200);
   });
 
@@ -178,7 +187,7 @@ describe('forgetting a person in a seeded month', () => {
   });
 
   it('the hash chain verifies over every event, the forgettings included', async () => {
-    const report = (await driver.http.call('GET', '/v1/audit/chain/verify', { token: await driver.token(auditor) })).body as { problems: unknown[]; eventsVerified: number };
+    const report = (await driver.http.send(driver.http.api.GET('/v1/audit/chain/verify', { headers: bearer(await driver.token(auditor)) }))).body as { problems: unknown[]; eventsVerified: number };
     expect(report.problems).toEqual([]);
     expect(report.eventsVerified).toBe(before.events + 2);
   });

@@ -1108,6 +1108,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/people/forget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forget a person: deletes their personal data (all kinds: their key in the vault) and records PersonForgotten without it.
+         * @description Name the person by iin or personId. kinds (default all): iin, name, phone, complaint. reason: subject_request, purpose_ended, retention_expired, court_order; reference: your case number (never personal data). Totals, reports and the hash chain are unchanged; reads show the person as [forgotten].
+         *
+         *     Roles: operator, auditor. Idempotency-Key: optional.
+         */
+        post: operations["forgetPerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -10356,6 +10378,193 @@ export interface operations {
                         title?: "Service unavailable";
                         /** @enum {string} */
                         code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    forgetPerson: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    personId?: string;
+                    iin?: string;
+                    kinds?: ("iin" | "name" | "phone" | "complaint")[];
+                    /** @enum {string} */
+                    reason: "subject_request" | "purpose_ended" | "retention_expired" | "court_order";
+                    reference?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description forgotten: the kinds asked, and those the vault still held */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        personId: string;
+                        kinds: ("iin" | "name" | "phone" | "complaint")[];
+                        deleted: ("iin" | "name" | "phone" | "complaint")[];
+                        forgottenAt: string;
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
                     };
                 };
             };

@@ -26,6 +26,7 @@ export function peopleRoutes(deps: { forgetting?: ForgettingSide }): AnyRoute[] 
     defineRoute({
       method: 'post',
       path: '/v1/audit/people/forget',
+      operationId: 'forgetPerson',
       roles: ['operator', 'auditor'],
       tag: 'audit',
       summary: 'Forget a person: deletes their personal data (all kinds: their key in the vault) and records PersonForgotten without it.',
@@ -43,6 +44,7 @@ export function peopleRoutes(deps: { forgetting?: ForgettingSide }): AnyRoute[] 
         })
         .refine((b) => (b.personId === undefined) !== (b.iin === undefined), { message: 'Name the person by personId or by iin (one of them)', path: ['personId'] }),
       responses: { 200: { description: 'forgotten: the kinds asked, and those the vault still held', schema: resultSchema } },
+      refusals: ['version_conflict'],
       async handle({ body, meta }) {
         return json(200, await forgetting.forgetPerson(body, meta));
       },

@@ -35,6 +35,7 @@ export function apiDocument(): OpenApiDocument {
     registryReads: unused,
     // Optional dependencies too: their routes are part of the API wherever they are served.
     evidence: unused,
+    forgetting: unused,
   });
   api.close();
   return api.openapi;
