@@ -39,6 +39,8 @@ import type { EvidenceSide } from './evidence-side';
 import { registryRoutes } from './routes/registry';
 import type { RegistryServices } from '../application/services/registry';
 import type { RegistryReadSide } from './registry-reads';
+import { keyRoutes } from './routes/keys';
+import type { QrKeySet } from '../adapters/qr/keys';
 
 export interface ApiDeps {
   readonly clock: Clock;
@@ -51,6 +53,8 @@ export interface ApiDeps {
   readonly pool: Pool;
   readonly store: EventStore;
   readonly reads: ReadSide;
+  /** The QR verification keys published as a JWK Set (GET /.well-known/qr-keys.json); the route exists only with them. */
+  readonly qrKeySet?: QrKeySet;
   /** The hash chain's checkpoints and verifier; its routes exist only with it (Postgres event store). */
   readonly evidence?: EvidenceSide;
   /** Forgetting a person (operator, auditor); its route exists only with it. */
@@ -108,6 +112,7 @@ export function createApi(deps: ApiDeps): Api {
     ...evidenceRoutes(deps),
     ...registryRoutes(deps),
     ...peopleRoutes(deps),
+    ...keyRoutes(deps),
   ];
   assertDeclared(routes);
   const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');

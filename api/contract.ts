@@ -36,7 +36,7 @@ export function createContractCheck(): ContractCheck {
       if (!answer) return note(route, `answered ${status}, which its \`responses\` do not list`);
       const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
       if (mediaType === 'application/json' && answer.schema) return checkJson(answer.schema, body.toString(), (what) => note(route, `${status}: ${what}`));
-      if (status === 204 || (answer.documents ?? []).includes(mediaType)) return;
+      if (status === 204 || status === 304 || (answer.documents ?? []).includes(mediaType)) return;
       note(route, `answered ${status} as ${mediaType}, which its \`responses[${status}]\` do not name`);
     },
     refused(route, code) {

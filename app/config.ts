@@ -29,6 +29,12 @@ const schema = z.object({
   /** Ed25519 keys for dynamic QR tokens (PKCS8 / SPKI PEM, or base64 of the PEM). Generated in dev mode. */
   QR_PRIVATE_KEY: z.string().optional(),
   QR_PUBLIC_KEY: z.string().optional(),
+  /**
+   * During a QR key rotation: public keys published (GET /.well-known/qr-keys.json) and accepted beside
+   * QR_PUBLIC_KEY — the next key before it signs, the retiring one until its tokens expired. SPKI PEMs
+   * or base64 of each, comma-separated (docs/API.md "QR keys").
+   */
+  QR_ROTATION_PUBLIC_KEYS: z.string().optional(),
   /** Ed25519 keys that sign the hash chain's daily checkpoints (PKCS8 / SPKI PEM, or base64 of the PEM). Generated in dev mode. */
   CHECKPOINT_PRIVATE_KEY: z.string().optional(),
   CHECKPOINT_PUBLIC_KEY: z.string().optional(),

@@ -31,7 +31,9 @@ import { createStreamStates, type StreamStates } from '../application/stream-sta
 import type { Config } from './config';
 import { ConfigError } from '../adapters/config-error';
 import { resolveSecrets, type Secrets } from './secrets';
-import { createPublicKey, createPrivateKey } from 'node:crypto';
+import { createPublicKey, createPrivateKey, type KeyObject } from 'node:crypto';
+import { parseRotationKeys, qrKeySet } from '../adapters/qr/keys';
+import type { QrSigningKeys } from '../adapters/qr/tokens';
 import { deadlinesProjection, pendingSms, peopleOf, personalise } from '../projections/consent';
 import { allProjections } from './read-models';
 import { createReads } from '../api/reads';
@@ -163,7 +165,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     });
     const registry = createRegistryServices({ states, view: registryView });
     await vault.sealUnsealed();
-    const composed = composeServices({ states, secrets, vault, eotinish, phones, clock, pool, counterparts: registryView });
+    const qrKeys = qrKeysOf(secrets, config);
+    const composed = composeServices({ states, qrKeys, vault, eotinish, phones, clock, pool, counterparts: registryView });
     const forgetting = createForgettingServices({ states, vault, directories: [phones] });
     const forgetExpired = () => {
       const now = clock.now().toISOString();
@@ -196,6 +199,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       services,
       registry,
       registryReads: createRegistryReads(pool),
+      qrKeySet: qrKeySet(qrKeys.publicKey, qrKeys.rotationPublicKeys),
       pool,
       store,
       reads,
@@ -391,10 +395,21 @@ interface Composition {
   readonly vouchers: VoucherServices;
 }
 
+/** The QR signing key and the keys of a rotation in progress (QR_ROTATION_PUBLIC_KEYS); a bad one stops the start. */
+function qrKeysOf(secrets: Secrets, config: Config): QrSigningKeys {
+  let rotationPublicKeys: KeyObject[];
+  try {
+    rotationPublicKeys = parseRotationKeys(config.QR_ROTATION_PUBLIC_KEYS);
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}. Fix: give the rotation's public keys as SPKI PEMs (or base64 of each), comma-separated.`);
+  }
+  return { privateKey: createPrivateKey(secrets.qrPrivateKey), publicKey: createPublicKey(secrets.qrPublicKey), rotationPublicKeys };
+}
+
 /** One LedgerServices from the lists/consent half and the voucher half; fireDeadline dispatches by kind. */
 function composeServices(deps: {
   states: StreamStates;
-  secrets: Secrets;
+  qrKeys: QrSigningKeys;
   vault: Vault;
   eotinish: Eotinish;
   phones: ReturnType<typeof createPostgresPhoneDirectory>;
@@ -402,8 +417,7 @@ function composeServices(deps: {
   pool: Pool;
   counterparts: RegistryView;
 }): Composition {
-  const qrKeys = { privateKey: createPrivateKey(deps.secrets.qrPrivateKey), publicKey: createPublicKey(deps.secrets.qrPublicKey) };
-  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, texts: deps.vault, qrKeys, eotinish: deps.eotinish, counterparts: deps.counterparts });
+  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, texts: deps.vault, qrKeys: deps.qrKeys, eotinish: deps.eotinish, counterparts: deps.counterparts });
   const lists = createListServices({ states: deps.states, clock: deps.clock, vault: deps.vault, phones: deps.phones });
   const consent = createConsentServices({ states: deps.states, clock: deps.clock, vault: deps.vault, reads: createPostgresConsentReads(deps.pool) });
   const services: LedgerServices = {

@@ -1130,6 +1130,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/qr-keys.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys QR tokens are verified with (JWK Set, Ed25519): the signing key first, then any key of a rotation in progress.
+         * @description A QR token is a compact JWS (EdDSA) whose header names its key (`kid`). Verify offline with the key of that kid; refuse an unknown kid. Fetch again after Cache-Control max-age (300 s) when online; If-None-Match answers 304 while the set is unchanged.
+         *
+         *     Roles: public.
+         */
+        get: operations["getQrKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -10565,6 +10587,98 @@ export interface operations {
                         title?: "Service unavailable" | "Storage full";
                         /** @enum {string} */
                         code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    getQrKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the key set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            /** @enum {string} */
+                            kty: "OKP";
+                            /** @enum {string} */
+                            crv: "Ed25519";
+                            /** @description The public key, base64url */
+                            x: string;
+                            /** @description Its RFC 7638 thumbprint; a QR token names its key in the JWS header */
+                            kid: string;
+                            /** @enum {string} */
+                            alg: "EdDSA";
+                            /** @enum {string} */
+                            use: "sig";
+                        }[];
+                    };
+                };
+            };
+            /** @description the set named by If-None-Match is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
                     };
                 };
             };

@@ -36,6 +36,8 @@ export interface TestSystemOptions {
   readonly asApplicationRole?: boolean;
   /** Onboarded through the operator's door once started. */
   readonly counterparts?: Counterparts;
+  /** More configuration, as environment variables (e.g. QR keys). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startTestSystem(start: string, options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -45,7 +47,7 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
   // Dev mode writes its generated secrets here: removed again by close().
   const dataDir = await mkdtemp(join(tmpdir(), 'swl-api-'));
   // STREAM_CACHE_CAPACITY passes through: `npm run test:uncached` runs every test system with nothing held.
-  const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0', STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY });
+  const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0', STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY, ...options.env });
   // Debug: every request's line too, so that the tests that look for personal data in the log see all of it.
   const { logger, lines: logged } = capturedLogger('debug');
   const system = await createSystem({

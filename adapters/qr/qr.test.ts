@@ -2,10 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../domain/shared/errors';
 import { qrPng, qrSvg } from './render';
 import fc from 'fast-check';
+import { qrKeyId } from './keys';
 import { createQrSigner, foodRef, generateDevQrKeys, loadQrKeys, mealRef, signQrToken, targetOf, toPem, verifyQrToken, type QrPayload } from './tokens';
 
 const keys = generateDevQrKeys();
 const payload: QrPayload = { v: mealRef('p-1', '2025-2026'), n: Buffer.alloc(12, 7).toString('base64url'), e: 1_759_730_460, p: 'school-meals' };
+
+/** The token with a later expiry in its payload, header and signature kept. */
+function forge(token: string): string {
+  const [header, , signature] = token.split('.');
+  return `${header}.${Buffer.from(JSON.stringify({ ...payload, e: payload.e + 3600 })).toString('base64url')}.${signature}`;
+}
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -19,20 +26,21 @@ function codeOf(run: () => unknown): string | undefined {
 describe('QR tokens', () => {
   it('verifies offline with only the public key and gives back the payload', () => {
     const token = signQrToken(payload, keys.privateKey);
-    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(verifyQrToken(token, keys.publicKey)).toEqual(payload);
   });
   it('carries no IIN or name: only the pseudonymous ref, nonce, expiry and program', () => {
-    const body = JSON.parse(Buffer.from(signQrToken(payload, keys.privateKey).split('.')[0]!, 'base64url').toString());
+    const [header, body] = signQrToken(payload, keys.privateKey).split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
     expect(Object.keys(body).sort()).toEqual(['e', 'n', 'p', 'v']);
+    expect(header).toEqual({ alg: 'EdDSA', kid: qrKeyId(keys.publicKey) });
   });
   it('refuses a tampered payload, a foreign key and garbage (qr_token_invalid)', () => {
     const token = signQrToken(payload, keys.privateKey);
-    const forged = Buffer.from(JSON.stringify({ ...payload, e: payload.e + 3600 })).toString('base64url') + '.' + token.split('.')[1];
-    expect(codeOf(() => verifyQrToken(forged, keys.publicKey))).toBe('qr_token_invalid');
+    expect(codeOf(() => verifyQrToken(forge(token), keys.publicKey))).toBe('qr_token_invalid');
     expect(codeOf(() => verifyQrToken(token, generateDevQrKeys().publicKey))).toBe('qr_token_invalid');
     expect(codeOf(() => verifyQrToken('nonsense', keys.publicKey))).toBe('qr_token_invalid');
     expect(codeOf(() => verifyQrToken('a.b.c', keys.publicKey))).toBe('qr_token_invalid');
+    expect(codeOf(() => verifyQrToken(`${token}.d`, keys.publicKey))).toBe('qr_token_invalid');
     expect(codeOf(() => verifyQrToken('x'.repeat(2000), keys.publicKey))).toBe('qr_token_invalid');
   });
   it('derives the stream from the ref', () => {
@@ -83,8 +91,7 @@ describe('the signer remembers the tokens it signed', () => {
   it('still refuses what it did not sign: a forged payload, another key’s token, garbage', () => {
     const signer = createQrSigner(keys);
     const token = signer.sign(payload);
-    const forged = Buffer.from(JSON.stringify({ ...payload, e: payload.e + 3600 })).toString('base64url') + '.' + token.split('.')[1];
-    expect(codeOf(() => signer.verify(forged))).toBe('qr_token_invalid');
+    expect(codeOf(() => signer.verify(forge(token)))).toBe('qr_token_invalid');
     expect(codeOf(() => signer.verify(createQrSigner(generateDevQrKeys()).sign(payload)))).toBe('qr_token_invalid');
     expect(codeOf(() => signer.verify(`${token}x`))).toBe('qr_token_invalid');
   });

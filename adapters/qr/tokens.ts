@@ -1,9 +1,12 @@
 /**
  * Dynamic QR tokens (seed 001 appendix 2 p. 8, 10; seed 004 p. 24–25): short-lived, single-use,
  * signed with Ed25519 so a canteen device or a shop till can verify them OFFLINE with only the
- * public key.
+ * public keys it fetched while online (the JWK Set at GET /.well-known/qr-keys.json, keys.ts).
  *
- * Format (compact, URL-safe, ~250 characters):  base64url(JSON payload) "." base64url(signature)
+ * Format: a JWS in compact serialization (RFC 7515, EdDSA), so any JOSE library verifies it:
+ *   base64url({"alg":"EdDSA","kid":…}) "." base64url(JSON payload) "." base64url(signature)
+ *   kid = the signing key's RFC 7638 thumbprint (keys.ts); a device picks the key by it, and a key
+ *   rotation overlaps: tokens of the old and the new key both verify while both are published.
  *   payload = { v: voucher ref, n: nonce, e: expiry (epoch seconds), p: program }
  *   v: meals `{pupilId}~{schoolYear}`, food `{familyId}~{month}` — the stream key, nothing personal:
  *   no IIN, no name (ids are pseudonymous).
@@ -11,11 +14,12 @@
  * the nonce when the token buys something, so a second use is refused (qr_token_reused).
  */
 import { LRUCache } from 'lru-cache';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { ProgramCode } from '../../domain/events';
 import { targetOfRef, type VoucherTarget } from '../../domain/vouchers/voucher-ref';
 import { refuse } from '../../domain/shared/errors';
 import { invariant } from '../../domain/shared/decider';
+import { qrKeyId } from './keys';
 
 export interface QrPayload {
   /** Voucher ref: the stream key (meals: pupilId~schoolYear; food: familyId~month). */
@@ -30,7 +34,12 @@ export interface QrPayload {
 export interface QrSigningKeys {
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
+  /** Published and accepted beside the signing key during a rotation (QR_ROTATION_PUBLIC_KEYS, keys.ts). */
+  readonly rotationPublicKeys?: readonly KeyObject[];
 }
+
+/** Verification keys by kid. */
+export type QrVerifyingKeys = ReadonlyMap<string, KeyObject>;
 
 /** Nonce bytes: 12 is plenty for single-use within a voucher. */
 export const QR_NONCE_BYTES = 12;
@@ -39,20 +48,32 @@ export const MAX_QR_TOKEN_LENGTH = 1024;
 
 const PROGRAMS: readonly ProgramCode[] = ['school-meals', 'food-vouchers'];
 
-export function signQrToken(payload: QrPayload, privateKey: KeyObject): string {
+/** The JWS header of a key's tokens, base64url (made once per key: signing is on the hot path). */
+export const qrHeaderOf = (kid: string): string => Buffer.from(JSON.stringify({ alg: 'EdDSA', kid })).toString('base64url');
+
+export function signQrToken(payload: QrPayload, privateKey: KeyObject, header = qrHeaderOf(qrKeyId(privateKey))): string {
   const body = Buffer.from(JSON.stringify({ v: payload.v, n: payload.n, e: payload.e, p: payload.p })).toString('base64url');
-  const signature = sign(null, Buffer.from(body), privateKey).toString('base64url');
-  return `${body}.${signature}`;
+  const signingInput = `${header}.${body}`;
+  return `${signingInput}.${sign(null, Buffer.from(signingInput), privateKey).toString('base64url')}`;
 }
 
-/** The payload of a token whose signature verifies, else qr_token_invalid. Expiry is the caller's check. */
-export function verifyQrToken(token: string, publicKey: KeyObject): QrPayload {
+/** Verification keys by their kid: the signing key and the rotation keys. */
+export function verifyingKeysOf(keys: Pick<QrSigningKeys, 'publicKey' | 'rotationPublicKeys'>): QrVerifyingKeys {
+  return new Map([keys.publicKey, ...(keys.rotationPublicKeys ?? [])].map((key) => [qrKeyId(key), key]));
+}
+
+/**
+ * The payload of a token whose header names a known key (kid) and whose signature verifies with
+ * it, else qr_token_invalid (an unknown kid too). Expiry is the caller's check.
+ */
+export function verifyQrToken(token: string, keys: QrVerifyingKeys | KeyObject): QrPayload {
   if (token.length > MAX_QR_TOKEN_LENGTH) return refuse('qr_token_invalid', 'too long');
-  const [body, signature, extra] = token.split('.');
-  if (!body || !signature || extra !== undefined) return refuse('qr_token_invalid', 'not body.signature');
+  const [header, body, signature, extra] = token.split('.');
+  if (!header || !body || !signature || extra !== undefined) return refuse('qr_token_invalid', 'not header.payload.signature');
+  const key = keyOf(header, keys instanceof KeyObject ? verifyingKeysOf({ publicKey: keys }) : keys);
   let ok = false;
   try {
-    ok = verify(null, Buffer.from(body), publicKey, Buffer.from(signature, 'base64url'));
+    ok = verify(null, Buffer.from(`${header}.${body}`), key, Buffer.from(signature, 'base64url'));
   } catch {
     ok = false;
   }
@@ -65,6 +86,20 @@ export function verifyQrToken(token: string, publicKey: KeyObject): QrPayload {
   }
   if (!isPayload(payload)) return refuse('qr_token_invalid', 'payload shape');
   return payload;
+}
+
+/** The key a header names: EdDSA and a kid we publish, else qr_token_invalid. */
+function keyOf(header: string, keys: QrVerifyingKeys): KeyObject {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+  } catch {
+    return refuse('qr_token_invalid', 'header is not JSON');
+  }
+  const { alg, kid } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { alg?: unknown; kid?: unknown };
+  if (alg !== 'EdDSA') return refuse('qr_token_invalid', 'not an EdDSA token');
+  const key = typeof kid === 'string' ? keys.get(kid) : undefined;
+  return key ?? refuse('qr_token_invalid', 'unknown key id (kid): not one of the published QR keys');
 }
 
 /**
@@ -83,22 +118,20 @@ export interface QrSigner {
 }
 
 export function createQrSigner(keys: QrSigningKeys, capacity = SIGNED_TOKEN_MEMO_ENTRIES): QrSigner {
+  const kid = qrKeyId(keys.privateKey);
   // The memo would hide a public key that does not match the private one; devices verify with it.
-  const probe = signQrToken({ v: 'probe~2026-01', n: 'probe', e: 0, p: 'food-vouchers' }, keys.privateKey);
-  try {
-    verifyQrToken(probe, keys.publicKey);
-  } catch {
-    throw new Error('QR_PUBLIC_KEY does not match QR_PRIVATE_KEY: devices could not verify the tokens this service signs');
-  }
+  if (qrKeyId(keys.publicKey) !== kid) throw new Error('QR_PUBLIC_KEY does not match QR_PRIVATE_KEY: devices could not verify the tokens this service signs');
+  const header = qrHeaderOf(kid);
+  const verifying = verifyingKeysOf(keys);
   const signed = capacity > 0 ? new LRUCache<string, QrPayload>({ max: capacity }) : undefined;
   return {
     sign(payload) {
       invariant(isPayload(payload), 'a QR payload: ref, nonce, whole-second expiry, program');
-      const token = signQrToken(payload, keys.privateKey);
+      const token = signQrToken(payload, keys.privateKey, header);
       signed?.set(token, Object.freeze({ v: payload.v, n: payload.n, e: payload.e, p: payload.p }));
       return token;
     },
-    verify: (token) => signed?.get(token) ?? verifyQrToken(token, keys.publicKey),
+    verify: (token) => signed?.get(token) ?? verifyQrToken(token, verifying),
   };
 }
 

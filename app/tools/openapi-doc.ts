@@ -36,6 +36,7 @@ export function apiDocument(): OpenApiDocument {
     // Optional dependencies too: their routes are part of the API wherever they are served.
     evidence: unused,
     forgetting: unused,
+    qrKeySet: unused,
   });
   api.close();
   return api.openapi;

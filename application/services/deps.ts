@@ -3,9 +3,8 @@
  * e-Otinish adapters' concrete types) so either side can change its internals freely.
  */
 import { randomBytes } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../../adapters/clock/clock';
-import { QR_NONCE_BYTES } from '../../adapters/qr/tokens';
+import { QR_NONCE_BYTES, type QrSigningKeys } from '../../adapters/qr/tokens';
 import { FOOD_VOUCHERS, type FoodVouchersProgram } from '../../domain/programs/food-vouchers';
 import { SAMPLE_CATALOGUE } from '../../domain/programs/food-list';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../../domain/programs/school-meals';
@@ -46,7 +45,7 @@ export interface VoucherServiceDeps {
   readonly clock?: Clock;
   readonly vault: PersonPseudonymiser;
   /** Signing needs the private key; verifying (canteen, shop) only the public one. */
-  readonly qrKeys: { readonly privateKey: KeyObject; readonly publicKey: KeyObject };
+  readonly qrKeys: QrSigningKeys;
   readonly programs?: { readonly meals?: SchoolMealsProgram; readonly food?: FoodVouchersProgram };
   /** Goods catalogue sku → socially significant category (default: the SAMPLE catalogue). */
   readonly catalogue?: Readonly<Record<string, string>>;
