@@ -5,7 +5,8 @@
  */
 import type { Clock } from '../adapters/clock/clock';
 import type { Logger } from '../adapters/log/logger';
-import type { EventStore, RecordedEvent } from '../adapters/eventstore/port';
+import type { EventStore } from '../adapters/eventstore/port';
+import { parseRecorded, type LedgerRecorded } from '../adapters/eventstore/ledger-events';
 import type { Pool } from '../adapters/postgres/pool';
 import { qrPng, qrSvg } from '../adapters/qr/render';
 import { streams } from '../domain/events';
@@ -39,10 +40,10 @@ const CSV = 'text/csv; charset=utf-8';
 
 export function createReads(deps: ReadsDeps): ReadSide {
   const { pool, store } = deps;
-  const historyEvents = async (familyId: string): Promise<RecordedEvent[]> => {
+  const historyEvents = async (familyId: string): Promise<LedgerRecorded[]> => {
     const refs = await familyHistory(pool, familyId, { limit: MAX_HISTORY_PAGE });
-    const byStream = new Map<string, RecordedEvent[]>();
-    for (const stream of new Set(refs.map((r) => r.stream))) byStream.set(stream, await store.readStream(stream));
+    const byStream = new Map<string, LedgerRecorded[]>();
+    for (const stream of new Set(refs.map((r) => r.stream))) byStream.set(stream, (await store.readStream(stream)).map(parseRecorded));
     const wanted = new Set(refs.map((r) => r.position));
     return [...byStream.values()].flat().filter((e) => wanted.has(e.position)).sort((a, b) => (a.position < b.position ? -1 : 1));
   };
@@ -83,16 +84,14 @@ export function createReads(deps: ReadsDeps): ReadSide {
       };
     },
     async listView(source, listId) {
-      const events = await store.readStream(streams.list(source, listId));
-      const received = events.find((e) => e.type === 'EligibilityListReceived');
-      if (!received) return undefined;
-      const head = received.data as { listId: string; program: string; month: string; rowCount: number };
+      const events = (await store.readStream(streams.list(source, listId))).map(parseRecorded);
+      const head = events.flatMap((e) => (e.type === 'EligibilityListReceived' ? [e.data] : []))[0];
+      if (!head) return undefined;
       type Row = ListView['rows'][number];
       const rows = events.flatMap((e): Row[] => {
-        const d = e.data as { rowNo: number; caseStream?: string; reason?: string; detail?: string };
-        if (e.type === 'ListRowAccepted') return [{ rowNo: d.rowNo, outcome: 'row_accepted', ...(d.caseStream ? { caseStream: d.caseStream } : {}) }];
-        if (e.type === 'ListRowContinued') return [{ rowNo: d.rowNo, outcome: 'row_continued', ...(d.caseStream ? { caseStream: d.caseStream } : {}) }];
-        if (e.type === 'ListRowRejected') return [{ rowNo: d.rowNo, outcome: d.reason!, ...(d.detail ? { detail: d.detail } : {}) }];
+        if (e.type === 'ListRowAccepted') return [{ rowNo: e.data.rowNo, outcome: 'row_accepted', ...(e.data.caseStream ? { caseStream: e.data.caseStream } : {}) }];
+        if (e.type === 'ListRowContinued') return [{ rowNo: e.data.rowNo, outcome: 'row_continued', ...(e.data.caseStream ? { caseStream: e.data.caseStream } : {}) }];
+        if (e.type === 'ListRowRejected') return [{ rowNo: e.data.rowNo, outcome: e.data.reason, ...(e.data.detail ? { detail: e.data.detail } : {}) }];
         return [];
       });
       rows.sort((a, b) => a.rowNo - b.rowNo);
@@ -103,9 +102,9 @@ export function createReads(deps: ReadsDeps): ReadSide {
     },
     async listReturns(source, listId) {
       const rejected: ListReturn[] = (await store.readStream(streams.list(source, listId)))
-        .filter((e) => e.type === 'ListRowRejected')
-        .map((e) => {
-          const d = e.data as { rowNo: number; reason: string; familyId?: string; personId?: string; schoolId?: string };
+        .map(parseRecorded)
+        .flatMap((e) => (e.type === 'ListRowRejected' ? [e.data] : []))
+        .map((d) => {
           return {
             rowNo: d.rowNo,
             reason: d.reason,

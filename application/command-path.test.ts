@@ -19,7 +19,7 @@ describe('a decision that sees its streams disagree (torn read)', () => {
     const outcome = await decideAcross(testStates(store), ['torn-a', 'torn-b'], meta('torn-1'), () => {
       calls++;
       if (calls === 1) throw new TornRead('a and b disagree');
-      return [{ stream: 'torn-a', events: [{ type: 'Added', data: { by: 1, total: 1 } }] }];
+      return [{ stream: 'torn-a', events: [{ type: 'ConsentPhoneNotFound', data: { caseId: 'torn-a' } }] }];
     });
     expect(calls).toBe(2);
     expect(outcome.events).toHaveLength(1);
@@ -48,8 +48,9 @@ describe('streams expected to be new (expectNew)', () => {
       (loaded) => {
         if (loaded.get('index-k')!.events.length > 0) throw new Error('already registered');
         return [
-          { stream: 'owner-1', events: [{ type: 'Registered', data: { commandId } }] },
-          { stream: 'index-k', events: [{ type: 'Entry', data: { commandId } }] },
+          // Catalogue events (whatever is read back is parsed against the catalogue), standing for an owner and its index entry.
+          { stream: 'owner-1', events: [{ type: 'ConsentPhoneNotFound', data: { caseId: commandId } }] },
+          { stream: 'index-k', events: [{ type: 'ConsentTimedOut', data: { caseId: commandId, at: '2026-03-02T09:00:00.000Z' } }] },
         ];
       },
       { expectNew: ['index-k'] },
@@ -61,14 +62,14 @@ describe('streams expected to be new (expectNew)', () => {
     const counted: EventStore = { ...store, readStream: (s, o) => (reads.push(s), store.readStream(s, o)) };
     await register(counted, 'r1');
     expect(reads).toEqual(['owner-1']);
-    expect((await store.readStream('index-k')).map((e) => e.type)).toEqual(['Entry']);
+    expect((await store.readStream('index-k')).map((e) => e.type)).toEqual(['ConsentTimedOut']);
   });
 
   it('given it exists after all, when deciding, then the append conflicts and the retry sees it', async () => {
     const store = createMemoryEventStore();
     await register(store, 'r1');
     expect(await register(store, 'r2').catch((e: Error) => e.message)).toBe('already registered');
-    expect((await store.readStream('owner-1')).map((e) => e.data)).toEqual([{ commandId: 'r1' }]);
+    expect((await store.readStream('owner-1')).map((e) => e.data)).toEqual([{ caseId: 'r1' }]);
   });
 
   it('given the same command again, then its first outcome is returned, not a refusal', async () => {

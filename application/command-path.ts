@@ -7,9 +7,11 @@
  * - All streams of one decision are appended atomically (appendMany).
  * What it reads and folds goes through StreamStates (stream-states.ts), which owns every held state.
  */
-import type { EventMetadata, NewEvent, RecordedEvent, StreamWrite } from '../adapters/eventstore/port';
+import type { EventMetadata, NewEvent, StreamWrite } from '../adapters/eventstore/port';
+import type { LedgerRecorded } from '../adapters/eventstore/ledger-events';
 import { WrongExpectedVersionError } from '../adapters/eventstore/port';
-import type { CommandMetadata, Decider, DomainEvent } from '../domain/shared/decider';
+import type { CommandMetadata, Decider } from '../domain/shared/decider';
+import type { LedgerEvent } from '../domain/events';
 import { invariant } from '../domain/shared/decider';
 import { eventId } from '../domain/shared/ids';
 import { DomainError, TornRead } from '../domain/shared/errors';
@@ -22,21 +24,21 @@ export const MAX_CONFLICT_RETRIES = 8;
 
 export interface Decision {
   readonly stream: string;
-  readonly events: readonly DomainEvent[];
+  readonly events: readonly LedgerEvent[];
   /** Merged into each event's metadata (familyId, program…). */
   readonly metadata?: Partial<EventMetadata>;
 }
 
 export interface Outcome {
   /** The events of this command as stored (or as first stored, when repeated). */
-  readonly events: readonly Pick<RecordedEvent, 'type' | 'data' | 'stream'>[];
+  readonly events: readonly (LedgerEvent & { readonly stream: string })[];
   readonly repeated: boolean;
 }
 
 /** Loaded state of a stream: its events and the version to expect when appending. */
 export interface Loaded {
   readonly stream: string;
-  readonly events: readonly RecordedEvent[];
+  readonly events: readonly LedgerRecorded[];
   readonly version: bigint | undefined;
 }
 
@@ -78,7 +80,7 @@ export async function decideAcross(
     const writes = toWrites(decisions, loaded, meta);
     try {
       await (writes.length === 1 ? states.store.append(writes[0]!.stream, writes[0]!.events, writes[0]!.expectedVersion) : states.store.appendMany(writes));
-      return { events: writes.flatMap((w) => w.events.map((e) => ({ type: e.type, data: e.data, stream: w.stream }))), repeated: false };
+      return { events: decisions.flatMap((d) => d.events.map((e) => ({ ...e, stream: d.stream }))), repeated: false };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;
       states.forget(writes.map((w) => w.stream));
@@ -88,7 +90,7 @@ export async function decideAcross(
 }
 
 /** One stream, one decider. */
-export async function handle<State, Command extends { metadata: CommandMetadata }, Event extends DomainEvent>(
+export async function handle<State, Command extends { metadata: CommandMetadata }, Event extends LedgerEvent>(
   states: StreamStates,
   stream: string,
   decider: Decider<State, Command, Event>,
@@ -118,7 +120,7 @@ async function load(states: StreamStates, streamNames: readonly string[], assume
 function eventsOfCommand(loaded: ReadonlyMap<string, Loaded>, commandId: string): Outcome['events'] {
   const found: Outcome['events'][number][] = [];
   for (const { events } of loaded.values())
-    for (const e of events) if (e.metadata.commandId === commandId) found.push({ type: e.type, data: e.data, stream: e.stream });
+    for (const e of events) if (e.metadata.commandId === commandId) found.push(e);
   return found;
 }
 

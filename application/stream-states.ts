@@ -11,6 +11,10 @@
  * does not start right after it), or when the command path is refused an append to the stream
  * (`forget`). Nothing else changes an entry.
  *
+ * Events enter here parsed (adapters/eventstore/ledger-events.ts parseRecorded), each once: a
+ * held prefix is never parsed again, only the suffix read after it. One that does not parse fails
+ * the read (StoredEventInvalid, naming the event and the zod path) and nothing of it is held.
+ *
  * Capacity 0 holds nothing: every read is a whole one and every fold starts from the initial state
  * (STREAM_CACHE_CAPACITY=0; `npm run test:uncached` runs the suite so). With `freeze` (dev and
  * test) every event and state stored is deep-frozen, so a decider that mutates a state fails at
@@ -18,6 +22,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { EventStore, RecordedEvent } from '../adapters/eventstore/port';
+import { parseRecorded, type LedgerRecorded } from '../adapters/eventstore/ledger-events';
 import type { Decider } from '../domain/shared/decider';
 import { deepFreeze } from '../domain/shared/freeze';
 
@@ -39,17 +44,17 @@ export type Folding<State, Event> = Pick<Decider<State, never, Event>, 'initialS
 
 export interface StreamStates {
   readonly store: EventStore;
-  /** Each stream's whole history, read through the held prefixes in one round trip. The arrays are shared: never mutate them. */
-  read(streams: readonly string[]): Promise<(readonly RecordedEvent[])[]>;
+  /** Each stream's whole history, parsed, read through the held prefixes in one round trip. The arrays are shared: never mutate them. */
+  read(streams: readonly string[]): Promise<(readonly LedgerRecorded[])[]>;
   /** One stream's whole history (`read` of one). */
-  history(stream: string): Promise<readonly RecordedEvent[]>;
+  history(stream: string): Promise<readonly LedgerRecorded[]>;
   /** The decider's state after `events` (a whole history as `read` gave it): the held fold plus the events after it. */
-  fold<State, Event>(decider: Folding<State, Event>, events: readonly RecordedEvent[]): State;
+  fold<State, Event>(decider: Folding<State, Event>, events: readonly LedgerRecorded[]): State;
   /**
    * What a settled stream says: one written once and never again (an index stream). A held answer
    * is returned without a read; else the stream is read and `parse` asked (undefined: not there yet).
    */
-  settled<T>(stream: string, parse: (events: readonly RecordedEvent[]) => T | undefined): Promise<T | undefined>;
+  settled<T>(stream: string, parse: (events: readonly LedgerRecorded[]) => T | undefined): Promise<T | undefined>;
   /** The writer of a settled stream records its answer (so its own later reads need none). */
   settle<T>(stream: string, answer: T): void;
   /** The streams' next reads are whole ones (an append to them was refused). */
@@ -59,12 +64,12 @@ export interface StreamStates {
 interface HeldFold {
   readonly state: unknown;
   /** The last event folded (the same object the held history holds at its index). */
-  readonly last: RecordedEvent;
+  readonly last: LedgerRecorded;
   readonly index: number;
 }
 
 interface Entry {
-  readonly events: readonly RecordedEvent[];
+  readonly events: readonly LedgerRecorded[];
   /** Per decider object: its state after a prefix of `events`. */
   readonly folds: Map<object, HeldFold>;
   readonly settled?: { readonly answer: unknown };
@@ -75,7 +80,7 @@ export function createStreamStates(store: EventStore, options: StreamStatesOptio
   const frozen = <T>(value: T): T => (options.freeze ? deepFreeze(value) : value);
 
   /** Keeps a whole history just read; a longer one a concurrent reader stored meanwhile wins. */
-  const remember = (stream: string, events: readonly RecordedEvent[]): readonly RecordedEvent[] => {
+  const remember = (stream: string, events: readonly LedgerRecorded[]): readonly LedgerRecorded[] => {
     if (!entries || events.length === 0) return events;
     const held = entries.get(stream);
     if (held && held.events.length >= events.length) return events;
@@ -84,15 +89,19 @@ export function createStreamStates(store: EventStore, options: StreamStatesOptio
     return events;
   };
 
-  const readWhole = async (streams: readonly string[]): Promise<RecordedEvent[][]> =>
-    // One stream: readStream, which the Postgres adapter coalesces with other requests' reads of the same turn.
-    streams.length === 1 ? [await store.readStream(streams[0]!)] : store.readStreams(streams.map((stream) => ({ stream })));
+  const parsed = (events: readonly RecordedEvent[]): LedgerRecorded[] => events.map(parseRecorded);
 
-  const read = async (streams: readonly string[]): Promise<(readonly RecordedEvent[])[]> => {
+  const readWhole = async (streams: readonly string[]): Promise<LedgerRecorded[][]> =>
+    // One stream: readStream, which the Postgres adapter coalesces with other requests' reads of the same turn.
+    (streams.length === 1 ? [await store.readStream(streams[0]!)] : await store.readStreams(streams.map((stream) => ({ stream })))).map(parsed);
+
+  const read = async (streams: readonly string[]): Promise<(readonly LedgerRecorded[])[]> => {
     if (!entries) return readWhole(streams);
     const held = streams.map((stream) => entries.get(stream)?.events);
     const reads = streams.map((stream, i) => (held[i]?.length ? { stream, fromVersion: BigInt(held[i].length) } : { stream }));
-    const suffixes = reads.length === 1 ? [await store.readStream(streams[0]!, held[0]?.length ? { fromVersion: BigInt(held[0].length) } : undefined)] : await store.readStreams(reads);
+    const suffixes = (
+      reads.length === 1 ? [await store.readStream(streams[0]!, held[0]?.length ? { fromVersion: BigInt(held[0].length) } : undefined)] : await store.readStreams(reads)
+    ).map(parsed);
     return Promise.all(
       streams.map(async (stream, i) => {
         const prefix = held[i];
@@ -107,7 +116,7 @@ export function createStreamStates(store: EventStore, options: StreamStatesOptio
     );
   };
 
-  const fold = <State, Event>(decider: Folding<State, Event>, events: readonly RecordedEvent[]): State => {
+  const fold = <State, Event>(decider: Folding<State, Event>, events: readonly LedgerRecorded[]): State => {
     const first = events[0];
     const last = events.at(-1);
     if (first === undefined || last === undefined) return decider.initialState();
@@ -122,10 +131,10 @@ export function createStreamStates(store: EventStore, options: StreamStatesOptio
     return state;
   };
 
-  const settled = async <T>(stream: string, parse: (events: readonly RecordedEvent[]) => T | undefined): Promise<T | undefined> => {
+  const settled = async <T>(stream: string, parse: (events: readonly LedgerRecorded[]) => T | undefined): Promise<T | undefined> => {
     const held = entries?.get(stream)?.settled;
     if (held) return held.answer as T;
-    const answer = parse(await store.readStream(stream));
+    const answer = parse(parsed(await store.readStream(stream)));
     if (answer !== undefined) settle(stream, answer);
     return answer;
   };

@@ -5,7 +5,7 @@
  * (`INSERT … ON CONFLICT … DO UPDATE`), never read-modify-write in JavaScript, so that applying
  * is cheap and a rebuild equals the live model.
  */
-import type { RecordedEvent } from '../adapters/eventstore/port';
+import type { LedgerRecorded } from '../adapters/eventstore/ledger-events';
 import type { Migration } from '../adapters/postgres/migrate';
 import type { LedgerEvent, LedgerEventType } from '../domain/events';
 
@@ -14,8 +14,11 @@ export interface Sql {
   readonly values: readonly unknown[];
 }
 
-/** A recorded event narrowed to the catalogue's typed data. */
-export type Recorded<E extends LedgerEvent = LedgerEvent> = RecordedEvent<E['type'], E['data']>;
+/**
+ * A recorded event as the catalogue types it (a `switch` on `type` narrows `data`): parsed against
+ * its schema by the runner before any projection sees it (runner/batch.ts statementsOf).
+ */
+export type Recorded<E extends LedgerEvent = LedgerEvent> = LedgerRecorded<E>;
 
 export interface Projection {
   /** Stable name: the checkpoint key and the `rebuild <name>` argument. */

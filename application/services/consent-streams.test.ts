@@ -1,6 +1,6 @@
 /** decideCase: consent and its voucher in one decision; an issuing refusal never erases the consent (review finding 1). */
 import { describe, expect, it } from 'vitest';
-import type { RecordedEvent } from '../../adapters/eventstore/port';
+import { parseRecorded, type LedgerRecorded } from '../../adapters/eventstore/ledger-events';
 import type { ConsentEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
 import { createConsentDecider, DEFAULT_PROGRAMS } from '../../domain/consent';
@@ -14,8 +14,8 @@ const CASE = streams.consentFood('fam-1', '2026-03');
 const WALLET = streams.food('fam-1', '2026-03');
 
 function loaded(caseEvents: readonly ConsentEvent[]): Map<string, Loaded> {
-  const recorded = (stream: string, events: readonly ConsentEvent[]): RecordedEvent[] =>
-    events.map((e, i) => ({
+  const recorded = (stream: string, events: readonly ConsentEvent[]): LedgerRecorded[] =>
+    events.map((e, i) => parseRecorded({
       id: `${stream}#${i}`,
       type: e.type,
       data: e.data,

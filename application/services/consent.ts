@@ -105,7 +105,7 @@ export function createConsentServices(deps: ConsentServiceDeps): ConsentServices
     const result = (o: SmsReplyResult['outcome']): SmsReplyResult => ({ outcome: o, caseId: first });
     if (events.some((e) => e.type === 'ConsentGiven')) return result('consent_given');
     if (events.some((e) => e.type === 'ConsentRefused')) return result('consent_refused');
-    const received = events.find((e) => e.type === 'SmsReplyReceived')?.data as { late: boolean } | undefined;
+    const received = events.flatMap((e) => (e.type === 'SmsReplyReceived' ? [e.data] : []))[0];
     return result(received?.late ? 'late' : 'unrecognised');
   }
 

@@ -11,7 +11,7 @@
 import { foodRef, targetOfRef } from '../../domain/vouchers/voucher-ref';
 import { invariant } from '../../domain/shared/decider';
 import { createQrSigner, epochSeconds, expiresAtOf, type QrPayload } from '../../adapters/qr/tokens';
-import type { BasketLine, FoodHoldRegistered, FoodPurchaseAuthorized, FoodWalletEvent } from '../../domain/events';
+import type { BasketLine, FoodHoldRegistered, FoodWalletEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
 import { categoryOfSku } from '../../domain/programs/food-list';
 import type { CommandMetadata } from '../../domain/shared/decider';
@@ -93,7 +93,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
       activated = events.flatMap((e) => (e.type === 'FoodVoucherActivated' ? [e.data.voucherId] : []));
       return [{ stream, events, metadata: meta0(input.familyId) }];
     });
-    if (outcome.repeated) activated = outcome.events.flatMap((e) => (e.type === 'FoodVoucherActivated' ? [(e.data as { voucherId: string }).voucherId] : []));
+    if (outcome.repeated) activated = outcome.events.flatMap((e) => (e.type === 'FoodVoucherActivated' ? [e.data.voucherId] : []));
     return { activated };
   }
 
@@ -154,7 +154,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
         { stream: index, events: [registered], metadata: meta0(target.familyId) },
       ];
     }, { expectNew: [index] });
-    const authorized = eventOf<FoodPurchaseAuthorized>(outcome, 'FoodPurchaseAuthorized').data;
+    const authorized = eventOf(outcome, 'FoodPurchaseAuthorized').data;
     // The index stream is settled (one FoodHoldRegistered, never appended to again): a capture or void here reads no index.
     states.settle(index, { stream: target.stream, familyId: target.familyId });
     return {
@@ -182,8 +182,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   async function holdStream(shopId: string, holdId: string): Promise<{ stream: string; familyId: string }> {
     const found = await states.settled(streams.foodHold(shopId, holdId), ([entry]) => {
       if (entry?.type !== 'FoodHoldRegistered') return undefined;
-      const data = entry.data as FoodHoldRegistered['data'];
-      return { stream: data.stream, familyId: data.familyId };
+      return { stream: entry.data.stream, familyId: entry.data.familyId };
     });
     return found ?? refuse('hold_not_found', holdId);
   }
@@ -191,13 +190,11 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   async function settle(shopId: string, command: FoodWalletCommand, meta: CommandMetadata, holdId: string): Promise<CaptureResult> {
     const { stream, familyId } = await holdStream(shopId, holdId);
     const outcome = await handle(states, stream, decider, command, meta0(familyId));
-    const event = outcome.events.find((e) => e.type === 'FoodPurchaseCaptured' || e.type === 'FoodPurchaseVoided');
-    invariant(event, `settling hold ${holdId} recorded no capture or void`);
-    if (event.type === 'FoodPurchaseCaptured') {
-      const d = event.data as { capturedTiyn: number; releasedTiyn: number };
-      return { holdId, capturedTiyn: d.capturedTiyn, releasedTiyn: d.releasedTiyn, status: 'captured' };
+    for (const event of outcome.events) {
+      if (event.type === 'FoodPurchaseCaptured') return { holdId, capturedTiyn: event.data.capturedTiyn, releasedTiyn: event.data.releasedTiyn, status: 'captured' };
+      if (event.type === 'FoodPurchaseVoided') return { holdId, capturedTiyn: 0, releasedTiyn: event.data.releasedTiyn, status: 'voided' };
     }
-    return { holdId, capturedTiyn: 0, releasedTiyn: (event.data as { releasedTiyn: number }).releasedTiyn, status: 'voided' };
+    invariant(false, `settling hold ${holdId} recorded no capture or void`);
   }
 
   async function capturePurchase(input: CaptureInput, meta: CommandMetadata): Promise<CaptureResult> {
@@ -219,8 +216,8 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   return { activateFoodVoucher, activateAllFoodVouchers, issueFoodQrToken, balanceByToken, authorizePurchase, capturePurchase, voidPurchase };
 }
 
-function eventOf<E extends { type: string; data: unknown }>(outcome: Outcome, type: E['type']): E {
-  const event = outcome.events.find((e) => e.type === type);
+function eventOf<Type extends FoodWalletEvent['type']>(outcome: Outcome, type: Type): Extract<Outcome['events'][number], { type: Type }> {
+  const event = outcome.events.find((e): e is Extract<Outcome['events'][number], { type: Type }> => e.type === type);
   invariant(event, `expected a ${type} among the command's events`);
-  return { type: event.type, data: event.data } as E;
+  return event;
 }

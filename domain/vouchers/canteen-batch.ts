@@ -9,7 +9,7 @@
  * content, a conflict), then against its pupil's meal voucher (RecordMeal). A record resolved to
  * an outcome before any stream was read (a bad token, outside the school year) keeps it.
  */
-import type { CanteenRecordOutcome, MealVoucherEvent } from '../events';
+import type { CanteenEvent, CanteenRecordOutcome, MealVoucherEvent } from '../events';
 import { streams } from '../streams';
 import type { Code } from '../shared/codes';
 import type { CommandMetadata } from '../shared/decider';
@@ -53,7 +53,7 @@ export interface CanteenRecordResult {
 /** What to append where: the device's stream first, then each pupil stream with new events. */
 export interface StreamDecision {
   readonly stream: string;
-  readonly events: readonly { readonly type: string; readonly data: unknown }[];
+  readonly events: readonly (CanteenEvent | MealVoucherEvent)[];
   readonly metadata: { readonly program: string; readonly familyId?: string };
 }
 

@@ -12,7 +12,7 @@
 import type { LedgerEventType } from '../../domain/events';
 import type { Projection, Recorded, Sql } from '../projection';
 import { Rows, SumRows, col } from '../shared/batch-sql';
-import { asLedger, foodStream, localDay } from '../shared/events';
+import { foodStream, localDay } from '../shared/events';
 import { sql } from '../projection';
 
 export const BALANCES = 'balances';
@@ -98,8 +98,7 @@ function build(events: readonly Recorded[]): Sql[] {
     if (key) families.add([key.familyId, key.month], [0, 0, ...sums]);
   };
 
-  for (const e of events) {
-    const ev = asLedger(e);
+  for (const ev of events) {
     switch (ev.type) {
       case 'FoodVouchersIssued': {
         const d = ev.data;
@@ -116,21 +115,21 @@ function build(events: readonly Recorded[]): Sql[] {
           allocations.add([d.holdId, a.voucherId], [a.amountTiyn]);
           move(a.voucherId, a.amountTiyn, 0, 0, -a.amountTiyn);
         }
-        family(e, [d.heldTiyn, 0, 0, -d.heldTiyn]);
+        family(ev, [d.heldTiyn, 0, 0, -d.heldTiyn]);
         break;
       }
       case 'FoodPurchaseCaptured': {
         const d = ev.data;
         released.add([d.holdId]);
         for (const a of d.allocations) move(a.voucherId, 0, a.amountTiyn, 0, -a.amountTiyn);
-        family(e, [-(d.capturedTiyn + d.releasedTiyn), d.capturedTiyn, 0, d.releasedTiyn]);
+        family(ev, [-(d.capturedTiyn + d.releasedTiyn), d.capturedTiyn, 0, d.releasedTiyn]);
         shops.add([d.shopId, localDay(d.capturedAt)], [d.capturedTiyn, 1]);
         break;
       }
       case 'FoodPurchaseVoided':
       case 'FoodHoldExpired':
         released.add([ev.data.holdId]);
-        family(e, [-ev.data.releasedTiyn, 0, 0, ev.data.releasedTiyn]);
+        family(ev, [-ev.data.releasedTiyn, 0, 0, ev.data.releasedTiyn]);
         break;
       case 'FoodVouchersLapsed': {
         const d = ev.data;
@@ -138,7 +137,7 @@ function build(events: readonly Recorded[]): Sql[] {
           const amount = l.notActivatedTiyn + l.unspentTiyn;
           move(l.voucherId, 0, 0, amount, -amount);
         }
-        family(e, [0, 0, d.totalTiyn, -d.totalTiyn]);
+        family(ev, [0, 0, d.totalTiyn, -d.totalTiyn]);
         break;
       }
       default:

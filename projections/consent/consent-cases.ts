@@ -5,7 +5,6 @@
  */
 import { type Projection, type Recorded, type Sql, eachEvent } from '../projection';
 import { sql } from '../projection';
-import { asLedger } from '../shared/events';
 import type { Queryable } from './queries';
 
 const ddl = `
@@ -31,8 +30,7 @@ create index consent_cases_family on consent_cases (family_id);
 const close = (stream: string, outcome: string, at: string): Sql =>
   sql(`update consent_cases set status = 'closed', outcome = $2, closed_at = $3 where case_stream = $1 and status = 'open'`, stream, outcome, at);
 
-function apply(event: Recorded): Sql[] {
-  const e = asLedger(event);
+function apply(e: Recorded): Sql[] {
   switch (e.type) {
     case 'ConsentCaseOpened': {
       const d = e.data;
@@ -41,7 +39,7 @@ function apply(event: Recorded): Sql[] {
         sql(
           `insert into consent_cases (case_stream, case_id, program, family_id, status, school_id, city, region, period, opened_at)
            values ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9) on conflict (case_stream) do nothing`,
-          event.stream, d.caseId, d.program, d.familyId,
+          e.stream, d.caseId, d.program, d.familyId,
           s.kind === 'pupil' ? s.schoolId : null, s.kind === 'family' ? s.city : null, s.region,
           s.kind === 'pupil' ? s.schoolYear : s.month, d.openedAt,
         ),
@@ -49,29 +47,29 @@ function apply(event: Recorded): Sql[] {
     }
     case 'SmsRequested':
       if (e.data.kind !== 'consent_request') return [];
-      return [sql(`update consent_cases set recipient_person_id = $2 where case_stream = $1`, event.stream, e.data.recipientPersonId)];
+      return [sql(`update consent_cases set recipient_person_id = $2 where case_stream = $1`, e.stream, e.data.recipientPersonId)];
     case 'ConsentGiven':
-      return [close(event.stream, 'given', e.data.at)];
+      return [close(e.stream, 'given', e.data.at)];
     case 'ConsentRefused':
-      return [close(event.stream, 'refused', e.data.at)];
+      return [close(e.stream, 'refused', e.data.at)];
     case 'ConsentTimedOut':
-      return [close(event.stream, 'timed_out', e.data.at)];
+      return [close(e.stream, 'timed_out', e.data.at)];
     case 'ConsentUndeliverable':
-      return [close(event.stream, 'undeliverable', e.data.at)];
+      return [close(e.stream, 'undeliverable', e.data.at)];
     case 'ConsentCaseReopened': {
       // A later monthly list started the case again: open, for the school (and grade) it names now.
       const s = e.data.subject;
       return [
         sql(
           `update consent_cases set status = 'open', outcome = null, closed_at = null, recipient_person_id = null, school_id = $2 where case_stream = $1`,
-          event.stream, s.kind === 'pupil' ? s.schoolId : null,
+          e.stream, s.kind === 'pupil' ? s.schoolId : null,
         ),
       ];
     }
     case 'ConsentPhoneNotFound':
-      return [close(event.stream, 'no_phone', event.metadata.recordedAt)];
+      return [close(e.stream, 'no_phone', e.metadata.recordedAt)];
     case 'ConsentNotRequired':
-      return [close(event.stream, 'not_required', event.metadata.recordedAt)];
+      return [close(e.stream, 'not_required', e.metadata.recordedAt)];
     default:
       return [];
   }

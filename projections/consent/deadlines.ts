@@ -10,7 +10,6 @@
 import type { Projection, Recorded, Sql } from '../projection';
 import { sql } from '../projection';
 import { col, InsertRows, Rows } from '../shared/batch-sql';
-import { asLedger } from '../shared/events';
 import type { DeadlineKind, FoodPurchaseCaptured, FoodPurchaseVoided, LedgerEvent } from '../../domain/events';
 import { holdDeadlineId } from '../../domain/vouchers/food-wallet';
 import type { Queryable } from './queries';
@@ -34,8 +33,7 @@ drop index deadlines_due;
 create index deadlines_due on deadlines (due_at, stream, deadline_id) where not fired and settled_at is null;
 `;
 
-function apply(event: Recorded): Sql[] {
-  const e = asLedger(event);
+function apply(e: Recorded): Sql[] {
   switch (e.type) {
     case 'DeadlineScheduled':
       return [
@@ -45,12 +43,12 @@ function apply(event: Recorded): Sql[] {
         ),
       ];
     case 'DeadlineFired':
-      return [sql(`update deadlines set fired = true, fired_at = $3 where stream = $1 and deadline_id = $2`, event.stream, e.data.deadlineId, e.data.firedAt)];
+      return [sql(`update deadlines set fired = true, fired_at = $3 where stream = $1 and deadline_id = $2`, e.stream, e.data.deadlineId, e.data.firedAt)];
     case 'FoodPurchaseCaptured':
     case 'FoodPurchaseVoided':
-      return [sql(`update deadlines set settled_at = $3 where stream = $1 and deadline_id = $2`, event.stream, holdDeadlineId(e.data.holdId), settledAt(e))];
+      return [sql(`update deadlines set settled_at = $3 where stream = $1 and deadline_id = $2`, e.stream, holdDeadlineId(e.data.holdId), settledAt(e))];
     default:
-      return isCaseEnd(e) ? [sql(`update deadlines set settled_at = $2 where stream = $1 and not fired and settled_at is null`, event.stream, event.metadata.recordedAt)] : [];
+      return isCaseEnd(e) ? [sql(`update deadlines set settled_at = $2 where stream = $1 and not fired and settled_at is null`, e.stream, e.metadata.recordedAt)] : [];
   }
 }
 
@@ -76,34 +74,32 @@ function build(events: readonly Recorded[]): Sql[] {
   const fired = new Map<string, readonly unknown[]>();
   const firstScheduledAt = new Map<string, bigint>();
   const lastScheduledInStream = new Map<string, bigint>();
-  for (const event of events) {
-    const e = asLedger(event);
+  for (const e of events) {
     if (e.type !== 'DeadlineScheduled') continue;
     const key = keyOf(e.data.stream, e.data.deadlineId);
-    if (!firstScheduledAt.has(key)) firstScheduledAt.set(key, event.position);
-    lastScheduledInStream.set(e.data.stream, event.position);
+    if (!firstScheduledAt.has(key)) firstScheduledAt.set(key, e.position);
+    lastScheduledInStream.set(e.data.stream, e.position);
     scheduled.add([e.data.stream, e.data.deadlineId, e.data.kind, e.data.dueAt]);
   }
   const settled = new Map<string, readonly unknown[]>();
   const ended = new Map<string, readonly unknown[]>();
-  for (const event of events) {
-    const e = asLedger(event);
+  for (const e of events) {
     if (isCaseEnd(e)) {
       // A deadline scheduled after its case ended, in the same batch, must stay: one by one then.
-      if ((lastScheduledInStream.get(event.stream) ?? -1n) > event.position) return events.flatMap(apply);
-      if (!ended.has(event.stream)) ended.set(event.stream, [event.stream, event.metadata.recordedAt]);
+      if ((lastScheduledInStream.get(e.stream) ?? -1n) > e.position) return events.flatMap(apply);
+      if (!ended.has(e.stream)) ended.set(e.stream, [e.stream, e.metadata.recordedAt]);
       continue;
     }
     let into: Map<string, readonly unknown[]>;
     let row: readonly unknown[];
     // A firing after its case ended (the scheduler read the model before the ending reached it):
     // one by one, the ending settles the deadline first; the batch would fire it first.
-    if (e.type === 'DeadlineFired' && ended.has(event.stream)) return events.flatMap(apply);
-    if (e.type === 'DeadlineFired') [into, row] = [fired, [event.stream, e.data.deadlineId, e.data.firedAt]];
-    else if (e.type === 'FoodPurchaseCaptured' || e.type === 'FoodPurchaseVoided') [into, row] = [settled, [event.stream, holdDeadlineId(e.data.holdId), settledAt(e)]];
+    if (e.type === 'DeadlineFired' && ended.has(e.stream)) return events.flatMap(apply);
+    if (e.type === 'DeadlineFired') [into, row] = [fired, [e.stream, e.data.deadlineId, e.data.firedAt]];
+    else if (e.type === 'FoodPurchaseCaptured' || e.type === 'FoodPurchaseVoided') [into, row] = [settled, [e.stream, holdDeadlineId(e.data.holdId), settledAt(e)]];
     else continue;
-    const key = keyOf(event.stream, row[1] as string);
-    if ((firstScheduledAt.get(key) ?? -1n) > event.position) return events.flatMap(apply);
+    const key = keyOf(e.stream, row[1] as string);
+    if ((firstScheduledAt.get(key) ?? -1n) > e.position) return events.flatMap(apply);
     into.delete(key);
     into.set(key, row);
   }

@@ -5,11 +5,11 @@
  *   fastest mode), catching up from its last position at every call.
  */
 import type { EventStore } from '../../adapters/eventstore/port';
+import { parseRecorded } from '../../adapters/eventstore/ledger-events';
 import type { Pool } from '../../adapters/postgres/pool';
-import type { DeadlineKind } from '../../domain/events';
+import type { DeadlineKind, LedgerEventType } from '../../domain/events';
 import { addSeconds } from '../../domain/shared/calendar';
 import type { Recorded } from '../projection';
-import { asLedger } from '../shared/events';
 import { holdDeadlineId } from '../../domain/vouchers/food-wallet';
 import { casesOfRecipients, type CaseRoute } from './consent-cases';
 import { dueDeadlines, type DeadlineCursor, type DueDeadline } from './deadlines';
@@ -37,6 +37,12 @@ interface MemSms extends PendingSms {
   nextAttemptAt: string;
 }
 
+/** The events the memory reads fold (the others are not parsed). */
+const FOLDED: ReadonlySet<string> = new Set<LedgerEventType>([
+  'ConsentCaseOpened', 'ConsentCaseReopened', 'SmsRequested', 'SmsSent', 'SmsFailed', 'ConsentGiven', 'ConsentRefused', 'ConsentTimedOut',
+  'ConsentUndeliverable', 'ConsentPhoneNotFound', 'ConsentNotRequired', 'DeadlineScheduled', 'DeadlineFired', 'FoodPurchaseCaptured', 'FoodPurchaseVoided',
+]);
+
 /** Same semantics as the Postgres read models, folded in memory. Ms-precision ISO strings compare as instants. */
 export function createMemoryConsentReads(store: EventStore): ConsentReads {
   let position = 0n;
@@ -47,25 +53,24 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
   const deadlinesOf = (stream: string) => (keysOfStream.get(stream) ?? []).map((key) => deadlines.get(key)!);
   const sms = new Map<string, MemSms>();
 
-  function apply(event: Recorded): void {
-    const e = asLedger(event);
+  function apply(e: Recorded): void {
     switch (e.type) {
       case 'ConsentCaseOpened':
-        if (!cases.has(event.stream)) cases.set(event.stream, { caseStream: event.stream, program: e.data.program, recipientPersonId: '', open: true, openedAt: e.data.openedAt });
+        if (!cases.has(e.stream)) cases.set(e.stream, { caseStream: e.stream, program: e.data.program, recipientPersonId: '', open: true, openedAt: e.data.openedAt });
         return;
       case 'ConsentCaseReopened': {
-        const c = cases.get(event.stream);
-        if (c) cases.set(event.stream, { ...c, open: true, recipientPersonId: '' });
+        const c = cases.get(e.stream);
+        if (c) cases.set(e.stream, { ...c, open: true, recipientPersonId: '' });
         return;
       }
       case 'SmsRequested': {
-        const c = cases.get(event.stream);
-        if (c && e.data.kind === 'consent_request') cases.set(event.stream, { ...c, recipientPersonId: e.data.recipientPersonId });
+        const c = cases.get(e.stream);
+        if (c && e.data.kind === 'consent_request') cases.set(e.stream, { ...c, recipientPersonId: e.data.recipientPersonId });
         const d = e.data;
         if (!sms.has(d.messageId))
           sms.set(d.messageId, {
             messageId: d.messageId,
-            caseStream: event.stream,
+            caseStream: e.stream,
             recipientPersonId: d.recipientPersonId,
             kind: d.kind,
             text: d.text,
@@ -73,7 +78,7 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
             ...(d.aboutPersonId ? { aboutPersonId: d.aboutPersonId } : {}),
             ...(d.language ? { language: d.language } : {}),
             status: 'pending',
-            nextAttemptAt: d.notBefore ?? event.metadata.recordedAt,
+            nextAttemptAt: d.notBefore ?? e.metadata.recordedAt,
           });
         return;
       }
@@ -96,10 +101,10 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
       case 'ConsentUndeliverable':
       case 'ConsentPhoneNotFound':
       case 'ConsentNotRequired': {
-        const c = cases.get(event.stream);
-        if (c) cases.set(event.stream, { ...c, open: false });
+        const c = cases.get(e.stream);
+        if (c) cases.set(e.stream, { ...c, open: false });
         // The ended case's deadlines are moot: no longer offered (as in the Postgres model).
-        for (const d of deadlinesOf(event.stream)) d.fired = true;
+        for (const d of deadlinesOf(e.stream)) d.fired = true;
         return;
       }
       case 'DeadlineScheduled': {
@@ -111,14 +116,14 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
         return;
       }
       case 'DeadlineFired': {
-        const d = deadlines.get(`${event.stream}\u0000${e.data.deadlineId}`);
+        const d = deadlines.get(`${e.stream}\u0000${e.data.deadlineId}`);
         if (d) d.fired = true;
         return;
       }
       case 'FoodPurchaseCaptured':
       case 'FoodPurchaseVoided': {
         // A settled hold's expiry is moot: it is no longer offered (as in the Postgres model).
-        const d = deadlines.get(`${event.stream}\u0000${holdDeadlineId(e.data.holdId)}`);
+        const d = deadlines.get(`${e.stream}\u0000${holdDeadlineId(e.data.holdId)}`);
         if (d) d.fired = true;
         return;
       }
@@ -131,7 +136,7 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
     for (;;) {
       const batch = await store.readAll({ after: position, maxCount: 1000 });
       if (batch.length === 0) return;
-      for (const event of batch) apply(event as Recorded);
+      for (const event of batch) if (FOLDED.has(event.type)) apply(parseRecorded(event));
       position = batch.at(-1)!.position;
     }
   }

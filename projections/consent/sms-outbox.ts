@@ -5,7 +5,6 @@
  */
 import { type Projection, type Recorded, type Sql, eachEvent } from '../projection';
 import { sql } from '../projection';
-import { asLedger } from '../shared/events';
 import type { Queryable } from './queries';
 import { renderSms } from '../../domain/programs/sms';
 
@@ -43,8 +42,7 @@ const personalisedDdl = `
 alter table sms_outbox add column about_person_id text, add column language text;
 `;
 
-function apply(event: Recorded): Sql[] {
-  const e = asLedger(event);
+function apply(e: Recorded): Sql[] {
   switch (e.type) {
     case 'SmsRequested': {
       const d = e.data;
@@ -52,7 +50,7 @@ function apply(event: Recorded): Sql[] {
         sql(
           `insert into sms_outbox (message_id, case_stream, case_id, recipient_person_id, role, kind, text, status, reply_by, requested_at, next_attempt_at, about_person_id, language)
            values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, coalesce($10::timestamptz, $9::timestamptz), $11, $12) on conflict (message_id) do nothing`,
-          d.messageId, event.stream, d.caseId, d.recipientPersonId, d.role, d.kind, d.text, d.replyBy ?? null, event.metadata.recordedAt,
+          d.messageId, e.stream, d.caseId, d.recipientPersonId, d.role, d.kind, d.text, d.replyBy ?? null, e.metadata.recordedAt,
           d.notBefore ?? null, d.aboutPersonId ?? null, d.language ?? null,
         ),
       ];

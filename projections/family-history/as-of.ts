@@ -5,7 +5,9 @@
  * (issued / activated / held / spent / lapsed per voucher), so an auditor can check it by hand.
  */
 import { kindOf } from '../../domain/streams';
-import type { EventStore, RecordedEvent } from '../../adapters/eventstore/port';
+import type { EventStore } from '../../adapters/eventstore/port';
+import { parseRecorded } from '../../adapters/eventstore/ledger-events';
+import type { Recorded } from '../projection';
 import type { Pool } from '../../adapters/postgres/pool';
 import type { LedgerEvent } from '../../domain/events';
 import type { Instant } from '../../domain/shared/calendar';
@@ -50,24 +52,23 @@ export interface FamilyAsOf {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Pure: folds recorded events (any order; sorted by position here) into voucher summaries. */
-export function summariseVouchers(events: readonly RecordedEvent[]): VoucherSummary[] {
+export function summariseVouchers(events: readonly Recorded[]): VoucherSummary[] {
   const vouchers = new Map<string, Mutable<VoucherSummary>>();
   const holds = new Map<string, { voucherId: string; amountTiyn: Tiyn }[]>();
   const sorted = [...events].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
   const get = (id: string) => vouchers.get(id);
-  for (const e of sorted) {
-    const ev = e as unknown as LedgerEvent & { stream: string };
+  for (const ev of sorted) {
     switch (ev.type) {
       case 'MealVoucherIssued':
         vouchers.set(ev.data.voucherId, {
-          voucherId: ev.data.voucherId, program: 'school-meals', stream: e.stream, status: 'issued', issuedAt: ev.data.issuedAt, activatedAt: null,
+          voucherId: ev.data.voucherId, program: 'school-meals', stream: ev.stream, status: 'issued', issuedAt: ev.data.issuedAt, activatedAt: null,
           issuedTiyn: 0, heldTiyn: 0, spentTiyn: 0, lapsedTiyn: 0, availableTiyn: 0, meals: 0,
         });
         break;
       case 'FoodVouchersIssued':
         for (const v of ev.data.vouchers) {
           vouchers.set(v.voucherId, {
-            voucherId: v.voucherId, program: 'food-vouchers', stream: e.stream, status: 'issued', issuedAt: ev.data.issuedAt, activatedAt: null,
+            voucherId: v.voucherId, program: 'food-vouchers', stream: ev.stream, status: 'issued', issuedAt: ev.data.issuedAt, activatedAt: null,
             issuedTiyn: v.amountTiyn, heldTiyn: 0, spentTiyn: 0, lapsedTiyn: 0, availableTiyn: v.amountTiyn, meals: 0,
           });
         }
@@ -136,19 +137,20 @@ function release(
 export async function familyAsOf(pool: Pool, store: EventStore, familyId: string, asOf: Instant): Promise<FamilyAsOf> {
   const cutoff = Date.parse(asOf);
   if (Number.isNaN(cutoff)) throw new Error(`familyAsOf: ${asOf} is not an instant`);
-  const events: RecordedEvent[] = [];
+  const events: Recorded[] = [];
   // Only the voucher streams feed the fold: a list stream is shared by a thousand families and
   // would be read whole for each parent's wallet view.
   for (const stream of (await familyStreams(pool, familyId)).filter(isVoucherStream)) {
-    for (const e of await store.readStream(stream)) if (Date.parse(e.metadata.recordedAt) <= cutoff) events.push(e);
+    for (const e of await store.readStream(stream)) if (Date.parse(e.metadata.recordedAt) <= cutoff) events.push(parseRecorded(e));
   }
   const last = events.reduce<bigint | null>((m, e) => (m === null || e.position > m ? e.position : m), null);
   const byStream = (kind: 'meals' | 'food') => {
-    const groups = new Map<string, RecordedEvent[]>();
+    const groups = new Map<string, Recorded[]>();
     for (const e of events) if (kindOf(e.stream) === kind) groups.set(e.stream, [...(groups.get(e.stream) ?? []), e]);
     return [...groups].sort(([a], [b]) => a.localeCompare(b));
   };
-  const asDomain = <E>(es: RecordedEvent[]) => es.map((e) => ({ type: e.type, data: e.data }) as unknown as E);
+  // A meals stream holds meal-voucher events and a food stream wallet events (the deciders' evolve refuses any other type).
+  const asDomain = <E extends LedgerEvent>(es: readonly Recorded[]) => es as readonly LedgerEvent[] as readonly E[];
   return {
     familyId,
     asOf,

@@ -8,7 +8,7 @@
 import type { LedgerEventType } from '../../domain/events';
 import type { Projection, Recorded, Sql } from '../projection';
 import { InsertRows, Rows, SumRows, col } from '../shared/batch-sql';
-import { asLedger, isMealsConsentStream, localDay } from '../shared/events';
+import { isMealsConsentStream, localDay } from '../shared/events';
 
 export const NOBD_DAILY = 'nobd_daily';
 
@@ -85,8 +85,7 @@ function build(events: readonly Recorded[]): Sql[] {
   const outcome = (e: Recorded, caseId: string, which: Outcome, at: string) => {
     if (isMealsConsentStream(e.stream)) outcomes.add([caseId, localDay(at), which]);
   };
-  for (const e of events) {
-    const ev = asLedger(e);
+  for (const ev of events) {
     switch (ev.type) {
       case 'MealVoucherIssued':
         vouchers.add([ev.data.voucherId, ev.data.schoolId]);
@@ -101,22 +100,22 @@ function build(events: readonly Recorded[]): Sql[] {
         if (ev.data.subject.kind === 'pupil') cases.add([ev.data.caseId, ev.data.subject.schoolId]);
         break;
       case 'ConsentGiven':
-        outcome(e, ev.data.caseId, 'consent_consented', ev.data.at);
+        outcome(ev, ev.data.caseId, 'consent_consented', ev.data.at);
         break;
       case 'ConsentRefused':
-        outcome(e, ev.data.caseId, 'consent_refused', ev.data.at);
+        outcome(ev, ev.data.caseId, 'consent_refused', ev.data.at);
         break;
       case 'ConsentTimedOut':
-        outcome(e, ev.data.caseId, 'consent_timed_out', ev.data.at);
+        outcome(ev, ev.data.caseId, 'consent_timed_out', ev.data.at);
         break;
       case 'ConsentPhoneNotFound':
-        outcome(e, ev.data.caseId, 'consent_no_phone', e.metadata.recordedAt);
+        outcome(ev, ev.data.caseId, 'consent_no_phone', ev.metadata.recordedAt);
         break;
       case 'ConsentNotRequired':
-        outcome(e, ev.data.caseId, 'consent_not_required', e.metadata.recordedAt);
+        outcome(ev, ev.data.caseId, 'consent_not_required', ev.metadata.recordedAt);
         break;
       case 'ConsentUndeliverable':
-        outcome(e, ev.data.caseId, 'consent_undeliverable', ev.data.at);
+        outcome(ev, ev.data.caseId, 'consent_undeliverable', ev.data.at);
         break;
       case 'EligibilityListReceived':
         if (ev.data.source === 'nobd') lists.add([ev.data.listId, ev.data.schoolId ?? null]);
@@ -124,7 +123,7 @@ function build(events: readonly Recorded[]): Sql[] {
       case 'ListRowRejected':
         if (ev.data.returnTo === 'nobd') {
           const d = ev.data;
-          returned.add([d.listId, d.rowNo, d.schoolId ?? null, localDay(e.metadata.recordedAt), d.reason, d.detail ?? null, d.personId ?? null, e.position]);
+          returned.add([d.listId, d.rowNo, d.schoolId ?? null, localDay(ev.metadata.recordedAt), d.reason, d.detail ?? null, d.personId ?? null, ev.position]);
         }
         break;
       default:

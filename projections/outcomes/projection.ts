@@ -13,7 +13,7 @@
 import type { LedgerEventType } from '../../domain/events';
 import type { Projection, Recorded, Sql } from '../projection';
 import { InsertRows, Rows, col } from '../shared/batch-sql';
-import { asLedger, localMonth } from '../shared/events';
+import { localMonth } from '../shared/events';
 
 export const OUTCOMES = 'outcomes';
 /** Category reported for an eligible line whose product has no category on the event. */
@@ -133,8 +133,7 @@ function build(events: readonly Recorded[]): Sql[] {
     return m;
   };
 
-  for (const e of events) {
-    const ev = asLedger(e);
+  for (const ev of events) {
     switch (ev.type) {
       case 'ConsentCaseOpened': {
         const { subject } = ev.data;
@@ -188,7 +187,7 @@ function build(events: readonly Recorded[]): Sql[] {
       }
       case 'FoodVouchersIssued': {
         const d = ev.data;
-        wallets.add([e.stream, d.city, d.month]);
+        wallets.add([ev.stream, d.city, d.month]);
         for (const v of d.vouchers) if (!vouchers.has(v.voucherId)) vouchers.set(v.voucherId, ['food-vouchers', d.city, d.month, v.amountTiyn]);
         break;
       }
@@ -197,12 +196,12 @@ function build(events: readonly Recorded[]): Sql[] {
         for (const line of ev.data.lines) {
           if (!line.eligible) continue;
           const category = line.category ?? UNCATEGORISED;
-          const key = `${e.stream}\u0000${category}\u0000${line.unit}`;
+          const key = `${ev.stream}\u0000${category}\u0000${line.unit}`;
           const row = food.get(key);
           if (row) {
             row[3] += line.quantity;
             row[4] += line.lineTiyn;
-          } else food.set(key, [e.stream, category, line.unit, line.quantity, line.lineTiyn]);
+          } else food.set(key, [ev.stream, category, line.unit, line.quantity, line.lineTiyn]);
         }
         break;
       }

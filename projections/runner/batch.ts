@@ -3,6 +3,8 @@
  * batch goes: the live model (with its checkpoint) or a rebuild's shadow.
  */
 import type { EventStore, RecordedEvent } from '../../adapters/eventstore/port';
+import { parseRecorded } from '../../adapters/eventstore/ledger-events';
+import { invariant } from '../../domain/shared/decider';
 import type { Projection, Recorded, Sql } from '../projection';
 
 /** Batches read ahead of the slowest model's writes (each model writes on its own connection). */
@@ -17,12 +19,26 @@ export interface Sink {
 
 export type StatementsFor = (p: Projection, events: readonly RecordedEvent[]) => readonly Sql[];
 
-/** The SQL of a batch for one projection: only the events it handles. */
+/**
+ * The SQL of a batch for one projection: only the events it handles, each parsed against the
+ * catalogue first (adapters/eventstore/ledger-events.ts). An event that does not parse throws here,
+ * so only the projections that handle it halt on it (live.ts), named with its id, position and
+ * zod path; the others go on. Each event is parsed once however many projections handle it.
+ */
 export function statementsOf(projections: readonly Projection[]): StatementsFor {
   const handles = new Map(projections.map((p) => [p.name, new Set<string>(p.canHandle)]));
+  // Keyed by the raw event object a batch read returned: gone with the batch.
+  const parsedEvents = new WeakMap<RecordedEvent, Recorded>();
+  const parsed = (event: RecordedEvent): Recorded => {
+    let recorded = parsedEvents.get(event);
+    if (recorded === undefined) parsedEvents.set(event, (recorded = parseRecorded(event)));
+    return recorded;
+  };
   return (p, events) => {
-    const handled = handles.get(p.name)!;
-    const mine = events.filter((e) => handled.has(e.type)) as Recorded[];
+    const handled = handles.get(p.name);
+    invariant(handled, `statements asked for projection ${p.name}, which the runner was not given`);
+    const mine: Recorded[] = [];
+    for (const event of events) if (handled.has(event.type)) mine.push(parsed(event));
     if (mine.length === 0) return [];
     return p.apply(mine);
   };

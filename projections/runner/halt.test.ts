@@ -9,28 +9,37 @@ import { createPostgresEventStore } from '../../adapters/eventstore/postgres';
 import type { EventStore, NewEvent } from '../../adapters/eventstore/port';
 import { coreMigrations } from '../../adapters/postgres/migrate';
 import { freshDatabase } from '../../test/pg';
+import type { LedgerEventType } from '../../domain/events';
+import { StoredEventInvalid } from '../../adapters/eventstore/ledger-events';
 import { eachEvent, sql, type Projection } from '../projection';
 import { createRunner, projectionMigrations, ProjectionHalted, ProjectionHaltedError } from './index';
 
-/** Counts events per type; refuses (in SQL, as a narrow column would) a `Tick` whose n is `poison`. */
-const counter = (name: string, poison?: { n: number }): Projection => ({
+/**
+ * Counts events per type; refuses (in SQL, as a narrow column would) a tick whose n is `poison`.
+ * A tick is a catalogue event (the runner parses every event it hands a projection): an SmsFailed
+ * whose attempt is n.
+ */
+const counter = (name: string, poison?: { n: number }, type: LedgerEventType = 'SmsFailed'): Projection => ({
   name,
-  canHandle: ['Tick' as never],
+  canHandle: [type],
   migrations: [{ id: `0299_${name}`, sql: `create table ${name} (type text primary key, n integer not null)` }],
   tables: [name],
   apply: eachEvent((event) => {
-    const n = (event.data as unknown as { n: number }).n;
+    const n = event.type === 'SmsFailed' ? event.data.attempt : 0;
     const value = poison && n === poison.n ? 2 ** 40 : 1; // 2^40 does not fit the integer column
     return [sql(`insert into ${name} values ($1, $2::bigint) on conflict (type) do update set n = ${name}.n + 1`, event.type, value)];
   }),
 });
 
+const metadata = (n: number) => ({ commandId: `c-${n}`, correlationId: `c-${n}`, causationId: `c-${n}`, actor: { role: 'test', id: 'test' }, recordedAt: '2026-03-02T04:00:00.000Z' });
+const eventId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const tick = (n: number): NewEvent => ({
-  id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  type: 'Tick',
-  data: { n },
-  metadata: { commandId: `c-${n}`, correlationId: `c-${n}`, causationId: `c-${n}`, actor: { role: 'test', id: 'test' }, recordedAt: '2026-03-02T04:00:00.000Z' },
+  id: eventId(n),
+  type: 'SmsFailed',
+  data: { caseId: 'case-1', messageId: `m-${n}`, failedAt: '2026-03-02T04:00:00.000Z', reason: 'tick', attempt: n, willRetry: true },
+  metadata: metadata(n),
 });
+const sent = (n: number): NewEvent => ({ id: eventId(n), type: 'SmsSent', data: { caseId: 'case-1', messageId: `m-${n}`, sentAt: '2026-03-02T04:00:00.000Z' }, metadata: metadata(n) });
 
 describe('a projection that cannot apply an event', () => {
   const poison = { n: 7 };
@@ -50,7 +59,7 @@ describe('a projection that cannot apply an event', () => {
   it('halts alone just before that event, says which and why, and resumes once the cause is fixed', async () => {
     for (let n = 1; n <= 12; n++) await store.append(`ticks-${n}`, [tick(n)], 'no_stream');
     const all = await store.readAll();
-    const bad = all.find((e) => (e.data as { n: number }).n === poison.n)!;
+    const bad = all.find((e) => (e.data as { attempt: number }).attempt === poison.n)!;
     const head = all.at(-1)!.position;
     const errors: unknown[] = [];
     const runner = createRunner({ pool: db.pool, store, projections: [fragile, sturdy], batchSize: 100, retryDelayMs: 1, onError: (_name, error) => errors.push(error) });
@@ -66,7 +75,7 @@ describe('a projection that cannot apply an event', () => {
     expect(errors[0]).toBeInstanceOf(ProjectionHalted);
     expect((errors[0] as ProjectionHalted).event.id).toBe(bad.id);
     const [halt] = await runner.halts();
-    expect(halt).toMatchObject({ projection: 'fragile_counter', eventId: bad.id, eventPosition: bad.position, eventType: 'Tick', errorCode: '22003' });
+    expect(halt).toMatchObject({ projection: 'fragile_counter', eventId: bad.id, eventPosition: bad.position, eventType: 'SmsFailed', errorCode: '22003' });
     expect(halt!.error).toMatch(/out of range/);
     const lag = await runner.lag();
     const fragileLag = lag.find((l) => l.name === 'fragile_counter')!;
@@ -86,6 +95,47 @@ describe('a projection that cannot apply an event', () => {
     await runner.waitUntilCaughtUp(head, 5_000);
     expect(await runner.halts()).toEqual([]);
     expect(Number(await rows('fragile_counter'))).toBe(12);
+    await runner.stop();
+  });
+});
+
+describe('a stored event that does not parse (a bug that wrote it, or corruption)', () => {
+  const failures = counter('failed_sms', undefined, 'SmsFailed');
+  const deliveries = counter('sent_sms', undefined, 'SmsSent');
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let store: EventStore;
+  beforeAll(async () => {
+    db = await freshDatabase([...coreMigrations(), ...projectionMigrations([failures, deliveries])]);
+    store = createPostgresEventStore(db.pool);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('halts only the models that handle its type, just before it, naming the event, its position and the zod path', async () => {
+    await store.append('sms-1', [tick(1), sent(2)], 'no_stream');
+    // Written past every decider, as a bug or a hand edit would: attempt is text, the schema says a count.
+    const corrupt: NewEvent = { ...tick(3), data: { ...(tick(3).data as object), attempt: 'three' } };
+    await store.append('sms-2', [corrupt, sent(4)], 'no_stream');
+    await store.append('sms-3', [tick(5), sent(6)], 'no_stream');
+    const all = await store.readAll();
+    const bad = all.find((e) => e.id === corrupt.id)!;
+    const errors: unknown[] = [];
+    const runner = createRunner({ pool: db.pool, store, projections: [failures, deliveries], batchSize: 100, retryDelayMs: 1, onError: (_name, error) => errors.push(error) });
+    await runner.catchUp();
+    await runner.waitUntilCaughtUp(all.at(-1)!.position, 5_000, ['sent_sms']);
+    const rows = async (table: string) => (await db.pool.query<{ n: number }>(`select n from ${table}`)).rows[0]?.n;
+    expect(await rows('sent_sms')).toBe(3);
+    expect(await rows('failed_sms')).toBe(1);
+
+    const halted = errors[0] as ProjectionHalted;
+    expect(halted).toBeInstanceOf(ProjectionHalted);
+    expect(halted.cause).toBeInstanceOf(StoredEventInvalid);
+    expect((halted.cause as StoredEventInvalid).issues).toEqual([{ path: 'data.attempt', message: expect.stringMatching(/number/) }]);
+    const [halt] = await runner.halts();
+    expect(halt).toMatchObject({ projection: 'failed_sms', eventId: bad.id, eventPosition: bad.position, eventType: 'SmsFailed', errorCode: 'stored_event_invalid' });
+    expect(halt!.error).toContain(`stored event ${bad.id} (position ${bad.position}, stream sms-2 version 0, type SmsFailed) does not parse: data.attempt:`);
     await runner.stop();
   });
 });

@@ -2,7 +2,6 @@
 import { kindOf, parseStream } from '../../domain/streams';
 import { localDate, monthOf, type Instant, type LocalDate, type Month } from '../../domain/shared/calendar';
 import type { Recorded } from '../projection';
-import type { LedgerEvent } from '../../domain/events';
 
 /** Cache entries before the local-date cache starts over (bounded memory in a long rebuild). */
 const LOCAL_DATE_CACHE_LIMIT = 50_000;
@@ -49,6 +48,3 @@ export function foodStream(stream: string): { familyId: string; month: Month } |
 
 export const isMealsConsentStream = (stream: string) => kindOf(stream) === 'consentMeals';
 export const isFoodConsentStream = (stream: string) => kindOf(stream) === 'consentFood';
-
-/** The event as the catalogue's discriminated union, so a `switch` on `type` narrows `data`. */
-export const asLedger = (event: Recorded): LedgerEvent => event as unknown as LedgerEvent;

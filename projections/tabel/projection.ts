@@ -8,7 +8,6 @@
 import type { LedgerEventType } from '../../domain/events';
 import type { Projection, Recorded, Sql } from '../projection';
 import { InsertRows, Rows, col } from '../shared/batch-sql';
-import { asLedger } from '../shared/events';
 
 export const TABEL = 'tabel';
 
@@ -85,8 +84,7 @@ function build(events: readonly Recorded[]): Sql[] {
   /** The last word of the batch per voucher-month (listed or suspended), and per voucher its school and grade. */
   const months = new Map<string, [string, string, boolean]>();
   const moved = new Map<string, [string, string, number]>();
-  for (const e of events) {
-    const ev = asLedger(e);
+  for (const ev of events) {
     if (ev.type === 'MealVoucherIssued') {
       const d = ev.data;
       vouchers.add([d.voucherId, d.pupilId, d.schoolId, d.region, d.grade, d.schoolYear]);
@@ -101,7 +99,7 @@ function build(events: readonly Recorded[]): Sql[] {
       moved.set(ev.data.voucherId, [ev.data.voucherId, ev.data.toSchoolId, ev.data.toGrade]);
     } else if (ev.type === 'MealServed') {
       const d = ev.data;
-      meals.add([d.deviceId, d.seq, d.schoolId, d.pupilId, d.voucherId, d.schoolDay, d.schoolDay.slice(0, 7), d.scannedAt, d.receivedAt, e.position]);
+      meals.add([d.deviceId, d.seq, d.schoolId, d.pupilId, d.voucherId, d.schoolDay, d.schoolDay.slice(0, 7), d.scannedAt, d.receivedAt, ev.position]);
     }
   }
   const monthRows = new Rows([col('voucher_id', 'text'), col('month', 'text'), col('suspended', 'boolean')]);

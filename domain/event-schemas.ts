@@ -1,0 +1,308 @@
+/**
+ * The catalogue's events as zod schemas: how events read back from the store are parsed, not cast
+ * (STYLE.md "Habits"). The types stay plain TypeScript in events.ts (deciders never see zod); this
+ * module is the catalogue's edge, used only where stored events enter the application and the read
+ * models (adapters/eventstore/ledger-events.ts parseRecorded).
+ *
+ * Two checks keep it the catalogue's twin at compile time: `EVENT_DATA_SCHEMAS` must name every
+ * `LedgerEventType` (a new event type does not compile until it has a schema), and each schema's
+ * output must be exactly its event's data type (same keys, same optionality, same value types;
+ * readonly aside). Objects are strict: a stored key the catalogue does not know is refused, so a
+ * field added to a type but not to its schema cannot slip by as an unparsed extra.
+ */
+import { z } from 'zod';
+import { CODES, type Code } from './shared/codes';
+import { SMS_LANGUAGES } from './programs/sms';
+import type { LedgerEvent, LedgerEventType } from './events';
+
+// ── values ────────────────────────────────────────────────────────────────────────────────
+const text = z.string();
+const id = z.string().min(1);
+/** ISO-8601 instant as the Clock writes it (a device's scan time may carry a zone offset). */
+const instant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/, 'an ISO-8601 instant');
+const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a local date YYYY-MM-DD');
+const month = z.string().regex(/^\d{4}-\d{2}$/, 'a month YYYY-MM');
+const schoolYear = z.string().regex(/^\d{4}-\d{4}$/, 'a school year YYYY-YYYY');
+/** Integer tiyn: never negative, never a float. */
+const tiyn = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const safeInteger = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const code = z.enum(Object.keys(CODES) as [Code, ...Code[]]);
+const codeOf = <C extends Code>(...codes: [C, ...C[]]) => z.enum(codes);
+/** A hash as the writer recorded it (a SHA-256 in production; the type promises a string). */
+const hash = id;
+
+const programCode = z.enum(['school-meals', 'food-vouchers']);
+const listSource = z.enum(['sdu', 'nobd']);
+const representativeRole = z.enum(['mother', 'father', 'guardian']);
+const pupilCategory = z.enum(['asp_family', 'low_income', 'orphan_in_family']);
+const smsLanguage = z.enum(SMS_LANGUAGES as readonly ['ru', 'kk']);
+const deadlineKind = z.enum(['consent_request', 'consent_reminder', 'consent_timeout', 'meal_voucher_expiry', 'food_month_end', 'food_hold_expiry']);
+const mealMethod = z.enum(['qr', 'card']);
+
+// ── shared parts ──────────────────────────────────────────────────────────────────────────
+const pupilSubject = z.strictObject({
+  kind: z.literal('pupil'),
+  pupilId: id,
+  schoolId: id,
+  grade: count,
+  category: pupilCategory,
+  schoolYear,
+  region: text,
+});
+const familySubject = z.strictObject({ kind: z.literal('family'), month, city: text, region: text, members: z.array(id) });
+const subject = z.discriminatedUnion('kind', [pupilSubject, familySubject]);
+const representative = z.strictObject({ personId: id, role: representativeRole, hasPhone: z.boolean() });
+const voucherNotIssued = z.strictObject({ code, detail: text.optional() });
+const canteenRecordOutcome = z.strictObject({
+  seq: safeInteger,
+  recordHash: hash,
+  outcome: code,
+  voucherId: id.optional(),
+  late: z.literal(true).optional(),
+});
+const foodVoucher = z.strictObject({ voucherId: id, memberPersonId: id, amountTiyn: tiyn });
+const basketLine = z.strictObject({
+  sku: id,
+  name: text,
+  category: text.optional(),
+  quantity: count,
+  unit: z.enum(['pcs', 'g', 'ml']),
+  unitPriceTiyn: tiyn,
+  lineTiyn: tiyn,
+  eligible: z.boolean(),
+});
+const allocation = z.strictObject({ voucherId: id, amountTiyn: tiyn });
+const voucherLapse = z.strictObject({ voucherId: id, notActivatedTiyn: tiyn, unspentTiyn: tiyn });
+
+// ── every event's data ────────────────────────────────────────────────────────────────────
+export const EVENT_DATA_SCHEMAS = {
+  DeadlineScheduled: z.strictObject({ deadlineId: id, kind: deadlineKind, dueAt: instant, stream: id, ref: text.optional() }),
+  DeadlineFired: z.strictObject({ deadlineId: id, kind: deadlineKind, firedAt: instant }),
+
+  EligibilityListReceived: z.strictObject({
+    listId: id,
+    source: listSource,
+    program: programCode,
+    month,
+    schoolYear: schoolYear.optional(),
+    schoolId: id.optional(),
+    rowCount: count,
+    contentHash: hash,
+    receivedAt: instant,
+  }),
+  ListRowAccepted: z.strictObject({
+    listId: id,
+    rowNo: count,
+    familyId: id,
+    personId: id,
+    caseStream: id,
+    schoolId: id.optional(),
+    city: text.optional(),
+    memberPersonIds: z.array(id).optional(),
+  }),
+  ListRowRejected: z.strictObject({
+    listId: id,
+    rowNo: count,
+    reason: codeOf(
+      'invalid_iin',
+      'duplicate_row',
+      'already_covered',
+      'not_in_pilot_city',
+      'not_on_asp_at_month_end',
+      'not_approved_by_head',
+      'failed_sdu_reconciliation',
+      'not_eligible_category',
+    ),
+    detail: text.optional(),
+    familyId: id.optional(),
+    personId: id.optional(),
+    schoolId: id.optional(),
+    city: text.optional(),
+    returnTo: listSource,
+  }),
+  EligibilityListProcessed: z.strictObject({ listId: id, accepted: count, rejected: count }),
+
+  ConsentCaseOpened: z.strictObject({
+    caseId: id,
+    program: programCode,
+    familyId: id,
+    subject,
+    representatives: z.array(representative),
+    listId: id,
+    rowNo: count,
+    language: smsLanguage.optional(),
+    openedAt: instant,
+  }),
+  ConsentNotRequired: z.strictObject({ caseId: id, reason: z.literal('primary_grade'), voucherNotIssued: voucherNotIssued.optional() }),
+  ConsentCaseReopened: z.strictObject({
+    caseId: id,
+    attempt: count,
+    previousOutcome: z.enum(['no_phone', 'timed_out', 'undeliverable', 'refused', 'given', 'not_required']),
+    subject,
+    representatives: z.array(representative),
+    listId: id,
+    rowNo: count,
+    language: smsLanguage.optional(),
+    reopenedAt: instant,
+  }),
+  ConsentUndeliverable: z.strictObject({ caseId: id, at: instant, triedPersonIds: z.array(id) }),
+  ConsentPhoneNotFound: z.strictObject({ caseId: id }),
+  SmsRequested: z.strictObject({
+    caseId: id,
+    messageId: id,
+    kind: z.enum(['consent_request', 'consent_reminder', 'consent_confirmed', 'consent_refused_ack']),
+    recipientPersonId: id,
+    role: representativeRole,
+    text,
+    language: smsLanguage.optional(),
+    aboutPersonId: id.optional(),
+    replyBy: instant.optional(),
+    notBefore: instant.optional(),
+  }),
+  SmsSent: z.strictObject({ caseId: id, messageId: id, sentAt: instant, gatewayRef: text.optional() }),
+  SmsFailed: z.strictObject({
+    caseId: id,
+    messageId: id,
+    failedAt: instant,
+    reason: text,
+    attempt: count,
+    willRetry: z.boolean(),
+    retryAt: instant.optional(),
+  }),
+  SmsReplyReceived: z.strictObject({
+    caseId: id,
+    text,
+    textLength: count.optional(),
+    interpretation: z.enum(['yes', 'no', 'unrecognised']),
+    receivedAt: instant,
+    late: z.boolean(),
+  }),
+  ConsentGiven: z.strictObject({
+    caseId: id,
+    byPersonId: id,
+    at: instant,
+    voucherNotIssued: voucherNotIssued.optional(),
+    standingFrom: text.optional(),
+  }),
+  ConsentRefused: z.strictObject({ caseId: id, byPersonId: id, at: instant }),
+  ConsentTimedOut: z.strictObject({ caseId: id, at: instant }),
+
+  MealVoucherIssued: z.strictObject({
+    voucherId: id,
+    pupilId: id,
+    familyId: id,
+    schoolId: id,
+    region: text,
+    grade: count,
+    category: pupilCategory,
+    schoolYear,
+    validFrom: localDate,
+    validUntil: localDate,
+    viaConsent: z.boolean(),
+    caseId: id,
+    issuedAt: instant,
+  }),
+  MealVoucherActivated: z.strictObject({ voucherId: id, byPersonId: id, activatedAt: instant }),
+  MealServed: z.strictObject({
+    voucherId: id,
+    pupilId: id,
+    schoolId: id,
+    deviceId: id,
+    seq: safeInteger,
+    schoolDay: localDate,
+    scannedAt: instant,
+    receivedAt: instant,
+    method: mealMethod,
+    tokenNonce: text.optional(),
+    late: z.literal(true).optional(),
+  }),
+  MealRefused: z.strictObject({
+    voucherId: id,
+    pupilId: id,
+    schoolId: id,
+    deviceId: id,
+    seq: safeInteger,
+    schoolDay: localDate,
+    scannedAt: instant,
+    receivedAt: instant,
+    method: mealMethod,
+    code,
+  }),
+  MealVoucherExpired: z.strictObject({ voucherId: id, at: instant }),
+
+  CanteenBatchReceived: z.strictObject({ deviceId: id, schoolId: id, batchId: id, receivedAt: instant, records: z.array(canteenRecordOutcome) }),
+
+  FoodVouchersIssued: z.strictObject({
+    familyId: id,
+    month,
+    city: text,
+    region: text,
+    mrpTiyn: tiyn,
+    vouchers: z.array(foodVoucher),
+    totalTiyn: tiyn,
+    activationUntil: localDate,
+    caseId: id,
+    issuedAt: instant,
+  }),
+  FoodVoucherActivated: z.strictObject({ voucherId: id, byPersonId: id, activatedAt: instant }),
+  FoodPurchaseAuthorized: z.strictObject({
+    holdId: id,
+    shopId: id,
+    lines: z.array(basketLine),
+    basketTiyn: tiyn,
+    eligibleTiyn: tiyn,
+    heldTiyn: tiyn,
+    allocations: z.array(allocation),
+    expiresAt: instant,
+    authorizedAt: instant,
+    tokenNonce: text.optional(),
+  }),
+  FoodHoldRegistered: z.strictObject({ holdId: id, shopId: id, familyId: id, month, stream: id, at: instant }),
+  FoodPurchaseCaptured: z.strictObject({
+    holdId: id,
+    shopId: id,
+    lines: z.array(basketLine),
+    capturedTiyn: tiyn,
+    releasedTiyn: tiyn,
+    allocations: z.array(allocation),
+    paymentStatus: z.literal('paid'),
+    capturedAt: instant,
+  }),
+  FoodPurchaseVoided: z.strictObject({ holdId: id, shopId: id, releasedTiyn: tiyn, reason: z.enum(['shop_voided', 'payment_failed']), at: instant }),
+  FoodHoldExpired: z.strictObject({ holdId: id, shopId: id, releasedTiyn: tiyn, at: instant }),
+  FoodVouchersLapsed: z.strictObject({ familyId: id, month, lapses: z.array(voucherLapse), totalTiyn: tiyn, at: instant }),
+
+  FeedbackSubmitted: z.strictObject({
+    feedbackId: id,
+    familyId: id,
+    program: programCode,
+    voucherId: id.optional(),
+    kind: z.enum(['rating', 'complaint']),
+    rating: z.number().int().min(1).max(5).optional(),
+    text: text.optional(),
+    submittedAt: instant,
+  }),
+  FeedbackForwarded: z.strictObject({ feedbackId: id, eotinishRef: text, forwardedAt: instant }),
+} satisfies Record<LedgerEventType, z.ZodType>;
+
+/** Every event's metadata (adapters/eventstore/port.ts EventMetadata): the known keys checked, others kept. */
+export const EVENT_METADATA_SCHEMA = z.looseObject({
+  commandId: id,
+  correlationId: id,
+  causationId: id,
+  actor: z.looseObject({ role: id, id }),
+  recordedAt: instant,
+  familyId: id.optional(),
+  program: text.optional(),
+});
+
+// ── compile-time: each schema is its event's data type exactly ────────────────────────────────
+/** Readonly aside (the catalogue's arrays are readonly, zod's are not), the type itself. */
+type Plain<T> = T extends readonly (infer Item)[] ? Plain<Item>[] : T extends object ? { -readonly [K in keyof T]: Plain<T[K]> } : T;
+type Same<A, B> = (<T>() => T extends Plain<A> ? 1 : 2) extends <T>() => T extends Plain<B> ? 1 : 2 ? true : false;
+type DataOf<Type extends LedgerEventType> = Extract<LedgerEvent, { type: Type }>['data'];
+/** The event types whose schema is not exactly their data type (never, when the two agree). */
+type Drifted = { [Type in LedgerEventType]: Same<z.output<(typeof EVENT_DATA_SCHEMAS)[Type]>, DataOf<Type>> extends true ? never : Type }[LedgerEventType];
+/** Fails to compile naming the event types whose schema drifted from domain/events.ts. */
+export const SCHEMAS_MATCH_THE_CATALOGUE: [Drifted] extends [never] ? true : `the schema of ${Drifted} is not its type in domain/events.ts` = true;
