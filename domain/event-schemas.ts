@@ -100,6 +100,18 @@ export const EVENT_DATA_SCHEMAS = {
     schoolId: id.optional(),
     city: text.optional(),
     memberPersonIds: z.array(id).optional(),
+    startsAgain: z.literal(true).optional(),
+  }),
+  ListRowContinued: z.strictObject({
+    listId: id,
+    rowNo: count,
+    familyId: id,
+    personId: id,
+    caseStream: id,
+    schoolId: id,
+    grade: count,
+    covered: z.enum(['voucher', 'consent_pending']),
+    transferredFrom: z.strictObject({ schoolId: id, grade: count }).optional(),
   }),
   ListRowRejected: z.strictObject({
     listId: id,
@@ -113,6 +125,7 @@ export const EVENT_DATA_SCHEMAS = {
       'not_approved_by_head',
       'failed_sdu_reconciliation',
       'not_eligible_category',
+      'consent_refused_earlier',
     ),
     detail: text.optional(),
     familyId: id.optional(),
@@ -121,7 +134,8 @@ export const EVENT_DATA_SCHEMAS = {
     city: text.optional(),
     returnTo: listSource,
   }),
-  EligibilityListProcessed: z.strictObject({ listId: id, accepted: count, rejected: count }),
+  EligibilityListProcessed: z.strictObject({ listId: id, accepted: count, rejected: count, continued: count.optional() }),
+  SchoolListRecorded: z.strictObject({ schoolId: id, schoolYear, month, listId: id, listed: z.array(id), at: instant }),
 
   ConsentCaseOpened: z.strictObject({
     caseId: id,
@@ -230,6 +244,18 @@ export const EVENT_DATA_SCHEMAS = {
     code,
   }),
   MealVoucherExpired: z.strictObject({ voucherId: id, at: instant }),
+  MealVoucherListed: z.strictObject({ voucherId: id, month, listId: id, rowNo: count, schoolId: id, grade: count, at: instant }),
+  MealVoucherTransferred: z.strictObject({
+    voucherId: id,
+    month,
+    listId: id,
+    fromSchoolId: id,
+    toSchoolId: id,
+    fromGrade: count,
+    toGrade: count,
+    at: instant,
+  }),
+  MealVoucherSuspended: z.strictObject({ voucherId: id, month, listId: id, schoolId: id, reason: z.literal('absent_from_month_list'), at: instant }),
 
   CanteenBatchReceived: z.strictObject({ deviceId: id, schoolId: id, batchId: id, receivedAt: instant, records: z.array(canteenRecordOutcome) }),
 

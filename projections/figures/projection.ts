@@ -20,7 +20,7 @@
 import type { LedgerEventType } from '../../domain/events';
 import type { Projection, Recorded, Sql } from '../projection';
 import { InsertRows, Rows, col } from '../shared/batch-sql';
-import { asLedger, isMealsConsentStream, localDay, localMonth } from '../shared/events';
+import { isMealsConsentStream, localDay, localMonth } from '../shared/events';
 import { UNCATEGORISED } from '../outcomes/projection';
 
 export const FIGURES = 'figures';
@@ -105,77 +105,76 @@ function build(events: readonly Recorded[]): Sql[] {
   const lists = new InsertRows('figure_lists', [col('list_id', 'text'), col('school_id', 'text')], 1);
   const contributions = new Rows([col('report', 'text'), col('via', 'text'), col('ref', 'text'), col('suffix', 'text'), col('position', 'bigint')]);
   const count = (e: Recorded, report: ReportName, via: Via, ref: string, suffix = '') => contributions.add([report, via, ref, suffix, e.position]);
-  for (const e of events) {
-    const ev = asLedger(e);
+  for (const ev of events) {
     switch (ev.type) {
       case 'EligibilityListReceived':
         if (ev.data.source === 'nobd') lists.add([ev.data.listId, ev.data.schoolId === undefined ? null : keyPart(ev.data.schoolId)]);
         break;
       case 'ListRowRejected': {
         if (ev.data.returnTo !== 'nobd') break;
-        const day = `/${localDay(e.metadata.recordedAt)}`;
-        if (ev.data.schoolId !== undefined) count(e, 'nobd-daily', 'key', '', keyPart(ev.data.schoolId) + day);
-        else count(e, 'nobd-daily', 'list_school', ev.data.listId, day);
+        const day = `/${localDay(ev.metadata.recordedAt)}`;
+        if (ev.data.schoolId !== undefined) count(ev, 'nobd-daily', 'key', '', keyPart(ev.data.schoolId) + day);
+        else count(ev, 'nobd-daily', 'list_school', ev.data.listId, day);
         break;
       }
       case 'ConsentCaseOpened': {
         const { subject } = ev.data;
         if (subject.kind === 'pupil') cases.add([ev.data.caseId, keyPart(subject.schoolId), ev.data.program, keyPart(subject.region), localMonth(ev.data.openedAt)]);
         else cases.add([ev.data.caseId, null, ev.data.program, keyPart(subject.city), subject.month]);
-        count(e, 'outcomes-funnel', 'case_funnel', ev.data.caseId);
+        count(ev, 'outcomes-funnel', 'case_funnel', ev.data.caseId);
         break;
       }
       case 'ConsentPhoneNotFound':
       case 'ConsentNotRequired':
-        consentOutcome(e, ev.data.caseId, e.metadata.recordedAt, count);
+        consentOutcome(ev, ev.data.caseId, ev.metadata.recordedAt, count);
         break;
       case 'ConsentGiven':
       case 'ConsentRefused':
       case 'ConsentTimedOut':
-        consentOutcome(e, ev.data.caseId, ev.data.at, count);
+        consentOutcome(ev, ev.data.caseId, ev.data.at, count);
         break;
       case 'SmsRequested':
-        if (ev.data.kind === 'consent_reminder') count(e, 'outcomes-funnel', 'case_funnel', ev.data.caseId);
+        if (ev.data.kind === 'consent_reminder') count(ev, 'outcomes-funnel', 'case_funnel', ev.data.caseId);
         break;
       case 'SmsSent':
-        count(e, 'outcomes-funnel', 'case_funnel', ev.data.caseId);
+        count(ev, 'outcomes-funnel', 'case_funnel', ev.data.caseId);
         break;
       case 'MealVoucherIssued': {
         const d = ev.data;
         vouchers.add([d.voucherId, keyPart(d.schoolId), 'school-meals', keyPart(d.region), localMonth(d.issuedAt)]);
-        count(e, 'outcomes-funnel', 'voucher_funnel', d.voucherId);
+        count(ev, 'outcomes-funnel', 'voucher_funnel', d.voucherId);
         break;
       }
       case 'MealVoucherActivated':
-        count(e, 'nobd-daily', 'voucher_school', ev.data.voucherId, `/${localDay(ev.data.activatedAt)}`);
-        count(e, 'outcomes-funnel', 'voucher_funnel', ev.data.voucherId);
+        count(ev, 'nobd-daily', 'voucher_school', ev.data.voucherId, `/${localDay(ev.data.activatedAt)}`);
+        count(ev, 'outcomes-funnel', 'voucher_funnel', ev.data.voucherId);
         break;
       case 'MealServed': {
         const d = ev.data;
-        count(e, 'tabel', 'key', '', figureKey(d.schoolId, d.schoolDay.slice(0, 7), d.pupilId));
-        count(e, 'nobd-daily', 'key', '', figureKey(d.schoolId, d.schoolDay));
-        count(e, 'outcomes-funnel', 'voucher_funnel', d.voucherId);
-        count(e, 'outcomes-meals', 'voucher_area', d.voucherId, `/${d.schoolDay.slice(0, 7)}`);
+        count(ev, 'tabel', 'key', '', figureKey(d.schoolId, d.schoolDay.slice(0, 7), d.pupilId));
+        count(ev, 'nobd-daily', 'key', '', figureKey(d.schoolId, d.schoolDay));
+        count(ev, 'outcomes-funnel', 'voucher_funnel', d.voucherId);
+        count(ev, 'outcomes-meals', 'voucher_area', d.voucherId, `/${d.schoolDay.slice(0, 7)}`);
         break;
       }
       case 'FoodVouchersIssued': {
         const d = ev.data;
-        wallets.add([e.stream, keyPart(d.city), d.month]);
+        wallets.add([ev.stream, keyPart(d.city), d.month]);
         for (const v of d.vouchers) {
           vouchers.add([v.voucherId, null, 'food-vouchers', keyPart(d.city), d.month]);
-          count(e, 'outcomes-funnel', 'voucher_funnel', v.voucherId);
+          count(ev, 'outcomes-funnel', 'voucher_funnel', v.voucherId);
         }
         break;
       }
       case 'FoodVoucherActivated':
-        count(e, 'outcomes-funnel', 'voucher_funnel', ev.data.voucherId);
+        count(ev, 'outcomes-funnel', 'voucher_funnel', ev.data.voucherId);
         break;
       case 'FoodPurchaseCaptured':
-        for (const a of ev.data.allocations) count(e, 'outcomes-funnel', 'voucher_funnel', a.voucherId);
-        for (const line of ev.data.lines) if (line.eligible) count(e, 'outcomes-food', 'wallet', e.stream, `/${keyPart(line.category ?? UNCATEGORISED)}/${keyPart(line.unit)}`);
+        for (const a of ev.data.allocations) count(ev, 'outcomes-funnel', 'voucher_funnel', a.voucherId);
+        for (const line of ev.data.lines) if (line.eligible) count(ev, 'outcomes-food', 'wallet', ev.stream, `/${keyPart(line.category ?? UNCATEGORISED)}/${keyPart(line.unit)}`);
         break;
       case 'FoodVouchersLapsed':
-        for (const l of ev.data.lapses) count(e, 'outcomes-funnel', 'voucher_funnel', l.voucherId);
+        for (const l of ev.data.lapses) count(ev, 'outcomes-funnel', 'voucher_funnel', l.voucherId);
         break;
       default:
         break; // the runner only passes `handled` types

@@ -4,7 +4,8 @@
  */
 import type { Pool } from '../../adapters/postgres/pool';
 import { eventsAt } from '../../adapters/evidence/events-at';
-import type { RecordedEvent } from '../../adapters/eventstore/port';
+import { parseRecorded } from '../../adapters/eventstore/ledger-events';
+import type { Recorded } from '../projection';
 import { keyParts, type ReportName } from './projection';
 import { FIGURE_REPORTS, type Measures } from './reports';
 
@@ -24,7 +25,7 @@ export interface FigureTrace {
   readonly reported: Measures | undefined;
   /** Every reported measure equals its recount. */
   readonly agrees: boolean | undefined;
-  readonly events: readonly RecordedEvent[];
+  readonly events: readonly Recorded[];
 }
 
 export class TraceTooWideError extends Error {
@@ -47,7 +48,7 @@ export async function figurePositions(pool: Pool, report: ReportName, figure: st
 export async function traceFigure(pool: Pool, report: ReportName, figure: string, now: Date): Promise<FigureTrace> {
   const definition = FIGURE_REPORTS[report];
   const parts = keyParts(figure);
-  const events = (await eventsAt(pool, await figurePositions(pool, report, figure))).map((e) => e.event);
+  const events = (await eventsAt(pool, await figurePositions(pool, report, figure))).map((e) => parseRecorded(e.event));
   const recounted = definition.recount(events, parts);
   const reported = await definition.reported(pool, parts, now);
   return {

@@ -5,8 +5,7 @@
  * seeded month and a long random history.
  */
 import type { Pool } from '../../adapters/postgres/pool';
-import type { RecordedEvent } from '../../adapters/eventstore/port';
-import type { LedgerEvent } from '../../domain/events';
+import type { Recorded } from '../projection';
 import { tabel, tabelFinalFrom } from '../tabel/queries';
 import { nobdDailyRange } from '../nobd-daily/queries';
 import { foodVolumes, mealsByRegion, outcomesFunnel } from '../outcomes/queries';
@@ -21,13 +20,12 @@ export interface FigureReport {
   /** The names of the key's parts, in order. */
   readonly keyNames: readonly string[];
   /** The measures of the figure (or of the rows under a key prefix) recounted from its events. */
-  recount(events: readonly RecordedEvent[], key: readonly string[]): Measures;
+  recount(events: readonly Recorded[], key: readonly string[]): Measures;
   /** The same measures as the report states them now; undefined when the report has no such row. */
   reported(pool: Pool, key: readonly string[], now: Date): Promise<Measures | undefined>;
 }
 
-const ledger = (e: RecordedEvent) => e as unknown as LedgerEvent & { readonly metadata: RecordedEvent['metadata']; readonly stream: string };
-const countOf = (events: readonly RecordedEvent[], type: string) => events.filter((e) => e.type === type).length;
+const countOf = (events: readonly Recorded[], type: string) => events.filter((e) => e.type === type).length;
 
 /** A табель line (school/month/pupil) or a whole sheet (school/month): meals on the sheet by day, and meals too late for it. */
 const tabelReport: FigureReport = {
@@ -36,7 +34,7 @@ const tabelReport: FigureReport = {
   recount(events, key) {
     const finalFrom = tabelFinalFrom(key[1]!);
     const measures: Record<string, number> = { meals: 0, lateMeals: 0 };
-    for (const e of events.map(ledger)) {
+    for (const e of events) {
       if (e.type !== 'MealServed') continue;
       if (e.data.receivedAt >= finalFrom) measures.lateMeals! += 1;
       else {
@@ -125,7 +123,7 @@ const funnelReport: FigureReport = {
     const vouchers = new Map<string, VoucherTally>();
     const tally = (caseId: string) => cases.get(caseId) ?? cases.set(caseId, { noPhone: false, notRequired: false, smsSent: false, reminded: false }).get(caseId)!;
     const voucher = (id: string) => vouchers.get(id) ?? vouchers.set(id, { issuedTiyn: 0, activated: false, spentTiyn: 0, lapsedTiyn: 0, meals: 0 }).get(id)!;
-    for (const e of events.map(ledger)) {
+    for (const e of events) {
       switch (e.type) {
         case 'ConsentCaseOpened': tally(e.data.caseId); break;
         case 'ConsentPhoneNotFound': tally(e.data.caseId).noPhone = true; break;
@@ -186,7 +184,7 @@ const foodReport: FigureReport = {
     const [, , category, unit] = key;
     let quantity = 0;
     let amountTiyn = 0;
-    for (const e of events.map(ledger)) {
+    for (const e of events) {
       if (e.type !== 'FoodPurchaseCaptured') continue;
       for (const line of e.data.lines) {
         if (!line.eligible || (category !== undefined && (line.category ?? UNCATEGORISED) !== category) || (unit !== undefined && line.unit !== unit)) continue;
@@ -209,7 +207,7 @@ const mealsReport: FigureReport = {
   name: 'outcomes-meals',
   keyNames: ['region', 'month'],
   recount(events) {
-    const served = events.map(ledger).filter((e) => e.type === 'MealServed');
+    const served = events.filter((e) => e.type === 'MealServed');
     return { pupilsFed: new Set(served.map((e) => (e.type === 'MealServed' ? e.data.pupilId : ''))).size, mealsServed: served.length };
   },
   async reported(pool, key) {
