@@ -18,7 +18,7 @@ import { createLogger, type Logger } from '../adapters/log/logger';
 import { devTokens } from './dev-tokens';
 import { allProjections } from './read-models';
 import { familyStreams } from '../projections/family-history/queries';
-import { parseRecorded, type LedgerRecorded } from '../adapters/eventstore/ledger-events';
+import type { RecordedEvent } from '../adapters/eventstore/port';
 import { writeNobdDailyFiles } from '../projections/nobd-daily/export';
 import { tabel, tabelSchools } from '../projections/tabel/queries';
 import { tabelCsv, tabelHtml } from '../projections/tabel/export';
@@ -167,10 +167,12 @@ async function replay(system: System, familyId: string | undefined): Promise<num
   await system.runner.catchUp();
   const streams = await familyStreams(system.pool, familyId);
   if (streams.length === 0) throw new ConfigError(`No events for family ${familyId}. Check the id (it is the family id of the SDU/NOBD list).`);
-  const history: LedgerRecorded[] = [];
+  const history: RecordedEvent[] = [];
   for (const [i, stream] of streams.entries()) {
-    // A list stream holds every family's rows: keep only this family's events.
-    history.push(...(await system.store.readStream(stream)).map(parseRecorded).filter((e) => familyOf(e) === familyId));
+    // A list stream holds every family's rows: keep only this family's events. Written as stored,
+    // not parsed (adapters/eventstore/ledger-events.ts): this is how an operator looks at an event
+    // that does not parse (README "When a read model halts").
+    history.push(...(await system.store.readStream(stream)).filter((e) => familyOf(e) === familyId));
     process.stderr.write(`\rreading streams ${i + 1}/${streams.length}`);
   }
   process.stderr.write('\n');
@@ -281,8 +283,8 @@ function cliLogger(): Logger {
   }
 }
 
-function familyOf(event: LedgerRecorded): string | undefined {
-  return event.metadata.familyId ?? ('familyId' in event.data ? event.data.familyId : undefined);
+function familyOf(event: RecordedEvent): unknown {
+  return event.metadata.familyId ?? (event.data as { familyId?: unknown } | null)?.familyId;
 }
 
 main(process.argv.slice(2)).then(
