@@ -39,10 +39,10 @@ export const PRECEDENCE: readonly { readonly name: string; readonly where: strin
     name: 'authorize a shop purchase',
     where: 'application/services/food.ts, domain/vouchers/food-wallet.ts',
     codes: [
-      'basket_empty',
-      'amount_invalid',
       'qr_token_invalid',
       'hold_already_exists',
+      'basket_empty',
+      'amount_invalid',
       'voucher_not_found',
       'qr_token_expired',
       'qr_token_reused',
@@ -52,7 +52,7 @@ export const PRECEDENCE: readonly { readonly name: string; readonly where: strin
       'insufficient_balance',
     ],
   },
-  { name: 'capture a hold', where: 'application/services/food.ts, domain/vouchers/food-wallet.ts', codes: ['amount_invalid', 'hold_not_found', 'hold_expired', 'hold_already_settled', 'capture_exceeds_hold'] },
+  { name: 'capture a hold', where: 'application/services/food.ts, domain/vouchers/food-wallet.ts', codes: ['hold_not_found', 'hold_expired', 'hold_already_settled', 'amount_invalid', 'capture_exceeds_hold'] },
   { name: 'void a hold', where: 'domain/vouchers/food-wallet.ts', codes: ['hold_not_found', 'hold_expired', 'hold_already_settled'] },
   {
     name: 'a shop’s call (balance, authorize, capture, void), before any of the above',

@@ -12,7 +12,7 @@ import type { CommandMetadata } from '../../domain/shared/decider';
 import type { Code } from '../../domain/shared/codes';
 import type { Instant, Month, SchoolYear } from '../../domain/shared/calendar';
 import type { Tiyn } from '../../domain/shared/money';
-import type { DeadlineKind, FoodUnit, PupilCategory, RepresentativeRole } from '../../domain/events';
+import type { DeadlineKind, PupilCategory, RepresentativeRole } from '../../domain/events';
 import type { SmsLanguage } from '../../domain/programs/sms';
 
 // ── lists ───────────────────────────────────────────────────────────────────────────────
@@ -116,14 +116,10 @@ export interface CanteenBatch {
   readonly records: readonly CanteenRecord[];
 }
 import type { CanteenRecordResult } from '../../domain/vouchers/canteen-batch';
+import type { BasketItem } from '../../domain/vouchers/food-wallet';
 export type { CanteenRecordResult };
-export interface BasketItemInput {
-  readonly sku: string;
-  readonly name: string;
-  readonly quantity: number;
-  readonly unit: FoodUnit;
-  readonly unitPriceTiyn: Tiyn;
-}
+/** One line of a basket as the shop sends it (the food decider prices it: domain/vouchers/food-wallet.ts). */
+export type BasketItemInput = BasketItem;
 export interface BalanceAnswer {
   readonly familyId: string;
   readonly month: Month;

@@ -11,17 +11,16 @@
 import { foodRef, targetOfRef } from '../../domain/vouchers/voucher-ref';
 import { invariant } from '../../domain/shared/decider';
 import { createQrSigner, epochSeconds, expiresAtOf, type QrPayload } from '../../adapters/qr/tokens';
-import type { BasketLine, FoodHoldRegistered, FoodWalletEvent } from '../../domain/events';
+import type { FoodHoldRegistered, FoodWalletEvent } from '../../domain/events';
 import { streams } from '../../domain/events';
-import { categoryOfSku } from '../../domain/programs/food-list';
 import type { CommandMetadata } from '../../domain/shared/decider';
 import { refuse } from '../../domain/shared/errors';
-import { isTiyn, sub, times } from '../../domain/shared/money';
+import { sub } from '../../domain/shared/money';
 import type { Month } from '../../domain/shared/calendar';
 import { createFoodWalletDecider, lapsedForSpending, totalsOf, type FoodWalletCommand, type FoodWalletState } from '../../domain/vouchers/food-wallet';
 import { parseVoucherId } from '../../domain/vouchers/ids';
 import { decideAcross, handle, type Outcome } from '../command-path';
-import type { AuthorizeInput, AuthorizeResult, BalanceAnswer, BasketItemInput, CaptureInput, CaptureResult, LedgerServices, QrToken } from './contract';
+import type { AuthorizeInput, AuthorizeResult, BalanceAnswer, CaptureInput, CaptureResult, LedgerServices, QrToken } from './contract';
 import { resolveDeps, type VoucherServiceDeps } from './deps';
 
 const PROGRAM = 'food-vouchers';
@@ -37,30 +36,11 @@ export interface FoodServices {
   voidPurchase: LedgerServices['voidPurchase'];
 }
 
-/** Items → basket lines, the category resolved from the goods catalogue; bad amounts are refused. */
-export function toBasketLines(items: readonly BasketItemInput[], catalogue: Readonly<Record<string, string>>): BasketLine[] {
-  return items.map((item, i) => {
-    const okAmounts = isTiyn(item.unitPriceTiyn) && item.unitPriceTiyn >= 0 && Number.isSafeInteger(item.quantity) && item.quantity > 0;
-    if (!okAmounts || !Number.isSafeInteger(item.unitPriceTiyn * item.quantity)) refuse('amount_invalid', 'integer tiyn ≥ 0 and an integer quantity > 0', `items.${i}`);
-    const category = categoryOfSku(item.sku, catalogue);
-    return {
-      sku: item.sku,
-      name: item.name,
-      ...(category !== undefined ? { category } : {}),
-      quantity: item.quantity,
-      unit: item.unit,
-      unitPriceTiyn: item.unitPriceTiyn,
-      lineTiyn: times(item.unitPriceTiyn, item.quantity),
-      eligible: category !== undefined,
-    };
-  });
-}
-
 export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   const deps = resolveDeps(rawDeps);
   // Its own tokens are verified from memory, others in full (adapters/qr/tokens.ts).
   const qr = createQrSigner(deps.qrKeys);
-  const decider = createFoodWalletDecider(deps.food);
+  const decider = createFoodWalletDecider(deps.food, deps.catalogue);
   const states = deps.states;
   const meta0 = (familyId: string) => ({ familyId, program: PROGRAM });
 
@@ -132,8 +112,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
 
   async function authorizePurchase(input: AuthorizeInput, meta: CommandMetadata): Promise<AuthorizeResult> {
     deps.counterparts.admitShop(input.shopId);
-    if (input.items.length === 0) refuse('basket_empty');
-    const lines = toBasketLines(input.items, deps.catalogue);
+    // The basket is priced and judged by the decider (basket_empty, amount_invalid, eligibility).
     // The token's expiry is judged by the decider, after the command path has looked for this
     // command: a retry of a committed authorization gets its first answer whenever it comes.
     const { payload, target } = readToken(input.token);
@@ -142,7 +121,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
       if (loaded.get(index)!.events.length > 0) return refuse('hold_already_exists', input.holdId);
       const state = states.fold(decider, loaded.get(target.stream)!.events);
       const events = decider.decide(
-        { type: 'AuthorizePurchase', data: { holdId: input.holdId, shopId: input.shopId, lines, tokenNonce: payload.n, tokenExpiresAt: expiresAtOf(payload) }, metadata: meta },
+        { type: 'AuthorizePurchase', data: { holdId: input.holdId, shopId: input.shopId, items: input.items, tokenNonce: payload.n, tokenExpiresAt: expiresAtOf(payload) }, metadata: meta },
         state,
       );
       const registered: FoodHoldRegistered = {
@@ -199,10 +178,9 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
 
   async function capturePurchase(input: CaptureInput, meta: CommandMetadata): Promise<CaptureResult> {
     deps.counterparts.admitShop(input.shopId);
-    const lines = input.items ? toBasketLines(input.items, deps.catalogue) : undefined;
     const command: FoodWalletCommand = {
       type: 'CapturePurchase',
-      data: { holdId: input.holdId, shopId: input.shopId, paymentStatus: input.paymentStatus, ...(lines ? { lines } : {}) },
+      data: { holdId: input.holdId, shopId: input.shopId, paymentStatus: input.paymentStatus, ...(input.items ? { items: input.items } : {}) },
       metadata: meta,
     };
     return settle(input.shopId, command, meta, input.holdId);

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { BasketLine, FoodWalletEvent } from '../events';
 import { streams } from '../events';
 import { FOOD_VOUCHERS } from '../programs/food-vouchers';
+import { SAMPLE_CATALOGUE } from '../programs/food-list';
 import { fold } from '../shared/decider';
-import { createFoodWalletDecider, foodWallet, holdDeadlineId, monthEndDeadlineId, totalsOf, type FoodWalletCommand } from './food-wallet';
+import { createFoodWalletDecider, foodWallet, holdDeadlineId, monthEndDeadlineId, totalsOf, type BasketItem, type FoodWalletCommand } from './food-wallet';
 import { foodVoucherId } from './ids';
 import { given, meta } from '../../test/given';
 
@@ -48,21 +49,21 @@ const issued: FoodWalletEvent[] = [
 const activatedEv = (voucherId: string, at = '2026-03-07T04:00:00.000Z'): FoodWalletEvent => ({ type: 'FoodVoucherActivated', data: { voucherId, byPersonId: 'head', activatedAt: at } });
 const twoActive = [...issued, activatedEv(v1), activatedEv(v2)];
 
-const line = (sku: string, unitPriceTiyn: number, quantity: number, eligible: boolean): BasketLine => ({
-  sku,
-  name: sku,
-  quantity,
-  unit: 'pcs',
-  unitPriceTiyn,
-  lineTiyn: unitPriceTiyn * quantity,
-  eligible,
-  ...(eligible ? { category: 'milk' } : {}),
+/** Milk's code in the SAMPLE goods catalogue (socially significant); beer is in no catalogue. */
+const MILK_SKU = Object.keys(SAMPLE_CATALOGUE).find((sku) => SAMPLE_CATALOGUE[sku] === 'milk')!;
+const item = (sku: string, unitPriceTiyn: number, quantity = 1): BasketItem => ({ sku, name: sku, quantity, unit: 'pcs', unitPriceTiyn });
+const milk = (tiyn: number) => item(MILK_SKU, tiyn);
+const beer = item('beer', 90_000);
+/** The line the decider makes of an item: priced, and eligible with its category when the catalogue lists it. */
+const lineOf = (i: BasketItem): BasketLine => ({
+  ...i,
+  lineTiyn: i.unitPriceTiyn * i.quantity,
+  eligible: i.sku === MILK_SKU,
+  ...(i.sku === MILK_SKU ? { category: 'milk' } : {}),
 });
-const milk = (tiyn: number) => line('milk', tiyn, 1, true);
-const beer = line('beer', 90_000, 1, false);
 
-function authorize(holdId: string, lines: BasketLine[], now = NOW, nonce = `n-${holdId}`, shopId = 'shop-1'): FoodWalletCommand {
-  return { type: 'AuthorizePurchase', data: { holdId, shopId, lines, tokenNonce: nonce, tokenExpiresAt: '2026-04-30T00:00:00.000Z' }, metadata: meta(now, `auth-${holdId}`) };
+function authorize(holdId: string, items: BasketItem[], now = NOW, nonce = `n-${holdId}`, shopId = 'shop-1'): FoodWalletCommand {
+  return { type: 'AuthorizePurchase', data: { holdId, shopId, items, tokenNonce: nonce, tokenExpiresAt: '2026-04-30T00:00:00.000Z' }, metadata: meta(now, `auth-${holdId}`) };
 }
 const capture = (holdId: string, over: Partial<Extract<FoodWalletCommand, { type: 'CapturePurchase' }>['data']> = {}, now = NOW): FoodWalletCommand => ({
   type: 'CapturePurchase',
@@ -156,9 +157,16 @@ describe('food wallet: authorize', () => {
   it('refuses a basket with no eligible item (no_eligible_items)', () => {
     given(foodWallet, twoActive).when(authorize('h1', [beer])).thenFails('no_eligible_items');
   });
-  it('refuses a line whose amount does not add up (amount_invalid)', () => {
-    given(foodWallet, twoActive).when(authorize('h1', [{ ...milk(100), lineTiyn: 99 }])).thenFails('amount_invalid');
-    given(foodWallet, twoActive).when(authorize('h1', [{ ...milk(100), quantity: 0.5, lineTiyn: 50 }])).thenFails('amount_invalid');
+  it('prices each line and judges its eligibility by the goods catalogue, whatever the shop thinks of it', () => {
+    const [event] = given(foodWallet, twoActive).when(authorize('h1', [item(MILK_SKU, 12_500, 3), beer])).events();
+    expect(event).toMatchObject({ data: { lines: [lineOf(item(MILK_SKU, 12_500, 3)), lineOf(beer)], basketTiyn: 127_500, eligibleTiyn: 37_500 } });
+    expect(lineOf(item(MILK_SKU, 12_500, 3))).toMatchObject({ lineTiyn: 37_500, eligible: true, category: 'milk' });
+  });
+  it('refuses an amount that is not integer tiyn ≥ 0 with an integer quantity > 0 (amount_invalid), naming the item', () => {
+    for (const bad of [item(MILK_SKU, 100.5), item(MILK_SKU, -1), item(MILK_SKU, 100, 0.5), item(MILK_SKU, 100, 0)]) {
+      given(foodWallet, twoActive).when(authorize('h1', [milk(100), bad])).thenFails('amount_invalid');
+    }
+    expect(() => foodWallet.decide(authorize('h1', [milk(100), item(MILK_SKU, 100.5)]), fold(foodWallet, twoActive))).toThrow(expect.objectContaining({ path: 'items.1' }));
   });
   it('refuses a basket whose lines sum past safe integers (amount_invalid), not an overflow', () => {
     given(foodWallet, twoActive).when(authorize('h1', [milk(5e15), milk(5e15)])).thenFails('amount_invalid');
@@ -204,7 +212,7 @@ describe('food wallet: capture and void', () => {
         data: {
           holdId: 'h1',
           shopId: 'shop-1',
-          lines: [milk(600_000), beer],
+          lines: [milk(600_000), beer].map(lineOf),
           capturedTiyn: 600_000,
           releasedTiyn: 0,
           allocations: [{ voucherId: v1, amountTiyn: MRP }, { voucherId: v2, amountTiyn: 600_000 - MRP }],
@@ -215,13 +223,13 @@ describe('food wallet: capture and void', () => {
     ]);
   });
   it('captures less when items were put back and releases the rest', () => {
-    const [event] = given(foodWallet, held).when(capture('h1', { lines: [milk(200_000)] })).events();
+    const [event] = given(foodWallet, held).when(capture('h1', { items: [milk(200_000)] })).events();
     expect(event).toMatchObject({ data: { capturedTiyn: 200_000, releasedTiyn: 400_000, allocations: [{ voucherId: v1, amountTiyn: 200_000 }] } });
     const state = fold(foodWallet, [...held, event!]);
     expect(totalsOf(state)).toMatchObject({ spentTiyn: 200_000, heldTiyn: 0, spendableTiyn: 2 * MRP - 200_000 });
   });
   it('refuses a final basket larger than authorized (capture_exceeds_hold)', () => {
-    given(foodWallet, held).when(capture('h1', { lines: [milk(600_001)] })).thenFails('capture_exceeds_hold');
+    given(foodWallet, held).when(capture('h1', { items: [milk(600_001)] })).thenFails('capture_exceeds_hold');
   });
   it('voids the hold when payment failed (FoodPurchaseVoided payment_failed)', () => {
     given(foodWallet, held).when(capture('h1', { paymentStatus: 'failed' })).then([
@@ -328,7 +336,7 @@ describe('food wallet: invariants are asserted in evolve', () => {
     const held = authorized(twoActive, authorize('h1', [milk(100)]));
     const captured: FoodWalletEvent = {
       type: 'FoodPurchaseCaptured',
-      data: { holdId: 'h1', shopId: 'shop-1', lines: [milk(100)], capturedTiyn: 100, releasedTiyn: 0, allocations: [{ voucherId: v2, amountTiyn: 100 }], paymentStatus: 'paid', capturedAt: NOW },
+      data: { holdId: 'h1', shopId: 'shop-1', lines: [lineOf(milk(100))], capturedTiyn: 100, releasedTiyn: 0, allocations: [{ voucherId: v2, amountTiyn: 100 }], paymentStatus: 'paid', capturedAt: NOW },
     };
     expect(() => fold(foodWallet, [...held, captured])).toThrow(/invariant violated/);
   });

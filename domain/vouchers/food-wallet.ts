@@ -12,12 +12,16 @@
  *   issued = spent + held + lapsed + available, every term ≥ 0.
  * `evolve` asserts it: a balance below zero is a bug in our code, not a refusal.
  *
+ * The basket is the decider's to price: a command carries the items as the shop sent them, and
+ * the decider resolves each line's category from the goods catalogue (only socially significant
+ * food is paid from the vouchers, seed 004 p. 2.3, 3, 11), its amount and its eligibility.
+ *
  * Precedence of refusals (first failing check wins):
  *   authorize: basket_empty → amount_invalid → voucher_not_found → hold_already_exists →
  *              qr_token_expired → qr_token_reused → voucher_lapsed → voucher_not_active →
  *              no_eligible_items → insufficient_balance
  *   capture:   hold_not_found → hold_expired | hold_already_settled → amount_invalid → capture_exceeds_hold
- * (the services check the items' amounts, the token and the hold index before these: docs/CODES.md)
+ * (the service checks the token's signature and the shop's hold index before these: docs/CODES.md)
  *   void:      hold_not_found → hold_expired | hold_already_settled
  *   activate:  voucher_not_found → activation_window_closed (a repeat is a no-op) — after the month
  *              one code, whether the month-end deadline has fired (the vouchers lapsed) or not
@@ -39,6 +43,7 @@ import type {
 } from '../events';
 import { streams } from '../events';
 import { FOOD_VOUCHERS, memberVoucherTiyn, type FoodVouchersProgram } from '../programs/food-vouchers';
+import { categoryOfSku, SAMPLE_CATALOGUE } from '../programs/food-list';
 import type { Instant, LocalDate, Month } from '../shared/calendar';
 import { addSeconds, endOfDay, lastDayOfMonth } from '../shared/calendar';
 import { evolveEach, invariant, unreachable, type CommandMetadata, type Decider } from '../shared/decider';
@@ -70,13 +75,17 @@ export interface ActivateFoodVoucher {
   readonly data: { readonly voucherId: string; readonly familyId: string; readonly byPersonId: string };
   readonly metadata: CommandMetadata;
 }
+/** One line of a basket as the shop sends it; the decider prices it and judges its eligibility. */
+export type BasketItem = Pick<BasketLine, 'sku' | 'name' | 'quantity' | 'unit' | 'unitPriceTiyn'>;
+/** Goods catalogue: sku → socially significant category (domain/programs/food-list.ts); a sku not in it is not eligible. */
+export type GoodsCatalogue = Readonly<Record<string, string>>;
+
 export interface AuthorizePurchase {
   readonly type: 'AuthorizePurchase';
   readonly data: {
     readonly holdId: string;
     readonly shopId: string;
-    /** Lines with `category`/`eligible` resolved from the goods catalogue by the service. */
-    readonly lines: readonly BasketLine[];
+    readonly items: readonly BasketItem[];
     readonly tokenNonce: string;
     readonly tokenExpiresAt: Instant;
   };
@@ -90,7 +99,7 @@ export interface CapturePurchase {
     /** A failed payment voids the hold (reason payment_failed) instead of capturing. */
     readonly paymentStatus: 'paid' | 'failed';
     /** Final items as paid; default: the authorized lines. */
-    readonly lines?: readonly BasketLine[];
+    readonly items?: readonly BasketItem[];
   };
   readonly metadata: CommandMetadata;
 }
@@ -180,12 +189,29 @@ export function totalsOf(state: FoodWalletState): WalletTotals {
 
 const eligibleSum = (lines: readonly BasketLine[]): Tiyn => sum(lines.filter((l) => l.eligible).map((l) => l.lineTiyn));
 
-function checkLines(lines: readonly BasketLine[]): void {
-  lines.forEach((l, i) => {
-    const ok = isTiyn(l.unitPriceTiyn) && l.unitPriceTiyn >= 0 && Number.isSafeInteger(l.quantity) && l.quantity > 0;
-    if (!ok || !isTiyn(l.lineTiyn) || l.lineTiyn !== times(l.unitPriceTiyn, l.quantity)) refuse('amount_invalid', `line ${i}`, `lines.${i}`);
+/**
+ * Items → basket lines: each line's amount is its unit price × quantity, its category the
+ * catalogue's (none: not eligible). Amounts that are not integer tiyn ≥ 0 with an integer
+ * quantity > 0, and a basket whose total is beyond safe integers, are refused (amount_invalid).
+ */
+export function basketLines(items: readonly BasketItem[], catalogue: GoodsCatalogue): BasketLine[] {
+  const lines = items.map((item, i): BasketLine => {
+    const okAmounts = isTiyn(item.unitPriceTiyn) && item.unitPriceTiyn >= 0 && Number.isSafeInteger(item.quantity) && item.quantity > 0;
+    if (!okAmounts || !Number.isSafeInteger(item.unitPriceTiyn * item.quantity)) refuse('amount_invalid', 'integer tiyn ≥ 0 and an integer quantity > 0', `items.${i}`);
+    const category = categoryOfSku(item.sku, catalogue);
+    return {
+      sku: item.sku,
+      name: item.name,
+      ...(category !== undefined ? { category } : {}),
+      quantity: item.quantity,
+      unit: item.unit,
+      unitPriceTiyn: item.unitPriceTiyn,
+      lineTiyn: times(item.unitPriceTiyn, item.quantity),
+      eligible: category !== undefined,
+    };
   });
-  if (checkedSum(lines.map((l) => l.lineTiyn)) === undefined) refuse('amount_invalid', 'the basket’s total is beyond safe integers', 'lines');
+  if (checkedSum(lines.map((l) => l.lineTiyn)) === undefined) refuse('amount_invalid', 'the basket’s total is beyond safe integers', 'items');
+  return lines;
 }
 
 /** Takes `amount` from the given per-voucher limits in order: deterministic allocation. */
@@ -212,7 +238,10 @@ export function lapsedForSpending(program: FoodVouchersProgram, state: Exclude<F
 }
 
 // ── decide ──────────────────────────────────────────────────────────────────────────────────
-export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUCHERS): Decider<FoodWalletState, FoodWalletCommand, FoodWalletEvent> {
+export function createFoodWalletDecider(
+  program: FoodVouchersProgram = FOOD_VOUCHERS,
+  catalogue: GoodsCatalogue = SAMPLE_CATALOGUE,
+): Decider<FoodWalletState, FoodWalletCommand, FoodWalletEvent> {
   const monthOver = (state: WalletFacts, now: Instant) => now >= monthEndAt(state);
 
   function issue(command: IssueFoodVouchers, state: FoodWalletState): FoodWalletEvent[] {
@@ -264,8 +293,8 @@ export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUC
   function authorize(command: AuthorizePurchase, state: FoodWalletState): FoodWalletEvent[] {
     const d = command.data;
     const now = command.metadata.now;
-    if (d.lines.length === 0) refuse('basket_empty');
-    checkLines(d.lines);
+    if (d.items.length === 0) refuse('basket_empty');
+    const lines = basketLines(d.items, catalogue);
     if (state.status === 'None') return refuse('voucher_not_found');
     if (state.holds.some((h) => h.holdId === d.holdId)) refuse('hold_already_exists', d.holdId);
     if (now > d.tokenExpiresAt) refuse('qr_token_expired');
@@ -273,7 +302,7 @@ export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUC
     if (lapsedForSpending(program, state, now)) refuse('voucher_lapsed');
     const active = state.vouchers.filter((v) => v.activatedAt !== undefined);
     if (active.length === 0) refuse('voucher_not_active');
-    const eligibleTiyn = eligibleSum(d.lines);
+    const eligibleTiyn = eligibleSum(lines);
     if (eligibleTiyn === 0) refuse('no_eligible_items');
     const limits = active.map((v) => ({ voucherId: v.voucherId, amountTiyn: availableOf(v) }));
     const available = sum(limits.map((l) => l.amountTiyn));
@@ -285,8 +314,8 @@ export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUC
       data: {
         holdId: d.holdId,
         shopId: d.shopId,
-        lines: d.lines,
-        basketTiyn: sum(d.lines.map((l) => l.lineTiyn)),
+        lines,
+        basketTiyn: sum(lines.map((l) => l.lineTiyn)),
         eligibleTiyn,
         heldTiyn,
         allocations: allocate(heldTiyn, limits),
@@ -321,8 +350,7 @@ export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUC
     const hold = settleableHold(state, d.holdId, d.shopId, now);
     if (d.paymentStatus === 'failed')
       return [{ type: 'FoodPurchaseVoided', data: { holdId: hold.holdId, shopId: hold.shopId, releasedTiyn: hold.heldTiyn, reason: 'payment_failed', at: now } }];
-    const lines = d.lines ?? hold.lines;
-    checkLines(lines);
+    const lines = d.items ? basketLines(d.items, catalogue) : hold.lines;
     const finalEligible = eligibleSum(lines);
     // The final basket may shrink (an item put back) but not grow beyond what was authorized.
     if (finalEligible > hold.eligibleTiyn) refuse('capture_exceeds_hold', `${finalEligible} > ${hold.eligibleTiyn}`);

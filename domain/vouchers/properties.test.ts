@@ -13,7 +13,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BasketLine, FoodWalletEvent, MealVoucherEvent } from '../events';
+import type { FoodWalletEvent, MealVoucherEvent } from '../events';
 import { FOOD_VOUCHERS } from '../programs/food-vouchers';
 import { SCHOOL_MEALS } from '../programs/school-meals';
 import { mealDayRefusal } from '../programs/school-calendar';
@@ -21,7 +21,7 @@ import { addSeconds, localDate } from '../shared/calendar';
 import type { CommandMetadata } from '../shared/decider';
 import { fold } from '../shared/decider';
 import { DomainError } from '../shared/errors';
-import { createFoodWalletDecider, totalsOf, type FoodWalletCommand, type FoodWalletState } from './food-wallet';
+import { createFoodWalletDecider, totalsOf, type BasketItem, type FoodWalletCommand, type FoodWalletState } from './food-wallet';
 import { frozen } from '../shared/freeze';
 import { mealVoucherId } from './ids';
 import { mealVoucher, type MealVoucherCommand, type MealVoucherState } from './meal-voucher';
@@ -95,8 +95,10 @@ interface Family {
   nonces: string[];
 }
 
-const milkLine = (tiyn: number): BasketLine => ({ sku: 'm', name: 'milk', category: 'milk', quantity: 1, unit: 'pcs', unitPriceTiyn: tiyn, lineTiyn: tiyn, eligible: true });
-const beerLine: BasketLine = { sku: 'b', name: 'beer', quantity: 1, unit: 'pcs', unitPriceTiyn: 77_700, lineTiyn: 77_700, eligible: false };
+/** The goods catalogue of these runs: milk is on the list, beer is not. */
+const CATALOGUE = { m: 'milk' };
+const milkItem = (tiyn: number): BasketItem => ({ sku: 'm', name: 'milk', quantity: 1, unit: 'pcs', unitPriceTiyn: tiyn });
+const beerItem: BasketItem = { sku: 'b', name: 'beer', quantity: 1, unit: 'pcs', unitPriceTiyn: 77_700 };
 
 /** The ledger recomputed from events alone, independent of evolve. */
 function ledgerFromEvents(events: readonly FoodWalletEvent[]) {
@@ -162,7 +164,7 @@ function checkFamily(f: Family): void {
 
 function runFood(ops: readonly FoodOp[], memberCounts: readonly number[]): Family[] {
   // Frozen states: a fold that mutates one fails (the command path keeps folded states per stream).
-  const decider = frozen(createFoodWalletDecider(FOOD_VOUCHERS));
+  const decider = frozen(createFoodWalletDecider(FOOD_VOUCHERS, CATALOGUE));
   let now = ISSUE_AT;
   let n = 0;
   const families: Family[] = memberCounts.map((count, i) => {
@@ -201,19 +203,19 @@ function runFood(ops: readonly FoodOp[], memberCounts: readonly number[]): Famil
       } else if (op.op === 'authorize') {
         const spendable = totalsOf(s).spendableTiyn;
         const amount = { zero: 0, one: 1, exact: spendable, exact_plus_one: spendable + 1, random: op.random }[op.amount];
-        const lines = [...(amount > 0 ? [milkLine(amount)] : []), ...(op.withIneligible || amount === 0 ? [beerLine] : [])];
+        const items = [...(amount > 0 ? [milkItem(amount)] : []), ...(op.withIneligible || amount === 0 ? [beerItem] : [])];
         const holdId = `h${n}`;
         const nonce = op.reuseNonce && f.nonces.length > 0 ? f.nonces[0]! : `nonce-${n}`;
         f.nonces.push(nonce);
         f.holdIds.push(holdId);
-        apply(f, { type: 'AuthorizePurchase', data: { holdId, shopId: 'shop', lines, tokenNonce: nonce, tokenExpiresAt: addSeconds(now, 60) }, metadata: meta(now, n++) });
+        apply(f, { type: 'AuthorizePurchase', data: { holdId, shopId: 'shop', items, tokenNonce: nonce, tokenExpiresAt: addSeconds(now, 60) }, metadata: meta(now, n++) });
       } else if (op.op === 'capture') {
         const holdId = f.holdIds[op.hold % Math.max(1, f.holdIds.length)] ?? 'none';
         const hold = s.holds.find((h) => h.holdId === holdId);
         const eligible = hold?.eligibleTiyn ?? 1;
         const finalAmount = { same: eligible, less: Math.floor(eligible / 2), more: eligible + 1, zero: 0 }[op.shrink];
-        const lines = finalAmount > 0 ? [milkLine(finalAmount)] : [beerLine];
-        apply(f, { type: 'CapturePurchase', data: { holdId, shopId: op.otherShop ? 'other' : 'shop', paymentStatus: op.paid ? 'paid' : 'failed', lines }, metadata: meta(now, n++) });
+        const items = finalAmount > 0 ? [milkItem(finalAmount)] : [beerItem];
+        apply(f, { type: 'CapturePurchase', data: { holdId, shopId: op.otherShop ? 'other' : 'shop', paymentStatus: op.paid ? 'paid' : 'failed', items }, metadata: meta(now, n++) });
       } else {
         const holdId = f.holdIds[op.hold % Math.max(1, f.holdIds.length)] ?? 'none';
         apply(f, { type: 'VoidPurchase', data: { holdId, shopId: 'shop' }, metadata: meta(now, n++) });
