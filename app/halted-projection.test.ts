@@ -68,10 +68,13 @@ describe('an event the табель cannot apply', () => {
     });
     expect(list.status).toBe(201);
 
-    // The poison: a meal whose seq no bigint holds, written past the API (as a bug would).
+    // The poison: a meal written past the API (as a bug would) whose scan time has the shape of an
+    // instant, so it parses (adapters/eventstore/ledger-events.ts), but is no time Postgres takes:
+    // only the табель stores it (an event that does not parse halts every model that handles its
+    // type: projections/runner/halt.test.ts).
     const poisonId = '00000000-0000-4000-8000-00000000dead';
     const meta = { commandId: 'poison', correlationId: 'poison', causationId: 'poison', actor: { role: 'test', id: 'test' }, recordedAt: '2026-03-02T04:00:00.000Z' };
-    const data = { voucherId: 'mv-x', pupilId: 'p-x', schoolId: 'school-1', deviceId: 'dev-1', seq: 1e19, schoolDay: '2026-03-02', scannedAt: '2026-03-02T04:00:00Z', receivedAt: '2026-03-02T04:00:00Z', method: 'card' };
+    const data = { voucherId: 'mv-x', pupilId: 'p-x', schoolId: 'school-1', deviceId: 'dev-1', seq: 1, schoolDay: '2026-03-02', scannedAt: '2026-03-02T25:00:00Z', receivedAt: '2026-03-02T04:00:00Z', method: 'card' };
     const poison = await t.system.store.append('meals-p-x-2025-2026', [{ id: poisonId, type: 'MealServed', data, metadata: meta }], 'no_stream');
     await vi.waitFor(async () => expect(await t.system.runner.halts()).toHaveLength(1), { timeout: 10_000, interval: 20 });
 
@@ -91,7 +94,7 @@ describe('an event the табель cannot apply', () => {
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'degraded', haltedProjections: ['tabel'] });
     const metrics = (await t.call('GET', '/metrics')).text;
-    expect(metrics).toContain(`projection_halted{projection="tabel",event_id="${poisonId}",event_type="MealServed",error_code="22003"} 1`);
+    expect(metrics).toContain(`projection_halted{projection="tabel",event_id="${poisonId}",event_type="MealServed",error_code="22008"} 1`);
     expect(metrics).toContain('projection_halted{projection="balances"} 0');
     const alarms = t.logged.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.alarm === 'projection_halted');
     expect(alarms[0]).toMatchObject({ level: 'error', projection: 'tabel', eventId: poisonId, fix: expect.stringContaining('rebuild tabel') });
