@@ -75,6 +75,26 @@ const basketLine = z.strictObject({
 const allocation = z.strictObject({ voucherId: id, amountTiyn: tiyn });
 const voucherLapse = z.strictObject({ voucherId: id, notActivatedTiyn: tiyn, unspentTiyn: tiyn });
 
+const bankAccount = z.strictObject({ iban: text, bic: text });
+const shopDetails = z.strictObject({ bin: text, name: text, city: text, address: text, terminals: z.array(text), bankAccount });
+const schoolDetails = z.strictObject({
+  name: text,
+  region: text,
+  city: text,
+  canteenOperator: z.strictObject({ name: text, bin: text, bankAccount }),
+  mealPriceTiyn: tiyn,
+});
+const deviceDetails = z.strictObject({ schoolId: id, label: text });
+/** A registry entry's lifecycle events (domain/registry/events.ts), for one kind: its id field and its details. */
+const registryEntry = <Entry extends z.ZodRawShape, Details extends z.ZodType>(entry: Entry, details: Details) => ({
+  registered: z.strictObject({ ...entry, details, reason: text, at: instant }),
+  changed: z.strictObject({ ...entry, details, changed: z.array(text), reason: text, at: instant }),
+  status: z.strictObject({ ...entry, reason: text, at: instant }),
+});
+const shopEntry = registryEntry({ shopId: id }, shopDetails);
+const schoolEntry = registryEntry({ schoolId: id }, schoolDetails);
+const deviceEntry = registryEntry({ deviceId: id }, deviceDetails);
+
 // ── every event's data ────────────────────────────────────────────────────────────────────
 export const EVENT_DATA_SCHEMAS = {
   DeadlineScheduled: z.strictObject({ deadlineId: id, kind: deadlineKind, dueAt: instant, stream: id, ref: text.optional() }),
@@ -310,6 +330,22 @@ export const EVENT_DATA_SCHEMAS = {
     submittedAt: instant,
   }),
   FeedbackForwarded: z.strictObject({ feedbackId: id, eotinishRef: text, forwardedAt: instant }),
+
+  ShopRegistered: shopEntry.registered,
+  ShopDetailsChanged: shopEntry.changed,
+  ShopActivated: shopEntry.status,
+  ShopSuspended: shopEntry.status,
+  ShopClosed: shopEntry.status,
+  SchoolRegistered: schoolEntry.registered,
+  SchoolDetailsChanged: schoolEntry.changed,
+  SchoolActivated: schoolEntry.status,
+  SchoolSuspended: schoolEntry.status,
+  SchoolClosed: schoolEntry.status,
+  DeviceRegistered: deviceEntry.registered,
+  DeviceDetailsChanged: deviceEntry.changed,
+  DeviceActivated: deviceEntry.status,
+  DeviceSuspended: deviceEntry.status,
+  DeviceClosed: deviceEntry.status,
 } satisfies Record<LedgerEventType, z.ZodType>;
 
 /** Every event's metadata (adapters/eventstore/port.ts EventMetadata): the known keys checked, others kept. */

@@ -9,7 +9,7 @@
  * entry's events go in one atomic append. A row equal to what the registry holds changes nothing,
  * so importing the same file again appends nothing.
  */
-import type { RecordedEvent } from '../../adapters/eventstore/port';
+import type { LedgerRecorded } from '../../adapters/eventstore/ledger-events';
 import type { StreamStates } from '../stream-states';
 import type { DeviceEntry, SchoolEntry, ShopEntry } from '../../domain/registry/admission';
 import type { DeviceDetails, RegistryEvent, RegistryKind, RegistryStatus, SchoolDetails, ShopDetails } from '../../domain/registry/events';
@@ -80,7 +80,7 @@ export interface RegistryServices {
   changeStatus(kind: RegistryKind, input: { id: string; action: RegistryAction; reason: string }, meta: CommandMetadata): Promise<StatusResult>;
   import<K extends RegistryKind>(kind: K, rows: readonly ImportRow<DetailsOf<K>>[], options: { reason: string; activate?: boolean }, meta: CommandMetadata): Promise<ImportResult>;
   /** An entry's events in order (who, when, why): the auditor's view. Empty when unknown. */
-  history(kind: RegistryKind, id: string): Promise<readonly RecordedEvent[]>;
+  history(kind: RegistryKind, id: string): Promise<readonly LedgerRecorded[]>;
   /** An entry as its stream holds it now (not the read model: no lag after a change); registry_entry_not_found. */
   entry<K extends RegistryKind>(kind: K, id: string): Promise<RegistryEntry<DetailsOf<K>>>;
 }
@@ -102,7 +102,7 @@ const DECIDERS: { readonly [K in RegistryKind]: Decider<RegistryEntryState<Detai
 
 export function createRegistryServices(deps: { states: StreamStates; view: { learn(changes: RegistryChangeSet): void } }): RegistryServices {
   const { states } = deps;
-  const foldRecorded = <S, E>(decider: Decider<S, never, E>, events: readonly RecordedEvent[]) => states.fold(decider, events);
+  const foldRecorded = <S, E>(decider: Decider<S, never, E>, events: readonly LedgerRecorded[]) => states.fold(decider, events);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const deciderOf = (kind: RegistryKind) => DECIDERS[kind] as Decider<RegistryEntryState<any>, RegistryCommand<any>, RegistryEvent>;
 
@@ -177,7 +177,7 @@ export function createRegistryServices(deps: { states: StreamStates; view: { lea
     put,
     changeStatus,
     import: importRows,
-    history: (kind, id) => states.store.readStream(registryStreams[kind](id)),
+    history: (kind, id) => states.history(registryStreams[kind](id)),
     async entry(kind, id) {
       const events = await states.history(registryStreams[kind](id));
       const state = foldRecorded(deciderOf(kind), events);
@@ -194,8 +194,8 @@ function decideRows<Details>(
   rows: readonly ImportRow<Details>[],
   options: { reason: string; activate?: boolean },
   meta: CommandMetadata,
-  history: (stream: string) => readonly RecordedEvent[],
-  foldRecorded: <S, E>(decider: Decider<S, never, E>, events: readonly RecordedEvent[]) => S,
+  history: (stream: string) => readonly LedgerRecorded[],
+  foldRecorded: <S, E>(decider: Decider<S, never, E>, events: readonly LedgerRecorded[]) => S,
 ) {
   const decisions: Decision[] = [];
   const refusals: RowRefusal[] = [];
