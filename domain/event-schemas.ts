@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { CODES, type Code } from './shared/codes';
 import { SMS_LANGUAGES } from './programs/sms';
+import { FORGET_REASONS, PERSONAL_DATA_KINDS } from './people/personal-data';
 import type { LedgerEvent, LedgerEventType } from './events';
 
 // ── values ────────────────────────────────────────────────────────────────────────────────
@@ -326,10 +327,19 @@ export const EVENT_DATA_SCHEMAS = {
     voucherId: id.optional(),
     kind: z.enum(['rating', 'complaint']),
     rating: z.number().int().min(1).max(5).optional(),
-    text: text.optional(),
+    textRef: id.optional(),
+    textLength: count.optional(),
+    personId: id.optional(),
     submittedAt: instant,
   }),
   FeedbackForwarded: z.strictObject({ feedbackId: id, eotinishRef: text, forwardedAt: instant }),
+  PersonForgotten: z.strictObject({
+    personId: id,
+    kinds: z.array(z.enum(PERSONAL_DATA_KINDS)),
+    reason: z.enum(FORGET_REASONS),
+    reference: text.optional(),
+    forgottenAt: instant,
+  }),
 
   ShopRegistered: shopEntry.registered,
   ShopDetailsChanged: shopEntry.changed,
