@@ -5,6 +5,7 @@
 import type { VerifyReport } from '../adapters/evidence/verify';
 import type { ReportName } from '../projections/figures/projection';
 import type { FigureTrace } from '../projections/figures/queries';
+import type { FamilyBundle } from '../projections/family-history/bundle';
 
 /** A checkpoint as published: the payload text exactly as signed, and its signature. */
 export interface PublishedCheckpoint {
@@ -27,4 +28,6 @@ export interface EvidenceSide {
   traceFigure(report: ReportName, figure: string): Promise<FigureTrace>;
   /** The figures of a report (under a key prefix), in key order. */
   figureKeys(report: ReportName, prefix?: string): Promise<readonly string[]>;
+  /** A family's evidence bundle: its events with chain proofs, its state as of the instants (default: now), the figures they count in. */
+  familyBundle(familyId: string, asOf: readonly string[]): Promise<FamilyBundle>;
 }

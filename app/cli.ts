@@ -42,7 +42,11 @@ const USAGE = `usage: tsx app/cli.ts <command>
                              forget a person's personal data (default: every kind, i.e. their vault key)
                              and record PersonForgotten; reason: subject_request, purpose_ended,
                              retention_expired, court_order (docs/EVIDENCE.md)
-  forget-expired             forget every kind of personal data past its program's retention now`;
+  forget-expired             forget every kind of personal data past its program's retention now
+  bundle <familyId> [--as-of <instant>,…]
+                             a family's evidence bundle (events with chain proofs up to a signed
+                             checkpoint, states as of the instants, the figures they count in) to
+                             REPORTS_DIR; check it with node scripts/verify-bundle.mjs (docs/EVIDENCE.md)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -63,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
       return withSystem((system) => forget(system, args));
     case 'forget-expired':
       return withSystem((system) => forgetExpired(system));
+    case 'bundle':
+      return withSystem((system) => bundle(system, args));
     default:
       process.stderr.write(`${USAGE}\n`);
       return command === undefined || command === '--help' ? 0 : 2;
@@ -245,6 +251,26 @@ async function forget(system: System, args: string[]): Promise<number> {
 async function forgetExpired(system: System): Promise<number> {
   const people = await system.forgetExpired();
   process.stdout.write(`retention: ${people} ${people === 1 ? 'person' : 'people'} had expired personal data, now forgotten\n`);
+  return 0;
+}
+
+async function bundle(system: System, args: string[]): Promise<number> {
+  const familyId = args[0];
+  if (!familyId || familyId.startsWith('--')) throw new ConfigError('bundle needs a family id: tsx app/cli.ts bundle <familyId> [--as-of 2026-03-31T19:00:00Z,…]');
+  if (!system.evidence) throw new ConfigError('bundle needs the Postgres event store (EVENT_STORE=postgres): the hash chain lives there');
+  const asOf = (option(args, '--as-of') ?? '').split(',').filter((a) => a !== '');
+  const bad = asOf.find((a) => Number.isNaN(Date.parse(a)));
+  if (bad !== undefined) throw new ConfigError(`bundle: --as-of ${bad} is not an ISO-8601 instant`);
+  await system.runner.catchUp();
+  await system.chainer?.catchUp();
+  const made = await system.evidence.familyBundle(familyId, asOf);
+  if (made.history.length === 0) throw new ConfigError(`No events for family ${familyId}. Check the id (it is the family id of the SDU/NOBD list).`);
+  const dir = resolve(system.config.REPORTS_DIR);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `bundle-${familyId.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
+  await writeFile(file, `${JSON.stringify(made, null, 2)}\n`);
+  process.stdout.write(`${made.history.length} events, ${made.proofs.checkpoints.length} checkpoint(s), ${made.proofs.unchained.length} not chained yet → ${file}\n`);
+  process.stdout.write(`check it: node scripts/verify-bundle.mjs ${file} --key <the published checkpoint key>\n`);
   return 0;
 }
 

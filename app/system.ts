@@ -47,6 +47,7 @@ import { createPostgresVault, vaultMigrations } from '../adapters/vault/postgres
 import { masterKeyOf } from '../adapters/vault/sealing';
 import { displayNamesOf } from '../adapters/vault/display';
 import { createForgettingServices, type ForgettingServices } from '../application/services/forgetting';
+import { familyBundle } from '../projections/family-history/bundle';
 import { bmgMigration, createPostgresPhoneDirectory } from '../adapters/bmg/phone-directory';
 import { createMemoryEotinish, type Eotinish } from '../adapters/eotinish/eotinish';
 import { createChainer, type Chainer } from '../adapters/evidence/chainer';
@@ -189,7 +190,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       },
       logger,
     });
-    const evidence = store.kind === 'postgres' ? createEvidence(pool, clock, secrets, logger) : undefined;
+    const evidence = store.kind === 'postgres' ? createEvidence(pool, store, clock, secrets, logger) : undefined;
     let runnerUp = false;
     const startedAt = performance.now();
     const api = createApi({
@@ -317,7 +318,7 @@ export function loggerFromConfig(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT'
 }
 
 /** The hash chain's chainer (daily checkpoints signed with the checkpoint key) and the evidence routes' port. */
-function createEvidence(pool: Pool, clock: Clock, secrets: Secrets, logger: Logger): { chainer: Chainer; side: EvidenceSide } {
+function createEvidence(pool: Pool, store: EventStore, clock: Clock, secrets: Secrets, logger: Logger): { chainer: Chainer; side: EvidenceSide } {
   const signer: CheckpointSigner = createCheckpointSigner(secrets.checkpointPrivateKey, secrets.checkpointPublicKey);
   const chainer = createChainer({ pool, clock, signer, onError: (error) => logger.error({ err: error }, 'hash chain pass failed; the next pass retries') });
   const side: EvidenceSide = {
@@ -336,6 +337,8 @@ function createEvidence(pool: Pool, clock: Clock, secrets: Secrets, logger: Logg
     },
     traceFigure: (report, figure) => traceFigure(pool, report, figure, clock.now()),
     figureKeys: (report, prefix) => figureKeys(pool, report, prefix),
+    familyBundle: (familyId, asOf) =>
+      familyBundle({ pool, store, publicKeys: [{ keyId: signer.keyId, publicKeyPem: signer.publicKeyPem }] }, familyId, { now: clock.now().toISOString(), asOf }),
   };
   return { chainer, side };
 }

@@ -778,6 +778,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/families/{familyId}/bundle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A family’s evidence bundle: every event with its chain proof up to a signed checkpoint, its state as of the instants asked, the figures its events count in; check it offline with scripts/verify-bundle.mjs.
+         * @description Roles: auditor.
+         */
+        get: operations["getFamilyBundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/registry/shops/{shopId}": {
         parameters: {
             query?: never;
@@ -7038,6 +7058,231 @@ export interface operations {
                         /** @enum {string} */
                         report: "tabel" | "nobd-daily" | "outcomes-funnel" | "outcomes-food" | "outcomes-meals";
                         keys: string[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getFamilyBundle: {
+        parameters: {
+            query?: {
+                asOf?: string;
+            };
+            header?: never;
+            path: {
+                familyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bundle (JSON, as an attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "swl.bundle.v1";
+                        familyId: string;
+                        madeAt: string;
+                        verify: string;
+                        history: {
+                            position: string;
+                            type: string;
+                            stream: string;
+                            recordedAt: string;
+                        }[];
+                        states: {
+                            asOf: string;
+                            state: {
+                                familyId: string;
+                                asOf: string;
+                                /** @description Events of the family’s voucher streams folded. */
+                                events: number;
+                                lastPosition: number | null;
+                                vouchers: {
+                                    voucherId: string;
+                                    /** @enum {string} */
+                                    program: "school-meals" | "food-vouchers";
+                                    stream: string;
+                                    /** @enum {string} */
+                                    status: "issued" | "active" | "expired" | "lapsed";
+                                    issuedAt: string;
+                                    activatedAt: string | null;
+                                    issuedTiyn: number;
+                                    heldTiyn: number;
+                                    spentTiyn: number;
+                                    lapsedTiyn: number;
+                                    availableTiyn: number;
+                                    /** @description School meals: meals served so far (food vouchers: 0). */
+                                    meals: number;
+                                }[];
+                                mealVouchers: {
+                                    stream: string;
+                                    /** @description The decider’s state: `status` and, beyond `None`, the facts of that status (domain/vouchers/). */
+                                    state: {
+                                        /** @enum {string} */
+                                        status: "None" | "Issued" | "Active" | "Expired";
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                foodWallets: {
+                                    stream: string;
+                                    /** @description The decider’s state: `status` and, beyond `None`, the facts of that status (domain/vouchers/). */
+                                    state: {
+                                        /** @enum {string} */
+                                        status: "None" | "Open" | "Closed";
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                            };
+                        }[];
+                        figures: {
+                            report: string;
+                            figure: string;
+                            positions: string[];
+                        }[];
+                        proofs: {
+                            events: {
+                                position: string;
+                                stream: string;
+                                streamVersion: string;
+                                id: string;
+                                type: string;
+                                data: string;
+                                metadata: string;
+                                block: string;
+                                leafIndex: number;
+                                leafPath: string[];
+                            }[];
+                            blocks: {
+                                seq: string;
+                                firstPosition: string;
+                                lastPosition: string;
+                                eventCount: number;
+                                previousHash: string;
+                                eventsRoot: string;
+                                hash: string;
+                                checkpoint?: string;
+                                blockIndex?: number;
+                                blockPath?: string[];
+                            }[];
+                            checkpoints: {
+                                seq: string;
+                                payload: string;
+                                signature: string;
+                                keyId: string;
+                            }[];
+                            unchained: string[];
+                        };
+                        publicKeys: {
+                            keyId: string;
+                            publicKeyPem: string;
+                        }[];
                     };
                 };
             };

@@ -1,7 +1,7 @@
 /**
  * The hash chain's definition, version 1 — the one place that says which bytes are hashed.
  * docs/EVIDENCE.md states the same in words for outsiders, and scripts/verify-bundle.mjs is an
- * independent re-implementation of it (a test checks that both agree).
+ * independent re-implementation of it (app/evidence-bundle.test.ts checks bundles made here with it).
  *
  *   ns(s)         = the netstring of s: its UTF-8 byte length in decimal, ":", s, ","
  *   leaf(event)   = SHA-256(UTF-8( ns("swl.event.v1") ns(position) ns(stream) ns(stream_version)

@@ -10,6 +10,8 @@ import { defineRoute, json, text, type AnyRoute } from '../route';
 import { REPORTS } from '../../projections/figures/projection';
 import { TraceTooWideError } from '../../projections/figures/queries';
 import { traceCsv } from '../../projections/figures/export';
+import { idSchema, instantSchema } from '../schemas';
+import { familyAsOfSchema } from '../answers';
 
 const MAX_CHECKPOINTS_PAGE = 1_000;
 /** A figure key: parts URI-encoded, joined by "/" (projections/figures/projection.ts). */
@@ -23,6 +25,37 @@ const traceSchema = z.object({
   reported: measuresSchema.optional(),
   agrees: z.boolean().optional(),
   events: z.array(z.object({ position: z.string(), stream: z.string(), streamVersion: z.string(), id: z.string(), type: z.string(), data: z.unknown(), metadata: z.unknown() })),
+});
+const bundleSchema = z.object({
+  kind: z.literal('swl.bundle.v1'),
+  familyId: z.string(),
+  madeAt: z.string(),
+  verify: z.string(),
+  history: z.array(z.object({ position: z.string(), type: z.string(), stream: z.string(), recordedAt: z.string() })),
+  states: z.array(z.object({ asOf: z.string(), state: familyAsOfSchema })),
+  figures: z.array(z.object({ report: z.string(), figure: z.string(), positions: z.array(z.string()) })),
+  proofs: z.object({
+    events: z.array(
+      z.object({ position: z.string(), stream: z.string(), streamVersion: z.string(), id: z.string(), type: z.string(), data: z.string(), metadata: z.string(), block: z.string(), leafIndex: z.number(), leafPath: z.array(z.string()) }),
+    ),
+    blocks: z.array(
+      z.object({
+        seq: z.string(),
+        firstPosition: z.string(),
+        lastPosition: z.string(),
+        eventCount: z.number(),
+        previousHash: z.string(),
+        eventsRoot: z.string(),
+        hash: z.string(),
+        checkpoint: z.string().optional(),
+        blockIndex: z.number().optional(),
+        blockPath: z.array(z.string()).optional(),
+      }),
+    ),
+    checkpoints: z.array(z.object({ seq: z.string(), payload: z.string(), signature: z.string(), keyId: z.string() })),
+    unchained: z.array(z.string()),
+  }),
+  publicKeys: z.array(z.object({ keyId: z.string(), publicKeyPem: z.string() })),
 });
 const seqSchema = z.string().regex(/^\d{1,18}$/, 'a checkpoint number');
 
@@ -127,6 +160,25 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
       refusals: [],
       async handle({ params, query }) {
         return json(200, { report: params.report, keys: await evidence.figureKeys(params.report, query.prefix) });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audit/families/{familyId}/bundle',
+      operationId: 'getFamilyBundle',
+      roles: ['auditor'],
+      tag: 'audit',
+      summary: 'A family’s evidence bundle: every event with its chain proof up to a signed checkpoint, its state as of the instants asked, the figures its events count in; check it offline with scripts/verify-bundle.mjs.',
+      params: z.object({ familyId: idSchema }),
+      query: z.object({ asOf: z.string().max(2000).regex(/^[^,]+(,[^,]+)*$/, 'instants, comma-separated').optional() }),
+      responses: { 200: { description: 'the bundle (JSON, as an attachment)', schema: bundleSchema } },
+      refusals: [],
+      async handle({ params, query }) {
+        const asOf = (query.asOf ?? '').split(',').filter((a) => a !== '');
+        const bad = asOf.find((a) => !instantSchema.safeParse(a).success);
+        if (bad !== undefined) throw new ApiProblem('validation_failed', `asOf: ${bad} is not an ISO-8601 instant`);
+        const bundle = await evidence.familyBundle(params.familyId, asOf);
+        return json(200, bundle, { 'Content-Disposition': `attachment; filename="bundle-${params.familyId.replace(/[^A-Za-z0-9._-]+/g, '_')}.json"` });
       },
     }),
   ];

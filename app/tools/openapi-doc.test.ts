@@ -19,6 +19,7 @@ const OPEN_SHAPES = [
   /^GET \/v1\/audit\/families\/\{familyId\}\/history 200 .*\.state\.(mealVouchers|foodWallets)\[\]\.state$/,
   /^GET \/v1\/audit\/families\/\{familyId\}\/history 200 .*\.events\[\]\.data$/,
   /^GET \/v1\/audit\/figures\/\{report\} 200 .*\.events\[\]\.(data|metadata)$/,
+  /^GET \/v1\/audit\/families\/\{familyId\}\/bundle 200 .*\.states\[\]\.state\.(mealVouchers|foodWallets)\[\]\.state$/,
   /^GET \/openapi\.json 200 /,
 ];
 
