@@ -14,7 +14,8 @@ import type { Clock } from '../adapters/clock/clock';
 import type { EventStore } from '../adapters/eventstore/port';
 import type { Pool } from '../adapters/postgres/pool';
 import type { LedgerServices } from '../application/services/contract';
-import { createAuthenticator, secretKey } from './auth';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, createAuthenticator, secretKey } from './auth';
+import { createOidcVerifier, type OidcOptions } from './oidc';
 import { createContractCheck } from './contract';
 import { createIdempotencyStore } from './idempotency';
 import type { ApiMetrics } from './metrics';
@@ -44,7 +45,10 @@ import type { QrKeySet } from '../adapters/qr/keys';
 
 export interface ApiDeps {
   readonly clock: Clock;
+  /** HS256 secret of bearer tokens in dev and tests; not accepted when `oidc` is given. */
   readonly jwtSecret: string;
+  /** The OpenID Connect provider whose tokens the API accepts (production; api/oidc.ts). */
+  readonly oidc?: OidcOptions;
   /** Bearer tokens living (exp − iat) or aged longer are refused; default 24 h. */
   readonly tokenMaxLifetimeSeconds?: number;
   readonly services: LedgerServices;
@@ -80,6 +84,13 @@ export interface Api {
   close(): void;
 }
 
+/** HS256 with the shared secret (dev, tests), or the OpenID Connect provider's keys when configured (production). */
+function authenticatorOf(deps: ApiDeps) {
+  const maxLifetimeSeconds = deps.tokenMaxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  const verifier = deps.oidc ? { verifier: createOidcVerifier(deps.oidc, deps.clock, maxLifetimeSeconds) } : {};
+  return createAuthenticator(secretKey(deps.jwtSecret), deps.clock, { maxLifetimeSeconds, ...verifier });
+}
+
 export function createApi(deps: ApiDeps): Api {
   const logger = deps.logger ?? createLogger();
   const limits = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
@@ -89,7 +100,7 @@ export function createApi(deps: ApiDeps): Api {
   const contract = deps.checkContract ? createContractCheck() : undefined;
   const routeDeps: RouteDeps = {
     clock: deps.clock,
-    authenticate: createAuthenticator(secretKey(deps.jwtSecret), deps.clock, deps.tokenMaxLifetimeSeconds !== undefined ? { maxLifetimeSeconds: deps.tokenMaxLifetimeSeconds } : {}),
+    authenticate: authenticatorOf(deps),
     idempotency: createIdempotencyStore(deps.pool, deps.clock),
     limiter,
     failedAuthLimiter,

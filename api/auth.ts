@@ -1,5 +1,6 @@
 /**
- * Bearer tokens: JWT, HS256 with JWT_SECRET (jose). A token carries a role and a subject; the
+ * Bearer tokens: JWT — in production from the OpenID Connect provider (api/oidc.ts, its JWKS); in
+ * dev and tests HS256 with JWT_SECRET (jose). A token carries a role and a subject; the
  * subject's fields depend on the role (a citizen's family and person, a shop, a device and its
  * school, a pedagogue's school). Times come from the Clock, so a virtual clock expires tokens too.
  *
@@ -126,17 +127,29 @@ export function bearerOf(header: string | undefined): string | undefined {
  */
 export const VERIFIED_TOKEN_CACHE_ENTRIES = 10_000;
 
+/** A verified token: its principal and its expiry (seconds), for the authenticator's cache. */
+export interface VerifiedToken {
+  readonly principal: Principal;
+  readonly expSeconds: number;
+}
+
 export interface AuthenticatorOptions {
   /** Verified tokens held (0: verify every time). */
   readonly capacity?: number;
   readonly maxLifetimeSeconds?: number;
+  /**
+   * Verifies a token instead of HS256 with the shared key: the OpenID Connect provider's JWKS
+   * (api/oidc.ts), which production uses. The shared key is then not accepted at all.
+   */
+  readonly verifier?: (token: string) => Promise<VerifiedToken>;
 }
 
 /** Bearer header → principal: 401 problems for a missing, malformed, bad, expired or too long-lived token. */
 export function createAuthenticator(key: Uint8Array, clock: Clock, options: AuthenticatorOptions = {}): (header: string | undefined) => Promise<Principal> {
   const capacity = options.capacity ?? VERIFIED_TOKEN_CACHE_ENTRIES;
   const maxLifetimeSeconds = options.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
-  const verified = capacity > 0 ? new LRUCache<string, { principal: Principal; expSeconds: number }>({ max: capacity }) : undefined;
+  const verifyOne = options.verifier ?? (async (token: string): Promise<VerifiedToken> => ({ principal: await verifyToken(key, token, clock, maxLifetimeSeconds), expSeconds: expOf(token) }));
+  const verified = capacity > 0 ? new LRUCache<string, VerifiedToken>({ max: capacity }) : undefined;
   return async (header) => {
     const token = bearerOf(header);
     if (!token) throw new ApiProblem('unauthorized', 'This route needs a bearer token.', undefined, challenge());
@@ -146,9 +159,9 @@ export function createAuthenticator(key: Uint8Array, clock: Clock, options: Auth
       if (held.expSeconds > Math.floor(clock.now().getTime() / 1000)) return held.principal;
       verified!.delete(token);
     }
-    const principal = await verifyToken(key, token, clock, maxLifetimeSeconds);
-    verified?.set(token, { principal, expSeconds: expOf(token) });
-    return principal;
+    const fresh = await verifyOne(token);
+    verified?.set(token, fresh);
+    return fresh.principal;
   };
 }
 

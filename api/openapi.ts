@@ -25,7 +25,7 @@ export function createRegistry(): OpenAPIRegistry {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'HS256 JWT with `role` and the subject fields of that role (see docs/API.md).',
+    description: 'JWT: in production from the OpenID Connect provider (RS256, ES256 or EdDSA; claims mapped as docs/IDENTITY.md says), in dev and tests HS256 with `role` and the subject fields of that role (see docs/API.md).',
   });
   registry.register('Problem', problemComponent);
   return registry;

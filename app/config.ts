@@ -38,7 +38,19 @@ const schema = z.object({
   /** Ed25519 keys that sign the hash chain's daily checkpoints (PKCS8 / SPKI PEM, or base64 of the PEM). Generated in dev mode. */
   CHECKPOINT_PRIVATE_KEY: z.string().optional(),
   CHECKPOINT_PUBLIC_KEY: z.string().optional(),
-  /** Secret for signing API bearer tokens (HS256, ≥ 32 chars). Generated in dev mode. */
+  /**
+   * The OpenID Connect provider whose bearer tokens the API accepts (docs/IDENTITY.md): its issuer,
+   * the audience tokens are for, and its JWKS URL. Required in production; when set, HS256 tokens
+   * (JWT_SECRET) are not accepted at all.
+   */
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_JWKS_URL: z.string().url().optional(),
+  /** Least time between two fetches of the provider's keys for a token with an unknown kid. */
+  OIDC_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
+  /** The provider's keys are fetched again after this long: the longest a key the provider retired still passes. */
+  OIDC_JWKS_MAX_AGE_MS: z.coerce.number().int().min(1_000).default(600_000),
+  /** Secret for signing API bearer tokens (HS256, ≥ 32 chars), dev mode and tests only. Generated in dev mode. */
   JWT_SECRET: z.string().min(32).optional(),
   /** The longest lifetime (exp − iat) and age (now − iat) of a bearer token the API accepts. */
   JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(24 * 60 * 60),
@@ -84,9 +96,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = parsed.data;
   if (config.EVENT_STORE === 'kurrentdb' && !config.KURRENTDB_URL)
     throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_URL (e.g. kurrentdb://localhost:2113?tls=false).');
+  const oidc = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const;
   if (config.MODE === 'production') {
-    const missing = (['VAULT_KEY', 'VAULT_MASTER_KEY', 'JWT_SECRET', 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY', 'CHECKPOINT_PRIVATE_KEY', 'CHECKPOINT_PUBLIC_KEY'] as const).filter((k) => !config[k]);
+    // Bearer tokens come from the identity provider in production; the HS256 secret is for dev and tests.
+    const missing = (['VAULT_KEY', 'VAULT_MASTER_KEY', ...oidc, 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY', 'CHECKPOINT_PRIVATE_KEY', 'CHECKPOINT_PUBLIC_KEY'] as const).filter((k) => !config[k]);
     if (missing.length > 0) throw new ConfigError(`MODE=production needs ${missing.join(', ')} to be set.`);
   }
+  const someOidc = oidc.filter((k) => config[k]);
+  if (someOidc.length > 0 && someOidc.length < oidc.length)
+    throw new ConfigError(`${someOidc.join(', ')} set without ${oidc.filter((k) => !config[k]).join(', ')}: the identity provider needs all three (docs/IDENTITY.md).`);
   return config;
 }

@@ -6,6 +6,7 @@ import { ConfigError } from '../adapters/config-error';
 import type { Config } from './config';
 
 export interface Secrets {
+  /** HS256 bearer tokens: dev mode and tests only ('' in production, where OIDC_* verify tokens). */
   readonly jwtSecret: string;
   readonly vaultKey: string;
   /** Wraps each person's data key in the vault (adapters/vault/sealing.ts): base64 of 32 bytes, or 64 hex digits. */
@@ -32,8 +33,13 @@ export function resolveSecrets(config: Config): Secrets {
     checkpointPublicKey: config.CHECKPOINT_PUBLIC_KEY && pemOf(config.CHECKPOINT_PUBLIC_KEY),
   };
   if (Object.values(given).every(Boolean)) return given as Secrets;
-  if (config.MODE === 'production')
-    throw new ConfigError('MODE=production needs VAULT_KEY, VAULT_MASTER_KEY, JWT_SECRET, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY and CHECKPOINT_PUBLIC_KEY.');
+  if (config.MODE === 'production') {
+    const { jwtSecret, ...required } = given;
+    if (!Object.values(required).every(Boolean))
+      throw new ConfigError('MODE=production needs VAULT_KEY, VAULT_MASTER_KEY, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY and CHECKPOINT_PUBLIC_KEY.');
+    // Production verifies bearer tokens with the identity provider's keys (OIDC_*); no HS256 secret signs or passes.
+    return { ...(required as Omit<Secrets, 'jwtSecret'>), jwtSecret: jwtSecret ?? '' };
+  }
   const file = resolve(config.DATA_DIR, 'dev-secrets.json');
   let stored: Partial<Secrets> = {};
   if (existsSync(file)) {

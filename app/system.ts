@@ -196,6 +196,9 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const api = createApi({
       clock,
       jwtSecret: secrets.jwtSecret,
+      ...(config.OIDC_ISSUER && config.OIDC_AUDIENCE && config.OIDC_JWKS_URL
+        ? { oidc: { issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE, jwksUrl: config.OIDC_JWKS_URL, cooldownMs: config.OIDC_JWKS_COOLDOWN_MS, cacheMaxAgeMs: config.OIDC_JWKS_MAX_AGE_MS } }
+        : {}),
       tokenMaxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
       services,
       registry,
