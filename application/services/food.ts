@@ -17,7 +17,7 @@ import type { CommandMetadata } from '../../domain/shared/decider';
 import { refuse } from '../../domain/shared/errors';
 import { sub } from '../../domain/shared/money';
 import type { Month } from '../../domain/shared/calendar';
-import { createFoodWalletDecider, lapsedForSpending, totalsOf, type FoodWalletCommand, type FoodWalletState } from '../../domain/vouchers/food-wallet';
+import { checkQrTokenIssue, createFoodWalletDecider, lapsedForSpending, totalsOf, type FoodWalletCommand, type FoodWalletState } from '../../domain/vouchers/food-wallet';
 import { parseVoucherId } from '../../domain/vouchers/ids';
 import { decideAcross, handle, type Outcome } from '../command-path';
 import type { AuthorizeInput, AuthorizeResult, BalanceAnswer, CaptureInput, CaptureResult, LedgerServices, QrToken } from './contract';
@@ -80,10 +80,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   async function issueFoodQrToken(input: { familyId: string; voucherId: string }, meta: CommandMetadata): Promise<QrToken> {
     const ref = parseVoucherId(input.voucherId);
     if (ref?.program !== PROGRAM || ref.familyId !== input.familyId) return refuse('voucher_not_found', input.voucherId);
-    const state = await load(ref.stream);
-    if (state.status === 'None' || !state.vouchers.some((v) => v.voucherId === input.voucherId)) return refuse('voucher_not_found', input.voucherId);
-    if (state.status === 'Closed' && deps.food.lapseUnspentAtMonthEnd) refuse('voucher_lapsed');
-    if (!state.vouchers.some((v) => v.activatedAt !== undefined)) refuse('voucher_not_active');
+    checkQrTokenIssue(deps.food, await load(ref.stream), input.voucherId, meta.now);
     // One token pays from the whole family-month (all activated members' vouchers), as a shop sees one family.
     const payload: QrPayload = { v: foodRef(ref.familyId, ref.month), n: deps.nonce().toString('base64url'), e: epochSeconds(meta.now) + deps.food.qrTokenTtlSeconds, p: PROGRAM };
     return { token: qr.sign(payload), expiresAt: expiresAtOf(payload) };

@@ -4,7 +4,7 @@ import { streams } from '../events';
 import { FOOD_VOUCHERS } from '../programs/food-vouchers';
 import { SAMPLE_CATALOGUE } from '../programs/food-list';
 import { fold } from '../shared/decider';
-import { createFoodWalletDecider, foodWallet, holdDeadlineId, monthEndDeadlineId, totalsOf, type BasketItem, type FoodWalletCommand } from './food-wallet';
+import { checkQrTokenIssue, createFoodWalletDecider, foodWallet, holdDeadlineId, monthEndDeadlineId, totalsOf, type BasketItem, type FoodWalletCommand } from './food-wallet';
 import { foodVoucherId } from './ids';
 import { given, meta } from '../../test/given';
 
@@ -74,8 +74,8 @@ const voidCmd = (holdId: string, now = NOW, shopId = 'shop-1'): FoodWalletComman
 const fire = (deadlineId: string, kind: 'food_month_end' | 'food_hold_expiry', now: string): FoodWalletCommand => ({ type: 'FireDeadline', data: { deadlineId, kind }, metadata: meta(now, `fire-${deadlineId}-${now}`) });
 
 /** History after an authorization (and its events). */
-function authorized(history: FoodWalletEvent[], command: FoodWalletCommand): FoodWalletEvent[] {
-  return [...history, ...given(foodWallet, history).when(command).events()];
+function authorized(history: FoodWalletEvent[], command: FoodWalletCommand, decider = foodWallet): FoodWalletEvent[] {
+  return [...history, ...given(decider, history).when(command).events()];
 }
 
 describe('food wallet: issue', () => {
@@ -200,6 +200,30 @@ describe('food wallet: authorize', () => {
   });
   it('authorizes on the month’s last second', () => {
     expect(given(foodWallet, twoActive).when(authorize('h1', [milk(100)], LAST_SECOND)).events()[0]?.type).toBe('FoodPurchaseAuthorized');
+  });
+});
+
+describe('food wallet: a QR token to pay with', () => {
+  const check = (history: FoodWalletEvent[], now: string, program = FOOD_VOUCHERS, voucherId = v1) => () => checkQrTokenIssue(program, fold(foodWallet, history), voucherId, now);
+  const refusal = (code: string) => expect.objectContaining({ code });
+  const closed = authorized(twoActive, fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', MONTH_END));
+  it('is given while an activated voucher can pay', () => {
+    expect(check(twoActive, NOW)).not.toThrow();
+    expect(check(twoActive, LAST_SECOND, FOOD_VOUCHERS, v3)).not.toThrow();
+  });
+  it('is refused for a voucher not of the month (voucher_not_found) and before any activation (voucher_not_active)', () => {
+    expect(check(twoActive, NOW, FOOD_VOUCHERS, foodVoucherId(familyId, '2026-03', 4))).toThrow(refusal('voucher_not_found'));
+    expect(check([], NOW)).toThrow(refusal('voucher_not_found'));
+    expect(check(issued, NOW)).toThrow(refusal('voucher_not_active'));
+  });
+  it('is refused once the month lapsed, before and after its deadline fired (voucher_lapsed), as an authorization would be', () => {
+    expect(check(twoActive, MONTH_END)).toThrow(refusal('voucher_lapsed'));
+    expect(check(closed, '2026-04-01T04:00:00.000Z')).toThrow(refusal('voucher_lapsed'));
+  });
+  it('is given after the month when the program keeps the unspent balance', () => {
+    const program = { ...FOOD_VOUCHERS, lapseUnspentAtMonthEnd: false };
+    const kept = authorized(twoActive, fire(monthEndDeadlineId(familyId, '2026-03'), 'food_month_end', MONTH_END), createFoodWalletDecider(program));
+    expect(check(kept, '2026-04-02T00:00:00.000Z', program)).not.toThrow();
   });
 });
 

@@ -237,6 +237,17 @@ export function lapsedForSpending(program: FoodVouchersProgram, state: Exclude<F
   return program.lapseUnspentAtMonthEnd && (state.status === 'Closed' || now >= monthEndAt(state));
 }
 
+/**
+ * Whether the family-month can be given a QR token to pay with at `now`: refused as the shop's
+ * authorization would be — the voucher not the month's, its balance lapsed (lapsedForSpending, so
+ * also between the month's end and its deadline firing), no voucher activated yet.
+ */
+export function checkQrTokenIssue(program: FoodVouchersProgram, state: FoodWalletState, voucherId: string, now: Instant): void {
+  if (state.status === 'None' || !state.vouchers.some((v) => v.voucherId === voucherId)) return refuse('voucher_not_found', voucherId);
+  if (lapsedForSpending(program, state, now)) refuse('voucher_lapsed');
+  if (!state.vouchers.some((v) => v.activatedAt !== undefined)) refuse('voucher_not_active');
+}
+
 // ── decide ──────────────────────────────────────────────────────────────────────────────────
 export function createFoodWalletDecider(
   program: FoodVouchersProgram = FOOD_VOUCHERS,
