@@ -11,6 +11,9 @@ import type { Tabel } from '../projections/tabel/queries';
 import type { NobdDailyDocument } from '../projections/nobd-daily/export';
 import type { OutcomesDocument } from '../projections/outcomes/export';
 import type { ListReturn } from './read-side';
+import type { FeedEntry, RowStatus } from '../projections/exchanges/queries';
+import type { FeedbackView } from '../projections/feedback/queries';
+import type { DailyReport, FoodDailyReport, NobdDailyReport } from '../projections/daily-reports/reports';
 
 const count = z.number().int().nonnegative();
 /** Tiyn as read back: never negative, integer. */
@@ -170,9 +173,79 @@ export const outcomesSchema = z.object({
 
 export const listReturnSchema = z.object({
   rowNo: count.optional(),
+  status: z.string().optional(),
   reason: z.string(),
+  detail: z.string().optional(),
   familyId: z.string().optional(),
   personId: z.string().optional(),
   schoolId: z.string().optional(),
+  city: z.string().optional(),
   caseId: z.string().optional(),
+  at: z.string().optional().describe('When the row ended.'),
 }) satisfies z.ZodType<ListReturn>;
+
+/** A list row's current status (exchange_statuses): `returned` with a reason when it ended without a voucher. */
+export const rowStatusSchema = z.object({
+  rowNo: count,
+  status: z.string().describe('accepted, continued, consent_requested, consent_reminded, consent_reopened, consent_not_required, consent_given, voucher_issued, voucher_listed, voucher_transferred, voucher_suspended, voucher_activated, voucher_expired, voucher_lapsed, returned'),
+  reason: z.string().optional().describe('returned: why (a list rejection code, no_phone, consent_refused, consent_timed_out, undeliverable…); voucher_suspended: absent_from_month_list.'),
+  detail: z.string().optional(),
+  familyId: z.string().optional(),
+  personId: z.string().optional(),
+  schoolId: z.string().optional(),
+  city: z.string().optional(),
+  caseId: z.string().optional(),
+  at: z.string(),
+}) satisfies z.ZodType<RowStatus>;
+
+export const feedEntrySchema = rowStatusSchema.extend({ cursor: z.string(), listId: z.string() }) satisfies z.ZodType<FeedEntry>;
+
+export const feedbackViewSchema = z.object({
+  feedbackId: z.string(),
+  program: z.string(),
+  kind: z.string(),
+  rating: z.number().int().optional(),
+  voucherId: z.string().optional(),
+  addressee: z.object({ code: z.string(), name: z.string() }),
+  concerns: z.object({ shopId: z.string().optional(), schoolId: z.string().optional() }),
+  status: z.enum(['pending', 'forwarded', 'not_delivered']),
+  attempts: count,
+  nextAttemptAt: z.string().optional(),
+  eotinishRef: z.string().optional(),
+  submittedAt: z.string(),
+  forwardedAt: z.string().optional(),
+}) satisfies z.ZodType<FeedbackView>;
+
+const nobdDailyReportSchema = z.object({
+  kind: z.literal('nobd'),
+  date: z.string(),
+  schools: nobdDailySchema.shape.schools,
+  pupilStatuses: z.array(
+    z.object({ schoolId: z.string(), listId: z.string(), rowNo: count, familyId: z.string().nullable(), personId: z.string().nullable(), status: z.string(), reason: z.string().nullable(), at: z.string() }),
+  ),
+  pupilMeals: z.array(z.object({ schoolId: z.string(), pupilId: z.string(), meals: count })),
+}) satisfies z.ZodType<NobdDailyReport>;
+
+const foodDailyReportSchema = z.object({
+  kind: z.literal('food'),
+  date: z.string(),
+  cities: z.array(z.object({ city: z.string(), activations: count, activatedTiyn: tiyn, purchases: count, capturedTiyn: tiyn })),
+  activity: z.array(
+    z.object({
+      city: z.string(),
+      kind: z.enum(['activation', 'purchase']),
+      familyId: z.string(),
+      voucherId: z.string().nullable(),
+      shopId: z.string().nullable(),
+      holdId: z.string().nullable(),
+      amountTiyn: tiyn,
+      at: z.string(),
+    }),
+  ),
+  goods: z.array(z.object({ city: z.string(), category: z.string(), unit: z.string(), quantity: z.number(), amountTiyn: tiyn })),
+}) satisfies z.ZodType<FoodDailyReport>;
+
+export const dailyReportSchema = z.object({
+  generatedAt: z.string(),
+  report: z.discriminatedUnion('kind', [nobdDailyReportSchema, foodDailyReportSchema]),
+}) satisfies z.ZodType<{ generatedAt: string; report: DailyReport }>;

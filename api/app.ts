@@ -26,6 +26,7 @@ import { pathOf, serveRoute, startAnswer, type AnyRoute, type RouteDeps, type Se
 import { createRouter } from './router';
 import { createLogger, type Logger } from '../adapters/log/logger';
 import type { ReadSide } from './read-side';
+import type { ExchangeSide } from './exchange-side';
 import { systemRoutes, type HealthReport } from './routes/system';
 import { listRoutes } from './routes/lists';
 import { smsRoutes } from './routes/sms';
@@ -42,6 +43,9 @@ import type { RegistryServices } from '../application/services/registry';
 import type { RegistryReadSide } from './registry-reads';
 import { keyRoutes } from './routes/keys';
 import type { QrKeySet } from '../adapters/qr/keys';
+import { bmgRoutes } from './routes/bmg';
+import { feedRoutes } from './routes/feeds';
+import { dailyReportRoutes } from './routes/daily-reports';
 
 export interface ApiDeps {
   readonly clock: Clock;
@@ -63,6 +67,7 @@ export interface ApiDeps {
   readonly evidence?: EvidenceSide;
   /** Forgetting a person (operator, auditor); its route exists only with it. */
   readonly forgetting?: ForgettingSide;
+  readonly exchanges: ExchangeSide;
   readonly metrics: ApiMetrics;
   readonly health: () => Promise<HealthReport>;
   readonly rateLimit?: RateLimitOptions;
@@ -124,6 +129,9 @@ export function createApi(deps: ApiDeps): Api {
     ...registryRoutes(deps),
     ...peopleRoutes(deps),
     ...keyRoutes(deps),
+    ...bmgRoutes(deps.exchanges),
+    ...feedRoutes(deps),
+    ...dailyReportRoutes(deps),
   ];
   assertDeclared(routes);
   const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');

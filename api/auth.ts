@@ -26,6 +26,8 @@ export const ROLES = [
   'auditor',
   'ministry',
   'operator',
+  'bmg',
+  'service-provider',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -55,6 +57,10 @@ export const principalSchema = z.discriminatedUnion('role', [
   z.object({ role: z.literal('auditor'), sub: id }),
   z.object({ role: z.literal('ministry'), sub: id }),
   z.object({ role: z.literal('operator'), sub: id }),
+  /** БМГ: loads its subscriber numbers (seed 004 p. 16). */
+  z.object({ role: z.literal('bmg'), sub: id }),
+  /** Услугодатель of the food pilot (seed 004 p. 2.8, p. 28): the trade authority that receives the daily report. */
+  z.object({ role: z.literal('service-provider'), sub: id }),
 ]);
 export type Principal = z.infer<typeof principalSchema>;
 export type PrincipalOf<R extends Role> = Extract<Principal, { role: R }>;

@@ -96,7 +96,7 @@ const services: LedgerServices = {
   },
   async submitFeedback(input, meta) {
     record('submitFeedback', input, meta);
-    return { feedbackId: 'fb1' };
+    return { feedbackId: 'fb1', status: 'pending', addressee: { code: 'akimat:akmola', name: 'Акимат Акмолинской области' }, concerns: {} };
   },
   async fireDeadline(input, meta) {
     record('fireDeadline', input, meta);
@@ -162,6 +162,7 @@ beforeAll(async () => {
     pool: db.pool,
     store: createMemoryEventStore(),
     reads,
+    exchanges: new Proxy({}, { get: () => () => Promise.reject(new Error('not in this test')) }) as never,
     metrics,
     health: async () => ({ postgres: true, runner: ready }),
     rateLimit: { limit: 40, windowSeconds: 60 },
@@ -386,6 +387,7 @@ describe('Idempotency-Key', () => {
         pool: pool!,
         store: createMemoryEventStore(),
         reads,
+        exchanges: {} as never,
         metrics: createMetrics({ lag: reads.projections }),
         health: async () => ({ postgres: true, runner: true }),
       });
@@ -558,7 +560,7 @@ describe('request bodies', () => {
 
   it('reads a chunked body within the limit', async () => {
     const headers = { authorization: `Bearer ${await token(citizen)}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' };
-    const answer = await send('/v1/me/feedback', headers, ['{"program":"school-meals",', '"kind":"rating","rating":5}']);
+    const answer = await send('/v1/me/feedback', headers, ['{"program":"school-meals","voucherId":"mv~p~2025-2026",', '"kind":"rating","rating":5}']);
     expect(answer.status).toBe(201);
   });
 
@@ -582,12 +584,12 @@ describe('request bodies', () => {
   });
 
   it('takes JSON that starts with a byte-order mark', async () => {
-    const answer = await call('POST', '/v1/me/feedback', { token: await token(citizen), raw: '\uFEFF{"program":"school-meals","kind":"rating","rating":4}', contentType: 'application/json' });
+    const answer = await call('POST', '/v1/me/feedback', { token: await token(citizen), raw: '\uFEFF{"program":"school-meals","voucherId":"mv~p~2025-2026","kind":"rating","rating":4}', contentType: 'application/json' });
     expect(answer.status).toBe(201);
   });
 
   it('refuses a compressed body with 415 naming Content-Encoding', async () => {
-    const body = '{"program":"school-meals","kind":"rating","rating":5}';
+    const body = '{"program":"school-meals","voucherId":"mv~p~2025-2026","kind":"rating","rating":5}';
     const headers = { authorization: `Bearer ${await token(citizen)}`, 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(body.length) };
     const answer = await send('/v1/me/feedback', headers, [body]);
     expect(answer).toMatchObject({ status: 415, body: { code: 'unsupported_media_type', detail: expect.stringMatching(/Content-Encoding/) } });

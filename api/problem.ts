@@ -40,6 +40,7 @@ const STATUS_OVERRIDE: Partial<Record<Code, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal_error: 500,
+  partner_unavailable: 503,
 };
 
 export function statusOf(code: Code): number {

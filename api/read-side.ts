@@ -38,11 +38,16 @@ export interface ListView {
 
 export interface ListReturn {
   readonly rowNo?: number;
+  readonly status?: string;
   readonly reason: string;
+  readonly detail?: string;
   readonly familyId?: string;
   readonly personId?: string;
   readonly schoolId?: string;
+  readonly city?: string;
   readonly caseId?: string;
+  /** When the row ended. */
+  readonly at?: string;
 }
 
 export interface ReadSide {

@@ -9,7 +9,6 @@ import type { EventStore } from '../adapters/eventstore/port';
 import { parseRecorded, type LedgerRecorded } from '../adapters/eventstore/ledger-events';
 import type { Pool } from '../adapters/postgres/pool';
 import { qrPng, qrSvg } from '../adapters/qr/render';
-import { streams } from '../domain/events';
 import { familyAsOf } from '../projections/family-history/as-of';
 import { familyHistory, MAX_HISTORY_PAGE } from '../projections/family-history/queries';
 import { familyMonths } from '../projections/balances/queries';
@@ -19,7 +18,9 @@ import { outcomesDocument, funnelCsv, foodVolumesCsv, mealsCsv } from '../projec
 import { tabel } from '../projections/tabel/queries';
 import { tabelCsv, tabelHtml } from '../projections/tabel/export';
 import type { Runner } from '../projections/runner';
-import type { ListReturn, ListView, OutboundSms, ReadSide } from './read-side';
+import type { ListView, OutboundSms, ReadSide } from './read-side';
+import { listReturns } from '../projections/exchanges/queries';
+import { streams } from '../domain/events';
 
 export interface ReadsDeps {
   readonly pool: Pool;
@@ -29,8 +30,6 @@ export interface ReadsDeps {
   /** Names of the read models the operator may rebuild. */
   readonly projectionNames: readonly string[];
   readonly pendingSms: (limit: number) => Promise<readonly OutboundSms[]>;
-  /** Consent cases of a list that ended without a voucher (no phone, refused, timed out). */
-  readonly consentReturns?: (source: 'sdu' | 'nobd', listId: string) => Promise<readonly ListReturn[]>;
   readonly logger: Logger;
   /** Names for the табель a pedagogue signs (from the vault); absent names print the pseudonymous id. */
   readonly displayNames?: (personIds: readonly string[]) => Promise<ReadonlyMap<string, string>>;
@@ -101,20 +100,7 @@ export function createReads(deps: ReadsDeps): ReadSide {
       return { listId: head.listId, source, program: head.program, month: head.month, rowCount: head.rowCount, processed, accepted, rejected: rows.length - accepted - continued, continued, rows };
     },
     async listReturns(source, listId) {
-      const rejected: ListReturn[] = (await store.readStream(streams.list(source, listId)))
-        .map(parseRecorded)
-        .flatMap((e) => (e.type === 'ListRowRejected' ? [e.data] : []))
-        .map((d) => {
-          return {
-            rowNo: d.rowNo,
-            reason: d.reason,
-            ...(d.familyId ? { familyId: d.familyId } : {}),
-            ...(d.personId ? { personId: d.personId } : {}),
-            ...(d.schoolId ? { schoolId: d.schoolId } : {}),
-          };
-        });
-      const ended = deps.consentReturns ? await deps.consentReturns(source, listId) : [];
-      return [...rejected, ...ended];
+      return (await listReturns(pool, source, listId)).map((r) => ({ ...r, reason: r.reason ?? r.status }));
     },
     async tabel(schoolId, month, format) {
       const sheet = await tabel(pool, { schoolId, month, now: deps.clock.now() });

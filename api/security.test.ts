@@ -31,6 +31,8 @@ const SUBJECTS: Record<Role, Principal> = {
   auditor: { role: 'auditor', sub: 'aud-1' },
   ministry: { role: 'ministry', sub: 'min-1' },
   operator: { role: 'operator', sub: 'op-1' },
+  bmg: { role: 'bmg', sub: 'bmg-1' },
+  'service-provider': { role: 'service-provider', sub: 'sp-1' },
 };
 
 const concrete = (path: string) =>

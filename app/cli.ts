@@ -8,11 +8,13 @@
  * (adapters/log/logger.ts: readable in dev mode, JSON lines in production). What a command produces
  * (the URLs and dev tokens, result lines, file names, progress counters) is its output, not a log.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from './config';
 import { ConfigError } from '../adapters/config-error';
+import { DomainError } from '../domain/shared/errors';
+import { ApiProblem } from '../api/problem';
 import { createSystem, loggerFromConfig, type System } from './system';
 import { createLogger, type Logger } from '../adapters/log/logger';
 import { devTokens } from './dev-tokens';
@@ -26,6 +28,8 @@ import { outcomesDocument, funnelCsv } from '../projections/outcomes/export';
 import { registryCommand, REGISTRY_USAGE } from './registry-cli';
 import { displayNamesOf } from '../adapters/vault/display';
 import { FORGET_REASONS, PERSONAL_DATA_KINDS, type ForgetReason, type PersonalDataKind } from '../domain/people/personal-data';
+import { BMG_MAX_CHUNK_ROWS, type BmgRow } from '../application/services/bmg-import';
+import { csvRows } from '../api/routes/bmg';
 
 const USAGE = `usage: tsx app/cli.ts <command>
   start                      run the API, the projection runner and the deadline scheduler
@@ -46,7 +50,11 @@ const USAGE = `usage: tsx app/cli.ts <command>
   bundle <familyId> [--as-of <instant>,…]
                              a family's evidence bundle (events with chain proofs up to a signed
                              checkpoint, states as of the instants, the figures they count in) to
-                             REPORTS_DIR; check it with node scripts/verify-bundle.mjs (docs/EVIDENCE.md)`;
+                             REPORTS_DIR; check it with node scripts/verify-bundle.mjs (docs/EVIDENCE.md)
+
+  bmg-import <file.csv|file.json> [--load-id ID] [--as-of ISO-INSTANT] [--mode full|delta] [--chunk ROWS]
+                             import BMG's subscriber numbers (CSV iin,phone or JSON [{iin, phone}]) as one load;
+                             the same file again resumes it (its load id comes from the file's content)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -69,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
       return withSystem((system) => forgetExpired(system));
     case 'bundle':
       return withSystem((system) => bundle(system, args));
+    case 'bmg-import':
+      return withSystem((system) => bmgImport(system, args));
     default:
       process.stderr.write(`${USAGE}\n`);
       return command === undefined || command === '--help' ? 0 : 2;
@@ -309,6 +319,52 @@ function cliLogger(): Logger {
   }
 }
 
+async function bmgImport(system: System, args: string[]): Promise<number> {
+  const [file, ...rest] = args;
+  if (!file) throw new ConfigError('bmg-import needs a file: tsx app/cli.ts bmg-import numbers.csv [--load-id ID] [--as-of 2026-03-01T00:00:00Z] [--mode full|delta]');
+  const options = new Map<string, string>();
+  for (let i = 0; i < rest.length; i += 2) {
+    if (!rest[i]!.startsWith('--') || rest[i + 1] === undefined) throw new ConfigError(`bmg-import: options are --name value (got ${rest[i]})`);
+    options.set(rest[i]!.slice(2), rest[i + 1]!);
+  }
+  const bytes = await readFile(resolve(file)).catch(() => {
+    throw new ConfigError(`bmg-import: cannot read ${file}.`);
+  });
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  const rows = file.toLowerCase().endsWith('.json') ? jsonRows(text) : csvRows(text);
+  const loadId = options.get('load-id') ?? `file-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
+  const asOf = options.get('as-of') ?? (await stat(resolve(file))).mtime.toISOString();
+  const mode = options.get('mode') ?? 'full';
+  if (mode !== 'full' && mode !== 'delta') throw new ConfigError('bmg-import: --mode is full or delta.');
+  if (Number.isNaN(Date.parse(asOf))) throw new ConfigError('bmg-import: --as-of is an ISO instant, e.g. 2026-03-01T00:00:00Z.');
+  const chunkRows = Number(options.get('chunk') ?? BMG_MAX_CHUNK_ROWS);
+  if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > BMG_MAX_CHUNK_ROWS) throw new ConfigError(`bmg-import: --chunk is 1–${BMG_MAX_CHUNK_ROWS}.`);
+  const meta = { commandId: `cli:bmg-import:${loadId}`, now: system.clock.now().toISOString(), actor: { role: 'operator', id: 'cli' } };
+  await system.bmg.openLoad({ loadId, asOf: new Date(asOf).toISOString(), mode }, meta);
+  const chunks = Math.max(1, Math.ceil(rows.length / chunkRows));
+  const rejected: string[] = [];
+  for (let k = 0; k < chunks; k++) {
+    const receipt = await system.bmg.receiveChunk({ loadId, chunkNo: k + 1, rows: rows.slice(k * chunkRows, (k + 1) * chunkRows) }, meta);
+    for (const r of receipt.rejected) rejected.push(`line ${r.line}: ${r.code}${r.detail ? ` (${r.detail})` : ''}`);
+    process.stderr.write(`\rchunk ${k + 1}/${chunks}${receipt.repeated ? ' (already in)' : ''}`);
+  }
+  process.stderr.write('\n');
+  const load = await system.bmg.completeLoad(loadId, chunks, meta);
+  for (const line of rejected.slice(0, 100)) process.stderr.write(`${line}\n`);
+  if (rejected.length > 100) process.stderr.write(`… and ${rejected.length - 100} more rejected lines\n`);
+  process.stdout.write(`${JSON.stringify(load)}\n`);
+  return 0;
+}
+
+function jsonRows(text: string): BmgRow[] {
+  const parsed = JSON.parse(text) as unknown;
+  const list = Array.isArray(parsed) ? parsed : (parsed as { rows?: unknown })?.rows;
+  if (!Array.isArray(list)) throw new ConfigError('bmg-import: a JSON file is [{"iin": "…", "phone": "…"}, …] or {"rows": [...]}.');
+  return list.map((row: { iin?: unknown; phone?: unknown }, i) =>
+    typeof row?.iin === 'string' && typeof row?.phone === 'string' ? { line: i + 1, iin: row.iin, phone: row.phone } : { line: i + 1, malformed: 'needs iin and phone strings' },
+  );
+}
+
 function familyOf(event: RecordedEvent): unknown {
   return event.metadata.familyId ?? (event.data as { familyId?: unknown } | null)?.familyId;
 }
@@ -316,8 +372,8 @@ function familyOf(event: RecordedEvent): unknown {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    // A ConfigError is written for the person who started the command: one line naming what to fix.
-    if (error instanceof ConfigError) process.stderr.write(`error: ${error.message}\n`);
+    // A ConfigError (or a refusal of the operator's input) is written for the person who started the command: one line naming what to fix.
+    if (error instanceof ConfigError || error instanceof DomainError || error instanceof ApiProblem) process.stderr.write(`error: ${error.message}\n`);
     else cliLogger().fatal({ err: error }, 'the command failed');
     process.exit(1);
   },

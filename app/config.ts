@@ -83,6 +83,16 @@ const schema = z.object({
   FREEZE_STREAM_STATES: z.enum(['on', 'off']).optional(),
   /** Where report files (CSV/JSON/HTML) are written by CLI commands. */
   REPORTS_DIR: z.string().default('./reports'),
+  /** BMG phone check: `directory` (BMG's loads imported through /v1/bmg/loads or the CLI) or `http` (BMG asked per person at BMG_URL). */
+  BMG_MODE: z.enum(['directory', 'http']).default('directory'),
+  BMG_URL: z.string().url().optional(),
+  BMG_TOKEN: z.string().optional(),
+  BMG_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  BMG_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** e-Otinish's appeals service; unset: feedback waits in the outbox (pending) until it is set. */
+  EOTINISH_URL: z.string().url().optional(),
+  EOTINISH_TOKEN: z.string().optional(),
+  EOTINISH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -96,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = parsed.data;
   if (config.EVENT_STORE === 'kurrentdb' && !config.KURRENTDB_URL)
     throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_URL (e.g. kurrentdb://localhost:2113?tls=false).');
+  if (config.BMG_MODE === 'http' && !config.BMG_URL) throw new ConfigError('BMG_MODE=http needs BMG_URL (the BMG lookup service, e.g. https://bmg.example.kz/api).');
   const oidc = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const;
   if (config.MODE === 'production') {
     // Bearer tokens come from the identity provider in production; the HS256 secret is for dev and tests.

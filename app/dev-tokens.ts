@@ -15,6 +15,8 @@ export const DEV_PRINCIPALS: Readonly<Record<string, Principal>> = {
   auditor: { role: 'auditor', sub: 'auditor-1' },
   ministry: { role: 'ministry', sub: 'ministry-1' },
   operator: { role: 'operator', sub: 'operator-1' },
+  bmg: { role: 'bmg', sub: 'bmg-nit' },
+  'service-provider': { role: 'service-provider', sub: 'trade-authority' },
 };
 
 /** Dev mode only: one signed token per role (the CLI prints them at start). */

@@ -15,6 +15,7 @@ import { allProjections } from './read-models';
 import { instantSchema, localDateSchema, MAX_LIST_ROWS } from '../api/schemas';
 import { canteenRecordSchema } from '../api/routes/canteen';
 import { mealsRowSchema } from '../api/routes/lists';
+import { MAX_FORWARD_ATTEMPTS, RATING_MAX } from '../domain/vouchers/feedback';
 
 /** What bounds a narrow column: the largest value it can get (from the API's schema) or, for a counter, why it stays small. */
 type Bound = { readonly max: number; readonly from: string } | { readonly counter: string };
@@ -25,6 +26,13 @@ const PER_EVENT_COUNTER = { counter: '+1 per event about one key (a school day, 
 const NARROW_COLUMNS: Record<string, Bound> = {
   'tabel_vouchers.grade': { max: maxOf(mealsRowSchema.shape.grade), from: 'meals list row grade (api/routes/lists.ts)' },
   'nobd_returned_rows.row_no': { max: MAX_LIST_ROWS, from: 'a list row number (MAX_LIST_ROWS rows per list, api/schemas.ts)' },
+  ...Object.fromEntries(
+    ['exchange_rows.row_no', 'exchange_cases.row_no', 'exchange_feed.row_no'].map((column) => [column, { max: MAX_LIST_ROWS, from: 'a list row number (MAX_LIST_ROWS rows per list, api/schemas.ts)' }]),
+  ),
+  'exchange_feed.seq': { max: 0, from: 'one status change per event (projections/exchanges/projection.ts)' },
+  'food_daily_activity.seq': { max: 0, from: 'one activation or purchase per event (projections/daily-reports/food-activity.ts)' },
+  'feedback_outbox.rating': { max: RATING_MAX, from: 'a rating 1–5 (domain/vouchers/feedback.ts)' },
+  'feedback_outbox.attempts': { max: MAX_FORWARD_ATTEMPTS, from: 'tries of the e-Otinish outbox (domain/vouchers/feedback.ts)' },
   ...Object.fromEntries(
     [
       'nobd_daily.consent_consented',

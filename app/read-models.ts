@@ -11,8 +11,11 @@ import { familyHistoryProjection } from '../projections/family-history/projectio
 import { consentProjections } from '../projections/consent';
 import { figuresProjection } from '../projections/figures/projection';
 import { registryProjection } from '../projections/registry/projection';
+import { exchangeStatusesProjection } from '../projections/exchanges/projection';
+import { feedbackOutboxProjection } from '../projections/feedback/projection';
+import { foodDailyProjection } from '../projections/daily-reports/food-activity';
 
-/** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history, the figures' events (docs/EVIDENCE.md); and the counterpart registry. */
+/** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history, the figures' events (docs/EVIDENCE.md), the partner exchanges' statuses; and the counterpart registry. */
 export const ledgerProjections: readonly Projection[] = [
   nobdDailyProjection,
   tabelProjection,
@@ -21,6 +24,9 @@ export const ledgerProjections: readonly Projection[] = [
   familyHistoryProjection,
   figuresProjection,
   registryProjection,
+  exchangeStatusesProjection,
+  feedbackOutboxProjection,
+  foodDailyProjection,
 ];
 
 /** Every read model: the ledger's and consent's (SMS outbox, case routing, deadline queue). */

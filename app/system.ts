@@ -31,7 +31,7 @@ import { createStreamStates, type StreamStates } from '../application/stream-sta
 import type { Config } from './config';
 import { ConfigError } from '../adapters/config-error';
 import { resolveSecrets, type Secrets } from './secrets';
-import { createPublicKey, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { parseRotationKeys, qrKeySet } from '../adapters/qr/keys';
 import type { QrSigningKeys } from '../adapters/qr/tokens';
 import { deadlinesProjection, pendingSms, peopleOf, personalise } from '../projections/consent';
@@ -48,8 +48,11 @@ import { masterKeyOf } from '../adapters/vault/sealing';
 import { displayNamesOf } from '../adapters/vault/display';
 import { createForgettingServices, type ForgettingServices } from '../application/services/forgetting';
 import { familyBundle } from '../projections/family-history/bundle';
-import { bmgMigration, createPostgresPhoneDirectory } from '../adapters/bmg/phone-directory';
-import { createMemoryEotinish, type Eotinish } from '../adapters/eotinish/eotinish';
+import { bmgMigrations, createPostgresPhoneDirectory } from '../adapters/bmg/directory-postgres';
+import { createHttpPhoneDirectory } from '../adapters/bmg/http-directory';
+import type { ForgettableDirectory, PhoneDirectory } from '../adapters/bmg/phone-directory';
+import { createBmgImport, type BmgImport } from '../application/services/bmg-import';
+import { createExchanges } from '../api/exchanges';
 import { createChainer, type Chainer } from '../adapters/evidence/chainer';
 import { createCheckpointSigner, type CheckpointSigner } from '../adapters/evidence/checkpoints';
 import { storedCheckpoints } from '../adapters/evidence/chain-tables';
@@ -60,6 +63,17 @@ import { createRegistryView, type RegistryView } from '../application/registry/v
 import { createRegistryServices, type RegistryServices } from '../application/services/registry';
 import { registryChangesSince } from '../projections/registry/queries';
 import { createRegistryReads } from '../api/registry-reads';
+import { createHttpEotinish } from '../adapters/eotinish/eotinish';
+import { createFeedbackForwarder } from '../application/services/feedback';
+import { dueFeedback } from '../projections/feedback/queries';
+import { feedbackOutboxProjection } from '../projections/feedback/projection';
+import { nobdDailyProjection } from '../projections/nobd-daily/projection';
+import { tabelProjection } from '../projections/tabel/projection';
+import { exchangeStatusesProjection } from '../projections/exchanges/projection';
+import { foodDailyProjection } from '../projections/daily-reports/food-activity';
+import { createDailyReports, type DailyReports } from '../application/services/daily-reports';
+import { dailyReportsMigration } from '../projections/daily-reports/store';
+import { createReportFiles } from '../adapters/report-files/files';
 
 export interface SystemOptions {
   readonly config: Config;
@@ -104,12 +118,19 @@ export interface System {
   readonly metrics: ApiMetrics;
   readonly secrets: Secrets;
   readonly vault: Vault;
-  /** БМГ phone directory (bulk-loaded by the simulator or an operator). */
-  readonly phones: ReturnType<typeof createPostgresPhoneDirectory>;
-  readonly eotinish: Eotinish;
+  /**
+   * БМГ phone directory as the phone check sees it; `load` imports entries as one completed delta
+   * load, in process (tests; BMG itself and the simulator use /v1/bmg/loads, operators the CLI).
+   */
+  readonly phones: PhoneDirectory & { load(entries: readonly (readonly [string, string])[]): Promise<number> };
+  readonly bmg: BmgImport;
   /** The hash chain's chainer (docs/EVIDENCE.md); absent unless the event store is Postgres. */
   readonly chainer: Chainer | undefined;
   readonly evidence: EvidenceSide | undefined;
+  /** The e-Otinish outbox: one pass forwards what is due (the scheduler runs it after each pass). */
+  readonly feedbackOutbox: { forwardDue(now?: string): Promise<number> };
+  /** The daily reports (NOBD, food) made by the scheduler after each local midnight. */
+  readonly dailyReports: DailyReports;
   /** The voucher services' extras (activate-all, QR rendering) for the CLI and simulators. */
   readonly vouchers: VoucherServices;
   /** The counterpart registry: the operator's services and this process's in-memory view of it. */
@@ -136,7 +157,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const { pool, close: closePool } = await openPool(options, config, logger, { timeouts: poolTimeouts(config), onQueryError: (error) => watch.observe(error) });
     cleanups.push(closePool);
     const projections: readonly Projection[] = allProjections;
-    const migrations: Migration[] = [...coreMigrations(), ...vaultMigrations, bmgMigration, ...apiMigrations(), ...projectionMigrations(projections)];
+    const migrations: Migration[] = [...coreMigrations(), ...vaultMigrations, ...bmgMigrations, dailyReportsMigration, ...apiMigrations(), ...projectionMigrations(projections)];
     await migrateAsOwner(options, config, pool, migrations);
 
     const metrics = createMetrics({ defaultMetrics: false, lag: () => runner.lag() });
@@ -153,8 +174,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       onError: (name, error) => logProjectionFailure(logger, name, error),
     });
     const vault = createPostgresVault(pool, secrets.vaultKey, masterKeyOf(secrets.vaultMasterKey));
-    const phones = createPostgresPhoneDirectory(pool);
-    const eotinish = createMemoryEotinish();
+    const { phones, bmg, directory } = wireBmg(config, pool, vault, clock);
     // The process's one owner of stream state (caches, fold memos, settled indexes): every service shares it.
     const states = createStreamStates(store, {
       capacity: config.STREAM_CACHE_CAPACITY,
@@ -167,14 +187,20 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const registry = createRegistryServices({ states, view: registryView });
     await vault.sealUnsealed();
     const qrKeys = qrKeysOf(secrets, config);
-    const composed = composeServices({ states, qrKeys, vault, eotinish, phones, clock, pool, counterparts: registryView });
-    const forgetting = createForgettingServices({ states, vault, directories: [phones] });
+    const composed = composeServices({ states, qrKeys, vault, phones, clock, pool, counterparts: registryView });
+    const feedbackOutbox = wireEotinish(config, pool, states, vault, clock, logger);
+    const forgetting = createForgettingServices({ states, vault, directories: [directory] });
     const forgetExpired = () => {
       const now = clock.now().toISOString();
       return forgetting.forgetExpired({ commandId: `retention:${now}`, now, actor: { role: 'scheduler', id: 'retention' } });
     };
     const services = composed.services;
-    const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, logger, metrics });
+    const dailyReports = createDailyReports({ pool, files: createReportFiles(config.REPORTS_DIR) });
+    const afterPass = async (now: string) => {
+      await feedbackOutbox.forwardDue(now);
+      await dailyReports.generateDue(now);
+    };
+    const scheduler = createSchedulerHandle({ pool, store, clock, services, runner, logger, metrics, afterPass });
     const reads = createReads({
       pool,
       store,
@@ -209,6 +235,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       reads,
       ...(evidence ? { evidence: evidence.side } : {}),
       forgetting,
+      exchanges: createExchanges({ pool, bmg, reports: dailyReports, clock }),
       metrics,
       rateLimit: options.rateLimit ?? rateLimitFromConfig(config),
       logger,
@@ -250,9 +277,11 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       forgetExpired,
       vault,
       phones,
-      eotinish,
+      bmg,
       chainer: evidence?.chainer,
       evidence: evidence?.side,
+      feedbackOutbox,
+      dailyReports,
       url: undefined,
       async start(listen = {}) {
         await runner.start();
@@ -351,6 +380,8 @@ export type SchedulerHandle = DeadlineScheduler;
 
 /** The read models the scheduler reads (dueDeadlines): the only ones it waits for. */
 const SCHEDULER_READ_MODELS = [deadlinesProjection.name];
+/** What the jobs after a pass read: the e-Otinish outbox (and, for the daily reports, their read models). */
+const AFTER_PASS_READ_MODELS = [feedbackOutboxProjection.name, nobdDailyProjection.name, tabelProjection.name, exchangeStatusesProjection.name, foodDailyProjection.name];
 
 /**
  * The deadline scheduler over the `deadlines` read model; before each pass that model catches up
@@ -365,6 +396,7 @@ function createSchedulerHandle(deps: {
   runner: Runner;
   logger: Logger;
   metrics: ApiMetrics;
+  afterPass: (now: string) => Promise<void>;
 }): SchedulerHandle {
   const scheduler = createDeadlineScheduler({
     reads: createPostgresConsentReads(deps.pool),
@@ -376,6 +408,12 @@ function createSchedulerHandle(deps: {
       deps.metrics.schedulerAlarms.inc();
       deps.logger.error({ alarm: 'scheduler', err: error }, 'the deadlines read model did not catch up; this pass fires what it shows');
     },
+    // The outbox and the daily reports read their read models: those catch up first.
+    afterPass: async (now) => {
+      await deps.runner.waitUntilCaughtUp(await deps.store.headPosition(), undefined, AFTER_PASS_READ_MODELS);
+      await deps.afterPass(now);
+    },
+    onJobError: (error) => deps.logger.error({ err: error }, 'a scheduled job failed; the next pass runs it again'),
   });
   // Callers that tick by hand (simulators, tests) read the read models next: let every model that is not halted catch up.
   const thenCatchUp = async (fired: Promise<number>) => {
@@ -413,17 +451,75 @@ function qrKeysOf(secrets: Secrets, config: Config): QrSigningKeys {
 }
 
 /** One LedgerServices from the lists/consent half and the voucher half; fireDeadline dispatches by kind. */
+/**
+ * BMG: the bulk directory's loads are always there (the import door); the phone check asks it, or
+ * BMG itself per person when BMG_MODE=http.
+ */
+function wireBmg(config: Config, pool: Pool, vault: Vault, clock: Clock): { phones: System['phones']; bmg: BmgImport; directory: ForgettableDirectory } {
+  const directory = createPostgresPhoneDirectory(pool, vault);
+  const bmg = createBmgImport(directory);
+  const check: PhoneDirectory =
+    config.BMG_MODE === 'http'
+      ? createHttpPhoneDirectory({ url: config.BMG_URL!, ...(config.BMG_TOKEN ? { token: config.BMG_TOKEN } : {}), timeoutMs: config.BMG_TIMEOUT_MS, retries: config.BMG_RETRIES })
+      : directory;
+  const load = async (entries: readonly (readonly [string, string])[]) => {
+    const now = clock.now().toISOString();
+    const loadId = `in-process-${randomUUID()}`;
+    const status = await bmg.importAll(entries, { loadId, asOf: now, mode: 'delta' }, { commandId: loadId, now, actor: { role: 'operator', id: 'in-process' } });
+    return status.rowsApplied;
+  };
+  return { phones: { lookupMany: (iins) => check.lookupMany(iins), load }, bmg, directory };
+}
+
+/**
+ * e-Otinish over HTTP when EOTINISH_URL is set; else feedback stays pending in the outbox (logged
+ * once). One process forwards at a time (an advisory lock), so two never send the same try.
+ */
+function wireEotinish(config: Config, pool: Pool, states: StreamStates, vault: Vault, clock: Clock, logger: Logger): System['feedbackOutbox'] {
+  if (!config.EOTINISH_URL) {
+    let told = false;
+    return {
+      async forwardDue() {
+        if (!told) logger.warn('e-Otinish is not configured (EOTINISH_URL): ratings and complaints wait in the outbox');
+        told = true;
+        return 0;
+      },
+    };
+  }
+  const eotinish = createHttpEotinish({ url: config.EOTINISH_URL, ...(config.EOTINISH_TOKEN ? { token: config.EOTINISH_TOKEN } : {}), timeoutMs: config.EOTINISH_TIMEOUT_MS });
+  const forwarder = createFeedbackForwarder({ states, eotinish, texts: vault, due: (now, limit) => dueFeedback(pool, now, limit) });
+  return { forwardDue: (now) => withAdvisoryLock(pool, EOTINISH_OUTBOX_LOCK, () => forwarder.forwardDue(now ?? clock.now().toISOString()), 0) };
+}
+
+/** Advisory-lock key of the e-Otinish outbox (one forwarder across processes). */
+const EOTINISH_OUTBOX_LOCK = 7_117_500;
+
+/** Runs `work` when this session gets the lock, else answers `busy` (another process is at it). */
+async function withAdvisoryLock<T>(pool: Pool, key: number, work: () => Promise<T>, busy: T): Promise<T> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [key]);
+    if (!rows[0]?.locked) return busy;
+    try {
+      return await work();
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [key]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
 function composeServices(deps: {
   states: StreamStates;
   qrKeys: QrSigningKeys;
   vault: Vault;
-  eotinish: Eotinish;
-  phones: ReturnType<typeof createPostgresPhoneDirectory>;
+  phones: PhoneDirectory;
   clock: Clock;
   pool: Pool;
   counterparts: RegistryView;
 }): Composition {
-  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, texts: deps.vault, qrKeys: deps.qrKeys, eotinish: deps.eotinish, counterparts: deps.counterparts });
+  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, texts: deps.vault, qrKeys: deps.qrKeys, counterparts: deps.counterparts });
   const lists = createListServices({ states: deps.states, clock: deps.clock, vault: deps.vault, phones: deps.phones });
   const consent = createConsentServices({ states: deps.states, clock: deps.clock, vault: deps.vault, reads: createPostgresConsentReads(deps.pool) });
   const services: LedgerServices = {

@@ -43,6 +43,13 @@ export interface SchedulerDeps {
   readonly beforeRead?: () => Promise<void>;
   /** A pass could not do its work as it should (beforeRead failed, a page could not be read): never swallowed. */
   readonly onAlarm?: (error: unknown) => void;
+  /**
+   * Work that runs after each pass at the same instant (the e-Otinish outbox, the daily reports):
+   * it rides the scheduler's timer and the simulators' hand ticks alike. A failure is reported
+   * through onJobError and never stops the deadlines.
+   */
+  readonly afterPass?: (now: string) => Promise<void>;
+  readonly onJobError?: (error: unknown) => void;
 }
 
 export interface DeadlineScheduler {
@@ -95,6 +102,7 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
       after = due.at(-1);
       if (due.length < SCHEDULER_BATCH) break;
     }
+    await deps.afterPass?.(now).catch((error: unknown) => deps.onJobError?.(error));
     return fired;
   }
 

@@ -53,7 +53,10 @@ const pupilSubject = z.strictObject({
 });
 const familySubject = z.strictObject({ kind: z.literal('family'), month, city: text, region: text, members: z.array(id) });
 const subject = z.discriminatedUnion('kind', [pupilSubject, familySubject]);
-const representative = z.strictObject({ personId: id, role: representativeRole, hasPhone: z.boolean() });
+const representative = z.strictObject({ personId: id, role: representativeRole, hasPhone: z.boolean(), phoneFrom: text.optional() });
+const phoneCheck = z.strictObject({ source: z.enum(['bmg-load', 'bmg-lookup']), loadId: id.optional(), asOf: instant.optional(), checkedAt: instant });
+const feedbackAddressee = z.strictObject({ code: id, name: text });
+const feedbackConcerns = z.strictObject({ shopId: id.optional(), schoolId: id.optional() });
 const voucherNotIssued = z.strictObject({ code, detail: text.optional() });
 const canteenRecordOutcome = z.strictObject({
   seq: safeInteger,
@@ -168,6 +171,7 @@ export const EVENT_DATA_SCHEMAS = {
     rowNo: count,
     language: smsLanguage.optional(),
     openedAt: instant,
+    phoneCheck: phoneCheck.optional(),
   }),
   ConsentNotRequired: z.strictObject({ caseId: id, reason: z.literal('primary_grade'), voucherNotIssued: voucherNotIssued.optional() }),
   ConsentCaseReopened: z.strictObject({
@@ -330,9 +334,13 @@ export const EVENT_DATA_SCHEMAS = {
     textRef: id.optional(),
     textLength: count.optional(),
     personId: id.optional(),
+    text: text.optional(),
+    addressee: feedbackAddressee.optional(),
+    concerns: feedbackConcerns.optional(),
     submittedAt: instant,
   }),
-  FeedbackForwarded: z.strictObject({ feedbackId: id, eotinishRef: text, forwardedAt: instant }),
+  FeedbackForwardFailed: z.strictObject({ feedbackId: id, attempt: count, reason: text, willRetry: z.boolean(), nextAttemptAt: instant.optional(), at: instant }),
+  FeedbackForwarded: z.strictObject({ feedbackId: id, eotinishRef: text, forwardedAt: instant, attempt: count.optional() }),
   PersonForgotten: z.strictObject({
     personId: id,
     kinds: z.array(z.enum(PERSONAL_DATA_KINDS)),

@@ -167,6 +167,17 @@ export interface Representative {
   readonly role: RepresentativeRole;
   /** Whether BMG has a phone for this person (the number itself stays in the vault). */
   readonly hasPhone: boolean;
+  /** Where the number came from: `load:{loadId}` (a BMG load) or `lookup` (BMG asked live). */
+  readonly phoneFrom?: string;
+}
+/** What the BMG phone check at intake stood on (seed 001 appendix 1 p. 7–8, seed 004 p. 15–17). */
+export interface PhoneCheck {
+  /** A BMG load imported in bulk, or BMG asked per person. */
+  readonly source: 'bmg-load' | 'bmg-lookup';
+  /** The latest completed load and BMG's own time of it (absent: no load had been completed). */
+  readonly loadId?: string;
+  readonly asOf?: Instant;
+  readonly checkedAt: Instant;
 }
 
 export type ConsentCaseOpened = DomainEvent<
@@ -182,6 +193,8 @@ export type ConsentCaseOpened = DomainEvent<
     /** The recipients' language from the list row (absent: the program's default). */
     language?: SmsLanguage;
     openedAt: Instant;
+    /** Absent on cases opened before the BMG import existed. */
+    phoneCheck?: PhoneCheck;
   }
 >;
 /** Consent is not asked (2026 order: primary grades go to the wallet without SMS). */
@@ -489,6 +502,16 @@ export type FoodVouchersLapsed = DomainEvent<
 >;
 
 // ── feedback ──────────────────────────────────────────────────────────────────────────────
+/** Whom e-Otinish routes a rating or complaint to (domain/programs/feedback-routing.ts). */
+export interface FeedbackAddressee {
+  readonly code: string;
+  readonly name: string;
+}
+/** What the feedback is about: the canteen's school (meals) or the shop of a purchase (food). */
+export interface FeedbackConcerns {
+  readonly shopId?: string;
+  readonly schoolId?: string;
+}
 export type FeedbackSubmitted = DomainEvent<
   'FeedbackSubmitted',
   {
@@ -508,12 +531,30 @@ export type FeedbackSubmitted = DomainEvent<
     textLength?: number;
     /** Who wrote it (the vault keeps the text under this person). */
     personId?: string;
+    /** LEGACY: feedback submitted before texts moved to the vault kept the text here. Never written now. */
+    text?: string;
+    /** Absent on feedback submitted before routing existed. */
+    addressee?: FeedbackAddressee;
+    concerns?: FeedbackConcerns;
     submittedAt: Instant;
+  }
+>;
+/** One try of the e-Otinish outbox that did not get a reference; the next is due at nextAttemptAt. */
+export type FeedbackForwardFailed = DomainEvent<
+  'FeedbackForwardFailed',
+  {
+    feedbackId: string;
+    attempt: number;
+    /** The partner's status only (never its body: it may quote the appeal). */
+    reason: string;
+    willRetry: boolean;
+    nextAttemptAt?: Instant;
+    at: Instant;
   }
 >;
 export type FeedbackForwarded = DomainEvent<
   'FeedbackForwarded',
-  { feedbackId: string; eotinishRef: string; forwardedAt: Instant }
+  { feedbackId: string; eotinishRef: string; forwardedAt: Instant; attempt?: number }
 >;
 
 export type ListEvent = EligibilityListReceived | ListRowAccepted | ListRowContinued | ListRowRejected | EligibilityListProcessed;
@@ -556,7 +597,7 @@ export type FoodWalletEvent =
   | DeadlineScheduled
   | DeadlineFired;
 export type FoodHoldIndexEvent = FoodHoldRegistered;
-export type FeedbackEvent = FeedbackSubmitted | FeedbackForwarded;
+export type FeedbackEvent = FeedbackSubmitted | FeedbackForwardFailed | FeedbackForwarded;
 
 /** Every event the ledger writes. */
 // ── people ────────────────────────────────────────────────────────────────────────────────

@@ -216,7 +216,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The returns of a list: rejected rows and consent cases that ended without a voucher (JSON or CSV).
+         * The returns of a list: every row that ended without a voucher (refused at intake, no phone, refused, timed out…) with its reason (JSON or CSV).
          * @description Roles: sdu, nobd.
          */
         get: operations["getListReturns"];
@@ -461,11 +461,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * My family’s ratings and complaints, newest first: to whom, about which shop or canteen, and where each is (pending, forwarded with e-Otinish’s reference, not delivered).
+         * @description Roles: citizen.
+         */
+        get: operations["listMyFeedback"];
         put?: never;
         /**
-         * Rate a meal or a purchase (1–5) or file a complaint; forwarded to e-Otinish and recorded.
-         * @description Roles: citizen. Idempotency-Key: optional.
+         * Rate the service (1–5) or file a complaint about a voucher’s canteen or shop; forwarded to e-Otinish by the outbox.
+         * @description Addressed as the seeds say: school meals to the local education body, food vouchers to the akimat of the family’s region. Food: name the purchase (holdId) to name the shop. The text is kept in the vault, never in the log. Answers at once with status pending; GET /v1/me/feedback shows when e-Otinish took it.
+         *
+         *     Roles: citizen. Idempotency-Key: optional.
          */
         post: operations["submitFeedback"];
         delete?: never;
@@ -1172,6 +1178,140 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bmg/loads/{loadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A load’s status: the chunks received so far (to resume), rows applied and rejected, completion.
+         * @description Roles: bmg, operator.
+         */
+        get: operations["getBmgLoad"];
+        /**
+         * Open a BMG load: its freshness stamp (asOf: BMG’s time of the export) and mode (full snapshot or delta).
+         * @description Idempotent: the same load again answers 200; the same id with another asOf or mode is 409.
+         *
+         *     Roles: bmg, operator. Idempotency-Key: optional.
+         */
+        put: operations["openBmgLoad"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bmg/loads/{loadId}/chunks/{chunkNo}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * One chunk of a load (≤ 10000 rows): JSON {rows:[{iin, phone}]} or CSV with the header iin,phone.
+         * @description Rows are checked one by one (malformed_row, invalid_iin, invalid_phone, duplicate_row) and the rest applied; the receipt names rejected rows by line. A resent chunk answers its first receipt (repeated: true); other rows under the same number are 409.
+         *
+         *     Roles: bmg, operator. Idempotency-Key: optional.
+         */
+        put: operations["receiveBmgChunk"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bmg/loads/{loadId}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a load once chunks 1..chunks are in: its numbers become the directory the phone check uses.
+         * @description A full load also drops everyone it did not list. Missing chunks: 409 load_incomplete naming them. Completing again answers the same.
+         *
+         *     Roles: bmg, operator. Idempotency-Key: optional.
+         */
+        post: operations["completeBmgLoad"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bmg/loads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest loads, newest first.
+         * @description Roles: bmg, operator.
+         */
+        get: operations["listBmgLoads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feeds/{source}/statuses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each person’s status changes (consent, voucher, returns) of the lists this source sent, oldest first, after a cursor.
+         * @description Start without `after`; keep `next` and pass it as `after` next time. Statuses: accepted, continued, consent_requested, consent_reminded, consent_reopened, consent_not_required, consent_given, voucher_issued, voucher_listed, voucher_transferred, voucher_suspended, voucher_activated, voucher_expired, voucher_lapsed, returned (with reason). A cursor this feed never handed out is 400 invalid_cursor; one past the end of the feed is 400 cursor_from_the_future.
+         *
+         *     Roles: sdu, nobd.
+         */
+        get: operations["getStatusFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/daily/{kind}/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A day’s daily report as made after its midnight (Asia/Almaty): nobd (per school, per pupil) or food (activations and purchases per city).
+         * @description nobd: roles nobd (every school; ?schoolId= for one) and social-pedagogue (own school). food: service-provider, ministry. A day not over yet is 422 report_not_ready.
+         *
+         *     Roles: nobd, social-pedagogue, service-provider, ministry.
+         */
+        get: operations["getDeliveredDailyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1778,8 +1918,17 @@ export interface operations {
                             outcome: string;
                             caseStream?: string;
                             detail?: string;
+                            status?: string;
+                            reason?: string;
                         }[];
                         repeated: boolean;
+                        pending?: number[];
+                        phoneDirectory?: {
+                            /** @enum {string} */
+                            source: "bmg-load" | "bmg-lookup";
+                            loadId?: string;
+                            asOf?: string;
+                        };
                     };
                 };
             };
@@ -1799,8 +1948,17 @@ export interface operations {
                             outcome: string;
                             caseStream?: string;
                             detail?: string;
+                            status?: string;
+                            reason?: string;
                         }[];
                         repeated: boolean;
+                        pending?: number[];
+                        phoneDirectory?: {
+                            /** @enum {string} */
+                            source: "bmg-load" | "bmg-lookup";
+                            loadId?: string;
+                            asOf?: string;
+                        };
                     };
                 };
             };
@@ -2039,8 +2197,17 @@ export interface operations {
                             outcome: string;
                             caseStream?: string;
                             detail?: string;
+                            status?: string;
+                            reason?: string;
                         }[];
                         repeated: boolean;
+                        pending?: number[];
+                        phoneDirectory?: {
+                            /** @enum {string} */
+                            source: "bmg-load" | "bmg-lookup";
+                            loadId?: string;
+                            asOf?: string;
+                        };
                     };
                 };
             };
@@ -2060,8 +2227,17 @@ export interface operations {
                             outcome: string;
                             caseStream?: string;
                             detail?: string;
+                            status?: string;
+                            reason?: string;
                         }[];
                         repeated: boolean;
+                        pending?: number[];
+                        phoneDirectory?: {
+                            /** @enum {string} */
+                            source: "bmg-load" | "bmg-lookup";
+                            loadId?: string;
+                            asOf?: string;
+                        };
                     };
                 };
             };
@@ -2265,7 +2441,10 @@ export interface operations {
                             outcome: string;
                             caseStream?: string;
                             detail?: string;
+                            status?: string;
+                            reason?: string;
                         }[];
+                        pending: number[];
                     };
                 };
             };
@@ -2411,11 +2590,16 @@ export interface operations {
                         listId: string;
                         returns: {
                             rowNo?: number;
+                            status?: string;
                             reason: string;
+                            detail?: string;
                             familyId?: string;
                             personId?: string;
                             schoolId?: string;
+                            city?: string;
                             caseId?: string;
+                            /** @description When the row ended. */
+                            at?: string;
                         }[];
                     };
                     "text/csv": string;
@@ -4378,6 +4562,149 @@ export interface operations {
             };
         };
     };
+    listMyFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description feedback */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        feedback: {
+                            feedbackId: string;
+                            program: string;
+                            kind: string;
+                            rating?: number;
+                            voucherId?: string;
+                            addressee: {
+                                code: string;
+                                name: string;
+                            };
+                            concerns: {
+                                shopId?: string;
+                                schoolId?: string;
+                            };
+                            /** @enum {string} */
+                            status: "pending" | "forwarded" | "not_delivered";
+                            attempts: number;
+                            nextAttemptAt?: string;
+                            eotinishRef?: string;
+                            submittedAt: string;
+                            forwardedAt?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
     submitFeedback: {
         parameters: {
             query?: never;
@@ -4393,7 +4720,8 @@ export interface operations {
                 "application/json": {
                     /** @enum {string} */
                     program: "school-meals" | "food-vouchers";
-                    voucherId?: string;
+                    voucherId: string;
+                    holdId?: string;
                     /** @enum {string} */
                     kind: "rating" | "complaint";
                     rating?: number;
@@ -4402,7 +4730,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description recorded */
+            /** @description recorded; forwarding pending */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4410,7 +4738,16 @@ export interface operations {
                 content: {
                     "application/json": {
                         feedbackId: string;
-                        eotinishRef?: string;
+                        /** @enum {string} */
+                        status: "pending";
+                        addressee: {
+                            code: string;
+                            name: string;
+                        };
+                        concerns: {
+                            shopId?: string;
+                            schoolId?: string;
+                        };
                     };
                 };
             };
@@ -4462,7 +4799,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `voucher_not_found`. */
+            /** @description A problem: `hold_not_found`, `voucher_not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4470,11 +4807,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/voucher_not_found";
+                        type?: "https://social-wallet.kz/problems/hold_not_found" | "https://social-wallet.kz/problems/voucher_not_found";
                         /** @enum {string} */
-                        title?: "Voucher not found";
+                        title?: "Hold not found" | "Voucher not found";
                         /** @enum {string} */
-                        code?: "voucher_not_found";
+                        code?: "hold_not_found" | "voucher_not_found";
                     };
                 };
             };
@@ -10924,6 +11261,1295 @@ export interface operations {
                         title?: "Internal error";
                         /** @enum {string} */
                         code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    getBmgLoad: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                loadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the load */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        loadId: string;
+                        asOf: string;
+                        /** @enum {string} */
+                        mode: "full" | "delta";
+                        /** @enum {string} */
+                        status: "receiving" | "completed";
+                        openedAt: string;
+                        completedAt?: string;
+                        chunks: number[];
+                        rowsApplied: number;
+                        rowsRejected: number;
+                        chunkCount?: number;
+                        removed?: number;
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `load_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/load_not_found";
+                        /** @enum {string} */
+                        title?: "Load not found";
+                        /** @enum {string} */
+                        code?: "load_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    openBmgLoad: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                loadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    asOf: string;
+                    /**
+                     * @default full
+                     * @enum {string}
+                     */
+                    mode?: "full" | "delta";
+                };
+            };
+        };
+        responses: {
+            /** @description already open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        loadId: string;
+                        asOf: string;
+                        /** @enum {string} */
+                        mode: "full" | "delta";
+                        /** @enum {string} */
+                        status: "receiving" | "completed";
+                        openedAt: string;
+                        completedAt?: string;
+                        chunks: number[];
+                        rowsApplied: number;
+                        rowsRejected: number;
+                        chunkCount?: number;
+                        removed?: number;
+                    };
+                };
+            };
+            /** @description opened */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        loadId: string;
+                        asOf: string;
+                        /** @enum {string} */
+                        mode: "full" | "delta";
+                        /** @enum {string} */
+                        status: "receiving" | "completed";
+                        openedAt: string;
+                        completedAt?: string;
+                        chunks: number[];
+                        rowsApplied: number;
+                        rowsRejected: number;
+                        chunkCount?: number;
+                        removed?: number;
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `load_already_opened_with_different_header`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/load_already_opened_with_different_header";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Load already opened with different header";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "load_already_opened_with_different_header";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    receiveBmgChunk: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                loadId: string;
+                chunkNo: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rows: ({
+                        iin: string;
+                        phone: string;
+                    } | {
+                        iin: string;
+                        phone: string;
+                        line: number;
+                    } | {
+                        line: number;
+                        malformed: string;
+                    })[];
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description the chunk’s receipt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        loadId: string;
+                        chunkNo: number;
+                        rows: number;
+                        applied: number;
+                        rejected: {
+                            line: number;
+                            code: string;
+                            detail?: string;
+                        }[];
+                        repeated: boolean;
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `load_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/load_not_found";
+                        /** @enum {string} */
+                        title?: "Load not found";
+                        /** @enum {string} */
+                        code?: "load_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `chunk_already_received_with_different_content`, `idempotency_key_reused_with_different_body`, `load_already_completed`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/chunk_already_received_with_different_content" | "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/load_already_completed";
+                        /** @enum {string} */
+                        title?: "Chunk already received with different content" | "Idempotency key reused with different body" | "Load already completed";
+                        /** @enum {string} */
+                        code?: "chunk_already_received_with_different_content" | "idempotency_key_reused_with_different_body" | "load_already_completed";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    completeBmgLoad: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                loadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    chunks: number;
+                };
+            };
+        };
+        responses: {
+            /** @description completed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        loadId: string;
+                        asOf: string;
+                        /** @enum {string} */
+                        mode: "full" | "delta";
+                        /** @enum {string} */
+                        status: "receiving" | "completed";
+                        openedAt: string;
+                        completedAt?: string;
+                        chunks: number[];
+                        rowsApplied: number;
+                        rowsRejected: number;
+                        chunkCount?: number;
+                        removed?: number;
+                    };
+                };
+            };
+            /** @description A problem: `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `load_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/load_not_found";
+                        /** @enum {string} */
+                        title?: "Load not found";
+                        /** @enum {string} */
+                        code?: "load_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `load_already_completed`, `load_incomplete`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/load_already_completed" | "https://social-wallet.kz/problems/load_incomplete";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Load already completed" | "Load incomplete";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "load_already_completed" | "load_incomplete";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    listBmgLoads: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description loads */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        loads: {
+                            loadId: string;
+                            asOf: string;
+                            /** @enum {string} */
+                            mode: "full" | "delta";
+                            /** @enum {string} */
+                            status: "receiving" | "completed";
+                            openedAt: string;
+                            completedAt?: string;
+                            chunks: number[];
+                            rowsApplied: number;
+                            rowsRejected: number;
+                            chunkCount?: number;
+                            removed?: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getStatusFeed: {
+        parameters: {
+            query?: {
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                source: "sdu" | "nobd";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of the feed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statuses: {
+                            rowNo: number;
+                            /** @description accepted, continued, consent_requested, consent_reminded, consent_reopened, consent_not_required, consent_given, voucher_issued, voucher_listed, voucher_transferred, voucher_suspended, voucher_activated, voucher_expired, voucher_lapsed, returned */
+                            status: string;
+                            /** @description returned: why (a list rejection code, no_phone, consent_refused, consent_timed_out, undeliverable…); voucher_suspended: absent_from_month_list. */
+                            reason?: string;
+                            detail?: string;
+                            familyId?: string;
+                            personId?: string;
+                            schoolId?: string;
+                            city?: string;
+                            caseId?: string;
+                            at: string;
+                            cursor: string;
+                            listId: string;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description A problem: `cursor_from_the_future`, `invalid_cursor`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/cursor_from_the_future" | "https://social-wallet.kz/problems/invalid_cursor" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Cursor from the future" | "Invalid cursor" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "cursor_from_the_future" | "invalid_cursor" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getDeliveredDailyReport: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+                schoolId?: string;
+            };
+            header?: never;
+            path: {
+                kind: "nobd" | "food";
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the report (format=json), or as CSV in sections */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generatedAt: string;
+                        report: {
+                            /** @enum {string} */
+                            kind: "nobd";
+                            date: string;
+                            schools: {
+                                date: string;
+                                schoolId: string;
+                                vouchersActivated: number;
+                                mealsProvided: number;
+                                consentConsented: number;
+                                consentRefused: number;
+                                consentTimedOut: number;
+                                consentNoPhone: number;
+                                consentNotRequired: number;
+                                consentUndeliverable: number;
+                                rowsReturned: number;
+                            }[];
+                            pupilStatuses: {
+                                schoolId: string;
+                                listId: string;
+                                rowNo: number;
+                                familyId: string | null;
+                                personId: string | null;
+                                status: string;
+                                reason: string | null;
+                                at: string;
+                            }[];
+                            pupilMeals: {
+                                schoolId: string;
+                                pupilId: string;
+                                meals: number;
+                            }[];
+                        } | {
+                            /** @enum {string} */
+                            kind: "food";
+                            date: string;
+                            cities: {
+                                city: string;
+                                activations: number;
+                                activatedTiyn: number;
+                                purchases: number;
+                                capturedTiyn: number;
+                            }[];
+                            activity: {
+                                city: string;
+                                /** @enum {string} */
+                                kind: "activation" | "purchase";
+                                familyId: string;
+                                voucherId: string | null;
+                                shopId: string | null;
+                                holdId: string | null;
+                                amountTiyn: number;
+                                at: string;
+                            }[];
+                            goods: {
+                                city: string;
+                                category: string;
+                                unit: string;
+                                quantity: number;
+                                amountTiyn: number;
+                            }[];
+                        };
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `report_not_ready`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/report_not_ready";
+                        /** @enum {string} */
+                        title?: "Report not ready";
+                        /** @enum {string} */
+                        code?: "report_not_ready";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
                     };
                 };
             };

@@ -7,6 +7,7 @@ import type { ServiceHandle } from './driver';
 import { bearer } from './http';
 import type { FoodTruth } from './food';
 import type { MealsTruth } from './meals';
+import type { TestEotinish } from './eotinish-server';
 
 export interface Check {
   readonly name: string;
@@ -42,9 +43,11 @@ const FOOD_FUNNEL_KEYS = [
   'issued', 'issuedTiyn', 'activated', 'activatedTiyn', 'usedTiyn', 'lapsedTiyn',
 ] as const;
 
-export async function checkFood(driver: ServiceHandle, truth: FoodTruth): Promise<Checks> {
+export async function checkFood(driver: ServiceHandle, truth: FoodTruth, eotinish?: TestEotinish): Promise<Checks> {
   await driver.settle();
   const checks = new Checks();
+  await checkReturnsAndFeed(driver, checks, 'sdu', truth.listRowsTruth);
+  if (eotinish) await checkAppeals(driver, checks, truth.feedback, eotinish);
   checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);
   checks.equal('authorizations and captures the balance model predicted', 0, truth.modelMismatches);
   const doc = await outcomes(driver, { program: 'food-vouchers', month: truth.month });
@@ -84,6 +87,7 @@ export async function checkMeals(driver: ServiceHandle, truth: MealsTruth, popul
   const checks = new Checks();
   checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);
   checks.equal('canteen records with the outcome the simulator expected', 0, truth.modelMismatches);
+  await checkReturnsAndFeed(driver, checks, 'nobd', truth.listRowsTruth);
   const months = [...new Set(truth.schoolDays.map((d) => d.slice(0, 7)))];
   const doc = await outcomes(driver, { program: 'school-meals' });
   for (const [key, t] of Object.entries(truth.byRegionMonth).sort(([a], [b]) => a.localeCompare(b))) {
@@ -134,4 +138,62 @@ export async function checkMeals(driver: ServiceHandle, truth: MealsTruth, popul
   checks.equal('табель pupils fed per school day as simulated', fedPerDay, fedPerDayOk);
   checks.equal('табель meal count (all schools)', totalSimulated, totalReported);
   return checks;
+}
+
+type RowTruth = { listId: string; rowNo: number; returnReason?: string };
+
+/**
+ * Every row that ended without a voucher is in its list's returns with the reason the simulation
+ * says, and no other row is; the status feed replayed from the start ends, for every row, in the
+ * status the list shows now.
+ */
+export async function checkReturnsAndFeed(driver: ServiceHandle, checks: Checks, source: 'sdu' | 'nobd', rows: readonly RowTruth[]): Promise<void> {
+  const token = await driver.token({ role: source, sub: `${source}-simulator` });
+  const lists = [...new Set(rows.map((r) => r.listId))].sort();
+  const returned = new Map<string, string>();
+  const current = new Map<string, string>();
+  for (const listId of lists) {
+    const path = { source, listId };
+    const reply = await driver.http.send(driver.http.api.GET('/v1/lists/{source}/{listId}/returns', { params: { path, query: { format: 'json' } }, headers: bearer(token) }));
+    for (const r of reply.body.returns ?? []) returned.set(`${listId}#${r.rowNo}`, r.reason);
+    const view = await driver.http.send(driver.http.api.GET('/v1/lists/{source}/{listId}', { params: { path }, headers: bearer(token) }));
+    for (const r of view.body.rows ?? []) current.set(`${listId}#${r.rowNo}`, r.status ?? 'missing');
+  }
+  let reasonsOk = 0;
+  for (const row of rows) if ((returned.get(`${row.listId}#${row.rowNo}`) ?? 'not returned') === (row.returnReason ?? 'not returned')) reasonsOk++;
+  checks.equal(`${source} returns: every row that ended without a voucher, with the simulated reason`, rows.length, reasonsOk);
+  checks.equal(`${source} returns: rows returned`, rows.filter((r) => r.returnReason).length, returned.size);
+  const replayed = new Map<string, string>();
+  let after = '';
+  for (let page = 0; page < 100_000; page++) {
+    const query = { limit: 1000, ...(after ? { after } : {}) };
+    const reply = await driver.http.send(driver.http.api.GET('/v1/feeds/{source}/statuses', { params: { path: { source }, query }, headers: bearer(token) }));
+    if (reply.status !== 200) throw new Error(`GET /v1/feeds/${source}/statuses: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
+    for (const s of reply.body.statuses) replayed.set(`${s.listId}#${s.rowNo}`, s.status);
+    if (reply.body.statuses.length === 0) break;
+    after = reply.body.next!;
+  }
+  let feedOk = 0;
+  for (const [key, status] of current) if (replayed.get(key) === status) feedOk++;
+  checks.equal(`${source} status feed replayed from the start = every row's current status`, current.size, feedOk);
+  checks.equal(`${source} status feed rows = list rows`, rows.length, replayed.size);
+}
+
+/** Every rating and complaint reached e-Otinish exactly once, and the family sees its reference. */
+async function checkAppeals(driver: ServiceHandle, checks: Checks, sent: FoodTruth['feedback'], eotinish: TestEotinish): Promise<void> {
+  checks.equal('appeals received by e-Otinish = submitted', sent.length, eotinish.appeals.size);
+  checks.equal('appeals: each submitted one received', sent.length, sent.filter((f) => eotinish.appeals.has(f.feedbackId)).length);
+  const retried = sent.filter((f) => (eotinish.requests.get(f.feedbackId) ?? 0) > 1).length;
+  // Each appeal e-Otinish failed must have been tried again (and still be there once).
+  checks.equal('appeals: every one e-Otinish failed was tried again', eotinish.failedKeys().size, [...eotinish.failedKeys()].filter((key) => eotinish.appeals.has(key)).length);
+  checks.equal('appeals: e-Otinish failed some tries (the retry path ran)', eotinish.failedKeys().size > 0 || sent.length === 0 ? 'yes' : 'no', retried > 0 || sent.length === 0 ? 'yes' : 'no');
+  let seen = 0;
+  for (const familyId of new Set(sent.map((f) => f.familyId))) {
+    const mine = sent.filter((f) => f.familyId === familyId);
+    const token = await driver.token({ role: 'citizen', sub: `citizen-${familyId}`, familyId, personId: mine[0]!.personId });
+    const reply = await driver.http.send(driver.http.api.GET('/v1/me/feedback', { headers: bearer(token) }));
+    for (const f of reply.body.feedback ?? [])
+      if (f.status === 'forwarded' && f.eotinishRef === eotinish.appeals.get(f.feedbackId)?.ref && mine.some((m) => m.feedbackId === f.feedbackId)) seen++;
+  }
+  checks.equal('appeals: the family sees each one forwarded with e-Otinish’s reference', sent.length, seen);
 }

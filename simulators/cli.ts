@@ -18,6 +18,7 @@ import { createProgress } from './progress';
 import { FOOD_CONCURRENCY, simulateFoodMonth } from './food';
 import { checkFood, checkMeals, type Checks } from './check';
 import { simulateMeals } from './meals';
+import { startTestEotinish } from './eotinish-server';
 import { formatKzt } from '../domain/shared/money';
 import { applyDurabilityFlag, durabilityNote, FAST_UNSAFE_FLAG } from './durability';
 
@@ -83,19 +84,24 @@ async function simulate(args: Args): Promise<number> {
     const population = generatePopulation({ seed, families, pupils: 0 });
     const populationMs = performance.now() - t0;
     const start = instantAt(`${month}-01`, '00:00');
+    // e-Otinish stands in over HTTP and fails every appeal's first try: each must reach it once all the same.
+    const eotinish = await startTestEotinish();
+    eotinish.failFirstTriesPerAppeal(1);
+    const env = { EOTINISH_URL: eotinish.url };
     // The service runs in its own process (its own thread, as in production) unless --in-process.
     const driver = args['in-process'] === true
-      ? await startInProcess({ start, databaseUrl: database.url, dataDir, maxSockets: concurrency * 2 })
-      : await (await import('./load')).startService(start, { clock: 'virtual', databaseUrl: database.url, dataDir, maxSockets: concurrency * 2 });
+      ? await startInProcess({ start, databaseUrl: database.url, dataDir, maxSockets: concurrency * 2, env })
+      : await (await import('./load')).startService(start, { clock: 'virtual', databaseUrl: database.url, dataDir, maxSockets: concurrency * 2, env });
     try {
       const t1 = performance.now();
-      const truth = await simulateFoodMonth(driver, population, { month, seed, behaviour, tickMinutes, concurrency, progress, adjacentDuplicates: args['adjacent-duplicates'] === true });
+      const truth = await simulateFoodMonth(driver, population, { month, seed, behaviour, tickMinutes, concurrency, progress, eotinish, adjacentDuplicates: args['adjacent-duplicates'] === true });
       const simulatedMs = performance.now() - t1;
-      checks = await checkFood(driver, truth);
+      checks = await checkFood(driver, truth, eotinish);
       summary = { program: 'food-vouchers', month, families, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), truth };
       printFood(truth);
     } finally {
       await driver.stop();
+      await eotinish.close();
     }
   } else {
     const from = strArg(args, 'from', '2026-03-02', /^\d{4}-\d{2}-\d{2}$/);
@@ -144,6 +150,7 @@ function printFood(truth: Awaited<ReturnType<typeof simulateFoodMonth>>): void {
   for (const [city, t] of Object.entries(truth.byCity))
     lines.push(`${city.padEnd(10)} ${[t.issuedTiyn, t.activatedTiyn, t.usedTiyn, t.lapsedTiyn].map((v) => formatKzt(v).padStart(16)).join(' ')}`);
   lines.push(`SMS ${JSON.stringify(truth.smsByKind)} (failed once and retried: ${truth.smsFailedOnce}); replies ${JSON.stringify(truth.replies)}`);
+  lines.push(`returns: ${truth.listRowsTruth.filter((r) => r.returnReason).length} of ${truth.listRowsTruth.length} rows; ratings and complaints to e-Otinish: ${truth.feedback.length}`);
   lines.push(`${truth.requests} HTTP requests; refusals ${JSON.stringify(truth.refusals)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

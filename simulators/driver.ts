@@ -1,10 +1,9 @@
 /**
  * The simulator's hold on the product. Business traffic goes ONLY through the public HTTP API
- * (`http`). Three things have no HTTP door yet and are driven in-process through createSystem's
+ * (`http`). Two things have no HTTP door yet and are driven in-process through createSystem's
  * handles, each standing in for a system outside the ledger:
  *   - the clock: `VirtualClock.set` (an operator endpoint to move a virtual clock does not exist);
  *   - deadlines: `scheduler.tick()` right after the clock moves (the timer is off in simulation);
- *   - BMG: `phones.load` (the phone directory is a partner database, bulk-loaded);
  *   - identity: bearer tokens signed with the system's JWT secret (the identity provider's job),
  *     and a citizen's personId from the vault's pseudonymiser (eGov knows who logs in).
  * `settle()` waits until the read models have caught up with the log, so reads see the writes.
@@ -22,6 +21,7 @@ import { createSystem, type System } from '../app/system';
 import { createLogger, type Logger } from '../adapters/log/logger';
 import type { Pool } from '../adapters/postgres/pool';
 import { createHttp, type Http } from './http';
+import { loadPhonesThroughApi } from './bmg';
 
 /** What a simulation needs of the service it drives, in-process or in its own process. */
 export interface ServiceHandle {
@@ -29,6 +29,7 @@ export interface ServiceHandle {
   /** A bearer token for a principal, valid long enough for a simulated month. */
   token(principal: Principal): Promise<string>;
   personId(iin: string): string;
+  /** BMG's numbers, through the import door (HTTP), as one full load stamped with the clock's now. */
   loadPhones(entries: readonly (readonly [string, string])[]): Promise<number>;
   /** Moves the virtual clock (never backwards) and fires every deadline now due. */
   advanceTo(instant: string): Promise<number>;
@@ -134,7 +135,10 @@ export async function startInProcess(options: InProcessOptions): Promise<Driver 
       return token;
     },
     personId,
-    loadPhones: (entries) => system.phones.load(entries),
+    async loadPhones(entries) {
+      const token = await signToken(system.secrets.jwtSecret, { role: 'bmg', sub: 'bmg-simulator' }, { now: clock.now(), ttlSeconds: SIMULATION_TOKEN_TTL_SECONDS });
+      return loadPhonesThroughApi(http, token, entries, { loadId: `sim-bmg-${clock.now().toISOString().replace(/[^0-9]/g, '')}`, asOf: clock.now().toISOString() });
+    },
     async advanceTo(instant) {
       if (new Date(instant).getTime() > clock.now().getTime()) clock.set(instant);
       // One scheduler pass fires a bounded number of deadlines: repeat until nothing is due. The

@@ -19,6 +19,7 @@ import { bearer, pool, type RequestBody } from './http';
 import type { FoodFamily, Population } from './population';
 import { aspDateFor, spoilIin } from './population';
 import type { Progress } from './progress';
+import type { TestEotinish } from './eotinish-server';
 import { createRng, type Rng } from './rng';
 import { Agenda, Ticks, runDue } from './clock-plan';
 import { newFunnel, PhaseTimes, RequestLog, Tally, type FunnelTruth, type Latencies } from './stats';
@@ -44,6 +45,8 @@ export interface FoodRunOptions {
   /** Put a duplicated family right after its original (exposes concurrent vault upserts of one IIN). */
   readonly adjacentDuplicates?: boolean;
   readonly progress?: (total: number, title: string) => Progress;
+  /** A stand-in e-Otinish the service forwards to (EOTINISH_URL): families then rate and complain about purchases. */
+  readonly eotinish?: TestEotinish;
 }
 
 /** What happened, as the simulator saw it through the API. */
@@ -68,6 +71,10 @@ export interface FoodTruth {
   readonly phaseMs: Record<string, number>;
   /** A sample of consenting families' own figures, to check against their wallet balances. */
   readonly familySample: readonly { familyId: string; personId: string; issuedTiyn: number; spentTiyn: number }[];
+  /** Every row of every list and the reason it must come back in the returns with (none: it ended with a voucher). */
+  readonly listRowsTruth: readonly { listId: string; rowNo: number; returnReason?: string }[];
+  /** Ratings and complaints the families submitted (accepted by the API). */
+  readonly feedback: readonly { feedbackId: string; familyId: string; personId: string; kind: string }[];
 }
 
 /**
@@ -103,6 +110,9 @@ interface FamilyRun {
   readonly headPersonId: string;
   accepted: boolean;
   caseId?: string;
+  /** Where its (first) row went: the list and row number. */
+  listId?: string;
+  rowNo?: number;
   sawRequest: boolean;
   sawReminder: boolean;
   outcome?: 'consent_given' | 'consent_refused';
@@ -120,6 +130,12 @@ type Action =
   | { readonly kind: 'reply'; readonly run: FamilyRun; readonly text: string }
   | { readonly kind: 'activate'; readonly run: FamilyRun }
   | { readonly kind: 'visit'; readonly run: FamilyRun; readonly visitNo: number };
+
+/** Captures followed by a rating or complaint (through e-Otinish, when the simulation runs one). */
+const FEEDBACK_SHARE = 0.1;
+/** Ticks after the month within which every appeal must have reached e-Otinish. */
+const FEEDBACK_DRAIN_TICKS = 24;
+const COMPLAINTS = ['Мука была просрочена', 'Кассир не принял QR с первого раза', 'Цена выше, чем на полке', 'Сүт бітіп қалды'];
 
 const GARBAGE = ['да', 'Ок', '21', '211', 'Кто это?', '1', 'СТОП'];
 /** Shops trade 09:00–21:00 local. */
@@ -226,6 +242,8 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
   }
   const listRowCount = chunks.reduce((n, part) => n + part.length, 0);
   const rejectedByReason = new Tally();
+  const listRows: { listId: string; rowNo: number; run: FamilyRun; outcome: string }[] = [];
+  const feedback: { feedbackId: string; familyId: string; personId: string; kind: string }[] = [];
   let accepted = 0;
   await phases.time('lists', () => pool(chunks, 2, async (part, index) => {
     const listId = `sdu-${month}-sim-${String(index + 1).padStart(3, '0')}`;
@@ -243,9 +261,12 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       const entry = part[outcome.rowNo - 1] ?? part[outcome.rowNo];
       if (!entry) continue;
       if (outcome.outcome !== entry.expected) unexpectedRowOutcomes++;
+      listRows.push({ listId, rowNo: outcome.rowNo, run: entry.run, outcome: outcome.outcome });
       if (outcome.outcome === 'row_accepted') {
         accepted++;
         entry.run.accepted = true;
+        entry.run.listId = listId;
+        entry.run.rowNo = outcome.rowNo;
         if (outcome.caseStream) entry.run.caseId = outcome.caseStream;
         city(entry.run.family.city).eligible++;
       } else rejectedByReason.add(outcome.outcome);
@@ -485,6 +506,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     c.captures++;
     c.usedTiyn += captured;
     run.spentTiyn += captured;
+    if (options.eotinish && run.rng.chance(FEEDBACK_SHARE)) await sendFeedback(run, auth.body.holdId, voucherId);
     run.availableTiyn += held - captured;
     for (const item of final) {
       const category = item.eligible ? categoryOfSku(item.sku) : undefined;
@@ -493,6 +515,19 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       v.quantity += item.quantity;
       v.amountTiyn += item.lineTiyn;
     }
+  };
+
+  /** A rating of the purchase, or now and then a complaint about it (seed 004 p. 29). */
+  const sendFeedback = async (run: FamilyRun, holdId: string, voucherId: string) => {
+    const complaint = run.rng.chance(0.4);
+    const body: RequestBody<'/v1/me/feedback', 'post'> = complaint
+      ? { program: 'food-vouchers', voucherId, holdId, kind: 'complaint', text: run.rng.pick(COMPLAINTS) }
+      : { program: 'food-vouchers', voucherId, holdId, kind: 'rating', rating: run.rng.int(1, 5) };
+    const token = await citizenToken(run);
+    const reply = await timed('feedback', () =>
+      http.send(http.api.POST('/v1/me/feedback', { params: { header: { 'Idempotency-Key': `fb-${holdId}` } }, headers: bearer(token), body })),
+    );
+    if (reply.status === 201) feedback.push({ feedbackId: reply.body.feedbackId, familyId: run.family.familyId, personId: run.headPersonId, kind: body.kind });
   };
 
   const bar = options.progress?.(endTick, `food ${month}`);
@@ -504,6 +539,9 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     if (due.length > 0) await phases.time('actions', () => runDue(due, concurrency, (a) => act(a, tick)));
     bar?.update(tick, localDate(ticks.at(tick)));
   }
+  // The e-Otinish outbox goes on after the month: its last tries are due a few hours later.
+  for (let tick = endTick + 1; options.eotinish && tick <= endTick + FEEDBACK_DRAIN_TICKS && options.eotinish.appeals.size < feedback.length; tick++)
+    await phases.time('clock+deadlines', () => driver.advanceTo(ticks.at(tick)));
   await driver.settle();
   bar?.finish();
 
@@ -541,6 +579,11 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     refusals: log.refusals.sorted(),
     modelMismatches,
     familySample,
+    listRowsTruth: listRows.map(({ listId, rowNo, run, outcome }) => {
+      const reason = outcome !== 'row_accepted' ? outcome : !run.phone ? 'no_phone' : run.outcome === 'consent_refused' ? 'consent_refused' : !run.outcome ? 'consent_timed_out' : undefined;
+      return { listId, rowNo, ...(reason ? { returnReason: reason } : {}) };
+    }),
+    feedback,
     latencies: log.summaries(),
     phaseMs: phases.rounded(),
   };

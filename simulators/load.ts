@@ -25,6 +25,7 @@ import { intArg, type Args } from './cli';
 import { SERVICE_NODE_FLAGS } from '../app/node-flags';
 import { durabilityNote } from './durability';
 import { onboard, registryCallOver, SIMULATION_OPERATOR } from './registry';
+import { loadPhonesThroughApi } from './bmg';
 
 export const MAX_SECONDS = 600;
 export const MAX_WORKERS = 256;
@@ -108,7 +109,7 @@ async function forkService(env: Record<string, string>): Promise<{ child: ChildP
  */
 export async function startService(
   start: string,
-  options: { maxSockets?: number; clock?: 'running' | 'virtual'; dataDir?: string; databaseUrl?: string; processes?: number; port?: number } = {},
+  options: { maxSockets?: number; clock?: 'running' | 'virtual'; dataDir?: string; databaseUrl?: string; processes?: number; port?: number; /** More service configuration (EOTINISH_URL…). */ env?: Record<string, string> } = {},
 ): Promise<RemoteService> {
   const processes = Math.max(1, Math.min(options.processes ?? 1, MAX_PROCESSES));
   const env = {
@@ -116,6 +117,7 @@ export async function startService(
     ...(options.clock === 'virtual' ? { SIM_CLOCK: 'virtual' } : {}),
     ...(options.dataDir ? { SIM_DATA_DIR: options.dataDir } : {}),
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
   };
   // A fixed port (the fault suite's restarted service) for the first process only.
   const first = await forkService({ ...env, ...(options.port ? { SIM_PORT: String(options.port) } : {}) });
@@ -145,7 +147,11 @@ export async function startService(
       return t;
     },
     personId,
-    loadPhones: (entries) => first.ask({ op: 'loadPhones', entries }),
+    async loadPhones(entries) {
+      const now = await first.ask<string>({ op: 'now' });
+      const token = await signToken(ready.jwtSecret, { role: 'bmg', sub: 'bmg-simulator' }, { now: new Date(start), ttlSeconds: SIMULATION_TOKEN_TTL_SECONDS });
+      return loadPhonesThroughApi(https[0]!, token, entries, { loadId: `sim-bmg-${now.replace(/[^0-9]/g, '')}`, asOf: now });
+    },
     async advanceTo(instant) {
       await Promise.all(peers.map((p) => p.ask({ op: 'setClock', instant })));
       return first.ask({ op: 'advanceTo', instant });

@@ -53,6 +53,8 @@ export interface MealsTruth {
   readonly accepted: number;
   readonly rejectedByReason: Record<string, number>;
   readonly unexpectedRowOutcomes: number;
+  /** Every row of every list and the reason it must come back in the returns with (none: it ended with a voucher). */
+  readonly listRowsTruth: readonly { listId: string; rowNo: number; returnReason?: string }[];
   readonly byRegionMonth: Record<string, MealsRegionTruth>;
   /** schoolId → month → pupilId → day → meals recorded. */
   readonly tabel: Record<string, Record<string, Record<string, Record<string, number>>>>;
@@ -206,6 +208,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   const rejectedByReason = new Tally();
   let accepted = 0;
   let listRows = 0;
+  const rowsOfLists: { listId: string; rowNo: number; run: PupilRun; outcome: string }[] = [];
   await pool([...bySchool.entries()], Math.min(4, concurrency), async ([schoolId, pupils]) => {
     const school = schools.get(schoolId)!;
     const rows = pupils.map(({ pupil: p }) => ({
@@ -219,11 +222,12 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       representatives: p.representatives.map((r) => ({ iin: r.iin, fullName: r.fullName, role: r.role })),
     }));
     listRows += rows.length;
+    const listId = `nobd-${schoolId}-${month}-sim`;
     const reply = await timed('list_upload', () =>
       http.send(
         http.api.POST('/v1/lists/school-meals', {
           headers: bearer(nobdToken),
-          body: { listId: `nobd-${schoolId}-${month}-sim`, month, schoolYear, schoolId, region: school.region, rows },
+          body: { listId, month, schoolYear, schoolId, region: school.region, rows },
           signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
         }),
       ),
@@ -233,6 +237,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       const run = pupils[outcome.rowNo - 1];
       if (!run) continue;
       if (outcome.outcome !== (run.pupil.defect ?? 'row_accepted')) unexpectedRowOutcomes++;
+      rowsOfLists.push({ listId, rowNo: outcome.rowNo, run, outcome: outcome.outcome });
       if (outcome.outcome === 'row_accepted') {
         accepted++;
         run.accepted = true;
@@ -489,6 +494,12 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   await driver.settle();
   bar?.finish();
 
+  const listRowsTruth = rowsOfLists.map(({ listId, rowNo, run, outcome }) => {
+    const primary = SCHOOL_MEALS.consentSkippedForGrades.includes(run.pupil.grade);
+    const reason =
+      outcome !== 'row_accepted' ? outcome : primary ? undefined : !run.sawRequest ? 'no_phone' : run.outcome === 'consent_refused' ? 'consent_refused' : !run.outcome ? 'consent_timed_out' : undefined;
+    return { listId, rowNo, ...(reason ? { returnReason: reason } : {}) };
+  });
   for (const run of runs) {
     if (!run.accepted) continue;
     const r = region(run.region);
@@ -505,6 +516,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     accepted,
     rejectedByReason: rejectedByReason.sorted(),
     unexpectedRowOutcomes,
+    listRowsTruth,
     byRegionMonth,
     tabel,
     recordOutcomes: recordOutcomes.sorted(),

@@ -5,7 +5,7 @@
  * SIM_CLOCK=virtual, a clock that stands still between jumps (a simulated month: the simulator's
  * client work no longer shares the service's thread). The simulator talks to it over HTTP only, except
  * for the hooks that have no HTTP door yet, which go over the IPC channel:
- *   { op: 'loadPhones', entries }   BMG bulk load
+ *   { op: 'now' }                   the virtual clock's instant
  *   { op: 'advanceTo', instant }    jump the clock forward and fire due deadlines
  *   { op: 'settle' }                wait for the read models
  *   { op: 'setClock', instant }     jump the clock forward only (a peer process: see below)
@@ -37,7 +37,7 @@ export class RunningClock implements Clock {
 }
 
 type Request =
-  | { id: number; op: 'loadPhones'; entries: [string, string][] }
+  | { id: number; op: 'now' }
   | { id: number; op: 'advanceTo'; instant: string }
   | { id: number; op: 'setClock'; instant: string }
   | { id: number; op: 'settle' }
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       JWT_MAX_LIFETIME_SECONDS: String(SIMULATION_TOKEN_TTL_SECONDS),
       FREEZE_STREAM_STATES: 'off',
       STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY,
+      ...(process.env.EOTINISH_URL ? { EOTINISH_URL: process.env.EOTINISH_URL } : {}),
     }),
     clock,
     databaseUrl: database.url,
@@ -89,8 +90,8 @@ async function main(): Promise<void> {
     const fail = (error: unknown) => process.send?.({ id: request.id, error: String((error as Error)?.stack ?? error) });
     const run = async () => {
       switch (request.op) {
-        case 'loadPhones':
-          return system.phones.load(request.entries);
+        case 'now':
+          return clock.now().toISOString();
         case 'setClock':
           moveClock(request.instant);
           return true;

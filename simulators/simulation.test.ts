@@ -12,13 +12,14 @@ import { startInProcess, type Driver } from './driver';
 import { simulateFoodMonth, type FoodTruth } from './food';
 import { simulateMeals, type MealsTruth } from './meals';
 import { generatePopulation } from './population';
+import { startTestEotinish } from './eotinish-server';
 
 /** Two-hour ticks keep a simulated month to ~370 steps. */
 const TICK_MINUTES = 120;
 
-async function run<T>(start: string, body: (driver: Driver) => Promise<T>): Promise<T> {
+async function run<T>(start: string, body: (driver: Driver) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
   const db = await freshDatabase();
-  const driver = await startInProcess({ start, pool: db.pool, maxSockets: 16, checkContract: true });
+  const driver = await startInProcess({ start, pool: db.pool, maxSockets: 16, checkContract: true, env });
   try {
     const result = await body(driver);
     failOnContractViolations(driver.system.api.contractViolations());
@@ -35,12 +36,19 @@ describe('a food-voucher month of 50 families (seed 7)', () => {
   let failed: unknown[];
   let passed = 0;
   beforeAll(async () => {
-    await run(instantAt('2026-03-01', '00:00'), async (driver) => {
-      truth = await simulateFoodMonth(driver, population, { month: '2026-03', seed: 7, behaviour: DEFAULT_BEHAVIOUR, tickMinutes: TICK_MINUTES, concurrency: 8 });
-      const checks = await checkFood(driver, truth);
-      failed = checks.failed;
-      passed = checks.items.length - failed.length;
-    });
+    // e-Otinish refuses every appeal's first try (503): each reaches it on a later one.
+    const eotinish = await startTestEotinish();
+    eotinish.failFirstTriesPerAppeal(1);
+    try {
+      await run(instantAt('2026-03-01', '00:00'), async (driver) => {
+        truth = await simulateFoodMonth(driver, population, { month: '2026-03', seed: 7, behaviour: DEFAULT_BEHAVIOUR, tickMinutes: TICK_MINUTES, concurrency: 8, eotinish });
+        const checks = await checkFood(driver, truth, eotinish);
+        failed = checks.failed;
+        passed = checks.items.length - failed.length;
+      }, { EOTINISH_URL: eotinish.url });
+    } finally {
+      await eotinish.close();
+    }
   }, 120_000);
 
   it('reports what the simulator did: funnel, money, goods sold, family wallets', () => {
@@ -58,6 +66,8 @@ describe('a food-voucher month of 50 families (seed 7)', () => {
     expect(total('usedTiyn')).toBeGreaterThan(0);
     expect(total('lapsedTiyn')).toBeGreaterThan(0);
     expect(Object.keys(truth.rejectedByReason).length).toBeGreaterThan(0);
+    expect(truth.listRowsTruth.filter((r) => r.returnReason).length).toBeGreaterThan(5);
+    expect(truth.feedback.length).toBeGreaterThan(0);
   });
 });
 

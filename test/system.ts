@@ -36,7 +36,7 @@ export interface TestSystemOptions {
   readonly asApplicationRole?: boolean;
   /** Onboarded through the operator's door once started. */
   readonly counterparts?: Counterparts;
-  /** More configuration, as environment variables (e.g. QR keys). */
+  /** More configuration, as environment variables (QR keys, partner URLs, timeouts). */
   readonly env?: Readonly<Record<string, string>>;
 }
 
@@ -46,8 +46,8 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
   const clock = new VirtualClock(start);
   // Dev mode writes its generated secrets here: removed again by close().
   const dataDir = await mkdtemp(join(tmpdir(), 'swl-api-'));
-  // STREAM_CACHE_CAPACITY passes through: `npm run test:uncached` runs every test system with nothing held.
-  const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0', STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY, ...options.env });
+  // The daily reports the scheduler writes go under dataDir too. STREAM_CACHE_CAPACITY passes through: `npm run test:uncached` runs every test system with nothing held.
+  const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0', STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY, REPORTS_DIR: join(dataDir, 'reports'), ...options.env });
   // Debug: every request's line too, so that the tests that look for personal data in the log see all of it.
   const { logger, lines: logged } = capturedLogger('debug');
   const system = await createSystem({

@@ -200,6 +200,13 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY, masterKey: 
       const r = rows[0];
       return r ? opener(r.person_id, r.wrapped_key)(`text:${textId}`, r.sealed) : undefined;
     },
+    async clearPhones(personIds) {
+      if (personIds.length === 0) return;
+      await pool.query(
+        'update vault_records set phone = null, phone_index = null, phone_until = null, updated_at = now() where person_id = any($1::text[]) and phone is not null',
+        [personIds],
+      );
+    },
     forget: (personId, kinds) => forget(pool, personId, kindsOf(kinds)),
     async forgottenOf(personIds) {
       const { rows } = await pool.query<{ person_id: string; kinds: PersonalDataKind[] }>('select person_id, kinds from vault_forgotten where person_id = any($1::text[])', [personIds]);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coreMigrations } from '../postgres/migrate';
 import { freshDatabase } from '../../test/pg';
-import { bmgMigration, createMemoryPhoneDirectory, createPostgresPhoneDirectory } from '../bmg/phone-directory';
 import { createMemoryVault, normalisePhone, pseudonymiser, type Vault } from './vault';
 import { createPostgresVault, vaultMigrations } from './postgres-vault';
 import { createSealer, DEV_VAULT_MASTER_KEY, masterKeyOf } from './sealing';
@@ -21,7 +20,7 @@ describe('pseudonymise', () => {
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
-  db = await freshDatabase([...coreMigrations(), ...vaultMigrations, bmgMigration]);
+  db = await freshDatabase([...coreMigrations(), ...vaultMigrations]);
 });
 afterAll(async () => db.drop());
 
@@ -60,6 +59,15 @@ for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcd
       const names = await vault.namesOf([named, nameless, 'p_unknown']);
       expect([...names.entries()]).toEqual([[named, 'First']]);
       await vault.forget(nameless);
+    });
+    it('clearPhones removes numbers BMG no longer lists; the person, the name and others’ numbers stay; nobody is forgotten', async () => {
+      const [a, b] = await vault.upsertPeople([{ iin: '900101300417', fullName: 'Kept', phone: '87015550000' }, { iin: '870412300416' }]);
+      await vault.clearPhones([a!, 'p_unknown']);
+      expect(await vault.get(a!)).toEqual({ personId: a, iin: '900101300417', fullName: 'Kept' });
+      expect(await vault.findByPhone('87015550000')).toEqual([]);
+      expect((await vault.phonesOf([a!, b!])).get(b!)).toBe('77011112233');
+      expect(await vault.forgottenOf([a!])).toEqual(new Map());
+      await vault.forget(a!);
     });
     it('forget deletes the PII; the pseudonym stays computable but resolves to nobody', async () => {
       const id = vault.pseudonymise(IIN);
@@ -142,22 +150,3 @@ describe('sealing (Postgres vault)', () => {
   });
 });
 
-describe('BMG phone directory', () => {
-  it('memory and Postgres answer the same after a bulk load', async () => {
-    const pg = createPostgresPhoneDirectory(db.pool);
-    expect(await pg.load([[IIN, '87010000000'], ['000000000000', '77010000001'], [IIN, '87010000009']])).toBe(2);
-    const mem = createMemoryPhoneDirectory([[IIN, '87010000009']]);
-    expect(await pg.lookup(IIN)).toBe('77010000009');
-    expect(await mem.lookup(IIN)).toBe('77010000009');
-    expect(await pg.lookup('111111111111')).toBeUndefined();
-  });
-  it('lookupMany answers a whole chunk in one go, only the IINs that have a phone, keyed by the trimmed IIN', async () => {
-    const pg = createPostgresPhoneDirectory(db.pool);
-    await pg.load([[IIN, '87010000009']]);
-    const mem = createMemoryPhoneDirectory([[IIN, '87010000009']]);
-    for (const dir of [pg, mem]) {
-      expect(await dir.lookupMany([` ${IIN}`, '111111111111', IIN])).toEqual(new Map([[IIN, '77010000009']]));
-      expect(await dir.lookupMany([])).toEqual(new Map());
-    }
-  });
-});

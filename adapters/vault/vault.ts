@@ -66,6 +66,8 @@ export interface Vault {
    * value) and remembers that they were forgotten. Returns the kinds that held data.
    */
   forget(personId: string, kinds?: readonly PersonalDataKind[]): Promise<PersonalDataKind[]>;
+  /** Removes these people's phone numbers (a full BMG load no longer lists them); names and IINs stay. Not a forgetting. */
+  clearPhones(personIds: readonly string[]): Promise<void>;
   /** Of these people, those forgotten, with the kinds forgotten. */
   forgottenOf(personIds: readonly string[]): Promise<Map<string, readonly PersonalDataKind[]>>;
   /** Data past its retention at `at`, oldest people first, at most `limit` people. */
@@ -177,6 +179,14 @@ export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
       if (!p) return undefined;
       const { until: _until, ...record } = p;
       return record;
+    },
+    async clearPhones(personIds) {
+      for (const id of personIds) {
+        const person = people.get(id);
+        if (person?.phone === undefined) continue;
+        const { phone: _phone, ...rest } = person;
+        people.set(id, rest);
+      }
     },
     async keepText(personId, textId, text, until) {
       if (!texts.has(textId)) texts.set(textId, { personId, text, ...(until !== undefined ? { until } : {}) });

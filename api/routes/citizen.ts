@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import type { LedgerServices } from '../../application/services/contract';
-import { citizenHistorySchema, familyVouchersSchema } from '../answers';
+import { citizenHistorySchema, familyVouchersSchema, feedbackViewSchema } from '../answers';
 import type { ReadSide } from '../read-side';
+import type { ExchangeSide } from '../exchange-side';
 import { defineRoute, json, text, type AnyRoute } from '../route';
 import { humanText, idSchema, monthSchema, programSchema } from '../schemas';
 
@@ -14,7 +15,14 @@ const voucherParams = z.object({ voucherId: idSchema });
 const qrToken = z.object({ token: z.string(), expiresAt: z.string() });
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
-export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide }): AnyRoute[] {
+const feedbackReceipt = z.object({
+  feedbackId: z.string(),
+  status: z.literal('pending'),
+  addressee: z.object({ code: z.string(), name: z.string() }),
+  concerns: z.object({ shopId: z.string().optional(), schoolId: z.string().optional() }),
+});
+
+export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide; exchanges: ExchangeSide }): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -125,11 +133,15 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
       operationId: 'submitFeedback',
       roles: ['citizen'],
       tag: 'citizen',
-      summary: 'Rate a meal or a purchase (1–5) or file a complaint; forwarded to e-Otinish and recorded.',
+      summary: 'Rate the service (1–5) or file a complaint about a voucher’s canteen or shop; forwarded to e-Otinish by the outbox.',
+      description:
+        'Addressed as the seeds say: school meals to the local education body, food vouchers to the akimat of the family’s region. Food: name the purchase ' +
+        '(holdId) to name the shop. The text is kept in the vault, never in the log. Answers at once with status pending; GET /v1/me/feedback shows when e-Otinish took it.',
       body: z
         .strictObject({
           program: programSchema,
-          voucherId: idSchema.optional(),
+          voucherId: idSchema,
+          holdId: idSchema.optional(),
           kind: z.enum(['rating', 'complaint']),
           rating: z.number().int().min(1).max(5).optional(),
           text: humanText(2000).optional(),
@@ -137,10 +149,23 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide 
         .refine((b) => b.kind !== 'rating' || b.rating !== undefined, { message: 'A rating needs rating 1–5', path: ['rating'] })
         .refine((b) => b.kind !== 'complaint' || (b.text ?? '').trim().length > 0, { message: 'A complaint needs text', path: ['text'] }),
       idempotency: 'optional',
-      responses: { 201: { description: 'recorded', schema: z.object({ feedbackId: z.string(), eotinishRef: z.string().optional() }) } },
-      refusals: ['voucher_not_found', 'version_conflict'],
+      responses: { 201: { description: 'recorded; forwarding pending', schema: feedbackReceipt } },
+      refusals: ['voucher_not_found', 'hold_not_found', 'version_conflict'],
       async handle({ principal, body, meta }) {
-        return json(201, await deps.services.submitFeedback({ familyId: principal.familyId, personId: principal.personId, ...body }, meta));
+        return json(201, await deps.services.submitFeedback({ familyId: principal.familyId, byPersonId: principal.personId, ...body }, meta));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/feedback',
+      operationId: 'listMyFeedback',
+      roles: ['citizen'],
+      tag: 'citizen',
+      summary: 'My family’s ratings and complaints, newest first: to whom, about which shop or canteen, and where each is (pending, forwarded with e-Otinish’s reference, not delivered).',
+      responses: { 200: { description: 'feedback', schema: z.object({ feedback: z.array(feedbackViewSchema) }) } },
+      refusals: [],
+      async handle({ principal }) {
+        return json(200, { feedback: await deps.exchanges.familyFeedback(principal.familyId) }, NO_STORE);
       },
     }),
   ];

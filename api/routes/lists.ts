@@ -12,6 +12,7 @@ import { requireRole, type PrincipalOf } from '../auth';
 import { listReturnSchema } from '../answers';
 import { ApiProblem } from '../problem';
 import type { ReadSide } from '../read-side';
+import type { ExchangeSide } from '../exchange-side';
 import { defineRoute, json, text, type AnyRoute } from '../route';
 import {
   MAX_FAMILY_MEMBERS,
@@ -60,7 +61,14 @@ const mealsList = z.strictObject({
 const foodCsvQuery = z.object({ listId: idSchema.optional(), month: monthSchema.optional() });
 const mealsCsvQuery = foodCsvQuery.extend({ schoolYear: schoolYearSchema.optional(), schoolId: idSchema.optional(), region: singleLine(100).optional() });
 
-const rowOutcome = z.object({ rowNo: z.number().int(), outcome: z.string(), caseStream: z.string().optional(), detail: z.string().optional() });
+const rowOutcome = z.object({
+  rowNo: z.number().int(),
+  outcome: z.string(),
+  caseStream: z.string().optional(),
+  detail: z.string().optional(),
+  status: z.string().optional(),
+  reason: z.string().optional(),
+});
 const receipt = z.object({
   listId: z.string(),
   accepted: z.number().int(),
@@ -69,6 +77,8 @@ const receipt = z.object({
   continued: z.number().int(),
   rows: z.array(rowOutcome),
   repeated: z.boolean(),
+  pending: z.array(z.number().int()).optional(),
+  phoneDirectory: z.object({ source: z.enum(['bmg-load', 'bmg-lookup']), loadId: z.string().optional(), asOf: z.string().optional() }).optional(),
 });
 const listView = z.object({
   listId: z.string(),
@@ -81,9 +91,10 @@ const listView = z.object({
   rejected: z.number().int(),
   continued: z.number().int(),
   rows: z.array(rowOutcome),
+  pending: z.array(z.number().int()),
 });
 
-export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }): AnyRoute[] {
+export function listRoutes(deps: { services: LedgerServices; reads: ReadSide; exchanges: ExchangeSide }): AnyRoute[] {
   const sourceOf = (principal: PrincipalOf<'sdu' | 'nobd'>): ListSource => principal.role;
   return [
     defineRoute({
@@ -150,7 +161,13 @@ export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }):
         if (sourceOf(requireRole(principal, ['sdu', 'nobd'])) !== params.source) throw new ApiProblem('route_not_found', 'No such list.');
         const view = await deps.reads.listView(params.source, params.listId);
         if (!view) throw new ApiProblem('route_not_found', 'No such list.');
-        return json(200, view);
+        // Current statuses from the read model (it may trail the log by the projection lag).
+        const current = new Map((await deps.exchanges.listRows(params.source, params.listId)).map((r) => [r.rowNo, r]));
+        const rows = view.rows.map((r) => {
+          const now = current.get(r.rowNo);
+          return now ? { ...r, status: now.status, ...(now.reason ? { reason: now.reason } : {}) } : r;
+        });
+        return json(200, { ...view, rows, pending: rows.filter((r) => 'status' in r && PENDING.has(r.status as string)).map((r) => r.rowNo) });
       },
     }),
     defineRoute({
@@ -159,7 +176,7 @@ export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }):
       operationId: 'getListReturns',
       roles: ['sdu', 'nobd'],
       tag: 'lists',
-      summary: 'The returns of a list: rejected rows and consent cases that ended without a voucher (JSON or CSV).',
+      summary: 'The returns of a list: every row that ended without a voucher (refused at intake, no phone, refused, timed out…) with its reason (JSON or CSV).',
       params: z.object({ source: z.enum(['sdu', 'nobd']), listId: idSchema }),
       query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
       responses: { 200: { description: 'the returns (format=json), or as CSV', schema: z.object({ listId: z.string(), returns: z.array(listReturnSchema) }), documents: ['text/csv'] } },
@@ -168,14 +185,19 @@ export function listRoutes(deps: { services: LedgerServices; reads: ReadSide }):
         if (sourceOf(requireRole(principal, ['sdu', 'nobd'])) !== params.source) throw new ApiProblem('route_not_found', 'No such list.');
         const returns = await deps.reads.listReturns(params.source, params.listId);
         if (query.format === 'csv') {
-          const rows = returns.map((r) => [r.rowNo, r.reason, r.familyId, r.personId, r.schoolId, r.caseId]);
-          return text(200, 'text/csv; charset=utf-8', writeCsv(['rowNo', 'reason', 'familyId', 'personId', 'schoolId', 'caseId'], rows, { lineEnd: '\r\n' }));
+          const rows = returns.map((r) => RETURN_COLUMNS.map((c) => r[c] ?? ''));
+          return text(200, 'text/csv; charset=utf-8', writeCsv([...RETURN_COLUMNS], rows, { lineEnd: '\r\n' }));
         }
         return json(200, { listId: params.listId, returns });
       },
     }),
   ];
 }
+
+/** Statuses of a row still waiting for the family's or parent's answer. */
+const PENDING = new Set(['accepted', 'consent_requested', 'consent_reminded', 'consent_reopened']);
+/** The returns' CSV columns (stable; new ones go at the end). */
+const RETURN_COLUMNS = ['rowNo', 'reason', 'detail', 'familyId', 'personId', 'schoolId', 'city', 'caseId', 'at'] as const;
 
 type CsvRecord = Record<string, string>;
 

@@ -37,6 +37,7 @@ export function apiDocument(): OpenApiDocument {
     evidence: unused,
     forgetting: unused,
     qrKeySet: unused,
+    exchanges: unused,
   });
   api.close();
   return api.openapi;

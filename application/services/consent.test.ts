@@ -9,7 +9,8 @@ import { createMemoryEventStore } from '../../adapters/eventstore/memory';
 import { createPostgresEventStore } from '../../adapters/eventstore/postgres';
 import type { EventStore } from '../../adapters/eventstore/port';
 import { coreMigrations } from '../../adapters/postgres/migrate';
-import { bmgMigration, createMemoryPhoneDirectory, createPostgresPhoneDirectory, type PhoneDirectory } from '../../adapters/bmg/phone-directory';
+import { createMemoryPhoneDirectory, type PhoneDirectory } from '../../adapters/bmg/phone-directory';
+import { bmgMigrations, loadedDirectory } from '../../test/bmg';
 import { createMemoryVault, type Vault } from '../../adapters/vault/vault';
 import { createPostgresVault, vaultMigrations } from '../../adapters/vault/postgres-vault';
 import { freshDatabase } from '../../test/pg';
@@ -91,10 +92,10 @@ async function memoryWorld(): Promise<World> {
   };
 }
 async function postgresWorld(): Promise<World> {
-  const db = await freshDatabase([...coreMigrations(), ...vaultMigrations, bmgMigration]);
-  const phones = createPostgresPhoneDirectory(db.pool);
-  await phones.load([[MOTHER, MOTHER_PHONE], [HEAD, HEAD_PHONE], [HEAD2, HEAD2_PHONE]]);
-  return { store: createPostgresEventStore(db.pool), vault: createPostgresVault(db.pool, 'test-vault-key-0123456789'), phones, dispose: db.drop };
+  const db = await freshDatabase([...coreMigrations(), ...vaultMigrations, ...bmgMigrations]);
+  const vault = createPostgresVault(db.pool, 'test-vault-key-0123456789');
+  const phones = await loadedDirectory(db.pool, vault, [[MOTHER, MOTHER_PHONE], [HEAD, HEAD_PHONE], [HEAD2, HEAD2_PHONE]]);
+  return { store: createPostgresEventStore(db.pool), vault, phones, dispose: db.drop };
 }
 
 for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresWorld]] as const) {
@@ -129,10 +130,13 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
         rejected: 1,
         continued: 0,
         repeated: false,
+        phoneDirectory: { source: 'bmg-load', loadId: expect.any(String), asOf: expect.any(String) },
+        // The pupil waits for the parent's answer; the primary-grade pupil has a voucher at once.
+        pending: [1],
         rows: [
-          { rowNo: 1, outcome: 'row_accepted', caseStream: streams.consentMeals(pupilId, '2025-2026') },
-          { rowNo: 2, outcome: 'row_accepted', caseStream: streams.consentMeals(smallId, '2025-2026') },
-          { rowNo: 3, outcome: 'invalid_iin' },
+          { rowNo: 1, outcome: 'row_accepted', caseStream: streams.consentMeals(pupilId, '2025-2026'), status: 'pending' },
+          { rowNo: 2, outcome: 'row_accepted', caseStream: streams.consentMeals(smallId, '2025-2026'), status: 'voucher_issued' },
+          { rowNo: 3, outcome: 'invalid_iin', status: 'returned' },
         ],
       });
       expect(await types(streams.consentMeals(pupilId, '2025-2026'))).toEqual(['ConsentCaseOpened', 'SmsRequested', 'DeadlineScheduled']);

@@ -62,6 +62,10 @@ export interface RowOutcome {
   readonly rowNo: number;
   readonly outcome: Code; // 'row_accepted' or a rejection reason
   readonly caseStream?: string;
+  /** Right after intake (absent on a repeated upload: GET the list for the current statuses). */
+  readonly status?: 'pending' | 'returned' | 'voucher_issued' | 'continued';
+  /** Why an accepted row was returned at once (no_phone, or why no voucher came). */
+  readonly reason?: string;
 }
 export interface ListReceipt {
   readonly listId: string;
@@ -71,6 +75,10 @@ export interface ListReceipt {
   readonly continued: number;
   readonly rows: readonly RowOutcome[];
   readonly repeated: boolean;
+  /** Rows still waiting for a decision (the family's or parent's answer), by row number; absent on a repeat. */
+  readonly pending?: readonly number[];
+  /** What this upload's phone check stood on (BMG's latest completed load, or a live lookup). */
+  readonly phoneDirectory?: { readonly source: 'bmg-load' | 'bmg-lookup'; readonly loadId?: string; readonly asOf?: string };
 }
 
 // ── SMS ─────────────────────────────────────────────────────────────────────────────────
@@ -157,6 +165,27 @@ export interface CaptureResult {
   readonly status: 'captured' | 'voided';
 }
 
+// ── feedback ───────────────────────────────────────────────────────────────────────────
+export interface FeedbackInput {
+  readonly familyId: string;
+  /** The citizen writing: the vault keeps the text as theirs. */
+  readonly byPersonId: string;
+  readonly program: 'school-meals' | 'food-vouchers';
+  /** The voucher the service was given under: it says where (the school's canteen, the family's city). */
+  readonly voucherId: string;
+  /** Food: the purchase (its hold id) the feedback is about, naming the shop. */
+  readonly holdId?: string;
+  readonly kind: 'rating' | 'complaint';
+  readonly rating?: number;
+  readonly text?: string;
+}
+export interface FeedbackReceipt {
+  readonly feedbackId: string;
+  readonly status: 'pending';
+  readonly addressee: { readonly code: string; readonly name: string };
+  readonly concerns: { readonly shopId?: string; readonly schoolId?: string };
+}
+
 export interface LedgerServices {
   receiveList(input: ReceiveListInput, meta: CommandMetadata): Promise<ListReceipt>;
   recordSmsDelivery(report: SmsDeliveryReport, meta: CommandMetadata): Promise<void>;
@@ -176,10 +205,8 @@ export interface LedgerServices {
   authorizePurchase(input: AuthorizeInput, meta: CommandMetadata): Promise<AuthorizeResult>;
   capturePurchase(input: CaptureInput, meta: CommandMetadata): Promise<CaptureResult>;
   voidPurchase(input: { shopId: string; holdId: string }, meta: CommandMetadata): Promise<CaptureResult>;
-  submitFeedback(
-    input: { familyId: string; personId?: string; program: 'school-meals' | 'food-vouchers'; voucherId?: string; kind: 'rating' | 'complaint'; rating?: number; text?: string },
-    meta: CommandMetadata,
-  ): Promise<{ feedbackId: string; eotinishRef?: string }>;
+  /** Recorded at once; forwarded to e-Otinish by the outbox (status in GET /v1/me/feedback). */
+  submitFeedback(input: FeedbackInput, meta: CommandMetadata): Promise<FeedbackReceipt>;
   /** Called by the scheduler for a due deadline. Always records DeadlineFired. */
   fireDeadline(input: { stream: string; deadlineId: string; kind: DeadlineKind }, meta: CommandMetadata): Promise<void>;
 }

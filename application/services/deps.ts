@@ -8,7 +8,6 @@ import { QR_NONCE_BYTES, type QrSigningKeys } from '../../adapters/qr/tokens';
 import { FOOD_VOUCHERS, type FoodVouchersProgram } from '../../domain/programs/food-vouchers';
 import { SAMPLE_CATALOGUE } from '../../domain/programs/food-list';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../../domain/programs/school-meals';
-import type { ProgramCode } from '../../domain/events';
 import type { StreamStates } from '../stream-states';
 import type { CounterpartGate } from '../registry/view';
 
@@ -17,23 +16,11 @@ export interface PersonPseudonymiser {
   pseudonymise(iin: string): string | Promise<string>;
 }
 
-/** e-Otinish port: forwards a rating or complaint, returns its reference there. */
-export interface FeedbackForwarder {
-  forward(item: {
-    readonly feedbackId: string;
-    readonly familyId: string;
-    readonly program: ProgramCode;
-    readonly voucherId?: string;
-    readonly kind: 'rating' | 'complaint';
-    readonly rating?: number;
-    readonly text?: string;
-    readonly submittedAt: string;
-  }): Promise<{ readonly ref: string }>;
-}
-
 /** The slice of the vault that keeps what a citizen wrote, sealed under their own key (forgettable). */
 export interface TextKeeper {
   keepText(personId: string, textId: string, text: string, retainUntil?: string): Promise<void>;
+  /** The text, or undefined once forgotten: the e-Otinish outbox reads it when it forwards. */
+  textOf(textId: string): Promise<string | undefined>;
 }
 
 export interface VoucherServiceDeps {
@@ -49,8 +36,7 @@ export interface VoucherServiceDeps {
   readonly programs?: { readonly meals?: SchoolMealsProgram; readonly food?: FoodVouchersProgram };
   /** Goods catalogue sku → socially significant category (default: the SAMPLE catalogue). */
   readonly catalogue?: Readonly<Record<string, string>>;
-  readonly eotinish?: FeedbackForwarder;
-  /** Where complaint texts are kept (never in an event). */
+  /** Where complaint texts are kept (never in an event): the vault. */
   readonly texts?: TextKeeper;
   /** Nonce bytes for QR tokens (tests pass a deterministic source). */
   readonly nonce?: () => Buffer;

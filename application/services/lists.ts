@@ -25,9 +25,10 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../adapters/clock/clock';
 import type { PhoneDirectory } from '../../adapters/bmg/phone-directory';
 import type { Vault } from '../../adapters/vault/vault';
-import { decideAcross, TornRead, type Decision, type Loaded } from '../command-path';
+import { decideAcross, TornRead, type Decision, type Loaded, type Outcome } from '../command-path';
 import type { StreamStates } from '../stream-states';
-import type { FamilySubject, ListEvent, PupilSubject, Representative } from '../../domain/events';
+import { statusChangeOf, type StatusChange } from '../../domain/lists/person-status';
+import type { FamilySubject, LedgerEvent, ListEvent, PhoneCheck, PupilSubject, Representative, RepresentativeRole } from '../../domain/events';
 import { streams } from '../../domain/events';
 import { createListDecider, listedPupils, rowRuleOf, type ListHeader, type ListRowInput, type ListState, type PupilYear } from '../../domain/lists/eligibility-list';
 import { absentees, schoolLists } from '../../domain/lists/school-lists';
@@ -40,7 +41,7 @@ import type { CommandMetadata } from '../../domain/shared/decider';
 import { DomainError, refuse } from '../../domain/shared/errors';
 import { listDataRetainedUntil } from '../../domain/people/personal-data';
 import { PartlyWritten } from '../partly-written';
-import type { FoodListRow, LedgerServices, ListReceipt, MealsListRow, PersonRow, ReceiveListInput } from './contract';
+import type { FoodListRow, LedgerServices, ListReceipt, MealsListRow, PersonRow, ReceiveListInput, RowOutcome } from './contract';
 import { decideCase, deciders, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
 
 /** Rows per atomic chunk: one transaction touches at most ~2 × this many streams. */
@@ -63,6 +64,8 @@ interface Prepared {
   readonly subject?: PupilSubject | FamilySubject;
   readonly representatives: readonly Representative[];
   readonly language?: SmsLanguage;
+  /** What BMG's answer for this row's people stood on. */
+  readonly phoneCheck?: PhoneCheck;
 }
 
 export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 'receiveList'> {
@@ -73,15 +76,23 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
   const chunkRows = deps.chunkRows ?? LIST_CHUNK_ROWS;
 
   /** A person as prepared: no personId when the IIN is invalid (never looked up nor stored). */
-  type Person = { personId?: string; hasPhone: boolean };
+  type Person = { personId?: string; hasPhone: boolean; phoneFrom?: string };
   const NO_PERSON: Person = { hasPhone: false };
+  type People = { person: (row: PersonRow) => Person; phoneCheck: PhoneCheck };
 
   /** The people of some rows: their personIds (a keyed hash: nothing is stored) and one BMG look-up for all of them. */
-  async function lookUp(rows: readonly PersonRow[]): Promise<{ person: (row: PersonRow) => Person; phones: ReadonlyMap<string, string> }> {
+  async function lookUp(rows: readonly PersonRow[], now: string): Promise<People & { phones: ReadonlyMap<string, string> }> {
     const valid = rows.filter((r) => parseIin(r.iin).ok);
-    const phones = await deps.phones.lookupMany(valid.map((r) => r.iin));
-    const byIin = new Map(valid.map((r) => [r.iin.trim(), { personId: deps.vault.pseudonymise(r.iin), hasPhone: phones.has(r.iin.trim()) }]));
-    return { person: (row) => (parseIin(row.iin).ok ? (byIin.get(row.iin.trim()) ?? NO_PERSON) : NO_PERSON), phones };
+    const lookup = await deps.phones.lookupMany(valid.map((r) => r.iin));
+    const byIin = new Map(
+      valid.map((r): [string, Person] => {
+        const found = lookup.phones.get(r.iin.trim());
+        return [r.iin.trim(), { personId: deps.vault.pseudonymise(r.iin), hasPhone: found !== undefined, ...(found ? { phoneFrom: found.from } : {}) }];
+      }),
+    );
+    const phones = new Map([...lookup.phones].map(([iin, found]) => [iin, found.phone]));
+    const phoneCheck: PhoneCheck = { ...lookup.directory, checkedAt: now };
+    return { person: (row) => (parseIin(row.iin).ok ? (byIin.get(row.iin.trim()) ?? NO_PERSON) : NO_PERSON), phones, phoneCheck };
   }
 
   /** The people kept in the vault (one statement, in row order): names and phones to send SMS and sign the табель. */
@@ -97,6 +108,12 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       listDataRetainedUntil(list.month, program.personalData, program.timezone),
     );
   }
+  const representative = (person: Person & { personId: string }, role: RepresentativeRole): Representative => ({
+    personId: person.personId,
+    role,
+    hasPhone: person.hasPhone,
+    ...(person.phoneFrom ? { phoneFrom: person.phoneFrom } : {}),
+  });
 
   function prepareFood(row: FoodListRow, rowNo: number, month: string, person: (row: PersonRow) => Person): Prepared {
     const head = person(row.head);
@@ -116,10 +133,10 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       city: row.city.toLowerCase(),
       aspOnDate: row.aspOnDate,
     };
-    const representatives: Representative[] = head.personId ? [{ personId: head.personId, role: row.head.role ?? 'guardian', hasPhone: head.hasPhone }] : [];
+    const representatives: Representative[] = head.personId ? [representative({ ...head, personId: head.personId }, row.head.role ?? 'guardian')] : [];
     others.forEach((m, i) => {
       const p = members[i]!;
-      if (m.role && p.personId) representatives.push({ personId: p.personId, role: m.role, hasPhone: p.hasPhone });
+      if (m.role && p.personId) representatives.push(representative({ ...p, personId: p.personId }, m.role));
     });
     const city = pilotCity(row.city, programs.food);
     const subject: FamilySubject | undefined = city ? { kind: 'family', month, city: city.code, region: city.region, members: memberIds } : undefined;
@@ -144,7 +161,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     const subject: PupilSubject | undefined = pupil.personId
       ? { kind: 'pupil', pupilId: pupil.personId, schoolId: row.schoolId, grade: row.grade, category: row.category, schoolYear: list.schoolYear, region: list.region }
       : undefined;
-    const representatives = reps.flatMap((r) => (r.personId ? [{ personId: r.personId, role: r.role, hasPhone: r.hasPhone }] : []));
+    const representatives = reps.flatMap((r) => (r.personId ? [representative({ ...r, personId: r.personId }, r.role)] : []));
     return { input, ...(subject ? { subject } : {}), representatives, ...(row.language ? { language: row.language } : {}) };
   }
 
@@ -158,15 +175,16 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     return [meals.pupil, ...meals.representatives];
   }
 
-  async function prepare(list: ReceiveListInput): Promise<Prepared[]> {
+  async function prepare(list: ReceiveListInput, now: string): Promise<Prepared[]> {
     const out: Prepared[] = [];
     for (let i = 0; i < list.rows.length; i += LIST_LOOKUP_ROWS) {
       const slice = (list.rows as readonly (FoodListRow | MealsListRow)[]).slice(i, i + LIST_LOOKUP_ROWS);
       const rowPeople = slice.map((row) => peopleOfRow(list, row));
-      const { person, phones } = await lookUp(rowPeople.flat());
-      const prepared = slice.map((row, j) =>
-        list.program === 'food-vouchers' ? prepareFood(row as FoodListRow, i + j + 1, list.month, person) : prepareMeals(row as MealsListRow, i + j + 1, list, person),
-      );
+      const { person, phones, phoneCheck } = await lookUp(rowPeople.flat(), now);
+      const prepared = slice.map((row, j): Prepared => ({
+        ...(list.program === 'food-vouchers' ? prepareFood(row as FoodListRow, i + j + 1, list.month, person) : prepareMeals(row as MealsListRow, i + j + 1, list, person)),
+        phoneCheck,
+      }));
       // Before any row is decided: an accepted row's people are in the vault even if the process dies next.
       await keep(prepared.flatMap((p, j) => (p.input.iinValid && !rowRule(p.input, list) ? rowPeople[j]! : [])), phones, list);
       out.push(...prepared);
@@ -187,12 +205,13 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
         listId: header.listId,
         rowNo: row.input.rowNo,
         ...(row.language ? { language: row.language } : {}),
+        ...(row.phoneCheck ? { phoneCheck: row.phoneCheck } : {}),
       },
       metadata,
     };
   }
 
-  async function runChunk(header: ListHeader, listStream: string, chunk: readonly Prepared[], k: number, last: boolean, meta: CommandMetadata): Promise<void> {
+  async function runChunk(header: ListHeader, listStream: string, chunk: readonly Prepared[], k: number, last: boolean, meta: CommandMetadata): Promise<Outcome['events']> {
     const caseStreams = chunk.flatMap((r) => {
       const s = r.subject ? (header.program === 'food-vouchers' ? streams.consentFood(r.input.familyId, header.month) : streams.consentMeals((r.subject as PupilSubject).pupilId, header.schoolYear!)) : undefined;
       return s ? [s] : [];
@@ -200,7 +219,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     const voucherStreams = caseStreams.map((s) => voucherStreamOfCase(s)!);
     const chunkMeta: CommandMetadata = { ...meta, commandId: `${listStream}:chunk:${k}`, causationId: meta.commandId, correlationId: meta.correlationId ?? meta.commandId };
     const byRow = new Map(chunk.map((r) => [r.input.rowNo, r]));
-    await decideAcross(deps.states, [listStream, ...caseStreams, ...voucherStreams], chunkMeta, (loaded) => {
+    const outcome = await decideAcross(deps.states, [listStream, ...caseStreams, ...voucherStreams], chunkMeta, (loaded) => {
       const existingCases = new Set(caseStreams.filter((s) => loaded.get(s)!.events.length > 0));
       const pupils = header.program === 'school-meals' ? pupilsOf(existingCases, loaded) : undefined;
       const state = deps.states.fold(lists, loaded.get(listStream)!.events);
@@ -226,6 +245,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       }
       return decisions;
     });
+    return outcome.events;
   }
 
   /** What each pupil with a case has this school year: the case's state and the voucher's school and grade. */
@@ -287,11 +307,12 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       if (header.program === 'school-meals') await suspendAbsentees(header, listStream, meta);
       return receipt(input.listId, earlier, true);
     }
-    const prepared = await prepare(input);
+    const prepared = await prepare(input, meta.now);
     const chunks = Math.max(1, Math.ceil(prepared.length / chunkRows));
+    const decided: Outcome['events'][number][] = [];
     for (let k = 0; k < chunks; k++) {
       try {
-        await runChunk(header, listStream, prepared.slice(k * chunkRows, (k + 1) * chunkRows), k, k === chunks - 1, meta);
+        decided.push(...(await runChunk(header, listStream, prepared.slice(k * chunkRows, (k + 1) * chunkRows), k, k === chunks - 1, meta)));
       } catch (error) {
         if (error instanceof DomainError || (error as Error)?.name === 'DomainError') throw error;
         throw new PartlyWritten(interruptedListStatement(input, k * chunkRows, Math.min((k + 1) * chunkRows, prepared.length)), { cause: error });
@@ -299,7 +320,11 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     }
     if (header.program === 'school-meals') await suspendAbsentees(header, listStream, meta);
     const final = deps.states.fold(lists, await deps.states.history(listStream));
-    return receipt(input.listId, final, false);
+    const check = prepared.at(-1)?.phoneCheck;
+    const phoneDirectory = check ? { source: check.source, ...(check.loadId ? { loadId: check.loadId } : {}), ...(check.asOf ? { asOf: check.asOf } : {}) } : undefined;
+    const atIntake = receipt(input.listId, final, false);
+    const rows = withIntakeStatus(atIntake.rows, decided);
+    return { ...atIntake, rows, pending: rows.filter((r) => r.status === 'pending').map((r) => r.rowNo), ...(phoneDirectory ? { phoneDirectory } : {}) };
   }
 
   return { receiveList };
@@ -353,6 +378,31 @@ function receipt(listId: string, state: ListState, repeated: boolean): ListRecei
   const accepted = rows.filter((r) => r.outcome === 'row_accepted').length;
   const continued = rows.filter((r) => r.outcome === 'row_continued').length;
   return { listId, accepted, rejected: rows.length - accepted - continued, continued, rows, repeated };
+}
+
+/**
+ * Each row's status right after intake, from the events its chunk decided: returned (rejected, or
+ * its case ended at once: no phone), voucher_issued (no consent needed), or pending a decision.
+ */
+function withIntakeStatus(rows: readonly RowOutcome[], events: Outcome['events']): RowOutcome[] {
+  const lastOf = new Map<string, StatusChange>();
+  const cases = new Map(rows.flatMap((r) => (r.caseStream ? [[voucherStreamOfCase(r.caseStream) ?? '', r.caseStream] as const] : [])));
+  const caseOfVoucher = (stream: string) => cases.get(stream);
+  for (const event of events) {
+    const found = statusChangeOf(event as LedgerEvent);
+    if (!found || found.target === 'list_row') continue;
+    const caseStream = found.target === 'case' ? event.stream : caseOfVoucher(event.stream);
+    if (caseStream) lastOf.set(caseStream, found.change);
+  }
+  return rows.map((row) => {
+    // A pupil covered already this school year stays on the month's list: not a return (issue 16).
+    if (row.outcome === 'row_continued') return { ...row, status: 'continued' as const };
+    if (row.outcome !== 'row_accepted') return { ...row, status: 'returned' as const };
+    const last = row.caseStream ? lastOf.get(row.caseStream) : undefined;
+    if (last?.status === 'returned') return { ...row, status: 'returned' as const, ...(last.reason ? { reason: last.reason } : {}) };
+    if (last?.status === 'voucher_issued') return { ...row, status: 'voucher_issued' as const };
+    return { ...row, status: 'pending' as const };
+  });
 }
 
 export type { ListEvent };

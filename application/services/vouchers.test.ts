@@ -18,7 +18,6 @@ import { expiryDeadlineId, mealVoucher } from '../../domain/vouchers/meal-vouche
 import { MAX_CANTEEN_BATCH_RECORDS } from '../../domain/vouchers/canteen-device';
 import { freshDatabase } from '../../test/pg';
 import { handle } from '../command-path';
-import type { FeedbackForwarder } from './deps';
 import { createVoucherServices, type VoucherServices } from './vouchers';
 import { testStates } from '../../test/stream-states';
 import { registeredCounterparts } from '../../test/registry';
@@ -56,15 +55,13 @@ const adapters: [string, () => Promise<Subject>][] = [
 describe.each(adapters)('voucher services on the %s event store', (_name, make) => {
   let subject: Subject;
   let services: VoucherServices;
-  const forwarded: string[] = [];
-  const eotinish: FeedbackForwarder = { forward: async (item) => (forwarded.push(item.feedbackId), { ref: `EO-${forwarded.length}` }) };
   beforeAll(async () => {
     subject = await make();
     const counterparts = await registeredCounterparts({
       shops: ['shop-1', 'shop-2', 'shop-9'].map((shopId) => ({ shopId, city: 'kokshetau' })),
       devices: [...['dev-7', 'dev-race', 'dev-s', 'dev-late'].map((deviceId) => ({ deviceId, schoolId: 'school-7' })), { deviceId: 'd', schoolId: 's' }],
     });
-    services = createVoucherServices({ states: testStates(subject.store), vault, qrKeys: keys, nonce, eotinish, counterparts });
+    services = createVoucherServices({ states: testStates(subject.store), vault, qrKeys: keys, nonce, counterparts });
   });
   afterAll(async () => subject.dispose());
 
@@ -285,27 +282,6 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       expect(events.slice(-4).map((e) => e.type)).toEqual(['DeadlineFired', 'FoodHoldExpired', 'DeadlineFired', 'FoodVouchersLapsed']);
       expect(events.at(-1)!.data).toMatchObject({ totalTiyn: 2 * MRP });
       await expectCode(services.issueQrToken({ familyId: 'fam-5', voucherId: foodVoucherId('fam-5', MONTH, 1) }, meta('2026-04-01T04:00:00.000Z')), 'voucher_lapsed');
-    });
-  });
-
-  // ── feedback ──────────────────────────────────────────────────────────────────────────────
-  describe('feedback', () => {
-    it('records a rating, forwards it to e-Otinish once, and records the reference', async () => {
-      const m = meta('2026-03-10T06:00:00.000Z', 'feedback-1');
-      const first = await services.submitFeedback({ familyId: 'fam-9', program: 'school-meals', kind: 'rating', rating: 4 }, m);
-      const again = await services.submitFeedback({ familyId: 'fam-9', program: 'school-meals', kind: 'rating', rating: 4 }, m);
-      expect(again).toEqual(first);
-      expect(first.eotinishRef).toMatch(/^EO-/);
-      expect(forwarded.filter((id) => id === first.feedbackId)).toHaveLength(1);
-      expect((await subject.store.readStream(streams.feedback('fam-9'))).map((e) => e.type)).toEqual(['FeedbackSubmitted', 'FeedbackForwarded']);
-    });
-    it('refuses a rating outside 1–5, a complaint without text, and another family’s voucher', async () => {
-      await expectCode(services.submitFeedback({ familyId: 'fam-9', program: 'school-meals', kind: 'rating', rating: 6 }, meta('2026-03-10T06:00:00.000Z')), 'validation_failed');
-      await expectCode(services.submitFeedback({ familyId: 'fam-9', program: 'food-vouchers', kind: 'complaint', text: ' ' }, meta('2026-03-10T06:00:00.000Z')), 'validation_failed');
-      await expectCode(
-        services.submitFeedback({ familyId: 'fam-9', program: 'food-vouchers', voucherId: foodVoucherId('fam-3', '2026-03', 1), kind: 'complaint', text: 'rude' }, meta('2026-03-10T06:00:00.000Z')),
-        'voucher_not_found',
-      );
     });
   });
 });

@@ -57,6 +57,7 @@ import type {
   DeadlineKind,
   DeadlineScheduled,
   FamilySubject,
+  PhoneCheck,
   ProgramCode,
   PupilSubject,
   Representative,
@@ -95,6 +96,8 @@ export interface OpenCase {
      * pilot (the service finds it; the decider records it as this month's consent, no SMS).
      */
     readonly standingConsent?: { readonly caseId: string; readonly byPersonId: string };
+    /** What the phone check stood on; recorded as it is. */
+    readonly phoneCheck?: PhoneCheck;
   };
   readonly metadata: CommandMetadata;
 }

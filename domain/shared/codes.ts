@@ -152,6 +152,22 @@ export const CODES = {
   iban_invalid: { kind: 'validation', meaning: 'The IBAN is not a valid Kazakh IBAN (KZ, 20 characters, mod-97 check).' },
   bic_invalid: { kind: 'validation', meaning: 'The BIC is not a valid SWIFT code of a Kazakh bank (8 or 11 characters, country KZ).' },
   meal_price_invalid: { kind: 'validation', meaning: 'The meal price is not a positive integer number of tiyn within range.' },
+  // ── partner exchanges: BMG loads, status feeds ────────────────────────────────────────
+  invalid_phone: { kind: 'outcome', meaning: 'The phone number is not a Kazakh mobile number (+7 7xx xxx xx xx).' },
+  malformed_row: { kind: 'outcome', meaning: 'The CSV line has the wrong number of fields; it was not read.' },
+  load_not_found: { kind: 'not_found', meaning: 'No BMG load with this id; open it first.' },
+  load_already_opened_with_different_header: { kind: 'conflict', meaning: 'A BMG load with this id was opened before with another freshness stamp or mode.' },
+  chunk_already_received_with_different_content: { kind: 'conflict', meaning: 'This chunk of the load was received before with other rows.' },
+  load_already_completed: { kind: 'conflict', meaning: 'The load is complete (with another chunk count, or it takes no new chunks); open a new load.' },
+  load_incomplete: { kind: 'conflict', meaning: 'Some chunks of the load have not been received; send them, then complete it.' },
+  partner_unavailable: { kind: 'conflict', meaning: 'A partner system (BMG, e-Otinish) did not answer in time; nothing was written, retry later.' },
+  no_phone: { kind: 'outcome', meaning: 'Returned: BMG has no phone for any representative; no SMS could be sent (seed 001 app. 1 p. 8, seed 004 p. 17).' },
+  consent_refused: { kind: 'outcome', meaning: 'Returned: the family refused the service by SMS.' },
+  consent_timed_out: { kind: 'outcome', meaning: 'Returned: no answer to the SMS and its reminder in time.' },
+  undeliverable: { kind: 'outcome', meaning: 'Returned: the consent SMS could not be delivered to any representative.' },
+  report_not_ready: { kind: 'rule', meaning: 'The day is not over yet (Asia/Almaty); its daily report is made after midnight.' },
+  invalid_cursor: { kind: 'validation', meaning: 'The cursor is not one this feed handed out.' },
+  cursor_from_the_future: { kind: 'validation', meaning: 'The cursor points past the end of the feed; restart from the last cursor you received.' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

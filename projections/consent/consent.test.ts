@@ -7,7 +7,7 @@ import { createPostgresEventStore } from '../../adapters/eventstore/postgres';
 import type { EventStore } from '../../adapters/eventstore/port';
 import { coreMigrations } from '../../adapters/postgres/migrate';
 import type { Pool } from '../../adapters/postgres/pool';
-import { bmgMigration, createPostgresPhoneDirectory } from '../../adapters/bmg/phone-directory';
+import { bmgMigrations, loadedDirectory } from '../../test/bmg';
 import { createPostgresVault, vaultMigrations } from '../../adapters/vault/postgres-vault';
 import { createConsentServices } from '../../application/services/consent';
 import { createListServices } from '../../application/services/lists';
@@ -28,12 +28,11 @@ describe('consent read models (Postgres)', () => {
   let store: EventStore;
   let runner: Runner;
   beforeAll(async () => {
-    db = await freshDatabase([...coreMigrations(), ...vaultMigrations, bmgMigration, ...projectionMigrations([]), ...migrations]);
+    db = await freshDatabase([...coreMigrations(), ...vaultMigrations, ...bmgMigrations, ...projectionMigrations([]), ...migrations]);
     pool = db.pool;
     store = createPostgresEventStore(pool);
-    const phones = createPostgresPhoneDirectory(pool);
-    await phones.load([[HEADS[0]!, '77010000100'], [HEADS[1]!, '77010000101'], [HEADS[2]!, '77010000102']]);
     const vault = createPostgresVault(pool, 'test-vault-key-0123456789');
+    const phones = await loadedDirectory(pool, vault, [[HEADS[0]!, '77010000100'], [HEADS[1]!, '77010000101'], [HEADS[2]!, '77010000102']]);
     const lists = createListServices({ states: testStates(store), vault, phones });
     const consent = createConsentServices({ states: testStates(store), vault });
     const list: ReceiveListInput = {

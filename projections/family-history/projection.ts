@@ -73,6 +73,7 @@ const EVERY_TYPE: Record<Exclude<LedgerEventType, RegistryEvent['type']>, true> 
   FoodHoldRegistered: true,
   FoodVouchersLapsed: true,
   FeedbackSubmitted: true,
+  FeedbackForwardFailed: true,
   FeedbackForwarded: true,
   PersonForgotten: true,
 };
