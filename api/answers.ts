@@ -96,6 +96,9 @@ export const auditHistorySchema = z.object({
       commandId: z.string(),
     }),
   ),
+  people: z
+    .record(z.string(), z.literal('[forgotten]'))
+    .describe('The people these events name (by personId) whose personal data was forgotten (docs/EVIDENCE.md "Forgetting a person").'),
 });
 
 export const tabelSchema = z.object({

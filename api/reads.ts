@@ -21,6 +21,7 @@ import type { Runner } from '../projections/runner';
 import type { ListView, OutboundSms, ReadSide } from './read-side';
 import { listReturns } from '../projections/exchanges/queries';
 import { streams } from '../domain/events';
+import { FORGOTTEN } from '../domain/people/personal-data';
 
 export interface ReadsDeps {
   readonly pool: Pool;
@@ -31,6 +32,8 @@ export interface ReadsDeps {
   readonly projectionNames: readonly string[];
   readonly pendingSms: (limit: number) => Promise<readonly OutboundSms[]>;
   readonly logger: Logger;
+  /** Of these people, those whose personal data was forgotten (the vault's record of it). */
+  readonly forgottenOf?: (personIds: readonly string[]) => Promise<ReadonlyMap<string, unknown>>;
   /** Names for the табель a pedagogue signs (from the vault); absent names print the pseudonymous id. */
   readonly displayNames?: (personIds: readonly string[]) => Promise<ReadonlyMap<string, string>>;
 }
@@ -66,10 +69,12 @@ export function createReads(deps: ReadsDeps): ReadSide {
           events: events.map((e) => ({ at: e.metadata.recordedAt, type: e.type, stream: e.stream })),
         };
       }
+      const forgotten = (await deps.forgottenOf?.(personIdsIn(events.map((e) => e.data)))) ?? new Map<string, unknown>();
       return {
         familyId,
         asOf,
         state,
+        people: Object.fromEntries([...forgotten.keys()].sort().map((id) => [id, FORGOTTEN])),
         events: events.map((e) => ({
           position: e.position,
           stream: e.stream,
@@ -144,4 +149,19 @@ export function createReads(deps: ReadsDeps): ReadSide {
     qrPng: (token) => qrPng(token),
     qrSvg: (token) => qrSvg(token),
   };
+}
+
+const PERSON_ID = /^p_[0-9a-f]{32}$/;
+
+/** Every pseudonymous person id anywhere in these events' data (pupils, recipients, members, writers). */
+function personIdsIn(values: readonly unknown[]): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (PERSON_ID.test(value)) found.add(value);
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  values.forEach(visit);
+  return [...found];
 }

@@ -185,6 +185,8 @@ describe('forgetting a person in a seeded month', () => {
     expect(csv).not.toContain(pupil.person.fullName);
     const history = await driver.http.send(driver.http.api.GET('/v1/audit/families/{familyId}/history', { params: { path: { familyId: pupil.familyId } }, headers: bearer(await driver.token(auditor)) }));
     expect(history.status).toBe(200);
+    // The auditor's history names them by pseudonym, marked forgotten.
+    expect((history.body as { people: Record<string, string> }).people).toEqual({ [driver.personId(pupil.person.iin)]: FORGOTTEN, [driver.personId(parent.iin)]: FORGOTTEN });
   });
 
   it('a rebuild of every read model replays to the same', async () => {

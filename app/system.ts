@@ -208,6 +208,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       runner,
       projectionNames: projections.map((p) => p.name),
       displayNames: (personIds) => displayNamesOf(vault, personIds),
+      forgottenOf: (personIds) => vault.forgottenOf(personIds),
       pendingSms: async (limit) => {
         const due = await pendingSms(pool, clock.now().toISOString(), limit);
         // Phones and names are joined here, at pull time, in one read each (side by side); a forgotten person has no phone and is skipped.

@@ -6369,6 +6369,10 @@ export interface operations {
                             };
                             commandId: string;
                         }[];
+                        /** @description The people these events name (by personId) whose personal data was forgotten (docs/EVIDENCE.md "Forgetting a person"). */
+                        people: {
+                            [key: string]: "[forgotten]";
+                        };
                     };
                 };
             };
