@@ -160,6 +160,8 @@ export const EVENT_DATA_SCHEMAS = {
   }),
   EligibilityListProcessed: z.strictObject({ listId: id, accepted: count, rejected: count, continued: count.optional() }),
   SchoolListRecorded: z.strictObject({ schoolId: id, schoolYear, month, listId: id, listed: z.array(id), at: instant }),
+  PersonMonthClaimed: z.strictObject({ personId: id, month, familyId: id, caseId: id, listId: id, rowNo: count, at: instant }),
+  StandingConsentRecorded: z.strictObject({ familyId: id, caseId: id, month, byPersonId: id, at: instant }),
 
   ConsentCaseOpened: z.strictObject({
     caseId: id,

@@ -144,6 +144,26 @@ export type SchoolListRecorded = DomainEvent<
   { schoolId: string; schoolYear: SchoolYear; month: Month; listId: string; listed: readonly string[]; at: Instant }
 >;
 
+/**
+ * `personmonth-{personId}~{month}`: a person is a member of this food case (family) in the month,
+ * claimed when a list's row is accepted. One voucher per person per month across lists (seed 004
+ * p. 2.5, 4: one voucher per member): a corrected or second list naming the person in another family
+ * is refused at intake, and issuing checks the claims again.
+ */
+export type PersonMonthClaimed = DomainEvent<
+  'PersonMonthClaimed',
+  { personId: string; month: Month; familyId: string; caseId: string; listId: string; rowNo: number; at: Instant }
+>;
+/**
+ * `foodconsent-{familyId}`: the family consented in this case, and the consent stands for the
+ * service period (seed 004 annex: «Согласие … действует в период оказания указанной услуги»;
+ * program parameter consentScope): a later month's case records the consent without an SMS.
+ */
+export type StandingConsentRecorded = DomainEvent<
+  'StandingConsentRecorded',
+  { familyId: string; caseId: string; month: Month; byPersonId: string; at: Instant }
+>;
+
 // ── consent case ──────────────────────────────────────────────────────────────────────────
 export interface PupilSubject {
   readonly kind: 'pupil';
@@ -559,6 +579,8 @@ export type FeedbackForwarded = DomainEvent<
 
 export type ListEvent = EligibilityListReceived | ListRowAccepted | ListRowContinued | ListRowRejected | EligibilityListProcessed;
 export type SchoolListsEvent = SchoolListRecorded;
+export type PersonMonthEvent = PersonMonthClaimed;
+export type FoodConsentEvent = StandingConsentRecorded;
 export type ConsentEvent =
   | ConsentCaseOpened
   | ConsentCaseReopened
@@ -619,7 +641,19 @@ export type PersonForgotten = DomainEvent<
 >;
 export type PersonEvent = PersonForgotten;
 
-export type LedgerEvent = ListEvent | SchoolListsEvent | ConsentEvent | MealVoucherEvent | CanteenEvent | FoodWalletEvent | FoodHoldIndexEvent | FeedbackEvent | RegistryEvent | PersonEvent;
+export type LedgerEvent =
+  | ListEvent
+  | SchoolListsEvent
+  | PersonMonthEvent
+  | FoodConsentEvent
+  | ConsentEvent
+  | MealVoucherEvent
+  | CanteenEvent
+  | FoodWalletEvent
+  | FoodHoldIndexEvent
+  | FeedbackEvent
+  | RegistryEvent
+  | PersonEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
 /** Stream names, in one place. */

@@ -22,6 +22,8 @@ const name: fc.Arbitrary<StreamName> = fc.oneof(
   fc.record({ kind: fc.constant('registrySchool' as const), schoolId: id }),
   fc.record({ kind: fc.constant('registryDevice' as const), deviceId: id }),
   fc.record({ kind: fc.constant('person' as const), personId: id }),
+  fc.record({ kind: fc.constant('personMonth' as const), personId: id, month }),
+  fc.record({ kind: fc.constant('foodConsent' as const), familyId: id }),
 );
 
 describe('stream names', () => {

@@ -16,6 +16,8 @@
  *   registry-shop-{shopId}, registry-school-{schoolId}, registry-device-{deviceId}
  *                                        a counterpart's registry entry (domain/registry/)
  *   person-{personId}                    the forgetting of a person's data (PersonForgotten; the data is in the vault)
+ *   personmonth-{personId}~{month}       index: whose food vouchers a person is in that month (one per person-month)
+ *   foodconsent-{familyId}               index: a family's consent standing for the food pilot's service period
  *
  * The hold index was `food-hold-{shopId}-{holdId}`: a family id starting with `hold-` made a wallet
  * look like an index, and a shop id with a dash could name another shop's hold.
@@ -37,7 +39,9 @@ export type StreamName =
   | { readonly kind: 'registryShop'; readonly shopId: string }
   | { readonly kind: 'registrySchool'; readonly schoolId: string }
   | { readonly kind: 'registryDevice'; readonly deviceId: string }
-  | { readonly kind: 'person'; readonly personId: string };
+  | { readonly kind: 'person'; readonly personId: string }
+  | { readonly kind: 'personMonth'; readonly personId: string; readonly month: Month }
+  | { readonly kind: 'foodConsent'; readonly familyId: string };
 
 export const streams = {
   list: (source: ListSourceName, listId: string) => `list-${source}-${listId}`,
@@ -55,6 +59,10 @@ export const streams = {
   registrySchool: (schoolId: string) => `registry-school-${schoolId}`,
   registryDevice: (deviceId: string) => `registry-device-${deviceId}`,
   person: (personId: string) => `person-${personId}`,
+  /** Index: the food case (family) a person is a member of in a month — one voucher per person-month across lists. */
+  personMonth: (personId: string, month: Month) => `personmonth-${personId}~${month}`,
+  /** Index: a family's consent that stands for the food pilot's service period (consent scope). */
+  foodConsent: (familyId: string) => `foodconsent-${familyId}`,
 } as const;
 
 /** The name for a parsed stream (the inverse of `parseStream`). */
@@ -86,6 +94,10 @@ export function streamOf(name: StreamName): string {
       return streams.registryDevice(name.deviceId);
     case 'person':
       return streams.person(name.personId);
+    case 'personMonth':
+      return streams.personMonth(name.personId, name.month);
+    case 'foodConsent':
+      return streams.foodConsent(name.familyId);
   }
 }
 
@@ -103,6 +115,8 @@ const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => StreamName][] = [
   [/^registry-school-(.+)$/s, (m) => ({ kind: 'registrySchool', schoolId: m[1]! })],
   [/^registry-device-(.+)$/s, (m) => ({ kind: 'registryDevice', deviceId: m[1]! })],
   [/^person-(.+)$/s, (m) => ({ kind: 'person', personId: m[1]! })],
+  [/^personmonth-(.+)~(\d{4}-\d{2})$/s, (m) => ({ kind: 'personMonth', personId: m[1]!, month: m[2]! })],
+  [/^foodconsent-(.+)$/s, (m) => ({ kind: 'foodConsent', familyId: m[1]! })],
 ];
 
 /** The patterns by the name's first word (projections parse a name per event, so one pattern is tried, not all). */

@@ -43,13 +43,15 @@ const FOOD_FUNNEL_KEYS = [
   'issued', 'issuedTiyn', 'activated', 'activatedTiyn', 'usedTiyn', 'lapsedTiyn',
 ] as const;
 
-export async function checkFood(driver: ServiceHandle, truth: FoodTruth, eotinish?: TestEotinish): Promise<Checks> {
+/** `earlier`: the months simulated before on the same ledger (the feed and e-Otinish hold theirs too). */
+export async function checkFood(driver: ServiceHandle, truth: FoodTruth, eotinish?: TestEotinish, earlier: readonly FoodTruth[] = []): Promise<Checks> {
   await driver.settle();
   const checks = new Checks();
-  await checkReturnsAndFeed(driver, checks, 'sdu', truth.listRowsTruth);
-  if (eotinish) await checkAppeals(driver, checks, truth.feedback, eotinish);
+  await checkReturnsAndFeed(driver, checks, 'sdu', truth.listRowsTruth, earlier.reduce((n, t) => n + t.listRowsTruth.length, 0));
+  if (eotinish) await checkAppeals(driver, checks, truth.feedback, eotinish, earlier.reduce((n, t) => n + t.feedback.length, 0));
   checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);
   checks.equal('authorizations and captures the balance model predicted', 0, truth.modelMismatches);
+  checks.equal('start SMS to families whose consent stood from an earlier month', 0, truth.smsDespiteStandingConsent);
   const doc = await outcomes(driver, { program: 'food-vouchers', month: truth.month });
   const rows = doc.funnel.filter((r) => r.program === 'food-vouchers' && r.month === truth.month);
   for (const [city, t] of Object.entries(truth.byCity).sort(([a], [b]) => a.localeCompare(b))) {
@@ -147,7 +149,7 @@ type RowTruth = { listId: string; rowNo: number; returnReason?: string };
  * says, and no other row is; the status feed replayed from the start ends, for every row, in the
  * status the list shows now.
  */
-export async function checkReturnsAndFeed(driver: ServiceHandle, checks: Checks, source: 'sdu' | 'nobd', rows: readonly RowTruth[]): Promise<void> {
+export async function checkReturnsAndFeed(driver: ServiceHandle, checks: Checks, source: 'sdu' | 'nobd', rows: readonly RowTruth[], earlierRows = 0): Promise<void> {
   const token = await driver.token({ role: source, sub: `${source}-simulator` });
   const lists = [...new Set(rows.map((r) => r.listId))].sort();
   const returned = new Map<string, string>();
@@ -176,12 +178,12 @@ export async function checkReturnsAndFeed(driver: ServiceHandle, checks: Checks,
   let feedOk = 0;
   for (const [key, status] of current) if (replayed.get(key) === status) feedOk++;
   checks.equal(`${source} status feed replayed from the start = every row's current status`, current.size, feedOk);
-  checks.equal(`${source} status feed rows = list rows`, rows.length, replayed.size);
+  checks.equal(`${source} status feed rows = list rows (with earlier simulated months')`, rows.length + earlierRows, replayed.size);
 }
 
 /** Every rating and complaint reached e-Otinish exactly once, and the family sees its reference. */
-async function checkAppeals(driver: ServiceHandle, checks: Checks, sent: FoodTruth['feedback'], eotinish: TestEotinish): Promise<void> {
-  checks.equal('appeals received by e-Otinish = submitted', sent.length, eotinish.appeals.size);
+async function checkAppeals(driver: ServiceHandle, checks: Checks, sent: FoodTruth['feedback'], eotinish: TestEotinish, earlierSent = 0): Promise<void> {
+  checks.equal('appeals received by e-Otinish = submitted (with earlier simulated months’)', sent.length + earlierSent, eotinish.appeals.size);
   checks.equal('appeals: each submitted one received', sent.length, sent.filter((f) => eotinish.appeals.has(f.feedbackId)).length);
   const retried = sent.filter((f) => (eotinish.requests.get(f.feedbackId) ?? 0) > 1).length;
   // Each appeal e-Otinish failed must have been tried again (and still be there once).

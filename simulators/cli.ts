@@ -10,13 +10,13 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { addDays, instantAt } from '../domain/shared/calendar';
+import { addDays, addMonths, instantAt } from '../domain/shared/calendar';
 import { behaviourFrom } from './behaviour';
 import { startInProcess, throwAwayDatabase } from './driver';
 import { generatePopulation, LARGE_PUPILS } from './population';
 import { createProgress } from './progress';
 import { FOOD_CONCURRENCY, simulateFoodMonth } from './food';
-import { checkFood, checkMeals, type Checks } from './check';
+import { checkFood, checkMeals, Checks } from './check';
 import { simulateMeals } from './meals';
 import { startTestEotinish } from './eotinish-server';
 import { formatKzt } from '../domain/shared/money';
@@ -54,7 +54,7 @@ export function strArg(args: Args, name: string, fallback: string, pattern?: Reg
 }
 
 const HELP = `Usage:
-  npm run simulate -- --program food --month 2026-03 [--families 20000] [--seed 7]
+  npm run simulate -- --program food --month 2026-03 [--months 1] [--families 20000] [--seed 7]
   npm run simulate -- --program meals --from 2026-03-02 [--days 10] [--pupils 20000 | --large] [--seed 7]
     common: [--fast-unsafe] (fsync, synchronous_commit, full_page_writes off: quicker, not a deployment's figures)
             [--behaviour '<json over simulators/behaviour.ts defaults>'] [--tick-minutes 60]
@@ -79,6 +79,7 @@ async function simulate(args: Args): Promise<number> {
   let summary: Record<string, unknown>;
   if (program === 'food') {
     const month = strArg(args, 'month', '2026-03', /^\d{4}-\d{2}$/);
+    const months = intArg(args, 'months', 1, 4);
     const families = intArg(args, 'families', 20_000, 1_000_000);
     const t0 = performance.now();
     const population = generatePopulation({ seed, families, pupils: 0 });
@@ -94,11 +95,20 @@ async function simulate(args: Args): Promise<number> {
       : await (await import('./load')).startService(start, { clock: 'virtual', databaseUrl: database.url, dataDir, maxSockets: concurrency * 2, env });
     try {
       const t1 = performance.now();
-      const truth = await simulateFoodMonth(driver, population, { month, seed, behaviour, tickMinutes, concurrency, progress, eotinish, adjacentDuplicates: args['adjacent-duplicates'] === true });
+      // Consecutive months on one ledger: a consent given in one month stands for the next (consent scope).
+      const truths: Awaited<ReturnType<typeof simulateFoodMonth>>[] = [];
+      checks = new Checks();
+      for (let m = 0; m < months; m++) {
+        const consentedEarlier = new Set(truths.flatMap((t) => t.consentedFamilies));
+        const truth = await simulateFoodMonth(driver, population, {
+          month: addMonths(month, m), seed, behaviour, tickMinutes, concurrency, progress, eotinish, consentedEarlier, adjacentDuplicates: args['adjacent-duplicates'] === true,
+        });
+        checks.items.push(...(await checkFood(driver, truth, eotinish, truths)).items.map((c) => (months === 1 ? c : { ...c, name: `${truth.month} ${c.name}` })));
+        truths.push(truth);
+        printFood(truth);
+      }
       const simulatedMs = performance.now() - t1;
-      checks = await checkFood(driver, truth, eotinish);
-      summary = { program: 'food-vouchers', month, families, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), truth };
-      printFood(truth);
+      summary = { program: 'food-vouchers', month, months, families, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), truth: months === 1 ? truths[0] : truths };
     } finally {
       await driver.stop();
       await eotinish.close();

@@ -1,6 +1,8 @@
 /**
  * A food-voucher month through the API, on the virtual clock (seed 004):
- *   4th 09:00  SDU uploads the month's list (in chunks) → per-row outcomes
+ *   4th 09:00  SDU uploads the month's list (in chunks) → per-row outcomes; a family that consented
+ *              in an earlier simulated month has its vouchers at once, without an SMS (consent scope
+ *              "service period", seed 004 annex)
  *   5th        the ledger's start SMS (a deadline) → the simulator, as the SMS gateway, pulls the
  *              outbox, reports delivery (a few fail once and are retried) and has each head answer
  *              per the behaviour model: yes / no / never / garbage, after a random delay
@@ -47,6 +49,8 @@ export interface FoodRunOptions {
   readonly progress?: (total: number, title: string) => Progress;
   /** A stand-in e-Otinish the service forwards to (EOTINISH_URL): families then rate and complain about purchases. */
   readonly eotinish?: TestEotinish;
+  /** Families that consented in an earlier simulated month of the pilot (FoodTruth.consentedFamilies). */
+  readonly consentedEarlier?: ReadonlySet<string>;
 }
 
 /** What happened, as the simulator saw it through the API. */
@@ -75,6 +79,12 @@ export interface FoodTruth {
   readonly listRowsTruth: readonly { listId: string; rowNo: number; returnReason?: string }[];
   /** Ratings and complaints the families submitted (accepted by the API). */
   readonly feedback: readonly { feedbackId: string; familyId: string; personId: string; kind: string }[];
+  /** Families with consent this month (by SMS or standing from an earlier month): the next month's consentedEarlier. */
+  readonly consentedFamilies: readonly string[];
+  /** Accepted families whose consent stood from an earlier month: vouchers without an SMS. */
+  readonly standingConsents: number;
+  /** Start SMS the ledger sent to a family whose consent stood already (must be 0). */
+  readonly smsDespiteStandingConsent: number;
 }
 
 /**
@@ -109,6 +119,8 @@ interface FamilyRun {
   readonly phone?: string;
   readonly headPersonId: string;
   accepted: boolean;
+  /** The family consented in an earlier month and the program's consent scope is the service period. */
+  readonly standing: boolean;
   caseId?: string;
   /** Where its (first) row went: the list and row number. */
   listId?: string;
@@ -182,6 +194,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       ...(phone ? { phone: phone.replace(/^\+/, '') } : {}),
       headPersonId: driver.personId(head.iin),
       accepted: false,
+      standing: FOOD_VOUCHERS.consentScope === 'service_period' && (options.consentedEarlier?.has(family.familyId) ?? false),
       sawRequest: false,
       sawReminder: false,
       vouchers: [],
@@ -276,6 +289,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
 
   // ── the month, tick by tick ────────────────────────────────────────────────────────────
   const reported = new Set<string>();
+  let smsDespiteStandingConsent = 0;
   const failedOnce = new Set<string>();
   const monthEndMs = new Date(instantAt(firstDayOfMonth(addMonths(month, 1)), '00:00')).getTime();
   const monthTicks = ticks.ceil(monthEndMs);
@@ -306,6 +320,18 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     }
   };
 
+  /** Consent given (by SMS, or standing from an earlier month): the family activates after a while, or never. */
+  const consented = (run: FamilyRun, tick: number) => {
+    run.outcome = 'consent_given';
+    city(run.family.city).consented++;
+    if (run.rng.chance(behaviour.activation.never)) return;
+    const delay = Math.max(1, Math.ceil((run.rng.exponential(behaviour.activation.delayMeanHours) * 60) / ticks.tickMinutes));
+    if (tick + delay < monthTicks) agenda.add(tick + delay, { kind: 'activate', run });
+  };
+  // Consent scope "service period": the list itself gave these families their vouchers.
+  const standingConsents = runs.filter((run) => run.accepted && run.standing);
+  for (const run of standingConsents) consented(run, 0);
+
   const gatewayToken = await driver.token({ role: 'sms-gateway', sub: 'sms-gateway-sim' });
   /** The SMS gateway: pull until the outbox is empty, report each delivery, let people answer. */
   const gateway = async (tick: number) => {
@@ -314,6 +340,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       const pulled = await timed('sms_pull', () =>
         http.send(http.api.GET('/v1/sms/outbound', { params: { query: { limit: 500 } }, headers: bearer(gatewayToken) })),
       );
+      if (pulled.status !== 200) throw new Error(`GET /v1/sms/outbound: ${pulled.status} ${JSON.stringify(pulled.body).slice(0, 300)}`);
       const fresh = pulled.body.messages.filter((m) => !reported.has(m.messageId));
       if (fresh.length === 0) return;
       // The gateway reports a pulled page's deliveries in one bulk request (1 % fail once and are retried).
@@ -322,7 +349,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
         http.send(
           http.api.POST('/v1/sms/outbound/deliveries', {
             headers: bearer(gatewayToken),
-            params: { header: { 'Idempotency-Key': `sim-${options.seed}-dlr-${tick}-${round}` } },
+            params: { header: { 'Idempotency-Key': `sim-${options.seed}-${month}-dlr-${tick}-${round}` } },
             body: {
               reports: decided.map(({ m, fail }) =>
                 fail ? { messageId: m.messageId, status: 'failed' as const, reason: 'simulated: no network', at } : { messageId: m.messageId, status: 'sent' as const, at, gatewayRef: `sim-${m.messageId}` },
@@ -343,6 +370,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
         smsByKind.add(m.kind);
         const run = byPhone.get(m.phone.replace(/^\+/, ''));
         if (!run) return;
+        if (m.kind === 'consent_request' && run.standing) smsDespiteStandingConsent++;
         if (m.kind === 'consent_request' && !run.sawRequest) {
           run.sawRequest = true;
           city(run.family.city).smsSent++;
@@ -369,14 +397,8 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
         );
         const outcome = reply.code ?? reply.body.outcome;
         replies.add(outcome);
-        if (outcome === 'consent_given' && !run.outcome) {
-          run.outcome = 'consent_given';
-          c.consented++;
-          if (!run.rng.chance(behaviour.activation.never)) {
-            const delay = Math.max(1, Math.ceil((run.rng.exponential(behaviour.activation.delayMeanHours) * 60) / ticks.tickMinutes));
-            if (tick + delay < monthTicks) agenda.add(tick + delay, { kind: 'activate', run });
-          }
-        } else if (outcome === 'consent_refused' && !run.outcome) {
+        if (outcome === 'consent_given' && !run.outcome) consented(run, tick);
+        else if (outcome === 'consent_refused' && !run.outcome) {
           run.outcome = 'consent_refused';
           c.refused++;
         }
@@ -584,6 +606,9 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       return { listId, rowNo, ...(reason ? { returnReason: reason } : {}) };
     }),
     feedback,
+    consentedFamilies: consenting.map((r) => r.family.familyId),
+    standingConsents: standingConsents.length,
+    smsDespiteStandingConsent,
     latencies: log.summaries(),
     phaseMs: phases.rounded(),
   };

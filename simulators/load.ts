@@ -9,10 +9,10 @@
  * BMG load and clock jumps go over IPC (no HTTP door for them yet).
  */
 import { SIMULATION_TOKEN_TTL_SECONDS, type ServiceHandle } from './driver';
+import { signToken, type Principal } from '../api/auth';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { signToken, type Principal } from '../api/auth';
 import { pseudonymiser } from '../adapters/vault/vault';
 import { instantAt, addSeconds, type LocalDate } from '../domain/shared/calendar';
 import { FOOD_VOUCHERS } from '../domain/programs/food-vouchers';
@@ -107,6 +107,24 @@ async function forkService(env: Record<string, string>): Promise<{ child: ChildP
  * `processes` > 1 the first one creates the database and the others join it as more API processes
  * of the same service; the clock moves in all of them, deadlines fire in the first.
  */
+/**
+ * One token per principal, signed again once a third of its life has passed on the virtual clock:
+ * a simulation of several months (food March → April, `--months`) would otherwise hold one that expired.
+ */
+function tokenCache(jwtSecret: string, now: () => Date): (principal: Principal) => Promise<string> {
+  const tokens = new Map<string, { token: Promise<string>; signedAtMs: number }>();
+  const renewAfterMs = (SIMULATION_TOKEN_TTL_SECONDS * 1000) / 3;
+  return (principal) => {
+    const key = JSON.stringify(principal);
+    const at = now();
+    const held = tokens.get(key);
+    if (held && at.getTime() - held.signedAtMs < renewAfterMs) return held.token;
+    const token = signToken(jwtSecret, principal, { now: at, ttlSeconds: SIMULATION_TOKEN_TTL_SECONDS });
+    tokens.set(key, { token, signedAtMs: at.getTime() });
+    return token;
+  };
+}
+
 export async function startService(
   start: string,
   options: { maxSockets?: number; clock?: 'running' | 'virtual'; dataDir?: string; databaseUrl?: string; processes?: number; port?: number; /** More service configuration (EOTINISH_URL…). */ env?: Record<string, string> } = {},
@@ -132,27 +150,24 @@ export async function startService(
   const https = all.map((p) => createHttp(p.ready.ready, { maxSockets: options.maxSockets ?? 512 }));
   const ready = first.ready;
   const personId = pseudonymiser(ready.vaultKey);
-  const tokens = new Map<string, Promise<string>>();
+  // Issued at the virtual clock's instant (the last one the service was advanced to).
+  let now = new Date(start);
+  const token = tokenCache(ready.jwtSecret, () => now);
   return {
     url: ready.ready,
     durable: ready.durable,
     pids: all.map((p) => p.child.pid).filter((pid): pid is number => pid !== undefined),
     http: https[0]!,
     https,
-    token(principal) {
-      const key = JSON.stringify(principal);
-      let t = tokens.get(key);
-      // Issued at the virtual month's start, valid for its length.
-      if (!t) tokens.set(key, (t = signToken(ready.jwtSecret, principal, { now: new Date(start), ttlSeconds: SIMULATION_TOKEN_TTL_SECONDS })));
-      return t;
-    },
+    token,
     personId,
     async loadPhones(entries) {
       const now = await first.ask<string>({ op: 'now' });
-      const token = await signToken(ready.jwtSecret, { role: 'bmg', sub: 'bmg-simulator' }, { now: new Date(start), ttlSeconds: SIMULATION_TOKEN_TTL_SECONDS });
-      return loadPhonesThroughApi(https[0]!, token, entries, { loadId: `sim-bmg-${now.replace(/[^0-9]/g, '')}`, asOf: now });
+      const bmg = await token({ role: 'bmg', sub: 'bmg-simulator' });
+      return loadPhonesThroughApi(https[0]!, bmg, entries, { loadId: `sim-bmg-${now.replace(/[^0-9]/g, '')}`, asOf: now });
     },
     async advanceTo(instant) {
+      now = new Date(instant);
       await Promise.all(peers.map((p) => p.ask({ op: 'setClock', instant })));
       return first.ask({ op: 'advanceTo', instant });
     },

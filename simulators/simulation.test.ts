@@ -30,10 +30,12 @@ async function run<T>(start: string, body: (driver: Driver) => Promise<T>, env: 
   }
 }
 
-describe('a food-voucher month of 50 families (seed 7)', () => {
+describe('food-voucher months March and April of 50 families (seed 7)', () => {
   const population = generatePopulation({ seed: 7, families: 50, pupils: 0, foodListNoise: 0.08 });
   let truth: FoodTruth;
+  let april: FoodTruth;
   let failed: unknown[];
+  let aprilFailed: unknown[];
   let passed = 0;
   beforeAll(async () => {
     // e-Otinish refuses every appeal's first try (503): each reaches it on a later one.
@@ -45,15 +47,27 @@ describe('a food-voucher month of 50 families (seed 7)', () => {
         const checks = await checkFood(driver, truth, eotinish);
         failed = checks.failed;
         passed = checks.items.length - failed.length;
+        // April: the families that consented in March are not asked again (consent scope "service period").
+        april = await simulateFoodMonth(driver, population, { month: '2026-04', seed: 7, behaviour: DEFAULT_BEHAVIOUR, tickMinutes: TICK_MINUTES, concurrency: 8, eotinish, consentedEarlier: new Set(truth.consentedFamilies) });
+        aprilFailed = (await checkFood(driver, april, eotinish, [truth])).failed;
       }, { EOTINISH_URL: eotinish.url });
     } finally {
       await eotinish.close();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('reports what the simulator did: funnel, money, goods sold, family wallets', () => {
     expect(failed).toEqual([]);
     expect(passed).toBeGreaterThan(40);
+  });
+
+  it('April: a consent given in March stands — vouchers without an SMS — and the reports still equal the truth', () => {
+    expect(aprilFailed).toEqual([]);
+    expect(april.standingConsents).toBeGreaterThan(10);
+    expect(april.smsDespiteStandingConsent).toBe(0);
+    const eligible = Object.values(april.byCity).reduce((s, c) => s + c.eligible, 0);
+    expect(april.smsByKind.consent_request ?? 0).toBeLessThanOrEqual(eligible - april.standingConsents);
+    expect(april.consentedFamilies.length).toBeGreaterThan(april.standingConsents);
   });
 
   it('went through the whole month: SMS, replies, activations, purchases and lapse', () => {

@@ -22,7 +22,7 @@ import type { CommandMetadata } from '../../domain/shared/decider';
 import { DomainError, refuse } from '../../domain/shared/errors';
 import type { LedgerServices, SmsDeliveryReport, SmsDeliveryResult, SmsReplyResult } from './contract';
 import { byStream, forEachLimited } from '../scheduler';
-import { decideCase, deciders, isConsentStream, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
+import { decideCase, deciders, foodIndexStreams, isConsentStream, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
 
 export interface ConsentServiceDeps {
   readonly states: StreamStates;
@@ -45,10 +45,22 @@ export function createConsentServices(deps: ConsentServiceDeps): ConsentServices
   const d = deciders(programs);
   const reads = deps.reads ?? createMemoryConsentReads(deps.states.store);
 
-  /** One atomic decision over cases (and their voucher streams). */
-  async function onCases(caseStreams: readonly string[], meta: CommandMetadata, command: (caseStream: string) => ConsentCommand) {
+  /** The food indexes a reply may touch (standing consent, person-month claims): the members come from the case itself. */
+  async function foodIndexesOf(caseStreams: readonly string[]): Promise<string[]> {
+    const food = caseStreams.filter((s) => foodIndexStreams(s, []).length > 0);
+    if (food.length === 0) return [];
+    const histories = await deps.states.read(food);
+    return food.flatMap((s, i) => {
+      const c = deps.states.fold(d.consent, histories[i]!);
+      return c.status === 'None' || c.subject.kind !== 'family' ? [] : foodIndexStreams(s, c.subject.members);
+    });
+  }
+
+  /** One atomic decision over cases (and their voucher streams; with `indexes`, a food consent's index streams too). */
+  async function onCases(caseStreams: readonly string[], meta: CommandMetadata, command: (caseStream: string) => ConsentCommand, indexes = false) {
     const voucherStreams = caseStreams.map((s) => voucherStreamOfCase(s)).filter((s): s is string => s !== undefined);
-    return decideAcross(deps.states, [...caseStreams, ...voucherStreams], meta, (loaded) => {
+    const indexStreams = indexes ? await foodIndexesOf(caseStreams) : [];
+    return decideAcross(deps.states, [...caseStreams, ...voucherStreams, ...indexStreams], meta, (loaded) => {
       const decisions: Decision[] = [];
       for (const stream of caseStreams) decisions.push(...decideCase(deps.states, d, loaded, stream, command(stream)).decisions);
       return decisions;
@@ -99,7 +111,7 @@ export function createConsentServices(deps: ConsentServiceDeps): ConsentServices
       type: 'ReceiveReply',
       data: { text: reply.text, receivedAt: reply.receivedAt, fromPersonId: byStream.get(stream)!.recipientPersonId },
       metadata: meta,
-    }));
+    }), true);
     const first = chosen[0]!.caseStream;
     const events = outcome.events.filter((e) => e.stream === first);
     const result = (o: SmsReplyResult['outcome']): SmsReplyResult => ({ outcome: o, caseId: first });

@@ -32,19 +32,22 @@ import type { FamilySubject, LedgerEvent, ListEvent, PhoneCheck, PupilSubject, R
 import { streams } from '../../domain/events';
 import { createListDecider, listedPupils, rowRuleOf, type ListHeader, type ListRowInput, type ListState, type PupilYear } from '../../domain/lists/eligibility-list';
 import { absentees, schoolLists } from '../../domain/lists/school-lists';
+import { personMonth, type ClaimPersonMonth } from '../../domain/lists/person-month';
+import { foodConsent, standingFor } from '../../domain/consent/standing-consent';
 import type { ListMealVoucher, SuspendMealVoucher } from '../../domain/vouchers/meal-voucher';
 import { pilotCity } from '../../domain/programs/food-vouchers';
 import type { OpenCase } from '../../domain/consent';
 import type { SmsLanguage } from '../../domain/programs/sms';
 import { parseIin } from '../../domain/shared/iin';
+import { parseStream } from '../../domain/streams';
 import type { CommandMetadata } from '../../domain/shared/decider';
 import { DomainError, refuse } from '../../domain/shared/errors';
 import { listDataRetainedUntil } from '../../domain/people/personal-data';
 import { PartlyWritten } from '../partly-written';
 import type { FoodListRow, LedgerServices, ListReceipt, MealsListRow, PersonRow, ReceiveListInput, RowOutcome } from './contract';
-import { decideCase, deciders, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
+import { decideCase, deciders, foodIndexStreams, resolvePrograms, voucherStreamOfCase, type ProgramsOption } from './consent-streams';
 
-/** Rows per atomic chunk: one transaction touches at most ~2 × this many streams. */
+/** Rows per atomic chunk: one transaction touches ~2 × this many streams (food: also the family's standing consent and a person-month claim per member). */
 export const LIST_CHUNK_ROWS = 200;
 /** Rows whose people are looked up in BMG (one query) and stored in the vault (one statement) at once. */
 export const LIST_LOOKUP_ROWS = 1_000;
@@ -192,7 +195,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     return out;
   }
 
-  function openCommand(header: ListHeader, row: Prepared, caseStream: string, metadata: CommandMetadata): OpenCase {
+  function openCommand(header: ListHeader, row: Prepared, caseStream: string, metadata: CommandMetadata, standingConsent?: OpenCase['data']['standingConsent']): OpenCase {
     invariant(row.subject, `accepted row ${row.input.rowNo} without a subject`);
     return {
       type: 'OpenCase',
@@ -206,6 +209,7 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
         rowNo: row.input.rowNo,
         ...(row.language ? { language: row.language } : {}),
         ...(row.phoneCheck ? { phoneCheck: row.phoneCheck } : {}),
+        ...(standingConsent ? { standingConsent } : {}),
       },
       metadata,
     };
@@ -217,21 +221,26 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       return s ? [s] : [];
     });
     const voucherStreams = caseStreams.map((s) => voucherStreamOfCase(s)!);
+    // Food: each family's standing consent and its members' person-month claims (one voucher per person-month).
+    const indexStreams = header.program === 'food-vouchers' ? [...new Set(chunk.flatMap((r) => (r.subject?.kind === 'family' ? foodIndexStreams(streams.consentFood(r.input.familyId, header.month), r.subject.members) : [])))] : [];
     const chunkMeta: CommandMetadata = { ...meta, commandId: `${listStream}:chunk:${k}`, causationId: meta.commandId, correlationId: meta.correlationId ?? meta.commandId };
     const byRow = new Map(chunk.map((r) => [r.input.rowNo, r]));
-    const outcome = await decideAcross(deps.states, [listStream, ...caseStreams, ...voucherStreams], chunkMeta, (loaded) => {
+    const outcome = await decideAcross(deps.states, [listStream, ...caseStreams, ...voucherStreams, ...indexStreams], chunkMeta, (loaded) => {
       const existingCases = new Set(caseStreams.filter((s) => loaded.get(s)!.events.length > 0));
       const pupils = header.program === 'school-meals' ? pupilsOf(existingCases, loaded) : undefined;
+      const claims = header.program === 'food-vouchers' ? claimsOf(indexStreams, loaded) : undefined;
       const state = deps.states.fold(lists, loaded.get(listStream)!.events);
       const listEvents = lists.decide(
-        { type: 'ReceiveListChunk', data: { header, rows: chunk.map((r) => r.input), existingCases, ...(pupils ? { pupils } : {}), last }, metadata: chunkMeta },
+        { type: 'ReceiveListChunk', data: { header, rows: chunk.map((r) => r.input), existingCases, ...(pupils ? { pupils } : {}), ...(claims ? { claims } : {}), last }, metadata: chunkMeta },
         state,
       );
       const decisions: Decision[] = [{ stream: listStream, events: listEvents, metadata: { program: header.program } }];
       for (const e of listEvents) {
         if (e.type === 'ListRowAccepted') {
           const row = byRow.get(e.data.rowNo)!;
-          decisions.push(...decideCase(deps.states, d, loaded, e.data.caseStream, openCommand(header, row, e.data.caseStream, chunkMeta)).decisions);
+          const standing = header.program === 'food-vouchers' ? standingConsentOf(row.input.familyId, header.month, loaded) : undefined;
+          decisions.push(...claimMembers(header, row, e.data.caseStream, loaded, chunkMeta));
+          decisions.push(...decideCase(deps.states, d, loaded, e.data.caseStream, openCommand(header, row, e.data.caseStream, chunkMeta, standing)).decisions);
         } else if (e.type === 'ListRowContinued' && e.data.covered === 'voucher') {
           const stream = voucherStreamOfCase(e.data.caseStream)!;
           const voucher = deps.states.fold(d.meals, loaded.get(stream)!.events);
@@ -246,6 +255,39 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       return decisions;
     });
     return outcome.events;
+  }
+
+  /** The person-month index as loaded: member → the case that claimed them this month. */
+  function claimsOf(indexStreams: readonly string[], loaded: ReadonlyMap<string, Loaded>): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const stream of indexStreams) {
+      const name = parseStream(stream);
+      if (name?.kind !== 'personMonth') continue;
+      const claim = deps.states.fold(personMonth, loaded.get(stream)!.events).claim;
+      if (claim) out.set(name.personId, claim.caseId);
+    }
+    return out;
+  }
+
+  /** Food, consent scope "service period": the consent the family gave in an earlier month of the pilot. */
+  function standingConsentOf(familyId: string, month: string, loaded: ReadonlyMap<string, Loaded>): OpenCase['data']['standingConsent'] {
+    if (programs.food.consentScope !== 'service_period') return undefined;
+    const given = standingFor(deps.states.fold(foodConsent, loaded.get(streams.foodConsent(familyId))!.events), month);
+    return given ? { caseId: given.caseId, byPersonId: given.byPersonId } : undefined;
+  }
+
+  /** An accepted food row claims its members for the month (the index the next list is checked against). */
+  function claimMembers(header: ListHeader, row: Prepared, caseStream: string, loaded: ReadonlyMap<string, Loaded>, metadata: CommandMetadata): Decision[] {
+    if (row.subject?.kind !== 'family') return [];
+    return row.subject.members.map((personId) => {
+      const stream = streams.personMonth(personId, header.month);
+      const command: ClaimPersonMonth = {
+        type: 'ClaimPersonMonth',
+        data: { personId, month: header.month, familyId: row.input.familyId, caseId: caseStream, listId: header.listId, rowNo: row.input.rowNo },
+        metadata,
+      };
+      return { stream, events: personMonth.decide(command, deps.states.fold(personMonth, loaded.get(stream)!.events)), metadata: { program: header.program, familyId: row.input.familyId } };
+    });
   }
 
   /** What each pupil with a case has this school year: the case's state and the voucher's school and grade. */

@@ -100,6 +100,19 @@ describe('food list from SDU (seed 004 p. 2.2, 13, 18)', () => {
     const events = given(decider).when(chunk(foodHeader(1), [food(1)], { existing: [streams.consentFood('fam-1', '2026-03')] })).events();
     expect(outcomes(events)).toEqual([[1, 'already_covered']]);
   });
+  it('rejects a family with a member the person-month index has in another family this month: already_covered (one voucher per person-month)', () => {
+    // Old reading: each list checked only itself, so SDU's second list of the month paid the child in two families.
+    const claims = new Map([['p_kid', streams.consentFood('fam-9', '2026-03')]]);
+    const command = chunk(foodHeader(2), [food(1, { memberPersonIds: ['p_head1', 'p_kid'] }), food(2)]);
+    const events = given(decider).when({ ...command, data: { ...command.data, claims } }).events();
+    expect(outcomes(events)).toEqual([[1, 'already_covered'], [2, 'row_accepted']]);
+    expect(events.find((e) => e.type === 'ListRowRejected')).toMatchObject({ data: { detail: 'member 2 has vouchers in another family this month' } });
+  });
+  it('accepts a row whose members the index has in this very case (a re-sent or corrected list of the same family)', () => {
+    const claims = new Map([['p_head1', streams.consentFood('fam-1', '2026-03')]]);
+    const command = chunk(foodHeader(1), [food(1)]);
+    expect(outcomes(given(decider).when({ ...command, data: { ...command.data, claims } }).events())).toEqual([[1, 'row_accepted']]);
+  });
   it('refuses a list for a month outside the pilot: program_not_in_force', () => {
     given(decider).when(chunk(foodHeader(1, { month: '2026-05' }), [food(1)], { now: '2026-05-02T05:00:00.000Z' })).thenFails('program_not_in_force');
     given(decider).when(chunk(foodHeader(1, { month: '2025-11' }), [food(1, { aspOnDate: '2025-10-31' })], { now: '2025-11-02T05:00:00.000Z' })).thenFails('program_not_in_force');

@@ -10,8 +10,9 @@
  * a subject earlier in the list (duplicate_row). A food row must not have a consent case already
  * (already_covered: the service tells which case streams exist). A food row is also a
  * duplicate_row (with a detail) when it lists a member twice, or a member of a family accepted
- * earlier in the same list: one family — one voucher — per person per list. Across lists a person
- * in two families is NOT caught (that needs a per-person-month index; not built).
+ * earlier in the same list: one family — one voucher — per person per list; and across lists, when
+ * the person-month index (domain/lists/person-month.ts; the service reads it) has the person in
+ * another family's vouchers this month: already_covered (one voucher per person per month).
  *
  * Large lists arrive in chunks (one command per chunk, see application/services/lists.ts): rows already
  * decided are skipped, so a re-sent chunk or a resumed list decides nothing twice. The same list
@@ -108,6 +109,8 @@ export interface ReceiveListChunk {
     readonly existingCases: ReadonlySet<string>;
     /** Meals: by case stream, the pupils covered already this school year (from any earlier list). */
     readonly pupils?: ReadonlyMap<string, PupilYear>;
+    /** Food: the person-month index for the rows' members — the case each is claimed by this month. */
+    readonly claims?: ReadonlyMap<string, string>;
     /** The final chunk: once every row has an outcome the list is Processed. */
     readonly last: boolean;
   };
@@ -224,7 +227,22 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
     return earlier >= 0 ? `member ${earlier + 1} is a member of the family in row ${members.get(ids[earlier]!)}` : undefined;
   }
 
-  function decideRow(row: ListRowInput, header: ListHeader, seen: Set<string>, members: Map<string, number>, existing: ReadonlySet<string>, pupils: ReadonlyMap<string, PupilYear>): ListEvent {
+  /** Food: a member the person-month index has in another family's vouchers this month. */
+  function claimedElsewhere(row: ListRowInput, caseStream: string, claims: ReadonlyMap<string, string>): string | undefined {
+    if (row.kind !== 'food') return undefined;
+    const at = row.memberPersonIds.findIndex((id) => claims.has(id) && claims.get(id) !== caseStream);
+    return at < 0 ? undefined : `member ${at + 1} has vouchers in another family this month`;
+  }
+
+  function decideRow(
+    row: ListRowInput,
+    header: ListHeader,
+    seen: Set<string>,
+    members: Map<string, number>,
+    existing: ReadonlySet<string>,
+    pupils: ReadonlyMap<string, PupilYear>,
+    claims: ReadonlyMap<string, string>,
+  ): ListEvent {
     const caseStream = caseStreamOf(header, row);
     const personId = row.kind === 'food' ? row.headPersonId : row.pupilPersonId;
     const where = row.kind === 'food' ? { city: row.city } : { schoolId: row.schoolId };
@@ -255,6 +273,8 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
       return { type: 'ListRowAccepted', data: { listId: header.listId, rowNo: row.rowNo, familyId: row.familyId, personId, caseStream, ...where } };
     }
     if (existing.has(caseStream)) return reject('already_covered', caseStream);
+    const claimed = claimedElsewhere(row, caseStream, claims);
+    if (claimed) return reject('already_covered', claimed);
     for (const id of row.memberPersonIds) members.set(id, row.rowNo);
     return {
       type: 'ListRowAccepted',
@@ -279,6 +299,7 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
   function receive(command: ReceiveListChunk, state: ListState): ListEvent[] {
     const { header, rows, existingCases, last } = command.data;
     const pupils = command.data.pupils ?? new Map<string, PupilYear>();
+    const claims = command.data.claims ?? new Map<string, string>();
     checkList(command, state);
     const events: ListEvent[] = [];
     if (state.status === 'None')
@@ -289,7 +310,7 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
     for (const row of rows) {
       invariant(row.rowNo >= 1 && row.rowNo <= header.rowCount, `row ${row.rowNo} outside 1..${header.rowCount}`);
       if (decided.has(row.rowNo)) continue;
-      events.push(decideRow(row, header, seen, members, existingCases, pupils));
+      events.push(decideRow(row, header, seen, members, existingCases, pupils, claims));
     }
     if (last && state.status !== 'Processed') {
       const after = evolveListAll(state, events);

@@ -50,6 +50,9 @@ export const STATUS_RULES: { readonly [T in LedgerEventType]: Rule<T> } = {
   EligibilityListProcessed: null,
   /** The school's list index: each pupil's own change is the voucher's (listed or suspended). */
   SchoolListRecorded: null,
+  /** Food indexes (issue 16): a person's family of the month and a family's standing consent — the case's own events carry the status. */
+  PersonMonthClaimed: null,
+  StandingConsentRecorded: null,
   ConsentCaseOpened: null,
   ConsentNotRequired: { target: 'case', change: (e) => consentOrReturn('consent_not_required', e.data.voucherNotIssued) },
   ConsentPhoneNotFound: { target: 'case', change: () => returned('no_phone') },

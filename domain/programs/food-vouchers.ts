@@ -37,6 +37,12 @@ export interface FoodVouchersProgram {
   readonly smsRecipient: 'head' | 'by_priority';
   /** Used only when smsRecipient is 'by_priority'. */
   readonly recipientPriority: readonly RepresentativeRole[];
+  /**
+   * Annex: «Согласие предоставляется до окончания текущего месяца и действует в период оказания
+   * указанной услуги». 'service_period' (default): a consent stands for the later months of the
+   * pilot — the SMS on the 5th goes only to families without one. 'month': every month asks again.
+   */
+  readonly consentScope: 'month' | 'service_period';
   /** p. 2.5: 1 MRP per member per month (adjustable per region, never above the trade markup). */
   readonly mrpMultiplierPerMember: number;
   /** MRP by year, set by the budget law: data. */
@@ -85,6 +91,7 @@ export const FOOD_VOUCHERS: FoodVouchersProgram = {
   answerByMonthEnd: true,
   smsRecipient: 'head',
   recipientPriority: ['mother', 'father', 'guardian'],
+  consentScope: 'service_period',
   mrpMultiplierPerMember: 1,
   mrpTiynByYear: { 2025: kzt(3932), 2026: kzt(4325) },
   pilotCities: [

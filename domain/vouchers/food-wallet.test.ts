@@ -90,6 +90,12 @@ describe('food wallet: issue', () => {
     given(foodWallet, issued).when(issueCommand).then([]);
     given(foodWallet, issued).when({ ...issueCommand, data: { ...issueCommand.data, caseId: 'other' } } as FoodWalletCommand).thenFails('already_covered');
   });
+  it('refuses to issue when the person-month index has a member in another family this month: already_covered', () => {
+    // Old reading: a person in two families' lists of the month got two vouchers.
+    const err = given(foodWallet).when({ ...issueCommand, data: { ...issueCommand.data, claimedByOthers: ['kid-2'] } } as FoodWalletCommand).thenFails('already_covered');
+    expect(err.detail).toBe('member 3 has vouchers in another family this month');
+    given(foodWallet).when({ ...issueCommand, data: { ...issueCommand.data, claimedByOthers: [] } } as FoodWalletCommand).then(issued);
+  });
   it('refuses an empty or duplicated member list (validation_failed)', () => {
     given(foodWallet).when({ ...issueCommand, data: { ...issueCommand.data, members: [] } } as FoodWalletCommand).thenFails('validation_failed');
     given(foodWallet).when({ ...issueCommand, data: { ...issueCommand.data, members: ['a', 'a'] } } as FoodWalletCommand).thenFails('validation_failed');

@@ -67,6 +67,11 @@ export interface IssueFoodVouchers {
      * the decision is processed, so a consent given in time is honoured after a slow queue.
      */
     readonly consentAt?: Instant;
+    /**
+     * Members the person-month index puts in another family's vouchers this month (the service
+     * reads the index): one voucher per person per month across lists (seed 004 p. 2.5, 4).
+     */
+    readonly claimedByOthers?: readonly string[];
   };
   readonly metadata: CommandMetadata;
 }
@@ -259,6 +264,8 @@ export function createFoodWalletDecider(
     const d = command.data;
     if (state.status !== 'None') return state.caseId === d.caseId ? [] : refuse('already_covered', `${d.familyId} ${d.month}`);
     if (d.members.length === 0 || new Set(d.members).size !== d.members.length) refuse('validation_failed', 'members must be distinct and not empty', 'members');
+    const taken = d.claimedByOthers ?? [];
+    if (taken.length > 0) refuse('already_covered', `member ${d.members.indexOf(taken[0]!) + 1} has vouchers in another family this month`);
     const now = command.metadata.now;
     const activationUntil = lastDayOfMonth(d.month);
     const monthEndAt = endOfDay(activationUntil, program.timezone);

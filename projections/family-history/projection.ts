@@ -43,6 +43,8 @@ const EVERY_TYPE: Record<Exclude<LedgerEventType, RegistryEvent['type']>, true> 
   ListRowRejected: true,
   EligibilityListProcessed: true,
   SchoolListRecorded: true,
+  PersonMonthClaimed: true,
+  StandingConsentRecorded: true,
   ConsentCaseOpened: true,
   ConsentCaseReopened: true,
   ConsentUndeliverable: true,
