@@ -39,6 +39,7 @@ import { allProjections } from './read-models';
 import { createReads } from '../api/reads';
 import type { OutboundSms } from '../api/read-side';
 import { createListServices } from '../application/services/lists';
+import type { ProgramsOption } from '../application/services/consent-streams';
 import { createConsentServices, CONSENT_DEADLINE_KINDS } from '../application/services/consent';
 import { createPostgresConsentReads } from '../projections/consent';
 import { createVoucherServices, isVoucherDeadline, type VoucherServices } from '../application/services/vouchers';
@@ -102,6 +103,8 @@ export interface SystemOptions {
   readonly onFatal?: (reason: string) => void;
   /** Check every API answer against its route's declaration (tests): `api.contractViolations()`. */
   readonly checkContract?: boolean;
+  /** The programs' parameters (domain/programs/); default: as the orders read (tests set other values). */
+  readonly programs?: ProgramsOption;
 }
 
 
@@ -187,7 +190,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const registry = createRegistryServices({ states, view: registryView });
     await vault.sealUnsealed();
     const qrKeys = qrKeysOf(secrets, config);
-    const composed = composeServices({ states, qrKeys, vault, phones, clock, pool, counterparts: registryView });
+    const composed = composeServices({ states, qrKeys, vault, phones, clock, pool, counterparts: registryView, programs: options.programs ?? {} });
     const feedbackOutbox = wireEotinish(config, pool, states, vault, clock, logger);
     const forgetting = createForgettingServices({ states, vault, directories: [directory] });
     const forgetExpired = () => {
@@ -519,10 +522,12 @@ function composeServices(deps: {
   clock: Clock;
   pool: Pool;
   counterparts: RegistryView;
+  programs: ProgramsOption;
 }): Composition {
-  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, texts: deps.vault, qrKeys: deps.qrKeys, counterparts: deps.counterparts });
-  const lists = createListServices({ states: deps.states, clock: deps.clock, vault: deps.vault, phones: deps.phones });
-  const consent = createConsentServices({ states: deps.states, clock: deps.clock, vault: deps.vault, reads: createPostgresConsentReads(deps.pool) });
+  const programs = deps.programs;
+  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, texts: deps.vault, qrKeys: deps.qrKeys, counterparts: deps.counterparts, programs });
+  const lists = createListServices({ states: deps.states, clock: deps.clock, vault: deps.vault, phones: deps.phones, programs });
+  const consent = createConsentServices({ states: deps.states, clock: deps.clock, vault: deps.vault, reads: createPostgresConsentReads(deps.pool), programs });
   const services: LedgerServices = {
     receiveList: lists.receiveList,
     recordSmsDelivery: consent.recordSmsDelivery,

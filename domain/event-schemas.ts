@@ -75,6 +75,7 @@ const basketLine = z.strictObject({
   unitPriceTiyn: tiyn,
   lineTiyn: tiyn,
   eligible: z.boolean(),
+  discountTiyn: tiyn.optional(),
 });
 const allocation = z.strictObject({ voucherId: id, amountTiyn: tiyn });
 const voucherLapse = z.strictObject({ voucherId: id, notActivatedTiyn: tiyn, unspentTiyn: tiyn });

@@ -433,7 +433,7 @@ export type FoodVouchersIssued = DomainEvent<
     month: Month;
     city: string;
     region: string;
-    /** MRP of the month's year, per member × the program's multiplier. */
+    /** A member's voucher value: MRP of the month's year × the program's multiplier, or the region's value for the month. */
     mrpTiyn: Tiyn;
     vouchers: readonly FoodVoucher[];
     totalTiyn: Tiyn;
@@ -459,6 +459,12 @@ export interface BasketLine {
   readonly unitPriceTiyn: Tiyn;
   readonly lineTiyn: Tiyn;
   readonly eligible: boolean;
+  /**
+   * The discount the shop gives on this line from the voucher, when it names one (≤ the line and,
+   * with a trade-markup cap, ≤ the cap: markup_cap_exceeded). Without it the voucher pays the eligible
+   * line whole, or up to the cap when the program sets one (seed 004 p. 2.1, 12).
+   */
+  readonly discountTiyn?: Tiyn;
 }
 export interface Allocation {
   readonly voucherId: string;
@@ -471,6 +477,7 @@ export type FoodPurchaseAuthorized = DomainEvent<
     shopId: string;
     lines: readonly BasketLine[];
     basketTiyn: Tiyn;
+    /** What the voucher may pay for the eligible lines: whole, or their discounts, each within the trade-markup cap. */
     eligibleTiyn: Tiyn;
     /** min(eligible, available): what the wallet pays; the customer pays the rest. */
     heldTiyn: Tiyn;

@@ -5347,6 +5347,8 @@ export interface operations {
                         /** @enum {string} */
                         unit: "pcs" | "g" | "ml";
                         unitPriceTiyn: number;
+                        /** @description The discount given on this line from the voucher, at most the line (quantity × unit price) and the trade-markup cap (markup_cap_exceeded). Without it the voucher pays the eligible line whole, or up to the cap when the program sets one. */
+                        discountTiyn?: number;
                     }[];
                 };
             };
@@ -5376,6 +5378,7 @@ export interface operations {
                             eligible: boolean;
                             category?: string;
                             lineTiyn: number;
+                            discountTiyn?: number;
                         }[];
                         expiresAt: string;
                     };
@@ -5493,7 +5496,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `insufficient_balance`, `no_eligible_items`, `qr_token_expired`, `qr_token_reused`, `shop_outside_pilot_city`, `voucher_lapsed`, `voucher_not_active`. */
+            /** @description A problem: `insufficient_balance`, `markup_cap_exceeded`, `no_eligible_items`, `qr_token_expired`, `qr_token_reused`, `shop_outside_pilot_city`, `voucher_lapsed`, `voucher_not_active`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5501,11 +5504,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/insufficient_balance" | "https://social-wallet.kz/problems/no_eligible_items" | "https://social-wallet.kz/problems/qr_token_expired" | "https://social-wallet.kz/problems/qr_token_reused" | "https://social-wallet.kz/problems/shop_outside_pilot_city" | "https://social-wallet.kz/problems/voucher_lapsed" | "https://social-wallet.kz/problems/voucher_not_active";
+                        type?: "https://social-wallet.kz/problems/insufficient_balance" | "https://social-wallet.kz/problems/markup_cap_exceeded" | "https://social-wallet.kz/problems/no_eligible_items" | "https://social-wallet.kz/problems/qr_token_expired" | "https://social-wallet.kz/problems/qr_token_reused" | "https://social-wallet.kz/problems/shop_outside_pilot_city" | "https://social-wallet.kz/problems/voucher_lapsed" | "https://social-wallet.kz/problems/voucher_not_active";
                         /** @enum {string} */
-                        title?: "Insufficient balance" | "No eligible items" | "Qr token expired" | "Qr token reused" | "Shop outside pilot city" | "Voucher lapsed" | "Voucher not active";
+                        title?: "Insufficient balance" | "Markup cap exceeded" | "No eligible items" | "Qr token expired" | "Qr token reused" | "Shop outside pilot city" | "Voucher lapsed" | "Voucher not active";
                         /** @enum {string} */
-                        code?: "insufficient_balance" | "no_eligible_items" | "qr_token_expired" | "qr_token_reused" | "shop_outside_pilot_city" | "voucher_lapsed" | "voucher_not_active";
+                        code?: "insufficient_balance" | "markup_cap_exceeded" | "no_eligible_items" | "qr_token_expired" | "qr_token_reused" | "shop_outside_pilot_city" | "voucher_lapsed" | "voucher_not_active";
                     };
                 };
             };
@@ -5587,6 +5590,8 @@ export interface operations {
                         /** @enum {string} */
                         unit: "pcs" | "g" | "ml";
                         unitPriceTiyn: number;
+                        /** @description The discount given on this line from the voucher, at most the line (quantity × unit price) and the trade-markup cap (markup_cap_exceeded). Without it the voucher pays the eligible line whole, or up to the cap when the program sets one. */
+                        discountTiyn?: number;
                     }[];
                 };
             };
@@ -5719,7 +5724,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A problem: `capture_exceeds_hold`, `hold_expired`, `shop_outside_pilot_city`. */
+            /** @description A problem: `capture_exceeds_hold`, `hold_expired`, `markup_cap_exceeded`, `shop_outside_pilot_city`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5727,11 +5732,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "https://social-wallet.kz/problems/capture_exceeds_hold" | "https://social-wallet.kz/problems/hold_expired" | "https://social-wallet.kz/problems/shop_outside_pilot_city";
+                        type?: "https://social-wallet.kz/problems/capture_exceeds_hold" | "https://social-wallet.kz/problems/hold_expired" | "https://social-wallet.kz/problems/markup_cap_exceeded" | "https://social-wallet.kz/problems/shop_outside_pilot_city";
                         /** @enum {string} */
-                        title?: "Capture exceeds hold" | "Hold expired" | "Shop outside pilot city";
+                        title?: "Capture exceeds hold" | "Hold expired" | "Markup cap exceeded" | "Shop outside pilot city";
                         /** @enum {string} */
-                        code?: "capture_exceeds_hold" | "hold_expired" | "shop_outside_pilot_city";
+                        code?: "capture_exceeds_hold" | "hold_expired" | "markup_cap_exceeded" | "shop_outside_pilot_city";
                     };
                 };
             };

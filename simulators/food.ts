@@ -12,7 +12,7 @@
  *   month end  timeouts and lapse; then the truth is checked against the read models (check.ts)
  * Truth is what the simulator did and what the API answered it — not what it intended.
  */
-import { FOOD_VOUCHERS, memberVoucherTiyn } from '../domain/programs/food-vouchers';
+import { FOOD_VOUCHERS, memberVoucherTiyn, pilotCity } from '../domain/programs/food-vouchers';
 import { addMonths, firstDayOfMonth, instantAt, localDate, type Month } from '../domain/shared/calendar';
 import { categoryOfSku } from '../domain/programs/food-list';
 import { drawBasket, drawVisits, type Behaviour, type BasketItem } from './behaviour';
@@ -214,6 +214,8 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
   for (const c of FOOD_VOUCHERS.pilotCities)
     shops[c.code] = Array.from({ length: behaviour.shopping.shopsPerCity }, (_, i) => `shop-${c.code}-${String(i + 1).padStart(3, '0')}`);
 
+  /** A member's voucher value for the family's region this month (the program may set one per region and month). */
+  const perMember = (run: FamilyRun) => memberVoucherTiyn(month, FOOD_VOUCHERS, pilotCity(run.family.city)?.region);
   const citizenToken = (run: FamilyRun) =>
     driver.token({ role: 'citizen', sub: `citizen-${run.family.familyId}`, familyId: run.family.familyId, personId: run.headPersonId });
   const merchantToken = (shopId: string) => driver.token({ role: 'merchant', sub: shopId, shopId });
@@ -430,7 +432,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
           const listed = new Map(mine.map((v) => [v.voucherId, v.issuedTiyn]));
           for (const voucherId of reply.status === 200 ? reply.body.activated : []) {
             if (run.activated.has(voucherId)) continue;
-            const voucher = { voucherId, issuedTiyn: listed.get(voucherId) ?? memberVoucherTiyn(month) };
+            const voucher = { voucherId, issuedTiyn: listed.get(voucherId) ?? perMember(run) };
             if (!listed.has(voucherId)) run.vouchers.push(voucher);
             activated(voucher);
           }
@@ -568,7 +570,6 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
   bar?.finish();
 
   // ── what the month ended as ────────────────────────────────────────────────────────────
-  const perMember = memberVoucherTiyn(month);
   for (const run of runs) {
     if (!run.accepted) continue;
     const c = city(run.family.city);
@@ -577,7 +578,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     if (run.outcome === 'consent_given') {
       const count = run.family.members.length;
       c.issued += count;
-      c.issuedTiyn += count * perMember;
+      c.issuedTiyn += count * perMember(run);
     }
   }
   for (const c of Object.values(byCity)) c.lapsedTiyn = c.issuedTiyn - c.usedTiyn;
@@ -586,7 +587,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
   const familySample = consenting
     .filter((_, i) => i % step === 0)
     .slice(0, FAMILY_SAMPLE)
-    .map((r) => ({ familyId: r.family.familyId, personId: r.headPersonId, issuedTiyn: r.family.members.length * perMember, spentTiyn: r.spentTiyn }));
+    .map((r) => ({ familyId: r.family.familyId, personId: r.headPersonId, issuedTiyn: r.family.members.length * perMember(r), spentTiyn: r.spentTiyn }));
   return {
     month,
     listRows: listRowCount,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../adapters/clock/clock';
 import { loadConfig } from '../app/config';
-import { createSystem, type System } from '../app/system';
+import { createSystem, type System, type SystemOptions } from '../app/system';
 import { tokenFor } from '../app/dev-tokens';
 import { freshDatabase } from './pg';
 import { applicationLogin } from './roles';
@@ -38,6 +38,8 @@ export interface TestSystemOptions {
   readonly counterparts?: Counterparts;
   /** More configuration, as environment variables (QR keys, partner URLs, timeouts). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Other program parameters than the orders' defaults (domain/programs/). */
+  readonly programs?: SystemOptions['programs'];
 }
 
 export async function startTestSystem(start: string, options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -60,6 +62,7 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
     schedulerTimer: false,
     chainerTimer: false,
     checkContract: true,
+    ...(options.programs ? { programs: options.programs } : {}),
     rateLimit: options.rateLimit ?? { limit: 10_000, windowSeconds: 60, failedAuthLimit: 10_000 },
   });
   const url = await system.start({ port: 0, host: '127.0.0.1' });

@@ -19,6 +19,9 @@ const item = z.strictObject({
   quantity: z.number().int('Quantities are integers (pcs, g or ml)').positive().max(MAX_QUANTITY),
   unit: z.enum(['pcs', 'g', 'ml']),
   unitPriceTiyn: tiynSchema.max(MAX_UNIT_PRICE_TIYN, 'A unit price is at most 100 000 ₸ (10 000 000 tiyn)'),
+  discountTiyn: tiynSchema
+    .optional()
+    .describe('The discount given on this line from the voucher, at most the line (quantity × unit price) and the trade-markup cap (markup_cap_exceeded). Without it the voucher pays the eligible line whole, or up to the cap when the program sets one.'),
 });
 const tokenSchema = opaqueToken(MAX_QR_TOKEN_LENGTH);
 const holdParams = z.object({ holdId: idSchema });
@@ -41,6 +44,7 @@ const authorization = z.object({
       eligible: z.boolean(),
       category: z.string().optional(),
       lineTiyn: z.number().int(),
+      discountTiyn: z.number().int().optional(),
     }),
   ),
   expiresAt: z.string(),
@@ -78,7 +82,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       body: z.strictObject({ token: tokenSchema, items: z.array(item).min(1).max(MAX_BASKET_ITEMS) }),
       idempotency: 'required',
       responses: { 201: { description: 'held', schema: authorization } },
-      refusals: [...SHOP_ADMISSION_REFUSALS, 'basket_empty', 'amount_invalid', 'qr_token_invalid', 'qr_token_expired', 'hold_already_exists', 'voucher_not_found', 'qr_token_reused', 'voucher_lapsed', 'voucher_not_active', 'no_eligible_items', 'insufficient_balance', 'version_conflict'],
+      refusals: [...SHOP_ADMISSION_REFUSALS, 'basket_empty', 'amount_invalid', 'qr_token_invalid', 'qr_token_expired', 'hold_already_exists', 'voucher_not_found', 'qr_token_reused', 'voucher_lapsed', 'voucher_not_active', 'no_eligible_items', 'insufficient_balance', 'markup_cap_exceeded', 'version_conflict'],
       async handle({ principal, body, meta, idempotencyKey }) {
         const holdId = holdIdOf(principal.shopId, idempotencyKey!);
         return json(201, await deps.services.authorizePurchase({ shopId: principal.shopId, token: body.token, holdId, items: body.items }, meta));
@@ -95,7 +99,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       body: z.strictObject({ paymentStatus: z.enum(['paid', 'failed']), items: z.array(item).min(1).max(MAX_BASKET_ITEMS).optional() }),
       idempotency: 'required',
       responses: { 200: { description: 'settled', schema: captureResult } },
-      refusals: [...SHOP_ADMISSION_REFUSALS, 'amount_invalid', 'hold_not_found', 'hold_expired', 'hold_already_settled', 'capture_exceeds_hold', 'version_conflict'],
+      refusals: [...SHOP_ADMISSION_REFUSALS, 'amount_invalid', 'hold_not_found', 'hold_expired', 'hold_already_settled', 'markup_cap_exceeded', 'capture_exceeds_hold', 'version_conflict'],
       async handle({ principal, params, body, meta }) {
         return json(200, await deps.services.capturePurchase({ shopId: principal.shopId, holdId: params.holdId, ...body }, meta));
       },

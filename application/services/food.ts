@@ -149,6 +149,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
         lineTiyn: l.lineTiyn,
         eligible: l.eligible,
         ...(l.category !== undefined ? { category: l.category } : {}),
+        ...(l.discountTiyn !== undefined ? { discountTiyn: l.discountTiyn } : {}),
       })),
       expiresAt: authorized.expiresAt,
     };

@@ -45,6 +45,21 @@ export interface FoodVouchersProgram {
   readonly consentScope: 'month' | 'service_period';
   /** p. 2.5: 1 MRP per member per month (adjustable per region, never above the trade markup). */
   readonly mrpMultiplierPerMember: number;
+  /**
+   * p. 2, item 5: «Размер скидки может корректироваться в зависимости от уровня цен и особенностей
+   * региона»: a member's voucher value set for a region (FoodVouchersIssued.region) and month, in
+   * tiyn, instead of MRP × multiplier. Empty by default (1 MRP everywhere): the seeds set no figure.
+   */
+  readonly memberValueByRegionMonth: Readonly<Record<string, Readonly<Record<Month, Tiyn>>>>;
+  /**
+   * p. 2, items 1 and 5; p. 12: the discount is given «в пределах предельной торговой надбавки».
+   * The legal maximum trade markup in whole percent; a basket line's discount (what the voucher pays for it)
+   * is at most the markup in its price at that maximum, ⌊line × p / (100 + p)⌋ — a shop that bought
+   * at cost C sells at ≤ C × (1 + p/100), so the discounted price never falls below C
+   * **(interpretation)**. null (default): no cap — the seeds do not give the figure (it is the
+   * trade ministry's), and the voucher pays eligible lines whole.
+   */
+  readonly tradeMarkupCapPercent: number | null;
   /** MRP by year, set by the budget law: data. */
   readonly mrpTiynByYear: Readonly<Record<number, Tiyn>>;
   /** Pilot cities (order p. 1). */
@@ -93,6 +108,8 @@ export const FOOD_VOUCHERS: FoodVouchersProgram = {
   recipientPriority: ['mother', 'father', 'guardian'],
   consentScope: 'service_period',
   mrpMultiplierPerMember: 1,
+  memberValueByRegionMonth: {},
+  tradeMarkupCapPercent: null,
   mrpTiynByYear: { 2025: kzt(3932), 2026: kzt(4325) },
   pilotCities: [
     { code: 'kokshetau', nameRu: 'Кокшетау', region: 'akmola' },
@@ -110,8 +127,13 @@ export const FOOD_VOUCHERS: FoodVouchersProgram = {
   personalData: DEFAULT_RETENTION,
 };
 
-/** Value of one member's voucher for a month: MRP of that year × multiplier. */
-export function memberVoucherTiyn(month: Month, program: FoodVouchersProgram = FOOD_VOUCHERS): Tiyn {
+/** Value of one member's voucher for a month: the region's value for the month if set, else MRP of that year × multiplier. */
+export function memberVoucherTiyn(month: Month, program: FoodVouchersProgram = FOOD_VOUCHERS, region?: string): Tiyn {
+  const regional = region === undefined ? undefined : program.memberValueByRegionMonth[region]?.[month];
+  if (regional !== undefined) {
+    if (!Number.isSafeInteger(regional) || regional <= 0) throw new Error(`invariant violated: the value for ${region} ${month} is not a positive tiyn amount (domain/programs/food-vouchers.ts)`);
+    return regional;
+  }
   const year = Number(month.slice(0, 4));
   const mrp = program.mrpTiynByYear[year];
   if (mrp === undefined) throw new Error(`invariant violated: no MRP configured for ${year} (domain/programs/food-vouchers.ts)`);
@@ -120,4 +142,16 @@ export function memberVoucherTiyn(month: Month, program: FoodVouchersProgram = F
 
 export function pilotCity(code: string, program: FoodVouchersProgram = FOOD_VOUCHERS): PilotCity | undefined {
   return program.pilotCities.find((c) => c.code === code.toLowerCase());
+}
+
+/**
+ * The most a basket line's discount may be under the trade-markup cap (p. 12), or undefined when
+ * the program sets no cap: the markup in the line's price at the legal maximum, rounded down.
+ */
+export function lineDiscountCapTiyn(lineTiyn: Tiyn, program: FoodVouchersProgram = FOOD_VOUCHERS): Tiyn | undefined {
+  const percent = program.tradeMarkupCapPercent;
+  if (percent === null) return undefined;
+  if (!Number.isSafeInteger(percent) || percent <= 0) throw new Error(`invariant violated: tradeMarkupCapPercent ${percent} is not a whole positive percent (domain/programs/food-vouchers.ts)`);
+  // In bigint, so the rounding is exact integer division whatever the line's size.
+  return Number((BigInt(lineTiyn) * BigInt(percent)) / BigInt(100 + percent));
 }

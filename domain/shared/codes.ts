@@ -119,6 +119,10 @@ export const CODES = {
   // ── shop payments (food vouchers): hold lifecycle → items → amounts ───────────────────
   basket_empty: { kind: 'validation', meaning: 'The basket has no items.' },
   no_eligible_items: { kind: 'rule', meaning: 'No item in the basket is a socially significant food product.' },
+  markup_cap_exceeded: {
+    kind: 'rule',
+    meaning: 'A line’s discount is more than the trade-markup cap lets the voucher pay for it (seed 004 p. 12; program parameter tradeMarkupCapPercent): the detail names the line and its cap; send that discount or less, or none (the voucher then pays up to the cap).',
+  },
   item_not_eligible: { kind: 'outcome', meaning: 'The item is not on the socially significant food list.' },
   insufficient_balance: { kind: 'rule', meaning: 'The family has no available balance this month.' },
   exceeds_balance: { kind: 'rule', meaning: 'The amount is more than the available balance.' },

@@ -378,3 +378,45 @@ describe('food wallet: invariants are asserted in evolve', () => {
     expect(() => fold(foodWallet, [...issued, activatedEv(v1), activatedEv(v2), lapsed])).toThrow(/invariant violated/);
   });
 });
+
+describe('food wallet: regional value and the trade-markup cap (seed 004 p. 2.1, 2.5, 12; parameters)', () => {
+  // 15 % is an example figure for the parameter: the seeds leave the legal maximum to the trade ministry.
+  const capped = createFoodWalletDecider({ ...FOOD_VOUCHERS, tradeMarkupCapPercent: 15 });
+  const regional = createFoodWalletDecider({ ...FOOD_VOUCHERS, memberValueByRegionMonth: { pavlodar: { '2026-03': 500_000 } } });
+
+  it('issues the value set for the family’s region and month instead of 1 MRP; other regions and months keep 1 MRP', () => {
+    // Old reading: 1 MRP per member everywhere, every month.
+    expect(given(regional).when(issueCommand).events()[0]).toMatchObject({ data: { mrpTiyn: 500_000, totalTiyn: 1_500_000, vouchers: [{ amountTiyn: 500_000 }, { amountTiyn: 500_000 }, { amountTiyn: 500_000 }] } });
+    const akmola = { ...issueCommand, data: { ...issueCommand.data, city: 'kokshetau', region: 'akmola' } } as FoodWalletCommand;
+    expect(given(regional).when(akmola).events()[0]).toMatchObject({ data: { mrpTiyn: MRP } });
+    const april = { ...issueCommand, data: { ...issueCommand.data, month: '2026-04' }, metadata: meta('2026-04-06T04:00:00.000Z') } as FoodWalletCommand;
+    expect(given(regional).when(april).events()[0]).toMatchObject({ data: { mrpTiyn: MRP } });
+  });
+
+  it('refuses a line whose discount is over the cap, naming the line and its cap: markup_cap_exceeded', () => {
+    // Old reading: no cap — the voucher paid whatever the shop put on an eligible line.
+    // 100 000 tiyn at a 15 % markup: the markup in the price is ⌊100 000 × 15 / 115⌋ = 13 043 tiyn.
+    const over = given(capped, twoActive).when(authorize('h1', [{ ...milk(100_000), discountTiyn: 13_044 }, beer])).thenFails('markup_cap_exceeded');
+    expect(over.detail).toBe('line 0: discount 13044 tiyn > 13043 tiyn, the 15 % trade markup in its 100000 tiyn');
+  });
+
+  it('holds a discount at the cap, and without a named discount pays each eligible line up to its cap', () => {
+    const [atCap] = given(capped, twoActive).when(authorize('h1', [{ ...milk(100_000), discountTiyn: 13_043 }])).events();
+    expect(atCap).toMatchObject({ data: { eligibleTiyn: 13_043, heldTiyn: 13_043 } });
+    const [unnamed] = given(capped, twoActive).when(authorize('h2', [milk(100_000), milk(50_000), beer])).events();
+    expect(unnamed).toMatchObject({ data: { basketTiyn: 240_000, eligibleTiyn: 13_043 + 6_521, heldTiyn: 13_043 + 6_521 } });
+  });
+
+  it('without a cap (the default) a named discount is paid as named, and one above its line is amount_invalid', () => {
+    const [event] = given(foodWallet, twoActive).when(authorize('h1', [{ ...milk(100_000), discountTiyn: 40_000 }])).events();
+    expect(event).toMatchObject({ data: { eligibleTiyn: 40_000, heldTiyn: 40_000 } });
+    given(foodWallet, twoActive).when(authorize('h2', [{ ...milk(100_000), discountTiyn: 100_001 }])).thenFails('amount_invalid');
+  });
+
+  it('checks the final lines of a capture against the cap too, and captures their discounts', () => {
+    const heldCapped = [...twoActive, ...given(capped, twoActive).when(authorize('h1', [milk(100_000), milk(50_000)])).events()];
+    given(capped, heldCapped).when(capture('h1', { items: [{ ...milk(100_000), discountTiyn: 20_000 }] })).thenFails('markup_cap_exceeded');
+    const [captured] = given(capped, heldCapped).when(capture('h1', { items: [milk(100_000)] })).events();
+    expect(captured).toMatchObject({ type: 'FoodPurchaseCaptured', data: { capturedTiyn: 13_043, releasedTiyn: 6_521 } });
+  });
+});

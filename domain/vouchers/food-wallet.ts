@@ -17,10 +17,10 @@
  * food is paid from the vouchers, seed 004 p. 2.3, 3, 11), its amount and its eligibility.
  *
  * Precedence of refusals (first failing check wins):
- *   authorize: basket_empty → amount_invalid → voucher_not_found → hold_already_exists →
+ *   authorize: basket_empty → amount_invalid → markup_cap_exceeded → voucher_not_found → hold_already_exists →
  *              qr_token_expired → qr_token_reused → voucher_lapsed → voucher_not_active →
  *              no_eligible_items → insufficient_balance
- *   capture:   hold_not_found → hold_expired | hold_already_settled → amount_invalid → capture_exceeds_hold
+ *   capture:   hold_not_found → hold_expired | hold_already_settled → amount_invalid → markup_cap_exceeded → capture_exceeds_hold
  * (the service checks the token's signature and the shop's hold index before these: docs/CODES.md)
  *   void:      hold_not_found → hold_expired | hold_already_settled
  *   activate:  voucher_not_found → activation_window_closed (a repeat is a no-op) — after the month
@@ -42,7 +42,7 @@ import type {
   VoucherLapse,
 } from '../events';
 import { streams } from '../events';
-import { FOOD_VOUCHERS, memberVoucherTiyn, type FoodVouchersProgram } from '../programs/food-vouchers';
+import { FOOD_VOUCHERS, lineDiscountCapTiyn, memberVoucherTiyn, type FoodVouchersProgram } from '../programs/food-vouchers';
 import { categoryOfSku, SAMPLE_CATALOGUE } from '../programs/food-list';
 import type { Instant, LocalDate, Month } from '../shared/calendar';
 import { addSeconds, endOfDay, lastDayOfMonth } from '../shared/calendar';
@@ -81,7 +81,7 @@ export interface ActivateFoodVoucher {
   readonly metadata: CommandMetadata;
 }
 /** One line of a basket as the shop sends it; the decider prices it and judges its eligibility. */
-export type BasketItem = Pick<BasketLine, 'sku' | 'name' | 'quantity' | 'unit' | 'unitPriceTiyn'>;
+export type BasketItem = Pick<BasketLine, 'sku' | 'name' | 'quantity' | 'unit' | 'unitPriceTiyn' | 'discountTiyn'>;
 /** Goods catalogue: sku → socially significant category (domain/programs/food-list.ts); a sku not in it is not eligible. */
 export type GoodsCatalogue = Readonly<Record<string, string>>;
 
@@ -192,7 +192,32 @@ export function totalsOf(state: FoodWalletState): WalletTotals {
   };
 }
 
-const eligibleSum = (lines: readonly BasketLine[]): Tiyn => sum(lines.filter((l) => l.eligible).map((l) => l.lineTiyn));
+/**
+ * What the voucher may pay for a line: nothing for an ineligible one; for an eligible one the
+ * discount the shop names, else the whole line — at most the trade-markup cap when the program sets one.
+ */
+function coverableOf(line: BasketLine, program: FoodVouchersProgram): Tiyn {
+  if (!line.eligible) return 0;
+  const asked = line.discountTiyn ?? line.lineTiyn;
+  const cap = lineDiscountCapTiyn(line.lineTiyn, program);
+  return cap === undefined ? asked : min(asked, cap);
+}
+
+const eligibleSum = (lines: readonly BasketLine[], program: FoodVouchersProgram): Tiyn => sum(lines.map((l) => coverableOf(l, program)));
+
+/** A named discount is whole tiyn within its line (amount_invalid) and, on an eligible line, within the trade-markup cap (markup_cap_exceeded; seed 004 p. 12). */
+function checkDiscounts(lines: readonly BasketLine[], program: FoodVouchersProgram): void {
+  lines.forEach((l, i) => {
+    if (l.discountTiyn === undefined) return;
+    if (!isTiyn(l.discountTiyn) || l.discountTiyn < 0 || l.discountTiyn > l.lineTiyn)
+      refuse('amount_invalid', `item ${i}: the discount is whole tiyn between 0 and the line's ${l.lineTiyn}`, `items.${i}.discountTiyn`);
+  });
+  lines.forEach((l, i) => {
+    const cap = l.eligible && l.discountTiyn !== undefined ? lineDiscountCapTiyn(l.lineTiyn, program) : undefined;
+    if (cap !== undefined && l.discountTiyn! > cap)
+      refuse('markup_cap_exceeded', `line ${i}: discount ${l.discountTiyn} tiyn > ${cap} tiyn, the ${program.tradeMarkupCapPercent} % trade markup in its ${l.lineTiyn} tiyn`, `items.${i}.discountTiyn`);
+  });
+}
 
 /**
  * Items → basket lines: each line's amount is its unit price × quantity, its category the
@@ -213,6 +238,7 @@ export function basketLines(items: readonly BasketItem[], catalogue: GoodsCatalo
       unitPriceTiyn: item.unitPriceTiyn,
       lineTiyn: times(item.unitPriceTiyn, item.quantity),
       eligible: category !== undefined,
+      ...(item.discountTiyn !== undefined ? { discountTiyn: item.discountTiyn } : {}),
     };
   });
   if (checkedSum(lines.map((l) => l.lineTiyn)) === undefined) refuse('amount_invalid', 'the basket’s total is beyond safe integers', 'items');
@@ -273,7 +299,7 @@ export function createFoodWalletDecider(
     // vouchers lapse when the month-end deadline fires, but the family's consent is honoured.
     const judgedAt = d.consentAt !== undefined && d.consentAt < now ? d.consentAt : now;
     if (judgedAt >= monthEndAt) refuse('activation_window_closed', `${d.month} is over`);
-    const mrpTiyn = memberVoucherTiyn(d.month, program);
+    const mrpTiyn = memberVoucherTiyn(d.month, program, d.region);
     const vouchers = d.members.map((memberPersonId, i) => ({ voucherId: foodVoucherId(d.familyId, d.month, i + 1), memberPersonId, amountTiyn: mrpTiyn }));
     const deadline: DeadlineScheduled = {
       type: 'DeadlineScheduled',
@@ -313,6 +339,7 @@ export function createFoodWalletDecider(
     const now = command.metadata.now;
     if (d.items.length === 0) refuse('basket_empty');
     const lines = basketLines(d.items, catalogue);
+    checkDiscounts(lines, program);
     if (state.status === 'None') return refuse('voucher_not_found');
     if (state.holds.some((h) => h.holdId === d.holdId)) refuse('hold_already_exists', d.holdId);
     if (now > d.tokenExpiresAt) refuse('qr_token_expired');
@@ -320,7 +347,7 @@ export function createFoodWalletDecider(
     if (lapsedForSpending(program, state, now)) refuse('voucher_lapsed');
     const active = state.vouchers.filter((v) => v.activatedAt !== undefined);
     if (active.length === 0) refuse('voucher_not_active');
-    const eligibleTiyn = eligibleSum(lines);
+    const eligibleTiyn = eligibleSum(lines, program);
     if (eligibleTiyn === 0) refuse('no_eligible_items');
     const limits = active.map((v) => ({ voucherId: v.voucherId, amountTiyn: availableOf(v) }));
     const available = sum(limits.map((l) => l.amountTiyn));
@@ -369,7 +396,8 @@ export function createFoodWalletDecider(
     if (d.paymentStatus === 'failed')
       return [{ type: 'FoodPurchaseVoided', data: { holdId: hold.holdId, shopId: hold.shopId, releasedTiyn: hold.heldTiyn, reason: 'payment_failed', at: now } }];
     const lines = d.items ? basketLines(d.items, catalogue) : hold.lines;
-    const finalEligible = eligibleSum(lines);
+    checkDiscounts(lines, program);
+    const finalEligible = eligibleSum(lines, program);
     // The final basket may shrink (an item put back) but not grow beyond what was authorized.
     if (finalEligible > hold.eligibleTiyn) refuse('capture_exceeds_hold', `${finalEligible} > ${hold.eligibleTiyn}`);
     const capturedTiyn = min(finalEligible, hold.heldTiyn);

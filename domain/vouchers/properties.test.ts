@@ -7,14 +7,18 @@
  *  - a hold settles exactly once and capture ≤ hold;
  *  - nothing is activated, authorized or captured after the month lapsed;
  *  - never two meals on one school day; no meal on an expired or not-yet-active voucher; a QR
- *    nonce buys one meal at most;
- *  - replaying the events gives the same state.
+ *    nonce buys one meal at most; with monthly lists (seed 002) naming the pupil, moving the
+ *    voucher to another school, or leaving the pupil out: no meal in a month the pupil is suspended
+ *    in, and only at the school the list put the voucher in;
+ *  - replaying the events gives the same state;
+ *  - with a trade-markup cap (seed 004 p. 12; some runs), a hold never exceeds its eligible line's
+ *    cap, and a named discount above it is refused.
  * Runs: VOUCHER_PROPERTY_RUNS (default 1000); seed: VOUCHER_PROPERTY_SEED (default fixed).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FoodWalletEvent, MealVoucherEvent } from '../events';
-import { FOOD_VOUCHERS } from '../programs/food-vouchers';
+import { FOOD_VOUCHERS, lineDiscountCapTiyn } from '../programs/food-vouchers';
 import { SCHOOL_MEALS } from '../programs/school-meals';
 import { mealDayRefusal } from '../programs/school-calendar';
 import { addSeconds, localDate } from '../shared/calendar';
@@ -30,12 +34,15 @@ const RUNS = Number(process.env.VOUCHER_PROPERTY_RUNS ?? 1000);
 const SEED = Number(process.env.VOUCHER_PROPERTY_SEED ?? 20260305);
 const meta = (now: string, n: number): CommandMetadata => ({ commandId: `c${n}`, now, actor: { role: 'prop', id: 'prop' } });
 
-/** Runs a decision; a DomainError is a legitimate refusal (no events), anything else is a bug. */
-function attempt<E>(run: () => E[]): E[] {
+/** Runs a decision; a DomainError is a legitimate refusal (no events, its code noted), anything else is a bug. */
+function attempt<E>(run: () => E[], refusals?: Set<string>): E[] {
   try {
     return run();
   } catch (error) {
-    if (error instanceof DomainError) return [];
+    if (error instanceof DomainError) {
+      refusals?.add(error.code);
+      return [];
+    }
     throw error;
   }
 }
@@ -47,9 +54,13 @@ const MONTH_END = '2026-03-31T19:00:00.000Z';
 const HOLD_TTL = FOOD_VOUCHERS.holdTtlSeconds;
 
 type AmountKind = 'zero' | 'one' | 'exact' | 'exact_plus_one' | 'random';
+/** The discount the shop names on the line: none (the whole line, up to the cap), half, exactly the cap, one tiyn over it. */
+type DiscountKind = 'none' | 'half' | 'at_cap' | 'over_cap';
+/** The program's trade-markup cap in a run: mostly none (the default), sometimes 15 %. */
+const capArb = fc.constantFrom<number | null>(null, null, 15);
 type FoodOp =
   | { op: 'activate'; fam: number; member: number }
-  | { op: 'authorize'; fam: number; amount: AmountKind; random: number; reuseNonce: boolean; withIneligible: boolean }
+  | { op: 'authorize'; fam: number; amount: AmountKind; random: number; reuseNonce: boolean; withIneligible: boolean; discount: DiscountKind }
   | { op: 'capture'; fam: number; hold: number; shrink: 'same' | 'less' | 'more' | 'zero'; paid: boolean; otherShop: boolean }
   | { op: 'void'; fam: number; hold: number }
   | { op: 'advance'; seconds: number }
@@ -68,6 +79,7 @@ const foodOpArb: fc.Arbitrary<FoodOp> = fc.oneof(
       random: fc.integer({ min: 1, max: 2_000_000 }),
       reuseNonce: fc.boolean(),
       withIneligible: fc.boolean(),
+      discount: fc.constantFrom<DiscountKind>('none', 'none', 'half', 'at_cap', 'over_cap'),
     }),
   },
   {
@@ -162,9 +174,10 @@ function checkFamily(f: Family): void {
   expect(after.filter((t) => t !== 'DeadlineFired' && t !== 'FoodHoldExpired')).toEqual([]);
 }
 
-function runFood(ops: readonly FoodOp[], memberCounts: readonly number[]): Family[] {
+function runFood(ops: readonly FoodOp[], memberCounts: readonly number[], capPercent: number | null = null, refusals?: Set<string>): Family[] {
+  const program = { ...FOOD_VOUCHERS, tradeMarkupCapPercent: capPercent };
   // Frozen states: a fold that mutates one fails (the command path keeps folded states per stream).
-  const decider = frozen(createFoodWalletDecider(FOOD_VOUCHERS, CATALOGUE));
+  const decider = frozen(createFoodWalletDecider(program, CATALOGUE));
   let now = ISSUE_AT;
   let n = 0;
   const families: Family[] = memberCounts.map((count, i) => {
@@ -177,10 +190,11 @@ function runFood(ops: readonly FoodOp[], memberCounts: readonly number[]): Famil
     const events = decider.decide(issue, decider.initialState());
     return { familyId, state: fold(decider, events), events, holdIds: [], nonces: [] };
   });
-  const apply = (f: Family, command: FoodWalletCommand) => {
-    const events = attempt(() => decider.decide(command, f.state));
+  const apply = (f: Family, command: FoodWalletCommand): FoodWalletEvent[] => {
+    const events = attempt(() => decider.decide(command, f.state), refusals);
     for (const e of events) f.state = decider.evolve(f.state, e);
     f.events.push(...events);
+    return events;
   };
   for (const op of ops) {
     if (op.op === 'advance') now = addSeconds(now, op.seconds);
@@ -203,12 +217,18 @@ function runFood(ops: readonly FoodOp[], memberCounts: readonly number[]): Famil
       } else if (op.op === 'authorize') {
         const spendable = totalsOf(s).spendableTiyn;
         const amount = { zero: 0, one: 1, exact: spendable, exact_plus_one: spendable + 1, random: op.random }[op.amount];
-        const items = [...(amount > 0 ? [milkItem(amount)] : []), ...(op.withIneligible || amount === 0 ? [beerItem] : [])];
+        const cap = lineDiscountCapTiyn(amount, program);
+        const discount = { none: undefined, half: Math.floor(amount / 2), at_cap: cap ?? amount, over_cap: (cap ?? amount) + 1 }[op.discount];
+        const milk = amount > 0 ? [{ ...milkItem(amount), ...(discount !== undefined ? { discountTiyn: discount } : {}) }] : [];
+        const items = [...milk, ...(op.withIneligible || amount === 0 ? [beerItem] : [])];
         const holdId = `h${n}`;
         const nonce = op.reuseNonce && f.nonces.length > 0 ? f.nonces[0]! : `nonce-${n}`;
         f.nonces.push(nonce);
         f.holdIds.push(holdId);
-        apply(f, { type: 'AuthorizePurchase', data: { holdId, shopId: 'shop', items, tokenNonce: nonce, tokenExpiresAt: addSeconds(now, 60) }, metadata: meta(now, n++) });
+        const events = apply(f, { type: 'AuthorizePurchase', data: { holdId, shopId: 'shop', items, tokenNonce: nonce, tokenExpiresAt: addSeconds(now, 60) }, metadata: meta(now, n++) });
+        const authorized = events.find((e) => e.type === 'FoodPurchaseAuthorized');
+        if (authorized && cap !== undefined) expect(authorized.data.eligibleTiyn, 'the hold stays within the line’s cap').toBeLessThanOrEqual(cap);
+        if (discount !== undefined && discount > (cap ?? amount)) expect(events, 'a discount over the cap (or the line) is refused').toEqual([]);
       } else if (op.op === 'capture') {
         const holdId = f.holdIds[op.hold % Math.max(1, f.holdIds.length)] ?? 'none';
         const hold = s.holds.find((h) => h.holdId === holdId);
@@ -243,7 +263,9 @@ type MealOp =
   | { op: 'activate'; pupil: number; day: number }
   | { op: 'scan'; pupil: number; day: number; time: string; qr: boolean; nonce: number; tokenEdge: -1 | 0 | 1; skew: 'none' | 'ahead_limit' | 'ahead_over' | 'offline_over'; wrongSchool: boolean; resend: boolean }
   | { op: 'toYearEnd'; offsetSeconds: number }
-  | { op: 'fireExpiry'; pupil: number };
+  | { op: 'fireExpiry'; pupil: number }
+  /** A school's approved list of the month (seed 002): names the pupil where the voucher is, at another school, or not at all. */
+  | { op: 'monthList'; pupil: number; day: number; named: 'same' | 'moved' | 'absent' };
 
 const pupilArb = fc.integer({ min: 0, max: 2 });
 const mealOpArb: fc.Arbitrary<MealOp> = fc.oneof(
@@ -266,6 +288,7 @@ const mealOpArb: fc.Arbitrary<MealOp> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('toYearEnd' as const), offsetSeconds: fc.constantFrom(-1, 0, 1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('fireExpiry' as const), pupil: pupilArb }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('monthList' as const), pupil: pupilArb, day: scanDayArb, named: fc.constantFrom('same' as const, 'moved' as const, 'absent' as const) }) },
 );
 
 interface Pupil {
@@ -280,10 +303,18 @@ function checkPupil(p: Pupil): void {
   const nonces = new Set<string>();
   let activatedAt: string | undefined;
   let expired = false;
+  // The monthly lists, from the events alone: the voucher's school, and the months it is suspended in.
+  let school = 'school';
+  const suspended = new Set<string>();
   for (const e of p.events) {
     if (e.type === 'MealVoucherActivated') activatedAt = e.data.activatedAt;
     if (e.type === 'MealVoucherExpired') expired = true;
+    if (e.type === 'MealVoucherTransferred') school = e.data.toSchoolId;
+    if (e.type === 'MealVoucherSuspended') suspended.add(e.data.month);
+    if (e.type === 'MealVoucherListed') suspended.delete(e.data.month);
     if (e.type !== 'MealServed') continue;
+    expect(suspended.has(e.data.schoolDay.slice(0, 7)), 'no meal in a month whose approved list left the pupil out').toBe(false);
+    expect(e.data.schoolId, 'a meal only at the school the month’s list put the voucher in').toBe(school);
     expect(expired, 'no meal on an expired voucher').toBe(false);
     expect(activatedAt !== undefined && e.data.scannedAt >= activatedAt, 'no meal before activation').toBe(true);
     servedDays.set(e.data.schoolDay, (servedDays.get(e.data.schoolDay) ?? 0) + 1);
@@ -328,6 +359,16 @@ function runMeals(ops: readonly MealOp[]): Pupil[] {
       // Activation at 10:00 on one of the edge days: scans earlier that day find it not active yet.
       const at = new Date(`${DAYS[op.day]}T10:00:00+05:00`).toISOString();
       apply(p, { type: 'ActivateMealVoucher', data: { voucherId: mealVoucherId(p.pupilId, YEAR), familyId: `fam-${op.pupil}`, byPersonId: 'parent' }, metadata: meta(at > clock ? at : clock, n++) });
+    } else if (op.op === 'monthList') {
+      const month = DAYS[op.day]!.slice(0, 7);
+      const at = new Date(`${month}-01T06:00:00+05:00`).toISOString();
+      const where = p.state.status === 'None' ? 'school' : p.state.schoolId;
+      const listId = `list-${n}`;
+      const command: MealVoucherCommand =
+        op.named === 'absent'
+          ? { type: 'SuspendMealVoucher', data: { month, listId, schoolId: where }, metadata: meta(at > clock ? at : clock, n++) }
+          : { type: 'ListMealVoucher', data: { month, listId, rowNo: 1, schoolId: op.named === 'moved' ? (where === 'school' ? 'school-2' : 'school') : where, grade: p.grade }, metadata: meta(at > clock ? at : clock, n++) };
+      apply(p, command);
     } else if (op.op === 'fireExpiry') {
       apply(p, { type: 'FireDeadline', data: { deadlineId: `${mealVoucherId(p.pupilId, YEAR)}:expiry`, kind: 'meal_voucher_expiry' }, metadata: meta(clock, n++) });
     } else {
@@ -342,7 +383,7 @@ function runMeals(ops: readonly MealOp[]): Pupil[] {
       const qr = op.qr ? { tokenNonce: `n${op.pupil}-${op.nonce}`, tokenExpiresAt: addSeconds(scannedAt, op.tokenEdge) } : {};
       apply(p, {
         type: 'RecordMeal',
-        data: { deviceId: 'dev', seq, deviceSchoolId: op.wrongSchool ? 'other' : 'school', scannedAt, receivedAt, method: op.qr ? 'qr' : 'card', ...qr },
+        data: { deviceId: 'dev', seq, deviceSchoolId: op.wrongSchool ? 'other' : p.state.status === 'None' ? 'school' : p.state.schoolId, scannedAt, receivedAt, method: op.qr ? 'qr' : 'card', ...qr },
         metadata: meta(receivedAt, n++),
       });
       expect(localDate(scannedAt)).toBe(DAYS[op.day]);
@@ -356,7 +397,7 @@ function runMeals(ops: readonly MealOp[]): Pupil[] {
 describe('voucher invariants (property-based)', () => {
   it(`food wallets: balances never negative, issued = spent + held + lapsed + available, holds settle once, capture ≤ hold, nothing after lapse, replay (${RUNS} runs)`, () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }), fc.array(foodOpArb, { minLength: 10, maxLength: 60 }), (members, ops) => void runFood(ops, members)),
+      fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }), fc.array(foodOpArb, { minLength: 10, maxLength: 60 }), capArb, (members, ops, cap) => void runFood(ops, members, cap)),
       { seed: SEED, numRuns: RUNS },
     );
   });
@@ -366,9 +407,10 @@ describe('voucher invariants (property-based)', () => {
 
   it('the generators reach every outcome (the properties are not vacuous)', () => {
     const seen = new Set<string>();
-    const foodRuns = fc.sample(fc.tuple(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }), fc.array(foodOpArb, { minLength: 10, maxLength: 60 })), { seed: SEED, numRuns: 300 });
-    for (const [members, ops] of foodRuns)
-      for (const f of runFood(ops, members))
+    const foodRuns = fc.sample(fc.tuple(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }), fc.array(foodOpArb, { minLength: 10, maxLength: 60 }), capArb), { seed: SEED, numRuns: 300 });
+    const refusals = new Set<string>();
+    for (const [members, ops, cap] of foodRuns)
+      for (const f of runFood(ops, members, cap, refusals))
         for (const e of f.events) seen.add(e.type === 'FoodPurchaseVoided' ? `Voided:${e.data.reason}` : e.type === 'FoodPurchaseCaptured' && e.data.releasedTiyn > 0 ? 'CapturedPartly' : e.type);
     const mealRuns = fc.sample(fc.array(mealOpArb, { minLength: 10, maxLength: 60 }), { seed: SEED, numRuns: 300 });
     for (const ops of mealRuns) for (const p of runMeals(ops)) for (const e of p.events) seen.add(e.type === 'MealRefused' ? `MealRefused:${e.data.code}` : e.type);
@@ -379,8 +421,9 @@ describe('voucher invariants (property-based)', () => {
         'MealRefused:voucher_not_active', 'MealRefused:voucher_expired', 'MealRefused:outside_school_year', 'MealRefused:not_a_school_day',
         'MealRefused:program_not_in_force',
         'MealRefused:meal_already_recorded_today', 'MealRefused:qr_token_expired', 'MealRefused:qr_token_reused', 'MealRefused:clock_skew_too_large',
-        'MealRefused:device_wrong_school',
+        'MealRefused:device_wrong_school', 'MealRefused:voucher_suspended', 'MealVoucherListed', 'MealVoucherTransferred', 'MealVoucherSuspended',
     ];
     expect(wanted.filter((outcome) => !seen.has(outcome)), 'outcomes the generators never reached').toEqual([]);
+    expect(['markup_cap_exceeded', 'insufficient_balance', 'hold_expired'].filter((code) => !refusals.has(code)), 'food refusals never reached').toEqual([]);
   });
 });
