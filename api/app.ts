@@ -42,6 +42,7 @@ import { registryRoutes } from './routes/registry';
 import type { RegistryServices } from '../application/services/registry';
 import type { RegistryReadSide } from './registry-reads';
 import { keyRoutes } from './routes/keys';
+import { rosterRoutes } from './routes/roster';
 import type { QrKeySet } from '../adapters/qr/keys';
 import { bmgRoutes } from './routes/bmg';
 import { feedRoutes } from './routes/feeds';
@@ -132,6 +133,7 @@ export function createApi(deps: ApiDeps): Api {
     ...bmgRoutes(deps.exchanges),
     ...feedRoutes(deps),
     ...dailyReportRoutes(deps),
+    ...rosterRoutes(deps),
   ];
   assertDeclared(routes);
   const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');

@@ -182,6 +182,8 @@ const COUNTERPART_BODIES: Readonly<Record<string, unknown>> = {
   'POST /v1/shop/holds/{holdId}/capture': { paymentStatus: 'paid' },
   'POST /v1/shop/holds/{holdId}/void': undefined,
   'POST /v1/canteen/batches': { batchId: 'b-1', records: [{ seq: 1, cardIin: '030101500011', scannedAt: '2026-03-02T04:00:00.000Z' }] },
+  // A device's roster: a foreign school's (a token naming another school than the device's) is refused like the rest.
+  'GET /v1/canteen/roster': undefined,
 };
 
 describe('counterparts the registry does not admit', () => {

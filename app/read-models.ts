@@ -14,8 +14,9 @@ import { registryProjection } from '../projections/registry/projection';
 import { exchangeStatusesProjection } from '../projections/exchanges/projection';
 import { feedbackOutboxProjection } from '../projections/feedback/projection';
 import { foodDailyProjection } from '../projections/daily-reports/food-activity';
+import { canteenRosterProjection } from '../projections/canteen-roster/projection';
 
-/** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history, the figures' events (docs/EVIDENCE.md), the partner exchanges' statuses; and the counterpart registry. */
+/** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history, the figures' events (docs/EVIDENCE.md), the partner exchanges' statuses; the counterpart registry and the canteen roster. */
 export const ledgerProjections: readonly Projection[] = [
   nobdDailyProjection,
   tabelProjection,
@@ -27,6 +28,7 @@ export const ledgerProjections: readonly Projection[] = [
   exchangeStatusesProjection,
   feedbackOutboxProjection,
   foodDailyProjection,
+  canteenRosterProjection,
 ];
 
 /** Every read model: the ledger's and consent's (SMS outbox, case routing, deadline queue). */

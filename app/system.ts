@@ -232,7 +232,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       tokenMaxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
       services,
       registry,
-      registryReads: createRegistryReads(pool),
+      registryReads: createRegistryReads(pool, registryView, { secret: secrets.vaultKey, iinsOf: (pupilIds) => vault.iinsOf(pupilIds) }),
       qrKeySet: qrKeySet(qrKeys.publicKey, qrKeys.rotationPublicKeys),
       pool,
       store,

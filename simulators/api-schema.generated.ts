@@ -1312,6 +1312,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/canteen/roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pupils the device may serve at its school (pseudonymous ids, no names or IINs); `since` gives only the changes after an earlier answer’s cursor.
+         * @description Without `since`: every servable voucher of the school. With `since`: every voucher whose entry changed after that cursor, servable or not (drop the ones that are not). Keep `cursor` for the next call; an answer with as many entries as the page holds is continued from its cursor. ETag / If-None-Match → 304 while nothing changed.
+         *
+         *     Roles: canteen-device.
+         */
+        get: operations["getCanteenRoster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -12507,6 +12529,151 @@ export interface operations {
                         title?: "Report not ready";
                         /** @enum {string} */
                         code?: "report_not_ready";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getCanteenRoster: {
+        parameters: {
+            query?: {
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the roster, or its changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        schoolId: string;
+                        cursor: string;
+                        /** @description The school’s card key (base64url) */
+                        cardKey: string;
+                        entries: {
+                            /** @description Pseudonymous pupil id (the ledger’s, not an IIN) */
+                            pupilId: string;
+                            voucherId: string;
+                            validFrom: string;
+                            validUntil: string;
+                            /** @description Activated, not expired, not suspended for the month, still at this school */
+                            servable: boolean;
+                            /** @description The pupil’s ID card: base64url(HMAC-SHA256(cardKey, IIN)), first 22 characters; absent once the IIN is forgotten */
+                            card?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description nothing changed since the answer named by If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `device_closed`, `device_not_active`, `device_not_registered`, `device_school_mismatch`, `device_suspended`, `forbidden`, `school_closed`, `school_not_active`, `school_not_registered`, `school_suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/device_closed" | "https://social-wallet.kz/problems/device_not_active" | "https://social-wallet.kz/problems/device_not_registered" | "https://social-wallet.kz/problems/device_school_mismatch" | "https://social-wallet.kz/problems/device_suspended" | "https://social-wallet.kz/problems/forbidden" | "https://social-wallet.kz/problems/school_closed" | "https://social-wallet.kz/problems/school_not_active" | "https://social-wallet.kz/problems/school_not_registered" | "https://social-wallet.kz/problems/school_suspended";
+                        /** @enum {string} */
+                        title?: "Device closed" | "Device not active" | "Device not registered" | "Device school mismatch" | "Device suspended" | "Forbidden" | "School closed" | "School not active" | "School not registered" | "School suspended";
+                        /** @enum {string} */
+                        code?: "device_closed" | "device_not_active" | "device_not_registered" | "device_school_mismatch" | "device_suspended" | "forbidden" | "school_closed" | "school_not_active" | "school_not_registered" | "school_suspended";
                     };
                 };
             };

@@ -149,7 +149,7 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY, masterKey: 
     return ids;
   }
 
-  async function fieldOf(personIds: readonly string[], field: 'full_name' | 'phone', sealedAs: 'name' | 'phone'): Promise<Map<string, string>> {
+  async function fieldOf(personIds: readonly string[], field: 'full_name' | 'phone' | 'iin', sealedAs: 'name' | 'phone' | 'iin'): Promise<Map<string, string>> {
     const { rows } = await pool.query<{ person_id: string; value: Buffer; wrapped_key: Buffer }>(
       `select r.person_id, r.${field} as value, k.wrapped_key from vault_records r join vault_keys k using (person_id)
        where r.person_id = any($1::text[]) and r.${field} is not null`,
@@ -170,6 +170,7 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY, masterKey: 
     },
     phonesOf: (personIds) => fieldOf(personIds, 'phone', 'phone'),
     namesOf: (personIds) => fieldOf(personIds, 'full_name', 'name'),
+    iinsOf: (personIds) => fieldOf(personIds, 'iin', 'iin'),
     async get(personId) {
       const { rows } = await pool.query<{ iin: Buffer | null; full_name: Buffer | null; phone: Buffer | null; wrapped_key: Buffer }>(
         'select r.iin, r.full_name, r.phone, k.wrapped_key from vault_records r join vault_keys k using (person_id) where person_id = $1',

@@ -58,6 +58,8 @@ for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcd
       const nameless = await vault.upsertPerson({ iin: '900101300417' });
       const names = await vault.namesOf([named, nameless, 'p_unknown']);
       expect([...names.entries()]).toEqual([[named, 'First']]);
+      const iins = await vault.iinsOf([named, nameless, 'p_unknown']);
+      expect(new Map(iins)).toEqual(new Map([[named, IIN], [nameless, '900101300417']]));
       await vault.forget(nameless);
     });
     it('clearPhones removes numbers BMG no longer lists; the person, the name and others’ numbers stay; nobody is forgotten', async () => {
@@ -79,6 +81,7 @@ for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcd
       expect(await vault.findByPhone('77011112233')).toEqual([]);
       expect(await vault.forget(id)).toEqual([]);
       expect((await vault.namesOf([id])).size).toBe(0);
+      expect((await vault.iinsOf([id])).size).toBe(0);
       expect(await vault.forgottenOf([id, 'p_other'])).toEqual(new Map([[id, ['iin', 'name', 'phone', 'complaint']]]));
     });
     it('forgets some kinds and keeps the rest; nothing left: the person is gone', async () => {

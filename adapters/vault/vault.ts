@@ -57,6 +57,8 @@ export interface Vault {
   get(personId: string): Promise<PersonRecord | undefined>;
   /** Full names of those who have one (forgotten or nameless people are absent), for documents people sign. */
   namesOf(personIds: readonly string[]): Promise<Map<string, string>>;
+  /** IINs still kept (forgotten people are absent), in one read: the canteen roster's card digests. */
+  iinsOf(personIds: readonly string[]): Promise<Map<string, string>>;
   /** Keeps a free text the person wrote (a complaint) under their key; the same textId again changes nothing. */
   keepText(personId: string, textId: string, text: string, retainUntil?: string): Promise<void>;
   /** The text, or undefined when it was forgotten (or never kept). */
@@ -151,7 +153,7 @@ export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
     return personId;
   };
   /** personId → the field, for those who have it (forgotten people are absent). */
-  const fieldOf = (personIds: readonly string[], field: 'phone' | 'fullName'): Map<string, string> => {
+  const fieldOf = (personIds: readonly string[], field: 'phone' | 'fullName' | 'iin'): Map<string, string> => {
     const found = new Map<string, string>();
     for (const id of personIds) {
       const value = people.get(id)?.[field];
@@ -174,6 +176,7 @@ export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
     },
     phonesOf: async (personIds) => fieldOf(personIds, 'phone'),
     namesOf: async (personIds) => fieldOf(personIds, 'fullName'),
+    iinsOf: async (personIds) => fieldOf(personIds, 'iin'),
     async get(personId) {
       const p = people.get(personId);
       if (!p) return undefined;
