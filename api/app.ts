@@ -47,6 +47,8 @@ import type { QrKeySet } from '../adapters/qr/keys';
 import { bmgRoutes } from './routes/bmg';
 import { feedRoutes } from './routes/feeds';
 import { dailyReportRoutes } from './routes/daily-reports';
+import { clockRoutes } from './routes/clock';
+import type { ClockControl } from './clock-control';
 
 export interface ApiDeps {
   readonly clock: Clock;
@@ -71,6 +73,8 @@ export interface ApiDeps {
   readonly exchanges: ExchangeSide;
   readonly metrics: ApiMetrics;
   readonly health: () => Promise<HealthReport>;
+  /** Dev mode on a virtual clock only (the demo): an operator may move the clock forward. */
+  readonly clockControl?: ClockControl;
   readonly rateLimit?: RateLimitOptions;
   /** Operator log (adapters/log/logger.ts); default: JSON lines on stderr at info. */
   readonly logger?: Logger;
@@ -134,6 +138,7 @@ export function createApi(deps: ApiDeps): Api {
     ...feedRoutes(deps),
     ...dailyReportRoutes(deps),
     ...rosterRoutes(deps),
+    ...clockRoutes(deps),
   ];
   assertDeclared(routes);
   const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');

@@ -9,7 +9,7 @@ import { invariant } from '../domain/shared/decider';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { systemClock, type Clock } from '../adapters/clock/clock';
+import { isMovableClock, systemClock, type Clock, type MovableClock } from '../adapters/clock/clock';
 import type { EventStore, NewEvent, StreamWrite, ExpectedVersion } from '../adapters/eventstore/port';
 import { createMemoryEventStore } from '../adapters/eventstore/memory';
 import { createPostgresEventStore } from '../adapters/eventstore/postgres';
@@ -75,6 +75,7 @@ import { foodDailyProjection } from '../projections/daily-reports/food-activity'
 import { createDailyReports, type DailyReports } from '../application/services/daily-reports';
 import { dailyReportsMigration } from '../projections/daily-reports/store';
 import { createReportFiles } from '../adapters/report-files/files';
+import type { ClockControl } from '../api/clock-control';
 
 export interface SystemOptions {
   readonly config: Config;
@@ -241,6 +242,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       forgetting,
       exchanges: createExchanges({ pool, bmg, reports: dailyReports, clock }),
       metrics,
+      ...(config.MODE === 'dev' && isMovableClock(clock) ? { clockControl: clockControlOf(clock, scheduler) } : {}),
       rateLimit: options.rateLimit ?? rateLimitFromConfig(config),
       logger,
       ...(options.checkContract ? { checkContract: true } : {}),
@@ -377,6 +379,25 @@ function createEvidence(pool: Pool, store: EventStore, clock: Clock, secrets: Se
       familyBundle({ pool, store, publicKeys: [{ keyId: signer.keyId, publicKeyPem: signer.publicKeyPem }] }, familyId, { now: clock.now().toISOString(), asOf }),
   };
   return { chainer, side };
+}
+
+/** Scheduler passes after a move of the clock (each fires a bounded batch), as the simulator's driver allows. */
+const MAX_SCHEDULER_PASSES_PER_MOVE = 1_000;
+
+/** Dev mode's hand on a virtual clock: move it, then fire every deadline that fell due (reminders, timeouts, lapses). */
+function clockControlOf(clock: MovableClock, scheduler: SchedulerHandle): ClockControl {
+  return {
+    async moveTo(instant) {
+      clock.moveTo(instant);
+      let fired = 0;
+      for (let pass = 0; pass < MAX_SCHEDULER_PASSES_PER_MOVE; pass++) {
+        const count = await scheduler.tick();
+        fired += count;
+        if (count === 0) break;
+      }
+      return fired;
+    },
+  };
 }
 
 /** What start()/stop() need of the deadline scheduler (application/scheduler.ts). */

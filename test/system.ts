@@ -1,4 +1,5 @@
 /** A real system for API tests: its own database on the run's embedded Postgres, a VirtualClock, an ephemeral port. */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ export interface TestSystemOptions {
   readonly asApplicationRole?: boolean;
   /** Onboarded through the operator's door once started. */
   readonly counterparts?: Counterparts;
-  /** More configuration, as environment variables (QR keys, partner URLs, timeouts). */
+  /** Configuration beyond the test defaults (e.g. MODE=production with its secrets: productionSecrets()). */
   readonly env?: Readonly<Record<string, string>>;
   /** Other program parameters than the orders' defaults (domain/programs/). */
   readonly programs?: SystemOptions['programs'];
@@ -97,4 +98,23 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
 /** Every answer a test provoked must be one its route declares (api/contract.ts): fix the declaration or the route. */
 export function failOnContractViolations(violations: readonly string[]): void {
   if (violations.length > 0) throw new Error(`answers outside their route's declaration (api/routes/*: responses, refusals):\n  ${violations.join('\n  ')}`);
+}
+
+/** Every secret MODE=production requires, freshly generated (tests of production-only behaviour). */
+export function productionSecrets(): Record<string, string> {
+  const pem = () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    return { privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  };
+  const qr = pem();
+  const checkpoint = pem();
+  return {
+    MODE: 'production',
+    VAULT_KEY: randomBytes(32).toString('hex'),
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    QR_PRIVATE_KEY: qr.privateKey,
+    QR_PUBLIC_KEY: qr.publicKey,
+    CHECKPOINT_PRIVATE_KEY: checkpoint.privateKey,
+    CHECKPOINT_PUBLIC_KEY: checkpoint.publicKey,
+  };
 }

@@ -52,6 +52,12 @@ export const CODES = {
     meaning: 'The database server has no disk space left; nothing more can be recorded until an operator frees space. Retry after Retry-After seconds with the same Idempotency-Key.',
   },
 
+  clock_not_movable: {
+    kind: 'forbidden',
+    meaning: 'The clock moves only in dev mode on a virtual clock (npm run demo); a service in production runs on the wall clock.',
+  },
+  clock_cannot_go_back: { kind: 'conflict', meaning: 'The clock only moves forward: read models and fired deadlines already stand at a later instant.' },
+
   // ── lists (per-row outcomes; `outcome` kind) ──────────────────────────────────────────
   row_accepted: { kind: 'outcome', meaning: 'The row opened a consent case (or started one again that ended without consent) or issued a voucher.' },
   row_continued: {
