@@ -58,6 +58,8 @@ export async function checkFood(driver: ServiceHandle, truth: FoodTruth, eotinis
     const row = rows.find((r) => norm(r.area) === norm(city));
     for (const key of FOOD_FUNNEL_KEYS) checks.equal(`food ${city} ${key}`, t[key], row ? Number(row[key]) : undefined);
     if (row) checks.equal(`food ${city} issued = used + lapsed (report)`, Number(row.issuedTiyn), Number(row.usedTiyn) + Number(row.lapsedTiyn));
+    // The month has ended: every hold was captured, voided or has expired.
+    if (row) checks.equal(`food ${city} held at month end (report)`, 0, Number(row.heldTiyn));
     for (const [category, v] of Object.entries(t.volumes).sort(([a], [b]) => a.localeCompare(b))) {
       const r = doc.foodVolumes.find((x) => norm(x.city) === norm(city) && x.month === truth.month && x.category === category && x.unit === v.unit);
       checks.equal(`food ${city} sold ${category} quantity (${v.unit})`, v.quantity, r?.quantity);

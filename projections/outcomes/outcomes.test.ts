@@ -46,7 +46,25 @@ describe('pilot outcomes', () => {
       eligible: 2, noPhone: 1, notRequired: 0, smsSent: 1, reminded: 1, consented: 0, refused: 0, timedOut: 1, undeliverable: 0,
       // family-1's vouchers came without a case in this fixture: issuance is counted from the wallet.
       issued: 2, issuedTiyn: 865_000, activated: 1, activatedTiyn: 432_500, used: 1, usedTiyn: 100_000, lapsed: 2, lapsedTiyn: 765_000, mealsServed: 0,
+      // Both holds settled (h1 captured, h2 voided) before the month ended.
+      heldTiyn: 0,
     });
+  });
+
+  it('counts money in open holds, and none once they are captured, voided or expired', async () => {
+    const partly = await readModelDatabase();
+    try {
+      // h1 authorized 160,000 and captured (100,000 spent, 60,000 released); h2 authorized 50,000 and still open.
+      await projectFresh(partly.pool, foodMonth());
+      const [open] = await outcomesFunnel(partly.pool, { program: 'food-vouchers' });
+      expect(open).toMatchObject({ issuedTiyn: 865_000, usedTiyn: 100_000, heldTiyn: 50_000, lapsedTiyn: 0 });
+      await projectFresh(partly.pool, [...foodMonth(), ...foodMonthEnd()]);
+      const [settled] = await outcomesFunnel(partly.pool, { program: 'food-vouchers' });
+      // issued = spent + held + lapsed + available (available 0 after the lapse).
+      expect(settled).toMatchObject({ issuedTiyn: 865_000, usedTiyn: 100_000, heldTiyn: 0, lapsedTiyn: 765_000 });
+    } finally {
+      await partly.drop();
+    }
   });
 
   it('gives the school-meals funnel per region and month', async () => {

@@ -80,7 +80,10 @@ const handled: LedgerEventType[] = [
   'MealServed',
   'FoodVouchersIssued',
   'FoodVoucherActivated',
+  'FoodPurchaseAuthorized',
   'FoodPurchaseCaptured',
+  'FoodPurchaseVoided',
+  'FoodHoldExpired',
   'FoodVouchersLapsed',
 ];
 
@@ -120,6 +123,9 @@ function build(events: readonly Recorded[]): Sql[] {
   const flags = new Map<string, CaseFlags>();
   const moves = new Map<string, VoucherMoves>();
   const food = new Map<string, [string, string, string, number, number]>();
+  /** Money in open holds, per family-month wallet: + authorized, − when captured, voided or expired. */
+  const held = new Map<string, number>();
+  const hold = (stream: string, tiyn: number) => held.set(stream, (held.get(stream) ?? 0) + tiyn);
   const meals = new Map<string, [string, string, string, number]>();
 
   const flag = (caseId: string): CaseFlags => {
@@ -191,7 +197,15 @@ function build(events: readonly Recorded[]): Sql[] {
         for (const v of d.vouchers) if (!vouchers.has(v.voucherId)) vouchers.set(v.voucherId, ['food-vouchers', d.city, d.month, v.amountTiyn]);
         break;
       }
+      case 'FoodPurchaseAuthorized':
+        hold(e.stream, ev.data.heldTiyn);
+        break;
+      case 'FoodPurchaseVoided':
+      case 'FoodHoldExpired':
+        hold(e.stream, -ev.data.releasedTiyn);
+        break;
       case 'FoodPurchaseCaptured': {
+        hold(e.stream, -(ev.data.capturedTiyn + ev.data.releasedTiyn));
         for (const a of ev.data.allocations) move(a.voucherId).spent += a.amountTiyn;
         for (const line of ev.data.lines) {
           if (!line.eligible) continue;
@@ -255,6 +269,11 @@ function build(events: readonly Recorded[]): Sql[] {
     );
   }
   statements.push(...wallets.toSql());
+  if (held.size > 0) {
+    const rows = new Rows([col('stream', 'text'), col('delta', 'bigint')]);
+    for (const [stream, delta] of held) if (delta !== 0) rows.add([stream, delta]);
+    statements.push(...rows.toSql((src) => `update outcomes_wallets w set held_tiyn = w.held_tiyn + u.delta from ${src('u')} where w.stream = u.stream`));
+  }
   const olderCases = [...flags].filter(([id]) => !cases.has(id));
   if (olderCases.length > 0) {
     const rows = new Rows([
@@ -300,7 +319,10 @@ function build(events: readonly Recorded[]): Sql[] {
 export const outcomesProjection: Projection = {
   name: OUTCOMES,
   canHandle: handled,
-  migrations: [{ id: '0204_outcomes', sql: ddl }],
+  migrations: [
+    { id: '0204_outcomes', sql: ddl },
+    { id: '0700_outcomes_held', sql: 'alter table outcomes_wallets add column held_tiyn bigint not null default 0;' },
+  ],
   tables: ['outcomes_cases', 'outcomes_vouchers', 'outcomes_wallets', 'outcomes_food', 'outcomes_pupil_months'],
   apply: build,
 };

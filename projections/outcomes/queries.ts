@@ -22,6 +22,8 @@ export interface FunnelRow {
   readonly activatedTiyn: number;
   readonly used: number;
   readonly usedTiyn: number;
+  /** Food: money in open holds (authorized at a shop, not yet captured, voided or expired). */
+  readonly heldTiyn: number;
   readonly lapsed: number;
   readonly lapsedTiyn: number;
   readonly mealsServed: number;
@@ -51,7 +53,7 @@ export interface OutcomesFilter {
 
 export const FUNNEL_COLUMNS = [
   'program', 'area', 'month', 'eligible', 'no_phone', 'not_required', 'sms_sent', 'reminded', 'consented', 'refused', 'timed_out', 'undeliverable',
-  'issued', 'issued_tiyn', 'activated', 'activated_tiyn', 'used', 'used_tiyn', 'lapsed', 'lapsed_tiyn', 'meals_served',
+  'issued', 'issued_tiyn', 'activated', 'activated_tiyn', 'used', 'used_tiyn', 'lapsed', 'lapsed_tiyn', 'meals_served', 'held_tiyn',
 ] as const;
 
 const FUNNEL_SQL = `
@@ -68,10 +70,13 @@ with c as (
     count(*) filter (where spent_tiyn > 0 or meals > 0) as used, sum(spent_tiyn) as used_tiyn,
     count(*) filter (where lapsed_tiyn > 0) as lapsed, sum(lapsed_tiyn) as lapsed_tiyn, sum(meals) as meals_served
   from outcomes_vouchers group by 1, 2, 3
+), h as (
+  select 'food-vouchers'::text as program, city as area, month, sum(held_tiyn) as held_tiyn from outcomes_wallets group by 2, 3
 )
 select coalesce(c.program, v.program) as program, coalesce(c.area, v.area) as area, coalesce(c.month, v.month) as month,
   ${FUNNEL_COLUMNS.slice(3).map((k) => `coalesce(${k}, 0)::bigint as ${k}`).join(', ')}
 from c full join v on c.program = v.program and c.area = v.area and c.month = v.month
+  left join h on h.program = coalesce(c.program, v.program) and h.area = coalesce(c.area, v.area) and h.month = coalesce(c.month, v.month)
 `;
 
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_m, ch: string) => ch.toUpperCase());
