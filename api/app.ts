@@ -48,6 +48,7 @@ import { bmgRoutes } from './routes/bmg';
 import { feedRoutes } from './routes/feeds';
 import { dailyReportRoutes } from './routes/daily-reports';
 import { clockRoutes } from './routes/clock';
+import { dashboardRoutes } from './routes/dashboard';
 import type { ClockControl } from './clock-control';
 
 export interface ApiDeps {
@@ -139,6 +140,7 @@ export function createApi(deps: ApiDeps): Api {
     ...dailyReportRoutes(deps),
     ...rosterRoutes(deps),
     ...clockRoutes(deps),
+    ...dashboardRoutes(),
   ];
   assertDeclared(routes);
   const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { durableFromEnvironment, startEmbeddedPostgres } from '../adapters/postgres/embedded';
 import { durabilityOf } from './durability';
-import { VirtualClock } from '../adapters/clock/clock';
+import { VirtualClock, type Clock } from '../adapters/clock/clock';
 import { signToken, type Principal } from '../api/auth';
 import { pseudonymiser } from '../adapters/vault/vault';
 import { loadConfig } from '../app/config';
@@ -38,8 +38,11 @@ export interface ServiceHandle {
   stop(): Promise<void>;
 }
 
+/** The clock a simulation moves: the VirtualClock, or the demo's (adapters/clock). */
+export type SimulationClock = Clock & { set(instant: string | Date): void };
+
 export interface Driver extends ServiceHandle {
-  readonly clock: VirtualClock;
+  readonly clock: SimulationClock;
 }
 
 /** Tokens outlive a simulated month plus its reports. */
@@ -93,10 +96,14 @@ export interface InProcessOptions {
   readonly logger?: Logger;
   /** Check every API answer against its route's declaration (tests): `system.api.contractViolations()`. */
   readonly checkContract?: boolean;
+  /** The clock to run on (default: a VirtualClock at `start`). */
+  readonly clock?: SimulationClock;
+  /** Where to listen (default: any free port on 127.0.0.1). */
+  readonly port?: number;
 }
 
 export async function startInProcess(options: InProcessOptions): Promise<Driver & { system: System }> {
-  const clock = new VirtualClock(options.start);
+  const clock = options.clock ?? new VirtualClock(options.start);
   const config = loadConfig({
     ...(options.env ?? {}),
     ...(process.env.STREAM_CACHE_CAPACITY === undefined ? {} : { STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY }),
@@ -118,7 +125,7 @@ export async function startInProcess(options: InProcessOptions): Promise<Driver 
     ...(options.checkContract ? { checkContract: true } : {}),
     logger: options.logger ?? createLogger({ level: 'warn' }),
   });
-  const url = await system.start({ port: 0, host: '127.0.0.1' });
+  const url = await system.start({ port: options.port ?? 0, host: '127.0.0.1' });
   const http = createHttp(url, { maxSockets: options.maxSockets ?? 64 });
   const personId = pseudonymiser(system.secrets.vaultKey);
   const tokens = new Map<string, { token: Promise<string>; signedAtMs: number }>();
