@@ -50,6 +50,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-expressions': 'warn',
     },
   },
+  // The dashboard's own scripts run in the browser, as ES modules (Chart.js's UMD build defines `Chart`).
+  {
+    files: ['dashboard/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'sessionStorage', 'fetch', 'atob', 'TextDecoder', 'URLSearchParams', 'Intl', 'Node', 'Chart', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'console', 'Date'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   ...forbidFrom('domain', 'adapters', 'application', 'projections', 'api', 'app', 'simulators', 'test', 'bench'),
   { files: ['domain/**/*.ts'], ignores: ['**/*.test.ts'], rules: { 'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'The domain is pure: time comes from the command (metadata.now).' }, { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'The domain is pure: no randomness.' }, { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The domain is pure: time comes from the command (metadata.now).' }] } },
   ...forbidFrom('adapters', 'application', 'projections', 'api', 'app', 'simulators', 'test', 'bench'),

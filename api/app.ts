@@ -49,6 +49,9 @@ import { feedRoutes } from './routes/feeds';
 import { dailyReportRoutes } from './routes/daily-reports';
 import { clockRoutes } from './routes/clock';
 import { dashboardRoutes } from './routes/dashboard';
+import { schoolMealsRoutes } from './routes/school-meals';
+import { opsSummaryRoutes } from './routes/ops-summary';
+import type { OverviewSide } from './overview-side';
 import type { ClockControl } from './clock-control';
 
 export interface ApiDeps {
@@ -67,6 +70,8 @@ export interface ApiDeps {
   readonly reads: ReadSide;
   /** The QR verification keys published as a JWK Set (GET /.well-known/qr-keys.json); the route exists only with them. */
   readonly qrKeySet?: QrKeySet;
+  /** Summaries for the dashboard's pages (a region's табели, the operator's picture); their routes exist only with it. */
+  readonly overviews?: OverviewSide;
   /** The hash chain's checkpoints and verifier; its routes exist only with it (Postgres event store). */
   readonly evidence?: EvidenceSide;
   /** Forgetting a person (operator, auditor); its route exists only with it. */
@@ -140,6 +145,7 @@ export function createApi(deps: ApiDeps): Api {
     ...dailyReportRoutes(deps),
     ...rosterRoutes(deps),
     ...clockRoutes(deps),
+    ...(deps.overviews ? [...schoolMealsRoutes({ ...deps, overviews: deps.overviews }), ...opsSummaryRoutes({ ...deps, overviews: deps.overviews })] : []),
     ...dashboardRoutes(),
   ];
   assertDeclared(routes);
@@ -147,10 +153,12 @@ export function createApi(deps: ApiDeps): Api {
   const router = createRouter({
     notFound(req, res) {
       unmatched(req, res);
+      deps.metrics.problems.count('route_not_found', deps.clock.now());
       sendProblem(res, problem('route_not_found', `No route ${req.method} ${redactMessage(pathOf(req).slice(0, 200))}.`));
     },
     badUrl(req, res) {
       unmatched(req, res);
+      deps.metrics.problems.count('validation_failed', deps.clock.now());
       sendProblem(res, problem('validation_failed', 'A path segment is not valid percent-encoding.', pathOf(req)));
     },
   });

@@ -7,7 +7,8 @@
  * Object-level rules (checked in the routes, with the helpers below):
  *   - a citizen sees only their family's vouchers and history (others' → 404, as if absent);
  *   - a shop sees only its own holds (others' → 404);
- *   - a pedagogue only their school, a device only its canteen's school (another school → 403).
+ *   - a pedagogue only their school, a device only its canteen's school (another school → 403);
+ *   - an education authority only the schools of its region (another region's school → 403).
  */
 import { LRUCache } from 'lru-cache';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
@@ -28,6 +29,7 @@ export const ROLES = [
   'operator',
   'bmg',
   'service-provider',
+  'education-authority',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -61,6 +63,11 @@ export const principalSchema = z.discriminatedUnion('role', [
   z.object({ role: z.literal('bmg'), sub: id }),
   /** Услугодатель of the food pilot (seed 004 p. 2.8, p. 28): the trade authority that receives the daily report. */
   z.object({ role: z.literal('service-provider'), sub: id }),
+  /**
+   * Уполномоченный орган в области образования (seed 000, p. 10): the local executive body's
+   * education department; it sees the schools of its region (the lists' region code, e.g. akmola).
+   */
+  z.object({ role: z.literal('education-authority'), sub: id, region: id }),
 ]);
 export type Principal = z.infer<typeof principalSchema>;
 export type PrincipalOf<R extends Role> = Extract<Principal, { role: R }>;

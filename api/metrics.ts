@@ -32,6 +32,47 @@ export interface ProjectionHaltView {
 /** One lag reading serves every gauge of a scrape (each reading scans the log after each checkpoint). */
 const LAG_READING_REUSE_MS = 1_000;
 
+/**
+ * Problem answers by code, for the operator's page (GET /v1/ops/summary): the last hour of this
+ * process, counted per minute of the service's clock so that memory stays bounded.
+ */
+export interface ProblemTally {
+  count(code: string, now: Date): void;
+  /** Codes answered within `windowMinutes` (at most PROBLEM_WINDOW_MINUTES) before `now`, most frequent first. */
+  recent(now: Date, windowMinutes?: number): { code: string; count: number; lastAt: string }[];
+}
+
+/** Minutes of problem counts kept per process. */
+export const PROBLEM_WINDOW_MINUTES = 60;
+
+export function createProblemTally(counter?: Counter<'code'>): ProblemTally {
+  const minutes = new Map<number, Map<string, number>>();
+  const lastAt = new Map<string, number>();
+  const minuteOf = (ms: number) => Math.floor(ms / 60_000);
+  return {
+    count(code, now) {
+      counter?.inc({ code });
+      const minute = minuteOf(now.getTime());
+      let bucket = minutes.get(minute);
+      if (!bucket) {
+        minutes.set(minute, (bucket = new Map()));
+        for (const old of minutes.keys()) if (old <= minute - PROBLEM_WINDOW_MINUTES) minutes.delete(old);
+      }
+      bucket.set(code, (bucket.get(code) ?? 0) + 1);
+      lastAt.set(code, Math.max(lastAt.get(code) ?? 0, now.getTime()));
+    },
+    recent(now, windowMinutes = PROBLEM_WINDOW_MINUTES) {
+      const last = minuteOf(now.getTime());
+      const first = last - Math.min(windowMinutes, PROBLEM_WINDOW_MINUTES) + 1;
+      const totals = new Map<string, number>();
+      for (const [minute, bucket] of minutes) if (minute >= first && minute <= last) for (const [code, n] of bucket) totals.set(code, (totals.get(code) ?? 0) + n);
+      return [...totals]
+        .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+        .map(([code, count]) => ({ code, count, lastAt: new Date(lastAt.get(code)!).toISOString() }));
+    },
+  };
+}
+
 export interface ApiMetrics {
   readonly registry: Registry;
   readonly requests: Counter<'method' | 'route' | 'status'>;
@@ -40,6 +81,8 @@ export interface ApiMetrics {
   readonly appendedEvents: Counter<'store'>;
   /** The scheduler could not bring the read models it reads up to date before a pass (it fired from what they showed). */
   readonly schedulerAlarms: Counter;
+  /** Problem answers by code (also `api_problems_total{code}`). */
+  readonly problems: ProblemTally;
   /** Times one request from now until its response finishes, labelled by its route template. */
   observe(req: IncomingMessage, res: ServerResponse, route: string): void;
 }
@@ -128,6 +171,9 @@ export function createMetrics(options: { lag?: () => Promise<readonly Projection
     },
   });
 
+  const problems = createProblemTally(
+    new Counter({ name: 'api_problems_total', help: 'Problem answers (application/problem+json) by code.', labelNames: ['code'] as const, registers: [registry] }),
+  );
   return {
     registry,
     requests,
@@ -135,6 +181,7 @@ export function createMetrics(options: { lag?: () => Promise<readonly Projection
     appends,
     appendedEvents,
     schedulerAlarms,
+    problems,
     observe(req, res, route) {
       const end = latency.startTimer();
       res.once('finish', () => {

@@ -216,6 +216,7 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
           const { body: problemBody, headers } = toProblem(error, instance, failed);
           trace.code = problemBody.code;
           deps.contract?.refused(def, problemBody.code);
+          deps.metrics.problems.count(problemBody.code, deps.clock.now());
           return { status: problemBody.status, text: JSON.stringify(problemBody), contentType: PROBLEM_CONTENT_TYPE, ...(headers ? { headers } : {}) };
         }
       };
@@ -231,6 +232,7 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
       const { body, headers } = toProblem(error, instance, failed);
       trace.code = body.code;
       deps.contract?.refused(def, body.code);
+      deps.metrics.problems.count(body.code, deps.clock.now());
       sendProblem(res, body, headers);
     }
   };

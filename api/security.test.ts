@@ -33,6 +33,7 @@ const SUBJECTS: Record<Role, Principal> = {
   operator: { role: 'operator', sub: 'op-1' },
   bmg: { role: 'bmg', sub: 'bmg-1' },
   'service-provider': { role: 'service-provider', sub: 'sp-1' },
+  'education-authority': { role: 'education-authority', sub: 'edu-1', region: 'akmola' },
 };
 
 const concrete = (path: string) =>

@@ -26,6 +26,9 @@ const PER_EVENT_COUNTER = { counter: '+1 per event about one key (a school day, 
 const NARROW_COLUMNS: Record<string, Bound> = {
   'tabel_vouchers.grade': { max: maxOf(mealsRowSchema.shape.grade), from: 'meals list row grade (api/routes/lists.ts)' },
   'nobd_returned_rows.row_no': { max: MAX_LIST_ROWS, from: 'a list row number (MAX_LIST_ROWS rows per list, api/schemas.ts)' },
+  'list_intake.row_count': { max: MAX_LIST_ROWS, from: 'rows of one list (MAX_LIST_ROWS, api/schemas.ts)' },
+  'list_intake.accepted': { max: MAX_LIST_ROWS, from: 'accepted rows of one list (at most its MAX_LIST_ROWS rows)' },
+  'list_intake.rejected': { max: MAX_LIST_ROWS, from: 'rejected rows of one list (at most its MAX_LIST_ROWS rows)' },
   ...Object.fromEntries(
     ['exchange_rows.row_no', 'exchange_cases.row_no', 'exchange_feed.row_no'].map((column) => [column, { max: MAX_LIST_ROWS, from: 'a list row number (MAX_LIST_ROWS rows per list, api/schemas.ts)' }]),
   ),

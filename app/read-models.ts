@@ -15,6 +15,7 @@ import { exchangeStatusesProjection } from '../projections/exchanges/projection'
 import { feedbackOutboxProjection } from '../projections/feedback/projection';
 import { foodDailyProjection } from '../projections/daily-reports/food-activity';
 import { canteenRosterProjection } from '../projections/canteen-roster/projection';
+import { listIntakeProjection } from '../projections/list-intake/projection';
 
 /** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history, the figures' events (docs/EVIDENCE.md), the partner exchanges' statuses; the counterpart registry and the canteen roster. */
 export const ledgerProjections: readonly Projection[] = [
@@ -31,5 +32,5 @@ export const ledgerProjections: readonly Projection[] = [
   canteenRosterProjection,
 ];
 
-/** Every read model: the ledger's and consent's (SMS outbox, case routing, deadline queue). */
-export const allProjections: readonly Projection[] = [...ledgerProjections, ...consentProjections];
+/** Every read model: the ledger's, consent's (SMS outbox, case routing, deadline queue) and list intake. */
+export const allProjections: readonly Projection[] = [...ledgerProjections, ...consentProjections, listIntakeProjection];

@@ -76,6 +76,7 @@ import { createDailyReports, type DailyReports } from '../application/services/d
 import { dailyReportsMigration } from '../projections/daily-reports/store';
 import { createReportFiles } from '../adapters/report-files/files';
 import type { ClockControl } from '../api/clock-control';
+import { createOverviews } from '../api/overviews';
 
 export interface SystemOptions {
   readonly config: Config;
@@ -238,6 +239,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       pool,
       store,
       reads,
+      overviews: createOverviews({ pool, clock }),
       ...(evidence ? { evidence: evidence.side } : {}),
       forgetting,
       exchanges: createExchanges({ pool, bmg, reports: dailyReports, clock }),
