@@ -48,7 +48,7 @@ const summarySchema = z.object({
   deadlines: z.object({
     overdue: z.number().int(),
     overdueSince: z.string().optional(),
-    next: z.array(z.object({ kind: z.string(), dueAt: z.string() })),
+    next: z.array(z.object({ kind: z.string(), dueAt: z.string(), count: z.number().int() })),
     comingByKind: z.record(z.string(), z.number().int()),
   }),
   errors: z.object({ windowMinutes: z.number().int(), byCode: z.array(z.object({ code: z.string(), count: z.number().int(), lastAt: z.string() })) }),

@@ -66,8 +66,8 @@ describe('what the operator watches of SMS and deadlines', () => {
       overdue: 1,
       overdueSince: at('10', '04:00'),
       next: [
-        { kind: 'consent_timeout', dueAt: at('10', '12:00') },
-        { kind: 'consent_timeout', dueAt: at('12', '12:00') },
+        { kind: 'consent_timeout', dueAt: at('10', '12:00'), count: 1 },
+        { kind: 'consent_timeout', dueAt: at('12', '12:00'), count: 1 },
       ],
       comingByKind: { consent_timeout: 1 },
     });

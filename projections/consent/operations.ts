@@ -54,8 +54,8 @@ export interface DeadlineOutlook {
   /** Due at or before now, neither fired nor moot: the scheduler is behind on these. */
   readonly overdue: number;
   readonly overdueSince?: string;
-  /** The next deadlines to fall due, soonest first (kind and instant only). */
-  readonly next: readonly { readonly kind: DeadlineKind; readonly dueAt: string }[];
+  /** The next instants deadlines fall due, soonest first: kind, instant and how many (no stream named). */
+  readonly next: readonly { readonly kind: DeadlineKind; readonly dueAt: string; readonly count: number }[];
   /** Deadlines due within the coming `horizonHours`, by kind. */
   readonly comingByKind: Readonly<Record<string, number>>;
 }
@@ -64,14 +64,14 @@ export async function deadlineOutlook(db: Queryable, now: string, until: string,
   const open = 'not fired and settled_at is null';
   const [overdue, next, coming] = await Promise.all([
     db.query<{ n: string; since: Date | null }>(`select count(*) as n, min(due_at) as since from deadlines where ${open} and due_at <= $1`, [now]),
-    db.query<{ kind: DeadlineKind; due_at: Date }>(`select kind, due_at from deadlines where ${open} and due_at > $1 order by due_at, stream, deadline_id limit $2`, [now, limit]),
+    db.query<{ kind: DeadlineKind; due_at: Date; n: string }>(`select kind, due_at, count(*) as n from deadlines where ${open} and due_at > $1 group by kind, due_at order by due_at, kind limit $2`, [now, limit]),
     db.query<{ kind: string; n: string }>(`select kind, count(*) as n from deadlines where ${open} and due_at > $1 and due_at <= $2 group by kind order by kind`, [now, until]),
   ]);
   const o = overdue.rows[0]!;
   return {
     overdue: Number(o.n),
     ...(o.since ? { overdueSince: o.since.toISOString() } : {}),
-    next: next.rows.map((r) => ({ kind: r.kind, dueAt: r.due_at.toISOString() })),
+    next: next.rows.map((r) => ({ kind: r.kind, dueAt: r.due_at.toISOString(), count: Number(r.n) })),
     comingByKind: Object.fromEntries(coming.rows.map((r) => [r.kind, Number(r.n)])),
   };
 }
