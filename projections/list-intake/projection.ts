@@ -5,8 +5,10 @@
  * and school.
  */
 import type { Projection, Recorded, Sql } from '../projection';
-import { sql } from '../projection';
+import { eachEvent, sql } from '../projection';
 import { asLedger } from '../shared/events';
+import { parseStream } from '../../domain/streams';
+import { invariant } from '../../domain/shared/decider';
 
 const ddl = `
 create table list_intake (
@@ -25,8 +27,12 @@ create table list_intake (
 create index list_intake_received on list_intake (received_at desc);
 `;
 
-/** The list of a row event: its stream is `list-{source}-{listId}` and the data names the list. */
-const sourceOf = (event: Recorded): string => (event.stream.startsWith('list-nobd-') ? 'nobd' : 'sdu');
+/** The source of a row event's list, from its stream (`list-{source}-{listId}`). */
+function sourceOf(event: Recorded): string {
+  const name = parseStream(event.stream);
+  invariant(name?.kind === 'list', `a list row event outside a list stream: ${event.stream}`);
+  return name.source;
+}
 
 function apply(event: Recorded): Sql[] {
   const e = asLedger(event);
@@ -57,5 +63,5 @@ export const listIntakeProjection: Projection = {
   canHandle: ['EligibilityListReceived', 'ListRowAccepted', 'ListRowRejected', 'EligibilityListProcessed'],
   migrations: [{ id: '0701_list_intake', sql: ddl }],
   tables: ['list_intake'],
-  apply,
+  apply: eachEvent(apply),
 };
