@@ -29,6 +29,7 @@ const school = z.object({
 });
 export const mealsOverviewSchema = z.object({
   month: z.string(),
+  currentMonth: z.string().describe('the service clock’s month (the default of `month`)'),
   status: tabelStatus,
   availableFrom: z.string(),
   finalFrom: z.string(),
@@ -57,16 +58,17 @@ export function schoolMealsRoutes(deps: { overviews: OverviewSide; clock: Clock 
       query: z.object({ month: monthSchema.optional(), schoolId: idSchema.optional() }),
       responses: { 200: { description: 'the schools’ табели at a glance', schema: mealsOverviewSchema } },
       async handle({ principal, query }) {
-        const month = query.month ?? monthOf(localDate(deps.clock.now()));
+        const currentMonth = monthOf(localDate(deps.clock.now()));
+        const month = query.month ?? currentMonth;
         if (principal.role === 'social-pedagogue') {
           if (query.schoolId) requireSameSchool(principal, query.schoolId);
-          return json(200, await deps.overviews.mealsOverview({ schoolId: principal.schoolId }, month));
+          return json(200, { ...(await deps.overviews.mealsOverview({ schoolId: principal.schoolId }, month)), currentMonth });
         }
-        if (!query.schoolId) return json(200, await deps.overviews.mealsOverview({ region: principal.region }, month));
+        if (!query.schoolId) return json(200, { ...(await deps.overviews.mealsOverview({ region: principal.region }, month)), currentMonth });
         // Another region's school is refused as such (403), not answered as empty.
         const overview = await deps.overviews.mealsOverview({ schoolId: query.schoolId }, month);
         if (overview.schools.some((s) => s.region !== principal.region)) throw new ApiProblem('forbidden', 'This school is not in your region.');
-        return json(200, overview);
+        return json(200, { ...overview, currentMonth });
       },
     }),
   ];
