@@ -22,7 +22,8 @@ export function chartCanvas(id, summary, size = '') {
  */
 export function barChart(canvas, { labels, datasets, kind = 'count', horizontal = false, stacked = false, legend }) {
   const format = formatterOf(kind);
-  const valueAxis = { beginAtZero: true, stacked, ticks: { callback: (v) => format(v), font: FONT }, grid: { color: '#e4e9ef' } };
+  // Whole units only (no "0,5 событий"), and an axis up to 1 when every value is 0.
+  const valueAxis = { beginAtZero: true, suggestedMax: 1, stacked, ticks: { precision: 0, callback: (v) => format(v), font: FONT }, grid: { color: '#e4e9ef' } };
   const labelAxis = { stacked, ticks: { font: FONT, autoSkip: false }, grid: { display: false } };
   Chart.getChart(canvas)?.destroy();
   return new Chart(canvas, {

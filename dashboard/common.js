@@ -240,18 +240,27 @@ export async function runPage(pageId, render) {
   const start = async (message) => {
     if (!currentToken()) {
       content.replaceChildren(signInForm(() => (mountShell(pageId), start()), message));
+      content.dataset.state = 'sign-in';
       return;
     }
     content.replaceChildren(h('p', { class: 'loading', role: 'status' }, 'Загрузка…'));
+    // data-state says what the page shows (ready, no-access, sign-in, error): tests and screenshots wait for it.
+    delete content.dataset.state;
     try {
       await render(content);
+      content.dataset.state = 'ready';
     } catch (error) {
       if (error instanceof SignedOut) {
         signOut();
         mountShell(pageId);
         await start('Токен не принят (истёк или недействителен). Войдите снова.');
-      } else if (error instanceof NoAccess) content.replaceChildren(noAccessNotice(page, error.message));
-      else content.replaceChildren(h('p', { class: 'error-text', role: 'alert' }, `Не удалось загрузить данные: ${error.message}`));
+      } else if (error instanceof NoAccess) {
+        content.replaceChildren(noAccessNotice(page, error.message));
+        content.dataset.state = 'no-access';
+      } else {
+        content.replaceChildren(h('p', { class: 'error-text', role: 'alert' }, `Не удалось загрузить данные: ${error.message}`));
+        content.dataset.state = 'error';
+      }
     }
   };
   await start();

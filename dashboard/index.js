@@ -14,6 +14,7 @@ function render() {
   const token = currentToken();
   if (!token) {
     content.replaceChildren(signInForm(render));
+    content.dataset.state = 'sign-in';
     return;
   }
   const role = claimsOf(token)?.role;
@@ -36,6 +37,7 @@ function render() {
     mine.length ? h('section', { 'aria-labelledby': 'mine' }, h('h2', { id: 'mine' }, 'Ваши разделы'), h('div', { class: 'pages' }, mine.map((p) => card(p, true)))) : h('p', {}, 'Для вашей роли в панели нет разделов.'),
     others.length ? h('section', { 'aria-labelledby': 'others' }, h('h2', { id: 'others' }, 'Другие разделы'), h('div', { class: 'pages' }, others.map((p) => card(p, false)))) : undefined,
   );
+  content.dataset.state = 'ready';
 }
 
 render();
