@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DemoClock } from '../../adapters/clock/clock';
 import type { Principal } from '../../api/auth';
 import type { System } from '../../app/system';
+import type { Pool } from '../../adapters/postgres/pool';
 import { SIMULATION_TOKEN_TTL_SECONDS, startInProcess, type Driver } from '../driver';
 import { demoStart, DEMO_PLAN, seedDemo, TOUR_FAMILY, type DemoPlan, type DemoSeeded } from './seed';
 
@@ -18,6 +19,8 @@ export interface DemoOptions {
   /** DATA_DIR/demo: its Postgres is made anew at every start; the tokens file is written here. */
   readonly dataDir: string;
   readonly port?: number;
+  /** A database the caller owns (tests); else an embedded Postgres under dataDir, made anew. */
+  readonly pool?: Pool;
   readonly plan?: DemoPlan;
   readonly onProgress?: (instant: string) => void;
   readonly log?: (line: string) => void;
@@ -45,7 +48,15 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   mkdirSync(options.dataDir, { recursive: true });
   const start = demoStart(plan);
   const clock = new DemoClock(start);
-  const driver = await startInProcess({ start, clock, dataDir: options.dataDir, port: options.port ?? 0, maxSockets: 64, ...(options.log ? { log: options.log } : {}) });
+  const driver = await startInProcess({
+    start,
+    clock,
+    dataDir: options.dataDir,
+    port: options.port ?? 0,
+    maxSockets: 64,
+    ...(options.pool ? { pool: options.pool } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   try {
     const seeded = await seedDemo(driver, plan, options.onProgress);
     clock.run();
@@ -69,6 +80,7 @@ function demoPrincipals(driver: Driver, seeded: DemoSeeded): Record<string, Prin
     MINISTRY_TOKEN: { role: 'ministry', sub: 'ministry-demo' },
     OPERATOR_TOKEN: { role: 'operator', sub: 'operator-demo' },
     AUDITOR_TOKEN: { role: 'auditor', sub: 'auditor-demo' },
+    EDUCATION_TOKEN: { role: 'education-authority', sub: `education-${seeded.quietSchool.region}`, region: seeded.quietSchool.region },
     PEDAGOGUE_TOKEN: { role: 'social-pedagogue', sub: `pedagogue-${seeded.quietSchool.schoolId}`, schoolId: seeded.quietSchool.schoolId },
     SDU_TOKEN: { role: 'sdu', sub: 'sdu-demo' },
     NOBD_TOKEN: { role: 'nobd', sub: 'nobd-demo' },
