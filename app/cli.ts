@@ -107,6 +107,7 @@ async function start(): Promise<number> {
   process.stdout.write(
     [
       `Social Wallet ledger is up: ${url}`,
+      `  dashboard ${url}/dashboard   (sign in with a bearer token: pilot outcomes, school meals, operations, a family's timeline)`,
       `  health   ${url}/health`,
       `  metrics  ${url}/metrics`,
       `  API docs ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
