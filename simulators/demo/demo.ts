@@ -12,6 +12,7 @@ import { DemoClock } from '../../adapters/clock/clock';
 import type { Principal } from '../../api/auth';
 import type { System } from '../../app/system';
 import type { Pool } from '../../adapters/postgres/pool';
+import type { Logger } from '../../adapters/log/logger';
 import { SIMULATION_TOKEN_TTL_SECONDS, startInProcess, type Driver } from '../driver';
 import { demoStart, DEMO_PLAN, seedDemo, TOUR_FAMILY, type DemoPlan, type DemoSeeded } from './seed';
 
@@ -23,7 +24,8 @@ export interface DemoOptions {
   readonly pool?: Pool;
   readonly plan?: DemoPlan;
   readonly onProgress?: (instant: string) => void;
-  readonly log?: (line: string) => void;
+  /** The service's operator log (default: warnings and errors as JSON lines on stderr). */
+  readonly logger?: Logger;
 }
 
 export interface Demo {
@@ -55,7 +57,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     port: options.port ?? 0,
     maxSockets: 64,
     ...(options.pool ? { pool: options.pool } : {}),
-    ...(options.log ? { log: options.log } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   try {
     const seeded = await seedDemo(driver, plan, options.onProgress);

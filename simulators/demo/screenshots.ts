@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { localDate } from '../../domain/shared/calendar';
+import { silentLogger } from '../../adapters/log/logger';
 import { createProgress } from '../progress';
 import { findChromium, launchBrowser, NO_CHROMIUM } from './browser';
 import { startDemo, type Demo } from './demo';
@@ -27,7 +28,7 @@ async function main(): Promise<number> {
   chmodSync(work, 0o755);
   const startMs = Date.parse(demoStart());
   const progress = createProgress(Date.parse('2026-04-06T05:00:00Z') - startMs, 'seeding');
-  const demo = await startDemo({ dataDir: join(work, 'demo'), onProgress: (instant) => progress.update(Date.parse(instant) - startMs, localDate(instant)), log: () => undefined });
+  const demo = await startDemo({ dataDir: join(work, 'demo'), onProgress: (instant) => progress.update(Date.parse(instant) - startMs, localDate(instant)), logger: silentLogger() });
   progress.finish();
   const browser = await launchBrowser(chromium, { width: 1480, height: 900 });
   try {

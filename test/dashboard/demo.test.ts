@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../api/auth';
+import { silentLogger } from '../../adapters/log/logger';
 import { freshDatabase } from '../pg';
 import { findChromium, launchBrowser, NO_CHROMIUM, type Browser, type Tab } from '../../simulators/demo/browser';
 import { startDemo, type Demo } from '../../simulators/demo/demo';
@@ -38,7 +39,7 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'swl-demo-test-'));
   const db = await freshDatabase([]);
   dropDatabase = db.drop;
-  demo = await startDemo({ dataDir: join(workDir, '.data', 'demo'), pool: db.pool, plan: PLAN, log: () => undefined });
+  demo = await startDemo({ dataDir: join(workDir, '.data', 'demo'), pool: db.pool, plan: PLAN, logger: silentLogger() });
 }, 300_000);
 
 afterAll(async () => {
