@@ -165,6 +165,7 @@ export const outcomesSchema = z.object({
       activatedTiyn: tiyn,
       used: count,
       usedTiyn: tiyn,
+      heldTiyn: tiyn.describe('Food: money in open holds (authorized at a shop, not yet captured, voided or expired).'),
       lapsed: count,
       lapsedTiyn: tiyn,
       mealsServed: count,

@@ -21,10 +21,12 @@ export function clockRoutes(deps: { clock: Clock; clockControl?: ClockControl })
     defineRoute({
       method: 'get',
       path: '/v1/ops/clock',
+      operationId: 'getClock',
       roles: ['operator'],
       tag: 'ops',
       summary: 'The service clock’s instant, and whether an operator may move it (dev mode on a virtual clock, as `npm run demo` runs).',
       responses: { 200: { description: 'the clock', schema: clockState } },
+      refusals: [],
       async handle() {
         return json(200, state());
       },
@@ -32,12 +34,14 @@ export function clockRoutes(deps: { clock: Clock; clockControl?: ClockControl })
     defineRoute({
       method: 'post',
       path: '/v1/ops/clock',
+      operationId: 'moveClock',
       roles: ['operator'],
       tag: 'ops',
       summary: 'Dev mode on a virtual clock only: move the clock forward to `to` and fire every deadline now due (reminders, timeouts, lapses). Refused in production (clock_not_movable) and backwards (clock_cannot_go_back).',
       body: z.strictObject({ to: instantSchema }),
       idempotency: 'optional',
       responses: { 200: { description: 'moved', schema: clockState.extend({ deadlinesFired: z.number().int() }) } },
+      refusals: ['clock_not_movable', 'clock_cannot_go_back'],
       async handle({ body }) {
         if (!deps.clockControl) throw new ApiProblem('clock_not_movable');
         const to = new Date(body.to);

@@ -17,10 +17,12 @@ export function dashboardRoutes(): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: '/dashboard',
+      operationId: 'getDashboard',
       roles: 'public',
       tag: 'dashboard',
       summary: 'The dashboard’s start page: sign in with a bearer token (kept in the browser tab’s sessionStorage) and open the pages your role may see.',
-      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+      responses: { 200: { description: 'HTML', documents: ['text/html'] } },
+      refusals: [],
       async handle() {
         return served(await files.page('index'));
       },
@@ -28,11 +30,13 @@ export function dashboardRoutes(): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: '/dashboard/{page}',
+      operationId: 'getDashboardPage',
       roles: 'public',
       tag: 'dashboard',
       summary: 'A dashboard page (its figures come from the API with the signed-in token): outcomes (ministry), meals (education authority, social pedagogue), ops (operator), timeline (auditor).',
       params: z.object({ page: z.enum(DASHBOARD_PAGES) }),
-      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+      responses: { 200: { description: 'HTML', documents: ['text/html'] } },
+      refusals: [],
       async handle({ params }) {
         return served(await files.page(params.page));
       },
@@ -40,11 +44,13 @@ export function dashboardRoutes(): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: '/dashboard/assets/{asset}',
+      operationId: 'getDashboardAsset',
       roles: 'public',
       tag: 'dashboard',
       summary: 'The dashboard’s scripts and style: our own files, and Chart.js from its npm package (no CDN).',
       params: z.object({ asset: z.enum(DASHBOARD_ASSETS) }),
-      responses: { 200: { description: 'the asset', contentType: 'text/javascript' } },
+      responses: { 200: { description: 'the asset', documents: ['text/javascript', 'text/css'] } },
+      refusals: [],
       async handle({ params }) {
         return served(await files.asset(params.asset));
       },

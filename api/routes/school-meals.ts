@@ -51,12 +51,14 @@ export function schoolMealsRoutes(deps: { overviews: OverviewSide; clock: Clock 
     defineRoute({
       method: 'get',
       path: '/v1/school-meals/overview',
+      operationId: 'getSchoolMealsOverview',
       roles: ['education-authority', 'social-pedagogue'],
       tag: 'school',
       summary:
         'The табель of every school of your region (education authority; `schoolId` narrows it to one of them) or of your school (social pedagogue), for `month` (default: this month): status, pupils entitled, meals on the sheet, amount due, late records, pupils fed per day, and school days before today with active vouchers but no meal on the sheet.',
       query: z.object({ month: monthSchema.optional(), schoolId: idSchema.optional() }),
       responses: { 200: { description: 'the schools’ табели at a glance', schema: mealsOverviewSchema } },
+      refusals: [],
       async handle({ principal, query }) {
         const currentMonth = monthOf(localDate(deps.clock.now()));
         const month = query.month ?? currentMonth;

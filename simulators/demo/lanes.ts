@@ -10,7 +10,7 @@
  * page holds at most 500 messages, so each lane's share must stay under it: the demo's populations
  * are small (hundreds), a month of the pilot is not.
  */
-import type { CallOptions, Http, Reply } from '../http';
+import type { Http } from '../http';
 import type { Driver } from '../driver';
 
 export interface Lanes {
@@ -21,8 +21,19 @@ export interface Lane extends Driver {
   /** The simulation is over: the clock no longer waits for this lane. */
   done(): void;
 }
+/** What a call of the typed client (`http.api.GET/POST`) is given and answers, seen without its types. */
+export interface CallInit {
+  readonly headers?: Record<string, string>;
+  readonly params?: object;
+  readonly body?: unknown;
+}
+export interface ClientAnswer {
+  readonly data?: unknown;
+  readonly error?: unknown;
+  readonly response: Pick<Response, 'status'>;
+}
 /** Answers a call instead of the service (a fault the demo plants), or undefined to let it through. */
-export type Intercept = (method: string, path: string, options: CallOptions) => Reply | undefined;
+export type Intercept = (method: 'GET' | 'POST', path: string, init: CallInit) => ClientAnswer | undefined;
 
 interface Waiter {
   readonly instantMs: number;
@@ -84,19 +95,20 @@ export function createLanes(driver: Driver, onMove?: (instant: string) => void):
   };
 }
 
-/** The driver's HTTP client, with the SMS outbox narrowed to one program's consent cases. */
+/** The driver's HTTP client, with the SMS outbox narrowed to one program's consent cases (and the lane's planted faults). */
 function programHttp(http: Http, program: string, intercept: Intercept | undefined): Http {
   const ownCase = `consent-${program}-`;
-  return {
-    baseUrl: http.baseUrl,
-    close: () => undefined,
-    async call<T>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
-      const planted = intercept?.(method, path, options);
-      if (planted) return planted as Reply<T>;
-      const reply = await http.call<T>(method, path, options);
-      if (method !== 'GET' || !path.startsWith('/v1/sms/outbound') || reply.status !== 200) return reply;
-      const body = reply.body as { messages: { caseId: string }[] };
-      return { ...reply, body: { ...body, messages: body.messages.filter((m) => m.caseId.startsWith(ownCase)) } as T };
-    },
+  const call = async (method: 'GET' | 'POST', path: string, init: CallInit = {}): Promise<ClientAnswer> => {
+    const planted = intercept?.(method, path, init);
+    if (planted) return planted;
+    const answer = (await Reflect.apply(http.api[method] as unknown as (path: string, init: CallInit) => Promise<ClientAnswer>, http.api, [path, init])) as ClientAnswer;
+    if (method !== 'GET' || path !== '/v1/sms/outbound' || answer.response.status !== 200) return answer;
+    const data = answer.data as { messages: { caseId: string }[] };
+    return { ...answer, data: { ...data, messages: data.messages.filter((m) => m.caseId.startsWith(ownCase)) } };
   };
+  // The simulators call api.GET and api.POST by path; everything else of the client is the driver's.
+  const api = new Proxy(http.api, {
+    get: (target, key, receiver) => (key === 'GET' || key === 'POST' ? (path: string, init?: CallInit) => call(key, path, init) : Reflect.get(target, key, receiver)),
+  });
+  return { ...http, api, close: () => undefined };
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { localDate } from '../../domain/shared/calendar';
 import { silentLogger } from '../../adapters/log/logger';
+import { bearer } from '../http';
 import { createProgress } from '../progress';
 import { findChromium, launchBrowser, NO_CHROMIUM } from './browser';
 import { startDemo, type Demo } from './demo';
@@ -72,19 +73,21 @@ async function midway(page: import('playwright-core').Page): Promise<void> {
 /** Traffic an operator's page shows: a list in, an SMS waiting for the gateway, refusals by code. */
 async function operatorsMoment(demo: Demo): Promise<void> {
   const http = demo.driver.http;
-  await http.call('POST', '/v1/lists/food-vouchers', {
-    token: demo.tokens.SDU_TOKEN!,
-    body: {
-      listId: 'sdu-2026-04-001',
-      month: '2026-04',
-      rows: [
-        { familyId: TOUR_FAMILY.familyId, city: TOUR_FAMILY.city, aspOnDate: '2026-03-31', head: { iin: TOUR_FAMILY.head.iin }, members: [{ iin: TOUR_FAMILY.head.iin }, { iin: TOUR_FAMILY.child.iin }] },
-        { familyId: 'fam-astana-1', city: 'Astana', aspOnDate: '2026-03-31', head: { iin: TOUR_FAMILY.child.iin }, members: [{ iin: TOUR_FAMILY.child.iin }] },
-      ],
-    },
-  });
-  await http.call('POST', '/v1/shop/balance', { token: demo.tokens.MERCHANT_TOKEN!, body: { token: 'an-expired-or-forged-qr' } });
-  await http.call('GET', '/v1/ministry/outcomes', { token: demo.tokens.OPERATOR_TOKEN! });
+  await http.send(
+    http.api.POST('/v1/lists/food-vouchers', {
+      headers: bearer(demo.tokens.SDU_TOKEN!),
+      body: {
+        listId: 'sdu-2026-04-001',
+        month: '2026-04',
+        rows: [
+          { familyId: TOUR_FAMILY.familyId, city: TOUR_FAMILY.city, aspOnDate: '2026-03-31', head: { iin: TOUR_FAMILY.head.iin }, members: [{ iin: TOUR_FAMILY.head.iin }, { iin: TOUR_FAMILY.child.iin }] },
+          { familyId: 'fam-astana-1', city: 'Astana', aspOnDate: '2026-03-31', head: { iin: TOUR_FAMILY.child.iin }, members: [{ iin: TOUR_FAMILY.child.iin }] },
+        ],
+      },
+    }),
+  );
+  await http.send(http.api.POST('/v1/shop/balance', { headers: bearer(demo.tokens.MERCHANT_TOKEN!), body: { token: 'an-expired-or-forged-qr' } }));
+  await http.send(http.api.GET('/v1/ministry/outcomes', { headers: bearer(demo.tokens.OPERATOR_TOKEN!) }));
   await demo.driver.settle();
 }
 

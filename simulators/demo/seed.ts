@@ -20,10 +20,10 @@ import { makeIin } from '../../domain/shared/iin';
 import { DEFAULT_BEHAVIOUR } from '../behaviour';
 import type { Driver } from '../driver';
 import { simulateFoodMonth, type FoodTruth } from '../food';
-import type { CallOptions, Reply } from '../http';
+import type { RequestBody } from '../http';
 import { simulateMeals, type MealsTruth } from '../meals';
 import { generatePopulation, type Population, type School } from '../population';
-import { createLanes, type Intercept } from './lanes';
+import { createLanes, type CallInit, type ClientAnswer, type Intercept } from './lanes';
 
 export interface DemoPlan {
   readonly seed: string;
@@ -88,7 +88,7 @@ export async function seedDemo(driver: Driver, plan: DemoPlan = DEMO_PLAN, onPro
   const phones = new Map([...population.phones, ...tourPhones]);
   const seeded: Population = { ...population, phones };
   const quiet = quietSchoolOf(population);
-  const held = new Map<string, { path: string; options: CallOptions }>();
+  const held = new Map<string, CallInit>();
 
   const lanes = createLanes(driver, onProgress);
   const foodLane = lanes.lane('food-vouchers');
@@ -118,8 +118,8 @@ export async function seedDemo(driver: Driver, plan: DemoPlan = DEMO_PLAN, onPro
   onProgress?.(driver.clock.now().toISOString());
   // Monday morning: the quiet canteen is back online and sends what its devices kept.
   let lateRecords = 0;
-  for (const { path, options: call } of held.values()) {
-    const reply = await driver.http.call<{ results: { outcome: string }[] }>('POST', path, call);
+  for (const init of held.values()) {
+    const reply = await driver.http.send(driver.http.api.POST('/v1/canteen/batches', { headers: init.headers ?? {}, body: init.body as RequestBody<'/v1/canteen/batches', 'post'> }));
     if (reply.status !== 200) throw new Error(`the quiet canteen's batch was refused: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
     lateRecords += reply.body.results.filter((r) => r.outcome === 'meal_recorded').length;
   }
@@ -145,17 +145,17 @@ function quietSchoolOf(population: Population): School {
 }
 
 /** Holds the school's canteen batches of the quiet days (as if the network were down), to be sent later. */
-function quietCanteen(school: School, days: readonly LocalDate[], held: Map<string, { path: string; options: CallOptions }>): Intercept {
+function quietCanteen(school: School, days: readonly LocalDate[], held: Map<string, CallInit>): Intercept {
   const quietDays = new Set(days);
-  return (method, path, options) => {
+  return (method, path, init) => {
     if (method !== 'POST' || path !== '/v1/canteen/batches') return undefined;
-    const body = options.body as { batchId: string; records: { scannedAt: string }[] };
+    const body = init.body as { batchId: string; records: { scannedAt: string }[] };
     const device = school.deviceIds.find((id) => body.batchId.startsWith(`${id}-`));
     const day = body.records[0] ? localDate(body.records[0].scannedAt) : undefined;
     if (!device || !day || !quietDays.has(day)) return undefined;
-    held.set(body.batchId, { path, options });
+    held.set(body.batchId, init);
     // The request never leaves the canteen (status 0: no connection); the device keeps the records.
-    const offline: Reply = { status: 0, body: undefined, code: 'device_offline', ms: 0 };
+    const offline: ClientAnswer = { error: { code: 'device_offline' }, response: { status: 0 } };
     return offline;
   };
 }
