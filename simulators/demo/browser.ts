@@ -39,7 +39,8 @@ export async function launchBrowser(executablePath: string, viewport = { width: 
   const profile = mkdtempSync(join(tmpdir(), 'swl-chromium-'));
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: FLAGS, viewport, locale: 'ru-RU', timezoneId: 'Asia/Almaty' });
+    // Chromium's own temporary files (.org.chromium.Chromium.*) go into the profile, removed with it.
+    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: FLAGS, viewport, locale: 'ru-RU', timezoneId: 'Asia/Almaty', env: { ...process.env, TMPDIR: profile } });
   } catch (error) {
     rmSync(profile, { recursive: true, force: true });
     throw error;

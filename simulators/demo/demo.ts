@@ -26,6 +26,8 @@ export interface DemoOptions {
   readonly onProgress?: (instant: string) => void;
   /** The service's operator log (default: warnings and errors as JSON lines on stderr). */
   readonly logger?: Logger;
+  /** Check every API answer against its route's declaration (tests): `system.api.contractViolations()`. */
+  readonly checkContract?: boolean;
 }
 
 export interface Demo {
@@ -58,6 +60,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     maxSockets: 64,
     ...(options.pool ? { pool: options.pool } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.checkContract ? { checkContract: true } : {}),
   });
   try {
     const seeded = await seedDemo(driver, plan, options.onProgress);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../api/auth';
 import { silentLogger } from '../../adapters/log/logger';
 import { freshDatabase } from '../pg';
+import { failOnContractViolations } from '../system';
 import { findChromium, launchBrowser, NO_CHROMIUM, type Browser, type Tab } from '../../simulators/demo/browser';
 import { startDemo, type Demo } from '../../simulators/demo/demo';
 import { DEMO_PLAN, type DemoPlan } from '../../simulators/demo/seed';
@@ -39,13 +40,16 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'swl-demo-test-'));
   const db = await freshDatabase([]);
   dropDatabase = db.drop;
-  demo = await startDemo({ dataDir: join(workDir, '.data', 'demo'), pool: db.pool, plan: PLAN, logger: silentLogger() });
+  demo = await startDemo({ dataDir: join(workDir, '.data', 'demo'), pool: db.pool, plan: PLAN, logger: silentLogger(), checkContract: true });
 }, 300_000);
 
 afterAll(async () => {
+  // The pages' and the tour's calls too: every answer one its route declares.
+  const violations = demo?.system.api.contractViolations() ?? [];
   await demo?.stop();
   await dropDatabase?.();
   rmSync(workDir, { recursive: true, force: true });
+  failOnContractViolations(violations);
 });
 
 const get = async (path: string, token: string) => {
