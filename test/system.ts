@@ -111,6 +111,7 @@ export function productionSecrets(): Record<string, string> {
   return {
     MODE: 'production',
     VAULT_KEY: randomBytes(32).toString('hex'),
+    VAULT_MASTER_KEY: randomBytes(32).toString('hex'),
     JWT_SECRET: randomBytes(32).toString('hex'),
     QR_PRIVATE_KEY: qr.privateKey,
     QR_PUBLIC_KEY: qr.publicKey,
