@@ -6,7 +6,6 @@
  */
 import type { Projection, Recorded, Sql } from '../projection';
 import { eachEvent, sql } from '../projection';
-import { asLedger } from '../shared/events';
 import { parseStream } from '../../domain/streams';
 import { invariant } from '../../domain/shared/decider';
 
@@ -35,7 +34,7 @@ function sourceOf(event: Recorded): string {
 }
 
 function apply(event: Recorded): Sql[] {
-  const e = asLedger(event);
+  const e = event;
   switch (e.type) {
     case 'EligibilityListReceived': {
       const d = e.data;

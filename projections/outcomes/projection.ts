@@ -198,14 +198,14 @@ function build(events: readonly Recorded[]): Sql[] {
         break;
       }
       case 'FoodPurchaseAuthorized':
-        hold(e.stream, ev.data.heldTiyn);
+        hold(ev.stream, ev.data.heldTiyn);
         break;
       case 'FoodPurchaseVoided':
       case 'FoodHoldExpired':
-        hold(e.stream, -ev.data.releasedTiyn);
+        hold(ev.stream, -ev.data.releasedTiyn);
         break;
       case 'FoodPurchaseCaptured': {
-        hold(e.stream, -(ev.data.capturedTiyn + ev.data.releasedTiyn));
+        hold(ev.stream, -(ev.data.capturedTiyn + ev.data.releasedTiyn));
         for (const a of ev.data.allocations) move(a.voucherId).spent += a.amountTiyn;
         for (const line of ev.data.lines) {
           if (!line.eligible) continue;
