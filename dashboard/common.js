@@ -154,7 +154,8 @@ export function explain(key, source, trace) {
     definition.events.length ? h('p', {}, 'Считаются события журнала:') : undefined,
     definition.events.length ? h('ul', {}, definition.events.map((e) => h('li', {}, h('code', {}, e)))) : undefined,
     source ? h('p', { class: 'small' }, 'Источник: ', h('code', {}, source)) : undefined,
-    trace ? h('p', { class: 'small' }, 'Проверка по событиям (роль «аудитор»): ', h('a', { href: trace }, trace)) : undefined,
+    // The recount is an API call with the auditor's token, not a page: the path, to call (a link would answer 401).
+    trace ? h('p', { class: 'small', id: 'definition-trace' }, 'Пересчёт по событиям журнала (роль «аудитор»): ', h('code', {}, `GET ${trace}`)) : undefined,
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => dialog.close() }, 'Закрыть')),
   );
   dialog.showModal();

@@ -4,7 +4,7 @@ import { api, figure, formatCount, formatMonth, formatShare, formatTenge, h, que
 import { barChart, chartCanvas, COLOURS } from './charts.js';
 import { FOOD_CATEGORIES, PILOT_CITIES, REGIONS } from './labels.js';
 
-const NUMERIC = ['eligible', 'noPhone', 'notRequired', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'issued', 'issuedTiyn', 'activated', 'activatedTiyn', 'used', 'usedTiyn', 'heldTiyn', 'lapsed', 'lapsedTiyn', 'mealsServed'];
+const NUMERIC = ['eligible', 'noPhone', 'notRequired', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'undeliverable', 'issued', 'issuedTiyn', 'activated', 'activatedTiyn', 'used', 'usedTiyn', 'heldTiyn', 'lapsed', 'lapsedTiyn', 'mealsServed'];
 const PROGRAMS = [
   { value: 'food-vouchers', label: 'Продуктовые ваучеры (АСП)' },
   { value: 'school-meals', label: 'Школьное питание' },
@@ -21,6 +21,17 @@ export function totalsOf(rows) {
 
 const areaName = (program, area) => (program === 'food-vouchers' ? (PILOT_CITIES[area]?.ru ?? area) : (REGIONS[area]?.ru ?? area));
 const outcomesPath = (state, month) => `/v1/ministry/outcomes?${new URLSearchParams({ program: state.program, ...(month ? { month } : {}), ...(state.city ? { city: state.city } : {}) })}`;
+
+/**
+ * Where an auditor recounts the funnel row behind the figures from the events it counts (GET
+ * /v1/audit/figures/outcomes-funnel, role auditor): one row is one program, city and month, so only
+ * when a city is chosen.
+ */
+function traceOf(state) {
+  if (!state.city || !state.month) return undefined;
+  const key = [state.program, state.city, state.month].map(encodeURIComponent).join('/');
+  return `/v1/audit/figures/outcomes-funnel?${new URLSearchParams({ key })}`;
+}
 
 async function render(content) {
   const state = queryState({ program: 'food-vouchers', city: '', month: '', compare: '' });
@@ -48,13 +59,14 @@ async function render(content) {
   const food = state.program === 'food-vouchers';
   const totals = totalsOf(current.funnel);
   const source = outcomesPath(state, state.month);
+  const trace = traceOf(state);
   const where = `${state.city ? areaName(state.program, state.city) : food ? 'все пилотные города' : 'все регионы'}, ${state.month ? formatMonth(state.month) : 'нет данных'}`;
 
   content.replaceChildren(
     filters(state, months, areas, redraw),
     h('p', { class: 'muted', id: 'scope', role: 'status' }, `Показано: ${where}. Источник: `, h('code', {}, source)),
-    peopleSection(totals, food, source),
-    moneySection(totals, food, source),
+    peopleSection(totals, food, source, trace),
+    moneySection(totals, food, source, trace),
     food ? goodsSection(current.foodVolumes, source) : mealsSection(current.schoolMeals, source),
     compared ? comparisonSection(state, totals, totalsOf(compared.funnel), food) : undefined,
     byAreaSection(state, everything.funnel.filter((r) => !state.city || r.area === state.city), food),
@@ -74,7 +86,7 @@ function filters(state, months, areas, redraw) {
   );
 }
 
-function peopleSection(t, food, source) {
+function peopleSection(t, food, source, trace) {
   const who = food ? 'семей' : 'учеников';
   return h(
     'section',
@@ -83,21 +95,22 @@ function peopleSection(t, food, source) {
     h(
       'div',
       { class: 'figures', id: 'people-figures' },
-      figure({ key: 'eligible', value: t.eligible, note: who, source }),
-      figure({ key: 'smsSent', value: t.smsSent, note: formatShare(t.smsSent, t.eligible), source }),
-      food ? undefined : figure({ key: 'notRequired', value: t.notRequired, note: formatShare(t.notRequired, t.eligible), source }),
-      figure({ key: 'consented', value: t.consented, note: formatShare(t.consented, t.eligible), source }),
-      figure({ key: 'refused', value: t.refused, note: formatShare(t.refused, t.eligible), source }),
-      figure({ key: 'timedOut', value: t.timedOut, note: formatShare(t.timedOut, t.eligible), source }),
-      figure({ key: 'noPhone', value: t.noPhone, note: formatShare(t.noPhone, t.eligible), source }),
+      figure({ key: 'eligible', value: t.eligible, note: who, source, trace }),
+      figure({ key: 'smsSent', value: t.smsSent, note: formatShare(t.smsSent, t.eligible), source, trace }),
+      food ? undefined : figure({ key: 'notRequired', value: t.notRequired, note: formatShare(t.notRequired, t.eligible), source, trace }),
+      figure({ key: 'consented', value: t.consented, note: formatShare(t.consented, t.eligible), source, trace }),
+      figure({ key: 'refused', value: t.refused, note: formatShare(t.refused, t.eligible), source, trace }),
+      figure({ key: 'timedOut', value: t.timedOut, note: formatShare(t.timedOut, t.eligible), source, trace }),
+      figure({ key: 'undeliverable', value: t.undeliverable, note: formatShare(t.undeliverable, t.eligible), source, trace }),
+      figure({ key: 'noPhone', value: t.noPhone, note: formatShare(t.noPhone, t.eligible), source, trace }),
     ),
     h(
       'div',
       { class: 'figures spaced', id: 'voucher-figures' },
-      figure({ key: 'issued', value: t.issued, tone: 'vouchers', note: food ? 'по одному на члена семьи' : 'по одному на ученика', source }),
-      figure({ key: 'activated', value: t.activated, tone: 'vouchers', note: formatShare(t.activated, t.issued), source }),
-      figure({ key: 'used', value: t.used, tone: 'vouchers', note: formatShare(t.used, t.issued), source }),
-      food ? figure({ key: 'lapsed', value: t.lapsed, tone: 'vouchers', note: formatShare(t.lapsed, t.issued), source }) : figure({ key: 'mealsServed', value: t.mealsServed, tone: 'vouchers', source }),
+      figure({ key: 'issued', value: t.issued, tone: 'vouchers', note: food ? 'по одному на члена семьи' : 'по одному на ученика', source, trace }),
+      figure({ key: 'activated', value: t.activated, tone: 'vouchers', note: formatShare(t.activated, t.issued), source, trace }),
+      figure({ key: 'used', value: t.used, tone: 'vouchers', note: formatShare(t.used, t.issued), source, trace }),
+      food ? figure({ key: 'lapsed', value: t.lapsed, tone: 'vouchers', note: formatShare(t.lapsed, t.issued), source, trace }) : figure({ key: 'mealsServed', value: t.mealsServed, tone: 'vouchers', source, trace }),
     ),
     h('h3', {}, `Воронка: ${who} → ваучеры`),
     chartCanvas('funnel-chart', funnelSummary(t, food), 'tall').box,
@@ -120,7 +133,7 @@ export function funnelSteps(t, food) {
 }
 const funnelSummary = (t, food) => `Воронка: ${funnelSteps(t, food).map((s) => `${s.label} — ${formatCount(s.value)}`).join('; ')}.`;
 
-function moneySection(t, food, source) {
+function moneySection(t, food, source, trace) {
   if (!food) return undefined;
   const money = [
     ['issuedTiyn', t.issuedTiyn],
@@ -133,7 +146,7 @@ function moneySection(t, food, source) {
     'section',
     { class: 'card', 'aria-labelledby': 'money-title' },
     h('h2', { id: 'money-title' }, 'Деньги'),
-    h('div', { class: 'figures money', id: 'money-figures' }, money.map(([key, value]) => figure({ key, value, format: 'money', note: key === 'issuedTiyn' ? undefined : formatShare(value, t.issuedTiyn), source }))),
+    h('div', { class: 'figures money', id: 'money-figures' }, money.map(([key, value]) => figure({ key, value, format: 'money', note: key === 'issuedTiyn' ? undefined : formatShare(value, t.issuedTiyn), source, trace }))),
     h('p', { class: 'small muted' }, 'Выдано = потрачено + удержано + сгорело + доступно (до тиына).'),
     chartCanvas('money-chart', `Деньги: ${money.map(([k, v]) => `${k} ${formatTenge(v)}`).join('; ')}.`, 'short').box,
   );

@@ -135,7 +135,7 @@ describe.skipIf(!chromium)(`the dashboard in headless Chromium${chromium ? '' : 
     const api = (await get('/v1/ministry/outcomes?program=food-vouchers&month=2026-03', demo.tokens.MINISTRY_TOKEN!)).body;
     const sum = (key: string) => api.funnel.reduce((n: number, r: Record<string, number>) => n + r[key]!, 0);
     const shown = await figures(tab);
-    for (const key of ['eligible', 'smsSent', 'consented', 'refused', 'timedOut', 'noPhone', 'issued', 'activated', 'used', 'lapsed', 'issuedTiyn', 'usedTiyn', 'heldTiyn', 'lapsedTiyn']) expect([key, shown[key]]).toEqual([key, sum(key)]);
+    for (const key of ['eligible', 'smsSent', 'consented', 'refused', 'timedOut', 'undeliverable', 'noPhone', 'issued', 'activated', 'used', 'lapsed', 'issuedTiyn', 'usedTiyn', 'heldTiyn', 'lapsedTiyn']) expect([key, shown[key]]).toEqual([key, sum(key)]);
     expect(shown.availableTiyn).toBe(sum('issuedTiyn') - sum('usedTiyn') - sum('heldTiyn') - sum('lapsedTiyn'));
     expect(shown.consented).toBeGreaterThan(0);
     expect(shown.usedTiyn).toBeGreaterThan(0);
@@ -160,13 +160,19 @@ describe.skipIf(!chromium)(`the dashboard in headless Chromium${chromium ? '' : 
     expect(tab.problems).toEqual([]);
   });
 
-  it('explains a figure on a click: its events, its source', async () => {
-    const tab = await open('/dashboard/outcomes', demo.tokens.MINISTRY_TOKEN);
+  it('explains a figure on a click: its events, its source, and the auditor’s recount of it, which agrees', async () => {
+    const tab = await open('/dashboard/outcomes?program=food-vouchers&month=2026-03&city=pavlodar', demo.tokens.MINISTRY_TOKEN);
     await tab.page.click('[data-figure="consented"]');
     const dialog = tab.page.locator('dialog#definition');
     await dialog.waitFor();
     expect(await dialog.textContent()).toContain('ConsentGiven');
     expect(await dialog.textContent()).toContain('/v1/ministry/outcomes');
+    // The recount is the auditor's call: the path the dialog names opens the row to its events.
+    const trace = (await tab.page.textContent('#definition-trace code'))!.replace(/^GET /, '');
+    const recount = await get(trace, demo.tokens.AUDITOR_TOKEN!);
+    expect([recount.status, recount.body.agrees]).toEqual([200, true]);
+    expect(recount.body.recounted.consented).toBe((await figures(tab)).consented);
+    expect(recount.body.events.some((e: { type: string }) => e.type === 'ConsentGiven')).toBe(true);
     await tab.page.keyboard.press('Escape');
     expect(await dialog.isVisible()).toBe(false);
     expect(tab.problems).toEqual([]);
