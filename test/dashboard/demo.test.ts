@@ -317,6 +317,8 @@ describe.skipIf(tools.length > 0)(`the README's five-minute tour, as written${to
   }, 90_000);
 
   it('left the tour family’s April in the ministry’s figures: consented, spent, the rest lapsed', async () => {
+    // The figures are a read model: wait until it has applied everything the tour wrote.
+    await demo.driver.settle();
     const april = (await get('/v1/ministry/outcomes?program=food-vouchers&month=2026-04&city=kokshetau', demo.tokens.MINISTRY_TOKEN!)).body.funnel[0];
     expect(april).toMatchObject({ eligible: 1, consented: 1, issued: 2, activated: 2, heldTiyn: 0 });
     expect(april.used).toBeGreaterThanOrEqual(1);
