@@ -53,6 +53,7 @@ import { schoolMealsRoutes } from './routes/school-meals';
 import { opsSummaryRoutes } from './routes/ops-summary';
 import type { OverviewSide } from './overview-side';
 import type { ClockControl } from './clock-control';
+import { settlementRoutes, type SettlementDoor } from './routes/settlement';
 
 export interface ApiDeps {
   readonly clock: Clock;
@@ -65,6 +66,7 @@ export interface ApiDeps {
   readonly services: LedgerServices;
   readonly registry: RegistryServices;
   readonly registryReads: RegistryReadSide;
+  readonly settlement: SettlementDoor;
   readonly pool: Pool;
   readonly store: EventStore;
   readonly reads: ReadSide;
@@ -147,6 +149,7 @@ export function createApi(deps: ApiDeps): Api {
     ...clockRoutes(deps),
     ...(deps.overviews ? [...schoolMealsRoutes({ ...deps, overviews: deps.overviews }), ...opsSummaryRoutes({ ...deps, overviews: deps.overviews })] : []),
     ...dashboardRoutes(),
+    ...settlementRoutes(deps),
   ];
   assertDeclared(routes);
   const unmatched = (req: IncomingMessage, res: ServerResponse) => startAnswer(routeDeps, req, res, 'unmatched');

@@ -20,7 +20,7 @@ let api: Api;
 let served: Served;
 
 beforeAll(async () => {
-  api = createApi({ clock: systemClock, jwtSecret: 'docs-page-test-docs-page-test-docs', services: unused, pool: unused, store: unused, reads: unused, metrics: createMetrics(), health: unused, registry: unused, registryReads: unused, exchanges: unused });
+  api = createApi({ clock: systemClock, jwtSecret: 'docs-page-test-docs-page-test-docs', services: unused, pool: unused, store: unused, reads: unused, metrics: createMetrics(), health: unused, registry: unused, registryReads: unused, exchanges: unused, settlement: unused });
   served = await serve(api.app);
 });
 afterAll(async () => {

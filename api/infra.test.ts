@@ -16,6 +16,7 @@ import { coreMigrations } from '../adapters/postgres/migrate';
 import type { LedgerServices } from '../application/services/contract';
 import { DomainError } from '../domain/shared/errors';
 import { freshDatabase } from '../test/pg';
+import type { SettlementDoor } from './routes/settlement';
 import { createApi } from './app';
 import { apiMigrations } from './idempotency';
 import { createMetrics } from './metrics';
@@ -146,6 +147,8 @@ let call: ReturnType<typeof client>;
 const token = tokenFor(SECRET, clock);
 const citizen = { role: 'citizen', sub: 'p1', familyId: 'f1', personId: 'p1' } as const;
 const shop = { role: 'merchant', sub: 'shop-1', shopId: 'shop-1' } as const;
+/** The pipeline's tests never reach money out's routes. */
+const noSettlement = {} as SettlementDoor;
 const item = { sku: '4870001', name: 'Молоко 2,5%', quantity: 2, unit: 'pcs', unitPriceTiyn: 45_000 };
 
 beforeAll(async () => {
@@ -159,6 +162,7 @@ beforeAll(async () => {
     services,
     registry: createRegistryServices({ states: testStates(createMemoryEventStore()), view: createRegistryView() }),
     registryReads: createRegistryReads(db.pool, createRegistryView(), { secret: 'infra-test', iinsOf: async () => new Map() }),
+    settlement: noSettlement,
     pool: db.pool,
     store: createMemoryEventStore(),
     reads,
@@ -382,6 +386,7 @@ describe('Idempotency-Key', () => {
         clock,
         jwtSecret: SECRET,
         services,
+        settlement: noSettlement,
         registry: createRegistryServices({ states: testStates(createMemoryEventStore()), view: createRegistryView() }),
         registryReads: createRegistryReads(pool!, createRegistryView(), { secret: 'infra-test', iinsOf: async () => new Map() }),
         pool: pool!,

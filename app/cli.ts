@@ -30,6 +30,7 @@ import { displayNamesOf } from '../adapters/vault/display';
 import { FORGET_REASONS, PERSONAL_DATA_KINDS, type ForgetReason, type PersonalDataKind } from '../domain/people/personal-data';
 import { BMG_MAX_CHUNK_ROWS, type BmgRow } from '../application/services/bmg-import';
 import { csvRows } from '../api/routes/bmg';
+import { settlementCli, SETTLEMENT_USAGE } from './settlement-cli';
 
 const USAGE = `usage: tsx app/cli.ts <command>
   start                      run the API, the projection runner and the deadline scheduler
@@ -54,7 +55,8 @@ const USAGE = `usage: tsx app/cli.ts <command>
 
   bmg-import <file.csv|file.json> [--load-id ID] [--as-of ISO-INSTANT] [--mode full|delta] [--chunk ROWS]
                              import BMG's subscriber numbers (CSV iin,phone or JSON [{iin, phone}]) as one load;
-                             the same file again resumes it (its load id comes from the file's content)`;
+                             the same file again resumes it (its load id comes from the file's content)
+${SETTLEMENT_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -79,6 +81,8 @@ async function main(argv: string[]): Promise<number> {
       return withSystem((system) => bundle(system, args));
     case 'bmg-import':
       return withSystem((system) => bmgImport(system, args));
+    case 'settlement':
+      return withSystem((system) => settlementCli(system, args));
     default:
       process.stderr.write(`${USAGE}\n`);
       return command === undefined || command === '--help' ? 0 : 2;

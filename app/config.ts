@@ -93,6 +93,13 @@ const schema = z.object({
   EOTINISH_URL: z.string().url().optional(),
   EOTINISH_TOKEN: z.string().optional(),
   EOTINISH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
+  /** The programme's account the paying agent debits for payouts (the debtor of every pain.001 transfer). */
+  PAYOUT_DEBTOR_NAME: z.string().min(1).max(140).default('Social Wallet programme (dev)'),
+  PAYOUT_DEBTOR_BIN: z.string().regex(/^\d{12}$/, 'a БИН is 12 digits').default('000000000000'),
+  PAYOUT_DEBTOR_IBAN: z.string().regex(/^KZ\d{2}[A-Z0-9]{16}$/, 'a Kazakh IBAN is KZ + 18 characters').default('KZ00000DEV0000000000'),
+  PAYOUT_DEBTOR_BIC: z.string().regex(/^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'a BIC is 8 or 11 characters').default('NBRKKZKX'),
+  /** How often the service closes ended settlement windows and issues due payment orders (seconds; 0 = never). */
+  SETTLEMENT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -110,7 +117,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const oidc = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const;
   if (config.MODE === 'production') {
     // Bearer tokens come from the identity provider in production; the HS256 secret is for dev and tests.
-    const missing = (['VAULT_KEY', 'VAULT_MASTER_KEY', ...oidc, 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY', 'CHECKPOINT_PRIVATE_KEY', 'CHECKPOINT_PUBLIC_KEY'] as const).filter((k) => !config[k]);
+    const missing: string[] = (['VAULT_KEY', 'VAULT_MASTER_KEY', ...oidc, 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY', 'CHECKPOINT_PRIVATE_KEY', 'CHECKPOINT_PUBLIC_KEY'] as const).filter((k) => !config[k]);
+    // The dev defaults of the programme's account must never reach a real paying agent.
+    missing.push(...(['PAYOUT_DEBTOR_BIN', 'PAYOUT_DEBTOR_IBAN'] as const).filter((k) => env[k] === undefined));
     if (missing.length > 0) throw new ConfigError(`MODE=production needs ${missing.join(', ')} to be set.`);
   }
   const someOidc = oidc.filter((k) => config[k]);

@@ -15,6 +15,7 @@ import { exchangeStatusesProjection } from '../projections/exchanges/projection'
 import { feedbackOutboxProjection } from '../projections/feedback/projection';
 import { foodDailyProjection } from '../projections/daily-reports/food-activity';
 import { canteenRosterProjection } from '../projections/canteen-roster/projection';
+import { settlementProjection } from '../projections/settlement/projection';
 import { listIntakeProjection } from '../projections/list-intake/projection';
 
 /** The vouchers' and meals' read models: NOBD daily, табель, balances, outcomes, family history, the figures' events (docs/EVIDENCE.md), the partner exchanges' statuses; the counterpart registry and the canteen roster. */
@@ -32,5 +33,5 @@ export const ledgerProjections: readonly Projection[] = [
   canteenRosterProjection,
 ];
 
-/** Every read model: the ledger's, consent's (SMS outbox, case routing, deadline queue) and list intake. */
-export const allProjections: readonly Projection[] = [...ledgerProjections, ...consentProjections, listIntakeProjection];
+/** Every read model: the ledger's, consent's (SMS outbox, case routing, deadline queue), list intake and money out's. */
+export const allProjections: readonly Projection[] = [...ledgerProjections, ...consentProjections, listIntakeProjection, settlementProjection];

@@ -36,6 +36,10 @@ import { parseRotationKeys, qrKeySet } from '../adapters/qr/keys';
 import type { QrSigningKeys } from '../adapters/qr/tokens';
 import { deadlinesProjection, pendingSms, peopleOf, personalise } from '../projections/consent';
 import { allProjections } from './read-models';
+import { createSettlement, debtorOf, registryPayees, type Settlement } from './settlement';
+import { SETTLEMENT } from '../projections/settlement/projection';
+import { TABEL } from '../projections/tabel/projection';
+import { REGISTRY } from '../projections/registry/projection';
 import { createReads } from '../api/reads';
 import type { OutboundSms } from '../api/read-side';
 import { createListServices } from '../application/services/lists';
@@ -145,6 +149,8 @@ export interface System {
   readonly forgetting: ForgettingServices;
   /** One pass of the retention job: forgets what has expired now; returns the people touched. */
   forgetExpired(): Promise<number>;
+  /** Money out: settlement windows, statements, payment orders, payouts, reconciliation. */
+  readonly settlement: Settlement;
   /** Set once start() has listened. */
   url: string | undefined;
   start(options?: { port?: number; host?: string }): Promise<string>;
@@ -225,8 +231,18 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const evidence = store.kind === 'postgres' ? createEvidence(pool, store, clock, secrets, logger) : undefined;
     let runnerUp = false;
     const startedAt = performance.now();
+    const settlement = createSettlement({
+      states,
+      pool,
+      clock,
+      // Money out decides from the settlement, табель and registry models only: another model's halt does not stop payouts.
+      catchUp: async () => runner.waitUntilCaughtUp(await store.headPosition(), undefined, [SETTLEMENT, TABEL, REGISTRY]),
+      payees: registryPayees(pool),
+      debtor: debtorOf(config),
+    });
     const api = createApi({
       clock,
+      settlement,
       jwtSecret: secrets.jwtSecret,
       ...(config.OIDC_ISSUER && config.OIDC_AUDIENCE && config.OIDC_JWKS_URL
         ? { oidc: { issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE, jwksUrl: config.OIDC_JWKS_URL, cooldownMs: config.OIDC_JWKS_COOLDOWN_MS, cacheMaxAgeMs: config.OIDC_JWKS_MAX_AGE_MS } }
@@ -266,6 +282,22 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     let server: Server | undefined;
     let sweeper: NodeJS.Timeout | undefined;
     let retention: NodeJS.Timeout | undefined;
+    let settlementTimer: NodeJS.Timeout | undefined;
+    let settling = false;
+    /** Closes ended settlement windows and issues due payment orders; one pass at a time, a failed one is retried next time. */
+    const runSettlement = async () => {
+      if (settling) return;
+      settling = true;
+      const now = clock.now().toISOString();
+      try {
+        const done = await settlement.runDue({ commandId: `settlement-${now}`, now, actor: { role: 'scheduler', id: 'settlement' } });
+        if (done.windows > 0 || done.orders > 0) logger.info({ windows: done.windows, paymentOrders: done.orders }, 'settlement windows closed and payment orders issued');
+      } catch (error) {
+        logger.error({ alarm: 'settlement', err: error }, 'the settlement pass failed; the next pass retries');
+      } finally {
+        settling = false;
+      }
+    };
     const system: System = {
       config,
       logger,
@@ -273,6 +305,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       pool,
       store,
       services,
+      settlement,
       runner,
       scheduler,
       api,
@@ -299,6 +332,10 @@ export async function createSystem(options: SystemOptions): Promise<System> {
         await registryView.refresh();
         registryView.start();
         if (options.schedulerTimer !== false) scheduler.start();
+        if (options.schedulerTimer !== false && config.SETTLEMENT_INTERVAL_SECONDS > 0) {
+          settlementTimer ??= setInterval(() => void runSettlement(), config.SETTLEMENT_INTERVAL_SECONDS * 1000);
+          settlementTimer.unref();
+        }
         sweeper ??= setInterval(() => void sweepIdempotency(pool, clock).catch(() => undefined), IDEMPOTENCY_SWEEP_MS);
         sweeper.unref();
         if (options.schedulerTimer !== false) {
@@ -326,6 +363,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       },
       async stop() {
         runnerUp = false;
+        if (settlementTimer) clearInterval(settlementTimer);
+        settlementTimer = undefined;
         if (sweeper) clearInterval(sweeper);
         sweeper = undefined;
         if (retention) clearInterval(retention);
@@ -682,3 +721,5 @@ function instrumented(store: EventStore, metrics: ApiMetrics, appended: () => vo
     close: () => store.close(),
   };
 }
+
+/** Until the registry is wired in: nobody has an account, so payout batches list every payable as skipped. */

@@ -100,6 +100,14 @@ const shopEntry = registryEntry({ shopId: id }, shopDetails);
 const schoolEntry = registryEntry({ schoolId: id }, schoolDetails);
 const deviceEntry = registryEntry({ deviceId: id }, deviceDetails);
 
+// ── money out (domain/settlement/events.ts) ──
+const payee = z.strictObject({ name: text, bin: text, iban: text, bic: text });
+const payableKind = z.enum(['shop_statement', 'canteen_order']);
+const statementItem = z.strictObject({ sku: text, name: text, lineTiyn: tiyn, eligible: z.boolean() });
+const statementLine = z.strictObject({ holdId: id, familyId: id, capturedAt: instant, capturedTiyn: tiyn, position: text, items: z.array(statementItem) });
+const statementRelease = z.strictObject({ holdId: id, kind: z.enum(['voided', 'expired']), at: instant, releasedTiyn: tiyn });
+const batchPayment = z.strictObject({ payableId: id, kind: payableKind, endToEndId: id, attempt: count, amountTiyn: tiyn, payee });
+
 // ── every event's data ────────────────────────────────────────────────────────────────────
 export const EVENT_DATA_SCHEMAS = {
   DeadlineScheduled: z.strictObject({ deadlineId: id, kind: deadlineKind, dueAt: instant, stream: id, ref: text.optional() }),
@@ -367,6 +375,53 @@ export const EVENT_DATA_SCHEMAS = {
   DeviceActivated: deviceEntry.status,
   DeviceSuspended: deviceEntry.status,
   DeviceClosed: deviceEntry.status,
+  SettlementWindowClosed: z.strictObject({
+    windowId: localDate,
+    closedAt: instant,
+    closedBy: z.enum(['schedule', 'operator']),
+    cutPosition: text,
+    statementIds: z.array(id),
+    purchases: count,
+    capturedTiyn: tiyn,
+    latePurchases: count,
+  }),
+  ShopStatementIssued: z.strictObject({
+    statementId: id,
+    shopId: id,
+    windowId: localDate,
+    lines: z.array(statementLine),
+    releases: z.array(statementRelease),
+    purchases: count,
+    capturedTiyn: tiyn,
+    payoutTiyn: tiyn,
+    issuedAt: instant,
+  }),
+  CanteenPaymentOrderIssued: z.strictObject({
+    orderId: id,
+    schoolId: id,
+    month,
+    sequence: count,
+    supplementary: z.boolean(),
+    meals: count,
+    mealPriceTiyn: tiyn,
+    amountTiyn: tiyn,
+    mealsOrderedTotal: count,
+    payee,
+    issuedAt: instant,
+  }),
+  PayoutIssued: z.strictObject({ payableId: id, kind: payableKind, endToEndId: id, attempt: count, batchId: id, amountTiyn: tiyn, payee, issuedAt: instant }),
+  PayoutConfirmed: z.strictObject({ payableId: id, endToEndId: id, attempt: count, amountTiyn: tiyn, bankReference: text, bookedAt: instant, importId: id }),
+  PayoutFailed: z.strictObject({ payableId: id, endToEndId: id, attempt: count, amountTiyn: tiyn, reason: text, failedAt: instant, importId: id }),
+  PayoutBatchCreated: z.strictObject({
+    batchId: id,
+    messageId: id,
+    purpose: z.enum(['window', 'payment_orders', 'reissue']),
+    reference: text,
+    payments: z.array(batchPayment),
+    totalTiyn: tiyn,
+    createdAt: instant,
+    debtor: payee,
+  }),
 } satisfies Record<LedgerEventType, z.ZodType>;
 
 /** Every event's metadata (adapters/eventstore/port.ts EventMetadata): the known keys checked, others kept. */

@@ -15,6 +15,7 @@ import type { Tiyn } from './shared/money';
 import type { DomainEvent } from './shared/decider';
 import type { SmsLanguage } from './programs/sms';
 import type { RegistryEvent } from './registry/events';
+import type { SettlementEvent } from './settlement/events';
 
 export type ProgramCode = 'school-meals' | 'food-vouchers';
 export type ListSource = 'sdu' | 'nobd';
@@ -660,7 +661,8 @@ export type LedgerEvent =
   | FoodHoldIndexEvent
   | FeedbackEvent
   | RegistryEvent
-  | PersonEvent;
+  | PersonEvent
+  | SettlementEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
 /** Stream names, in one place. */

@@ -6,6 +6,7 @@ import { parseStream, streamOf, type StreamName } from './streams';
 /** Ids as the API admits them (api/schemas.ts idSchema), biased toward the separators names use. */
 const id = fc.stringMatching(/^[A-Za-z0-9._:~-]{1,24}$/).chain((s) => fc.constantFrom(s, `${s}-2026-03`, `hold-${s}`, `${s}~2025-2026`, `-${s}-`));
 const month = fc.tuple(fc.integer({ min: 2000, max: 2099 }), fc.integer({ min: 1, max: 12 })).map(([y, m]) => `${y}-${String(m).padStart(2, '0')}`);
+const date = month.chain((m) => fc.integer({ min: 1, max: 28 }).map((d) => `${m}-${String(d).padStart(2, '0')}`));
 const schoolYear = fc.integer({ min: 2000, max: 2098 }).map((y) => `${y}-${y + 1}`);
 /** A hold id is an idSchema id (no `/`); a shop id comes from a token and may hold anything but `/` at its end. */
 const name: fc.Arbitrary<StreamName> = fc.oneof(
@@ -24,6 +25,11 @@ const name: fc.Arbitrary<StreamName> = fc.oneof(
   fc.record({ kind: fc.constant('person' as const), personId: id }),
   fc.record({ kind: fc.constant('personMonth' as const), personId: id, month }),
   fc.record({ kind: fc.constant('foodConsent' as const), familyId: id }),
+  fc.record({ kind: fc.constant('settlementWindow' as const), windowId: date }),
+  fc.record({ kind: fc.constant('statement' as const), shopId: id, windowId: date }),
+  fc.record({ kind: fc.constant('paymentOrders' as const), schoolId: id, month }),
+  fc.record({ kind: fc.constant('payout' as const), payableId: id }),
+  fc.record({ kind: fc.constant('payoutBatch' as const), batchId: id }),
 );
 
 describe('stream names', () => {

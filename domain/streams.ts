@@ -18,6 +18,11 @@
  *   person-{personId}                    the forgetting of a person's data (PersonForgotten; the data is in the vault)
  *   personmonth-{personId}~{month}       index: whose food vouchers a person is in that month (one per person-month)
  *   foodconsent-{familyId}               index: a family's consent standing for the food pilot's service period
+ *   settlement-{date}                    a shop settlement window (one local day) and its close
+ *   statement-{shopId}~{date}            one shop's statement for a window
+ *   paymentorder-{schoolId}~{month}      a school-month's canteen payment orders
+ *   payout-{payableId}                   the transfers of one statement or payment order
+ *   payoutbatch-{batchId}                a batch of transfers (one pain.001 file)
  *
  * The hold index was `food-hold-{shopId}-{holdId}`: a family id starting with `hold-` made a wallet
  * look like an index, and a shop id with a dash could name another shop's hold.
@@ -41,7 +46,12 @@ export type StreamName =
   | { readonly kind: 'registryDevice'; readonly deviceId: string }
   | { readonly kind: 'person'; readonly personId: string }
   | { readonly kind: 'personMonth'; readonly personId: string; readonly month: Month }
-  | { readonly kind: 'foodConsent'; readonly familyId: string };
+  | { readonly kind: 'foodConsent'; readonly familyId: string }
+  | { readonly kind: 'settlementWindow'; readonly windowId: string }
+  | { readonly kind: 'statement'; readonly shopId: string; readonly windowId: string }
+  | { readonly kind: 'paymentOrders'; readonly schoolId: string; readonly month: Month }
+  | { readonly kind: 'payout'; readonly payableId: string }
+  | { readonly kind: 'payoutBatch'; readonly batchId: string };
 
 export const streams = {
   list: (source: ListSourceName, listId: string) => `list-${source}-${listId}`,
@@ -63,6 +73,12 @@ export const streams = {
   personMonth: (personId: string, month: Month) => `personmonth-${personId}~${month}`,
   /** Index: a family's consent that stands for the food pilot's service period (consent scope). */
   foodConsent: (familyId: string) => `foodconsent-${familyId}`,
+  /** A settlement window is a local date, YYYY-MM-DD. */
+  settlementWindow: (windowId: string) => `settlement-${windowId}`,
+  statement: (shopId: string, windowId: string) => `statement-${shopId}~${windowId}`,
+  paymentOrders: (schoolId: string, month: Month) => `paymentorder-${schoolId}~${month}`,
+  payout: (payableId: string) => `payout-${payableId}`,
+  payoutBatch: (batchId: string) => `payoutbatch-${batchId}`,
 } as const;
 
 /** The name for a parsed stream (the inverse of `parseStream`). */
@@ -98,6 +114,16 @@ export function streamOf(name: StreamName): string {
       return streams.personMonth(name.personId, name.month);
     case 'foodConsent':
       return streams.foodConsent(name.familyId);
+    case 'settlementWindow':
+      return streams.settlementWindow(name.windowId);
+    case 'statement':
+      return streams.statement(name.shopId, name.windowId);
+    case 'paymentOrders':
+      return streams.paymentOrders(name.schoolId, name.month);
+    case 'payout':
+      return streams.payout(name.payableId);
+    case 'payoutBatch':
+      return streams.payoutBatch(name.batchId);
   }
 }
 
@@ -117,6 +143,11 @@ const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => StreamName][] = [
   [/^person-(.+)$/s, (m) => ({ kind: 'person', personId: m[1]! })],
   [/^personmonth-(.+)~(\d{4}-\d{2})$/s, (m) => ({ kind: 'personMonth', personId: m[1]!, month: m[2]! })],
   [/^foodconsent-(.+)$/s, (m) => ({ kind: 'foodConsent', familyId: m[1]! })],
+  [/^settlement-(\d{4}-\d{2}-\d{2})$/s, (m) => ({ kind: 'settlementWindow', windowId: m[1]! })],
+  [/^statement-(.+)~(\d{4}-\d{2}-\d{2})$/s, (m) => ({ kind: 'statement', shopId: m[1]!, windowId: m[2]! })],
+  [/^paymentorder-(.+)~(\d{4}-\d{2})$/s, (m) => ({ kind: 'paymentOrders', schoolId: m[1]!, month: m[2]! })],
+  [/^payout-(.+)$/s, (m) => ({ kind: 'payout', payableId: m[1]! })],
+  [/^payoutbatch-(.+)$/s, (m) => ({ kind: 'payoutBatch', batchId: m[1]! })],
 ];
 
 /** The patterns by the name's first word (projections parse a name per event, so one pattern is tried, not all). */

@@ -1458,6 +1458,210 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/settlement/windows/{windowId}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a shop settlement window (one Asia/Almaty day) now: one statement per shop of the captures on no statement yet.
+         * @description Roles: operator. Idempotency-Key: required.
+         */
+        post: operations["closeSettlementWindow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlement/windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Closed settlement windows: when, how many purchases, how much captured, how many late.
+         * @description Roles: operator, ministry, auditor.
+         */
+        get: operations["listSettlementWindows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shop/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shop statements with their payout state (a shop sees only its own).
+         * @description Roles: merchant, operator, ministry, auditor.
+         */
+        get: operations["listShopStatements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shop/statements/{statementId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One statement: every purchase with its items, voids and expiries, totals, payout amount and state.
+         * @description Roles: merchant, operator, ministry, auditor.
+         */
+        get: operations["getShopStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-orders/{month}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue the canteen payment orders of a month whose табель is final (from the 5th of the next month); late meals go to supplementary orders.
+         * @description Roles: operator. Idempotency-Key: required.
+         */
+        post: operations["issuePaymentOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Canteen payment orders (paid and unpaid) by school and month; a school sees its own.
+         * @description Roles: operator, ministry, auditor, social-pedagogue.
+         */
+        get: operations["listPaymentOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payout batches made so far.
+         * @description Roles: operator, ministry, auditor.
+         */
+        get: operations["listPayoutBatches"];
+        put?: never;
+        /**
+         * Make a payout batch for the paying agent: a window’s statements, a month’s payment orders, or re-issues of failed transfers.
+         * @description Roles: operator. Idempotency-Key: required.
+         */
+        post: operations["createPayoutBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/batches/{batchId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One payout batch as JSON, as CSV for people, or as the ISO 20022 pain.001.001.09 file for the paying agent.
+         * @description Roles: operator, ministry, auditor.
+         */
+        get: operations["getPayoutBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/confirmations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the paying agent’s confirmation (camt.054.001.08 XML or CSV, as text in `content`): one result per transfer; the same file twice records nothing new.
+         * @description Roles: operator. Idempotency-Key: required.
+         */
+        post: operations["importPayoutConfirmation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlement/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reconciliation to the tiyn: captured = settled = paid + pending per window and shop; табель meals = payment orders per school-month; every difference with the ids behind it.
+         * @description Roles: operator, ministry, auditor.
+         */
+        get: operations["getReconciliation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -13729,6 +13933,1862 @@ export interface operations {
                         title?: "Internal error";
                         /** @enum {string} */
                         code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    closeSettlementWindow: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key": string;
+            };
+            path: {
+                windowId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the window closed (or, repeated, as first closed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        windowId: string;
+                        repeated: boolean;
+                        statements: number;
+                        purchases: number;
+                        /** @description integer tiyn (1 KZT = 100 tiyn) */
+                        capturedTiyn: number;
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_required`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_required" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Idempotency key required" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "idempotency_key_required" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `settlement_window_closed`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/settlement_window_closed";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Settlement window closed";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "settlement_window_closed";
+                    };
+                };
+            };
+            /** @description A problem: `settlement_previous_window_open`, `settlement_window_not_started`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/settlement_previous_window_open" | "https://social-wallet.kz/problems/settlement_window_not_started";
+                        /** @enum {string} */
+                        title?: "Settlement previous window open" | "Settlement window not started";
+                        /** @enum {string} */
+                        code?: "settlement_previous_window_open" | "settlement_window_not_started";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    listSettlementWindows: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description windows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        windows: {
+                            windowId: string;
+                            closedAt: string;
+                            closedBy: string;
+                            cutPosition: string;
+                            purchases: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            capturedTiyn: number;
+                            latePurchases: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listShopStatements: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                windowId?: string;
+                shopId?: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description statements (JSON or CSV) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statements: {
+                            statementId: string;
+                            shopId: string;
+                            windowId: string;
+                            purchases: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            capturedTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            payoutTiyn: number;
+                            issuedAt: string;
+                            payout: {
+                                /** @enum {string} */
+                                status: "nothing_to_pay" | "unissued" | "pending" | "paid" | "failed";
+                                attempts: number;
+                                endToEndId?: string;
+                                batchId?: string;
+                                bankReference?: string;
+                                reason?: string;
+                                at?: string;
+                            };
+                        }[];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getShopStatement: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                statementId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the statement (JSON or CSV) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statementId: string;
+                        shopId: string;
+                        windowId: string;
+                        purchases: number;
+                        /** @description integer tiyn (1 KZT = 100 tiyn) */
+                        capturedTiyn: number;
+                        /** @description integer tiyn (1 KZT = 100 tiyn) */
+                        payoutTiyn: number;
+                        issuedAt: string;
+                        payout: {
+                            /** @enum {string} */
+                            status: "nothing_to_pay" | "unissued" | "pending" | "paid" | "failed";
+                            attempts: number;
+                            endToEndId?: string;
+                            batchId?: string;
+                            bankReference?: string;
+                            reason?: string;
+                            at?: string;
+                        };
+                        lines: {
+                            holdId: string;
+                            familyId: string;
+                            capturedAt: string;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            capturedTiyn: number;
+                            position: string;
+                            items: {
+                                sku: string;
+                                name: string;
+                                /** @description integer tiyn (1 KZT = 100 tiyn) */
+                                lineTiyn: number;
+                                eligible: boolean;
+                            }[];
+                        }[];
+                        releases: {
+                            holdId: string;
+                            shopId: string;
+                            /** @enum {string} */
+                            kind: "voided" | "expired";
+                            at: string;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            releasedTiyn: number;
+                        }[];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `statement_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/statement_not_found";
+                        /** @enum {string} */
+                        title?: "Statement not found";
+                        /** @enum {string} */
+                        code?: "statement_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    issuePaymentOrders: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key": string;
+            };
+            path: {
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description orders issued, and schools refused with why */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        month: string;
+                        issued: {
+                            orderId: string;
+                            schoolId: string;
+                            meals: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            amountTiyn: number;
+                            supplementary: boolean;
+                        }[];
+                        refused: {
+                            schoolId: string;
+                            code: string;
+                            detail?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_required`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_required" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Idempotency key required" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "idempotency_key_required" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    listPaymentOrders: {
+        parameters: {
+            query?: {
+                schoolId?: string;
+                month?: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description payment orders (JSON or CSV) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        orders: {
+                            orderId: string;
+                            schoolId: string;
+                            month: string;
+                            sequence: number;
+                            supplementary: boolean;
+                            meals: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            mealPriceTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            amountTiyn: number;
+                            payee: {
+                                name: string;
+                                bin: string;
+                                iban: string;
+                                bic: string;
+                            };
+                            issuedAt: string;
+                            payout: {
+                                /** @enum {string} */
+                                status: "nothing_to_pay" | "unissued" | "pending" | "paid" | "failed";
+                                attempts: number;
+                                endToEndId?: string;
+                                batchId?: string;
+                                bankReference?: string;
+                                reason?: string;
+                                at?: string;
+                            };
+                        }[];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listPayoutBatches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description batches */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batches: {
+                            batchId: string;
+                            messageId: string;
+                            purpose: string;
+                            reference: string;
+                            payments: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            totalTiyn: number;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    createPayoutBatch: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    purpose: "window";
+                    /** Format: date */
+                    windowId: string;
+                } | {
+                    /** @enum {string} */
+                    purpose: "payment_orders";
+                    month: string;
+                } | {
+                    /** @enum {string} */
+                    purpose: "reissue";
+                };
+            };
+        };
+        responses: {
+            /** @description the batch (absent when nothing was due) and payables skipped with why */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description absent when nothing was due */
+                        batch?: {
+                            batchId: string;
+                            messageId: string;
+                            /** @enum {string} */
+                            purpose: "window" | "payment_orders" | "reissue";
+                            reference: string;
+                            payments: {
+                                payableId: string;
+                                /** @enum {string} */
+                                kind: "shop_statement" | "canteen_order";
+                                endToEndId: string;
+                                attempt: number;
+                                /** @description integer tiyn (1 KZT = 100 tiyn) */
+                                amountTiyn: number;
+                                payee: {
+                                    name: string;
+                                    bin: string;
+                                    iban: string;
+                                    bic: string;
+                                };
+                            }[];
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            totalTiyn: number;
+                            createdAt: string;
+                            debtor: {
+                                name: string;
+                                bin: string;
+                                iban: string;
+                                bic: string;
+                            };
+                        };
+                        repeated: boolean;
+                        /** @description payables left out, with why */
+                        skipped: {
+                            payableId: string;
+                            code: string;
+                            detail?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_required`, `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_required" | "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Idempotency key required" | "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "idempotency_key_required" | "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `payout_already_confirmed`, `payout_amount_changed`, `payout_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/payout_already_confirmed" | "https://social-wallet.kz/problems/payout_amount_changed" | "https://social-wallet.kz/problems/payout_pending";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Payout already confirmed" | "Payout amount changed" | "Payout pending";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "payout_already_confirmed" | "payout_amount_changed" | "payout_pending";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    getPayoutBatch: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv" | "pain.001";
+            };
+            header?: never;
+            path: {
+                batchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the batch */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batchId: string;
+                        messageId: string;
+                        /** @enum {string} */
+                        purpose: "window" | "payment_orders" | "reissue";
+                        reference: string;
+                        payments: {
+                            payableId: string;
+                            /** @enum {string} */
+                            kind: "shop_statement" | "canteen_order";
+                            endToEndId: string;
+                            attempt: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            amountTiyn: number;
+                            payee: {
+                                name: string;
+                                bin: string;
+                                iban: string;
+                                bic: string;
+                            };
+                        }[];
+                        /** @description integer tiyn (1 KZT = 100 tiyn) */
+                        totalTiyn: number;
+                        createdAt: string;
+                        debtor: {
+                            name: string;
+                            bin: string;
+                            iban: string;
+                            bic: string;
+                        };
+                    };
+                    "text/csv": string;
+                    "application/xml": string;
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `payout_batch_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payout_batch_not_found";
+                        /** @enum {string} */
+                        title?: "Payout batch not found";
+                        /** @enum {string} */
+                        code?: "payout_batch_not_found";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    importPayoutConfirmation: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    format: "camt.054" | "csv";
+                    content: string;
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description one line per transfer: recorded, unchanged or refused with its code */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        importId: string;
+                        transfers: number;
+                        recorded: number;
+                        unchanged: number;
+                        refused: number;
+                        lines: ({
+                            endToEndId: string;
+                            /** @enum {string} */
+                            outcome: "recorded" | "unchanged";
+                            payableId: string;
+                            /** @enum {string} */
+                            status: "booked" | "rejected";
+                        } | {
+                            endToEndId: string;
+                            /** @enum {string} */
+                            outcome: "refused";
+                            code: string;
+                            detail?: string;
+                        })[];
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_required`, `malformed_json`, `payout_file_invalid`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_required" | "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/payout_file_invalid" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Idempotency key required" | "Malformed json" | "Payout file invalid" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "idempotency_key_required" | "malformed_json" | "payout_file_invalid" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    getReconciliation: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description totals, lines and differences (JSON or CSV) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        shops: {
+                            windowId: string;
+                            shopId: string;
+                            statementId: string;
+                            purchases: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            amountTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            paidTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            pendingTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            failedTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            unissuedTiyn: number;
+                        }[];
+                        schools: {
+                            schoolId: string;
+                            month: string;
+                            mealsRecorded: number;
+                            mealsOrdered: number;
+                            orders: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            amountTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            paidTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            pendingTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            failedTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            unissuedTiyn: number;
+                        }[];
+                        totals: {
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            capturedTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            settledTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            unsettledTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            orderedTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            paidTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            pendingTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            failedTiyn: number;
+                            /** @description integer tiyn (1 KZT = 100 tiyn) */
+                            unissuedTiyn: number;
+                        };
+                        differences: {
+                            /** @enum {string} */
+                            kind: "purchase_on_two_statements" | "statement_line_mismatch" | "statement_total_mismatch" | "purchase_missed_by_window" | "paid_more_than_once" | "paid_amount_mismatch" | "meals_not_ordered" | "meals_ordered_twice" | "order_amount_mismatch";
+                            detail: string;
+                            /** @description the ids behind it: hold, statement, payable or order ids */
+                            refs: string[];
+                        }[];
+                        balanced: boolean;
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
                     };
                 };
             };

@@ -8,6 +8,7 @@ import { bearer } from './http';
 import type { FoodTruth } from './food';
 import type { MealsTruth } from './meals';
 import type { TestEotinish } from './eotinish-server';
+import type { MoneyOutTruth } from './money-out';
 
 export interface Check {
   readonly name: string;
@@ -200,4 +201,55 @@ async function checkAppeals(driver: ServiceHandle, checks: Checks, sent: FoodTru
       if (f.status === 'forwarded' && f.eotinishRef === eotinish.appeals.get(f.feedbackId)?.ref && mine.some((m) => m.feedbackId === f.feedbackId)) seen++;
   }
   checks.equal('appeals: the family sees each one forwarded with e-Otinish’s reference', sent.length, seen);
+}
+
+/** The табель the simulator kept, per school and month, at the contract price it onboarded each school with. */
+export function simulatedTabel(truth: MealsTruth, mealPriceOf: (schoolId: string) => number): { schoolId: string; month: string; meals: number; mealPriceTiyn: number }[] {
+  return Object.entries(truth.tabel)
+    .flatMap(([schoolId, months]) =>
+      Object.entries(months).map(([month, pupils]) => ({
+        schoolId,
+        month,
+        meals: Object.values(pupils).reduce((total, days) => total + Object.values(days).reduce((a, b) => a + b, 0), 0),
+        mealPriceTiyn: mealPriceOf(schoolId),
+      })),
+    )
+    .sort((a, b) => a.schoolId.localeCompare(b.schoolId) || a.month.localeCompare(b.month));
+}
+
+/** Money out against the truth: the reconciliation closes to the tiyn and equals what was captured or fed. */
+export async function checkMoneyOut(
+  driver: ServiceHandle,
+  truth: MoneyOutTruth,
+  expected: { readonly capturedTiyn?: number; readonly tabel?: readonly { schoolId: string; month: string; meals: number; mealPriceTiyn: number }[] },
+  checks: Checks = new Checks(),
+): Promise<Checks> {
+  await driver.settle();
+  const token = await driver.token({ role: 'auditor', sub: 'auditor-money-out' });
+  const reply = await driver.http.send(driver.http.api.GET('/v1/settlement/reconciliation', { params: { query: { format: 'json' } }, headers: bearer(token) }));
+  if (reply.status !== 200) {
+    checks.equal('reconciliation answers', 200, reply.status);
+    return checks;
+  }
+  const report = reply.body as Exclude<typeof reply.body, string>;
+  checks.equal('reconciliation: differences', 0, report.differences.length);
+  checks.equal('reconciliation: balanced', 'true', String(report.balanced));
+  if (expected.capturedTiyn !== undefined) {
+    checks.equal('money out: captured = what families spent', expected.capturedTiyn, report.totals.capturedTiyn);
+    checks.equal('money out: settled = captured', report.totals.capturedTiyn, report.totals.settledTiyn);
+  }
+  const owed = report.totals.settledTiyn + report.totals.orderedTiyn;
+  checks.equal('money out: paid = settled + ordered (every payable paid once)', owed, report.totals.paidTiyn);
+  checks.equal('money out: pending', 0, report.totals.pendingTiyn);
+  checks.equal('money out: unissued', 0, report.totals.unissuedTiyn);
+  checks.equal('money out: a confirmation sent twice records nothing', 0, truth.repeatedImportRecorded);
+  checks.equal('money out: every rejected transfer re-issued', truth.rejected, truth.reissued);
+  if (expected.tabel) {
+    for (const sheet of expected.tabel) {
+      const line = report.schools.find((s) => s.schoolId === sheet.schoolId && s.month === sheet.month);
+      checks.equal(`payment orders ${sheet.schoolId} ${sheet.month}: meals = табель`, sheet.meals, line?.mealsOrdered);
+      checks.equal(`payment orders ${sheet.schoolId} ${sheet.month}: amount = meals × contract price`, sheet.meals * sheet.mealPriceTiyn, line?.amountTiyn);
+    }
+  }
+  return checks;
 }

@@ -10,13 +10,16 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { addDays, addMonths, instantAt } from '../domain/shared/calendar';
+import { addDays, addMonths, instantAt, type Month } from '../domain/shared/calendar';
 import { behaviourFrom } from './behaviour';
 import { startInProcess, throwAwayDatabase } from './driver';
 import { generatePopulation, LARGE_PUPILS } from './population';
 import { createProgress } from './progress';
 import { FOOD_CONCURRENCY, simulateFoodMonth } from './food';
-import { checkFood, checkMeals, Checks } from './check';
+import { checkFood, checkMeals, checkMoneyOut, simulatedTabel, Checks } from './check';
+import { payCanteens, settleFoodMonths, sumMoneyOut } from './money-out';
+import { createRng } from './rng';
+import { fixtureSchool } from './registry';
 import { simulateMeals } from './meals';
 import { startTestEotinish } from './eotinish-server';
 import { formatKzt } from '../domain/shared/money';
@@ -52,6 +55,9 @@ export function strArg(args: Args, name: string, fallback: string, pattern?: Reg
   if (typeof raw !== 'string' || (pattern && !pattern.test(raw))) throw new Error(`--${name}: invalid value ${String(raw)}`);
   return raw;
 }
+
+/** The simulated paying agent rejects this share of first transfers (a closed account); they are re-issued. */
+const MONEY_OUT_REJECT_SHARE = 0.1;
 
 const HELP = `Usage:
   npm run simulate -- --program food --month 2026-03 [--months 1] [--families 20000] [--seed 7]
@@ -108,7 +114,11 @@ async function simulate(args: Args): Promise<number> {
         printFood(truth);
       }
       const simulatedMs = performance.now() - t1;
-      summary = { program: 'food-vouchers', month, months, families, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), truth: months === 1 ? truths[0] : truths };
+      if (!quiet) process.stderr.write("money out: settlement windows, payout files, the paying agent's answers\n");
+      const money = await settleFoodMonths(driver, truths.map((t) => t.month), createRng(`${seed}/money-out`), MONEY_OUT_REJECT_SHARE);
+      const spent = truths.reduce((total, t) => total + Object.values(t.byCity).reduce((sum, city) => sum + city.usedTiyn, 0), 0);
+      await checkMoneyOut(driver, money, { capturedTiyn: spent }, checks);
+      summary = { program: 'food-vouchers', month, months, families, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), truth: months === 1 ? truths[0] : truths, money };
     } finally {
       await driver.stop();
       await eotinish.close();
@@ -134,7 +144,12 @@ async function simulate(args: Args): Promise<number> {
       });
       const simulatedMs = performance.now() - t1;
       checks = await checkMeals(driver, truth, population);
-      summary = { program: 'school-meals', from, days, pupils, schools: population.schools.length, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), schoolDayMs: dayTimes, truth: { ...truth, tabel: undefined } };
+      const tabel = simulatedTabel(truth, (schoolId) => fixtureSchool(schoolId).mealPriceTiyn);
+      if (!quiet) process.stderr.write('money out: canteen payment orders from the final табель, paid through the agent\n');
+      const money = [];
+      for (const month of [...new Set(tabel.map((sheet) => sheet.month))]) money.push(await payCanteens(driver, month as Month, createRng(`${seed}/money-out/${month}`), MONEY_OUT_REJECT_SHARE));
+      await checkMoneyOut(driver, sumMoneyOut(money), { tabel }, checks);
+      summary = { program: 'school-meals', money, from, days, pupils, schools: population.schools.length, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), schoolDayMs: dayTimes, truth: { ...truth, tabel: undefined } };
       printMeals(truth);
     } finally {
       await driver.stop();

@@ -7,12 +7,15 @@ import { freshDatabase } from '../test/pg';
 import { failOnContractViolations } from '../test/system';
 import { instantAt } from '../domain/shared/calendar';
 import { DEFAULT_BEHAVIOUR } from './behaviour';
-import { checkFood, checkMeals } from './check';
+import { checkFood, checkMeals, checkMoneyOut, simulatedTabel } from './check';
 import { startInProcess, type Driver } from './driver';
 import { simulateFoodMonth, type FoodTruth } from './food';
 import { simulateMeals, type MealsTruth } from './meals';
 import { generatePopulation } from './population';
 import { startTestEotinish } from './eotinish-server';
+import { payCanteens, settleFoodMonths, type MoneyOutTruth } from './money-out';
+import { createRng } from './rng';
+import { fixtureSchool } from './registry';
 
 /** Two-hour ticks keep a simulated month to ~370 steps. */
 const TICK_MINUTES = 120;
@@ -36,6 +39,8 @@ describe('food-voucher months March and April of 50 families (seed 7)', () => {
   let april: FoodTruth;
   let failed: unknown[];
   let aprilFailed: unknown[];
+  let money: MoneyOutTruth;
+  let moneyFailed: unknown[];
   let passed = 0;
   beforeAll(async () => {
     // e-Otinish refuses every appeal's first try (503): each reaches it on a later one.
@@ -50,11 +55,14 @@ describe('food-voucher months March and April of 50 families (seed 7)', () => {
         // April: the families that consented in March are not asked again (consent scope "service period").
         april = await simulateFoodMonth(driver, population, { month: '2026-04', seed: 7, behaviour: DEFAULT_BEHAVIOUR, tickMinutes: TICK_MINUTES, concurrency: 8, eotinish, consentedEarlier: new Set(truth.consentedFamilies) });
         aprilFailed = (await checkFood(driver, april, eotinish, [truth])).failed;
+        money = await settleFoodMonths(driver, ['2026-03', '2026-04'], createRng('7/money-out'), 0.2);
+        const spent = [truth, april].reduce((total, t) => total + Object.values(t.byCity).reduce((sum, city) => sum + city.usedTiyn, 0), 0);
+        moneyFailed = (await checkMoneyOut(driver, money, { capturedTiyn: spent })).failed;
       }, { EOTINISH_URL: eotinish.url });
     } finally {
       await eotinish.close();
     }
-  }, 240_000);
+  }, 300_000);
 
   it('reports what the simulator did: funnel, money, goods sold, family wallets', () => {
     expect(failed).toEqual([]);
@@ -68,6 +76,13 @@ describe('food-voucher months March and April of 50 families (seed 7)', () => {
     const eligible = Object.values(april.byCity).reduce((s, c) => s + c.eligible, 0);
     expect(april.smsByKind.consent_request ?? 0).toBeLessThanOrEqual(eligible - april.standingConsents);
     expect(april.consentedFamilies.length).toBeGreaterThan(april.standingConsents);
+  });
+
+  it('pays the shops back to the tiyn: every window of both months closed, a pain.001 per window, rejected transfers re-issued and booked', () => {
+    expect(moneyFailed).toEqual([]);
+    expect(money.windowsClosed).toBe(31 + 30);
+    expect(money.batches).toBeGreaterThan(1);
+    expect(money.rejected).toBeGreaterThan(0);
   });
 
   it('went through the whole month: SMS, replies, activations, purchases and lapse', () => {
@@ -90,12 +105,21 @@ describe('two weeks of school meals for 40 pupils (seed 11)', () => {
   const behaviour = { ...DEFAULT_BEHAVIOUR, canteen: { ...DEFAULT_BEHAVIOUR.canteen, offlineDeviceDays: 0.3, duplicateResend: 0.3, secondScan: 0.05, batchSize: 7 } };
   let truth: MealsTruth;
   let failed: unknown[];
+  let money: MoneyOutTruth & { orders: number };
+  let moneyFailed: unknown[];
   beforeAll(async () => {
     await run(instantAt('2026-02-20', '00:00'), async (driver) => {
       truth = await simulateMeals(driver, population, { from: '2026-03-02', days: 14, seed: 11, behaviour, tickMinutes: TICK_MINUTES, concurrency: 8 });
       failed = (await checkMeals(driver, truth, population)).failed;
+      money = await payCanteens(driver, '2026-03', createRng('11/money-out'), 0.3);
+      moneyFailed = (await checkMoneyOut(driver, money, { tabel: simulatedTabel(truth, (schoolId) => fixtureSchool(schoolId).mealPriceTiyn) })).failed;
     });
-  }, 120_000);
+  }, 180_000);
+
+  it('pays each canteen its табель: one payment order per school at the contract price, paid through the agent', () => {
+    expect(moneyFailed).toEqual([]);
+    expect(money.orders).toBe(Object.keys(truth.tabel).length);
+  });
 
   it('the табель and the outcomes count exactly the meals the canteens recorded', () => {
     expect(failed).toEqual([]);

@@ -38,6 +38,7 @@ export function apiDocument(): OpenApiDocument {
     forgetting: unused,
     qrKeySet: unused,
     exchanges: unused,
+    settlement: unused,
     overviews: unused,
   });
   api.close();

@@ -112,6 +112,14 @@ export const STATUS_RULES: { readonly [T in LedgerEventType]: Rule<T> } = {
   DeviceClosed: null,
   /** Forgetting deletes a person's data, never their statuses (the pseudonym and the rows stay). */
   PersonForgotten: null,
+  // Money out pays shops and canteens; no person's status changes.
+  SettlementWindowClosed: null,
+  ShopStatementIssued: null,
+  CanteenPaymentOrderIssued: null,
+  PayoutIssued: null,
+  PayoutConfirmed: null,
+  PayoutFailed: null,
+  PayoutBatchCreated: null,
   FeedbackSubmitted: null,
   FeedbackForwardFailed: null,
   FeedbackForwarded: null,

@@ -178,6 +178,22 @@ export const CODES = {
   report_not_ready: { kind: 'rule', meaning: 'The day is not over yet (Asia/Almaty); its daily report is made after midnight.' },
   invalid_cursor: { kind: 'validation', meaning: 'The cursor is not one this feed handed out.' },
   cursor_from_the_future: { kind: 'validation', meaning: 'The cursor points past the end of the feed; restart from the last cursor you received.' },
+  // ── money out: settlement windows, payouts, canteen payment orders (domain/settlement) ──
+  settlement_window_closed: { kind: 'conflict', meaning: 'This settlement window is already closed; its statements are issued.' },
+  settlement_window_not_started: { kind: 'rule', meaning: 'The settlement window is a day that has not begun (Asia/Almaty).' },
+  settlement_previous_window_open: { kind: 'rule', meaning: 'Windows close in day order: close the window of the day before first.' },
+  payout_amount_not_positive: { kind: 'rule', meaning: 'A payout needs a positive amount; a statement or order of 0 tiyn is not paid.' },
+  payout_already_confirmed: { kind: 'conflict', meaning: 'The statement or payment order is already paid (a transfer was confirmed).' },
+  payout_pending: { kind: 'conflict', meaning: "A transfer for it is issued and awaits the paying agent's confirmation." },
+  payout_amount_changed: { kind: 'conflict', meaning: 'A re-issued transfer must be for the same amount as the failed one.' },
+  payout_unknown_reference: { kind: 'not_found', meaning: 'The confirmation names an end-to-end id that no issued transfer has.' },
+  payout_amount_mismatch: { kind: 'rule', meaning: 'The confirmation reports another amount than the transfer issued.' },
+  payout_result_conflict: { kind: 'conflict', meaning: 'The confirmation contradicts a result already recorded (listed in reconciliation).' },
+  tabel_not_final: { kind: 'rule', meaning: 'The табель of the month is final only from the 5th of the next month; no payment order before.' },
+  payment_order_price_missing: { kind: 'rule', meaning: 'The school has no canteen operator or contract meal price in the registry.' },
+  statement_not_found: { kind: 'not_found', meaning: 'No such shop statement (or it is not yours).' },
+  payout_batch_not_found: { kind: 'not_found', meaning: 'No payout batch with this id.' },
+  payout_file_invalid: { kind: 'validation', meaning: "The paying agent's file is not a camt.054 or confirmation CSV this service reads; see detail." },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

@@ -153,3 +153,22 @@ export async function tabelSchools(pool: Pool, month: Month): Promise<string[]> 
   const { rows } = await pool.query<{ school_id: string }>('select distinct school_id from tabel_meals where month = $1 order by 1', [month]);
   return rows.map((r) => r.school_id);
 }
+
+/**
+ * Meals of a month per school, split at the табель's finalisation instant: on the final sheet,
+ * and received after it (late). What canteen payment orders count (domain/settlement/payment-order.ts).
+ */
+export async function mealCountsOf(pool: Pool, month: Month): Promise<{ schoolId: string; mealsOnFinalTabel: number; lateMeals: number }[]> {
+  const { rows } = await pool.query<{ school_id: string; on_sheet: string; late: string }>(
+    `select school_id, count(*) filter (where received_at < $2) as on_sheet, count(*) filter (where received_at >= $2) as late
+     from tabel_meals where month = $1 group by school_id order by school_id`,
+    [month, tabelFinalFrom(month)],
+  );
+  return rows.map((r) => ({ schoolId: r.school_id, mealsOnFinalTabel: Number(r.on_sheet), lateMeals: Number(r.late) }));
+}
+
+/** Months with meals recorded, oldest first. */
+export async function mealMonths(pool: Pool): Promise<Month[]> {
+  const { rows } = await pool.query<{ month: string }>('select distinct month from tabel_meals order by month');
+  return rows.map((r) => r.month);
+}
