@@ -117,5 +117,8 @@ export function productionSecrets(): Record<string, string> {
     QR_PUBLIC_KEY: qr.publicKey,
     CHECKPOINT_PRIVATE_KEY: checkpoint.privateKey,
     CHECKPOINT_PUBLIC_KEY: checkpoint.publicKey,
+    // The programme's own account at the paying agent (money out): production refuses the dev placeholder.
+    PAYOUT_DEBTOR_BIN: '000740000011',
+    PAYOUT_DEBTOR_IBAN: 'KZ86125KZT5004100100',
   };
 }
