@@ -111,7 +111,7 @@ export interface RouteDef<R extends Role, P extends AnyObject, Q extends AnyObje
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRoute = RouteDef<any, any, any, any>;
 
-export function defineRoute<const R extends Role, P extends AnyObject = z.ZodObject<{}>, Q extends AnyObject = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined>(
+export function defineRoute<const R extends Role, P extends AnyObject = z.ZodObject<Record<never, never>>, Q extends AnyObject = z.ZodObject<Record<never, never>>, B extends z.ZodType = z.ZodUndefined>(
   def: RouteDef<R, P, Q, B>,
 ): RouteDef<R, P, Q, B> {
   return def;

@@ -18,7 +18,7 @@ import { instantAt, addSeconds, type LocalDate } from '../domain/shared/calendar
 import { FOOD_VOUCHERS } from '../domain/programs/food-vouchers';
 import { ELIGIBLE_PRODUCTS, OTHER_PRODUCTS } from './behaviour';
 import { assertLoopback, bearer, createHttp, pool, type Http, type Reply } from './http';
-import { aspDateFor, generatePopulation, type Population } from './population';
+import { aspDateFor, generatePopulation } from './population';
 import { Latencies, Tally } from './stats';
 import { treeCpu } from './diagnostics/cpu';
 import { intArg, type Args } from './cli';

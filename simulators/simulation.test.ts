@@ -2,7 +2,7 @@
  * Short seeded simulations of both programs through the real HTTP API on the embedded Postgres:
  * what the simulator did (and the API answered it) must be what the read models report.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../test/pg';
 import { failOnContractViolations } from '../test/system';
 import { instantAt } from '../domain/shared/calendar';

@@ -255,12 +255,12 @@ export class Wakeup {
   wait(seen: number, signal: AbortSignal, timeoutMs?: number): Promise<void> {
     if (this.generation !== seen || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
+      const waiters = this.waiters;
       const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
-      const self = this;
       function done(): void {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
-        self.waiters.delete(done);
+        waiters.delete(done);
         resolve();
       }
       signal.addEventListener('abort', done, { once: true });

@@ -71,7 +71,7 @@ export function verifyQrToken(token: string, keys: QrVerifyingKeys | KeyObject):
   const [header, body, signature, extra] = token.split('.');
   if (!header || !body || !signature || extra !== undefined) return refuse('qr_token_invalid', 'not header.payload.signature');
   const key = keyOf(header, keys instanceof KeyObject ? verifyingKeysOf({ publicKey: keys }) : keys);
-  let ok = false;
+  let ok: boolean;
   try {
     ok = verify(null, Buffer.from(`${header}.${body}`), key, Buffer.from(signature, 'base64url'));
   } catch {

@@ -12,7 +12,10 @@ export function deepFreeze<T>(value: T, seen = new WeakSet<object>()): T {
   if (value === null || typeof value !== 'object' || seen.has(value as object) || Object.isFrozen(value)) return value;
   seen.add(value as object);
   if (value instanceof Map) {
-    for (const [k, v] of value) (deepFreeze(k, seen), deepFreeze(v, seen));
+    for (const [k, v] of value) {
+      deepFreeze(k, seen);
+      deepFreeze(v, seen);
+    }
     Object.defineProperties(value, { set: { value: refuse('Map.set') }, delete: { value: refuse('Map.delete') }, clear: { value: refuse('Map.clear') } });
   } else if (value instanceof Set) {
     for (const v of value) deepFreeze(v, seen);
