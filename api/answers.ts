@@ -114,7 +114,9 @@ export const tabelSchema = z.object({
   mealCount: count,
   mealPriceTiyn: tiyn,
   amountDueTiyn: tiyn,
-  late: z.array(z.object({ pupilId: z.string(), schoolDay: z.string(), deviceId: z.string(), seq: count, receivedAt: z.string() })).describe('Received after the sheet became final: not on it.'),
+  late: z
+    .array(z.object({ pupilId: z.string(), schoolDay: z.string(), deviceId: z.string(), seq: count, receivedAt: z.string() }))
+    .describe('Received after the sheet became final: not on it.'),
   lateMealCount: count,
   notListed: z
     .array(z.object({ pupilId: z.string(), schoolDay: z.string(), deviceId: z.string(), seq: count, receivedAt: z.string() }))
@@ -140,7 +142,15 @@ export const nobdDailySchema = z.object({
     }),
   ),
   returnedRows: z.array(
-    z.object({ date: z.string(), schoolId: z.string(), listId: z.string(), rowNo: count, reason: z.string(), detail: z.string().nullable(), personId: z.string().nullable() }),
+    z.object({
+      date: z.string(),
+      schoolId: z.string(),
+      listId: z.string(),
+      rowNo: count,
+      reason: z.string(),
+      detail: z.string().nullable(),
+      personId: z.string().nullable(),
+    }),
   ),
 }) satisfies z.ZodType<NobdDailyDocument>;
 
@@ -191,8 +201,17 @@ export const listReturnSchema = z.object({
 /** A list row's current status (exchange_statuses): `returned` with a reason when it ended without a voucher. */
 export const rowStatusSchema = z.object({
   rowNo: count,
-  status: z.string().describe('accepted, continued, consent_requested, consent_reminded, consent_reopened, consent_not_required, consent_given, voucher_issued, voucher_listed, voucher_transferred, voucher_suspended, voucher_activated, voucher_expired, voucher_lapsed, returned'),
-  reason: z.string().optional().describe('returned: why (a list rejection code, no_phone, consent_refused, consent_timed_out, undeliverable…); voucher_suspended: absent_from_month_list.'),
+  status: z
+    .string()
+    .describe(
+      'accepted, continued, consent_requested, consent_reminded, consent_reopened, consent_not_required, consent_given, voucher_issued, voucher_listed, voucher_transferred, voucher_suspended, voucher_activated, voucher_expired, voucher_lapsed, returned',
+    ),
+  reason: z
+    .string()
+    .optional()
+    .describe(
+      'returned: why (a list rejection code, no_phone, consent_refused, consent_timed_out, undeliverable…); voucher_suspended: absent_from_month_list.',
+    ),
   detail: z.string().optional(),
   familyId: z.string().optional(),
   personId: z.string().optional(),
@@ -225,7 +244,16 @@ const nobdDailyReportSchema = z.object({
   date: z.string(),
   schools: nobdDailySchema.shape.schools,
   pupilStatuses: z.array(
-    z.object({ schoolId: z.string(), listId: z.string(), rowNo: count, familyId: z.string().nullable(), personId: z.string().nullable(), status: z.string(), reason: z.string().nullable(), at: z.string() }),
+    z.object({
+      schoolId: z.string(),
+      listId: z.string(),
+      rowNo: count,
+      familyId: z.string().nullable(),
+      personId: z.string().nullable(),
+      status: z.string(),
+      reason: z.string().nullable(),
+      at: z.string(),
+    }),
   ),
   pupilMeals: z.array(z.object({ schoolId: z.string(), pupilId: z.string(), meals: count })),
 }) satisfies z.ZodType<NobdDailyReport>;

@@ -178,8 +178,18 @@ export function createApi(deps: ApiDeps): Api {
     documentRoute(registry, route);
   }
   openapi = generateDocument(registry);
-  const table = routes.map((r) => ({ method: r.method.toUpperCase(), path: r.path, roles: r.roles === 'public' ? ('public' as const) : [...(r.roles as readonly string[])] }));
-  return { app: router.listener, openapi, routes: table, contractViolations: () => contract?.violations() ?? [], close: () => (limiter.shutdown(), failedAuthLimiter.shutdown()) };
+  const table = routes.map((r) => ({
+    method: r.method.toUpperCase(),
+    path: r.path,
+    roles: r.roles === 'public' ? ('public' as const) : [...(r.roles as readonly string[])],
+  }));
+  return {
+    app: router.listener,
+    openapi,
+    routes: table,
+    contractViolations: () => contract?.violations() ?? [],
+    close: () => (limiter.shutdown(), failedAuthLimiter.shutdown()),
+  };
 }
 
 const OPERATION_ID = /^[a-z][A-Za-z0-9]*$/;
@@ -197,7 +207,8 @@ function assertDeclared(routes: readonly AnyRoute[]): void {
     const other = seen.get(route.operationId);
     if (other) throw new Error(`${name}: operationId \`${route.operationId}\` is taken by ${other}; operationIds are unique`);
     seen.set(route.operationId, name);
-    if (!Array.isArray(route.refusals)) throw new Error(`${name}: declare \`refusals\`, the codes its handler may refuse with (\`[]\` for none); see RouteDef in api/route.ts`);
+    if (!Array.isArray(route.refusals))
+      throw new Error(`${name}: declare \`refusals\`, the codes its handler may refuse with (\`[]\` for none); see RouteDef in api/route.ts`);
     if (Object.keys(route.responses ?? {}).length === 0) throw new Error(`${name}: declare its success \`responses\`; see RouteDef in api/route.ts`);
   }
 }

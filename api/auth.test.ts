@@ -50,7 +50,9 @@ describe('createAuthenticator', () => {
     await tiny(`Bearer ${other}`); // evicts the first
     clock.advance(60);
     expect(await refusal(tiny(`Bearer ${token}`))).toBe('unauthorized: The bearer token has expired.');
-    expect(await refusal(createAuthenticator(secretKey(SECRET), clock, { capacity: 0 })(`Bearer ${other}`))).toBe('unauthorized: The bearer token has expired.');
+    expect(await refusal(createAuthenticator(secretKey(SECRET), clock, { capacity: 0 })(`Bearer ${other}`))).toBe(
+      'unauthorized: The bearer token has expired.',
+    );
   });
 });
 
@@ -60,7 +62,11 @@ describe('a token’s lifetime', () => {
   const at = Math.floor(START.getTime() / 1000);
   /** A correctly signed token with exactly these time claims. */
   const signed = (claims: { iat?: number; exp?: number }) => {
-    let jwt = new SignJWT({ role: 'merchant', shopId: 'shop-1' }).setProtectedHeader({ alg: 'HS256' }).setSubject('shop-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE);
+    let jwt = new SignJWT({ role: 'merchant', shopId: 'shop-1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('shop-1')
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE);
     if (claims.iat !== undefined) jwt = jwt.setIssuedAt(claims.iat);
     if (claims.exp !== undefined) jwt = jwt.setExpirationTime(claims.exp);
     return jwt.sign(secretKey(SECRET));

@@ -45,7 +45,11 @@ export const MAX_TOKEN_LENGTH = 4096;
  */
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 
-const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:~-]+$/);
+const id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:~-]+$/);
 
 /** The subject of a token, by role. */
 export const principalSchema = z.discriminatedUnion('role', [
@@ -76,11 +80,7 @@ export function secretKey(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
-export async function signToken(
-  secret: string,
-  principal: Principal,
-  options: { now: Date; ttlSeconds?: number },
-): Promise<string> {
+export async function signToken(secret: string, principal: Principal, options: { now: Date; ttlSeconds?: number }): Promise<string> {
   const { sub, ...claims } = principal;
   const iat = Math.floor(options.now.getTime() / 1000);
   return new SignJWT({ ...claims })
@@ -109,7 +109,12 @@ export async function verifyToken(key: Uint8Array, token: string, clock: Clock, 
       maxTokenAge: maxLifetimeSeconds,
     });
     if (payload.exp! - payload.iat! > maxLifetimeSeconds)
-      throw new ApiProblem('unauthorized', `The bearer token lives longer than ${maxLifetimeSeconds} s (exp − iat): ask for a shorter-lived one.`, undefined, challenge('invalid_token'));
+      throw new ApiProblem(
+        'unauthorized',
+        `The bearer token lives longer than ${maxLifetimeSeconds} s (exp − iat): ask for a shorter-lived one.`,
+        undefined,
+        challenge('invalid_token'),
+      );
     const parsed = principalSchema.safeParse(payload);
     if (!parsed.success) throw new ApiProblem('unauthorized', 'The bearer token does not carry a valid role and subject.');
     return parsed.data;
@@ -161,7 +166,9 @@ export interface AuthenticatorOptions {
 export function createAuthenticator(key: Uint8Array, clock: Clock, options: AuthenticatorOptions = {}): (header: string | undefined) => Promise<Principal> {
   const capacity = options.capacity ?? VERIFIED_TOKEN_CACHE_ENTRIES;
   const maxLifetimeSeconds = options.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
-  const verifyOne = options.verifier ?? (async (token: string): Promise<VerifiedToken> => ({ principal: await verifyToken(key, token, clock, maxLifetimeSeconds), expSeconds: expOf(token) }));
+  const verifyOne =
+    options.verifier ??
+    (async (token: string): Promise<VerifiedToken> => ({ principal: await verifyToken(key, token, clock, maxLifetimeSeconds), expSeconds: expOf(token) }));
   const verified = capacity > 0 ? new LRUCache<string, VerifiedToken>({ max: capacity }) : undefined;
   return async (header) => {
     const token = bearerOf(header);

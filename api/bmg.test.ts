@@ -38,11 +38,22 @@ describe('a BMG load, chunk by chunk', () => {
 
   it('applies a JSON chunk row by row; a resent chunk answers its first receipt and changes nothing', async () => {
     const token = await t.token(bmg);
-    const body = { rows: [{ iin: heads[0], phone: phone(0) }, { iin: spoilt, phone: phone(9) }, { iin: heads[1], phone: '12345' }, { iin: heads[0], phone: phone(8) }] };
+    const body = {
+      rows: [
+        { iin: heads[0], phone: phone(0) },
+        { iin: spoilt, phone: phone(9) },
+        { iin: heads[1], phone: '12345' },
+        { iin: heads[0], phone: phone(8) },
+      ],
+    };
     const first = await t.call('PUT', '/v1/bmg/loads/bmg-2026-03-01/chunks/1', { token, body });
     expect(first.status).toBe(200);
     expect(first.body).toEqual({
-      loadId: 'bmg-2026-03-01', chunkNo: 1, rows: 4, applied: 1, repeated: false,
+      loadId: 'bmg-2026-03-01',
+      chunkNo: 1,
+      rows: 4,
+      applied: 1,
+      repeated: false,
       rejected: [
         { line: 2, code: 'invalid_iin', detail: 'check_digit' },
         { line: 3, code: 'invalid_phone', detail: expect.any(String) },
@@ -71,11 +82,23 @@ describe('a BMG load, chunk by chunk', () => {
     const before = await directoryRows();
     const win1251 = Buffer.concat([Buffer.from(`iin,phone,имя\n${heads[4]},${phone(4)},`), Buffer.from([0xc0, 0xe9, 0xe3, 0xe5, 0xf0, 0xe8, 0xec, 0x0a])]);
     const cases: [string, string, Parameters<TestSystem['call']>[2], number, string][] = [
-      ['unclosed quote', '/v1/bmg/loads/bmg-2026-03-01/chunks/3', { raw: `iin,phone\n"${heads[4]},${phone(4)}\n`, contentType: 'text/csv' }, 400, 'validation_failed'],
+      [
+        'unclosed quote',
+        '/v1/bmg/loads/bmg-2026-03-01/chunks/3',
+        { raw: `iin,phone\n"${heads[4]},${phone(4)}\n`, contentType: 'text/csv' },
+        400,
+        'validation_failed',
+      ],
       ['no header', '/v1/bmg/loads/bmg-2026-03-01/chunks/3', { raw: `${heads[4]},${phone(4)}\n`, contentType: 'text/csv' }, 400, 'validation_failed'],
       ['windows-1251 sent as UTF-8', '/v1/bmg/loads/bmg-2026-03-01/chunks/3', { raw: win1251, contentType: 'text/csv' }, 415, 'unsupported_media_type'],
       ['an XML body', '/v1/bmg/loads/bmg-2026-03-01/chunks/3', { raw: '<rows/>', contentType: 'application/xml' }, 415, 'unsupported_media_type'],
-      ['a row with an extra field', '/v1/bmg/loads/bmg-2026-03-01/chunks/3', { body: { rows: [{ iin: heads[4], phone: phone(4), name: 'x' }] } }, 400, 'validation_failed'],
+      [
+        'a row with an extra field',
+        '/v1/bmg/loads/bmg-2026-03-01/chunks/3',
+        { body: { rows: [{ iin: heads[4], phone: phone(4), name: 'x' }] } },
+        400,
+        'validation_failed',
+      ],
       ['chunk 0', '/v1/bmg/loads/bmg-2026-03-01/chunks/0', { body: { rows: [] } }, 400, 'validation_failed'],
       ['an unknown load', '/v1/bmg/loads/never-opened/chunks/1', { body: { rows: [{ iin: heads[4], phone: phone(4) }] } }, 404, 'load_not_found'],
     ];
@@ -90,7 +113,11 @@ describe('a BMG load, chunk by chunk', () => {
 
   it('takes the same bytes in windows-1251 when the charset says so', async () => {
     const win1251 = Buffer.concat([Buffer.from(`iin,phone,имя\n${heads[4]},${phone(4)},`), Buffer.from([0xc0, 0xe9, 0xe3, 0xe5, 0xf0, 0xe8, 0xec, 0x0a])]);
-    const answer = await t.call('PUT', '/v1/bmg/loads/bmg-2026-03-01/chunks/3', { token: await t.token(bmg), raw: win1251, contentType: 'text/csv; charset=windows-1251' });
+    const answer = await t.call('PUT', '/v1/bmg/loads/bmg-2026-03-01/chunks/3', {
+      token: await t.token(bmg),
+      raw: win1251,
+      contentType: 'text/csv; charset=windows-1251',
+    });
     expect(answer.body).toMatchObject({ applied: 1, rejected: [] });
   });
 
@@ -111,15 +138,32 @@ describe('a BMG load, chunk by chunk', () => {
 });
 
 describe('the phone check at list time', () => {
-  const listRow = (i: number) => ({ familyId: `fam-bmg-${i}`, city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: heads[i] }, members: [{ iin: heads[i] }] });
+  const listRow = (i: number) => ({
+    familyId: `fam-bmg-${i}`,
+    city: 'Kokshetau',
+    aspOnDate: '2026-02-28',
+    head: { iin: heads[i] },
+    members: [{ iin: heads[i] }],
+  });
 
   it('uses the completed load and records which one in the case and the receipt; numbers stay out of events', async () => {
-    const answer = await t.call('POST', '/v1/lists/food-vouchers', { token: await t.token(sdu), body: { listId: 'sdu-bmg-1', month: '2026-03', rows: [listRow(0), listRow(5)] } });
+    const answer = await t.call('POST', '/v1/lists/food-vouchers', {
+      token: await t.token(sdu),
+      body: { listId: 'sdu-bmg-1', month: '2026-03', rows: [listRow(0), listRow(5)] },
+    });
     expect(answer.status).toBe(201);
     expect(answer.body.phoneDirectory).toEqual({ source: 'bmg-load', loadId: 'bmg-2026-03-01', asOf: '2026-03-01T00:00:00.000Z' });
     const withPhone = await t.system.store.readStream(answer.body.rows[0].caseStream);
-    const opened = withPhone.find((e) => e.type === 'ConsentCaseOpened')!.data as { phoneCheck: unknown; representatives: { hasPhone: boolean; phoneFrom?: string }[] };
-    expect(opened.phoneCheck).toEqual({ source: 'bmg-load', loadId: 'bmg-2026-03-01', asOf: '2026-03-01T00:00:00.000Z', checkedAt: '2026-03-02T04:00:00.000Z' });
+    const opened = withPhone.find((e) => e.type === 'ConsentCaseOpened')!.data as {
+      phoneCheck: unknown;
+      representatives: { hasPhone: boolean; phoneFrom?: string }[];
+    };
+    expect(opened.phoneCheck).toEqual({
+      source: 'bmg-load',
+      loadId: 'bmg-2026-03-01',
+      asOf: '2026-03-01T00:00:00.000Z',
+      checkedAt: '2026-03-02T04:00:00.000Z',
+    });
     expect(opened.representatives[0]).toMatchObject({ hasPhone: true, phoneFrom: 'load:bmg-2026-03-01' });
     const noPhone = await t.system.store.readStream(answer.body.rows[1].caseStream);
     expect(noPhone.map((e) => e.type)).toContain('ConsentPhoneNotFound');
@@ -134,7 +178,10 @@ describe('the phone check at list time', () => {
     await t.call('PUT', '/v1/bmg/loads/bmg-2026-03-02/chunks/1', { token, body: { rows: [{ iin: heads[2], phone: phone(2) }] } });
     const done = await t.call('POST', '/v1/bmg/loads/bmg-2026-03-02/complete', { token, body: { chunks: 1 } });
     expect(done.body).toMatchObject({ status: 'completed', removed: 4 });
-    const answer = await t.call('POST', '/v1/lists/food-vouchers', { token: await t.token(sdu), body: { listId: 'sdu-bmg-2', month: '2026-03', rows: [listRow(1), listRow(2)] } });
+    const answer = await t.call('POST', '/v1/lists/food-vouchers', {
+      token: await t.token(sdu),
+      body: { listId: 'sdu-bmg-2', month: '2026-03', rows: [listRow(1), listRow(2)] },
+    });
     expect(answer.body.phoneDirectory.loadId).toBe('bmg-2026-03-02');
     const [dropped, kept] = await Promise.all((answer.body.rows as { caseStream: string }[]).map((r) => t.system.store.readStream(r.caseStream)));
     expect(dropped!.map((e) => e.type)).toContain('ConsentPhoneNotFound');
@@ -144,10 +191,16 @@ describe('the phone check at list time', () => {
 
   it('imports tens of thousands of rows in chunks', async () => {
     const token = await t.token(bmg);
-    const many = Array.from({ length: 20_000 }, (_, i) => [makeIin('1970-01-01', i % 2 ? 'male' : 'female', i % 9_000), `+7702${String(i).padStart(7, '0')}`] as const);
+    const many = Array.from(
+      { length: 20_000 },
+      (_, i) => [makeIin('1970-01-01', i % 2 ? 'male' : 'female', i % 9_000), `+7702${String(i).padStart(7, '0')}`] as const,
+    );
     await t.call('PUT', '/v1/bmg/loads/bmg-bulk', { token, body: { asOf: '2026-03-02T01:00:00Z', mode: 'delta' } });
     for (let k = 0; k < 2; k++) {
-      const csv = `iin,phone\n${many.slice(k * 10_000, (k + 1) * 10_000).map(([iin, p]) => `${iin},${p}`).join('\n')}\n`;
+      const csv = `iin,phone\n${many
+        .slice(k * 10_000, (k + 1) * 10_000)
+        .map(([iin, p]) => `${iin},${p}`)
+        .join('\n')}\n`;
       const answer = await t.call('PUT', `/v1/bmg/loads/bmg-bulk/chunks/${k + 1}`, { token, raw: csv, contentType: 'text/csv' });
       expect(answer.status).toBe(200);
     }

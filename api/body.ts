@@ -74,7 +74,8 @@ export function readText(req: IncomingMessage, limit: number, decoder: TextDecod
     };
     const onEnd = () => {
       cleanup();
-      if (Number.isFinite(declared) && declared !== received) return reject(new ApiProblem('validation_failed', 'The body is shorter or longer than its Content-Length.'));
+      if (Number.isFinite(declared) && declared !== received)
+        return reject(new ApiProblem('validation_failed', 'The body is shorter or longer than its Content-Length.'));
       try {
         resolve(decoder.decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
       } catch {

@@ -30,7 +30,11 @@ describe('in dev mode on a virtual clock', () => {
     await t.system.phones.load([[head, '+77010000021']]);
     const list = await t.call('POST', '/v1/lists/food-vouchers', {
       token: await t.token(sdu),
-      body: { listId: 'clock-1', month: '2026-03', rows: [{ familyId: 'fam-clock', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }] }] },
+      body: {
+        listId: 'clock-1',
+        month: '2026-03',
+        rows: [{ familyId: 'fam-clock', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }] }],
+      },
     });
     expect(list.status).toBe(201);
     await t.settle();

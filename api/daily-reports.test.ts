@@ -42,8 +42,13 @@ describe('after midnight in Almaty', () => {
     expect(before.rows).toEqual([{ day: '2025-10-05' }]);
     await tick('2025-10-06T19:30:00.000Z'); // 00:30 on the 7th
     await tick('2025-10-06T20:30:00.000Z');
-    const { rows } = await t.system.pool.query<{ kind: string; day: string }>("select kind, day::text from daily_reports where day = '2025-10-06' order by kind");
-    expect(rows).toEqual([{ kind: 'food', day: '2025-10-06' }, { kind: 'nobd', day: '2025-10-06' }]);
+    const { rows } = await t.system.pool.query<{ kind: string; day: string }>(
+      "select kind, day::text from daily_reports where day = '2025-10-06' order by kind",
+    );
+    expect(rows).toEqual([
+      { kind: 'food', day: '2025-10-06' },
+      { kind: 'nobd', day: '2025-10-06' },
+    ]);
     const report = JSON.parse(await readFile(join(reportsDir, 'daily', 'nobd-2025-10-06.json'), 'utf8'));
     expect(report.pupilStatuses).toEqual([expect.objectContaining({ schoolId: 'school-7', listId: 'L1', rowNo: 1, status: 'voucher_activated' })]);
     expect(report.pupilMeals).toEqual([{ schoolId: 'school-7', pupilId: 'pupil-1', meals: 1 }]);
@@ -60,7 +65,9 @@ describe('after midnight in Almaty', () => {
     expect(answer.body.report.cities).toEqual([{ city: 'kokshetau', activations: 0, activatedTiyn: 0, purchases: 1, capturedTiyn: 100_000 }]);
     expect(answer.body.report.goods).toEqual([{ city: 'kokshetau', category: 'wheat_flour', unit: 'g', quantity: 2000, amountTiyn: 100_000 }]);
     const activation = await t.call('GET', '/v1/reports/daily/food/2026-01-06', { token: await t.token(provider) });
-    expect(activation.body.report.activity).toEqual([expect.objectContaining({ kind: 'activation', voucherId: 'fv-a', amountTiyn: 432_500, city: 'kokshetau' })]);
+    expect(activation.body.report.activity).toEqual([
+      expect.objectContaining({ kind: 'activation', voucherId: 'fv-a', amountTiyn: 432_500, city: 'kokshetau' }),
+    ]);
     const csv = await t.call('GET', '/v1/reports/daily/food/2026-01-08?format=csv', { token: await t.token(provider) });
     const cities = parse(csv.text.split('\n# ')[0]!.split('\n').slice(1).join('\n'), { columns: true }) as Record<string, string>[];
     expect(cities).toEqual([{ date: '2026-01-08', city: 'kokshetau', activations: '0', activated_tiyn: '0', purchases: '1', captured_tiyn: '100000' }]);

@@ -78,7 +78,10 @@ export function labelsModule(): string {
 }
 
 /** One reader per system: each file read once, on first use. */
-export function createDashboardFiles(dir = DASHBOARD_DIR): { page(name: DashboardPage | 'index'): Promise<DashboardFile>; asset(name: DashboardAsset): Promise<DashboardFile> } {
+export function createDashboardFiles(dir = DASHBOARD_DIR): {
+  page(name: DashboardPage | 'index'): Promise<DashboardFile>;
+  asset(name: DashboardAsset): Promise<DashboardFile>;
+} {
   const loaded = new Map<string, Promise<DashboardFile>>();
   const once = (key: string, load: () => Promise<DashboardFile>) => {
     let file = loaded.get(key);

@@ -14,13 +14,33 @@ const CHROMIUM = ['chromium', 'chromium-browser'].find((bin) => spawnSync(bin, [
 if (!CHROMIUM) console.warn('docs page browser test skipped: no chromium on the PATH (apt-get install chromium)');
 
 /** The page's routes answer from the document alone: every other dependency fails if touched. */
-const unused = new Proxy({}, { get: (_target, name) => { throw new Error(`the docs page used ${String(name)}`); } }) as never;
+const unused = new Proxy(
+  {},
+  {
+    get: (_target, name) => {
+      throw new Error(`the docs page used ${String(name)}`);
+    },
+  },
+) as never;
 
 let api: Api;
 let served: Served;
 
 beforeAll(async () => {
-  api = createApi({ clock: systemClock, jwtSecret: 'docs-page-test-docs-page-test-docs', services: unused, pool: unused, store: unused, reads: unused, metrics: createMetrics(), health: unused, registry: unused, registryReads: unused, exchanges: unused, settlement: unused });
+  api = createApi({
+    clock: systemClock,
+    jwtSecret: 'docs-page-test-docs-page-test-docs',
+    services: unused,
+    pool: unused,
+    store: unused,
+    reads: unused,
+    metrics: createMetrics(),
+    health: unused,
+    registry: unused,
+    registryReads: unused,
+    exchanges: unused,
+    settlement: unused,
+  });
   served = await serve(api.app);
 });
 afterAll(async () => {

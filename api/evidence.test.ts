@@ -17,7 +17,15 @@ beforeAll(async () => {
     body: {
       listId: 'sdu-2026-03-a',
       month: '2026-03',
-      rows: [{ familyId: 'fam-A', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: makeIin('1990-04-12', 'female', 11) }, members: [{ iin: makeIin('1990-04-12', 'female', 11) }] }],
+      rows: [
+        {
+          familyId: 'fam-A',
+          city: 'Kokshetau',
+          aspOnDate: '2026-02-28',
+          head: { iin: makeIin('1990-04-12', 'female', 11) },
+          members: [{ iin: makeIin('1990-04-12', 'female', 11) }],
+        },
+      ],
     },
   });
   expect(answer.status).toBe(201);
@@ -48,9 +56,16 @@ describe('GET /v1/audit/figures/{report}', () => {
     expect(keys.body.keys).toEqual(['food-vouchers/kokshetau/2026-03']);
     const trace = await t.call('GET', `/v1/audit/figures/outcomes-funnel?key=${encodeURIComponent(keys.body.keys[0])}`, { token: await t.token(auditor) });
     expect(trace.status).toBe(200);
-    expect(trace.body).toMatchObject({ key: { program: 'food-vouchers', area: 'kokshetau', month: '2026-03' }, recounted: { eligible: 1 }, reported: { eligible: 1 }, agrees: true });
+    expect(trace.body).toMatchObject({
+      key: { program: 'food-vouchers', area: 'kokshetau', month: '2026-03' },
+      recounted: { eligible: 1 },
+      reported: { eligible: 1 },
+      agrees: true,
+    });
     expect(trace.body.events.map((e: { type: string }) => e.type)).toContain('ConsentCaseOpened');
-    const csv = await t.call('GET', `/v1/audit/figures/outcomes-funnel?format=csv&key=${encodeURIComponent(keys.body.keys[0])}`, { token: await t.token(auditor) });
+    const csv = await t.call('GET', `/v1/audit/figures/outcomes-funnel?format=csv&key=${encodeURIComponent(keys.body.keys[0])}`, {
+      token: await t.token(auditor),
+    });
     expect(csv.text.split('\n')[0]).toBe('position,recorded_at,stream,stream_version,type,event_id,actor_role,actor_id');
   });
 

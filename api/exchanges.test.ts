@@ -20,9 +20,21 @@ const PHONE = { A: '+77015550801', C: '+77015550803', D: '+77015550804', MOTHER3
 const PUPIL = { P1: iin(811, 'male', '2018-01-01'), P2: iin(812, 'male', '2012-01-01'), P3: iin(813, 'male', '2012-02-02') };
 const MOTHER = { P2: iin(821), P3: iin(823) };
 
-const foodRow = (familyId: string, head: string, city = 'Kokshetau') => ({ familyId, city, aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }] });
+const foodRow = (familyId: string, head: string, city = 'Kokshetau') => ({
+  familyId,
+  city,
+  aspOnDate: '2026-02-28',
+  head: { iin: head },
+  members: [{ iin: head }],
+});
 const mealsRow = (familyId: string, pupil: string, grade: number, mother: string) => ({
-  familyId, pupil: { iin: pupil }, schoolId: 'school-7', grade, category: 'asp_family', approvedByHead: true, representatives: [{ iin: mother, role: 'mother' }],
+  familyId,
+  pupil: { iin: pupil },
+  schoolId: 'school-7',
+  grade,
+  category: 'asp_family',
+  approvedByHead: true,
+  representatives: [{ iin: mother, role: 'mother' }],
 });
 
 async function tick(at: string): Promise<void> {
@@ -45,12 +57,25 @@ let foodReceipt: { rows: { rowNo: number; outcome: string; status?: string }[]; 
 let mealsReceipt: { pending: number[] };
 beforeAll(async () => {
   t = await startTestSystem('2026-03-02T04:00:00.000Z');
-  await t.system.phones.load([[HEAD.A, PHONE.A], [HEAD.C, PHONE.C], [HEAD.D, PHONE.D], [MOTHER.P3, PHONE.MOTHER3]]);
+  await t.system.phones.load([
+    [HEAD.A, PHONE.A],
+    [HEAD.C, PHONE.C],
+    [HEAD.D, PHONE.D],
+    [MOTHER.P3, PHONE.MOTHER3],
+  ]);
   const food = await t.call('POST', '/v1/lists/food-vouchers', {
     token: await t.token(sdu),
     body: {
-      listId: 'sdu-x-1', month: '2026-03',
-      rows: [foodRow('fam-A', HEAD.A), foodRow('fam-B', HEAD.B), foodRow('fam-C', HEAD.C), foodRow('fam-D', HEAD.D), foodRow('fam-E', HEAD.E, 'Almaty'), foodRow('fam-F', '123456789012')],
+      listId: 'sdu-x-1',
+      month: '2026-03',
+      rows: [
+        foodRow('fam-A', HEAD.A),
+        foodRow('fam-B', HEAD.B),
+        foodRow('fam-C', HEAD.C),
+        foodRow('fam-D', HEAD.D),
+        foodRow('fam-E', HEAD.E, 'Almaty'),
+        foodRow('fam-F', '123456789012'),
+      ],
     },
   });
   expect(food.status).toBe(201);
@@ -58,7 +83,11 @@ beforeAll(async () => {
   const meals = await t.call('POST', '/v1/lists/school-meals', {
     token: await t.token(nobd),
     body: {
-      listId: 'nobd-x-1', month: '2026-03', schoolYear: '2025-2026', schoolId: 'school-7', region: 'akmola',
+      listId: 'nobd-x-1',
+      month: '2026-03',
+      schoolYear: '2025-2026',
+      schoolId: 'school-7',
+      region: 'akmola',
       rows: [mealsRow('fam-P1', PUPIL.P1, 2, MOTHER.P2), mealsRow('fam-P2', PUPIL.P2, 7, MOTHER.P2), mealsRow('fam-P3', PUPIL.P3, 7, MOTHER.P3)],
     },
   });
@@ -113,20 +142,34 @@ describe('a month later', () => {
     const csv = await t.call('GET', '/v1/lists/sdu/sdu-x-1/returns?format=csv', { token: await t.token(sdu) });
     expect(csv.contentType).toMatch(/text\/csv/);
     const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
-    expect(rows.map((r) => [r.rowNo, r.reason])).toEqual([['2', 'no_phone'], ['3', 'consent_refused'], ['4', 'consent_timed_out'], ['5', 'not_in_pilot_city'], ['6', 'invalid_iin']]);
+    expect(rows.map((r) => [r.rowNo, r.reason])).toEqual([
+      ['2', 'no_phone'],
+      ['3', 'consent_refused'],
+      ['4', 'consent_timed_out'],
+      ['5', 'not_in_pilot_city'],
+      ['6', 'invalid_iin'],
+    ]);
     for (const head of Object.values(HEAD)) expect(csv.text).not.toContain(head);
   });
 
   it('the list view shows every row’s current status', async () => {
     const view = await t.call('GET', '/v1/lists/sdu/sdu-x-1', { token: await t.token(sdu) });
     expect(view.body.rows.map((r: { rowNo: number; status: string }) => [r.rowNo, r.status])).toEqual([
-      [1, 'voucher_lapsed'], [2, 'returned'], [3, 'returned'], [4, 'returned'], [5, 'returned'], [6, 'returned'],
+      [1, 'voucher_lapsed'],
+      [2, 'returned'],
+      [3, 'returned'],
+      [4, 'returned'],
+      [5, 'returned'],
+      [6, 'returned'],
     ]);
     expect(view.body.pending).toEqual([]);
   });
 
   it('each feed replayed from the start, page by page, ends in every row’s current status', async () => {
-    for (const [source, listId] of [['sdu', 'sdu-x-1'], ['nobd', 'nobd-x-1']] as const) {
+    for (const [source, listId] of [
+      ['sdu', 'sdu-x-1'],
+      ['nobd', 'nobd-x-1'],
+    ] as const) {
       const whole = await feed(source);
       const pages: Feed['statuses'] = [];
       let cursor = '';
@@ -143,7 +186,13 @@ describe('a month later', () => {
       expect([...last.entries()].sort((a, b) => a[0] - b[0])).toEqual(view.body.rows.map((r: { rowNo: number; status: string }) => [r.rowNo, r.status]));
     }
     const food = await feed('sdu');
-    expect(food.statuses.filter((s) => s.rowNo === 1).map((s) => s.status)).toEqual(['accepted', 'consent_requested', 'consent_given', 'voucher_issued', 'voucher_lapsed']);
+    expect(food.statuses.filter((s) => s.rowNo === 1).map((s) => s.status)).toEqual([
+      'accepted',
+      'consent_requested',
+      'consent_given',
+      'voucher_issued',
+      'voucher_lapsed',
+    ]);
     const meals = await feed('nobd');
     expect(meals.statuses.filter((s) => s.rowNo === 1).map((s) => s.status)).toEqual(['accepted', 'consent_not_required', 'voucher_issued']);
   });
@@ -197,13 +246,21 @@ describe('the next months’ meals lists (issue 16: the monthly list is the unit
 
   it('April without the pupil who has a voucher: suspended for the month, not returned; the others start again on April’s rows', async () => {
     const april = await mealsList('nobd-x-4', '2026-04', [mealsRow('fam-P2', PUPIL.P2, 7, MOTHER.P2), mealsRow('fam-P3', PUPIL.P3, 7, MOTHER.P3)]);
-    expect(april.rows.map((r) => [r.rowNo, r.outcome, r.status])).toEqual([[1, 'row_accepted', 'returned'], [2, 'row_accepted', 'pending']]);
+    expect(april.rows.map((r) => [r.rowNo, r.outcome, r.status])).toEqual([
+      [1, 'row_accepted', 'returned'],
+      [2, 'row_accepted', 'pending'],
+    ]);
     // March's rows keep how they ended; the voucher of March's row 1 is suspended for April.
     expect((await rows('nobd-x-1')).map((r) => [r.rowNo, r.status, r.reason ?? null])).toEqual([
-      [1, 'voucher_suspended', 'absent_from_month_list'], [2, 'returned', 'no_phone'], [3, 'returned', 'consent_timed_out'],
+      [1, 'voucher_suspended', 'absent_from_month_list'],
+      [2, 'returned', 'no_phone'],
+      [3, 'returned', 'consent_timed_out'],
     ]);
     // The cases started again land on April's rows: still no phone for P2, P3's mother asked again.
-    expect((await rows('nobd-x-4')).map((r) => [r.rowNo, r.status, r.reason ?? null])).toEqual([[1, 'returned', 'no_phone'], [2, 'consent_requested', null]]);
+    expect((await rows('nobd-x-4')).map((r) => [r.rowNo, r.status, r.reason ?? null])).toEqual([
+      [1, 'returned', 'no_phone'],
+      [2, 'consent_requested', null],
+    ]);
     const returns = await t.call('GET', '/v1/lists/nobd/nobd-x-1/returns', { token: await t.token(nobd) });
     expect(returns.body.returns.map((r: { rowNo: number }) => r.rowNo)).toEqual([2, 3]);
   });

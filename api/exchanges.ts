@@ -21,7 +21,8 @@ export function createExchanges(deps: { pool: Pool; bmg: BmgImport; reports: Dai
     familyFeedback: (familyId) => familyFeedback(deps.pool, familyId),
     async statusFeed(source, after, limit) {
       const from = after === undefined ? undefined : decodeCursor(after);
-      if (after !== undefined && !from) throw new ApiProblem('invalid_cursor', 'Pass a cursor exactly as the feed gave it, or none to start from the beginning.');
+      if (after !== undefined && !from)
+        throw new ApiProblem('invalid_cursor', 'Pass a cursor exactly as the feed gave it, or none to start from the beginning.');
       if (from && from.position > (await feedHead(deps.pool)))
         throw new ApiProblem('cursor_from_the_future', 'The cursor points past the end of this feed; continue from the last cursor you received.');
       const statuses = await feedPage(deps.pool, source, from, limit);

@@ -23,37 +23,90 @@ const citizen = (familyId: string) => ({ role: 'citizen', sub: `c-${familyId}`, 
 function foodWallet(familyId: string, city: string, region: string, voucherId: string) {
   const stream = streams.food(familyId, '2026-03');
   return [
-    item(stream, {
-      type: 'FoodVouchersIssued',
-      data: {
-        familyId, month: '2026-03', city, region, mrpTiyn: 432_500, vouchers: [{ voucherId, memberPersonId: `p-${familyId}`, amountTiyn: 432_500 }],
-        totalTiyn: 432_500, activationUntil: '2026-03-31', caseId: `case-${familyId}`, issuedAt: '2026-03-05T05:00:00.000Z',
+    item(
+      stream,
+      {
+        type: 'FoodVouchersIssued',
+        data: {
+          familyId,
+          month: '2026-03',
+          city,
+          region,
+          mrpTiyn: 432_500,
+          vouchers: [{ voucherId, memberPersonId: `p-${familyId}`, amountTiyn: 432_500 }],
+          totalTiyn: 432_500,
+          activationUntil: '2026-03-31',
+          caseId: `case-${familyId}`,
+          issuedAt: '2026-03-05T05:00:00.000Z',
+        },
       },
-    }, '2026-03-05T05:00:00.000Z', familyId),
-    item(stream, { type: 'FoodVoucherActivated', data: { voucherId, byPersonId: `p-${familyId}`, activatedAt: '2026-03-05T06:00:00.000Z' } }, '2026-03-05T06:00:00.000Z', familyId),
-    item(stream, {
-      type: 'FoodPurchaseAuthorized',
-      data: {
-        holdId: `h-${familyId}`, shopId: `shop-${city}-1`, basketTiyn: 1000, eligibleTiyn: 1000, heldTiyn: 1000, allocations: [{ voucherId, amountTiyn: 1000 }],
-        lines: [{ sku: '2000000000001', name: 'flour', category: 'wheat_flour', quantity: 1, unit: 'pcs', unitPriceTiyn: 1000, lineTiyn: 1000, eligible: true }],
-        expiresAt: '2026-03-06T10:15:00.000Z', authorizedAt: '2026-03-06T10:00:00.000Z',
+      '2026-03-05T05:00:00.000Z',
+      familyId,
+    ),
+    item(
+      stream,
+      { type: 'FoodVoucherActivated', data: { voucherId, byPersonId: `p-${familyId}`, activatedAt: '2026-03-05T06:00:00.000Z' } },
+      '2026-03-05T06:00:00.000Z',
+      familyId,
+    ),
+    item(
+      stream,
+      {
+        type: 'FoodPurchaseAuthorized',
+        data: {
+          holdId: `h-${familyId}`,
+          shopId: `shop-${city}-1`,
+          basketTiyn: 1000,
+          eligibleTiyn: 1000,
+          heldTiyn: 1000,
+          allocations: [{ voucherId, amountTiyn: 1000 }],
+          lines: [
+            { sku: '2000000000001', name: 'flour', category: 'wheat_flour', quantity: 1, unit: 'pcs', unitPriceTiyn: 1000, lineTiyn: 1000, eligible: true },
+          ],
+          expiresAt: '2026-03-06T10:15:00.000Z',
+          authorizedAt: '2026-03-06T10:00:00.000Z',
+        },
       },
-    }, '2026-03-06T10:00:00.000Z', familyId),
+      '2026-03-06T10:00:00.000Z',
+      familyId,
+    ),
   ];
 }
-const mealVoucher = item(streams.meals('pupil-m', '2025-2026'), {
-  type: 'MealVoucherIssued',
-  data: {
-    voucherId: MEALS, pupilId: 'pupil-m', familyId: 'fam-m', schoolId: 'school-7', region: 'akmola', grade: 7, category: 'asp_family', schoolYear: '2025-2026',
-    validFrom: '2025-09-01', validUntil: '2026-05-31', viaConsent: true, caseId: 'case-m', issuedAt: '2026-03-02T05:00:00.000Z',
+const mealVoucher = item(
+  streams.meals('pupil-m', '2025-2026'),
+  {
+    type: 'MealVoucherIssued',
+    data: {
+      voucherId: MEALS,
+      pupilId: 'pupil-m',
+      familyId: 'fam-m',
+      schoolId: 'school-7',
+      region: 'akmola',
+      grade: 7,
+      category: 'asp_family',
+      schoolYear: '2025-2026',
+      validFrom: '2025-09-01',
+      validUntil: '2026-05-31',
+      viaConsent: true,
+      caseId: 'case-m',
+      issuedAt: '2026-03-02T05:00:00.000Z',
+    },
   },
-}, '2026-03-02T05:00:00.000Z', 'fam-m');
+  '2026-03-02T05:00:00.000Z',
+  'fam-m',
+);
 
 async function submit(familyId: string, body: Record<string, unknown>, idempotencyKey?: string) {
   return t.call('POST', '/v1/me/feedback', { token: await t.token(citizen(familyId)), body, ...(idempotencyKey ? { idempotencyKey } : {}) });
 }
 async function mine(familyId: string) {
-  return (await t.call('GET', '/v1/me/feedback', { token: await t.token(citizen(familyId)) })).body.feedback as { feedbackId: string; status: string; attempts: number; eotinishRef?: string; nextAttemptAt?: string }[];
+  return (await t.call('GET', '/v1/me/feedback', { token: await t.token(citizen(familyId)) })).body.feedback as {
+    feedbackId: string;
+    status: string;
+    attempts: number;
+    eotinishRef?: string;
+    nextAttemptAt?: string;
+  }[];
 }
 /** The scheduler's pass at `at`: deadlines, then the e-Otinish outbox. */
 async function pass(at: string) {
@@ -76,13 +129,25 @@ afterAll(async () => {
 describe('a complaint about a shop in Pavlodar', () => {
   let feedbackId = '';
   it('is recorded at once, addressed to the akimat of Pavlodar region, about the shop of the purchase named', async () => {
-    const answer = await submit('fam-pav', { program: 'food-vouchers', voucherId: FOOD, holdId: 'h-fam-pav', kind: 'complaint', text: 'Мука была просрочена, кассир Айдос' }, 'complaint-1');
+    const answer = await submit(
+      'fam-pav',
+      { program: 'food-vouchers', voucherId: FOOD, holdId: 'h-fam-pav', kind: 'complaint', text: 'Мука была просрочена, кассир Айдос' },
+      'complaint-1',
+    );
     // Nothing but the request's debug line: no warning, no error, and never the text.
     expect([answer.status, t.logged.filter((line) => !line.includes('"level":"debug"'))]).toEqual([201, []]);
     expect(t.logged.join('\n')).not.toContain('просрочена');
-    expect(answer.body).toMatchObject({ status: 'pending', addressee: { code: 'akimat:pavlodar', name: 'Акимат Павлодарской области' }, concerns: { shopId: 'shop-pavlodar-1' } });
+    expect(answer.body).toMatchObject({
+      status: 'pending',
+      addressee: { code: 'akimat:pavlodar', name: 'Акимат Павлодарской области' },
+      concerns: { shopId: 'shop-pavlodar-1' },
+    });
     feedbackId = answer.body.feedbackId;
-    const again = await submit('fam-pav', { program: 'food-vouchers', voucherId: FOOD, holdId: 'h-fam-pav', kind: 'complaint', text: 'Мука была просрочена, кассир Айдос' }, 'complaint-1');
+    const again = await submit(
+      'fam-pav',
+      { program: 'food-vouchers', voucherId: FOOD, holdId: 'h-fam-pav', kind: 'complaint', text: 'Мука была просрочена, кассир Айдос' },
+      'complaint-1',
+    );
     expect(again.body.feedbackId).toBe(feedbackId);
     const events = await t.system.store.readStream(streams.feedback('fam-pav'));
     expect(events.map((e) => e.type)).toEqual(['FeedbackSubmitted']);
@@ -106,7 +171,10 @@ describe('a complaint about a shop in Pavlodar', () => {
     expect(eotinish.requests.get(feedbackId)).toBe(3);
     expect([...eotinish.appeals.keys()].filter((k) => k === feedbackId)).toHaveLength(1);
     expect(eotinish.appeals.get(feedbackId)).toMatchObject({
-      kind: 'complaint', text: 'Мука была просрочена, кассир Айдос', addressee: { code: 'akimat:pavlodar' }, concerns: { shopId: 'shop-pavlodar-1', voucherId: FOOD },
+      kind: 'complaint',
+      text: 'Мука была просрочена, кассир Айдос',
+      addressee: { code: 'akimat:pavlodar' },
+      concerns: { shopId: 'shop-pavlodar-1', voucherId: FOOD },
     });
     await pass(addSeconds(START, 3600)); // forwarded: never sent again
     expect(eotinish.requests.get(feedbackId)).toBe(3);
@@ -161,8 +229,20 @@ describe('bad input', () => {
     const before = await t.eventCount();
     const cases: [string, string, Record<string, unknown>, number, string][] = [
       ['another family’s voucher', 'fam-akk', { program: 'food-vouchers', voucherId: FOOD, kind: 'rating', rating: 3 }, 404, 'voucher_not_found'],
-      ['a purchase that is not theirs', 'fam-pav', { program: 'food-vouchers', voucherId: FOOD, holdId: 'h-fam-akk', kind: 'rating', rating: 3 }, 404, 'hold_not_found'],
-      ['a shop purchase on a meal voucher', 'fam-m', { program: 'school-meals', voucherId: MEALS, holdId: 'h-1', kind: 'rating', rating: 3 }, 400, 'validation_failed'],
+      [
+        'a purchase that is not theirs',
+        'fam-pav',
+        { program: 'food-vouchers', voucherId: FOOD, holdId: 'h-fam-akk', kind: 'rating', rating: 3 },
+        404,
+        'hold_not_found',
+      ],
+      [
+        'a shop purchase on a meal voucher',
+        'fam-m',
+        { program: 'school-meals', voucherId: MEALS, holdId: 'h-1', kind: 'rating', rating: 3 },
+        400,
+        'validation_failed',
+      ],
       ['no voucher named', 'fam-m', { program: 'school-meals', kind: 'rating', rating: 3 }, 400, 'validation_failed'],
       ['an empty complaint', 'fam-m', { program: 'school-meals', voucherId: MEALS, kind: 'complaint', text: '   ' }, 400, 'validation_failed'],
       ['the program does not match the voucher', 'fam-m', { program: 'food-vouchers', voucherId: MEALS, kind: 'rating', rating: 3 }, 404, 'voucher_not_found'],

@@ -15,7 +15,17 @@ import { startTestSystem, type TestSystem } from '../test/system';
 let t: TestSystem;
 beforeAll(async () => {
   t = await startTestSystem('2026-03-02T04:00:00.000Z', {
-    counterparts: { shops: [{ shopId: 'shop-1', city: 'kokshetau' }, { shopId: 'shop-2', city: 'pavlodar' }], devices: [{ deviceId: 'dev-1', schoolId: 'school-1' }, { deviceId: 'dev-9', schoolId: 'school-9' }, { deviceId: 'dev-7', schoolId: 'school-7' }] },
+    counterparts: {
+      shops: [
+        { shopId: 'shop-1', city: 'kokshetau' },
+        { shopId: 'shop-2', city: 'pavlodar' },
+      ],
+      devices: [
+        { deviceId: 'dev-1', schoolId: 'school-1' },
+        { deviceId: 'dev-9', schoolId: 'school-9' },
+        { deviceId: 'dev-7', schoolId: 'school-7' },
+      ],
+    },
   });
 });
 afterAll(async () => t?.close());
@@ -45,16 +55,31 @@ describe('a family’s food-voucher month', () => {
   let qr = '';
 
   it('takes the SDU list and opens consent cases', async () => {
-    await t.system.phones.load([[head, PHONE], [otherHead, '+77010000009']]);
+    await t.system.phones.load([
+      [head, PHONE],
+      [otherHead, '+77010000009'],
+    ]);
     const answer = await t.call('POST', '/v1/lists/food-vouchers', {
       token: await t.token(sdu),
       body: {
         listId: 'sdu-2026-03-a',
         month: '2026-03',
         rows: [
-          { familyId: 'fam-A', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: head, fullName: 'Айгерим' }, members: [{ iin: head }, { iin: member }] },
+          {
+            familyId: 'fam-A',
+            city: 'Kokshetau',
+            aspOnDate: '2026-02-28',
+            head: { iin: head, fullName: 'Айгерим' },
+            members: [{ iin: head }, { iin: member }],
+          },
           { familyId: 'fam-B', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: otherHead }, members: [{ iin: otherHead }], language: 'kk' },
-          { familyId: 'fam-C', city: 'Almaty', aspOnDate: '2026-02-28', head: { iin: makeIin('1970-01-01', 'male', 16) }, members: [{ iin: makeIin('1970-01-01', 'male', 16) }] },
+          {
+            familyId: 'fam-C',
+            city: 'Almaty',
+            aspOnDate: '2026-02-28',
+            head: { iin: makeIin('1970-01-01', 'male', 16) },
+            members: [{ iin: makeIin('1970-01-01', 'male', 16) }],
+          },
         ],
       },
     });
@@ -98,7 +123,10 @@ describe('a family’s food-voucher month', () => {
   });
 
   it('takes the reply 21*1 and issues one voucher per member', async () => {
-    const reply = await t.call('POST', '/v1/sms/inbound', { token: await t.token(gateway), body: { phone: PHONE, text: ' 21*1 ', receivedAt: '2026-03-05T05:00:00Z' } });
+    const reply = await t.call('POST', '/v1/sms/inbound', {
+      token: await t.token(gateway),
+      body: { phone: PHONE, text: ' 21*1 ', receivedAt: '2026-03-05T05:00:00Z' },
+    });
     expect(reply.status).toBe(200);
     expect(reply.body.outcome).toBe('consent_given');
     await t.settle();
@@ -131,7 +159,9 @@ describe('a family’s food-voucher month', () => {
   });
 
   it('lets only the family activate its vouchers (another family: 404)', async () => {
-    const other = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/activate`, { token: await t.token(citizenOf('fam-B', otherHead)) });
+    const other = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/activate`, {
+      token: await t.token(citizenOf('fam-B', otherHead)),
+    });
     expect(other.status).toBe(404);
     expect(other.body.code).toBe('voucher_not_found');
     const first = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/activate`, { token: await t.token(citizenOf('fam-A', head)) });
@@ -154,7 +184,11 @@ describe('a family’s food-voucher month', () => {
     expect(qr).not.toContain(head);
     const png = await fetch(`${t.system.url}/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr.png`, { headers: { authorization: `Bearer ${citizen}` } });
     expect(png.headers.get('content-type')).toBe('image/png');
-    expect(Buffer.from(await png.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      Buffer.from(await png.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
     const svg = await t.call('GET', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr.svg`, { token: citizen });
     expect(svg.text).toContain('<svg');
     const other = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr`, { token: await t.token(citizenOf('fam-B', otherHead)) });
@@ -186,7 +220,9 @@ describe('a family’s food-voucher month', () => {
     const shopToken = await t.token(shop);
     const before = await t.eventCount();
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => t.call('POST', '/v1/shop/holds', { token: shopToken, idempotencyKey: 'sale-race', body: { token: fresh.body.token, items: line(1 + (i % 2)) } })),
+      Array.from({ length: 6 }, (_, i) =>
+        t.call('POST', '/v1/shop/holds', { token: shopToken, idempotencyKey: 'sale-race', body: { token: fresh.body.token, items: line(1 + (i % 2)) } }),
+      ),
     );
     const won = answers.filter((a) => a.status === 201);
     expect(won).toHaveLength(3);
@@ -226,10 +262,18 @@ describe('a family’s food-voucher month', () => {
   });
 
   it('captures only the shop’s own hold (another shop: 404)', async () => {
-    const other = await t.call('POST', `/v1/shop/holds/${holdId}/capture`, { token: await t.token(otherShop), idempotencyKey: 'cap-x', body: { paymentStatus: 'paid' } });
+    const other = await t.call('POST', `/v1/shop/holds/${holdId}/capture`, {
+      token: await t.token(otherShop),
+      idempotencyKey: 'cap-x',
+      body: { paymentStatus: 'paid' },
+    });
     expect(other.status).toBe(404);
     expect(other.body.code).toBe('hold_not_found');
-    const captured = await t.call('POST', `/v1/shop/holds/${holdId}/capture`, { token: await t.token(shop), idempotencyKey: 'cap-1', body: { paymentStatus: 'paid' } });
+    const captured = await t.call('POST', `/v1/shop/holds/${holdId}/capture`, {
+      token: await t.token(shop),
+      idempotencyKey: 'cap-1',
+      body: { paymentStatus: 'paid' },
+    });
     expect(captured.status).toBe(200);
     expect(captured.body).toMatchObject({ capturedTiyn: 90_000, releasedTiyn: 0, status: 'captured' });
   });
@@ -265,7 +309,9 @@ describe('a family’s food-voucher month', () => {
     expect(theirs.body.events.map((e: { type: string }) => e.type)).not.toContain('FoodVouchersIssued');
     const before = await t.call('GET', '/v1/audit/families/fam-A/history?asOf=2026-03-04T00:00:00Z', { token: await t.token({ role: 'auditor', sub: 'aud' }) });
     expect(before.body.events.map((e: { type: string }) => e.type)).not.toContain('FoodVouchersIssued');
-    const outcomes = await t.call('GET', '/v1/ministry/outcomes?program=food-vouchers&month=2026-03&format=csv', { token: await t.token({ role: 'ministry', sub: 'min' }) });
+    const outcomes = await t.call('GET', '/v1/ministry/outcomes?program=food-vouchers&month=2026-03&format=csv', {
+      token: await t.token({ role: 'ministry', sub: 'min' }),
+    });
     expect(outcomes.status).toBe(200);
     expect(outcomes.contentType).toMatch(/text\/csv/);
   });
@@ -282,11 +328,15 @@ describe('a pupil’s school-meal path', () => {
     const csv =
       'familyId,pupilIin,pupilName,grade,category,approvedByHead,reconciliationOk,reconciliationReason,representativeRole,representativeIin,representativeName\n' +
       `fam-M,${pupil},Нұрсұлтан,2,asp_family,true,true,,mother,${mother},Әлия\n`;
-    const answer = await t.call('POST', '/v1/lists/school-meals?listId=nobd-school-1-2026-04&month=2026-04&schoolYear=2025-2026&schoolId=school-1&region=akmola', {
-      token: await t.token(nobd),
-      raw: csv,
-      contentType: 'text/csv',
-    });
+    const answer = await t.call(
+      'POST',
+      '/v1/lists/school-meals?listId=nobd-school-1-2026-04&month=2026-04&schoolYear=2025-2026&schoolId=school-1&region=akmola',
+      {
+        token: await t.token(nobd),
+        raw: csv,
+        contentType: 'text/csv',
+      },
+    );
     expect(answer.status).toBe(201);
     expect(answer.body).toMatchObject({ accepted: 1, rejected: 0 });
     await t.settle();
@@ -302,16 +352,22 @@ describe('a pupil’s school-meal path', () => {
     const csv =
       'familyId,pupilIin,pupilName,grade,category,approvedByHead,representativeRole,representativeIin,representativeName\n' +
       `fam-R,${notApproved},Ерлан,2,asp_family,false,mother,${itsMother},Гүлнар\n`;
-    const answer = await t.call('POST', '/v1/lists/school-meals?listId=nobd-school-1-2026-04-r&month=2026-04&schoolYear=2025-2026&schoolId=school-1&region=akmola', {
-      token: await t.token(nobd),
-      raw: csv,
-      contentType: 'text/csv',
-    });
+    const answer = await t.call(
+      'POST',
+      '/v1/lists/school-meals?listId=nobd-school-1-2026-04-r&month=2026-04&schoolYear=2025-2026&schoolId=school-1&region=akmola',
+      {
+        token: await t.token(nobd),
+        raw: csv,
+        contentType: 'text/csv',
+      },
+    );
     expect(answer.body).toMatchObject({ accepted: 0, rejected: 1, rows: [{ rowNo: 1, outcome: 'not_approved_by_head' }] });
     for (const iin of [notApproved, itsMother]) expect(await t.system.vault.get(t.system.vault.pseudonymise(iin))).toBeUndefined();
     await t.settle();
     const returns = await t.call('GET', '/v1/lists/nobd/nobd-school-1-2026-04-r/returns', { token: await t.token(nobd) });
-    expect(returns.body.returns).toEqual([expect.objectContaining({ rowNo: 1, reason: 'not_approved_by_head', personId: t.system.vault.pseudonymise(notApproved) })]);
+    expect(returns.body.returns).toEqual([
+      expect.objectContaining({ rowNo: 1, reason: 'not_approved_by_head', personId: t.system.vault.pseudonymise(notApproved) }),
+    ]);
   });
 
   it('the parent activates it', async () => {
@@ -327,12 +383,21 @@ describe('a pupil’s school-meal path', () => {
     const second = await qrFor();
     t.clock.set('2026-04-06T07:00:00.000Z');
     const deviceToken = await t.token(device);
-    const batch1 = await t.call('POST', '/v1/canteen/batches', { token: deviceToken, body: { batchId: 'b-1', records: [{ seq: 1, token: first, scannedAt: '2026-04-06T06:00:10Z' }] } });
+    const batch1 = await t.call('POST', '/v1/canteen/batches', {
+      token: deviceToken,
+      body: { batchId: 'b-1', records: [{ seq: 1, token: first, scannedAt: '2026-04-06T06:00:10Z' }] },
+    });
     expect(batch1.status).toBe(200);
     expect(batch1.body.results).toEqual([expect.objectContaining({ seq: 1, outcome: 'meal_recorded', repeated: false })]);
     const batch2 = await t.call('POST', '/v1/canteen/batches', {
       token: deviceToken,
-      body: { batchId: 'b-2', records: [{ seq: 1, token: first, scannedAt: '2026-04-06T06:00:10Z' }, { seq: 2, token: second, scannedAt: '2026-04-06T06:30:10Z' }] },
+      body: {
+        batchId: 'b-2',
+        records: [
+          { seq: 1, token: first, scannedAt: '2026-04-06T06:00:10Z' },
+          { seq: 2, token: second, scannedAt: '2026-04-06T06:30:10Z' },
+        ],
+      },
     });
     expect(batch2.body.results).toEqual([
       expect.objectContaining({ seq: 1, outcome: 'meal_recorded', repeated: true }),
@@ -407,18 +472,25 @@ describe('text that a spreadsheet would run, in the files people open', () => {
     const csv =
       'familyId,pupilIin,pupilName,grade,category,approvedByHead,representativeRole,representativeIin,representativeName\n' +
       `fam-X,${hostilePupil},"${NAME.replace(/"/g, '""')}",1,asp_family,true,mother,${hostileMother},-2+3\n`;
-    const list = await t.call('POST', `/v1/lists/school-meals?listId=nobd-school-7-2026-04&month=2026-04&schoolYear=2025-2026&schoolId=school-7&region=${encodeURIComponent(REGION)}`, {
-      token: await t.token(nobd),
-      raw: csv,
-      contentType: 'text/csv',
-    });
+    const list = await t.call(
+      'POST',
+      `/v1/lists/school-meals?listId=nobd-school-7-2026-04&month=2026-04&schoolYear=2025-2026&schoolId=school-7&region=${encodeURIComponent(REGION)}`,
+      {
+        token: await t.token(nobd),
+        raw: csv,
+        contentType: 'text/csv',
+      },
+    );
     expect(list.body).toMatchObject({ accepted: 1 });
     await t.settle();
     const parent = await t.token(citizenOf('fam-X', hostileMother));
     const voucher = (await t.call('GET', '/v1/me/vouchers', { token: parent })).body.vouchers.find((v: { program: string }) => v.program === 'school-meals');
     expect((await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucher.voucherId)}/activate`, { token: parent })).status).toBe(200);
     const canteen = await t.token({ role: 'canteen-device', sub: 'dev-7', deviceId: 'dev-7', schoolId: 'school-7' });
-    const meal = await t.call('POST', '/v1/canteen/batches', { token: canteen, body: { batchId: 'b-7', records: [{ seq: 1, cardIin: hostilePupil, scannedAt: '2026-04-06T07:00:10Z' }] } });
+    const meal = await t.call('POST', '/v1/canteen/batches', {
+      token: canteen,
+      body: { batchId: 'b-7', records: [{ seq: 1, cardIin: hostilePupil, scannedAt: '2026-04-06T07:00:10Z' }] },
+    });
     expect(meal.body.results[0].outcome).toBe('meal_recorded');
     await t.settle();
     const pedagogue7 = await t.token({ role: 'social-pedagogue', sub: 'ped-7', schoolId: 'school-7' });
@@ -442,35 +514,203 @@ describe('bad input answers problem+json and appends nothing', () => {
   const cases: [string, string, string, Record<string, unknown>, number, string, string?][] = [
     ['malformed JSON', 'POST', '/v1/shop/holds', { raw: '{"token":', contentType: 'application/json', idempotencyKey: 'bad-1' }, 400, 'malformed_json'],
     ['wrong types', 'POST', '/v1/shop/holds', { body: { token: 5, items: 'milk' }, idempotencyKey: 'bad-2' }, 400, 'validation_failed'],
-    ['negative amount', 'POST', '/v1/shop/holds', { body: { token: 't', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: -1 }] }, idempotencyKey: 'bad-3' }, 400, 'validation_failed'],
-    ['fractional amount', 'POST', '/v1/shop/holds', { body: { token: 't', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: 0.5 }] }, idempotencyKey: 'bad-4' }, 400, 'validation_failed'],
-    ['amount beyond safe integers', 'POST', '/v1/shop/holds', { body: { token: 't', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: 2 ** 60 }] }, idempotencyKey: 'bad-5' }, 400, 'validation_failed'],
-    ['forged QR token', 'POST', '/v1/shop/holds', { body: { token: 'eyJ2IjoiZmFtLUF-MjAyNi0wMyJ9.AAAA', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: 1 }] }, idempotencyKey: 'bad-6' }, 400, 'qr_token_invalid'],
+    [
+      'negative amount',
+      'POST',
+      '/v1/shop/holds',
+      { body: { token: 't', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: -1 }] }, idempotencyKey: 'bad-3' },
+      400,
+      'validation_failed',
+    ],
+    [
+      'fractional amount',
+      'POST',
+      '/v1/shop/holds',
+      { body: { token: 't', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: 0.5 }] }, idempotencyKey: 'bad-4' },
+      400,
+      'validation_failed',
+    ],
+    [
+      'amount beyond safe integers',
+      'POST',
+      '/v1/shop/holds',
+      { body: { token: 't', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: 2 ** 60 }] }, idempotencyKey: 'bad-5' },
+      400,
+      'validation_failed',
+    ],
+    [
+      'forged QR token',
+      'POST',
+      '/v1/shop/holds',
+      {
+        body: { token: 'eyJ2IjoiZmFtLUF-MjAyNi0wMyJ9.AAAA', items: [{ sku: 'a', name: 'a', quantity: 1, unit: 'pcs', unitPriceTiyn: 1 }] },
+        idempotencyKey: 'bad-6',
+      },
+      400,
+      'qr_token_invalid',
+    ],
     ['unknown voucher', 'POST', '/v1/me/vouchers/fv~fam-A~2026-03~9/activate', {}, 404, 'voucher_not_found'],
     ['voucher id we never issue', 'POST', '/v1/me/vouchers/nonsense/activate', {}, 404, 'voucher_not_found'],
     ['huge body', 'POST', '/v1/me/feedback', { body: { program: 'school-meals', kind: 'complaint', text: 'ы'.repeat(100_000) } }, 413, 'payload_too_large'],
-    ['lone surrogate in text', 'POST', '/v1/me/feedback', { raw: '{"program":"school-meals","voucherId":"mv-x","kind":"complaint","text":"\\ud800 bad"}', contentType: 'application/json' }, 400, 'validation_failed'],
-    ['control characters in text', 'POST', '/v1/me/feedback', { body: { program: 'school-meals', voucherId: 'mv-x', kind: 'complaint', text: 'a\u0000b' } }, 400, 'validation_failed'],
-    ['rating out of range', 'POST', '/v1/me/feedback', { body: { program: 'school-meals', voucherId: 'mv-x', kind: 'rating', rating: 6 } }, 400, 'validation_failed'],
-    ['IIN of 11 digits in a list', 'POST', '/v1/lists/food-vouchers', { body: { listId: 'bad-list', month: '2026-03', rows: [{ familyId: 'f', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: '90010130012' }, members: [{ iin: '90010130012' }] }] } }, 400, 'validation_failed'],
-    ['IIN with letters in a batch', 'POST', '/v1/canteen/batches', { body: { batchId: 'b', records: [{ seq: 1, cardIin: '9001013001ab', scannedAt: '2026-04-06T06:00:00Z' }] } }, 400, 'validation_failed'],
-    ['both token and card', 'POST', '/v1/canteen/batches', { body: { batchId: 'b', records: [{ seq: 1, token: 't', cardIin: '900101300123', scannedAt: '2026-04-06T06:00:00Z' }] } }, 400, 'validation_failed'],
-    ['instant without zone', 'POST', '/v1/sms/inbound', { body: { phone: '+77010000001', text: '21*1', receivedAt: '2026-03-05 05:00' } }, 400, 'validation_failed'],
-    ['unknown field', 'POST', '/v1/sms/inbound', { body: { phone: '+77010000001', text: '21*1', receivedAt: '2026-03-05T05:00:00Z', iin: '900101300123' } }, 400, 'validation_failed'],
+    [
+      'lone surrogate in text',
+      'POST',
+      '/v1/me/feedback',
+      { raw: '{"program":"school-meals","voucherId":"mv-x","kind":"complaint","text":"\\ud800 bad"}', contentType: 'application/json' },
+      400,
+      'validation_failed',
+    ],
+    [
+      'control characters in text',
+      'POST',
+      '/v1/me/feedback',
+      { body: { program: 'school-meals', voucherId: 'mv-x', kind: 'complaint', text: 'a\u0000b' } },
+      400,
+      'validation_failed',
+    ],
+    [
+      'rating out of range',
+      'POST',
+      '/v1/me/feedback',
+      { body: { program: 'school-meals', voucherId: 'mv-x', kind: 'rating', rating: 6 } },
+      400,
+      'validation_failed',
+    ],
+    [
+      'IIN of 11 digits in a list',
+      'POST',
+      '/v1/lists/food-vouchers',
+      {
+        body: {
+          listId: 'bad-list',
+          month: '2026-03',
+          rows: [{ familyId: 'f', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: '90010130012' }, members: [{ iin: '90010130012' }] }],
+        },
+      },
+      400,
+      'validation_failed',
+    ],
+    [
+      'IIN with letters in a batch',
+      'POST',
+      '/v1/canteen/batches',
+      { body: { batchId: 'b', records: [{ seq: 1, cardIin: '9001013001ab', scannedAt: '2026-04-06T06:00:00Z' }] } },
+      400,
+      'validation_failed',
+    ],
+    [
+      'both token and card',
+      'POST',
+      '/v1/canteen/batches',
+      { body: { batchId: 'b', records: [{ seq: 1, token: 't', cardIin: '900101300123', scannedAt: '2026-04-06T06:00:00Z' }] } },
+      400,
+      'validation_failed',
+    ],
+    [
+      'instant without zone',
+      'POST',
+      '/v1/sms/inbound',
+      { body: { phone: '+77010000001', text: '21*1', receivedAt: '2026-03-05 05:00' } },
+      400,
+      'validation_failed',
+    ],
+    [
+      'unknown field',
+      'POST',
+      '/v1/sms/inbound',
+      { body: { phone: '+77010000001', text: '21*1', receivedAt: '2026-03-05T05:00:00Z', iin: '900101300123' } },
+      400,
+      'validation_failed',
+    ],
     ['bad month', 'GET', '/v1/schools/school-1/tabel/2026-13', {}, 400, 'validation_failed'],
     // A NUL character cannot be stored by Postgres: every field and query parameter refuses it by name.
-    ['NUL in a list row’s city', 'POST', '/v1/lists/food-vouchers', { body: { listId: 'nul-1', month: '2026-03', rows: [foodRow('Kok\u0000shetau')] } }, 400, 'validation_failed', 'body.rows.0.city'],
-    ['NUL in a name', 'POST', '/v1/lists/food-vouchers', { body: { listId: 'nul-2', month: '2026-03', rows: [{ ...foodRow('Kokshetau'), head: { iin: head, fullName: 'Ай\u0000' } }] } }, 400, 'validation_failed', 'body.rows.0.head.fullName'],
-    ['NUL in a query parameter', 'POST', `/v1/lists/school-meals?${MEALS_CSV_QUERY}&region=Ak%00mola`, { raw: `${MEALS_CSV_HEADER}\nfam-1,${pupil},,3,asp_family,true\n`, contentType: 'text/csv' }, 400, 'validation_failed', 'query.region'],
-    ['NUL in a CSV cell', 'POST', `/v1/lists/school-meals?${MEALS_CSV_QUERY}&region=Akmola`, { raw: `${MEALS_CSV_HEADER},reconciliationOk,reconciliationReason\nfam-1,${pupil},,3,asp_family,true,false,no\u0000pe\n`, contentType: 'text/csv' }, 400, 'validation_failed', 'body.rows.0.reconciliation.reason'],
+    [
+      'NUL in a list row’s city',
+      'POST',
+      '/v1/lists/food-vouchers',
+      { body: { listId: 'nul-1', month: '2026-03', rows: [foodRow('Kok\u0000shetau')] } },
+      400,
+      'validation_failed',
+      'body.rows.0.city',
+    ],
+    [
+      'NUL in a name',
+      'POST',
+      '/v1/lists/food-vouchers',
+      { body: { listId: 'nul-2', month: '2026-03', rows: [{ ...foodRow('Kokshetau'), head: { iin: head, fullName: 'Ай\u0000' } }] } },
+      400,
+      'validation_failed',
+      'body.rows.0.head.fullName',
+    ],
+    [
+      'NUL in a query parameter',
+      'POST',
+      `/v1/lists/school-meals?${MEALS_CSV_QUERY}&region=Ak%00mola`,
+      { raw: `${MEALS_CSV_HEADER}\nfam-1,${pupil},,3,asp_family,true\n`, contentType: 'text/csv' },
+      400,
+      'validation_failed',
+      'query.region',
+    ],
+    [
+      'NUL in a CSV cell',
+      'POST',
+      `/v1/lists/school-meals?${MEALS_CSV_QUERY}&region=Akmola`,
+      { raw: `${MEALS_CSV_HEADER},reconciliationOk,reconciliationReason\nfam-1,${pupil},,3,asp_family,true,false,no\u0000pe\n`, contentType: 'text/csv' },
+      400,
+      'validation_failed',
+      'body.rows.0.reconciliation.reason',
+    ],
     ['NUL in a query parameter of a read', 'GET', '/v1/ministry/outcomes?city=Pav%00lodar', {}, 400, 'validation_failed', 'query.city'],
     ['NUL in a QR token at the till', 'POST', '/v1/shop/balance', { body: { token: 'abc\u0000def' } }, 400, 'validation_failed', 'body.token'],
-    ['NUL in a QR token at the canteen', 'POST', '/v1/canteen/batches', { body: { batchId: 'b', records: [{ seq: 1, token: 'a\u0000b', scannedAt: '2026-04-06T06:00:00Z' }] } }, 400, 'validation_failed', 'body.records.0.token'],
-    ['NUL in a delivery report', 'POST', '/v1/sms/outbound/m-1/delivery', { body: { status: 'failed', at: '2026-03-05T04:00:05Z', reason: 'no\u0000route', gatewayRef: 'g\u0000' } }, 400, 'validation_failed', 'body.reason'],
-    ['lone surrogate in a city', 'POST', '/v1/lists/food-vouchers', { raw: `{"listId":"nul-3","month":"2026-03","rows":[{"familyId":"f","city":"\\udc00","aspOnDate":"2026-02-28","head":{"iin":"${head}"},"members":[{"iin":"${head}"}]}]}`, contentType: 'application/json' }, 400, 'validation_failed', 'body.rows.0.city'],
+    [
+      'NUL in a QR token at the canteen',
+      'POST',
+      '/v1/canteen/batches',
+      { body: { batchId: 'b', records: [{ seq: 1, token: 'a\u0000b', scannedAt: '2026-04-06T06:00:00Z' }] } },
+      400,
+      'validation_failed',
+      'body.records.0.token',
+    ],
+    [
+      'NUL in a delivery report',
+      'POST',
+      '/v1/sms/outbound/m-1/delivery',
+      { body: { status: 'failed', at: '2026-03-05T04:00:05Z', reason: 'no\u0000route', gatewayRef: 'g\u0000' } },
+      400,
+      'validation_failed',
+      'body.reason',
+    ],
+    [
+      'lone surrogate in a city',
+      'POST',
+      '/v1/lists/food-vouchers',
+      {
+        raw: `{"listId":"nul-3","month":"2026-03","rows":[{"familyId":"f","city":"\\udc00","aspOnDate":"2026-02-28","head":{"iin":"${head}"},"members":[{"iin":"${head}"}]}]}`,
+        contentType: 'application/json',
+      },
+      400,
+      'validation_failed',
+      'body.rows.0.city',
+    ],
     // Two lines at 5e15 tiyn would sum past 2^53: unit prices are bounded so that no basket can.
-    ['basket summing past safe integers', 'POST', '/v1/shop/holds', { body: { token: 't', items: [basketLine(5e15), basketLine(5e15)] }, idempotencyKey: 'bad-sum' }, 400, 'validation_failed', 'body.items.0.unitPriceTiyn'],
-    ['CSV with a duplicated column', 'POST', '/v1/lists/food-vouchers?listId=dup-1&month=2026-03', { raw: `familyId,city,aspOnDate,memberRole,iin,city\nf,Kokshetau,2026-02-28,head,${head},Almaty\n`, contentType: 'text/csv' }, 400, 'validation_failed', 'body.city'],
+    [
+      'basket summing past safe integers',
+      'POST',
+      '/v1/shop/holds',
+      { body: { token: 't', items: [basketLine(5e15), basketLine(5e15)] }, idempotencyKey: 'bad-sum' },
+      400,
+      'validation_failed',
+      'body.items.0.unitPriceTiyn',
+    ],
+    [
+      'CSV with a duplicated column',
+      'POST',
+      '/v1/lists/food-vouchers?listId=dup-1&month=2026-03',
+      { raw: `familyId,city,aspOnDate,memberRole,iin,city\nf,Kokshetau,2026-02-28,head,${head},Almaty\n`, contentType: 'text/csv' },
+      400,
+      'validation_failed',
+      'body.city',
+    ],
   ];
   const roleFor = (path: string) =>
     path.startsWith('/v1/shop')
@@ -480,14 +720,14 @@ describe('bad input answers problem+json and appends nothing', () => {
         : path.startsWith('/v1/lists/school-meals')
           ? nobd
           : path.startsWith('/v1/lists')
-          ? sdu
-          : path.startsWith('/v1/canteen')
-            ? device
-            : path.startsWith('/v1/sms')
-              ? gateway
-              : path.startsWith('/v1/ministry')
-                ? ministry
-                : pedagogue;
+            ? sdu
+            : path.startsWith('/v1/canteen')
+              ? device
+              : path.startsWith('/v1/sms')
+                ? gateway
+                : path.startsWith('/v1/ministry')
+                  ? ministry
+                  : pedagogue;
 
   it.each(cases)('%s: %s %s', async (_name, method, path, options, status, code, field) => {
     const before = await t.eventCount();
@@ -516,11 +756,22 @@ describe('the consent SMS as the gateway gets it: the annex text with the names,
     const list = await t.call('POST', '/v1/lists/school-meals', {
       token: await t.token(nobd),
       body: {
-        listId: 'nobd-school-9-2026-04', month: '2026-04', schoolYear: '2025-2026', schoolId: 'school-9', region: 'akmola',
-        rows: [{
-          familyId: 'fam-9', pupil: { iin: pupil9, fullName: 'Сейтов Арман' }, schoolId: 'school-9', grade: 7, category: 'asp_family', approvedByHead: true,
-          representatives: [{ iin: mother9, fullName: 'Сейтова Айгуль Маратовна', role: 'mother' }],
-        }],
+        listId: 'nobd-school-9-2026-04',
+        month: '2026-04',
+        schoolYear: '2025-2026',
+        schoolId: 'school-9',
+        region: 'akmola',
+        rows: [
+          {
+            familyId: 'fam-9',
+            pupil: { iin: pupil9, fullName: 'Сейтов Арман' },
+            schoolId: 'school-9',
+            grade: 7,
+            category: 'asp_family',
+            approvedByHead: true,
+            representatives: [{ iin: mother9, fullName: 'Сейтова Айгуль Маратовна', role: 'mother' }],
+          },
+        ],
       },
     });
     expect(list.body).toMatchObject({ accepted: 1 });

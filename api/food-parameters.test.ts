@@ -37,11 +37,18 @@ describe('a Pavlodar family in March with a regional value and a 15 % markup cap
     await t.system.phones.load([[head, PHONE]]);
     const list = await t.call('POST', '/v1/lists/food-vouchers', {
       token: await t.token({ role: 'sdu', sub: 'sdu-pavlodar' }),
-      body: { listId: 'sdu-2026-03-p', month: '2026-03', rows: [{ familyId: 'fam-P', city: 'Pavlodar', aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }, { iin: child }] }] },
+      body: {
+        listId: 'sdu-2026-03-p',
+        month: '2026-03',
+        rows: [{ familyId: 'fam-P', city: 'Pavlodar', aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }, { iin: child }] }],
+      },
     });
     expect(list.body).toMatchObject({ accepted: 1 });
     await t.settle(); // a reply finds its case by phone in the consent read model
-    const reply = await t.call('POST', '/v1/sms/inbound', { token: await t.token({ role: 'sms-gateway', sub: 'gw' }), body: { phone: PHONE, text: '21*1', receivedAt: '2026-03-05T05:10:00Z' } });
+    const reply = await t.call('POST', '/v1/sms/inbound', {
+      token: await t.token({ role: 'sms-gateway', sub: 'gw' }),
+      body: { phone: PHONE, text: '21*1', receivedAt: '2026-03-05T05:10:00Z' },
+    });
     expect(reply.body.outcome).toBe('consent_given');
     await t.settle();
     const activated = await t.call('POST', '/v1/me/food-vouchers/2026-03/activate', { token: await t.token(citizen()) });
@@ -63,7 +70,10 @@ describe('a Pavlodar family in March with a regional value and a 15 % markup cap
     expect(over.status).toBe(422);
     expect(over.headers.get('content-type')).toContain('application/problem+json');
     // 100 000 tiyn at a 15 % markup: ⌊100 000 × 15 / 115⌋ = 13 043 tiyn.
-    expect(over.body).toMatchObject({ code: 'markup_cap_exceeded', detail: 'line 0: discount 20000 tiyn > 13043 tiyn, the 15 % trade markup in its 100000 tiyn' });
+    expect(over.body).toMatchObject({
+      code: 'markup_cap_exceeded',
+      detail: 'line 0: discount 20000 tiyn > 13043 tiyn, the 15 % trade markup in its 100000 tiyn',
+    });
     expect(await t.eventCount()).toBe(before);
   });
 
@@ -77,7 +87,11 @@ describe('a Pavlodar family in March with a regional value and a 15 % markup cap
     expect(held.status).toBe(201);
     expect(held.body).toMatchObject({ basketTiyn: 160_000, eligibleTiyn: 13_043 + 6_521, heldTiyn: 13_043 + 6_521, remainderTiyn: 160_000 - 19_564 });
     expect(held.body.items[0]).toMatchObject({ discountTiyn: 13_043 });
-    const captured = await t.call('POST', `/v1/shop/holds/${held.body.holdId}/capture`, { token: await t.token(shop), idempotencyKey: 'cap-ok-capture', body: { paymentStatus: 'paid' } });
+    const captured = await t.call('POST', `/v1/shop/holds/${held.body.holdId}/capture`, {
+      token: await t.token(shop),
+      idempotencyKey: 'cap-ok-capture',
+      body: { paymentStatus: 'paid' },
+    });
     expect(captured.body).toMatchObject({ capturedTiyn: 19_564, releasedTiyn: 0 });
   });
 });

@@ -35,7 +35,12 @@ describe('requests in flight together', () => {
     const statements: string[] = [];
     const counted = new Proxy(db.pool, {
       get: (target, prop, receiver) =>
-        prop === 'query' ? (config: { name?: string }, ...rest: unknown[]) => (statements.push(config.name ?? 'text'), (target.query as (...a: unknown[]) => unknown)(config, ...rest)) : Reflect.get(target, prop, receiver),
+        prop === 'query'
+          ? (config: { name?: string }, ...rest: unknown[]) => (
+              statements.push(config.name ?? 'text'),
+              (target.query as (...a: unknown[]) => unknown)(config, ...rest)
+            )
+          : Reflect.get(target, prop, receiver),
     }) as Pool;
     const store = createIdempotencyStore(counted, new VirtualClock('2026-03-20T00:00:00.000Z'));
     const request = (i: number) => ({ client: 'merchant:shop-2', key: `k-${i}`, route: '/v1/shop/holds', hash: `h-${i}` });
@@ -48,9 +53,11 @@ describe('requests in flight together', () => {
     const again = await store.run(request(7), async () => (ran++, { status: 500, contentType: 'text/plain', body: 'must not run' }));
     expect(again).toEqual({ status: 201, contentType: 'application/json', body: '{"n":7}', replayed: true });
     expect(ran).toBe(20);
-    await expect(store.run({ ...request(8), hash: 'other' }, async () => ({ status: 201, contentType: 'application/json', body: '{}' }))).rejects.toMatchObject({
-      code: 'idempotency_key_reused_with_different_body',
-    });
+    await expect(store.run({ ...request(8), hash: 'other' }, async () => ({ status: 201, contentType: 'application/json', body: '{}' }))).rejects.toMatchObject(
+      {
+        code: 'idempotency_key_reused_with_different_body',
+      },
+    );
   });
 });
 
@@ -61,7 +68,11 @@ describe('a claim', () => {
 
   it('is given back after a transient answer, so that a retry runs', async () => {
     const store = createIdempotencyStore(db.pool, clock);
-    const failed = await store.run(request('transient'), async () => ({ status: 500, contentType: 'application/problem+json', body: '{"code":"internal_error"}' }));
+    const failed = await store.run(request('transient'), async () => ({
+      status: 500,
+      contentType: 'application/problem+json',
+      body: '{"code":"internal_error"}',
+    }));
     expect(failed).toMatchObject({ status: 500, replayed: false });
     expect(await store.run(request('transient'), ok('{"n":2}'))).toMatchObject({ body: '{"n":2}', replayed: false });
   });

@@ -67,10 +67,7 @@ export function requestHash(method: string, route: string, input: unknown): stri
 
 export interface IdempotencyStore {
   /** Runs `work` at most once per (client, key) as far as the response goes; see the file comment. */
-  run(
-    request: { client: string; key: string; route: string; hash: string },
-    work: () => Promise<StoredReply>,
-  ): Promise<StoredReply & { replayed: boolean }>;
+  run(request: { client: string; key: string; route: string; hash: string }, work: () => Promise<StoredReply>): Promise<StoredReply & { replayed: boolean }>;
 }
 
 /**
@@ -216,7 +213,14 @@ async function claimMany(pool: Pool, wanted: readonly (Request & { created_at: s
            left join claimed c on c.client = w.client and c.key = w.key
            left join lateral (select * from api_idempotency a where a.client = w.client and a.key = w.key) i on c.key is null
            order by w.n`,
-    values: [wanted.map((w) => w.client), wanted.map((w) => w.key), wanted.map((w) => w.route), wanted.map((w) => w.hash), wanted.map((w) => w.created_at), IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS],
+    values: [
+      wanted.map((w) => w.client),
+      wanted.map((w) => w.key),
+      wanted.map((w) => w.route),
+      wanted.map((w) => w.hash),
+      wanted.map((w) => w.created_at),
+      IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS,
+    ],
   });
   return rows.map((r): Claim => (r.claimed ? { kind: 'claimed' } : r.found ? { kind: 'taken', row: r } : { kind: 'unseen' }));
 }
@@ -233,7 +237,11 @@ async function rowOf(pool: Pool, request: Request): Promise<IdempotencyRow | und
 
 /** Gives our claim back: the answer was transient (or none), and a retry may run. */
 async function release(pool: Pool, request: Request): Promise<void> {
-  await pool.query('delete from api_idempotency where client = $1 and key = $2 and status is null and request_hash = $3', [request.client, request.key, request.hash]);
+  await pool.query('delete from api_idempotency where client = $1 and key = $2 and status is null and request_hash = $3', [
+    request.client,
+    request.key,
+    request.hash,
+  ]);
 }
 
 /** Takes over a claim its process left behind; false when another request took it first. */

@@ -37,7 +37,14 @@ const record = (name: string, input: unknown, meta: { commandId: string }) => ca
 const services: LedgerServices = {
   async receiveList(input, meta) {
     record('receiveList', input, meta);
-    return { listId: input.listId, accepted: input.rows.length, rejected: 0, continued: 0, rows: input.rows.map((_, i) => ({ rowNo: i + 1, outcome: 'row_accepted' })), repeated: false };
+    return {
+      listId: input.listId,
+      accepted: input.rows.length,
+      rejected: 0,
+      continued: 0,
+      rows: input.rows.map((_, i) => ({ rowNo: i + 1, outcome: 'row_accepted' })),
+      repeated: false,
+    };
   },
   async recordSmsDelivery(report, meta) {
     record('recordSmsDelivery', report, meta);
@@ -129,7 +136,8 @@ const reads: ReadSide = {
   familyHistory: async (familyId) => ({ familyId, vouchers: [], events: [] }),
   listView: async () => undefined,
   listReturns: async () => [],
-  tabel: async (schoolId, month, format) => (format === 'json' ? { kind: 'json', data: emptyTabel(schoolId, month) } : { kind: 'document', contentType: 'text/csv; charset=utf-8', body: 'a,b\r\n' }),
+  tabel: async (schoolId, month, format) =>
+    format === 'json' ? { kind: 'json', data: emptyTabel(schoolId, month) } : { kind: 'document', contentType: 'text/csv; charset=utf-8', body: 'a,b\r\n' },
   dailyReport: async (_schoolId, date) => ({ kind: 'json', data: { date, schools: [], returnedRows: [] } }),
   outcomes: async () => ({ kind: 'json', data: { funnel: [], foodVolumes: [], schoolMeals: [] } }),
   projections: async () => [{ name: 'tabel', lagEvents: 3, lagSeconds: 1 }],
@@ -186,7 +194,11 @@ afterAll(async () => {
   failOnContractViolations(contractViolations?.() ?? []);
 });
 
-const expectProblem = (answer: { status: number; contentType: string; body: { type: string; code: string; status: number; title: string; detail: string } }, status: number, code: string) => {
+const expectProblem = (
+  answer: { status: number; contentType: string; body: { type: string; code: string; status: number; title: string; detail: string } },
+  status: number,
+  code: string,
+) => {
   expect(answer.status).toBe(status);
   expect(answer.contentType).toMatch(/^application\/problem\+json/);
   expect(answer.body.type).toBe(`https://social-wallet.kz/problems/${code}`);
@@ -220,7 +232,10 @@ describe('every failure is problem+json', () => {
   });
 
   it('answers a body over the route’s limit with 413', async () => {
-    const answer = await call('POST', '/v1/me/feedback', { token: await token(citizen), body: { program: 'school-meals', kind: 'complaint', text: 'я'.repeat(70_000) } });
+    const answer = await call('POST', '/v1/me/feedback', {
+      token: await token(citizen),
+      body: { program: 'school-meals', kind: 'complaint', text: 'я'.repeat(70_000) },
+    });
     expectProblem(answer, 413, 'payload_too_large');
   });
 
@@ -228,7 +243,13 @@ describe('every failure is problem+json', () => {
     const answer = await call('POST', '/v1/shop/holds', {
       token: await token(shop),
       idempotencyKey: 'k-validation',
-      body: { token: 't', items: [{ ...item, unitPriceTiyn: 12.5 }, { ...item, quantity: -1 }] },
+      body: {
+        token: 't',
+        items: [
+          { ...item, unitPriceTiyn: 12.5 },
+          { ...item, quantity: -1 },
+        ],
+      },
     });
     expectProblem(answer, 400, 'validation_failed');
     const paths = answer.body.errors.map((e: { path: string }) => e.path);
@@ -238,7 +259,11 @@ describe('every failure is problem+json', () => {
   it('maps a domain refusal through its code’s kind (not_found 404, rule 422)', async () => {
     const c = await token(citizen);
     expectProblem(await call('POST', '/v1/me/vouchers/v-other/activate', { token: c }), 404, 'voucher_not_found');
-    expectProblem(await call('POST', '/v1/shop/holds', { token: await token(shop), idempotencyKey: 'k-broke', body: { token: 'broke', items: [item] } }), 422, 'insufficient_balance');
+    expectProblem(
+      await call('POST', '/v1/shop/holds', { token: await token(shop), idempotencyKey: 'k-broke', body: { token: 'broke', items: [item] } }),
+      422,
+      'insufficient_balance',
+    );
   });
 
   it('answers an unexpected failure with a bare 500 problem: no stack, no personal data, logged redacted', async () => {
@@ -359,7 +384,10 @@ describe('Idempotency-Key', () => {
     // Six at once, three with each body: one runs; its body's retries get its answer, the others 409.
     const race = async (callers: readonly ReturnType<typeof client>[], key: string) => {
       const t = await token(shop);
-      const bodies = [{ token: 't', items: [item] }, { token: 't', items: [{ ...item, quantity: 3 }] }];
+      const bodies = [
+        { token: 't', items: [item] },
+        { token: 't', items: [{ ...item, quantity: 3 }] },
+      ];
       const before = calls.filter((c) => c.name === 'authorizePurchase').length;
       const answers = await Promise.all(
         Array.from({ length: 6 }, (_, i) => callers[i % callers.length]!('POST', '/v1/shop/holds', { token: t, idempotencyKey: key, body: bodies[i % 2] })),
@@ -413,8 +441,13 @@ describe('Idempotency-Key', () => {
 
 describe('lists in CSV', () => {
   it('groups CSV lines into families and hands them to the service', async () => {
-    const csv = 'familyId,city,aspOnDate,memberRole,iin,fullName\nfam-1,Kokshetau,2026-02-28,head,900101300123,Әсел Нұрланқызы\nfam-1,Kokshetau,2026-02-28,member,150101500127,\n';
-    const answer = await call('POST', '/v1/lists/food-vouchers?listId=L1&month=2026-03', { token: await token({ role: 'sdu', sub: 'sdu' }), raw: csv, contentType: 'text/csv' });
+    const csv =
+      'familyId,city,aspOnDate,memberRole,iin,fullName\nfam-1,Kokshetau,2026-02-28,head,900101300123,Әсел Нұрланқызы\nfam-1,Kokshetau,2026-02-28,member,150101500127,\n';
+    const answer = await call('POST', '/v1/lists/food-vouchers?listId=L1&month=2026-03', {
+      token: await token({ role: 'sdu', sub: 'sdu' }),
+      raw: csv,
+      contentType: 'text/csv',
+    });
     expect(answer.status).toBe(201);
     expect(calls.at(-1)!.input).toMatchObject({
       program: 'food-vouchers',
@@ -559,7 +592,11 @@ describe('request bodies', () => {
 
   it('stops reading a chunked body with no Content-Length once it passes the limit (413)', async () => {
     const headers = { authorization: `Bearer ${await token(citizen)}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' };
-    const answer = await send('/v1/me/feedback', headers, ['{"program":"school-meals","kind":"complaint","text":"', ...Array.from({ length: 20 }, () => 'x'.repeat(4096)), '"}']);
+    const answer = await send('/v1/me/feedback', headers, [
+      '{"program":"school-meals","kind":"complaint","text":"',
+      ...Array.from({ length: 20 }, () => 'x'.repeat(4096)),
+      '"}',
+    ]);
     expect(answer).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
   });
 
@@ -576,7 +613,11 @@ describe('request bodies', () => {
       Buffer.from([0xc8, 0xe2, 0xe0, 0xed]),
       Buffer.from('\n'),
     ]);
-    const answer = await call('POST', '/v1/lists/food-vouchers?listId=L9&month=2026-03', { token: await token({ role: 'sdu', sub: 'sdu' }), raw: csv, contentType: 'text/csv; charset=windows-1251' });
+    const answer = await call('POST', '/v1/lists/food-vouchers?listId=L9&month=2026-03', {
+      token: await token({ role: 'sdu', sub: 'sdu' }),
+      raw: csv,
+      contentType: 'text/csv; charset=windows-1251',
+    });
     expect(answer.status).toBe(201);
     expect(calls.at(-1)!.input).toMatchObject({ listId: 'L9', rows: [{ familyId: 'fam-9', head: { fullName: 'Иван' } }] });
   });
@@ -589,13 +630,22 @@ describe('request bodies', () => {
   });
 
   it('takes JSON that starts with a byte-order mark', async () => {
-    const answer = await call('POST', '/v1/me/feedback', { token: await token(citizen), raw: '\uFEFF{"program":"school-meals","voucherId":"mv~p~2025-2026","kind":"rating","rating":4}', contentType: 'application/json' });
+    const answer = await call('POST', '/v1/me/feedback', {
+      token: await token(citizen),
+      raw: '\uFEFF{"program":"school-meals","voucherId":"mv~p~2025-2026","kind":"rating","rating":4}',
+      contentType: 'application/json',
+    });
     expect(answer.status).toBe(201);
   });
 
   it('refuses a compressed body with 415 naming Content-Encoding', async () => {
     const body = '{"program":"school-meals","voucherId":"mv~p~2025-2026","kind":"rating","rating":5}';
-    const headers = { authorization: `Bearer ${await token(citizen)}`, 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(body.length) };
+    const headers = {
+      authorization: `Bearer ${await token(citizen)}`,
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'content-length': String(body.length),
+    };
     const answer = await send('/v1/me/feedback', headers, [body]);
     expect(answer).toMatchObject({ status: 415, body: { code: 'unsupported_media_type', detail: expect.stringMatching(/Content-Encoding/) } });
   });

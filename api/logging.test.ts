@@ -21,22 +21,44 @@ const PHONE = '+77015550101';
 const NAMES = ['Гүлжан Сейітқызы', 'Арман Болатұлы', 'Жанар Тұрсынқызы'];
 const sdu = { role: 'sdu', sub: 'sdu-log' } as const;
 
-type Line = { level: string; time: string; msg: string; reqId?: string; correlationId?: string; route?: string; code?: string; status?: number; err?: { type: string; code?: string; constraint?: string; message?: string } };
+type Line = {
+  level: string;
+  time: string;
+  msg: string;
+  reqId?: string;
+  correlationId?: string;
+  route?: string;
+  code?: string;
+  status?: number;
+  err?: { type: string; code?: string; constraint?: string; message?: string };
+};
 const lines = (): Line[] => t.logged.map((l) => JSON.parse(l) as Line);
 
 describe('the operator log', () => {
   beforeAll(async () => {
     await t.system.phones.load([[head, PHONE]]);
     const token = await t.token(sdu);
-    const row = (familyId: string, iin: string, fullName: string) => ({ familyId, city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin, fullName }, members: [{ iin, fullName }] });
+    const row = (familyId: string, iin: string, fullName: string) => ({
+      familyId,
+      city: 'Kokshetau',
+      aspOnDate: '2026-02-28',
+      head: { iin, fullName },
+      members: [{ iin, fullName }],
+    });
     // Accepted: a list of people with names and phones.
-    await t.call('POST', '/v1/lists/food-vouchers', { token, body: { listId: 'log-1', month: '2026-03', rows: [row('fam-L1', head, NAMES[0]!), { ...row('fam-L2', child, NAMES[1]!), city: 'Almaty' }] } });
+    await t.call('POST', '/v1/lists/food-vouchers', {
+      token,
+      body: { listId: 'log-1', month: '2026-03', rows: [row('fam-L1', head, NAMES[0]!), { ...row('fam-L2', child, NAMES[1]!), city: 'Almaty' }] },
+    });
     // Refused at the edge: an 11-digit IIN, a NUL in a name, CSV with a duplicated column.
     await t.call('POST', '/v1/lists/food-vouchers', { token, body: { listId: 'log-2', month: '2026-03', rows: [row('fam-L3', head.slice(1), NAMES[2]!)] } });
     await t.call('POST', '/v1/lists/food-vouchers', { token, body: { listId: 'log-3', month: '2026-03', rows: [row('fam-L4', head, `${NAMES[2]}\u0000`)] } });
     await t.call('POST', '/v1/lists/food-vouchers?listId=log-4&month=2026-03', { token, raw: `iin,iin\n${head},${child}\n`, contentType: 'text/csv' });
     // An SMS reply from a phone, a complaint naming people and phones, a bad token made of an IIN.
-    await t.call('POST', '/v1/sms/inbound', { token: await t.token({ role: 'sms-gateway', sub: 'gw' }), body: { phone: PHONE, text: '21*1', receivedAt: '2026-03-02T04:00:00Z' } });
+    await t.call('POST', '/v1/sms/inbound', {
+      token: await t.token({ role: 'sms-gateway', sub: 'gw' }),
+      body: { phone: PHONE, text: '21*1', receivedAt: '2026-03-02T04:00:00Z' },
+    });
     const citizen = await t.token({ role: 'citizen', sub: 'c-1', familyId: 'fam-L1', personId: t.system.vault.pseudonymise(head) });
     await t.call('POST', '/v1/me/feedback', { token: citizen, body: { program: 'food-vouchers', kind: 'complaint', text: `${NAMES[1]} ${PHONE} ${child}` } });
     await t.call('GET', '/v1/me/vouchers', { token: `${head}.${child}.${PHONE}` });
@@ -60,13 +82,21 @@ describe('the operator log', () => {
       expect(line).toMatchObject({ level: 'debug', reqId: expect.any(String), route: expect.stringMatching(/^\/v1\//), status: expect.any(Number) });
       expect(Number.isNaN(Date.parse(line.time))).toBe(false);
     }
-    expect(requests.filter((l) => l.route === '/v1/lists/food-vouchers').map((l) => l.code)).toEqual(expect.arrayContaining(['validation_failed', 'internal_error']));
+    expect(requests.filter((l) => l.route === '/v1/lists/food-vouchers').map((l) => l.code)).toEqual(
+      expect.arrayContaining(['validation_failed', 'internal_error']),
+    );
   });
 
   it('logs an unexpected failure once, with the database’s code and constraint but not its message, and gives its request id to the client', () => {
     expect(failed.status).toBe(500);
     const [line] = lines().filter((l) => l.level === 'error');
-    expect(line).toMatchObject({ msg: 'request failed', route: '/v1/lists/food-vouchers', code: 'internal_error', correlationId: expect.any(String), err: { type: 'DatabaseError', code: '23514', constraint: 'refuse_one' } });
+    expect(line).toMatchObject({
+      msg: 'request failed',
+      route: '/v1/lists/food-vouchers',
+      code: 'internal_error',
+      correlationId: expect.any(String),
+      err: { type: 'DatabaseError', code: '23514', constraint: 'refuse_one' },
+    });
     expect(line!.err!.message).toBeUndefined();
     expect(failed.headers.get('x-request-id')).toBe(line!.reqId);
   });

@@ -65,7 +65,8 @@ export function createProblemTally(counter?: Counter<'code'>): ProblemTally {
       const last = minuteOf(now.getTime());
       const first = last - Math.min(windowMinutes, PROBLEM_WINDOW_MINUTES) + 1;
       const totals = new Map<string, number>();
-      for (const [minute, bucket] of minutes) if (minute >= first && minute <= last) for (const [code, n] of bucket) totals.set(code, (totals.get(code) ?? 0) + n);
+      for (const [minute, bucket] of minutes)
+        if (minute >= first && minute <= last) for (const [code, n] of bucket) totals.set(code, (totals.get(code) ?? 0) + n);
       return [...totals]
         .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
         .map(([code, count]) => ({ code, count, lastAt: new Date(lastAt.get(code)!).toISOString() }));
@@ -172,7 +173,12 @@ export function createMetrics(options: { lag?: () => Promise<readonly Projection
   });
 
   const problems = createProblemTally(
-    new Counter({ name: 'api_problems_total', help: 'Problem answers (application/problem+json) by code.', labelNames: ['code'] as const, registers: [registry] }),
+    new Counter({
+      name: 'api_problems_total',
+      help: 'Problem answers (application/problem+json) by code.',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
   );
   return {
     registry,

@@ -40,7 +40,12 @@ function jwksServer() {
     publish: (keys: ProviderKey[]) => void (published = keys),
     setDown: (value: boolean) => void (down = value),
     fetches: () => fetches,
-    listen: () => new Promise<string>((ok) => server.listen(0, '127.0.0.1', () => ok(`http://127.0.0.1:${(server.address() as { port: number }).port}/realms/social-wallet/protocol/openid-connect/certs`))),
+    listen: () =>
+      new Promise<string>((ok) =>
+        server.listen(0, '127.0.0.1', () =>
+          ok(`http://127.0.0.1:${(server.address() as { port: number }).port}/realms/social-wallet/protocol/openid-connect/certs`),
+        ),
+      ),
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   };
 }
@@ -55,7 +60,9 @@ beforeAll(async () => {
   [rsa, ec, ed] = await Promise.all([providerKey('rsa-1', 'RS256'), providerKey('ec-1', 'ES256'), providerKey('ed-1', 'EdDSA')]);
   provider.publish([rsa, ec, ed]);
   const url = await provider.listen();
-  t = await startTestSystem('2026-03-05T04:00:00.000Z', { env: { OIDC_ISSUER: ISSUER, OIDC_AUDIENCE: AUDIENCE, OIDC_JWKS_URL: url, OIDC_JWKS_COOLDOWN_MS: '0' } });
+  t = await startTestSystem('2026-03-05T04:00:00.000Z', {
+    env: { OIDC_ISSUER: ISSUER, OIDC_AUDIENCE: AUDIENCE, OIDC_JWKS_URL: url, OIDC_JWKS_COOLDOWN_MS: '0' },
+  });
 });
 afterAll(async () => {
   await t?.close();
@@ -63,7 +70,11 @@ afterAll(async () => {
 });
 
 /** A token as the provider signs it, at the service's (virtual) time. */
-async function mint(key: ProviderKey, claims: JWTPayload, options: { issuer?: string; audience?: string; ttl?: number; iatOffset?: number } = {}): Promise<string> {
+async function mint(
+  key: ProviderKey,
+  claims: JWTPayload,
+  options: { issuer?: string; audience?: string; ttl?: number; iatOffset?: number } = {},
+): Promise<string> {
   const iat = Math.floor(t.clock.now().getTime() / 1000) + (options.iatOffset ?? 0);
   return new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
@@ -91,12 +102,21 @@ describe('bearer tokens from the OpenID Connect provider', () => {
     const balance = await t.call('POST', '/v1/shop/balance', { token: till, body: { token: 'x.y.z' } });
     expect([balance.status, balance.body.code]).toEqual([403, 'shop_not_registered']);
     const device = await mint(ed, { sub: 'svc-device-3', swl_role: 'canteen-device', device_id: 'dev-oidc-3', school_id: 'school-oidc-1' });
-    const batch = await t.call('POST', '/v1/canteen/batches', { token: device, body: { batchId: 'b-1', records: [{ seq: 1, cardIin: '900101300123', scannedAt: '2026-03-05T04:00:00.000Z' }] } });
+    const batch = await t.call('POST', '/v1/canteen/batches', {
+      token: device,
+      body: { batchId: 'b-1', records: [{ seq: 1, cardIin: '900101300123', scannedAt: '2026-03-05T04:00:00.000Z' }] },
+    });
     expect([batch.status, batch.body.code]).toEqual([403, 'device_not_registered']);
   });
 
   it('refuses a token without a role of ours, with two, or without what its role needs (401)', async () => {
-    for (const claims of [{}, { realm_access: { roles: ['operator', 'auditor'] } }, { swl_role: 'admin' }, { swl_role: 'merchant' }, { swl_role: 'canteen-device', device_id: 'd-1' }]) {
+    for (const claims of [
+      {},
+      { realm_access: { roles: ['operator', 'auditor'] } },
+      { swl_role: 'admin' },
+      { swl_role: 'merchant' },
+      { swl_role: 'canteen-device', device_id: 'd-1' },
+    ]) {
       const answer = await asOperator(await mint(rsa, claims));
       expect([answer.status, answer.body.code], JSON.stringify(claims)).toEqual([401, 'unauthorized']);
     }

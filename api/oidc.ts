@@ -70,7 +70,12 @@ export function createOidcVerifier(options: OidcOptions, clock: Clock, maxLifeti
       throw refusalOf(error);
     }
     if (payload.exp! - payload.iat! > maxLifetimeSeconds)
-      throw new ApiProblem('unauthorized', `The bearer token lives longer than ${maxLifetimeSeconds} s (exp − iat): ask for a shorter-lived one.`, undefined, invalidToken);
+      throw new ApiProblem(
+        'unauthorized',
+        `The bearer token lives longer than ${maxLifetimeSeconds} s (exp − iat): ask for a shorter-lived one.`,
+        undefined,
+        invalidToken,
+      );
     return { principal: principalFromClaims(payload), expSeconds: payload.exp! };
   };
 }
@@ -88,7 +93,8 @@ export function principalFromClaims(payload: JWTPayload): Principal {
     deviceId: text(OIDC_CLAIMS.deviceId),
     schoolId: text(OIDC_CLAIMS.schoolId),
   });
-  if (!parsed.success) throw new ApiProblem('unauthorized', `The bearer token's claims do not give the ${role} role what it needs (docs/IDENTITY.md).`, undefined, invalidToken);
+  if (!parsed.success)
+    throw new ApiProblem('unauthorized', `The bearer token's claims do not give the ${role} role what it needs (docs/IDENTITY.md).`, undefined, invalidToken);
   // principalSchema keeps only the role's fields: a merchant's token with a stray school_id stays a merchant.
   return parsed.data;
 }
@@ -99,7 +105,12 @@ function roleOf(payload: JWTPayload): Role {
   const candidates = typeof named === 'string' ? [named] : Array.isArray(realmRoles) ? realmRoles.filter((r): r is string => typeof r === 'string') : [];
   const ours = [...new Set(candidates.filter((r): r is Role => (ROLES as readonly string[]).includes(r)))];
   if (ours.length !== 1)
-    throw new ApiProblem('unauthorized', ours.length === 0 ? 'The bearer token carries no role of this service.' : 'The bearer token carries more than one role of this service.', undefined, invalidToken);
+    throw new ApiProblem(
+      'unauthorized',
+      ours.length === 0 ? 'The bearer token carries no role of this service.' : 'The bearer token carries more than one role of this service.',
+      undefined,
+      invalidToken,
+    );
   return ours[0]!;
 }
 
@@ -107,12 +118,27 @@ const invalidToken = { 'WWW-Authenticate': 'Bearer realm="social-wallet", error=
 
 function refusalOf(error: unknown): ApiProblem {
   if (error instanceof joseErrors.JWTExpired) return new ApiProblem('unauthorized', 'The bearer token has expired.', undefined, invalidToken);
-  if (error instanceof joseErrors.JWKSNoMatchingKey) return new ApiProblem('unauthorized', 'The bearer token is signed with a key the identity provider does not publish (unknown kid).', undefined, invalidToken);
+  if (error instanceof joseErrors.JWKSNoMatchingKey)
+    return new ApiProblem(
+      'unauthorized',
+      'The bearer token is signed with a key the identity provider does not publish (unknown kid).',
+      undefined,
+      invalidToken,
+    );
   if (error instanceof joseErrors.JWTClaimValidationFailed && (error.claim === 'iss' || error.claim === 'aud'))
-    return new ApiProblem('unauthorized', `The bearer token is not from the configured identity provider for this API (${error.claim}).`, undefined, invalidToken);
+    return new ApiProblem(
+      'unauthorized',
+      `The bearer token is not from the configured identity provider for this API (${error.claim}).`,
+      undefined,
+      invalidToken,
+    );
   // Our dependency failed, not the client: the key set could not be fetched (down, slow, not a JWKS).
   // (jose's answer to a non-200 from the provider is its base JOSEError itself.)
-  const providerFailed = error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || !(error instanceof joseErrors.JOSEError) || error.constructor === joseErrors.JOSEError;
+  const providerFailed =
+    error instanceof joseErrors.JWKSTimeout ||
+    error instanceof joseErrors.JWKSInvalid ||
+    !(error instanceof joseErrors.JOSEError) ||
+    error.constructor === joseErrors.JOSEError;
   if (providerFailed)
     return new ApiProblem('service_unavailable', 'The identity provider’s keys could not be fetched; try again shortly.', undefined, { 'Retry-After': '5' });
   return new ApiProblem('unauthorized', 'The bearer token is invalid.', undefined, invalidToken);

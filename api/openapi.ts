@@ -25,7 +25,8 @@ export function createRegistry(): OpenAPIRegistry {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'JWT: in production from the OpenID Connect provider (RS256, ES256 or EdDSA; claims mapped as docs/IDENTITY.md says), in dev and tests HS256 with `role` and the subject fields of that role (see docs/API.md).',
+    description:
+      'JWT: in production from the OpenID Connect provider (RS256, ES256 or EdDSA; claims mapped as docs/IDENTITY.md says), in dev and tests HS256 with `role` and the subject fields of that role (see docs/API.md).',
   });
   registry.register('Problem', problemComponent);
   return registry;
@@ -94,11 +95,10 @@ function operationOf(def: AnyRoute): RouteConfig {
 }
 
 function idempotencyHeader(idempotency: 'required' | 'optional') {
-  const key = z
-    .string()
-    .min(1)
-    .max(MAX_IDEMPOTENCY_KEY_LENGTH)
-    .openapi({ description: 'Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409).' });
+  const key = z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).openapi({
+    description:
+      'Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409).',
+  });
   return z.object({ [IDEMPOTENCY_HEADER_NAME]: idempotency === 'required' ? key : key.optional() });
 }
 
@@ -133,7 +133,9 @@ function problemAnswers(codes: readonly Code[]): Record<string, ResponseConfig> 
     const sorted = [...group].sort();
     responses[String(status)] = {
       description: `A problem: ${sorted.map((code) => `\`${code}\``).join(', ')}.`,
-      ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } } } : {}),
+      ...(status === 429 || status === 503
+        ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } } }
+        : {}),
       content: { [PROBLEM_CONTENT_TYPE]: { schema: problemOf(sorted) } },
     };
   }

@@ -18,7 +18,13 @@ beforeAll(async () => {
       month: '2026-03',
       rows: [
         { familyId: 'fam-ops', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: head, fullName: 'Айгерим' }, members: [{ iin: head }] },
-        { familyId: 'fam-out', city: 'Almaty', aspOnDate: '2026-02-28', head: { iin: makeIin('1970-01-01', 'male', 32) }, members: [{ iin: makeIin('1970-01-01', 'male', 32) }] },
+        {
+          familyId: 'fam-out',
+          city: 'Almaty',
+          aspOnDate: '2026-02-28',
+          head: { iin: makeIin('1970-01-01', 'male', 32) },
+          members: [{ iin: makeIin('1970-01-01', 'male', 32) }],
+        },
       ],
     },
   });
@@ -37,7 +43,15 @@ describe('GET /v1/ops/summary', () => {
     expect(summary.now).toBe('2026-03-05T05:00:00.000Z');
     expect(summary.projections.map((p: { name: string }) => p.name)).toContain('list_intake');
     expect(summary.lists).toMatchObject({ received: 1, rows: 2, rejectedRows: 1, unprocessed: 0 });
-    expect(summary.lists.recent[0]).toMatchObject({ source: 'sdu', listId: 'ops-1', program: 'food-vouchers', month: '2026-03', rowCount: 2, accepted: 1, rejected: 1 });
+    expect(summary.lists.recent[0]).toMatchObject({
+      source: 'sdu',
+      listId: 'ops-1',
+      program: 'food-vouchers',
+      month: '2026-03',
+      rowCount: 2,
+      accepted: 1,
+      rejected: 1,
+    });
     // The start SMS was requested at once (it is the 5th, 10:00 local): due for the gateway now.
     expect(summary.sms).toMatchObject({ dueNow: 1, requested: 1, sent: 0, failureRate: null });
     expect(summary.deadlines.next.length).toBeGreaterThan(0);

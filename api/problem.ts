@@ -105,7 +105,11 @@ export function sendProblem(res: ServerResponse, body: Problem, headers?: Readon
  * Turns any thrown value into a problem. Unknown errors become `internal_error` (500) and are
  * handed to `onInternal`, which logs them (api/route.ts `logFailure`: a request id, never a body).
  */
-export function toProblem(error: unknown, instance: string, onInternal: (error: unknown) => void): { body: Problem; headers?: Readonly<Record<string, string>> } {
+export function toProblem(
+  error: unknown,
+  instance: string,
+  onInternal: (error: unknown) => void,
+): { body: Problem; headers?: Readonly<Record<string, string>> } {
   if (error instanceof ApiProblem) {
     return { body: problem(error.code, error.detail, instance, error.errors), ...(error.headers ? { headers: error.headers } : {}) };
   }
@@ -128,7 +132,11 @@ export function toProblem(error: unknown, instance: string, onInternal: (error: 
 }
 
 /** A sick database is the service's state, not a bug: 503 with Retry-After (a stable code per cause). */
-export function unavailableProblem(error: unknown, instance: string, detail?: string): { body: Problem; headers: Readonly<Record<string, string>> } | undefined {
+export function unavailableProblem(
+  error: unknown,
+  instance: string,
+  detail?: string,
+): { body: Problem; headers: Readonly<Record<string, string>> } | undefined {
   const failure = databaseFailureOf(error);
   if (!failure) return undefined;
   const code: Code = failure === 'storage_full' ? 'storage_full' : 'service_unavailable';

@@ -20,7 +20,11 @@ beforeAll(async () => {
   const pem = toPem(signing);
   t = await startTestSystem('2026-03-05T04:00:00.000Z', {
     counterparts: { shops: [{ shopId: 'shop-keys', city: 'kokshetau' }] },
-    env: { QR_PRIVATE_KEY: pem.privateKeyPem, QR_PUBLIC_KEY: pem.publicKeyPem, QR_ROTATION_PUBLIC_KEYS: Buffer.from(toPem(retiring).publicKeyPem).toString('base64') },
+    env: {
+      QR_PRIVATE_KEY: pem.privateKeyPem,
+      QR_PUBLIC_KEY: pem.publicKeyPem,
+      QR_ROTATION_PUBLIC_KEYS: Buffer.from(toPem(retiring).publicKeyPem).toString('base64'),
+    },
   });
 });
 afterAll(async () => t?.close());
@@ -30,7 +34,14 @@ describe('GET /.well-known/qr-keys.json', () => {
     const answer = await t.call('GET', '/.well-known/qr-keys.json');
     expect(answer.status).toBe(200);
     expect(answer.body.keys.map((k: { kid: string }) => k.kid)).toEqual([qrKeyId(signing.publicKey), qrKeyId(retiring.publicKey)]);
-    expect(answer.body.keys[0]).toEqual({ kty: 'OKP', crv: 'Ed25519', x: signing.publicKey.export({ format: 'jwk' }).x, kid: qrKeyId(signing.publicKey), alg: 'EdDSA', use: 'sig' });
+    expect(answer.body.keys[0]).toEqual({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: signing.publicKey.export({ format: 'jwk' }).x,
+      kid: qrKeyId(signing.publicKey),
+      alg: 'EdDSA',
+      use: 'sig',
+    });
     expect(answer.headers.get('cache-control')).toBe('public, max-age=300');
     const etag = answer.headers.get('etag')!;
     expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
@@ -51,7 +62,12 @@ describe('GET /.well-known/qr-keys.json', () => {
 
   it('accepts a token of the retiring key during the overlap and refuses one of an unknown key, appending nothing', async () => {
     await activeFoodFamily(t, 'fam-keys-2', 302);
-    const payload = { v: foodRef('fam-keys-2', '2026-03'), n: randomBytes(12).toString('base64url'), e: epochSeconds(t.clock.now()) + 60, p: 'food-vouchers' as const };
+    const payload = {
+      v: foodRef('fam-keys-2', '2026-03'),
+      n: randomBytes(12).toString('base64url'),
+      e: epochSeconds(t.clock.now()) + 60,
+      p: 'food-vouchers' as const,
+    };
     const till = await t.token(merchant);
     const old = await t.call('POST', '/v1/shop/balance', { token: till, body: { token: signQrToken(payload, retiring.privateKey) } });
     expect([old.status, old.body.availableTiyn > 0]).toEqual([200, true]);

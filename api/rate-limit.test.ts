@@ -8,7 +8,11 @@ describe('per-client rate limit from configuration', () => {
     expect(rateLimitFromConfig(loadConfig({}))).toEqual(DEFAULT_RATE_LIMIT);
   });
   it('takes RATE_LIMIT_PER_MINUTE', () => {
-    expect(rateLimitFromConfig(loadConfig({ RATE_LIMIT_PER_MINUTE: '6000', AUTH_FAILURES_PER_MINUTE: '30' }))).toEqual({ limit: 6000, windowSeconds: 60, failedAuthLimit: 30 });
+    expect(rateLimitFromConfig(loadConfig({ RATE_LIMIT_PER_MINUTE: '6000', AUTH_FAILURES_PER_MINUTE: '30' }))).toEqual({
+      limit: 6000,
+      windowSeconds: 60,
+      failedAuthLimit: 30,
+    });
   });
   it('names the variable when it is not a positive integer', () => {
     expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
@@ -32,7 +36,10 @@ describe('the limiter', () => {
       (error: unknown) => error,
     );
     expect(refused).toBeInstanceOf(ApiProblem);
-    expect(refused).toMatchObject({ code: 'rate_limited', headers: { 'Retry-After': '60', RateLimit: expect.stringMatching(/^limit=3, remaining=0, reset=(59|60)$/) } });
+    expect(refused).toMatchObject({
+      code: 'rate_limited',
+      headers: { 'Retry-After': '60', RateLimit: expect.stringMatching(/^limit=3, remaining=0, reset=(59|60)$/) },
+    });
     expect((await limiter.check('merchant:b')).RateLimit).toMatch(/^limit=3, remaining=2, reset=(59|60)$/);
   });
 });

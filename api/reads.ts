@@ -47,7 +47,10 @@ export function createReads(deps: ReadsDeps): ReadSide {
     const byStream = new Map<string, LedgerRecorded[]>();
     for (const stream of new Set(refs.map((r) => r.stream))) byStream.set(stream, (await store.readStream(stream)).map(parseRecorded));
     const wanted = new Set(refs.map((r) => r.position));
-    return [...byStream.values()].flat().filter((e) => wanted.has(e.position)).sort((a, b) => (a.position < b.position ? -1 : 1));
+    return [...byStream.values()]
+      .flat()
+      .filter((e) => wanted.has(e.position))
+      .sort((a, b) => (a.position < b.position ? -1 : 1));
   };
   return {
     pendingSms: (limit) => deps.pendingSms(limit),
@@ -93,8 +96,10 @@ export function createReads(deps: ReadsDeps): ReadSide {
       if (!head) return undefined;
       type Row = ListView['rows'][number];
       const rows = events.flatMap((e): Row[] => {
-        if (e.type === 'ListRowAccepted') return [{ rowNo: e.data.rowNo, outcome: 'row_accepted', ...(e.data.caseStream ? { caseStream: e.data.caseStream } : {}) }];
-        if (e.type === 'ListRowContinued') return [{ rowNo: e.data.rowNo, outcome: 'row_continued', ...(e.data.caseStream ? { caseStream: e.data.caseStream } : {}) }];
+        if (e.type === 'ListRowAccepted')
+          return [{ rowNo: e.data.rowNo, outcome: 'row_accepted', ...(e.data.caseStream ? { caseStream: e.data.caseStream } : {}) }];
+        if (e.type === 'ListRowContinued')
+          return [{ rowNo: e.data.rowNo, outcome: 'row_continued', ...(e.data.caseStream ? { caseStream: e.data.caseStream } : {}) }];
         if (e.type === 'ListRowRejected') return [{ rowNo: e.data.rowNo, outcome: e.data.reason, ...(e.data.detail ? { detail: e.data.detail } : {}) }];
         return [];
       });
@@ -102,7 +107,18 @@ export function createReads(deps: ReadsDeps): ReadSide {
       const accepted = rows.filter((r) => r.outcome === 'row_accepted').length;
       const continued = rows.filter((r) => r.outcome === 'row_continued').length;
       const processed = events.some((e) => e.type === 'EligibilityListProcessed');
-      return { listId: head.listId, source, program: head.program, month: head.month, rowCount: head.rowCount, processed, accepted, rejected: rows.length - accepted - continued, continued, rows };
+      return {
+        listId: head.listId,
+        source,
+        program: head.program,
+        month: head.month,
+        rowCount: head.rowCount,
+        processed,
+        accepted,
+        rejected: rows.length - accepted - continued,
+        continued,
+        rows,
+      };
     },
     async listReturns(source, listId) {
       return (await listReturns(pool, source, listId)).map((r) => ({ ...r, reason: r.reason ?? r.status }));

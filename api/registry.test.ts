@@ -42,7 +42,11 @@ describe('onboarding a shop, start to finish', () => {
     const till = await t.token(merchant('shop-k1'));
     const held = await t.call('POST', '/v1/shop/holds', { token: till, idempotencyKey: 'k1-sale-1', body: { token: await family.qr(), items } });
     expect(held.status).toBe(201);
-    const captured = await t.call('POST', `/v1/shop/holds/${held.body.holdId}/capture`, { token: till, idempotencyKey: 'k1-cap-1', body: { paymentStatus: 'paid' } });
+    const captured = await t.call('POST', `/v1/shop/holds/${held.body.holdId}/capture`, {
+      token: till,
+      idempotencyKey: 'k1-cap-1',
+      body: { paymentStatus: 'paid' },
+    });
     expect(captured.body.status).toBe('captured');
     const second = await t.call('POST', '/v1/shop/holds', { token: till, idempotencyKey: 'k1-sale-2', body: { token: await family.qr(), items } });
     expect(second.status).toBe(201);
@@ -87,11 +91,20 @@ describe('onboarding a shop, start to finish', () => {
 
   it('refuses a shop outside the pilot cities, a bad BIN or IBAN, and appends nothing', async () => {
     const before = await t.eventCount();
-    const almaty = await operatorCall('PUT', '/v1/registry/shops/shop-a1', { details: { ...fixtureShop('shop-a1', 'kokshetau'), city: 'almaty' }, reason: 'contract' });
+    const almaty = await operatorCall('PUT', '/v1/registry/shops/shop-a1', {
+      details: { ...fixtureShop('shop-a1', 'kokshetau'), city: 'almaty' },
+      reason: 'contract',
+    });
     expect([almaty.status, almaty.body.code]).toEqual([422, 'shop_outside_pilot_city']);
-    const bin = await operatorCall('PUT', '/v1/registry/shops/shop-a1', { details: { ...fixtureShop('shop-a1', 'kokshetau'), bin: '123456789012' }, reason: 'contract' });
+    const bin = await operatorCall('PUT', '/v1/registry/shops/shop-a1', {
+      details: { ...fixtureShop('shop-a1', 'kokshetau'), bin: '123456789012' },
+      reason: 'contract',
+    });
     expect([bin.status, bin.body.code]).toEqual([400, 'bin_invalid']);
-    const iban = await operatorCall('PUT', '/v1/registry/shops/shop-a1', { details: { ...fixtureShop('shop-a1', 'kokshetau'), bankAccount: { iban: 'KZ00125KZT5004100100', bic: 'HSBKKZKX' } }, reason: 'contract' });
+    const iban = await operatorCall('PUT', '/v1/registry/shops/shop-a1', {
+      details: { ...fixtureShop('shop-a1', 'kokshetau'), bankAccount: { iban: 'KZ00125KZT5004100100', bic: 'HSBKKZKX' } },
+      reason: 'contract',
+    });
     expect([iban.status, iban.body.code]).toEqual([400, 'iban_invalid']);
     const noReason = await operatorCall('PUT', '/v1/registry/shops/shop-a1', { details: fixtureShop('shop-a1', 'kokshetau'), reason: ' ' });
     expect([noReason.status, noReason.body.code]).toEqual([400, 'validation_failed']);
@@ -115,16 +128,28 @@ describe('onboarding a shop, start to finish', () => {
 
 describe('onboarding a school and its canteen device', () => {
   it('registers both; the device syncs meals while active; suspended device or school is refused, and the meals stay', async () => {
-    expect((await operatorCall('PUT', '/v1/registry/schools/nobd-5001', { details: fixtureSchool('nobd-5001'), reason: 'canteen contract 77', activate: true })).status).toBe(201);
+    expect(
+      (await operatorCall('PUT', '/v1/registry/schools/nobd-5001', { details: fixtureSchool('nobd-5001'), reason: 'canteen contract 77', activate: true }))
+        .status,
+    ).toBe(201);
     const orphan = await operatorCall('PUT', '/v1/registry/devices/dev-x', { details: fixtureDevice('nobd-none', 'dev-x'), reason: 'delivered' });
     expect([orphan.status, orphan.body.code]).toEqual([403, 'school_not_registered']);
-    expect((await operatorCall('PUT', '/v1/registry/devices/dev-5001-1', { details: fixtureDevice('nobd-5001', 'dev-5001-1'), reason: 'delivered', activate: true })).status).toBe(201);
+    expect(
+      (await operatorCall('PUT', '/v1/registry/devices/dev-5001-1', { details: fixtureDevice('nobd-5001', 'dev-5001-1'), reason: 'delivered', activate: true }))
+        .status,
+    ).toBe(201);
     const pupil = await activeMealPupil(t, 'nobd-5001', 'fam-meal-1', 201);
     const token = await t.token(device('dev-5001-1', 'nobd-5001'));
-    const synced = await t.call('POST', '/v1/canteen/batches', { token, body: { batchId: 'b1', records: [{ seq: 1, cardIin: pupil.iin, scannedAt: t.clock.now().toISOString() }] } });
+    const synced = await t.call('POST', '/v1/canteen/batches', {
+      token,
+      body: { batchId: 'b1', records: [{ seq: 1, cardIin: pupil.iin, scannedAt: t.clock.now().toISOString() }] },
+    });
     expect(synced.body.results[0].outcome).toBe('meal_recorded');
 
-    const mismatch = await t.call('POST', '/v1/canteen/batches', { token: await t.token(device('dev-5001-1', 'nobd-9999')), body: { batchId: 'b2', records: [{ seq: 2, cardIin: pupil.iin, scannedAt: t.clock.now().toISOString() }] } });
+    const mismatch = await t.call('POST', '/v1/canteen/batches', {
+      token: await t.token(device('dev-5001-1', 'nobd-9999')),
+      body: { batchId: 'b2', records: [{ seq: 2, cardIin: pupil.iin, scannedAt: t.clock.now().toISOString() }] },
+    });
     expect([mismatch.status, mismatch.body.code]).toEqual([403, 'device_school_mismatch']);
 
     await operatorCall('POST', '/v1/registry/schools/nobd-5001/suspend', { reason: 'sanitary inspection' });
@@ -142,7 +167,9 @@ describe('onboarding a school and its canteen device', () => {
     const unknown = await t.call('POST', '/v1/canteen/batches', { token: await t.token(device('dev-unknown', 'nobd-5001')), body: batch });
     expect([unknown.status, unknown.body.code]).toEqual([403, 'device_not_registered']);
     await t.settle();
-    const tabel = await t.call('GET', `/v1/schools/nobd-5001/tabel/2026-03`, { token: await t.token({ role: 'social-pedagogue', sub: 'ped', schoolId: 'nobd-5001' }) });
+    const tabel = await t.call('GET', `/v1/schools/nobd-5001/tabel/2026-03`, {
+      token: await t.token({ role: 'social-pedagogue', sub: 'ped', schoolId: 'nobd-5001' }),
+    });
     expect(tabel.body.mealCount).toBe(1);
   });
 });
@@ -151,7 +178,16 @@ describe('bulk import', () => {
   const header = 'shopId,bin,name,city,address,terminals,iban,bic';
   const line = (shopId: string, city = 'pavlodar', override: Partial<Record<'bin' | 'iban', string>> = {}) => {
     const d = fixtureShop(shopId, 'pavlodar');
-    return [shopId, override.bin ?? d.bin, d.name, city, `"${d.address}"`, `${shopId}-t1;${shopId}-t2`, override.iban ?? d.bankAccount.iban, d.bankAccount.bic].join(',');
+    return [
+      shopId,
+      override.bin ?? d.bin,
+      d.name,
+      city,
+      `"${d.address}"`,
+      `${shopId}-t1;${shopId}-t2`,
+      override.iban ?? d.bankAccount.iban,
+      d.bankAccount.bic,
+    ].join(',');
   };
   const csv = (lines: string[]) => `${[header, ...lines].join('\n')}\n`;
 
@@ -179,18 +215,30 @@ describe('bulk import', () => {
     expect([answer.status, answer.body.code]).toEqual([400, 'validation_failed']);
     expect(answer.body.errors).toEqual([{ path: 'body.rows.3.id', message: expect.stringContaining('row 1') }]);
     const fixedDuplicates = csv([line('shop-q1'), line('shop-q2', 'almaty'), line('shop-q3', 'pavlodar', { bin: '000000000001' })]);
-    const again = await t.call('POST', '/v1/registry/shops/import?reason=batch%204', { token: await t.token(OPERATOR), raw: fixedDuplicates, contentType: 'text/csv' });
+    const again = await t.call('POST', '/v1/registry/shops/import?reason=batch%204', {
+      token: await t.token(OPERATOR),
+      raw: fixedDuplicates,
+      contentType: 'text/csv',
+    });
     expect(again.body.errors.map((e: { path: string; message: string }) => [e.path, e.message.split(':')[0]])).toEqual([
       ['body.rows.1.details.city', 'shop_outside_pilot_city'],
       ['body.rows.2.details.bin', 'bin_invalid'],
     ]);
-    const noColumn = await t.call('POST', '/v1/registry/shops/import?reason=x', { token: await t.token(OPERATOR), raw: 'shopId,bin\nshop-z,1\n', contentType: 'text/csv' });
+    const noColumn = await t.call('POST', '/v1/registry/shops/import?reason=x', {
+      token: await t.token(OPERATOR),
+      raw: 'shopId,bin\nshop-z,1\n',
+      contentType: 'text/csv',
+    });
     expect([noColumn.status, noColumn.body.errors[0].path]).toEqual([400, 'body.name']);
     expect(await t.eventCount()).toBe(before);
   });
 
   it('imports schools and then their devices (JSON rows)', async () => {
-    const schools = await operatorCall('POST', '/v1/registry/schools/import', { rows: [{ id: 'nobd-6001', details: fixtureSchool('nobd-6001', 'pavlodar', 'pavlodar', 90_000) }], reason: 'contracts', activate: true });
+    const schools = await operatorCall('POST', '/v1/registry/schools/import', {
+      rows: [{ id: 'nobd-6001', details: fixtureSchool('nobd-6001', 'pavlodar', 'pavlodar', 90_000) }],
+      reason: 'contracts',
+      activate: true,
+    });
     expect(schools.body).toMatchObject({ registered: 1 });
     const devices = await operatorCall('POST', '/v1/registry/devices/import', {
       rows: [
@@ -207,11 +255,15 @@ describe('the in-memory view of another process', () => {
   it('picks up a registration made elsewhere from the read model on refresh', async () => {
     // A second process: its own registry services and view over the same log.
     const elsewhere = createRegistryServices({ states: testStates(t.system.store), view: createRegistryView() });
-    await elsewhere.put('shop', { id: 'shop-far', details: fixtureShop('shop-far', 'akkol'), reason: 'registered by process B', activate: true }, {
-      commandId: 'process-b-1',
-      now: t.clock.now().toISOString(),
-      actor: { role: 'operator', id: 'op-b' },
-    });
+    await elsewhere.put(
+      'shop',
+      { id: 'shop-far', details: fixtureShop('shop-far', 'akkol'), reason: 'registered by process B', activate: true },
+      {
+        commandId: 'process-b-1',
+        now: t.clock.now().toISOString(),
+        actor: { role: 'operator', id: 'op-b' },
+      },
+    );
     expect(t.system.registryView.shop('shop-far')).toBeUndefined();
     await t.settle();
     await t.system.registryView.refresh();

@@ -12,7 +12,12 @@ import { startTestSystem, type TestSystem } from '../test/system';
 let t: TestSystem;
 beforeAll(async () => {
   t = await startTestSystem('2026-03-02T04:00:00.000Z', {
-    counterparts: { devices: [{ deviceId: 'dev-roster-1', schoolId: 'school-roster-1' }, { deviceId: 'dev-roster-2', schoolId: 'school-roster-2' }] },
+    counterparts: {
+      devices: [
+        { deviceId: 'dev-roster-1', schoolId: 'school-roster-1' },
+        { deviceId: 'dev-roster-2', schoolId: 'school-roster-2' },
+      ],
+    },
   });
 });
 afterAll(async () => t?.close());
@@ -24,14 +29,19 @@ const roster = async (query = '', headers: Record<string, string> = {}, who = de
 describe('GET /v1/canteen/roster', () => {
   it('lists the pupils with an active voucher, by pseudonymous id only, and answers 304 while unchanged', async () => {
     const empty = await roster();
-    expect([empty.status, empty.body]).toEqual([200, { schoolId: 'school-roster-1', cursor: '0', cardKey: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), entries: [] }]);
+    expect([empty.status, empty.body]).toEqual([
+      200,
+      { schoolId: 'school-roster-1', cursor: '0', cardKey: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), entries: [] },
+    ]);
     const first = await activeMealPupil(t, 'school-roster-1', 'fam-roster-1', 501);
     await t.settle();
     const answer = await roster();
     expect(answer.status).toBe(200);
     // The device recognises the pupil's ID card: it hashes the IIN it reads with the school's card key.
     const card = createHmac('sha256', Buffer.from(answer.body.cardKey, 'base64url')).update(first.iin).digest('base64url').slice(0, 22);
-    expect(answer.body.entries).toEqual([{ pupilId: first.pupilId, voucherId: first.voucherId, validFrom: '2026-03-02', validUntil: expect.any(String), servable: true, card }]);
+    expect(answer.body.entries).toEqual([
+      { pupilId: first.pupilId, voucherId: first.voucherId, validFrom: '2026-03-02', validUntil: expect.any(String), servable: true, card },
+    ]);
     expect(answer.text).not.toContain(first.iin);
     expect((await roster('', {}, device('dev-roster-2', 'school-roster-2'))).body.cardKey).not.toBe(answer.body.cardKey);
     const etag = answer.headers.get('etag')!;

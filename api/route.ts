@@ -111,9 +111,12 @@ export interface RouteDef<R extends Role, P extends AnyObject, Q extends AnyObje
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRoute = RouteDef<any, any, any, any>;
 
-export function defineRoute<const R extends Role, P extends AnyObject = z.ZodObject<Record<never, never>>, Q extends AnyObject = z.ZodObject<Record<never, never>>, B extends z.ZodType = z.ZodUndefined>(
-  def: RouteDef<R, P, Q, B>,
-): RouteDef<R, P, Q, B> {
+export function defineRoute<
+  const R extends Role,
+  P extends AnyObject = z.ZodObject<Record<never, never>>,
+  Q extends AnyObject = z.ZodObject<Record<never, never>>,
+  B extends z.ZodType = z.ZodUndefined,
+>(def: RouteDef<R, P, Q, B>): RouteDef<R, P, Q, B> {
   return def;
 }
 
@@ -276,7 +279,15 @@ function traceRequest(logger: Logger, req: IncomingMessage, res: ServerResponse,
   const started = performance.now();
   res.once('finish', () =>
     logger.debug(
-      { reqId: requestIdOf(req, trace), correlationId: trace.correlationId, method: req.method, route, status: res.statusCode, code: trace.code, ms: Math.round((performance.now() - started) * 10) / 10 },
+      {
+        reqId: requestIdOf(req, trace),
+        correlationId: trace.correlationId,
+        method: req.method,
+        route,
+        status: res.statusCode,
+        code: trace.code,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
       'request',
     ),
   );
@@ -323,7 +334,10 @@ function parsePart(part: 'params' | 'query' | 'body', schema: z.ZodType | undefi
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new ApiProblem('validation_failed', `The request ${part} does not match its schema.`, fieldErrors(part, parsed.error));
   const unstorable = unstorableText(parsed.data);
-  if (unstorable) throw new ApiProblem('validation_failed', `The request ${part} holds text that cannot be stored.`, [{ path: [part, ...unstorable.path].join('.'), message: unstorable.message }]);
+  if (unstorable)
+    throw new ApiProblem('validation_failed', `The request ${part} holds text that cannot be stored.`, [
+      { path: [part, ...unstorable.path].join('.'), message: unstorable.message },
+    ]);
   return parsed.data;
 }
 

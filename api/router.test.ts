@@ -14,10 +14,12 @@ beforeAll(async () => {
     notFound: (_req, res) => res.writeHead(404).end('not found'),
     badUrl: (_req, res) => res.writeHead(400).end('bad url'),
   });
-  const answer = (name: string) => async (req: Parameters<typeof router.listener>[0], res: Parameters<typeof router.listener>[1], params: Readonly<Record<string, string | undefined>>) => {
-    const body = JSON.stringify({ route: `${req.method} ${name}`, params });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
-  };
+  const answer =
+    (name: string) =>
+    async (req: Parameters<typeof router.listener>[0], res: Parameters<typeof router.listener>[1], params: Readonly<Record<string, string | undefined>>) => {
+      const body = JSON.stringify({ route: `${req.method} ${name}`, params });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    };
   router.add('get', '/v1/me/vouchers', answer('/v1/me/vouchers'));
   router.add('get', '/v1/me/history', answer('/v1/me/history'));
   router.add('get', '/v1/lists/{source}/{listId}', answer('/v1/lists/{source}/{listId}'));
@@ -47,7 +49,10 @@ const reached = async (method: string, path: string) => {
 describe('the router', () => {
   it('finds a route by its path as declared, with its parameters decoded', async () => {
     expect(await reached('GET', '/v1/me/vouchers')).toEqual({ route: 'GET /v1/me/vouchers', params: {} });
-    expect(await reached('GET', '/v1/lists/sdu/L-1?format=csv')).toEqual({ route: 'GET /v1/lists/{source}/{listId}', params: { source: 'sdu', listId: 'L-1' } });
+    expect(await reached('GET', '/v1/lists/sdu/L-1?format=csv')).toEqual({
+      route: 'GET /v1/lists/{source}/{listId}',
+      params: { source: 'sdu', listId: 'L-1' },
+    });
     expect(await reached('POST', '/v1/sms/outbound/case-1%231/delivery')).toMatchObject({ params: { messageId: 'case-1#1' } });
   });
 
@@ -85,7 +90,8 @@ describe('the router', () => {
 
   it('answers HEAD with the GET route, and other methods of a known path as no route', async () => {
     expect(await send('HEAD', '/v1/me/vouchers')).toEqual({ status: 200, body: '' });
-    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) expect(await reached(method, '/v1/me/vouchers'), method).toEqual({ status: 404, body: 'not found' });
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])
+      expect(await reached(method, '/v1/me/vouchers'), method).toEqual({ status: 404, body: 'not found' });
   });
 
   it('takes an absolute request target (RFC 9112 §3.2.2) and ignores a fragment', async () => {

@@ -10,7 +10,10 @@ describe('the edge’s bounds', () => {
 
 describe('text Postgres cannot store', () => {
   it('is found wherever it is, by path: a NUL character or half a surrogate pair', () => {
-    expect(unstorableText({ rows: [{ city: 'ok' }, { city: 'a\u0000b' }] })).toEqual({ path: ['rows', '1', 'city'], message: 'A NUL character is not allowed' });
+    expect(unstorableText({ rows: [{ city: 'ok' }, { city: 'a\u0000b' }] })).toEqual({
+      path: ['rows', '1', 'city'],
+      message: 'A NUL character is not allowed',
+    });
     expect(unstorableText(['fine', { deep: { er: '\uD800' } }])).toMatchObject({ path: ['1', 'deep', 'er'] });
     expect(unstorableText({ 'key\u0000': 1 })).toMatchObject({ path: [] });
   });

@@ -10,7 +10,11 @@ import { z } from 'zod';
 extendZodWithOpenApi(z);
 
 /** Ids we hand out or receive from partner systems: no spaces, no control characters. */
-export const idSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:~-]+$/, 'Use letters, digits and . _ : ~ - only');
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:~-]+$/, 'Use letters, digits and . _ : ~ - only');
 /** 12 digits; the check digit is the domain's job (invalid_iin per row). */
 export const iinSchema = z.string().regex(/^\d{12}$/, 'An IIN is 12 digits');
 /**
@@ -60,7 +64,12 @@ export const singleLine = (max: number) =>
     .refine((v) => !hasControlCharacter(v), 'Control characters (line breaks and tabs too) are not allowed')
     .refine((v) => !LONE_SURROGATE.test(v), 'The text is not well-formed Unicode');
 /** An opaque token or reference we are handed (QR tokens, a gateway's reference): printable ASCII. */
-export const opaqueToken = (max: number) => z.string().min(1).max(max).regex(/^[\x21-\x7e]+$/, 'Printable ASCII characters only');
+export const opaqueToken = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[\x21-\x7e]+$/, 'Printable ASCII characters only');
 
 /**
  * The first string in a validated request part that Postgres could not store (a NUL character;

@@ -87,7 +87,11 @@ describe('every protected route refuses bad credentials', () => {
       ];
       for (const role of ROLES.filter((r) => !allowed.includes(r))) cases.push([`role ${role}`, await t.token(SUBJECTS[role]), 403]);
       for (const [name, token, status] of cases) {
-        const answer = await t.call(route.method, path, { ...(token ? { token } : {}), body: route.method === 'GET' ? undefined : {}, idempotencyKey: 'sec-1' });
+        const answer = await t.call(route.method, path, {
+          ...(token ? { token } : {}),
+          body: route.method === 'GET' ? undefined : {},
+          idempotencyKey: 'sec-1',
+        });
         if (answer.status !== status || !answer.contentType.startsWith('application/problem+json'))
           failures.push(`${route.method} ${route.path} ${name}: ${answer.status}`);
       }
@@ -109,7 +113,9 @@ describe('someone trying tokens', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) {
       const route = protectedRoutes[i % protectedRoutes.length]!;
-      statuses.push((await limited.call(route.method, concrete(route.path), { token: `${i}.not.a-token`, body: route.method === 'GET' ? undefined : {} })).status);
+      statuses.push(
+        (await limited.call(route.method, concrete(route.path), { token: `${i}.not.a-token`, body: route.method === 'GET' ? undefined : {} })).status,
+      );
     }
     expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
     expect(statuses[20]).toBe(429);
@@ -173,7 +179,11 @@ async function onboardCounterpartsInEveryState(): Promise<void> {
     for (const action of actions) await call('POST', `/v1/registry/devices/dev-${state}/${action}`, { reason: 'security table' });
   }
   await call('PUT', '/v1/registry/devices/dev-1', { details: fixtureDevice('school-1', 'dev-1'), reason: 'security table', activate: true });
-  await call('PUT', '/v1/registry/devices/dev-off-school', { details: fixtureDevice('school-off', 'dev-off-school'), reason: 'security table', activate: true });
+  await call('PUT', '/v1/registry/devices/dev-off-school', {
+    details: fixtureDevice('school-off', 'dev-off-school'),
+    reason: 'security table',
+    activate: true,
+  });
 }
 
 /** A valid body per counterpart route, so the refusal comes from the registry, not from validation. */
@@ -202,10 +212,18 @@ describe('counterparts the registry does not admit', () => {
   ];
   const devices: [string, Principal, string][] = [
     ['a device never registered', { role: 'canteen-device', sub: 'dev-ghost', deviceId: 'dev-ghost', schoolId: 'school-1' }, 'device_not_registered'],
-    ['a registered device not yet active', { role: 'canteen-device', sub: 'dev-registered', deviceId: 'dev-registered', schoolId: 'school-1' }, 'device_not_active'],
+    [
+      'a registered device not yet active',
+      { role: 'canteen-device', sub: 'dev-registered', deviceId: 'dev-registered', schoolId: 'school-1' },
+      'device_not_active',
+    ],
     ['a suspended device', { role: 'canteen-device', sub: 'dev-suspended', deviceId: 'dev-suspended', schoolId: 'school-1' }, 'device_suspended'],
     ['a closed device', { role: 'canteen-device', sub: 'dev-closed', deviceId: 'dev-closed', schoolId: 'school-1' }, 'device_closed'],
-    ['a device of a suspended school', { role: 'canteen-device', sub: 'dev-off-school', deviceId: 'dev-off-school', schoolId: 'school-off' }, 'school_suspended'],
+    [
+      'a device of a suspended school',
+      { role: 'canteen-device', sub: 'dev-off-school', deviceId: 'dev-off-school', schoolId: 'school-off' },
+      'school_suspended',
+    ],
     ['a device token naming a foreign school', { role: 'canteen-device', sub: 'dev-1', deviceId: 'dev-1', schoolId: 'school-2' }, 'device_school_mismatch'],
   ];
 
@@ -224,7 +242,11 @@ describe('counterparts the registry does not admit', () => {
       }
       for (const [name, principal, code] of cases) {
         const body = COUNTERPART_BODIES[key];
-        const answer = await t.call(route.method, concrete(route.path), { token: await t.token(principal), ...(body !== undefined ? { body } : {}), idempotencyKey: `sec-${`${key}-${name}`.replace(/\W+/g, "-")}` });
+        const answer = await t.call(route.method, concrete(route.path), {
+          token: await t.token(principal),
+          ...(body !== undefined ? { body } : {}),
+          idempotencyKey: `sec-${`${key}-${name}`.replace(/\W+/g, '-')}`,
+        });
         if (answer.status !== 403 || answer.body.code !== code) failures.push(`${key} ${name}: ${answer.status} ${answer.body.code}`);
       }
     }

@@ -38,7 +38,13 @@ describe('Postgres down or frozen: 503 with Retry-After, readiness not ready, li
     await chmod(parent, 0o755);
     server = await startEmbeddedPostgres({ dataDir: join(parent, 'pg'), port: 0, persistent: false, durable: false });
     const config = loadConfig({ MODE: 'dev', DATA_DIR: parent, PG_QUERY_TIMEOUT_MS: '1500', PG_CONNECT_TIMEOUT_MS: '1000', HEALTH_TIMEOUT_MS: '500' });
-    system = await createSystem({ config, clock: new VirtualClock('2026-03-02T05:00:00.000Z'), databaseUrl: server.url, schedulerTimer: false, logger: silentLogger() });
+    system = await createSystem({
+      config,
+      clock: new VirtualClock('2026-03-02T05:00:00.000Z'),
+      databaseUrl: server.url,
+      schedulerTimer: false,
+      logger: silentLogger(),
+    });
     call = client(await system.start({ port: 0, host: '127.0.0.1' }));
     // The device is admitted from the registry held in memory, so a sick database is what answers.
     await onboardOverHttp(call, (principal) => tokenFor(system, principal), { devices: [{ deviceId: device.deviceId, schoolId: device.schoolId }] });
@@ -61,7 +67,12 @@ describe('Postgres down or frozen: 503 with Retry-After, readiness not ready, li
       const started = performance.now();
       const write = await call('POST', '/v1/canteen/batches', { token, body: batch('b-frozen') });
       const writeMs = performance.now() - started;
-      expect([write.status, write.contentType, write.body.code, write.headers.get('retry-after')]).toEqual([503, 'application/problem+json; charset=utf-8', 'service_unavailable', '5']);
+      expect([write.status, write.contentType, write.body.code, write.headers.get('retry-after')]).toEqual([
+        503,
+        'application/problem+json; charset=utf-8',
+        'service_unavailable',
+        '5',
+      ]);
       expect(writeMs).toBeLessThan(5_000);
       const healthStarted = performance.now();
       const health = await call('GET', '/health');
@@ -79,7 +90,12 @@ describe('Postgres down or frozen: 503 with Retry-After, readiness not ready, li
   it('down: reads and writes answer 503 service_unavailable with Retry-After; /health not ready, /health/live 200', async () => {
     await server.stop();
     const write = await call('POST', '/v1/canteen/batches', { token, body: batch('b-down') });
-    expect([write.status, write.body.code, write.body.type, write.headers.get('retry-after')]).toEqual([503, 'service_unavailable', 'https://social-wallet.kz/problems/service_unavailable', '5']);
+    expect([write.status, write.body.code, write.body.type, write.headers.get('retry-after')]).toEqual([
+      503,
+      'service_unavailable',
+      'https://social-wallet.kz/problems/service_unavailable',
+      '5',
+    ]);
     expect(write.body.detail).toMatch(/same Idempotency-Key/);
     const health = await call('GET', '/health');
     expect([health.status, health.body.status, health.body.database.reachable]).toEqual([503, 'not_ready', false]);
@@ -96,7 +112,13 @@ describe('a full disk (SQLSTATE 53100) and a list upload that fails part-way', (
     db = await freshDatabase([]);
     parent = await mkdtemp(join(tmpdir(), 'swl-unavailable-'));
     // The system's own pool (from a URL), as in production: readiness sees its failed queries.
-    system = await createSystem({ config: loadConfig({ MODE: 'dev', DATA_DIR: parent }), clock: new VirtualClock('2026-03-02T04:00:00.000Z'), databaseUrl: db.url, schedulerTimer: false, logger: silentLogger() });
+    system = await createSystem({
+      config: loadConfig({ MODE: 'dev', DATA_DIR: parent }),
+      clock: new VirtualClock('2026-03-02T04:00:00.000Z'),
+      databaseUrl: db.url,
+      schedulerTimer: false,
+      logger: silentLogger(),
+    });
     t.call = client(await system.start({ port: 0, host: '127.0.0.1' }));
     t.system = system;
   });
@@ -131,7 +153,10 @@ describe('a full disk (SQLSTATE 53100) and a list upload that fails part-way', (
   it('a disk-full error answers 503 storage_full with Retry-After, and readiness says the disk is full', async () => {
     const heal = await failRowsFrom('sdu-full', 1, '53100');
     try {
-      const answer = await t.call('POST', '/v1/lists/food-vouchers', { token: await t.token(sdu), body: { listId: 'sdu-full', month: '2026-03', rows: families(3) } });
+      const answer = await t.call('POST', '/v1/lists/food-vouchers', {
+        token: await t.token(sdu),
+        body: { listId: 'sdu-full', month: '2026-03', rows: families(3) },
+      });
       expect([answer.status, answer.body.code, answer.headers.get('retry-after')]).toEqual([503, 'storage_full', '5']);
       const health = await t.call('GET', '/health/ready');
       expect([health.status, health.body.database.disk, health.body.database.writable]).toEqual([503, 'full', false]);
@@ -153,7 +178,9 @@ describe('a full disk (SQLSTATE 53100) and a list upload that fails part-way', (
     expect(recorded.body.rows).toHaveLength(400);
     const resent = await t.call('POST', '/v1/lists/food-vouchers', { token, body: { listId: 'sdu-partial', month: '2026-03', rows } });
     expect([resent.status, resent.body.accepted, resent.body.rows.length]).toEqual([201, 450, 450]);
-    const events = await t.system.pool.query<{ n: number }>("select count(*)::int as n from events where type = 'ListRowAccepted' and stream like '%sdu-partial%'");
+    const events = await t.system.pool.query<{ n: number }>(
+      "select count(*)::int as n from events where type = 'ListRowAccepted' and stream like '%sdu-partial%'",
+    );
     expect(events.rows[0]!.n).toBe(450);
   });
 });

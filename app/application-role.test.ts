@@ -25,21 +25,31 @@ describe('the service connected as the application role', () => {
     await t.system.phones.load([[head, PHONE]]);
     const list = await t.call('POST', '/v1/lists/food-vouchers', {
       token: await t.token(sdu),
-      body: { listId: 'sdu-2026-03-a', month: '2026-03', rows: [{ familyId: 'fam-A', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }] }] },
+      body: {
+        listId: 'sdu-2026-03-a',
+        month: '2026-03',
+        rows: [{ familyId: 'fam-A', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }] }],
+      },
     });
     expect(list.status).toBe(201);
     t.clock.set('2026-03-05T04:00:00.000Z');
     await t.system.scheduler.tick();
-    const reply = await t.call('POST', '/v1/sms/inbound', { token: await t.token(gateway), body: { phone: PHONE, text: '21*1', receivedAt: '2026-03-05T05:00:00Z' } });
+    const reply = await t.call('POST', '/v1/sms/inbound', {
+      token: await t.token(gateway),
+      body: { phone: PHONE, text: '21*1', receivedAt: '2026-03-05T05:00:00Z' },
+    });
     expect(reply.body.outcome).toBe('consent_given');
     await t.settle();
-    const currentUser = await t.system.pool.query<{ user: string; member: boolean }>(`select current_user as user, pg_has_role(current_user, 'swl_app', 'member') as member`);
+    const currentUser = await t.system.pool.query<{ user: string; member: boolean }>(
+      `select current_user as user, pg_has_role(current_user, 'swl_app', 'member') as member`,
+    );
     expect(currentUser.rows[0]).toMatchObject({ member: true });
     expect(currentUser.rows[0]!.user).not.toBe('postgres');
   });
 
   it('rebuilds every read model, and the rebuilt models answer as before', async () => {
-    const outcomes = async () => (await t.call('GET', '/v1/ministry/outcomes?program=food-vouchers', { token: await t.token({ role: 'ministry', sub: 'm' }) })).body;
+    const outcomes = async () =>
+      (await t.call('GET', '/v1/ministry/outcomes?program=food-vouchers', { token: await t.token({ role: 'ministry', sub: 'm' }) })).body;
     const before = await outcomes();
     const rebuilt = await t.system.runner.rebuild(...(await t.system.runner.lag()).map((l) => l.name));
     expect(rebuilt.length).toBeGreaterThan(3);

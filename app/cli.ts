@@ -72,7 +72,9 @@ async function main(argv: string[]): Promise<number> {
     case 'verify':
       return withSystem((system) => verify(system, args));
     case 'registry':
-      return args[0] === undefined || args[0] === 'help' ? (process.stderr.write(`${REGISTRY_USAGE}\n`), args[0] ? 0 : 2) : withSystem((system) => registryCommand(system, args));
+      return args[0] === undefined || args[0] === 'help'
+        ? (process.stderr.write(`${REGISTRY_USAGE}\n`), args[0] ? 0 : 2)
+        : withSystem((system) => registryCommand(system, args));
     case 'forget':
       return withSystem((system) => forget(system, args));
     case 'forget-expired':
@@ -201,7 +203,10 @@ async function replay(system: System, familyId: string | undefined): Promise<num
   const dir = resolve(system.config.REPORTS_DIR);
   await mkdir(dir, { recursive: true });
   const file = join(dir, `family-${familyId}-history.json`);
-  await writeFile(file, JSON.stringify(history, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  await writeFile(
+    file,
+    JSON.stringify(history, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2),
+  );
   process.stdout.write(`${history.length} events → ${file}\n`);
   return 0;
 }
@@ -215,7 +220,10 @@ async function reports(system: System, date: string | undefined): Promise<number
   const schools = await tabelSchools(system.pool, month);
   for (const [i, schoolId] of schools.entries()) {
     const sheet = await tabel(system.pool, { schoolId, month, now: system.clock.now() });
-    const names = await displayNamesOf(system.vault, sheet.pupils.map((p) => p.pupilId));
+    const names = await displayNamesOf(
+      system.vault,
+      sheet.pupils.map((p) => p.pupilId),
+    );
     const presentation = { displayName: (pupilId: string) => names.get(pupilId) };
     const base = join(dir, `tabel-${schoolId}-${month}`);
     await writeFile(`${base}.csv`, tabelCsv(sheet, presentation));
@@ -243,8 +251,11 @@ async function forget(system: System, args: string[]): Promise<number> {
   const iin = option(args, '--iin');
   const personId = option(args, '--person');
   const reason = option(args, '--reason');
-  const kinds = option(args, '--kinds')?.split(',').map((k) => k.trim());
-  if ((iin === undefined) === (personId === undefined) || !reason) throw new ConfigError('forget needs --iin <IIN> or --person <personId>, and --reason (subject_request, purpose_ended, retention_expired, court_order)');
+  const kinds = option(args, '--kinds')
+    ?.split(',')
+    .map((k) => k.trim());
+  if ((iin === undefined) === (personId === undefined) || !reason)
+    throw new ConfigError('forget needs --iin <IIN> or --person <personId>, and --reason (subject_request, purpose_ended, retention_expired, court_order)');
   if (!(FORGET_REASONS as readonly string[]).includes(reason)) throw new ConfigError(`forget: --reason ${reason} is not one of ${FORGET_REASONS.join(', ')}`);
   const unknown = kinds?.filter((k) => !(PERSONAL_DATA_KINDS as readonly string[]).includes(k)) ?? [];
   if (unknown.length > 0) throw new ConfigError(`forget: --kinds ${unknown.join(',')} unknown; use ${PERSONAL_DATA_KINDS.join(',')}`);
@@ -271,7 +282,8 @@ async function forgetExpired(system: System): Promise<number> {
 
 async function bundle(system: System, args: string[]): Promise<number> {
   const familyId = args[0];
-  if (!familyId || familyId.startsWith('--')) throw new ConfigError('bundle needs a family id: tsx app/cli.ts bundle <familyId> [--as-of 2026-03-31T19:00:00Z,…]');
+  if (!familyId || familyId.startsWith('--'))
+    throw new ConfigError('bundle needs a family id: tsx app/cli.ts bundle <familyId> [--as-of 2026-03-31T19:00:00Z,…]');
   if (!system.evidence) throw new ConfigError('bundle needs the Postgres event store (EVENT_STORE=postgres): the hash chain lives there');
   const asOf = (option(args, '--as-of') ?? '').split(',').filter((a) => a !== '');
   const bad = asOf.find((a) => Number.isNaN(Date.parse(a)));
@@ -284,7 +296,9 @@ async function bundle(system: System, args: string[]): Promise<number> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, `bundle-${familyId.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
   await writeFile(file, `${JSON.stringify(made, null, 2)}\n`);
-  process.stdout.write(`${made.history.length} events, ${made.proofs.checkpoints.length} checkpoint(s), ${made.proofs.unchained.length} not chained yet → ${file}\n`);
+  process.stdout.write(
+    `${made.history.length} events, ${made.proofs.checkpoints.length} checkpoint(s), ${made.proofs.unchained.length} not chained yet → ${file}\n`,
+  );
   process.stdout.write(`check it: node scripts/verify-bundle.mjs ${file} --key <the published checkpoint key>\n`);
   return 0;
 }
@@ -295,11 +309,14 @@ const CHAIN_PROBLEM_EXIT = 3;
 async function verify(system: System, args: string[]): Promise<number> {
   const at = args.indexOf('--from');
   const from = at < 0 ? 'start' : args[at + 1];
-  if (!from || !/^(start|latest|\d{1,18})$/.test(from)) throw new ConfigError('verify --from takes start, latest or a checkpoint number: tsx app/cli.ts verify --from latest');
+  if (!from || !/^(start|latest|\d{1,18})$/.test(from))
+    throw new ConfigError('verify --from takes start, latest or a checkpoint number: tsx app/cli.ts verify --from latest');
   if (!system.evidence) throw new ConfigError('The hash chain needs the Postgres event store (EVENT_STORE=postgres).');
   process.stderr.write(`verifying the hash chain from ${from === 'start' ? 'the first block' : `checkpoint ${from}`}…\n`);
   const started = performance.now();
-  const report = await system.evidence.verify(from === 'start' || from === 'latest' ? from : BigInt(from), (events) => process.stderr.write(`\rverified ${events} events`));
+  const report = await system.evidence.verify(from === 'start' || from === 'latest' ? from : BigInt(from), (events) =>
+    process.stderr.write(`\rverified ${events} events`),
+  );
   process.stderr.write('\n');
   if (!report) throw new ConfigError(`No validly signed checkpoint ${from}. Verify from the start: tsx app/cli.ts verify`);
   const dir = resolve(system.config.REPORTS_DIR);
@@ -326,7 +343,8 @@ function cliLogger(): Logger {
 
 async function bmgImport(system: System, args: string[]): Promise<number> {
   const [file, ...rest] = args;
-  if (!file) throw new ConfigError('bmg-import needs a file: tsx app/cli.ts bmg-import numbers.csv [--load-id ID] [--as-of 2026-03-01T00:00:00Z] [--mode full|delta]');
+  if (!file)
+    throw new ConfigError('bmg-import needs a file: tsx app/cli.ts bmg-import numbers.csv [--load-id ID] [--as-of 2026-03-01T00:00:00Z] [--mode full|delta]');
   const options = new Map<string, string>();
   for (let i = 0; i < rest.length; i += 2) {
     if (!rest[i]!.startsWith('--') || rest[i + 1] === undefined) throw new ConfigError(`bmg-import: options are --name value (got ${rest[i]})`);
@@ -366,7 +384,9 @@ function jsonRows(text: string): BmgRow[] {
   const list = Array.isArray(parsed) ? parsed : (parsed as { rows?: unknown })?.rows;
   if (!Array.isArray(list)) throw new ConfigError('bmg-import: a JSON file is [{"iin": "…", "phone": "…"}, …] or {"rows": [...]}.');
   return list.map((row: { iin?: unknown; phone?: unknown }, i) =>
-    typeof row?.iin === 'string' && typeof row?.phone === 'string' ? { line: i + 1, iin: row.iin, phone: row.phone } : { line: i + 1, malformed: 'needs iin and phone strings' },
+    typeof row?.iin === 'string' && typeof row?.phone === 'string'
+      ? { line: i + 1, iin: row.iin, phone: row.phone }
+      : { line: i + 1, malformed: 'needs iin and phone strings' },
   );
 }
 

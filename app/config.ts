@@ -53,7 +53,11 @@ const schema = z.object({
   /** Secret for signing API bearer tokens (HS256, ≥ 32 chars), dev mode and tests only. Generated in dev mode. */
   JWT_SECRET: z.string().min(32).optional(),
   /** The longest lifetime (exp − iat) and age (now − iat) of a bearer token the API accepts. */
-  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(24 * 60 * 60),
+  JWT_MAX_LIFETIME_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 60 * 60),
   /** dev: create missing secrets and print sample tokens at start. production: all secrets required. */
   MODE: z.enum(['dev', 'production']).default('dev'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -95,9 +99,18 @@ const schema = z.object({
   EOTINISH_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
   /** The programme's account the paying agent debits for payouts (the debtor of every pain.001 transfer). */
   PAYOUT_DEBTOR_NAME: z.string().min(1).max(140).default('Social Wallet programme (dev)'),
-  PAYOUT_DEBTOR_BIN: z.string().regex(/^\d{12}$/, 'a БИН is 12 digits').default('000000000000'),
-  PAYOUT_DEBTOR_IBAN: z.string().regex(/^KZ\d{2}[A-Z0-9]{16}$/, 'a Kazakh IBAN is KZ + 18 characters').default('KZ00000DEV0000000000'),
-  PAYOUT_DEBTOR_BIC: z.string().regex(/^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'a BIC is 8 or 11 characters').default('NBRKKZKX'),
+  PAYOUT_DEBTOR_BIN: z
+    .string()
+    .regex(/^\d{12}$/, 'a БИН is 12 digits')
+    .default('000000000000'),
+  PAYOUT_DEBTOR_IBAN: z
+    .string()
+    .regex(/^KZ\d{2}[A-Z0-9]{16}$/, 'a Kazakh IBAN is KZ + 18 characters')
+    .default('KZ00000DEV0000000000'),
+  PAYOUT_DEBTOR_BIC: z
+    .string()
+    .regex(/^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'a BIC is 8 or 11 characters')
+    .default('NBRKKZKX'),
   /** How often the service closes ended settlement windows and issues due payment orders (seconds; 0 = never). */
   SETTLEMENT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
 });
@@ -113,17 +126,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = parsed.data;
   if (config.EVENT_STORE === 'kurrentdb' && !config.KURRENTDB_URL)
     throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_URL (e.g. kurrentdb://localhost:2113?tls=false).');
-  if (config.BMG_MODE === 'http' && !config.BMG_URL) throw new ConfigError('BMG_MODE=http needs BMG_URL (the BMG lookup service, e.g. https://bmg.example.kz/api).');
+  if (config.BMG_MODE === 'http' && !config.BMG_URL)
+    throw new ConfigError('BMG_MODE=http needs BMG_URL (the BMG lookup service, e.g. https://bmg.example.kz/api).');
   const oidc = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const;
   if (config.MODE === 'production') {
     // Bearer tokens come from the identity provider in production; the HS256 secret is for dev and tests.
-    const missing: string[] = (['VAULT_KEY', 'VAULT_MASTER_KEY', ...oidc, 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY', 'CHECKPOINT_PRIVATE_KEY', 'CHECKPOINT_PUBLIC_KEY'] as const).filter((k) => !config[k]);
+    const missing: string[] = (
+      ['VAULT_KEY', 'VAULT_MASTER_KEY', ...oidc, 'QR_PRIVATE_KEY', 'QR_PUBLIC_KEY', 'CHECKPOINT_PRIVATE_KEY', 'CHECKPOINT_PUBLIC_KEY'] as const
+    ).filter((k) => !config[k]);
     // The dev defaults of the programme's account must never reach a real paying agent.
     missing.push(...(['PAYOUT_DEBTOR_BIN', 'PAYOUT_DEBTOR_IBAN'] as const).filter((k) => env[k] === undefined));
     if (missing.length > 0) throw new ConfigError(`MODE=production needs ${missing.join(', ')} to be set.`);
   }
   const someOidc = oidc.filter((k) => config[k]);
   if (someOidc.length > 0 && someOidc.length < oidc.length)
-    throw new ConfigError(`${someOidc.join(', ')} set without ${oidc.filter((k) => !config[k]).join(', ')}: the identity provider needs all three (docs/IDENTITY.md).`);
+    throw new ConfigError(
+      `${someOidc.join(', ')} set without ${oidc.filter((k) => !config[k]).join(', ')}: the identity provider needs all three (docs/IDENTITY.md).`,
+    );
   return config;
 }

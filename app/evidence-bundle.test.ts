@@ -31,7 +31,10 @@ let publishedKey: string;
 const dir = mkdtempSync(join(tmpdir(), 'swl-bundle-'));
 
 /** Runs the offline script on a bundle; its exit code and its report. */
-function check(candidate: unknown, key: string | undefined = publishedKey): { code: number; report: { ok: boolean; eventsProven: number; problems: { kind: string; position?: string }[] } } {
+function check(
+  candidate: unknown,
+  key: string | undefined = publishedKey,
+): { code: number; report: { ok: boolean; eventsProven: number; problems: { kind: string; position?: string }[] } } {
   const file = join(dir, `bundle-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(candidate));
   const keyFile = join(dir, 'key.pem');
@@ -59,7 +62,10 @@ beforeAll(async () => {
   const familyId = population.pupils[0]!.familyId;
   const token = await driver.token({ role: 'auditor', sub: 'auditor-bundle' });
   const reply = await driver.http.send(
-    driver.http.api.GET('/v1/audit/families/{familyId}/bundle', { params: { path: { familyId }, query: { asOf: '2026-03-01T00:00:00Z,2026-03-06T12:00:00Z' } }, headers: bearer(token) }),
+    driver.http.api.GET('/v1/audit/families/{familyId}/bundle', {
+      params: { path: { familyId }, query: { asOf: '2026-03-01T00:00:00Z,2026-03-06T12:00:00Z' } },
+      headers: bearer(token),
+    }),
   );
   expect(reply.status).toBe(200);
   bundle = reply.body as unknown as FamilyBundle;

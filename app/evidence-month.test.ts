@@ -59,10 +59,13 @@ describe('seeded months', () => {
   it.each(ALL_FIGURES)('%s, %s: every row recounts from the events it opens to', async (program, report) => {
     const { driver } = ledgers[program];
     const token = await driver.token(auditor);
-    const keys = (await driver.http.send(driver.http.api.GET('/v1/audit/figures/{report}/keys', { params: { path: { report } }, headers: bearer(token) }))).body as { keys: string[] };
+    const keys = (await driver.http.send(driver.http.api.GET('/v1/audit/figures/{report}/keys', { params: { path: { report } }, headers: bearer(token) })))
+      .body as { keys: string[] };
     const disagreeing: unknown[] = [];
     for (const key of keys.keys) {
-      const trace = (await driver.http.send(driver.http.api.GET('/v1/audit/figures/{report}', { params: { path: { report }, query: { key } }, headers: bearer(token) }))).body as { agrees: boolean; recounted: unknown; reported: unknown };
+      const trace = (
+        await driver.http.send(driver.http.api.GET('/v1/audit/figures/{report}', { params: { path: { report }, query: { key } }, headers: bearer(token) }))
+      ).body as { agrees: boolean; recounted: unknown; reported: unknown };
       if (trace.agrees !== true) disagreeing.push({ key, recounted: trace.recounted, reported: trace.reported });
     }
     expect(disagreeing).toEqual([]);
@@ -74,7 +77,11 @@ describe('seeded months', () => {
   it.each(['food', 'meals'] as const)('%s: the hash chain verifies from the start over every event', async (program) => {
     const { driver, db } = ledgers[program];
     const token = await driver.token(auditor);
-    const report = (await driver.http.send(driver.http.api.GET('/v1/audit/chain/verify', { headers: bearer(token) }))).body as { ok: boolean; eventsVerified: number; problems: unknown[] };
+    const report = (await driver.http.send(driver.http.api.GET('/v1/audit/chain/verify', { headers: bearer(token) }))).body as {
+      ok: boolean;
+      eventsVerified: number;
+      problems: unknown[];
+    };
     const { rows } = await db.pool.query<{ n: number }>('select count(*)::int as n from events');
     expect(report.problems).toEqual([]);
     expect(report.eventsVerified).toBe(rows[0]!.n);

@@ -23,7 +23,22 @@ import { allProjections } from './read-models';
 
 const MONTH = '2026-03';
 /** Tables whose content is about the log or the people, not a report: left out of "nothing else changed". */
-const NOT_READ_MODELS = new Set(['events', 'event_chain', 'chain_checkpoints', 'projection_checkpoints', 'projection_halts', 'schema_migrations', 'api_idempotency', 'bmg_directory', 'bmg_loads', 'bmg_load_chunks', 'vault_keys', 'vault_records', 'vault_texts', 'vault_forgotten']);
+const NOT_READ_MODELS = new Set([
+  'events',
+  'event_chain',
+  'chain_checkpoints',
+  'projection_checkpoints',
+  'projection_halts',
+  'schema_migrations',
+  'api_idempotency',
+  'bmg_directory',
+  'bmg_loads',
+  'bmg_load_chunks',
+  'vault_keys',
+  'vault_records',
+  'vault_texts',
+  'vault_forgotten',
+]);
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let driver: Driver & { system: System };
@@ -56,8 +71,13 @@ async function readModels(system: System): Promise<Record<string, unknown[]>> {
 async function reports(): Promise<{ tabel: unknown; outcomes: unknown }> {
   const pedagogue = await driver.token({ role: 'social-pedagogue', sub: 'ped-forget', schoolId: pupil.schoolId });
   const ministry = await driver.token({ role: 'ministry', sub: 'min-forget' });
-  const tabel = (await driver.http.send(driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', { params: { path: { schoolId: pupil.schoolId, month: MONTH } }, headers: bearer(pedagogue) }))).body;
-  const outcomes = (await driver.http.send(driver.http.api.GET('/v1/ministry/outcomes', { params: { query: { month: MONTH } }, headers: bearer(ministry) }))).body;
+  const tabel = (
+    await driver.http.send(
+      driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', { params: { path: { schoolId: pupil.schoolId, month: MONTH } }, headers: bearer(pedagogue) }),
+    )
+  ).body;
+  const outcomes = (await driver.http.send(driver.http.api.GET('/v1/ministry/outcomes', { params: { query: { month: MONTH } }, headers: bearer(ministry) })))
+    .body;
   return { tabel, outcomes };
 }
 
@@ -80,11 +100,18 @@ beforeAll(async () => {
   const fed = new Set<string>();
   for (const school of population.schools) {
     const sheet = (
-      await driver.http.send(driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', { params: { path: { schoolId: school.schoolId, month: MONTH } }, headers: bearer(await pedagogueOf(school.schoolId)) }))
+      await driver.http.send(
+        driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', {
+          params: { path: { schoolId: school.schoolId, month: MONTH } },
+          headers: bearer(await pedagogueOf(school.schoolId)),
+        }),
+      )
     ).body as { pupils?: { pupilId: string; total: number }[] };
     for (const row of sheet.pupils ?? []) if (row.total > 0) fed.add(row.pupilId);
   }
-  pupil = population.pupils.find((p) => fed.has(driver.personId(p.person.iin)) && unique(p.person) && p.representatives.some((r) => population.phones.has(r.iin) && unique(r)))!;
+  pupil = population.pupils.find(
+    (p) => fed.has(driver.personId(p.person.iin)) && unique(p.person) && p.representatives.some((r) => population.phones.has(r.iin) && unique(r)),
+  )!;
   expect(pupil, 'the seeded month has a fed pupil with a reachable parent').toBeDefined();
   parent = pupil.representatives.find((r) => population.phones.has(r.iin) && unique(r))!;
   parentPhone = normalisePhone(population.phones.get(parent.iin)!);
@@ -137,11 +164,21 @@ describe('forgetting a person in a seeded month', () => {
   it('an operator forgets both through the API; each forgetting is an event without the data', async () => {
     const token = await driver.token(operator);
     for (const person of [pupil.person, parent]) {
-      const reply = await driver.http.send(driver.http.api.POST('/v1/audit/people/forget', { body: { iin: person.iin, reason: 'subject_request', reference: 'req-2026-19' }, headers: bearer(token) }));
+      const reply = await driver.http.send(
+        driver.http.api.POST('/v1/audit/people/forget', {
+          body: { iin: person.iin, reason: 'subject_request', reference: 'req-2026-19' },
+          headers: bearer(token),
+        }),
+      );
       expect(reply.status).toBe(200);
       expect(reply.body).toMatchObject({ personId: driver.personId(person.iin), kinds: ['iin', 'name', 'phone', 'complaint'] });
     }
-    const refused = await driver.http.send(driver.http.api.POST('/v1/audit/people/forget', { body: { iin: parent.iin, personId: driver.personId(parent.iin), reason: 'subject_request' }, headers: bearer(token) }));
+    const refused = await driver.http.send(
+      driver.http.api.POST('/v1/audit/people/forget', {
+        body: { iin: parent.iin, personId: driver.personId(parent.iin), reason: 'subject_request' },
+        headers: bearer(token),
+      }),
+    );
     expect(refused.status).toBe(400);
     const forgotten = await driver.system.store.readStream(streams.person(driver.personId(parent.iin)));
     expect(forgotten.map((e) => e.type)).toEqual(['PersonForgotten']);
@@ -155,7 +192,9 @@ describe('forgetting a person in a seeded month', () => {
     const needles = [pupil.person.iin, pupil.person.fullName, parent.iin, parent.fullName, parentPhone.slice(1), ...sealedTraces];
     const found: string[] = [];
     const searched = await tables(driver.system);
-    expect(searched).toEqual(expect.arrayContaining(['events', 'vault_keys', 'vault_records', 'vault_texts', 'bmg_directory', 'api_idempotency', 'tabel_meals', 'sms_outbox']));
+    expect(searched).toEqual(
+      expect.arrayContaining(['events', 'vault_keys', 'vault_records', 'vault_texts', 'bmg_directory', 'api_idempotency', 'tabel_meals', 'sms_outbox']),
+    );
     for (const table of searched)
       for (const needle of needles) {
         const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from "${table}" t where strpos(t::text, $1) > 0`, [needle]);
@@ -164,7 +203,9 @@ describe('forgetting a person in a seeded month', () => {
     expect(found).toEqual([]);
     // The search can find: another parent is still listed in our BMG copy, and their number is still in the vault.
     const other = population.pupils.flatMap((p) => p.representatives).find((r) => r.iin !== parent.iin && population.phones.has(r.iin))!;
-    const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from bmg_directory t where strpos(t::text, $1) > 0`, [driver.personId(other.iin)]);
+    const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from bmg_directory t where strpos(t::text, $1) > 0`, [
+      driver.personId(other.iin),
+    ]);
     expect(rows[0]!.n).toBe(1);
     expect((await driver.system.vault.get(driver.personId(other.iin)))?.phone).toBe(normalisePhone(population.phones.get(other.iin)!));
     expect((await db.pool.query('select 1 from bmg_directory where person_id = $1', [driver.personId(parent.iin)])).rowCount).toBe(0);
@@ -178,15 +219,27 @@ describe('forgetting a person in a seeded month', () => {
     const pedagogue = await driver.token({ role: 'social-pedagogue', sub: 'ped-forget', schoolId: pupil.schoolId });
     const csv = (
       await driver.http.send(
-        driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', { params: { path: { schoolId: pupil.schoolId, month: MONTH }, query: { format: 'csv' } }, headers: bearer(pedagogue), parseAs: 'text' }),
+        driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', {
+          params: { path: { schoolId: pupil.schoolId, month: MONTH }, query: { format: 'csv' } },
+          headers: bearer(pedagogue),
+          parseAs: 'text',
+        }),
       )
     ).body as unknown as string;
     expect(csv).toContain(FORGOTTEN);
     expect(csv).not.toContain(pupil.person.fullName);
-    const history = await driver.http.send(driver.http.api.GET('/v1/audit/families/{familyId}/history', { params: { path: { familyId: pupil.familyId } }, headers: bearer(await driver.token(auditor)) }));
+    const history = await driver.http.send(
+      driver.http.api.GET('/v1/audit/families/{familyId}/history', {
+        params: { path: { familyId: pupil.familyId } },
+        headers: bearer(await driver.token(auditor)),
+      }),
+    );
     expect(history.status).toBe(200);
     // The auditor's history names them by pseudonym, marked forgotten.
-    expect((history.body as { people: Record<string, string> }).people).toEqual({ [driver.personId(pupil.person.iin)]: FORGOTTEN, [driver.personId(parent.iin)]: FORGOTTEN });
+    expect((history.body as { people: Record<string, string> }).people).toEqual({
+      [driver.personId(pupil.person.iin)]: FORGOTTEN,
+      [driver.personId(parent.iin)]: FORGOTTEN,
+    });
   });
 
   it('a rebuild of every read model replays to the same', async () => {
@@ -196,7 +249,10 @@ describe('forgetting a person in a seeded month', () => {
   });
 
   it('the hash chain verifies over every event, the forgettings included', async () => {
-    const report = (await driver.http.send(driver.http.api.GET('/v1/audit/chain/verify', { headers: bearer(await driver.token(auditor)) }))).body as { problems: unknown[]; eventsVerified: number };
+    const report = (await driver.http.send(driver.http.api.GET('/v1/audit/chain/verify', { headers: bearer(await driver.token(auditor)) }))).body as {
+      problems: unknown[];
+      eventsVerified: number;
+    };
     expect(report.problems).toEqual([]);
     expect(report.eventsVerified).toBe(before.events + 2);
   });

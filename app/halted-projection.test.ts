@@ -29,20 +29,30 @@ describe('a canteen seq beyond 32 bits', () => {
     const csv =
       'familyId,pupilIin,pupilName,grade,category,approvedByHead,reconciliationOk,reconciliationReason,representativeRole,representativeIin,representativeName\n' +
       `fam-M,${pupil},Нұрсұлтан,2,asp_family,true,true,,mother,${mother},Әлия\n`;
-    const list = await t.call('POST', '/v1/lists/school-meals?listId=nobd-school-1-2026-04&month=2026-04&schoolYear=2025-2026&schoolId=school-1&region=akmola', {
-      token: await t.token(nobd),
-      raw: csv,
-      contentType: 'text/csv',
-    });
+    const list = await t.call(
+      'POST',
+      '/v1/lists/school-meals?listId=nobd-school-1-2026-04&month=2026-04&schoolYear=2025-2026&schoolId=school-1&region=akmola',
+      {
+        token: await t.token(nobd),
+        raw: csv,
+        contentType: 'text/csv',
+      },
+    );
     expect(list.status).toBe(201);
     await t.settle();
     const parent = await t.token({ role: 'citizen', sub: 'c-fam-M', familyId: 'fam-M', personId: t.system.vault.pseudonymise(mother) });
     const voucherId = (await t.call('GET', '/v1/me/vouchers', { token: parent })).body.vouchers[0].voucherId as string;
     expect((await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherId)}/activate`, { token: parent })).status).toBe(200);
 
-    for (const [seq, day] of [[2 ** 31, '2026-04-06'], [Number.MAX_SAFE_INTEGER, '2026-04-07']] as const) {
+    for (const [seq, day] of [
+      [2 ** 31, '2026-04-06'],
+      [Number.MAX_SAFE_INTEGER, '2026-04-07'],
+    ] as const) {
       t.clock.set(`${day}T07:00:00.000Z`);
-      const batch = await t.call('POST', '/v1/canteen/batches', { token: await t.token(device), body: { batchId: `b-${day}`, records: [{ seq, cardIin: pupil, scannedAt: `${day}T06:00:10Z` }] } });
+      const batch = await t.call('POST', '/v1/canteen/batches', {
+        token: await t.token(device),
+        body: { batchId: `b-${day}`, records: [{ seq, cardIin: pupil, scannedAt: `${day}T06:00:10Z` }] },
+      });
       expect(batch.status).toBe(200);
       expect(batch.body.results[0]).toMatchObject({ seq, outcome: 'meal_recorded' });
     }
@@ -64,7 +74,11 @@ describe('an event the табель cannot apply', () => {
     await t.system.phones.load([[head, '+77010000001']]);
     const list = await t.call('POST', '/v1/lists/food-vouchers', {
       token: await t.token(sdu),
-      body: { listId: 'sdu-2026-03-a', month: '2026-03', rows: [{ familyId: 'fam-A', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }] }] },
+      body: {
+        listId: 'sdu-2026-03-a',
+        month: '2026-03',
+        rows: [{ familyId: 'fam-A', city: 'Kokshetau', aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }] }],
+      },
     });
     expect(list.status).toBe(201);
 
@@ -73,8 +87,24 @@ describe('an event the табель cannot apply', () => {
     // only the табель stores it (an event that does not parse halts every model that handles its
     // type: projections/runner/halt.test.ts).
     const poisonId = '00000000-0000-4000-8000-00000000dead';
-    const meta = { commandId: 'poison', correlationId: 'poison', causationId: 'poison', actor: { role: 'test', id: 'test' }, recordedAt: '2026-03-02T04:00:00.000Z' };
-    const data = { voucherId: 'mv-x', pupilId: 'p-x', schoolId: 'school-1', deviceId: 'dev-1', seq: 1, schoolDay: '2026-03-02', scannedAt: '2026-03-02T25:00:00Z', receivedAt: '2026-03-02T04:00:00Z', method: 'card' };
+    const meta = {
+      commandId: 'poison',
+      correlationId: 'poison',
+      causationId: 'poison',
+      actor: { role: 'test', id: 'test' },
+      recordedAt: '2026-03-02T04:00:00.000Z',
+    };
+    const data = {
+      voucherId: 'mv-x',
+      pupilId: 'p-x',
+      schoolId: 'school-1',
+      deviceId: 'dev-1',
+      seq: 1,
+      schoolDay: '2026-03-02',
+      scannedAt: '2026-03-02T25:00:00Z',
+      receivedAt: '2026-03-02T04:00:00Z',
+      method: 'card',
+    };
     const poison = await t.system.store.append('meals-p-x-2025-2026', [{ id: poisonId, type: 'MealServed', data, metadata: meta }], 'no_stream');
     await vi.waitFor(async () => expect(await t.system.runner.halts()).toHaveLength(1), { timeout: 10_000, interval: 20 });
 
@@ -86,7 +116,10 @@ describe('an event the табель cannot apply', () => {
 
     const ops = await t.call('GET', '/v1/ops/projections', { token: await t.token(operator) });
     const byName = new Map<string, unknown>(ops.body.projections.map((p: { name: string }) => [p.name, p]));
-    expect(byName.get('tabel')).toMatchObject({ status: 'halted', halt: { eventId: poisonId, eventPosition: String(poison.lastPosition), eventType: 'MealServed' } });
+    expect(byName.get('tabel')).toMatchObject({
+      status: 'halted',
+      halt: { eventId: poisonId, eventPosition: String(poison.lastPosition), eventType: 'MealServed' },
+    });
     expect((byName.get('tabel') as { halt: { error: string } }).halt.error).toMatch(/out of range/);
     for (const [name, p] of byName) if (name !== 'tabel') expect(p, String(name)).toMatchObject({ status: 'live', lagEvents: 0 });
 

@@ -30,7 +30,10 @@ const NARROW_COLUMNS: Record<string, Bound> = {
   'list_intake.accepted': { max: MAX_LIST_ROWS, from: 'accepted rows of one list (at most its MAX_LIST_ROWS rows)' },
   'list_intake.rejected': { max: MAX_LIST_ROWS, from: 'rejected rows of one list (at most its MAX_LIST_ROWS rows)' },
   ...Object.fromEntries(
-    ['exchange_rows.row_no', 'exchange_cases.row_no', 'exchange_feed.row_no'].map((column) => [column, { max: MAX_LIST_ROWS, from: 'a list row number (MAX_LIST_ROWS rows per list, api/schemas.ts)' }]),
+    ['exchange_rows.row_no', 'exchange_cases.row_no', 'exchange_feed.row_no'].map((column) => [
+      column,
+      { max: MAX_LIST_ROWS, from: 'a list row number (MAX_LIST_ROWS rows per list, api/schemas.ts)' },
+    ]),
   ),
   'exchange_feed.seq': { max: 0, from: 'one status change per event (projections/exchanges/projection.ts)' },
   'food_daily_activity.seq': { max: 0, from: 'one activation or purchase per event (projections/daily-reports/food-activity.ts)' },
@@ -85,7 +88,10 @@ describe('read models store every value the API accepts', () => {
   afterAll(async () => db?.drop());
 
   const fits = async (value: string | number, type: string) =>
-    db.pool.query(`select $1::${type === 'timestamp with time zone' ? 'timestamptz' : type}`, [value]).then(() => true, () => false);
+    db.pool.query(`select $1::${type === 'timestamp with time zone' ? 'timestamptz' : type}`, [value]).then(
+      () => true,
+      () => false,
+    );
 
   it('knows what bounds every narrow numeric column, and the bound fits the column', async () => {
     const narrow = columns.filter((c) => NUMERIC_TYPES.has(c.type));

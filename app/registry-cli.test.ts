@@ -20,7 +20,17 @@ afterAll(async () => {
 
 const schoolLine = (id: string, price = '85000') => {
   const d = fixtureSchool(id);
-  return [id, d.name, d.region, d.city, d.canteenOperator.name, d.canteenOperator.bin, d.canteenOperator.bankAccount.iban, d.canteenOperator.bankAccount.bic, price].join(',');
+  return [
+    id,
+    d.name,
+    d.region,
+    d.city,
+    d.canteenOperator.name,
+    d.canteenOperator.bin,
+    d.canteenOperator.bankAccount.iban,
+    d.canteenOperator.bankAccount.bic,
+    price,
+  ].join(',');
 };
 const HEADER = 'schoolId,name,region,city,operatorName,operatorBin,operatorIban,operatorBic,mealPriceTiyn';
 

@@ -43,14 +43,24 @@ export async function registryCommand(system: System, args: readonly string[]): 
         return 0;
       case 'history': {
         const events = await system.registry.history(kind, required(target, 'an id'));
-        const lines = events.map((e) => ({ at: (e.data as { at: string }).at, type: e.type, actor: e.metadata.actor, reason: (e.data as { reason: string }).reason, data: e.data }));
+        const lines = events.map((e) => ({
+          at: (e.data as { at: string }).at,
+          type: e.type,
+          actor: e.metadata.actor,
+          reason: (e.data as { reason: string }).reason,
+          data: e.data,
+        }));
         process.stdout.write(`${JSON.stringify(lines, null, 2)}\n`);
         return events.length > 0 ? 0 : 1;
       }
       case 'activate':
       case 'suspend':
       case 'close': {
-        const result = await system.registry.changeStatus(kind, { id: required(target, 'an id'), action: command, reason: required(option(args, '--reason'), '--reason "<why>"') }, metaOf(system));
+        const result = await system.registry.changeStatus(
+          kind,
+          { id: required(target, 'an id'), action: command, reason: required(option(args, '--reason'), '--reason "<why>"') },
+          metaOf(system),
+        );
         process.stdout.write(`${kind} ${result.id}: ${result.status}\n`);
         return 0;
       }
@@ -83,7 +93,8 @@ async function importFile(system: System, kind: RegistryKind, file: string | und
     return 0;
   } catch (error) {
     if (!(error instanceof ImportRefused)) throw error;
-    for (const r of error.refusals) process.stderr.write(`  row ${r.row} (${r.id})${r.field ? ` ${r.field}` : ''}: ${r.code}${r.detail ? ` ${r.detail}` : ''}\n`);
+    for (const r of error.refusals)
+      process.stderr.write(`  row ${r.row} (${r.id})${r.field ? ` ${r.field}` : ''}: ${r.code}${r.detail ? ` ${r.detail}` : ''}\n`);
     throw new ConfigError(`${error.refusals.length} row(s) refused; nothing was imported. Fix the rows above and run the import again.`);
   }
 }
@@ -92,20 +103,46 @@ async function list(system: System, kind: RegistryKind, status: string | undefin
   await system.runner.catchUp();
   const filter = status ? { status: status as 'active' } : {};
   const rows: Record<string, unknown>[] = [];
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page =
       kind === 'shop'
-        ? (await listShops(system.pool, { ...filter, ...(after ? { after } : {}) })).map((s) => ({ id: s.shopId, status: s.status, bin: s.details.bin, name: s.details.name, city: s.details.city, iban: s.details.bankAccount.iban, bic: s.details.bankAccount.bic }))
+        ? (await listShops(system.pool, { ...filter, ...(after ? { after } : {}) })).map((s) => ({
+            id: s.shopId,
+            status: s.status,
+            bin: s.details.bin,
+            name: s.details.name,
+            city: s.details.city,
+            iban: s.details.bankAccount.iban,
+            bic: s.details.bankAccount.bic,
+          }))
         : kind === 'school'
-          ? (await listSchools(system.pool, { ...filter, ...(after ? { after } : {}) })).map((s) => ({ id: s.schoolId, status: s.status, name: s.details.name, region: s.details.region, city: s.details.city, operator: s.details.canteenOperator.name, mealPriceTiyn: s.details.mealPriceTiyn }))
-          : (await listDevices(system.pool, { ...filter, ...(after ? { after } : {}) })).map((d) => ({ id: d.deviceId, status: d.status, schoolId: d.details.schoolId, label: d.details.label }));
+          ? (await listSchools(system.pool, { ...filter, ...(after ? { after } : {}) })).map((s) => ({
+              id: s.schoolId,
+              status: s.status,
+              name: s.details.name,
+              region: s.details.region,
+              city: s.details.city,
+              operator: s.details.canteenOperator.name,
+              mealPriceTiyn: s.details.mealPriceTiyn,
+            }))
+          : (await listDevices(system.pool, { ...filter, ...(after ? { after } : {}) })).map((d) => ({
+              id: d.deviceId,
+              status: d.status,
+              schoolId: d.details.schoolId,
+              label: d.details.label,
+            }));
     rows.push(...page);
     if (page.length === 0) break;
     after = String(page.at(-1)!.id);
   }
   const columns = Object.keys(rows[0] ?? { id: '' });
   // Through the one CSV writer: names and addresses are typed by people, so formula cells are made inert.
-  process.stdout.write(writeCsv(columns, rows.map((row) => columns.map((c) => row[c] as string | number))));
+  process.stdout.write(
+    writeCsv(
+      columns,
+      rows.map((row) => columns.map((c) => row[c] as string | number)),
+    ),
+  );
   process.stderr.write(`${rows.length} ${kind} entries\n`);
   return 0;
 }

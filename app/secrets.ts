@@ -36,7 +36,9 @@ export function resolveSecrets(config: Config): Secrets {
   if (config.MODE === 'production') {
     const { jwtSecret, ...required } = given;
     if (!Object.values(required).every(Boolean))
-      throw new ConfigError('MODE=production needs VAULT_KEY, VAULT_MASTER_KEY, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY and CHECKPOINT_PUBLIC_KEY.');
+      throw new ConfigError(
+        'MODE=production needs VAULT_KEY, VAULT_MASTER_KEY, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY and CHECKPOINT_PUBLIC_KEY.',
+      );
     // Production verifies bearer tokens with the identity provider's keys (OIDC_*); no HS256 secret signs or passes.
     return { ...(required as Omit<Secrets, 'jwtSecret'>), jwtSecret: jwtSecret ?? '' };
   }
@@ -81,4 +83,3 @@ export function resolveSecrets(config: Config): Secrets {
 function pemOf(value: string): string {
   return value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8');
 }
-

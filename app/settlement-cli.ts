@@ -43,8 +43,12 @@ export async function settlementCli(system: System, args: readonly string[]): Pr
     case 'payment-orders': {
       const month = rest[0];
       if (!month || !MONTH.test(month)) throw new ConfigError('usage: settlement payment-orders <YYYY-MM>');
-      const run = (await system.settlement.issuePaymentOrders(month, meta(`cli-payment-orders-${month}`))) as { issued: { orderId: string; meals: number; amountTiyn: number; supplementary: boolean }[]; refused: { schoolId: string; code: string; detail?: string }[] };
-      for (const order of run.issued) say(`issued ${order.orderId}${order.supplementary ? ' (supplementary)' : ''}: ${order.meals} meals, ${kztAmount(order.amountTiyn)} KZT`);
+      const run = (await system.settlement.issuePaymentOrders(month, meta(`cli-payment-orders-${month}`))) as {
+        issued: { orderId: string; meals: number; amountTiyn: number; supplementary: boolean }[];
+        refused: { schoolId: string; code: string; detail?: string }[];
+      };
+      for (const order of run.issued)
+        say(`issued ${order.orderId}${order.supplementary ? ' (supplementary)' : ''}: ${order.meals} meals, ${kztAmount(order.amountTiyn)} KZT`);
       for (const refusal of run.refused) say(`refused ${refusal.schoolId}: ${refusal.code}${refusal.detail ? ` — ${refusal.detail}` : ''}`);
       const orders = await system.settlement.paymentOrders({ month }, 'csv');
       await write(dir, `payment-orders-${month}.csv`, (orders as { body: string }).body, say);
@@ -52,7 +56,10 @@ export async function settlementCli(system: System, args: readonly string[]): Pr
     }
     case 'batch': {
       const selection = batchSelection(rest);
-      const made = (await system.settlement.createPayoutBatch(selection, meta(`cli-batch-${JSON.stringify(selection)}-${system.clock.now().toISOString()}`))) as { batch?: { batchId: string; payments: unknown[]; totalTiyn: number }; skipped: { payableId: string; code: string; detail?: string }[] };
+      const made = (await system.settlement.createPayoutBatch(
+        selection,
+        meta(`cli-batch-${JSON.stringify(selection)}-${system.clock.now().toISOString()}`),
+      )) as { batch?: { batchId: string; payments: unknown[]; totalTiyn: number }; skipped: { payableId: string; code: string; detail?: string }[] };
       for (const skipped of made.skipped) say(`skipped ${skipped.payableId}: ${skipped.code}${skipped.detail ? ` — ${skipped.detail}` : ''}`);
       if (!made.batch) {
         say('nothing is due: no batch made');
@@ -69,8 +76,15 @@ export async function settlementCli(system: System, args: readonly string[]): Pr
         throw new ConfigError(`cannot read ${file}: check the path`);
       });
       const format = content.trimStart().startsWith('<') ? 'camt.054' : 'csv';
-      const result = (await system.settlement.importConfirmation({ format, content }, meta(`cli-import-${file}`))) as { transfers: number; recorded: number; unchanged: number; refused: number; lines: { endToEndId: string; outcome: string; code?: string; detail?: string }[] };
-      for (const line of result.lines.filter((l) => l.outcome === 'refused')) say(`refused ${line.endToEndId}: ${line.code}${line.detail ? ` — ${line.detail}` : ''}`);
+      const result = (await system.settlement.importConfirmation({ format, content }, meta(`cli-import-${file}`))) as {
+        transfers: number;
+        recorded: number;
+        unchanged: number;
+        refused: number;
+        lines: { endToEndId: string; outcome: string; code?: string; detail?: string }[];
+      };
+      for (const line of result.lines.filter((l) => l.outcome === 'refused'))
+        say(`refused ${line.endToEndId}: ${line.code}${line.detail ? ` — ${line.detail}` : ''}`);
       say(`${format}: ${result.transfers} transfer(s): ${result.recorded} recorded, ${result.unchanged} already known, ${result.refused} refused`);
       return result.refused > 0 ? 1 : 0;
     }
@@ -79,8 +93,12 @@ export async function settlementCli(system: System, args: readonly string[]): Pr
       await write(dir, 'reconciliation.json', `${JSON.stringify(report, null, 2)}\n`, say);
       await write(dir, 'reconciliation.csv', ((await system.settlement.reconciliation('csv')) as { body: string }).body, say);
       const t = report.totals;
-      say(`captured ${kztAmount(t.capturedTiyn)} = settled ${kztAmount(t.settledTiyn)} + on no statement yet ${kztAmount(t.unsettledTiyn)}; ordered for canteens ${kztAmount(t.orderedTiyn)}`);
-      say(`paid ${kztAmount(t.paidTiyn)}, pending ${kztAmount(t.pendingTiyn)}, failed ${kztAmount(t.failedTiyn)}, not yet in a batch ${kztAmount(t.unissuedTiyn)} (KZT)`);
+      say(
+        `captured ${kztAmount(t.capturedTiyn)} = settled ${kztAmount(t.settledTiyn)} + on no statement yet ${kztAmount(t.unsettledTiyn)}; ordered for canteens ${kztAmount(t.orderedTiyn)}`,
+      );
+      say(
+        `paid ${kztAmount(t.paidTiyn)}, pending ${kztAmount(t.pendingTiyn)}, failed ${kztAmount(t.failedTiyn)}, not yet in a batch ${kztAmount(t.unissuedTiyn)} (KZT)`,
+      );
       say(report.balanced ? 'balanced: no difference' : `NOT BALANCED: ${report.differences.length} difference(s), listed in reconciliation.csv`);
       return report.balanced ? 0 : 1;
     }
@@ -95,7 +113,9 @@ function dateArg(value: string | undefined, usage: string): string {
   return value;
 }
 
-function batchSelection(args: readonly string[]): { purpose: 'window'; windowId: string } | { purpose: 'payment_orders'; month: string } | { purpose: 'reissue' } {
+function batchSelection(
+  args: readonly string[],
+): { purpose: 'window'; windowId: string } | { purpose: 'payment_orders'; month: string } | { purpose: 'reissue' } {
   const [flag, value] = args;
   if (flag === '--window') return { purpose: 'window', windowId: dateArg(value, 'settlement batch --window <YYYY-MM-DD>') };
   if (flag === '--month' && value && MONTH.test(value)) return { purpose: 'payment_orders', month: value };

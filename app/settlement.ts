@@ -52,15 +52,29 @@ export function registryPayees(pool: Pool): PayeeDirectory {
       const school = await schoolById(pool, schoolId);
       if (!school) return undefined;
       const operator = school.details.canteenOperator;
-      return { payee: { name: operator.name, bin: operator.bin, iban: operator.bankAccount.iban, bic: operator.bankAccount.bic }, mealPriceTiyn: school.details.mealPriceTiyn };
+      return {
+        payee: { name: operator.name, bin: operator.bin, iban: operator.bankAccount.iban, bic: operator.bankAccount.bic },
+        mealPriceTiyn: school.details.mealPriceTiyn,
+      };
     },
   };
 }
 
 /** Header first, then rows; through the one CSV writer (formula cells made inert). */
-const csv = ([header, ...rows]: CsvCell[][], filename: string): Rendered => ({ contentType: 'text/csv; charset=utf-8', body: writeCsv((header ?? []).map(String), rows), filename });
+const csv = ([header, ...rows]: CsvCell[][], filename: string): Rendered => ({
+  contentType: 'text/csv; charset=utf-8',
+  body: writeCsv((header ?? []).map(String), rows),
+  filename,
+});
 
-export function createSettlement(deps: { states: StreamStates; pool: Pool; clock: Clock; catchUp: () => Promise<void>; payees: PayeeDirectory; debtor: Payee }): Settlement {
+export function createSettlement(deps: {
+  states: StreamStates;
+  pool: Pool;
+  clock: Clock;
+  catchUp: () => Promise<void>;
+  payees: PayeeDirectory;
+  debtor: Payee;
+}): Settlement {
   const { pool, clock } = deps;
   const services = createSettlementServices({
     states: deps.states,
@@ -81,7 +95,18 @@ export function createSettlement(deps: { states: StreamStates; pool: Pool; clock
     await deps.catchUp();
     const now = clock.now().getTime();
     const months = await mealMonths(pool);
-    const mealMonthFacts = (await Promise.all(months.map(async (month) => (await mealCountsOf(pool, month)).map((c) => ({ schoolId: c.schoolId, month, mealsRecorded: c.mealsOnFinalTabel + c.lateMeals, final: now >= Date.parse(tabelFinalFrom(month)) }))))).flat();
+    const mealMonthFacts = (
+      await Promise.all(
+        months.map(async (month) =>
+          (await mealCountsOf(pool, month)).map((c) => ({
+            schoolId: c.schoolId,
+            month,
+            mealsRecorded: c.mealsOnFinalTabel + c.lateMeals,
+            final: now >= Date.parse(tabelFinalFrom(month)),
+          })),
+        ),
+      )
+    ).flat();
     return reconcile(await queries.reconcileFacts(pool, mealMonthFacts));
   }
 
@@ -110,7 +135,20 @@ export function createSettlement(deps: { states: StreamStates; pool: Pool; clock
       const rows = await queries.statements(pool, filter);
       if (format === 'json') return { statements: rows };
       return csv(
-        [['statement_id', 'shop_id', 'window_id', 'purchases', 'captured_kzt', 'payout_kzt', 'payout_status', 'end_to_end_id', 'bank_reference'], ...rows.map((s) => [s.statementId, s.shopId, s.windowId, s.purchases, kztAmount(s.capturedTiyn), kztAmount(s.payoutTiyn), s.payout.status, s.payout.endToEndId, s.payout.bankReference])],
+        [
+          ['statement_id', 'shop_id', 'window_id', 'purchases', 'captured_kzt', 'payout_kzt', 'payout_status', 'end_to_end_id', 'bank_reference'],
+          ...rows.map((s) => [
+            s.statementId,
+            s.shopId,
+            s.windowId,
+            s.purchases,
+            kztAmount(s.capturedTiyn),
+            kztAmount(s.payoutTiyn),
+            s.payout.status,
+            s.payout.endToEndId,
+            s.payout.bankReference,
+          ]),
+        ],
         'statements.csv',
       );
     },
@@ -120,7 +158,19 @@ export function createSettlement(deps: { states: StreamStates; pool: Pool; clock
       if (format === 'json') return { shopId: found.shopId, rendered: found };
       const rows = [
         ['statement_id', 'line', 'hold_id', 'captured_at', 'sku', 'item', 'eligible', 'item_kzt', 'captured_kzt'],
-        ...found.lines.flatMap((line) => line.items.map((item, i) => [found.statementId, 'purchase', line.holdId, line.capturedAt, item.sku, item.name, item.eligible, kztAmount(item.lineTiyn), i === 0 ? kztAmount(line.capturedTiyn) : ''])),
+        ...found.lines.flatMap((line) =>
+          line.items.map((item, i) => [
+            found.statementId,
+            'purchase',
+            line.holdId,
+            line.capturedAt,
+            item.sku,
+            item.name,
+            item.eligible,
+            kztAmount(item.lineTiyn),
+            i === 0 ? kztAmount(line.capturedTiyn) : '',
+          ]),
+        ),
         ...found.releases.map((r) => [found.statementId, r.kind, r.holdId, r.at, '', '', '', '', kztAmount(0)]),
         [found.statementId, 'total', '', '', '', '', '', '', kztAmount(found.payoutTiyn)],
       ];
@@ -130,7 +180,36 @@ export function createSettlement(deps: { states: StreamStates; pool: Pool; clock
       const rows = await queries.paymentOrders(pool, filter);
       if (format === 'json') return { orders: rows };
       return csv(
-        [['order_id', 'school_id', 'month', 'sequence', 'supplementary', 'meals', 'meal_price_kzt', 'amount_kzt', 'payee', 'payee_bin', 'payout_status', 'bank_reference'], ...rows.map((o) => [o.orderId, o.schoolId, o.month, o.sequence, o.supplementary, o.meals, kztAmount(o.mealPriceTiyn), kztAmount(o.amountTiyn), o.payee.name, o.payee.bin, o.payout.status, o.payout.bankReference])],
+        [
+          [
+            'order_id',
+            'school_id',
+            'month',
+            'sequence',
+            'supplementary',
+            'meals',
+            'meal_price_kzt',
+            'amount_kzt',
+            'payee',
+            'payee_bin',
+            'payout_status',
+            'bank_reference',
+          ],
+          ...rows.map((o) => [
+            o.orderId,
+            o.schoolId,
+            o.month,
+            o.sequence,
+            o.supplementary,
+            o.meals,
+            kztAmount(o.mealPriceTiyn),
+            kztAmount(o.amountTiyn),
+            o.payee.name,
+            o.payee.bin,
+            o.payout.status,
+            o.payout.bankReference,
+          ]),
+        ],
         'payment-orders.csv',
       );
     },
@@ -148,8 +227,30 @@ export function createSettlement(deps: { states: StreamStates; pool: Pool; clock
       return csv(
         [
           ['scope', 'id', 'party', 'period', 'count', 'amount_kzt', 'paid_kzt', 'pending_kzt', 'failed_kzt', 'unissued_kzt'],
-          ...report.shops.map((s) => ['shop_statement', s.statementId, s.shopId, s.windowId, s.purchases, kztAmount(s.amountTiyn), kztAmount(s.paidTiyn), kztAmount(s.pendingTiyn), kztAmount(s.failedTiyn), kztAmount(s.unissuedTiyn)]),
-          ...report.schools.map((s) => ['school_month', `${s.schoolId}/${s.month}`, s.schoolId, s.month, `${s.mealsOrdered}/${s.mealsRecorded}`, kztAmount(s.amountTiyn), kztAmount(s.paidTiyn), kztAmount(s.pendingTiyn), kztAmount(s.failedTiyn), kztAmount(s.unissuedTiyn)]),
+          ...report.shops.map((s) => [
+            'shop_statement',
+            s.statementId,
+            s.shopId,
+            s.windowId,
+            s.purchases,
+            kztAmount(s.amountTiyn),
+            kztAmount(s.paidTiyn),
+            kztAmount(s.pendingTiyn),
+            kztAmount(s.failedTiyn),
+            kztAmount(s.unissuedTiyn),
+          ]),
+          ...report.schools.map((s) => [
+            'school_month',
+            `${s.schoolId}/${s.month}`,
+            s.schoolId,
+            s.month,
+            `${s.mealsOrdered}/${s.mealsRecorded}`,
+            kztAmount(s.amountTiyn),
+            kztAmount(s.paidTiyn),
+            kztAmount(s.pendingTiyn),
+            kztAmount(s.failedTiyn),
+            kztAmount(s.unissuedTiyn),
+          ]),
           ...report.differences.map((d) => ['difference', d.kind, d.refs.join(' '), '', '', d.detail, '', '', '', '']),
         ],
         'reconciliation.csv',
@@ -159,7 +260,10 @@ export function createSettlement(deps: { states: StreamStates; pool: Pool; clock
     async runDue(meta) {
       const windows = await services.closeDueWindows({ ...meta, commandId: `${meta.commandId}:windows` });
       const month = localDate(meta.now).slice(0, 7) as Month;
-      const runs = await services.issueDuePaymentOrders([addMonths(month, -2), addMonths(month, -1)], { ...meta, commandId: `payment-orders-${localDate(meta.now)}` });
+      const runs = await services.issueDuePaymentOrders([addMonths(month, -2), addMonths(month, -1)], {
+        ...meta,
+        commandId: `payment-orders-${localDate(meta.now)}`,
+      });
       return { windows: windows.length, orders: runs.reduce((n, r) => n + r.issued.length, 0) };
     },
     async writeBatchFiles(batchId, dir) {

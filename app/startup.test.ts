@@ -19,12 +19,16 @@ describe('bad configuration gives one clear message naming what to fix', () => {
   });
 
   it('lists the secrets and the identity provider production mode needs (no HS256 secret)', () => {
-    expect(() => loadConfig({ MODE: 'production' })).toThrowError(/VAULT_KEY, VAULT_MASTER_KEY, OIDC_ISSUER, OIDC_AUDIENCE, OIDC_JWKS_URL, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY, CHECKPOINT_PUBLIC_KEY/);
+    expect(() => loadConfig({ MODE: 'production' })).toThrowError(
+      /VAULT_KEY, VAULT_MASTER_KEY, OIDC_ISSUER, OIDC_AUDIENCE, OIDC_JWKS_URL, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY, CHECKPOINT_PUBLIC_KEY/,
+    );
     expect(() => loadConfig({ MODE: 'production' })).not.toThrowError(/JWT_SECRET/);
   });
 
   it('asks for the whole identity provider when part of it is set', () => {
-    expect(() => loadConfig({ OIDC_ISSUER: 'https://sso.example.kz/realms/social-wallet' })).toThrowError(/OIDC_ISSUER set without OIDC_AUDIENCE, OIDC_JWKS_URL/);
+    expect(() => loadConfig({ OIDC_ISSUER: 'https://sso.example.kz/realms/social-wallet' })).toThrowError(
+      /OIDC_ISSUER set without OIDC_AUDIENCE, OIDC_JWKS_URL/,
+    );
   });
 
   it('explains an unreachable DATABASE_URL without leaking its password', async () => {

@@ -113,7 +113,6 @@ export interface SystemOptions {
   readonly programs?: ProgramsOption;
 }
 
-
 export interface System {
   readonly config: Config;
   readonly logger: Logger;
@@ -164,11 +163,24 @@ export async function createSystem(options: SystemOptions): Promise<System> {
   const cleanups: (() => Promise<void>)[] = [];
   try {
     const secrets = resolveSecrets(config);
-    const watch = createDatabaseWatch({ minFreeMb: config.DISK_MIN_FREE_MB, ...(embeddedDataDir(options, config) ? { dataDir: embeddedDataDir(options, config) } : {}) });
-    const { pool, close: closePool } = await openPool(options, config, logger, { timeouts: poolTimeouts(config), onQueryError: (error) => watch.observe(error) });
+    const watch = createDatabaseWatch({
+      minFreeMb: config.DISK_MIN_FREE_MB,
+      ...(embeddedDataDir(options, config) ? { dataDir: embeddedDataDir(options, config) } : {}),
+    });
+    const { pool, close: closePool } = await openPool(options, config, logger, {
+      timeouts: poolTimeouts(config),
+      onQueryError: (error) => watch.observe(error),
+    });
     cleanups.push(closePool);
     const projections: readonly Projection[] = allProjections;
-    const migrations: Migration[] = [...coreMigrations(), ...vaultMigrations, ...bmgMigrations, dailyReportsMigration, ...apiMigrations(), ...projectionMigrations(projections)];
+    const migrations: Migration[] = [
+      ...coreMigrations(),
+      ...vaultMigrations,
+      ...bmgMigrations,
+      dailyReportsMigration,
+      ...apiMigrations(),
+      ...projectionMigrations(projections),
+    ];
     await migrateAsOwner(options, config, pool, migrations);
 
     const metrics = createMetrics({ defaultMetrics: false, lag: () => runner.lag() });
@@ -245,7 +257,15 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       settlement,
       jwtSecret: secrets.jwtSecret,
       ...(config.OIDC_ISSUER && config.OIDC_AUDIENCE && config.OIDC_JWKS_URL
-        ? { oidc: { issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE, jwksUrl: config.OIDC_JWKS_URL, cooldownMs: config.OIDC_JWKS_COOLDOWN_MS, cacheMaxAgeMs: config.OIDC_JWKS_MAX_AGE_MS } }
+        ? {
+            oidc: {
+              issuer: config.OIDC_ISSUER,
+              audience: config.OIDC_AUDIENCE,
+              jwksUrl: config.OIDC_JWKS_URL,
+              cooldownMs: config.OIDC_JWKS_COOLDOWN_MS,
+              cacheMaxAgeMs: config.OIDC_JWKS_MAX_AGE_MS,
+            },
+          }
         : {}),
       tokenMaxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
       services,
@@ -267,7 +287,9 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       health: async () => {
         const database = await watch.check(pool, config.HEALTH_TIMEOUT_MS);
         // Bounded too: /health answers within its timeout even if the database freezes right now.
-        const halts = database.reachable ? await Promise.race([runner.halts().catch(() => []), new Promise<[]>((ok) => setTimeout(() => ok([]), config.HEALTH_TIMEOUT_MS).unref())]) : [];
+        const halts = database.reachable
+          ? await Promise.race([runner.halts().catch(() => []), new Promise<[]>((ok) => setTimeout(() => ok([]), config.HEALTH_TIMEOUT_MS).unref())])
+          : [];
         const haltedProjections = halts.map((h) => h.projection);
         const silentMs = scheduler.running() ? (scheduler.sinceLastPass() ?? performance.now() - startedAt) : 0;
         const problems = [
@@ -275,7 +297,15 @@ export async function createSystem(options: SystemOptions): Promise<System> {
           ...(runnerUp ? [] : ['the projection runner is not running']),
           ...(silentMs > config.SCHEDULER_STALL_MS ? [`the deadline scheduler has not completed a pass for ${Math.round(silentMs / 1000)} s`] : []),
         ];
-        return { postgres: database.reachable, runner: runnerUp, scheduler: scheduler.running(), eventStore: store.kind, database, problems, ...(haltedProjections.length ? { haltedProjections } : {}) };
+        return {
+          postgres: database.reachable,
+          runner: runnerUp,
+          scheduler: scheduler.running(),
+          eventStore: store.kind,
+          database,
+          problems,
+          ...(haltedProjections.length ? { haltedProjections } : {}),
+        };
       },
     });
 
@@ -291,7 +321,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       const now = clock.now().toISOString();
       try {
         const done = await settlement.runDue({ commandId: `settlement-${now}`, now, actor: { role: 'scheduler', id: 'settlement' } });
-        if (done.windows > 0 || done.orders > 0) logger.info({ windows: done.windows, paymentOrders: done.orders }, 'settlement windows closed and payment orders issued');
+        if (done.windows > 0 || done.orders > 0)
+          logger.info({ windows: done.windows, paymentOrders: done.orders }, 'settlement windows closed and payment orders issued');
       } catch (error) {
         logger.error({ alarm: 'settlement', err: error }, 'the settlement pass failed; the next pass retries');
       } finally {
@@ -340,7 +371,10 @@ export async function createSystem(options: SystemOptions): Promise<System> {
         sweeper.unref();
         if (options.schedulerTimer !== false) {
           retention ??= setInterval(
-            () => void forgetExpired().catch((error: unknown) => logger.error({ alarm: 'retention', err: error }, 'the retention job failed; the next pass retries')),
+            () =>
+              void forgetExpired().catch((error: unknown) =>
+                logger.error({ alarm: 'retention', err: error }, 'the retention job failed; the next pass retries'),
+              ),
             RETENTION_SWEEP_MS,
           );
           retention.unref();
@@ -408,7 +442,11 @@ function createEvidence(pool: Pool, store: EventStore, clock: Clock, secrets: Se
     },
     async verify(from, onProgress) {
       try {
-        return await verifyChain(pool, { publicKeys: [signer.publicKeyPem], ...(from === 'start' ? {} : { fromCheckpoint: from }), ...(onProgress ? { onProgress } : {}) });
+        return await verifyChain(pool, {
+          publicKeys: [signer.publicKeyPem],
+          ...(from === 'start' ? {} : { fromCheckpoint: from }),
+          ...(onProgress ? { onProgress } : {}),
+        });
       } catch (error) {
         if (error instanceof ChainStartError) return undefined;
         throw error;
@@ -417,7 +455,10 @@ function createEvidence(pool: Pool, store: EventStore, clock: Clock, secrets: Se
     traceFigure: (report, figure) => traceFigure(pool, report, figure, clock.now()),
     figureKeys: (report, prefix) => figureKeys(pool, report, prefix),
     familyBundle: (familyId, asOf) =>
-      familyBundle({ pool, store, publicKeys: [{ keyId: signer.keyId, publicKeyPem: signer.publicKeyPem }] }, familyId, { now: clock.now().toISOString(), asOf }),
+      familyBundle({ pool, store, publicKeys: [{ keyId: signer.keyId, publicKeyPem: signer.publicKeyPem }] }, familyId, {
+        now: clock.now().toISOString(),
+        asOf,
+      }),
   };
   return { chainer, side };
 }
@@ -447,7 +488,13 @@ export type SchedulerHandle = DeadlineScheduler;
 /** The read models the scheduler reads (dueDeadlines): the only ones it waits for. */
 const SCHEDULER_READ_MODELS = [deadlinesProjection.name];
 /** What the jobs after a pass read: the e-Otinish outbox (and, for the daily reports, their read models). */
-const AFTER_PASS_READ_MODELS = [feedbackOutboxProjection.name, nobdDailyProjection.name, tabelProjection.name, exchangeStatusesProjection.name, foodDailyProjection.name];
+const AFTER_PASS_READ_MODELS = [
+  feedbackOutboxProjection.name,
+  nobdDailyProjection.name,
+  tabelProjection.name,
+  exchangeStatusesProjection.name,
+  foodDailyProjection.name,
+];
 
 /**
  * The deadline scheduler over the `deadlines` read model; before each pass that model catches up
@@ -469,7 +516,8 @@ function createSchedulerHandle(deps: {
     fire: deps.services.fireDeadline,
     clock: deps.clock,
     beforeRead: async () => deps.runner.waitUntilCaughtUp(await deps.store.headPosition(), undefined, SCHEDULER_READ_MODELS),
-    onError: (error, deadline) => deps.logger.error({ stream: deadline.stream, deadlineId: deadline.deadlineId, err: error }, 'deadline failed; the next pass retries it'),
+    onError: (error, deadline) =>
+      deps.logger.error({ stream: deadline.stream, deadlineId: deadline.deadlineId, err: error }, 'deadline failed; the next pass retries it'),
     onAlarm: (error) => {
       deps.metrics.schedulerAlarms.inc();
       deps.logger.error({ alarm: 'scheduler', err: error }, 'the deadlines read model did not catch up; this pass fires what it shows');
@@ -526,12 +574,21 @@ function wireBmg(config: Config, pool: Pool, vault: Vault, clock: Clock): { phon
   const bmg = createBmgImport(directory);
   const check: PhoneDirectory =
     config.BMG_MODE === 'http'
-      ? createHttpPhoneDirectory({ url: config.BMG_URL!, ...(config.BMG_TOKEN ? { token: config.BMG_TOKEN } : {}), timeoutMs: config.BMG_TIMEOUT_MS, retries: config.BMG_RETRIES })
+      ? createHttpPhoneDirectory({
+          url: config.BMG_URL!,
+          ...(config.BMG_TOKEN ? { token: config.BMG_TOKEN } : {}),
+          timeoutMs: config.BMG_TIMEOUT_MS,
+          retries: config.BMG_RETRIES,
+        })
       : directory;
   const load = async (entries: readonly (readonly [string, string])[]) => {
     const now = clock.now().toISOString();
     const loadId = `in-process-${randomUUID()}`;
-    const status = await bmg.importAll(entries, { loadId, asOf: now, mode: 'delta' }, { commandId: loadId, now, actor: { role: 'operator', id: 'in-process' } });
+    const status = await bmg.importAll(
+      entries,
+      { loadId, asOf: now, mode: 'delta' },
+      { commandId: loadId, now, actor: { role: 'operator', id: 'in-process' } },
+    );
     return status.rowsApplied;
   };
   return { phones: { lookupMany: (iins) => check.lookupMany(iins), load }, bmg, directory };
@@ -552,7 +609,11 @@ function wireEotinish(config: Config, pool: Pool, states: StreamStates, vault: V
       },
     };
   }
-  const eotinish = createHttpEotinish({ url: config.EOTINISH_URL, ...(config.EOTINISH_TOKEN ? { token: config.EOTINISH_TOKEN } : {}), timeoutMs: config.EOTINISH_TIMEOUT_MS });
+  const eotinish = createHttpEotinish({
+    url: config.EOTINISH_URL,
+    ...(config.EOTINISH_TOKEN ? { token: config.EOTINISH_TOKEN } : {}),
+    timeoutMs: config.EOTINISH_TIMEOUT_MS,
+  });
   const forwarder = createFeedbackForwarder({ states, eotinish, texts: vault, due: (now, limit) => dueFeedback(pool, now, limit) });
   return { forwardDue: (now) => withAdvisoryLock(pool, EOTINISH_OUTBOX_LOCK, () => forwarder.forwardDue(now ?? clock.now().toISOString()), 0) };
 }
@@ -587,7 +648,14 @@ function composeServices(deps: {
   programs: ProgramsOption;
 }): Composition {
   const programs = deps.programs;
-  const vouchers = createVoucherServices({ states: deps.states, vault: deps.vault, texts: deps.vault, qrKeys: deps.qrKeys, counterparts: deps.counterparts, programs });
+  const vouchers = createVoucherServices({
+    states: deps.states,
+    vault: deps.vault,
+    texts: deps.vault,
+    qrKeys: deps.qrKeys,
+    counterparts: deps.counterparts,
+    programs,
+  });
   const lists = createListServices({ states: deps.states, clock: deps.clock, vault: deps.vault, phones: deps.phones, programs });
   const consent = createConsentServices({ states: deps.states, clock: deps.clock, vault: deps.vault, reads: createPostgresConsentReads(deps.pool), programs });
   const services: LedgerServices = {
@@ -650,7 +718,8 @@ async function openPool(options: SystemOptions, config: Config, logger: Logger, 
     persistent: true,
     restarts: EMBEDDED_PG_RESTARTS,
     // The reason is the server's own FATAL or PANIC line: a file, a signal, a setting — no row's values.
-    onRestart: (attempt, reason) => logger.error({ alarm: 'embedded_postgres', reason, attempt, of: EMBEDDED_PG_RESTARTS }, 'the embedded Postgres died; restarting it'),
+    onRestart: (attempt, reason) =>
+      logger.error({ alarm: 'embedded_postgres', reason, attempt, of: EMBEDDED_PG_RESTARTS }, 'the embedded Postgres died; restarting it'),
     onGiveUp: (reason) => (options.onFatal ? options.onFatal(reason) : logger.fatal({ alarm: 'embedded_postgres', reason }, 'the embedded Postgres is gone')),
   });
   try {
@@ -709,7 +778,10 @@ function instrumented(store: EventStore, metrics: ApiMetrics, appended: () => vo
     async appendMany(writes: readonly StreamWrite[]) {
       const results = await store.appendMany(writes);
       metrics.appends.inc(labels);
-      metrics.appendedEvents.inc(labels, writes.reduce((n, w, i) => n + (results[i]?.repeated ? 0 : w.events.length), 0));
+      metrics.appendedEvents.inc(
+        labels,
+        writes.reduce((n, w, i) => n + (results[i]?.repeated ? 0 : w.events.length), 0),
+      );
       appended();
       return results;
     },

@@ -66,7 +66,8 @@ export async function decideAcross(
     const loaded = await load(states, streamNames, assumedNew);
     const earlier = eventsOfCommand(loaded, meta.commandId);
     // A repeat seen on a partial read: read every stream, so the answer holds all its events.
-    if (earlier.length > 0) return { events: assumedNew.length > 0 ? eventsOfCommand(await load(states, streamNames, []), meta.commandId) : earlier, repeated: true };
+    if (earlier.length > 0)
+      return { events: assumedNew.length > 0 ? eventsOfCommand(await load(states, streamNames, []), meta.commandId) : earlier, repeated: true };
     let decided: readonly Decision[];
     try {
       decided = decide(loaded);
@@ -119,8 +120,7 @@ async function load(states: StreamStates, streamNames: readonly string[], assume
 
 function eventsOfCommand(loaded: ReadonlyMap<string, Loaded>, commandId: string): Outcome['events'] {
   const found: Outcome['events'][number][] = [];
-  for (const { events } of loaded.values())
-    for (const e of events) if (e.metadata.commandId === commandId) found.push(e);
+  for (const { events } of loaded.values()) for (const e of events) if (e.metadata.commandId === commandId) found.push(e);
   return found;
 }
 

@@ -88,7 +88,11 @@ export function createDeadlineScheduler(deps: SchedulerDeps): DeadlineScheduler 
       const due = await deps.reads.dueDeadlines(now, SCHEDULER_BATCH, after);
       if (due.length === 0) break;
       const fireOne = async (deadline: (typeof due)[number]) => {
-        const meta: CommandMetadata = { commandId: deadlineCommandId(deadline.stream, deadline.deadlineId), now, actor: { role: 'scheduler', id: 'scheduler' } };
+        const meta: CommandMetadata = {
+          commandId: deadlineCommandId(deadline.stream, deadline.deadlineId),
+          now,
+          actor: { role: 'scheduler', id: 'scheduler' },
+        };
         try {
           await deps.fire({ stream: deadline.stream, deadlineId: deadline.deadlineId, kind: deadline.kind }, meta);
           fired += 1;

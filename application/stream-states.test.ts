@@ -21,7 +21,10 @@ type Counter = { status: 'Counting'; n: number };
 type Add = { type: 'Add'; data: { by: number }; metadata: CommandMetadata };
 type Added = SmsFailed;
 const NOW = '2026-03-02T09:00:00.000Z';
-const counted = (total: number): Added => ({ type: 'SmsFailed', data: { caseId: 'counter', messageId: `m-${total}`, failedAt: NOW, reason: 'counted', attempt: total, willRetry: false } });
+const counted = (total: number): Added => ({
+  type: 'SmsFailed',
+  data: { caseId: 'counter', messageId: `m-${total}`, failedAt: NOW, reason: 'counted', attempt: total, willRetry: false },
+});
 const evolveCounter = (_s: Counter, e: Added): Counter => ({ status: 'Counting', n: e.data.attempt });
 const counter: Decider<Counter, Add, Added> = {
   initialState: () => ({ status: 'Counting', n: 0 }),
@@ -83,7 +86,7 @@ describe('reading through held prefixes', () => {
       ...log,
       readStream: async (s, o) => {
         reads.push(o);
-        if (hideNextSuffix && o?.fromVersion !== undefined) return (hideNextSuffix = false), [];
+        if (hideNextSuffix && o?.fromVersion !== undefined) return ((hideNextSuffix = false), []);
         return log.readStream(s, o);
       },
     };
@@ -201,14 +204,16 @@ describe('events enter parsed', () => {
     await log.append('counter-p', [{ ...external(1), data: { ...counted(6).data, attempt: 'six' } }]);
     const error = await states.history('counter-p').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoredEventInvalid);
-    expect((error as StoredEventInvalid).message).toMatch(/^stored event 00000000-0000-4000-8000-000000000001 \(position 2, stream counter-p version 1, type SmsFailed\) does not parse: data\.attempt: /);
+    expect((error as StoredEventInvalid).message).toMatch(
+      /^stored event 00000000-0000-4000-8000-000000000001 \(position 2, stream counter-p version 1, type SmsFailed\) does not parse: data\.attempt: /,
+    );
     reads.length = 0;
     await expect(handle(states, 'counter-p', counter, add(1, 'p2'))).rejects.toBeInstanceOf(StoredEventInvalid);
     // The held prefix stays what it was (version 0, parsed); the bad suffix is read and refused again, not held.
     expect(reads).toEqual([{ fromVersion: 1n }]);
   });
 
-  it('what is held is the parsed event, not the store\'s object', async () => {
+  it("what is held is the parsed event, not the store's object", async () => {
     const log = createMemoryEventStore();
     const { states } = processOver(log);
     await log.append('counter-q', [external(2)]);

@@ -100,7 +100,9 @@ export function createStreamStates(store: EventStore, options: StreamStatesOptio
     const held = streams.map((stream) => entries.get(stream)?.events);
     const reads = streams.map((stream, i) => (held[i]?.length ? { stream, fromVersion: BigInt(held[i].length) } : { stream }));
     const suffixes = (
-      reads.length === 1 ? [await store.readStream(streams[0]!, held[0]?.length ? { fromVersion: BigInt(held[0].length) } : undefined)] : await store.readStreams(reads)
+      reads.length === 1
+        ? [await store.readStream(streams[0]!, held[0]?.length ? { fromVersion: BigInt(held[0].length) } : undefined)]
+        : await store.readStreams(reads)
     ).map(parsed);
     return Promise.all(
       streams.map(async (stream, i) => {
@@ -125,7 +127,13 @@ export function createStreamStates(store: EventStore, options: StreamStatesOptio
     const usable = held !== undefined && events[held.index] === held.last;
     const from = usable ? held.index + 1 : 0;
     const base = usable ? (held.state as State) : decider.initialState();
-    const state = from === events.length ? base : decider.evolveAll(base, events.slice(from).map((e) => ({ type: e.type, data: e.data }) as Event));
+    const state =
+      from === events.length
+        ? base
+        : decider.evolveAll(
+            base,
+            events.slice(from).map((e) => ({ type: e.type, data: e.data }) as Event),
+          );
     // Kept only for a history the entry holds (the same event objects), so it is computed from that prefix.
     if (entry && entry.events[events.length - 1] === last) entry.folds.set(decider, { state: frozen(state), last, index: events.length - 1 });
     return state;

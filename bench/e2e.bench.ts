@@ -42,7 +42,9 @@ let durable = applyDurabilityFlag(process.argv);
 
 function line(name: string, value: number, unit: string, baseline: number | null, extra: Record<string, unknown> = {}): void {
   const round = (x: number) => Math.round(x * 100) / 100;
-  process.stdout.write(`${JSON.stringify({ case: name, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: baseline ? round(value / baseline) : null, durable, ...extra })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ case: name, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: baseline ? round(value / baseline) : null, durable, ...extra })}\n`,
+  );
 }
 
 /** Raw Postgres: single-row INSERTs into a plain table, 32 clients, for a few seconds. */
@@ -84,10 +86,23 @@ async function main(): Promise<void> {
       // POS alone, then canteens alone: each figure is its own workload.
       const pos = await runTraffic(service, fixture, { shops: SHOPS, devices: 0, seconds: SECONDS, batchSize: 500 });
       line('pos_pairs_per_s', pos.pairsPerSecond, 'pairs/s', baseline, { shops: SHOPS, seconds: pos.seconds, errors: pos.errors, target: 1000 });
-      line('pos_pair_p99_ms', pos.pairLatency.p99, 'ms', null, { p50: pos.pairLatency.p50, p95: pos.pairLatency.p95, target: 50, authorize: pos.ops.authorize, capture: pos.ops.capture, qr: pos.ops.qr, lag: pos.lag });
+      line('pos_pair_p99_ms', pos.pairLatency.p99, 'ms', null, {
+        p50: pos.pairLatency.p50,
+        p95: pos.pairLatency.p95,
+        target: 50,
+        authorize: pos.ops.authorize,
+        capture: pos.ops.capture,
+        qr: pos.ops.qr,
+        lag: pos.lag,
+      });
       const canteen = await runTraffic(service, fixture, { shops: 0, devices: DEVICES, seconds: SECONDS, batchSize: 500 });
       line('meal_records_per_s', canteen.mealRecordsPerSecond, 'records/s', baseline, {
-        devices: DEVICES, records: canteen.mealRecords, outcomes: canteen.recordOutcomes, batch: canteen.ops.canteen_batch, lag: canteen.lag, target: 5000,
+        devices: DEVICES,
+        records: canteen.mealRecords,
+        outcomes: canteen.recordOutcomes,
+        batch: canteen.ops.canteen_batch,
+        lag: canteen.lag,
+        target: 5000,
       });
     } finally {
       await service.stop();
@@ -108,7 +123,13 @@ async function main(): Promise<void> {
       if (checks.failed.length > 0) throw new Error(`food month: ${checks.failed.length} checks failed: ${JSON.stringify(checks.failed.slice(0, 5))}`);
       // The figure is the month and its checks; population and service start are not timed.
       line('food_month_wall_s', (performance.now() - started) / 1000, 's', null, {
-        families: FAMILIES, requests: truth.requests, monthS: Math.round(monthMs / 100) / 10, checks: checks.items.length, phaseMs: truth.phaseMs, loadAverage: loadavg()[0], target: 120,
+        families: FAMILIES,
+        requests: truth.requests,
+        monthS: Math.round(monthMs / 100) / 10,
+        checks: checks.items.length,
+        phaseMs: truth.phaseMs,
+        loadAverage: loadavg()[0],
+        target: 120,
       });
     } finally {
       await driver.stop();
@@ -129,7 +150,12 @@ async function main(): Promise<void> {
       };
       const days: Record<string, { started: number; records: number; ms?: number }> = {};
       await simulateMeals(driver, population, {
-        from: '2026-03-02', days: 1, seed: 7, behaviour, tickMinutes: 60, concurrency: 64,
+        from: '2026-03-02',
+        days: 1,
+        seed: 7,
+        behaviour,
+        tickMinutes: 60,
+        concurrency: 64,
         onSchoolDay: (day, phase, records) => {
           if (phase === 'start') days[day] = { started: performance.now(), records };
           else if (days[day] && days[day]!.ms === undefined) days[day]!.ms = performance.now() - days[day]!.started;

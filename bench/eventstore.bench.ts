@@ -31,8 +31,7 @@ const RAW_DDL = `
   create table raw_events (
     position bigserial primary key, stream text not null, stream_version bigint not null, id uuid not null,
     type text not null, data jsonb not null, metadata jsonb not null, unique (stream, stream_version))`;
-const RAW_INSERT_ONE =
-  'insert into raw_events (stream, stream_version, id, type, data, metadata) values ($1, $2, $3::uuid, $4, $5::jsonb, $6::jsonb)';
+const RAW_INSERT_ONE = 'insert into raw_events (stream, stream_version, id, type, data, metadata) values ($1, $2, $3::uuid, $4, $5::jsonb, $6::jsonb)';
 const RAW_INSERT_BATCH =
   'insert into raw_events (stream, stream_version, id, type, data, metadata) ' +
   'select $1, $2::bigint + e.ord - 1, e.id, e.type, e.data, e.metadata ' +
@@ -101,9 +100,20 @@ function rawSide(pool: Pool, run: string, mode: StreamMode): Side {
       const events = Array.from({ length: count }, () => payload(n++));
       if (count === 1) {
         const e = events[0]!;
-        await pool.query({ name: 'raw_one', text: RAW_INSERT_ONE, values: [stream, version, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata)] });
+        await pool.query({
+          name: 'raw_one',
+          text: RAW_INSERT_ONE,
+          values: [stream, version, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata)],
+        });
       } else {
-        const values = [stream, version, events.map((e) => e.id), events.map((e) => e.type), events.map((e) => JSON.stringify(e.data)), events.map((e) => JSON.stringify(e.metadata))];
+        const values = [
+          stream,
+          version,
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ];
         await pool.query({ name: 'raw_batch', text: RAW_INSERT_BATCH, values });
       }
       versions.set(worker, version + count);
@@ -120,7 +130,10 @@ interface Totals {
 type Pair = { value: number; baseline: number };
 
 /** Runs `measure` for both sides ROUNDS times, alternating which goes first so neither always meets the larger table. */
-async function pairedRounds<T extends { rate: number }>(rounds: number, measure: (side: 'store' | 'raw', round: number) => Promise<T>): Promise<{ pairs: Pair[]; results: { store: T[]; raw: T[] } }> {
+async function pairedRounds<T extends { rate: number }>(
+  rounds: number,
+  measure: (side: 'store' | 'raw', round: number) => Promise<T>,
+): Promise<{ pairs: Pair[]; results: { store: T[]; raw: T[] } }> {
   const pairs: Pair[] = [];
   const results = { store: [] as T[], raw: [] as T[] };
   for (let round = 0; round < rounds; round++) {
@@ -140,7 +153,11 @@ async function pairedRounds<T extends { rate: number }>(rounds: number, measure:
  * append, and the round's clock stopped only once the chain has caught up with every event written
  * in it, so the chain's whole cost counts against the store (docs/EVIDENCE.md).
  */
-async function chainedThroughput(chainer: Chainer | undefined, workers: number, step: (worker: number) => Promise<number>): Promise<{ rate: number; events: number }> {
+async function chainedThroughput(
+  chainer: Chainer | undefined,
+  workers: number,
+  step: (worker: number) => Promise<number>,
+): Promise<{ rate: number; events: number }> {
   if (!chainer) return throughput(workers, ROUND_MS, step);
   chainer.start();
   const written = await throughput(workers, ROUND_MS, step);
@@ -151,7 +168,16 @@ async function chainedThroughput(chainer: Chainer | undefined, workers: number, 
   return { rate: written.events / seconds, events: written.events };
 }
 
-async function appendCase(pool: Pool, store: EventStore, chainer: Chainer | undefined, name: string, workers: number, perAppend: number, mode: StreamMode, committed: Totals) {
+async function appendCase(
+  pool: Pool,
+  store: EventStore,
+  chainer: Chainer | undefined,
+  name: string,
+  workers: number,
+  perAppend: number,
+  mode: StreamMode,
+  committed: Totals,
+) {
   const { pairs, results } = await pairedRounds(ROUNDS, (side, round) => {
     const writer = side === 'raw' ? rawSide(pool, `${name}-${round}`, mode) : storeSide(store, `${name}-${round}`, mode);
     const step = (w: number) => writer.write(w, perAppend);
@@ -188,7 +214,8 @@ async function verifyCase(pool: Pool, committed: Totals) {
   const started = performance.now();
   const verified = await verifyChain(pool, { publicKeys: [] });
   const rate = verified.eventsVerified / ((performance.now() - started) / 1000);
-  if (!verified.ok || verified.eventsVerified !== committed.store) throw new Error(`the chain verified ${verified.eventsVerified} of ${committed.store} events: ${JSON.stringify(verified.problems[0])}`);
+  if (!verified.ok || verified.eventsVerified !== committed.store)
+    throw new Error(`the chain verified ${verified.eventsVerified} of ${committed.store} events: ${JSON.stringify(verified.problems[0])}`);
   return report('verify the hash chain from the start (baseline: raw read of $all)', rate, 'events/s', rawRate);
 }
 

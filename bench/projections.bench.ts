@@ -33,7 +33,10 @@ function eventsArg(): number {
 
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 /** Other work on the machine shares its cores: the 1-minute load average goes beside each rate (stderr). */
-const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 
 /**
  * Streams the generator straight into the events table (positions 1…N, versions per stream).
@@ -49,7 +52,7 @@ async function loadEvents(pool: Pool, total: number): Promise<number> {
     if (rows.length === 0) return;
     await pool.query(
       'insert into events (position, stream, stream_version, id, type, data, metadata) ' +
-        "select (r->>0)::bigint, r->>1, (r->>2)::bigint, (r->>3)::uuid, r->>4, r->5, r->6 from jsonb_array_elements($1::jsonb) as r",
+        'select (r->>0)::bigint, r->>1, (r->>2)::bigint, (r->>3)::uuid, r->>4, r->5, r->6 from jsonb_array_elements($1::jsonb) as r',
       [JSON.stringify(rows)],
     );
     rows = [];
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
     const store = createPostgresEventStore(db.pool);
     t = performance.now();
     let read = 0;
-    for (let after = 0n; ; ) {
+    for (let after = 0n; ;) {
       const batch = await store.readAll({ after, maxCount: DEFAULT_REBUILD_BATCH_SIZE });
       if (batch.length === 0) break;
       read += batch.length;

@@ -23,7 +23,13 @@ export function chartCanvas(id, summary, size = '') {
 export function barChart(canvas, { labels, datasets, kind = 'count', horizontal = false, stacked = false, legend }) {
   const format = formatterOf(kind);
   // Whole units only (no "0,5 событий"), and an axis up to 1 when every value is 0.
-  const valueAxis = { beginAtZero: true, suggestedMax: 1, stacked, ticks: { precision: 0, callback: (v) => format(v), font: FONT }, grid: { color: '#e4e9ef' } };
+  const valueAxis = {
+    beginAtZero: true,
+    suggestedMax: 1,
+    stacked,
+    ticks: { precision: 0, callback: (v) => format(v), font: FONT },
+    grid: { color: '#e4e9ef' },
+  };
   const labelAxis = { stacked, ticks: { font: FONT, autoSkip: false }, grid: { display: false } };
   Chart.getChart(canvas)?.destroy();
   return new Chart(canvas, {
@@ -60,14 +66,27 @@ export function lineChart(canvas, { labels, datasets, kind = 'count' }) {
     type: 'line',
     data: {
       labels,
-      datasets: datasets.map((d, i) => ({ label: d.label, data: d.data, borderColor: d.colour ?? COLOURS[i % COLOURS.length], backgroundColor: d.colour ?? COLOURS[i % COLOURS.length], tension: 0.2, pointRadius: 3 })),
+      datasets: datasets.map((d, i) => ({
+        label: d.label,
+        data: d.data,
+        borderColor: d.colour ?? COLOURS[i % COLOURS.length],
+        backgroundColor: d.colour ?? COLOURS[i % COLOURS.length],
+        tension: 0.2,
+        pointRadius: 3,
+      })),
     },
     options: {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      plugins: { legend: { display: datasets.length > 1, labels: { font: FONT } }, tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${format(ctx.raw)}` } } },
-      scales: { x: { ticks: { font: FONT }, grid: { display: false } }, y: { beginAtZero: true, ticks: { precision: 0, callback: (v) => format(v), font: FONT }, grid: { color: '#e4e9ef' } } },
+      plugins: {
+        legend: { display: datasets.length > 1, labels: { font: FONT } },
+        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${format(ctx.raw)}` } },
+      },
+      scales: {
+        x: { ticks: { font: FONT }, grid: { display: false } },
+        y: { beginAtZero: true, ticks: { precision: 0, callback: (v) => format(v), font: FONT }, grid: { color: '#e4e9ef' } },
+      },
     },
   });
 }

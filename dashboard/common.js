@@ -75,7 +75,8 @@ export function h(tag, attributes = {}, ...children) {
     if (name.startsWith('on') && typeof value === 'function') element.addEventListener(name.slice(2), value);
     else element.setAttribute(name, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) if (child !== undefined && child !== null && child !== false) element.append(child instanceof Node ? child : String(child));
+  for (const child of children.flat())
+    if (child !== undefined && child !== null && child !== false) element.append(child instanceof Node ? child : String(child));
   return element;
 }
 
@@ -88,14 +89,38 @@ export function table(caption, columns, rows, attributes = {}) {
       'table',
       attributes,
       h('caption', {}, caption),
-      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : undefined }, c.label)))),
-      h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, 'Нет данных за выбранный период.')) : rows.map((row) => h('tr', {}, row.map((cell, i) => h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : undefined, class: columns[i].num ? 'num' : undefined }, cell))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : undefined }, c.label)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.length === 0
+          ? h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, 'Нет данных за выбранный период.'))
+          : rows.map((row) =>
+              h(
+                'tr',
+                {},
+                row.map((cell, i) => h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : undefined, class: columns[i].num ? 'num' : undefined }, cell)),
+              ),
+            ),
+      ),
     ),
   );
 }
 
 export function select(id, label, options, value, onChange) {
-  const control = h('select', { id, name: id }, options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.label)));
+  const control = h(
+    'select',
+    { id, name: id },
+    options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.label)),
+  );
   control.addEventListener('change', () => onChange(control.value));
   return h('div', { class: 'field' }, h('label', { for: id }, label), control);
 }
@@ -112,7 +137,14 @@ export function formatTenge(tiyn) {
 }
 /** 0.123 → "12,3 %". */
 export const formatShare = (part, whole) => (whole > 0 ? `${(Math.round((part / whole) * 1000) / 10).toLocaleString('ru-RU')} %` : '—');
-const dateTime = new Intl.DateTimeFormat('ru-RU', { timeZone: 'Asia/Almaty', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const dateTime = new Intl.DateTimeFormat('ru-RU', {
+  timeZone: 'Asia/Almaty',
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 export const formatInstant = (iso) => (iso ? `${dateTime.format(new Date(iso))}` : '—');
 const monthName = new Intl.DateTimeFormat('ru-RU', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 export const formatMonth = (month) => {
@@ -133,7 +165,14 @@ export function figure({ key, value, format = 'count', tone, note, source, trace
   const text = format === 'money' ? formatTenge(value) : format === 'share' ? value : formatCount(value);
   return h(
     'button',
-    { type: 'button', class: `figure ${tone ?? (format === 'money' ? 'money' : '')}`.trim(), 'data-figure': key, 'data-value': typeof value === 'number' ? value : undefined, 'aria-haspopup': 'dialog', onclick: () => explain(key, source, trace) },
+    {
+      type: 'button',
+      class: `figure ${tone ?? (format === 'money' ? 'money' : '')}`.trim(),
+      'data-figure': key,
+      'data-value': typeof value === 'number' ? value : undefined,
+      'aria-haspopup': 'dialog',
+      onclick: () => explain(key, source, trace),
+    },
     h('span', { class: 'label' }, definition.label),
     h('span', { class: 'value' }, text),
     note ? h('span', { class: 'note' }, note) : undefined,
@@ -152,7 +191,13 @@ export function explain(key, source, trace) {
     h('h2', { id: 'definition-title' }, `Как считается: ${definition.label.toLowerCase()}`),
     h('p', {}, definition.text),
     definition.events.length ? h('p', {}, 'Считаются события журнала:') : undefined,
-    definition.events.length ? h('ul', {}, definition.events.map((e) => h('li', {}, h('code', {}, e)))) : undefined,
+    definition.events.length
+      ? h(
+          'ul',
+          {},
+          definition.events.map((e) => h('li', {}, h('code', {}, e))),
+        )
+      : undefined,
     source ? h('p', { class: 'small' }, 'Источник: ', h('code', {}, source)) : undefined,
     // The recount is an API call with the auditor's token, not a page: the path, to call (a link would answer 401).
     trace ? h('p', { class: 'small', id: 'definition-trace' }, 'Пересчёт по событиям журнала (роль «аудитор»): ', h('code', {}, `GET ${trace}`)) : undefined,
@@ -174,7 +219,12 @@ export function mountShell(pageId) {
         {},
         h(
           'a',
-          { href: page.href, 'aria-current': page.id === pageId ? 'page' : undefined, class: role && !page.roles.includes(role) ? 'unavailable' : undefined, title: role && !page.roles.includes(role) ? 'Недоступно для вашей роли' : undefined },
+          {
+            href: page.href,
+            'aria-current': page.id === pageId ? 'page' : undefined,
+            class: role && !page.roles.includes(role) ? 'unavailable' : undefined,
+            title: role && !page.roles.includes(role) ? 'Недоступно для вашей роли' : undefined,
+          },
           page.ru,
         ),
       ),
@@ -194,12 +244,23 @@ export function mountShell(pageId) {
 /** The sign-in form: a bearer token, kept in this tab only (sessionStorage). */
 export function signInForm(onSignedIn, message) {
   const error = h('p', { class: 'error-text', id: 'token-error', role: 'alert' }, message ?? '');
-  const input = h('textarea', { id: 'token', name: 'token', required: true, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'token-help token-error' });
+  const input = h('textarea', {
+    id: 'token',
+    name: 'token',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'aria-describedby': 'token-help token-error',
+  });
   const form = h(
     'form',
     { class: 'notice', id: 'sign-in' },
     h('h2', {}, 'Вход по токену', h('span', { class: 'muted', lang: 'kk' }, ' · Токен арқылы кіру')),
-    h('p', { id: 'token-help', class: 'muted' }, 'Вставьте токен доступа (Bearer JWT) вашей роли. Он хранится только в этой вкладке браузера и отправляется с каждым запросом к API; все цифры приходят из API по правам этой роли.'),
+    h(
+      'p',
+      { id: 'token-help', class: 'muted' },
+      'Вставьте токен доступа (Bearer JWT) вашей роли. Он хранится только в этой вкладке браузера и отправляется с каждым запросом к API; все цифры приходят из API по правам этой роли.',
+    ),
     h('div', { class: 'field' }, h('label', { for: 'token' }, 'Токен доступа'), input),
     error,
     h('p', {}, h('button', { type: 'submit', class: 'primary' }, 'Войти')),
@@ -226,7 +287,13 @@ export function noAccessNotice(page, detail) {
     h('h2', {}, 'Нет доступа', h('span', { class: 'muted', lang: 'kk' }, ' · Қолжетімділік жоқ')),
     h('p', {}, `Раздел «${page.ru}» доступен ролям: ${allowed}. Ваша роль: ${ROLE_NAMES[role] ?? role ?? 'неизвестна'}.`),
     detail ? h('p', { class: 'muted small' }, `Ответ API: ${detail}`) : undefined,
-    h('p', {}, h('a', { href: '/dashboard' }, 'Перейти к списку разделов'), ' или ', h('button', { type: 'button', class: 'secondary', onclick: () => (signOut(), location.reload()) }, 'войти с другим токеном')),
+    h(
+      'p',
+      {},
+      h('a', { href: '/dashboard' }, 'Перейти к списку разделов'),
+      ' или ',
+      h('button', { type: 'button', class: 'secondary', onclick: () => (signOut(), location.reload()) }, 'войти с другим токеном'),
+    ),
   );
 }
 

@@ -34,8 +34,30 @@ function render() {
     );
   content.replaceChildren(
     h('p', {}, `Вы вошли с ролью «${ROLE_NAMES[role] ?? role ?? 'неизвестна'}».`),
-    mine.length ? h('section', { 'aria-labelledby': 'mine' }, h('h2', { id: 'mine' }, 'Ваши разделы'), h('div', { class: 'pages' }, mine.map((p) => card(p, true)))) : h('p', {}, 'Для вашей роли в панели нет разделов.'),
-    others.length ? h('section', { 'aria-labelledby': 'others' }, h('h2', { id: 'others' }, 'Другие разделы'), h('div', { class: 'pages' }, others.map((p) => card(p, false)))) : undefined,
+    mine.length
+      ? h(
+          'section',
+          { 'aria-labelledby': 'mine' },
+          h('h2', { id: 'mine' }, 'Ваши разделы'),
+          h(
+            'div',
+            { class: 'pages' },
+            mine.map((p) => card(p, true)),
+          ),
+        )
+      : h('p', {}, 'Для вашей роли в панели нет разделов.'),
+    others.length
+      ? h(
+          'section',
+          { 'aria-labelledby': 'others' },
+          h('h2', { id: 'others' }, 'Другие разделы'),
+          h(
+            'div',
+            { class: 'pages' },
+            others.map((p) => card(p, false)),
+          ),
+        )
+      : undefined,
   );
   content.dataset.state = 'ready';
 }

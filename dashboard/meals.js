@@ -1,6 +1,20 @@
 // School meals for a region's education authority (every school of its region) or a school's
 // social pedagogue (its own): /v1/school-meals/overview, whose figures are each school's табель.
-import { api, figure, formatCount, formatDay, formatInstant, formatMonth, formatTenge, h, queryState, runPage, saveQueryState, select, table } from './common.js';
+import {
+  api,
+  figure,
+  formatCount,
+  formatDay,
+  formatInstant,
+  formatMonth,
+  formatTenge,
+  h,
+  queryState,
+  runPage,
+  saveQueryState,
+  select,
+  table,
+} from './common.js';
 import { barChart, chartCanvas, COLOURS } from './charts.js';
 import { REGIONS } from './labels.js';
 
@@ -45,8 +59,22 @@ async function render(content) {
     h(
       'form',
       { class: 'card filters', role: 'search', 'aria-label': 'Фильтры', onsubmit: (e) => e.preventDefault() },
-      select('month', 'Месяц', monthsUpTo(overview.currentMonth).map((m) => ({ value: m, label: formatMonth(m) })), overview.month, (month) => redraw({ month })),
-      scope.schools.length > 1 ? select('school', 'Школа', [{ value: '', label: 'Все школы' }, ...scope.schools.map((s) => ({ value: s.schoolId, label: s.schoolId }))], state.school, (school) => redraw({ school })) : undefined,
+      select(
+        'month',
+        'Месяц',
+        monthsUpTo(overview.currentMonth).map((m) => ({ value: m, label: formatMonth(m) })),
+        overview.month,
+        (month) => redraw({ month }),
+      ),
+      scope.schools.length > 1
+        ? select(
+            'school',
+            'Школа',
+            [{ value: '', label: 'Все школы' }, ...scope.schools.map((s) => ({ value: s.schoolId, label: s.schoolId }))],
+            state.school,
+            (school) => redraw({ school }),
+          )
+        : undefined,
     ),
     h(
       'p',
@@ -93,7 +121,12 @@ function fedSection(overview) {
       'details',
       {},
       h('summary', {}, 'Таблица по дням'),
-      table('Накормлено учеников по дням (по табелю)', [{ label: 'Учебный день' }, { label: 'Учеников', num: true }], overview.days.map((d) => [formatDay(d), formatCount(t.fedPerDay[d] ?? 0)]), { id: 'fed-table' }),
+      table(
+        'Накормлено учеников по дням (по табелю)',
+        [{ label: 'Учебный день' }, { label: 'Учеников', num: true }],
+        overview.days.map((d) => [formatDay(d), formatCount(t.fedPerDay[d] ?? 0)]),
+        { id: 'fed-table' },
+      ),
     ),
   );
 }
@@ -116,7 +149,11 @@ function unusualSection(overview) {
           ]),
           { id: 'unusual-table' },
         ),
-    h('p', { class: 'small muted' }, 'День без записей — учебный день до сегодняшнего, когда у школы были активные ваучеры, а в табель не попало ни одного питания. Поздние записи пришли после того, как табель стал окончательным: в табель и к оплате они не входят.'),
+    h(
+      'p',
+      { class: 'small muted' },
+      'День без записей — учебный день до сегодняшнего, когда у школы были активные ваучеры, а в табель не попало ни одного питания. Поздние записи пришли после того, как табель стал окончательным: в табель и к оплате они не входят.',
+    ),
   );
 }
 
@@ -128,12 +165,26 @@ function schoolsSection(overview) {
     table(
       `Табели за ${formatMonth(overview.month).toLowerCase()}`,
       [
-        { label: 'Школа' }, { label: 'Регион' }, { label: 'Табель' }, { label: 'Учеников с ваучером', num: true }, { label: 'Питаний', num: true },
-        { label: 'Цена питания', num: true }, { label: 'К оплате', num: true }, { label: 'Поздних записей', num: true }, { label: 'Дней без записей', num: true },
+        { label: 'Школа' },
+        { label: 'Регион' },
+        { label: 'Табель' },
+        { label: 'Учеников с ваучером', num: true },
+        { label: 'Питаний', num: true },
+        { label: 'Цена питания', num: true },
+        { label: 'К оплате', num: true },
+        { label: 'Поздних записей', num: true },
+        { label: 'Дней без записей', num: true },
       ],
       overview.schools.map((s) => [
-        s.schoolId, regionName(s.region), badge(s.status), formatCount(s.entitledPupils), formatCount(s.mealCount),
-        formatTenge(s.mealPriceTiyn), formatTenge(s.amountDueTiyn), formatCount(s.lateMealCount), formatCount(s.daysWithoutRecords.length),
+        s.schoolId,
+        regionName(s.region),
+        badge(s.status),
+        formatCount(s.entitledPupils),
+        formatCount(s.mealCount),
+        formatTenge(s.mealPriceTiyn),
+        formatTenge(s.amountDueTiyn),
+        formatCount(s.lateMealCount),
+        formatCount(s.daysWithoutRecords.length),
       ]),
       { id: 'schools-table' },
     ),

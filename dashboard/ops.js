@@ -68,10 +68,29 @@ function sections(s) {
       h(
         'div',
         { class: 'figures', id: 'ops-figures' },
-        figure({ key: 'maxLag', value: maxLag, tone: maxLag > 0 || halted.length ? 'alert' : undefined, note: halted.length ? `остановлено: ${halted.map((p) => p.name).join(', ')}` : 'событий', source: SOURCE }),
+        figure({
+          key: 'maxLag',
+          value: maxLag,
+          tone: maxLag > 0 || halted.length ? 'alert' : undefined,
+          note: halted.length ? `остановлено: ${halted.map((p) => p.name).join(', ')}` : 'событий',
+          source: SOURCE,
+        }),
         figure({ key: 'smsDue', value: s.sms.dueNow, note: `ждут окна или повтора: ${formatCount(s.sms.waiting)}`, source: SOURCE }),
-        figure({ key: 'smsFailureRate', value: rate, format: 'share', tone: s.sms.failedAttempts ? 'alert' : undefined, note: `${formatCount(s.sms.failedAttempts)} из ${formatCount(s.sms.failedAttempts + s.sms.sent)} попыток`, source: SOURCE }),
-        figure({ key: 'deadlinesOverdue', value: s.deadlines.overdue, tone: s.deadlines.overdue ? 'alert' : undefined, note: s.deadlines.overdueSince ? `с ${formatInstant(s.deadlines.overdueSince)}` : 'планировщик успевает', source: SOURCE }),
+        figure({
+          key: 'smsFailureRate',
+          value: rate,
+          format: 'share',
+          tone: s.sms.failedAttempts ? 'alert' : undefined,
+          note: `${formatCount(s.sms.failedAttempts)} из ${formatCount(s.sms.failedAttempts + s.sms.sent)} попыток`,
+          source: SOURCE,
+        }),
+        figure({
+          key: 'deadlinesOverdue',
+          value: s.deadlines.overdue,
+          tone: s.deadlines.overdue ? 'alert' : undefined,
+          note: s.deadlines.overdueSince ? `с ${formatInstant(s.deadlines.overdueSince)}` : 'планировщик успевает',
+          source: SOURCE,
+        }),
         figure({ key: 'listsReceived', value: s.lists.received, note: `за ${s.windowHours} ч, строк ${formatCount(s.lists.rows)}`, source: SOURCE }),
         figure({ key: 'errorsLastHour', value: errors, tone: errors ? 'alert' : undefined, note: `${s.errors.byCode.length} кодов`, source: SOURCE }),
       ),
@@ -87,7 +106,12 @@ function sections(s) {
         table(
           'Проекции',
           [{ label: 'Модель' }, { label: 'Состояние' }, { label: 'Отставание, событий', num: true }, { label: 'Отставание, с', num: true }],
-          s.projections.map((p) => [p.name, h('span', { class: `badge ${p.status === 'live' ? 'ok' : 'bad'}` }, p.status === 'live' ? 'работает' : 'остановлена'), formatCount(p.lagEvents), p.lagSeconds === undefined ? '—' : formatCount(Math.round(p.lagSeconds))]),
+          s.projections.map((p) => [
+            p.name,
+            h('span', { class: `badge ${p.status === 'live' ? 'ok' : 'bad'}` }, p.status === 'live' ? 'работает' : 'остановлена'),
+            formatCount(p.lagEvents),
+            p.lagSeconds === undefined ? '—' : formatCount(Math.round(p.lagSeconds)),
+          ]),
           { id: 'projections-table' },
         ),
       ),
@@ -96,7 +120,12 @@ function sections(s) {
         { class: 'card', 'aria-labelledby': 'errors-title' },
         h('h2', { id: 'errors-title' }, `Ошибки API за ${s.errors.windowMinutes} мин`),
         chartCanvas('errors-chart', `Ошибки API по кодам: ${s.errors.byCode.map((e) => `${e.code} ${e.count}`).join('; ') || 'нет'}.`, 'short').box,
-        table('Ошибки по кодам', [{ label: 'Код' }, { label: 'Ответов', num: true }, { label: 'Последний' }], s.errors.byCode.map((e) => [h('code', {}, e.code), formatCount(e.count), formatInstant(e.lastAt)]), { id: 'errors-table' }),
+        table(
+          'Ошибки по кодам',
+          [{ label: 'Код' }, { label: 'Ответов', num: true }, { label: 'Последний' }],
+          s.errors.byCode.map((e) => [h('code', {}, e.code), formatCount(e.count), formatInstant(e.lastAt)]),
+          { id: 'errors-table' },
+        ),
       ),
     ),
     h(
@@ -125,19 +154,53 @@ function sections(s) {
         'section',
         { class: 'card', 'aria-labelledby': 'deadlines-title' },
         h('h2', { id: 'deadlines-title' }, 'Ближайшие сроки планировщика'),
-        table('Следующие сроки', [{ label: 'Срок' }, { label: 'Когда' }, { label: 'Сколько', num: true }], s.deadlines.next.map((d) => [KINDS[d.kind] ?? d.kind, formatInstant(d.dueAt), formatCount(d.count)]), { id: 'deadlines-table' }),
-        table(`В ближайшие ${s.windowHours} ч по видам`, [{ label: 'Вид срока' }, { label: 'Сколько', num: true }], Object.entries(s.deadlines.comingByKind).map(([kind, n]) => [KINDS[kind] ?? kind, formatCount(n)]), { id: 'coming-table' }),
+        table(
+          'Следующие сроки',
+          [{ label: 'Срок' }, { label: 'Когда' }, { label: 'Сколько', num: true }],
+          s.deadlines.next.map((d) => [KINDS[d.kind] ?? d.kind, formatInstant(d.dueAt), formatCount(d.count)]),
+          { id: 'deadlines-table' },
+        ),
+        table(
+          `В ближайшие ${s.windowHours} ч по видам`,
+          [{ label: 'Вид срока' }, { label: 'Сколько', num: true }],
+          Object.entries(s.deadlines.comingByKind).map(([kind, n]) => [KINDS[kind] ?? kind, formatCount(n)]),
+          { id: 'coming-table' },
+        ),
       ),
     ),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'lists-title' },
       h('h2', { id: 'lists-title' }, 'Приём списков'),
-      h('p', { class: 'muted' }, `За ${s.windowHours} ч: списков ${formatCount(s.lists.received)}, строк ${formatCount(s.lists.rows)}, отклонено строк ${formatCount(s.lists.rejectedRows)}, не обработано списков ${formatCount(s.lists.unprocessed)}.`),
+      h(
+        'p',
+        { class: 'muted' },
+        `За ${s.windowHours} ч: списков ${formatCount(s.lists.received)}, строк ${formatCount(s.lists.rows)}, отклонено строк ${formatCount(s.lists.rejectedRows)}, не обработано списков ${formatCount(s.lists.unprocessed)}.`,
+      ),
       table(
         'Последние списки',
-        [{ label: 'Список' }, { label: 'Источник' }, { label: 'Программа' }, { label: 'Месяц' }, { label: 'Строк', num: true }, { label: 'Принято', num: true }, { label: 'Отклонено', num: true }, { label: 'Получен' }, { label: 'Обработан' }],
-        s.lists.recent.map((l) => [l.listId, l.source.toUpperCase(), PROGRAMS[l.program] ?? l.program, l.month, formatCount(l.rowCount), formatCount(l.accepted), formatCount(l.rejected), formatInstant(l.receivedAt), l.processedAt ? formatInstant(l.processedAt) : h('span', { class: 'badge draft' }, 'идёт')]),
+        [
+          { label: 'Список' },
+          { label: 'Источник' },
+          { label: 'Программа' },
+          { label: 'Месяц' },
+          { label: 'Строк', num: true },
+          { label: 'Принято', num: true },
+          { label: 'Отклонено', num: true },
+          { label: 'Получен' },
+          { label: 'Обработан' },
+        ],
+        s.lists.recent.map((l) => [
+          l.listId,
+          l.source.toUpperCase(),
+          PROGRAMS[l.program] ?? l.program,
+          l.month,
+          formatCount(l.rowCount),
+          formatCount(l.accepted),
+          formatCount(l.rejected),
+          formatInstant(l.receivedAt),
+          l.processedAt ? formatInstant(l.processedAt) : h('span', { class: 'badge draft' }, 'идёт'),
+        ]),
         { id: 'lists-table' },
       ),
     ),
@@ -145,8 +208,16 @@ function sections(s) {
 }
 
 function drawCharts(s) {
-  barChart(document.getElementById('lag-chart'), { labels: s.projections.map((p) => p.name), datasets: [{ label: 'Отставание, событий', data: s.projections.map((p) => p.lagEvents), colour: COLOURS[0] }], horizontal: true });
-  barChart(document.getElementById('errors-chart'), { labels: s.errors.byCode.map((e) => e.code), datasets: [{ label: 'Ответов с ошибкой', data: s.errors.byCode.map((e) => e.count), colour: COLOURS[3] }], horizontal: true });
+  barChart(document.getElementById('lag-chart'), {
+    labels: s.projections.map((p) => p.name),
+    datasets: [{ label: 'Отставание, событий', data: s.projections.map((p) => p.lagEvents), colour: COLOURS[0] }],
+    horizontal: true,
+  });
+  barChart(document.getElementById('errors-chart'), {
+    labels: s.errors.byCode.map((e) => e.code),
+    datasets: [{ label: 'Ответов с ошибкой', data: s.errors.byCode.map((e) => e.count), colour: COLOURS[3] }],
+    horizontal: true,
+  });
 }
 
 runPage('ops', render);

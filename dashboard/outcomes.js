@@ -4,7 +4,27 @@ import { api, figure, formatCount, formatMonth, formatShare, formatTenge, h, que
 import { barChart, chartCanvas, COLOURS } from './charts.js';
 import { FOOD_CATEGORIES, PILOT_CITIES, REGIONS } from './labels.js';
 
-const NUMERIC = ['eligible', 'noPhone', 'notRequired', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'undeliverable', 'issued', 'issuedTiyn', 'activated', 'activatedTiyn', 'used', 'usedTiyn', 'heldTiyn', 'lapsed', 'lapsedTiyn', 'mealsServed'];
+const NUMERIC = [
+  'eligible',
+  'noPhone',
+  'notRequired',
+  'smsSent',
+  'reminded',
+  'consented',
+  'refused',
+  'timedOut',
+  'undeliverable',
+  'issued',
+  'issuedTiyn',
+  'activated',
+  'activatedTiyn',
+  'used',
+  'usedTiyn',
+  'heldTiyn',
+  'lapsed',
+  'lapsedTiyn',
+  'mealsServed',
+];
 const PROGRAMS = [
   { value: 'food-vouchers', label: 'Продуктовые ваучеры (АСП)' },
   { value: 'school-meals', label: 'Школьное питание' },
@@ -20,7 +40,8 @@ export function totalsOf(rows) {
 }
 
 const areaName = (program, area) => (program === 'food-vouchers' ? (PILOT_CITIES[area]?.ru ?? area) : (REGIONS[area]?.ru ?? area));
-const outcomesPath = (state, month) => `/v1/ministry/outcomes?${new URLSearchParams({ program: state.program, ...(month ? { month } : {}), ...(state.city ? { city: state.city } : {}) })}`;
+const outcomesPath = (state, month) =>
+  `/v1/ministry/outcomes?${new URLSearchParams({ program: state.program, ...(month ? { month } : {}), ...(state.city ? { city: state.city } : {}) })}`;
 
 /**
  * Where an auditor recounts the funnel row behind the figures from the events it counts (GET
@@ -69,7 +90,11 @@ async function render(content) {
     moneySection(totals, food, source, trace),
     food ? goodsSection(current.foodVolumes, source) : mealsSection(current.schoolMeals, source),
     compared ? comparisonSection(state, totals, totalsOf(compared.funnel), food) : undefined,
-    byAreaSection(state, everything.funnel.filter((r) => !state.city || r.area === state.city), food),
+    byAreaSection(
+      state,
+      everything.funnel.filter((r) => !state.city || r.area === state.city),
+      food,
+    ),
   );
   drawCharts(state, totals, current, food, compared);
 }
@@ -80,9 +105,21 @@ function filters(state, months, areas, redraw) {
     'form',
     { class: 'card filters', role: 'search', 'aria-label': 'Фильтры', onsubmit: (e) => e.preventDefault() },
     select('program', 'Программа', PROGRAMS, state.program, (program) => redraw({ program, city: '', month: '', compare: '' })),
-    select('city', state.program === 'food-vouchers' ? 'Город' : 'Регион', [{ value: '', label: 'Все' }, ...areas.map((a) => ({ value: a, label: areaName(state.program, a) }))], state.city, (city) => redraw({ city })),
+    select(
+      'city',
+      state.program === 'food-vouchers' ? 'Город' : 'Регион',
+      [{ value: '', label: 'Все' }, ...areas.map((a) => ({ value: a, label: areaName(state.program, a) }))],
+      state.city,
+      (city) => redraw({ city }),
+    ),
     select('month', 'Месяц', monthOptions.length ? monthOptions : [{ value: '', label: 'нет данных' }], state.month, (month) => redraw({ month })),
-    select('compare', 'Сравнить с месяцем', [{ value: '', label: '— не сравнивать —' }, ...monthOptions.filter((o) => o.value !== state.month)], state.compare, (compare) => redraw({ compare })),
+    select(
+      'compare',
+      'Сравнить с месяцем',
+      [{ value: '', label: '— не сравнивать —' }, ...monthOptions.filter((o) => o.value !== state.month)],
+      state.compare,
+      (compare) => redraw({ compare }),
+    ),
   );
 }
 
@@ -110,11 +147,22 @@ function peopleSection(t, food, source, trace) {
       figure({ key: 'issued', value: t.issued, tone: 'vouchers', note: food ? 'по одному на члена семьи' : 'по одному на ученика', source, trace }),
       figure({ key: 'activated', value: t.activated, tone: 'vouchers', note: formatShare(t.activated, t.issued), source, trace }),
       figure({ key: 'used', value: t.used, tone: 'vouchers', note: formatShare(t.used, t.issued), source, trace }),
-      food ? figure({ key: 'lapsed', value: t.lapsed, tone: 'vouchers', note: formatShare(t.lapsed, t.issued), source, trace }) : figure({ key: 'mealsServed', value: t.mealsServed, tone: 'vouchers', source, trace }),
+      food
+        ? figure({ key: 'lapsed', value: t.lapsed, tone: 'vouchers', note: formatShare(t.lapsed, t.issued), source, trace })
+        : figure({ key: 'mealsServed', value: t.mealsServed, tone: 'vouchers', source, trace }),
     ),
     h('h3', {}, `Воронка: ${who} → ваучеры`),
     chartCanvas('funnel-chart', funnelSummary(t, food), 'tall').box,
-    table('Воронка в цифрах', [{ label: 'Шаг' }, { label: 'Количество', num: true }, { label: 'Доля от предыдущего шага', num: true }], funnelSteps(t, food).map((s, i, all) => [s.label, formatCount(s.value), i === 0 || all[i - 1].unit !== s.unit ? '—' : formatShare(s.value, all[i - 1].value)]), { id: 'funnel-table' }),
+    table(
+      'Воронка в цифрах',
+      [{ label: 'Шаг' }, { label: 'Количество', num: true }, { label: 'Доля от предыдущего шага', num: true }],
+      funnelSteps(t, food).map((s, i, all) => [
+        s.label,
+        formatCount(s.value),
+        i === 0 || all[i - 1].unit !== s.unit ? '—' : formatShare(s.value, all[i - 1].value),
+      ]),
+      { id: 'funnel-table' },
+    ),
   );
 }
 
@@ -131,7 +179,10 @@ export function funnelSteps(t, food) {
     ...(food ? [{ key: 'lapsed', label: 'Сгорело ваучеров', value: t.lapsed, unit: 'vouchers' }] : []),
   ];
 }
-const funnelSummary = (t, food) => `Воронка: ${funnelSteps(t, food).map((s) => `${s.label} — ${formatCount(s.value)}`).join('; ')}.`;
+const funnelSummary = (t, food) =>
+  `Воронка: ${funnelSteps(t, food)
+    .map((s) => `${s.label} — ${formatCount(s.value)}`)
+    .join('; ')}.`;
 
 function moneySection(t, food, source, trace) {
   if (!food) return undefined;
@@ -146,7 +197,13 @@ function moneySection(t, food, source, trace) {
     'section',
     { class: 'card', 'aria-labelledby': 'money-title' },
     h('h2', { id: 'money-title' }, 'Деньги'),
-    h('div', { class: 'figures money', id: 'money-figures' }, money.map(([key, value]) => figure({ key, value, format: 'money', note: key === 'issuedTiyn' ? undefined : formatShare(value, t.issuedTiyn), source, trace }))),
+    h(
+      'div',
+      { class: 'figures money', id: 'money-figures' },
+      money.map(([key, value]) =>
+        figure({ key, value, format: 'money', note: key === 'issuedTiyn' ? undefined : formatShare(value, t.issuedTiyn), source, trace }),
+      ),
+    ),
     h('p', { class: 'small muted' }, 'Выдано = потрачено + удержано + сгорело + доступно (до тиына).'),
     chartCanvas('money-chart', `Деньги: ${money.map(([k, v]) => `${k} ${formatTenge(v)}`).join('; ')}.`, 'short').box,
   );
@@ -158,7 +215,11 @@ function goodsSection(volumes, source) {
     'section',
     { class: 'card', 'aria-labelledby': 'goods-title' },
     h('h2', { id: 'goods-title' }, 'Товары по категориям'),
-    h('div', { class: 'figures money' }, figure({ key: 'goodsAmountTiyn', value: rows.reduce((s, r) => s + r.amountTiyn, 0), format: 'money', note: `${rows.length} категорий`, source })),
+    h(
+      'div',
+      { class: 'figures money' },
+      figure({ key: 'goodsAmountTiyn', value: rows.reduce((s, r) => s + r.amountTiyn, 0), format: 'money', note: `${rows.length} категорий`, source }),
+    ),
     chartCanvas('goods-chart', `Оплачено ваучерами по категориям: ${rows.map((r) => `${r.name} ${formatTenge(r.amountTiyn)}`).join('; ')}.`, 'tall').box,
     table(
       'Товары по категориям (оплачено ваучерами)',
@@ -190,18 +251,40 @@ function mealsSection(rows, source) {
     { class: 'card', 'aria-labelledby': 'meals-title' },
     h('h2', { id: 'meals-title' }, 'Питание'),
     h('div', { class: 'figures' }, figure({ key: 'pupilsFed', value: pupils, source }), figure({ key: 'mealsServed', value: meals, source })),
-    table('Питание по регионам', [{ label: 'Регион' }, { label: 'Месяц' }, { label: 'Учеников питалось', num: true }, { label: 'Питаний', num: true }], rows.map((r) => [REGIONS[r.region]?.ru ?? r.region, formatMonth(r.month), formatCount(r.pupilsFed), formatCount(r.mealsServed)]), { id: 'school-meals-table' }),
+    table(
+      'Питание по регионам',
+      [{ label: 'Регион' }, { label: 'Месяц' }, { label: 'Учеников питалось', num: true }, { label: 'Питаний', num: true }],
+      rows.map((r) => [REGIONS[r.region]?.ru ?? r.region, formatMonth(r.month), formatCount(r.pupilsFed), formatCount(r.mealsServed)]),
+      { id: 'school-meals-table' },
+    ),
   );
 }
 
 const COMPARED = [
-  ['eligible', 'count'], ['consented', 'count'], ['issued', 'count'], ['activated', 'count'], ['used', 'count'], ['lapsed', 'count'],
-  ['issuedTiyn', 'money'], ['usedTiyn', 'money'], ['lapsedTiyn', 'money'],
+  ['eligible', 'count'],
+  ['consented', 'count'],
+  ['issued', 'count'],
+  ['activated', 'count'],
+  ['used', 'count'],
+  ['lapsed', 'count'],
+  ['issuedTiyn', 'money'],
+  ['usedTiyn', 'money'],
+  ['lapsedTiyn', 'money'],
 ];
-const LABELS = { eligible: 'В списках', consented: 'Согласились', issued: 'Выдано ваучеров', activated: 'Активировано', used: 'Использовано', lapsed: 'Сгорело ваучеров', issuedTiyn: 'Выдано, ₸', usedTiyn: 'Потрачено, ₸', lapsedTiyn: 'Сгорело, ₸' };
+const LABELS = {
+  eligible: 'В списках',
+  consented: 'Согласились',
+  issued: 'Выдано ваучеров',
+  activated: 'Активировано',
+  used: 'Использовано',
+  lapsed: 'Сгорело ваучеров',
+  issuedTiyn: 'Выдано, ₸',
+  usedTiyn: 'Потрачено, ₸',
+  lapsedTiyn: 'Сгорело, ₸',
+};
 
 function comparisonSection(state, a, b, food) {
-  const keys = COMPARED.filter(([k]) => food || !k.endsWith('Tiyn') && k !== 'lapsed');
+  const keys = COMPARED.filter(([k]) => food || (!k.endsWith('Tiyn') && k !== 'lapsed'));
   const show = (kind, v) => (kind === 'money' ? formatTenge(v) : formatCount(v));
   const delta = (kind, now, then) => {
     const d = now - then;
@@ -212,10 +295,21 @@ function comparisonSection(state, a, b, food) {
     'section',
     { class: 'card', 'aria-labelledby': 'compare-title' },
     h('h2', { id: 'compare-title' }, `Сравнение: ${formatMonth(state.month)} и ${formatMonth(state.compare)}`),
-    chartCanvas('compare-chart', `Сравнение месяцев ${state.month} и ${state.compare}: ${keys.filter(([, k]) => k === 'count').map(([key]) => `${LABELS[key]} ${formatCount(a[key])} и ${formatCount(b[key])}`).join('; ')}.`).box,
+    chartCanvas(
+      'compare-chart',
+      `Сравнение месяцев ${state.month} и ${state.compare}: ${keys
+        .filter(([, k]) => k === 'count')
+        .map(([key]) => `${LABELS[key]} ${formatCount(a[key])} и ${formatCount(b[key])}`)
+        .join('; ')}.`,
+    ).box,
     table(
       'Сравнение месяцев',
-      [{ label: 'Показатель' }, { label: formatMonth(state.month), num: true }, { label: formatMonth(state.compare), num: true }, { label: 'Разница', num: true }],
+      [
+        { label: 'Показатель' },
+        { label: formatMonth(state.month), num: true },
+        { label: formatMonth(state.compare), num: true },
+        { label: 'Разница', num: true },
+      ],
       keys.map(([key, kind]) => [LABELS[key], show(kind, a[key]), show(kind, b[key]), delta(kind, a[key], b[key])]),
       { id: 'compare-table' },
     ),
@@ -224,9 +318,21 @@ function comparisonSection(state, a, b, food) {
 
 function byAreaSection(state, rows, food) {
   const columns = [
-    { label: food ? 'Город' : 'Регион' }, { label: 'Месяц' }, { label: 'В списках', num: true }, { label: 'Согласились', num: true },
-    { label: 'Выдано ваучеров', num: true }, { label: 'Активировано', num: true }, { label: 'Использовано', num: true },
-    ...(food ? [{ label: 'Сгорело', num: true }, { label: 'Выдано, ₸', num: true }, { label: 'Потрачено, ₸', num: true }, { label: 'Сгорело, ₸', num: true }] : [{ label: 'Питаний', num: true }]),
+    { label: food ? 'Город' : 'Регион' },
+    { label: 'Месяц' },
+    { label: 'В списках', num: true },
+    { label: 'Согласились', num: true },
+    { label: 'Выдано ваучеров', num: true },
+    { label: 'Активировано', num: true },
+    { label: 'Использовано', num: true },
+    ...(food
+      ? [
+          { label: 'Сгорело', num: true },
+          { label: 'Выдано, ₸', num: true },
+          { label: 'Потрачено, ₸', num: true },
+          { label: 'Сгорело, ₸', num: true },
+        ]
+      : [{ label: 'Питаний', num: true }]),
   ];
   const sorted = [...rows].sort((x, y) => (x.month === y.month ? x.area.localeCompare(y.area) : x.month < y.month ? 1 : -1));
   return h(
@@ -237,7 +343,13 @@ function byAreaSection(state, rows, food) {
       food ? 'Итоги по городам и месяцам' : 'Итоги по регионам и месяцам',
       columns,
       sorted.map((r) => [
-        areaName(state.program, r.area), formatMonth(r.month), formatCount(r.eligible), formatCount(r.consented), formatCount(r.issued), formatCount(r.activated), formatCount(r.used),
+        areaName(state.program, r.area),
+        formatMonth(r.month),
+        formatCount(r.eligible),
+        formatCount(r.consented),
+        formatCount(r.issued),
+        formatCount(r.activated),
+        formatCount(r.used),
         ...(food ? [formatCount(r.lapsed), formatTenge(r.issuedTiyn), formatTenge(r.usedTiyn), formatTenge(r.lapsedTiyn)] : [formatCount(r.mealsServed)]),
       ]),
       { id: 'by-area-table' },
@@ -267,7 +379,12 @@ function drawCharts(state, totals, current, food, compared) {
       legend: true,
     });
     const goods = categoriesOf(current.foodVolumes);
-    barChart(document.getElementById('goods-chart'), { labels: goods.map((g) => g.name), datasets: [{ label: 'Оплачено ваучерами', data: goods.map((g) => g.amountTiyn), colour: COLOURS[1] }], kind: 'money', horizontal: true });
+    barChart(document.getElementById('goods-chart'), {
+      labels: goods.map((g) => g.name),
+      datasets: [{ label: 'Оплачено ваучерами', data: goods.map((g) => g.amountTiyn), colour: COLOURS[1] }],
+      kind: 'money',
+      horizontal: true,
+    });
   }
   if (compared) {
     const a = totals;

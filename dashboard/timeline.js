@@ -22,25 +22,64 @@ const laneOf = (stream) => {
   return index < 0 ? LANES.length - 1 : index;
 };
 const EVENTS = {
-  EligibilityListReceived: 'Список получен', ListRowAccepted: 'Строка списка принята', ListRowRejected: 'Строка списка отклонена', EligibilityListProcessed: 'Список обработан',
-  ConsentCaseOpened: 'Открыто дело согласия', ConsentCaseReopened: 'Дело согласия открыто снова', ConsentNotRequired: 'Согласие не требуется', ConsentPhoneNotFound: 'Нет телефона в БМГ',
-  SmsRequested: 'Запрошено SMS', SmsSent: 'SMS отправлено', SmsFailed: 'SMS не доставлено', SmsReplyReceived: 'Получен ответ на SMS',
-  ConsentGiven: 'Согласие дано', ConsentRefused: 'Отказ', ConsentTimedOut: 'Срок ответа истёк', ConsentUndeliverable: 'SMS не доставить никому',
-  DeadlineScheduled: 'Назначен срок', DeadlineFired: 'Срок наступил',
-  MealVoucherIssued: 'Выдан ваучер питания', MealVoucherActivated: 'Ваучер питания активирован', MealServed: 'Питание', MealRefused: 'Питание отклонено', MealVoucherExpired: 'Ваучер питания истёк',
-  FoodVouchersIssued: 'Выданы продуктовые ваучеры', FoodVoucherActivated: 'Продуктовый ваучер активирован', FoodPurchaseAuthorized: 'Покупка: удержание', FoodHoldRegistered: 'Удержание зарегистрировано',
-  FoodPurchaseCaptured: 'Покупка оплачена', FoodPurchaseVoided: 'Покупка отменена', FoodHoldExpired: 'Удержание истекло', FoodVouchersLapsed: 'Остаток сгорел',
-  FeedbackSubmitted: 'Отзыв', FeedbackForwarded: 'Отзыв передан в e-Otinish',
+  EligibilityListReceived: 'Список получен',
+  ListRowAccepted: 'Строка списка принята',
+  ListRowRejected: 'Строка списка отклонена',
+  EligibilityListProcessed: 'Список обработан',
+  ConsentCaseOpened: 'Открыто дело согласия',
+  ConsentCaseReopened: 'Дело согласия открыто снова',
+  ConsentNotRequired: 'Согласие не требуется',
+  ConsentPhoneNotFound: 'Нет телефона в БМГ',
+  SmsRequested: 'Запрошено SMS',
+  SmsSent: 'SMS отправлено',
+  SmsFailed: 'SMS не доставлено',
+  SmsReplyReceived: 'Получен ответ на SMS',
+  ConsentGiven: 'Согласие дано',
+  ConsentRefused: 'Отказ',
+  ConsentTimedOut: 'Срок ответа истёк',
+  ConsentUndeliverable: 'SMS не доставить никому',
+  DeadlineScheduled: 'Назначен срок',
+  DeadlineFired: 'Срок наступил',
+  MealVoucherIssued: 'Выдан ваучер питания',
+  MealVoucherActivated: 'Ваучер питания активирован',
+  MealServed: 'Питание',
+  MealRefused: 'Питание отклонено',
+  MealVoucherExpired: 'Ваучер питания истёк',
+  FoodVouchersIssued: 'Выданы продуктовые ваучеры',
+  FoodVoucherActivated: 'Продуктовый ваучер активирован',
+  FoodPurchaseAuthorized: 'Покупка: удержание',
+  FoodHoldRegistered: 'Удержание зарегистрировано',
+  FoodPurchaseCaptured: 'Покупка оплачена',
+  FoodPurchaseVoided: 'Покупка отменена',
+  FoodHoldExpired: 'Удержание истекло',
+  FoodVouchersLapsed: 'Остаток сгорел',
+  FeedbackSubmitted: 'Отзыв',
+  FeedbackForwarded: 'Отзыв передан в e-Otinish',
 };
 const STATUS = { issued: 'выдан', active: 'активен', expired: 'истёк', lapsed: 'сгорел' };
 
 async function render(content) {
   const state = queryState({ family: '', asOf: '' });
-  const input = h('input', { type: 'text', id: 'family', name: 'family', value: state.family, required: true, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'family-help' });
+  const input = h('input', {
+    type: 'text',
+    id: 'family',
+    name: 'family',
+    value: state.family,
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'aria-describedby': 'family-help',
+  });
   const form = h(
     'form',
     { class: 'card filters', role: 'search', 'aria-label': 'Семья' },
-    h('div', { class: 'field' }, h('label', { for: 'family' }, 'ID семьи (из списка СДУ или НОБД)'), input, h('span', { id: 'family-help', class: 'small muted' }, 'Например, fam-000001.')),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'family' }, 'ID семьи (из списка СДУ или НОБД)'),
+      input,
+      h('span', { id: 'family-help', class: 'small muted' }, 'Например, fam-000001.'),
+    ),
     h('button', { type: 'submit', class: 'primary', id: 'show' }, 'Показать'),
   );
   form.addEventListener('submit', (event) => {
@@ -64,10 +103,23 @@ async function show(state, view) {
     return;
   }
   const times = events.map((e) => Date.parse(e.recordedAt));
-  const slider = h('input', { type: 'range', class: 'slider', id: 'as-of-slider', min: 0, max: events.length - 1, step: 1, value: events.length - 1, 'aria-describedby': 'as-of-label' });
+  const slider = h('input', {
+    type: 'range',
+    class: 'slider',
+    id: 'as-of-slider',
+    min: 0,
+    max: events.length - 1,
+    step: 1,
+    value: events.length - 1,
+    'aria-describedby': 'as-of-label',
+  });
   const asOfLabel = h('p', { id: 'as-of-label', class: 'state-as-of', role: 'status' });
   const stateBox = h('div', { id: 'state' });
-  const canvas = h('canvas', { id: 'timeline-chart', role: 'img', 'aria-label': `События семьи ${state.family}: ${events.length}, с ${formatInstant(events[0].recordedAt)} по ${formatInstant(events.at(-1).recordedAt)}. Таблица событий ниже.` });
+  const canvas = h('canvas', {
+    id: 'timeline-chart',
+    role: 'img',
+    'aria-label': `События семьи ${state.family}: ${events.length}, с ${formatInstant(events[0].recordedAt)} по ${formatInstant(events.at(-1).recordedAt)}. Таблица событий ниже.`,
+  });
   view.replaceChildren(
     h(
       'section',
@@ -82,7 +134,12 @@ async function show(state, view) {
     h('section', { class: 'card', 'aria-labelledby': 'events-title' }, h('h2', { id: 'events-title' }, 'Все события'), eventsTable(events)),
   );
   let asOfMs = state.asOf ? Date.parse(state.asOf) : times.at(-1);
-  const chart = drawTimeline(canvas, events, () => asOfMs, (index) => choose(index));
+  const chart = drawTimeline(
+    canvas,
+    events,
+    () => asOfMs,
+    (index) => choose(index),
+  );
   let pending;
   const choose = (index) => {
     slider.value = String(index);
@@ -130,13 +187,22 @@ function drawTimeline(canvas, events, asOfMs, onPick) {
   const dayTime = new Intl.DateTimeFormat('ru-RU', { timeZone: 'Asia/Almaty', day: '2-digit', month: 'short' });
   return new Chart(canvas, {
     type: 'scatter',
-    data: { datasets: [{ label: 'События', data: points, pointRadius: 5, pointHoverRadius: 8, backgroundColor: points.map((p) => COLOURS[p.y % COLOURS.length]) }] },
+    data: {
+      datasets: [{ label: 'События', data: points, pointRadius: 5, pointHoverRadius: 8, backgroundColor: points.map((p) => COLOURS[p.y % COLOURS.length]) }],
+    },
     options: {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
       onClick: (_event, elements) => elements[0] && onPick(points[elements[0].index].index),
-      plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => `${formatInstant(events[ctx.raw.index].recordedAt)} — ${EVENTS[events[ctx.raw.index].type] ?? events[ctx.raw.index].type}` } } },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: (ctx) => `${formatInstant(events[ctx.raw.index].recordedAt)} — ${EVENTS[events[ctx.raw.index].type] ?? events[ctx.raw.index].type}`,
+          },
+        },
+      },
       scales: {
         x: { type: 'linear', ticks: { callback: (v) => dayTime.format(new Date(v)), maxTicksLimit: 10 }, grid: { color: '#e4e9ef' } },
         y: {
@@ -165,12 +231,28 @@ function stateSection(answer) {
     table(
       'Ваучеры семьи на этот момент',
       [
-        { label: 'Ваучер' }, { label: 'Программа' }, { label: 'Статус' }, { label: 'Выдан' }, { label: 'Выдано', num: true },
-        { label: 'Удержано', num: true }, { label: 'Потрачено', num: true }, { label: 'Сгорело', num: true }, { label: 'Доступно', num: true }, { label: 'Питаний', num: true },
+        { label: 'Ваучер' },
+        { label: 'Программа' },
+        { label: 'Статус' },
+        { label: 'Выдан' },
+        { label: 'Выдано', num: true },
+        { label: 'Удержано', num: true },
+        { label: 'Потрачено', num: true },
+        { label: 'Сгорело', num: true },
+        { label: 'Доступно', num: true },
+        { label: 'Питаний', num: true },
       ],
       vouchers.map((v) => [
-        v.voucherId, v.program === 'food-vouchers' ? 'продуктовый' : 'питание', STATUS[v.status] ?? v.status, formatInstant(v.issuedAt), formatTenge(v.issuedTiyn),
-        formatTenge(v.heldTiyn), formatTenge(v.spentTiyn), formatTenge(v.lapsedTiyn), formatTenge(v.availableTiyn), formatCount(v.meals),
+        v.voucherId,
+        v.program === 'food-vouchers' ? 'продуктовый' : 'питание',
+        STATUS[v.status] ?? v.status,
+        formatInstant(v.issuedAt),
+        formatTenge(v.issuedTiyn),
+        formatTenge(v.heldTiyn),
+        formatTenge(v.spentTiyn),
+        formatTenge(v.lapsedTiyn),
+        formatTenge(v.availableTiyn),
+        formatCount(v.meals),
       ]),
       { id: 'state-table' },
     ),

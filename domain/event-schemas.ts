@@ -350,7 +350,14 @@ export const EVENT_DATA_SCHEMAS = {
     concerns: feedbackConcerns.optional(),
     submittedAt: instant,
   }),
-  FeedbackForwardFailed: z.strictObject({ feedbackId: id, attempt: count, reason: text, willRetry: z.boolean(), nextAttemptAt: instant.optional(), at: instant }),
+  FeedbackForwardFailed: z.strictObject({
+    feedbackId: id,
+    attempt: count,
+    reason: text,
+    willRetry: z.boolean(),
+    nextAttemptAt: instant.optional(),
+    at: instant,
+  }),
   FeedbackForwarded: z.strictObject({ feedbackId: id, eotinishRef: text, forwardedAt: instant, attempt: count.optional() }),
   PersonForgotten: z.strictObject({
     personId: id,

@@ -28,16 +28,8 @@ export type PupilCategory = 'asp_family' | 'low_income' | 'orphan_in_family';
 /** A deadline the scheduler must fire back into the same stream at `dueAt`. */
 export type DeadlineKind =
   /** Food: the start SMS waits for the 5th of the month (seed 004 p. 19) when the list came earlier. */
-  | 'consent_request'
-  | 'consent_reminder'
-  | 'consent_timeout'
-  | 'meal_voucher_expiry'
-  | 'food_month_end'
-  | 'food_hold_expiry';
-export type DeadlineScheduled = DomainEvent<
-  'DeadlineScheduled',
-  { deadlineId: string; kind: DeadlineKind; dueAt: Instant; stream: string; ref?: string }
->;
+  'consent_request' | 'consent_reminder' | 'consent_timeout' | 'meal_voucher_expiry' | 'food_month_end' | 'food_hold_expiry';
+export type DeadlineScheduled = DomainEvent<'DeadlineScheduled', { deadlineId: string; kind: DeadlineKind; dueAt: Instant; stream: string; ref?: string }>;
 /** Written whenever the scheduler fires a deadline, even when it no longer changes anything. */
 export type DeadlineFired = DomainEvent<'DeadlineFired', { deadlineId: string; kind: DeadlineKind; firedAt: Instant }>;
 
@@ -347,10 +339,7 @@ export type MealVoucherIssued = DomainEvent<
     issuedAt: Instant;
   }
 >;
-export type MealVoucherActivated = DomainEvent<
-  'MealVoucherActivated',
-  { voucherId: string; byPersonId: string; activatedAt: Instant }
->;
+export type MealVoucherActivated = DomainEvent<'MealVoucherActivated', { voucherId: string; byPersonId: string; activatedAt: Instant }>;
 export type MealServed = DomainEvent<
   'MealServed',
   {
@@ -444,10 +433,7 @@ export type FoodVouchersIssued = DomainEvent<
     issuedAt: Instant;
   }
 >;
-export type FoodVoucherActivated = DomainEvent<
-  'FoodVoucherActivated',
-  { voucherId: string; byPersonId: string; activatedAt: Instant }
->;
+export type FoodVoucherActivated = DomainEvent<'FoodVoucherActivated', { voucherId: string; byPersonId: string; activatedAt: Instant }>;
 export type FoodUnit = 'pcs' | 'g' | 'ml';
 export interface BasketLine {
   /** Code in the national goods catalogue (GTIN or internal). */
@@ -580,10 +566,7 @@ export type FeedbackForwardFailed = DomainEvent<
     at: Instant;
   }
 >;
-export type FeedbackForwarded = DomainEvent<
-  'FeedbackForwarded',
-  { feedbackId: string; eotinishRef: string; forwardedAt: Instant; attempt?: number }
->;
+export type FeedbackForwarded = DomainEvent<'FeedbackForwarded', { feedbackId: string; eotinishRef: string; forwardedAt: Instant; attempt?: number }>;
 
 export type ListEvent = EligibilityListReceived | ListRowAccepted | ListRowContinued | ListRowRejected | EligibilityListProcessed;
 export type SchoolListsEvent = SchoolListRecorded;

@@ -15,7 +15,14 @@ const name: fc.Arbitrary<StreamName> = fc.oneof(
   fc.record({ kind: fc.constant('consentFood' as const), familyId: id, month }),
   fc.record({ kind: fc.constant('meals' as const), pupilId: id, schoolYear }),
   fc.record({ kind: fc.constant('food' as const), familyId: id, month }),
-  fc.record({ kind: fc.constant('foodHold' as const), shopId: fc.oneof(id, id.map((s) => `${s}/x`)), holdId: id }),
+  fc.record({
+    kind: fc.constant('foodHold' as const),
+    shopId: fc.oneof(
+      id,
+      id.map((s) => `${s}/x`),
+    ),
+    holdId: id,
+  }),
   fc.record({ kind: fc.constant('canteen' as const), deviceId: id }),
   fc.record({ kind: fc.constant('feedback' as const), familyId: id }),
   fc.record({ kind: fc.constant('schoolLists' as const), schoolId: id, schoolYear }),
@@ -44,7 +51,9 @@ describe('stream names', () => {
 
   it('a family whose id starts with hold- has a wallet, not a hold index; a shop id with a dash names its own hold', () => {
     expect(parseStream('food-hold-x-2026-03')).toEqual({ kind: 'food', familyId: 'hold-x', month: '2026-03' });
-    expect(parseStream(streamOf({ kind: 'foodHold', shopId: 'a-b', holdId: 'c' }))).not.toEqual(parseStream(streamOf({ kind: 'foodHold', shopId: 'a', holdId: 'b-c' })));
+    expect(parseStream(streamOf({ kind: 'foodHold', shopId: 'a-b', holdId: 'c' }))).not.toEqual(
+      parseStream(streamOf({ kind: 'foodHold', shopId: 'a', holdId: 'b-c' })),
+    );
   });
 
   it('names no kind has are not parsed', () => {

@@ -131,14 +131,21 @@ describe('projection runner', () => {
     });
   });
 
-  describe('append-only tables indexed after a rebuild\'s load', () => {
+  describe("append-only tables indexed after a rebuild's load", () => {
     it('a key written twice in the log keeps its first row, as live does (the rebuild deduplicates, then indexes)', async () => {
       await reset();
       const store = createMemoryEventStore();
       const first = meal('2025-10-07');
       const again = meal('2025-10-08', 60);
       // The same device record (device, seq) again later in the log, with other values: live ignores it.
-      const repeat = { ...again, event: { ...again.event, id: '00000000-0000-4000-8000-0000000000ff', data: { ...(again.event.data as object), seq: (first.event.data as { seq: number }).seq } } };
+      const repeat = {
+        ...again,
+        event: {
+          ...again.event,
+          id: '00000000-0000-4000-8000-0000000000ff',
+          data: { ...(again.event.data as object), seq: (first.event.data as { seq: number }).seq },
+        },
+      };
       const head = await appendAll(store, [...mealsStart(), first, again, repeat]);
       // Batches of one: the repeat reaches the shadow table (a batch drops repeated keys itself).
       const runner = createRunner({ pool: db.pool, store, projections: allProjections, batchSize: 1, rebuildBatchSize: 1, ...quiet });
@@ -207,10 +214,7 @@ describe('projection runner', () => {
         // The backend of the applying transaction is terminated from outside, after the SQL ran.
         const killer: Projection = {
           ...counter,
-          apply: (es) => [
-            ...counter.apply(es),
-            ...(killed ? [] : ((killed = true), [sql('select pg_terminate_backend(pg_backend_pid())')])),
-          ],
+          apply: (es) => [...counter.apply(es), ...(killed ? [] : ((killed = true), [sql('select pg_terminate_backend(pg_backend_pid())')]))],
         };
         const crashing = createRunner({ pool: cdb.pool, store, projections: [killer], batchSize: 100, ...quiet });
         await crashing.catchUp();
@@ -292,7 +296,14 @@ describe('projection runner', () => {
       const store = createMemoryEventStore();
       const items = [...generateHistory({ seed: 15, pupils: 4, familyMonths: 4 })].slice(0, 40);
       const batches: number[] = [];
-      const runner = createRunner({ pool: db.pool, store, projections: [counting([...new Set(items.map((i) => i.event.type))], batches)], pollIntervalMs: 60_000, liveGatherMs, ...quiet });
+      const runner = createRunner({
+        pool: db.pool,
+        store,
+        projections: [counting([...new Set(items.map((i) => i.event.type))], batches)],
+        pollIntervalMs: 60_000,
+        liveGatherMs,
+        ...quiet,
+      });
       await runner.start();
       let head = 0n;
       for (const item of items) {
@@ -347,6 +358,10 @@ async function freshWith(projections: readonly Projection[]) {
 async function snapshotWithoutPositions(db: Db) {
   const snap = await snapshot(db.pool, TABLES);
   for (const rows of Object.values(snap)) for (const row of rows as Record<string, unknown>[]) delete row.position;
-  for (const [t, rows] of Object.entries(snap)) snap[t] = (rows as unknown[]).map((r) => JSON.stringify(r)).sort().map((s) => JSON.parse(s) as unknown);
+  for (const [t, rows] of Object.entries(snap))
+    snap[t] = (rows as unknown[])
+      .map((r) => JSON.stringify(r))
+      .sort()
+      .map((s) => JSON.parse(s) as unknown);
   return snap;
 }

@@ -25,12 +25,20 @@ const sha256 = (...parts) => {
 const INNER = Buffer.from([1]);
 
 export function leafOf(event) {
-  const text = ns('swl.event.v1') + ns(event.position) + ns(event.stream) + ns(event.streamVersion) + ns(event.id) + ns(event.type) + ns(event.data) + ns(event.metadata);
+  const text =
+    ns('swl.event.v1') + ns(event.position) + ns(event.stream) + ns(event.streamVersion) + ns(event.id) + ns(event.type) + ns(event.data) + ns(event.metadata);
   return sha256(Buffer.from(text, 'utf8'));
 }
 
 export function blockHashOf(block) {
-  const text = ns('swl.block.v1') + ns(block.seq) + ns(block.firstPosition) + ns(block.lastPosition) + ns(String(block.eventCount)) + ns(block.previousHash) + ns(block.eventsRoot);
+  const text =
+    ns('swl.block.v1') +
+    ns(block.seq) +
+    ns(block.firstPosition) +
+    ns(block.lastPosition) +
+    ns(String(block.eventCount)) +
+    ns(block.previousHash) +
+    ns(block.eventsRoot);
   return sha256(Buffer.from(text, 'utf8'));
 }
 
@@ -58,7 +66,10 @@ export function rootFromPath(leaf, index, size, path) {
   return sn === 0 ? hash : undefined;
 }
 
-const keyIdOf = (pem) => createHash('sha256').update(createPublicKey(pem).export({ type: 'spki', format: 'der' })).digest('hex');
+const keyIdOf = (pem) =>
+  createHash('sha256')
+    .update(createPublicKey(pem).export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 
 function signatureHolds(checkpoint, pem) {
   try {
@@ -75,8 +86,10 @@ function checkCheckpoints(bundle, keys, problems) {
     const payload = JSON.parse(checkpoint.payload);
     const pem = keys.get(checkpoint.keyId);
     if (!pem) problems.push({ kind: 'checkpoint_key_unknown', checkpoint: checkpoint.seq, detail: `no trusted key ${checkpoint.keyId}` });
-    else if (!signatureHolds(checkpoint, pem)) problems.push({ kind: 'checkpoint_signature', checkpoint: checkpoint.seq, detail: 'the signature does not verify' });
-    else if (payload.keyId !== checkpoint.keyId) problems.push({ kind: 'checkpoint_signature', checkpoint: checkpoint.seq, detail: 'the payload names another key' });
+    else if (!signatureHolds(checkpoint, pem))
+      problems.push({ kind: 'checkpoint_signature', checkpoint: checkpoint.seq, detail: 'the signature does not verify' });
+    else if (payload.keyId !== checkpoint.keyId)
+      problems.push({ kind: 'checkpoint_signature', checkpoint: checkpoint.seq, detail: 'the payload names another key' });
     else fields.set(checkpoint.seq, payload);
   }
   return fields;
@@ -92,7 +105,11 @@ function checkBlocks(bundle, checkpoints, problems) {
     }
     const payload = checkpoints.get(block.checkpoint);
     if (payload === undefined) {
-      problems.push({ kind: 'block_unsigned', block: block.seq, detail: block.checkpoint ? `checkpoint ${block.checkpoint} does not verify` : 'no signed checkpoint covers this block yet' });
+      problems.push({
+        kind: 'block_unsigned',
+        block: block.seq,
+        detail: block.checkpoint ? `checkpoint ${block.checkpoint} does not verify` : 'no signed checkpoint covers this block yet',
+      });
       continue;
     }
     const size = Number(BigInt(payload.blockSeq) - BigInt(payload.fromBlockSeq) + 1n);
@@ -119,14 +136,23 @@ export function verifyBundle(bundle, trustedKeys) {
       continue;
     }
     const root = rootFromPath(leafOf(event), event.leafIndex, block.eventCount, event.leafPath);
-    if (root?.toString('hex') !== block.eventsRoot) problems.push({ kind: 'event_altered', position: event.position, detail: `${event.type} in ${event.stream} does not hash into block ${block.seq}` });
+    if (root?.toString('hex') !== block.eventsRoot)
+      problems.push({ kind: 'event_altered', position: event.position, detail: `${event.type} in ${event.stream} does not hash into block ${block.seq}` });
     else proven.add(event.position);
   }
   for (const position of bundle.proofs.unchained) problems.push({ kind: 'event_unproven', position, detail: 'not chained yet when the bundle was made' });
   for (const figure of bundle.figures)
     for (const position of figure.positions)
-      if (!proven.has(position)) problems.push({ kind: 'figure_unproven', position, detail: `${figure.report} ${figure.figure} counts an event the bundle does not prove` });
-  return { ok: problems.length === 0, eventsProven: proven.size, blocks: blocks.size, checkpoints: [...checkpoints.keys()], keyIds: [...keys.keys()], problems };
+      if (!proven.has(position))
+        problems.push({ kind: 'figure_unproven', position, detail: `${figure.report} ${figure.figure} counts an event the bundle does not prove` });
+  return {
+    ok: problems.length === 0,
+    eventsProven: proven.size,
+    blocks: blocks.size,
+    checkpoints: [...checkpoints.keys()],
+    keyIds: [...keys.keys()],
+    problems,
+  };
 }
 
 function main(argv) {

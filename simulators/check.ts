@@ -40,16 +40,40 @@ export async function outcomes(driver: ServiceHandle, query: OutcomesQuery) {
 const norm = (s: string) => s.trim().toLowerCase();
 
 const FOOD_FUNNEL_KEYS = [
-  'eligible', 'noPhone', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut',
-  'issued', 'issuedTiyn', 'activated', 'activatedTiyn', 'usedTiyn', 'lapsedTiyn',
+  'eligible',
+  'noPhone',
+  'smsSent',
+  'reminded',
+  'consented',
+  'refused',
+  'timedOut',
+  'issued',
+  'issuedTiyn',
+  'activated',
+  'activatedTiyn',
+  'usedTiyn',
+  'lapsedTiyn',
 ] as const;
 
 /** `earlier`: the months simulated before on the same ledger (the feed and e-Otinish hold theirs too). */
 export async function checkFood(driver: ServiceHandle, truth: FoodTruth, eotinish?: TestEotinish, earlier: readonly FoodTruth[] = []): Promise<Checks> {
   await driver.settle();
   const checks = new Checks();
-  await checkReturnsAndFeed(driver, checks, 'sdu', truth.listRowsTruth, earlier.reduce((n, t) => n + t.listRowsTruth.length, 0));
-  if (eotinish) await checkAppeals(driver, checks, truth.feedback, eotinish, earlier.reduce((n, t) => n + t.feedback.length, 0));
+  await checkReturnsAndFeed(
+    driver,
+    checks,
+    'sdu',
+    truth.listRowsTruth,
+    earlier.reduce((n, t) => n + t.listRowsTruth.length, 0),
+  );
+  if (eotinish)
+    await checkAppeals(
+      driver,
+      checks,
+      truth.feedback,
+      eotinish,
+      earlier.reduce((n, t) => n + t.feedback.length, 0),
+    );
   checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);
   checks.equal('authorizations and captures the balance model predicted', 0, truth.modelMismatches);
   checks.equal('start SMS to families whose consent stood from an earlier month', 0, truth.smsDespiteStandingConsent);
@@ -86,8 +110,11 @@ export async function checkFood(driver: ServiceHandle, truth: FoodTruth, eotinis
 
 const MEALS_FUNNEL_KEYS = ['eligible', 'notRequired', 'noPhone', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'issued', 'activated'] as const;
 
-
-export async function checkMeals(driver: ServiceHandle, truth: MealsTruth, population: { schools: readonly { schoolId: string; region: string }[] }): Promise<Checks> {
+export async function checkMeals(
+  driver: ServiceHandle,
+  truth: MealsTruth,
+  population: { schools: readonly { schoolId: string; region: string }[] },
+): Promise<Checks> {
   await driver.settle();
   const checks = new Checks();
   checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);
@@ -114,7 +141,12 @@ export async function checkMeals(driver: ServiceHandle, truth: MealsTruth, popul
   for (const schoolId of bySchool.keys()) {
     const token = await driver.token({ role: 'social-pedagogue', sub: `pedagogue-${schoolId}`, schoolId });
     for (const month of months) {
-      const reply = await driver.http.send(driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', { params: { path: { schoolId, month }, query: { format: 'json' } }, headers: bearer(token) }));
+      const reply = await driver.http.send(
+        driver.http.api.GET('/v1/schools/{schoolId}/tabel/{month}', {
+          params: { path: { schoolId, month }, query: { format: 'json' } },
+          headers: bearer(token),
+        }),
+      );
       if (reply.status !== 200) {
         checks.equal(`tabel ${schoolId} ${month} answers`, 200, reply.status);
         continue;
@@ -152,14 +184,22 @@ type RowTruth = { listId: string; rowNo: number; returnReason?: string };
  * says, and no other row is; the status feed replayed from the start ends, for every row, in the
  * status the list shows now.
  */
-export async function checkReturnsAndFeed(driver: ServiceHandle, checks: Checks, source: 'sdu' | 'nobd', rows: readonly RowTruth[], earlierRows = 0): Promise<void> {
+export async function checkReturnsAndFeed(
+  driver: ServiceHandle,
+  checks: Checks,
+  source: 'sdu' | 'nobd',
+  rows: readonly RowTruth[],
+  earlierRows = 0,
+): Promise<void> {
   const token = await driver.token({ role: source, sub: `${source}-simulator` });
   const lists = [...new Set(rows.map((r) => r.listId))].sort();
   const returned = new Map<string, string>();
   const current = new Map<string, string>();
   for (const listId of lists) {
     const path = { source, listId };
-    const reply = await driver.http.send(driver.http.api.GET('/v1/lists/{source}/{listId}/returns', { params: { path, query: { format: 'json' } }, headers: bearer(token) }));
+    const reply = await driver.http.send(
+      driver.http.api.GET('/v1/lists/{source}/{listId}/returns', { params: { path, query: { format: 'json' } }, headers: bearer(token) }),
+    );
     for (const r of reply.body.returns ?? []) returned.set(`${listId}#${r.rowNo}`, r.reason);
     const view = await driver.http.send(driver.http.api.GET('/v1/lists/{source}/{listId}', { params: { path }, headers: bearer(token) }));
     for (const r of view.body.rows ?? []) current.set(`${listId}#${r.rowNo}`, r.status ?? 'missing');
@@ -190,8 +230,16 @@ async function checkAppeals(driver: ServiceHandle, checks: Checks, sent: FoodTru
   checks.equal('appeals: each submitted one received', sent.length, sent.filter((f) => eotinish.appeals.has(f.feedbackId)).length);
   const retried = sent.filter((f) => (eotinish.requests.get(f.feedbackId) ?? 0) > 1).length;
   // Each appeal e-Otinish failed must have been tried again (and still be there once).
-  checks.equal('appeals: every one e-Otinish failed was tried again', eotinish.failedKeys().size, [...eotinish.failedKeys()].filter((key) => eotinish.appeals.has(key)).length);
-  checks.equal('appeals: e-Otinish failed some tries (the retry path ran)', eotinish.failedKeys().size > 0 || sent.length === 0 ? 'yes' : 'no', retried > 0 || sent.length === 0 ? 'yes' : 'no');
+  checks.equal(
+    'appeals: every one e-Otinish failed was tried again',
+    eotinish.failedKeys().size,
+    [...eotinish.failedKeys()].filter((key) => eotinish.appeals.has(key)).length,
+  );
+  checks.equal(
+    'appeals: e-Otinish failed some tries (the retry path ran)',
+    eotinish.failedKeys().size > 0 || sent.length === 0 ? 'yes' : 'no',
+    retried > 0 || sent.length === 0 ? 'yes' : 'no',
+  );
   let seen = 0;
   for (const familyId of new Set(sent.map((f) => f.familyId))) {
     const mine = sent.filter((f) => f.familyId === familyId);
@@ -204,7 +252,10 @@ async function checkAppeals(driver: ServiceHandle, checks: Checks, sent: FoodTru
 }
 
 /** The табель the simulator kept, per school and month, at the contract price it onboarded each school with. */
-export function simulatedTabel(truth: MealsTruth, mealPriceOf: (schoolId: string) => number): { schoolId: string; month: string; meals: number; mealPriceTiyn: number }[] {
+export function simulatedTabel(
+  truth: MealsTruth,
+  mealPriceOf: (schoolId: string) => number,
+): { schoolId: string; month: string; meals: number; mealPriceTiyn: number }[] {
   return Object.entries(truth.tabel)
     .flatMap(([schoolId, months]) =>
       Object.entries(months).map(([month, pupils]) => ({

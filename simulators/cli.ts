@@ -96,9 +96,10 @@ async function simulate(args: Args): Promise<number> {
     eotinish.failFirstTriesPerAppeal(1);
     const env = { EOTINISH_URL: eotinish.url };
     // The service runs in its own process (its own thread, as in production) unless --in-process.
-    const driver = args['in-process'] === true
-      ? await startInProcess({ start, databaseUrl: database.url, dataDir, maxSockets: concurrency * 2, env })
-      : await (await import('./load')).startService(start, { clock: 'virtual', databaseUrl: database.url, dataDir, maxSockets: concurrency * 2, env });
+    const driver =
+      args['in-process'] === true
+        ? await startInProcess({ start, databaseUrl: database.url, dataDir, maxSockets: concurrency * 2, env })
+        : await (await import('./load')).startService(start, { clock: 'virtual', databaseUrl: database.url, dataDir, maxSockets: concurrency * 2, env });
     try {
       const t1 = performance.now();
       // Consecutive months on one ledger: a consent given in one month stands for the next (consent scope).
@@ -107,18 +108,43 @@ async function simulate(args: Args): Promise<number> {
       for (let m = 0; m < months; m++) {
         const consentedEarlier = new Set(truths.flatMap((t) => t.consentedFamilies));
         const truth = await simulateFoodMonth(driver, population, {
-          month: addMonths(month, m), seed, behaviour, tickMinutes, concurrency, progress, eotinish, consentedEarlier, adjacentDuplicates: args['adjacent-duplicates'] === true,
+          month: addMonths(month, m),
+          seed,
+          behaviour,
+          tickMinutes,
+          concurrency,
+          progress,
+          eotinish,
+          consentedEarlier,
+          adjacentDuplicates: args['adjacent-duplicates'] === true,
         });
-        checks.items.push(...(await checkFood(driver, truth, eotinish, truths)).items.map((c) => (months === 1 ? c : { ...c, name: `${truth.month} ${c.name}` })));
+        checks.items.push(
+          ...(await checkFood(driver, truth, eotinish, truths)).items.map((c) => (months === 1 ? c : { ...c, name: `${truth.month} ${c.name}` })),
+        );
         truths.push(truth);
         printFood(truth);
       }
       const simulatedMs = performance.now() - t1;
       if (!quiet) process.stderr.write("money out: settlement windows, payout files, the paying agent's answers\n");
-      const money = await settleFoodMonths(driver, truths.map((t) => t.month), createRng(`${seed}/money-out`), MONEY_OUT_REJECT_SHARE);
+      const money = await settleFoodMonths(
+        driver,
+        truths.map((t) => t.month),
+        createRng(`${seed}/money-out`),
+        MONEY_OUT_REJECT_SHARE,
+      );
       const spent = truths.reduce((total, t) => total + Object.values(t.byCity).reduce((sum, city) => sum + city.usedTiyn, 0), 0);
       await checkMoneyOut(driver, money, { capturedTiyn: spent }, checks);
-      summary = { program: 'food-vouchers', month, months, families, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), truth: months === 1 ? truths[0] : truths, money };
+      summary = {
+        program: 'food-vouchers',
+        month,
+        months,
+        families,
+        seed,
+        populationMs: Math.round(populationMs),
+        simulatedMs: Math.round(simulatedMs),
+        truth: months === 1 ? truths[0] : truths,
+        money,
+      };
     } finally {
       await driver.stop();
       await eotinish.close();
@@ -136,7 +162,13 @@ async function simulate(args: Args): Promise<number> {
       const dayTimes: Record<string, number> = {};
       const dayStarted = new Map<string, number>();
       const truth = await simulateMeals(driver, population, {
-        from, days, seed, behaviour, tickMinutes, concurrency, progress,
+        from,
+        days,
+        seed,
+        behaviour,
+        tickMinutes,
+        concurrency,
+        progress,
         onSchoolDay: (day, phase) => {
           if (phase === 'start') dayStarted.set(day, performance.now());
           else if (dayStarted.has(day) && !(day in dayTimes)) dayTimes[day] = Math.round(performance.now() - dayStarted.get(day)!);
@@ -147,9 +179,22 @@ async function simulate(args: Args): Promise<number> {
       const tabel = simulatedTabel(truth, (schoolId) => fixtureSchool(schoolId).mealPriceTiyn);
       if (!quiet) process.stderr.write('money out: canteen payment orders from the final табель, paid through the agent\n');
       const money = [];
-      for (const month of [...new Set(tabel.map((sheet) => sheet.month))]) money.push(await payCanteens(driver, month as Month, createRng(`${seed}/money-out/${month}`), MONEY_OUT_REJECT_SHARE));
+      for (const month of [...new Set(tabel.map((sheet) => sheet.month))])
+        money.push(await payCanteens(driver, month as Month, createRng(`${seed}/money-out/${month}`), MONEY_OUT_REJECT_SHARE));
       await checkMoneyOut(driver, sumMoneyOut(money), { tabel }, checks);
-      summary = { program: 'school-meals', money, from, days, pupils, schools: population.schools.length, seed, populationMs: Math.round(populationMs), simulatedMs: Math.round(simulatedMs), schoolDayMs: dayTimes, truth: { ...truth, tabel: undefined } };
+      summary = {
+        program: 'school-meals',
+        money,
+        from,
+        days,
+        pupils,
+        schools: population.schools.length,
+        seed,
+        populationMs: Math.round(populationMs),
+        simulatedMs: Math.round(simulatedMs),
+        schoolDayMs: dayTimes,
+        truth: { ...truth, tabel: undefined },
+      };
       printMeals(truth);
     } finally {
       await driver.stop();
@@ -160,32 +205,59 @@ async function simulate(args: Args): Promise<number> {
   const wallMs = Math.round(performance.now() - started);
   const out = resolve(strArg(args, 'out', `reports/simulation-${program}-${seed}.json`));
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ ...summary, durable: database.durable, wallMs, checks: { passed: checks.items.length - checks.failed.length, failed: checks.failed, all: checks.items } }, null, 2)}\n`);
-  process.stdout.write(`\nchecks: ${checks.items.length - checks.failed.length}/${checks.items.length} passed; wall ${(wallMs / 1000).toFixed(1)} s; ${database.durable ? 'durable' : 'FAST-UNSAFE'} Postgres; summary ${out}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ ...summary, durable: database.durable, wallMs, checks: { passed: checks.items.length - checks.failed.length, failed: checks.failed, all: checks.items } }, null, 2)}\n`,
+  );
+  process.stdout.write(
+    `\nchecks: ${checks.items.length - checks.failed.length}/${checks.items.length} passed; wall ${(wallMs / 1000).toFixed(1)} s; ${database.durable ? 'durable' : 'FAST-UNSAFE'} Postgres; summary ${out}\n`,
+  );
   for (const c of checks.failed) process.stdout.write(`  MISMATCH ${c.name}: simulated ${c.expected}, reported ${c.actual}\n`);
   return checks.failed.length === 0 ? 0 : 1;
 }
 
 function printFood(truth: Awaited<ReturnType<typeof simulateFoodMonth>>): void {
-  const lines: string[] = [`\nFood vouchers ${truth.month}: ${truth.listRows} list rows, ${truth.accepted} accepted, rejected ${JSON.stringify(truth.rejectedByReason)}`];
-  const cols = ['eligible', 'noPhone', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'issued', 'activated', 'holds', 'captures', 'voids', 'abandoned'] as const;
+  const lines: string[] = [
+    `\nFood vouchers ${truth.month}: ${truth.listRows} list rows, ${truth.accepted} accepted, rejected ${JSON.stringify(truth.rejectedByReason)}`,
+  ];
+  const cols = [
+    'eligible',
+    'noPhone',
+    'smsSent',
+    'reminded',
+    'consented',
+    'refused',
+    'timedOut',
+    'issued',
+    'activated',
+    'holds',
+    'captures',
+    'voids',
+    'abandoned',
+  ] as const;
   lines.push(`${'city'.padEnd(10)} ${cols.map((c) => c.padStart(9)).join(' ')}`);
   for (const [city, t] of Object.entries(truth.byCity)) lines.push(`${city.padEnd(10)} ${cols.map((c) => String(t[c]).padStart(9)).join(' ')}`);
   lines.push(`${'money'.padEnd(10)} ${'issued'.padStart(16)} ${'activated'.padStart(16)} ${'spent'.padStart(16)} ${'lapsed'.padStart(16)}`);
   for (const [city, t] of Object.entries(truth.byCity))
     lines.push(`${city.padEnd(10)} ${[t.issuedTiyn, t.activatedTiyn, t.usedTiyn, t.lapsedTiyn].map((v) => formatKzt(v).padStart(16)).join(' ')}`);
   lines.push(`SMS ${JSON.stringify(truth.smsByKind)} (failed once and retried: ${truth.smsFailedOnce}); replies ${JSON.stringify(truth.replies)}`);
-  lines.push(`returns: ${truth.listRowsTruth.filter((r) => r.returnReason).length} of ${truth.listRowsTruth.length} rows; ratings and complaints to e-Otinish: ${truth.feedback.length}`);
+  lines.push(
+    `returns: ${truth.listRowsTruth.filter((r) => r.returnReason).length} of ${truth.listRowsTruth.length} rows; ratings and complaints to e-Otinish: ${truth.feedback.length}`,
+  );
   lines.push(`${truth.requests} HTTP requests; refusals ${JSON.stringify(truth.refusals)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 function printMeals(truth: Awaited<ReturnType<typeof simulateMeals>>): void {
-  const lines: string[] = [`\nSchool meals from ${truth.from}, ${truth.days} days (${truth.schoolDays.length} school days): ${truth.listRows} list rows, ${truth.accepted} accepted, rejected ${JSON.stringify(truth.rejectedByReason)}`];
+  const lines: string[] = [
+    `\nSchool meals from ${truth.from}, ${truth.days} days (${truth.schoolDays.length} school days): ${truth.listRows} list rows, ${truth.accepted} accepted, rejected ${JSON.stringify(truth.rejectedByReason)}`,
+  ];
   const cols = ['eligible', 'notRequired', 'noPhone', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'issued', 'activated', 'mealsServed'] as const;
   lines.push(`${'region|month'.padEnd(16)} ${cols.map((c) => c.padStart(11)).join(' ')}`);
   for (const [key, t] of Object.entries(truth.byRegionMonth)) lines.push(`${key.padEnd(16)} ${cols.map((c) => String(t[c]).padStart(11)).join(' ')}`);
-  lines.push(`canteen: ${truth.recordsSent} records in ${truth.batches} batches (${truth.resends} resent, ${truth.offlineDeviceDays} device-days offline); outcomes ${JSON.stringify(truth.recordOutcomes)}`);
+  lines.push(
+    `canteen: ${truth.recordsSent} records in ${truth.batches} batches (${truth.resends} resent, ${truth.offlineDeviceDays} device-days offline); outcomes ${JSON.stringify(truth.recordOutcomes)}`,
+  );
   lines.push(`SMS ${JSON.stringify(truth.smsByKind)}; replies ${JSON.stringify(truth.replies)}`);
   lines.push(`${truth.requests} HTTP requests; refusals ${JSON.stringify(truth.refusals)}`);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -9,7 +9,10 @@ import { pool } from './http';
 
 export class Ticks {
   readonly startMs: number;
-  constructor(start: string, readonly tickMinutes: number) {
+  constructor(
+    start: string,
+    readonly tickMinutes: number,
+  ) {
     this.startMs = new Date(start).getTime();
   }
   get tickMs(): number {
@@ -55,11 +58,7 @@ export class Agenda<A> {
  * Runs one tick's actions: one subject's actions (a family, a pupil) in order, subjects side by
  * side with at most `concurrency` in flight. Returns how many actions ran.
  */
-export async function runDue<A extends { run: unknown }>(
-  due: readonly A[],
-  concurrency: number,
-  act: (action: A) => Promise<void>,
-): Promise<number> {
+export async function runDue<A extends { run: unknown }>(due: readonly A[], concurrency: number, act: (action: A) => Promise<void>): Promise<number> {
   const bySubject = new Map<unknown, A[]>();
   for (const action of due) {
     let list = bySubject.get(action.run);

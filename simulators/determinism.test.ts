@@ -14,7 +14,14 @@ async function once(): Promise<Omit<MealsTruth, 'latencies'>> {
   try {
     const population = generatePopulation({ seed: 5, families: 0, pupils: 16, pupilsPerSchool: 8 });
     // Concurrency 1: the order of requests, hence every outcome, is fixed by the seed alone.
-    const { latencies: _ignored, ...truth } = await simulateMeals(driver, population, { from: '2026-03-02', days: 5, seed: 5, behaviour: DEFAULT_BEHAVIOUR, tickMinutes: 240, concurrency: 1 });
+    const { latencies: _ignored, ...truth } = await simulateMeals(driver, population, {
+      from: '2026-03-02',
+      days: 5,
+      seed: 5,
+      behaviour: DEFAULT_BEHAVIOUR,
+      tickMinutes: 240,
+      concurrency: 1,
+    });
     failOnContractViolations(driver.system.api.contractViolations());
     return truth;
   } finally {

@@ -146,8 +146,18 @@ export async function startInProcess(options: InProcessOptions): Promise<Driver 
     },
     personId,
     async loadPhones(entries) {
-      const token = await signToken(system.secrets.jwtSecret, { role: 'bmg', sub: 'bmg-simulator' }, { now: clock.now(), ttlSeconds: SIMULATION_TOKEN_TTL_SECONDS });
-      return loadPhonesThroughApi(http, token, entries, { loadId: `sim-bmg-${clock.now().toISOString().replace(/[^0-9]/g, '')}`, asOf: clock.now().toISOString() });
+      const token = await signToken(
+        system.secrets.jwtSecret,
+        { role: 'bmg', sub: 'bmg-simulator' },
+        { now: clock.now(), ttlSeconds: SIMULATION_TOKEN_TTL_SECONDS },
+      );
+      return loadPhonesThroughApi(http, token, entries, {
+        loadId: `sim-bmg-${clock
+          .now()
+          .toISOString()
+          .replace(/[^0-9]/g, '')}`,
+        asOf: clock.now().toISOString(),
+      });
     },
     async advanceTo(instant) {
       if (new Date(instant).getTime() > clock.now().getTime()) clock.set(instant);

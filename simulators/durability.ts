@@ -28,5 +28,5 @@ export async function durabilityOf(url: string): Promise<boolean> {
 export function durabilityNote(durable: boolean): string {
   return durable
     ? 'Postgres: durable (fsync, synchronous_commit and full_page_writes on, its defaults)'
-    : 'Postgres: FAST-UNSAFE (fsync, synchronous_commit and full_page_writes off by --fast-unsafe / PG_DURABLE=0): a crash can lose acknowledged writes, so these figures are not a deployment\'s';
+    : "Postgres: FAST-UNSAFE (fsync, synchronous_commit and full_page_writes off by --fast-unsafe / PG_DURABLE=0): a crash can lose acknowledged writes, so these figures are not a deployment's";
 }

@@ -72,7 +72,10 @@ export async function startTestEotinish(): Promise<TestEotinish> {
         return answer(status, { error: 'refused' });
       }
       const earlier = appeals.get(key);
-      const appeal: ReceivedAppeal = earlier ?? { ...(JSON.parse(text) as Omit<ReceivedAppeal, 'ref'>), ref: `EOT-${String(appeals.size + 1).padStart(7, '0')}` };
+      const appeal: ReceivedAppeal = earlier ?? {
+        ...(JSON.parse(text) as Omit<ReceivedAppeal, 'ref'>),
+        ref: `EOT-${String(appeals.size + 1).padStart(7, '0')}`,
+      };
       appeals.set(key, appeal);
       if (swallow) return void ((swallow = false), failed.add(key)); // recorded, never answered
       answer(earlier ? 200 : 201, { ref: appeal.ref });

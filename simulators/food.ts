@@ -157,8 +157,15 @@ const SHOP_HOURS = 12;
 function newCity(): FoodCityTruth {
   return {
     ...newFunnel(),
-    issuedTiyn: 0, activatedTiyn: 0, usedTiyn: 0, lapsedTiyn: 0,
-    holds: 0, captures: 0, voids: 0, abandoned: 0, volumes: {},
+    issuedTiyn: 0,
+    activatedTiyn: 0,
+    usedTiyn: 0,
+    lapsedTiyn: 0,
+    holds: 0,
+    captures: 0,
+    voids: 0,
+    abandoned: 0,
+    volumes: {},
   };
 }
 
@@ -251,8 +258,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
   for (let i = 0; i < rows.length; i += chunk) chunks.push(rows.slice(i, i + chunk));
   for (const part of chunks) {
     const copies = part.filter((r) => r.run.family.defect === 'duplicate_row').map((r) => ({ ...r, expected: 'duplicate_row' }));
-    if (options.adjacentDuplicates)
-      for (const copy of copies) part.splice(part.findIndex((r) => r.run === copy.run) + 1, 0, copy);
+    if (options.adjacentDuplicates) for (const copy of copies) part.splice(part.findIndex((r) => r.run === copy.run) + 1, 0, copy);
     else part.push(...copies);
   }
   const listRowCount = chunks.reduce((n, part) => n + part.length, 0);
@@ -260,33 +266,35 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
   const listRows: { listId: string; rowNo: number; run: FamilyRun; outcome: string }[] = [];
   const feedback: { feedbackId: string; familyId: string; personId: string; kind: string }[] = [];
   let accepted = 0;
-  await phases.time('lists', () => pool(chunks, 2, async (part, index) => {
-    const listId = `sdu-${month}-sim-${String(index + 1).padStart(3, '0')}`;
-    const reply = await timed('list_upload', () =>
-      http.send(
-        http.api.POST('/v1/lists/food-vouchers', {
-          headers: bearer(sduToken),
-          body: { listId, month, rows: part.map((r) => r.row) },
-          signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
-        }),
-      ),
-    );
-    if (reply.status >= 300) throw new Error(`list upload refused: ${reply.status} ${JSON.stringify(reply.body).slice(0, 500)}`);
-    for (const outcome of reply.body.rows) {
-      const entry = part[outcome.rowNo - 1] ?? part[outcome.rowNo];
-      if (!entry) continue;
-      if (outcome.outcome !== entry.expected) unexpectedRowOutcomes++;
-      listRows.push({ listId, rowNo: outcome.rowNo, run: entry.run, outcome: outcome.outcome });
-      if (outcome.outcome === 'row_accepted') {
-        accepted++;
-        entry.run.accepted = true;
-        entry.run.listId = listId;
-        entry.run.rowNo = outcome.rowNo;
-        if (outcome.caseStream) entry.run.caseId = outcome.caseStream;
-        city(entry.run.family.city).eligible++;
-      } else rejectedByReason.add(outcome.outcome);
-    }
-  }));
+  await phases.time('lists', () =>
+    pool(chunks, 2, async (part, index) => {
+      const listId = `sdu-${month}-sim-${String(index + 1).padStart(3, '0')}`;
+      const reply = await timed('list_upload', () =>
+        http.send(
+          http.api.POST('/v1/lists/food-vouchers', {
+            headers: bearer(sduToken),
+            body: { listId, month, rows: part.map((r) => r.row) },
+            signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
+          }),
+        ),
+      );
+      if (reply.status >= 300) throw new Error(`list upload refused: ${reply.status} ${JSON.stringify(reply.body).slice(0, 500)}`);
+      for (const outcome of reply.body.rows) {
+        const entry = part[outcome.rowNo - 1] ?? part[outcome.rowNo];
+        if (!entry) continue;
+        if (outcome.outcome !== entry.expected) unexpectedRowOutcomes++;
+        listRows.push({ listId, rowNo: outcome.rowNo, run: entry.run, outcome: outcome.outcome });
+        if (outcome.outcome === 'row_accepted') {
+          accepted++;
+          entry.run.accepted = true;
+          entry.run.listId = listId;
+          entry.run.rowNo = outcome.rowNo;
+          if (outcome.caseStream) entry.run.caseId = outcome.caseStream;
+          city(entry.run.family.city).eligible++;
+        } else rejectedByReason.add(outcome.outcome);
+      }
+    }),
+  );
   await phases.time('settle', () => driver.settle());
 
   // ── the month, tick by tick ────────────────────────────────────────────────────────────
@@ -301,7 +309,8 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     const delay = () => Math.max(1, Math.ceil(run.rng.exponential(c.replyDelayMeanHours) * (60 / ticks.tickMinutes)));
     const maxTicks = Math.ceil((c.replyDelayMaxHours * 60) / ticks.tickMinutes);
     if (kind === 'consent_reminder') {
-      if (run.answer === 'never' && run.rng.chance(c.answerAfterReminder)) agenda.add(tick + delay(), { kind: 'reply', run, text: FOOD_VOUCHERS.replyCodes.yes });
+      if (run.answer === 'never' && run.rng.chance(c.answerAfterReminder))
+        agenda.add(tick + delay(), { kind: 'reply', run, text: FOOD_VOUCHERS.replyCodes.yes });
       return;
     }
     const d = delay();
@@ -354,7 +363,9 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
             params: { header: { 'Idempotency-Key': `sim-${options.seed}-${month}-dlr-${tick}-${round}` } },
             body: {
               reports: decided.map(({ m, fail }) =>
-                fail ? { messageId: m.messageId, status: 'failed' as const, reason: 'simulated: no network', at } : { messageId: m.messageId, status: 'sent' as const, at, gatewayRef: `sim-${m.messageId}` },
+                fail
+                  ? { messageId: m.messageId, status: 'failed' as const, reason: 'simulated: no network', at }
+                  : { messageId: m.messageId, status: 'sent' as const, at, gatewayRef: `sim-${m.messageId}` },
               ),
             },
           }),
@@ -408,9 +419,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
       }
       case 'activate': {
         const token = await citizenToken(run);
-        const listed = await timed('my_vouchers', () =>
-          http.send(http.api.GET('/v1/me/vouchers', { headers: bearer(token) })),
-        );
+        const listed = await timed('my_vouchers', () => http.send(http.api.GET('/v1/me/vouchers', { headers: bearer(token) })));
         const mine = (listed.body.vouchers ?? []).filter((v) => v.program === 'food-vouchers' && v.voucherId.includes(`~${month}~`));
         run.vouchers = mine.map((v) => ({ voucherId: v.voucherId, issuedTiyn: v.issuedTiyn }));
         const activated = (v: { voucherId: string; issuedTiyn: number }) => {
@@ -440,7 +449,12 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
           for (const v of mine) {
             if (run.activated.has(v.voucherId)) continue;
             const reply = await timed('activate', () =>
-              http.send(http.api.POST('/v1/me/vouchers/{voucherId}/activate', { params: { path: { voucherId: v.voucherId }, header: { 'Idempotency-Key': `act-${v.voucherId}` } }, headers: bearer(token) })),
+              http.send(
+                http.api.POST('/v1/me/vouchers/{voucherId}/activate', {
+                  params: { path: { voucherId: v.voucherId }, header: { 'Idempotency-Key': `act-${v.voucherId}` } },
+                  headers: bearer(token),
+                }),
+              ),
             );
             if (reply.status === 200) activated(v);
           }
@@ -470,7 +484,8 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     const qr = await timed('qr', () => http.send(http.api.POST('/v1/me/vouchers/{voucherId}/qr', { params: { path: { voucherId } }, headers: bearer(token) })));
     if (qr.status !== 201) return;
     const merchant = await merchantToken(shopId);
-    if (run.rng.chance(behaviour.shopping.balanceQuery)) await timed('balance', () => http.send(http.api.POST('/v1/shop/balance', { headers: bearer(merchant), body: { token: qr.body.token } })));
+    if (run.rng.chance(behaviour.shopping.balanceQuery))
+      await timed('balance', () => http.send(http.api.POST('/v1/shop/balance', { headers: bearer(merchant), body: { token: qr.body.token } })));
     const basket = drawBasket(run.rng, behaviour.shopping);
     const items = basket.map(({ sku, name, quantity, unit, unitPriceTiyn }) => ({ sku, name, quantity, unit, unitPriceTiyn }));
     const key = `sim-${options.seed}-${run.family.familyId}-${month}-${visitNo}`;
@@ -479,7 +494,9 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     const nowMs = Date.parse(at);
     run.abandoned = run.abandoned.filter((h) => (Date.parse(h.expiresAt) <= nowMs ? ((run.availableTiyn += h.heldTiyn), false) : true));
     const auth = await timed('authorize', () =>
-      http.send(http.api.POST('/v1/shop/holds', { params: { header: { 'Idempotency-Key': key } }, headers: bearer(merchant), body: { token: qr.body.token, items } })),
+      http.send(
+        http.api.POST('/v1/shop/holds', { params: { header: { 'Idempotency-Key': key } }, headers: bearer(merchant), body: { token: qr.body.token, items } }),
+      ),
     );
     const expectedHeld = Math.min(eligibleTiyn, run.availableTiyn);
     if (auth.status !== 201) {
@@ -501,7 +518,12 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     }
     if (roll < s.abandoned + s.voids) {
       const voided = await timed('void', () =>
-        http.send(http.api.POST('/v1/shop/holds/{holdId}/void', { params: { path: { holdId: auth.body.holdId }, header: { 'Idempotency-Key': `${key}-void` } }, headers: bearer(merchant) })),
+        http.send(
+          http.api.POST('/v1/shop/holds/{holdId}/void', {
+            params: { path: { holdId: auth.body.holdId }, header: { 'Idempotency-Key': `${key}-void` } },
+            headers: bearer(merchant),
+          }),
+        ),
       );
       if (voided.status === 200) {
         c.voids++;
@@ -603,7 +625,16 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     modelMismatches,
     familySample,
     listRowsTruth: listRows.map(({ listId, rowNo, run, outcome }) => {
-      const reason = outcome !== 'row_accepted' ? outcome : !run.phone ? 'no_phone' : run.outcome === 'consent_refused' ? 'consent_refused' : !run.outcome ? 'consent_timed_out' : undefined;
+      const reason =
+        outcome !== 'row_accepted'
+          ? outcome
+          : !run.phone
+            ? 'no_phone'
+            : run.outcome === 'consent_refused'
+              ? 'consent_refused'
+              : !run.outcome
+                ? 'consent_timed_out'
+                : undefined;
       return { listId, rowNo, ...(reason ? { returnReason: reason } : {}) };
     }),
     feedback,

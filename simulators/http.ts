@@ -19,7 +19,9 @@ import type { paths } from './api-schema.generated';
 export type Api = Client<paths, 'application/json'>;
 
 /** The JSON body an operation takes, by path and method: `RequestBody<'/v1/shop/holds', 'post'>`. */
-export type RequestBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+export type RequestBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer B } } }
+  ? B
+  : never;
 
 export interface Reply<T = unknown> {
   readonly status: number;
@@ -65,7 +67,9 @@ export function createHttp(baseUrl: string, options: { maxSockets?: number; time
     // Made once: given as options, openapi-fetch would make one per call.
     querySerializer: createQuerySerializer(),
     Request: PlainRequest as unknown as typeof Request,
-    fetch: nodeHttpFetch({ host: url.hostname, port: url.port, origin, agent, timeoutMs: options.timeoutMs ?? 60_000 }) as unknown as (input: Request) => Promise<Response>,
+    fetch: nodeHttpFetch({ host: url.hostname, port: url.port, origin, agent, timeoutMs: options.timeoutMs ?? 60_000 }) as unknown as (
+      input: Request,
+    ) => Promise<Response>,
   });
   const send: Http['send'] = async (call) => {
     const started = performance.now();

@@ -55,10 +55,18 @@ interface Ready {
 }
 
 /** One simulators/service.ts child (tsx) and its IPC requests; node runs it with the service's flags, as `npm start` does. */
-async function forkService(env: Record<string, string>): Promise<{ child: ChildProcess; ready: Ready; ask: <T>(request: Record<string, unknown>) => Promise<T> }> {
+async function forkService(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; ready: Ready; ask: <T>(request: Record<string, unknown>) => Promise<T> }> {
   const child: ChildProcess = fork(join(here, 'service.ts'), [], {
     // SIM_CPU_PROF=<dir> profiles the service (node --cpu-prof); SIM_QSTATS=<file> counts its statements.
-    execArgv: ['--import', 'tsx', ...SERVICE_NODE_FLAGS, ...(process.env.SIM_QSTATS ? ['--import', join(here, 'diagnostics', 'query-stats.mjs')] : []), ...(process.env.SIM_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIM_CPU_PROF] : [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...SERVICE_NODE_FLAGS,
+      ...(process.env.SIM_QSTATS ? ['--import', join(here, 'diagnostics', 'query-stats.mjs')] : []),
+      ...(process.env.SIM_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SIM_CPU_PROF] : []),
+    ],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -127,7 +135,15 @@ function tokenCache(jwtSecret: string, now: () => Date): (principal: Principal) 
 
 export async function startService(
   start: string,
-  options: { maxSockets?: number; clock?: 'running' | 'virtual'; dataDir?: string; databaseUrl?: string; processes?: number; port?: number; /** More service configuration (EOTINISH_URL…). */ env?: Record<string, string> } = {},
+  options: {
+    maxSockets?: number;
+    clock?: 'running' | 'virtual';
+    dataDir?: string;
+    databaseUrl?: string;
+    processes?: number;
+    port?: number;
+    /** More service configuration (EOTINISH_URL…). */ env?: Record<string, string>;
+  } = {},
 ): Promise<RemoteService> {
   const processes = Math.max(1, Math.min(options.processes ?? 1, MAX_PROCESSES));
   const env = {
@@ -203,17 +219,32 @@ const MEAL_DAYS: readonly LocalDate[] = ['2026-03-05', '2026-03-06', '2026-03-10
 const loadShopCity = (shopNo: number) => FOOD_VOUCHERS.pilotCities[shopNo % FOOD_VOUCHERS.pilotCities.length]!.code;
 const loadShopId = (shopNo: number) => `shop-${loadShopCity(shopNo)}-load-${shopNo + 1}`;
 
-export async function seedFixture(service: RemoteService, options: { families: number; devices: number; pupilsPerDevice: number; seed?: string }): Promise<Fixture> {
+export async function seedFixture(
+  service: RemoteService,
+  options: { families: number; devices: number; pupilsPerDevice: number; seed?: string },
+): Promise<Fixture> {
   const started = performance.now();
   const http = service.http;
   const seed = options.seed ?? 'load';
   const foodPop = generatePopulation({ seed, families: options.families, pupils: 0, foodListNoise: 0, foodHeadPhone: 1 });
-  const mealsPop = generatePopulation({ seed, families: 0, pupils: options.devices * options.pupilsPerDevice, pupilsPerSchool: options.pupilsPerDevice, mealsListNoise: 0 });
+  const mealsPop = generatePopulation({
+    seed,
+    families: 0,
+    pupils: options.devices * options.pupilsPerDevice,
+    pupilsPerSchool: options.pupilsPerDevice,
+    mealsListNoise: 0,
+  });
   await service.loadPhones([...foodPop.phones.entries()]);
   const sdu = await service.token({ role: 'sdu', sub: 'sdu-load' });
   const nobd = await service.token({ role: 'nobd', sub: 'nobd-load' });
   // Lists: SDU families (SMS waits for the 5th) and NOBD schools of primary-grade pupils (no SMS).
-  const rows = foodPop.families.map((f) => ({ familyId: f.familyId, city: f.city, aspOnDate: aspDateFor(MONTH), head: f.members[0]!, members: f.members.map((m) => ({ iin: m.iin, fullName: m.fullName })) }));
+  const rows = foodPop.families.map((f) => ({
+    familyId: f.familyId,
+    city: f.city,
+    aspOnDate: aspDateFor(MONTH),
+    head: f.members[0]!,
+    members: f.members.map((m) => ({ iin: m.iin, fullName: m.fullName })),
+  }));
   const chunks: (typeof rows)[] = [];
   for (let i = 0; i < rows.length; i += 1_000) chunks.push(rows.slice(i, i + 1_000));
   await pool(chunks, 2, async (part, i) => {
@@ -239,9 +270,18 @@ export async function seedFixture(service: RemoteService, options: { families: n
       http.api.POST('/v1/lists/school-meals', {
         headers: bearer(nobd),
         body: {
-          listId: `nobd-load-${school.schoolId}`, month: MONTH, schoolYear: '2025-2026', schoolId: school.schoolId, region: school.region,
+          listId: `nobd-load-${school.schoolId}`,
+          month: MONTH,
+          schoolYear: '2025-2026',
+          schoolId: school.schoolId,
+          region: school.region,
           rows: pupils.map((p, i) => ({
-            familyId: p.familyId, pupil: { iin: p.person.iin }, schoolId: school.schoolId, grade: 1 + (i % 4), category: p.category, approvedByHead: true,
+            familyId: p.familyId,
+            pupil: { iin: p.person.iin },
+            schoolId: school.schoolId,
+            grade: 1 + (i % 4),
+            category: p.category,
+            approvedByHead: true,
             representatives: p.representatives.map((r) => ({ iin: r.iin, role: r.role })),
           })),
         },
@@ -255,7 +295,12 @@ export async function seedFixture(service: RemoteService, options: { families: n
   const devices: Fixture['devices'] = [];
   for (const school of schools) {
     const deviceId = school.deviceIds[0]!;
-    devices.push({ deviceId, schoolId: school.schoolId, token: await service.token({ role: 'canteen-device', sub: deviceId, deviceId, schoolId: school.schoolId }), iins: [] });
+    devices.push({
+      deviceId,
+      schoolId: school.schoolId,
+      token: await service.token({ role: 'canteen-device', sub: deviceId, deviceId, schoolId: school.schoolId }),
+      iins: [],
+    });
   }
   const deviceOf = new Map(devices.map((d) => [d.schoolId, d]));
   await pool(mealsPop.pupils, 32, async (p) => {
@@ -264,7 +309,9 @@ export async function seedFixture(service: RemoteService, options: { families: n
     const listed = await http.send(http.api.GET('/v1/me/vouchers', { headers: bearer(token) }));
     const v = listed.body.vouchers?.find((x) => x.program === 'school-meals');
     if (!v) return;
-    const reply = await http.send(http.api.POST('/v1/me/vouchers/{voucherId}/activate', { params: { path: { voucherId: v.voucherId } }, headers: bearer(token) }));
+    const reply = await http.send(
+      http.api.POST('/v1/me/vouchers/{voucherId}/activate', { params: { path: { voucherId: v.voucherId } }, headers: bearer(token) }),
+    );
     if (reply.status === 200) deviceOf.get(p.schoolId)?.iins.push(p.person.iin);
   });
   // The 5th: the start SMS; every head answers yes at once.
@@ -278,9 +325,20 @@ export async function seedFixture(service: RemoteService, options: { families: n
     if (fresh.length === 0) break;
     await pool(fresh, 32, async (m) => {
       done.add(m.messageId);
-      await http.send(http.api.POST('/v1/sms/outbound/{messageId}/delivery', { params: { path: { messageId: m.messageId } }, headers: bearer(gateway), body: { status: 'sent', at: fifth } }));
+      await http.send(
+        http.api.POST('/v1/sms/outbound/{messageId}/delivery', {
+          params: { path: { messageId: m.messageId } },
+          headers: bearer(gateway),
+          body: { status: 'sent', at: fifth },
+        }),
+      );
       if (m.kind === 'consent_request')
-        await http.send(http.api.POST('/v1/sms/inbound', { headers: bearer(gateway), body: { phone: m.phone, text: FOOD_VOUCHERS.replyCodes.yes, receivedAt: addSeconds(fifth, 60) } }));
+        await http.send(
+          http.api.POST('/v1/sms/inbound', {
+            headers: bearer(gateway),
+            body: { phone: m.phone, text: FOOD_VOUCHERS.replyCodes.yes, receivedAt: addSeconds(fifth, 60) },
+          }),
+        );
     });
     await service.settle();
   }
@@ -289,7 +347,8 @@ export async function seedFixture(service: RemoteService, options: { families: n
     const token = await service.token({ role: 'citizen', sub: `c-${f.familyId}`, familyId: f.familyId, personId: service.personId(f.members[0]!.iin) });
     const listed = await http.send(http.api.GET('/v1/me/vouchers', { headers: bearer(token) }));
     const mine = (listed.body.vouchers ?? []).filter((v) => v.program === 'food-vouchers');
-    for (const v of mine) await http.send(http.api.POST('/v1/me/vouchers/{voucherId}/activate', { params: { path: { voucherId: v.voucherId } }, headers: bearer(token) }));
+    for (const v of mine)
+      await http.send(http.api.POST('/v1/me/vouchers/{voucherId}/activate', { params: { path: { voucherId: v.voucherId } }, headers: bearer(token) }));
     if (mine[0]) families.push({ familyId: f.familyId, token, voucherId: mine[0].voucherId });
   });
   families.sort((a, b) => a.familyId.localeCompare(b.familyId));
@@ -403,14 +462,28 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
   const send = async <T>(op: string, attempt: () => Promise<Reply<T>>): Promise<Reply<T>> => {
     const giveUp = performance.now() + RESEND_FOR_MS;
     for (;;) {
-      const reply = await attempt().catch((error: unknown): Reply<T> => ({ status: 0, body: undefined as T, code: `network:${(error as NodeJS.ErrnoException).code ?? 'error'}`, ms: 0 }));
+      const reply = await attempt().catch((error: unknown): Reply<T> => ({
+        status: 0,
+        body: undefined as T,
+        code: `network:${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        ms: 0,
+      }));
       if (!options.resilient || (reply.status !== 0 && reply.status < 500) || performance.now() > giveUp) return reply;
       errors.add(`${op}:${reply.code ?? reply.status}`);
       await new Promise((ok) => setTimeout(ok, RESEND_PAUSE_MS));
     }
   };
   const acknowledge = (op: Acknowledged['op'], path: string, call: { token: string; body?: unknown; idempotencyKey?: string }, reply: Reply<unknown>) =>
-    options.onAck?.({ op, path, token: call.token, ...(call.idempotencyKey ? { idempotencyKey: call.idempotencyKey } : {}), body: call.body, status: reply.status, answer: reply.body, at: performance.now() });
+    options.onAck?.({
+      op,
+      path,
+      token: call.token,
+      ...(call.idempotencyKey ? { idempotencyKey: call.idempotencyKey } : {}),
+      body: call.body,
+      status: reply.status,
+      answer: reply.body,
+      at: performance.now(),
+    });
 
   const shopWorker = async (shopNo: number) => {
     // Each till keeps to one API process (as a load balancer's sticky connection would).
@@ -422,7 +495,9 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
     if (mine.length === 0) return;
     for (let i = 0; performance.now() < deadline; i++) {
       const family = mine[i % mine.length]!;
-      const qr = await send('qr', () => http.send(http.api.POST('/v1/me/vouchers/{voucherId}/qr', { params: { path: { voucherId: family.voucherId } }, headers: bearer(family.token) })));
+      const qr = await send('qr', () =>
+        http.send(http.api.POST('/v1/me/vouchers/{voucherId}/qr', { params: { path: { voucherId: family.voucherId } }, headers: bearer(family.token) })),
+      );
       note('qr', qr);
       if (qr.status !== 201) continue;
       const key = `${keyPrefix}-${shopNo}-${i}`;
@@ -462,7 +537,9 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
         const part = device.iins.slice(i, i + options.batchSize);
         const records = part.map((iin, k) => ({ seq: ++seq, cardIin: iin, scannedAt: addSeconds(instantAt(day, '11:00'), (i + k) % 3_600) }));
         const batchCall = { token: device.token, body: { batchId: `${device.deviceId}-${day}-${i}`, records } };
-        const reply = await send('canteen_batch', () => http.send(http.api.POST('/v1/canteen/batches', { headers: bearer(device.token), body: batchCall.body })));
+        const reply = await send('canteen_batch', () =>
+          http.send(http.api.POST('/v1/canteen/batches', { headers: bearer(device.token), body: batchCall.body })),
+        );
         note('canteen_batch', reply);
         if (reply.status === 200) {
           acknowledge('canteen_batch', '/v1/canteen/batches', batchCall, reply);
@@ -516,7 +593,9 @@ export async function runTraffic(service: RemoteService, fixture: Fixture, optio
     processes: service.https.length,
     shops: options.shops,
     devices: Math.min(options.devices, fixture.devices.length),
-    ops: Object.fromEntries([...ops.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, l]) => [k, { ...l.summary(), perSecond: round(l.count / elapsed) }])),
+    ops: Object.fromEntries(
+      [...ops.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, l]) => [k, { ...l.summary(), perSecond: round(l.count / elapsed) }]),
+    ),
     pairs,
     pairsPerSecond: round(pairs / elapsed),
     pairLatency: pairLatency.summary(),
@@ -547,7 +626,8 @@ function serviceCpu(service: RemoteService): { rootSeconds: number; descendantSe
 /** "CPU per pair: service 1.2 ms, Postgres 0.8 ms, load generator 0.3 ms" (per the run's main unit). */
 export function cpuLine(report: LoadReport): string | undefined {
   if (!report.cpu) return undefined;
-  const [count, unit] = report.shops > 0 && report.devices === 0 ? [report.pairs, 'pair'] : report.shops === 0 ? [report.mealRecords / 1000, '1,000 meal records'] : [0, ''];
+  const [count, unit] =
+    report.shops > 0 && report.devices === 0 ? [report.pairs, 'pair'] : report.shops === 0 ? [report.mealRecords / 1000, '1,000 meal records'] : [0, ''];
   const { serviceSeconds, postgresSeconds, clientSeconds } = report.cpu;
   const total = `CPU during the run: service ${serviceSeconds} s, Postgres ${postgresSeconds} s, load generator ${clientSeconds} s`;
   if (count <= 0) return total;
@@ -572,7 +652,9 @@ export async function runLoad(args: Args): Promise<number> {
   const processes = intArg(args, 'processes', 1, MAX_PROCESSES);
   const service = await startService(instantAt(`${MONTH}-02`, '09:00'), { processes });
   try {
-    process.stderr.write(`service on ${service.https.map((h) => h.baseUrl).join(', ')}; seeding ${families} families and ${devices} × ${pupilsPerDevice} pupils through the API…\n`);
+    process.stderr.write(
+      `service on ${service.https.map((h) => h.baseUrl).join(', ')}; seeding ${families} families and ${devices} × ${pupilsPerDevice} pupils through the API…\n`,
+    );
     const fixture = await seedFixture(service, { families, devices, pupilsPerDevice });
     process.stderr.write(`seeded in ${(fixture.seedMs / 1000).toFixed(1)} s; load for ${seconds} s: ${shops} shops, ${devices} devices\n`);
     const report = await runTraffic(service, fixture, {
@@ -588,7 +670,10 @@ export async function runLoad(args: Args): Promise<number> {
       `  ${durabilityNote(report.durable)}`,
       `  POS authorize+capture pairs: ${report.pairs} (${report.pairsPerSecond}/s); pair latency p50 ${report.pairLatency.p50} ms, p95 ${report.pairLatency.p95} ms, p99 ${report.pairLatency.p99} ms`,
       `  canteen meal records: ${report.mealRecords} (${report.mealRecordsPerSecond}/s) ${JSON.stringify(report.recordOutcomes)}`,
-      ...Object.entries(report.ops).map(([op, s]) => `  ${op.padEnd(14)} ${String(s.count).padStart(8)} ${String(s.perSecond).padStart(8)}/s  p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms`),
+      ...Object.entries(report.ops).map(
+        ([op, s]) =>
+          `  ${op.padEnd(14)} ${String(s.count).padStart(8)} ${String(s.perSecond).padStart(8)}/s  p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms`,
+      ),
       `  errors by code: ${JSON.stringify(report.errors)}`,
       `  projection lag: max ${report.lag.maxEventsDuring} events / ${report.lag.maxSecondsDuring} s during; caught up ${report.lag.catchUpMsAfter} ms after`,
       ...(cpuLine(report) ? [`  ${cpuLine(report)}`] : []),

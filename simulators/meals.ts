@@ -266,7 +266,8 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     const c = behaviour.consent;
     const delay = () => Math.max(1, Math.ceil(run.rng.exponential(c.replyDelayMeanHours / 2) * (60 / ticks.tickMinutes)));
     if (kind === 'consent_reminder') {
-      if (run.answer === 'never' && run.rng.chance(c.answerAfterReminder)) agenda.add(tick + delay(), { kind: 'reply', run, text: SCHOOL_MEALS.replyCodes.yes });
+      if (run.answer === 'never' && run.rng.chance(c.answerAfterReminder))
+        agenda.add(tick + delay(), { kind: 'reply', run, text: SCHOOL_MEALS.replyCodes.yes });
       return;
     }
     const d = delay();
@@ -331,7 +332,12 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     if (action.kind === 'reply') {
       if (!run.smsPhone) return;
       const reply = await timed('sms_inbound', () =>
-        http.send(http.api.POST('/v1/sms/inbound', { headers: bearer(gatewayToken), body: { phone: `+${run.smsPhone}`, text: action.text, receivedAt: ticks.at(tick) } })),
+        http.send(
+          http.api.POST('/v1/sms/inbound', {
+            headers: bearer(gatewayToken),
+            body: { phone: `+${run.smsPhone}`, text: action.text, receivedAt: ticks.at(tick) },
+          }),
+        ),
       );
       const outcome = reply.code ?? reply.body.outcome;
       replies.add(outcome);
@@ -359,7 +365,12 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       return;
     }
     const reply = await timed('activate', () =>
-      http.send(http.api.POST('/v1/me/vouchers/{voucherId}/activate', { params: { path: { voucherId: voucher.voucherId }, header: { 'Idempotency-Key': `act-${voucher.voucherId}` } }, headers: bearer(token) })),
+      http.send(
+        http.api.POST('/v1/me/vouchers/{voucherId}/activate', {
+          params: { path: { voucherId: voucher.voucherId }, header: { 'Idempotency-Key': `act-${voucher.voucherId}` } },
+          headers: bearer(token),
+        }),
+      ),
     );
     if (reply.status === 200) {
       run.active = true;
@@ -386,7 +397,9 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     const tokens = new Map<PupilRun, string>();
     await pool(viaQr, concurrency, async (run) => {
       const token = await citizenToken(run);
-      const reply = await timed('qr', () => http.send(http.api.POST('/v1/me/vouchers/{voucherId}/qr', { params: { path: { voucherId: run.voucherId! } }, headers: bearer(token) })));
+      const reply = await timed('qr', () =>
+        http.send(http.api.POST('/v1/me/vouchers/{voucherId}/qr', { params: { path: { voucherId: run.voucherId! } }, headers: bearer(token) })),
+      );
       if (reply.status === 201) tokens.set(run, reply.body.token);
     });
     const perDevice = new Map<string, { schoolId: string; records: PendingBatch['records']; expect: PendingBatch['expect'] }>();
@@ -417,7 +430,14 @@ export async function simulateMeals(driver: Driver, population: Population, opti
         const part = entry.records.slice(i, i + c.batchSize);
         records += part.length;
         const expect = new Map(part.map((r) => [r.seq, entry.expect.get(r.seq)!]));
-        addSync(syncTick, { deviceId, schoolId: entry.schoolId, batchId: `${deviceId}-${day}-${i / c.batchSize + 1}`, records: part, expect, resend: rng.chance(c.duplicateResend) });
+        addSync(syncTick, {
+          deviceId,
+          schoolId: entry.schoolId,
+          batchId: `${deviceId}-${day}-${i / c.batchSize + 1}`,
+          records: part,
+          expect,
+          resend: rng.chance(c.duplicateResend),
+        });
       }
     }
     return records;
@@ -484,7 +504,10 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       await pool([...byDevice.values()], concurrency, async (batches) => {
         for (const b of batches) await sync(b);
       });
-      const day = [...lunchTicks.entries()].filter(([t]) => t < tick).map(([, d]) => d).at(-1);
+      const day = [...lunchTicks.entries()]
+        .filter(([t]) => t < tick)
+        .map(([, d]) => d)
+        .at(-1);
       if (day) options.onSchoolDay?.(day, 'end', 0);
     }
     const day = lunchTicks.get(tick);
@@ -497,7 +520,17 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   const listRowsTruth = rowsOfLists.map(({ listId, rowNo, run, outcome }) => {
     const primary = SCHOOL_MEALS.consentSkippedForGrades.includes(run.pupil.grade);
     const reason =
-      outcome !== 'row_accepted' ? outcome : primary ? undefined : !run.sawRequest ? 'no_phone' : run.outcome === 'consent_refused' ? 'consent_refused' : !run.outcome ? 'consent_timed_out' : undefined;
+      outcome !== 'row_accepted'
+        ? outcome
+        : primary
+          ? undefined
+          : !run.sawRequest
+            ? 'no_phone'
+            : run.outcome === 'consent_refused'
+              ? 'consent_refused'
+              : !run.outcome
+                ? 'consent_timed_out'
+                : undefined;
     return { listId, rowNo, ...(reason ? { returnReason: reason } : {}) };
   });
   for (const run of runs) {

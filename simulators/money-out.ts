@@ -31,7 +31,9 @@ interface AgentTransfer {
 /** What the paying agent reads from a pain.001: each transfer's end-to-end id and amount. */
 export function transfersOf(pain001: string): AgentTransfer[] {
   const parser = new XMLParser({ ignoreAttributes: true, processEntities: false, isArray: (name) => name === 'PmtInf' || name === 'CdtTrfTxInf' });
-  const document = parser.parse(pain001) as { Document: { CstmrCdtTrfInitn: { PmtInf: { CdtTrfTxInf: { PmtId: { EndToEndId: string }; Amt: { InstdAmt: string | number } }[] }[] } } };
+  const document = parser.parse(pain001) as {
+    Document: { CstmrCdtTrfInitn: { PmtInf: { CdtTrfTxInf: { PmtId: { EndToEndId: string }; Amt: { InstdAmt: string | number } }[] }[] } };
+  };
   return document.Document.CstmrCdtTrfInitn.PmtInf.flatMap((info) =>
     info.CdtTrfTxInf.map((tx) => {
       const amountTiyn = parseKztAmount(String(tx.Amt.InstdAmt));
@@ -42,11 +44,20 @@ export function transfersOf(pain001: string): AgentTransfer[] {
 }
 
 /** A paying agent: books every transfer of a file but those `reject` picks (reason AC04, account closed). */
-export function agentAnswer(pain001: string, options: { messageId: string; at: string; reject: (transfer: AgentTransfer) => boolean }): { camt054: string; results: TransferResult[] } {
+export function agentAnswer(
+  pain001: string,
+  options: { messageId: string; at: string; reject: (transfer: AgentTransfer) => boolean },
+): { camt054: string; results: TransferResult[] } {
   const results: TransferResult[] = transfersOf(pain001).map((transfer, index) =>
     options.reject(transfer)
       ? { endToEndId: transfer.endToEndId, status: 'rejected', amountTiyn: transfer.amountTiyn, reason: 'AC04', at: options.at }
-      : { endToEndId: transfer.endToEndId, status: 'booked', amountTiyn: transfer.amountTiyn, bankReference: `${options.messageId}-${index + 1}`, at: options.at },
+      : {
+          endToEndId: transfer.endToEndId,
+          status: 'booked',
+          amountTiyn: transfer.amountTiyn,
+          bankReference: `${options.messageId}-${index + 1}`,
+          at: options.at,
+        },
   );
   return { camt054: camt054({ messageId: options.messageId, createdAt: options.at, account: 'KZ000PROGRAMME', results }), results };
 }
@@ -70,17 +81,30 @@ async function payThrough(driver: ServiceHandle, token: string, batchIds: readon
   await driver.settle();
   for (const batchId of batchIds) {
     const pain = ok(
-      await http.send(http.api.GET('/v1/payouts/batches/{batchId}', { params: { path: { batchId }, query: { format: 'pain.001' } }, headers: bearer(token), parseAs: 'text' })),
+      await http.send(
+        http.api.GET('/v1/payouts/batches/{batchId}', {
+          params: { path: { batchId }, query: { format: 'pain.001' } },
+          headers: bearer(token),
+          parseAs: 'text',
+        }),
+      ),
       `pain.001 of ${batchId}`,
     ) as unknown as string;
     const answer = agentAnswer(pain, { messageId: `AGENT-${batchId}`, at, reject });
     transfers += answer.results.length;
     rejected += answer.results.filter((r) => r.status === 'rejected').length;
     const imported = ok(
-      await http.send(http.api.POST('/v1/payouts/confirmations', { params: { header: { 'Idempotency-Key': `camt-${batchId}` } }, headers: bearer(token), body: { format: 'camt.054', content: answer.camt054 } })),
+      await http.send(
+        http.api.POST('/v1/payouts/confirmations', {
+          params: { header: { 'Idempotency-Key': `camt-${batchId}` } },
+          headers: bearer(token),
+          body: { format: 'camt.054', content: answer.camt054 },
+        }),
+      ),
       `camt.054 of ${batchId}`,
     );
-    if (imported.refused > 0) throw new Error(`the service refused ${imported.refused} lines of the agent's confirmation of ${batchId}: ${JSON.stringify(imported.lines)}`);
+    if (imported.refused > 0)
+      throw new Error(`the service refused ${imported.refused} lines of the agent's confirmation of ${batchId}: ${JSON.stringify(imported.lines)}`);
     files.push(answer.camt054);
   }
   return { files, transfers, rejected };
@@ -88,7 +112,12 @@ async function payThrough(driver: ServiceHandle, token: string, batchIds: readon
 
 async function reissueAndPay(driver: ServiceHandle, token: string, key: string, at: string): Promise<{ batches: number; transfers: number }> {
   const http = driver.http;
-  const reissue = ok(await http.send(http.api.POST('/v1/payouts/batches', { params: { header: { 'Idempotency-Key': key } }, headers: bearer(token), body: { purpose: 'reissue' } })), 'reissue batch');
+  const reissue = ok(
+    await http.send(
+      http.api.POST('/v1/payouts/batches', { params: { header: { 'Idempotency-Key': key } }, headers: bearer(token), body: { purpose: 'reissue' } }),
+    ),
+    'reissue batch',
+  );
   if (!reissue.batch) return { batches: 0, transfers: 0 };
   const paid = await payThrough(driver, token, [reissue.batch.batchId], () => false, at);
   return { batches: 1, transfers: paid.transfers };
@@ -97,7 +126,16 @@ async function reissueAndPay(driver: ServiceHandle, token: string, key: string, 
 /** A file the service has read once, sent again: every line must come back unchanged. */
 async function importAgain(driver: ServiceHandle, token: string, file: string): Promise<number> {
   const http = driver.http;
-  const again = ok(await http.send(http.api.POST('/v1/payouts/confirmations', { params: { header: { 'Idempotency-Key': `camt-again-${file.length}` } }, headers: bearer(token), body: { format: 'camt.054', content: file } })), 'camt.054 again');
+  const again = ok(
+    await http.send(
+      http.api.POST('/v1/payouts/confirmations', {
+        params: { header: { 'Idempotency-Key': `camt-again-${file.length}` } },
+        headers: bearer(token),
+        body: { format: 'camt.054', content: file },
+      }),
+    ),
+    'camt.054 again',
+  );
   return again.recorded;
 }
 
@@ -117,12 +155,26 @@ export async function settleFoodMonths(driver: ServiceHandle, months: readonly M
   for (const month of months) {
     for (let day = firstDayOfMonth(month); day.startsWith(month); day = addDays(day, 1)) {
       const closed = ok(
-        await http.send(http.api.POST('/v1/settlement/windows/{windowId}/close', { params: { path: { windowId: day }, header: { 'Idempotency-Key': `close-${day}` } }, headers: bearer(token) })),
+        await http.send(
+          http.api.POST('/v1/settlement/windows/{windowId}/close', {
+            params: { path: { windowId: day }, header: { 'Idempotency-Key': `close-${day}` } },
+            headers: bearer(token),
+          }),
+        ),
         `closing ${day}`,
       );
       windowsClosed++;
       if (closed.capturedTiyn === 0) continue;
-      const made = ok(await http.send(http.api.POST('/v1/payouts/batches', { params: { header: { 'Idempotency-Key': `batch-${day}` } }, headers: bearer(token), body: { purpose: 'window', windowId: day } })), `batch of ${day}`);
+      const made = ok(
+        await http.send(
+          http.api.POST('/v1/payouts/batches', {
+            params: { header: { 'Idempotency-Key': `batch-${day}` } },
+            headers: bearer(token),
+            body: { purpose: 'window', windowId: day },
+          }),
+        ),
+        `batch of ${day}`,
+      );
       if (made.skipped.length > 0) throw new Error(`payables left out of the batch of ${day}: ${JSON.stringify(made.skipped)}`);
       if (made.batch) batchIds.push(made.batch.batchId);
     }
@@ -130,7 +182,14 @@ export async function settleFoodMonths(driver: ServiceHandle, months: readonly M
   const first = await payThrough(driver, token, batchIds, () => rng.chance(rejectShare), at);
   const again = await reissueAndPay(driver, token, `reissue-${next}`, instantAt(next, '12:00'));
   const repeatedImportRecorded = first.files.length > 0 ? await importAgain(driver, token, first.files[0]!) : 0;
-  return { windowsClosed, batches: batchIds.length + again.batches, transfers: first.transfers + again.transfers, rejected: first.rejected, reissued: again.transfers, repeatedImportRecorded };
+  return {
+    windowsClosed,
+    batches: batchIds.length + again.batches,
+    transfers: first.transfers + again.transfers,
+    rejected: first.rejected,
+    reissued: again.transfers,
+    repeatedImportRecorded,
+  };
 }
 
 /**
@@ -142,15 +201,40 @@ export async function payCanteens(driver: ServiceHandle, month: Month, rng: Rng,
   const token = await operatorToken(driver);
   const at = instantAt(addDays(firstDayOfMonth(addMonths(month, 1)), 4), '10:00');
   await driver.advanceTo(at);
-  const run = ok(await http.send(http.api.POST('/v1/payment-orders/{month}/issue', { params: { path: { month }, header: { 'Idempotency-Key': `orders-${month}` } }, headers: bearer(token) })), `payment orders of ${month}`);
+  const run = ok(
+    await http.send(
+      http.api.POST('/v1/payment-orders/{month}/issue', {
+        params: { path: { month }, header: { 'Idempotency-Key': `orders-${month}` } },
+        headers: bearer(token),
+      }),
+    ),
+    `payment orders of ${month}`,
+  );
   if (run.refused.length > 0) throw new Error(`schools refused a payment order for ${month}: ${JSON.stringify(run.refused)}`);
-  const made = ok(await http.send(http.api.POST('/v1/payouts/batches', { params: { header: { 'Idempotency-Key': `batch-orders-${month}` } }, headers: bearer(token), body: { purpose: 'payment_orders', month } })), `batch of ${month}'s orders`);
+  const made = ok(
+    await http.send(
+      http.api.POST('/v1/payouts/batches', {
+        params: { header: { 'Idempotency-Key': `batch-orders-${month}` } },
+        headers: bearer(token),
+        body: { purpose: 'payment_orders', month },
+      }),
+    ),
+    `batch of ${month}'s orders`,
+  );
   if (made.skipped.length > 0) throw new Error(`payment orders left out of the batch: ${JSON.stringify(made.skipped)}`);
   const batchIds = made.batch ? [made.batch.batchId] : [];
   const first = await payThrough(driver, token, batchIds, () => rng.chance(rejectShare), at);
   const again = await reissueAndPay(driver, token, `reissue-orders-${month}`, instantAt(addDays(firstDayOfMonth(addMonths(month, 1)), 4), '12:00'));
   const repeatedImportRecorded = first.files.length > 0 ? await importAgain(driver, token, first.files[0]!) : 0;
-  return { orders: run.issued.length, windowsClosed: 0, batches: batchIds.length + again.batches, transfers: first.transfers + again.transfers, rejected: first.rejected, reissued: again.transfers, repeatedImportRecorded };
+  return {
+    orders: run.issued.length,
+    windowsClosed: 0,
+    batches: batchIds.length + again.batches,
+    transfers: first.transfers + again.transfers,
+    rejected: first.rejected,
+    reissued: again.transfers,
+    repeatedImportRecorded,
+  };
 }
 
 /** Several runs' truths as one (a meals run spanning months pays each month). */

@@ -40,7 +40,10 @@ describe('population generator', () => {
     expect(new Set(p.pupils.map((x) => x.grade))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
     const headsWithout = p.families.filter((f) => !p.phones.has(f.members[0]!.iin)).length;
     expect(headsWithout).toBeGreaterThan(50);
-    const fatherOnly = p.pupils.filter((x) => x.representatives.some((r) => r.role === 'father' && p.phones.has(r.iin)) && !x.representatives.some((r) => r.role === 'mother' && p.phones.has(r.iin)));
+    const fatherOnly = p.pupils.filter(
+      (x) =>
+        x.representatives.some((r) => r.role === 'father' && p.phones.has(r.iin)) && !x.representatives.some((r) => r.role === 'mother' && p.phones.has(r.iin)),
+    );
     expect(fatherOnly.length).toBeGreaterThan(50);
   });
 });
@@ -56,7 +59,9 @@ describe('behaviour models', () => {
   it('draws baskets in integer tiyn with eligible and other goods', () => {
     const rng = createRng('basket');
     const items = Array.from({ length: 200 }, () => drawBasket(rng, DEFAULT_BEHAVIOUR.shopping)).flat();
-    expect(items.every((i) => Number.isSafeInteger(i.unitPriceTiyn) && Number.isSafeInteger(i.lineTiyn) && i.lineTiyn === i.unitPriceTiyn * i.quantity)).toBe(true);
+    expect(items.every((i) => Number.isSafeInteger(i.unitPriceTiyn) && Number.isSafeInteger(i.lineTiyn) && i.lineTiyn === i.unitPriceTiyn * i.quantity)).toBe(
+      true,
+    );
     expect(items.some((i) => i.eligible)).toBe(true);
     expect(items.some((i) => !i.eligible)).toBe(true);
     const visits = Array.from({ length: 2_000 }, () => drawVisits(rng, 3));

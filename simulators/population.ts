@@ -133,9 +133,18 @@ class IinFactory {
     let serial = this.nextSerial.get(key) ?? this.rng.int(0, 4999);
     const yy = y % 100;
     const g = this.digits;
-    g[0] = Math.floor(yy / 10); g[1] = yy % 10; g[2] = Math.floor(m / 10); g[3] = m % 10; g[4] = Math.floor(d / 10); g[5] = d % 10; g[6] = centuryDigit;
+    g[0] = Math.floor(yy / 10);
+    g[1] = yy % 10;
+    g[2] = Math.floor(m / 10);
+    g[3] = m % 10;
+    g[4] = Math.floor(d / 10);
+    g[5] = d % 10;
+    g[6] = centuryDigit;
     for (let tries = 0; tries < IIN_SERIAL_LIMIT; tries++, serial = (serial + 1) % IIN_SERIAL_LIMIT) {
-      g[7] = Math.floor(serial / 1000); g[8] = Math.floor(serial / 100) % 10; g[9] = Math.floor(serial / 10) % 10; g[10] = serial % 10;
+      g[7] = Math.floor(serial / 1000);
+      g[8] = Math.floor(serial / 100) % 10;
+      g[9] = Math.floor(serial / 10) % 10;
+      g[10] = serial % 10;
       const check = checkDigit(g);
       if (check === undefined) continue;
       this.nextSerial.set(key, (serial + 1) % IIN_SERIAL_LIMIT);
@@ -221,7 +230,10 @@ function generateFamilies(params: PopulationParams, rng: Rng, iins: IinFactory, 
     const city = defect === 'not_in_pilot_city' ? rng.pick(NON_PILOT_CITIES) : rng.weighted(params.cityWeights);
     const region = FOOD_VOUCHERS.pilotCities.find((c) => c.code === city)?.region ?? 'other';
     const headRole = rng.weighted(HEAD_ROLES);
-    const head = iins.person(birthDateIn(rng, 1972, 2001), headRole === 'father' ? 'male' : headRole === 'mother' ? 'female' : rng.pick<Sex>(['male', 'female']));
+    const head = iins.person(
+      birthDateIn(rng, 1972, 2001),
+      headRole === 'father' ? 'male' : headRole === 'mother' ? 'female' : rng.pick<Sex>(['male', 'female']),
+    );
     const members: Person[] = [head];
     if (headRole !== 'guardian' && rng.chance(0.55)) members.push(iins.person(birthDateIn(rng, 1972, 2001), head.sex === 'female' ? 'male' : 'female'));
     const children = rng.weighted(CHILDREN);

@@ -41,7 +41,11 @@ export function fixtureSchool(schoolId: string, region = 'akmola', city = 'koksh
     name: `School ${schoolId}`,
     region,
     city,
-    canteenOperator: { name: `Canteen of ${schoolId}`, bin: fixtureBin(`canteen:${schoolId}`), bankAccount: { iban: fixtureIban(`canteen:${schoolId}`), bic: 'KCJBKZKX' } },
+    canteenOperator: {
+      name: `Canteen of ${schoolId}`,
+      bin: fixtureBin(`canteen:${schoolId}`),
+      bankAccount: { iban: fixtureIban(`canteen:${schoolId}`), bic: 'KCJBKZKX' },
+    },
     mealPriceTiyn,
   };
 }

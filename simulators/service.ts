@@ -116,7 +116,14 @@ async function main(): Promise<void> {
     };
     run().then(answer, fail);
   });
-  process.send?.({ ready: url, jwtSecret: system.secrets.jwtSecret, vaultKey: system.secrets.vaultKey, databaseUrl: database.url, durable: database.durable, now: clock.now().toISOString() });
+  process.send?.({
+    ready: url,
+    jwtSecret: system.secrets.jwtSecret,
+    vaultKey: system.secrets.vaultKey,
+    databaseUrl: database.url,
+    durable: database.durable,
+    now: clock.now().toISOString(),
+  });
 }
 
 main().catch((error: unknown) => {

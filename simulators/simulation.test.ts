@@ -47,18 +47,37 @@ describe('food-voucher months March and April of 50 families (seed 7)', () => {
     const eotinish = await startTestEotinish();
     eotinish.failFirstTriesPerAppeal(1);
     try {
-      await run(instantAt('2026-03-01', '00:00'), async (driver) => {
-        truth = await simulateFoodMonth(driver, population, { month: '2026-03', seed: 7, behaviour: DEFAULT_BEHAVIOUR, tickMinutes: TICK_MINUTES, concurrency: 8, eotinish });
-        const checks = await checkFood(driver, truth, eotinish);
-        failed = checks.failed;
-        passed = checks.items.length - failed.length;
-        // April: the families that consented in March are not asked again (consent scope "service period").
-        april = await simulateFoodMonth(driver, population, { month: '2026-04', seed: 7, behaviour: DEFAULT_BEHAVIOUR, tickMinutes: TICK_MINUTES, concurrency: 8, eotinish, consentedEarlier: new Set(truth.consentedFamilies) });
-        aprilFailed = (await checkFood(driver, april, eotinish, [truth])).failed;
-        money = await settleFoodMonths(driver, ['2026-03', '2026-04'], createRng('7/money-out'), 0.2);
-        const spent = [truth, april].reduce((total, t) => total + Object.values(t.byCity).reduce((sum, city) => sum + city.usedTiyn, 0), 0);
-        moneyFailed = (await checkMoneyOut(driver, money, { capturedTiyn: spent })).failed;
-      }, { EOTINISH_URL: eotinish.url });
+      await run(
+        instantAt('2026-03-01', '00:00'),
+        async (driver) => {
+          truth = await simulateFoodMonth(driver, population, {
+            month: '2026-03',
+            seed: 7,
+            behaviour: DEFAULT_BEHAVIOUR,
+            tickMinutes: TICK_MINUTES,
+            concurrency: 8,
+            eotinish,
+          });
+          const checks = await checkFood(driver, truth, eotinish);
+          failed = checks.failed;
+          passed = checks.items.length - failed.length;
+          // April: the families that consented in March are not asked again (consent scope "service period").
+          april = await simulateFoodMonth(driver, population, {
+            month: '2026-04',
+            seed: 7,
+            behaviour: DEFAULT_BEHAVIOUR,
+            tickMinutes: TICK_MINUTES,
+            concurrency: 8,
+            eotinish,
+            consentedEarlier: new Set(truth.consentedFamilies),
+          });
+          aprilFailed = (await checkFood(driver, april, eotinish, [truth])).failed;
+          money = await settleFoodMonths(driver, ['2026-03', '2026-04'], createRng('7/money-out'), 0.2);
+          const spent = [truth, april].reduce((total, t) => total + Object.values(t.byCity).reduce((sum, city) => sum + city.usedTiyn, 0), 0);
+          moneyFailed = (await checkMoneyOut(driver, money, { capturedTiyn: spent })).failed;
+        },
+        { EOTINISH_URL: eotinish.url },
+      );
     } finally {
       await eotinish.close();
     }
@@ -102,7 +121,10 @@ describe('food-voucher months March and April of 50 families (seed 7)', () => {
 
 describe('two weeks of school meals for 40 pupils (seed 11)', () => {
   const population = generatePopulation({ seed: 11, families: 0, pupils: 40, pupilsPerSchool: 20, mealsListNoise: 0.05 });
-  const behaviour = { ...DEFAULT_BEHAVIOUR, canteen: { ...DEFAULT_BEHAVIOUR.canteen, offlineDeviceDays: 0.3, duplicateResend: 0.3, secondScan: 0.05, batchSize: 7 } };
+  const behaviour = {
+    ...DEFAULT_BEHAVIOUR,
+    canteen: { ...DEFAULT_BEHAVIOUR.canteen, offlineDeviceDays: 0.3, duplicateResend: 0.3, secondScan: 0.05, batchSize: 7 },
+  };
   let truth: MealsTruth;
   let failed: unknown[];
   let money: MoneyOutTruth & { orders: number };

@@ -21,7 +21,13 @@ export class Latencies {
   }
   summary(): { count: number; p50: number; p95: number; p99: number; max: number } {
     const round = (x: number) => Math.round(x * 100) / 100;
-    return { count: this.count, p50: round(this.percentile(50)), p95: round(this.percentile(95)), p99: round(this.percentile(99)), max: round(this.percentile(100)) };
+    return {
+      count: this.count,
+      p50: round(this.percentile(50)),
+      p95: round(this.percentile(95)),
+      p99: round(this.percentile(99)),
+      max: round(this.percentile(100)),
+    };
   }
 }
 

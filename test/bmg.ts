@@ -8,7 +8,12 @@ import { createBmgImport } from '../application/services/bmg-import';
 export { bmgMigrations };
 
 let loads = 0;
-export async function loadedDirectory(pool: Pool, vault: Vault, entries: readonly (readonly [string, string])[], asOf = '2026-01-01T00:00:00.000Z'): Promise<PhoneDirectory> {
+export async function loadedDirectory(
+  pool: Pool,
+  vault: Vault,
+  entries: readonly (readonly [string, string])[],
+  asOf = '2026-01-01T00:00:00.000Z',
+): Promise<PhoneDirectory> {
   const directory = createPostgresPhoneDirectory(pool, vault);
   const loadId = `test-load-${++loads}`;
   await createBmgImport(directory).importAll(entries, { loadId, asOf, mode: 'delta' }, { commandId: loadId, now: asOf, actor: { role: 'test', id: 'test' } });

@@ -19,13 +19,20 @@ export async function activeFoodFamily(t: TestSystem, familyId: string, serial: 
   await t.system.phones.load([[head, phone]]);
   const list = await t.call('POST', '/v1/lists/food-vouchers', {
     token: await t.token(sdu),
-    body: { listId: `sdu-${familyId}`, month: '2026-03', rows: [{ familyId, city: 'kokshetau', aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }] }] },
+    body: {
+      listId: `sdu-${familyId}`,
+      month: '2026-03',
+      rows: [{ familyId, city: 'kokshetau', aspOnDate: '2026-02-28', head: { iin: head }, members: [{ iin: head }] }],
+    },
   });
   if (list.status !== 201 || list.body.accepted !== 1) throw new Error(`list: ${list.status} ${list.text}`);
   // The start SMS goes out on the 5th (a deadline); the reply is matched to the case by phone (a read model).
   await t.system.scheduler.tick();
   await t.settle();
-  const reply = await t.call('POST', '/v1/sms/inbound', { token: await t.token(gateway), body: { phone, text: '21*1', receivedAt: t.clock.now().toISOString() } });
+  const reply = await t.call('POST', '/v1/sms/inbound', {
+    token: await t.token(gateway),
+    body: { phone, text: '21*1', receivedAt: t.clock.now().toISOString() },
+  });
   if (reply.body.outcome !== 'consent_given') throw new Error(`reply: ${reply.text}`);
   const citizen = await t.token({ role: 'citizen', sub: `c-${familyId}`, familyId, personId: t.system.vault.pseudonymise(head) });
   const activated = await t.call('POST', '/v1/me/food-vouchers/2026-03/activate', { token: citizen });
@@ -41,7 +48,13 @@ export async function activeFoodFamily(t: TestSystem, familyId: string, serial: 
 }
 
 /** A primary-grade pupil (no consent SMS) of `schoolId` with an active meal voucher; returns the pupil's IIN. */
-export async function activeMealPupil(t: TestSystem, schoolId: string, familyId: string, serial: number, listMonth = '2026-03'): Promise<{ iin: string; pupilId: string; voucherId: string }> {
+export async function activeMealPupil(
+  t: TestSystem,
+  schoolId: string,
+  familyId: string,
+  serial: number,
+  listMonth = '2026-03',
+): Promise<{ iin: string; pupilId: string; voucherId: string }> {
   const iin = makeIin('2018-03-03', 'male', serial);
   const mother = makeIin('1990-03-03', 'female', serial);
   const list = await t.call('POST', '/v1/lists/school-meals', {
@@ -52,7 +65,9 @@ export async function activeMealPupil(t: TestSystem, schoolId: string, familyId:
       schoolYear: '2025-2026',
       schoolId,
       region: 'akmola',
-      rows: [{ familyId, pupil: { iin }, schoolId, grade: 2, category: 'asp_family', approvedByHead: true, representatives: [{ iin: mother, role: 'mother' }] }],
+      rows: [
+        { familyId, pupil: { iin }, schoolId, grade: 2, category: 'asp_family', approvedByHead: true, representatives: [{ iin: mother, role: 'mother' }] },
+      ],
     },
   });
   if (list.status !== 201 || list.body.accepted !== 1) throw new Error(`meals list: ${list.status} ${list.text}`);

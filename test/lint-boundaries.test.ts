@@ -23,11 +23,18 @@ describe('import boundaries', () => {
   });
 
   it('keeps the domain free of the clock and randomness', async () => {
-    expect(await restrictedImports('domain/vouchers/x.ts', 'export const a = Date.now();\nexport const b = Math.random();\nexport const c = new Date();')).toHaveLength(3);
+    expect(
+      await restrictedImports('domain/vouchers/x.ts', 'export const a = Date.now();\nexport const b = Math.random();\nexport const c = new Date();'),
+    ).toHaveLength(3);
   });
 
   it('lets the composition root import every layer, and tests import helpers', async () => {
-    expect(await restrictedImports('app/x.ts', "import { createApi } from '../api/app';\nimport { handle } from '../application/command-path';\nexport const x = [createApi, handle];")).toEqual([]);
+    expect(
+      await restrictedImports(
+        'app/x.ts',
+        "import { createApi } from '../api/app';\nimport { handle } from '../application/command-path';\nexport const x = [createApi, handle];",
+      ),
+    ).toEqual([]);
     expect(await restrictedImports('api/routes/x.ts', "import { createApi } from '../app';\nexport const x = createApi;")).toEqual([]);
     expect(await restrictedImports('domain/vouchers/x.test.ts', "import { given } from '../../test/given';\nexport const x = given;")).toEqual([]);
   });

@@ -19,7 +19,15 @@ export async function registeredCounterparts(counterparts: Counterparts): Promis
   const call = async (_method: string, path: string, body: unknown) => {
     const { rows, reason } = body as { rows: { id: string; details: never }[]; reason: string };
     const kind = path.includes('/shops/') ? 'shop' : path.includes('/schools/') ? 'school' : 'device';
-    return { status: 200, body: await registry.import(kind, rows, { reason, activate: true }, { commandId: `onboard-${++n}`, now: '2025-09-01T00:00:00.000Z', actor: { role: 'operator', id: 'test' } }) };
+    return {
+      status: 200,
+      body: await registry.import(
+        kind,
+        rows,
+        { reason, activate: true },
+        { commandId: `onboard-${++n}`, now: '2025-09-01T00:00:00.000Z', actor: { role: 'operator', id: 'test' } },
+      ),
+    };
   };
   await onboard(call, counterparts, 'test fixture');
   return view;
@@ -28,7 +36,11 @@ export async function registeredCounterparts(counterparts: Counterparts): Promis
 export const OPERATOR: Principal = { role: 'operator', sub: 'operator-test' };
 
 /** Onboards counterparts through the real HTTP door with an operator token. */
-export async function onboardOverHttp(call: ReturnType<typeof client>, token: (principal: Principal) => Promise<string>, counterparts: Counterparts): Promise<void> {
+export async function onboardOverHttp(
+  call: ReturnType<typeof client>,
+  token: (principal: Principal) => Promise<string>,
+  counterparts: Counterparts,
+): Promise<void> {
   const operator = await token(OPERATOR);
   await onboard(async (method, path, body) => call(method, path, { token: operator, body }), counterparts, 'test onboarding');
 }

@@ -50,7 +50,14 @@ export async function startTestSystem(start: string, options: TestSystemOptions 
   // Dev mode writes its generated secrets here: removed again by close().
   const dataDir = await mkdtemp(join(tmpdir(), 'swl-api-'));
   // The daily reports the scheduler writes go under dataDir too. STREAM_CACHE_CAPACITY passes through: `npm run test:uncached` runs every test system with nothing held.
-  const config = loadConfig({ MODE: 'dev', DATA_DIR: dataDir, PORT: '0', STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY, REPORTS_DIR: join(dataDir, 'reports'), ...options.env });
+  const config = loadConfig({
+    MODE: 'dev',
+    DATA_DIR: dataDir,
+    PORT: '0',
+    STREAM_CACHE_CAPACITY: process.env.STREAM_CACHE_CAPACITY,
+    REPORTS_DIR: join(dataDir, 'reports'),
+    ...options.env,
+  });
   // Debug: every request's line too, so that the tests that look for personal data in the log see all of it.
   const { logger, lines: logged } = capturedLogger('debug');
   const system = await createSystem({
@@ -104,7 +111,10 @@ export function failOnContractViolations(violations: readonly string[]): void {
 export function productionSecrets(): Record<string, string> {
   const pem = () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    return { privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+    return {
+      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    };
   };
   const qr = pem();
   const checkpoint = pem();

@@ -61,8 +61,7 @@ export interface LoadStatus extends LoadHeader {
 
 export type OpenResult = { readonly kind: 'opened' | 'same'; readonly load: LoadStatus } | { readonly kind: 'different'; readonly load: LoadStatus };
 export type ChunkResult =
-  | { readonly kind: 'applied' | 'repeated'; readonly receipt: ChunkReceipt }
-  | { readonly kind: 'no_load' | 'different_content' | 'completed' };
+  { readonly kind: 'applied' | 'repeated'; readonly receipt: ChunkReceipt } | { readonly kind: 'no_load' | 'different_content' | 'completed' };
 export type CompleteResult =
   | { readonly kind: 'completed' | 'repeated'; readonly load: LoadStatus }
   | { readonly kind: 'no_load' }
@@ -202,7 +201,11 @@ export function createPostgresPhoneDirectory(pool: Pool, vault: Vault): PhoneDir
       const [listed, stamp] = await Promise.all([
         byPerson.size === 0
           ? Promise.resolve([])
-          : pool.query<{ person_id: string; load_id: string }>('select person_id, load_id from bmg_directory where person_id = any($1::text[])', [[...byPerson.keys()]]).then((r) => r.rows),
+          : pool
+              .query<{ person_id: string; load_id: string }>('select person_id, load_id from bmg_directory where person_id = any($1::text[])', [
+                [...byPerson.keys()],
+              ])
+              .then((r) => r.rows),
         current(),
       ]);
       const numbers = listed.length === 0 ? new Map<string, string>() : await vault.phonesOf(listed.map((r) => r.person_id));
@@ -215,10 +218,12 @@ export function createPostgresPhoneDirectory(pool: Pool, vault: Vault): PhoneDir
     },
 
     async openLoad(header, at) {
-      const inserted = await pool.query(
-        'insert into bmg_loads (load_id, as_of, mode, opened_at) values ($1, $2, $3, $4) on conflict (load_id) do nothing',
-        [header.loadId, header.asOf, header.mode, at],
-      );
+      const inserted = await pool.query('insert into bmg_loads (load_id, as_of, mode, opened_at) values ($1, $2, $3, $4) on conflict (load_id) do nothing', [
+        header.loadId,
+        header.asOf,
+        header.mode,
+        at,
+      ]);
       const load = (await statusIn(pool, header.loadId))!;
       if ((inserted.rowCount ?? 0) > 0) return { kind: 'opened', load };
       const same = Date.parse(load.asOf) === Date.parse(header.asOf) && load.mode === header.mode;
@@ -234,7 +239,8 @@ export function createPostgresPhoneDirectory(pool: Pool, vault: Vault): PhoneDir
           [chunk.loadId, chunk.chunkNo],
         );
         const first = earlier.rows[0];
-        if (first) return first.content_hash === chunk.contentHash ? { kind: 'repeated', receipt: { ...first.receipt, repeated: true } } : { kind: 'different_content' };
+        if (first)
+          return first.content_hash === chunk.contentHash ? { kind: 'repeated', receipt: { ...first.receipt, repeated: true } } : { kind: 'different_content' };
         if (rows[0].completed_at) return { kind: 'completed' };
         for (let i = 0; i < chunk.entries.length; i += DIRECTORY_WRITE_BATCH) {
           const batch = chunk.entries.slice(i, i + DIRECTORY_WRITE_BATCH);

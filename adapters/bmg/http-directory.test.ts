@@ -84,7 +84,9 @@ describe('BMG asked per person over HTTP', () => {
 
   it('fails the whole look-up with partner_unavailable when BMG stays down, after the configured tries', async () => {
     down = true;
-    const failed = await directory(2).lookupMany([KNOWN, UNKNOWN]).catch((error: unknown) => error);
+    const failed = await directory(2)
+      .lookupMany([KNOWN, UNKNOWN])
+      .catch((error: unknown) => error);
     expect(failed).toBeInstanceOf(DomainError);
     expect((failed as DomainError).code).toBe('partner_unavailable');
     expect((failed as DomainError).message).not.toContain(KNOWN);

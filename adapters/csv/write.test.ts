@@ -5,7 +5,10 @@ import { writeCsv } from './write';
 describe('a CSV we write', () => {
   it('turns every cell a spreadsheet would run as a formula into text (OWASP: = + - @ tab CR)', () => {
     const hostile = ['=HYPERLINK("http://x","y")', '+7701', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1'];
-    const csv = writeCsv(['name', 'n'], hostile.map((name, i) => [name, i]));
+    const csv = writeCsv(
+      ['name', 'n'],
+      hostile.map((name, i) => [name, i]),
+    );
     const read = parse(csv, { columns: true }) as { name: string; n: string }[];
     expect(read.map((r) => r.name)).toEqual(hostile.map((h) => `'${h}`));
     for (const line of csv.split('\n').slice(1, -1)) expect(line).toMatch(/^"'/);

@@ -57,7 +57,7 @@ function numbered(count: number, type = 'MealRecorded'): NewEvent[] {
 async function readAllOf(store: EventStore, after: bigint, streams: readonly string[], maxCount = 500): Promise<RecordedEvent[]> {
   const wanted = new Set(streams);
   const found: RecordedEvent[] = [];
-  for (let position = after; ; ) {
+  for (let position = after; ;) {
     const batch = await store.readAll({ after: position, maxCount });
     if (batch.length === 0) return found;
     for (const e of batch) if (wanted.has(e.stream)) found.push(e);
@@ -139,9 +139,7 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
         const events = numbered(3);
         const result = await store().append(stream, events, 'no_stream');
         const read = await store().readStream(stream);
-        expect(read.map((e) => [e.id, e.type, e.data, e.streamVersion, e.stream])).toEqual(
-          events.map((e, i) => [e.id, e.type, e.data, BigInt(i), stream]),
-        );
+        expect(read.map((e) => [e.id, e.type, e.data, e.streamVersion, e.stream])).toEqual(events.map((e, i) => [e.id, e.type, e.data, BigInt(i), stream]));
         expect(read.map((e) => e.metadata)).toEqual(events.map((e) => e.metadata));
         expect(read[0]!.position < read[1]!.position && read[1]!.position < read[2]!.position).toBe(true);
         expect(result).toEqual({ nextExpectedVersion: 2n, lastPosition: read[2]!.position, repeated: false });
@@ -161,7 +159,16 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
           { stream: b, expectedVersion: 'no_stream', events: numbered(2) },
         ]);
         const read = await store().readStreams([{ stream: b, fromVersion: 1n }, { stream: missing }, { stream: a }, { stream: a, fromVersion: 3n }]);
-        expect(read.map((events) => events.map((e) => [e.stream, e.streamVersion]))).toEqual([[[b, 1n]], [], [[a, 0n], [a, 1n], [a, 2n]], []]);
+        expect(read.map((events) => events.map((e) => [e.stream, e.streamVersion]))).toEqual([
+          [[b, 1n]],
+          [],
+          [
+            [a, 0n],
+            [a, 1n],
+            [a, 2n],
+          ],
+          [],
+        ]);
         // Each answer is what readStream gives for the same stream and version.
         expect(read[0]).toEqual(await store().readStream(b, { fromVersion: 1n }));
         expect(read[2]).toEqual(await store().readStream(a));
@@ -330,7 +337,12 @@ export function eventStoreContract(name: string, makeStore: () => Promise<Contra
         expect(results.map((r) => r.nextExpectedVersion)).toEqual([1n, 2n, 3n]);
         const all = await settledAll(store(), head, [a, b, c], 6);
         expect(all.map((e) => [e.stream, e.streamVersion])).toEqual([
-          [c, 0n], [c, 1n], [a, 2n], [b, 1n], [b, 2n], [b, 3n],
+          [c, 0n],
+          [c, 1n],
+          [a, 2n],
+          [b, 1n],
+          [b, 2n],
+          [b, 3n],
         ]);
         expect(results[2]!.lastPosition).toBe(all.at(-1)!.position);
       });

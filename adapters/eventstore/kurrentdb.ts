@@ -67,7 +67,11 @@ export function createKurrentEventStore(connectionString: string): EventStore {
     if (verdict.kind === 'repeated') return verdict.result;
     if (verdict.kind === 'rejected') throw verdict.error;
     try {
-      const result = await client.appendToStream(stream, events.map((e) => toEventData(e, false)), { streamState: toStreamState(expectedVersion) });
+      const result = await client.appendToStream(
+        stream,
+        events.map((e) => toEventData(e, false)),
+        { streamState: toStreamState(expectedVersion) },
+      );
       return { nextExpectedVersion: result.nextExpectedRevision, lastPosition: result.position?.commit ?? 0n, repeated: false };
     } catch (error) {
       throw translate(error);
@@ -131,7 +135,10 @@ function fromMetadata(raw: unknown): EventMetadata {
 function translate(error: unknown, unsupported?: string): unknown {
   if (error instanceof KurrentWrongExpectedVersion) {
     const actual = error.actualState === NO_STREAM ? undefined : (error.actualState as bigint);
-    const expected: ExpectedVersion = error.expectedState === ANY || error.expectedState === NO_STREAM || error.expectedState === STREAM_EXISTS ? error.expectedState : (error.expectedState as bigint);
+    const expected: ExpectedVersion =
+      error.expectedState === ANY || error.expectedState === NO_STREAM || error.expectedState === STREAM_EXISTS
+        ? error.expectedState
+        : (error.expectedState as bigint);
     return new WrongExpectedVersionError(error.streamName, expected, actual);
   }
   const code = (error as { code?: number }).code;

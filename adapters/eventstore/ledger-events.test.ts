@@ -50,7 +50,17 @@ describe('what the deciders write', () => {
     }
     // The generator covers the programs' events, the hot path's among them; the rest (the registry's,
     // the monthly list's) is parsed by every suite that goes through the services (StreamStates).
-    const hot = ['ListRowAccepted', 'ConsentCaseOpened', 'ConsentGiven', 'MealVoucherIssued', 'MealServed', 'FoodVouchersIssued', 'FoodPurchaseAuthorized', 'FoodPurchaseCaptured', 'DeadlineScheduled'];
+    const hot = [
+      'ListRowAccepted',
+      'ConsentCaseOpened',
+      'ConsentGiven',
+      'MealVoucherIssued',
+      'MealServed',
+      'FoodVouchersIssued',
+      'FoodPurchaseAuthorized',
+      'FoodPurchaseCaptured',
+      'DeadlineScheduled',
+    ];
     expect(hot.filter((type) => !seen.has(type))).toEqual([]);
     expect(hot.every((type) => Object.hasOwn(EVENT_DATA_SCHEMAS, type))).toBe(true);
   });

@@ -36,7 +36,8 @@ export class StoredEventInvalid extends Error {
   }
 }
 
-const schemaOf = (type: string): z.ZodType | undefined => (Object.hasOwn(EVENT_DATA_SCHEMAS, type) ? EVENT_DATA_SCHEMAS[type as keyof typeof EVENT_DATA_SCHEMAS] : undefined);
+const schemaOf = (type: string): z.ZodType | undefined =>
+  Object.hasOwn(EVENT_DATA_SCHEMAS, type) ? EVENT_DATA_SCHEMAS[type as keyof typeof EVENT_DATA_SCHEMAS] : undefined;
 
 const issuesOf = (root: string, error: z.ZodError): EventIssue[] =>
   error.issues.map((issue) => ({ path: [root, ...issue.path.map(String)].join('.'), message: issue.message }));
@@ -48,7 +49,10 @@ export function parseRecorded(event: RecordedEvent): LedgerRecorded {
   const data = schema.safeParse(event.data);
   const metadata = EVENT_METADATA_SCHEMA.safeParse(event.metadata);
   if (!data.success || !metadata.success) {
-    throw new StoredEventInvalid(event, [...(data.success ? [] : issuesOf('data', data.error)), ...(metadata.success ? [] : issuesOf('metadata', metadata.error))]);
+    throw new StoredEventInvalid(event, [
+      ...(data.success ? [] : issuesOf('data', data.error)),
+      ...(metadata.success ? [] : issuesOf('metadata', metadata.error)),
+    ]);
   }
   return {
     id: event.id,

@@ -141,8 +141,7 @@ export function assertWrites(writes: readonly StreamWrite[]): void {
     if (seen.has(write.stream)) throw new Error(`appendMany: stream ${write.stream} appears twice; streams must be distinct`);
     if (typeof write.expectedVersion === 'bigint' && write.expectedVersion < 0n)
       throw new Error(`append to ${write.stream}: expected version must be ≥ 0 (use 'no_stream')`);
-    for (const event of write.events)
-      if (!UUID.test(event.id)) throw new Error(`append to ${write.stream}: event id ${event.id} is not a lowercase UUID`);
+    for (const event of write.events) if (!UUID.test(event.id)) throw new Error(`append to ${write.stream}: event id ${event.id} is not a lowercase UUID`);
     seen.add(write.stream);
     total += write.events.length;
   }
@@ -168,11 +167,7 @@ export type Verdict =
  * version itself tells a retry apart (a retry arrives with the version it was first sent with, which
  * the stream has since passed) — the same rule KurrentDB applies, and it spares Postgres an id index.
  */
-export function judgeWrite(
-  write: StreamWrite,
-  current: bigint | undefined,
-  existing: (id: string) => ExistingEvent | undefined,
-): Verdict {
+export function judgeWrite(write: StreamWrite, current: bigint | undefined, existing: (id: string) => ExistingEvent | undefined): Verdict {
   const { stream, expectedVersion: expected, events } = write;
   const checksIds = expected === 'any' || expected === 'stream_exists';
   const found = events.map((e) => existing(e.id));

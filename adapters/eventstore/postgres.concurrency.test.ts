@@ -53,7 +53,7 @@ async function writer(store: EventStore, index: number, shared: readonly string[
   const own = [freshStream(`own-${index}`), freshStream(`own-${index}`)];
   const known = new Map<string, bigint | undefined>();
   let conflicts = 0;
-  for (let written = 0; written < EVENTS_PER_WRITER; ) {
+  for (let written = 0; written < EVENTS_PER_WRITER;) {
     const size = 1 + (random() % 4);
     const batch = () => Array.from({ length: size }, (_, k) => newEvent('LoadApplied', { writer: index, seq: written + k }));
     const target = shared[random() % shared.length]!;
@@ -119,39 +119,47 @@ describe('postgres event store under concurrent writers', () => {
     await db?.drop();
   });
 
-  it('delivers every committed event exactly once, in position order, to a subscriber on $all', async () => {
-    const head = await store.headPosition();
-    const subscription = store.subscribe({ after: head });
-    const iterator = subscription[Symbol.asyncIterator]();
-    const received: RecordedEvent[] = [];
-    const collecting = collectUntilClosed(iterator, received);
-    const naive = naiveReader(db.pool);
-    let writing = true;
-    const naivePolling = (async () => {
-      while (writing) if ((await naive.poll()) === 0) await new Promise((r) => setTimeout(r, 1));
-    })();
+  it(
+    'delivers every committed event exactly once, in position order, to a subscriber on $all',
+    async () => {
+      const head = await store.headPosition();
+      const subscription = store.subscribe({ after: head });
+      const iterator = subscription[Symbol.asyncIterator]();
+      const received: RecordedEvent[] = [];
+      const collecting = collectUntilClosed(iterator, received);
+      const naive = naiveReader(db.pool);
+      let writing = true;
+      const naivePolling = (async () => {
+        while (writing) if ((await naive.poll()) === 0) await new Promise((r) => setTimeout(r, 1));
+      })();
 
-    const { committed, conflicts } = await runWorkload(store);
-    writing = false;
-    await naivePolling;
-    while ((await naive.poll()) > 0);
-    await eventually(async () => received.length, (n) => n >= committed.size, SUBSCRIBER_DEADLINE_MS);
-    // A duplicate or a stray event would be right behind; give it the time of a few polls to arrive.
-    await new Promise((r) => setTimeout(r, 200));
-    await subscription.close();
-    await collecting;
+      const { committed, conflicts } = await runWorkload(store);
+      writing = false;
+      await naivePolling;
+      while ((await naive.poll()) > 0);
+      await eventually(
+        async () => received.length,
+        (n) => n >= committed.size,
+        SUBSCRIBER_DEADLINE_MS,
+      );
+      // A duplicate or a stray event would be right behind; give it the time of a few polls to arrive.
+      await new Promise((r) => setTimeout(r, 200));
+      await subscription.close();
+      await collecting;
 
-    expect(committed.size).toBeGreaterThanOrEqual(WRITERS * EVENTS_PER_WRITER);
-    expect(received).toHaveLength(committed.size);
-    expect(new Set(received.map((e) => e.id))).toEqual(committed);
-    for (let i = 1; i < received.length; i++) expect(received[i]!.position > received[i - 1]!.position).toBe(true);
-    assertDenseStreams(received);
-    const naiveMissed = [...committed].filter((id) => !new Set(naive.seen).has(id)).length;
-    // The test of the test, on the same workload: without the visibility horizon, late commits are lost
-    // (usually hundreds per run here). How many depends on scheduling — on a loaded machine it can be
-    // none — so it is reported, not asserted; the fixed schedule of the next test shows it deterministically.
-    console.info(`concurrency proof: ${committed.size} events, ${conflicts} conflicts retried; a naive reader polling alongside missed ${naiveMissed}`);
-  }, WORKLOAD_TIMEOUT_MS);
+      expect(committed.size).toBeGreaterThanOrEqual(WRITERS * EVENTS_PER_WRITER);
+      expect(received).toHaveLength(committed.size);
+      expect(new Set(received.map((e) => e.id))).toEqual(committed);
+      for (let i = 1; i < received.length; i++) expect(received[i]!.position > received[i - 1]!.position).toBe(true);
+      assertDenseStreams(received);
+      const naiveMissed = [...committed].filter((id) => !new Set(naive.seen).has(id)).length;
+      // The test of the test, on the same workload: without the visibility horizon, late commits are lost
+      // (usually hundreds per run here). How many depends on scheduling — on a loaded machine it can be
+      // none — so it is reported, not asserted; the fixed schedule of the next test shows it deterministically.
+      console.info(`concurrency proof: ${committed.size} events, ${conflicts} conflicts retried; a naive reader polling alongside missed ${naiveMissed}`);
+    },
+    WORKLOAD_TIMEOUT_MS,
+  );
 
   it('does not skip an event whose transaction commits after a later one (a naive reader does)', async () => {
     const head = await store.headPosition();
@@ -177,7 +185,10 @@ describe('postgres event store under concurrent writers', () => {
       const naiveSecond = await naiveRead(db.pool, naiveFirst.at(-1)!.position);
       expect(naiveSecond).toEqual([]); // the naive reader has moved past A's event for good
       // Other test files share this server; one of their open transactions may hold the horizon back briefly.
-      const real = await eventually(() => store.readAll({ after: head }), (events) => events.length >= 2);
+      const real = await eventually(
+        () => store.readAll({ after: head }),
+        (events) => events.length >= 2,
+      );
       expect(real.map((e) => e.id)).toEqual([late.id, early.id]);
     } finally {
       await a.end();

@@ -70,7 +70,8 @@ describe('postgres group commit', () => {
     const outcomes = await Promise.allSettled(streams.map((s) => store.append(s, [newEvent('Captured', {})], 0n)));
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedVersionError);
-    for (const [i, s] of streams.entries()) expect((await store.readStream(s)).map((e) => e.type)).toEqual(i === 3 ? ['Opened', 'Moved'] : ['Opened', 'Captured']);
+    for (const [i, s] of streams.entries())
+      expect((await store.readStream(s)).map((e) => e.type)).toEqual(i === 3 ? ['Opened', 'Moved'] : ['Opened', 'Captured']);
   });
 
   it('given an atomic multi-stream append in the group, then it stays all or nothing', async () => {

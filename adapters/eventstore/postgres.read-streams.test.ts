@@ -48,7 +48,9 @@ describe('postgres: reading several streams', () => {
 
   it('given readStream calls made side by side, then they go out as one statement and each gets its own stream', async () => {
     const names = [freshStream(), freshStream(), freshStream()];
-    await store.appendMany(names.map((stream, i) => ({ stream, expectedVersion: 'no_stream' as const, events: Array.from({ length: i + 1 }, () => newEvent('Counted', { i })) })));
+    await store.appendMany(
+      names.map((stream, i) => ({ stream, expectedVersion: 'no_stream' as const, events: Array.from({ length: i + 1 }, () => newEvent('Counted', { i })) })),
+    );
     statements.length = 0;
     const [a, b, c, missing] = await Promise.all([...names.map((s) => store.readStream(s)), store.readStream(freshStream('missing'))]);
     expect([a, b, c, missing].map((events) => events!.length)).toEqual([1, 2, 3, 0]);
@@ -62,7 +64,9 @@ describe('postgres: reading several streams', () => {
     statements.length = 0;
     // Two callbacks of the same check phase, as two sockets' data events are of one poll phase:
     // no microtask boundary joins them, only the batch being sent from setImmediate does.
-    const [a, b] = await Promise.all(names.map((stream) => new Promise<number>((resolve, reject) => setImmediate(() => store.readStream(stream).then((e) => resolve(e.length), reject)))));
+    const [a, b] = await Promise.all(
+      names.map((stream) => new Promise<number>((resolve, reject) => setImmediate(() => store.readStream(stream).then((e) => resolve(e.length), reject)))),
+    );
     expect([a, b]).toEqual([1, 1]);
     expect(reads()).toEqual(['swl_read_streams']);
   });

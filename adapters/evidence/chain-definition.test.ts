@@ -58,9 +58,27 @@ describe('an event leaf', () => {
     const id = `00000000-0000-4000-8000-00000000000${i}`;
     const { rows } = await db.pool.query<{ leaf: Buffer; position: string; data: string; metadata: string }>(
       `select swl_event_leaf($1, $2, $3, $4::uuid, $5, $6::jsonb, $7::jsonb) as leaf, $6::jsonb::text as data, $7::jsonb::text as metadata`,
-      [4_294_967_296_000 + i, `stream-ä-${i}`, i, id, 'Happened', data, JSON.stringify({ recordedAt: '2026-03-02T04:00:00.000Z', actor: { role: 'x', id: 'y' } })],
+      [
+        4_294_967_296_000 + i,
+        `stream-ä-${i}`,
+        i,
+        id,
+        'Happened',
+        data,
+        JSON.stringify({ recordedAt: '2026-03-02T04:00:00.000Z', actor: { role: 'x', id: 'y' } }),
+      ],
     );
     const row = rows[0]!;
-    expect(row.leaf).toEqual(eventLeaf({ position: BigInt(4_294_967_296_000 + i), stream: `stream-ä-${i}`, streamVersion: BigInt(i), id, type: 'Happened', data: row.data, metadata: row.metadata }));
+    expect(row.leaf).toEqual(
+      eventLeaf({
+        position: BigInt(4_294_967_296_000 + i),
+        stream: `stream-ä-${i}`,
+        streamVersion: BigInt(i),
+        id,
+        type: 'Happened',
+        data: row.data,
+        metadata: row.metadata,
+      }),
+    );
   });
 });

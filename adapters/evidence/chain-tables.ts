@@ -40,7 +40,9 @@ export interface StoredCheckpoint {
 }
 
 export async function chainHead(db: Queryable): Promise<ChainHead> {
-  const { rows } = await db.query<{ seq: bigint; last_position: bigint; hash: Buffer }>('select seq, last_position, hash from event_chain order by seq desc limit 1');
+  const { rows } = await db.query<{ seq: bigint; last_position: bigint; hash: Buffer }>(
+    'select seq, last_position, hash from event_chain order by seq desc limit 1',
+  );
   const head = rows[0];
   return head ? { seq: BigInt(head.seq), lastPosition: BigInt(head.last_position), hash: head.hash } : { seq: 0n, lastPosition: 0n, hash: GENESIS_HASH };
 }
@@ -83,7 +85,9 @@ export async function blocksAfter(db: Queryable, after: bigint, limit: number): 
 export async function blocksHolding(db: Queryable, positions: readonly bigint[]): Promise<Map<bigint, StoredBlock>> {
   if (positions.length === 0) return new Map();
   const { rows } = await db.query<BlockRow & { position: bigint }>(
-    `select p.position, ${BLOCK_COLUMNS.split(', ').map((c) => `b.${c}`).join(', ')}
+    `select p.position, ${BLOCK_COLUMNS.split(', ')
+      .map((c) => `b.${c}`)
+      .join(', ')}
      from unnest($1::bigint[]) as p(position)
      cross join lateral (select * from event_chain where last_position >= p.position order by last_position limit 1) b
      where b.first_position <= p.position`,
@@ -94,7 +98,10 @@ export async function blocksHolding(db: Queryable, positions: readonly bigint[])
 
 /** Block hashes and event counts with seq in (from, to], in order. */
 export async function blockHashesBetween(db: Queryable, from: bigint, to: bigint): Promise<{ hash: Buffer; eventCount: number }[]> {
-  const { rows } = await db.query<{ hash: Buffer; event_count: number }>('select hash, event_count from event_chain where seq > $1 and seq <= $2 order by seq', [from, to]);
+  const { rows } = await db.query<{ hash: Buffer; event_count: number }>(
+    'select hash, event_count from event_chain where seq > $1 and seq <= $2 order by seq',
+    [from, to],
+  );
   return rows.map((r) => ({ hash: r.hash, eventCount: r.event_count }));
 }
 

@@ -16,7 +16,8 @@ import { createChainer, type Chainer } from './chainer';
 import { verifyChain, type VerifyReport } from './verify';
 
 const signer = testSigner();
-const verify = (pool: Ledger['pool'], from?: bigint | 'latest') => verifyChain(pool, { publicKeys: [signer.publicKeyPem], ...(from !== undefined ? { fromCheckpoint: from } : {}) });
+const verify = (pool: Ledger['pool'], from?: bigint | 'latest') =>
+  verifyChain(pool, { publicKeys: [signer.publicKeyPem], ...(from !== undefined ? { fromCheckpoint: from } : {}) });
 
 interface Ledger {
   readonly pool: Awaited<ReturnType<typeof freshDatabase>>['pool'];
@@ -44,9 +45,12 @@ async function ledger(count = 24, blockEvents = 7): Promise<Ledger> {
     await db.drop();
   });
   const streams = [freshStream('family'), freshStream('shop'), freshStream('list')];
-  for (let n = 0; n < count; ) {
+  for (let n = 0; n < count;) {
     const size = n % 5 === 0 ? 3 : 1;
-    await store.append(streams[n % streams.length]!, Array.from({ length: size }, (_, k) => newEvent('Happened', { n: n + k, note: 'Әлеуметтік әмиян "квота" \\ ok', amountTiyn: 1_000 * (n + k) })));
+    await store.append(
+      streams[n % streams.length]!,
+      Array.from({ length: size }, (_, k) => newEvent('Happened', { n: n + k, note: 'Әлеуметтік әмиян "квота" \\ ok', amountTiyn: 1_000 * (n + k) })),
+    );
     n += size;
     if (n % 9 === 0) await chainer.catchUp();
   }
@@ -77,7 +81,10 @@ describe('the chainer', () => {
 
   it('puts a transaction larger than a block into one block', async () => {
     const l = await ledger(3, 4);
-    await l.store.append(freshStream('canteen'), Array.from({ length: 10 }, (_, n) => newEvent('MealServed', { n })));
+    await l.store.append(
+      freshStream('canteen'),
+      Array.from({ length: 10 }, (_, n) => newEvent('MealServed', { n })),
+    );
     await l.chainer.catchUp();
     const { rows } = await l.pool.query<{ event_count: number }>('select event_count from event_chain order by seq desc limit 1');
     expect(rows[0]!.event_count).toBe(10);
@@ -167,7 +174,13 @@ describe('checkpoints', () => {
   it('are signed once per day and verify', async () => {
     const l = await ledger();
     const made = await l.chainer.checkpoint('2026-03-01');
-    expect(made?.fields).toMatchObject({ kind: 'swl.checkpoint.v1', seq: '1', day: '2026-03-01', eventCount: '24', lastPosition: l.positions.at(-1)!.toString() });
+    expect(made?.fields).toMatchObject({
+      kind: 'swl.checkpoint.v1',
+      seq: '1',
+      day: '2026-03-01',
+      eventCount: '24',
+      lastPosition: l.positions.at(-1)!.toString(),
+    });
     expect(await l.chainer.checkpoint('2026-03-01')).toBeUndefined();
     expect(await verify(l.pool)).toMatchObject({ ok: true, checkpointsVerified: 1 });
   });

@@ -49,7 +49,9 @@ export interface Checkpoint extends StoredCheckpoint {
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** A signer from PEM keys; refuses a pair whose halves do not belong together. */

@@ -28,7 +28,15 @@ export async function eventsAt(db: Queryable, positions: readonly bigint[]): Pro
       const text = { position: BigInt(position), stream, streamVersion: BigInt(streamVersion), id, type, data, metadata };
       out.push({
         text,
-        event: { position: text.position, stream, streamVersion: text.streamVersion, id, type, data: JSON.parse(data) as unknown, metadata: JSON.parse(metadata) as RecordedEvent['metadata'] },
+        event: {
+          position: text.position,
+          stream,
+          streamVersion: text.streamVersion,
+          id,
+          type,
+          data: JSON.parse(data) as unknown,
+          metadata: JSON.parse(metadata) as RecordedEvent['metadata'],
+        },
       });
     }
   }

@@ -63,7 +63,10 @@ function coveringCheckpoint(checkpoints: readonly StoredCheckpoint[], seq: bigin
 
 export async function chainProofs(db: Queryable, positions: readonly bigint[]): Promise<ChainProofs> {
   const events = await eventsAt(db, positions);
-  const holding = await blocksHolding(db, events.map((e) => e.text.position));
+  const holding = await blocksHolding(
+    db,
+    events.map((e) => e.text.position),
+  );
   const checkpoints = await storedCheckpoints(db);
   const blocks = new Map<bigint, ProvenBlock>();
   const used = new Map<bigint, StoredCheckpoint>();
@@ -119,7 +122,9 @@ export async function chainProofs(db: Queryable, positions: readonly bigint[]): 
   return {
     events: proven,
     blocks: [...blocks.values()].sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))),
-    checkpoints: [...used.values()].sort((a, b) => Number(a.seq - b.seq)).map((c) => ({ seq: c.seq.toString(), payload: c.payload, signature: c.signature, keyId: c.keyId })),
+    checkpoints: [...used.values()]
+      .sort((a, b) => Number(a.seq - b.seq))
+      .map((c) => ({ seq: c.seq.toString(), payload: c.payload, signature: c.signature, keyId: c.keyId })),
     unchained,
   };
 }

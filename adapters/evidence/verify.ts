@@ -67,7 +67,8 @@ export interface VerifyOptions {
 export const MAX_PROBLEMS = 100;
 const BLOCK_PAGE = 200;
 const EVENT_PAGE = 5_000;
-const READ_EVENTS = 'select position, stream, stream_version, id::text, type, data::text, metadata::text from events where position > $1 order by position limit $2';
+const READ_EVENTS =
+  'select position, stream, stream_version, id::text, type, data::text, metadata::text from events where position > $1 order by position limit $2';
 
 export class ChainStartError extends Error {
   override readonly name = 'ChainStartError';
@@ -142,28 +143,45 @@ async function checkedCheckpoints(client: PoolClient, publicKeys: readonly strin
     const key = keys.get(stored.keyId);
     const holds = key !== undefined && signatureHolds(stored, key) && checkpoint.fields.keyId === stored.keyId;
     if (!holds)
-      note({ kind: 'checkpoint_signature', checkpointSeq: stored.seq.toString(), detail: `checkpoint ${stored.seq} (${stored.day}): ${key ? 'the signature does not verify' : `signed by unknown key ${stored.keyId}`}` });
+      note({
+        kind: 'checkpoint_signature',
+        checkpointSeq: stored.seq.toString(),
+        detail: `checkpoint ${stored.seq} (${stored.day}): ${key ? 'the signature does not verify' : `signed by unknown key ${stored.keyId}`}`,
+      });
     const expectedPrevious = previousPayload ? createHash('sha256').update(previousPayload, 'utf8').digest('hex') : '0'.repeat(HASH_BYTES * 2);
     if (checkpoint.fields.previousCheckpoint !== expectedPrevious || checkpoint.fields.seq !== stored.seq.toString())
-      note({ kind: 'checkpoint_mismatch', checkpointSeq: stored.seq.toString(), detail: `checkpoint ${stored.seq} (${stored.day}) does not follow the checkpoint before it` });
+      note({
+        kind: 'checkpoint_mismatch',
+        checkpointSeq: stored.seq.toString(),
+        detail: `checkpoint ${stored.seq} (${stored.day}) does not follow the checkpoint before it`,
+      });
     previousPayload = stored.payload;
     checked.push({ ...checkpoint, signatureHolds: holds });
   }
   return checked;
 }
 
-function startingPoint(checkpoints: readonly CheckedCheckpoint[], from: VerifyOptions['fromCheckpoint']): { blockSeq: bigint; hash: Buffer; lastPosition: bigint; checkpoint?: CheckedCheckpoint } {
+function startingPoint(
+  checkpoints: readonly CheckedCheckpoint[],
+  from: VerifyOptions['fromCheckpoint'],
+): { blockSeq: bigint; hash: Buffer; lastPosition: bigint; checkpoint?: CheckedCheckpoint } {
   if (from === undefined) return { blockSeq: 0n, hash: GENESIS_HASH, lastPosition: 0n };
   const checkpoint = from === 'latest' ? checkpoints.at(-1) : checkpoints.find((c) => c.seq === from);
   if (!checkpoint) throw new ChainStartError(from === 'latest' ? 'There is no checkpoint yet: verify from the start.' : `There is no checkpoint ${from}.`);
   if (!checkpoint.signatureHolds) throw new ChainStartError(`Checkpoint ${checkpoint.seq} (${checkpoint.day}) is not validly signed: verify from the start.`);
-  return { blockSeq: BigInt(checkpoint.fields.blockSeq), hash: Buffer.from(checkpoint.fields.blockHash, 'hex'), lastPosition: BigInt(checkpoint.fields.lastPosition), checkpoint };
+  return {
+    blockSeq: BigInt(checkpoint.fields.blockSeq),
+    hash: Buffer.from(checkpoint.fields.blockHash, 'hex'),
+    lastPosition: BigInt(checkpoint.fields.lastPosition),
+    checkpoint,
+  };
 }
 
 function checkBlock(block: StoredBlock, previous: { seq: bigint; hash: Buffer; lastPosition: bigint }, note: (p: Problem) => void): void {
   const seq = block.seq.toString();
   if (block.seq !== previous.seq + 1n) note({ kind: 'chain_broken', blockSeq: seq, detail: `block ${seq} follows block ${previous.seq}: blocks are missing` });
-  else if (!block.previousHash.equals(previous.hash)) note({ kind: 'chain_broken', blockSeq: seq, detail: `block ${seq} does not link to the hash of block ${previous.seq}` });
+  else if (!block.previousHash.equals(previous.hash))
+    note({ kind: 'chain_broken', blockSeq: seq, detail: `block ${seq} does not link to the hash of block ${previous.seq}` });
   const shapeHolds =
     block.positions.length === block.eventCount &&
     block.leaves.length === block.eventCount * HASH_BYTES &&
@@ -174,7 +192,8 @@ function checkBlock(block: StoredBlock, previous: { seq: bigint; hash: Buffer; l
   if (!shapeHolds) return note({ kind: 'block_altered', blockSeq: seq, detail: `block ${seq}: its positions and leaves do not agree with its header` });
   const eventsRoot = merkleRoot(leavesOf(block));
   const hash = blockHash({ ...block, eventsRoot });
-  if (!eventsRoot.equals(block.eventsRoot) || !hash.equals(block.hash)) note({ kind: 'block_altered', blockSeq: seq, detail: `block ${seq}: its recomputed hash differs from the stored one` });
+  if (!eventsRoot.equals(block.eventsRoot) || !hash.equals(block.hash))
+    note({ kind: 'block_altered', blockSeq: seq, detail: `block ${seq}: its recomputed hash differs from the stored one` });
 }
 
 export function leavesOf(block: Pick<StoredBlock, 'leaves' | 'eventCount'>): Buffer[] {
@@ -187,14 +206,25 @@ async function checkEvents(block: StoredBlock, events: EventReader, note: (p: Pr
   const seq = block.seq.toString();
   let i = 0;
   let seen = 0;
-  const missing = (position: bigint) => note({ kind: 'event_missing', blockSeq: seq, position: position.toString(), detail: `the event chained at position ${position} (block ${seq}) is gone` });
+  const missing = (position: bigint) =>
+    note({ kind: 'event_missing', blockSeq: seq, position: position.toString(), detail: `the event chained at position ${position} (block ${seq}) is gone` });
   for (let event = await events.peek(); event && event.position <= block.lastPosition; event = await events.peek()) {
     events.take();
     seen++;
     while (i < block.positions.length && block.positions[i]! < event.position) missing(block.positions[i++]!);
-    const where = { blockSeq: seq, position: event.position.toString(), eventId: event.id, stream: event.stream, streamVersion: event.streamVersion.toString() };
+    const where = {
+      blockSeq: seq,
+      position: event.position.toString(),
+      eventId: event.id,
+      stream: event.stream,
+      streamVersion: event.streamVersion.toString(),
+    };
     if (block.positions[i] !== event.position) {
-      note({ kind: 'event_inserted', ...where, detail: `event ${event.id} at position ${event.position} (${event.stream} #${event.streamVersion}) was never chained` });
+      note({
+        kind: 'event_inserted',
+        ...where,
+        detail: `event ${event.id} at position ${event.position} (${event.stream} #${event.streamVersion}) was never chained`,
+      });
       continue;
     }
     if (leaves[i] && !eventLeaf(event).equals(leaves[i]!)) note({ kind: 'event_altered', ...where, detail: alteredDetail(event, block, leaves) });
@@ -238,7 +268,11 @@ class CheckpointExpectations {
   /** Checkpoints naming a block beyond the chain's head: the chain lost blocks. */
   finished(headSeq: bigint): void {
     for (const c of this.pending)
-      this.note({ kind: 'checkpoint_mismatch', checkpointSeq: c.seq.toString(), detail: `checkpoint ${c.seq} (${c.day}) signed block ${c.fields.blockSeq}, but the chain ends at block ${headSeq}: blocks were removed` });
+      this.note({
+        kind: 'checkpoint_mismatch',
+        checkpointSeq: c.seq.toString(),
+        detail: `checkpoint ${c.seq} (${c.day}) signed block ${c.fields.blockSeq}, but the chain ends at block ${headSeq}: blocks were removed`,
+      });
   }
 
   /** Every pending checkpoint whose head is this block (several when days passed without events). */
@@ -247,7 +281,11 @@ class CheckpointExpectations {
       const checkpoint = this.pending.shift()!;
       const added = Number(blockSeq - BigInt(checkpoint.fields.fromBlockSeq) + 1n);
       const hashes = added > 0 ? this.segment.slice(-added) : [];
-      if (hash.toString('hex') !== checkpoint.fields.blockHash || hashes.length !== Math.max(added, 0) || merkleRoot(hashes).toString('hex') !== checkpoint.fields.blocksRoot)
+      if (
+        hash.toString('hex') !== checkpoint.fields.blockHash ||
+        hashes.length !== Math.max(added, 0) ||
+        merkleRoot(hashes).toString('hex') !== checkpoint.fields.blocksRoot
+      )
         this.note({
           kind: 'checkpoint_mismatch',
           checkpointSeq: checkpoint.seq.toString(),
@@ -281,7 +319,11 @@ class EventReader {
   }
 
   private async fill(): Promise<void> {
-    const { rows } = await this.client.query<[bigint, string, bigint, string, string, string, string]>({ text: READ_EVENTS, values: [this.cursor, EVENT_PAGE], rowMode: 'array' });
+    const { rows } = await this.client.query<[bigint, string, bigint, string, string, string, string]>({
+      text: READ_EVENTS,
+      values: [this.cursor, EVENT_PAGE],
+      rowMode: 'array',
+    });
     this.buffer = rows.map(([position, stream, streamVersion, id, type, data, metadata]) => ({
       position: BigInt(position),
       stream,

@@ -11,11 +11,23 @@ describe('the logger’s own redaction', () => {
   it('censors the keys of personal data and credentials wherever a logged object holds them', () => {
     const { logger, lines } = captured();
     logger.info(
-      { iin: '900101300123', req: { headers: { authorization: 'Bearer abc' } }, rows: [{ head: { fullName: 'Әсел', phone: '+77010000001' } }], complaint: { text: 'plain words' }, familyId: 'fam-1' },
+      {
+        iin: '900101300123',
+        req: { headers: { authorization: 'Bearer abc' } },
+        rows: [{ head: { fullName: 'Әсел', phone: '+77010000001' } }],
+        complaint: { text: 'plain words' },
+        familyId: 'fam-1',
+      },
       'x',
     );
     const line = JSON.parse(lines[0]!);
-    expect(line).toMatchObject({ iin: REDACTED, req: { headers: { authorization: REDACTED } }, rows: [{ head: { fullName: REDACTED, phone: REDACTED } }], complaint: { text: REDACTED }, familyId: 'fam-1' });
+    expect(line).toMatchObject({
+      iin: REDACTED,
+      req: { headers: { authorization: REDACTED } },
+      rows: [{ head: { fullName: REDACTED, phone: REDACTED } }],
+      complaint: { text: REDACTED },
+      familyId: 'fam-1',
+    });
     expect(lines[0]).not.toMatch(/900101300123|Әсел|7010000001|abc|plain words/);
   });
   it('writes level names and ISO times', () => {
@@ -40,7 +52,11 @@ describe('an error in the log', () => {
     expect(JSON.stringify(shown)).not.toContain('900101300123');
   });
   it('of our own shows its code and message, digits that look like an IIN or a phone masked', () => {
-    expect(safeError(new DomainError('voucher_not_found', 'fv~fam-1~2026-03~1'))).toMatchObject({ type: 'DomainError', code: 'voucher_not_found', message: expect.stringContaining('fv~fam-1~2026-03~1') });
+    expect(safeError(new DomainError('voucher_not_found', 'fv~fam-1~2026-03~1'))).toMatchObject({
+      type: 'DomainError',
+      code: 'voucher_not_found',
+      message: expect.stringContaining('fv~fam-1~2026-03~1'),
+    });
     expect(safeError(new Error('invariant violated: row of 900101300123')).message).toBe('invariant violated: row of [redacted]');
   });
   it('from Node shows its code and message (addresses, not people); anything else its type alone', () => {

@@ -12,8 +12,34 @@ const MAX_ROWS = 100_000;
 
 export function batchRows(batch: PayoutBatchCreated['data']): string[][] {
   return [
-    ['batch_id', 'message_id', 'end_to_end_id', 'payable_id', 'kind', 'attempt', 'payee_name', 'payee_bin', 'payee_iban', 'payee_bic', 'amount_kzt', 'amount_tiyn'],
-    ...batch.payments.map((p) => [batch.batchId, batch.messageId, p.endToEndId, p.payableId, p.kind, String(p.attempt), p.payee.name, p.payee.bin, p.payee.iban, p.payee.bic, kztAmount(p.amountTiyn), String(p.amountTiyn)]),
+    [
+      'batch_id',
+      'message_id',
+      'end_to_end_id',
+      'payable_id',
+      'kind',
+      'attempt',
+      'payee_name',
+      'payee_bin',
+      'payee_iban',
+      'payee_bic',
+      'amount_kzt',
+      'amount_tiyn',
+    ],
+    ...batch.payments.map((p) => [
+      batch.batchId,
+      batch.messageId,
+      p.endToEndId,
+      p.payableId,
+      p.kind,
+      String(p.attempt),
+      p.payee.name,
+      p.payee.bin,
+      p.payee.iban,
+      p.payee.bic,
+      kztAmount(p.amountTiyn),
+      String(p.amountTiyn),
+    ]),
   ];
 }
 

@@ -17,8 +17,22 @@ const batch: PayoutBatchCreated['data'] = {
   createdAt: '2026-03-11T04:00:00.000Z',
   debtor: { name: 'Программа «Социальный кошелёк»', bin: '000000000001', iban: 'KZ75125KZT2069100100', bic: 'NBRKKZKX' },
   payments: [
-    { payableId: 'st-shop-a-2026-03-10', kind: 'shop_statement', endToEndId: endToEndIdOf('st-shop-a-2026-03-10', 1), attempt: 1, amountTiyn: 1_234_567, payee: { name: 'ТОО "Дәмді & Co" <Кокшетау>', bin: '123456789012', iban: 'KZ86125KZT5004100100', bic: 'KCJBKZKX' } },
-    { payableId: 'po-school-1-2026-02-1', kind: 'canteen_order', endToEndId: endToEndIdOf('po-school-1-2026-02-1', 1), attempt: 1, amountTiyn: 5, payee: { name: 'ИП Столовая', bin: '210987654321', iban: 'KZ13926180219001004', bic: 'HSBKKZKX' } },
+    {
+      payableId: 'st-shop-a-2026-03-10',
+      kind: 'shop_statement',
+      endToEndId: endToEndIdOf('st-shop-a-2026-03-10', 1),
+      attempt: 1,
+      amountTiyn: 1_234_567,
+      payee: { name: 'ТОО "Дәмді & Co" <Кокшетау>', bin: '123456789012', iban: 'KZ86125KZT5004100100', bic: 'KCJBKZKX' },
+    },
+    {
+      payableId: 'po-school-1-2026-02-1',
+      kind: 'canteen_order',
+      endToEndId: endToEndIdOf('po-school-1-2026-02-1', 1),
+      attempt: 1,
+      amountTiyn: 5,
+      payee: { name: 'ИП Столовая', bin: '210987654321', iban: 'KZ13926180219001004', bic: 'HSBKKZKX' },
+    },
   ],
   totalTiyn: 1_234_572,
 };
@@ -74,7 +88,14 @@ describe('pain.001.001.09 payout file', () => {
 describe('camt.054.001.08 confirmation', () => {
   const results = [
     { endToEndId: batch.payments[0]!.endToEndId, status: 'booked' as const, amountTiyn: 1_234_567, bankReference: 'KCJB-77', at: '2026-03-11T06:00:00.000Z' },
-    { endToEndId: batch.payments[1]!.endToEndId, status: 'rejected' as const, amountTiyn: 5, reason: 'AC04', bankReference: 'HSBK-1', at: '2026-03-11T06:00:00.000Z' },
+    {
+      endToEndId: batch.payments[1]!.endToEndId,
+      status: 'rejected' as const,
+      amountTiyn: 5,
+      reason: 'AC04',
+      bankReference: 'HSBK-1',
+      at: '2026-03-11T06:00:00.000Z',
+    },
   ];
 
   it('parses back what the agent booked and returned', () => {
@@ -82,7 +103,10 @@ describe('camt.054.001.08 confirmation', () => {
   });
 
   it('skips pending entries and refuses what is not a camt.054', () => {
-    const pending = camt054({ messageId: 'CAMT-2', createdAt: '2026-03-11T07:00:00.000Z', account: batch.debtor.iban, results }).replaceAll('<Cd>BOOK</Cd>', '<Cd>PDNG</Cd>');
+    const pending = camt054({ messageId: 'CAMT-2', createdAt: '2026-03-11T07:00:00.000Z', account: batch.debtor.iban, results }).replaceAll(
+      '<Cd>BOOK</Cd>',
+      '<Cd>PDNG</Cd>',
+    );
     expect(parseCamt054(pending)).toEqual([]);
     expect(() => parseCamt054('<Document><Other/></Document>')).toThrow(PayingAgentFileError);
     expect(() => parseCamt054('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><Document/>')).toThrow(/DTD/);
@@ -93,7 +117,14 @@ describe('camt.054.001.08 confirmation', () => {
 describe('amounts', () => {
   it('are written and read as KZT with two decimals from integer tiyn', () => {
     expect([kztAmount(0), kztAmount(5), kztAmount(100), kztAmount(123_456_789)]).toEqual(['0.00', '0.05', '1.00', '1234567.89']);
-    expect([parseKztAmount('12.5'), parseKztAmount('12'), parseKztAmount('0.05'), parseKztAmount('1.005'), parseKztAmount('-1'), parseKztAmount('1e3')]).toEqual([1250, 1200, 5, undefined, undefined, undefined]);
+    expect([
+      parseKztAmount('12.5'),
+      parseKztAmount('12'),
+      parseKztAmount('0.05'),
+      parseKztAmount('1.005'),
+      parseKztAmount('-1'),
+      parseKztAmount('1e3'),
+    ]).toEqual([1250, 1200, 5, undefined, undefined, undefined]);
   });
 });
 

@@ -98,8 +98,14 @@ const parser = new XMLParser({
 });
 
 type Node = Record<string, unknown>;
-const child = (node: unknown, ...path: string[]): unknown => path.reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Node)[key] : undefined), node);
-const textOf = (node: unknown): string | undefined => (typeof node === 'string' ? node : typeof node === 'object' && node !== null && typeof (node as Node)['#text'] === 'string' ? ((node as Node)['#text'] as string) : undefined);
+const child = (node: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Node)[key] : undefined), node);
+const textOf = (node: unknown): string | undefined =>
+  typeof node === 'string'
+    ? node
+    : typeof node === 'object' && node !== null && typeof (node as Node)['#text'] === 'string'
+      ? ((node as Node)['#text'] as string)
+      : undefined;
 const list = (node: unknown): unknown[] => (Array.isArray(node) ? node : node === undefined ? [] : [node]);
 
 /**

@@ -59,7 +59,8 @@ describe('embedded Postgres supervision', () => {
   });
   afterAll(async () => rm(parent, { recursive: true, force: true }));
 
-  const start = (extra: Partial<Parameters<typeof startEmbeddedPostgres>[0]> = {}) => startEmbeddedPostgres({ dataDir, port: 0, persistent: true, durable: false, ...extra });
+  const start = (extra: Partial<Parameters<typeof startEmbeddedPostgres>[0]> = {}) =>
+    startEmbeddedPostgres({ dataDir, port: 0, persistent: true, durable: false, ...extra });
 
   it('restarts a server killed with -9, on the same port, and it answers again', async () => {
     const restarts: string[] = [];
@@ -124,7 +125,9 @@ describe('embedded Postgres supervision', () => {
       await writeFile(`${dataDir}.owner`, `${other.pid}\n`);
       const error = await start().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
-      expect((error as Error).message).toMatch(new RegExp(`in use by a running Postgres \\(pid ${server.pid()}\\) of another service process \\(pid ${other.pid}\\)\\. Fix: stop that service`));
+      expect((error as Error).message).toMatch(
+        new RegExp(`in use by a running Postgres \\(pid ${server.pid()}\\) of another service process \\(pid ${other.pid}\\)\\. Fix: stop that service`),
+      );
     } finally {
       other.kill();
       await server.stop();
@@ -145,7 +148,11 @@ describe('embedded Postgres supervision', () => {
       expect((damaged as Error).message).toMatch(/is damaged: global\/pg_control is 100 bytes, not 8192\. Fix: restore/);
       // npm start: exit code 1 and that one line, not exit 0 in silence.
       const { DATABASE_URL: _external, ...env } = process.env;
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'app/cli.ts', 'start'], { env: { ...env, MODE: 'dev', DATA_DIR: parent, EMBEDDED_PG_PORT: '0', PORT: '0' }, encoding: 'utf8', timeout: 60_000 });
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'app/cli.ts', 'start'], {
+        env: { ...env, MODE: 'dev', DATA_DIR: parent, EMBEDDED_PG_PORT: '0', PORT: '0' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(run.status).toBe(1);
       expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^error: The data dir .* is damaged: global\/pg_control is 100 bytes/);
     } finally {

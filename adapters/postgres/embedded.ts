@@ -89,7 +89,9 @@ async function binaries(): Promise<Binaries> {
   try {
     return (await import(name)) as Binaries;
   } catch {
-    throw new ConfigError(`No embedded Postgres for ${process.platform}-${process.arch} (${name} is not installed). Fix: run npm ci, or set DATABASE_URL to an external Postgres.`);
+    throw new ConfigError(
+      `No embedded Postgres for ${process.platform}-${process.arch} (${name} is not installed). Fix: run npm ci, or set DATABASE_URL to an external Postgres.`,
+    );
   }
 }
 
@@ -118,13 +120,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   const port = options.port === 0 ? await freePort() : await assertPortFree(options.port);
   if (!initialised) await initdb(bin, dataDir, user);
-  const flags = ['-D', dataDir, '-p', String(port), ...(options.durable === false ? FAST_UNSAFE_FLAGS : []), '-c', 'max_connections=200', ...(options.postgresFlags ?? [])];
+  const flags = [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    ...(options.durable === false ? FAST_UNSAFE_FLAGS : []),
+    '-c',
+    'max_connections=200',
+    ...(options.postgresFlags ?? []),
+  ];
   const launch = () => launchServer(bin, flags, user, options.onLog);
   let child: ChildProcess;
   try {
     child = await launch();
   } catch (error) {
-    throw new ConfigError(`The embedded Postgres did not start (data dir ${dataDir}, port ${port}): ${(error as Error).message}. Fix: ${fixFor((error as Error).message)}`);
+    throw new ConfigError(
+      `The embedded Postgres did not start (data dir ${dataDir}, port ${port}): ${(error as Error).message}. Fix: ${fixFor((error as Error).message)}`,
+    );
   }
   await writeOwner(dataDir);
   const supervisor = supervise({ child, launch, options, dataDir });
@@ -162,7 +175,9 @@ function supervise(deps: { child: ChildProcess; launch: () => Promise<ChildProce
 
   const scheduleRestart = (reason: string) => {
     if (attempts >= allowed) {
-      deps.options.onGiveUp?.(`${reason}${allowed > 0 ? ` and did not come back after ${allowed} restarts` : ''}. Fix: read its log above; check the disk and the data dir, then start again.`);
+      deps.options.onGiveUp?.(
+        `${reason}${allowed > 0 ? ` and did not come back after ${allowed} restarts` : ''}. Fix: read its log above; check the disk and the data dir, then start again.`,
+      );
       return;
     }
     attempts += 1;
@@ -203,7 +218,12 @@ function supervise(deps: { child: ChildProcess; launch: () => Promise<ChildProce
 }
 
 /** Spawns the postmaster and resolves once it accepts connections; rejects with its last FATAL/PANIC line. */
-function launchServer(bin: Binaries, flags: readonly string[], user: { uid: number; gid: number } | undefined, onLog?: (line: string) => void): Promise<ChildProcess> {
+function launchServer(
+  bin: Binaries,
+  flags: readonly string[],
+  user: { uid: number; gid: number } | undefined,
+  onLog?: (line: string) => void,
+): Promise<ChildProcess> {
   return new Promise((resolveStart, rejectStart) => {
     const log: string[] = [];
     const child = spawn(bin.postgres, flags, {
@@ -259,7 +279,8 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 function fixFor(message: string): string {
   if (/address already in use|could not bind/i.test(message)) return 'free the port or choose another EMBEDDED_PG_PORT.';
-  if (/permission|wrong ownership|invalid permissions/i.test(message)) return 'give the data dir to the server user (chown -R postgres, chmod 700), or point DATA_DIR elsewhere.';
+  if (/permission|wrong ownership|invalid permissions/i.test(message))
+    return 'give the data dir to the server user (chown -R postgres, chmod 700), or point DATA_DIR elsewhere.';
   if (/lock file|another postmaster/i.test(message)) return 'stop the other server using this data dir, or point DATA_DIR elsewhere.';
   return 'read the line above; restore the data dir from a backup or move it aside to start empty, or set DATABASE_URL to use an external Postgres.';
 }
@@ -282,7 +303,13 @@ async function initdb(bin: Binaries, dataDir: string, user: { uid: number; gid: 
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       child.once('error', fail);
       child.once('exit', (code) =>
-        code === 0 ? ok() : fail(new ConfigError(`initdb failed for ${dataDir}: ${stderr.trim().split('\n').at(-1) ?? `exit ${code}`}. Fix: point DATA_DIR at an empty writable directory.`)),
+        code === 0
+          ? ok()
+          : fail(
+              new ConfigError(
+                `initdb failed for ${dataDir}: ${stderr.trim().split('\n').at(-1) ?? `exit ${code}`}. Fix: point DATA_DIR at an empty writable directory.`,
+              ),
+            ),
       );
     });
   } finally {
@@ -296,11 +323,16 @@ async function checkDataDir(dataDir: string, user: { uid: number; gid: number } 
   const uid = user?.uid ?? process.getuid?.();
   const mode = info.mode & 0o777;
   if (uid !== undefined && info.uid !== uid)
-    throw new ConfigError(`The data dir ${dataDir} belongs to uid ${info.uid}, not to the server's user (uid ${uid}). Fix: chown -R ${user ? USER : uid} ${dataDir}`);
+    throw new ConfigError(
+      `The data dir ${dataDir} belongs to uid ${info.uid}, not to the server's user (uid ${uid}). Fix: chown -R ${user ? USER : uid} ${dataDir}`,
+    );
   if (mode !== 0o700 && mode !== 0o750)
     throw new ConfigError(`The data dir ${dataDir} has mode ${mode.toString(8).padStart(4, '0')}; Postgres needs 0700 (or 0750). Fix: chmod 700 ${dataDir}`);
   const control = join(dataDir, 'global', 'pg_control');
-  const size = await stat(control).then((s) => s.size, () => -1);
+  const size = await stat(control).then(
+    (s) => s.size,
+    () => -1,
+  );
   if (size !== PG_CONTROL_BYTES)
     throw new ConfigError(
       `The data dir ${dataDir} is damaged: global/pg_control is ${size < 0 ? 'missing' : `${size} bytes, not ${PG_CONTROL_BYTES}`}. Fix: restore the data dir from a backup, or move it aside to start with an empty database.`,
@@ -336,13 +368,18 @@ async function clearLeftovers(dataDir: string, onLog?: (line: string) => void): 
   }
   const owner = Number(await readFile(ownerFile(dataDir), 'utf8').catch(() => '0'));
   if (owner > 0 && owner !== process.pid && isAlive(owner))
-    throw new ConfigError(`The data dir ${dataDir} is in use by a running Postgres (pid ${pid}) of another service process (pid ${owner}). Fix: stop that service, or point DATA_DIR elsewhere.`);
+    throw new ConfigError(
+      `The data dir ${dataDir} is in use by a running Postgres (pid ${pid}) of another service process (pid ${owner}). Fix: stop that service, or point DATA_DIR elsewhere.`,
+    );
   if (owner <= 0)
-    throw new ConfigError(`The data dir ${dataDir} is locked by a running Postgres (pid ${pid}) that this service did not start. Fix: stop it (kill -INT ${pid}), or point DATA_DIR elsewhere.`);
+    throw new ConfigError(
+      `The data dir ${dataDir} is locked by a running Postgres (pid ${pid}) that this service did not start. Fix: stop it (kill -INT ${pid}), or point DATA_DIR elsewhere.`,
+    );
   // Its service is gone (killed): a fast shutdown is a clean one; the data is kept.
   process.kill(pid, 'SIGINT');
   for (let waited = 0; isAlive(pid); waited += 100) {
-    if (waited > STOP_TIMEOUT_MS) throw new ConfigError(`A Postgres left running by a killed service (pid ${pid}) on ${dataDir} does not stop. Fix: kill -9 ${pid}, then start again.`);
+    if (waited > STOP_TIMEOUT_MS)
+      throw new ConfigError(`A Postgres left running by a killed service (pid ${pid}) on ${dataDir} does not stop. Fix: kill -9 ${pid}, then start again.`);
     await new Promise((ok) => setTimeout(ok, 100));
   }
   onLog?.(`shut down a Postgres left running by a killed service (pid ${pid})`);
@@ -401,11 +438,7 @@ export async function assertPortFree(port: number, what = 'the embedded Postgres
   await new Promise<void>((ok, fail) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) =>
-      fail(
-        new ConfigError(
-          `Port ${port} for ${what} is taken (${error.code}). Fix: stop what uses it, or choose another port.`,
-        ),
-      ),
+      fail(new ConfigError(`Port ${port} for ${what} is taken (${error.code}). Fix: stop what uses it, or choose another port.`)),
     );
     probe.listen(port, '127.0.0.1', () => probe.close(() => ok()));
   });

@@ -36,9 +36,7 @@ export async function migrate(pool: Pool, migrations: readonly Migration[]): Pro
   const client = await pool.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await client.query(
-      'create table if not exists schema_migrations (id text primary key, applied_at timestamptz not null default now())',
-    );
+    await client.query('create table if not exists schema_migrations (id text primary key, applied_at timestamptz not null default now())');
     const done = new Set((await client.query<{ id: string }>('select id from schema_migrations')).rows.map((r) => r.id));
     const applied: string[] = [];
     for (const migration of ordered) {
@@ -60,4 +58,3 @@ export async function migrate(pool: Pool, migrations: readonly Migration[]): Pro
     client.release();
   }
 }
-

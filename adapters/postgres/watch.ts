@@ -50,7 +50,9 @@ export function createDatabaseWatch(options: { dataDir?: string; minFreeMb: numb
     async check(pool, timeoutMs) {
       const problems: string[] = [];
       const probe = await withTimeout(
-        pool.query<{ standby: boolean; read_only: boolean }>("select pg_is_in_recovery() as standby, current_setting('transaction_read_only') = 'on' as read_only"),
+        pool.query<{ standby: boolean; read_only: boolean }>(
+          "select pg_is_in_recovery() as standby, current_setting('transaction_read_only') = 'on' as read_only",
+        ),
         timeoutMs,
       ).then(
         (result) => (result === undefined ? ('timeout' as const) : result.rows[0]!),

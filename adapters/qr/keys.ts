@@ -31,7 +31,9 @@ export interface QrKeySet {
 export function qrKeyId(publicKey: KeyObject): string {
   const { x } = ed25519Jwk(publicKey);
   // The thumbprint's input: the required members only, in lexicographic order, no whitespace.
-  return createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x }))
+    .digest('base64url');
 }
 
 export function publicJwkOf(publicKey: KeyObject): QrPublicJwk {

@@ -30,7 +30,10 @@ describe('QR tokens', () => {
     expect(verifyQrToken(token, keys.publicKey)).toEqual(payload);
   });
   it('carries no IIN or name: only the pseudonymous ref, nonce, expiry and program', () => {
-    const [header, body] = signQrToken(payload, keys.privateKey).split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    const [header, body] = signQrToken(payload, keys.privateKey)
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
     expect(Object.keys(body).sort()).toEqual(['e', 'n', 'p', 'v']);
     expect(header).toEqual({ alg: 'EdDSA', kid: qrKeyId(keys.publicKey) });
   });
@@ -45,13 +48,20 @@ describe('QR tokens', () => {
   });
   it('derives the stream from the ref', () => {
     expect(targetOf(payload)).toEqual({ program: 'school-meals', pupilId: 'p-1', schoolYear: '2025-2026', stream: 'meals-p-1-2025-2026' });
-    expect(targetOf({ ...payload, v: foodRef('fam~x', '2026-03'), p: 'food-vouchers' })).toMatchObject({ familyId: 'fam~x', month: '2026-03', stream: 'food-fam~x-2026-03' });
+    expect(targetOf({ ...payload, v: foodRef('fam~x', '2026-03'), p: 'food-vouchers' })).toMatchObject({
+      familyId: 'fam~x',
+      month: '2026-03',
+      stream: 'food-fam~x-2026-03',
+    });
     expect(codeOf(() => targetOf({ ...payload, v: 'no-year' }))).toBe('qr_token_invalid');
   });
   it('loads keys from PEM or base64-of-PEM config and refuses a half configuration', () => {
     const pem = toPem(keys);
     const fromPem = loadQrKeys({ QR_PRIVATE_KEY: pem.privateKeyPem, QR_PUBLIC_KEY: pem.publicKeyPem }, false);
-    const fromB64 = loadQrKeys({ QR_PRIVATE_KEY: Buffer.from(pem.privateKeyPem).toString('base64'), QR_PUBLIC_KEY: Buffer.from(pem.publicKeyPem).toString('base64') }, false);
+    const fromB64 = loadQrKeys(
+      { QR_PRIVATE_KEY: Buffer.from(pem.privateKeyPem).toString('base64'), QR_PUBLIC_KEY: Buffer.from(pem.publicKeyPem).toString('base64') },
+      false,
+    );
     const token = signQrToken(payload, fromB64.privateKey);
     expect(verifyQrToken(token, fromPem.publicKey)).toEqual(payload);
     expect(verifyQrToken(token, keys.publicKey)).toEqual(payload);
@@ -104,7 +114,9 @@ describe('the signer remembers the tokens it signed', () => {
 
 describe('the signer checks its keys', () => {
   it('refuses a public key that does not match the private one, naming both variables', () => {
-    expect(() => createQrSigner({ privateKey: keys.privateKey, publicKey: generateDevQrKeys().publicKey })).toThrow(/QR_PUBLIC_KEY does not match QR_PRIVATE_KEY/);
+    expect(() => createQrSigner({ privateKey: keys.privateKey, publicKey: generateDevQrKeys().publicKey })).toThrow(
+      /QR_PUBLIC_KEY does not match QR_PRIVATE_KEY/,
+    );
   });
   it('refuses to sign a payload a device could not read back (a fractional expiry)', () => {
     expect(() => createQrSigner(keys).sign({ ...payload, e: payload.e + 0.5 })).toThrow(/QR payload/);

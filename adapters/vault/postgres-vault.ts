@@ -67,7 +67,10 @@ export interface PostgresVault extends Vault {
 export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY, masterKey: Buffer = DEV_VAULT_MASTER_KEY): PostgresVault {
   const pseudonymise = pseudonymiser(key);
   const sealer = createSealer(masterKey);
-  const phoneIndex = (phone: string) => createHmac('sha256', key).update(`phone:${normalisePhone(phone)}`).digest('hex');
+  const phoneIndex = (phone: string) =>
+    createHmac('sha256', key)
+      .update(`phone:${normalisePhone(phone)}`)
+      .digest('hex');
 
   /** Each person's data key, created (wrapped) for those who have none; concurrent creators agree on one. */
   async function keysOf(personIds: readonly string[]): Promise<Map<string, Buffer>> {
@@ -89,7 +92,10 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY, masterKey: 
         [missing, wrapped, sealer.masterKeyId],
       );
       for (const r of rows) {
-        if (r.master_key_id !== sealer.masterKeyId) throw new Error(`the vault key of ${r.person_id} was wrapped by master key ${r.master_key_id}, not the configured ${sealer.masterKeyId} (VAULT_MASTER_KEY)`);
+        if (r.master_key_id !== sealer.masterKeyId)
+          throw new Error(
+            `the vault key of ${r.person_id} was wrapped by master key ${r.master_key_id}, not the configured ${sealer.masterKeyId} (VAULT_MASTER_KEY)`,
+          );
         keys.set(r.person_id, sealer.unwrap(r.person_id, r.wrapped_key));
       }
     }
@@ -120,7 +126,8 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY, masterKey: 
     const { ids, rows } = mergeUpserts(pseudonymise, list);
     await retried(async () => {
       const keys = await keysOf(rows.map((r) => r.personId));
-      const seal = (personId: string, field: string, value: string | undefined) => (value === undefined ? null : sealer.seal(keys.get(personId)!, personId, field, value));
+      const seal = (personId: string, field: string, value: string | undefined) =>
+        value === undefined ? null : sealer.seal(keys.get(personId)!, personId, field, value);
       await pool.query(
         `insert into vault_records (person_id, iin, full_name, phone, phone_index, iin_until, name_until, phone_until)
          select p, i, n, ph, pi, $6::timestamptz, $7::timestamptz, $8::timestamptz
@@ -165,7 +172,9 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY, masterKey: 
     },
     upsertPeople,
     async findByPhone(phone) {
-      const { rows } = await pool.query<{ person_id: string }>('select person_id from vault_records where phone_index = $1 order by person_id', [phoneIndex(phone)]);
+      const { rows } = await pool.query<{ person_id: string }>('select person_id from vault_records where phone_index = $1 order by person_id', [
+        phoneIndex(phone),
+      ]);
       return rows.map((r) => r.person_id);
     },
     phonesOf: (personIds) => fieldOf(personIds, 'phone', 'phone'),
@@ -210,7 +219,10 @@ export function createPostgresVault(pool: Pool, key = DEV_VAULT_KEY, masterKey: 
     },
     forget: (personId, kinds) => forget(pool, personId, kindsOf(kinds)),
     async forgottenOf(personIds) {
-      const { rows } = await pool.query<{ person_id: string; kinds: PersonalDataKind[] }>('select person_id, kinds from vault_forgotten where person_id = any($1::text[])', [personIds]);
+      const { rows } = await pool.query<{ person_id: string; kinds: PersonalDataKind[] }>(
+        'select person_id, kinds from vault_forgotten where person_id = any($1::text[])',
+        [personIds],
+      );
       return new Map(rows.map((r) => [r.person_id, kindsOf(r.kinds)]));
     },
     expired: (at, limit) => expired(pool, at, limit),
@@ -251,7 +263,10 @@ async function forget(pool: Pool, personId: string, kinds: readonly PersonalData
     const held = rows[0] ? kinds.filter((kind) => rows[0]![kind]) : [];
     const columns = kinds.flatMap((kind) => (COLUMN_OF[kind] ? [COLUMN_OF[kind]] : []));
     if (columns.length > 0)
-      await client.query(`update vault_records set ${columns.map((c) => `${c} = null`).join(', ')}${kinds.includes('phone') ? ', phone_index = null' : ''} where person_id = $1`, [personId]);
+      await client.query(
+        `update vault_records set ${columns.map((c) => `${c} = null`).join(', ')}${kinds.includes('phone') ? ', phone_index = null' : ''} where person_id = $1`,
+        [personId],
+      );
     if (kinds.includes('complaint')) await client.query('delete from vault_texts where person_id = $1', [personId]);
     await client.query(
       `delete from vault_keys k where person_id = $1

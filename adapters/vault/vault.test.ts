@@ -24,7 +24,10 @@ beforeAll(async () => {
 });
 afterAll(async () => db.drop());
 
-for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcdef')], ['postgres', () => createPostgresVault(db.pool, 'k-0123456789abcdef')]] as const) {
+for (const [name, make] of [
+  ['memory', () => createMemoryVault('k-0123456789abcdef')],
+  ['postgres', () => createPostgresVault(db.pool, 'k-0123456789abcdef')],
+] as const) {
   describe(`vault (${name})`, () => {
     let vault: Vault;
     beforeAll(() => {
@@ -42,11 +45,7 @@ for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcd
     it('upsertPeople stores many at once as if one by one: the same person twice merges, later values win, missing ones keep the stored', async () => {
       const other = '900101300417';
       await vault.upsertPerson({ iin: other, fullName: 'Stored', phone: '87019999999' });
-      const ids = await vault.upsertPeople([
-        { iin: IIN, fullName: 'First' },
-        { iin: ` ${other} ` },
-        { iin: IIN, phone: '+7 701 111 22 33' },
-      ]);
+      const ids = await vault.upsertPeople([{ iin: IIN, fullName: 'First' }, { iin: ` ${other} ` }, { iin: IIN, phone: '+7 701 111 22 33' }]);
       expect(ids).toEqual([vault.pseudonymise(IIN), vault.pseudonymise(other), vault.pseudonymise(IIN)]);
       expect(await vault.get(ids[0]!)).toEqual({ personId: ids[0], iin: IIN, fullName: 'First', phone: '77011112233' });
       expect(await vault.get(ids[1]!)).toEqual({ personId: ids[1], iin: other, fullName: 'Stored', phone: '77019999999' });
@@ -59,7 +58,12 @@ for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcd
       const names = await vault.namesOf([named, nameless, 'p_unknown']);
       expect([...names.entries()]).toEqual([[named, 'First']]);
       const iins = await vault.iinsOf([named, nameless, 'p_unknown']);
-      expect(new Map(iins)).toEqual(new Map([[named, IIN], [nameless, '900101300417']]));
+      expect(new Map(iins)).toEqual(
+        new Map([
+          [named, IIN],
+          [nameless, '900101300417'],
+        ]),
+      );
       await vault.forget(nameless);
     });
     it('clearPhones removes numbers BMG no longer lists; the person, the name and others’ numbers stay; nobody is forgotten', async () => {
@@ -100,7 +104,10 @@ for (const [name, make] of [['memory', () => createMemoryVault('k-0123456789abcd
     });
     it('lists what is past its retention, by kind; a retention only moves later', async () => {
       const iin = '960606500234';
-      const id = await vault.upsertPerson({ iin, fullName: 'Retained', phone: '87017778899' }, { iin: '2027-01-01T00:00:00.000Z', name: '2027-01-01T00:00:00.000Z', phone: '2026-06-01T00:00:00.000Z' });
+      const id = await vault.upsertPerson(
+        { iin, fullName: 'Retained', phone: '87017778899' },
+        { iin: '2027-01-01T00:00:00.000Z', name: '2027-01-01T00:00:00.000Z', phone: '2026-06-01T00:00:00.000Z' },
+      );
       await vault.upsertPerson({ iin }, { iin: '2026-01-01T00:00:00.000Z', name: '2028-01-01T00:00:00.000Z', phone: '2026-05-01T00:00:00.000Z' });
       await vault.keepText(id, 'text-2', 'late complaint', '2026-03-01T00:00:00.000Z');
       const mine = async (at: string) => (await vault.expired(at, 100)).filter((e) => e.personId === id);
@@ -122,9 +129,14 @@ describe('sealing (Postgres vault)', () => {
     const a = await vault.upsertPerson({ iin: '870412300416', fullName: 'Айгерим Сейткали', phone: '87011112233' });
     const b = await vault.upsertPerson({ iin: '900101300417', fullName: 'Other Person' });
     await vault.keepText(a, 'text-s', 'Айгерим 87011112233 complains');
-    const { rows } = await db.pool.query<{ t: string }>(`select concat_ws('|', (select string_agg(r::text, '|') from vault_records r), (select string_agg(k::text, '|') from vault_keys k), (select string_agg(t::text, '|') from vault_texts t)) as t`);
+    const { rows } = await db.pool.query<{ t: string }>(
+      `select concat_ws('|', (select string_agg(r::text, '|') from vault_records r), (select string_agg(k::text, '|') from vault_keys k), (select string_agg(t::text, '|') from vault_texts t)) as t`,
+    );
     for (const clear of ['870412300416', 'Айгерим', '7011112233', 'complains', Buffer.from('Айгерим').toString('hex')]) expect(rows[0]!.t).not.toContain(clear);
-    const keys = await db.pool.query<{ person_id: string; wrapped_key: Buffer }>('select person_id, wrapped_key from vault_keys where person_id = any($1::text[])', [[a, b]]);
+    const keys = await db.pool.query<{ person_id: string; wrapped_key: Buffer }>(
+      'select person_id, wrapped_key from vault_keys where person_id = any($1::text[])',
+      [[a, b]],
+    );
     expect(new Set(keys.rows.map((k) => k.wrapped_key.toString('hex'))).size).toBe(2);
     // Another master key opens nothing.
     const stranger = createPostgresVault(db.pool, 'k-0123456789abcdef', masterKeyOf('11'.repeat(32)));
@@ -141,7 +153,9 @@ describe('sealing (Postgres vault)', () => {
     expect(() => sealer.open(key, 'p_a', 'phone', sealed)).toThrow();
   });
   it('seals the rows stored in plaintext before migration 0753 and drops their table', async () => {
-    await db.pool.query(`create table vault_people (person_id text primary key, iin text not null unique, full_name text, phone text, updated_at timestamptz not null default now())`);
+    await db.pool.query(
+      `create table vault_people (person_id text primary key, iin text not null unique, full_name text, phone text, updated_at timestamptz not null default now())`,
+    );
     const vault = createPostgresVault(db.pool, 'k-0123456789abcdef');
     const id = vault.pseudonymise('970707600345');
     await db.pool.query(`insert into vault_people (person_id, iin, full_name, phone) values ($1, '970707600345', 'Legacy Name', '77012223344')`, [id]);
@@ -152,4 +166,3 @@ describe('sealing (Postgres vault)', () => {
     await vault.forget(id);
   });
 });
-

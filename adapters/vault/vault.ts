@@ -83,7 +83,10 @@ export interface PersonUpsert {
 }
 
 /** One row per person (sorted by personId, so concurrent bulk upserts lock rows in one order), later values over earlier. */
-export function mergeUpserts(pseudonymise: (iin: string) => string, people: readonly PersonUpsert[]): { ids: string[]; rows: (PersonRecord & { iin: string })[] } {
+export function mergeUpserts(
+  pseudonymise: (iin: string) => string,
+  people: readonly PersonUpsert[],
+): { ids: string[]; rows: (PersonRecord & { iin: string })[] } {
   const merged = new Map<string, { personId: string; iin: string; fullName?: string; phone?: string }>();
   const ids = people.map(({ iin, fullName, phone }) => {
     const personId = pseudonymise(iin);
@@ -172,7 +175,10 @@ export function createMemoryVault(key = DEV_VAULT_KEY): Vault {
     },
     async findByPhone(phone) {
       const number = normalisePhone(phone);
-      return [...people.values()].filter((p) => p.phone === number).map((p) => p.personId).sort();
+      return [...people.values()]
+        .filter((p) => p.phone === number)
+        .map((p) => p.personId)
+        .sort();
     },
     phonesOf: async (personIds) => fieldOf(personIds, 'phone'),
     namesOf: async (personIds) => fieldOf(personIds, 'fullName'),

@@ -136,7 +136,14 @@ export function bmgRoutes(deps: { bmg: BmgImport }): AnyRoute[] {
 export function csvRows(csvText: string): (BmgRow & { line: number })[] {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(csvText, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, max_record_size: 4 * 1024 }) as unknown as typeof records;
+    records = parse(csvText, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+      info: true,
+      max_record_size: 4 * 1024,
+    }) as unknown as typeof records;
   } catch (error) {
     const line = (error as { lines?: number }).lines;
     throw new ApiProblem('validation_failed', `The CSV could not be parsed${line ? ` near line ${line}` : ''}.`, [{ path: 'body', message: 'invalid CSV' }]);
@@ -145,7 +152,10 @@ export function csvRows(csvText: string): (BmgRow & { line: number })[] {
   const names = header?.record.map((h) => h.toLowerCase()) ?? [];
   const iinAt = names.indexOf('iin');
   const phoneAt = names.indexOf('phone');
-  if (iinAt < 0 || phoneAt < 0) throw new ApiProblem('validation_failed', 'The CSV needs a header line with the columns iin and phone.', [{ path: 'body', message: 'missing columns iin, phone' }]);
+  if (iinAt < 0 || phoneAt < 0)
+    throw new ApiProblem('validation_failed', 'The CSV needs a header line with the columns iin and phone.', [
+      { path: 'body', message: 'missing columns iin, phone' },
+    ]);
   if (lines.length > BMG_MAX_CHUNK_ROWS) throw new ApiProblem('payload_too_large', `At most ${BMG_MAX_CHUNK_ROWS} rows per chunk.`);
   return lines.map(({ record, info }) =>
     record.length !== names.length

@@ -96,7 +96,12 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide;
       refusals: ['voucher_not_found', 'voucher_not_active', 'voucher_expired', 'voucher_lapsed'],
       async handle({ principal, params, meta }) {
         const token = await deps.services.issueQrToken({ familyId: principal.familyId, voucherId: params.voucherId }, meta);
-        return { status: 200, buffer: await deps.reads.qrPng(token.token), contentType: 'image/png', headers: { ...NO_STORE, 'X-Token-Expires-At': token.expiresAt } };
+        return {
+          status: 200,
+          buffer: await deps.reads.qrPng(token.token),
+          contentType: 'image/png',
+          headers: { ...NO_STORE, 'X-Token-Expires-At': token.expiresAt },
+        };
       },
     }),
     defineRoute({
@@ -161,7 +166,8 @@ export function citizenRoutes(deps: { services: LedgerServices; reads: ReadSide;
       operationId: 'listMyFeedback',
       roles: ['citizen'],
       tag: 'citizen',
-      summary: 'My family’s ratings and complaints, newest first: to whom, about which shop or canteen, and where each is (pending, forwarded with e-Otinish’s reference, not delivered).',
+      summary:
+        'My family’s ratings and complaints, newest first: to whom, about which shop or canteen, and where each is (pending, forwarded with e-Otinish’s reference, not delivered).',
       responses: { 200: { description: 'feedback', schema: z.object({ feedback: z.array(feedbackViewSchema) }) } },
       refusals: [],
       async handle({ principal }) {

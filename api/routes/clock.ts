@@ -37,7 +37,8 @@ export function clockRoutes(deps: { clock: Clock; clockControl?: ClockControl })
       operationId: 'moveClock',
       roles: ['operator'],
       tag: 'ops',
-      summary: 'Dev mode on a virtual clock only: move the clock forward to `to` and fire every deadline now due (reminders, timeouts, lapses). Refused in production (clock_not_movable) and backwards (clock_cannot_go_back).',
+      summary:
+        'Dev mode on a virtual clock only: move the clock forward to `to` and fire every deadline now due (reminders, timeouts, lapses). Refused in production (clock_not_movable) and backwards (clock_cannot_go_back).',
       body: z.strictObject({ to: instantSchema }),
       idempotency: 'optional',
       responses: { 200: { description: 'moved', schema: clockState.extend({ deadlinesFired: z.number().int() }) } },

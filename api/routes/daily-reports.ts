@@ -22,19 +22,23 @@ export function dailyReportRoutes(deps: { exchanges: ExchangeSide }): AnyRoute[]
       roles: ['nobd', 'social-pedagogue', 'service-provider', 'ministry'],
       tag: 'reports',
       summary: 'A day’s daily report as made after its midnight (Asia/Almaty): nobd (per school, per pupil) or food (activations and purchases per city).',
-      description: 'nobd: roles nobd (every school; ?schoolId= for one) and social-pedagogue (own school). food: service-provider, ministry. A day not over yet is 422 report_not_ready.',
+      description:
+        'nobd: roles nobd (every school; ?schoolId= for one) and social-pedagogue (own school). food: service-provider, ministry. A day not over yet is 422 report_not_ready.',
       params: z.object({ kind: z.enum(['nobd', 'food']), date: localDateSchema }),
       query: z.object({ format: z.enum(['json', 'csv']).default('json'), schoolId: idSchema.optional() }),
       responses: { 200: { description: 'the report (format=json), or as CSV in sections', schema: dailyReportSchema, documents: ['text/csv'] } },
       refusals: ['report_not_ready'],
       async handle({ principal, params, query }) {
-        if (!(ROLES_OF_KIND[params.kind] as readonly string[]).includes(principal.role)) throw new ApiProblem('forbidden', `The ${params.kind} report is not for your role.`);
+        if (!(ROLES_OF_KIND[params.kind] as readonly string[]).includes(principal.role))
+          throw new ApiProblem('forbidden', `The ${params.kind} report is not for your role.`);
         const made = await deps.exchanges.dailyReport(params.kind, params.date);
         let report: DailyReport = made.report;
         const school = principal.role === 'social-pedagogue' ? principal.schoolId : query.schoolId;
         if (report.kind === 'nobd' && school) report = ofSchool(report, school);
         if (query.format === 'csv')
-          return text(200, 'text/csv; charset=utf-8', dailyReportCsv(report), { 'Content-Disposition': `attachment; filename="${params.kind}-daily-${params.date}.csv"` });
+          return text(200, 'text/csv; charset=utf-8', dailyReportCsv(report), {
+            'Content-Disposition': `attachment; filename="${params.kind}-daily-${params.date}.csv"`,
+          });
         return json(200, { generatedAt: made.generatedAt, report });
       },
     }),

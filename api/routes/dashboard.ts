@@ -33,7 +33,8 @@ export function dashboardRoutes(): AnyRoute[] {
       operationId: 'getDashboardPage',
       roles: 'public',
       tag: 'dashboard',
-      summary: 'A dashboard page (its figures come from the API with the signed-in token): outcomes (ministry), meals (education authority, social pedagogue), ops (operator), timeline (auditor).',
+      summary:
+        'A dashboard page (its figures come from the API with the signed-in token): outcomes (ministry), meals (education authority, social pedagogue), ops (operator), timeline (auditor).',
       params: z.object({ page: z.enum(DASHBOARD_PAGES) }),
       responses: { 200: { description: 'HTML', documents: ['text/html'] } },
       refusals: [],

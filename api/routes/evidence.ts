@@ -15,7 +15,11 @@ import { familyAsOfSchema } from '../answers';
 
 const MAX_CHECKPOINTS_PAGE = 1_000;
 /** A figure key: parts URI-encoded, joined by "/" (projections/figures/projection.ts). */
-const figureSchema = z.string().min(1).max(600).regex(/^[A-Za-z0-9._~%:-]+(\/[A-Za-z0-9._~%:-]*)*$/, 'key parts URI-encoded, joined by /');
+const figureSchema = z
+  .string()
+  .min(1)
+  .max(600)
+  .regex(/^[A-Za-z0-9._~%:-]+(\/[A-Za-z0-9._~%:-]*)*$/, 'key parts URI-encoded, joined by /');
 const measuresSchema = z.record(z.string(), z.number());
 const traceSchema = z.object({
   report: z.enum(REPORTS),
@@ -24,7 +28,17 @@ const traceSchema = z.object({
   recounted: measuresSchema,
   reported: measuresSchema.optional(),
   agrees: z.boolean().optional(),
-  events: z.array(z.object({ position: z.string(), stream: z.string(), streamVersion: z.string(), id: z.string(), type: z.string(), data: z.unknown(), metadata: z.unknown() })),
+  events: z.array(
+    z.object({
+      position: z.string(),
+      stream: z.string(),
+      streamVersion: z.string(),
+      id: z.string(),
+      type: z.string(),
+      data: z.unknown(),
+      metadata: z.unknown(),
+    }),
+  ),
 });
 const bundleSchema = z.object({
   kind: z.literal('swl.bundle.v1'),
@@ -36,7 +50,18 @@ const bundleSchema = z.object({
   figures: z.array(z.object({ report: z.string(), figure: z.string(), positions: z.array(z.string()) })),
   proofs: z.object({
     events: z.array(
-      z.object({ position: z.string(), stream: z.string(), streamVersion: z.string(), id: z.string(), type: z.string(), data: z.string(), metadata: z.string(), block: z.string(), leafIndex: z.number(), leafPath: z.array(z.string()) }),
+      z.object({
+        position: z.string(),
+        stream: z.string(),
+        streamVersion: z.string(),
+        id: z.string(),
+        type: z.string(),
+        data: z.string(),
+        metadata: z.string(),
+        block: z.string(),
+        leafIndex: z.number(),
+        leafPath: z.array(z.string()),
+      }),
     ),
     blocks: z.array(
       z.object({
@@ -134,7 +159,9 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
         'outcomes-meals region/month; parts URI-encoded. A prefix opens every row under it (school/month: the whole табель).',
       params: z.object({ report: z.enum(REPORTS) }),
       query: z.object({ key: figureSchema, format: z.enum(['json', 'csv']).default('json') }),
-      responses: { 200: { description: 'the figure, its recount and its events (format=json), or the events as CSV', schema: traceSchema, documents: ['text/csv'] } },
+      responses: {
+        200: { description: 'the figure, its recount and its events (format=json), or the events as CSV', schema: traceSchema, documents: ['text/csv'] },
+      },
       refusals: ['figure_too_wide', 'figure_not_found'],
       async handle({ params, query }) {
         const trace = await evidence.traceFigure(params.report, query.key).catch((error: unknown) => {
@@ -143,7 +170,9 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
         });
         if (trace.events.length === 0) throw new ApiProblem('figure_not_found', `No events count in ${params.report} ${query.key}.`);
         if (query.format === 'csv')
-          return text(200, 'text/csv; charset=utf-8', traceCsv(trace), { 'Content-Disposition': `attachment; filename="${params.report}-${query.key.replace(/[^A-Za-z0-9._-]+/g, '_')}.csv"` });
+          return text(200, 'text/csv; charset=utf-8', traceCsv(trace), {
+            'Content-Disposition': `attachment; filename="${params.report}-${query.key.replace(/[^A-Za-z0-9._-]+/g, '_')}.csv"`,
+          });
         return json(200, { ...trace, events: trace.events.map((e) => ({ ...e, position: e.position.toString(), streamVersion: e.streamVersion.toString() })) });
       },
     }),
@@ -168,9 +197,16 @@ export function evidenceRoutes(deps: { evidence?: EvidenceSide }): AnyRoute[] {
       operationId: 'getFamilyBundle',
       roles: ['auditor'],
       tag: 'audit',
-      summary: 'A family’s evidence bundle: every event with its chain proof up to a signed checkpoint, its state as of the instants asked, the figures its events count in; check it offline with scripts/verify-bundle.mjs.',
+      summary:
+        'A family’s evidence bundle: every event with its chain proof up to a signed checkpoint, its state as of the instants asked, the figures its events count in; check it offline with scripts/verify-bundle.mjs.',
       params: z.object({ familyId: idSchema }),
-      query: z.object({ asOf: z.string().max(2000).regex(/^[^,]+(,[^,]+)*$/, 'instants, comma-separated').optional() }),
+      query: z.object({
+        asOf: z
+          .string()
+          .max(2000)
+          .regex(/^[^,]+(,[^,]+)*$/, 'instants, comma-separated')
+          .optional(),
+      }),
       responses: { 200: { description: 'the bundle (JSON, as an attachment)', schema: bundleSchema } },
       refusals: [],
       async handle({ params, query }) {

@@ -15,7 +15,6 @@ import { feedEntrySchema } from '../answers';
 /** Entries per page at most. */
 export const MAX_FEED_PAGE = 1_000;
 
-
 export function feedRoutes(deps: { exchanges: ExchangeSide }): AnyRoute[] {
   return [
     defineRoute({

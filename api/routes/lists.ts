@@ -176,10 +176,17 @@ export function listRoutes(deps: { services: LedgerServices; reads: ReadSide; ex
       operationId: 'getListReturns',
       roles: ['sdu', 'nobd'],
       tag: 'lists',
-      summary: 'The returns of a list: every row that ended without a voucher (refused at intake, no phone, refused, timed out…) with its reason (JSON or CSV).',
+      summary:
+        'The returns of a list: every row that ended without a voucher (refused at intake, no phone, refused, timed out…) with its reason (JSON or CSV).',
       params: z.object({ source: z.enum(['sdu', 'nobd']), listId: idSchema }),
       query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
-      responses: { 200: { description: 'the returns (format=json), or as CSV', schema: z.object({ listId: z.string(), returns: z.array(listReturnSchema) }), documents: ['text/csv'] } },
+      responses: {
+        200: {
+          description: 'the returns (format=json), or as CSV',
+          schema: z.object({ listId: z.string(), returns: z.array(listReturnSchema) }),
+          documents: ['text/csv'],
+        },
+      },
       refusals: ['route_not_found'],
       async handle({ params, query, principal }) {
         if (sourceOf(requireRole(principal, ['sdu', 'nobd'])) !== params.source) throw new ApiProblem('route_not_found', 'No such list.');
@@ -211,7 +218,9 @@ function distinctColumns(header: string[]): string[] {
   header.forEach((column, i) => {
     if (!seen.has(column)) return seen.add(column);
     const name = /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(column) ? column : `column ${i + 1}`;
-    throw new ApiProblem('validation_failed', `The CSV header names the column ${name} twice; keep one.`, [{ path: `body.${name}`, message: 'duplicated column' }]);
+    throw new ApiProblem('validation_failed', `The CSV header names the column ${name} twice; keep one.`, [
+      { path: `body.${name}`, message: 'duplicated column' },
+    ]);
   });
   return header;
 }
@@ -219,7 +228,14 @@ function distinctColumns(header: string[]): string[] {
 function parseCsv(csvText: string, required: readonly string[]): CsvRecord[] {
   let records: CsvRecord[];
   try {
-    records = parse(csvText, { columns: distinctColumns, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false, max_record_size: 64 * 1024 });
+    records = parse(csvText, {
+      columns: distinctColumns,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: false,
+      max_record_size: 64 * 1024,
+    });
   } catch (error) {
     if (error instanceof ApiProblem) throw error;
     // csv-parse messages can quote the offending line (personal data): report only where it broke.
@@ -228,7 +244,12 @@ function parseCsv(csvText: string, required: readonly string[]): CsvRecord[] {
   }
   const header = Object.keys(records[0] ?? {});
   const missing = records.length > 0 ? required.filter((c) => !header.includes(c)) : [];
-  if (missing.length > 0) throw new ApiProblem('validation_failed', `The CSV lacks columns: ${missing.join(', ')}.`, missing.map((c) => ({ path: `body.${c}`, message: 'missing column' })));
+  if (missing.length > 0)
+    throw new ApiProblem(
+      'validation_failed',
+      `The CSV lacks columns: ${missing.join(', ')}.`,
+      missing.map((c) => ({ path: `body.${c}`, message: 'missing column' })),
+    );
   if (records.length > MAX_LIST_ROWS * MAX_FAMILY_MEMBERS) throw new ApiProblem('payload_too_large', 'Too many CSV lines.');
   return records;
 }

@@ -64,12 +64,24 @@ export function opsSummaryRoutes(deps: { overviews: OverviewSide; reads: ReadSid
       tag: 'ops',
       summary:
         'The operator’s picture: each read model’s lag, the SMS outbox (due now, waiting, delivery failure rate), lists received, deadlines overdue and next, and the API’s problem answers of the last hour by code (this process). `hours` sets the window (default 24).',
-      query: z.object({ hours: z.coerce.number().int().min(1).max(24 * 31).default(24) }),
+      query: z.object({
+        hours: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 31)
+          .default(24),
+      }),
       responses: { 200: { description: 'the picture', schema: summarySchema } },
       refusals: [],
       async handle({ query }) {
         const [picture, lag] = await Promise.all([deps.overviews.opsPicture(query.hours), deps.reads.projections()]);
-        const projections = lag.map((p) => ({ name: p.name, status: p.halt ? ('halted' as const) : ('live' as const), lagEvents: p.lagEvents, ...(p.lagSeconds === undefined ? {} : { lagSeconds: p.lagSeconds }) }));
+        const projections = lag.map((p) => ({
+          name: p.name,
+          status: p.halt ? ('halted' as const) : ('live' as const),
+          lagEvents: p.lagEvents,
+          ...(p.lagSeconds === undefined ? {} : { lagSeconds: p.lagSeconds }),
+        }));
         const errors = { windowMinutes: PROBLEM_WINDOW_MINUTES, byCode: deps.metrics.problems.recent(deps.clock.now()) };
         return json(200, { ...picture, projections, errors });
       },

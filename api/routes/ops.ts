@@ -64,7 +64,13 @@ export function opsRoutes(deps: { reads: ReadSide }): AnyRoute[] {
       roles: ['operator'],
       tag: 'ops',
       summary: 'Rebuild one read model from the event log (runs in the background; watch the lag).',
-      params: z.object({ name: z.string().min(1).max(64).regex(/^[a-z0-9_-]+$/) }),
+      params: z.object({
+        name: z
+          .string()
+          .min(1)
+          .max(64)
+          .regex(/^[a-z0-9_-]+$/),
+      }),
       idempotency: 'optional',
       responses: { 202: { description: 'started', schema: z.object({ name: z.string(), status: z.literal('rebuilding') }) } },
       refusals: ['route_not_found'],

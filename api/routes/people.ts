@@ -36,13 +36,19 @@ export function peopleRoutes(deps: { forgetting?: ForgettingSide }): AnyRoute[] 
         'reads show the person as [forgotten].',
       body: z
         .strictObject({
-          personId: z.string().regex(/^p_[0-9a-f]{32}$/, 'p_ and 32 hex digits').optional(),
+          personId: z
+            .string()
+            .regex(/^p_[0-9a-f]{32}$/, 'p_ and 32 hex digits')
+            .optional(),
           iin: iinSchema.optional(),
           kinds: z.array(z.enum(PERSONAL_DATA_KINDS)).min(1).optional(),
           reason: z.enum(FORGET_REASONS),
           reference: idSchema.optional(),
         })
-        .refine((b) => (b.personId === undefined) !== (b.iin === undefined), { message: 'Name the person by personId or by iin (one of them)', path: ['personId'] }),
+        .refine((b) => (b.personId === undefined) !== (b.iin === undefined), {
+          message: 'Name the person by personId or by iin (one of them)',
+          path: ['personId'],
+        }),
       responses: { 200: { description: 'forgotten: the kinds asked, and those the vault still held', schema: resultSchema } },
       refusals: ['version_conflict'],
       async handle({ body, meta }) {

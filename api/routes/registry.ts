@@ -24,11 +24,26 @@ import { humanText, idSchema, tiynSchema } from '../schemas';
 
 const STATUS = z.enum(['registered', 'active', 'suspended', 'closed']);
 const reason = humanText(MAX_REASON_LENGTH).pipe(z.string().trim().min(1, 'Every registry change names its reason'));
-const code = (max: number) => z.string().trim().toLowerCase().min(1).max(max).regex(/^[a-z0-9_-]+$/, 'Use the lower-case code (e.g. kokshetau)');
+const code = (max: number) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(1)
+    .max(max)
+    .regex(/^[a-z0-9_-]+$/, 'Use the lower-case code (e.g. kokshetau)');
 const bin = z.string().regex(/^\d{12}$/, 'A BIN is 12 digits');
 const bankAccount = z.strictObject({
-  iban: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{15,34}$/, 'An IBAN is 15–34 letters and digits, no spaces'),
-  bic: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{8}([A-Z0-9]{3})?$/, 'A BIC is 8 or 11 letters and digits'),
+  iban: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z0-9]{15,34}$/, 'An IBAN is 15–34 letters and digits, no spaces'),
+  bic: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z0-9]{8}([A-Z0-9]{3})?$/, 'A BIC is 8 or 11 letters and digits'),
 });
 const name = humanText(200).pipe(z.string().trim().min(1));
 
@@ -113,7 +128,11 @@ const KINDS: readonly KindRoutes[] = [
 ];
 
 /** Terminals in one CSV cell: `t-1;t-2` (a comma would need quoting). */
-const splitList = (cell: string | undefined) => (cell ?? '').split(';').map((s) => s.trim()).filter(Boolean);
+const splitList = (cell: string | undefined) =>
+  (cell ?? '')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const lifecycleSchema = { status: STATUS, registeredAt: z.string(), statusSince: z.string(), version: z.number().int() };
 const putResult = z.object({ id: z.string(), outcome: z.enum(['registered', 'updated', 'unchanged']), status: STATUS, version: z.number().int() });
@@ -184,7 +203,10 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
       responses: { 200: { description: 'the new status', schema: z.object({ id: z.string(), status: STATUS, version: z.number().int() }) } },
       refusals: ['registry_entry_not_found', 'registry_entry_closed', 'registry_transition_not_allowed', 'version_conflict'],
       async handle({ params: p, body, meta }) {
-        return json(200, await deps.registry.changeStatus(k.kind, { id: idOf(p), action: p.action as 'activate' | 'suspend' | 'close', reason: body.reason }, meta));
+        return json(
+          200,
+          await deps.registry.changeStatus(k.kind, { id: idOf(p), action: p.action as 'activate' | 'suspend' | 'close', reason: body.reason }, meta),
+        );
       },
     }),
     defineRoute({
@@ -200,12 +222,19 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
         (k.kind === 'shop' ? '; terminals separated by `;`.' : '.'),
       query: z.object({ reason: reason.optional(), activate: z.enum(['true', 'false']).optional() }),
       body: z.strictObject({
-        rows: z.array(z.strictObject({ id: idSchema, details: k.details })).min(1).max(MAX_REGISTRY_IMPORT_ROWS),
+        rows: z
+          .array(z.strictObject({ id: idSchema, details: k.details }))
+          .min(1)
+          .max(MAX_REGISTRY_IMPORT_ROWS),
         reason,
         activate: z.boolean().optional(),
       }),
       bodyLimit: 'list',
-      csv: (csvText, query) => ({ rows: parseRegistryCsv(csvText, k), reason: query.reason, ...(query.activate ? { activate: query.activate === 'true' } : {}) }),
+      csv: (csvText, query) => ({
+        rows: parseRegistryCsv(csvText, k),
+        reason: query.reason,
+        ...(query.activate ? { activate: query.activate === 'true' } : {}),
+      }),
       idempotency: 'optional',
       responses: { 200: { description: 'per-row outcomes', schema: importResult } },
       // A refused row answers validation_failed naming the row's own code (see the description).
@@ -238,7 +267,12 @@ function kindRoutes(k: KindRoutes, deps: { registry: RegistryServices; registryR
       refusals: [],
       async handle({ query }) {
         const filter = query as Record<string, never>;
-        const entries = k.kind === 'shop' ? await deps.registryReads.shops(filter) : k.kind === 'school' ? await deps.registryReads.schools(filter) : await deps.registryReads.devices(filter);
+        const entries =
+          k.kind === 'shop'
+            ? await deps.registryReads.shops(filter)
+            : k.kind === 'school'
+              ? await deps.registryReads.schools(filter)
+              : await deps.registryReads.devices(filter);
         return json(200, { entries });
       },
     }),
@@ -308,7 +342,11 @@ const MAX_IMPORT_ERRORS = 200;
  */
 export function registryRowsFromCsv(kind: RegistryKind, csvText: string): { id: string; details: unknown }[] {
   const k = KINDS.find((candidate) => candidate.kind === kind)!;
-  const rows = z.array(z.strictObject({ id: idSchema, details: k.details })).min(1).max(MAX_REGISTRY_IMPORT_ROWS).safeParse(parseRegistryCsv(csvText, k));
+  const rows = z
+    .array(z.strictObject({ id: idSchema, details: k.details }))
+    .min(1)
+    .max(MAX_REGISTRY_IMPORT_ROWS)
+    .safeParse(parseRegistryCsv(csvText, k));
   if (!rows.success) throw new ApiProblem('validation_failed', 'Rows of the CSV do not match their schema.', fieldErrors('rows', rows.error));
   return rows.data;
 }
@@ -323,7 +361,12 @@ function parseRegistryCsv(csvText: string, k: KindRoutes): unknown[] {
   }
   const header = Object.keys(records[0] ?? {});
   const missing = records.length > 0 ? k.csvColumns.filter((c) => !header.includes(c)) : [];
-  if (missing.length > 0) throw new ApiProblem('validation_failed', `The CSV lacks columns: ${missing.join(', ')}.`, missing.map((c) => ({ path: `body.${c}`, message: 'missing column' })));
+  if (missing.length > 0)
+    throw new ApiProblem(
+      'validation_failed',
+      `The CSV lacks columns: ${missing.join(', ')}.`,
+      missing.map((c) => ({ path: `body.${c}`, message: 'missing column' })),
+    );
   if (records.length > MAX_REGISTRY_IMPORT_ROWS) throw new ApiProblem('payload_too_large', `At most ${MAX_REGISTRY_IMPORT_ROWS} rows per import.`);
   return records.map((r) => k.rowFromCsv(r));
 }

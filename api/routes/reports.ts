@@ -13,7 +13,12 @@ import { idSchema, instantSchema, localDateSchema, monthSchema, programSchema, s
 const asReply = (rendered: Rendered, filename: string): Reply =>
   rendered.kind === 'json'
     ? json(200, rendered.data)
-    : text(200, rendered.contentType, rendered.body, rendered.contentType.startsWith('text/csv') ? { 'Content-Disposition': `attachment; filename="${filename}"` } : {});
+    : text(
+        200,
+        rendered.contentType,
+        rendered.body,
+        rendered.contentType.startsWith('text/csv') ? { 'Content-Disposition': `attachment; filename="${filename}"` } : {},
+      );
 
 export function reportRoutes(deps: { reads: ReadSide }): AnyRoute[] {
   return [

@@ -29,13 +29,27 @@ export function rosterRoutes(deps: { registryReads: RegistryReadSide }): AnyRout
       operationId: 'getCanteenRoster',
       roles: ['canteen-device'],
       tag: 'canteen',
-      summary: 'The pupils the device may serve at its school (pseudonymous ids, no names or IINs); `since` gives only the changes after an earlier answer’s cursor.',
+      summary:
+        'The pupils the device may serve at its school (pseudonymous ids, no names or IINs); `since` gives only the changes after an earlier answer’s cursor.',
       description:
         'Without `since`: every servable voucher of the school. With `since`: every voucher whose entry changed after that cursor, servable or not (drop the ones that are not). ' +
         'Keep `cursor` for the next call; an answer with as many entries as the page holds is continued from its cursor. ETag / If-None-Match → 304 while nothing changed.',
-      query: z.object({ since: z.string().regex(/^\d{1,18}$/, 'The cursor of an earlier answer').optional() }),
+      query: z.object({
+        since: z
+          .string()
+          .regex(/^\d{1,18}$/, 'The cursor of an earlier answer')
+          .optional(),
+      }),
       responses: {
-        200: { description: 'the roster, or its changes', schema: z.object({ schoolId: z.string(), cursor: z.string(), cardKey: z.string().describe('The school’s card key (base64url)'), entries: z.array(entry) }) },
+        200: {
+          description: 'the roster, or its changes',
+          schema: z.object({
+            schoolId: z.string(),
+            cursor: z.string(),
+            cardKey: z.string().describe('The school’s card key (base64url)'),
+            entries: z.array(entry),
+          }),
+        },
         304: { description: 'nothing changed since the answer named by If-None-Match' },
       },
       refusals: [...DEVICE_ADMISSION_REFUSALS],
@@ -43,7 +57,10 @@ export function rosterRoutes(deps: { registryReads: RegistryReadSide }): AnyRout
         deps.registryReads.admitDevice(principal.deviceId, principal.schoolId);
         const since = query.since === undefined ? undefined : BigInt(query.since);
         const head = await deps.registryReads.rosterHead(principal.schoolId);
-        const etag = `"${createHash('sha256').update(`${principal.schoolId}\n${query.since ?? 'all'}\n${head}`).digest('base64url').slice(0, 27)}"`;
+        const etag = `"${createHash('sha256')
+          .update(`${principal.schoolId}\n${query.since ?? 'all'}\n${head}`)
+          .digest('base64url')
+          .slice(0, 27)}"`;
         const headers = { 'Cache-Control': 'private, no-cache', ETag: etag };
         if (noneMatch(req, etag)) return { status: 304, json: undefined, headers };
         return json(200, await deps.registryReads.roster(principal.schoolId, since), headers);

@@ -44,7 +44,10 @@ export interface SettlementDoor {
   createPayoutBatch(selection: PayoutSelection, meta: CommandMetadata): Promise<BatchResult>;
   importConfirmation(file: { format: 'camt.054' | 'csv'; content: string }, meta: CommandMetadata): Promise<ConfirmationImport>;
   windows(filter: { from?: string; to?: string }): Promise<WindowRow[]>;
-  statements(filter: { shopId?: string; windowId?: string; from?: string; to?: string }, format: FileFormat): Promise<Rendered | { statements: StatementRow[] }>;
+  statements(
+    filter: { shopId?: string; windowId?: string; from?: string; to?: string },
+    format: FileFormat,
+  ): Promise<Rendered | { statements: StatementRow[] }>;
   /** undefined: no such statement. */
   statement(statementId: string, format: FileFormat): Promise<{ shopId: string; rendered: Rendered | StatementDetail } | undefined>;
   paymentOrders(filter: { schoolId?: string; month?: string }, format: FileFormat): Promise<Rendered | { orders: PaymentOrderRow[] }>;
@@ -53,7 +56,8 @@ export interface SettlementDoor {
   reconciliation(format: FileFormat): Promise<Rendered | Reconciliation>;
 }
 
-const isRendered = (value: unknown): value is Rendered => typeof value === 'object' && value !== null && 'contentType' in value && 'body' in value && 'filename' in value;
+const isRendered = (value: unknown): value is Rendered =>
+  typeof value === 'object' && value !== null && 'contentType' in value && 'body' in value && 'filename' in value;
 const reply = (value: unknown): Reply =>
   isRendered(value) ? text(200, value.contentType, value.body, { 'Content-Disposition': `attachment; filename="${value.filename}"` }) : json(200, value);
 
@@ -150,7 +154,9 @@ export function settlementRoutes(deps: { settlement: SettlementDoor }): AnyRoute
       tag: 'money out',
       summary: 'Canteen payment orders (paid and unpaid) by school and month; a school sees its own.',
       query: z.object({ schoolId: idSchema.optional(), month: monthSchema.optional(), format: fileFormat }),
-      responses: { 200: { description: 'payment orders (JSON or CSV)', schema: z.object({ orders: z.array(paymentOrderRowSchema) }), documents: ['text/csv'] } },
+      responses: {
+        200: { description: 'payment orders (JSON or CSV)', schema: z.object({ orders: z.array(paymentOrderRowSchema) }), documents: ['text/csv'] },
+      },
       refusals: [],
       async handle({ principal, query }) {
         const { format, ...filter } = query;
@@ -213,7 +219,8 @@ export function settlementRoutes(deps: { settlement: SettlementDoor }): AnyRoute
       operationId: 'importPayoutConfirmation',
       roles: ['operator'],
       tag: 'money out',
-      summary: 'Import the paying agent’s confirmation (camt.054.001.08 XML or CSV, as text in `content`): one result per transfer; the same file twice records nothing new.',
+      summary:
+        'Import the paying agent’s confirmation (camt.054.001.08 XML or CSV, as text in `content`): one result per transfer; the same file twice records nothing new.',
       body: z.object({ format: z.enum(['camt.054', 'csv']), content: z.string().min(1).max(MAX_CONFIRMATION_BYTES_TEXT) }),
       bodyLimit: 'list',
       csv: (content) => ({ format: 'csv', content }),
@@ -230,7 +237,8 @@ export function settlementRoutes(deps: { settlement: SettlementDoor }): AnyRoute
       operationId: 'getReconciliation',
       roles: ['operator', 'ministry', 'auditor'],
       tag: 'money out',
-      summary: 'Reconciliation to the tiyn: captured = settled = paid + pending per window and shop; табель meals = payment orders per school-month; every difference with the ids behind it.',
+      summary:
+        'Reconciliation to the tiyn: captured = settled = paid + pending per window and shop; табель meals = payment orders per school-month; every difference with the ids behind it.',
       query: z.object({ format: fileFormat }),
       responses: { 200: { description: 'totals, lines and differences (JSON or CSV)', schema: reconciliationSchema, documents: ['text/csv'] } },
       refusals: [],

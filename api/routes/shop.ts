@@ -14,14 +14,20 @@ import { MAX_BASKET_ITEMS, MAX_QR_TOKEN_LENGTH, MAX_UNIT_PRICE_TIYN, humanText, 
 export const MAX_QUANTITY = 1_000_000;
 
 const item = z.strictObject({
-  sku: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'A sku is letters, digits and . _ -'),
+  sku: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]+$/, 'A sku is letters, digits and . _ -'),
   name: humanText(200).pipe(z.string().trim().min(1)),
   quantity: z.number().int('Quantities are integers (pcs, g or ml)').positive().max(MAX_QUANTITY),
   unit: z.enum(['pcs', 'g', 'ml']),
   unitPriceTiyn: tiynSchema.max(MAX_UNIT_PRICE_TIYN, 'A unit price is at most 100 000 ₸ (10 000 000 tiyn)'),
   discountTiyn: tiynSchema
     .optional()
-    .describe('The discount given on this line from the voucher, at most the line (quantity × unit price) and the trade-markup cap (markup_cap_exceeded). Without it the voucher pays the eligible line whole, or up to the cap when the program sets one.'),
+    .describe(
+      'The discount given on this line from the voucher, at most the line (quantity × unit price) and the trade-markup cap (markup_cap_exceeded). Without it the voucher pays the eligible line whole, or up to the cap when the program sets one.',
+    ),
 });
 const tokenSchema = opaqueToken(MAX_QR_TOKEN_LENGTH);
 const holdParams = z.object({ holdId: idSchema });
@@ -65,7 +71,10 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       summary: 'Balance inquiry by the customer’s QR token (the token is not used up).',
       body: z.strictObject({ token: tokenSchema }),
       responses: {
-        200: { description: 'balance', schema: z.object({ familyId: z.string(), month: z.string(), availableTiyn: z.number().int(), heldTiyn: z.number().int() }) },
+        200: {
+          description: 'balance',
+          schema: z.object({ familyId: z.string(), month: z.string(), availableTiyn: z.number().int(), heldTiyn: z.number().int() }),
+        },
       },
       refusals: [...SHOP_ADMISSION_REFUSALS, 'qr_token_invalid', 'qr_token_expired', 'voucher_not_found', 'voucher_lapsed'],
       async handle({ principal, body, meta }) {
@@ -82,7 +91,22 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       body: z.strictObject({ token: tokenSchema, items: z.array(item).min(1).max(MAX_BASKET_ITEMS) }),
       idempotency: 'required',
       responses: { 201: { description: 'held', schema: authorization } },
-      refusals: [...SHOP_ADMISSION_REFUSALS, 'basket_empty', 'amount_invalid', 'qr_token_invalid', 'qr_token_expired', 'hold_already_exists', 'voucher_not_found', 'qr_token_reused', 'voucher_lapsed', 'voucher_not_active', 'no_eligible_items', 'insufficient_balance', 'markup_cap_exceeded', 'version_conflict'],
+      refusals: [
+        ...SHOP_ADMISSION_REFUSALS,
+        'basket_empty',
+        'amount_invalid',
+        'qr_token_invalid',
+        'qr_token_expired',
+        'hold_already_exists',
+        'voucher_not_found',
+        'qr_token_reused',
+        'voucher_lapsed',
+        'voucher_not_active',
+        'no_eligible_items',
+        'insufficient_balance',
+        'markup_cap_exceeded',
+        'version_conflict',
+      ],
       async handle({ principal, body, meta, idempotencyKey }) {
         const holdId = holdIdOf(principal.shopId, idempotencyKey!);
         return json(201, await deps.services.authorizePurchase({ shopId: principal.shopId, token: body.token, holdId, items: body.items }, meta));
@@ -99,7 +123,16 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       body: z.strictObject({ paymentStatus: z.enum(['paid', 'failed']), items: z.array(item).min(1).max(MAX_BASKET_ITEMS).optional() }),
       idempotency: 'required',
       responses: { 200: { description: 'settled', schema: captureResult } },
-      refusals: [...SHOP_ADMISSION_REFUSALS, 'amount_invalid', 'hold_not_found', 'hold_expired', 'hold_already_settled', 'markup_cap_exceeded', 'capture_exceeds_hold', 'version_conflict'],
+      refusals: [
+        ...SHOP_ADMISSION_REFUSALS,
+        'amount_invalid',
+        'hold_not_found',
+        'hold_expired',
+        'hold_already_settled',
+        'markup_cap_exceeded',
+        'capture_exceeds_hold',
+        'version_conflict',
+      ],
       async handle({ principal, params, body, meta }) {
         return json(200, await deps.services.capturePurchase({ shopId: principal.shopId, holdId: params.holdId, ...body }, meta));
       },

@@ -14,7 +14,11 @@ export const MAX_SMS_PULL = 500;
 const phoneSchema = z.string().regex(/^\+?\d{10,15}$/, 'A phone is 10–15 digits, optionally with a leading +');
 
 /** Message ids name their case and number (`{caseId}#{n}`): URL-encode the `#`. */
-const messageIdSchema = z.string().min(1).max(300).regex(/^[A-Za-z0-9._:~#-]+$/, 'Not a message id');
+const messageIdSchema = z
+  .string()
+  .min(1)
+  .max(300)
+  .regex(/^[A-Za-z0-9._:~#-]+$/, 'Not a message id');
 
 const outbound = z.object({
   messageId: z.string(),
@@ -107,7 +111,10 @@ export function smsRoutes(deps: { services: LedgerServices; reads: ReadSide }): 
       responses: {
         200: {
           description: 'interpreted',
-          schema: z.object({ outcome: z.enum(['consent_given', 'consent_refused', 'unrecognised', 'late', 'no_open_case_for_phone']), caseId: z.string().optional() }),
+          schema: z.object({
+            outcome: z.enum(['consent_given', 'consent_refused', 'unrecognised', 'late', 'no_open_case_for_phone']),
+            caseId: z.string().optional(),
+          }),
         },
       },
       refusals: ['version_conflict'],

@@ -26,7 +26,13 @@ const healthSchema = z.object({
   eventStore: z.string().optional(),
   haltedProjections: z.array(z.string()).optional(),
   database: z
-    .object({ reachable: z.boolean(), writable: z.boolean(), disk: z.enum(['ok', 'full', 'unknown']), diskFreeMb: z.number().optional(), problems: z.array(z.string()).optional() })
+    .object({
+      reachable: z.boolean(),
+      writable: z.boolean(),
+      disk: z.enum(['ok', 'full', 'unknown']),
+      diskFreeMb: z.number().optional(),
+      problems: z.array(z.string()).optional(),
+    })
     .optional(),
   problems: z.array(z.string()).optional(),
 });
@@ -50,7 +56,8 @@ export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<
       roles: 'public',
       limited: false,
       tag: 'system',
-      summary: 'Readiness (as /health/ready): 200 when Postgres answers within HEALTH_TIMEOUT_MS and takes writes, its disk has room, the projection runner runs and the scheduler is not stalled (status `degraded` and their names when read models are halted: the instance stays in rotation); else 503 with the problems.',
+      summary:
+        'Readiness (as /health/ready): 200 when Postgres answers within HEALTH_TIMEOUT_MS and takes writes, its disk has room, the projection runner runs and the scheduler is not stalled (status `degraded` and their names when read models are halted: the instance stays in rotation); else 503 with the problems.',
       responses: { 200: { description: 'ready', schema: healthSchema }, 503: { description: 'not ready', schema: healthSchema } },
       refusals: [],
       handle: () => readiness(deps.health),
@@ -140,8 +147,10 @@ export function systemRoutes(deps: { metrics: ApiMetrics; health: () => Promise<
 }
 
 /** What a client can rely on in the document; the rest follows the OpenAPI 3.1 specification. */
-const openApiSchema = z.looseObject({
-  openapi: z.string(),
-  info: z.looseObject({ title: z.string(), version: z.string() }),
-  paths: z.record(z.string(), z.looseObject({})),
-}).describe('An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0).');
+const openApiSchema = z
+  .looseObject({
+    openapi: z.string(),
+    info: z.looseObject({ title: z.string(), version: z.string() }),
+    paths: z.record(z.string(), z.looseObject({})),
+  })
+  .describe('An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0).');

@@ -8,7 +8,9 @@ describe('docs/CODES.md', () => {
     expect(readFileSync(CODES_DOC_PATH, 'utf8')).toBe(renderCodesDoc());
   });
   it('lists every code exactly once', () => {
-    const rows = renderCodesDoc().split('\n').filter((l) => /^\| `[a-z_]+` \| [a-z_]+ \|/.test(l));
+    const rows = renderCodesDoc()
+      .split('\n')
+      .filter((l) => /^\| `[a-z_]+` \| [a-z_]+ \|/.test(l));
     expect(rows).toHaveLength(Object.keys(CODES).length);
   });
   it('names only known codes in the precedence chains, each once per chain', () => {

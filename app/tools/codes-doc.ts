@@ -52,7 +52,11 @@ export const PRECEDENCE: readonly { readonly name: string; readonly where: strin
       'insufficient_balance',
     ],
   },
-  { name: 'capture a hold', where: 'application/services/food.ts, domain/vouchers/food-wallet.ts', codes: ['hold_not_found', 'hold_expired', 'hold_already_settled', 'amount_invalid', 'capture_exceeds_hold'] },
+  {
+    name: 'capture a hold',
+    where: 'application/services/food.ts, domain/vouchers/food-wallet.ts',
+    codes: ['hold_not_found', 'hold_expired', 'hold_already_settled', 'amount_invalid', 'capture_exceeds_hold'],
+  },
   { name: 'void a hold', where: 'domain/vouchers/food-wallet.ts', codes: ['hold_not_found', 'hold_expired', 'hold_already_settled'] },
   {
     name: 'a shop’s call (balance, authorize, capture, void), before any of the above',
@@ -77,7 +81,19 @@ export const PRECEDENCE: readonly { readonly name: string; readonly where: strin
   {
     name: 'a registry change (register, update, activate, suspend, close)',
     where: 'domain/registry/lifecycle.ts, shop.ts, school.ts, device.ts',
-    codes: ['validation_failed', 'bin_invalid', 'shop_outside_pilot_city', 'iban_invalid', 'bic_invalid', 'meal_price_invalid', 'school_not_registered', 'school_closed', 'registry_entry_not_found', 'registry_entry_closed', 'registry_transition_not_allowed'],
+    codes: [
+      'validation_failed',
+      'bin_invalid',
+      'shop_outside_pilot_city',
+      'iban_invalid',
+      'bic_invalid',
+      'meal_price_invalid',
+      'school_not_registered',
+      'school_closed',
+      'registry_entry_not_found',
+      'registry_entry_closed',
+      'registry_transition_not_allowed',
+    ],
   },
 ];
 

@@ -31,11 +31,14 @@ function openShapes(schema: unknown, at: string): string[] {
   const keys = Object.keys(node).filter((key) => key !== 'description');
   if (keys.length === 0) found.push(at);
   if (node.type === 'object' && node.properties === undefined && node.additionalProperties === undefined) found.push(at);
-  if (node.additionalProperties === true || (typeof node.additionalProperties === 'object' && Object.keys(node.additionalProperties as object).length === 0)) found.push(at);
+  if (node.additionalProperties === true || (typeof node.additionalProperties === 'object' && Object.keys(node.additionalProperties as object).length === 0))
+    found.push(at);
   for (const [key, value] of Object.entries(node.properties ?? {})) found.push(...openShapes(value, `${at}.${key}`));
   if (node.items) found.push(...openShapes(node.items, `${at}[]`));
-  for (const part of [...((node.allOf as unknown[]) ?? []), ...((node.oneOf as unknown[]) ?? []), ...((node.anyOf as unknown[]) ?? [])]) found.push(...openShapes(part, at));
-  if (typeof node.additionalProperties === 'object' && Object.keys(node.additionalProperties as object).length > 0) found.push(...openShapes(node.additionalProperties, `${at}{}`));
+  for (const part of [...((node.allOf as unknown[]) ?? []), ...((node.oneOf as unknown[]) ?? []), ...((node.anyOf as unknown[]) ?? [])])
+    found.push(...openShapes(part, at));
+  if (typeof node.additionalProperties === 'object' && Object.keys(node.additionalProperties as object).length > 0)
+    found.push(...openShapes(node.additionalProperties, `${at}{}`));
   return [...new Set(found)];
 }
 
@@ -53,11 +56,15 @@ describe('docs/openapi.json', () => {
   it('documents a success and every problem status of every operation as problem+json with its codes', () => {
     for (const { name, operation } of operations) {
       const statuses = Object.keys(operation.responses);
-      expect(statuses.some((status) => status.startsWith('2')), name).toBe(true);
+      expect(
+        statuses.some((status) => status.startsWith('2')),
+        name,
+      ).toBe(true);
       expect(statuses, name).toEqual(expect.arrayContaining(['400', '500']));
       // 4xx and 500 are problems; /health's 503 is its own JSON answer.
       for (const status of statuses.filter((s) => /^4/.test(s) || s === '500')) {
-        const schema = operation.responses[status]!.content?.['application/problem+json']?.schema as { allOf?: [Schema, { properties: { code: { enum: string[] } } }] } | undefined;
+        const schema = operation.responses[status]!.content?.['application/problem+json']?.schema as
+          { allOf?: [Schema, { properties: { code: { enum: string[] } } }] } | undefined;
         expect(schema?.allOf?.[0], `${name} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
         expect(schema?.allOf?.[1].properties.code.enum.length, `${name} ${status}`).toBeGreaterThan(0);
       }
@@ -71,6 +78,10 @@ describe('docs/openapi.json', () => {
       ),
     );
     expect(open.filter((at) => !OPEN_SHAPES.some((allowed) => allowed.test(at)))).toEqual([]);
-    for (const allowed of OPEN_SHAPES) expect(open.some((at) => allowed.test(at)), `${allowed} still needed`).toBe(true);
+    for (const allowed of OPEN_SHAPES)
+      expect(
+        open.some((at) => allowed.test(at)),
+        `${allowed} still needed`,
+      ).toBe(true);
   });
 });

@@ -47,12 +47,14 @@ export interface RegistryView extends CounterpartGate {
   stop(): void;
 }
 
-export function createRegistryView(options: {
-  source?: RegistrySource;
-  refreshIntervalMs?: number;
-  program?: FoodVouchersProgram;
-  onError?: (error: unknown) => void;
-} = {}): RegistryView {
+export function createRegistryView(
+  options: {
+    source?: RegistrySource;
+    refreshIntervalMs?: number;
+    program?: FoodVouchersProgram;
+    onError?: (error: unknown) => void;
+  } = {},
+): RegistryView {
   const shops = new Map<string, ShopEntry>();
   const schools = new Map<string, SchoolEntry>();
   const devices = new Map<string, DeviceEntry>();
@@ -89,7 +91,10 @@ export function createRegistryView(options: {
     },
     start() {
       if (timer || !options.source) return;
-      timer = setInterval(() => void this.refresh().catch((error: unknown) => options.onError?.(error)), options.refreshIntervalMs ?? DEFAULT_REGISTRY_REFRESH_MS);
+      timer = setInterval(
+        () => void this.refresh().catch((error: unknown) => options.onError?.(error)),
+        options.refreshIntervalMs ?? DEFAULT_REGISTRY_REFRESH_MS,
+      );
       timer.unref();
     },
     stop() {

@@ -36,7 +36,13 @@ export interface BmgImport {
    */
   importAll(
     entries: readonly (readonly [string, string])[],
-    options: { readonly loadId: string; readonly asOf: string; readonly mode: LoadMode; readonly chunkRows?: number; readonly onChunk?: (receipt: ChunkReceipt, chunks: number) => void },
+    options: {
+      readonly loadId: string;
+      readonly asOf: string;
+      readonly mode: LoadMode;
+      readonly chunkRows?: number;
+      readonly onChunk?: (receipt: ChunkReceipt, chunks: number) => void;
+    },
     meta: CommandMetadata,
   ): Promise<LoadStatus>;
 }
@@ -81,7 +87,8 @@ export function createBmgImport(loads: DirectoryLoads): BmgImport {
   const service: BmgImport = {
     async openLoad(header, meta) {
       const opened = await loads.openLoad(header, meta.now);
-      if (opened.kind === 'different') refuse('load_already_opened_with_different_header', `${header.loadId} was opened as ${opened.load.mode} as of ${opened.load.asOf}`);
+      if (opened.kind === 'different')
+        refuse('load_already_opened_with_different_header', `${header.loadId} was opened as ${opened.load.mode} as of ${opened.load.asOf}`);
       return { created: opened.kind === 'opened', load: opened.load };
     },
 
@@ -89,8 +96,18 @@ export function createBmgImport(loads: DirectoryLoads): BmgImport {
       if (chunk.rows.length > BMG_MAX_CHUNK_ROWS) refuse('validation_failed', `at most ${BMG_MAX_CHUNK_ROWS} rows per chunk`);
       const { entries, rejected } = checkRows(chunk.rows);
       // The hash covers every row as sent (rejected ones too): a resend must be the same chunk.
-      const contentHash = chunkContentHash(chunk.rows.map((r) => ('malformed' in r ? { iin: `#${r.line}`, phone: r.malformed } : { iin: r.iin, phone: r.phone })));
-      const result = await loads.applyChunk({ loadId: chunk.loadId, chunkNo: chunk.chunkNo, contentHash, rows: chunk.rows.length, entries, rejected, at: meta.now });
+      const contentHash = chunkContentHash(
+        chunk.rows.map((r) => ('malformed' in r ? { iin: `#${r.line}`, phone: r.malformed } : { iin: r.iin, phone: r.phone })),
+      );
+      const result = await loads.applyChunk({
+        loadId: chunk.loadId,
+        chunkNo: chunk.chunkNo,
+        contentHash,
+        rows: chunk.rows.length,
+        entries,
+        rejected,
+        at: meta.now,
+      });
       switch (result.kind) {
         case 'applied':
         case 'repeated':

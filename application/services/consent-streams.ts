@@ -60,7 +60,13 @@ export const isConsentStream = (stream: string) => voucherStreamOfCase(stream) !
  * case events are appended anyway, the consent event carrying `voucherNotIssued` (the code): a
  * refusal never erases a consent.
  */
-export function decideCase(states: StreamStates, d: Deciders, loaded: ReadonlyMap<string, Loaded>, caseStream: string, command: ConsentCommand): { decisions: Decision[]; events: ConsentEvent[] } {
+export function decideCase(
+  states: StreamStates,
+  d: Deciders,
+  loaded: ReadonlyMap<string, Loaded>,
+  caseStream: string,
+  command: ConsentCommand,
+): { decisions: Decision[]; events: ConsentEvent[] } {
   const before = states.fold(d.consent, loaded.get(caseStream)!.events);
   const events = d.consent.decide(command, before);
   const after = events.reduce(d.consent.evolve, before);
@@ -155,8 +161,14 @@ function issueVoucher(
     {
       type: 'IssueFoodVouchers',
       data: {
-        familyId: c.familyId, month: s.month, city: s.city, region: s.region, members: s.members, caseId: c.caseId,
-        claimedByOthers: claimedByOthers(states, loaded, c.caseId, s), ...(consentAt ? { consentAt } : {}),
+        familyId: c.familyId,
+        month: s.month,
+        city: s.city,
+        region: s.region,
+        members: s.members,
+        caseId: c.caseId,
+        claimedByOthers: claimedByOthers(states, loaded, c.caseId, s),
+        ...(consentAt ? { consentAt } : {}),
       },
       metadata,
     },

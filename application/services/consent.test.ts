@@ -60,7 +60,15 @@ const mealsList = (rows = 3): ReceiveListInput => ({
         { iin: MOTHER, role: 'mother', fullName: 'Mother A' },
       ],
     },
-    { familyId: 'fam-a', pupil: { iin: SMALL }, schoolId: 'school-1', grade: 2, category: 'asp_family', approvedByHead: true, representatives: [{ iin: MOTHER, role: 'mother' }] },
+    {
+      familyId: 'fam-a',
+      pupil: { iin: SMALL },
+      schoolId: 'school-1',
+      grade: 2,
+      category: 'asp_family',
+      approvedByHead: true,
+      representatives: [{ iin: MOTHER, role: 'mother' }],
+    },
     { familyId: 'fam-x', pupil: { iin: '123456789012' }, schoolId: 'school-1', grade: 8, category: 'low_income', approvedByHead: true, representatives: [] },
   ].slice(0, rows) as MealsListRow[],
 });
@@ -87,18 +95,29 @@ async function memoryWorld(): Promise<World> {
   return {
     store: createMemoryEventStore(),
     vault: createMemoryVault('test-vault-key-0123456789'),
-    phones: createMemoryPhoneDirectory([[MOTHER, MOTHER_PHONE], [HEAD, HEAD_PHONE], [HEAD2, HEAD2_PHONE]]),
+    phones: createMemoryPhoneDirectory([
+      [MOTHER, MOTHER_PHONE],
+      [HEAD, HEAD_PHONE],
+      [HEAD2, HEAD2_PHONE],
+    ]),
     dispose: async () => undefined,
   };
 }
 async function postgresWorld(): Promise<World> {
   const db = await freshDatabase([...coreMigrations(), ...vaultMigrations, ...bmgMigrations]);
   const vault = createPostgresVault(db.pool, 'test-vault-key-0123456789');
-  const phones = await loadedDirectory(db.pool, vault, [[MOTHER, MOTHER_PHONE], [HEAD, HEAD_PHONE], [HEAD2, HEAD2_PHONE]]);
+  const phones = await loadedDirectory(db.pool, vault, [
+    [MOTHER, MOTHER_PHONE],
+    [HEAD, HEAD_PHONE],
+    [HEAD2, HEAD2_PHONE],
+  ]);
   return { store: createPostgresEventStore(db.pool), vault, phones, dispose: db.drop };
 }
 
-for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresWorld]] as const) {
+for (const [name, makeWorld] of [
+  ['memory', memoryWorld],
+  ['postgres', postgresWorld],
+] as const) {
   describe(`list and consent services (${name} event store)`, () => {
     let world: World;
     beforeAll(async () => {
@@ -114,7 +133,14 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
       // Voucher deadlines (month end, expiry) belong to the vouchers half: not fired here.
       const handler = consentDeadlineHandler(consent);
       const fire: typeof consent.fireDeadline = async (input, m) => (handler.handles(input) ? handler.fire(input, m) : undefined);
-      const scheduler = createDeadlineScheduler({ reads, fire, clock, onError: (e) => { throw e; } });
+      const scheduler = createDeadlineScheduler({
+        reads,
+        fire,
+        clock,
+        onError: (e) => {
+          throw e;
+        },
+      });
       return { ...lists, ...consent, scheduler, reads };
     };
     const types = async (stream: string) => (await world.store.readStream(stream)).map((e) => e.type);
@@ -152,21 +178,34 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
       const s = services();
       const again = await s.receiveList(mealsList(), meta('2026-03-02T06:00:00.000Z', 'req-2'));
       expect(again).toMatchObject({ accepted: 2, rejected: 1, repeated: true });
-      await expect(s.receiveList(mealsList(2), meta('2026-03-02T06:00:00.000Z', 'req-3'))).rejects.toMatchObject({ code: 'list_already_received_with_different_content' });
+      await expect(s.receiveList(mealsList(2), meta('2026-03-02T06:00:00.000Z', 'req-3'))).rejects.toMatchObject({
+        code: 'list_already_received_with_different_content',
+      });
     });
 
     it('meals: 3#1 from the mother’s phone gives consent and issues the voucher atomically', async () => {
       const s = services();
       const pupilId = world.vault.pseudonymise(PUPIL);
-      const r = await s.receiveSmsReply({ phone: '87010000001', text: ' 3 # 1', receivedAt: '2026-03-03T06:00:00.000Z' }, meta('2026-03-03T06:00:01.000Z', 'sms-in-1'));
+      const r = await s.receiveSmsReply(
+        { phone: '87010000001', text: ' 3 # 1', receivedAt: '2026-03-03T06:00:00.000Z' },
+        meta('2026-03-03T06:00:01.000Z', 'sms-in-1'),
+      );
       expect(r).toEqual({ outcome: 'consent_given', caseId: streams.consentMeals(pupilId, '2025-2026') });
       const voucher = await world.store.readStream(streams.meals(pupilId, '2025-2026'));
       expect(voucher[0]).toMatchObject({ type: 'MealVoucherIssued', data: { viaConsent: true, grade: 7 } });
-      const repeat = await s.receiveSmsReply({ phone: '87010000001', text: ' 3 # 1', receivedAt: '2026-03-03T06:00:00.000Z' }, meta('2026-03-03T06:00:09.000Z', 'sms-in-1'));
+      const repeat = await s.receiveSmsReply(
+        { phone: '87010000001', text: ' 3 # 1', receivedAt: '2026-03-03T06:00:00.000Z' },
+        meta('2026-03-03T06:00:09.000Z', 'sms-in-1'),
+      );
       expect(repeat.outcome).toBe('consent_given');
-      const late = await s.receiveSmsReply({ phone: MOTHER_PHONE, text: '3#2', receivedAt: '2026-03-04T06:00:00.000Z' }, meta('2026-03-04T06:00:01.000Z', 'sms-in-2'));
+      const late = await s.receiveSmsReply(
+        { phone: MOTHER_PHONE, text: '3#2', receivedAt: '2026-03-04T06:00:00.000Z' },
+        meta('2026-03-04T06:00:01.000Z', 'sms-in-2'),
+      );
       expect(late.outcome).toBe('late');
-      expect(await s.receiveSmsReply({ phone: '+77779999999', text: '3#1', receivedAt: '2026-03-04T06:00:00.000Z' }, meta('2026-03-04T06:00:01.000Z', 'sms-in-3'))).toEqual({
+      expect(
+        await s.receiveSmsReply({ phone: '+77779999999', text: '3#1', receivedAt: '2026-03-04T06:00:00.000Z' }, meta('2026-03-04T06:00:01.000Z', 'sms-in-3')),
+      ).toEqual({
         outcome: 'no_open_case_for_phone',
       });
     });
@@ -176,7 +215,9 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
       const caseStream = streams.consentMeals(world.vault.pseudonymise(PUPIL), '2025-2026');
       await s.recordSmsDelivery({ messageId: `${caseStream}#1`, status: 'sent', at: '2026-03-02T05:00:03.000Z' }, meta('2026-03-02T05:00:03.000Z', 'dlr-1'));
       expect((await types(caseStream)).at(-1)).toBe('SmsSent');
-      await expect(s.recordSmsDelivery({ messageId: 'nope#1', status: 'sent', at: '2026-03-02T05:00:03.000Z' }, meta('2026-03-02T05:00:03.000Z', 'dlr-2'))).rejects.toBeInstanceOf(DomainError);
+      await expect(
+        s.recordSmsDelivery({ messageId: 'nope#1', status: 'sent', at: '2026-03-02T05:00:03.000Z' }, meta('2026-03-02T05:00:03.000Z', 'dlr-2')),
+      ).rejects.toBeInstanceOf(DomainError);
     });
 
     it('food: SMS on the 5th by the scheduler, consent issues 1 MRP per member, silence times out at month end', async () => {
@@ -262,7 +303,13 @@ for (const [name, makeWorld] of [['memory', memoryWorld], ['postgres', postgresW
 
     it('a food row naming a member twice, or a member of an earlier family, is rejected at list time (review findings 2, 11)', async () => {
       const [h1, h2, h3, kid] = [300, 301, 302, 303].map((n) => makeIin('1981-03-03', 'female', n));
-      const row = (familyId: string, head: string, members: string[]) => ({ familyId, city: 'akkol', aspOnDate: '2026-02-28', head: { iin: head }, members: members.map((iin) => ({ iin })) });
+      const row = (familyId: string, head: string, members: string[]) => ({
+        familyId,
+        city: 'akkol',
+        aspOnDate: '2026-02-28',
+        head: { iin: head },
+        members: members.map((iin) => ({ iin })),
+      });
       const list: ReceiveListInput = {
         program: 'food-vouchers',
         source: 'sdu',

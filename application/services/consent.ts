@@ -72,7 +72,13 @@ export function createConsentServices(deps: ConsentServiceDeps): ConsentServices
     if (!caseStream || !isConsentStream(caseStream)) refuse('sms_message_not_found', report.messageId);
     await onCases([caseStream], meta, () => ({
       type: 'RecordDelivery',
-      data: { messageId: report.messageId, status: report.status, at: report.at, ...(report.reason ? { reason: report.reason } : {}), ...(report.gatewayRef ? { gatewayRef: report.gatewayRef } : {}) },
+      data: {
+        messageId: report.messageId,
+        status: report.status,
+        at: report.at,
+        ...(report.reason ? { reason: report.reason } : {}),
+        ...(report.gatewayRef ? { gatewayRef: report.gatewayRef } : {}),
+      },
       metadata: meta,
     }));
   }
@@ -107,11 +113,16 @@ export function createConsentServices(deps: ConsentServiceDeps): ConsentServices
     const chosen = targets(await reads.casesOfRecipients(personIds), reply.text);
     if (chosen.length === 0) return { outcome: 'no_open_case_for_phone' };
     const byStream = new Map(chosen.map((r) => [r.caseStream, r]));
-    const outcome = await onCases([...byStream.keys()], meta, (stream) => ({
-      type: 'ReceiveReply',
-      data: { text: reply.text, receivedAt: reply.receivedAt, fromPersonId: byStream.get(stream)!.recipientPersonId },
-      metadata: meta,
-    }), true);
+    const outcome = await onCases(
+      [...byStream.keys()],
+      meta,
+      (stream) => ({
+        type: 'ReceiveReply',
+        data: { text: reply.text, receivedAt: reply.receivedAt, fromPersonId: byStream.get(stream)!.recipientPersonId },
+        metadata: meta,
+      }),
+      true,
+    );
     const first = chosen[0]!.caseStream;
     const events = outcome.events.filter((e) => e.stream === first);
     const result = (o: SmsReplyResult['outcome']): SmsReplyResult => ({ outcome: o, caseId: first });

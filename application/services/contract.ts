@@ -89,7 +89,8 @@ export interface SmsDeliveryReport {
   readonly at: Instant;
   readonly gatewayRef?: string;
 }
-export type SmsDeliveryResult = { readonly messageId: string; readonly outcome: 'recorded' } | { readonly messageId: string; readonly outcome: 'refused'; readonly code: Code };
+export type SmsDeliveryResult =
+  { readonly messageId: string; readonly outcome: 'recorded' } | { readonly messageId: string; readonly outcome: 'refused'; readonly code: Code };
 export interface SmsReply {
   readonly phone: string;
   readonly text: string;

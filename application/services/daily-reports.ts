@@ -50,7 +50,8 @@ export function createDailyReports(deps: { pool: Pool; files: { write(relativePa
     async report(kind, day, now) {
       const stored = await storedReport(deps.pool, kind, day);
       if (stored) return stored;
-      if (day >= localDate(now, REPORT_TIMEZONE)) return refuse('report_not_ready', `${day} is not over yet in ${REPORT_TIMEZONE}; its report is made after midnight`);
+      if (day >= localDate(now, REPORT_TIMEZONE))
+        return refuse('report_not_ready', `${day} is not over yet in ${REPORT_TIMEZONE}; its report is made after midnight`);
       return make(kind, day, now);
     },
   };

@@ -130,11 +130,21 @@ export function createFeedbackForwarder(deps: FeedbackForwarderDeps): { forwardD
       submittedAt: item.submittedAt,
     });
     const attempt = item.attempts + 1;
-    const meta: CommandMetadata = { commandId: childId(`feedback-forward:${item.feedbackId}`, String(attempt)), now, actor: { role: 'scheduler', id: 'eotinish-outbox' } };
+    const meta: CommandMetadata = {
+      commandId: childId(`feedback-forward:${item.feedbackId}`, String(attempt)),
+      now,
+      actor: { role: 'scheduler', id: 'eotinish-outbox' },
+    };
     const data = result.ok
       ? { feedbackId: item.feedbackId, attempt, ok: true as const, eotinishRef: result.ref }
       : { feedbackId: item.feedbackId, attempt, ok: false as const, retry: result.retry, reason: result.reason };
-    await handle(deps.states, item.stream, feedback, { type: 'RecordForwardAttempt', data, metadata: meta }, { familyId: item.familyId, program: item.program });
+    await handle(
+      deps.states,
+      item.stream,
+      feedback,
+      { type: 'RecordForwardAttempt', data, metadata: meta },
+      { familyId: item.familyId, program: item.program },
+    );
     return result.ok;
   }
 

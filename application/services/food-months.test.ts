@@ -28,21 +28,38 @@ const HEAD2 = makeIin('1981-03-03', 'male', 703);
 const HEAD3 = makeIin('1979-04-04', 'female', 704);
 const PHONE1 = '77010007001';
 const meta = (now: string, commandId: string): CommandMetadata => ({ commandId, now, actor: { role: 'test', id: 'test' } });
-const row = (familyId: string, head: string, members: string[], aspOnDate: string): FoodListRow => ({ familyId, city: 'Pavlodar', aspOnDate, head: { iin: head }, members: members.map((iin) => ({ iin })) });
+const row = (familyId: string, head: string, members: string[], aspOnDate: string): FoodListRow => ({
+  familyId,
+  city: 'Pavlodar',
+  aspOnDate,
+  head: { iin: head },
+  members: members.map((iin) => ({ iin })),
+});
 const list = (listId: string, month: string, rows: FoodListRow[]): ReceiveListInput => ({ program: 'food-vouchers', source: 'sdu', listId, month, rows });
 
 const stores = [
   ['memory', async () => ({ store: createMemoryEventStore() as EventStore, dispose: async () => undefined })],
-  ['postgres', async () => {
-    const db = await freshDatabase(coreMigrations());
-    return { store: createPostgresEventStore(db.pool) as EventStore, dispose: db.drop };
-  }],
+  [
+    'postgres',
+    async () => {
+      const db = await freshDatabase(coreMigrations());
+      return { store: createPostgresEventStore(db.pool) as EventStore, dispose: db.drop };
+    },
+  ],
 ] as const;
 
 function world(make: (typeof stores)[number][1], programs?: ProgramsOption) {
-  const w = {} as { store: EventStore; dispose: () => Promise<void>; services: ReturnType<typeof createListServices> & ReturnType<typeof createConsentServices> };
+  const w = {} as {
+    store: EventStore;
+    dispose: () => Promise<void>;
+    services: ReturnType<typeof createListServices> & ReturnType<typeof createConsentServices>;
+  };
   const vault = createMemoryVault('test-vault-key-0123456789');
-  const phones = createMemoryPhoneDirectory([[HEAD1, PHONE1], [HEAD2, '77010007003'], [HEAD3, '77010007004']]);
+  const phones = createMemoryPhoneDirectory([
+    [HEAD1, PHONE1],
+    [HEAD2, '77010007003'],
+    [HEAD3, '77010007004'],
+  ]);
   beforeAll(async () => {
     Object.assign(w, await make());
     const reads = createMemoryConsentReads(w.store);
@@ -51,8 +68,14 @@ function world(make: (typeof stores)[number][1], programs?: ProgramsOption) {
       ...createConsentServices({ states: testStates(w.store), vault, reads, ...(programs ? { programs } : {}) }),
     };
     // March (the list on the 5th, so the SMS goes at once): two families; the first consents by SMS.
-    await w.services.receiveList(list('sdu-2026-03', '2026-03', [row('fam-1', HEAD1, [HEAD1, CHILD1], '2026-02-28'), row('fam-2', HEAD2, [HEAD2], '2026-02-28')]), meta('2026-03-05T05:00:00.000Z', 'march'));
-    expect((await w.services.receiveSmsReply({ phone: PHONE1, text: '21*1', receivedAt: '2026-03-06T05:00:00.000Z' }, meta('2026-03-06T05:00:00.000Z', 'yes'))).outcome).toBe('consent_given');
+    await w.services.receiveList(
+      list('sdu-2026-03', '2026-03', [row('fam-1', HEAD1, [HEAD1, CHILD1], '2026-02-28'), row('fam-2', HEAD2, [HEAD2], '2026-02-28')]),
+      meta('2026-03-05T05:00:00.000Z', 'march'),
+    );
+    expect(
+      (await w.services.receiveSmsReply({ phone: PHONE1, text: '21*1', receivedAt: '2026-03-06T05:00:00.000Z' }, meta('2026-03-06T05:00:00.000Z', 'yes')))
+        .outcome,
+    ).toBe('consent_given');
   });
   afterAll(async () => w.dispose());
   return w;
@@ -65,18 +88,29 @@ for (const [name, make] of stores) {
 
     it('refuses a second list of the month that names a person in another family: already_covered (person-month index)', async () => {
       // Old reading: each list checked only itself, so the child was paid in two families.
-      const second = await w.services.receiveList(list('sdu-2026-03-b', '2026-03', [row('fam-3', HEAD3, [HEAD3, CHILD1], '2026-02-28')]), meta('2026-03-07T05:00:00.000Z', 'march-b'));
+      const second = await w.services.receiveList(
+        list('sdu-2026-03-b', '2026-03', [row('fam-3', HEAD3, [HEAD3, CHILD1], '2026-02-28')]),
+        meta('2026-03-07T05:00:00.000Z', 'march-b'),
+      );
       expect(second.rows).toMatchObject([{ rowNo: 1, outcome: 'already_covered' }]);
       const listView = await w.store.readStream(streams.list('sdu', 'sdu-2026-03-b'));
-      expect(listView.find((e) => e.type === 'ListRowRejected')!.data).toMatchObject({ reason: 'already_covered', detail: 'member 2 has vouchers in another family this month' });
+      expect(listView.find((e) => e.type === 'ListRowRejected')!.data).toMatchObject({
+        reason: 'already_covered',
+        detail: 'member 2 has vouchers in another family this month',
+      });
     });
 
     it('April: the family that consented in March gets its vouchers without an SMS; the other family is asked on the 5th (consent scope: service period)', async () => {
       // Old reading: every family got the SMS on the 5th every month and waited for 21*1 again.
-      const april = await w.services.receiveList(list('sdu-2026-04', '2026-04', [row('fam-1', HEAD1, [HEAD1, CHILD1], '2026-03-31'), row('fam-2', HEAD2, [HEAD2], '2026-03-31')]), meta('2026-04-01T05:00:00.000Z', 'april'));
+      const april = await w.services.receiveList(
+        list('sdu-2026-04', '2026-04', [row('fam-1', HEAD1, [HEAD1, CHILD1], '2026-03-31'), row('fam-2', HEAD2, [HEAD2], '2026-03-31')]),
+        meta('2026-04-01T05:00:00.000Z', 'april'),
+      );
       expect(april).toMatchObject({ accepted: 2, rejected: 0 });
       expect(await types(streams.consentFood('fam-1', '2026-04'))).toEqual(['ConsentCaseOpened', 'ConsentGiven']);
-      expect((await w.store.readStream(streams.consentFood('fam-1', '2026-04')))[1]!.data).toMatchObject({ standingFrom: streams.consentFood('fam-1', '2026-03') });
+      expect((await w.store.readStream(streams.consentFood('fam-1', '2026-04')))[1]!.data).toMatchObject({
+        standingFrom: streams.consentFood('fam-1', '2026-03'),
+      });
       expect(await types(streams.food('fam-1', '2026-04'))).toEqual(['FoodVouchersIssued', 'DeadlineScheduled']);
       expect(await types(streams.consentFood('fam-2', '2026-04'))).toEqual(['ConsentCaseOpened', 'DeadlineScheduled']);
     });
@@ -86,7 +120,10 @@ for (const [name, make] of stores) {
 describe('food lists across months, consent scope "month" (the parameter)', () => {
   const w = world(stores[0][1], { food: { ...FOOD_VOUCHERS, consentScope: 'month' } });
   it('asks every family again each month', async () => {
-    await w.services.receiveList(list('sdu-2026-04', '2026-04', [row('fam-1', HEAD1, [HEAD1, CHILD1], '2026-03-31')]), meta('2026-04-01T05:00:00.000Z', 'april'));
+    await w.services.receiveList(
+      list('sdu-2026-04', '2026-04', [row('fam-1', HEAD1, [HEAD1, CHILD1], '2026-03-31')]),
+      meta('2026-04-01T05:00:00.000Z', 'april'),
+    );
     expect((await w.store.readStream(streams.consentFood('fam-1', '2026-04'))).map((e) => e.type)).toEqual(['ConsentCaseOpened', 'DeadlineScheduled']);
     expect(await w.store.readStream(streams.foodConsent('fam-1'))).toEqual([]);
   });

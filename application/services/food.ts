@@ -17,7 +17,14 @@ import type { CommandMetadata } from '../../domain/shared/decider';
 import { refuse } from '../../domain/shared/errors';
 import { sub } from '../../domain/shared/money';
 import type { Month } from '../../domain/shared/calendar';
-import { checkQrTokenIssue, createFoodWalletDecider, lapsedForSpending, totalsOf, type FoodWalletCommand, type FoodWalletState } from '../../domain/vouchers/food-wallet';
+import {
+  checkQrTokenIssue,
+  createFoodWalletDecider,
+  lapsedForSpending,
+  totalsOf,
+  type FoodWalletCommand,
+  type FoodWalletState,
+} from '../../domain/vouchers/food-wallet';
 import { parseVoucherId } from '../../domain/vouchers/ids';
 import { decideAcross, handle, type Outcome } from '../command-path';
 import type { AuthorizeInput, AuthorizeResult, BalanceAnswer, CaptureInput, CaptureResult, LedgerServices, QrToken } from './contract';
@@ -48,7 +55,6 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
     return states.fold(decider, await states.history(stream));
   }
 
-
   async function activateFoodVoucher(input: { familyId: string; voucherId: string; byPersonId: string }, meta: CommandMetadata) {
     const ref = parseVoucherId(input.voucherId);
     if (ref?.program !== PROGRAM || ref.familyId !== input.familyId) return refuse('voucher_not_found', input.voucherId);
@@ -64,7 +70,11 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
       if (state.status === 'None') return refuse('voucher_not_found', `${input.familyId} ${input.month}`);
       const events: FoodWalletEvent[] = [];
       for (const v of state.vouchers) {
-        const command: FoodWalletCommand = { type: 'ActivateFoodVoucher', data: { voucherId: v.voucherId, familyId: input.familyId, byPersonId: input.byPersonId }, metadata: meta };
+        const command: FoodWalletCommand = {
+          type: 'ActivateFoodVoucher',
+          data: { voucherId: v.voucherId, familyId: input.familyId, byPersonId: input.byPersonId },
+          metadata: meta,
+        };
         for (const e of decider.decide(command, state)) {
           events.push(e);
           state = decider.evolve(state, e);
@@ -82,7 +92,12 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
     if (ref?.program !== PROGRAM || ref.familyId !== input.familyId) return refuse('voucher_not_found', input.voucherId);
     checkQrTokenIssue(deps.food, await load(ref.stream), input.voucherId, meta.now);
     // One token pays from the whole family-month (all activated members' vouchers), as a shop sees one family.
-    const payload: QrPayload = { v: foodRef(ref.familyId, ref.month), n: deps.nonce().toString('base64url'), e: epochSeconds(meta.now) + deps.food.qrTokenTtlSeconds, p: PROGRAM };
+    const payload: QrPayload = {
+      v: foodRef(ref.familyId, ref.month),
+      n: deps.nonce().toString('base64url'),
+      e: epochSeconds(meta.now) + deps.food.qrTokenTtlSeconds,
+      p: PROGRAM,
+    };
     return { token: qr.sign(payload), expiresAt: expiresAtOf(payload) };
   }
 
@@ -114,22 +129,32 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
     // command: a retry of a committed authorization gets its first answer whenever it comes.
     const { payload, target } = readToken(input.token);
     const index = streams.foodHold(input.shopId, input.holdId);
-    const outcome = await decideAcross(states, [target.stream, index], meta, (loaded) => {
-      if (loaded.get(index)!.events.length > 0) return refuse('hold_already_exists', input.holdId);
-      const state = states.fold(decider, loaded.get(target.stream)!.events);
-      const events = decider.decide(
-        { type: 'AuthorizePurchase', data: { holdId: input.holdId, shopId: input.shopId, items: input.items, tokenNonce: payload.n, tokenExpiresAt: expiresAtOf(payload) }, metadata: meta },
-        state,
-      );
-      const registered: FoodHoldRegistered = {
-        type: 'FoodHoldRegistered',
-        data: { holdId: input.holdId, shopId: input.shopId, familyId: target.familyId, month: target.month, stream: target.stream, at: meta.now },
-      };
-      return [
-        { stream: target.stream, events, metadata: meta0(target.familyId) },
-        { stream: index, events: [registered], metadata: meta0(target.familyId) },
-      ];
-    }, { expectNew: [index] });
+    const outcome = await decideAcross(
+      states,
+      [target.stream, index],
+      meta,
+      (loaded) => {
+        if (loaded.get(index)!.events.length > 0) return refuse('hold_already_exists', input.holdId);
+        const state = states.fold(decider, loaded.get(target.stream)!.events);
+        const events = decider.decide(
+          {
+            type: 'AuthorizePurchase',
+            data: { holdId: input.holdId, shopId: input.shopId, items: input.items, tokenNonce: payload.n, tokenExpiresAt: expiresAtOf(payload) },
+            metadata: meta,
+          },
+          state,
+        );
+        const registered: FoodHoldRegistered = {
+          type: 'FoodHoldRegistered',
+          data: { holdId: input.holdId, shopId: input.shopId, familyId: target.familyId, month: target.month, stream: target.stream, at: meta.now },
+        };
+        return [
+          { stream: target.stream, events, metadata: meta0(target.familyId) },
+          { stream: index, events: [registered], metadata: meta0(target.familyId) },
+        ];
+      },
+      { expectNew: [index] },
+    );
     const authorized = eventOf(outcome, 'FoodPurchaseAuthorized').data;
     // The index stream is settled (one FoodHoldRegistered, never appended to again): a capture or void here reads no index.
     states.settle(index, { stream: target.stream, familyId: target.familyId });
@@ -168,7 +193,8 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
     const { stream, familyId } = await holdStream(shopId, holdId);
     const outcome = await handle(states, stream, decider, command, meta0(familyId));
     for (const event of outcome.events) {
-      if (event.type === 'FoodPurchaseCaptured') return { holdId, capturedTiyn: event.data.capturedTiyn, releasedTiyn: event.data.releasedTiyn, status: 'captured' };
+      if (event.type === 'FoodPurchaseCaptured')
+        return { holdId, capturedTiyn: event.data.capturedTiyn, releasedTiyn: event.data.releasedTiyn, status: 'captured' };
       if (event.type === 'FoodPurchaseVoided') return { holdId, capturedTiyn: 0, releasedTiyn: event.data.releasedTiyn, status: 'voided' };
     }
     invariant(false, `settling hold ${holdId} recorded no capture or void`);

@@ -25,13 +25,24 @@ const foodList = (listId: string, month: string, iin: string, familyId: string):
   source: 'sdu',
   listId,
   month,
-  rows: [{ familyId, city: 'Kokshetau', aspOnDate: month === '2026-03' ? '2026-02-28' : '2026-03-31', head: { iin, fullName: `Name ${familyId}` }, members: [{ iin, fullName: `Name ${familyId}` }] }],
+  rows: [
+    {
+      familyId,
+      city: 'Kokshetau',
+      aspOnDate: month === '2026-03' ? '2026-02-28' : '2026-03-31',
+      head: { iin, fullName: `Name ${familyId}` },
+      members: [{ iin, fullName: `Name ${familyId}` }],
+    },
+  ],
 });
 
 function subject() {
   const store = createMemoryEventStore();
   const vault = createMemoryVault('test-vault-key-0123456789');
-  const phones = createMemoryPhoneDirectory([[HEAD, '87010000701'], [OTHER, '87010000702']]);
+  const phones = createMemoryPhoneDirectory([
+    [HEAD, '87010000701'],
+    [OTHER, '87010000702'],
+  ]);
   const lists = createListServices({ states: testStates(store), vault, phones });
   const forgetting = createForgettingServices({ states: testStates(store), vault, directories: [phones] });
   return { store, vault, phones, lists, forgetting };
@@ -44,14 +55,22 @@ describe('forgetting people', () => {
     const id = vault.pseudonymise(HEAD);
     expect(await vault.get(id)).toMatchObject({ iin: HEAD, phone: '77010000701' });
     const result = await forgetting.forgetPerson({ iin: HEAD, reason: 'subject_request', reference: 'case-7' }, meta('2026-03-10T05:00:00.000Z', 'f-1'));
-    expect(result).toEqual({ personId: id, kinds: ['iin', 'name', 'phone', 'complaint'], deleted: ['iin', 'name', 'phone'], forgottenAt: '2026-03-10T05:00:00.000Z' });
+    expect(result).toEqual({
+      personId: id,
+      kinds: ['iin', 'name', 'phone', 'complaint'],
+      deleted: ['iin', 'name', 'phone'],
+      forgottenAt: '2026-03-10T05:00:00.000Z',
+    });
     expect(await vault.get(id)).toBeUndefined();
     expect((await phones.lookupMany([HEAD])).phones.has(HEAD)).toBe(false);
     const again = await forgetting.forgetPerson({ iin: HEAD, reason: 'subject_request', reference: 'case-7' }, meta('2026-03-10T05:00:00.000Z', 'f-1'));
     expect(again.deleted).toEqual([]);
     const events = await store.readStream(streams.person(id));
     expect(events.map((e) => [e.type, e.data])).toEqual([
-      ['PersonForgotten', { personId: id, kinds: ['iin', 'name', 'phone', 'complaint'], reason: 'subject_request', reference: 'case-7', forgottenAt: '2026-03-10T05:00:00.000Z' }],
+      [
+        'PersonForgotten',
+        { personId: id, kinds: ['iin', 'name', 'phone', 'complaint'], reason: 'subject_request', reference: 'case-7', forgottenAt: '2026-03-10T05:00:00.000Z' },
+      ],
     ]);
     expect(JSON.stringify(events.map((e) => [e.data, e.metadata]))).not.toContain(HEAD);
   });
@@ -59,7 +78,9 @@ describe('forgetting people', () => {
   it('refuses a request that names nobody, or both ways, or a malformed IIN', async () => {
     const { forgetting } = subject();
     for (const input of [{}, { iin: HEAD, personId: 'p_0123456789abcdef0123456789abcdef' }, { iin: '123456789012' }, { personId: 'someone' }])
-      await expect(forgetting.forgetPerson({ ...input, reason: 'subject_request' }, meta('2026-03-10T05:00:00.000Z', 'bad'))).rejects.toMatchObject({ code: 'validation_failed' });
+      await expect(forgetting.forgetPerson({ ...input, reason: 'subject_request' }, meta('2026-03-10T05:00:00.000Z', 'bad'))).rejects.toMatchObject({
+        code: 'validation_failed',
+      });
   });
 
   it('the retention job forgets each kind when its period, counted from the last list month, has passed', async () => {
@@ -79,7 +100,9 @@ describe('forgetting people', () => {
     expect(await job(afterDays(marchEnd, DEFAULT_RETENTION.complaintDays + 10))).toBe(1);
     expect(await vault.textOf('complaint-1')).toBeUndefined();
     expect(await vault.get(vault.pseudonymise(OTHER))).toEqual({ personId: vault.pseudonymise(OTHER), iin: OTHER, fullName: 'Name fam-2' });
-    expect((await store.readStream(streams.person(vault.pseudonymise(OTHER)))).map((e) => (e.data as { kinds: string[] }).kinds)).toEqual([['phone', 'complaint']]);
+    expect((await store.readStream(streams.person(vault.pseudonymise(OTHER)))).map((e) => (e.data as { kinds: string[] }).kinds)).toEqual([
+      ['phone', 'complaint'],
+    ]);
     expect(await job(afterDays(marchEnd, DEFAULT_RETENTION.nameDays + 1))).toBe(1);
     expect(await vault.get(vault.pseudonymise(HEAD))).toBeUndefined();
     const recorded = await store.readStream(streams.person(vault.pseudonymise(HEAD)));

@@ -58,7 +58,8 @@ const EXPIRED_PAGE = 200;
 
 export function createForgettingServices(deps: { states: StreamStates; vault: ForgettingVault; directories?: readonly IinKeyedCopy[] }): ForgettingServices {
   async function forgetPerson(input: ForgetPersonInput, meta: CommandMetadata): Promise<ForgetPersonResult> {
-    if ((input.personId === undefined) === (input.iin === undefined)) refuse('validation_failed', 'name the person by personId or by iin (one of them)', 'personId');
+    if ((input.personId === undefined) === (input.iin === undefined))
+      refuse('validation_failed', 'name the person by personId or by iin (one of them)', 'personId');
     if (input.iin !== undefined && !parseIin(input.iin).ok) refuse('validation_failed', 'not a valid IIN', 'iin');
     const personId = input.personId ?? deps.vault.pseudonymise(input.iin!);
     if (!PERSON_ID.test(personId)) refuse('validation_failed', 'a personId is p_ and 32 hex digits', 'personId');
@@ -84,7 +85,10 @@ export function createForgettingServices(deps: { states: StreamStates; vault: Fo
         const due = await deps.vault.expired(meta.now, EXPIRED_PAGE);
         if (due.length === 0) return done;
         for (const { personId, kinds } of due) {
-          await forgetPerson({ personId, kinds, reason: 'retention_expired' }, { ...meta, commandId: childId(meta.commandId, `${personId}:${kinds.join(',')}`), causationId: meta.commandId });
+          await forgetPerson(
+            { personId, kinds, reason: 'retention_expired' },
+            { ...meta, commandId: childId(meta.commandId, `${personId}:${kinds.join(',')}`), causationId: meta.commandId },
+          );
           done += 1;
           onProgress?.(done);
         }

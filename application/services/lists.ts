@@ -30,7 +30,15 @@ import type { StreamStates } from '../stream-states';
 import { statusChangeOf, type StatusChange } from '../../domain/lists/person-status';
 import type { FamilySubject, LedgerEvent, ListEvent, PhoneCheck, PupilSubject, Representative, RepresentativeRole } from '../../domain/events';
 import { streams } from '../../domain/events';
-import { createListDecider, listedPupils, rowRuleOf, type ListHeader, type ListRowInput, type ListState, type PupilYear } from '../../domain/lists/eligibility-list';
+import {
+  createListDecider,
+  listedPupils,
+  rowRuleOf,
+  type ListHeader,
+  type ListRowInput,
+  type ListState,
+  type PupilYear,
+} from '../../domain/lists/eligibility-list';
 import { absentees, schoolLists } from '../../domain/lists/school-lists';
 import { personMonth, type ClaimPersonMonth } from '../../domain/lists/person-month';
 import { foodConsent, standingFor } from '../../domain/consent/standing-consent';
@@ -146,7 +154,12 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     return { input, ...(subject ? { subject } : {}), representatives, ...(row.language ? { language: row.language } : {}) };
   }
 
-  function prepareMeals(row: MealsListRow, rowNo: number, list: Extract<ReceiveListInput, { program: 'school-meals' }>, person: (row: PersonRow) => Person): Prepared {
+  function prepareMeals(
+    row: MealsListRow,
+    rowNo: number,
+    list: Extract<ReceiveListInput, { program: 'school-meals' }>,
+    person: (row: PersonRow) => Person,
+  ): Prepared {
     const pupil = person(row.pupil);
     const reps = row.representatives.map((r) => ({ role: r.role, ...person(r) }));
     const input: ListRowInput = {
@@ -162,7 +175,15 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       ...(row.reconciliation ? { reconciliation: row.reconciliation } : {}),
     };
     const subject: PupilSubject | undefined = pupil.personId
-      ? { kind: 'pupil', pupilId: pupil.personId, schoolId: row.schoolId, grade: row.grade, category: row.category, schoolYear: list.schoolYear, region: list.region }
+      ? {
+          kind: 'pupil',
+          pupilId: pupil.personId,
+          schoolId: row.schoolId,
+          grade: row.grade,
+          category: row.category,
+          schoolYear: list.schoolYear,
+          region: list.region,
+        }
       : undefined;
     const representatives = reps.flatMap((r) => (r.personId ? [representative({ ...r, personId: r.personId }, r.role)] : []));
     return { input, ...(subject ? { subject } : {}), representatives, ...(row.language ? { language: row.language } : {}) };
@@ -185,17 +206,29 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       const rowPeople = slice.map((row) => peopleOfRow(list, row));
       const { person, phones, phoneCheck } = await lookUp(rowPeople.flat(), now);
       const prepared = slice.map((row, j): Prepared => ({
-        ...(list.program === 'food-vouchers' ? prepareFood(row as FoodListRow, i + j + 1, list.month, person) : prepareMeals(row as MealsListRow, i + j + 1, list, person)),
+        ...(list.program === 'food-vouchers'
+          ? prepareFood(row as FoodListRow, i + j + 1, list.month, person)
+          : prepareMeals(row as MealsListRow, i + j + 1, list, person)),
         phoneCheck,
       }));
       // Before any row is decided: an accepted row's people are in the vault even if the process dies next.
-      await keep(prepared.flatMap((p, j) => (p.input.iinValid && !rowRule(p.input, list) ? rowPeople[j]! : [])), phones, list);
+      await keep(
+        prepared.flatMap((p, j) => (p.input.iinValid && !rowRule(p.input, list) ? rowPeople[j]! : [])),
+        phones,
+        list,
+      );
       out.push(...prepared);
     }
     return out;
   }
 
-  function openCommand(header: ListHeader, row: Prepared, caseStream: string, metadata: CommandMetadata, standingConsent?: OpenCase['data']['standingConsent']): OpenCase {
+  function openCommand(
+    header: ListHeader,
+    row: Prepared,
+    caseStream: string,
+    metadata: CommandMetadata,
+    standingConsent?: OpenCase['data']['standingConsent'],
+  ): OpenCase {
     invariant(row.subject, `accepted row ${row.input.rowNo} without a subject`);
     return {
       type: 'OpenCase',
@@ -215,15 +248,40 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     };
   }
 
-  async function runChunk(header: ListHeader, listStream: string, chunk: readonly Prepared[], k: number, last: boolean, meta: CommandMetadata): Promise<Outcome['events']> {
+  async function runChunk(
+    header: ListHeader,
+    listStream: string,
+    chunk: readonly Prepared[],
+    k: number,
+    last: boolean,
+    meta: CommandMetadata,
+  ): Promise<Outcome['events']> {
     const caseStreams = chunk.flatMap((r) => {
-      const s = r.subject ? (header.program === 'food-vouchers' ? streams.consentFood(r.input.familyId, header.month) : streams.consentMeals((r.subject as PupilSubject).pupilId, header.schoolYear!)) : undefined;
+      const s = r.subject
+        ? header.program === 'food-vouchers'
+          ? streams.consentFood(r.input.familyId, header.month)
+          : streams.consentMeals((r.subject as PupilSubject).pupilId, header.schoolYear!)
+        : undefined;
       return s ? [s] : [];
     });
     const voucherStreams = caseStreams.map((s) => voucherStreamOfCase(s)!);
     // Food: each family's standing consent and its members' person-month claims (one voucher per person-month).
-    const indexStreams = header.program === 'food-vouchers' ? [...new Set(chunk.flatMap((r) => (r.subject?.kind === 'family' ? foodIndexStreams(streams.consentFood(r.input.familyId, header.month), r.subject.members) : [])))] : [];
-    const chunkMeta: CommandMetadata = { ...meta, commandId: `${listStream}:chunk:${k}`, causationId: meta.commandId, correlationId: meta.correlationId ?? meta.commandId };
+    const indexStreams =
+      header.program === 'food-vouchers'
+        ? [
+            ...new Set(
+              chunk.flatMap((r) =>
+                r.subject?.kind === 'family' ? foodIndexStreams(streams.consentFood(r.input.familyId, header.month), r.subject.members) : [],
+              ),
+            ),
+          ]
+        : [];
+    const chunkMeta: CommandMetadata = {
+      ...meta,
+      commandId: `${listStream}:chunk:${k}`,
+      causationId: meta.commandId,
+      correlationId: meta.correlationId ?? meta.commandId,
+    };
     const byRow = new Map(chunk.map((r) => [r.input.rowNo, r]));
     const outcome = await decideAcross(deps.states, [listStream, ...caseStreams, ...voucherStreams, ...indexStreams], chunkMeta, (loaded) => {
       const existingCases = new Set(caseStreams.filter((s) => loaded.get(s)!.events.length > 0));
@@ -231,7 +289,11 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       const claims = header.program === 'food-vouchers' ? claimsOf(indexStreams, loaded) : undefined;
       const state = deps.states.fold(lists, loaded.get(listStream)!.events);
       const listEvents = lists.decide(
-        { type: 'ReceiveListChunk', data: { header, rows: chunk.map((r) => r.input), existingCases, ...(pupils ? { pupils } : {}), ...(claims ? { claims } : {}), last }, metadata: chunkMeta },
+        {
+          type: 'ReceiveListChunk',
+          data: { header, rows: chunk.map((r) => r.input), existingCases, ...(pupils ? { pupils } : {}), ...(claims ? { claims } : {}), last },
+          metadata: chunkMeta,
+        },
         state,
       );
       const decisions: Decision[] = [{ stream: listStream, events: listEvents, metadata: { program: header.program } }];
@@ -286,7 +348,11 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
         data: { personId, month: header.month, familyId: row.input.familyId, caseId: caseStream, listId: header.listId, rowNo: row.input.rowNo },
         metadata,
       };
-      return { stream, events: personMonth.decide(command, deps.states.fold(personMonth, loaded.get(stream)!.events)), metadata: { program: header.program, familyId: row.input.familyId } };
+      return {
+        stream,
+        events: personMonth.decide(command, deps.states.fold(personMonth, loaded.get(stream)!.events)),
+        metadata: { program: header.program, familyId: row.input.familyId },
+      };
     });
   }
 
@@ -316,14 +382,23 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     const listed = listedPupils(deps.states.fold(lists, await deps.states.history(listStream)));
     const known = absentees(deps.states.fold(schoolLists, await deps.states.history(schoolStream)), header.month, listed);
     const voucherOf = (pupilId: string) => streams.meals(pupilId, header.schoolYear!);
-    const stepMeta: CommandMetadata = { ...meta, commandId: `${listStream}:absentees`, causationId: meta.commandId, correlationId: meta.correlationId ?? meta.commandId };
+    const stepMeta: CommandMetadata = {
+      ...meta,
+      commandId: `${listStream}:absentees`,
+      causationId: meta.commandId,
+      correlationId: meta.correlationId ?? meta.commandId,
+    };
     await decideAcross(deps.states, [schoolStream, ...known.map(voucherOf)], stepMeta, (loaded) => {
       const school = deps.states.fold(schoolLists, loaded.get(schoolStream)!.events);
       const absent = absentees(school, header.month, listed);
       // The index grew between the read and the load (another list of the school): read again.
       if (absent.some((pupilId) => !loaded.has(voucherOf(pupilId)))) throw new TornRead(`the list index of ${header.schoolId} changed`);
       const recorded = schoolLists.decide(
-        { type: 'RecordSchoolList', data: { schoolId: header.schoolId!, schoolYear: header.schoolYear!, month: header.month, listId: header.listId, listed }, metadata: stepMeta },
+        {
+          type: 'RecordSchoolList',
+          data: { schoolId: header.schoolId!, schoolYear: header.schoolYear!, month: header.month, listId: header.listId, listed },
+          metadata: stepMeta,
+        },
         school,
       );
       const decisions: Decision[] = [{ stream: schoolStream, events: recorded, metadata: { program: header.program } }];
@@ -331,9 +406,14 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
       for (const pupilId of absent) {
         const stream = voucherOf(pupilId);
         const voucher = deps.states.fold(d.meals, loaded.get(stream)!.events);
-        const command: SuspendMealVoucher = { type: 'SuspendMealVoucher', data: { month: header.month, listId: header.listId, schoolId: header.schoolId! }, metadata: stepMeta };
+        const command: SuspendMealVoucher = {
+          type: 'SuspendMealVoucher',
+          data: { month: header.month, listId: header.listId, schoolId: header.schoolId! },
+          metadata: stepMeta,
+        };
         const events = d.meals.decide(command, voucher);
-        if (events.length > 0) decisions.push({ stream, events, metadata: { program: header.program, ...(voucher.status !== 'None' ? { familyId: voucher.familyId } : {}) } });
+        if (events.length > 0)
+          decisions.push({ stream, events, metadata: { program: header.program, ...(voucher.status !== 'None' ? { familyId: voucher.familyId } : {}) } });
       }
       return decisions;
     });
@@ -363,7 +443,9 @@ export function createListServices(deps: ListServiceDeps): Pick<LedgerServices, 
     if (header.program === 'school-meals') await suspendAbsentees(header, listStream, meta);
     const final = deps.states.fold(lists, await deps.states.history(listStream));
     const check = prepared.at(-1)?.phoneCheck;
-    const phoneDirectory = check ? { source: check.source, ...(check.loadId ? { loadId: check.loadId } : {}), ...(check.asOf ? { asOf: check.asOf } : {}) } : undefined;
+    const phoneDirectory = check
+      ? { source: check.source, ...(check.loadId ? { loadId: check.loadId } : {}), ...(check.asOf ? { asOf: check.asOf } : {}) }
+      : undefined;
     const atIntake = receipt(input.listId, final, false);
     const rows = withIntakeStatus(atIntake.rows, decided);
     return { ...atIntake, rows, pending: rows.filter((r) => r.status === 'pending').map((r) => r.rowNo), ...(phoneDirectory ? { phoneDirectory } : {}) };
@@ -382,7 +464,9 @@ function interruptedListStatement(input: ReceiveListInput, recorded: number, inD
   const rows = (from: number, to: number) => (from === to ? `row ${from}` : `rows ${from}–${to}`);
   const were = (from: number, to: number) => (from === to ? 'was' : 'were');
   const parts = [
-    recorded > 0 ? `${rows(1, recorded)} of ${total} of list ${input.listId} ${were(1, recorded)} recorded` : `no row of list ${input.listId} was recorded for sure`,
+    recorded > 0
+      ? `${rows(1, recorded)} of ${total} of list ${input.listId} ${were(1, recorded)} recorded`
+      : `no row of list ${input.listId} was recorded for sure`,
     `${rows(recorded + 1, inDoubt)} may or may not have been`,
     ...(inDoubt < total ? [`${rows(inDoubt + 1, total)} ${were(inDoubt + 1, total)} not`] : []),
   ];
@@ -398,7 +482,11 @@ export function listContentHash(input: ReceiveListInput): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object')
-    return `{${Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value as object)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 
@@ -416,7 +504,9 @@ function headerOf(input: ReceiveListInput): ListHeader {
 
 function receipt(listId: string, state: ListState, repeated: boolean): ListReceipt {
   if (state.status === 'None') return { listId, accepted: 0, rejected: 0, continued: 0, rows: [], repeated };
-  const rows = [...state.rows.values()].sort((a, b) => a.rowNo - b.rowNo).map((r) => ({ rowNo: r.rowNo, outcome: r.outcome, ...(r.caseStream ? { caseStream: r.caseStream } : {}) }));
+  const rows = [...state.rows.values()]
+    .sort((a, b) => a.rowNo - b.rowNo)
+    .map((r) => ({ rowNo: r.rowNo, outcome: r.outcome, ...(r.caseStream ? { caseStream: r.caseStream } : {}) }));
   const accepted = rows.filter((r) => r.outcome === 'row_accepted').length;
   const continued = rows.filter((r) => r.outcome === 'row_continued').length;
   return { listId, accepted, rejected: rows.length - accepted - continued, continued, rows, repeated };

@@ -39,10 +39,25 @@ async function pupilWithActiveVoucher(store: EventStore, iin: string): Promise<s
   const stream = streams.meals(pupilId, YEAR);
   await handle(testStates(store), stream, mealVoucher, {
     type: 'IssueMealVoucher',
-    data: { voucherId, pupilId, familyId: `fam-${iin}`, schoolId: 'school-7', region: 'akmola', grade: 5, category: 'asp_family', schoolYear: YEAR, caseId: `case-${iin}`, viaConsent: true },
+    data: {
+      voucherId,
+      pupilId,
+      familyId: `fam-${iin}`,
+      schoolId: 'school-7',
+      region: 'akmola',
+      grade: 5,
+      category: 'asp_family',
+      schoolYear: YEAR,
+      caseId: `case-${iin}`,
+      viaConsent: true,
+    },
     metadata: meta('2026-04-01T03:00:00.000Z'),
   });
-  await handle(testStates(store), stream, mealVoucher, { type: 'ActivateMealVoucher', data: { familyId: `fam-${iin}`, voucherId, byPersonId: 'm' }, metadata: meta('2026-04-02T03:00:00.000Z') });
+  await handle(testStates(store), stream, mealVoucher, {
+    type: 'ActivateMealVoucher',
+    data: { familyId: `fam-${iin}`, voucherId, byPersonId: 'm' },
+    metadata: meta('2026-04-02T03:00:00.000Z'),
+  });
   return voucherId;
 }
 
@@ -100,9 +115,17 @@ describe('canteen batches against the device state a process holds', () => {
     const services = createMealServices({ states: testStates(log), vault, qrKeys: keys, counterparts });
     for (let n = 1; n <= 20; n++) await pupilWithActiveVoucher(log, card(n));
     for (let n = 1; n <= 20; n++)
-      await services.syncCanteenBatch({ deviceId: 'dev-3', schoolId: 'school-7', batchId: `b${n}`, records: [{ seq: n, cardIin: card(n), scannedAt: MONDAY }] }, meta(MONDAY));
+      await services.syncCanteenBatch(
+        { deviceId: 'dev-3', schoolId: 'school-7', batchId: `b${n}`, records: [{ seq: n, cardIin: card(n), scannedAt: MONDAY }] },
+        meta(MONDAY),
+      );
     const resent = await services.syncCanteenBatch(
-      { deviceId: 'dev-3', schoolId: 'school-7', batchId: 'again', records: Array.from({ length: 20 }, (_, i) => ({ seq: i + 1, cardIin: card(i + 1), scannedAt: MONDAY })) },
+      {
+        deviceId: 'dev-3',
+        schoolId: 'school-7',
+        batchId: 'again',
+        records: Array.from({ length: 20 }, (_, i) => ({ seq: i + 1, cardIin: card(i + 1), scannedAt: MONDAY })),
+      },
       meta(MONDAY),
     );
     expect(resent.results.every((r) => r.repeated && r.outcome === 'meal_recorded')).toBe(true);

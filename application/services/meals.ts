@@ -48,14 +48,14 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
     const ref = parseVoucherId(input.voucherId);
     if (ref?.program !== PROGRAM) return refuse('voucher_not_found', input.voucherId);
     const state = states.fold(decider, await states.history(ref.stream));
-    if (state.status === 'None' || state.familyId !== input.familyId || state.voucherId !== input.voucherId) return refuse('voucher_not_found', input.voucherId);
+    if (state.status === 'None' || state.familyId !== input.familyId || state.voucherId !== input.voucherId)
+      return refuse('voucher_not_found', input.voucherId);
     if (state.status === 'Expired') refuse('voucher_expired');
     if (state.status === 'Issued') refuse('voucher_not_active');
     const e = epochSeconds(meta.now) + deps.meals.qrTokenTtlSeconds;
     const payload = { v: mealRef(ref.pupilId, ref.schoolYear), n: deps.nonce().toString('base64url'), e, p: PROGRAM } as const;
     return { token: qr.sign(payload), expiresAt: expiresAtOf(payload) };
   }
-
 
   async function syncCanteenBatch(batch: CanteenBatch, meta: CommandMetadata): Promise<{ results: readonly CanteenRecordResult[] }> {
     deps.counterparts.admitDevice(batch.deviceId, batch.schoolId);
@@ -66,7 +66,9 @@ export function createMealServices(rawDeps: VoucherServiceDeps): MealServices {
     const mealStreams = [...new Set(resolved.flatMap((r) => (r.target ? [r.target.stream] : [])))];
     let results: CanteenRecordResult[] = [];
     const outcome = await decideAcross(states, [canteenStream, ...mealStreams], meta, (loaded) => {
-      const decided = decideCanteenBatch(decider, batch, resolved, meta, states.fold(canteenDevice, loaded.get(canteenStream)!.events), (s) => states.fold(decider, loaded.get(s)!.events));
+      const decided = decideCanteenBatch(decider, batch, resolved, meta, states.fold(canteenDevice, loaded.get(canteenStream)!.events), (s) =>
+        states.fold(decider, loaded.get(s)!.events),
+      );
       results = decided.results;
       return decided.decisions;
     });
@@ -92,14 +94,17 @@ function asTheDeviceSees(result: CanteenRecordResult, record: ResolvedRecord): C
 }
 
 function checkRecordShape(record: CanteenRecord, i: number): void {
-  if ((record.token === undefined) === (record.cardIin === undefined)) refuse('validation_failed', 'a record has a token or a card read, not both', `records.${i}`);
+  if ((record.token === undefined) === (record.cardIin === undefined))
+    refuse('validation_failed', 'a record has a token or a card read, not both', `records.${i}`);
   if (!Number.isSafeInteger(record.seq) || record.seq < 0) refuse('validation_failed', 'seq is a non-negative integer', `records.${i}.seq`);
   if (Number.isNaN(Date.parse(record.scannedAt))) refuse('validation_failed', 'scannedAt is an ISO instant', `records.${i}.scannedAt`);
 }
 
 /** Hash of the record as sent, with the card's IIN replaced by its pseudonym (no IIN in any hash). */
 function hashRecord(seq: number, scannedAt: string, token: string | undefined, personId: string | undefined): string {
-  return createHash('sha256').update(JSON.stringify({ seq, scannedAt, token: token ?? null, card: personId ?? null })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ seq, scannedAt, token: token ?? null, card: personId ?? null }))
+    .digest('hex');
 }
 
 async function resolveRecord(deps: ResolvedDeps, qr: QrSigner, record: CanteenRecord): Promise<ResolvedRecord> {

@@ -25,7 +25,12 @@ import { testStates } from '../../test/stream-states';
 
 const person = (n: number, year = '2012-01-01', sex: 'male' | 'female' = 'male') => makeIin(year, sex, 600 + n);
 const PUPILS = { A: person(1), B: person(2, '2017-01-01'), C: person(3), D: person(4), E: person(5) };
-const MOTHERS = { A: person(11, '1985-01-01', 'female'), C: person(13, '1985-01-01', 'female'), D: person(14, '1985-01-01', 'female'), E: person(15, '1985-01-01', 'female') };
+const MOTHERS = {
+  A: person(11, '1985-01-01', 'female'),
+  C: person(13, '1985-01-01', 'female'),
+  D: person(14, '1985-01-01', 'female'),
+  E: person(15, '1985-01-01', 'female'),
+};
 const FATHER_C = person(23, '1983-01-01');
 const phoneOf = (n: number) => `7701000${String(n).padStart(4, '0')}`;
 
@@ -41,21 +46,35 @@ const row = (pupil: keyof typeof PUPILS, grade: number, schoolId = 'school-1', r
 });
 const mother = (pupil: keyof typeof MOTHERS) => ({ iin: MOTHERS[pupil], role: 'mother' as const });
 const list = (listId: string, month: string, schoolId: string, rows: MealsListRow[]): ReceiveListInput => ({
-  program: 'school-meals', source: 'nobd', listId, month, schoolYear: '2025-2026', schoolId, region: 'akmola', rows,
+  program: 'school-meals',
+  source: 'nobd',
+  listId,
+  month,
+  schoolYear: '2025-2026',
+  schoolId,
+  region: 'akmola',
+  rows,
 });
 
 for (const [name, makeStore] of [
   ['memory', async () => ({ store: createMemoryEventStore() as EventStore, dispose: async () => undefined })],
-  ['postgres', async () => {
-    const db = await freshDatabase(coreMigrations());
-    return { store: createPostgresEventStore(db.pool) as EventStore, dispose: db.drop };
-  }],
+  [
+    'postgres',
+    async () => {
+      const db = await freshDatabase(coreMigrations());
+      return { store: createPostgresEventStore(db.pool) as EventStore, dispose: db.drop };
+    },
+  ],
 ] as const) {
   describe(`monthly meals lists (${name} event store)`, () => {
     let store: EventStore;
     let dispose: () => Promise<void>;
     const vault = createMemoryVault('test-vault-key-0123456789');
-    const phones = createMemoryPhoneDirectory([[MOTHERS.A, phoneOf(11)], [MOTHERS.D, phoneOf(14)], [MOTHERS.E, phoneOf(15)]]);
+    const phones = createMemoryPhoneDirectory([
+      [MOTHERS.A, phoneOf(11)],
+      [MOTHERS.D, phoneOf(14)],
+      [MOTHERS.E, phoneOf(15)],
+    ]);
     let services: ReturnType<typeof createListServices> & ReturnType<typeof createConsentServices>;
     const id = (iin: string) => vault.pseudonymise(iin);
     const types = async (stream: string) => (await store.readStream(stream)).map((e) => e.type);
@@ -70,9 +89,17 @@ for (const [name, makeStore] of [
         ...createConsentServices({ states: testStates(store), vault, reads }),
       };
       // March: A and D consent; B is a second-grader (no SMS); C's parents have no phone.
-      const march = list('nobd-1-2026-03', '2026-03', 'school-1', [row('A', 7, 'school-1', [mother('A')]), row('B', 2), row('C', 8, 'school-1', [mother('C')]), row('D', 6, 'school-1', [mother('D')])]);
+      const march = list('nobd-1-2026-03', '2026-03', 'school-1', [
+        row('A', 7, 'school-1', [mother('A')]),
+        row('B', 2),
+        row('C', 8, 'school-1', [mother('C')]),
+        row('D', 6, 'school-1', [mother('D')]),
+      ]);
       expect(await services.receiveList(march, meta('2026-03-02T05:00:00.000Z', 'march'))).toMatchObject({ accepted: 4, rejected: 0, continued: 0 });
-      for (const [n, at] of [[11, '2026-03-02T06:00:00.000Z'], [14, '2026-03-02T06:05:00.000Z']] as const)
+      for (const [n, at] of [
+        [11, '2026-03-02T06:00:00.000Z'],
+        [14, '2026-03-02T06:05:00.000Z'],
+      ] as const)
         expect((await services.receiveSmsReply({ phone: phoneOf(n), text: '3#1', receivedAt: at }, meta(at, `reply-${n}`))).outcome).toBe('consent_given');
       phones.set(FATHER_C, phoneOf(23)); // C's father is in BMG by April
     });
@@ -104,7 +131,10 @@ for (const [name, makeStore] of [
       const d = await store.readStream(meals('D'));
       expect(d.at(-1)).toMatchObject({ type: 'MealVoucherSuspended', data: { month: '2026-04', schoolId: 'school-1', reason: 'absent_from_month_list' } });
       const index = await store.readStream(streams.schoolLists('school-1', '2025-2026'));
-      expect(index.map((e) => [(e.data as { month: string }).month, (e.data as { listed: string[] }).listed.length])).toEqual([['2026-03', 4], ['2026-04', 4]]);
+      expect(index.map((e) => [(e.data as { month: string }).month, (e.data as { listed: string[] }).listed.length])).toEqual([
+        ['2026-03', 4],
+        ['2026-04', 4],
+      ]);
       expect((await types(meals('A'))).filter((t) => t === 'MealVoucherSuspended')).toEqual([]);
     });
 

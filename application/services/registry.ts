@@ -76,9 +76,18 @@ export class ImportRefused extends Error {
 export type DetailsOf<K extends RegistryKind> = K extends 'shop' ? ShopDetails : K extends 'school' ? SchoolDetails : DeviceDetails;
 
 export interface RegistryServices {
-  put<K extends RegistryKind>(kind: K, input: { id: string; details: DetailsOf<K>; reason: string; activate?: boolean }, meta: CommandMetadata): Promise<PutResult>;
+  put<K extends RegistryKind>(
+    kind: K,
+    input: { id: string; details: DetailsOf<K>; reason: string; activate?: boolean },
+    meta: CommandMetadata,
+  ): Promise<PutResult>;
   changeStatus(kind: RegistryKind, input: { id: string; action: RegistryAction; reason: string }, meta: CommandMetadata): Promise<StatusResult>;
-  import<K extends RegistryKind>(kind: K, rows: readonly ImportRow<DetailsOf<K>>[], options: { reason: string; activate?: boolean }, meta: CommandMetadata): Promise<ImportResult>;
+  import<K extends RegistryKind>(
+    kind: K,
+    rows: readonly ImportRow<DetailsOf<K>>[],
+    options: { reason: string; activate?: boolean },
+    meta: CommandMetadata,
+  ): Promise<ImportResult>;
   /** An entry's events in order (who, when, why): the auditor's view. Empty when unknown. */
   history(kind: RegistryKind, id: string): Promise<readonly LedgerRecorded[]>;
   /** An entry as its stream holds it now (not the read model: no lag after a change); registry_entry_not_found. */
@@ -111,7 +120,11 @@ export function createRegistryServices(deps: { states: StreamStates; view: { lea
     deps.view.learn(changeSetOf(kind, id, state, version));
   };
 
-  async function put<K extends RegistryKind>(kind: K, input: { id: string; details: DetailsOf<K>; reason: string; activate?: boolean }, meta: CommandMetadata): Promise<PutResult> {
+  async function put<K extends RegistryKind>(
+    kind: K,
+    input: { id: string; details: DetailsOf<K>; reason: string; activate?: boolean },
+    meta: CommandMetadata,
+  ): Promise<PutResult> {
     const stream = registryStreams[kind](input.id);
     const schoolStream = kind === 'device' ? registryStreams.school((input.details as DeviceDetails).schoolId) : undefined;
     const decider = deciderOf(kind);
@@ -147,7 +160,12 @@ export function createRegistryServices(deps: { states: StreamStates; view: { lea
     return { id, outcome, status: state.status, version: events.length - 1 };
   }
 
-  async function importRows<K extends RegistryKind>(kind: K, rows: readonly ImportRow<DetailsOf<K>>[], options: { reason: string; activate?: boolean }, meta: CommandMetadata): Promise<ImportResult> {
+  async function importRows<K extends RegistryKind>(
+    kind: K,
+    rows: readonly ImportRow<DetailsOf<K>>[],
+    options: { reason: string; activate?: boolean },
+    meta: CommandMetadata,
+  ): Promise<ImportResult> {
     if (rows.length > MAX_REGISTRY_IMPORT_ROWS) refuse('payload_too_large', `at most ${MAX_REGISTRY_IMPORT_ROWS} rows per import`, 'rows');
     const seen = new Map<string, number>();
     const duplicates: RowRefusal[] = [];
@@ -161,7 +179,15 @@ export function createRegistryServices(deps: { states: StreamStates; view: { lea
     const schoolStreams = kind === 'device' ? [...new Set(rows.map((row) => registryStreams.school((row.details as DeviceDetails).schoolId)))] : [];
     let decided: ReturnType<typeof decideRows> | undefined;
     const outcome = await decideAcross(states, [...streamsOf, ...schoolStreams], meta, (loaded) => {
-      decided = decideRows(deciderOf(kind), kind, rows, options, meta, (stream) => loaded.get(stream)!.events, (d, events) => states.fold(d, events));
+      decided = decideRows(
+        deciderOf(kind),
+        kind,
+        rows,
+        options,
+        meta,
+        (stream) => loaded.get(stream)!.events,
+        (d, events) => states.fold(d, events),
+      );
       if (decided.refusals.length > 0) throw new ImportRefused(decided.refusals);
       return decided.decisions;
     });
@@ -208,14 +234,27 @@ function decideRows<Details>(
     const context: PutContext =
       kind === 'device' ? { schoolStatus: foldRecorded(schoolRegistry, history(registryStreams.school((row.details as DeviceDetails).schoolId))).status } : {};
     try {
-      const decided = decider.decide({ type: 'PutRegistryEntry', data: { id: row.id, details: row.details, reason: options.reason, ...(options.activate ? { activate: true } : {}), context }, metadata: meta }, before);
+      const decided = decider.decide(
+        {
+          type: 'PutRegistryEntry',
+          data: { id: row.id, details: row.details, reason: options.reason, ...(options.activate ? { activate: true } : {}), context },
+          metadata: meta,
+        },
+        before,
+      );
       const after = decided.reduce(decider.evolve, before);
       results.push({ row: i + 1, id: row.id, outcome: outcomeOf(before, decided) });
       if (decided.length > 0) decisions.push({ stream, events: decided });
       if (after.status !== 'none') taught.push(changeSetOf(kind, row.id, after, events.length + decided.length - 1));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      refusals.push({ row: i + 1, id: row.id, code: error.code, ...(error.path ? { field: error.path } : {}), ...(error.detail ? { detail: error.detail } : {}) });
+      refusals.push({
+        row: i + 1,
+        id: row.id,
+        code: error.code,
+        ...(error.path ? { field: error.path } : {}),
+        ...(error.detail ? { detail: error.detail } : {}),
+      });
     }
   });
   return { decisions, refusals, results, taught };

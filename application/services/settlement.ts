@@ -14,7 +14,14 @@ import { streams } from '../../domain/events';
 import type { BatchPayment, Payee, PayoutBatchCreated } from '../../domain/settlement/events';
 import { payoutDecider, type PayoutState } from '../../domain/settlement/payout';
 import { paymentOrderDecider, tabelFinalFrom } from '../../domain/settlement/payment-order';
-import { planStatements, settlementWindowDecider, windowEnd, type CaptureCandidate, type CloseSettlementWindow, type ReleaseCandidate } from '../../domain/settlement/window';
+import {
+  planStatements,
+  settlementWindowDecider,
+  windowEnd,
+  type CaptureCandidate,
+  type CloseSettlementWindow,
+  type ReleaseCandidate,
+} from '../../domain/settlement/window';
 import { decideAcross, handle } from '../command-path';
 import type { StreamStates } from '../stream-states';
 
@@ -32,7 +39,10 @@ export interface Payable {
   readonly payee?: Payee;
 }
 
-export type PayoutSelection = { readonly purpose: 'window'; readonly windowId: LocalDate } | { readonly purpose: 'payment_orders'; readonly month: Month } | { readonly purpose: 'reissue' };
+export type PayoutSelection =
+  | { readonly purpose: 'window'; readonly windowId: LocalDate }
+  | { readonly purpose: 'payment_orders'; readonly month: Month }
+  | { readonly purpose: 'reissue' };
 
 /** The read side money out decides from; `catchUp` brings every model it reads to the log's head. */
 export interface SettlementReads {
@@ -65,7 +75,13 @@ export interface WindowClose {
 
 export interface PaymentOrderRun {
   readonly month: Month;
-  readonly issued: { readonly orderId: string; readonly schoolId: string; readonly meals: number; readonly amountTiyn: Tiyn; readonly supplementary: boolean }[];
+  readonly issued: {
+    readonly orderId: string;
+    readonly schoolId: string;
+    readonly meals: number;
+    readonly amountTiyn: Tiyn;
+    readonly supplementary: boolean;
+  }[];
   readonly refused: { readonly schoolId: string; readonly code: Code; readonly detail?: string }[];
 }
 
@@ -117,13 +133,29 @@ export function createSettlementServices(deps: SettlementServiceDeps) {
     const planned = planStatements(command);
     const statementStreams = planned.statements.map((s) => streams.statement(s.data.shopId, s.data.windowId));
     const windowStream = streams.settlementWindow(windowId);
-    const outcome = await decideAcross(states, [windowStream, ...statementStreams], meta, (loaded) => {
-      const state = states.fold(settlementWindowDecider, loaded.get(windowStream)!.events);
-      const closed = settlementWindowDecider.decide(command, state);
-      return [{ stream: windowStream, events: closed }, ...planned.statements.map((s) => ({ stream: streams.statement(s.data.shopId, s.data.windowId), events: [s] }))];
-    }, { expectNew: statementStreams });
-    const closed = outcome.events.find((e) => e.type === 'SettlementWindowClosed')?.data as { purchases: number; capturedTiyn: number; statementIds: string[] } | undefined;
-    return { windowId, repeated: outcome.repeated, statements: closed?.statementIds.length ?? 0, purchases: closed?.purchases ?? 0, capturedTiyn: closed?.capturedTiyn ?? 0 };
+    const outcome = await decideAcross(
+      states,
+      [windowStream, ...statementStreams],
+      meta,
+      (loaded) => {
+        const state = states.fold(settlementWindowDecider, loaded.get(windowStream)!.events);
+        const closed = settlementWindowDecider.decide(command, state);
+        return [
+          { stream: windowStream, events: closed },
+          ...planned.statements.map((s) => ({ stream: streams.statement(s.data.shopId, s.data.windowId), events: [s] })),
+        ];
+      },
+      { expectNew: statementStreams },
+    );
+    const closed = outcome.events.find((e) => e.type === 'SettlementWindowClosed')?.data as
+      { purchases: number; capturedTiyn: number; statementIds: string[] } | undefined;
+    return {
+      windowId,
+      repeated: outcome.repeated,
+      statements: closed?.statementIds.length ?? 0,
+      purchases: closed?.purchases ?? 0,
+      capturedTiyn: closed?.capturedTiyn ?? 0,
+    };
   }
 
   /** Closes, in day order, every window whose day has ended (scheduled; a command id per window). */
@@ -150,7 +182,13 @@ export function createSettlementServices(deps: SettlementServiceDeps) {
       try {
         const outcome = await handle(states, stream, paymentOrderDecider, {
           type: 'IssuePaymentOrder',
-          data: { schoolId: counts.schoolId, month, mealsOnFinalTabel: counts.mealsOnFinalTabel, lateMeals: counts.lateMeals, ...(canteen ? { mealPriceTiyn: canteen.mealPriceTiyn, payee: canteen.payee } : {}) },
+          data: {
+            schoolId: counts.schoolId,
+            month,
+            mealsOnFinalTabel: counts.mealsOnFinalTabel,
+            lateMeals: counts.lateMeals,
+            ...(canteen ? { mealPriceTiyn: canteen.mealPriceTiyn, payee: canteen.payee } : {}),
+          },
           metadata: { ...meta, commandId: `${meta.commandId}:${stream}` },
         });
         for (const e of outcome.events) {
@@ -191,20 +229,48 @@ export function createSettlementServices(deps: SettlementServiceDeps) {
     }
     if (payable.length === 0) return { repeated: false, skipped };
     const payoutStreams = payable.map((p) => streams.payout(p.payableId));
-    const outcome = await decideAcross(states, [batchStream, ...payoutStreams], meta, (loaded) => {
-      const issued = payable.map((p) => {
-        const state: PayoutState = states.fold(payoutDecider, loaded.get(streams.payout(p.payableId))!.events);
-        const events = payoutDecider.decide({ type: 'IssuePayout', data: { payableId: p.payableId, kind: p.kind, amountTiyn: p.amountTiyn, payee: p.payee, batchId }, metadata: meta }, state);
-        return { stream: streams.payout(p.payableId), events };
-      });
-      const payments: BatchPayment[] = issued.flatMap((d) => d.events).filter((e) => e.type === 'PayoutIssued').map((e) => ({ payableId: e.data.payableId, kind: e.data.kind, endToEndId: e.data.endToEndId, attempt: e.data.attempt, amountTiyn: e.data.amountTiyn, payee: e.data.payee }));
-      const reference = selection.purpose === 'window' ? selection.windowId : selection.purpose === 'payment_orders' ? selection.month : localDate(meta.now);
-      const batch: PayoutBatchCreated = {
-        type: 'PayoutBatchCreated',
-        data: { batchId, messageId: `SW-${batchId}`, purpose: selection.purpose, reference, payments, totalTiyn: sum(payments.map((p) => p.amountTiyn)), createdAt: meta.now, debtor: deps.debtor },
-      };
-      return [{ stream: batchStream, events: [batch] }, ...issued];
-    }, { expectNew: [batchStream] });
+    const outcome = await decideAcross(
+      states,
+      [batchStream, ...payoutStreams],
+      meta,
+      (loaded) => {
+        const issued = payable.map((p) => {
+          const state: PayoutState = states.fold(payoutDecider, loaded.get(streams.payout(p.payableId))!.events);
+          const events = payoutDecider.decide(
+            { type: 'IssuePayout', data: { payableId: p.payableId, kind: p.kind, amountTiyn: p.amountTiyn, payee: p.payee, batchId }, metadata: meta },
+            state,
+          );
+          return { stream: streams.payout(p.payableId), events };
+        });
+        const payments: BatchPayment[] = issued
+          .flatMap((d) => d.events)
+          .filter((e) => e.type === 'PayoutIssued')
+          .map((e) => ({
+            payableId: e.data.payableId,
+            kind: e.data.kind,
+            endToEndId: e.data.endToEndId,
+            attempt: e.data.attempt,
+            amountTiyn: e.data.amountTiyn,
+            payee: e.data.payee,
+          }));
+        const reference = selection.purpose === 'window' ? selection.windowId : selection.purpose === 'payment_orders' ? selection.month : localDate(meta.now);
+        const batch: PayoutBatchCreated = {
+          type: 'PayoutBatchCreated',
+          data: {
+            batchId,
+            messageId: `SW-${batchId}`,
+            purpose: selection.purpose,
+            reference,
+            payments,
+            totalTiyn: sum(payments.map((p) => p.amountTiyn)),
+            createdAt: meta.now,
+            debtor: deps.debtor,
+          },
+        };
+        return [{ stream: batchStream, events: [batch] }, ...issued];
+      },
+      { expectNew: [batchStream] },
+    );
     const created = outcome.events.find((e) => e.type === 'PayoutBatchCreated')?.data as PayoutBatchCreated['data'] | undefined;
     return { ...(created ? { batch: created } : {}), repeated: outcome.repeated, skipped };
   }
@@ -217,16 +283,34 @@ export function createSettlementServices(deps: SettlementServiceDeps) {
     for (const [index, result] of results.entries()) {
       const payableId = payables.get(result.endToEndId);
       if (!payableId) {
-        lines.push({ endToEndId: result.endToEndId, outcome: 'refused', code: 'payout_unknown_reference', detail: 'no transfer was issued with this end-to-end id' });
+        lines.push({
+          endToEndId: result.endToEndId,
+          outcome: 'refused',
+          code: 'payout_unknown_reference',
+          detail: 'no transfer was issued with this end-to-end id',
+        });
         continue;
       }
       try {
         const outcome = await handle(states, streams.payout(payableId), payoutDecider, {
           type: 'RecordPayoutResult',
-          data: { endToEndId: result.endToEndId, status: result.status, amountTiyn: result.amountTiyn, at: result.at, importId, ...(result.bankReference ? { bankReference: result.bankReference } : {}), ...(result.reason ? { reason: result.reason } : {}) },
+          data: {
+            endToEndId: result.endToEndId,
+            status: result.status,
+            amountTiyn: result.amountTiyn,
+            at: result.at,
+            importId,
+            ...(result.bankReference ? { bankReference: result.bankReference } : {}),
+            ...(result.reason ? { reason: result.reason } : {}),
+          },
           metadata: { ...meta, commandId: `confirmation-${importId}-${index}` },
         });
-        lines.push({ endToEndId: result.endToEndId, outcome: outcome.events.length > 0 && !outcome.repeated ? 'recorded' : 'unchanged', payableId, status: result.status });
+        lines.push({
+          endToEndId: result.endToEndId,
+          outcome: outcome.events.length > 0 && !outcome.repeated ? 'recorded' : 'unchanged',
+          payableId,
+          status: result.status,
+        });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         lines.push({ endToEndId: result.endToEndId, outcome: 'refused', code: error.code, ...(error.detail ? { detail: error.detail } : {}) });

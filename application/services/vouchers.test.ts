@@ -34,7 +34,10 @@ let nonceNo = 0;
 const nonce = () => Buffer.from(`nonce-${String(++nonceNo).padStart(6, '0')}`);
 
 async function expectCode(promise: Promise<unknown>, code: Code): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error, `expected ${code}`).toBeInstanceOf(DomainError);
   expect((error as DomainError).code).toBe(code);
 }
@@ -47,7 +50,13 @@ const adapters: [string, () => Promise<Subject>][] = [
     async () => {
       const db = await freshDatabase();
       const store = createPostgresEventStore(db.pool);
-      return { store, dispose: async () => { await store.close(); await db.drop(); } };
+      return {
+        store,
+        dispose: async () => {
+          await store.close();
+          await db.drop();
+        },
+      };
     },
   ],
 ];
@@ -73,7 +82,18 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       const voucherId = mealVoucherId(pupilId, YEAR);
       await handle(testStates(subject.store), streams.meals(pupilId, YEAR), mealVoucher, {
         type: 'IssueMealVoucher',
-        data: { voucherId, pupilId, familyId, schoolId, region: 'akmola', grade: 5, category: 'asp_family', schoolYear: YEAR, caseId: `case-${pupilId}`, viaConsent: true },
+        data: {
+          voucherId,
+          pupilId,
+          familyId,
+          schoolId,
+          region: 'akmola',
+          grade: 5,
+          category: 'asp_family',
+          schoolYear: YEAR,
+          caseId: `case-${pupilId}`,
+          viaConsent: true,
+        },
         metadata: meta('2026-04-01T03:00:00.000Z'),
       });
       return voucherId;
@@ -82,10 +102,19 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
     it('activates a voucher of the family; another family’s or an unknown voucher is not found', async () => {
       const voucherId = await issueMeal('pupil-a', 'fam-a');
       await expectCode(services.activateVoucher({ familyId: 'fam-x', voucherId, byPersonId: 'x' }, meta('2026-04-02T04:00:00.000Z')), 'voucher_not_found');
-      await expectCode(services.activateVoucher({ familyId: 'fam-a', voucherId: 'bogus', byPersonId: 'x' }, meta('2026-04-02T04:00:00.000Z')), 'voucher_not_found');
-      await expect(services.activateVoucher({ familyId: 'fam-a', voucherId, byPersonId: 'mother-a' }, meta('2026-04-02T04:00:00.000Z'))).resolves.toEqual({ voucherId, status: 'active' });
+      await expectCode(
+        services.activateVoucher({ familyId: 'fam-a', voucherId: 'bogus', byPersonId: 'x' }, meta('2026-04-02T04:00:00.000Z')),
+        'voucher_not_found',
+      );
+      await expect(services.activateVoucher({ familyId: 'fam-a', voucherId, byPersonId: 'mother-a' }, meta('2026-04-02T04:00:00.000Z'))).resolves.toEqual({
+        voucherId,
+        status: 'active',
+      });
       // A second activation is a no-op that still answers "active".
-      await expect(services.activateVoucher({ familyId: 'fam-a', voucherId, byPersonId: 'mother-a' }, meta('2026-04-03T04:00:00.000Z'))).resolves.toEqual({ voucherId, status: 'active' });
+      await expect(services.activateVoucher({ familyId: 'fam-a', voucherId, byPersonId: 'mother-a' }, meta('2026-04-03T04:00:00.000Z'))).resolves.toEqual({
+        voucherId,
+        status: 'active',
+      });
       const events = await subject.store.readStream(streams.meals('pupil-a', YEAR));
       expect(events.map((e) => e.type)).toEqual(['MealVoucherIssued', 'DeadlineScheduled', 'MealVoucherActivated']);
       expect(events[2]!.metadata).toMatchObject({ familyId: 'fam-a', program: 'school-meals' });
@@ -133,7 +162,10 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
         { seq: 6, outcome: 'qr_token_invalid', repeated: false },
       ]);
       const pupilC = await subject.store.readStream(streams.meals('pupil-c', YEAR));
-      expect(pupilC.slice(-2).map((e) => [e.type, (e.data as { code?: string }).code])).toEqual([['MealServed', undefined], ['MealRefused', 'qr_token_reused']]);
+      expect(pupilC.slice(-2).map((e) => [e.type, (e.data as { code?: string }).code])).toEqual([
+        ['MealServed', undefined],
+        ['MealRefused', 'qr_token_reused'],
+      ]);
       expect(pupilC.at(-1)!.metadata.familyId).toBe('fam-c');
 
       // The device resends the whole batch under a new request id: nothing new, first outcomes.
@@ -142,10 +174,16 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       // The same request id again: the same answer.
       const sameId = meta('2026-04-07T09:00:00.000Z', 'canteen-sync-1');
       await services.syncCanteenBatch({ ...batch, records: [{ seq: 7, cardIin: '030101500011', scannedAt: '2026-04-07T07:00:00.000Z' }] }, sameId);
-      const repeat = await services.syncCanteenBatch({ ...batch, records: [{ seq: 7, cardIin: '030101500011', scannedAt: '2026-04-07T07:00:00.000Z' }] }, sameId);
+      const repeat = await services.syncCanteenBatch(
+        { ...batch, records: [{ seq: 7, cardIin: '030101500011', scannedAt: '2026-04-07T07:00:00.000Z' }] },
+        sameId,
+      );
       expect(repeat.results).toEqual([{ seq: 7, outcome: 'meal_recorded', voucherId: vc, repeated: true }]);
       // Same seq, other content: a device fault, refused for that record only.
-      const reused = await services.syncCanteenBatch({ ...batch, records: [{ seq: 1, cardIin: '030101500011', scannedAt: '2026-04-08T07:00:00.000Z' }] }, meta(received));
+      const reused = await services.syncCanteenBatch(
+        { ...batch, records: [{ seq: 1, cardIin: '030101500011', scannedAt: '2026-04-08T07:00:00.000Z' }] },
+        meta(received),
+      );
       expect(reused.results).toEqual([{ seq: 1, outcome: 'device_seq_reused_with_different_record', repeated: false }]);
 
       const device = await subject.store.readStream(streams.canteen('dev-7'));
@@ -174,21 +212,37 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       const late = vault.pseudonymise('late');
       const vl = await issueMeal(late, 'fam-late2');
       await services.activateVoucher({ familyId: 'fam-late2', voucherId: vl, byPersonId: 'm' }, meta('2026-04-02T04:00:00.000Z'));
-      const inTime = await services.syncCanteenBatch({ ...batch, records: [{ seq: 2, token: (await services.issueQrToken({ familyId: 'fam-late', voucherId: v }, meta(lastDay))).token, scannedAt: lastDay }] }, meta('2026-05-04T18:59:59.000Z'));
+      const inTime = await services.syncCanteenBatch(
+        {
+          ...batch,
+          records: [{ seq: 2, token: (await services.issueQrToken({ familyId: 'fam-late', voucherId: v }, meta(lastDay))).token, scannedAt: lastDay }],
+        },
+        meta('2026-05-04T18:59:59.000Z'),
+      );
       expect(inTime.results).toEqual([{ seq: 2, outcome: 'meal_recorded', voucherId: v, repeated: false }]);
       const final = meta('2026-05-04T19:00:00.000Z'); // 5 May 00:00 local: the April табель is final
-      expect((await services.syncCanteenBatch(batch, final)).results).toEqual([{ seq: 1, outcome: 'meal_recorded', voucherId: vl, late: true, repeated: false }]);
-      expect((await services.syncCanteenBatch(batch, meta('2026-05-05T09:00:00.000Z'))).results).toEqual([{ seq: 1, outcome: 'meal_recorded', voucherId: vl, late: true, repeated: true }]);
+      expect((await services.syncCanteenBatch(batch, final)).results).toEqual([
+        { seq: 1, outcome: 'meal_recorded', voucherId: vl, late: true, repeated: false },
+      ]);
+      expect((await services.syncCanteenBatch(batch, meta('2026-05-05T09:00:00.000Z'))).results).toEqual([
+        { seq: 1, outcome: 'meal_recorded', voucherId: vl, late: true, repeated: true },
+      ]);
     });
 
     it('refuses a batch over the limit and malformed records as a whole', async () => {
       const records = Array.from({ length: MAX_CANTEEN_BATCH_RECORDS + 1 }, (_, i) => ({ seq: i, cardIin: '1', scannedAt: MONDAY }));
       await expectCode(services.syncCanteenBatch({ deviceId: 'd', schoolId: 's', batchId: 'b', records }, meta(MONDAY)), 'payload_too_large');
-      await expectCode(services.syncCanteenBatch({ deviceId: 'd', schoolId: 's', batchId: 'b', records: [{ seq: 1, scannedAt: MONDAY }] }, meta(MONDAY)), 'validation_failed');
+      await expectCode(
+        services.syncCanteenBatch({ deviceId: 'd', schoolId: 's', batchId: 'b', records: [{ seq: 1, scannedAt: MONDAY }] }, meta(MONDAY)),
+        'validation_failed',
+      );
     });
 
     it('refuses a card read outside any school year (summer)', async () => {
-      const result = await services.syncCanteenBatch({ deviceId: 'dev-s', schoolId: 'school-7', batchId: 'b', records: [{ seq: 1, cardIin: '030101500011', scannedAt: '2026-07-01T07:00:00.000Z' }] }, meta('2026-07-01T07:00:00.000Z'));
+      const result = await services.syncCanteenBatch(
+        { deviceId: 'dev-s', schoolId: 'school-7', batchId: 'b', records: [{ seq: 1, cardIin: '030101500011', scannedAt: '2026-07-01T07:00:00.000Z' }] },
+        meta('2026-07-01T07:00:00.000Z'),
+      );
       expect(result.results).toEqual([{ seq: 1, outcome: 'outside_school_year', repeated: false }]);
     });
 
@@ -196,7 +250,12 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       const v = await issueMeal('pupil-f', 'fam-f');
       const stream = streams.meals('pupil-f', YEAR);
       await services.fireVoucherDeadline({ stream, deadlineId: expiryDeadlineId(v), kind: 'meal_voucher_expiry' }, meta('2026-05-31T19:00:00.000Z'));
-      expect((await subject.store.readStream(stream)).map((e) => e.type)).toEqual(['MealVoucherIssued', 'DeadlineScheduled', 'DeadlineFired', 'MealVoucherExpired']);
+      expect((await subject.store.readStream(stream)).map((e) => e.type)).toEqual([
+        'MealVoucherIssued',
+        'DeadlineScheduled',
+        'DeadlineFired',
+        'MealVoucherExpired',
+      ]);
       await expectCode(services.activateVoucher({ familyId: 'fam-f', voucherId: v, byPersonId: 'm' }, meta('2026-06-01T04:00:00.000Z')), 'voucher_expired');
     });
   });
@@ -218,27 +277,62 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       await issueFood('fam-1', ['head', 'kid']);
       const v1 = foodVoucherId('fam-1', MONTH, 1);
       await expectCode(services.activateVoucher({ familyId: 'fam-2', voucherId: v1, byPersonId: 'x' }, meta(NOW)), 'voucher_not_found');
-      await expect(services.activateVoucher({ familyId: 'fam-1', voucherId: v1, byPersonId: 'head' }, meta(NOW))).resolves.toEqual({ voucherId: v1, status: 'active' });
-      await expect(services.activateAllFoodVouchers({ familyId: 'fam-1', month: MONTH, byPersonId: 'head' }, meta(NOW))).resolves.toEqual({ activated: [foodVoucherId('fam-1', MONTH, 2)] });
+      await expect(services.activateVoucher({ familyId: 'fam-1', voucherId: v1, byPersonId: 'head' }, meta(NOW))).resolves.toEqual({
+        voucherId: v1,
+        status: 'active',
+      });
+      await expect(services.activateAllFoodVouchers({ familyId: 'fam-1', month: MONTH, byPersonId: 'head' }, meta(NOW))).resolves.toEqual({
+        activated: [foodVoucherId('fam-1', MONTH, 2)],
+      });
       await expect(services.activateAllFoodVouchers({ familyId: 'fam-1', month: MONTH, byPersonId: 'head' }, meta(NOW))).resolves.toEqual({ activated: [] });
-      await expectCode(services.activateAllFoodVouchers({ familyId: 'fam-1', month: MONTH, byPersonId: 'head' }, meta('2026-03-31T19:00:00.000Z')), 'activation_window_closed');
+      await expectCode(
+        services.activateAllFoodVouchers({ familyId: 'fam-1', month: MONTH, byPersonId: 'head' }, meta('2026-03-31T19:00:00.000Z')),
+        'activation_window_closed',
+      );
     });
 
     it('balance → authorize → capture, with holds found by shop; a hold settles once', async () => {
       await issueFood('fam-3', ['head', 'kid']);
       await services.activateAllFoodVouchers({ familyId: 'fam-3', month: MONTH, byPersonId: 'head' }, meta(NOW));
       const qr = await services.issueQrToken({ familyId: 'fam-3', voucherId: foodVoucherId('fam-3', MONTH, 1) }, meta(NOW));
-      await expect(services.balanceByToken({ shopId: 'shop-1', token: qr.token }, meta(NOW))).resolves.toEqual({ familyId: 'fam-3', month: MONTH, availableTiyn: 2 * MRP, heldTiyn: 0 });
+      await expect(services.balanceByToken({ shopId: 'shop-1', token: qr.token }, meta(NOW))).resolves.toEqual({
+        familyId: 'fam-3',
+        month: MONTH,
+        availableTiyn: 2 * MRP,
+        heldTiyn: 0,
+      });
 
-      const auth = await services.authorizePurchase({ shopId: 'shop-1', token: qr.token, holdId: 'H-1', items: [item(MILK_SKU, 600_000), item(BEER_SKU, 90_000)] }, meta(NOW));
-      expect(auth).toMatchObject({ holdId: 'H-1', familyId: 'fam-3', basketTiyn: 690_000, eligibleTiyn: 600_000, heldTiyn: 600_000, remainderTiyn: 90_000, expiresAt: '2026-03-10T06:15:00.000Z' });
-      expect(auth.items.map((i) => [i.eligible, i.category])).toEqual([[true, 'wheat_flour'], [false, undefined]]);
+      const auth = await services.authorizePurchase(
+        { shopId: 'shop-1', token: qr.token, holdId: 'H-1', items: [item(MILK_SKU, 600_000), item(BEER_SKU, 90_000)] },
+        meta(NOW),
+      );
+      expect(auth).toMatchObject({
+        holdId: 'H-1',
+        familyId: 'fam-3',
+        basketTiyn: 690_000,
+        eligibleTiyn: 600_000,
+        heldTiyn: 600_000,
+        remainderTiyn: 90_000,
+        expiresAt: '2026-03-10T06:15:00.000Z',
+      });
+      expect(auth.items.map((i) => [i.eligible, i.category])).toEqual([
+        [true, 'wheat_flour'],
+        [false, undefined],
+      ]);
       await expectCode(services.balanceByToken({ shopId: 'shop-1', token: qr.token }, meta(NOW)), 'qr_token_reused');
-      await expectCode(services.authorizePurchase({ shopId: 'shop-1', token: qr.token, holdId: 'H-2', items: [item(MILK_SKU, 1)] }, meta(NOW)), 'qr_token_reused');
+      await expectCode(
+        services.authorizePurchase({ shopId: 'shop-1', token: qr.token, holdId: 'H-2', items: [item(MILK_SKU, 1)] }, meta(NOW)),
+        'qr_token_reused',
+      );
 
       await expectCode(services.capturePurchase({ shopId: 'shop-2', holdId: 'H-1', paymentStatus: 'paid' }, meta(NOW)), 'hold_not_found');
-      await expectCode(services.capturePurchase({ shopId: 'shop-1', holdId: 'H-1', paymentStatus: 'paid', items: [item(MILK_SKU, 600_001)] }, meta(NOW)), 'capture_exceeds_hold');
-      await expect(services.capturePurchase({ shopId: 'shop-1', holdId: 'H-1', paymentStatus: 'paid', items: [item(MILK_SKU, 500_000)] }, meta(NOW))).resolves.toEqual({
+      await expectCode(
+        services.capturePurchase({ shopId: 'shop-1', holdId: 'H-1', paymentStatus: 'paid', items: [item(MILK_SKU, 600_001)] }, meta(NOW)),
+        'capture_exceeds_hold',
+      );
+      await expect(
+        services.capturePurchase({ shopId: 'shop-1', holdId: 'H-1', paymentStatus: 'paid', items: [item(MILK_SKU, 500_000)] }, meta(NOW)),
+      ).resolves.toEqual({
         holdId: 'H-1',
         capturedTiyn: 500_000,
         releasedTiyn: 100_000,
@@ -248,14 +342,25 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       await expectCode(services.voidPurchase({ shopId: 'shop-1', holdId: 'H-1' }, meta(NOW)), 'hold_already_settled');
 
       const qr2 = await services.issueQrToken({ familyId: 'fam-3', voucherId: foodVoucherId('fam-3', MONTH, 2) }, meta(NOW));
-      await expect(services.balanceByToken({ shopId: 'shop-1', token: qr2.token }, meta(NOW))).resolves.toMatchObject({ availableTiyn: 2 * MRP - 500_000, heldTiyn: 0 });
+      await expect(services.balanceByToken({ shopId: 'shop-1', token: qr2.token }, meta(NOW))).resolves.toMatchObject({
+        availableTiyn: 2 * MRP - 500_000,
+        heldTiyn: 0,
+      });
       // The same hold id again at this shop: refused; the same request again: the first answer.
-      await expectCode(services.authorizePurchase({ shopId: 'shop-1', token: qr2.token, holdId: 'H-1', items: [item(MILK_SKU, 100)] }, meta(NOW)), 'hold_already_exists');
+      await expectCode(
+        services.authorizePurchase({ shopId: 'shop-1', token: qr2.token, holdId: 'H-1', items: [item(MILK_SKU, 100)] }, meta(NOW)),
+        'hold_already_exists',
+      );
       const once = meta(NOW, 'authorize-H-3');
       const a1 = await services.authorizePurchase({ shopId: 'shop-1', token: qr2.token, holdId: 'H-3', items: [item(MILK_SKU, 100)] }, once);
       const a2 = await services.authorizePurchase({ shopId: 'shop-1', token: qr2.token, holdId: 'H-3', items: [item(MILK_SKU, 100)] }, once);
       expect(a2).toEqual(a1);
-      await expect(services.capturePurchase({ shopId: 'shop-1', holdId: 'H-3', paymentStatus: 'failed' }, meta(NOW))).resolves.toEqual({ holdId: 'H-3', capturedTiyn: 0, releasedTiyn: 100, status: 'voided' });
+      await expect(services.capturePurchase({ shopId: 'shop-1', holdId: 'H-3', paymentStatus: 'failed' }, meta(NOW))).resolves.toEqual({
+        holdId: 'H-3',
+        capturedTiyn: 0,
+        releasedTiyn: 100,
+        status: 'voided',
+      });
     });
 
     it('refuses a token from another key, an expired token and a basket with no eligible item', async () => {
@@ -264,9 +369,18 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       const forged = signQrToken({ v: 'fam-4~2026-03', n: 'x', e: 2_000_000_000, p: 'food-vouchers' }, generateDevQrKeys().privateKey);
       await expectCode(services.balanceByToken({ shopId: 'shop-1', token: forged }, meta(NOW)), 'qr_token_invalid');
       const qr = await services.issueQrToken({ familyId: 'fam-4', voucherId: foodVoucherId('fam-4', MONTH, 1) }, meta(NOW));
-      await expectCode(services.authorizePurchase({ shopId: 'shop-1', token: qr.token, holdId: 'H', items: [item(MILK_SKU, 1)] }, meta('2026-03-10T06:01:01.000Z')), 'qr_token_expired');
-      await expectCode(services.authorizePurchase({ shopId: 'shop-1', token: qr.token, holdId: 'H', items: [item(BEER_SKU, 1)] }, meta(NOW)), 'no_eligible_items');
-      await expectCode(services.authorizePurchase({ shopId: 'shop-1', token: qr.token, holdId: 'H', items: [item(MILK_SKU, 1, 1.5)] }, meta(NOW)), 'amount_invalid');
+      await expectCode(
+        services.authorizePurchase({ shopId: 'shop-1', token: qr.token, holdId: 'H', items: [item(MILK_SKU, 1)] }, meta('2026-03-10T06:01:01.000Z')),
+        'qr_token_expired',
+      );
+      await expectCode(
+        services.authorizePurchase({ shopId: 'shop-1', token: qr.token, holdId: 'H', items: [item(BEER_SKU, 1)] }, meta(NOW)),
+        'no_eligible_items',
+      );
+      await expectCode(
+        services.authorizePurchase({ shopId: 'shop-1', token: qr.token, holdId: 'H', items: [item(MILK_SKU, 1, 1.5)] }, meta(NOW)),
+        'amount_invalid',
+      );
     });
 
     it('expires an uncaptured hold and lapses the month through the deadline handler', async () => {
@@ -281,7 +395,10 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       const events = await subject.store.readStream(stream);
       expect(events.slice(-4).map((e) => e.type)).toEqual(['DeadlineFired', 'FoodHoldExpired', 'DeadlineFired', 'FoodVouchersLapsed']);
       expect(events.at(-1)!.data).toMatchObject({ totalTiyn: 2 * MRP });
-      await expectCode(services.issueQrToken({ familyId: 'fam-5', voucherId: foodVoucherId('fam-5', MONTH, 1) }, meta('2026-04-01T04:00:00.000Z')), 'voucher_lapsed');
+      await expectCode(
+        services.issueQrToken({ familyId: 'fam-5', voucherId: foodVoucherId('fam-5', MONTH, 1) }, meta('2026-04-01T04:00:00.000Z')),
+        'voucher_lapsed',
+      );
     });
   });
 });

@@ -50,7 +50,15 @@ export function voucherDeadlineHandler(rawDeps: VoucherServiceDeps): (input: Dea
 
 export type VoucherServices = Pick<
   LedgerServices,
-  'activateVoucher' | 'activateFoodMonth' | 'issueQrToken' | 'syncCanteenBatch' | 'balanceByToken' | 'authorizePurchase' | 'capturePurchase' | 'voidPurchase' | 'submitFeedback'
+  | 'activateVoucher'
+  | 'activateFoodMonth'
+  | 'issueQrToken'
+  | 'syncCanteenBatch'
+  | 'balanceByToken'
+  | 'authorizePurchase'
+  | 'capturePurchase'
+  | 'voidPurchase'
+  | 'submitFeedback'
 > &
   Pick<FoodServices, 'activateAllFoodVouchers'> &
   Pick<QrServices, 'renderQrToken'> & {

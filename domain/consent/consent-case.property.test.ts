@@ -55,7 +55,9 @@ const scenario = fc.record({
     fc.integer({ min: Date.parse('2026-03-01T00:00:00Z'), max: Date.parse('2026-03-31T18:00:00Z') }).map((ms) => new Date(ms).toISOString()),
   ),
   // A delivery report `times` times over: three failures of one message are its final failure.
-  steps: fc.array(step, { maxLength: 25 }).map((steps) => steps.flatMap((st): (typeof steps)[number][] => (st.kind === 'delivery' ? Array.from({ length: st.times }, () => st) : [st]))),
+  steps: fc
+    .array(step, { maxLength: 25 })
+    .map((steps) => steps.flatMap((st): (typeof steps)[number][] => (st.kind === 'delivery' ? Array.from({ length: st.times }, () => st) : [st]))),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -76,7 +78,8 @@ type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 function run(sc: Scenario): { history: ConsentEvent[]; state: ConsentCaseState } {
   const withPhones = (phones: readonly number[]): Representative[] => [mother, father, guardian].map((r, i) => (phones.includes(i) ? r : noPhone(r)));
   const reps = withPhones(sc.phones);
-  const opened = sc.program === 'school-meals' ? openMeals(sc.openedAt, { grade: sc.grade, representatives: reps }) : openFood(sc.openedAt, { representatives: reps });
+  const opened =
+    sc.program === 'school-meals' ? openMeals(sc.openedAt, { grade: sc.grade, representatives: reps }) : openFood(sc.openedAt, { representatives: reps });
   const standing = { caseId: 'consent-food-vouchers-fam-1~2026-02', byPersonId: 'p_mother' };
   const open: ConsentCommand = sc.program === 'food-vouchers' && sc.standing ? { ...opened, data: { ...opened.data, standingConsent: standing } } : opened;
   let history: ConsentEvent[] = decider.decide(open, decider.initialState());
@@ -88,7 +91,12 @@ function run(sc: Scenario): { history: ConsentEvent[]; state: ConsentCaseState }
     let command: ConsentCommand;
     if (st.kind === 'reply') {
       const next = pendingDeadlines(state)[0];
-      const base = st.anchor === 'timeout' && state.status === 'AwaitingReply' && state.timeoutAt ? ms(state.timeoutAt) : st.anchor !== 'now' && next ? ms(next.dueAt) : now;
+      const base =
+        st.anchor === 'timeout' && state.status === 'AwaitingReply' && state.timeoutAt
+          ? ms(state.timeoutAt)
+          : st.anchor !== 'now' && next
+            ? ms(next.dueAt)
+            : now;
       now = Math.max(now, base + st.offsetMs);
       const from = state.status === 'AwaitingReply' || state.status === 'Scheduled' ? state.recipient.personId : 'p_mother';
       command = { type: 'ReceiveReply', data: { text: st.text, receivedAt: iso(now), fromPersonId: from }, metadata: testMeta(iso(now), `c${n}`) };
@@ -107,7 +115,10 @@ function run(sc: Scenario): { history: ConsentEvent[]; state: ConsentCaseState }
       command = { type: 'RecordDelivery', data: { messageId: id, status: st.sent ? 'sent' : 'failed', at: iso(now) }, metadata: testMeta(iso(now), `c${n}`) };
     } else {
       now += st.offsetMs;
-      const again = sc.program === 'school-meals' ? openMeals(iso(now), { grade: sc.grade, representatives: withPhones(st.phones) }) : openFood(iso(now), { representatives: withPhones(st.phones) });
+      const again =
+        sc.program === 'school-meals'
+          ? openMeals(iso(now), { grade: sc.grade, representatives: withPhones(st.phones) })
+          : openFood(iso(now), { representatives: withPhones(st.phones) });
       command = { ...again, data: { ...again.data, listId: `list-${n}`, rowNo: n } };
     }
     const events = decideOrRefused(command, state);
@@ -166,7 +177,10 @@ function drain(history: ConsentEvent[], state: ConsentCaseState): { history: Con
 
 describe('consent case invariants (property)', () => {
   it(`nothing happens in a closed case; replies count only strictly before the timeout (${RUNS} sequences)`, () => {
-    fc.assert(fc.property(scenario, (sc) => void run(sc)), { seed: SEED, numRuns: RUNS });
+    fc.assert(
+      fc.property(scenario, (sc) => void run(sc)),
+      { seed: SEED, numRuns: RUNS },
+    );
   });
 
   it('exactly one terminal outcome per case once every deadline has fired', () => {
@@ -179,7 +193,8 @@ describe('consent case invariants (property)', () => {
         expect(lastAttempt(history).filter((e) => TERMINAL.has(e.type))).toHaveLength(1);
         const attempts = 1 + history.filter((e) => e.type === 'ConsentCaseReopened').length;
         expect(history.filter((e) => TERMINAL.has(e.type))).toHaveLength(attempts);
-        if (sc.program === 'food-vouchers' && sc.standing) expect(history[1]).toMatchObject({ type: 'ConsentGiven', data: { standingFrom: 'consent-food-vouchers-fam-1~2026-02' } });
+        if (sc.program === 'food-vouchers' && sc.standing)
+          expect(history[1]).toMatchObject({ type: 'ConsentGiven', data: { standingFrom: 'consent-food-vouchers-fam-1~2026-02' } });
         expect(state.status).toBe('Closed');
         expect(isOpen(state)).toBe(false);
       }),
@@ -200,24 +215,35 @@ describe('consent case invariants (property)', () => {
 
   it('the generators reach every outcome, a case started again and a standing consent (the properties are not vacuous)', () => {
     const seen = new Set<string>();
-    for (const sc of fc.sample(scenario, { seed: SEED, numRuns: 300 })) for (const e of drain(...Object.values(run(sc)) as [ConsentEvent[], ConsentCaseState]).history) seen.add(e.type === 'ConsentGiven' && e.data.standingFrom ? 'ConsentGiven(standing)' : e.type);
+    for (const sc of fc.sample(scenario, { seed: SEED, numRuns: 300 }))
+      for (const e of drain(...(Object.values(run(sc)) as [ConsentEvent[], ConsentCaseState])).history)
+        seen.add(e.type === 'ConsentGiven' && e.data.standingFrom ? 'ConsentGiven(standing)' : e.type);
     for (const type of [...TERMINAL, 'ConsentCaseReopened', 'ConsentGiven(standing)']) expect(seen, type).toContain(type);
   });
 
   it('the last millisecond before the timeout counts, the timeout instant does not', () => {
     fc.assert(
-      fc.property(fc.constantFrom('school-meals' as const, 'food-vouchers' as const), fc.integer({ min: 0, max: 20 * 86_400_000 }), fc.constantFrom(-1, 0), fc.boolean(), (program, offset, delta, yes) => {
-        const openedAt = iso(ms('2026-03-05T04:00:00.000Z') + (program === 'food-vouchers' ? offset % (20 * 86_400_000) : offset));
-        const open = program === 'school-meals' ? openMeals(openedAt) : openFood(openedAt);
-        let state = fold(decider, decider.decide(open, decider.initialState()));
-        ({ state } = drainUntilTimeoutScheduled(state));
-        if (state.status !== 'AwaitingReply' || !state.timeoutAt) return;
-        const at = iso(ms(state.timeoutAt) + delta);
-        const text = program === 'school-meals' ? (yes ? '3#1' : '3#2') : yes ? '21*1' : '21*2';
-        const events = decider.decide({ type: 'ReceiveReply', data: { text, receivedAt: at, fromPersonId: state.recipient.personId }, metadata: testMeta(at) }, state);
-        const closed = events.reduce(decider.evolve, state);
-        expect(closed).toMatchObject({ status: 'Closed', outcome: delta < 0 ? (yes ? 'given' : 'refused') : 'timed_out' });
-      }),
+      fc.property(
+        fc.constantFrom('school-meals' as const, 'food-vouchers' as const),
+        fc.integer({ min: 0, max: 20 * 86_400_000 }),
+        fc.constantFrom(-1, 0),
+        fc.boolean(),
+        (program, offset, delta, yes) => {
+          const openedAt = iso(ms('2026-03-05T04:00:00.000Z') + (program === 'food-vouchers' ? offset % (20 * 86_400_000) : offset));
+          const open = program === 'school-meals' ? openMeals(openedAt) : openFood(openedAt);
+          let state = fold(decider, decider.decide(open, decider.initialState()));
+          ({ state } = drainUntilTimeoutScheduled(state));
+          if (state.status !== 'AwaitingReply' || !state.timeoutAt) return;
+          const at = iso(ms(state.timeoutAt) + delta);
+          const text = program === 'school-meals' ? (yes ? '3#1' : '3#2') : yes ? '21*1' : '21*2';
+          const events = decider.decide(
+            { type: 'ReceiveReply', data: { text, receivedAt: at, fromPersonId: state.recipient.personId }, metadata: testMeta(at) },
+            state,
+          );
+          const closed = events.reduce(decider.evolve, state);
+          expect(closed).toMatchObject({ status: 'Closed', outcome: delta < 0 ? (yes ? 'given' : 'refused') : 'timed_out' });
+        },
+      ),
       { seed: SEED + 3, numRuns: RUNS },
     );
   });

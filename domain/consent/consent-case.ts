@@ -199,7 +199,12 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
   /** The text of one kind in the case's language; undefined when the annex has none (food: no reply to a refusal). */
   function textOf(state: CaseFacts, kind: SmsKind): { text: string; language: SmsLanguage } | undefined {
     const { language, templates } = templatesFor(policy(state.program).sms, state.language);
-    const text = { consent_request: templates.request, consent_reminder: templates.reminder, consent_confirmed: templates.confirmed, consent_refused_ack: templates.refused }[kind];
+    const text = {
+      consent_request: templates.request,
+      consent_reminder: templates.reminder,
+      consent_confirmed: templates.confirmed,
+      consent_refused_ack: templates.refused,
+    }[kind];
     return text === undefined ? undefined : { text, language };
   }
 
@@ -241,10 +246,16 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     const sendAt = p.sendableAt(now);
     const reminderAt = p.reminderDueAt(sendAt, facts.subject);
     if (reminderAt) {
-      return [...sms(facts, recipient, 'consent_request', now, reminderAt), deadline(facts, reminderDeadlineId(facts.caseId, contact), 'consent_reminder', reminderAt)];
+      return [
+        ...sms(facts, recipient, 'consent_request', now, reminderAt),
+        deadline(facts, reminderDeadlineId(facts.caseId, contact), 'consent_reminder', reminderAt),
+      ];
     }
     const timeoutAt = p.timeoutAt(sendAt, facts.subject);
-    return [...sms(facts, recipient, 'consent_request', now, timeoutAt), deadline(facts, timeoutDeadlineId(facts.caseId, contact), 'consent_timeout', timeoutAt)];
+    return [
+      ...sms(facts, recipient, 'consent_request', now, timeoutAt),
+      deadline(facts, timeoutDeadlineId(facts.caseId, contact), 'consent_timeout', timeoutAt),
+    ];
   }
 
   /** After the case is opened (or opened again): no consent needed, standing consent, no phone, or the start SMS. */
@@ -284,14 +295,28 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     const reopened: ConsentEvent = {
       type: 'ConsentCaseReopened',
       data: {
-        caseId: d.caseId, attempt, previousOutcome: state.outcome, subject: d.subject, representatives: d.representatives,
-        listId: d.listId, rowNo: d.rowNo, ...(d.language ? { language: d.language } : {}), reopenedAt: now,
+        caseId: d.caseId,
+        attempt,
+        previousOutcome: state.outcome,
+        subject: d.subject,
+        representatives: d.representatives,
+        listId: d.listId,
+        rowNo: d.rowNo,
+        ...(d.language ? { language: d.language } : {}),
+        reopenedAt: now,
       },
     };
     const { language: _language, ...kept } = state;
     const facts: CaseFacts = {
-      ...kept, subject: d.subject, representatives: d.representatives, listId: d.listId, rowNo: d.rowNo,
-      ...(d.language ? { language: d.language } : {}), attempt, contact: state.contact + 1, tried: [],
+      ...kept,
+      subject: d.subject,
+      representatives: d.representatives,
+      listId: d.listId,
+      rowNo: d.rowNo,
+      ...(d.language ? { language: d.language } : {}),
+      attempt,
+      contact: state.contact + 1,
+      tried: [],
     };
     return [reopened, ...firstSteps(facts, d.standingConsent, now)];
   }
@@ -397,7 +422,15 @@ export function createConsentDecider(programs: Programs = DEFAULT_PROGRAMS): Dec
     const retryAt = willRetry ? policy(state.program).sendableAt(addSeconds(d.at, SMS_RETRY_BACKOFF_SECONDS * attempt)) : undefined;
     const failed: ConsentEvent = {
       type: 'SmsFailed',
-      data: { caseId: state.caseId, messageId: d.messageId, failedAt: d.at, reason: d.reason ?? 'unknown', attempt, willRetry, ...(retryAt ? { retryAt } : {}) },
+      data: {
+        caseId: state.caseId,
+        messageId: d.messageId,
+        failedAt: d.at,
+        reason: d.reason ?? 'unknown',
+        attempt,
+        willRetry,
+        ...(retryAt ? { retryAt } : {}),
+      },
     };
     return willRetry ? [failed] : [failed, ...undelivered(state, message, command.metadata.now)];
   }
@@ -469,8 +502,16 @@ function evolveWith(policy: (program: ProgramCode) => ConsentPolicy, state: Cons
       invariant(d.attempt === state.attempt + 1, `attempt ${d.attempt} follows ${state.attempt}`);
       const { outcome: _outcome, recipient: _recipient, language: _language, ...kept } = state;
       return {
-        ...kept, status: 'Opened', subject: d.subject, representatives: d.representatives, listId: d.listId, rowNo: d.rowNo,
-        ...(d.language ? { language: d.language } : {}), attempt: d.attempt, contact: state.contact + 1, tried: [],
+        ...kept,
+        status: 'Opened',
+        subject: d.subject,
+        representatives: d.representatives,
+        listId: d.listId,
+        rowNo: d.rowNo,
+        ...(d.language ? { language: d.language } : {}),
+        attempt: d.attempt,
+        contact: state.contact + 1,
+        tried: [],
       };
     }
     case 'ConsentUndeliverable':
@@ -516,7 +557,15 @@ function evolveWith(policy: (program: ProgramCode) => ConsentPolicy, state: Cons
       const switched = s.status === 'AwaitingReply';
       invariant(!s.tried.includes(recipient.personId), `${recipient.personId} is asked once per attempt`);
       const { timeoutAt: _timeoutAt, ...rest } = s as Extract<ConsentCaseState, { status: 'AwaitingReply' }>;
-      return { ...rest, status: 'AwaitingReply', recipient, stage: 'request', messages, tried: [...s.tried, recipient.personId], contact: switched ? s.contact + 1 : s.contact };
+      return {
+        ...rest,
+        status: 'AwaitingReply',
+        recipient,
+        stage: 'request',
+        messages,
+        tried: [...s.tried, recipient.personId],
+        contact: switched ? s.contact + 1 : s.contact,
+      };
     }
     case 'SmsSent':
     case 'SmsFailed': {

@@ -92,7 +92,11 @@ export function mealsPolicy(program: SchoolMealsProgram): ConsentPolicy {
     replyCodes: program.replyCodes,
     recipientPriority: program.recipientPriority,
     recipient: (representatives) => chooseRecipient(representatives, program.recipientPriority),
-    nextRecipient: (representatives, _subject, tried) => chooseRecipient(representatives.filter((r) => !tried.includes(r.personId)), program.recipientPriority),
+    nextRecipient: (representatives, _subject, tried) =>
+      chooseRecipient(
+        representatives.filter((r) => !tried.includes(r.personId)),
+        program.recipientPriority,
+      ),
     mayStartAgain: (outcome) => (program.startAgainAfter as readonly CaseOutcome[]).includes(outcome),
     sms: program.sms,
     sendableAt: sendableIn(program.sendingWindow, program.timezone),
@@ -124,7 +128,12 @@ export function foodPolicy(program: FoodVouchersProgram): ConsentPolicy {
     },
     // Only the head may be asked (p. 15, 17, 19), unless the program asks by priority.
     nextRecipient: (representatives, _subject, tried) =>
-      program.smsRecipient === 'by_priority' ? chooseRecipient(representatives.filter((r) => !tried.includes(r.personId)), program.recipientPriority) : undefined,
+      program.smsRecipient === 'by_priority'
+        ? chooseRecipient(
+            representatives.filter((r) => !tried.includes(r.personId)),
+            program.recipientPriority,
+          )
+        : undefined,
     // A case is one family-month: the next month is a new case (and its own list row).
     mayStartAgain: () => false,
     sms: program.sms,

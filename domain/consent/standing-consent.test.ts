@@ -19,8 +19,12 @@ const recorded = (caseId: string, month: string): FoodConsentEvent => ({
 
 describe('standing food consent (seed 004 annex: «действует в период оказания указанной услуги»)', () => {
   it('records a consent given in a month’s case once', () => {
-    given(foodConsent).when(record(MARCH, '2026-03')).then([recorded(MARCH, '2026-03')]);
-    given(foodConsent, [recorded(MARCH, '2026-03')]).when(record(MARCH, '2026-03')).then([]);
+    given(foodConsent)
+      .when(record(MARCH, '2026-03'))
+      .then([recorded(MARCH, '2026-03')]);
+    given(foodConsent, [recorded(MARCH, '2026-03')])
+      .when(record(MARCH, '2026-03'))
+      .then([]);
   });
   it('stands for the later months only: not for its own month nor an earlier one', () => {
     const state = fold(foodConsent, [recorded(MARCH, '2026-03')]);

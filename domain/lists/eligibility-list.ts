@@ -201,7 +201,14 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
   const meals = mealsPolicy(programs.meals);
 
   /** A meals row whose pupil is covered already this school year: continued, started again, or returned. */
-  function coveredPupil(row: MealsRowInput, header: ListHeader, caseStream: string, personId: string, pupil: PupilYear, reject: (reason: RejectionCode, detail?: string) => ListEvent): ListEvent {
+  function coveredPupil(
+    row: MealsRowInput,
+    header: ListHeader,
+    caseStream: string,
+    personId: string,
+    pupil: PupilYear,
+    reject: (reason: RejectionCode, detail?: string) => ListEvent,
+  ): ListEvent {
     const base = { listId: header.listId, rowNo: row.rowNo, familyId: row.familyId, personId, caseStream, schoolId: row.schoolId };
     if (pupil.consent.open) return { type: 'ListRowContinued', data: { ...base, grade: row.grade, covered: 'consent_pending' } };
     const outcome = pupil.consent.outcome;
@@ -210,7 +217,12 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
       const moved = v !== undefined && (v.schoolId !== row.schoolId || v.grade !== row.grade);
       return {
         type: 'ListRowContinued',
-        data: { ...base, grade: row.grade, covered: v ? 'voucher' : 'consent_pending', ...(moved ? { transferredFrom: { schoolId: v.schoolId, grade: v.grade } } : {}) },
+        data: {
+          ...base,
+          grade: row.grade,
+          covered: v ? 'voucher' : 'consent_pending',
+          ...(moved ? { transferredFrom: { schoolId: v.schoolId, grade: v.grade } } : {}),
+        },
       };
     }
     if (meals.mayStartAgain(outcome)) return { type: 'ListRowAccepted', data: { ...base, startsAgain: true } };
@@ -302,8 +314,7 @@ export function createListDecider(programs: ListPrograms = { meals: SCHOOL_MEALS
     const claims = command.data.claims ?? new Map<string, string>();
     checkList(command, state);
     const events: ListEvent[] = [];
-    if (state.status === 'None')
-      events.push({ type: 'EligibilityListReceived', data: { ...header, receivedAt: command.metadata.now } });
+    if (state.status === 'None') events.push({ type: 'EligibilityListReceived', data: { ...header, receivedAt: command.metadata.now } });
     const decided = state.status === 'None' ? new Map<number, RowDecision>() : state.rows;
     const seen = new Set(state.status === 'None' ? [] : state.subjects);
     const members = new Map(state.status === 'None' ? [] : state.members);
@@ -376,7 +387,7 @@ export function evolveList(state: ListState, event: ListEvent): ListState {
  */
 export function evolveListAll(state: ListState, events: readonly ListEvent[]): ListState {
   let s = state;
-  for (let i = 0; i < events.length; ) {
+  for (let i = 0; i < events.length;) {
     let end = i;
     while (end < events.length && isRowEvent(events[end]!)) end++;
     if (end > i) {
@@ -388,7 +399,8 @@ export function evolveListAll(state: ListState, events: readonly ListEvent[]): L
 }
 
 type RowEvent = Extract<ListEvent, { type: 'ListRowAccepted' | 'ListRowContinued' | 'ListRowRejected' }>;
-const isRowEvent = (event: ListEvent): event is RowEvent => event.type === 'ListRowAccepted' || event.type === 'ListRowContinued' || event.type === 'ListRowRejected';
+const isRowEvent = (event: ListEvent): event is RowEvent =>
+  event.type === 'ListRowAccepted' || event.type === 'ListRowContinued' || event.type === 'ListRowRejected';
 
 /** The state with these rows decided, on fresh copies of its collections. */
 function withRows(state: ListState, events: readonly RowEvent[]): ListState {

@@ -24,9 +24,15 @@ describe('person-month index (one voucher per person per month across lists; see
     given(personMonth, [claimed]).when(claim(CASE)).then([]);
   });
   it('another case claiming a claimed person is a bug upstream (the list decider refuses it first)', () => {
-    expect(() => given(personMonth, [claimed]).when(claim(streams.consentFood('fam-9', '2026-03'), 'fam-9')).events()).toThrow(/fam-1/);
+    expect(() =>
+      given(personMonth, [claimed])
+        .when(claim(streams.consentFood('fam-9', '2026-03'), 'fam-9'))
+        .events(),
+    ).toThrow(/fam-1/);
   });
   it('folds to the claiming family and case', () => {
-    given(personMonth, [claimed]).when(claim(CASE)).thenState((state) => expect(state.claim).toEqual({ familyId: 'fam-1', caseId: CASE }));
+    given(personMonth, [claimed])
+      .when(claim(CASE))
+      .thenState((state) => expect(state.claim).toEqual({ familyId: 'fam-1', caseId: CASE }));
   });
 });

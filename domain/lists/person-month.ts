@@ -14,7 +14,14 @@ import { evolveEach, invariant, unreachable } from '../shared/decider';
 
 export interface ClaimPersonMonth {
   readonly type: 'ClaimPersonMonth';
-  readonly data: { readonly personId: string; readonly month: Month; readonly familyId: string; readonly caseId: string; readonly listId: string; readonly rowNo: number };
+  readonly data: {
+    readonly personId: string;
+    readonly month: Month;
+    readonly familyId: string;
+    readonly caseId: string;
+    readonly listId: string;
+    readonly rowNo: number;
+  };
   readonly metadata: CommandMetadata;
 }
 

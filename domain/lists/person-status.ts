@@ -34,7 +34,10 @@ export interface StatusChange {
 /** Where the change lands: the list row itself, the row of a consent case, or the row of a voucher stream's case. */
 export type StatusTarget = 'list_row' | 'case' | 'voucher';
 
-type Rule<T extends LedgerEventType> = { readonly target: StatusTarget; readonly change: (event: Extract<LedgerEvent, { type: T }>) => StatusChange | undefined } | null;
+type Rule<T extends LedgerEventType> = {
+  readonly target: StatusTarget;
+  readonly change: (event: Extract<LedgerEvent, { type: T }>) => StatusChange | undefined;
+} | null;
 
 const returned = (reason: string, detail?: string): StatusChange => ({ status: 'returned', reason, ...(detail ? { detail } : {}) });
 /** A consent recorded without its voucher (the issuing decider refused): the row goes back with that code. */
@@ -58,7 +61,8 @@ export const STATUS_RULES: { readonly [T in LedgerEventType]: Rule<T> } = {
   ConsentPhoneNotFound: { target: 'case', change: () => returned('no_phone') },
   SmsRequested: {
     target: 'case',
-    change: (e) => (e.data.kind === 'consent_request' ? { status: 'consent_requested' } : e.data.kind === 'consent_reminder' ? { status: 'consent_reminded' } : undefined),
+    change: (e) =>
+      e.data.kind === 'consent_request' ? { status: 'consent_requested' } : e.data.kind === 'consent_reminder' ? { status: 'consent_reminded' } : undefined,
   },
   SmsSent: null,
   SmsFailed: null,
@@ -79,7 +83,10 @@ export const STATUS_RULES: { readonly [T in LedgerEventType]: Rule<T> } = {
   MealVoucherListed: { target: 'voucher', change: (e) => ({ status: 'voucher_listed', detail: e.data.month }) },
   MealVoucherTransferred: {
     target: 'voucher',
-    change: (e) => ({ status: 'voucher_transferred', detail: `${e.data.fromSchoolId} grade ${e.data.fromGrade} → ${e.data.toSchoolId} grade ${e.data.toGrade}` }),
+    change: (e) => ({
+      status: 'voucher_transferred',
+      detail: `${e.data.fromSchoolId} grade ${e.data.fromGrade} → ${e.data.toSchoolId} grade ${e.data.toGrade}`,
+    }),
   },
   /** No list of the month names the pupil: no meals that month. Not a return (the voucher stays for the school year). */
   MealVoucherSuspended: { target: 'voucher', change: (e) => ({ status: 'voucher_suspended', reason: e.data.reason, detail: e.data.month }) },

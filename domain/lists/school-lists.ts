@@ -18,7 +18,13 @@ import { evolveEach, invariant, unreachable } from '../shared/decider';
 
 export interface RecordSchoolList {
   readonly type: 'RecordSchoolList';
-  readonly data: { readonly schoolId: string; readonly schoolYear: SchoolYear; readonly month: Month; readonly listId: string; readonly listed: readonly string[] };
+  readonly data: {
+    readonly schoolId: string;
+    readonly schoolYear: SchoolYear;
+    readonly month: Month;
+    readonly listId: string;
+    readonly listed: readonly string[];
+  };
   readonly metadata: CommandMetadata;
 }
 export type SchoolListsCommand = RecordSchoolList;

@@ -37,7 +37,13 @@ export const forgetting: Decider<PersonState, ForgetPerson, PersonEvent> = {
     return [
       {
         type: 'PersonForgotten',
-        data: { personId, kinds: PERSONAL_DATA_KINDS.filter((k) => kinds.includes(k)), reason, ...(reference !== undefined ? { reference } : {}), forgottenAt: command.metadata.now },
+        data: {
+          personId,
+          kinds: PERSONAL_DATA_KINDS.filter((k) => kinds.includes(k)),
+          reason,
+          ...(reference !== undefined ? { reference } : {}),
+          forgottenAt: command.metadata.now,
+        },
       },
     ];
   },

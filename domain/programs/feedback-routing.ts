@@ -16,8 +16,7 @@ export const AKIMATS: Readonly<Record<string, string>> = {
 };
 
 export type FeedbackContext =
-  | { readonly program: 'school-meals'; readonly region: string; readonly schoolId: string }
-  | { readonly program: 'food-vouchers'; readonly city: string };
+  { readonly program: 'school-meals'; readonly region: string; readonly schoolId: string } | { readonly program: 'food-vouchers'; readonly city: string };
 
 export function addresseeOf(context: FeedbackContext, food: FoodVouchersProgram = FOOD_VOUCHERS): FeedbackAddressee {
   if (context.program === 'school-meals')

@@ -131,7 +131,8 @@ export const FOOD_VOUCHERS: FoodVouchersProgram = {
 export function memberVoucherTiyn(month: Month, program: FoodVouchersProgram = FOOD_VOUCHERS, region?: string): Tiyn {
   const regional = region === undefined ? undefined : program.memberValueByRegionMonth[region]?.[month];
   if (regional !== undefined) {
-    if (!Number.isSafeInteger(regional) || regional <= 0) throw new Error(`invariant violated: the value for ${region} ${month} is not a positive tiyn amount (domain/programs/food-vouchers.ts)`);
+    if (!Number.isSafeInteger(regional) || regional <= 0)
+      throw new Error(`invariant violated: the value for ${region} ${month} is not a positive tiyn amount (domain/programs/food-vouchers.ts)`);
     return regional;
   }
   const year = Number(month.slice(0, 4));
@@ -151,7 +152,8 @@ export function pilotCity(code: string, program: FoodVouchersProgram = FOOD_VOUC
 export function lineDiscountCapTiyn(lineTiyn: Tiyn, program: FoodVouchersProgram = FOOD_VOUCHERS): Tiyn | undefined {
   const percent = program.tradeMarkupCapPercent;
   if (percent === null) return undefined;
-  if (!Number.isSafeInteger(percent) || percent <= 0) throw new Error(`invariant violated: tradeMarkupCapPercent ${percent} is not a whole positive percent (domain/programs/food-vouchers.ts)`);
+  if (!Number.isSafeInteger(percent) || percent <= 0)
+    throw new Error(`invariant violated: tradeMarkupCapPercent ${percent} is not a whole positive percent (domain/programs/food-vouchers.ts)`);
   // In bigint, so the rounding is exact integer division whatever the line's size.
   return Number((BigInt(lineTiyn) * BigInt(percent)) / BigInt(100 + percent));
 }

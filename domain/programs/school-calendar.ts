@@ -66,7 +66,11 @@ export function isMealDay(day: LocalDate, grade: number | undefined, program: Sc
 }
 
 /** Why no meal can be served on a day (in-force window, then the calendar), or undefined. */
-export function mealDayRefusal(day: LocalDate, grade: number | undefined, program: SchoolCalendarData): Extract<Code, 'program_not_in_force' | 'not_a_school_day'> | undefined {
+export function mealDayRefusal(
+  day: LocalDate,
+  grade: number | undefined,
+  program: SchoolCalendarData,
+): Extract<Code, 'program_not_in_force' | 'not_a_school_day'> | undefined {
   if (!inForceOn(day, program)) return 'program_not_in_force';
   return isMealDay(day, grade, program) ? undefined : 'not_a_school_day';
 }

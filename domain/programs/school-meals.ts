@@ -6,7 +6,19 @@
 import { DEFAULT_RETENTION, type PersonalDataRetention } from '../people/personal-data';
 import type { Tiyn } from '../shared/money';
 import { kzt } from '../shared/money';
-import { addMonths, dayOfMonth, DEFAULT_SCHOOL_YEAR, DEFAULT_TIMEZONE, instantAt, type DailyWindow, type Instant, type LocalDate, type Month, type SchoolYear, type SchoolYearBounds } from '../shared/calendar';
+import {
+  addMonths,
+  dayOfMonth,
+  DEFAULT_SCHOOL_YEAR,
+  DEFAULT_TIMEZONE,
+  instantAt,
+  type DailyWindow,
+  type Instant,
+  type LocalDate,
+  type Month,
+  type SchoolYear,
+  type SchoolYearBounds,
+} from '../shared/calendar';
 import type { PupilCategory, RepresentativeRole } from '../events';
 import type { SchoolYearCalendar } from './school-calendar';
 import type { ProgramSms } from './sms';
@@ -82,7 +94,20 @@ export const SCHOOL_MEALS: SchoolMealsProgram = {
   schoolYear: DEFAULT_SCHOOL_YEAR,
   // 21 Feb 2026 + 12 months: the last day in force is 20 Feb 2027.
   inForce: { from: '2026-02-21', until: '2027-02-20' },
-  holidays: ['2025-12-16', '2025-12-17', '2026-01-01', '2026-01-02', '2026-01-07', '2026-03-09', '2026-03-23', '2026-03-24', '2026-03-25', '2026-05-01', '2026-05-07', '2026-05-08'],
+  holidays: [
+    '2025-12-16',
+    '2025-12-17',
+    '2026-01-01',
+    '2026-01-02',
+    '2026-01-07',
+    '2026-03-09',
+    '2026-03-23',
+    '2026-03-24',
+    '2026-03-25',
+    '2026-05-01',
+    '2026-05-07',
+    '2026-05-08',
+  ],
   calendars: {
     '2025-2026': {
       source: 'order of the Minister of Enlightenment of 5 August 2025 on the 2025–2026 school year (lessons 2 Sep 2025 – 25 May 2026)',

@@ -43,6 +43,10 @@ export function templatesFor(sms: ProgramSms, language: SmsLanguage | undefined)
  */
 export function renderSms(template: string, names: { readonly recipientName?: string; readonly pupilName?: string }): string {
   const fill = (text: string, placeholder: string, value: string | undefined) =>
-    text.split(` ${placeholder}`).join(value ? ` ${value}` : '').split(placeholder).join(value ?? '');
+    text
+      .split(` ${placeholder}`)
+      .join(value ? ` ${value}` : '')
+      .split(placeholder)
+      .join(value ?? '');
   return fill(fill(template, RECIPIENT_NAME, names.recipientName?.trim()), PUPIL_NAME, names.pupilName?.trim());
 }

@@ -38,7 +38,13 @@ const SCHOOL: StatusRefusals = { registered: 'school_not_active', suspended: 'sc
 /** Every code `shopAdmission` may answer: the routes a shop calls declare them (OpenAPI refusals). */
 export const SHOP_ADMISSION_REFUSALS = ['shop_not_registered', ...Object.values(SHOP), 'shop_outside_pilot_city'] as const satisfies readonly Code[];
 /** Every code `deviceAdmission` may answer. */
-export const DEVICE_ADMISSION_REFUSALS = ['device_not_registered', ...Object.values(DEVICE), 'device_school_mismatch', 'school_not_registered', ...Object.values(SCHOOL)] as const satisfies readonly Code[];
+export const DEVICE_ADMISSION_REFUSALS = [
+  'device_not_registered',
+  ...Object.values(DEVICE),
+  'device_school_mismatch',
+  'school_not_registered',
+  ...Object.values(SCHOOL),
+] as const satisfies readonly Code[];
 
 const refusalOf = (status: RegistryStatus, refusals: StatusRefusals): Code | undefined => (status === 'active' ? undefined : refusals[status]);
 

@@ -55,7 +55,10 @@ export interface DeviceDetails {
 export type RegistryKind = 'shop' | 'school' | 'device';
 export type RegistryStatus = 'registered' | 'active' | 'suspended' | 'closed';
 
-type Registered<T extends string, Id extends string, Details> = DomainEvent<T, { readonly [K in Id]: string } & { readonly details: Details; readonly reason: string; readonly at: Instant }>;
+type Registered<T extends string, Id extends string, Details> = DomainEvent<
+  T,
+  { readonly [K in Id]: string } & { readonly details: Details; readonly reason: string; readonly at: Instant }
+>;
 type DetailsChanged<T extends string, Id extends string, Details> = DomainEvent<
   T,
   { readonly [K in Id]: string } & { readonly details: Details; readonly changed: readonly string[]; readonly reason: string; readonly at: Instant }

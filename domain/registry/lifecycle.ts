@@ -125,7 +125,13 @@ export function createRegistryDecider<Details>(spec: RegistryKindSpec<Details>):
       switch (event.type) {
         case types.registered:
           invariant(state.status === 'none', `${event.type} on an existing ${spec.kind}`);
-          return { status: 'registered', id: (event.data as unknown as Record<string, string>)[idField]!, details: data.details!, registeredAt: data.at, statusSince: data.at };
+          return {
+            status: 'registered',
+            id: (event.data as unknown as Record<string, string>)[idField]!,
+            details: data.details!,
+            registeredAt: data.at,
+            statusSince: data.at,
+          };
         case types.changed:
           invariant(state.status !== 'none' && state.status !== 'closed', `${event.type} on a ${state.status} ${spec.kind}`);
           return { ...state, details: data.details! };

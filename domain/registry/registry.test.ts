@@ -14,7 +14,14 @@ const AT = '2026-03-02T04:00:00.000Z';
 const LATER = '2026-03-03T04:00:00.000Z';
 const BIN = '040840001231';
 const IBAN = 'KZ86125KZT5004100100';
-const SHOP: ShopDetails = { bin: BIN, name: 'Magnum Kokshetau 1', city: 'kokshetau', address: 'ул. Абая 1', terminals: ['t-1', 't-2'], bankAccount: { iban: IBAN, bic: 'HSBKKZKX' } };
+const SHOP: ShopDetails = {
+  bin: BIN,
+  name: 'Magnum Kokshetau 1',
+  city: 'kokshetau',
+  address: 'ул. Абая 1',
+  terminals: ['t-1', 't-2'],
+  bankAccount: { iban: IBAN, bic: 'HSBKKZKX' },
+};
 const SCHOOL: SchoolDetails = {
   name: 'School No. 1',
   region: 'akmola',
@@ -22,7 +29,12 @@ const SCHOOL: SchoolDetails = {
   canteenOperator: { name: 'Canteen LLP', bin: BIN, bankAccount: { iban: IBAN, bic: 'KCJBKZKX' } },
   mealPriceTiyn: 85_000,
 };
-const put = <D>(id: string, details: D, extra: { activate?: boolean; context?: { schoolStatus: 'none' | 'registered' | 'active' | 'suspended' | 'closed' } } = {}, now = AT): RegistryCommand<D> => ({
+const put = <D>(
+  id: string,
+  details: D,
+  extra: { activate?: boolean; context?: { schoolStatus: 'none' | 'registered' | 'active' | 'suspended' | 'closed' } } = {},
+  now = AT,
+): RegistryCommand<D> => ({
   type: 'PutRegistryEntry',
   data: { id, details, reason: 'contract 2026/15', ...extra },
   metadata: meta(now),
@@ -38,23 +50,33 @@ const activated: RegistryEvent = { type: 'ShopActivated', data: { shopId: 'shop-
 describe('a shop', () => {
   it('is registered with its details and the reason, and activated at once when asked', () => {
     given(shopRegistry).when(put('shop-1', SHOP)).then([registered]);
-    given(shopRegistry).when(put('shop-1', SHOP, { activate: true })).then([registered, activated]);
+    given(shopRegistry)
+      .when(put('shop-1', SHOP, { activate: true }))
+      .then([registered, activated]);
   });
 
   it('records only the fields that changed, and nothing when put again unchanged', () => {
-    given(shopRegistry, [registered]).when(put('shop-1', SHOP, {}, LATER)).then([]);
+    given(shopRegistry, [registered])
+      .when(put('shop-1', SHOP, {}, LATER))
+      .then([]);
     const moved = { ...SHOP, address: 'ул. Абая 2', terminals: ['t-1'] };
     given(shopRegistry, [registered])
       .when(put('shop-1', moved, { activate: true }, LATER))
-      .then([{ type: 'ShopDetailsChanged', data: { shopId: 'shop-1', details: moved, changed: ['address', 'terminals'], reason: 'contract 2026/15', at: LATER } }]);
+      .then([
+        { type: 'ShopDetailsChanged', data: { shopId: 'shop-1', details: moved, changed: ['address', 'terminals'], reason: 'contract 2026/15', at: LATER } },
+      ]);
   });
 
   it('goes active → suspended → active → closed, each with who-why-when, and nothing changes a closed one', () => {
     const suspended: RegistryEvent = { type: 'ShopSuspended', data: { shopId: 'shop-1', reason: 'complaint EO-7', at: LATER } };
     given(shopRegistry, [registered, activated]).when(status('shop-1', 'suspend')).then([suspended]);
-    given(shopRegistry, [registered, activated, suspended]).when(status('shop-1', 'activate')).then([{ type: 'ShopActivated', data: { shopId: 'shop-1', reason: 'complaint EO-7', at: LATER } }]);
+    given(shopRegistry, [registered, activated, suspended])
+      .when(status('shop-1', 'activate'))
+      .then([{ type: 'ShopActivated', data: { shopId: 'shop-1', reason: 'complaint EO-7', at: LATER } }]);
     const closed: RegistryEvent = { type: 'ShopClosed', data: { shopId: 'shop-1', reason: 'left the pilot', at: LATER } };
-    given(shopRegistry, [registered, activated, suspended]).when(status('shop-1', 'close', LATER, 'left the pilot')).then([closed]);
+    given(shopRegistry, [registered, activated, suspended])
+      .when(status('shop-1', 'close', LATER, 'left the pilot'))
+      .then([closed]);
     given(shopRegistry, [registered, closed]).when(status('shop-1', 'activate')).thenFails('registry_entry_closed');
     given(shopRegistry, [registered, closed]).when(put('shop-1', SHOP)).thenFails('registry_entry_closed');
   });
@@ -63,7 +85,9 @@ describe('a shop', () => {
     given(shopRegistry, [registered]).when(status('shop-1', 'suspend')).thenFails('registry_transition_not_allowed');
     given(shopRegistry, [registered, activated]).when(status('shop-1', 'activate')).thenFails('registry_transition_not_allowed');
     given(shopRegistry).when(status('shop-1', 'activate')).thenFails('registry_entry_not_found');
-    given(shopRegistry, [registered, activated]).when(status('shop-1', 'suspend', LATER, '  ')).thenFails('validation_failed');
+    given(shopRegistry, [registered, activated])
+      .when(status('shop-1', 'suspend', LATER, '  '))
+      .thenFails('validation_failed');
   });
 
   it.each([
@@ -74,25 +98,40 @@ describe('a shop', () => {
     ['an IBAN with a wrong check', { bankAccount: { iban: 'KZ87125KZT5004100100', bic: 'HSBKKZKX' } }, 'iban_invalid'],
     ['a foreign BIC', { bankAccount: { iban: IBAN, bic: 'DEUTDEFF' } }, 'bic_invalid'],
   ] as const)('refuses %s', (_what, change, code) => {
-    const error = given(shopRegistry).when(put('shop-1', { ...SHOP, ...change } as ShopDetails)).thenFails(code);
+    const error = given(shopRegistry)
+      .when(put('shop-1', { ...SHOP, ...change } as ShopDetails))
+      .thenFails(code);
     expect(error.path).toMatch(/^details\./);
   });
 });
 
 describe('a school', () => {
   it('is registered with its canteen operator and contract price; a price that is not positive integer tiyn is refused', () => {
-    given(schoolRegistry).when(put('nobd-1001', SCHOOL)).then([{ type: 'SchoolRegistered', data: { schoolId: 'nobd-1001', details: SCHOOL, reason: 'contract 2026/15', at: AT } }]);
-    for (const price of [0, -1, 850.5, 2_000_000]) given(schoolRegistry).when(put('nobd-1001', { ...SCHOOL, mealPriceTiyn: price })).thenFails('meal_price_invalid');
-    given(schoolRegistry).when(put('nobd-1001', { ...SCHOOL, canteenOperator: { ...SCHOOL.canteenOperator, bin: '1' } })).thenFails('bin_invalid');
+    given(schoolRegistry)
+      .when(put('nobd-1001', SCHOOL))
+      .then([{ type: 'SchoolRegistered', data: { schoolId: 'nobd-1001', details: SCHOOL, reason: 'contract 2026/15', at: AT } }]);
+    for (const price of [0, -1, 850.5, 2_000_000])
+      given(schoolRegistry)
+        .when(put('nobd-1001', { ...SCHOOL, mealPriceTiyn: price }))
+        .thenFails('meal_price_invalid');
+    given(schoolRegistry)
+      .when(put('nobd-1001', { ...SCHOOL, canteenOperator: { ...SCHOOL.canteenOperator, bin: '1' } }))
+      .thenFails('bin_invalid');
   });
 });
 
 describe('a canteen device', () => {
   const DEVICE: DeviceDetails = { schoolId: 'nobd-1001', label: 'canteen till 1' };
   it('is registered for a school in the registry that is not closed', () => {
-    given(deviceRegistry).when(put('dev-1', DEVICE, { context: { schoolStatus: 'registered' } })).then([{ type: 'DeviceRegistered', data: { deviceId: 'dev-1', details: DEVICE, reason: 'contract 2026/15', at: AT } }]);
-    given(deviceRegistry).when(put('dev-1', DEVICE, { context: { schoolStatus: 'none' } })).thenFails('school_not_registered');
-    given(deviceRegistry).when(put('dev-1', DEVICE, { context: { schoolStatus: 'closed' } })).thenFails('school_closed');
+    given(deviceRegistry)
+      .when(put('dev-1', DEVICE, { context: { schoolStatus: 'registered' } }))
+      .then([{ type: 'DeviceRegistered', data: { deviceId: 'dev-1', details: DEVICE, reason: 'contract 2026/15', at: AT } }]);
+    given(deviceRegistry)
+      .when(put('dev-1', DEVICE, { context: { schoolStatus: 'none' } }))
+      .thenFails('school_not_registered');
+    given(deviceRegistry)
+      .when(put('dev-1', DEVICE, { context: { schoolStatus: 'closed' } }))
+      .thenFails('school_closed');
   });
 });
 

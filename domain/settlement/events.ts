@@ -155,10 +155,4 @@ export type PayoutBatchCreated = DomainEvent<
 >;
 
 export type SettlementEvent =
-  | SettlementWindowClosed
-  | ShopStatementIssued
-  | CanteenPaymentOrderIssued
-  | PayoutIssued
-  | PayoutConfirmed
-  | PayoutFailed
-  | PayoutBatchCreated;
+  SettlementWindowClosed | ShopStatementIssued | CanteenPaymentOrderIssued | PayoutIssued | PayoutConfirmed | PayoutFailed | PayoutBatchCreated;

@@ -45,11 +45,13 @@ export const paymentOrderIdOf = (schoolId: string, month: Month, sequence: numbe
 
 function issue(command: IssuePaymentOrder, state: PaymentOrderState): CanteenPaymentOrderIssued[] {
   const { schoolId, month, mealsOnFinalTabel, lateMeals, mealPriceTiyn, payee } = command.data;
-  if (Date.parse(command.metadata.now) < Date.parse(tabelFinalFrom(month))) refuse('tabel_not_final', `the табель of ${month} is final from ${tabelFinalFrom(month)}`);
+  if (Date.parse(command.metadata.now) < Date.parse(tabelFinalFrom(month)))
+    refuse('tabel_not_final', `the табель of ${month} is final from ${tabelFinalFrom(month)}`);
   const total = mealsOnFinalTabel + lateMeals;
   invariant(total >= state.mealsOrdered, `${schoolId} ${month}: ${state.mealsOrdered} meals ordered but only ${total} recorded`);
   if (total === state.mealsOrdered) return [];
-  if (mealPriceTiyn === undefined || payee === undefined) refuse('payment_order_price_missing', `school ${schoolId} has no canteen operator or contract meal price in the registry`);
+  if (mealPriceTiyn === undefined || payee === undefined)
+    refuse('payment_order_price_missing', `school ${schoolId} has no canteen operator or contract meal price in the registry`);
   const chunks = state.orders === 0 ? [mealsOnFinalTabel, lateMeals] : [total - state.mealsOrdered];
   const out: CanteenPaymentOrderIssued[] = [];
   let sequence = state.orders;

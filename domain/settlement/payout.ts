@@ -89,14 +89,18 @@ function recordResult(command: RecordPayoutResult, state: PayoutState, payableId
   const wanted: AttemptStatus = status === 'booked' ? 'confirmed' : 'failed';
   if (target.status === wanted) return [];
   if (target.status !== 'issued') refuse('payout_result_conflict', `${endToEndId} is already ${target.status}; the agent now reports ${status}`);
-  if (wanted === 'confirmed' && state.attempts.some((a) => a.status === 'confirmed')) refuse('payout_result_conflict', `${payableId} is already paid by another attempt`);
+  if (wanted === 'confirmed' && state.attempts.some((a) => a.status === 'confirmed'))
+    refuse('payout_result_conflict', `${payableId} is already paid by another attempt`);
   const common = { payableId, endToEndId, attempt: target.attempt, amountTiyn, importId };
   if (wanted === 'confirmed') return [{ type: 'PayoutConfirmed', data: { ...common, bankReference: bankReference ?? '', bookedAt: at } }];
   return [{ type: 'PayoutFailed', data: { ...common, reason: reason ?? 'rejected', failedAt: at } }];
 }
 
 function withStatus(state: PayoutState, endToEndId: string, status: AttemptStatus): PayoutState {
-  invariant(state.attempts.some((a) => a.endToEndId === endToEndId && a.status === 'issued'), `a result for ${endToEndId} needs an issued attempt`);
+  invariant(
+    state.attempts.some((a) => a.endToEndId === endToEndId && a.status === 'issued'),
+    `a result for ${endToEndId} needs an issued attempt`,
+  );
   return { ...state, attempts: state.attempts.map((a) => (a.endToEndId === endToEndId ? { ...a, status } : a)) };
 }
 
@@ -129,7 +133,10 @@ export function payoutStatus(state: PayoutState): 'unpaid' | 'pending' | 'paid' 
 function evolvePayout(state: PayoutState, event: PayoutEvent): PayoutState {
   switch (event.type) {
     case 'PayoutIssued': {
-      invariant(state.attempts.every((a) => a.status === 'failed'), `attempt ${event.data.attempt} issued while another is open or paid`);
+      invariant(
+        state.attempts.every((a) => a.status === 'failed'),
+        `attempt ${event.data.attempt} issued while another is open or paid`,
+      );
       const attempt: Attempt = { attempt: event.data.attempt, endToEndId: event.data.endToEndId, amountTiyn: event.data.amountTiyn, status: 'issued' };
       return { payableId: event.data.payableId, attempts: [...state.attempts, attempt] };
     }

@@ -154,14 +154,28 @@ function checkStatements(input: ReconcileInput, differences: Difference[]): Map<
   for (const statement of input.statements) {
     for (const line of statement.lines) {
       const earlier = settled.get(line.holdId);
-      if (earlier !== undefined) differences.push({ kind: 'purchase_on_two_statements', detail: `hold ${line.holdId} is on ${earlier} and ${statement.statementId}`, refs: [line.holdId, earlier, statement.statementId] });
+      if (earlier !== undefined)
+        differences.push({
+          kind: 'purchase_on_two_statements',
+          detail: `hold ${line.holdId} is on ${earlier} and ${statement.statementId}`,
+          refs: [line.holdId, earlier, statement.statementId],
+        });
       else settled.set(line.holdId, statement.statementId);
       const capture = captures.get(line.holdId);
       if (!capture || capture.capturedTiyn !== line.capturedTiyn || capture.shopId !== statement.shopId)
-        differences.push({ kind: 'statement_line_mismatch', detail: `${statement.statementId}: hold ${line.holdId} states ${line.capturedTiyn} tiyn, the capture ${capture ? `${capture.capturedTiyn} tiyn at ${capture.shopId}` : 'does not exist'}`, refs: [line.holdId, statement.statementId] });
+        differences.push({
+          kind: 'statement_line_mismatch',
+          detail: `${statement.statementId}: hold ${line.holdId} states ${line.capturedTiyn} tiyn, the capture ${capture ? `${capture.capturedTiyn} tiyn at ${capture.shopId}` : 'does not exist'}`,
+          refs: [line.holdId, statement.statementId],
+        });
     }
     const linesTiyn = sum(statement.lines.map((l) => l.capturedTiyn));
-    if (linesTiyn !== statement.payoutTiyn) differences.push({ kind: 'statement_total_mismatch', detail: `${statement.statementId}: lines ${linesTiyn} tiyn, payout ${statement.payoutTiyn}`, refs: [statement.statementId] });
+    if (linesTiyn !== statement.payoutTiyn)
+      differences.push({
+        kind: 'statement_total_mismatch',
+        detail: `${statement.statementId}: lines ${linesTiyn} tiyn, payout ${statement.payoutTiyn}`,
+        refs: [statement.statementId],
+      });
   }
   return settled;
 }
@@ -171,16 +185,31 @@ function checkWindows(input: ReconcileInput, settled: ReadonlyMap<string, string
   for (const capture of input.captures) {
     if (settled.has(capture.holdId)) continue;
     const missedBy = input.windows.find((w) => BigInt(capture.position) <= BigInt(w.cutPosition) && Date.parse(capture.capturedAt) < Date.parse(w.end));
-    if (missedBy) differences.push({ kind: 'purchase_missed_by_window', detail: `hold ${capture.holdId} (${capture.capturedTiyn} tiyn, position ${capture.position}) was due on window ${missedBy.windowId}`, refs: [capture.holdId, missedBy.windowId] });
+    if (missedBy)
+      differences.push({
+        kind: 'purchase_missed_by_window',
+        detail: `hold ${capture.holdId} (${capture.capturedTiyn} tiyn, position ${capture.position}) was due on window ${missedBy.windowId}`,
+        refs: [capture.holdId, missedBy.windowId],
+      });
   }
 }
 
 function moneyOf(payableId: string, amountTiyn: Tiyn, payout: PayoutFact | undefined, differences: Difference[]): MoneyState {
   const attempts = payout?.attempts ?? [];
   const confirmed = attempts.filter((a) => a.status === 'confirmed');
-  if (confirmed.length > 1) differences.push({ kind: 'paid_more_than_once', detail: `${payableId} has ${confirmed.length} confirmed transfers`, refs: [payableId, ...confirmed.map((a) => a.endToEndId)] });
+  if (confirmed.length > 1)
+    differences.push({
+      kind: 'paid_more_than_once',
+      detail: `${payableId} has ${confirmed.length} confirmed transfers`,
+      refs: [payableId, ...confirmed.map((a) => a.endToEndId)],
+    });
   for (const a of attempts)
-    if (a.amountTiyn !== amountTiyn) differences.push({ kind: 'paid_amount_mismatch', detail: `${payableId}: owes ${amountTiyn} tiyn, transfer ${a.endToEndId} is for ${a.amountTiyn}`, refs: [payableId, a.endToEndId] });
+    if (a.amountTiyn !== amountTiyn)
+      differences.push({
+        kind: 'paid_amount_mismatch',
+        detail: `${payableId}: owes ${amountTiyn} tiyn, transfer ${a.endToEndId} is for ${a.amountTiyn}`,
+        refs: [payableId, a.endToEndId],
+      });
   const last = attempts.at(-1);
   const state = confirmed.length > 0 ? 'paid' : last?.status === 'issued' ? 'pending' : last?.status === 'failed' ? 'failed' : 'unissued';
   const zero = { paidTiyn: 0, pendingTiyn: 0, failedTiyn: 0, unissuedTiyn: 0 };
@@ -200,9 +229,24 @@ function schoolLines(input: ReconcileInput, payouts: ReadonlyMap<string, PayoutF
     const mealsOrdered = own.reduce((n, o) => n + o.meals, 0);
     const mealsRecorded = month?.mealsRecorded ?? 0;
     for (const o of own)
-      if (times(o.mealPriceTiyn, o.meals) !== o.amountTiyn) differences.push({ kind: 'order_amount_mismatch', detail: `${o.orderId}: ${o.meals} meals × ${o.mealPriceTiyn} ≠ ${o.amountTiyn} tiyn`, refs: [o.orderId] });
-    if (mealsOrdered > mealsRecorded) differences.push({ kind: 'meals_ordered_twice', detail: `${schoolId} ${monthId}: ${mealsOrdered} meals ordered, ${mealsRecorded} recorded`, refs: own.map((o) => o.orderId) });
-    if (month?.final && mealsOrdered < mealsRecorded) differences.push({ kind: 'meals_not_ordered', detail: `${schoolId} ${monthId}: ${mealsRecorded - mealsOrdered} meals of a final табель are on no payment order`, refs: [k, ...own.map((o) => o.orderId)] });
+      if (times(o.mealPriceTiyn, o.meals) !== o.amountTiyn)
+        differences.push({
+          kind: 'order_amount_mismatch',
+          detail: `${o.orderId}: ${o.meals} meals × ${o.mealPriceTiyn} ≠ ${o.amountTiyn} tiyn`,
+          refs: [o.orderId],
+        });
+    if (mealsOrdered > mealsRecorded)
+      differences.push({
+        kind: 'meals_ordered_twice',
+        detail: `${schoolId} ${monthId}: ${mealsOrdered} meals ordered, ${mealsRecorded} recorded`,
+        refs: own.map((o) => o.orderId),
+      });
+    if (month?.final && mealsOrdered < mealsRecorded)
+      differences.push({
+        kind: 'meals_not_ordered',
+        detail: `${schoolId} ${monthId}: ${mealsRecorded - mealsOrdered} meals of a final табель are on no payment order`,
+        refs: [k, ...own.map((o) => o.orderId)],
+      });
     const money = own.map((o) => moneyOf(o.orderId, o.amountTiyn, payouts.get(o.orderId), differences));
     return {
       schoolId,

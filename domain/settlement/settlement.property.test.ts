@@ -30,7 +30,15 @@ type Op =
   | { kind: 'meal'; school: number; ofPreviousMonth: boolean };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('capture' as const), shop: fc.nat(SHOPS.length - 1), amountTiyn: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 5_000_000 })), daysLate: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('capture' as const),
+      shop: fc.nat(SHOPS.length - 1),
+      amountTiyn: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 5_000_000 })),
+      daysLate: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) }),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'endDay' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'issuePayouts' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('importResults' as const), booked: fc.array(fc.boolean(), { maxLength: 12 }), twice: fc.boolean() }) },
@@ -68,7 +76,11 @@ class World {
     const windowId = this.day;
     const cutPosition = String(this.position);
     const candidates = this.captures.filter((c) => c.settledOn === undefined);
-    const command = { type: 'CloseSettlementWindow' as const, data: { windowId, closedBy: 'schedule' as const, cutPosition, previousWindowClosed: true, captures: candidates, releases: [] }, metadata: metaAt(endOfDay(windowId)) };
+    const command = {
+      type: 'CloseSettlementWindow' as const,
+      data: { windowId, closedBy: 'schedule' as const, cutPosition, previousWindowClosed: true, captures: candidates, releases: [] },
+      metadata: metaAt(endOfDay(windowId)),
+    };
     settlementWindowDecider.decide(command, settlementWindowDecider.initialState());
     const { statements } = planStatements(command);
     for (const statement of statements) {
@@ -86,7 +98,9 @@ class World {
 
   payables(): { payableId: string; kind: 'shop_statement' | 'canteen_order'; amountTiyn: number }[] {
     return [
-      ...this.statements.filter((s) => s.data.payoutTiyn > 0).map((s) => ({ payableId: s.data.statementId, kind: 'shop_statement' as const, amountTiyn: s.data.payoutTiyn })),
+      ...this.statements
+        .filter((s) => s.data.payoutTiyn > 0)
+        .map((s) => ({ payableId: s.data.statementId, kind: 'shop_statement' as const, amountTiyn: s.data.payoutTiyn })),
       ...[...this.orders.values()].flat().map((o) => ({ payableId: o.data.orderId, kind: 'canteen_order' as const, amountTiyn: o.data.amountTiyn })),
     ];
   }
@@ -104,10 +118,26 @@ class World {
   }
 
   importResults(booked: boolean[], twice: boolean): void {
-    const open = [...this.payouts.entries()].flatMap(([payableId, events]) => fold(payoutDecider, events).attempts.filter((a) => a.status === 'issued').map((a) => ({ payableId, attempt: a })));
+    const open = [...this.payouts.entries()].flatMap(([payableId, events]) =>
+      fold(payoutDecider, events)
+        .attempts.filter((a) => a.status === 'issued')
+        .map((a) => ({ payableId, attempt: a })),
+    );
     const file = open.slice(0, booked.length).map(({ payableId, attempt }, i): [string, RecordPayoutResult] => [
       payableId,
-      { type: 'RecordPayoutResult', data: { endToEndId: attempt.endToEndId, status: booked[i] ? 'booked' : 'rejected', amountTiyn: attempt.amountTiyn, bankReference: 'R', reason: 'AC04', at: this.now(), importId: `i${this.batch}` }, metadata: metaAt(this.now()) },
+      {
+        type: 'RecordPayoutResult',
+        data: {
+          endToEndId: attempt.endToEndId,
+          status: booked[i] ? 'booked' : 'rejected',
+          amountTiyn: attempt.amountTiyn,
+          bankReference: 'R',
+          reason: 'AC04',
+          at: this.now(),
+          importId: `i${this.batch}`,
+        },
+        metadata: metaAt(this.now()),
+      },
     ]);
     for (let round = 0; round < (twice ? 2 : 1); round++)
       for (const [payableId, result] of file) {
@@ -132,7 +162,14 @@ class World {
       if (Date.parse(this.now()) < Date.parse(finalFrom)) continue;
       const onSheet = meals.filter((m) => Date.parse(m.receivedAt) < Date.parse(finalFrom)).length;
       const history = this.orders.get(key) ?? [];
-      const events = paymentOrderDecider.decide({ type: 'IssuePaymentOrder', data: { schoolId, month, mealsOnFinalTabel: onSheet, lateMeals: meals.length - onSheet, mealPriceTiyn: 95_000, payee: PAYEE }, metadata: metaAt(this.now()) }, fold(paymentOrderDecider, history));
+      const events = paymentOrderDecider.decide(
+        {
+          type: 'IssuePaymentOrder',
+          data: { schoolId, month, mealsOnFinalTabel: onSheet, lateMeals: meals.length - onSheet, mealPriceTiyn: 95_000, payee: PAYEE },
+          metadata: metaAt(this.now()),
+        },
+        fold(paymentOrderDecider, history),
+      );
       fold(paymentOrderDecider, [...history, ...events]);
       this.orders.set(key, [...history, ...events]);
     }
@@ -163,9 +200,12 @@ describe('money out, over seeded sequences', () => {
 
         for (const [key, orders] of world.orders) expect(orders.reduce((n, o) => n + o.data.meals, 0)).toBe(world.meals.get(key)!.length);
 
-        for (const events of world.payouts.values()) expect(fold(payoutDecider, events).attempts.filter((a) => a.status === 'confirmed').length).toBeLessThanOrEqual(1);
+        for (const events of world.payouts.values())
+          expect(fold(payoutDecider, events).attempts.filter((a) => a.status === 'confirmed').length).toBeLessThanOrEqual(1);
         for (const result of world.results) {
-          const history = [...world.payouts.values()].find((events) => fold(payoutDecider, events).attempts.some((a) => a.endToEndId === result.data.endToEndId))!;
+          const history = [...world.payouts.values()].find((events) =>
+            fold(payoutDecider, events).attempts.some((a) => a.endToEndId === result.data.endToEndId),
+          )!;
           expect(payoutDecider.decide(result, fold(payoutDecider, history))).toEqual([]);
         }
 
@@ -174,8 +214,17 @@ describe('money out, over seeded sequences', () => {
           captures: facts,
           windows: world.windows,
           statements: world.statements.map((s) => s.data),
-          payouts: [...world.payouts.entries()].map(([payableId, events]) => ({ payableId, kind: payableId.startsWith('st-') ? ('shop_statement' as const) : ('canteen_order' as const), attempts: fold(payoutDecider, events).attempts })),
-          mealMonths: [...world.meals.entries()].map(([key, meals]) => ({ schoolId: key.split('|')[0]!, month: key.split('|')[1]!, mealsRecorded: meals.length, final: true })),
+          payouts: [...world.payouts.entries()].map(([payableId, events]) => ({
+            payableId,
+            kind: payableId.startsWith('st-') ? ('shop_statement' as const) : ('canteen_order' as const),
+            attempts: fold(payoutDecider, events).attempts,
+          })),
+          mealMonths: [...world.meals.entries()].map(([key, meals]) => ({
+            schoolId: key.split('|')[0]!,
+            month: key.split('|')[1]!,
+            mealsRecorded: meals.length,
+            final: true,
+          })),
           orders: [...world.orders.values()].flat().map((o) => o.data),
         });
         expect(report.differences).toEqual([]);
@@ -189,10 +238,23 @@ describe('money out, over seeded sequences', () => {
 
   it('finds a purchase put on two statements, and one a window missed', () => {
     const capture = { holdId: 'h1', shopId: 'shop-a', capturedAt: '2026-03-02T05:00:00.000Z', capturedTiyn: 100, position: '5' };
-    const statement = (statementId: string) => ({ statementId, shopId: 'shop-a', windowId: '2026-03-02', payoutTiyn: 100, lines: [{ holdId: 'h1', capturedTiyn: 100 }] });
+    const statement = (statementId: string) => ({
+      statementId,
+      shopId: 'shop-a',
+      windowId: '2026-03-02',
+      payoutTiyn: 100,
+      lines: [{ holdId: 'h1', capturedTiyn: 100 }],
+    });
     const twice = reconcile({ captures: [capture], windows: [], statements: [statement('st-1'), statement('st-2')], payouts: [], mealMonths: [], orders: [] });
     expect(twice.differences.map((d) => d.kind)).toEqual(['purchase_on_two_statements']);
-    const missed = reconcile({ captures: [capture], windows: [{ windowId: '2026-03-02', cutPosition: '9', end: endOfDay('2026-03-02') }], statements: [], payouts: [], mealMonths: [], orders: [] });
+    const missed = reconcile({
+      captures: [capture],
+      windows: [{ windowId: '2026-03-02', cutPosition: '9', end: endOfDay('2026-03-02') }],
+      statements: [],
+      payouts: [],
+      mealMonths: [],
+      orders: [],
+    });
     expect(missed.differences.map((d) => d.kind)).toEqual(['purchase_missed_by_window']);
     expect(missed.balanced).toBe(false);
   });

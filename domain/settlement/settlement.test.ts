@@ -32,7 +32,13 @@ describe('settlement window', () => {
 
   it('turns the captures of its day and the late ones of earlier days into one statement per shop', () => {
     const { closed, statements } = planStatements(close('2026-03-10', '2026-03-10T19:05:00.000Z', [today, lateFromYesterday, otherShop, tomorrow]));
-    expect(closed.data).toMatchObject({ windowId: '2026-03-10', purchases: 3, capturedTiyn: 270_000, latePurchases: 1, statementIds: ['st-shop-a-2026-03-10', 'st-shop-b-2026-03-10'] });
+    expect(closed.data).toMatchObject({
+      windowId: '2026-03-10',
+      purchases: 3,
+      capturedTiyn: 270_000,
+      latePurchases: 1,
+      statementIds: ['st-shop-a-2026-03-10', 'st-shop-b-2026-03-10'],
+    });
     expect(statements.map((s) => [s.data.shopId, s.data.lines.map((l) => l.holdId), s.data.payoutTiyn])).toEqual([
       ['shop-a', ['h1', 'h0'], 200_000],
       ['shop-b', ['h2'], 70_000],
@@ -45,17 +51,27 @@ describe('settlement window', () => {
   });
 
   it('closes once', () => {
-    const history = given(settlementWindowDecider).when(close('2026-03-10', '2026-03-10T19:05:00.000Z', [today])).events();
-    given(settlementWindowDecider, history).when(close('2026-03-10', '2026-03-11T19:05:00.000Z', [])).thenFails('settlement_window_closed');
+    const history = given(settlementWindowDecider)
+      .when(close('2026-03-10', '2026-03-10T19:05:00.000Z', [today]))
+      .events();
+    given(settlementWindowDecider, history)
+      .when(close('2026-03-10', '2026-03-11T19:05:00.000Z', []))
+      .thenFails('settlement_window_closed');
   });
 
   it('does not close a day that has not begun, and closes days in order', () => {
-    given(settlementWindowDecider).when(close('2026-03-11', '2026-03-10T18:59:59.000Z', [])).thenFails('settlement_window_not_started');
-    given(settlementWindowDecider).when(close('2026-03-11', '2026-03-11T19:00:00.000Z', [], false)).thenFails('settlement_previous_window_open');
+    given(settlementWindowDecider)
+      .when(close('2026-03-11', '2026-03-10T18:59:59.000Z', []))
+      .thenFails('settlement_window_not_started');
+    given(settlementWindowDecider)
+      .when(close('2026-03-11', '2026-03-11T19:00:00.000Z', [], false))
+      .thenFails('settlement_previous_window_open');
   });
 
   it('may close early on the day itself (an operator): what comes later that day is late for the next', () => {
-    const [closed] = given(settlementWindowDecider).when(close('2026-03-10', '2026-03-10T12:00:00.000Z', [today])).events();
+    const [closed] = given(settlementWindowDecider)
+      .when(close('2026-03-10', '2026-03-10T12:00:00.000Z', [today]))
+      .events();
     expect(closed!.data.capturedTiyn).toBe(150_000);
   });
 });
@@ -67,7 +83,15 @@ const issue = (amountTiyn: number, batchId = 'b1', now = '2026-03-11T04:00:00.00
 });
 const result = (attempt: number, status: 'booked' | 'rejected', amountTiyn = 200_000, importId = 'imp-1'): RecordPayoutResult => ({
   type: 'RecordPayoutResult',
-  data: { endToEndId: endToEndIdOf('st-shop-a-2026-03-10', attempt), status, amountTiyn, bankReference: 'BANK-1', reason: 'AC04 closed account', at: '2026-03-11T09:00:00.000Z', importId },
+  data: {
+    endToEndId: endToEndIdOf('st-shop-a-2026-03-10', attempt),
+    status,
+    amountTiyn,
+    bankReference: 'BANK-1',
+    reason: 'AC04 closed account',
+    at: '2026-03-11T09:00:00.000Z',
+    importId,
+  },
   metadata: meta('2026-03-11T10:00:00.000Z', `result-${importId}-${attempt}`),
 });
 
@@ -84,8 +108,12 @@ describe('payout of a payable', () => {
   it('is paid once: a confirmation recorded twice changes nothing', () => {
     const confirmed = given(payoutDecider, issued).when(result(1, 'booked')).events();
     expect(confirmed.map((e) => e.type)).toEqual(['PayoutConfirmed']);
-    given(payoutDecider, [...issued, ...confirmed]).when(result(1, 'booked', 200_000, 'imp-2')).then([]);
-    given(payoutDecider, [...issued, ...confirmed]).when(issue(200_000, 'b2')).thenFails('payout_already_confirmed');
+    given(payoutDecider, [...issued, ...confirmed])
+      .when(result(1, 'booked', 200_000, 'imp-2'))
+      .then([]);
+    given(payoutDecider, [...issued, ...confirmed])
+      .when(issue(200_000, 'b2'))
+      .thenFails('payout_already_confirmed');
     expect(payoutStatus(given(payoutDecider, [...issued, ...confirmed]).state())).toBe('paid');
   });
 
@@ -93,16 +121,24 @@ describe('payout of a payable', () => {
     given(payoutDecider, issued).when(issue(200_000, 'b2')).thenFails('payout_pending');
     const failed = given(payoutDecider, issued).when(result(1, 'rejected')).events();
     expect(payoutStatus(given(payoutDecider, [...issued, ...failed]).state())).toBe('failed');
-    given(payoutDecider, [...issued, ...failed]).when(issue(199_999, 'b2')).thenFails('payout_amount_changed');
-    const again = given(payoutDecider, [...issued, ...failed]).when(issue(200_000, 'b2')).events();
+    given(payoutDecider, [...issued, ...failed])
+      .when(issue(199_999, 'b2'))
+      .thenFails('payout_amount_changed');
+    const again = given(payoutDecider, [...issued, ...failed])
+      .when(issue(200_000, 'b2'))
+      .events();
     expect(again[0]!.data).toMatchObject({ attempt: 2, batchId: 'b2' });
   });
 
   it('refuses a result that contradicts one recorded, an unknown reference and another amount', () => {
     const failed = given(payoutDecider, issued).when(result(1, 'rejected')).events();
-    given(payoutDecider, [...issued, ...failed]).when(result(1, 'booked')).thenFails('payout_result_conflict');
+    given(payoutDecider, [...issued, ...failed])
+      .when(result(1, 'booked'))
+      .thenFails('payout_result_conflict');
     given(payoutDecider, issued).when(result(7, 'booked')).thenFails('payout_unknown_reference');
-    given(payoutDecider, issued).when(result(1, 'booked', 100)).thenFails('payout_amount_mismatch');
+    given(payoutDecider, issued)
+      .when(result(1, 'booked', 100))
+      .thenFails('payout_amount_mismatch');
     given(payoutDecider).when(result(1, 'booked')).thenFails('payout_unknown_reference');
   });
 
@@ -122,23 +158,40 @@ describe('canteen payment order', () => {
 
   it('is due from the 5th of the next month (local midnight)', () => {
     expect(final).toBe('2026-04-04T19:00:00.000Z');
-    given(paymentOrderDecider).when(order('2026-04-04T18:59:59.000Z', 400, 0)).thenFails('tabel_not_final');
+    given(paymentOrderDecider)
+      .when(order('2026-04-04T18:59:59.000Z', 400, 0))
+      .thenFails('tabel_not_final');
   });
 
   it('pays the final табель at the contract price, then late meals by a supplementary order', () => {
-    const first = given(paymentOrderDecider).when(order(final, 400, 0)).events();
+    const first = given(paymentOrderDecider)
+      .when(order(final, 400, 0))
+      .events();
     expect(first.map((e) => [e.data.sequence, e.data.supplementary, e.data.meals, e.data.amountTiyn])).toEqual([[1, false, 400, 38_000_000]]);
-    given(paymentOrderDecider, first).when(order('2026-04-06T00:00:00.000Z', 400, 0)).then([]);
-    const second = given(paymentOrderDecider, first).when(order('2026-04-07T00:00:00.000Z', 400, 3)).events();
-    expect(second.map((e) => [e.data.orderId, e.data.supplementary, e.data.meals, e.data.mealsOrderedTotal])).toEqual([['po-school-1-2026-03-2', true, 3, 403]]);
+    given(paymentOrderDecider, first)
+      .when(order('2026-04-06T00:00:00.000Z', 400, 0))
+      .then([]);
+    const second = given(paymentOrderDecider, first)
+      .when(order('2026-04-07T00:00:00.000Z', 400, 3))
+      .events();
+    expect(second.map((e) => [e.data.orderId, e.data.supplementary, e.data.meals, e.data.mealsOrderedTotal])).toEqual([
+      ['po-school-1-2026-03-2', true, 3, 403],
+    ]);
   });
 
   it('states late meals already there at the first run as a supplement of their own', () => {
-    const events = given(paymentOrderDecider).when(order(final, 400, 2)).events();
-    expect(events.map((e) => [e.data.sequence, e.data.supplementary, e.data.meals])).toEqual([[1, false, 400], [2, true, 2]]);
+    const events = given(paymentOrderDecider)
+      .when(order(final, 400, 2))
+      .events();
+    expect(events.map((e) => [e.data.sequence, e.data.supplementary, e.data.meals])).toEqual([
+      [1, false, 400],
+      [2, true, 2],
+    ]);
   });
 
   it('needs the contract price from the registry', () => {
-    given(paymentOrderDecider).when(order(final, 400, 0, null)).thenFails('payment_order_price_missing');
+    given(paymentOrderDecider)
+      .when(order(final, 400, 0, null))
+      .thenFails('payment_order_price_missing');
   });
 });

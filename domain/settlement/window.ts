@@ -46,7 +46,8 @@ export interface CloseSettlementWindow {
   readonly metadata: CommandMetadata;
 }
 
-export type SettlementWindowState = { readonly status: 'Open' } | { readonly status: 'Closed'; readonly closedAt: string; readonly statementIds: readonly string[] };
+export type SettlementWindowState =
+  { readonly status: 'Open' } | { readonly status: 'Closed'; readonly closedAt: string; readonly statementIds: readonly string[] };
 
 export const statementIdOf = (shopId: string, windowId: WindowId): string => `st-${shopId}-${windowId}`;
 
@@ -64,7 +65,10 @@ export function planStatements(command: CloseSettlementWindow): { closed: Settle
   const shops = [...new Set([...inWindow.map((c) => c.shopId), ...releasesIn.map((r) => r.shopId)])].sort();
   const issuedAt = command.metadata.now;
   const statements = shops.map((shopId): ShopStatementIssued => {
-    const lines = inWindow.filter((c) => c.shopId === shopId).map(withoutShop).sort(byPosition);
+    const lines = inWindow
+      .filter((c) => c.shopId === shopId)
+      .map(withoutShop)
+      .sort(byPosition);
     const capturedTiyn: Tiyn = sum(lines.map((l) => l.capturedTiyn));
     return {
       type: 'ShopStatementIssued',

@@ -42,14 +42,19 @@ export const CODES = {
     meaning: 'The Idempotency-Key was used before with a different request body.',
   },
   version_conflict: { kind: 'conflict', meaning: 'The stream changed concurrently too often; retry the request.' },
-  internal_error: { kind: 'conflict', meaning: 'Unexpected failure. Retry a write with the same Idempotency-Key (it is done at most once); report the time of the request.' },
+  internal_error: {
+    kind: 'conflict',
+    meaning: 'Unexpected failure. Retry a write with the same Idempotency-Key (it is done at most once); report the time of the request.',
+  },
   service_unavailable: {
     kind: 'unavailable',
-    meaning: 'The database is down, restarting, frozen or refusing writes. A write may or may not have been recorded: retry it after Retry-After seconds with the same Idempotency-Key, and it answers as the first attempt did.',
+    meaning:
+      'The database is down, restarting, frozen or refusing writes. A write may or may not have been recorded: retry it after Retry-After seconds with the same Idempotency-Key, and it answers as the first attempt did.',
   },
   storage_full: {
     kind: 'unavailable',
-    meaning: 'The database server has no disk space left; nothing more can be recorded until an operator frees space. Retry after Retry-After seconds with the same Idempotency-Key.',
+    meaning:
+      'The database server has no disk space left; nothing more can be recorded until an operator frees space. Retry after Retry-After seconds with the same Idempotency-Key.',
   },
 
   clock_not_movable: {
@@ -62,7 +67,8 @@ export const CODES = {
   row_accepted: { kind: 'outcome', meaning: 'The row opened a consent case (or started one again that ended without consent) or issued a voucher.' },
   row_continued: {
     kind: 'outcome',
-    meaning: 'School meals: the pupil is covered this school year already (a voucher, or a case still waiting for an answer) and stays on the month’s list; not a return.',
+    meaning:
+      'School meals: the pupil is covered this school year already (a voucher, or a case still waiting for an answer) and stays on the month’s list; not a return.',
   },
   consent_refused_earlier: {
     kind: 'outcome',
@@ -81,7 +87,8 @@ export const CODES = {
   not_eligible_category: { kind: 'outcome', meaning: 'The pupil is in none of the eligible categories.' },
   program_not_in_force: {
     kind: 'rule',
-    meaning: 'The order is not in force then: a list for a month outside it (food: its pilot months; meals: 21 Feb 2026 + 12 months), or a meal on a day outside it.',
+    meaning:
+      'The order is not in force then: a list for a month outside it (food: its pilot months; meals: 21 Feb 2026 + 12 months), or a meal on a day outside it.',
   },
   list_period_closed: { kind: 'rule', meaning: 'The list is for a period that has already ended.' },
   list_already_received_with_different_content: {
@@ -116,7 +123,11 @@ export const CODES = {
   qr_token_reused: { kind: 'rule', meaning: 'The QR token was already used once.' },
   card_not_recognised: { kind: 'not_found', meaning: 'The ID card read matches no active voucher.' },
   clock_skew_too_large: { kind: 'rule', meaning: 'The device time is too far from the receive time.' },
-  device_wrong_school: { kind: 'forbidden', meaning: 'The pupil’s voucher is for another school than this device. Kept in the pupil’s history; the device itself is answered as for an unknown pupil (card_not_recognised or voucher_not_found, no voucher id).' },
+  device_wrong_school: {
+    kind: 'forbidden',
+    meaning:
+      'The pupil’s voucher is for another school than this device. Kept in the pupil’s history; the device itself is answered as for an unknown pupil (card_not_recognised or voucher_not_found, no voucher id).',
+  },
   device_seq_reused_with_different_record: {
     kind: 'conflict',
     meaning: 'A record with this device sequence number was received before with different content.',
@@ -127,7 +138,8 @@ export const CODES = {
   no_eligible_items: { kind: 'rule', meaning: 'No item in the basket is a socially significant food product.' },
   markup_cap_exceeded: {
     kind: 'rule',
-    meaning: 'A line’s discount is more than the trade-markup cap lets the voucher pay for it (seed 004 p. 12; program parameter tradeMarkupCapPercent): the detail names the line and its cap; send that discount or less, or none (the voucher then pays up to the cap).',
+    meaning:
+      'A line’s discount is more than the trade-markup cap lets the voucher pay for it (seed 004 p. 12; program parameter tradeMarkupCapPercent): the detail names the line and its cap; send that discount or less, or none (the voucher then pays up to the cap).',
   },
   item_not_eligible: { kind: 'outcome', meaning: 'The item is not on the socially significant food list.' },
   insufficient_balance: { kind: 'rule', meaning: 'The family has no available balance this month.' },

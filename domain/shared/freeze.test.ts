@@ -19,14 +19,20 @@ const note = (id: string): Note => ({ type: 'Note', data: { id }, metadata: meta
 
 describe('frozen decider states in tests', () => {
   it('a decider that copies its state passes', () => {
-    given(copying, [noted('a')]).when(note('b')).then([noted('b')]);
+    given(copying, [noted('a')])
+      .when(note('b'))
+      .then([noted('b')]);
   });
 
   it.each([
     ['a Set', { ...copying, evolve: (s: State, e: Noted) => (s.seen.add(e.data.id), s) }],
     ['an array', { ...copying, evolve: (s: State, e: Noted) => (s.log.push(e.data.id), s) }],
   ])('a decider that mutates %s in evolve fails with a TypeError', (_what, mutating) => {
-    expect(() => given(mutating, [noted('a')]).when(note('b')).then([noted('b')])).toThrow(TypeError);
+    expect(() =>
+      given(mutating, [noted('a')])
+        .when(note('b'))
+        .then([noted('b')]),
+    ).toThrow(TypeError);
   });
 
   it('freezes nested values, Maps and Sets included', () => {

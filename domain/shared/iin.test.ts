@@ -22,8 +22,7 @@ describe('parseIin', () => {
     expect(parseIin('870412300417')).toEqual({ ok: false, reason: 'check_digit' });
   });
   it('refuses a malformed number', () => {
-    for (const bad of ['', '87041230041', '8704123004166', '87041230041a', '8704-12300416'])
-      expect(parseIin(bad)).toEqual({ ok: false, reason: 'format' });
+    for (const bad of ['', '87041230041', '8704123004166', '87041230041a', '8704-12300416']) expect(parseIin(bad)).toEqual({ ok: false, reason: 'format' });
   });
   it('refuses century digits 0, 7, 8, 9', () => {
     for (const c of ['0', '7', '8', '9']) expect(parseIin(`870412${c}00416`)).toEqual({ ok: false, reason: 'century' });

@@ -13,8 +13,7 @@ import type { LocalDate } from './calendar';
 export type Sex = 'male' | 'female';
 export type IinRefusal = 'format' | 'century' | 'birth_date' | 'check_digit';
 export type ParsedIin =
-  | { readonly ok: true; readonly iin: string; readonly birthDate: LocalDate; readonly sex: Sex }
-  | { readonly ok: false; readonly reason: IinRefusal };
+  { readonly ok: true; readonly iin: string; readonly birthDate: LocalDate; readonly sex: Sex } | { readonly ok: false; readonly reason: IinRefusal };
 
 const FIRST_WEIGHTS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
 const SECOND_WEIGHTS = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2] as const;
@@ -40,8 +39,7 @@ export function parseIin(input: string): ParsedIin {
   const month = Number(iin.slice(2, 4));
   const day = Number(iin.slice(4, 6));
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (month < 1 || month > 12 || day < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
-    return { ok: false, reason: 'birth_date' };
+  if (month < 1 || month > 12 || day < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return { ok: false, reason: 'birth_date' };
   if (iinCheckDigit(iin.slice(0, 11)) !== Number(iin[11])) return { ok: false, reason: 'check_digit' };
   const birthDate = `${String(year).padStart(4, '0')}-${iin.slice(2, 4)}-${iin.slice(4, 6)}`;
   return { ok: true, iin, birthDate, sex: centuryDigit % 2 === 1 ? 'male' : 'female' };

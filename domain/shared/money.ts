@@ -59,7 +59,9 @@ export function min(a: Tiyn, b: Tiyn): Tiyn {
 export function formatKzt(amount: Tiyn): string {
   const sign = amount < 0 ? '-' : '';
   const abs = Math.abs(tiyn(amount));
-  const whole = Math.trunc(abs / TIYN_PER_KZT).toString().replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
+  const whole = Math.trunc(abs / TIYN_PER_KZT)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
   const fraction = (abs % TIYN_PER_KZT).toString().padStart(2, '0');
   return `${sign}${whole},${fraction}\u00a0₸`;
 }

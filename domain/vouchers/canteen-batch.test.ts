@@ -23,18 +23,46 @@ const pupilStream = (pupilId: string) => streams.meals(pupilId, YEAR);
 /** A pupil's active voucher at school-7, as its stream would fold. */
 function activeVoucher(pupilId: string): MealVoucherEvent[] {
   const voucherId = mealVoucherId(pupilId, YEAR);
-  const data = { voucherId, pupilId, familyId: `f-${pupilId}`, schoolId: 'school-7', region: 'akmola', grade: 6, category: 'asp_family' as const, schoolYear: YEAR, caseId: `case-${pupilId}`, viaConsent: true };
+  const data = {
+    voucherId,
+    pupilId,
+    familyId: `f-${pupilId}`,
+    schoolId: 'school-7',
+    region: 'akmola',
+    grade: 6,
+    category: 'asp_family' as const,
+    schoolYear: YEAR,
+    caseId: `case-${pupilId}`,
+    viaConsent: true,
+  };
   const issued = mealVoucher.decide({ type: 'IssueMealVoucher', data, metadata: meta('2026-04-01T03:00:00.000Z') }, mealVoucher.initialState());
   const afterIssue = fold(mealVoucher, issued);
-  const activated = mealVoucher.decide({ type: 'ActivateMealVoucher', data: { voucherId, familyId: `f-${pupilId}`, byPersonId: 'mother' }, metadata: meta('2026-04-02T03:00:00.000Z') }, afterIssue);
+  const activated = mealVoucher.decide(
+    { type: 'ActivateMealVoucher', data: { voucherId, familyId: `f-${pupilId}`, byPersonId: 'mother' }, metadata: meta('2026-04-02T03:00:00.000Z') },
+    afterIssue,
+  );
   return [...issued, ...activated];
 }
 
 const deviceHistory: CanteenEvent[] = [
-  { type: 'CanteenBatchReceived', data: { ...device, batchId: 'b-1', receivedAt: RECEIVED, records: [{ seq: 1, recordHash: 'h1', outcome: 'meal_recorded', voucherId: mealVoucherId('p-1', YEAR) }] } },
+  {
+    type: 'CanteenBatchReceived',
+    data: {
+      ...device,
+      batchId: 'b-1',
+      receivedAt: RECEIVED,
+      records: [{ seq: 1, recordHash: 'h1', outcome: 'meal_recorded', voucherId: mealVoucherId('p-1', YEAR) }],
+    },
+  },
 ];
 
-const card = (seq: number, pupilId: string, recordHash = `h${seq}`): ResolvedRecord => ({ seq, recordHash, method: 'card', scannedAt: MONDAY_NOON, target: { stream: pupilStream(pupilId) } });
+const card = (seq: number, pupilId: string, recordHash = `h${seq}`): ResolvedRecord => ({
+  seq,
+  recordHash,
+  method: 'card',
+  scannedAt: MONDAY_NOON,
+  target: { stream: pupilStream(pupilId) },
+});
 
 /** when: the batch, given the device's and the pupils' histories. */
 function when(records: readonly ResolvedRecord[], pupils: Record<string, MealVoucherEvent[]> = {}) {

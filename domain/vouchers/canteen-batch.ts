@@ -101,19 +101,26 @@ export function decideCanteenBatch(
       results.push(answerFromHistory(device, r));
       continue;
     }
-    const { outcome, voucherId, late } = r.target ? recordMeal(decider, pupil(r.target.stream), r, batch, meta) : { outcome: r.early!, voucherId: undefined, late: undefined };
+    const { outcome, voucherId, late } = r.target
+      ? recordMeal(decider, pupil(r.target.stream), r, batch, meta)
+      : { outcome: r.early!, voucherId: undefined, late: undefined };
     const record: CanteenRecordOutcome = { seq: r.seq, recordHash: r.recordHash, outcome, ...(voucherId ? { voucherId } : {}), ...(late ? { late } : {}) };
     fresh.push(record);
     inBatch.set(r.seq, record);
     results.push({ seq: r.seq, outcome, ...(voucherId ? { voucherId } : {}), ...(late ? { late } : {}), repeated: false });
   }
   const canteenEvents = canteenDevice.decide(
-    { type: 'RecordCanteenBatch', data: { deviceId: batch.deviceId, schoolId: batch.schoolId, batchId: batch.batchId, receivedAt: meta.now, records: fresh }, metadata: meta },
+    {
+      type: 'RecordCanteenBatch',
+      data: { deviceId: batch.deviceId, schoolId: batch.schoolId, batchId: batch.batchId, receivedAt: meta.now, records: fresh },
+      metadata: meta,
+    },
     deviceBefore,
   );
   const decisions: StreamDecision[] = [{ stream: canteenStream, events: canteenEvents, metadata: { program: PROGRAM } }];
   for (const [stream, p] of pupils)
-    if (p.events.length > 0) decisions.push({ stream, events: p.events, metadata: { program: PROGRAM, ...(p.state.status !== 'None' ? { familyId: p.state.familyId } : {}) } });
+    if (p.events.length > 0)
+      decisions.push({ stream, events: p.events, metadata: { program: PROGRAM, ...(p.state.status !== 'None' ? { familyId: p.state.familyId } : {}) } });
   return { results, decisions };
 }
 
@@ -142,8 +149,7 @@ function recordMeal(
   const [event] = events;
   // The device stream says "new record" but the pupil's stream already holds it: the two were read
   // on either side of a concurrent batch's commit. Retry on fresh reads (a real bug persists).
-  if (events.length !== 1 || event === undefined)
-    throw new TornRead(`a new canteen record decides one meal event (device ${batch.deviceId} seq ${r.seq})`);
+  if (events.length !== 1 || event === undefined) throw new TornRead(`a new canteen record decides one meal event (device ${batch.deviceId} seq ${r.seq})`);
   pupil.state = decider.evolve(pupil.state, event);
   pupil.events.push(event);
   const voucherId = pupil.state.status === 'None' ? undefined : pupil.state.voucherId;

@@ -12,12 +12,20 @@ const batch = (records: RecordCanteenBatch['data']['records']): RecordCanteenBat
 });
 const first: CanteenEvent = {
   type: 'CanteenBatchReceived',
-  data: { deviceId: 'dev-1', schoolId: 'school-7', batchId: 'b-1', receivedAt: AT, records: [{ seq: 1, recordHash: 'h1', outcome: 'meal_recorded', voucherId: 'v' }] },
+  data: {
+    deviceId: 'dev-1',
+    schoolId: 'school-7',
+    batchId: 'b-1',
+    receivedAt: AT,
+    records: [{ seq: 1, recordHash: 'h1', outcome: 'meal_recorded', voucherId: 'v' }],
+  },
 };
 
 describe('canteen device stream', () => {
   it('records a batch of new records with their outcomes', () => {
-    given(canteenDevice).when(batch([{ seq: 1, recordHash: 'h1', outcome: 'meal_recorded', voucherId: 'v' }])).then([first]);
+    given(canteenDevice)
+      .when(batch([{ seq: 1, recordHash: 'h1', outcome: 'meal_recorded', voucherId: 'v' }]))
+      .then([first]);
   });
   it('records nothing for a batch without new records', () => {
     given(canteenDevice, [first]).when(batch([])).then([]);
@@ -34,7 +42,11 @@ describe('canteen device stream', () => {
     given(canteenDevice).when(batch(records)).thenFails('payload_too_large');
   });
   it('treats a seq recorded twice as a bug in the caller (invariant), not a refusal', () => {
-    expect(() => given(canteenDevice, [first]).when(batch([{ seq: 1, recordHash: 'h1', outcome: 'meal_recorded' }])).events()).toThrow(/invariant violated/);
+    expect(() =>
+      given(canteenDevice, [first])
+        .when(batch([{ seq: 1, recordHash: 'h1', outcome: 'meal_recorded' }]))
+        .events(),
+    ).toThrow(/invariant violated/);
     expect(() => fold(canteenDevice, [first, first])).toThrow(/recorded once/);
   });
 });

@@ -46,7 +46,9 @@ export interface SubmitFeedback {
 }
 export interface RecordForwardAttempt {
   readonly type: 'RecordForwardAttempt';
-  readonly data: { readonly feedbackId: string; readonly attempt: number } & ({ readonly ok: true; readonly eotinishRef: string } | { readonly ok: false; readonly retry: boolean; readonly reason: string });
+  readonly data: { readonly feedbackId: string; readonly attempt: number } & (
+    { readonly ok: true; readonly eotinishRef: string } | { readonly ok: false; readonly retry: boolean; readonly reason: string }
+  );
   readonly metadata: CommandMetadata;
 }
 export type FeedbackCommand = SubmitFeedback | RecordForwardAttempt;
@@ -87,7 +89,14 @@ function attempt(command: RecordForwardAttempt, state: FeedbackState): FeedbackE
   return [
     {
       type: 'FeedbackForwardFailed',
-      data: { feedbackId: d.feedbackId, attempt: d.attempt, reason: d.reason.slice(0, 100), willRetry, at, ...(willRetry ? { nextAttemptAt: nextAttemptAt(at, d.attempt) } : {}) },
+      data: {
+        feedbackId: d.feedbackId,
+        attempt: d.attempt,
+        reason: d.reason.slice(0, 100),
+        willRetry,
+        at,
+        ...(willRetry ? { nextAttemptAt: nextAttemptAt(at, d.attempt) } : {}),
+      },
     },
   ];
 }

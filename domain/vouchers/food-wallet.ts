@@ -215,7 +215,11 @@ function checkDiscounts(lines: readonly BasketLine[], program: FoodVouchersProgr
   lines.forEach((l, i) => {
     const cap = l.eligible && l.discountTiyn !== undefined ? lineDiscountCapTiyn(l.lineTiyn, program) : undefined;
     if (cap !== undefined && l.discountTiyn! > cap)
-      refuse('markup_cap_exceeded', `line ${i}: discount ${l.discountTiyn} tiyn > ${cap} tiyn, the ${program.tradeMarkupCapPercent} % trade markup in its ${l.lineTiyn} tiyn`, `items.${i}.discountTiyn`);
+      refuse(
+        'markup_cap_exceeded',
+        `line ${i}: discount ${l.discountTiyn} tiyn > ${cap} tiyn, the ${program.tradeMarkupCapPercent} % trade markup in its ${l.lineTiyn} tiyn`,
+        `items.${i}.discountTiyn`,
+      );
   });
 }
 
@@ -227,7 +231,8 @@ function checkDiscounts(lines: readonly BasketLine[], program: FoodVouchersProgr
 export function basketLines(items: readonly BasketItem[], catalogue: GoodsCatalogue): BasketLine[] {
   const lines = items.map((item, i): BasketLine => {
     const okAmounts = isTiyn(item.unitPriceTiyn) && item.unitPriceTiyn >= 0 && Number.isSafeInteger(item.quantity) && item.quantity > 0;
-    if (!okAmounts || !Number.isSafeInteger(item.unitPriceTiyn * item.quantity)) refuse('amount_invalid', 'integer tiyn ≥ 0 and an integer quantity > 0', `items.${i}`);
+    if (!okAmounts || !Number.isSafeInteger(item.unitPriceTiyn * item.quantity))
+      refuse('amount_invalid', 'integer tiyn ≥ 0 and an integer quantity > 0', `items.${i}`);
     const category = categoryOfSku(item.sku, catalogue);
     return {
       sku: item.sku,
@@ -289,7 +294,8 @@ export function createFoodWalletDecider(
   function issue(command: IssueFoodVouchers, state: FoodWalletState): FoodWalletEvent[] {
     const d = command.data;
     if (state.status !== 'None') return state.caseId === d.caseId ? [] : refuse('already_covered', `${d.familyId} ${d.month}`);
-    if (d.members.length === 0 || new Set(d.members).size !== d.members.length) refuse('validation_failed', 'members must be distinct and not empty', 'members');
+    if (d.members.length === 0 || new Set(d.members).size !== d.members.length)
+      refuse('validation_failed', 'members must be distinct and not empty', 'members');
     const taken = d.claimedByOthers ?? [];
     if (taken.length > 0) refuse('already_covered', `member ${d.members.indexOf(taken[0]!) + 1} has vouchers in another family this month`);
     const now = command.metadata.now;
@@ -371,7 +377,13 @@ export function createFoodWalletDecider(
     };
     const deadline: DeadlineScheduled = {
       type: 'DeadlineScheduled',
-      data: { deadlineId: holdDeadlineId(d.holdId), kind: 'food_hold_expiry', dueAt: expiresAt, stream: streams.food(state.familyId, state.month), ref: d.holdId },
+      data: {
+        deadlineId: holdDeadlineId(d.holdId),
+        kind: 'food_hold_expiry',
+        dueAt: expiresAt,
+        stream: streams.food(state.familyId, state.month),
+        ref: d.holdId,
+      },
     };
     return [authorized, deadline];
   }
@@ -394,7 +406,9 @@ export function createFoodWalletDecider(
     const now = command.metadata.now;
     const hold = settleableHold(state, d.holdId, d.shopId, now);
     if (d.paymentStatus === 'failed')
-      return [{ type: 'FoodPurchaseVoided', data: { holdId: hold.holdId, shopId: hold.shopId, releasedTiyn: hold.heldTiyn, reason: 'payment_failed', at: now } }];
+      return [
+        { type: 'FoodPurchaseVoided', data: { holdId: hold.holdId, shopId: hold.shopId, releasedTiyn: hold.heldTiyn, reason: 'payment_failed', at: now } },
+      ];
     const lines = d.items ? basketLines(d.items, catalogue) : hold.lines;
     checkDiscounts(lines, program);
     const finalEligible = eligibleSum(lines, program);
@@ -499,7 +513,10 @@ function withVoucher(state: WalletFacts, voucherId: string, change: (v: VoucherB
     found = true;
     const next = change(v);
     const terms = [next.spentTiyn, next.heldTiyn, next.lapsedTiyn, availableOf(next)];
-    invariant(terms.every((t) => isTiyn(t) && t >= 0), `voucher ${voucherId}: issued ${next.issuedTiyn} = spent + held + lapsed + available with a negative term (${terms.join(', ')})`);
+    invariant(
+      terms.every((t) => isTiyn(t) && t >= 0),
+      `voucher ${voucherId}: issued ${next.issuedTiyn} = spent + held + lapsed + available with a negative term (${terms.join(', ')})`,
+    );
     return next;
   });
   invariant(found, `voucher ${voucherId} is not in ${state.familyId} ${state.month}`);
@@ -540,7 +557,14 @@ export function evolveFoodWallet(state: FoodWalletState, event: FoodWalletEvent)
         month: d.month,
         caseId: d.caseId,
         activationUntil: d.activationUntil,
-        vouchers: d.vouchers.map((v) => ({ voucherId: v.voucherId, memberPersonId: v.memberPersonId, issuedTiyn: v.amountTiyn, spentTiyn: 0, heldTiyn: 0, lapsedTiyn: 0 })),
+        vouchers: d.vouchers.map((v) => ({
+          voucherId: v.voucherId,
+          memberPersonId: v.memberPersonId,
+          issuedTiyn: v.amountTiyn,
+          spentTiyn: 0,
+          heldTiyn: 0,
+          lapsedTiyn: 0,
+        })),
         holds: [],
         usedNonces: new Set(),
         deadlines: {},
@@ -549,21 +573,38 @@ export function evolveFoodWallet(state: FoodWalletState, event: FoodWalletEvent)
     case 'FoodVoucherActivated': {
       const s = facts(state, 'activation');
       invariant(s.status === 'Open', 'activation of a closed month');
-      return { ...s, ...withVoucher(s, event.data.voucherId, (v) => {
-        invariant(v.activatedAt === undefined, `voucher ${v.voucherId} is activated once`);
-        return { ...v, activatedAt: event.data.activatedAt };
-      }) };
+      return {
+        ...s,
+        ...withVoucher(s, event.data.voucherId, (v) => {
+          invariant(v.activatedAt === undefined, `voucher ${v.voucherId} is activated once`);
+          return { ...v, activatedAt: event.data.activatedAt };
+        }),
+      };
     }
     case 'FoodPurchaseAuthorized': {
       const s = facts(state, 'an authorization');
       const d = event.data;
       invariant(sum(d.allocations.map((a) => a.amountTiyn)) === d.heldTiyn, `hold ${d.holdId}: allocations sum to the held amount`);
       invariant(d.heldTiyn <= d.eligibleTiyn, `hold ${d.holdId}: held ≤ eligible`);
-      const held = d.allocations.reduce<WalletFacts>((acc, a) => withVoucher(acc, a.voucherId, (v) => {
-        invariant(v.activatedAt !== undefined, `hold on voucher ${v.voucherId} that is not active`);
-        return { ...v, heldTiyn: add(v.heldTiyn, a.amountTiyn) };
-      }), s);
-      const hold: Hold = { holdId: d.holdId, shopId: d.shopId, lines: d.lines, eligibleTiyn: d.eligibleTiyn, heldTiyn: d.heldTiyn, allocations: d.allocations, expiresAt: d.expiresAt, status: 'open', capturedTiyn: 0 };
+      const held = d.allocations.reduce<WalletFacts>(
+        (acc, a) =>
+          withVoucher(acc, a.voucherId, (v) => {
+            invariant(v.activatedAt !== undefined, `hold on voucher ${v.voucherId} that is not active`);
+            return { ...v, heldTiyn: add(v.heldTiyn, a.amountTiyn) };
+          }),
+        s,
+      );
+      const hold: Hold = {
+        holdId: d.holdId,
+        shopId: d.shopId,
+        lines: d.lines,
+        eligibleTiyn: d.eligibleTiyn,
+        heldTiyn: d.heldTiyn,
+        allocations: d.allocations,
+        expiresAt: d.expiresAt,
+        status: 'open',
+        capturedTiyn: 0,
+      };
       return {
         ...s,
         ...held,
@@ -577,7 +618,10 @@ export function evolveFoodWallet(state: FoodWalletState, event: FoodWalletEvent)
       const hold = openHold(s, d.holdId);
       invariant(d.capturedTiyn + d.releasedTiyn === hold.heldTiyn && d.capturedTiyn <= hold.heldTiyn, `hold ${d.holdId}: captured + released = held`);
       invariant(sum(d.allocations.map((a) => a.amountTiyn)) === d.capturedTiyn, `hold ${d.holdId}: capture allocations sum to the captured amount`);
-      invariant(d.allocations.every((c) => hold.allocations.some((a) => a.voucherId === c.voucherId)), `hold ${d.holdId}: captures only from vouchers it held`);
+      invariant(
+        d.allocations.every((c) => hold.allocations.some((a) => a.voucherId === c.voucherId)),
+        `hold ${d.holdId}: captures only from vouchers it held`,
+      );
       const settled = hold.allocations.reduce<WalletFacts>((acc, a) => {
         const spent = d.allocations.find((c) => c.voucherId === a.voucherId)?.amountTiyn ?? 0;
         invariant(spent <= a.amountTiyn, `hold ${d.holdId}: voucher ${a.voucherId} captures at most what it held`);
@@ -595,7 +639,10 @@ export function evolveFoodWallet(state: FoodWalletState, event: FoodWalletEvent)
     case 'FoodVouchersLapsed': {
       const s = facts(state, 'a lapse');
       invariant(s.status === 'Open', 'a month closes once');
-      invariant(s.holds.every((h) => h.status !== 'open'), 'open holds expire before the month lapses');
+      invariant(
+        s.holds.every((h) => h.status !== 'open'),
+        'open holds expire before the month lapses',
+      );
       invariant(
         event.data.totalTiyn === sum(event.data.lapses.map((l) => add(l.notActivatedTiyn, l.unspentTiyn))),
         `${s.familyId} ${s.month}: lapsed total = sum of the lapses`,
@@ -609,7 +656,10 @@ export function evolveFoodWallet(state: FoodWalletState, event: FoodWalletEvent)
     case 'DeadlineScheduled': {
       const s = facts(state, 'a deadline');
       const d = event.data;
-      return { ...s, deadlines: { ...s.deadlines, [d.deadlineId]: { kind: d.kind, dueAt: d.dueAt, ...(d.ref !== undefined ? { ref: d.ref } : {}), fired: false } } };
+      return {
+        ...s,
+        deadlines: { ...s.deadlines, [d.deadlineId]: { kind: d.kind, dueAt: d.dueAt, ...(d.ref !== undefined ? { ref: d.ref } : {}), fired: false } },
+      };
     }
     case 'DeadlineFired': {
       const s = facts(state, 'a deadline');

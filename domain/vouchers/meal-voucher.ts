@@ -29,16 +29,7 @@
  * voucher, so a record scanned on the last school day but synced after the expiry fired is refused
  * voucher_expired (the expiry fires at the end of 31 May, days after the last school day).
  */
-import type {
-  DeadlineFired,
-  DeadlineKind,
-  DeadlineScheduled,
-  MealRefused,
-  MealServed,
-  MealVoucherEvent,
-  MealVoucherIssued,
-  PupilCategory,
-} from '../events';
+import type { DeadlineFired, DeadlineKind, DeadlineScheduled, MealRefused, MealServed, MealVoucherEvent, MealVoucherIssued, PupilCategory } from '../events';
 import { streams } from '../events';
 import { SCHOOL_MEALS, tabelFinalAt, type SchoolMealsProgram } from '../programs/school-meals';
 import { mealDayRefusal } from '../programs/school-calendar';
@@ -147,7 +138,6 @@ const recordKey = (deviceId: string, seq: number) => `${deviceId}#${seq}`;
 
 // ── decide ──────────────────────────────────────────────────────────────────────────────────
 export function createMealVoucherDecider(program: SchoolMealsProgram = SCHOOL_MEALS): Decider<MealVoucherState, MealVoucherCommand, MealVoucherEvent> {
-
   function issue(command: IssueMealVoucher, state: MealVoucherState): MealVoucherEvent[] {
     const d = command.data;
     // Issuing twice (a repeated consent, a re-sent list) changes nothing; another voucher for the
@@ -259,9 +249,21 @@ export function createMealVoucherDecider(program: SchoolMealsProgram = SCHOOL_ME
     if (moved)
       events.push({
         type: 'MealVoucherTransferred',
-        data: { voucherId: state.voucherId, month: d.month, listId: d.listId, fromSchoolId: state.schoolId, toSchoolId: d.schoolId, fromGrade: state.grade, toGrade: d.grade, at },
+        data: {
+          voucherId: state.voucherId,
+          month: d.month,
+          listId: d.listId,
+          fromSchoolId: state.schoolId,
+          toSchoolId: d.schoolId,
+          fromGrade: state.grade,
+          toGrade: d.grade,
+          at,
+        },
       });
-    events.push({ type: 'MealVoucherListed', data: { voucherId: state.voucherId, month: d.month, listId: d.listId, rowNo: d.rowNo, schoolId: d.schoolId, grade: d.grade, at } });
+    events.push({
+      type: 'MealVoucherListed',
+      data: { voucherId: state.voucherId, month: d.month, listId: d.listId, rowNo: d.rowNo, schoolId: d.schoolId, grade: d.grade, at },
+    });
     return events;
   }
 
@@ -270,7 +272,19 @@ export function createMealVoucherDecider(program: SchoolMealsProgram = SCHOOL_ME
     const d = command.data;
     if (state.status === 'None' || state.status === 'Expired' || state.schoolId !== d.schoolId) return [];
     if (state.months[d.month]?.status === 'suspended') return [];
-    return [{ type: 'MealVoucherSuspended', data: { voucherId: state.voucherId, month: d.month, listId: d.listId, schoolId: d.schoolId, reason: 'absent_from_month_list', at: command.metadata.now } }];
+    return [
+      {
+        type: 'MealVoucherSuspended',
+        data: {
+          voucherId: state.voucherId,
+          month: d.month,
+          listId: d.listId,
+          schoolId: d.schoolId,
+          reason: 'absent_from_month_list',
+          at: command.metadata.now,
+        },
+      },
+    ];
   }
 
   function decide(command: MealVoucherCommand, state: MealVoucherState): MealVoucherEvent[] {
@@ -327,7 +341,10 @@ export function evolveMealVoucher(state: MealVoucherState, event: MealVoucherEve
     case 'MealVoucherListed': {
       invariant(state.status !== 'None', 'a voucher listed before it was issued');
       const d = event.data;
-      invariant(d.schoolId === state.schoolId && d.grade === state.grade, `listed at ${d.schoolId} grade ${d.grade}, the voucher is at ${state.schoolId} grade ${state.grade}`);
+      invariant(
+        d.schoolId === state.schoolId && d.grade === state.grade,
+        `listed at ${d.schoolId} grade ${d.grade}, the voucher is at ${state.schoolId} grade ${state.grade}`,
+      );
       return { ...state, months: { ...state.months, [d.month]: { status: 'listed', listId: d.listId, rowNo: d.rowNo } } };
     }
     case 'MealVoucherTransferred': {

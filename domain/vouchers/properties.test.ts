@@ -94,7 +94,10 @@ const foodOpArb: fc.Arbitrary<FoodOp> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('void' as const), fam: famArb, hold: fc.nat(6) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('advance' as const), seconds: fc.constantFrom(0, 1, HOLD_TTL - 1, HOLD_TTL, HOLD_TTL + 1, 3600, 86_400 * 3) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant('advance' as const), seconds: fc.constantFrom(0, 1, HOLD_TTL - 1, HOLD_TTL, HOLD_TTL + 1, 3600, 86_400 * 3) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('toMonthEnd' as const), offsetSeconds: fc.constantFrom(-HOLD_TTL, -2, -1, 0, 1) }) },
   { weight: 3, arbitrary: fc.constant({ op: 'fireDue' as const }) },
 );
@@ -125,7 +128,12 @@ function ledgerFromEvents(events: readonly FoodWalletEvent[]) {
         for (const x of e.data.vouchers) v.set(x.voucherId, { issued: x.amountTiyn, spent: 0, held: 0, lapsed: 0 });
         break;
       case 'FoodPurchaseAuthorized':
-        holds.set(e.data.holdId, { allocations: new Map(e.data.allocations.map((a) => [a.voucherId, a.amountTiyn])), held: e.data.heldTiyn, settled: 0, captured: 0 });
+        holds.set(e.data.holdId, {
+          allocations: new Map(e.data.allocations.map((a) => [a.voucherId, a.amountTiyn])),
+          held: e.data.heldTiyn,
+          settled: 0,
+          captured: 0,
+        });
         for (const a of e.data.allocations) v.get(a.voucherId)!.held += a.amountTiyn;
         break;
       case 'FoodPurchaseCaptured': {
@@ -158,11 +166,20 @@ function ledgerFromEvents(events: readonly FoodWalletEvent[]) {
 
 function checkFamily(f: Family): void {
   const { vouchers, holds, after } = ledgerFromEvents(f.events);
-  let issued = 0, spent = 0, held = 0, lapsed = 0;
+  let issued = 0,
+    spent = 0,
+    held = 0,
+    lapsed = 0;
   for (const [id, x] of vouchers) {
     const available = x.issued - x.spent - x.held - x.lapsed;
-    expect([x.spent, x.held, x.lapsed, available].every((t) => Number.isSafeInteger(t) && t >= 0), `voucher ${id} terms ≥ 0`).toBe(true);
-    issued += x.issued; spent += x.spent; held += x.held; lapsed += x.lapsed;
+    expect(
+      [x.spent, x.held, x.lapsed, available].every((t) => Number.isSafeInteger(t) && t >= 0),
+      `voucher ${id} terms ≥ 0`,
+    ).toBe(true);
+    issued += x.issued;
+    spent += x.spent;
+    held += x.held;
+    lapsed += x.lapsed;
   }
   const totals = totalsOf(f.state);
   expect(totals).toMatchObject({ issuedTiyn: issued, spentTiyn: spent, heldTiyn: held, lapsedTiyn: lapsed, availableTiyn: issued - spent - held - lapsed });
@@ -184,7 +201,14 @@ function runFood(ops: readonly FoodOp[], memberCounts: readonly number[], capPer
     const familyId = `fam-${i}`;
     const issue: FoodWalletCommand = {
       type: 'IssueFoodVouchers',
-      data: { familyId, month: MONTH, city: 'pavlodar', region: 'pavlodar', members: Array.from({ length: count }, (_, m) => `p${i}-${m}`), caseId: `case-${i}` },
+      data: {
+        familyId,
+        month: MONTH,
+        city: 'pavlodar',
+        region: 'pavlodar',
+        members: Array.from({ length: count }, (_, m) => `p${i}-${m}`),
+        caseId: `case-${i}`,
+      },
       metadata: meta(now, n++),
     };
     const events = decider.decide(issue, decider.initialState());
@@ -204,7 +228,9 @@ function runFood(ops: readonly FoodOp[], memberCounts: readonly number[], capPer
     } else if (op.op === 'fireDue') {
       for (const f of families) {
         if (f.state.status === 'None') continue;
-        const due = Object.entries(f.state.deadlines).filter(([, d]) => !d.fired && d.dueAt <= now).sort((a, b) => (a[1].dueAt < b[1].dueAt ? -1 : 1));
+        const due = Object.entries(f.state.deadlines)
+          .filter(([, d]) => !d.fired && d.dueAt <= now)
+          .sort((a, b) => (a[1].dueAt < b[1].dueAt ? -1 : 1));
         for (const [deadlineId, d] of due) apply(f, { type: 'FireDeadline', data: { deadlineId, kind: d.kind }, metadata: meta(now, n++) });
       }
     } else {
@@ -225,7 +251,11 @@ function runFood(ops: readonly FoodOp[], memberCounts: readonly number[], capPer
         const nonce = op.reuseNonce && f.nonces.length > 0 ? f.nonces[0]! : `nonce-${n}`;
         f.nonces.push(nonce);
         f.holdIds.push(holdId);
-        const events = apply(f, { type: 'AuthorizePurchase', data: { holdId, shopId: 'shop', items, tokenNonce: nonce, tokenExpiresAt: addSeconds(now, 60) }, metadata: meta(now, n++) });
+        const events = apply(f, {
+          type: 'AuthorizePurchase',
+          data: { holdId, shopId: 'shop', items, tokenNonce: nonce, tokenExpiresAt: addSeconds(now, 60) },
+          metadata: meta(now, n++),
+        });
         const authorized = events.find((e) => e.type === 'FoodPurchaseAuthorized');
         if (authorized && cap !== undefined) expect(authorized.data.eligibleTiyn, 'the hold stays within the line’s cap').toBeLessThanOrEqual(cap);
         if (discount !== undefined && discount > (cap ?? amount)) expect(events, 'a discount over the cap (or the line) is refused').toEqual([]);
@@ -235,7 +265,11 @@ function runFood(ops: readonly FoodOp[], memberCounts: readonly number[], capPer
         const eligible = hold?.eligibleTiyn ?? 1;
         const finalAmount = { same: eligible, less: Math.floor(eligible / 2), more: eligible + 1, zero: 0 }[op.shrink];
         const items = finalAmount > 0 ? [milkItem(finalAmount)] : [beerItem];
-        apply(f, { type: 'CapturePurchase', data: { holdId, shopId: op.otherShop ? 'other' : 'shop', paymentStatus: op.paid ? 'paid' : 'failed', items }, metadata: meta(now, n++) });
+        apply(f, {
+          type: 'CapturePurchase',
+          data: { holdId, shopId: op.otherShop ? 'other' : 'shop', paymentStatus: op.paid ? 'paid' : 'failed', items },
+          metadata: meta(now, n++),
+        });
       } else {
         const holdId = f.holdIds[op.hold % Math.max(1, f.holdIds.length)] ?? 'none';
         apply(f, { type: 'VoidPurchase', data: { holdId, shopId: 'shop' }, metadata: meta(now, n++) });
@@ -261,7 +295,18 @@ const MEAL_DAY_INDEXES = [1, 2, 6];
 const scanDayArb = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...MEAL_DAY_INDEXES) }, { weight: 2, arbitrary: fc.nat(DAYS.length - 1) });
 type MealOp =
   | { op: 'activate'; pupil: number; day: number }
-  | { op: 'scan'; pupil: number; day: number; time: string; qr: boolean; nonce: number; tokenEdge: -1 | 0 | 1; skew: 'none' | 'ahead_limit' | 'ahead_over' | 'offline_over'; wrongSchool: boolean; resend: boolean }
+  | {
+      op: 'scan';
+      pupil: number;
+      day: number;
+      time: string;
+      qr: boolean;
+      nonce: number;
+      tokenEdge: -1 | 0 | 1;
+      skew: 'none' | 'ahead_limit' | 'ahead_over' | 'offline_over';
+      wrongSchool: boolean;
+      resend: boolean;
+    }
   | { op: 'toYearEnd'; offsetSeconds: number }
   | { op: 'fireExpiry'; pupil: number }
   /** A school's approved list of the month (seed 002): names the pupil where the voucher is, at another school, or not at all. */
@@ -270,7 +315,14 @@ type MealOp =
 const pupilArb = fc.integer({ min: 0, max: 2 });
 const mealOpArb: fc.Arbitrary<MealOp> = fc.oneof(
   // Often on the first day (before the order is in force), so later scans meet every day's rule.
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('activate' as const), pupil: pupilArb, day: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.nat(DAYS.length - 1) }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('activate' as const),
+      pupil: pupilArb,
+      day: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.nat(DAYS.length - 1) }),
+    }),
+  },
   {
     weight: 8,
     arbitrary: fc.record({
@@ -288,7 +340,15 @@ const mealOpArb: fc.Arbitrary<MealOp> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('toYearEnd' as const), offsetSeconds: fc.constantFrom(-1, 0, 1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('fireExpiry' as const), pupil: pupilArb }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('monthList' as const), pupil: pupilArb, day: scanDayArb, named: fc.constantFrom('same' as const, 'moved' as const, 'absent' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('monthList' as const),
+      pupil: pupilArb,
+      day: scanDayArb,
+      named: fc.constantFrom('same' as const, 'moved' as const, 'absent' as const),
+    }),
+  },
 );
 
 interface Pupil {
@@ -335,7 +395,18 @@ function runMeals(ops: readonly MealOp[]): Pupil[] {
     const events = mealVoucher.decide(
       {
         type: 'IssueMealVoucher',
-        data: { voucherId: mealVoucherId(pupilId, YEAR), pupilId, familyId: `fam-${i}`, schoolId: 'school', region: 'akmola', grade: 2 + i, category: 'asp_family', schoolYear: YEAR, caseId: `c${i}`, viaConsent: i > 0 },
+        data: {
+          voucherId: mealVoucherId(pupilId, YEAR),
+          pupilId,
+          familyId: `fam-${i}`,
+          schoolId: 'school',
+          region: 'akmola',
+          grade: 2 + i,
+          category: 'asp_family',
+          schoolYear: YEAR,
+          caseId: `c${i}`,
+          viaConsent: i > 0,
+        },
         metadata: meta(clock, n++),
       },
       mealVoucher.initialState(),
@@ -358,7 +429,11 @@ function runMeals(ops: readonly MealOp[]): Pupil[] {
     if (op.op === 'activate') {
       // Activation at 10:00 on one of the edge days: scans earlier that day find it not active yet.
       const at = new Date(`${DAYS[op.day]}T10:00:00+05:00`).toISOString();
-      apply(p, { type: 'ActivateMealVoucher', data: { voucherId: mealVoucherId(p.pupilId, YEAR), familyId: `fam-${op.pupil}`, byPersonId: 'parent' }, metadata: meta(at > clock ? at : clock, n++) });
+      apply(p, {
+        type: 'ActivateMealVoucher',
+        data: { voucherId: mealVoucherId(p.pupilId, YEAR), familyId: `fam-${op.pupil}`, byPersonId: 'parent' },
+        metadata: meta(at > clock ? at : clock, n++),
+      });
     } else if (op.op === 'monthList') {
       const month = DAYS[op.day]!.slice(0, 7);
       const at = new Date(`${month}-01T06:00:00+05:00`).toISOString();
@@ -367,10 +442,18 @@ function runMeals(ops: readonly MealOp[]): Pupil[] {
       const command: MealVoucherCommand =
         op.named === 'absent'
           ? { type: 'SuspendMealVoucher', data: { month, listId, schoolId: where }, metadata: meta(at > clock ? at : clock, n++) }
-          : { type: 'ListMealVoucher', data: { month, listId, rowNo: 1, schoolId: op.named === 'moved' ? (where === 'school' ? 'school-2' : 'school') : where, grade: p.grade }, metadata: meta(at > clock ? at : clock, n++) };
+          : {
+              type: 'ListMealVoucher',
+              data: { month, listId, rowNo: 1, schoolId: op.named === 'moved' ? (where === 'school' ? 'school-2' : 'school') : where, grade: p.grade },
+              metadata: meta(at > clock ? at : clock, n++),
+            };
       apply(p, command);
     } else if (op.op === 'fireExpiry') {
-      apply(p, { type: 'FireDeadline', data: { deadlineId: `${mealVoucherId(p.pupilId, YEAR)}:expiry`, kind: 'meal_voucher_expiry' }, metadata: meta(clock, n++) });
+      apply(p, {
+        type: 'FireDeadline',
+        data: { deadlineId: `${mealVoucherId(p.pupilId, YEAR)}:expiry`, kind: 'meal_voucher_expiry' },
+        metadata: meta(clock, n++),
+      });
     } else {
       const scannedAt = new Date(`${DAYS[op.day]}T${op.time}:00+05:00`).toISOString();
       const receivedAt = {
@@ -383,7 +466,15 @@ function runMeals(ops: readonly MealOp[]): Pupil[] {
       const qr = op.qr ? { tokenNonce: `n${op.pupil}-${op.nonce}`, tokenExpiresAt: addSeconds(scannedAt, op.tokenEdge) } : {};
       apply(p, {
         type: 'RecordMeal',
-        data: { deviceId: 'dev', seq, deviceSchoolId: op.wrongSchool ? 'other' : p.state.status === 'None' ? 'school' : p.state.schoolId, scannedAt, receivedAt, method: op.qr ? 'qr' : 'card', ...qr },
+        data: {
+          deviceId: 'dev',
+          seq,
+          deviceSchoolId: op.wrongSchool ? 'other' : p.state.status === 'None' ? 'school' : p.state.schoolId,
+          scannedAt,
+          receivedAt,
+          method: op.qr ? 'qr' : 'card',
+          ...qr,
+        },
         metadata: meta(receivedAt, n++),
       });
       expect(localDate(scannedAt)).toBe(DAYS[op.day]);
@@ -397,33 +488,77 @@ function runMeals(ops: readonly MealOp[]): Pupil[] {
 describe('voucher invariants (property-based)', () => {
   it(`food wallets: balances never negative, issued = spent + held + lapsed + available, holds settle once, capture ≤ hold, nothing after lapse, replay (${RUNS} runs)`, () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }), fc.array(foodOpArb, { minLength: 10, maxLength: 60 }), capArb, (members, ops, cap) => void runFood(ops, members, cap)),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }),
+        fc.array(foodOpArb, { minLength: 10, maxLength: 60 }),
+        capArb,
+        (members, ops, cap) => void runFood(ops, members, cap),
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });
   it(`meal vouchers: one meal per school day, none on expired/inactive vouchers or holidays, single-use nonces, replay (${RUNS} runs)`, () => {
-    fc.assert(fc.property(fc.array(mealOpArb, { minLength: 10, maxLength: 60 }), (ops) => void runMeals(ops)), { seed: SEED, numRuns: RUNS });
+    fc.assert(
+      fc.property(fc.array(mealOpArb, { minLength: 10, maxLength: 60 }), (ops) => void runMeals(ops)),
+      { seed: SEED, numRuns: RUNS },
+    );
   });
 
   it('the generators reach every outcome (the properties are not vacuous)', () => {
     const seen = new Set<string>();
-    const foodRuns = fc.sample(fc.tuple(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }), fc.array(foodOpArb, { minLength: 10, maxLength: 60 }), capArb), { seed: SEED, numRuns: 300 });
+    const foodRuns = fc.sample(
+      fc.tuple(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }), fc.array(foodOpArb, { minLength: 10, maxLength: 60 }), capArb),
+      { seed: SEED, numRuns: 300 },
+    );
     const refusals = new Set<string>();
     for (const [members, ops, cap] of foodRuns)
       for (const f of runFood(ops, members, cap, refusals))
-        for (const e of f.events) seen.add(e.type === 'FoodPurchaseVoided' ? `Voided:${e.data.reason}` : e.type === 'FoodPurchaseCaptured' && e.data.releasedTiyn > 0 ? 'CapturedPartly' : e.type);
+        for (const e of f.events)
+          seen.add(
+            e.type === 'FoodPurchaseVoided'
+              ? `Voided:${e.data.reason}`
+              : e.type === 'FoodPurchaseCaptured' && e.data.releasedTiyn > 0
+                ? 'CapturedPartly'
+                : e.type,
+          );
     const mealRuns = fc.sample(fc.array(mealOpArb, { minLength: 10, maxLength: 60 }), { seed: SEED, numRuns: 300 });
-    for (const ops of mealRuns) for (const p of runMeals(ops)) for (const e of p.events) seen.add(e.type === 'MealRefused' ? `MealRefused:${e.data.code}` : e.type);
+    for (const ops of mealRuns)
+      for (const p of runMeals(ops)) for (const e of p.events) seen.add(e.type === 'MealRefused' ? `MealRefused:${e.data.code}` : e.type);
     const wanted = [
-        'FoodVoucherActivated', 'FoodPurchaseAuthorized', 'FoodPurchaseCaptured', 'CapturedPartly', 'Voided:shop_voided', 'Voided:payment_failed',
-        'FoodHoldExpired', 'FoodVouchersLapsed', 'DeadlineFired',
-        'MealVoucherActivated', 'MealServed', 'MealVoucherExpired',
-        'MealRefused:voucher_not_active', 'MealRefused:voucher_expired', 'MealRefused:outside_school_year', 'MealRefused:not_a_school_day',
-        'MealRefused:program_not_in_force',
-        'MealRefused:meal_already_recorded_today', 'MealRefused:qr_token_expired', 'MealRefused:qr_token_reused', 'MealRefused:clock_skew_too_large',
-        'MealRefused:device_wrong_school', 'MealRefused:voucher_suspended', 'MealVoucherListed', 'MealVoucherTransferred', 'MealVoucherSuspended',
+      'FoodVoucherActivated',
+      'FoodPurchaseAuthorized',
+      'FoodPurchaseCaptured',
+      'CapturedPartly',
+      'Voided:shop_voided',
+      'Voided:payment_failed',
+      'FoodHoldExpired',
+      'FoodVouchersLapsed',
+      'DeadlineFired',
+      'MealVoucherActivated',
+      'MealServed',
+      'MealVoucherExpired',
+      'MealRefused:voucher_not_active',
+      'MealRefused:voucher_expired',
+      'MealRefused:outside_school_year',
+      'MealRefused:not_a_school_day',
+      'MealRefused:program_not_in_force',
+      'MealRefused:meal_already_recorded_today',
+      'MealRefused:qr_token_expired',
+      'MealRefused:qr_token_reused',
+      'MealRefused:clock_skew_too_large',
+      'MealRefused:device_wrong_school',
+      'MealRefused:voucher_suspended',
+      'MealVoucherListed',
+      'MealVoucherTransferred',
+      'MealVoucherSuspended',
     ];
-    expect(wanted.filter((outcome) => !seen.has(outcome)), 'outcomes the generators never reached').toEqual([]);
-    expect(['markup_cap_exceeded', 'insufficient_balance', 'hold_expired'].filter((code) => !refusals.has(code)), 'food refusals never reached').toEqual([]);
+    expect(
+      wanted.filter((outcome) => !seen.has(outcome)),
+      'outcomes the generators never reached',
+    ).toEqual([]);
+    expect(
+      ['markup_cap_exceeded', 'insufficient_balance', 'hold_expired'].filter((code) => !refusals.has(code)),
+      'food refusals never reached',
+    ).toEqual([]);
   });
 });

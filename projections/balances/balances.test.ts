@@ -15,19 +15,45 @@ describe('balances', () => {
 
     it('holds, spends and releases per voucher', async () => {
       const [a, b] = await voucherBalances(db.pool, FAMILY, FOOD_MONTH);
-      expect(a).toMatchObject({ voucherId: 'fv-a', issuedTiyn: 432_500, activatedTiyn: 432_500, heldTiyn: 50_000, spentTiyn: 100_000, lapsedTiyn: 0, availableTiyn: 282_500 });
-      expect(b).toMatchObject({ voucherId: 'fv-b', issuedTiyn: 432_500, activatedTiyn: 0, heldTiyn: 0, spentTiyn: 0, availableTiyn: 432_500, activatedAt: null });
+      expect(a).toMatchObject({
+        voucherId: 'fv-a',
+        issuedTiyn: 432_500,
+        activatedTiyn: 432_500,
+        heldTiyn: 50_000,
+        spentTiyn: 100_000,
+        lapsedTiyn: 0,
+        availableTiyn: 282_500,
+      });
+      expect(b).toMatchObject({
+        voucherId: 'fv-b',
+        issuedTiyn: 432_500,
+        activatedTiyn: 0,
+        heldTiyn: 0,
+        spentTiyn: 0,
+        availableTiyn: 432_500,
+        activatedAt: null,
+      });
     });
 
     it('sums the family-month', async () => {
       expect(await familyMonthBalance(db.pool, FAMILY, FOOD_MONTH)).toEqual({
-        familyId: FAMILY, month: FOOD_MONTH, city: 'kokshetau', vouchers: 2,
-        issuedTiyn: 865_000, activatedTiyn: 432_500, heldTiyn: 50_000, spentTiyn: 100_000, lapsedTiyn: 0, availableTiyn: 715_000,
+        familyId: FAMILY,
+        month: FOOD_MONTH,
+        city: 'kokshetau',
+        vouchers: 2,
+        issuedTiyn: 865_000,
+        activatedTiyn: 432_500,
+        heldTiyn: 50_000,
+        spentTiyn: 100_000,
+        lapsedTiyn: 0,
+        availableTiyn: 715_000,
       });
     });
 
     it('gives the shop its captured amount on the local day of capture', async () => {
-      expect(await shopDays(db.pool, 'shop-1', '2026-01-01', '2026-01-31')).toEqual([{ shopId: 'shop-1', day: '2026-01-08', capturedTiyn: 100_000, purchases: 1 }]);
+      expect(await shopDays(db.pool, 'shop-1', '2026-01-01', '2026-01-31')).toEqual([
+        { shopId: 'shop-1', day: '2026-01-08', capturedTiyn: 100_000, purchases: 1 },
+      ]);
     });
   });
 

@@ -69,12 +69,24 @@ type Delta = [number, number, number, number];
 
 function build(events: readonly Recorded[]): Sql[] {
   const issued = new Rows([
-    col('voucher_id', 'text'), col('family_id', 'text'), col('month', 'text'), col('member_person_id', 'text'), col('city', 'text'), col('amount', 'bigint'),
+    col('voucher_id', 'text'),
+    col('family_id', 'text'),
+    col('month', 'text'),
+    col('member_person_id', 'text'),
+    col('city', 'text'),
+    col('amount', 'bigint'),
   ]);
   const families = new SumRows(
     'balances_family_months',
     [col('family_id', 'text'), col('month', 'text')],
-    [col('vouchers', 'integer'), col('issued_tiyn', 'bigint'), col('held_tiyn', 'bigint'), col('spent_tiyn', 'bigint'), col('lapsed_tiyn', 'bigint'), col('available_tiyn', 'bigint')],
+    [
+      col('vouchers', 'integer'),
+      col('issued_tiyn', 'bigint'),
+      col('held_tiyn', 'bigint'),
+      col('spent_tiyn', 'bigint'),
+      col('lapsed_tiyn', 'bigint'),
+      col('available_tiyn', 'bigint'),
+    ],
     [col('city', 'text')],
   );
   const allocations = new SumRows('balances_hold_allocations', [col('hold_id', 'text'), col('voucher_id', 'text')], [col('held_tiyn', 'bigint')]);
@@ -145,7 +157,13 @@ function build(events: readonly Recorded[]): Sql[] {
     }
   }
 
-  const voucherDeltas = new Rows([col('voucher_id', 'text'), col('held', 'bigint'), col('spent', 'bigint'), col('lapsed', 'bigint'), col('available', 'bigint')]);
+  const voucherDeltas = new Rows([
+    col('voucher_id', 'text'),
+    col('held', 'bigint'),
+    col('spent', 'bigint'),
+    col('lapsed', 'bigint'),
+    col('available', 'bigint'),
+  ]);
   for (const [id, d] of deltas) voucherDeltas.add([id, ...d]);
   const statements: Sql[] = [
     ...issued.toSql(

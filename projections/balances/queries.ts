@@ -47,14 +47,25 @@ const money = (r: Record<string, unknown>): Balance => ({
 });
 
 export async function familyMonthBalance(pool: Pool, familyId: string, month: Month): Promise<FamilyMonthBalance | undefined> {
-  const { rows } = await pool.query(`select family_id, month, city, vouchers, ${MONEY} from balances_family_months where family_id = $1 and month = $2`, [familyId, month]);
+  const { rows } = await pool.query(`select family_id, month, city, vouchers, ${MONEY} from balances_family_months where family_id = $1 and month = $2`, [
+    familyId,
+    month,
+  ]);
   const r = rows[0] as Record<string, unknown> | undefined;
   return r ? { familyId, month, city: (r.city as string | null) ?? null, vouchers: Number(r.vouchers), ...money(r) } : undefined;
 }
 
 export async function familyMonths(pool: Pool, familyId: string): Promise<FamilyMonthBalance[]> {
-  const { rows } = await pool.query(`select family_id, month, city, vouchers, ${MONEY} from balances_family_months where family_id = $1 order by month`, [familyId]);
-  return rows.map((r: Record<string, unknown>) => ({ familyId, month: r.month as string, city: (r.city as string | null) ?? null, vouchers: Number(r.vouchers), ...money(r) }));
+  const { rows } = await pool.query(`select family_id, month, city, vouchers, ${MONEY} from balances_family_months where family_id = $1 order by month`, [
+    familyId,
+  ]);
+  return rows.map((r: Record<string, unknown>) => ({
+    familyId,
+    month: r.month as string,
+    city: (r.city as string | null) ?? null,
+    vouchers: Number(r.vouchers),
+    ...money(r),
+  }));
 }
 
 export async function voucherBalances(pool: Pool, familyId: string, month: Month): Promise<VoucherBalance[]> {

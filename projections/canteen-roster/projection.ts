@@ -28,7 +28,14 @@ create table canteen_roster (
 create index canteen_roster_changes on canteen_roster (school_id, position);
 `;
 
-const HANDLED = ['MealVoucherIssued', 'MealVoucherActivated', 'MealVoucherExpired', 'MealVoucherListed', 'MealVoucherTransferred', 'MealVoucherSuspended'] as const;
+const HANDLED = [
+  'MealVoucherIssued',
+  'MealVoucherActivated',
+  'MealVoucherExpired',
+  'MealVoucherListed',
+  'MealVoucherTransferred',
+  'MealVoucherSuspended',
+] as const;
 
 function apply(recorded: Recorded): Sql[] {
   const event = recorded as unknown as MealVoucherEvent;
@@ -39,7 +46,12 @@ function apply(recorded: Recorded): Sql[] {
       return [
         sql(
           'insert into canteen_roster (school_id, voucher_id, pupil_id, valid_from, valid_until, position) values ($1, $2, $3, $4, $5, $6) on conflict (school_id, voucher_id) do nothing',
-          d.schoolId, d.voucherId, d.pupilId, d.validFrom, d.validUntil, at,
+          d.schoolId,
+          d.voucherId,
+          d.pupilId,
+          d.validFrom,
+          d.validUntil,
+          at,
         ),
       ];
     }
@@ -48,10 +60,25 @@ function apply(recorded: Recorded): Sql[] {
     case 'MealVoucherExpired':
       return [sql('update canteen_roster set expired = true, position = $2 where voucher_id = $1 and not left_school', event.data.voucherId, at)];
     case 'MealVoucherSuspended':
-      return [sql('update canteen_roster set suspended_month = $3, position = $4 where voucher_id = $1 and school_id = $2', event.data.voucherId, event.data.schoolId, event.data.month, at)];
+      return [
+        sql(
+          'update canteen_roster set suspended_month = $3, position = $4 where voucher_id = $1 and school_id = $2',
+          event.data.voucherId,
+          event.data.schoolId,
+          event.data.month,
+          at,
+        ),
+      ];
     case 'MealVoucherListed':
       // The month's list names the pupil at this school: a suspension ends (a move comes as Transferred).
-      return [sql('update canteen_roster set suspended_month = null, position = $3 where voucher_id = $1 and school_id = $2 and suspended_month is not null', event.data.voucherId, event.data.schoolId, at)];
+      return [
+        sql(
+          'update canteen_roster set suspended_month = null, position = $3 where voucher_id = $1 and school_id = $2 and suspended_month is not null',
+          event.data.voucherId,
+          event.data.schoolId,
+          at,
+        ),
+      ];
     case 'MealVoucherTransferred': {
       const d = event.data;
       if (d.fromSchoolId === d.toSchoolId) return [];
@@ -61,7 +88,10 @@ function apply(recorded: Recorded): Sql[] {
           `insert into canteen_roster (school_id, voucher_id, pupil_id, valid_from, valid_until, activated, expired, position)
            select $2, voucher_id, pupil_id, valid_from, valid_until, activated, expired, $3 from canteen_roster where school_id = $1 and voucher_id = $4
            on conflict (school_id, voucher_id) do update set left_school = false, suspended_month = null, activated = excluded.activated, expired = excluded.expired, position = excluded.position`,
-          d.fromSchoolId, d.toSchoolId, at, d.voucherId,
+          d.fromSchoolId,
+          d.toSchoolId,
+          at,
+          d.voucherId,
         ),
         sql('update canteen_roster set left_school = true, position = $3 where school_id = $1 and voucher_id = $2', d.fromSchoolId, d.voucherId, at),
       ];

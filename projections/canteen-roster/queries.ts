@@ -61,7 +61,14 @@ export async function canteenRoster(pool: Pool, cards: RosterCards, schoolId: st
     cardKey: cardKey.toString('base64url'),
     entries: rows.map((r) => {
       const iin = iins.get(r.pupil_id);
-      return { pupilId: r.pupil_id, voucherId: r.voucher_id, validFrom: r.valid_from, validUntil: r.valid_until, servable: r.servable, ...(iin ? { card: cardDigest(cardKey, iin) } : {}) };
+      return {
+        pupilId: r.pupil_id,
+        voucherId: r.voucher_id,
+        validFrom: r.valid_from,
+        validUntil: r.valid_until,
+        servable: r.servable,
+        ...(iin ? { card: cardDigest(cardKey, iin) } : {}),
+      };
     }),
   };
 }

@@ -31,20 +31,42 @@ let n = 0;
 async function append(pupilId: string, ...events: MealVoucherEvent[]): Promise<bigint> {
   const recorded = events.map((e) => {
     const id = `roster-test-${++n}`;
-    const metadata = { commandId: id, correlationId: id, causationId: id, actor: { role: 'system', id: 'roster-test' }, recordedAt: at, program: 'school-meals' as const };
+    const metadata = {
+      commandId: id,
+      correlationId: id,
+      causationId: id,
+      actor: { role: 'system', id: 'roster-test' },
+      recordedAt: at,
+      program: 'school-meals' as const,
+    };
     return { id: nameUuid(id), type: e.type, data: e.data, metadata };
   });
   return (await store.append(streams.meals(pupilId, '2025-2026'), recorded, 'any')).lastPosition;
 }
 
-const issued = (pupilId: string, schoolId: string): MealVoucherEvent => ({
-  type: 'MealVoucherIssued',
-  data: {
-    voucherId: `v-${pupilId}`, pupilId, familyId: `f-${pupilId}`, schoolId, region: 'akmola', grade: 2, category: 'asp_family', schoolYear: '2025-2026',
-    validFrom: '2026-03-02', validUntil: '2026-05-31', viaConsent: false, caseId: `c-${pupilId}`, issuedAt: at,
-  },
-}) as MealVoucherEvent;
-const activated = (pupilId: string): MealVoucherEvent => ({ type: 'MealVoucherActivated', data: { voucherId: `v-${pupilId}`, byPersonId: 'parent', activatedAt: at } });
+const issued = (pupilId: string, schoolId: string): MealVoucherEvent =>
+  ({
+    type: 'MealVoucherIssued',
+    data: {
+      voucherId: `v-${pupilId}`,
+      pupilId,
+      familyId: `f-${pupilId}`,
+      schoolId,
+      region: 'akmola',
+      grade: 2,
+      category: 'asp_family',
+      schoolYear: '2025-2026',
+      validFrom: '2026-03-02',
+      validUntil: '2026-05-31',
+      viaConsent: false,
+      caseId: `c-${pupilId}`,
+      issuedAt: at,
+    },
+  }) as MealVoucherEvent;
+const activated = (pupilId: string): MealVoucherEvent => ({
+  type: 'MealVoucherActivated',
+  data: { voucherId: `v-${pupilId}`, byPersonId: 'parent', activatedAt: at },
+});
 
 beforeAll(async () => {
   db = await readModelDatabase(projections);
@@ -63,14 +85,23 @@ describe('canteen roster read model', () => {
     const cursor = BigInt((await canteenRoster(db.pool, cards, 'school-a')).cursor);
 
     await append('p-1', activated('p-1'));
-    await append('p-2', { type: 'MealVoucherSuspended', data: { voucherId: 'v-p-2', month: '2026-04', listId: 'l-4', schoolId: 'school-a', reason: 'absent_from_month_list', at } });
+    await append('p-2', {
+      type: 'MealVoucherSuspended',
+      data: { voucherId: 'v-p-2', month: '2026-04', listId: 'l-4', schoolId: 'school-a', reason: 'absent_from_month_list', at },
+    });
     await project();
     const changes = await canteenRoster(db.pool, cards, 'school-a', cursor);
-    expect(changes.entries.map((e) => [e.pupilId, e.servable])).toEqual([['p-1', true], ['p-2', false]]);
+    expect(changes.entries.map((e) => [e.pupilId, e.servable])).toEqual([
+      ['p-1', true],
+      ['p-2', false],
+    ]);
     // The card digest is there while the IIN is kept (p-2's is "forgotten" in this test's vault).
     expect(changes.entries.map((e) => e.card !== undefined)).toEqual([true, false]);
 
-    await append('p-2', { type: 'MealVoucherListed', data: { voucherId: 'v-p-2', month: '2026-05', listId: 'l-5', rowNo: 1, schoolId: 'school-a', grade: 2, at } });
+    await append('p-2', {
+      type: 'MealVoucherListed',
+      data: { voucherId: 'v-p-2', month: '2026-05', listId: 'l-5', rowNo: 1, schoolId: 'school-a', grade: 2, at },
+    });
     await append('p-1', {
       type: 'MealVoucherTransferred',
       data: { voucherId: 'v-p-1', month: '2026-05', listId: 'l-5b', fromSchoolId: 'school-a', toSchoolId: 'school-b', fromGrade: 2, toGrade: 2, at },
@@ -80,7 +111,10 @@ describe('canteen roster read model', () => {
     expect(await servable('school-b')).toEqual(['p-1']);
     const headA = await rosterHead(db.pool, 'school-a');
     const left = await canteenRoster(db.pool, cards, 'school-a', BigInt(changes.cursor));
-    expect(left.entries.map((e) => [e.pupilId, e.servable])).toEqual([['p-2', true], ['p-1', false]]);
+    expect(left.entries.map((e) => [e.pupilId, e.servable])).toEqual([
+      ['p-2', true],
+      ['p-1', false],
+    ]);
     expect(BigInt(left.cursor)).toBe(headA);
 
     await append('p-1', { type: 'MealVoucherExpired', data: { voucherId: 'v-p-1', at } });

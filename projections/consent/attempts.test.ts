@@ -30,7 +30,9 @@ function run(commands: readonly ConsentCommand[]): HistoryItem[] {
 
 const APRIL = '2026-04-01T05:00:00.000Z'; // 10:00 local
 const failures = (messageId: string, from: number) =>
-  Array.from({ length: MAX_SMS_ATTEMPTS }, (_, i) => delivery(messageId, 'failed', new Date(Date.parse(APRIL) + (from + i) * 60_000).toISOString(), 'absent subscriber'));
+  Array.from({ length: MAX_SMS_ATTEMPTS }, (_, i) =>
+    delivery(messageId, 'failed', new Date(Date.parse(APRIL) + (from + i) * 60_000).toISOString(), 'absent subscriber'),
+  );
 
 describe('a meals case started again and undeliverable, in the read models', () => {
   let db: Awaited<ReturnType<typeof readModelDatabase>>;
@@ -38,12 +40,16 @@ describe('a meals case started again and undeliverable, in the read models', () 
     db = await readModelDatabase(everyModel);
     const march = openMeals('2026-03-02T05:00:00.000Z', { representatives: [noPhone(mother)] });
     const april = openMeals(APRIL, { representatives: [father, mother] });
-    await projectFresh(db.pool, run([
-      march,
-      { ...april, data: { ...april.data, listId: 'list-april', rowNo: 2 }, metadata: testMeta(APRIL, 'april') },
-      ...failures(`${MEALS_CASE}#1`, 1),
-      ...failures(`${MEALS_CASE}#2`, 10),
-    ]), everyModel);
+    await projectFresh(
+      db.pool,
+      run([
+        march,
+        { ...april, data: { ...april.data, listId: 'list-april', rowNo: 2 }, metadata: testMeta(APRIL, 'april') },
+        ...failures(`${MEALS_CASE}#1`, 1),
+        ...failures(`${MEALS_CASE}#2`, 10),
+      ]),
+      everyModel,
+    );
   });
   afterAll(async () => db?.drop());
 

@@ -39,9 +39,15 @@ function apply(e: Recorded): Sql[] {
         sql(
           `insert into consent_cases (case_stream, case_id, program, family_id, status, school_id, city, region, period, opened_at)
            values ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9) on conflict (case_stream) do nothing`,
-          e.stream, d.caseId, d.program, d.familyId,
-          s.kind === 'pupil' ? s.schoolId : null, s.kind === 'family' ? s.city : null, s.region,
-          s.kind === 'pupil' ? s.schoolYear : s.month, d.openedAt,
+          e.stream,
+          d.caseId,
+          d.program,
+          d.familyId,
+          s.kind === 'pupil' ? s.schoolId : null,
+          s.kind === 'family' ? s.city : null,
+          s.region,
+          s.kind === 'pupil' ? s.schoolYear : s.month,
+          d.openedAt,
         ),
       ];
     }
@@ -62,7 +68,8 @@ function apply(e: Recorded): Sql[] {
       return [
         sql(
           `update consent_cases set status = 'open', outcome = null, closed_at = null, recipient_person_id = null, school_id = $2 where case_stream = $1`,
-          e.stream, s.kind === 'pupil' ? s.schoolId : null,
+          e.stream,
+          s.kind === 'pupil' ? s.schoolId : null,
         ),
       ];
     }
@@ -78,7 +85,15 @@ function apply(e: Recorded): Sql[] {
 export const consentCasesProjection: Projection = {
   name: 'consent_cases',
   canHandle: [
-    'ConsentCaseOpened', 'ConsentCaseReopened', 'SmsRequested', 'ConsentGiven', 'ConsentRefused', 'ConsentTimedOut', 'ConsentUndeliverable', 'ConsentPhoneNotFound', 'ConsentNotRequired',
+    'ConsentCaseOpened',
+    'ConsentCaseReopened',
+    'SmsRequested',
+    'ConsentGiven',
+    'ConsentRefused',
+    'ConsentTimedOut',
+    'ConsentUndeliverable',
+    'ConsentPhoneNotFound',
+    'ConsentNotRequired',
   ],
   migrations: [{ id: '0211_consent_cases', sql: ddl }],
   tables: ['consent_cases'],
@@ -102,5 +117,11 @@ export async function casesOfRecipients(db: Queryable, personIds: readonly strin
      order by (status = 'open') desc, opened_at desc, case_stream`,
     [personIds],
   );
-  return rows.map((r) => ({ caseStream: r.case_stream, program: r.program, recipientPersonId: r.recipient_person_id, open: r.status === 'open', openedAt: r.opened_at.toISOString() }));
+  return rows.map((r) => ({
+    caseStream: r.case_stream,
+    program: r.program,
+    recipientPersonId: r.recipient_person_id,
+    open: r.status === 'open',
+    openedAt: r.opened_at.toISOString(),
+  }));
 }

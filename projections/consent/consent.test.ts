@@ -32,7 +32,11 @@ describe('consent read models (Postgres)', () => {
     pool = db.pool;
     store = createPostgresEventStore(pool);
     const vault = createPostgresVault(pool, 'test-vault-key-0123456789');
-    const phones = await loadedDirectory(pool, vault, [[HEADS[0]!, '77010000100'], [HEADS[1]!, '77010000101'], [HEADS[2]!, '77010000102']]);
+    const phones = await loadedDirectory(pool, vault, [
+      [HEADS[0]!, '77010000100'],
+      [HEADS[1]!, '77010000101'],
+      [HEADS[2]!, '77010000102'],
+    ]);
     const lists = createListServices({ states: testStates(store), vault, phones });
     const consent = createConsentServices({ states: testStates(store), vault });
     const list: ReceiveListInput = {
@@ -45,9 +49,15 @@ describe('consent read models (Postgres)', () => {
     await lists.receiveList(list, meta('2026-03-06T05:00:00.000Z', 'l1'));
     await consent.receiveSmsReply({ phone: '77010000100', text: '21*1', receivedAt: '2026-03-06T06:00:00.000Z' }, meta('2026-03-06T06:00:00.000Z', 'r1'));
     await consent.receiveSmsReply({ phone: '77010000101', text: '21*2', receivedAt: '2026-03-06T06:00:00.000Z' }, meta('2026-03-06T06:00:00.000Z', 'r2'));
-    await consent.recordSmsDelivery({ messageId: `${streams.consentFood('fam-0', '2026-03')}#1`, status: 'sent', at: '2026-03-06T05:00:01.000Z' }, meta('2026-03-06T05:00:01.000Z', 'd1'));
+    await consent.recordSmsDelivery(
+      { messageId: `${streams.consentFood('fam-0', '2026-03')}#1`, status: 'sent', at: '2026-03-06T05:00:01.000Z' },
+      meta('2026-03-06T05:00:01.000Z', 'd1'),
+    );
     const fam2 = `${streams.consentFood('fam-2', '2026-03')}#1`;
-    await consent.recordSmsDelivery({ messageId: fam2, status: 'failed', reason: 'unreachable', at: '2026-03-06T05:00:01.000Z' }, meta('2026-03-06T05:00:01.000Z', 'd2'));
+    await consent.recordSmsDelivery(
+      { messageId: fam2, status: 'failed', reason: 'unreachable', at: '2026-03-06T05:00:01.000Z' },
+      meta('2026-03-06T05:00:01.000Z', 'd2'),
+    );
     runner = createRunner({ pool, store, projections: consentProjections });
     await runner.catchUp();
   });
@@ -58,7 +68,9 @@ describe('consent read models (Postgres)', () => {
   });
 
   it('consent_cases: status, outcome and recipient per case', async () => {
-    const { rows } = await pool.query('select family_id, status, outcome, recipient_person_id is not null as has_recipient, city, period from consent_cases order by family_id');
+    const { rows } = await pool.query(
+      'select family_id, status, outcome, recipient_person_id is not null as has_recipient, city, period from consent_cases order by family_id',
+    );
     expect(rows).toEqual([
       { family_id: 'fam-0', status: 'closed', outcome: 'given', has_recipient: true, city: 'pavlodar', period: '2026-03' },
       { family_id: 'fam-1', status: 'closed', outcome: 'refused', has_recipient: true, city: 'pavlodar', period: '2026-03' },
@@ -80,9 +92,13 @@ describe('consent read models (Postgres)', () => {
   it('sms_outbox: a failed message is offered again from the retryAt the decider wrote (backoff, then the sending window), not before', async () => {
     const reads = createPostgresConsentReads(pool);
     // fam-2's request failed once at 10:00 local on the 5th (see beforeAll): offered again from its retryAt.
-    const { rows } = await pool.query<{ next: Date }>(`select next_attempt_at as next from sms_outbox where case_id = $1`, [streams.consentFood('fam-2', '2026-03')]);
+    const { rows } = await pool.query<{ next: Date }>(`select next_attempt_at as next from sms_outbox where case_id = $1`, [
+      streams.consentFood('fam-2', '2026-03'),
+    ]);
     const next = rows[0]!.next.toISOString();
-    expect((await reads.pendingSms(new Date(Date.parse(next) - 1).toISOString(), 100)).map((m) => m.caseStream)).not.toContain(streams.consentFood('fam-2', '2026-03'));
+    expect((await reads.pendingSms(new Date(Date.parse(next) - 1).toISOString(), 100)).map((m) => m.caseStream)).not.toContain(
+      streams.consentFood('fam-2', '2026-03'),
+    );
     expect((await reads.pendingSms(next, 100)).map((m) => m.caseStream)).toContain(streams.consentFood('fam-2', '2026-03'));
   });
 
@@ -98,7 +114,9 @@ describe('consent read models (Postgres)', () => {
       ['consent_reminder', streams.consentFood('fam-2', '2026-03')],
       ['food_month_end', streams.food('fam-0', '2026-03')],
     ]);
-    const { rows } = await pool.query<{ stream: string; settled: boolean }>(`select stream, settled_at is not null as settled from deadlines where kind = 'consent_reminder' order by stream`);
+    const { rows } = await pool.query<{ stream: string; settled: boolean }>(
+      `select stream, settled_at is not null as settled from deadlines where kind = 'consent_reminder' order by stream`,
+    );
     expect(rows).toEqual([
       { stream: streams.consentFood('fam-0', '2026-03'), settled: true },
       { stream: streams.consentFood('fam-1', '2026-03'), settled: true },

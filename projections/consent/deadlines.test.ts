@@ -21,16 +21,28 @@ const holdScheduled = (stream: string, holdId: string) => scheduled(stream, hold
 const voided = (stream: string, holdId: string, at: string): HistoryItem =>
   item(stream, { type: 'FoodPurchaseVoided', data: { holdId, shopId: 'shop-1', releasedTiyn: 1_000, reason: 'shop_voided', at } }, AT);
 const captured = (stream: string, holdId: string, capturedAt: string): HistoryItem =>
-  item(stream, {
-    type: 'FoodPurchaseCaptured',
-    data: { holdId, shopId: 'shop-1', lines: [], capturedTiyn: 1_000, releasedTiyn: 0, allocations: [], paymentStatus: 'paid', capturedAt },
-  }, AT);
+  item(
+    stream,
+    {
+      type: 'FoodPurchaseCaptured',
+      data: { holdId, shopId: 'shop-1', lines: [], capturedTiyn: 1_000, releasedTiyn: 0, allocations: [], paymentStatus: 'paid', capturedAt },
+    },
+    AT,
+  );
 
 const caseStream = (family: string) => `consent-food-${family}-2026-03`;
 const reminder = (family: string): HistoryItem =>
-  item(caseStream(family), { type: 'DeadlineScheduled', data: { deadlineId: 'reminder-1', kind: 'consent_reminder', dueAt: '2026-03-10T04:00:00.000Z', stream: caseStream(family) } }, AT);
+  item(
+    caseStream(family),
+    { type: 'DeadlineScheduled', data: { deadlineId: 'reminder-1', kind: 'consent_reminder', dueAt: '2026-03-10T04:00:00.000Z', stream: caseStream(family) } },
+    AT,
+  );
 const consented = (family: string): HistoryItem =>
-  item(caseStream(family), { type: 'ConsentGiven', data: { caseId: caseStream(family), byPersonId: 'p-1', at: '2026-03-06T04:00:00.000Z' } }, '2026-03-06T04:00:00.000Z');
+  item(
+    caseStream(family),
+    { type: 'ConsentGiven', data: { caseId: caseStream(family), byPersonId: 'p-1', at: '2026-03-06T04:00:00.000Z' } },
+    '2026-03-06T04:00:00.000Z',
+  );
 
 describe('deadlines read model in batches', () => {
   let db: Awaited<ReturnType<typeof readModelDatabase>>;
@@ -50,48 +62,73 @@ describe('deadlines read model in batches', () => {
   const oneByOne: Projection = { ...deadlinesProjection, apply: (events) => events.flatMap((e) => deadlinesProjection.apply([e])) };
 
   it.each([
-    ['schedules, a repeated schedule (the first wins) and a firing', [
-      scheduled('food-a', 'h1', '2026-03-10T06:15:00.000Z'),
-      scheduled('food-b', 'h1', '2026-03-10T06:20:00.000Z'),
-      scheduled('food-a', 'h1', '2026-03-10T09:00:00.000Z'),
-      fired('food-a', 'h1', '2026-03-10T06:15:00.000Z'),
-    ]],
-    ['a deadline fired twice (the last firing time stays)', [
-      scheduled('food-a', 'h2', '2026-03-10T06:15:00.000Z'),
-      fired('food-a', 'h2', '2026-03-10T06:15:00.000Z'),
-      fired('food-a', 'h2', '2026-03-10T06:16:00.000Z'),
-    ]],
-    ['holds settled (captured, voided) before their expiry, and one left open', [
-      holdScheduled('food-f', 'H1'),
-      holdScheduled('food-f', 'H2'),
-      holdScheduled('food-f', 'H3'),
-      captured('food-f', 'H1', '2026-03-10T06:01:00.000Z'),
-      voided('food-f', 'H2', '2026-03-10T06:02:00.000Z'),
-    ]],
-    ['a settlement before its schedule in the same batch (the settlement changes nothing)', [
-      captured('food-g', 'H9', '2026-03-10T06:01:00.000Z'),
-      holdScheduled('food-g', 'H9'),
-    ]],
-    ['consent cases ended (the reminder is moot) and one still open', [
-      reminder('fam-a'),
-      reminder('fam-b'),
-      consented('fam-a'),
-    ]],
-    ['a case ended before a deadline of its stream is scheduled in the same batch (that one stays)', [
-      reminder('fam-c'),
-      consented('fam-c'),
-      item(caseStream('fam-c'), { type: 'DeadlineScheduled', data: { deadlineId: 'late-1', kind: 'consent_timeout', dueAt: '2026-03-31T19:00:00.000Z', stream: caseStream('fam-c') } }, AT),
-    ]],
-    ['a case ended, then its reminder fired anyway (the scheduler read the model before the ending)', [
-      reminder('fam-f'),
-      consented('fam-f'),
-      item(caseStream('fam-f'), { type: 'DeadlineFired', data: { deadlineId: 'reminder-1', kind: 'consent_reminder', firedAt: '2026-03-10T04:00:00.000Z' } }, AT),
-    ]],
-    ['a firing before its schedule in the same batch (the firing changes nothing)', [
-      fired('food-c', 'h3', '2026-03-10T06:10:00.000Z'),
-      scheduled('food-c', 'h3', '2026-03-10T06:15:00.000Z'),
-      scheduled('food-d', 'h3', '2026-03-10T06:15:00.000Z'),
-    ]],
+    [
+      'schedules, a repeated schedule (the first wins) and a firing',
+      [
+        scheduled('food-a', 'h1', '2026-03-10T06:15:00.000Z'),
+        scheduled('food-b', 'h1', '2026-03-10T06:20:00.000Z'),
+        scheduled('food-a', 'h1', '2026-03-10T09:00:00.000Z'),
+        fired('food-a', 'h1', '2026-03-10T06:15:00.000Z'),
+      ],
+    ],
+    [
+      'a deadline fired twice (the last firing time stays)',
+      [
+        scheduled('food-a', 'h2', '2026-03-10T06:15:00.000Z'),
+        fired('food-a', 'h2', '2026-03-10T06:15:00.000Z'),
+        fired('food-a', 'h2', '2026-03-10T06:16:00.000Z'),
+      ],
+    ],
+    [
+      'holds settled (captured, voided) before their expiry, and one left open',
+      [
+        holdScheduled('food-f', 'H1'),
+        holdScheduled('food-f', 'H2'),
+        holdScheduled('food-f', 'H3'),
+        captured('food-f', 'H1', '2026-03-10T06:01:00.000Z'),
+        voided('food-f', 'H2', '2026-03-10T06:02:00.000Z'),
+      ],
+    ],
+    [
+      'a settlement before its schedule in the same batch (the settlement changes nothing)',
+      [captured('food-g', 'H9', '2026-03-10T06:01:00.000Z'), holdScheduled('food-g', 'H9')],
+    ],
+    ['consent cases ended (the reminder is moot) and one still open', [reminder('fam-a'), reminder('fam-b'), consented('fam-a')]],
+    [
+      'a case ended before a deadline of its stream is scheduled in the same batch (that one stays)',
+      [
+        reminder('fam-c'),
+        consented('fam-c'),
+        item(
+          caseStream('fam-c'),
+          {
+            type: 'DeadlineScheduled',
+            data: { deadlineId: 'late-1', kind: 'consent_timeout', dueAt: '2026-03-31T19:00:00.000Z', stream: caseStream('fam-c') },
+          },
+          AT,
+        ),
+      ],
+    ],
+    [
+      'a case ended, then its reminder fired anyway (the scheduler read the model before the ending)',
+      [
+        reminder('fam-f'),
+        consented('fam-f'),
+        item(
+          caseStream('fam-f'),
+          { type: 'DeadlineFired', data: { deadlineId: 'reminder-1', kind: 'consent_reminder', firedAt: '2026-03-10T04:00:00.000Z' } },
+          AT,
+        ),
+      ],
+    ],
+    [
+      'a firing before its schedule in the same batch (the firing changes nothing)',
+      [
+        fired('food-c', 'h3', '2026-03-10T06:10:00.000Z'),
+        scheduled('food-c', 'h3', '2026-03-10T06:15:00.000Z'),
+        scheduled('food-d', 'h3', '2026-03-10T06:15:00.000Z'),
+      ],
+    ],
   ])('%s: one batch leaves the rows that event-by-event apply leaves', async (_name, items) => {
     const batched = await project(items, deadlinesProjection, 1000);
     const single = await project(items, oneByOne, 1);
@@ -100,9 +137,21 @@ describe('deadlines read model in batches', () => {
   });
 
   it('given a schedule and its firing in one batch, then the row is fired with the firing time', async () => {
-    const rows = await project([scheduled('food-e', 'h4', '2026-03-10T06:15:00.000Z'), fired('food-e', 'h4', '2026-03-10T06:15:30.000Z')], deadlinesProjection, 1000);
+    const rows = await project(
+      [scheduled('food-e', 'h4', '2026-03-10T06:15:00.000Z'), fired('food-e', 'h4', '2026-03-10T06:15:30.000Z')],
+      deadlinesProjection,
+      1000,
+    );
     expect(rows.deadlines).toEqual([
-      { stream: 'food-e', deadline_id: 'h4', kind: 'food_hold_expiry', due_at: '2026-03-10T06:15:00.000Z', fired: true, fired_at: '2026-03-10T06:15:30.000Z', settled_at: null },
+      {
+        stream: 'food-e',
+        deadline_id: 'h4',
+        kind: 'food_hold_expiry',
+        due_at: '2026-03-10T06:15:00.000Z',
+        fired: true,
+        fired_at: '2026-03-10T06:15:30.000Z',
+        settled_at: null,
+      },
     ]);
   });
 
@@ -115,7 +164,13 @@ describe('deadlines read model in batches', () => {
     ],
     [
       'holds settled (captured, voided) before they fall due: only the open hold’s expiry',
-      [holdScheduled('food-h', 'H1'), holdScheduled('food-h', 'H2'), holdScheduled('food-h', 'H3'), captured('food-h', 'H1', '2026-03-10T06:01:00.000Z'), voided('food-h', 'H2', '2026-03-10T06:02:00.000Z')],
+      [
+        holdScheduled('food-h', 'H1'),
+        holdScheduled('food-h', 'H2'),
+        holdScheduled('food-h', 'H3'),
+        captured('food-h', 'H1', '2026-03-10T06:01:00.000Z'),
+        voided('food-h', 'H2', '2026-03-10T06:02:00.000Z'),
+      ],
       '2026-03-10T07:00:00.000Z',
       [`food-h/${holdDeadlineId('H3')}`],
     ],

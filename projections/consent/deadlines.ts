@@ -39,7 +39,10 @@ function apply(e: Recorded): Sql[] {
       return [
         sql(
           `insert into deadlines (stream, deadline_id, kind, due_at) values ($1, $2, $3, $4) on conflict (stream, deadline_id) do nothing`,
-          e.data.stream, e.data.deadlineId, e.data.kind, e.data.dueAt,
+          e.data.stream,
+          e.data.deadlineId,
+          e.data.kind,
+          e.data.dueAt,
         ),
       ];
     case 'DeadlineFired':
@@ -48,12 +51,21 @@ function apply(e: Recorded): Sql[] {
     case 'FoodPurchaseVoided':
       return [sql(`update deadlines set settled_at = $3 where stream = $1 and deadline_id = $2`, e.stream, holdDeadlineId(e.data.holdId), settledAt(e))];
     default:
-      return isCaseEnd(e) ? [sql(`update deadlines set settled_at = $2 where stream = $1 and not fired and settled_at is null`, e.stream, e.metadata.recordedAt)] : [];
+      return isCaseEnd(e)
+        ? [sql(`update deadlines set settled_at = $2 where stream = $1 and not fired and settled_at is null`, e.stream, e.metadata.recordedAt)]
+        : [];
   }
 }
 
 /** The events that end a consent case: after one, none of the case's deadlines can change anything. */
-export const CASE_ENDINGS = ['ConsentGiven', 'ConsentRefused', 'ConsentTimedOut', 'ConsentUndeliverable', 'ConsentPhoneNotFound', 'ConsentNotRequired'] as const;
+export const CASE_ENDINGS = [
+  'ConsentGiven',
+  'ConsentRefused',
+  'ConsentTimedOut',
+  'ConsentUndeliverable',
+  'ConsentPhoneNotFound',
+  'ConsentNotRequired',
+] as const;
 const caseEndings: ReadonlySet<string> = new Set(CASE_ENDINGS);
 const isCaseEnd = (e: LedgerEvent): boolean => caseEndings.has(e.type);
 
@@ -96,7 +108,8 @@ function build(events: readonly Recorded[]): Sql[] {
     // one by one, the ending settles the deadline first; the batch would fire it first.
     if (e.type === 'DeadlineFired' && ended.has(e.stream)) return events.flatMap(apply);
     if (e.type === 'DeadlineFired') [into, row] = [fired, [e.stream, e.data.deadlineId, e.data.firedAt]];
-    else if (e.type === 'FoodPurchaseCaptured' || e.type === 'FoodPurchaseVoided') [into, row] = [settled, [e.stream, holdDeadlineId(e.data.holdId), settledAt(e)]];
+    else if (e.type === 'FoodPurchaseCaptured' || e.type === 'FoodPurchaseVoided')
+      [into, row] = [settled, [e.stream, holdDeadlineId(e.data.holdId), settledAt(e)]];
     else continue;
     const key = keyOf(e.stream, row[1] as string);
     if ((firstScheduledAt.get(key) ?? -1n) > e.position) return events.flatMap(apply);
@@ -111,9 +124,15 @@ function build(events: readonly Recorded[]): Sql[] {
   for (const row of ended.values()) endings.add(row);
   return [
     ...scheduled.toSql(),
-    ...firings.toSql((source) => `update deadlines d set fired = true, fired_at = f.fired_at from ${source('f')} where d.stream = f.stream and d.deadline_id = f.deadline_id`),
-    ...settlements.toSql((source) => `update deadlines d set settled_at = s.settled_at from ${source('s')} where d.stream = s.stream and d.deadline_id = s.deadline_id`),
-    ...endings.toSql((source) => `update deadlines d set settled_at = c.settled_at from ${source('c')} where d.stream = c.stream and not d.fired and d.settled_at is null`),
+    ...firings.toSql(
+      (source) => `update deadlines d set fired = true, fired_at = f.fired_at from ${source('f')} where d.stream = f.stream and d.deadline_id = f.deadline_id`,
+    ),
+    ...settlements.toSql(
+      (source) => `update deadlines d set settled_at = s.settled_at from ${source('s')} where d.stream = s.stream and d.deadline_id = s.deadline_id`,
+    ),
+    ...endings.toSql(
+      (source) => `update deadlines d set settled_at = c.settled_at from ${source('c')} where d.stream = c.stream and not d.fired and d.settled_at is null`,
+    ),
   ];
 }
 

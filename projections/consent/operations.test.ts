@@ -7,7 +7,14 @@ import { deadlineOutlook, smsOutboxStats } from './operations';
 const CASE = 'consent-food-vouchers-fam-1~2026-03';
 const at = (day: string, time: string) => `2026-03-${day}T${time}:00.000Z`;
 const requested = (messageId: string, when: string, notBefore?: string): HistoryItem =>
-  item(CASE, { type: 'SmsRequested', data: { caseId: CASE, messageId, kind: 'consent_request', recipientPersonId: 'p-1', role: 'mother', text: '…', ...(notBefore ? { notBefore } : {}) } }, when);
+  item(
+    CASE,
+    {
+      type: 'SmsRequested',
+      data: { caseId: CASE, messageId, kind: 'consent_request', recipientPersonId: 'p-1', role: 'mother', text: '…', ...(notBefore ? { notBefore } : {}) },
+    },
+    when,
+  );
 const sent = (messageId: string, when: string): HistoryItem => item(CASE, { type: 'SmsSent', data: { caseId: CASE, messageId, sentAt: when } }, when);
 const failed = (messageId: string, when: string, attempt: number, willRetry: boolean): HistoryItem =>
   item(CASE, { type: 'SmsFailed', data: { caseId: CASE, messageId, failedAt: when, reason: 'no network', attempt, willRetry } }, when);

@@ -23,7 +23,15 @@ export interface SmsOutboxStats {
 }
 
 export async function smsOutboxStats(db: Queryable, now: string, since: string): Promise<SmsOutboxStats> {
-  const { rows } = await db.query<{ due: string; waiting: string; oldest: Date | null; requested: string; sent: string; failed: string; attempts: string | null }>(
+  const { rows } = await db.query<{
+    due: string;
+    waiting: string;
+    oldest: Date | null;
+    requested: string;
+    sent: string;
+    failed: string;
+    attempts: string | null;
+  }>(
     `select
        count(*) filter (where status = 'pending' and next_attempt_at <= $1) as due,
        count(*) filter (where status = 'pending' and next_attempt_at > $1) as waiting,
@@ -64,8 +72,14 @@ export async function deadlineOutlook(db: Queryable, now: string, until: string,
   const open = 'not fired and settled_at is null';
   const [overdue, next, coming] = await Promise.all([
     db.query<{ n: string; since: Date | null }>(`select count(*) as n, min(due_at) as since from deadlines where ${open} and due_at <= $1`, [now]),
-    db.query<{ kind: DeadlineKind; due_at: Date; n: string }>(`select kind, due_at, count(*) as n from deadlines where ${open} and due_at > $1 group by kind, due_at order by due_at, kind limit $2`, [now, limit]),
-    db.query<{ kind: string; n: string }>(`select kind, count(*) as n from deadlines where ${open} and due_at > $1 and due_at <= $2 group by kind order by kind`, [now, until]),
+    db.query<{ kind: DeadlineKind; due_at: Date; n: string }>(
+      `select kind, due_at, count(*) as n from deadlines where ${open} and due_at > $1 group by kind, due_at order by due_at, kind limit $2`,
+      [now, limit],
+    ),
+    db.query<{ kind: string; n: string }>(
+      `select kind, count(*) as n from deadlines where ${open} and due_at > $1 and due_at <= $2 group by kind order by kind`,
+      [now, until],
+    ),
   ]);
   const o = overdue.rows[0]!;
   return {

@@ -39,8 +39,21 @@ interface MemSms extends PendingSms {
 
 /** The events the memory reads fold (the others are not parsed). */
 const FOLDED: ReadonlySet<string> = new Set<LedgerEventType>([
-  'ConsentCaseOpened', 'ConsentCaseReopened', 'SmsRequested', 'SmsSent', 'SmsFailed', 'ConsentGiven', 'ConsentRefused', 'ConsentTimedOut',
-  'ConsentUndeliverable', 'ConsentPhoneNotFound', 'ConsentNotRequired', 'DeadlineScheduled', 'DeadlineFired', 'FoodPurchaseCaptured', 'FoodPurchaseVoided',
+  'ConsentCaseOpened',
+  'ConsentCaseReopened',
+  'SmsRequested',
+  'SmsSent',
+  'SmsFailed',
+  'ConsentGiven',
+  'ConsentRefused',
+  'ConsentTimedOut',
+  'ConsentUndeliverable',
+  'ConsentPhoneNotFound',
+  'ConsentNotRequired',
+  'DeadlineScheduled',
+  'DeadlineFired',
+  'FoodPurchaseCaptured',
+  'FoodPurchaseVoided',
 ]);
 
 /** Same semantics as the Postgres read models, folded in memory. Ms-precision ISO strings compare as instants. */
@@ -56,7 +69,8 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
   function apply(e: Recorded): void {
     switch (e.type) {
       case 'ConsentCaseOpened':
-        if (!cases.has(e.stream)) cases.set(e.stream, { caseStream: e.stream, program: e.data.program, recipientPersonId: '', open: true, openedAt: e.data.openedAt });
+        if (!cases.has(e.stream))
+          cases.set(e.stream, { caseStream: e.stream, program: e.data.program, recipientPersonId: '', open: true, openedAt: e.data.openedAt });
         return;
       case 'ConsentCaseReopened': {
         const c = cases.get(e.stream);
@@ -148,7 +162,10 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
       const wanted = new Set(personIds);
       return [...cases.values()]
         .filter((c) => c.recipientPersonId && wanted.has(c.recipientPersonId))
-        .sort((a, b) => Number(b.open) - Number(a.open) || (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : 0) || a.caseStream.localeCompare(b.caseStream));
+        .sort(
+          (a, b) =>
+            Number(b.open) - Number(a.open) || (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : 0) || a.caseStream.localeCompare(b.caseStream),
+        );
     },
     async dueDeadlines(now, limit, after) {
       await catchUp();
@@ -167,7 +184,9 @@ export function createMemoryConsentReads(store: EventStore): ConsentReads {
       await catchUp();
       return [...sms.values()]
         .filter((m) => m.status === 'pending' && iso(m.nextAttemptAt) <= iso(now))
-        .sort((a, b) => (iso(a.nextAttemptAt) < iso(b.nextAttemptAt) ? -1 : iso(a.nextAttemptAt) > iso(b.nextAttemptAt) ? 1 : a.messageId.localeCompare(b.messageId)))
+        .sort((a, b) =>
+          iso(a.nextAttemptAt) < iso(b.nextAttemptAt) ? -1 : iso(a.nextAttemptAt) > iso(b.nextAttemptAt) ? 1 : a.messageId.localeCompare(b.messageId),
+        )
         .slice(0, limit)
         .map(({ status: _s, nextAttemptAt: _n, ...m }) => m);
     },

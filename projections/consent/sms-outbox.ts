@@ -50,13 +50,30 @@ function apply(e: Recorded): Sql[] {
         sql(
           `insert into sms_outbox (message_id, case_stream, case_id, recipient_person_id, role, kind, text, status, reply_by, requested_at, next_attempt_at, about_person_id, language)
            values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, coalesce($10::timestamptz, $9::timestamptz), $11, $12) on conflict (message_id) do nothing`,
-          d.messageId, e.stream, d.caseId, d.recipientPersonId, d.role, d.kind, d.text, d.replyBy ?? null, e.metadata.recordedAt,
-          d.notBefore ?? null, d.aboutPersonId ?? null, d.language ?? null,
+          d.messageId,
+          e.stream,
+          d.caseId,
+          d.recipientPersonId,
+          d.role,
+          d.kind,
+          d.text,
+          d.replyBy ?? null,
+          e.metadata.recordedAt,
+          d.notBefore ?? null,
+          d.aboutPersonId ?? null,
+          d.language ?? null,
         ),
       ];
     }
     case 'SmsSent':
-      return [sql(`update sms_outbox set status = 'sent', sent_at = $2, gateway_ref = $3 where message_id = $1`, e.data.messageId, e.data.sentAt, e.data.gatewayRef ?? null)];
+      return [
+        sql(
+          `update sms_outbox set status = 'sent', sent_at = $2, gateway_ref = $3 where message_id = $1`,
+          e.data.messageId,
+          e.data.sentAt,
+          e.data.gatewayRef ?? null,
+        ),
+      ];
     case 'SmsFailed': {
       const d = e.data;
       return [
@@ -64,7 +81,13 @@ function apply(e: Recorded): Sql[] {
           `update sms_outbox set attempts = $2, status = $3, last_error = $4,
              next_attempt_at = coalesce($7::timestamptz, $5::timestamptz + make_interval(secs => $6::integer * $2::integer))
            where message_id = $1`,
-          d.messageId, d.attempt, d.willRetry ? 'pending' : 'failed', d.reason, d.failedAt, SMS_RETRY_BACKOFF_SECONDS, d.retryAt ?? null,
+          d.messageId,
+          d.attempt,
+          d.willRetry ? 'pending' : 'failed',
+          d.reason,
+          d.failedAt,
+          SMS_RETRY_BACKOFF_SECONDS,
+          d.retryAt ?? null,
         ),
       ];
     }
@@ -100,7 +123,14 @@ export interface PendingSms {
 /** Pending messages due for a (re)try at `now`, oldest first. */
 export async function pendingSms(db: Queryable, now: string, limit: number): Promise<PendingSms[]> {
   const { rows } = await db.query<{
-    message_id: string; case_stream: string; recipient_person_id: string; kind: string; text: string; attempts: number; about_person_id: string | null; language: string | null;
+    message_id: string;
+    case_stream: string;
+    recipient_person_id: string;
+    kind: string;
+    text: string;
+    attempts: number;
+    about_person_id: string | null;
+    language: string | null;
   }>(
     `select message_id, case_stream, recipient_person_id, kind, text, attempts, about_person_id, language from sms_outbox
      where status = 'pending' and next_attempt_at <= $1 order by next_attempt_at, message_id limit $2`,
@@ -147,4 +177,6 @@ export function personalise(due: readonly PendingSms[], phones: ReadonlyMap<stri
 }
 
 /** Whose names a page needs: every recipient and every pupil it is about. */
-export const peopleOf = (due: readonly PendingSms[]): string[] => [...new Set(due.flatMap((m) => (m.aboutPersonId ? [m.recipientPersonId, m.aboutPersonId] : [m.recipientPersonId])))];
+export const peopleOf = (due: readonly PendingSms[]): string[] => [
+  ...new Set(due.flatMap((m) => (m.aboutPersonId ? [m.recipientPersonId, m.aboutPersonId] : [m.recipientPersonId]))),
+];

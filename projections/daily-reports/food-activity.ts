@@ -59,7 +59,12 @@ function applyOne(event: Recorded): Sql[] {
           `insert into food_daily_activity (position, seq, day, city, kind, family_id, voucher_id, amount_tiyn, at)
            select $1, 0, $2, w.city, 'activation', $3, $4, v.amount_tiyn, $5 from food_daily_wallets w, food_daily_vouchers v
            where w.stream = $6 and v.voucher_id = $4 on conflict do nothing`,
-          event.position, localDay(e.data.activatedAt), String(event.metadata.familyId ?? ''), e.data.voucherId, e.data.activatedAt, event.stream,
+          event.position,
+          localDay(e.data.activatedAt),
+          String(event.metadata.familyId ?? ''),
+          e.data.voucherId,
+          e.data.activatedAt,
+          event.stream,
         ),
       ];
     case 'FoodPurchaseCaptured': {
@@ -78,7 +83,14 @@ function applyOne(event: Recorded): Sql[] {
         sql(
           `insert into food_daily_activity (position, seq, day, city, kind, family_id, shop_id, hold_id, amount_tiyn, at)
            select $1, 0, $2, w.city, 'purchase', $3, $4, $5, $6, $7 from food_daily_wallets w where w.stream = $8 on conflict do nothing`,
-          event.position, day, String(event.metadata.familyId ?? ''), e.data.shopId, e.data.holdId, e.data.capturedTiyn, e.data.capturedAt, event.stream,
+          event.position,
+          day,
+          String(event.metadata.familyId ?? ''),
+          e.data.shopId,
+          e.data.holdId,
+          e.data.capturedTiyn,
+          e.data.capturedAt,
+          event.stream,
         ),
         ...(rows.length === 0
           ? []
@@ -88,7 +100,12 @@ function applyOne(event: Recorded): Sql[] {
                  select $1, w.city, g.category, g.unit, g.quantity, g.amount from food_daily_wallets w,
                    unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) as g(category, unit, quantity, amount) where w.stream = $6
                  on conflict (day, city, category, unit) do update set quantity = food_daily_goods.quantity + excluded.quantity, amount_tiyn = food_daily_goods.amount_tiyn + excluded.amount_tiyn`,
-                day, rows.map((r) => r.category), rows.map((r) => r.unit), rows.map((r) => r.quantity), rows.map((r) => r.amount), event.stream,
+                day,
+                rows.map((r) => r.category),
+                rows.map((r) => r.unit),
+                rows.map((r) => r.quantity),
+                rows.map((r) => r.amount),
+                event.stream,
               ),
             ]),
       ];

@@ -74,7 +74,16 @@ export interface FoodDailyReport {
 export type DailyReport = NobdDailyReport | FoodDailyReport;
 
 export async function nobdDailyReport(pool: Pool, date: LocalDate): Promise<NobdDailyReport> {
-  const statuses = await pool.query<{ school_id: string; list_id: string; row_no: number; family_id: string | null; person_id: string | null; status: string; reason: string | null; at: Date }>(
+  const statuses = await pool.query<{
+    school_id: string;
+    list_id: string;
+    row_no: number;
+    family_id: string | null;
+    person_id: string | null;
+    status: string;
+    reason: string | null;
+    at: Date;
+  }>(
     `select school_id, list_id, row_no, family_id, person_id, status, reason, at from exchange_feed
      where source = 'nobd' and school_id is not null and (at at time zone '${TIMEZONE}')::date = $1::date order by school_id, position, seq`,
     [date],
@@ -88,23 +97,45 @@ export async function nobdDailyReport(pool: Pool, date: LocalDate): Promise<Nobd
     date,
     schools: await nobdDailyRange(pool, { from: date, to: date }),
     pupilStatuses: statuses.rows.map((r) => ({
-      schoolId: r.school_id, listId: r.list_id, rowNo: r.row_no, familyId: r.family_id, personId: r.person_id, status: r.status, reason: r.reason, at: r.at.toISOString(),
+      schoolId: r.school_id,
+      listId: r.list_id,
+      rowNo: r.row_no,
+      familyId: r.family_id,
+      personId: r.person_id,
+      status: r.status,
+      reason: r.reason,
+      at: r.at.toISOString(),
     })),
     pupilMeals: meals.rows.map((r) => ({ schoolId: r.school_id, pupilId: r.pupil_id, meals: Number(r.meals) })),
   };
 }
 
 export async function foodDailyReport(pool: Pool, date: LocalDate): Promise<FoodDailyReport> {
-  const activity = await pool.query<{ city: string; kind: 'activation' | 'purchase'; family_id: string; voucher_id: string | null; shop_id: string | null; hold_id: string | null; amount_tiyn: bigint; at: Date }>(
-    'select city, kind, family_id, voucher_id, shop_id, hold_id, amount_tiyn, at from food_daily_activity where day = $1::date order by city, position, seq',
-    [date],
-  );
+  const activity = await pool.query<{
+    city: string;
+    kind: 'activation' | 'purchase';
+    family_id: string;
+    voucher_id: string | null;
+    shop_id: string | null;
+    hold_id: string | null;
+    amount_tiyn: bigint;
+    at: Date;
+  }>('select city, kind, family_id, voucher_id, shop_id, hold_id, amount_tiyn, at from food_daily_activity where day = $1::date order by city, position, seq', [
+    date,
+  ]);
   const goods = await pool.query<{ city: string; category: string; unit: string; quantity: bigint; amount_tiyn: bigint }>(
     'select city, category, unit, quantity, amount_tiyn from food_daily_goods where day = $1::date order by city, category, unit',
     [date],
   );
   const rows: FoodActivityRow[] = activity.rows.map((r) => ({
-    city: r.city, kind: r.kind, familyId: r.family_id, voucherId: r.voucher_id, shopId: r.shop_id, holdId: r.hold_id, amountTiyn: Number(r.amount_tiyn), at: r.at.toISOString(),
+    city: r.city,
+    kind: r.kind,
+    familyId: r.family_id,
+    voucherId: r.voucher_id,
+    shopId: r.shop_id,
+    holdId: r.hold_id,
+    amountTiyn: Number(r.amount_tiyn),
+    at: r.at.toISOString(),
   }));
   const cities = new Map<string, { city: string; activations: number; activatedTiyn: number; purchases: number; capturedTiyn: number }>();
   for (const r of rows) {
@@ -147,15 +178,32 @@ export function dailyReportCsv(report: DailyReport): string {
   if (report.kind === 'nobd')
     return [
       `# schools\n${nobdDailyCsv(report.schools)}`,
-      section('pupil statuses', ['date', 'school_id', 'list_id', 'row_no', 'family_id', 'person_id', 'status', 'reason', 'at'],
-        report.pupilStatuses.map((r) => [report.date, r.schoolId, r.listId, r.rowNo, r.familyId ?? '', r.personId ?? '', r.status, r.reason ?? '', r.at])),
-      section('pupil meals', ['date', 'school_id', 'pupil_id', 'meals'], report.pupilMeals.map((r) => [report.date, r.schoolId, r.pupilId, r.meals])),
+      section(
+        'pupil statuses',
+        ['date', 'school_id', 'list_id', 'row_no', 'family_id', 'person_id', 'status', 'reason', 'at'],
+        report.pupilStatuses.map((r) => [report.date, r.schoolId, r.listId, r.rowNo, r.familyId ?? '', r.personId ?? '', r.status, r.reason ?? '', r.at]),
+      ),
+      section(
+        'pupil meals',
+        ['date', 'school_id', 'pupil_id', 'meals'],
+        report.pupilMeals.map((r) => [report.date, r.schoolId, r.pupilId, r.meals]),
+      ),
     ].join('\n');
   return [
-    section('cities', ['date', 'city', 'activations', 'activated_tiyn', 'purchases', 'captured_tiyn'],
-      report.cities.map((c) => [report.date, c.city, c.activations, c.activatedTiyn, c.purchases, c.capturedTiyn])),
-    section('activity', ['date', 'city', 'kind', 'family_id', 'voucher_id', 'shop_id', 'hold_id', 'amount_tiyn', 'at'],
-      report.activity.map((r) => [report.date, r.city, r.kind, r.familyId, r.voucherId ?? '', r.shopId ?? '', r.holdId ?? '', r.amountTiyn, r.at])),
-    section('goods', ['date', 'city', 'category', 'unit', 'quantity', 'amount_tiyn'], report.goods.map((g) => [report.date, g.city, g.category, g.unit, g.quantity, g.amountTiyn])),
+    section(
+      'cities',
+      ['date', 'city', 'activations', 'activated_tiyn', 'purchases', 'captured_tiyn'],
+      report.cities.map((c) => [report.date, c.city, c.activations, c.activatedTiyn, c.purchases, c.capturedTiyn]),
+    ),
+    section(
+      'activity',
+      ['date', 'city', 'kind', 'family_id', 'voucher_id', 'shop_id', 'hold_id', 'amount_tiyn', 'at'],
+      report.activity.map((r) => [report.date, r.city, r.kind, r.familyId, r.voucherId ?? '', r.shopId ?? '', r.holdId ?? '', r.amountTiyn, r.at]),
+    ),
+    section(
+      'goods',
+      ['date', 'city', 'category', 'unit', 'quantity', 'amount_tiyn'],
+      report.goods.map((g) => [report.date, g.city, g.category, g.unit, g.quantity, g.amountTiyn]),
+    ),
   ].join('\n');
 }

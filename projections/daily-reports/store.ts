@@ -20,7 +20,10 @@ export const dailyReportsMigration: Migration = {
 };
 
 export async function storedReport(pool: Pool, kind: DailyReportKind, day: LocalDate): Promise<{ report: DailyReport; generatedAt: string } | undefined> {
-  const { rows } = await pool.query<{ body: DailyReport; generated_at: Date }>('select body, generated_at from daily_reports where kind = $1 and day = $2::date', [kind, day]);
+  const { rows } = await pool.query<{ body: DailyReport; generated_at: Date }>(
+    'select body, generated_at from daily_reports where kind = $1 and day = $2::date',
+    [kind, day],
+  );
   return rows[0] ? { report: rows[0].body, generatedAt: rows[0].generated_at.toISOString() } : undefined;
 }
 

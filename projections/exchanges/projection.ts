@@ -92,7 +92,13 @@ function listRow(event: Recorded, change: StatusChange): Sql[] {
          returning *)
        insert into exchange_feed (${FEED_COLUMNS})
        select $15, 0, source, list_id, row_no, family_id, person_id, school_id, city, case_stream, status, reason, detail, at from ins`,
-      ...row, change.status, change.reason ?? null, change.detail ?? null, change.status === 'returned', at, event.position,
+      ...row,
+      change.status,
+      change.reason ?? null,
+      change.detail ?? null,
+      change.status === 'returned',
+      at,
+      event.position,
     ),
   ];
 }
@@ -108,7 +114,13 @@ function rowOfCase(event: Recorded, caseSql: string, caseParam: string, change: 
        returning r.*)
      insert into exchange_feed (${FEED_COLUMNS})
      select $7, 0, source, list_id, row_no, family_id, person_id, school_id, city, case_stream, status, reason, detail, at from upd`,
-    caseParam, change.status, change.reason ?? null, change.detail ?? null, change.status === 'returned', event.metadata.recordedAt, event.position,
+    caseParam,
+    change.status,
+    change.reason ?? null,
+    change.detail ?? null,
+    change.status === 'returned',
+    event.metadata.recordedAt,
+    event.position,
   );
 }
 
@@ -126,7 +138,10 @@ function applyOne(event: Recorded): Sql[] {
         `insert into exchange_cases (case_stream, case_id, source, list_id, row_no)
          select $1, $4, source, list_id, row_no from exchange_rows where case_stream = $1 and list_id = $2 and row_no = $3
          on conflict (case_stream) do nothing`,
-        event.stream, e.data.listId, e.data.rowNo, e.data.caseId,
+        event.stream,
+        e.data.listId,
+        e.data.rowNo,
+        e.data.caseId,
       ),
     );
   // A later monthly list names the pupil again (continued, or the case started again): from here on
@@ -134,7 +149,9 @@ function applyOne(event: Recorded): Sql[] {
   if (e.type === 'ListRowContinued') out.push(repointCase(e.data.caseStream, e.data.listId, e.data.rowNo));
   if (e.type === 'ConsentCaseReopened') out.push(repointCase(event.stream, e.data.listId, e.data.rowNo));
   if (e.type === 'MealVoucherIssued' || e.type === 'FoodVouchersIssued')
-    out.push(sql('insert into exchange_voucher_cases (voucher_stream, case_id) values ($1, $2) on conflict (voucher_stream) do nothing', event.stream, e.data.caseId));
+    out.push(
+      sql('insert into exchange_voucher_cases (voucher_stream, case_id) values ($1, $2) on conflict (voucher_stream) do nothing', event.stream, e.data.caseId),
+    );
   const found = statusChangeOf(e);
   if (!found) return out;
   switch (found.target) {

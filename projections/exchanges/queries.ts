@@ -80,7 +80,10 @@ export async function listRowStatuses(pool: Pool, source: string, listId: string
 
 /** The rows of a list that ended without a voucher, with the reason, in row order. */
 export async function listReturns(pool: Pool, source: string, listId: string): Promise<RowStatus[]> {
-  const { rows } = await pool.query<Row>(`select ${ROW_COLUMNS} from exchange_rows where source = $1 and list_id = $2 and returned order by row_no`, [source, listId]);
+  const { rows } = await pool.query<Row>(`select ${ROW_COLUMNS} from exchange_rows where source = $1 and list_id = $2 and returned order by row_no`, [
+    source,
+    listId,
+  ]);
   return rows.map(statusOf);
 }
 

@@ -61,15 +61,35 @@ export function summariseVouchers(events: readonly Recorded[]): VoucherSummary[]
     switch (ev.type) {
       case 'MealVoucherIssued':
         vouchers.set(ev.data.voucherId, {
-          voucherId: ev.data.voucherId, program: 'school-meals', stream: ev.stream, status: 'issued', issuedAt: ev.data.issuedAt, activatedAt: null,
-          issuedTiyn: 0, heldTiyn: 0, spentTiyn: 0, lapsedTiyn: 0, availableTiyn: 0, meals: 0,
+          voucherId: ev.data.voucherId,
+          program: 'school-meals',
+          stream: ev.stream,
+          status: 'issued',
+          issuedAt: ev.data.issuedAt,
+          activatedAt: null,
+          issuedTiyn: 0,
+          heldTiyn: 0,
+          spentTiyn: 0,
+          lapsedTiyn: 0,
+          availableTiyn: 0,
+          meals: 0,
         });
         break;
       case 'FoodVouchersIssued':
         for (const v of ev.data.vouchers) {
           vouchers.set(v.voucherId, {
-            voucherId: v.voucherId, program: 'food-vouchers', stream: ev.stream, status: 'issued', issuedAt: ev.data.issuedAt, activatedAt: null,
-            issuedTiyn: v.amountTiyn, heldTiyn: 0, spentTiyn: 0, lapsedTiyn: 0, availableTiyn: v.amountTiyn, meals: 0,
+            voucherId: v.voucherId,
+            program: 'food-vouchers',
+            stream: ev.stream,
+            status: 'issued',
+            issuedAt: ev.data.issuedAt,
+            activatedAt: null,
+            issuedTiyn: v.amountTiyn,
+            heldTiyn: 0,
+            spentTiyn: 0,
+            lapsedTiyn: 0,
+            availableTiyn: v.amountTiyn,
+            meals: 0,
           });
         }
         break;

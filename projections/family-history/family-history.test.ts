@@ -12,7 +12,11 @@ describe('family history', () => {
   let store: EventStore;
   beforeAll(async () => {
     db = await readModelDatabase();
-    const orphan = item(streams.meals('pupil-1', '2025-2026'), { type: 'MealVoucherExpired', data: { voucherId: 'mv-1', at: '2026-05-31T19:00:00.000Z' } }, '2026-05-31T19:00:00.000Z');
+    const orphan = item(
+      streams.meals('pupil-1', '2025-2026'),
+      { type: 'MealVoucherExpired', data: { voucherId: 'mv-1', at: '2026-05-31T19:00:00.000Z' } },
+      '2026-05-31T19:00:00.000Z',
+    );
     ({ store } = await projectFresh(db.pool, [...mealsStart(), meal('2025-10-06'), ...foodMonth(), ...foodMonthEnd(), orphan]));
   });
   afterAll(async () => db?.drop());
@@ -20,8 +24,21 @@ describe('family history', () => {
   it('indexes every event touching the family, in log order', async () => {
     const history = await familyHistory(db.pool, FAMILY);
     expect(history.map((h) => h.type)).toEqual([
-      'ListRowAccepted', 'ConsentCaseOpened', 'SmsRequested', 'SmsSent', 'ConsentGiven', 'MealVoucherIssued', 'MealVoucherActivated', 'MealServed',
-      'FoodVouchersIssued', 'FoodVoucherActivated', 'FoodPurchaseAuthorized', 'FoodPurchaseCaptured', 'FoodPurchaseAuthorized', 'FoodPurchaseVoided', 'FoodVouchersLapsed',
+      'ListRowAccepted',
+      'ConsentCaseOpened',
+      'SmsRequested',
+      'SmsSent',
+      'ConsentGiven',
+      'MealVoucherIssued',
+      'MealVoucherActivated',
+      'MealServed',
+      'FoodVouchersIssued',
+      'FoodVoucherActivated',
+      'FoodPurchaseAuthorized',
+      'FoodPurchaseCaptured',
+      'FoodPurchaseAuthorized',
+      'FoodPurchaseVoided',
+      'FoodVouchersLapsed',
       // No familyId on it: found through the stream's owner.
       'MealVoucherExpired',
     ]);

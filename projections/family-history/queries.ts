@@ -12,11 +12,7 @@ export interface FamilyEventRef {
 export const DEFAULT_HISTORY_PAGE = 500;
 export const MAX_HISTORY_PAGE = 5000;
 
-export async function familyHistory(
-  pool: Pool,
-  familyId: string,
-  page: { after?: bigint; limit?: number } = {},
-): Promise<FamilyEventRef[]> {
+export async function familyHistory(pool: Pool, familyId: string, page: { after?: bigint; limit?: number } = {}): Promise<FamilyEventRef[]> {
   const limit = Math.min(page.limit ?? DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE);
   const { rows } = await pool.query<{ position: bigint; type: string; stream: string; recorded_at: Date }>(
     'select position, type, stream, recorded_at from family_events where family_id = $1 and position > $2 order by position limit $3',

@@ -46,8 +46,20 @@ function applyOne(event: Recorded): Sql[] {
           `insert into feedback_outbox (feedback_id, family_id, stream, program, kind, rating, voucher_id, text_ref, legacy_text, addressee_code, addressee_name,
              shop_id, school_id, status, next_attempt_at, submitted_at)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14, $14) on conflict (feedback_id) do nothing`,
-          d.feedbackId, d.familyId, event.stream, d.program, d.kind, d.rating ?? null, d.voucherId ?? null, d.textRef ?? null, d.text !== undefined,
-          d.addressee?.code ?? 'unrouted', d.addressee?.name ?? 'unrouted (submitted before routing)', d.concerns?.shopId ?? null, d.concerns?.schoolId ?? null, d.submittedAt,
+          d.feedbackId,
+          d.familyId,
+          event.stream,
+          d.program,
+          d.kind,
+          d.rating ?? null,
+          d.voucherId ?? null,
+          d.textRef ?? null,
+          d.text !== undefined,
+          d.addressee?.code ?? 'unrouted',
+          d.addressee?.name ?? 'unrouted (submitted before routing)',
+          d.concerns?.shopId ?? null,
+          d.concerns?.schoolId ?? null,
+          d.submittedAt,
         ),
       ];
     }
@@ -56,7 +68,11 @@ function applyOne(event: Recorded): Sql[] {
       return [
         sql(
           `update feedback_outbox set attempts = greatest(attempts, $2), last_reason = $3, status = $4, next_attempt_at = $5 where feedback_id = $1 and status = 'pending'`,
-          d.feedbackId, d.attempt, d.reason, d.willRetry ? 'pending' : 'not_delivered', d.nextAttemptAt ?? null,
+          d.feedbackId,
+          d.attempt,
+          d.reason,
+          d.willRetry ? 'pending' : 'not_delivered',
+          d.nextAttemptAt ?? null,
         ),
       ];
     }
@@ -65,7 +81,10 @@ function applyOne(event: Recorded): Sql[] {
       return [
         sql(
           `update feedback_outbox set status = 'forwarded', eotinish_ref = $2, forwarded_at = $3, attempts = greatest(attempts, $4), next_attempt_at = null where feedback_id = $1`,
-          d.feedbackId, d.eotinishRef, d.forwardedAt, d.attempt ?? 1,
+          d.feedbackId,
+          d.eotinishRef,
+          d.forwardedAt,
+          d.attempt ?? 1,
         ),
       ];
     }

@@ -74,7 +74,11 @@ export async function dueFeedback(pool: Pool, now: string, limit: number): Promi
     ...(r.text_ref ? { textRef: r.text_ref } : {}),
     legacyText: r.legacy_text,
     addressee: { code: r.addressee_code, name: r.addressee_name },
-    concerns: { ...(r.shop_id ? { shopId: r.shop_id } : {}), ...(r.school_id ? { schoolId: r.school_id } : {}), ...(r.voucher_id ? { voucherId: r.voucher_id } : {}) },
+    concerns: {
+      ...(r.shop_id ? { shopId: r.shop_id } : {}),
+      ...(r.school_id ? { schoolId: r.school_id } : {}),
+      ...(r.voucher_id ? { voucherId: r.voucher_id } : {}),
+    },
     attempts: r.attempts,
     submittedAt: r.submitted_at.toISOString(),
   }));
@@ -82,7 +86,10 @@ export async function dueFeedback(pool: Pool, now: string, limit: number): Promi
 
 /** A family's ratings and complaints, newest first, with where each one is. */
 export async function familyFeedback(pool: Pool, familyId: string, limit = 200): Promise<FeedbackView[]> {
-  const { rows } = await pool.query<Row>('select * from feedback_outbox where family_id = $1 order by submitted_at desc, feedback_id limit $2', [familyId, limit]);
+  const { rows } = await pool.query<Row>('select * from feedback_outbox where family_id = $1 order by submitted_at desc, feedback_id limit $2', [
+    familyId,
+    limit,
+  ]);
   return rows.map((r) => ({
     feedbackId: r.feedback_id,
     program: r.program,

@@ -7,6 +7,15 @@ export const TRACE_COLUMNS = ['position', 'recorded_at', 'stream', 'stream_versi
 export function traceCsv(trace: FigureTrace): string {
   return writeCsv(
     TRACE_COLUMNS,
-    trace.events.map((e) => [e.position.toString(), e.metadata.recordedAt, e.stream, e.streamVersion.toString(), e.type, e.id, e.metadata.actor.role, e.metadata.actor.id]),
+    trace.events.map((e) => [
+      e.position.toString(),
+      e.metadata.recordedAt,
+      e.stream,
+      e.streamVersion.toString(),
+      e.type,
+      e.id,
+      e.metadata.actor.role,
+      e.metadata.actor.id,
+    ]),
   );
 }

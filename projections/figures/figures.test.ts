@@ -30,17 +30,21 @@ beforeAll(async () => {
 afterAll(async () => db?.drop());
 
 describe('every figure of every report', () => {
-  it.each(REPORTS)('%s: each row recounts from its events to what the report states', async (report) => {
-    const keys = await figureKeys(db.pool, report);
-    expect(keys.length).toBeGreaterThan(2);
-    const disagreeing: unknown[] = [];
-    for (const figure of keys) {
-      const trace = await traceFigure(db.pool, report, figure, NOW);
-      expect(trace.events.length).toBeGreaterThan(0);
-      if (trace.agrees !== true) disagreeing.push({ figure, recounted: trace.recounted, reported: trace.reported });
-    }
-    expect(disagreeing).toEqual([]);
-  }, 120_000);
+  it.each(REPORTS)(
+    '%s: each row recounts from its events to what the report states',
+    async (report) => {
+      const keys = await figureKeys(db.pool, report);
+      expect(keys.length).toBeGreaterThan(2);
+      const disagreeing: unknown[] = [];
+      for (const figure of keys) {
+        const trace = await traceFigure(db.pool, report, figure, NOW);
+        expect(trace.events.length).toBeGreaterThan(0);
+        if (trace.agrees !== true) disagreeing.push({ figure, recounted: trace.recounted, reported: trace.reported });
+      }
+      expect(disagreeing).toEqual([]);
+    },
+    120_000,
+  );
 
   it('every row the reports state has its trace (nothing reported is untraced)', async () => {
     const traced = Object.fromEntries(await Promise.all(REPORTS.map(async (r) => [r, new Set(await figureKeys(db.pool, r))] as const)));
@@ -48,7 +52,9 @@ describe('every figure of every report', () => {
     const funnel = await outcomesFunnel(db.pool);
     const food = await foodVolumes(db.pool);
     const meals = await mealsByRegion(db.pool);
-    const { rows: lines } = await db.pool.query<{ school_id: string; month: string; pupil_id: string }>('select distinct school_id, month, pupil_id from tabel_meals');
+    const { rows: lines } = await db.pool.query<{ school_id: string; month: string; pupil_id: string }>(
+      'select distinct school_id, month, pupil_id from tabel_meals',
+    );
     const untraced = [
       ...nobd.map((r) => ['nobd-daily', figureKey(r.schoolId, r.date)] as const),
       ...funnel.map((r) => ['outcomes-funnel', figureKey(r.program, r.area, r.month)] as const),

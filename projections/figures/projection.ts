@@ -119,7 +119,8 @@ function build(events: readonly Recorded[]): Sql[] {
       }
       case 'ConsentCaseOpened': {
         const { subject } = ev.data;
-        if (subject.kind === 'pupil') cases.add([ev.data.caseId, keyPart(subject.schoolId), ev.data.program, keyPart(subject.region), localMonth(ev.data.openedAt)]);
+        if (subject.kind === 'pupil')
+          cases.add([ev.data.caseId, keyPart(subject.schoolId), ev.data.program, keyPart(subject.region), localMonth(ev.data.openedAt)]);
         else cases.add([ev.data.caseId, null, ev.data.program, keyPart(subject.city), subject.month]);
         count(ev, 'outcomes-funnel', 'case_funnel', ev.data.caseId);
         break;
@@ -171,7 +172,8 @@ function build(events: readonly Recorded[]): Sql[] {
         break;
       case 'FoodPurchaseCaptured':
         for (const a of ev.data.allocations) count(ev, 'outcomes-funnel', 'voucher_funnel', a.voucherId);
-        for (const line of ev.data.lines) if (line.eligible) count(ev, 'outcomes-food', 'wallet', ev.stream, `/${keyPart(line.category ?? UNCATEGORISED)}/${keyPart(line.unit)}`);
+        for (const line of ev.data.lines)
+          if (line.eligible) count(ev, 'outcomes-food', 'wallet', ev.stream, `/${keyPart(line.category ?? UNCATEGORISED)}/${keyPart(line.unit)}`);
         break;
       case 'FoodVouchersLapsed':
         for (const l of ev.data.lapses) count(ev, 'outcomes-funnel', 'voucher_funnel', l.voucherId);
@@ -184,7 +186,12 @@ function build(events: readonly Recorded[]): Sql[] {
 }
 
 /** A consent case's end counts in its funnel row and, for a pupil's case, in the school's NOBD day. */
-function consentOutcome(e: Recorded, caseId: string, at: string, count: (e: Recorded, report: ReportName, via: Via, ref: string, suffix?: string) => void): void {
+function consentOutcome(
+  e: Recorded,
+  caseId: string,
+  at: string,
+  count: (e: Recorded, report: ReportName, via: Via, ref: string, suffix?: string) => void,
+): void {
   count(e, 'outcomes-funnel', 'case_funnel', caseId);
   if (isMealsConsentStream(e.stream)) count(e, 'nobd-daily', 'case_school', caseId, `/${localDay(at)}`);
 }

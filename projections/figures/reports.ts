@@ -47,7 +47,10 @@ const tabelReport: FigureReport = {
   async reported(pool, key, now) {
     const [schoolId, month, pupilId] = key;
     const sheet = await tabel(pool, { schoolId: schoolId!, month: month!, now });
-    if (pupilId === undefined) return sheet.mealCount + sheet.lateMealCount === 0 ? undefined : { meals: sheet.mealCount, lateMeals: sheet.lateMealCount, ...sheetDays(sheet.fedPerDay, sheet.pupils) };
+    if (pupilId === undefined)
+      return sheet.mealCount + sheet.lateMealCount === 0
+        ? undefined
+        : { meals: sheet.mealCount, lateMeals: sheet.lateMealCount, ...sheetDays(sheet.fedPerDay, sheet.pupils) };
     const line = sheet.pupils.find((p) => p.pupilId === pupilId);
     const lateMeals = sheet.late.filter((l) => l.pupilId === pupilId).length;
     if (!line && lateMeals === 0) return undefined;
@@ -59,7 +62,11 @@ const tabelReport: FigureReport = {
 function sheetDays(fedPerDay: Readonly<Record<string, number>>, pupils: readonly { meals: Readonly<Record<string, number>> }[]): Record<string, number> {
   const days: Record<string, number> = {};
   for (const p of pupils) for (const [day, n] of Object.entries(p.meals)) days[day] = (days[day] ?? 0) + n;
-  return Object.fromEntries(Object.keys(fedPerDay).filter((d) => days[d]).map((d) => [d, days[d]!]));
+  return Object.fromEntries(
+    Object.keys(fedPerDay)
+      .filter((d) => days[d])
+      .map((d) => [d, days[d]!]),
+  );
 }
 
 const NOBD_MEASURES: Readonly<Record<string, string>> = {
@@ -121,25 +128,56 @@ const funnelReport: FigureReport = {
   recount(events) {
     const cases = new Map<string, CaseTally>();
     const vouchers = new Map<string, VoucherTally>();
-    const tally = (caseId: string) => cases.get(caseId) ?? cases.set(caseId, { noPhone: false, notRequired: false, smsSent: false, reminded: false }).get(caseId)!;
+    const tally = (caseId: string) =>
+      cases.get(caseId) ?? cases.set(caseId, { noPhone: false, notRequired: false, smsSent: false, reminded: false }).get(caseId)!;
     const voucher = (id: string) => vouchers.get(id) ?? vouchers.set(id, { issuedTiyn: 0, activated: false, spentTiyn: 0, lapsedTiyn: 0, meals: 0 }).get(id)!;
     for (const e of events) {
       switch (e.type) {
-        case 'ConsentCaseOpened': tally(e.data.caseId); break;
-        case 'ConsentPhoneNotFound': tally(e.data.caseId).noPhone = true; break;
-        case 'ConsentNotRequired': tally(e.data.caseId).notRequired = true; break;
-        case 'SmsSent': tally(e.data.caseId).smsSent = true; break;
-        case 'SmsRequested': if (e.data.kind === 'consent_reminder') tally(e.data.caseId).reminded = true; break;
-        case 'ConsentGiven': tally(e.data.caseId).outcome = 'consented'; break;
-        case 'ConsentRefused': tally(e.data.caseId).outcome = 'refused'; break;
-        case 'ConsentTimedOut': tally(e.data.caseId).outcome = 'timed_out'; break;
-        case 'MealVoucherIssued': voucher(e.data.voucherId); break;
-        case 'FoodVouchersIssued': for (const v of e.data.vouchers) voucher(v.voucherId).issuedTiyn = v.amountTiyn; break;
-        case 'MealVoucherActivated': case 'FoodVoucherActivated': voucher(e.data.voucherId).activated = true; break;
-        case 'MealServed': voucher(e.data.voucherId).meals += 1; break;
-        case 'FoodPurchaseCaptured': for (const a of e.data.allocations) voucher(a.voucherId).spentTiyn += a.amountTiyn; break;
-        case 'FoodVouchersLapsed': for (const l of e.data.lapses) voucher(l.voucherId).lapsedTiyn += l.notActivatedTiyn + l.unspentTiyn; break;
-        default: break;
+        case 'ConsentCaseOpened':
+          tally(e.data.caseId);
+          break;
+        case 'ConsentPhoneNotFound':
+          tally(e.data.caseId).noPhone = true;
+          break;
+        case 'ConsentNotRequired':
+          tally(e.data.caseId).notRequired = true;
+          break;
+        case 'SmsSent':
+          tally(e.data.caseId).smsSent = true;
+          break;
+        case 'SmsRequested':
+          if (e.data.kind === 'consent_reminder') tally(e.data.caseId).reminded = true;
+          break;
+        case 'ConsentGiven':
+          tally(e.data.caseId).outcome = 'consented';
+          break;
+        case 'ConsentRefused':
+          tally(e.data.caseId).outcome = 'refused';
+          break;
+        case 'ConsentTimedOut':
+          tally(e.data.caseId).outcome = 'timed_out';
+          break;
+        case 'MealVoucherIssued':
+          voucher(e.data.voucherId);
+          break;
+        case 'FoodVouchersIssued':
+          for (const v of e.data.vouchers) voucher(v.voucherId).issuedTiyn = v.amountTiyn;
+          break;
+        case 'MealVoucherActivated':
+        case 'FoodVoucherActivated':
+          voucher(e.data.voucherId).activated = true;
+          break;
+        case 'MealServed':
+          voucher(e.data.voucherId).meals += 1;
+          break;
+        case 'FoodPurchaseCaptured':
+          for (const a of e.data.allocations) voucher(a.voucherId).spentTiyn += a.amountTiyn;
+          break;
+        case 'FoodVouchersLapsed':
+          for (const l of e.data.lapses) voucher(l.voucherId).lapsedTiyn += l.notActivatedTiyn + l.unspentTiyn;
+          break;
+        default:
+          break;
       }
     }
     const c = [...cases.values()];
@@ -157,7 +195,10 @@ const funnelReport: FigureReport = {
       issued: v.length,
       issuedTiyn: sum(v, (x) => x.issuedTiyn),
       activated: v.filter((x) => x.activated).length,
-      activatedTiyn: sum(v.filter((x) => x.activated), (x) => x.issuedTiyn),
+      activatedTiyn: sum(
+        v.filter((x) => x.activated),
+        (x) => x.issuedTiyn,
+      ),
       used: v.filter((x) => x.spentTiyn > 0 || x.meals > 0).length,
       usedTiyn: sum(v, (x) => x.spentTiyn),
       lapsed: v.filter((x) => x.lapsedTiyn > 0).length,

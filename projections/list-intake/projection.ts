@@ -42,7 +42,13 @@ function apply(event: Recorded): Sql[] {
         sql(
           `insert into list_intake (source, list_id, program, month, school_id, row_count, received_at) values ($1, $2, $3, $4, $5, $6, $7)
            on conflict (source, list_id) do nothing`,
-          d.source, d.listId, d.program, d.month, d.schoolId ?? null, d.rowCount, d.receivedAt,
+          d.source,
+          d.listId,
+          d.program,
+          d.month,
+          d.schoolId ?? null,
+          d.rowCount,
+          d.receivedAt,
         ),
       ];
     }

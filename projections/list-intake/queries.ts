@@ -17,7 +17,16 @@ export interface ListIntake {
 
 export async function recentLists(pool: Pool, limit: number): Promise<ListIntake[]> {
   const { rows } = await pool.query<{
-    source: 'sdu' | 'nobd'; list_id: string; program: string; month: string; school_id: string | null; row_count: number; accepted: number; rejected: number; received_at: Date; processed_at: Date | null;
+    source: 'sdu' | 'nobd';
+    list_id: string;
+    program: string;
+    month: string;
+    school_id: string | null;
+    row_count: number;
+    accepted: number;
+    rejected: number;
+    received_at: Date;
+    processed_at: Date | null;
   }>('select * from list_intake order by received_at desc, source, list_id limit $1', [limit]);
   return rows.map((r) => ({
     source: r.source,

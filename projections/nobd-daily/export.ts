@@ -17,7 +17,19 @@ export const NOBD_RETURNS_COLUMNS = ['date', 'school_id', 'list_id', 'row_no', '
 export function nobdDailyCsv(rows: readonly NobdDailyRow[]): string {
   return writeCsv(
     NOBD_DAILY_COLUMNS,
-    rows.map((r) => [r.date, r.schoolId, r.vouchersActivated, r.mealsProvided, r.consentConsented, r.consentRefused, r.consentTimedOut, r.consentNoPhone, r.consentNotRequired, r.rowsReturned, r.consentUndeliverable]),
+    rows.map((r) => [
+      r.date,
+      r.schoolId,
+      r.vouchersActivated,
+      r.mealsProvided,
+      r.consentConsented,
+      r.consentRefused,
+      r.consentTimedOut,
+      r.consentNoPhone,
+      r.consentNotRequired,
+      r.rowsReturned,
+      r.consentUndeliverable,
+    ]),
   );
 }
 

@@ -18,7 +18,17 @@ describe('NOBD daily report', () => {
 
   it('counts consent outcomes, activations and meals per school and local day', async () => {
     const rows = await nobdDailyRange(db.pool, { from: '2025-10-01', to: '2025-10-31' });
-    const zero = { vouchersActivated: 0, mealsProvided: 0, consentConsented: 0, consentRefused: 0, consentTimedOut: 0, consentNoPhone: 0, consentNotRequired: 0, rowsReturned: 0, consentUndeliverable: 0 };
+    const zero = {
+      vouchersActivated: 0,
+      mealsProvided: 0,
+      consentConsented: 0,
+      consentRefused: 0,
+      consentTimedOut: 0,
+      consentNoPhone: 0,
+      consentNotRequired: 0,
+      rowsReturned: 0,
+      consentUndeliverable: 0,
+    };
     expect(rows).toEqual([
       { date: '2025-10-01', schoolId: SCHOOL, ...zero, rowsReturned: 1 },
       // Consent at 20:00Z on the 1st and the row returned at 20:30Z count on the 2nd, Almaty time.
@@ -29,7 +39,7 @@ describe('NOBD daily report', () => {
     ]);
   });
 
-  it('lists returned rows with reasons; a row without a school takes the list\'s school', async () => {
+  it("lists returned rows with reasons; a row without a school takes the list's school", async () => {
     const rows = await nobdReturnedRows(db.pool, { from: '2025-10-01', to: '2025-10-02', schoolId: SCHOOL });
     expect(rows).toEqual([
       { date: '2025-10-01', schoolId: SCHOOL, listId: 'L1', rowNo: 2, reason: 'invalid_iin', detail: 'check digit', personId: null },

@@ -30,7 +30,9 @@ const ddl = `
 create table nobd_daily (
   school_id text not null,
   day       date not null,
-  ${NOBD_COUNTERS.filter((c) => c !== 'consent_undeliverable').map((c) => `${c} integer not null default 0`).join(',\n  ')},
+  ${NOBD_COUNTERS.filter((c) => c !== 'consent_undeliverable')
+    .map((c) => `${c} integer not null default 0`)
+    .join(',\n  ')},
   primary key (school_id, day)
 );
 create index nobd_daily_day on nobd_daily (day);
@@ -67,7 +69,14 @@ const handled: LedgerEventType[] = [
 ];
 
 type Outcome = 'consent_consented' | 'consent_refused' | 'consent_timed_out' | 'consent_no_phone' | 'consent_not_required' | 'consent_undeliverable';
-const OUTCOMES: readonly Outcome[] = ['consent_consented', 'consent_refused', 'consent_timed_out', 'consent_no_phone', 'consent_not_required', 'consent_undeliverable'];
+const OUTCOMES: readonly Outcome[] = [
+  'consent_consented',
+  'consent_refused',
+  'consent_timed_out',
+  'consent_no_phone',
+  'consent_not_required',
+  'consent_undeliverable',
+];
 /** A start SMS nobody could receive is its own outcome (issue 16 item 7), not a timeout. */
 const undeliverableDdl = 'alter table nobd_daily add column if not exists consent_undeliverable integer not null default 0;';
 
@@ -79,8 +88,14 @@ function build(events: readonly Recorded[]): Sql[] {
   const activations = new Rows([col('voucher_id', 'text'), col('day', 'date')]);
   const outcomes = new Rows([col('case_id', 'text'), col('day', 'date'), col('outcome', 'text')]);
   const returned = new Rows([
-    col('list_id', 'text'), col('row_no', 'integer'), col('school_id', 'text'), col('day', 'date'),
-    col('reason', 'text'), col('detail', 'text'), col('person_id', 'text'), col('position', 'bigint'),
+    col('list_id', 'text'),
+    col('row_no', 'integer'),
+    col('school_id', 'text'),
+    col('day', 'date'),
+    col('reason', 'text'),
+    col('detail', 'text'),
+    col('person_id', 'text'),
+    col('position', 'bigint'),
   ]);
   const outcome = (e: Recorded, caseId: string, which: Outcome, at: string) => {
     if (isMealsConsentStream(e.stream)) outcomes.add([caseId, localDay(at), which]);

@@ -30,10 +30,16 @@ export function funnelCsv(rows: readonly FunnelRow[]): string {
 
 export const FOOD_VOLUME_COLUMNS = ['city', 'month', 'category', 'unit', 'quantity', 'amount_tiyn'] as const;
 export function foodVolumesCsv(rows: readonly FoodVolumeRow[]): string {
-  return writeCsv(FOOD_VOLUME_COLUMNS, rows.map((r) => [r.city, r.month, r.category, r.unit, r.quantity, r.amountTiyn]));
+  return writeCsv(
+    FOOD_VOLUME_COLUMNS,
+    rows.map((r) => [r.city, r.month, r.category, r.unit, r.quantity, r.amountTiyn]),
+  );
 }
 
 export const MEALS_COLUMNS = ['region', 'month', 'pupils_fed', 'meals_served'] as const;
 export function mealsCsv(rows: readonly MealsRow[]): string {
-  return writeCsv(MEALS_COLUMNS, rows.map((r) => [r.region, r.month, r.pupilsFed, r.mealsServed]));
+  return writeCsv(
+    MEALS_COLUMNS,
+    rows.map((r) => [r.region, r.month, r.pupilsFed, r.mealsServed]),
+  );
 }

@@ -10,20 +10,40 @@ import { funnelCsv, outcomesDocument } from './export';
 /** A second food family whose consent timed out after a reminder, and a third with no phone. */
 function otherFoodCases() {
   const open = (familyId: string, caseId: string) =>
-    item(streams.consentFood(familyId, '2026-01'), {
-      type: 'ConsentCaseOpened',
-      data: {
-        caseId, program: 'food-vouchers', familyId, listId: 'S1', rowNo: 1, openedAt: '2026-01-05T05:00:00.000Z',
-        subject: { kind: 'family', month: '2026-01', city: 'kokshetau', region: 'akmola', members: [`${familyId}-h`] },
-        representatives: [{ personId: `${familyId}-h`, role: 'mother', hasPhone: true }],
+    item(
+      streams.consentFood(familyId, '2026-01'),
+      {
+        type: 'ConsentCaseOpened',
+        data: {
+          caseId,
+          program: 'food-vouchers',
+          familyId,
+          listId: 'S1',
+          rowNo: 1,
+          openedAt: '2026-01-05T05:00:00.000Z',
+          subject: { kind: 'family', month: '2026-01', city: 'kokshetau', region: 'akmola', members: [`${familyId}-h`] },
+          representatives: [{ personId: `${familyId}-h`, role: 'mother', hasPhone: true }],
+        },
       },
-    }, '2026-01-05T05:00:00.000Z', familyId);
+      '2026-01-05T05:00:00.000Z',
+      familyId,
+    );
   const s2 = streams.consentFood('family-2', '2026-01');
   return [
     open('family-2', 'cf2'),
-    item(s2, { type: 'SmsRequested', data: { caseId: 'cf2', messageId: 'a', kind: 'consent_request', recipientPersonId: 'x', role: 'mother', text: '' } }, '2026-01-05T05:00:00.000Z', 'family-2'),
+    item(
+      s2,
+      { type: 'SmsRequested', data: { caseId: 'cf2', messageId: 'a', kind: 'consent_request', recipientPersonId: 'x', role: 'mother', text: '' } },
+      '2026-01-05T05:00:00.000Z',
+      'family-2',
+    ),
     item(s2, { type: 'SmsSent', data: { caseId: 'cf2', messageId: 'a', sentAt: '2026-01-05T05:01:00.000Z' } }, '2026-01-05T05:01:00.000Z', 'family-2'),
-    item(s2, { type: 'SmsRequested', data: { caseId: 'cf2', messageId: 'b', kind: 'consent_reminder', recipientPersonId: 'x', role: 'mother', text: '' } }, '2026-01-10T05:00:00.000Z', 'family-2'),
+    item(
+      s2,
+      { type: 'SmsRequested', data: { caseId: 'cf2', messageId: 'b', kind: 'consent_reminder', recipientPersonId: 'x', role: 'mother', text: '' } },
+      '2026-01-10T05:00:00.000Z',
+      'family-2',
+    ),
     item(s2, { type: 'SmsSent', data: { caseId: 'cf2', messageId: 'b', sentAt: '2026-01-10T05:01:00.000Z' } }, '2026-01-10T05:01:00.000Z', 'family-2'),
     item(s2, { type: 'ConsentTimedOut', data: { caseId: 'cf2', at: '2026-01-31T18:59:00.000Z' } }, '2026-01-31T18:59:00.000Z', 'family-2'),
     open('family-3', 'cf3'),
@@ -35,17 +55,43 @@ describe('pilot outcomes', () => {
   let db: Awaited<ReturnType<typeof readModelDatabase>>;
   beforeAll(async () => {
     db = await readModelDatabase();
-    await projectFresh(db.pool, [...mealsStart(), meal('2025-10-06'), meal('2025-10-07'), meal('2025-11-03'), ...foodMonth(), ...foodMonthEnd(), ...otherFoodCases()]);
+    await projectFresh(db.pool, [
+      ...mealsStart(),
+      meal('2025-10-06'),
+      meal('2025-10-07'),
+      meal('2025-11-03'),
+      ...foodMonth(),
+      ...foodMonthEnd(),
+      ...otherFoodCases(),
+    ]);
   });
   afterAll(async () => db?.drop());
 
   it('gives the food funnel per city and month, with money', async () => {
     const [row] = await outcomesFunnel(db.pool, { program: 'food-vouchers' });
     expect(row).toEqual({
-      program: 'food-vouchers', area: 'kokshetau', month: '2026-01',
-      eligible: 2, noPhone: 1, notRequired: 0, smsSent: 1, reminded: 1, consented: 0, refused: 0, timedOut: 1, undeliverable: 0,
+      program: 'food-vouchers',
+      area: 'kokshetau',
+      month: '2026-01',
+      eligible: 2,
+      noPhone: 1,
+      notRequired: 0,
+      smsSent: 1,
+      reminded: 1,
+      consented: 0,
+      refused: 0,
+      timedOut: 1,
+      undeliverable: 0,
       // family-1's vouchers came without a case in this fixture: issuance is counted from the wallet.
-      issued: 2, issuedTiyn: 865_000, activated: 1, activatedTiyn: 432_500, used: 1, usedTiyn: 100_000, lapsed: 2, lapsedTiyn: 765_000, mealsServed: 0,
+      issued: 2,
+      issuedTiyn: 865_000,
+      activated: 1,
+      activatedTiyn: 432_500,
+      used: 1,
+      usedTiyn: 100_000,
+      lapsed: 2,
+      lapsedTiyn: 765_000,
+      mealsServed: 0,
       // Both holds settled (h1 captured, h2 voided) before the month ended.
       heldTiyn: 0,
     });
@@ -69,11 +115,24 @@ describe('pilot outcomes', () => {
 
   it('gives the school-meals funnel per region and month', async () => {
     const [row] = await outcomesFunnel(db.pool, { program: 'school-meals' });
-    expect(row).toMatchObject({ program: 'school-meals', area: 'akmola', month: '2025-10', eligible: 1, smsSent: 1, consented: 1, issued: 1, activated: 1, used: 1, mealsServed: 3 });
+    expect(row).toMatchObject({
+      program: 'school-meals',
+      area: 'akmola',
+      month: '2025-10',
+      eligible: 1,
+      smsSent: 1,
+      consented: 1,
+      issued: 1,
+      activated: 1,
+      used: 1,
+      mealsServed: 3,
+    });
   });
 
   it('sums volumes of socially significant food by category from captured eligible lines', async () => {
-    expect(await foodVolumes(db.pool)).toEqual([{ city: 'kokshetau', month: '2026-01', category: 'wheat_flour', unit: 'g', quantity: 2000, amountTiyn: 100_000 }]);
+    expect(await foodVolumes(db.pool)).toEqual([
+      { city: 'kokshetau', month: '2026-01', category: 'wheat_flour', unit: 'g', quantity: 2000, amountTiyn: 100_000 },
+    ]);
   });
 
   it('counts pupils fed and meals served per region and month', async () => {

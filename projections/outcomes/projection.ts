@@ -233,8 +233,15 @@ function build(events: readonly Recorded[]): Sql[] {
   const statements: Sql[] = [];
   if (cases.size > 0) {
     const rows = new Rows([
-      col('case_id', 'text'), col('program', 'text'), col('area', 'text'), col('month', 'text'),
-      col('no_phone', 'boolean'), col('not_required', 'boolean'), col('sms_sent', 'boolean'), col('reminded', 'boolean'), col('outcome', 'text'),
+      col('case_id', 'text'),
+      col('program', 'text'),
+      col('area', 'text'),
+      col('month', 'text'),
+      col('no_phone', 'boolean'),
+      col('not_required', 'boolean'),
+      col('sms_sent', 'boolean'),
+      col('reminded', 'boolean'),
+      col('outcome', 'text'),
     ]);
     for (const [id, opened] of cases) {
       const f = flags.get(id);
@@ -250,8 +257,16 @@ function build(events: readonly Recorded[]): Sql[] {
   }
   if (vouchers.size > 0) {
     const rows = new Rows([
-      col('voucher_id', 'text'), col('program', 'text'), col('area', 'text'), col('month', 'text'), col('issued_tiyn', 'bigint'),
-      col('activated', 'boolean'), col('activated_tiyn', 'bigint'), col('spent_tiyn', 'bigint'), col('lapsed_tiyn', 'bigint'), col('meals', 'integer'),
+      col('voucher_id', 'text'),
+      col('program', 'text'),
+      col('area', 'text'),
+      col('month', 'text'),
+      col('issued_tiyn', 'bigint'),
+      col('activated', 'boolean'),
+      col('activated_tiyn', 'bigint'),
+      col('spent_tiyn', 'bigint'),
+      col('lapsed_tiyn', 'bigint'),
+      col('meals', 'integer'),
     ]);
     for (const [id, issued] of vouchers) {
       const m = moves.get(id);
@@ -277,7 +292,12 @@ function build(events: readonly Recorded[]): Sql[] {
   const olderCases = [...flags].filter(([id]) => !cases.has(id));
   if (olderCases.length > 0) {
     const rows = new Rows([
-      col('case_id', 'text'), col('no_phone', 'boolean'), col('not_required', 'boolean'), col('sms_sent', 'boolean'), col('reminded', 'boolean'), col('outcome', 'text'),
+      col('case_id', 'text'),
+      col('no_phone', 'boolean'),
+      col('not_required', 'boolean'),
+      col('sms_sent', 'boolean'),
+      col('reminded', 'boolean'),
+      col('outcome', 'text'),
       col('reset', 'boolean'),
     ]);
     for (const [id, f] of olderCases) rows.add([id, f.noPhone, f.notRequired, f.smsSent, f.reminded, f.outcome, f.reset]);

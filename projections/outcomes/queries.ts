@@ -52,8 +52,28 @@ export interface OutcomesFilter {
 }
 
 export const FUNNEL_COLUMNS = [
-  'program', 'area', 'month', 'eligible', 'no_phone', 'not_required', 'sms_sent', 'reminded', 'consented', 'refused', 'timed_out', 'undeliverable',
-  'issued', 'issued_tiyn', 'activated', 'activated_tiyn', 'used', 'used_tiyn', 'lapsed', 'lapsed_tiyn', 'meals_served', 'held_tiyn',
+  'program',
+  'area',
+  'month',
+  'eligible',
+  'no_phone',
+  'not_required',
+  'sms_sent',
+  'reminded',
+  'consented',
+  'refused',
+  'timed_out',
+  'undeliverable',
+  'issued',
+  'issued_tiyn',
+  'activated',
+  'activated_tiyn',
+  'used',
+  'used_tiyn',
+  'lapsed',
+  'lapsed_tiyn',
+  'meals_served',
+  'held_tiyn',
 ] as const;
 
 const FUNNEL_SQL = `
@@ -74,7 +94,9 @@ with c as (
   select 'food-vouchers'::text as program, city as area, month, sum(held_tiyn) as held_tiyn from outcomes_wallets group by 2, 3
 )
 select coalesce(c.program, v.program) as program, coalesce(c.area, v.area) as area, coalesce(c.month, v.month) as month,
-  ${FUNNEL_COLUMNS.slice(3).map((k) => `coalesce(${k}, 0)::bigint as ${k}`).join(', ')}
+  ${FUNNEL_COLUMNS.slice(3)
+    .map((k) => `coalesce(${k}, 0)::bigint as ${k}`)
+    .join(', ')}
 from c full join v on c.program = v.program and c.area = v.area and c.month = v.month
   left join h on h.program = coalesce(c.program, v.program) and h.area = coalesce(c.area, v.area) and h.month = coalesce(c.month, v.month)
 `;
@@ -99,8 +121,12 @@ export async function foodVolumes(pool: Pool, filter: { month?: Month; city?: st
     [filter.month ?? null, filter.city ?? null],
   );
   return rows.map((r: Record<string, unknown>) => ({
-    city: r.city as string, month: r.month as string, category: r.category as string, unit: r.unit as string,
-    quantity: Number(r.quantity), amountTiyn: Number(r.amount_tiyn),
+    city: r.city as string,
+    month: r.month as string,
+    category: r.category as string,
+    unit: r.unit as string,
+    quantity: Number(r.quantity),
+    amountTiyn: Number(r.amount_tiyn),
   }));
 }
 
@@ -110,5 +136,10 @@ export async function mealsByRegion(pool: Pool, filter: { month?: Month; region?
       'where ($1::text is null or month = $1) and ($2::text is null or region = $2) group by 1, 2 order by 1, 2',
     [filter.month ?? null, filter.region ?? null],
   );
-  return rows.map((r: Record<string, unknown>) => ({ region: r.region as string, month: r.month as string, pupilsFed: Number(r.pupils_fed), mealsServed: Number(r.meals_served) }));
+  return rows.map((r: Record<string, unknown>) => ({
+    region: r.region as string,
+    month: r.month as string,
+    pupilsFed: Number(r.pupils_fed),
+    mealsServed: Number(r.meals_served),
+  }));
 }

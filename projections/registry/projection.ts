@@ -65,9 +65,15 @@ create index registry_devices_school on registry_devices (school_id);
 `;
 
 const STATUS_OF: Readonly<Record<string, string>> = {
-  ShopActivated: 'active', ShopSuspended: 'suspended', ShopClosed: 'closed',
-  SchoolActivated: 'active', SchoolSuspended: 'suspended', SchoolClosed: 'closed',
-  DeviceActivated: 'active', DeviceSuspended: 'suspended', DeviceClosed: 'closed',
+  ShopActivated: 'active',
+  ShopSuspended: 'suspended',
+  ShopClosed: 'closed',
+  SchoolActivated: 'active',
+  SchoolSuspended: 'suspended',
+  SchoolClosed: 'closed',
+  DeviceActivated: 'active',
+  DeviceSuspended: 'suspended',
+  DeviceClosed: 'closed',
 };
 
 /** Each kind's table, key column and the columns its details fill (in the details' order). */
@@ -77,8 +83,18 @@ function detailsColumns(event: RegistryEvent): { table: string; key: string; id:
     case 'ShopDetailsChanged': {
       const d = event.data.details;
       return {
-        table: 'registry_shops', key: 'shop_id', id: event.data.shopId,
-        columns: { bin: d.bin, name: d.name, city: d.city, address: d.address, terminals: JSON.stringify(d.terminals), iban: d.bankAccount.iban, bic: d.bankAccount.bic },
+        table: 'registry_shops',
+        key: 'shop_id',
+        id: event.data.shopId,
+        columns: {
+          bin: d.bin,
+          name: d.name,
+          city: d.city,
+          address: d.address,
+          terminals: JSON.stringify(d.terminals),
+          iban: d.bankAccount.iban,
+          bic: d.bankAccount.bic,
+        },
       };
     }
     case 'SchoolRegistered':
@@ -86,19 +102,39 @@ function detailsColumns(event: RegistryEvent): { table: string; key: string; id:
       const d = event.data.details;
       const o = d.canteenOperator;
       return {
-        table: 'registry_schools', key: 'school_id', id: event.data.schoolId,
-        columns: { name: d.name, region: d.region, city: d.city, operator_name: o.name, operator_bin: o.bin, operator_iban: o.bankAccount.iban, operator_bic: o.bankAccount.bic, meal_price_tiyn: d.mealPriceTiyn },
+        table: 'registry_schools',
+        key: 'school_id',
+        id: event.data.schoolId,
+        columns: {
+          name: d.name,
+          region: d.region,
+          city: d.city,
+          operator_name: o.name,
+          operator_bin: o.bin,
+          operator_iban: o.bankAccount.iban,
+          operator_bic: o.bankAccount.bic,
+          meal_price_tiyn: d.mealPriceTiyn,
+        },
       };
     }
     case 'DeviceRegistered':
     case 'DeviceDetailsChanged':
-      return { table: 'registry_devices', key: 'device_id', id: event.data.deviceId, columns: { school_id: event.data.details.schoolId, label: event.data.details.label } };
+      return {
+        table: 'registry_devices',
+        key: 'device_id',
+        id: event.data.deviceId,
+        columns: { school_id: event.data.details.schoolId, label: event.data.details.label },
+      };
     default:
       throw new Error(`invariant violated: ${event.type} carries no details`);
   }
 }
 
-const TABLE_OF_PREFIX = { Shop: ['registry_shops', 'shop_id', 'shopId'], School: ['registry_schools', 'school_id', 'schoolId'], Device: ['registry_devices', 'device_id', 'deviceId'] } as const;
+const TABLE_OF_PREFIX = {
+  Shop: ['registry_shops', 'shop_id', 'shopId'],
+  School: ['registry_schools', 'school_id', 'schoolId'],
+  Device: ['registry_devices', 'device_id', 'deviceId'],
+} as const;
 
 function apply(recorded: Recorded): Sql[] {
   const event = recorded as unknown as RegistryEvent & { streamVersion: bigint; position: bigint };
@@ -123,7 +159,15 @@ function apply(recorded: Recorded): Sql[] {
   const [table, key, idField] = TABLE_OF_PREFIX[prefix];
   const id = (event.data as unknown as Record<string, string>)[idField];
   return [
-    sql(`update ${table} set status = $2, status_since = $3, last_reason = $4, version = $5, position = $6 where ${key} = $1`, id, status, at, event.data.reason, version, recorded.position),
+    sql(
+      `update ${table} set status = $2, status_since = $3, last_reason = $4, version = $5, position = $6 where ${key} = $1`,
+      id,
+      status,
+      at,
+      event.data.reason,
+      version,
+      recorded.position,
+    ),
   ];
 }
 

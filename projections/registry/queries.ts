@@ -58,12 +58,20 @@ const schoolOf = (r: Row): SchoolRecord => ({
     name: r.name as string,
     region: r.region as string,
     city: r.city as string,
-    canteenOperator: { name: r.operator_name as string, bin: r.operator_bin as string, bankAccount: { iban: r.operator_iban as string, bic: r.operator_bic as string } },
+    canteenOperator: {
+      name: r.operator_name as string,
+      bin: r.operator_bin as string,
+      bankAccount: { iban: r.operator_iban as string, bic: r.operator_bic as string },
+    },
     mealPriceTiyn: Number(r.meal_price_tiyn),
   },
   ...lifecycle(r),
 });
-const deviceOf = (r: Row): DeviceRecord => ({ deviceId: r.device_id as string, details: { schoolId: r.school_id as string, label: r.label as string }, ...lifecycle(r) });
+const deviceOf = (r: Row): DeviceRecord => ({
+  deviceId: r.device_id as string,
+  details: { schoolId: r.school_id as string, label: r.label as string },
+  ...lifecycle(r),
+});
 
 export async function shopById(pool: Pool, shopId: string): Promise<ShopRecord | undefined> {
   const { rows } = await pool.query('select * from registry_shops where shop_id = $1', [shopId]);
@@ -129,7 +137,15 @@ export interface RegistryChanges {
  * all (two statements could see the device's later position and skip the shop for good).
  */
 export async function registryChangesSince(pool: Pool, position: bigint): Promise<RegistryChanges> {
-  const { rows } = await pool.query<{ kind: string; id: string; status: RegistryStatus; city: string | null; school_id: string | null; version: number; position: string }>(
+  const { rows } = await pool.query<{
+    kind: string;
+    id: string;
+    status: RegistryStatus;
+    city: string | null;
+    school_id: string | null;
+    version: number;
+    position: string;
+  }>(
     `select 'shop' as kind, shop_id as id, status, city, null as school_id, version::int as version, position::text from registry_shops where position > $1
      union all select 'school', school_id, status, null, null, version::int, position::text from registry_schools where position > $1
      union all select 'device', device_id, status, null, school_id, version::int, position::text from registry_devices where position > $1`,

@@ -32,8 +32,17 @@ beforeAll(async () => {
   db = await readModelDatabase(projections);
   store = createMemoryEventStore();
   registry = createRegistryServices({ states: testStates(store), view: createRegistryView() });
-  await registry.import('shop', Array.from({ length: 5 }, (_, i) => ({ id: `shop-${i}`, details: fixtureShop(`shop-${i}`, i % 2 ? 'pavlodar' : 'kokshetau') })), { reason: 'batch 1', activate: true }, meta());
-  await registry.put('shop', { id: 'shop-1', details: { ...fixtureShop('shop-1', 'pavlodar'), address: 'moved', terminals: ['a', 'b'] }, reason: 'moved' }, meta());
+  await registry.import(
+    'shop',
+    Array.from({ length: 5 }, (_, i) => ({ id: `shop-${i}`, details: fixtureShop(`shop-${i}`, i % 2 ? 'pavlodar' : 'kokshetau') })),
+    { reason: 'batch 1', activate: true },
+    meta(),
+  );
+  await registry.put(
+    'shop',
+    { id: 'shop-1', details: { ...fixtureShop('shop-1', 'pavlodar'), address: 'moved', terminals: ['a', 'b'] }, reason: 'moved' },
+    meta(),
+  );
   await registry.changeStatus('shop', { id: 'shop-2', action: 'suspend', reason: 'complaint' }, meta());
   await registry.changeStatus('shop', { id: 'shop-3', action: 'close', reason: 'left' }, meta());
   await registry.put('school', { id: 'nobd-1', details: fixtureSchool('nobd-1', 'pavlodar', 'pavlodar', 90_000), reason: 'contract' }, meta());
@@ -44,10 +53,18 @@ afterAll(async () => db?.drop());
 
 describe('registry read model', () => {
   it('holds each entry’s present details and status, with its last reason and version', async () => {
-    expect(await shopById(db.pool, 'shop-1')).toMatchObject({ status: 'active', details: { address: 'moved', terminals: ['a', 'b'], city: 'pavlodar' }, lastReason: 'moved', version: 2 });
+    expect(await shopById(db.pool, 'shop-1')).toMatchObject({
+      status: 'active',
+      details: { address: 'moved', terminals: ['a', 'b'], city: 'pavlodar' },
+      lastReason: 'moved',
+      version: 2,
+    });
     expect((await shopById(db.pool, 'shop-2'))?.status).toBe('suspended');
     expect((await shopById(db.pool, 'shop-3'))?.status).toBe('closed');
-    expect(await schoolById(db.pool, 'nobd-1')).toMatchObject({ status: 'registered', details: { mealPriceTiyn: 90_000, canteenOperator: { bankAccount: { bic: 'KCJBKZKX' } } } });
+    expect(await schoolById(db.pool, 'nobd-1')).toMatchObject({
+      status: 'registered',
+      details: { mealPriceTiyn: 90_000, canteenOperator: { bankAccount: { bic: 'KCJBKZKX' } } },
+    });
     expect(await deviceById(db.pool, 'dev-1')).toMatchObject({ status: 'active', details: { schoolId: 'nobd-1' } });
     expect((await listShops(db.pool, { city: 'pavlodar' })).map((s) => s.shopId)).toEqual(['shop-1', 'shop-3']);
   });

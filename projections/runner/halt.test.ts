@@ -31,7 +31,13 @@ const counter = (name: string, poison?: { n: number }, type: LedgerEventType = '
   }),
 });
 
-const metadata = (n: number) => ({ commandId: `c-${n}`, correlationId: `c-${n}`, causationId: `c-${n}`, actor: { role: 'test', id: 'test' }, recordedAt: '2026-03-02T04:00:00.000Z' });
+const metadata = (n: number) => ({
+  commandId: `c-${n}`,
+  correlationId: `c-${n}`,
+  causationId: `c-${n}`,
+  actor: { role: 'test', id: 'test' },
+  recordedAt: '2026-03-02T04:00:00.000Z',
+});
 const eventId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const tick = (n: number): NewEvent => ({
   id: eventId(n),
@@ -39,7 +45,12 @@ const tick = (n: number): NewEvent => ({
   data: { caseId: 'case-1', messageId: `m-${n}`, failedAt: '2026-03-02T04:00:00.000Z', reason: 'tick', attempt: n, willRetry: true },
   metadata: metadata(n),
 });
-const sent = (n: number): NewEvent => ({ id: eventId(n), type: 'SmsSent', data: { caseId: 'case-1', messageId: `m-${n}`, sentAt: '2026-03-02T04:00:00.000Z' }, metadata: metadata(n) });
+const sent = (n: number): NewEvent => ({
+  id: eventId(n),
+  type: 'SmsSent',
+  data: { caseId: 'case-1', messageId: `m-${n}`, sentAt: '2026-03-02T04:00:00.000Z' },
+  metadata: metadata(n),
+});
 
 describe('a projection that cannot apply an event', () => {
   const poison = { n: 7 };
@@ -62,7 +73,14 @@ describe('a projection that cannot apply an event', () => {
     const bad = all.find((e) => (e.data as { attempt: number }).attempt === poison.n)!;
     const head = all.at(-1)!.position;
     const errors: unknown[] = [];
-    const runner = createRunner({ pool: db.pool, store, projections: [fragile, sturdy], batchSize: 100, retryDelayMs: 1, onError: (_name, error) => errors.push(error) });
+    const runner = createRunner({
+      pool: db.pool,
+      store,
+      projections: [fragile, sturdy],
+      batchSize: 100,
+      retryDelayMs: 1,
+      onError: (_name, error) => errors.push(error),
+    });
     await runner.catchUp();
 
     // The other model went to the head; the fragile one applied every event before the bad one.
@@ -122,7 +140,14 @@ describe('a stored event that does not parse (a bug that wrote it, or corruption
     const all = await store.readAll();
     const bad = all.find((e) => e.id === corrupt.id)!;
     const errors: unknown[] = [];
-    const runner = createRunner({ pool: db.pool, store, projections: [failures, deliveries], batchSize: 100, retryDelayMs: 1, onError: (_name, error) => errors.push(error) });
+    const runner = createRunner({
+      pool: db.pool,
+      store,
+      projections: [failures, deliveries],
+      batchSize: 100,
+      retryDelayMs: 1,
+      onError: (_name, error) => errors.push(error),
+    });
     await runner.catchUp();
     await runner.waitUntilCaughtUp(all.at(-1)!.position, 5_000, ['sent_sms']);
     const rows = async (table: string) => (await db.pool.query<{ n: number }>(`select n from ${table}`)).rows[0]?.n;
@@ -134,7 +159,13 @@ describe('a stored event that does not parse (a bug that wrote it, or corruption
     expect(halted.cause).toBeInstanceOf(StoredEventInvalid);
     expect((halted.cause as StoredEventInvalid).issues).toEqual([{ path: 'data.attempt', message: expect.stringMatching(/number/) }]);
     const [halt] = await runner.halts();
-    expect(halt).toMatchObject({ projection: 'failed_sms', eventId: bad.id, eventPosition: bad.position, eventType: 'SmsFailed', errorCode: 'stored_event_invalid' });
+    expect(halt).toMatchObject({
+      projection: 'failed_sms',
+      eventId: bad.id,
+      eventPosition: bad.position,
+      eventType: 'SmsFailed',
+      errorCode: 'stored_event_invalid',
+    });
     expect(halt!.error).toContain(`stored event ${bad.id} (position ${bad.position}, stream sms-2 version 0, type SmsFailed) does not parse: data.attempt:`);
     await runner.stop();
   });

@@ -116,7 +116,7 @@ export function createRunner(options: RunnerOptions): Runner {
     liveGatherMs: options.liveGatherMs ?? DEFAULT_LIVE_GATHER_MS,
     retryDelayMs: options.retryDelayMs ?? RETRY_DELAY_MS,
     clock: options.clock ?? systemClock,
-    onError: options.onError ?? ((name, error) => logProjectionFailure(defaultLogger ??= createLogger(), name, error)),
+    onError: options.onError ?? ((name, error) => logProjectionFailure((defaultLogger ??= createLogger()), name, error)),
   });
   const rebuildDeps = {
     pool,

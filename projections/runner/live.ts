@@ -140,7 +140,11 @@ export function createLiveRunner(deps: LiveDeps): LiveRunner {
       try {
         return await commit(this, () => statementsFor(p, events), last);
       } catch {
-        return commitOneByOne(this, events.filter((e) => handles(p, e)), last);
+        return commitOneByOne(
+          this,
+          events.filter((e) => handles(p, e)),
+          last,
+        );
       }
     },
   });

@@ -113,7 +113,8 @@ async function swapIn(deps: RebuildDeps, s: ShadowSink, liveSchema: string): Pro
   const p = s.projection;
   await pool.query('insert into projection_checkpoints (name, position) values ($1, 0) on conflict do nothing', [p.name]);
   const position = await inTx(pool, async (client) => {
-    const live = (await client.query<{ position: bigint }>('select position from projection_checkpoints where name = $1 for update', [p.name])).rows[0]!.position;
+    const live = (await client.query<{ position: bigint }>('select position from projection_checkpoints where name = $1 for update', [p.name])).rows[0]!
+      .position;
     await client.query(`set local search_path to ${s.schema}, ${liveSchema}`);
     let at = s.position;
     while (at < live) {

@@ -10,7 +10,15 @@ const iso = (value: Date | string) => (value instanceof Date ? value.toISOString
 
 /** Captures and releases on no statement yet, of days before `before` (the window's end). */
 export async function openCandidates(pool: Pool, before: string): Promise<{ captures: CaptureCandidate[]; releases: ReleaseCandidate[] }> {
-  const captures = await pool.query<{ hold_id: string; shop_id: string; family_id: string; captured_at: Date; captured_tiyn: bigint; position: bigint; items: CaptureCandidate['items'] }>(
+  const captures = await pool.query<{
+    hold_id: string;
+    shop_id: string;
+    family_id: string;
+    captured_at: Date;
+    captured_tiyn: bigint;
+    position: bigint;
+    items: CaptureCandidate['items'];
+  }>(
     `select hold_id, shop_id, family_id, captured_at, captured_tiyn, position, items from settlement_captures
      where statement_id is null and captured_at < $1 order by position`,
     [before],
@@ -20,7 +28,15 @@ export async function openCandidates(pool: Pool, before: string): Promise<{ capt
     [before],
   );
   return {
-    captures: captures.rows.map((r) => ({ holdId: r.hold_id, shopId: r.shop_id, familyId: r.family_id, capturedAt: iso(r.captured_at), capturedTiyn: num(r.captured_tiyn), position: r.position.toString(), items: r.items })),
+    captures: captures.rows.map((r) => ({
+      holdId: r.hold_id,
+      shopId: r.shop_id,
+      familyId: r.family_id,
+      capturedAt: iso(r.captured_at),
+      capturedTiyn: num(r.captured_tiyn),
+      position: r.position.toString(),
+      items: r.items,
+    })),
     releases: releases.rows.map((r) => ({ holdId: r.hold_id, shopId: r.shop_id, kind: r.kind, at: iso(r.at), releasedTiyn: num(r.released_tiyn) })),
   };
 }
@@ -44,11 +60,27 @@ export interface WindowRow {
 }
 
 export async function windows(pool: Pool, filter: { from?: string; to?: string } = {}): Promise<WindowRow[]> {
-  const { rows } = await pool.query<{ window_id: string; closed_at: Date; closed_by: string; cut_position: bigint; purchases: bigint; captured_tiyn: bigint; late_purchases: bigint }>(
-    `select * from settlement_windows where ($1::text is null or window_id >= $1) and ($2::text is null or window_id <= $2) order by window_id`,
-    [filter.from ?? null, filter.to ?? null],
-  );
-  return rows.map((r) => ({ windowId: r.window_id, closedAt: iso(r.closed_at), closedBy: r.closed_by, cutPosition: r.cut_position.toString(), purchases: num(r.purchases), capturedTiyn: num(r.captured_tiyn), latePurchases: num(r.late_purchases) }));
+  const { rows } = await pool.query<{
+    window_id: string;
+    closed_at: Date;
+    closed_by: string;
+    cut_position: bigint;
+    purchases: bigint;
+    captured_tiyn: bigint;
+    late_purchases: bigint;
+  }>(`select * from settlement_windows where ($1::text is null or window_id >= $1) and ($2::text is null or window_id <= $2) order by window_id`, [
+    filter.from ?? null,
+    filter.to ?? null,
+  ]);
+  return rows.map((r) => ({
+    windowId: r.window_id,
+    closedAt: iso(r.closed_at),
+    closedBy: r.closed_by,
+    cutPosition: r.cut_position.toString(),
+    purchases: num(r.purchases),
+    capturedTiyn: num(r.captured_tiyn),
+    latePurchases: num(r.late_purchases),
+  }));
 }
 
 export async function lastClosedWindow(pool: Pool): Promise<string | undefined> {
@@ -87,11 +119,28 @@ function summary(row: Record<string, unknown> | null, amountTiyn: number): Payou
   if (!row) return { status: 'unissued', attempts: 0 };
   const status = row.status === 'confirmed' ? 'paid' : row.status === 'issued' ? 'pending' : 'failed';
   const pick = (key: string) => (typeof row[key] === 'string' ? { [key]: row[key] as string } : {});
-  return { status, attempts: Number(row.attempts), ...pick('endToEndId'), ...pick('batchId'), ...pick('bankReference'), ...pick('reason'), ...(row.at ? { at: iso(row.at as string) } : {}) };
+  return {
+    status,
+    attempts: Number(row.attempts),
+    ...pick('endToEndId'),
+    ...pick('batchId'),
+    ...pick('bankReference'),
+    ...pick('reason'),
+    ...(row.at ? { at: iso(row.at as string) } : {}),
+  };
 }
 
 export async function statements(pool: Pool, filter: { shopId?: string; windowId?: string; from?: string; to?: string }): Promise<StatementRow[]> {
-  const { rows } = await pool.query<{ statement_id: string; shop_id: string; window_id: string; purchases: bigint; captured_tiyn: bigint; payout_tiyn: bigint; issued_at: Date; payout: Record<string, unknown> | null }>(
+  const { rows } = await pool.query<{
+    statement_id: string;
+    shop_id: string;
+    window_id: string;
+    purchases: bigint;
+    captured_tiyn: bigint;
+    payout_tiyn: bigint;
+    issued_at: Date;
+    payout: Record<string, unknown> | null;
+  }>(
     `select s.*, ${payoutSummarySql.replace('%ID%', 's.statement_id')} as payout from settlement_statements s
      where ($1::text is null or s.shop_id = $1) and ($2::text is null or s.window_id = $2)
        and ($3::text is null or s.window_id >= $3) and ($4::text is null or s.window_id <= $4)
@@ -116,16 +165,29 @@ export interface StatementDetail extends StatementRow {
 }
 
 export async function statement(pool: Pool, statementId: string): Promise<StatementDetail | undefined> {
-  const { rows } = await pool.query<{ statement_id: string; shop_id: string; window_id: string; purchases: bigint; captured_tiyn: bigint; payout_tiyn: bigint; issued_at: Date; releases: ReleaseCandidate[]; payout: Record<string, unknown> | null }>(
-    `select s.*, ${payoutSummarySql.replace('%ID%', 's.statement_id')} as payout from settlement_statements s where s.statement_id = $1`,
-    [statementId],
-  );
+  const { rows } = await pool.query<{
+    statement_id: string;
+    shop_id: string;
+    window_id: string;
+    purchases: bigint;
+    captured_tiyn: bigint;
+    payout_tiyn: bigint;
+    issued_at: Date;
+    releases: ReleaseCandidate[];
+    payout: Record<string, unknown> | null;
+  }>(`select s.*, ${payoutSummarySql.replace('%ID%', 's.statement_id')} as payout from settlement_statements s where s.statement_id = $1`, [statementId]);
   const row = rows[0];
   if (!row) return undefined;
-  const lines = await pool.query<{ hold_id: string; family_id: string; captured_at: Date; captured_tiyn: bigint; position: bigint; items: CaptureCandidate['items'] }>(
-    'select hold_id, family_id, captured_at, captured_tiyn, position, items from settlement_captures where statement_id = $1 order by position',
-    [statementId],
-  );
+  const lines = await pool.query<{
+    hold_id: string;
+    family_id: string;
+    captured_at: Date;
+    captured_tiyn: bigint;
+    position: bigint;
+    items: CaptureCandidate['items'];
+  }>('select hold_id, family_id, captured_at, captured_tiyn, position, items from settlement_captures where statement_id = $1 order by position', [
+    statementId,
+  ]);
   return {
     statementId: row.statement_id,
     shopId: row.shop_id,
@@ -135,7 +197,14 @@ export async function statement(pool: Pool, statementId: string): Promise<Statem
     payoutTiyn: num(row.payout_tiyn),
     issuedAt: iso(row.issued_at),
     payout: summary(row.payout, num(row.payout_tiyn)),
-    lines: lines.rows.map((l) => ({ holdId: l.hold_id, familyId: l.family_id, capturedAt: iso(l.captured_at), capturedTiyn: num(l.captured_tiyn), position: l.position.toString(), items: l.items })),
+    lines: lines.rows.map((l) => ({
+      holdId: l.hold_id,
+      familyId: l.family_id,
+      capturedAt: iso(l.captured_at),
+      capturedTiyn: num(l.captured_tiyn),
+      position: l.position.toString(),
+      items: l.items,
+    })),
     releases: row.releases.map((r) => ({ ...r, shopId: row.shop_id })),
   };
 }
@@ -155,7 +224,19 @@ export interface PaymentOrderRow {
 }
 
 export async function paymentOrders(pool: Pool, filter: { schoolId?: string; month?: string }): Promise<PaymentOrderRow[]> {
-  const { rows } = await pool.query<{ order_id: string; school_id: string; month: string; sequence: bigint; supplementary: boolean; meals: bigint; meal_price_tiyn: bigint; amount_tiyn: bigint; payee: Payee; issued_at: Date; payout: Record<string, unknown> | null }>(
+  const { rows } = await pool.query<{
+    order_id: string;
+    school_id: string;
+    month: string;
+    sequence: bigint;
+    supplementary: boolean;
+    meals: bigint;
+    meal_price_tiyn: bigint;
+    amount_tiyn: bigint;
+    payee: Payee;
+    issued_at: Date;
+    payout: Record<string, unknown> | null;
+  }>(
     `select o.*, ${payoutSummarySql.replace('%ID%', 'o.order_id')} as payout from payment_orders o
      where ($1::text is null or o.school_id = $1) and ($2::text is null or o.month = $2) order by o.month, o.school_id, o.sequence`,
     [filter.schoolId ?? null, filter.month ?? null],
@@ -189,16 +270,27 @@ export interface Payable {
  * Payables due a transfer: statements of a window or payment orders of a month with a positive
  * amount and no payout yet (`new`), or whose last transfer failed (`reissue`).
  */
-export async function payablesDue(pool: Pool, selection: { purpose: 'window'; windowId: string } | { purpose: 'payment_orders'; month: string } | { purpose: 'reissue' }): Promise<Payable[]> {
+export async function payablesDue(
+  pool: Pool,
+  selection: { purpose: 'window'; windowId: string } | { purpose: 'payment_orders'; month: string } | { purpose: 'reissue' },
+): Promise<Payable[]> {
   const noOpen = (id: string) => `not exists (select 1 from payouts p where p.payable_id = ${id} and p.status in ('issued', 'confirmed'))`;
   const failedOnly = (id: string) => `exists (select 1 from payouts p where p.payable_id = ${id}) and ${noOpen(id)}`;
   const none = (id: string) => `not exists (select 1 from payouts p where p.payable_id = ${id})`;
   const shops = (where: string, values: unknown[]) =>
-    pool.query<{ statement_id: string; payout_tiyn: bigint; shop_id: string }>(`select statement_id, payout_tiyn, shop_id from settlement_statements s where s.payout_tiyn > 0 and ${where} order by statement_id`, values);
+    pool.query<{ statement_id: string; payout_tiyn: bigint; shop_id: string }>(
+      `select statement_id, payout_tiyn, shop_id from settlement_statements s where s.payout_tiyn > 0 and ${where} order by statement_id`,
+      values,
+    );
   const orders = (where: string, values: unknown[]) =>
-    pool.query<{ order_id: string; amount_tiyn: bigint; school_id: string; payee: Payee }>(`select order_id, amount_tiyn, school_id, payee from payment_orders o where o.amount_tiyn > 0 and ${where} order by order_id`, values);
-  const fromShops = (rows: { statement_id: string; payout_tiyn: bigint; shop_id: string }[]): Payable[] => rows.map((r) => ({ payableId: r.statement_id, kind: 'shop_statement', amountTiyn: num(r.payout_tiyn), partyId: r.shop_id }));
-  const fromOrders = (rows: { order_id: string; amount_tiyn: bigint; school_id: string; payee: Payee }[]): Payable[] => rows.map((r) => ({ payableId: r.order_id, kind: 'canteen_order', amountTiyn: num(r.amount_tiyn), partyId: r.school_id, payee: r.payee }));
+    pool.query<{ order_id: string; amount_tiyn: bigint; school_id: string; payee: Payee }>(
+      `select order_id, amount_tiyn, school_id, payee from payment_orders o where o.amount_tiyn > 0 and ${where} order by order_id`,
+      values,
+    );
+  const fromShops = (rows: { statement_id: string; payout_tiyn: bigint; shop_id: string }[]): Payable[] =>
+    rows.map((r) => ({ payableId: r.statement_id, kind: 'shop_statement', amountTiyn: num(r.payout_tiyn), partyId: r.shop_id }));
+  const fromOrders = (rows: { order_id: string; amount_tiyn: bigint; school_id: string; payee: Payee }[]): Payable[] =>
+    rows.map((r) => ({ payableId: r.order_id, kind: 'canteen_order', amountTiyn: num(r.amount_tiyn), partyId: r.school_id, payee: r.payee }));
   switch (selection.purpose) {
     case 'window':
       return fromShops((await shops(`s.window_id = $1 and ${none('s.statement_id')}`, [selection.windowId])).rows);
@@ -211,32 +303,69 @@ export async function payablesDue(pool: Pool, selection: { purpose: 'window'; wi
 
 /** The payable an end-to-end id was issued for. */
 export async function payableOfEndToEnd(pool: Pool, endToEndIds: readonly string[]): Promise<Map<string, string>> {
-  const { rows } = await pool.query<{ end_to_end_id: string; payable_id: string }>('select end_to_end_id, payable_id from payouts where end_to_end_id = any($1::text[])', [endToEndIds]);
+  const { rows } = await pool.query<{ end_to_end_id: string; payable_id: string }>(
+    'select end_to_end_id, payable_id from payouts where end_to_end_id = any($1::text[])',
+    [endToEndIds],
+  );
   return new Map(rows.map((r) => [r.end_to_end_id, r.payable_id]));
 }
 
-export async function payoutBatches(pool: Pool): Promise<{ batchId: string; messageId: string; purpose: string; reference: string; payments: number; totalTiyn: number; createdAt: string }[]> {
-  const { rows } = await pool.query<{ batch_id: string; message_id: string; purpose: string; reference: string; payments: bigint; total_tiyn: bigint; created_at: Date }>(
-    'select batch_id, message_id, purpose, reference, payments, total_tiyn, created_at from payout_batches order by created_at, batch_id',
-  );
-  return rows.map((r) => ({ batchId: r.batch_id, messageId: r.message_id, purpose: r.purpose, reference: r.reference, payments: num(r.payments), totalTiyn: num(r.total_tiyn), createdAt: iso(r.created_at) }));
+export async function payoutBatches(
+  pool: Pool,
+): Promise<{ batchId: string; messageId: string; purpose: string; reference: string; payments: number; totalTiyn: number; createdAt: string }[]> {
+  const { rows } = await pool.query<{
+    batch_id: string;
+    message_id: string;
+    purpose: string;
+    reference: string;
+    payments: bigint;
+    total_tiyn: bigint;
+    created_at: Date;
+  }>('select batch_id, message_id, purpose, reference, payments, total_tiyn, created_at from payout_batches order by created_at, batch_id');
+  return rows.map((r) => ({
+    batchId: r.batch_id,
+    messageId: r.message_id,
+    purpose: r.purpose,
+    reference: r.reference,
+    payments: num(r.payments),
+    totalTiyn: num(r.total_tiyn),
+    createdAt: iso(r.created_at),
+  }));
 }
 
 export async function payoutBatch(pool: Pool, batchId: string): Promise<import('../../domain/settlement/events').PayoutBatchCreated['data'] | undefined> {
-  const { rows } = await pool.query<{ batch: import('../../domain/settlement/events').PayoutBatchCreated['data'] }>('select batch from payout_batches where batch_id = $1', [batchId]);
+  const { rows } = await pool.query<{ batch: import('../../domain/settlement/events').PayoutBatchCreated['data'] }>(
+    'select batch from payout_batches where batch_id = $1',
+    [batchId],
+  );
   return rows[0]?.batch;
 }
 
 /** Every fact reconciliation needs, as the read model holds it now. `mealMonths` come from the табель. */
 export async function reconcileFacts(pool: Pool, mealMonths: ReconcileInput['mealMonths']): Promise<ReconcileInput> {
-  const captures = await pool.query<{ hold_id: string; shop_id: string; captured_at: Date; captured_tiyn: bigint; position: bigint }>('select hold_id, shop_id, captured_at, captured_tiyn, position from settlement_captures');
-  const lines = await pool.query<{ hold_id: string; shop_id: string; statement_id: string; captured_tiyn: bigint }>('select hold_id, shop_id, statement_id, captured_tiyn from settlement_captures where statement_id is not null');
-  const statementRows = await pool.query<{ statement_id: string; shop_id: string; window_id: string; payout_tiyn: bigint }>('select statement_id, shop_id, window_id, payout_tiyn from settlement_statements');
-  const payoutRows = await pool.query<{ payable_id: string; kind: PayableKind; end_to_end_id: string; amount_tiyn: bigint; status: 'issued' | 'confirmed' | 'failed' }>('select payable_id, kind, end_to_end_id, amount_tiyn, status from payouts order by payable_id, attempt');
-  const orderRows = await pool.query<{ order_id: string; school_id: string; month: string; meals: bigint; meal_price_tiyn: bigint; amount_tiyn: bigint }>('select order_id, school_id, month, meals, meal_price_tiyn, amount_tiyn from payment_orders');
+  const captures = await pool.query<{ hold_id: string; shop_id: string; captured_at: Date; captured_tiyn: bigint; position: bigint }>(
+    'select hold_id, shop_id, captured_at, captured_tiyn, position from settlement_captures',
+  );
+  const lines = await pool.query<{ hold_id: string; shop_id: string; statement_id: string; captured_tiyn: bigint }>(
+    'select hold_id, shop_id, statement_id, captured_tiyn from settlement_captures where statement_id is not null',
+  );
+  const statementRows = await pool.query<{ statement_id: string; shop_id: string; window_id: string; payout_tiyn: bigint }>(
+    'select statement_id, shop_id, window_id, payout_tiyn from settlement_statements',
+  );
+  const payoutRows = await pool.query<{
+    payable_id: string;
+    kind: PayableKind;
+    end_to_end_id: string;
+    amount_tiyn: bigint;
+    status: 'issued' | 'confirmed' | 'failed';
+  }>('select payable_id, kind, end_to_end_id, amount_tiyn, status from payouts order by payable_id, attempt');
+  const orderRows = await pool.query<{ order_id: string; school_id: string; month: string; meals: bigint; meal_price_tiyn: bigint; amount_tiyn: bigint }>(
+    'select order_id, school_id, month, meals, meal_price_tiyn, amount_tiyn from payment_orders',
+  );
   const key = (shopId: string, holdId: string) => `${shopId}/${holdId}`;
   const byStatement = new Map<string, { holdId: string; capturedTiyn: number }[]>();
-  for (const l of lines.rows) byStatement.set(l.statement_id, [...(byStatement.get(l.statement_id) ?? []), { holdId: key(l.shop_id, l.hold_id), capturedTiyn: num(l.captured_tiyn) }]);
+  for (const l of lines.rows)
+    byStatement.set(l.statement_id, [...(byStatement.get(l.statement_id) ?? []), { holdId: key(l.shop_id, l.hold_id), capturedTiyn: num(l.captured_tiyn) }]);
   const windowFacts: WindowFact[] = (await windows(pool)).map((w) => ({ windowId: w.windowId, cutPosition: w.cutPosition, end: windowEnd(w.windowId) }));
   const payouts = new Map<string, PayoutFact>();
   for (const p of payoutRows.rows) {
@@ -244,11 +373,30 @@ export async function reconcileFacts(pool: Pool, mealMonths: ReconcileInput['mea
     payouts.set(p.payable_id, { ...fact, attempts: [...fact.attempts, { endToEndId: p.end_to_end_id, amountTiyn: num(p.amount_tiyn), status: p.status }] });
   }
   return {
-    captures: captures.rows.map((c): CaptureFact => ({ holdId: key(c.shop_id, c.hold_id), shopId: c.shop_id, capturedAt: iso(c.captured_at), capturedTiyn: num(c.captured_tiyn), position: c.position.toString() })),
+    captures: captures.rows.map((c): CaptureFact => ({
+      holdId: key(c.shop_id, c.hold_id),
+      shopId: c.shop_id,
+      capturedAt: iso(c.captured_at),
+      capturedTiyn: num(c.captured_tiyn),
+      position: c.position.toString(),
+    })),
     windows: windowFacts,
-    statements: statementRows.rows.map((s): StatementFact => ({ statementId: s.statement_id, shopId: s.shop_id, windowId: s.window_id, payoutTiyn: num(s.payout_tiyn), lines: byStatement.get(s.statement_id) ?? [] })),
+    statements: statementRows.rows.map((s): StatementFact => ({
+      statementId: s.statement_id,
+      shopId: s.shop_id,
+      windowId: s.window_id,
+      payoutTiyn: num(s.payout_tiyn),
+      lines: byStatement.get(s.statement_id) ?? [],
+    })),
     payouts: [...payouts.values()],
     mealMonths,
-    orders: orderRows.rows.map((o): PaymentOrderFact => ({ orderId: o.order_id, schoolId: o.school_id, month: o.month, meals: num(o.meals), mealPriceTiyn: num(o.meal_price_tiyn), amountTiyn: num(o.amount_tiyn) })),
+    orders: orderRows.rows.map((o): PaymentOrderFact => ({
+      orderId: o.order_id,
+      schoolId: o.school_id,
+      month: o.month,
+      meals: num(o.meals),
+      mealPriceTiyn: num(o.meal_price_tiyn),
+      amountTiyn: num(o.amount_tiyn),
+    })),
   };
 }

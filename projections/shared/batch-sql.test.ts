@@ -25,9 +25,18 @@ describe('array literals for unnest parameters', () => {
 
   it('any string survives the round trip', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.option(fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\u0000')), { nil: null }), { maxLength: 20 }), async (values) => {
-        expect(await roundTrip('text', values)).toEqual(values);
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.option(
+            fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\u0000')),
+            { nil: null },
+          ),
+          { maxLength: 20 },
+        ),
+        async (values) => {
+          expect(await roundTrip('text', values)).toEqual(values);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -178,6 +178,11 @@ export class Rows {
 
   toSql(build: (source: (alias: string) => string) => string): Sql[] {
     if (this.rows.length === 0) return [];
-    return [sql(build((alias) => this.source(alias)), ...this.values())];
+    return [
+      sql(
+        build((alias) => this.source(alias)),
+        ...this.values(),
+      ),
+    ];
   }
 }

@@ -25,8 +25,7 @@ export function tabelCsv(t: Tabel, presentation: TabelPresentation = {}): string
   return writeCsv(['pupil_id', 'display_name', ...t.days, 'total'], rows);
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const STATUS_LABEL: Record<Tabel['status'], string> = {
   in_progress: 'Месяц не завершён / Ай аяқталмаған',

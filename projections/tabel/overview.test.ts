@@ -9,14 +9,33 @@ import { tabelOverview } from './overview';
 function otherRegion() {
   const stream = streams.meals('pupil-pv', YEAR);
   return [
-    item(stream, {
-      type: 'MealVoucherIssued',
-      data: {
-        voucherId: 'mv-pv', pupilId: 'pupil-pv', familyId: 'fam-pv', schoolId: 'school-pv', region: 'pavlodar', grade: 5, category: 'asp_family', schoolYear: YEAR,
-        validFrom: '2025-09-01', validUntil: '2026-05-31', viaConsent: true, caseId: 'c-pv', issuedAt: '2026-03-02T04:00:00.000Z',
+    item(
+      stream,
+      {
+        type: 'MealVoucherIssued',
+        data: {
+          voucherId: 'mv-pv',
+          pupilId: 'pupil-pv',
+          familyId: 'fam-pv',
+          schoolId: 'school-pv',
+          region: 'pavlodar',
+          grade: 5,
+          category: 'asp_family',
+          schoolYear: YEAR,
+          validFrom: '2025-09-01',
+          validUntil: '2026-05-31',
+          viaConsent: true,
+          caseId: 'c-pv',
+          issuedAt: '2026-03-02T04:00:00.000Z',
+        },
       },
-    }, '2026-03-02T04:00:00.000Z'),
-    item(stream, { type: 'MealVoucherActivated', data: { voucherId: 'mv-pv', byPersonId: 'm', activatedAt: '2026-03-03T04:00:00.000Z' } }, '2026-03-03T04:00:00.000Z'),
+      '2026-03-02T04:00:00.000Z',
+    ),
+    item(
+      stream,
+      { type: 'MealVoucherActivated', data: { voucherId: 'mv-pv', byPersonId: 'm', activatedAt: '2026-03-03T04:00:00.000Z' } },
+      '2026-03-03T04:00:00.000Z',
+    ),
   ];
 }
 
@@ -61,7 +80,11 @@ describe('the табель of many schools at once', () => {
     const overview = await tabelOverview(db.pool, { month: '2026-04', now, region: 'akmola' });
     const [school] = overview.schools;
     const fedOnSheet = ['2026-04-06', '2026-04-07', '2026-04-08'];
-    expect(school!.daysWithoutRecords).toEqual(schoolDaysOf('2026-04').filter((d) => !fedOnSheet.includes(d)).map((day) => ({ day, activeVouchers: 1 })));
+    expect(school!.daysWithoutRecords).toEqual(
+      schoolDaysOf('2026-04')
+        .filter((d) => !fedOnSheet.includes(d))
+        .map((day) => ({ day, activeVouchers: 1 })),
+    );
     expect(school!.daysWithoutRecords.map((d) => d.day)).toContain('2026-04-09');
   });
 

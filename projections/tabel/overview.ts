@@ -7,7 +7,17 @@
  * canteen that stopped syncing, a device nobody charged, lunches nobody recorded.
  */
 import type { Pool } from '../../adapters/postgres/pool';
-import { addDays, endOfDay, firstDayOfMonth, instantAt, lastDayOfMonth, localDate, type Instant, type LocalDate, type Month } from '../../domain/shared/calendar';
+import {
+  addDays,
+  endOfDay,
+  firstDayOfMonth,
+  instantAt,
+  lastDayOfMonth,
+  localDate,
+  type Instant,
+  type LocalDate,
+  type Month,
+} from '../../domain/shared/calendar';
 import type { Tiyn } from '../../domain/shared/money';
 import { SCHOOL_MEALS, mealPriceTiyn } from '../../domain/programs/school-meals';
 import { schoolDaysOf, tabelAvailableFrom, tabelFinalFrom, tabelStatus, type TabelStatus } from './queries';
@@ -68,27 +78,35 @@ export async function tabelOverview(pool: Pool, query: OverviewScope & { month: 
   const active = await activeVouchersPerDay(pool, ids, past);
   const days = [...new Set([...calendarDays, ...meals.flatMap((m) => (m.meals > 0 ? [m.day] : []))])].sort();
   const overviews = schools.map(({ schoolId, region }): SchoolOverview => {
-      const own = meals.filter((m) => m.schoolId === schoolId);
-      const mealCount = own.reduce((n, m) => n + m.meals, 0);
-      const price = mealPriceTiyn(region, SCHOOL_MEALS);
-      const fed = new Map(own.map((m) => [m.day, m.fed]));
-      return {
-        schoolId,
-        region,
-        status: tabelStatus(month, now),
-        entitledPupils: entitled.get(schoolId) ?? 0,
-        mealCount,
-        mealPriceTiyn: price,
-        amountDueTiyn: mealCount * price,
-        lateMealCount: own.reduce((n, m) => n + m.late, 0),
-        fedPerDay: Object.fromEntries(days.map((d) => [d, fed.get(d) ?? 0])),
-        daysWithoutRecords: past.flatMap((day) => {
-          const vouchers = active.get(`${schoolId}|${day}`) ?? 0;
-          return vouchers > 0 && !(fed.get(day) ?? 0) ? [{ day, activeVouchers: vouchers }] : [];
-        }),
-      };
+    const own = meals.filter((m) => m.schoolId === schoolId);
+    const mealCount = own.reduce((n, m) => n + m.meals, 0);
+    const price = mealPriceTiyn(region, SCHOOL_MEALS);
+    const fed = new Map(own.map((m) => [m.day, m.fed]));
+    return {
+      schoolId,
+      region,
+      status: tabelStatus(month, now),
+      entitledPupils: entitled.get(schoolId) ?? 0,
+      mealCount,
+      mealPriceTiyn: price,
+      amountDueTiyn: mealCount * price,
+      lateMealCount: own.reduce((n, m) => n + m.late, 0),
+      fedPerDay: Object.fromEntries(days.map((d) => [d, fed.get(d) ?? 0])),
+      daysWithoutRecords: past.flatMap((day) => {
+        const vouchers = active.get(`${schoolId}|${day}`) ?? 0;
+        return vouchers > 0 && !(fed.get(day) ?? 0) ? [{ day, activeVouchers: vouchers }] : [];
+      }),
+    };
   });
-  return { month, status: tabelStatus(month, now), availableFrom: tabelAvailableFrom(month), finalFrom, days, schools: overviews, totals: totalsOf(overviews, days) };
+  return {
+    month,
+    status: tabelStatus(month, now),
+    availableFrom: tabelAvailableFrom(month),
+    finalFrom,
+    days,
+    schools: overviews,
+    totals: totalsOf(overviews, days),
+  };
 }
 
 function totalsOf(schools: readonly SchoolOverview[], days: readonly LocalDate[]): TabelOverview['totals'] {

@@ -57,7 +57,13 @@ create table tabel_voucher_months (
 `;
 
 const handled: LedgerEventType[] = [
-  'MealVoucherIssued', 'MealVoucherActivated', 'MealVoucherExpired', 'MealServed', 'MealVoucherListed', 'MealVoucherSuspended', 'MealVoucherTransferred',
+  'MealVoucherIssued',
+  'MealVoucherActivated',
+  'MealVoucherExpired',
+  'MealServed',
+  'MealVoucherListed',
+  'MealVoucherSuspended',
+  'MealVoucherTransferred',
 ];
 
 /** One statement setting a timestamp column of many vouchers (a voucher is activated or expired once). */
@@ -74,8 +80,16 @@ function build(events: readonly Recorded[]): Sql[] {
   const meals = new InsertRows(
     'tabel_meals',
     [
-      col('device_id', 'text'), col('seq', 'bigint'), col('school_id', 'text'), col('pupil_id', 'text'), col('voucher_id', 'text'),
-      col('school_day', 'date'), col('month', 'text'), col('scanned_at', 'timestamptz'), col('received_at', 'timestamptz'), col('position', 'bigint'),
+      col('device_id', 'text'),
+      col('seq', 'bigint'),
+      col('school_id', 'text'),
+      col('pupil_id', 'text'),
+      col('voucher_id', 'text'),
+      col('school_day', 'date'),
+      col('month', 'text'),
+      col('scanned_at', 'timestamptz'),
+      col('received_at', 'timestamptz'),
+      col('position', 'bigint'),
     ],
     2,
   );
@@ -110,7 +124,9 @@ function build(events: readonly Recorded[]): Sql[] {
     ...vouchers.toSql(),
     ...setInstant('activated_at', activated),
     ...setInstant('expired_at', expired),
-    ...movedRows.toSql((source) => `update tabel_vouchers t set school_id = m.school_id, grade = m.grade from ${source('m')} where t.voucher_id = m.voucher_id`),
+    ...movedRows.toSql(
+      (source) => `update tabel_vouchers t set school_id = m.school_id, grade = m.grade from ${source('m')} where t.voucher_id = m.voucher_id`,
+    ),
     ...monthRows.toSql(
       (source) => `insert into tabel_voucher_months select * from ${source('m')} on conflict (voucher_id, month) do update set suspended = excluded.suspended`,
     ),

@@ -11,13 +11,26 @@ function voucher(pupilId: string, events: { activatedAt?: string; expiredAt?: st
   const issued: LedgerEvent = {
     type: 'MealVoucherIssued',
     data: {
-      voucherId, pupilId, familyId: `fam-${pupilId}`, schoolId: SCHOOL, region: 'akmola', grade: 5, category: 'asp_family', schoolYear: YEAR,
-      validFrom: '2025-09-01', validUntil: '2026-05-31', viaConsent: true, caseId: `c-${pupilId}`, issuedAt: '2026-03-02T04:00:00.000Z',
+      voucherId,
+      pupilId,
+      familyId: `fam-${pupilId}`,
+      schoolId: SCHOOL,
+      region: 'akmola',
+      grade: 5,
+      category: 'asp_family',
+      schoolYear: YEAR,
+      validFrom: '2025-09-01',
+      validUntil: '2026-05-31',
+      viaConsent: true,
+      caseId: `c-${pupilId}`,
+      issuedAt: '2026-03-02T04:00:00.000Z',
     },
   };
   return [
     item(stream, issued, '2026-03-02T04:00:00.000Z'),
-    ...(events.activatedAt ? [item(stream, { type: 'MealVoucherActivated', data: { voucherId, byPersonId: 'm', activatedAt: events.activatedAt } }, events.activatedAt)] : []),
+    ...(events.activatedAt
+      ? [item(stream, { type: 'MealVoucherActivated', data: { voucherId, byPersonId: 'm', activatedAt: events.activatedAt } }, events.activatedAt)]
+      : []),
     ...(events.expiredAt ? [item(stream, { type: 'MealVoucherExpired', data: { voucherId, at: events.expiredAt } }, events.expiredAt)] : []),
   ];
 }
@@ -110,7 +123,9 @@ describe('табель', () => {
     const db2 = await readModelDatabase();
     try {
       await projectFresh(db2.pool, [...voucher('pupil-a', { activatedAt: '2026-03-03T04:00:00.000Z', expiredAt: '2026-05-31T19:00:00.000Z' })]);
-      expect((await tabel(db2.pool, { schoolId: SCHOOL, month: '2026-05', now: new Date('2026-06-10T00:00:00Z') })).pupils.map((p) => p.pupilId)).toEqual(['pupil-a']);
+      expect((await tabel(db2.pool, { schoolId: SCHOOL, month: '2026-05', now: new Date('2026-06-10T00:00:00Z') })).pupils.map((p) => p.pupilId)).toEqual([
+        'pupil-a',
+      ]);
       expect((await tabel(db2.pool, { schoolId: SCHOOL, month: '2026-06', now: new Date('2026-07-10T00:00:00Z') })).pupils).toEqual([]);
     } finally {
       await db2.drop();
@@ -122,12 +137,44 @@ describe('табель', () => {
     const db2 = await readModelDatabase();
     try {
       const stream = streams.meals('pupil-s', YEAR);
-      const suspended: LedgerEvent = { type: 'MealVoucherSuspended', data: { voucherId: 'mv-pupil-s', month: '2026-04', listId: 'nobd-04', schoolId: SCHOOL, reason: 'absent_from_month_list', at: '2026-04-08T04:00:00.000Z' } };
+      const suspended: LedgerEvent = {
+        type: 'MealVoucherSuspended',
+        data: {
+          voucherId: 'mv-pupil-s',
+          month: '2026-04',
+          listId: 'nobd-04',
+          schoolId: SCHOOL,
+          reason: 'absent_from_month_list',
+          at: '2026-04-08T04:00:00.000Z',
+        },
+      };
       const served = (day: string, seq: number): LedgerEvent => ({
         type: 'MealServed',
-        data: { voucherId: 'mv-pupil-s', pupilId: 'pupil-s', schoolId: SCHOOL, deviceId: 'dev-s', seq, schoolDay: day, scannedAt: `${day}T07:00:00.000Z`, receivedAt: `${day}T07:00:05.000Z`, method: 'card' },
+        data: {
+          voucherId: 'mv-pupil-s',
+          pupilId: 'pupil-s',
+          schoolId: SCHOOL,
+          deviceId: 'dev-s',
+          seq,
+          schoolDay: day,
+          scannedAt: `${day}T07:00:00.000Z`,
+          receivedAt: `${day}T07:00:05.000Z`,
+          method: 'card',
+        },
       });
-      const moved: LedgerEvent = { type: 'MealVoucherTransferred', data: { voucherId: 'mv-pupil-t', month: '2026-04', listId: 'nobd-8-04', fromSchoolId: SCHOOL, toSchoolId: 'school-8', fromGrade: 5, toGrade: 5, at: '2026-04-01T04:00:00.000Z' } };
+      const moved: LedgerEvent = {
+        type: 'MealVoucherTransferred',
+        data: {
+          voucherId: 'mv-pupil-t',
+          month: '2026-04',
+          listId: 'nobd-8-04',
+          fromSchoolId: SCHOOL,
+          toSchoolId: 'school-8',
+          fromGrade: 5,
+          toGrade: 5,
+          at: '2026-04-01T04:00:00.000Z',
+        },
+      };
       await projectFresh(db2.pool, [
         ...voucher('pupil-s', { activatedAt: '2026-03-03T04:00:00.000Z' }),
         item(stream, served('2026-04-06', 1), '2026-04-06T07:00:05.000Z'),
@@ -139,8 +186,12 @@ describe('табель', () => {
       expect(april.pupils).toEqual([]);
       expect(april.mealCount).toBe(0);
       expect(april.notListed).toEqual([{ pupilId: 'pupil-s', schoolDay: '2026-04-06', deviceId: 'dev-s', seq: 1, receivedAt: '2026-04-06T07:00:05.000Z' }]);
-      expect((await tabel(db2.pool, { schoolId: SCHOOL, month: '2026-05', now: new Date('2026-06-10T00:00:00Z') })).pupils.map((p) => p.pupilId)).toEqual(['pupil-s']);
-      expect((await tabel(db2.pool, { schoolId: 'school-8', month: '2026-04', now: new Date('2026-05-10T00:00:00Z') })).pupils.map((p) => p.pupilId)).toEqual(['pupil-t']);
+      expect((await tabel(db2.pool, { schoolId: SCHOOL, month: '2026-05', now: new Date('2026-06-10T00:00:00Z') })).pupils.map((p) => p.pupilId)).toEqual([
+        'pupil-s',
+      ]);
+      expect((await tabel(db2.pool, { schoolId: 'school-8', month: '2026-04', now: new Date('2026-05-10T00:00:00Z') })).pupils.map((p) => p.pupilId)).toEqual([
+        'pupil-t',
+      ]);
     } finally {
       await db2.drop();
     }

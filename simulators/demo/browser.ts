@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** The Chromium to drive, or undefined (the browser tests then skip, saying so). */
 export function findChromium(): string | undefined {
@@ -40,7 +49,15 @@ export async function launchBrowser(executablePath: string, viewport = { width: 
   let context: BrowserContext;
   try {
     // Chromium's own temporary files (.org.chromium.Chromium.*) go into the profile, removed with it.
-    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: FLAGS, viewport, locale: 'ru-RU', timezoneId: 'Asia/Almaty', env: { ...process.env, TMPDIR: profile } });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      args: FLAGS,
+      viewport,
+      locale: 'ru-RU',
+      timezoneId: 'Asia/Almaty',
+      env: { ...process.env, TMPDIR: profile },
+    });
   } catch (error) {
     rmSync(profile, { recursive: true, force: true });
     throw error;

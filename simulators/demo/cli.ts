@@ -27,7 +27,9 @@ async function main(argv: string[]): Promise<number> {
   const dataDir = resolve(config.DATA_DIR, 'demo');
   const startMs = Date.parse(demoStart(plan));
   const endMs = Date.parse(instantAt(plan.endsOn.date, plan.endsOn.time));
-  process.stderr.write(`Demo: a fresh Postgres under ${dataDir}; playing ${plan.families} families (food vouchers ${plan.foodMonths.join(', ')}) and ${plan.pupils} pupils (school meals) through the API…\n`);
+  process.stderr.write(
+    `Demo: a fresh Postgres under ${dataDir}; playing ${plan.families} families (food vouchers ${plan.foodMonths.join(', ')}) and ${plan.pupils} pupils (school meals) through the API…\n`,
+  );
   const progress = createProgress(endMs - startMs, 'seeding');
   const demo = await startDemo({ dataDir, port, plan, onProgress: (instant) => progress.update(Date.parse(instant) - startMs, localDate(instant)) });
   progress.finish(localDate(demo.seeded.now));

@@ -101,14 +101,18 @@ function programHttp(http: Http, program: string, intercept: Intercept | undefin
   const call = async (method: 'GET' | 'POST', path: string, init: CallInit = {}): Promise<ClientAnswer> => {
     const planted = intercept?.(method, path, init);
     if (planted) return planted;
-    const answer = (await Reflect.apply(http.api[method] as unknown as (path: string, init: CallInit) => Promise<ClientAnswer>, http.api, [path, init])) as ClientAnswer;
+    const answer = (await Reflect.apply(http.api[method] as unknown as (path: string, init: CallInit) => Promise<ClientAnswer>, http.api, [
+      path,
+      init,
+    ])) as ClientAnswer;
     if (method !== 'GET' || path !== '/v1/sms/outbound' || answer.response.status !== 200) return answer;
     const data = answer.data as { messages: { caseId: string }[] };
     return { ...answer, data: { ...data, messages: data.messages.filter((m) => m.caseId.startsWith(ownCase)) } };
   };
   // The simulators call api.GET and api.POST by path; everything else of the client is the driver's.
   const api = new Proxy(http.api, {
-    get: (target, key, receiver) => (key === 'GET' || key === 'POST' ? (path: string, init?: CallInit) => call(key, path, init) : Reflect.get(target, key, receiver)),
+    get: (target, key, receiver) =>
+      key === 'GET' || key === 'POST' ? (path: string, init?: CallInit) => call(key, path, init) : Reflect.get(target, key, receiver),
   });
   return { ...http, api, close: () => undefined };
 }

@@ -29,7 +29,11 @@ async function main(): Promise<number> {
   chmodSync(work, 0o755);
   const startMs = Date.parse(demoStart());
   const progress = createProgress(Date.parse('2026-04-06T05:00:00Z') - startMs, 'seeding');
-  const demo = await startDemo({ dataDir: join(work, 'demo'), onProgress: (instant) => progress.update(Date.parse(instant) - startMs, localDate(instant)), logger: silentLogger() });
+  const demo = await startDemo({
+    dataDir: join(work, 'demo'),
+    onProgress: (instant) => progress.update(Date.parse(instant) - startMs, localDate(instant)),
+    logger: silentLogger(),
+  });
   progress.finish();
   const browser = await launchBrowser(chromium, { width: 1480, height: 900 });
   try {
@@ -80,8 +84,20 @@ async function operatorsMoment(demo: Demo): Promise<void> {
         listId: 'sdu-2026-04-001',
         month: '2026-04',
         rows: [
-          { familyId: TOUR_FAMILY.familyId, city: TOUR_FAMILY.city, aspOnDate: '2026-03-31', head: { iin: TOUR_FAMILY.head.iin }, members: [{ iin: TOUR_FAMILY.head.iin }, { iin: TOUR_FAMILY.child.iin }] },
-          { familyId: 'fam-astana-1', city: 'Astana', aspOnDate: '2026-03-31', head: { iin: TOUR_FAMILY.child.iin }, members: [{ iin: TOUR_FAMILY.child.iin }] },
+          {
+            familyId: TOUR_FAMILY.familyId,
+            city: TOUR_FAMILY.city,
+            aspOnDate: '2026-03-31',
+            head: { iin: TOUR_FAMILY.head.iin },
+            members: [{ iin: TOUR_FAMILY.head.iin }, { iin: TOUR_FAMILY.child.iin }],
+          },
+          {
+            familyId: 'fam-astana-1',
+            city: 'Astana',
+            aspOnDate: '2026-03-31',
+            head: { iin: TOUR_FAMILY.child.iin },
+            members: [{ iin: TOUR_FAMILY.child.iin }],
+          },
         ],
       },
     }),

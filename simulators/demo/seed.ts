@@ -119,7 +119,9 @@ export async function seedDemo(driver: Driver, plan: DemoPlan = DEMO_PLAN, onPro
   // Monday morning: the quiet canteen is back online and sends what its devices kept.
   let lateRecords = 0;
   for (const init of held.values()) {
-    const reply = await driver.http.send(driver.http.api.POST('/v1/canteen/batches', { headers: init.headers ?? {}, body: init.body as RequestBody<'/v1/canteen/batches', 'post'> }));
+    const reply = await driver.http.send(
+      driver.http.api.POST('/v1/canteen/batches', { headers: init.headers ?? {}, body: init.body as RequestBody<'/v1/canteen/batches', 'post'> }),
+    );
     if (reply.status !== 200) throw new Error(`the quiet canteen's batch was refused: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
     lateRecords += reply.body.results.filter((r) => r.outcome === 'meal_recorded').length;
   }

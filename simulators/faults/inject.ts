@@ -33,7 +33,11 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
   }
 }
 
-const answers = (lab: Lab) => lab.pool.query('select 1').then(() => true, () => false);
+const answers = (lab: Lab) =>
+  lab.pool.query('select 1').then(
+    () => true,
+    () => false,
+  );
 
 export const FAULTS: readonly Fault[] = [
   {

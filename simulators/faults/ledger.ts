@@ -40,13 +40,26 @@ export async function countLostAndDoubled(pool: Pool, acks: readonly Acknowledge
     const { rows } = await pool.query<{ key: string; n: number }>(sql, [keys]);
     return new Map(rows.map((r) => [r.key, r.n]));
   };
-  const authorized = await counted("select data->>'holdId' as key, count(*)::int as n from events where type = 'FoodPurchaseAuthorized' and data->>'holdId' = any($1) group by 1", holds);
-  const captured = await counted("select data->>'holdId' as key, count(*)::int as n from events where type = 'FoodPurchaseCaptured' and data->>'holdId' = any($1) group by 1", captures);
-  const served = await counted("select (data->>'deviceId') || '#' || (data->>'seq') as key, count(*)::int as n from events where type = 'MealServed' and (data->>'deviceId') || '#' || (data->>'seq') = any($1) group by 1", meals);
+  const authorized = await counted(
+    "select data->>'holdId' as key, count(*)::int as n from events where type = 'FoodPurchaseAuthorized' and data->>'holdId' = any($1) group by 1",
+    holds,
+  );
+  const captured = await counted(
+    "select data->>'holdId' as key, count(*)::int as n from events where type = 'FoodPurchaseCaptured' and data->>'holdId' = any($1) group by 1",
+    captures,
+  );
+  const served = await counted(
+    "select (data->>'deviceId') || '#' || (data->>'seq') as key, count(*)::int as n from events where type = 'MealServed' and (data->>'deviceId') || '#' || (data->>'seq') = any($1) group by 1",
+    meals,
+  );
   const examples: string[] = [];
   let lost = 0;
   let doubled = 0;
-  for (const [what, keys, found] of [['authorization', holds, authorized], ['capture', captures, captured], ['meal', meals, served]] as const) {
+  for (const [what, keys, found] of [
+    ['authorization', holds, authorized],
+    ['capture', captures, captured],
+    ['meal', meals, served],
+  ] as const) {
     for (const key of keys) {
       const n = found.get(key) ?? 0;
       if (n === 0) lost++;
@@ -79,10 +92,15 @@ export async function replayAll(http: Http, acks: readonly Acknowledged[]): Prom
   let differing = 0;
   const examples: string[] = [];
   for (const ack of acks) {
-    const again = await http.replay('POST', ack.path, { token: ack.token, body: ack.body, ...(ack.idempotencyKey ? { idempotencyKey: ack.idempotencyKey } : {}) });
+    const again = await http.replay('POST', ack.path, {
+      token: ack.token,
+      body: ack.body,
+      ...(ack.idempotencyKey ? { idempotencyKey: ack.idempotencyKey } : {}),
+    });
     if (again.status !== ack.status || !isDeepStrictEqual(comparable(ack, again.body), comparable(ack, ack.answer))) {
       differing++;
-      if (examples.length < 3) examples.push(`${ack.op} ${ack.idempotencyKey ?? ''}: first ${ack.status}, again ${again.status} ${JSON.stringify(again.body).slice(0, 160)}`);
+      if (examples.length < 3)
+        examples.push(`${ack.op} ${ack.idempotencyKey ?? ''}: first ${ack.status}, again ${again.status} ${JSON.stringify(again.body).slice(0, 160)}`);
     }
   }
   return { sent: acks.length, differing, examples };

@@ -63,7 +63,12 @@ export async function runFaults(options: FaultRunOptions): Promise<{ results: Fa
   const lab = await openLab({ start: instantAt('2026-03-02', '09:00'), wantDisk: chosen.some((f) => f.name === 'disk-full'), log: options.log });
   try {
     options.log(`seeding ${options.families} families and ${options.devices} × ${options.pupilsPerDevice} pupils through the API…`);
-    const fixture = await seedFixture(lab.service, { families: options.families, devices: options.devices, pupilsPerDevice: options.pupilsPerDevice, seed: 'faults' });
+    const fixture = await seedFixture(lab.service, {
+      families: options.families,
+      devices: options.devices,
+      pupilsPerDevice: options.pupilsPerDevice,
+      seed: 'faults',
+    });
     // The service's clock runs in real time from LOAD_NOW: a restarted service takes it up from there.
     const offset = new Date(LOAD_NOW).getTime() - Date.now();
     const virtualNow = () => new Date(Date.now() + offset + 1_000).toISOString();
@@ -86,7 +91,15 @@ export async function runFaults(options: FaultRunOptions): Promise<{ results: Fa
 
 async function runOne(lab: Lab, fixture: Fixture, fault: Fault, options: FaultRunOptions, virtualNow: () => string): Promise<FaultResult> {
   const acks: Acknowledged[] = [];
-  const traffic = runTraffic(lab.service, fixture, { shops: options.shops, devices: options.devices, seconds: options.seconds, batchSize: FAULT_BATCH, keyPrefix: `fault-${fault.name}`, resilient: true, onAck: (ack) => acks.push(ack) });
+  const traffic = runTraffic(lab.service, fixture, {
+    shops: options.shops,
+    devices: options.devices,
+    seconds: options.seconds,
+    batchSize: FAULT_BATCH,
+    keyPrefix: `fault-${fault.name}`,
+    resilient: true,
+    onAck: (ack) => acks.push(ack),
+  });
   await new Promise((ok) => setTimeout(ok, (options.seconds * 1000) / 3));
   const injected = await fault.inject(lab, { holdSeconds: options.holdSeconds, virtualNow });
   const report = await traffic;
@@ -101,7 +114,13 @@ async function runOne(lab: Lab, fixture: Fixture, fault: Fault, options: FaultRu
   const lastBefore = [...acks].reverse().find((a) => a.at <= injected.injectedAt)?.at;
   const round = (ms: number) => Math.round(ms / 100) / 10;
   const passed =
-    counted.lost === 0 && counted.doubled === 0 && firstAfter !== undefined && projectionsAtHead && replays.differing === 0 && balances.violations === 0 && balances.spentMatchesLog;
+    counted.lost === 0 &&
+    counted.doubled === 0 &&
+    firstAfter !== undefined &&
+    projectionsAtHead &&
+    replays.differing === 0 &&
+    balances.violations === 0 &&
+    balances.spentMatchesLog;
   return {
     fault: fault.name,
     what: fault.what,
@@ -165,7 +184,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const { results, durable, events } = await runFaults(options);
   const out = resolve(strArg(args, 'out', `reports/faults-${new Date().toISOString().replace(/[:.]/g, '-')}.json`));
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ durable, options: { ...options, log: undefined }, wallSeconds: Math.round((performance.now() - started) / 1000), postgresSupervisor: events, results }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ durable, options: { ...options, log: undefined }, wallSeconds: Math.round((performance.now() - started) / 1000), postgresSupervisor: events, results }, null, 2)}\n`,
+  );
   process.stdout.write(`${durabilityNote(durable)}\n${faultTable(results)}\nsummary: ${out}\n`);
   for (const r of results.filter((x) => !x.passed)) process.stdout.write(`  ${r.fault}: ${r.examples?.join('; ')}\n`);
   return results.every((r) => r.passed) ? 0 : 1;

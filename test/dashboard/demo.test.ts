@@ -71,12 +71,22 @@ describe('the demo, seeded through the API', () => {
     const region = demo.seeded.quietSchool.region;
     const overview = await get('/v1/school-meals/overview?month=2026-03', demo.tokens.EDUCATION_TOKEN!);
     expect(overview.status).toBe(200);
-    const expected = demo.seeded.population.schools.filter((s) => s.region === region).map((s) => s.schoolId).sort();
+    const expected = demo.seeded.population.schools
+      .filter((s) => s.region === region)
+      .map((s) => s.schoolId)
+      .sort();
     expect(overview.body.schools.map((s: { schoolId: string }) => s.schoolId)).toEqual(expected);
     for (const school of overview.body.schools) {
       const pedagogue = await tokenOf({ role: 'social-pedagogue', sub: `ped-${school.schoolId}`, schoolId: school.schoolId });
       const sheet = (await get(`/v1/schools/${school.schoolId}/tabel/2026-03`, pedagogue)).body;
-      expect(school).toMatchObject({ status: sheet.status, entitledPupils: sheet.pupils.length, mealCount: sheet.mealCount, amountDueTiyn: sheet.amountDueTiyn, lateMealCount: sheet.lateMealCount, fedPerDay: sheet.fedPerDay });
+      expect(school).toMatchObject({
+        status: sheet.status,
+        entitledPupils: sheet.pupils.length,
+        mealCount: sheet.mealCount,
+        amountDueTiyn: sheet.amountDueTiyn,
+        lateMealCount: sheet.lateMealCount,
+        fedPerDay: sheet.fedPerDay,
+      });
     }
   });
 
@@ -121,11 +131,15 @@ describe.skipIf(!chromium)(`the dashboard in headless Chromium${chromium ? '' : 
   };
   /** The page's figures: data-figure → data-value (raw integers, as the API gives them). */
   const figures = (tab: Tab) =>
-    tab.page.$$eval('[data-figure]', (buttons) => Object.fromEntries(buttons.map((b) => [b.getAttribute('data-figure'), Number(b.getAttribute('data-value'))])));
+    tab.page.$$eval('[data-figure]', (buttons) =>
+      Object.fromEntries(buttons.map((b) => [b.getAttribute('data-figure'), Number(b.getAttribute('data-value'))])),
+    );
   /** What a Chart.js chart on the page draws: its labels and each dataset's data. */
   const chartData = (tab: Tab, id: string) =>
     tab.page.evaluate((canvasId) => {
-      const chart = (globalThis as unknown as { Chart: { getChart(c: unknown): { data: { labels: unknown[]; datasets: { data: unknown[] }[] } } | undefined } }).Chart.getChart((globalThis as unknown as InPage).document.getElementById(canvasId));
+      const chart = (
+        globalThis as unknown as { Chart: { getChart(c: unknown): { data: { labels: unknown[]; datasets: { data: unknown[] }[] } } | undefined } }
+      ).Chart.getChart((globalThis as unknown as InPage).document.getElementById(canvasId));
       return chart ? { labels: chart.data.labels, data: chart.data.datasets.map((d) => d.data) } : undefined;
     }, id);
 
@@ -135,7 +149,24 @@ describe.skipIf(!chromium)(`the dashboard in headless Chromium${chromium ? '' : 
     const api = (await get('/v1/ministry/outcomes?program=food-vouchers&month=2026-03', demo.tokens.MINISTRY_TOKEN!)).body;
     const sum = (key: string) => api.funnel.reduce((n: number, r: Record<string, number>) => n + r[key]!, 0);
     const shown = await figures(tab);
-    for (const key of ['eligible', 'smsSent', 'consented', 'refused', 'timedOut', 'undeliverable', 'noPhone', 'issued', 'activated', 'used', 'lapsed', 'issuedTiyn', 'usedTiyn', 'heldTiyn', 'lapsedTiyn']) expect([key, shown[key]]).toEqual([key, sum(key)]);
+    for (const key of [
+      'eligible',
+      'smsSent',
+      'consented',
+      'refused',
+      'timedOut',
+      'undeliverable',
+      'noPhone',
+      'issued',
+      'activated',
+      'used',
+      'lapsed',
+      'issuedTiyn',
+      'usedTiyn',
+      'heldTiyn',
+      'lapsedTiyn',
+    ])
+      expect([key, shown[key]]).toEqual([key, sum(key)]);
     expect(shown.availableTiyn).toBe(sum('issuedTiyn') - sum('usedTiyn') - sum('heldTiyn') - sum('lapsedTiyn'));
     expect(shown.consented).toBeGreaterThan(0);
     expect(shown.usedTiyn).toBeGreaterThan(0);
@@ -147,7 +178,11 @@ describe.skipIf(!chromium)(`the dashboard in headless Chromium${chromium ? '' : 
     expect([...(goods!.data[0] as number[])].sort((a, b) => b - a)).toEqual([...byCategory.values()].sort((a, b) => b - a));
     const compare = await chartData(tab, 'compare-chart');
     const february = (await get('/v1/ministry/outcomes?program=food-vouchers&month=2026-02', demo.tokens.MINISTRY_TOKEN!)).body;
-    expect(compare!.data[1]).toEqual(['eligible', 'consented', 'issued', 'activated', 'used', 'lapsed'].map((k) => february.funnel.reduce((n: number, r: Record<string, number>) => n + r[k]!, 0)));
+    expect(compare!.data[1]).toEqual(
+      ['eligible', 'consented', 'issued', 'activated', 'used', 'lapsed'].map((k) =>
+        february.funnel.reduce((n: number, r: Record<string, number>) => n + r[k]!, 0),
+      ),
+    );
     // One city: the API's row for it.
     await tab.page.selectOption('#city', 'pavlodar');
     await tab.page.waitForFunction(() => {
@@ -156,7 +191,11 @@ describe.skipIf(!chromium)(`the dashboard in headless Chromium${chromium ? '' : 
     });
     const pavlodar = (await get('/v1/ministry/outcomes?program=food-vouchers&month=2026-03&city=pavlodar', demo.tokens.MINISTRY_TOKEN!)).body.funnel[0];
     const city = await figures(tab);
-    expect({ eligible: city.eligible, issued: city.issued, usedTiyn: city.usedTiyn }).toEqual({ eligible: pavlodar.eligible, issued: pavlodar.issued, usedTiyn: pavlodar.usedTiyn });
+    expect({ eligible: city.eligible, issued: city.issued, usedTiyn: city.usedTiyn }).toEqual({
+      eligible: pavlodar.eligible,
+      issued: pavlodar.issued,
+      usedTiyn: pavlodar.usedTiyn,
+    });
     expect(tab.problems).toEqual([]);
   });
 
@@ -207,7 +246,14 @@ describe.skipIf(!chromium)(`the dashboard in headless Chromium${chromium ? '' : 
     await tab.page.waitForSelector('#schools-table');
     const api = (await get('/v1/school-meals/overview?month=2026-03', demo.tokens.EDUCATION_TOKEN!)).body;
     const shown = await figures(tab);
-    expect(shown).toMatchObject({ schools: api.totals.schools, entitledPupils: api.totals.entitledPupils, mealsServed: api.totals.mealCount, amountDueTiyn: api.totals.amountDueTiyn, lateMeals: api.totals.lateMealCount, daysWithoutRecords: api.totals.daysWithoutRecords });
+    expect(shown).toMatchObject({
+      schools: api.totals.schools,
+      entitledPupils: api.totals.entitledPupils,
+      mealsServed: api.totals.mealCount,
+      amountDueTiyn: api.totals.amountDueTiyn,
+      lateMeals: api.totals.lateMealCount,
+      daysWithoutRecords: api.totals.daysWithoutRecords,
+    });
     const fed = await chartData(tab, 'fed-chart');
     expect(fed!.data[0]).toEqual(api.days.map((d: string) => api.totals.fedPerDay[d]));
     expect(await tab.page.textContent('#unusual-table')).toContain(demo.seeded.quietSchool.schoolId);
@@ -233,7 +279,11 @@ describe.skipIf(!chromium)(`the dashboard in headless Chromium${chromium ? '' : 
     expect(lag!.labels).toEqual(api.projections.map((p: { name: string }) => p.name));
     expect(await tab.page.$$eval('#lists-table tbody tr', (rows) => rows.length)).toBe(api.lists.recent.length);
     const first = await tab.page.getAttribute('#refreshed', 'data-now');
-    await tab.page.waitForFunction((before) => (globalThis as unknown as InPage).document.getElementById('refreshed')?.getAttribute('data-now') !== before, first, { timeout: 12_000 });
+    await tab.page.waitForFunction(
+      (before) => (globalThis as unknown as InPage).document.getElementById('refreshed')?.getAttribute('data-now') !== before,
+      first,
+      { timeout: 12_000 },
+    );
     // Pause is a real button: the keyboard presses it.
     await tab.page.focus('#pause');
     await tab.page.keyboard.press('Enter');
@@ -303,26 +353,29 @@ function tourScript(): string {
 }
 
 const tools = ['curl', 'jq'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
-describe.skipIf(tools.length > 0)(`the README's five-minute tour, as written${tools.length ? ` — skipped: no ${tools.join(', ')} (apt-get install -y curl jq)` : ''}`, () => {
-  it('runs against the demo, every call answered, and ends on the dashboard', async () => {
-    const script = tourScript();
-    expect(script).toContain('source .data/demo/tokens.env');
-    mkdirSync(join(workDir, '.data', 'demo'), { recursive: true });
-    // Asynchronously: the demo answers from this very process.
-    const { stdout: output } = await promisify(execFile)('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd: workDir, encoding: 'utf8', timeout: 60_000 });
-    expect(output).toContain('"accepted":1');
-    expect(output).toContain('"outcome":"consent_given"');
-    expect(output).toMatch(/"capturedTiyn":\d+/);
-    expect(output).toContain('<title>Социальный кошелёк — панель</title>');
-  }, 90_000);
+describe.skipIf(tools.length > 0)(
+  `the README's five-minute tour, as written${tools.length ? ` — skipped: no ${tools.join(', ')} (apt-get install -y curl jq)` : ''}`,
+  () => {
+    it('runs against the demo, every call answered, and ends on the dashboard', async () => {
+      const script = tourScript();
+      expect(script).toContain('source .data/demo/tokens.env');
+      mkdirSync(join(workDir, '.data', 'demo'), { recursive: true });
+      // Asynchronously: the demo answers from this very process.
+      const { stdout: output } = await promisify(execFile)('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd: workDir, encoding: 'utf8', timeout: 60_000 });
+      expect(output).toContain('"accepted":1');
+      expect(output).toContain('"outcome":"consent_given"');
+      expect(output).toMatch(/"capturedTiyn":\d+/);
+      expect(output).toContain('<title>Социальный кошелёк — панель</title>');
+    }, 90_000);
 
-  it('left the tour family’s April in the ministry’s figures: consented, spent, the rest lapsed', async () => {
-    // The figures are a read model: wait until it has applied everything the tour wrote.
-    await demo.driver.settle();
-    const april = (await get('/v1/ministry/outcomes?program=food-vouchers&month=2026-04&city=kokshetau', demo.tokens.MINISTRY_TOKEN!)).body.funnel[0];
-    expect(april).toMatchObject({ eligible: 1, consented: 1, issued: 2, activated: 2, heldTiyn: 0 });
-    expect(april.used).toBeGreaterThanOrEqual(1);
-    expect(april.usedTiyn).toBe(160_000);
-    expect(april.issuedTiyn).toBe(april.usedTiyn + april.lapsedTiyn);
-  });
-});
+    it('left the tour family’s April in the ministry’s figures: consented, spent, the rest lapsed', async () => {
+      // The figures are a read model: wait until it has applied everything the tour wrote.
+      await demo.driver.settle();
+      const april = (await get('/v1/ministry/outcomes?program=food-vouchers&month=2026-04&city=kokshetau', demo.tokens.MINISTRY_TOKEN!)).body.funnel[0];
+      expect(april).toMatchObject({ eligible: 1, consented: 1, issued: 2, activated: 2, heldTiyn: 0 });
+      expect(april.used).toBeGreaterThanOrEqual(1);
+      expect(april.usedTiyn).toBe(160_000);
+      expect(april.issuedTiyn).toBe(april.usedTiyn + april.lapsedTiyn);
+    });
+  },
+);

@@ -39,7 +39,13 @@ const MEAL_MONTHS: readonly Month[] = ['2025-09', '2025-10', '2025-11', '2025-12
 const REGIONS = ['akmola', 'pavlodar', 'astana', 'almaty'] as const;
 const PUPILS_PER_SCHOOL = 400;
 const SHOPS_PER_CITY = 5;
-const MEALS_REJECT_REASONS: ListRowRejected['data']['reason'][] = ['invalid_iin', 'duplicate_row', 'not_approved_by_head', 'failed_sdu_reconciliation', 'not_eligible_category'];
+const MEALS_REJECT_REASONS: ListRowRejected['data']['reason'][] = [
+  'invalid_iin',
+  'duplicate_row',
+  'not_approved_by_head',
+  'failed_sdu_reconciliation',
+  'not_eligible_category',
+];
 const FOOD_REJECT_REASONS: ListRowRejected['data']['reason'][] = ['invalid_iin', 'not_in_pilot_city', 'not_on_asp_at_month_end', 'already_covered'];
 const SKUS = Object.keys(SAMPLE_CATALOGUE);
 const HOUR = 3_600_000;
@@ -153,8 +159,20 @@ function consent(
   let message = 0;
   const sms = (kind: SmsKind, at: number) => {
     const messageId = `${caseId}-m${message++}`;
-    cohort.add(stream, { type: 'SmsRequested', data: { caseId, messageId, kind, recipientPersonId: recipient, role: 'mother', text: kind } }, at, program, familyId);
-    cohort.add(stream, { type: 'SmsSent', data: { caseId, messageId, sentAt: iso(at + MINUTE), gatewayRef: `gw-${messageId}` } }, at + MINUTE, program, familyId);
+    cohort.add(
+      stream,
+      { type: 'SmsRequested', data: { caseId, messageId, kind, recipientPersonId: recipient, role: 'mother', text: kind } },
+      at,
+      program,
+      familyId,
+    );
+    cohort.add(
+      stream,
+      { type: 'SmsSent', data: { caseId, messageId, sentAt: iso(at + MINUTE), gatewayRef: `gw-${messageId}` } },
+      at + MINUTE,
+      program,
+      familyId,
+    );
   };
   const deadline = (kind: 'consent_reminder' | 'consent_timeout', due: number, fired: boolean, scheduledAt: number) => {
     const deadlineId = `${caseId}-${kind}`;
@@ -162,7 +180,13 @@ function consent(
     if (fired) cohort.add(stream, { type: 'DeadlineFired', data: { deadlineId, kind, firedAt: iso(due) } }, due, program, familyId);
   };
   const reply = (yes: boolean, at: number): ConsentResult => {
-    cohort.add(stream, { type: 'SmsReplyReceived', data: { caseId, text: yes ? 'yes' : 'no', interpretation: yes ? 'yes' : 'no', receivedAt: iso(at), late: false } }, at, program, familyId);
+    cohort.add(
+      stream,
+      { type: 'SmsReplyReceived', data: { caseId, text: yes ? 'yes' : 'no', interpretation: yes ? 'yes' : 'no', receivedAt: iso(at), late: false } },
+      at,
+      program,
+      familyId,
+    );
     if (!yes) {
       cohort.add(stream, { type: 'ConsentRefused', data: { caseId, byPersonId: recipient, at: iso(at) } }, at, program, familyId);
       sms('consent_refused_ack', at + 1000);
@@ -202,30 +226,51 @@ function listEvents(
 ): void {
   const stream = streams.list(source, listId);
   const rejected = Math.floor(rows.length * 0.06) + (gen.rand() < 0.5 ? 1 : 0);
-  cohort.add(stream, {
-    type: 'EligibilityListReceived',
-    data: { listId, source, program, month, ...(program === 'school-meals' ? { schoolYear: SCHOOL_YEAR } : {}), ...(schoolId ? { schoolId } : {}), rowCount: rows.length + rejected, contentHash: `hash-${listId}`, receivedAt: iso(at) },
-  }, at, program);
+  cohort.add(
+    stream,
+    {
+      type: 'EligibilityListReceived',
+      data: {
+        listId,
+        source,
+        program,
+        month,
+        ...(program === 'school-meals' ? { schoolYear: SCHOOL_YEAR } : {}),
+        ...(schoolId ? { schoolId } : {}),
+        rowCount: rows.length + rejected,
+        contentHash: `hash-${listId}`,
+        receivedAt: iso(at),
+      },
+    },
+    at,
+    program,
+  );
   let rowNo = 1;
   for (const row of rows) {
     cohort.add(stream, { type: 'ListRowAccepted', data: { listId, rowNo: rowNo++, ...row } }, at, program, row.familyId);
   }
   for (let i = 0; i < rejected; i++) {
     const familyId = `${listId}-rej-${i}`;
-    cohort.add(stream, {
-      type: 'ListRowRejected',
-      data: {
-        listId,
-        rowNo: rowNo++,
-        reason: pick(gen.rand, rejectReasons),
-        detail: 'generated',
-        familyId,
-        personId: `${familyId}-p`,
-        // Some NOBD rows omit the school: the list's school applies.
-        ...(schoolId && gen.rand() < 0.5 ? { schoolId } : {}),
-        returnTo: source,
+    cohort.add(
+      stream,
+      {
+        type: 'ListRowRejected',
+        data: {
+          listId,
+          rowNo: rowNo++,
+          reason: pick(gen.rand, rejectReasons),
+          detail: 'generated',
+          familyId,
+          personId: `${familyId}-p`,
+          // Some NOBD rows omit the school: the list's school applies.
+          ...(schoolId && gen.rand() < 0.5 ? { schoolId } : {}),
+          returnTo: source,
+        },
       },
-    }, at, program, familyId);
+      at,
+      program,
+      familyId,
+    );
   }
   cohort.add(stream, { type: 'EligibilityListProcessed', data: { listId, accepted: rows.length, rejected } }, at + 1000, program);
 }
@@ -245,22 +290,40 @@ function mealsCohort(gen: GenState, cohort: Cohort, c: number, n: number, mealDa
     return { pupilId, familyId: `fam-m-${gen.seed}-${c}-${i}`, grade: int(rand, 1, 11) };
   });
   listEvents(
-    cohort, gen, 'nobd', listId, 'school-meals', month, listAt,
+    cohort,
+    gen,
+    'nobd',
+    listId,
+    'school-meals',
+    month,
+    listAt,
     pupils.map((p) => ({ familyId: p.familyId, personId: p.pupilId, caseStream: streams.consentMeals(p.pupilId, SCHOOL_YEAR), schoolId })),
-    MEALS_REJECT_REASONS, schoolId,
+    MEALS_REJECT_REASONS,
+    schoolId,
   );
   for (const p of pupils) {
     const stream = streams.consentMeals(p.pupilId, SCHOOL_YEAR);
     const caseId = `case-${p.pupilId}`;
     const opened = listAt + int(rand, 1, 120) * MINUTE;
-    cohort.add(stream, {
-      type: 'ConsentCaseOpened',
-      data: {
-        caseId, program: 'school-meals', familyId: p.familyId, listId, rowNo: 0, openedAt: iso(opened),
-        subject: { kind: 'pupil', pupilId: p.pupilId, schoolId, grade: p.grade, category: 'asp_family', schoolYear: SCHOOL_YEAR, region },
-        representatives: [{ personId: `${p.familyId}-mother`, role: 'mother', hasPhone: true }],
+    cohort.add(
+      stream,
+      {
+        type: 'ConsentCaseOpened',
+        data: {
+          caseId,
+          program: 'school-meals',
+          familyId: p.familyId,
+          listId,
+          rowNo: 0,
+          openedAt: iso(opened),
+          subject: { kind: 'pupil', pupilId: p.pupilId, schoolId, grade: p.grade, category: 'asp_family', schoolYear: SCHOOL_YEAR, region },
+          representatives: [{ personId: `${p.familyId}-mother`, role: 'mother', hasPhone: true }],
+        },
       },
-    }, opened, 'school-meals', p.familyId);
+      opened,
+      'school-meals',
+      p.familyId,
+    );
     let issueAt: number;
     let viaConsent = true;
     if (SCHOOL_MEALS.consentSkippedForGrades.includes(p.grade)) {
@@ -293,13 +356,27 @@ function mealVoucher(
   const stream = streams.meals(p.pupilId, SCHOOL_YEAR);
   const voucherId = `mv-${p.pupilId}`;
   const add = (event: LedgerEvent, time: number) => cohort.add(stream, event, time, 'school-meals', p.familyId);
-  add({
-    type: 'MealVoucherIssued',
-    data: {
-      voucherId, pupilId: p.pupilId, familyId: p.familyId, schoolId, region, grade: p.grade, category: 'asp_family',
-      schoolYear: SCHOOL_YEAR, validFrom: '2025-09-01', validUntil: '2026-05-31', viaConsent, caseId, issuedAt: iso(issuedAt),
+  add(
+    {
+      type: 'MealVoucherIssued',
+      data: {
+        voucherId,
+        pupilId: p.pupilId,
+        familyId: p.familyId,
+        schoolId,
+        region,
+        grade: p.grade,
+        category: 'asp_family',
+        schoolYear: SCHOOL_YEAR,
+        validFrom: '2025-09-01',
+        validUntil: '2026-05-31',
+        viaConsent,
+        caseId,
+        issuedAt: iso(issuedAt),
+      },
     },
-  }, issuedAt);
+    issuedAt,
+  );
   if (rand() < 0.15) return;
   const activatedAt = issuedAt + int(rand, 1, 72) * HOUR;
   add({ type: 'MealVoucherActivated', data: { voucherId, byPersonId: `${p.familyId}-mother`, activatedAt: iso(activatedAt) } }, activatedAt);
@@ -314,23 +391,64 @@ function mealVoucher(
     const seq = (gen.deviceSeq.get(deviceId) ?? 0) + 1;
     gen.deviceSeq.set(deviceId, seq);
     if (rand() < 0.02) {
-      add({
-        type: 'MealRefused',
-        data: { voucherId, pupilId: p.pupilId, schoolId, deviceId, seq, schoolDay: day, scannedAt: iso(scannedAt), receivedAt: iso(receivedAt), method: 'qr', code: 'qr_token_expired' },
-      }, receivedAt);
+      add(
+        {
+          type: 'MealRefused',
+          data: {
+            voucherId,
+            pupilId: p.pupilId,
+            schoolId,
+            deviceId,
+            seq,
+            schoolDay: day,
+            scannedAt: iso(scannedAt),
+            receivedAt: iso(receivedAt),
+            method: 'qr',
+            code: 'qr_token_expired',
+          },
+        },
+        receivedAt,
+      );
       continue;
     }
-    add({
-      type: 'MealServed',
-      data: { voucherId, pupilId: p.pupilId, schoolId, deviceId, seq, schoolDay: day, scannedAt: iso(scannedAt), receivedAt: iso(receivedAt), method: rand() < 0.8 ? 'qr' : 'card' },
-    }, receivedAt);
+    add(
+      {
+        type: 'MealServed',
+        data: {
+          voucherId,
+          pupilId: p.pupilId,
+          schoolId,
+          deviceId,
+          seq,
+          schoolDay: day,
+          scannedAt: iso(scannedAt),
+          receivedAt: iso(receivedAt),
+          method: rand() < 0.8 ? 'qr' : 'card',
+        },
+      },
+      receivedAt,
+    );
   }
   if (rand() < 0.03) {
     const at = activatedAt + 10 * DAY;
-    cohort.add(streams.feedback(p.familyId), {
-      type: 'FeedbackSubmitted',
-      data: { feedbackId: `fb-${p.pupilId}`, familyId: p.familyId, program: 'school-meals', voucherId, kind: 'rating', rating: int(rand, 1, 5), submittedAt: iso(at) },
-    }, at, 'school-meals', p.familyId);
+    cohort.add(
+      streams.feedback(p.familyId),
+      {
+        type: 'FeedbackSubmitted',
+        data: {
+          feedbackId: `fb-${p.pupilId}`,
+          familyId: p.familyId,
+          program: 'school-meals',
+          voucherId,
+          kind: 'rating',
+          rating: int(rand, 1, 5),
+          submittedAt: iso(at),
+        },
+      },
+      at,
+      'school-meals',
+      p.familyId,
+    );
   }
 }
 
@@ -348,7 +466,13 @@ function foodCohort(gen: GenState, cohort: Cohort, c: number, n: number): void {
     return { familyId, members: Array.from({ length: int(rand, 1, 5) }, (_, j) => `${familyId}-p${j}`) };
   });
   listEvents(
-    cohort, gen, 'sdu', listId, 'food-vouchers', month, listAt,
+    cohort,
+    gen,
+    'sdu',
+    listId,
+    'food-vouchers',
+    month,
+    listAt,
     families.map((f) => ({ familyId: f.familyId, personId: f.members[0]!, caseStream: streams.consentFood(f.familyId, month), city: city.code })),
     FOOD_REJECT_REASONS,
   );
@@ -357,14 +481,25 @@ function foodCohort(gen: GenState, cohort: Cohort, c: number, n: number): void {
     const stream = streams.consentFood(f.familyId, month);
     const caseId = `case-${f.familyId}-${month}`;
     const opened = ms(instantAt(`${month}-0${FOOD_VOUCHERS.smsDay}`, '10:00')) + int(rand, 0, 300) * MINUTE;
-    cohort.add(stream, {
-      type: 'ConsentCaseOpened',
-      data: {
-        caseId, program: 'food-vouchers', familyId: f.familyId, listId, rowNo: 0, openedAt: iso(opened),
-        subject: { kind: 'family', month, city: city.code, region: city.region, members: f.members },
-        representatives: [{ personId: f.members[0]!, role: 'mother', hasPhone: true }],
+    cohort.add(
+      stream,
+      {
+        type: 'ConsentCaseOpened',
+        data: {
+          caseId,
+          program: 'food-vouchers',
+          familyId: f.familyId,
+          listId,
+          rowNo: 0,
+          openedAt: iso(opened),
+          subject: { kind: 'family', month, city: city.code, region: city.region, members: f.members },
+          representatives: [{ personId: f.members[0]!, role: 'mother', hasPhone: true }],
+        },
       },
-    }, opened, 'food-vouchers', f.familyId);
+      opened,
+      'food-vouchers',
+      f.familyId,
+    );
     const result = consent(gen, cohort, stream, caseId, 'food-vouchers', f.familyId, f.members[0]!, opened, FOOD_VOUCHERS.reminderAfterDays, monthEnd - MINUTE);
     if (result.kind === 'ended') continue;
     wallet(gen, cohort, f, month, city, caseId, result.at, monthEnd);
@@ -386,13 +521,24 @@ function wallet(
   const add = (event: LedgerEvent, time: number, s = stream) => cohort.add(s, event, time, 'food-vouchers', f.familyId);
   const amount = memberVoucherTiyn(month);
   const vouchers = f.members.map((m, j) => ({ voucherId: `fv-${f.familyId}-${month}-${j}`, memberPersonId: m, amountTiyn: amount }));
-  add({
-    type: 'FoodVouchersIssued',
-    data: {
-      familyId: f.familyId, month, city: city.code, region: city.region, mrpTiyn: amount, vouchers, totalTiyn: amount * vouchers.length,
-      activationUntil: lastDayOfMonth(month), caseId, issuedAt: iso(issuedAt),
+  add(
+    {
+      type: 'FoodVouchersIssued',
+      data: {
+        familyId: f.familyId,
+        month,
+        city: city.code,
+        region: city.region,
+        mrpTiyn: amount,
+        vouchers,
+        totalTiyn: amount * vouchers.length,
+        activationUntil: lastDayOfMonth(month),
+        caseId,
+        issuedAt: iso(issuedAt),
+      },
     },
-  }, issuedAt);
+    issuedAt,
+  );
   const deadlineId = `${f.familyId}-${month}-end`;
   add({ type: 'DeadlineScheduled', data: { deadlineId, kind: 'food_month_end', dueAt: iso(monthEnd), stream } }, issuedAt + 1);
   const available = new Map<string, number>();
@@ -414,10 +560,13 @@ function wallet(
     return { voucherId: v.voucherId, notActivatedTiyn: left === undefined ? v.amountTiyn : 0, unspentTiyn: left ?? 0 };
   });
   add({ type: 'DeadlineFired', data: { deadlineId, kind: 'food_month_end', firedAt: iso(monthEnd) } }, monthEnd);
-  add({
-    type: 'FoodVouchersLapsed',
-    data: { familyId: f.familyId, month, lapses, totalTiyn: lapses.reduce((s, l) => s + l.notActivatedTiyn + l.unspentTiyn, 0), at: iso(monthEnd) },
-  }, monthEnd);
+  add(
+    {
+      type: 'FoodVouchersLapsed',
+      data: { familyId: f.familyId, month, lapses, totalTiyn: lapses.reduce((s, l) => s + l.notActivatedTiyn + l.unspentTiyn, 0), at: iso(monthEnd) },
+    },
+    monthEnd,
+  );
 }
 
 function basket(rand: () => number): BasketLine[] {
@@ -464,10 +613,13 @@ function purchase(
     need -= take;
   }
   const expiresAt = at + FOOD_VOUCHERS.holdTtlSeconds * 1000;
-  add({
-    type: 'FoodPurchaseAuthorized',
-    data: { holdId, shopId, lines, basketTiyn, eligibleTiyn, heldTiyn, allocations, expiresAt: iso(expiresAt), authorizedAt: iso(at) },
-  }, at);
+  add(
+    {
+      type: 'FoodPurchaseAuthorized',
+      data: { holdId, shopId, lines, basketTiyn, eligibleTiyn, heldTiyn, allocations, expiresAt: iso(expiresAt), authorizedAt: iso(at) },
+    },
+    at,
+  );
   add({ type: 'FoodHoldRegistered', data: { holdId, shopId, familyId, month, stream, at: iso(at) } }, at, streams.foodHold(shopId, holdId));
   const release = (parts: readonly Allocation[]) => {
     for (const a of parts) available.set(a.voucherId, available.get(a.voucherId)! + a.amountTiyn);
@@ -486,10 +638,22 @@ function purchase(
     }
     release(back);
     const when = at + int(rand, 1, 10) * MINUTE;
-    add({
-      type: 'FoodPurchaseCaptured',
-      data: { holdId, shopId, lines, capturedTiyn, releasedTiyn: heldTiyn - capturedTiyn, allocations: captured, paymentStatus: 'paid', capturedAt: iso(when) },
-    }, when);
+    add(
+      {
+        type: 'FoodPurchaseCaptured',
+        data: {
+          holdId,
+          shopId,
+          lines,
+          capturedTiyn,
+          releasedTiyn: heldTiyn - capturedTiyn,
+          allocations: captured,
+          paymentStatus: 'paid',
+          capturedAt: iso(when),
+        },
+      },
+      when,
+    );
     return when;
   }
   release(allocations);

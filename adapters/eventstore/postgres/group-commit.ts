@@ -55,7 +55,11 @@ export class GroupCommitter {
       group.push(member);
     }
     if (group.length < 2) return group.forEach((m) => m.resolve(undefined));
-    const results = await insertAllAtOnce(this.pool, group.flatMap((m) => m.writes), this.known).catch(() => undefined);
+    const results = await insertAllAtOnce(
+      this.pool,
+      group.flatMap((m) => m.writes),
+      this.known,
+    ).catch(() => undefined);
     let next = 0;
     for (const member of group) {
       member.resolve(results?.slice(next, next + member.writes.length));

@@ -86,8 +86,7 @@ export async function insert(db: Queryable, write: StreamWrite, offset: number, 
     const { rows } = await db.query<[bigint, bigint?]>({ name, text: STATEMENTS.get(name)!, values, rowMode: 'array' });
     const last = rows[0];
     if (!last) return undefined;
-    const nextExpectedVersion =
-      batch || !versionKnownUpfront(kind) ? BigInt(last[1]!) : (kind === 'no_stream' ? -1n : (write.expectedVersion as bigint)) + 1n;
+    const nextExpectedVersion = batch || !versionKnownUpfront(kind) ? BigInt(last[1]!) : (kind === 'no_stream' ? -1n : (write.expectedVersion as bigint)) + 1n;
     return { nextExpectedVersion, lastPosition: BigInt(last[0]), repeated: false };
   } catch (error) {
     if (isVersionConflict(error)) return undefined;
@@ -168,11 +167,26 @@ export async function insertAllAtOnce(pool: Pool, writes: readonly StreamWrite[]
     // A string: jsonb_to_recordset casts it to bigint exactly, beyond 2^53 too.
     const base = kind === 'no_stream' ? '-1' : String(w.expectedVersion);
     w.events.forEach((e, j) => {
-      input.push({ stream: w.stream, base, ord: j + 1, off: offsets[i]! + j, id: e.id, type: e.type, data: e.data, metadata: e.metadata, guard: kind === 'exact' });
+      input.push({
+        stream: w.stream,
+        base,
+        ord: j + 1,
+        off: offsets[i]! + j,
+        id: e.id,
+        type: e.type,
+        data: e.data,
+        metadata: e.metadata,
+        guard: kind === 'exact',
+      });
     });
   }
   try {
-    const { rows } = await pool.query<[string, bigint, bigint]>({ name: 'swl_append_many', text: INSERT_ALL_AT_ONCE, values: [JSON.stringify(input)], rowMode: 'array' });
+    const { rows } = await pool.query<[string, bigint, bigint]>({
+      name: 'swl_append_many',
+      text: INSERT_ALL_AT_ONCE,
+      values: [JSON.stringify(input)],
+      rowMode: 'array',
+    });
     if (rows.length !== writes.length) return undefined;
     const byStream = new Map(rows.map((r) => [r[0], r]));
     return writes.map((w) => {

@@ -22,7 +22,11 @@ export function createNotifier(pool: Pool, wakeup: Wakeup, intervalMs: number): 
   let pending: NodeJS.Timeout | undefined;
   let listener: Promise<PoolClient | undefined> | undefined;
   let closed = false;
-  const send = () => pool.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, '']).then(() => undefined, () => undefined);
+  const send = () =>
+    pool.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, '']).then(
+      () => undefined,
+      () => undefined,
+    );
 
   const connectListener = async (): Promise<PoolClient | undefined> => {
     try {

@@ -114,7 +114,9 @@ export function createPostgresReads({ pool, known, ownHead }: ReadsDeps): Postgr
   const coalescer = new ReadCoalescer(readStreams);
 
   const readStream = (stream: string, opts?: ReadStreamOptions) =>
-    opts?.maxCount === undefined ? coalescer.read({ stream, ...(opts?.fromVersion === undefined ? {} : { fromVersion: opts.fromVersion }) }) : readOneStream(stream, opts);
+    opts?.maxCount === undefined
+      ? coalescer.read({ stream, ...(opts?.fromVersion === undefined ? {} : { fromVersion: opts.fromVersion }) })
+      : readOneStream(stream, opts);
 
   return { readAllOnce, readAll, headPosition, readStream, readStreams };
 }
