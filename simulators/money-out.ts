@@ -140,6 +140,28 @@ async function importAgain(driver: ServiceHandle, token: string, file: string): 
 }
 
 /**
+ * The agent's round trip for some batches: each file answered (a share rejected), the rejections
+ * re-issued in one batch and booked, and the first confirmation file sent again.
+ */
+async function payAll(
+  driver: ServiceHandle,
+  token: string,
+  batchIds: readonly string[],
+  options: { rng: Rng; rejectShare: number; at: string; reissueKey: string; reissueAt: string },
+): Promise<Omit<MoneyOutTruth, 'windowsClosed'>> {
+  const first = await payThrough(driver, token, batchIds, () => options.rng.chance(options.rejectShare), options.at);
+  const again = await reissueAndPay(driver, token, options.reissueKey, options.reissueAt);
+  const repeatedImportRecorded = first.files.length > 0 ? await importAgain(driver, token, first.files[0]!) : 0;
+  return {
+    batches: batchIds.length + again.batches,
+    transfers: first.transfers + again.transfers,
+    rejected: first.rejected,
+    reissued: again.transfers,
+    repeatedImportRecorded,
+  };
+}
+
+/**
  * After food months (in order): close every window of each month in day order, one payout batch
  * per window with captures, the agent's answers (a share `rejectShare` rejected), the rejections
  * re-issued and booked, and the first confirmation sent again.
@@ -179,16 +201,9 @@ export async function settleFoodMonths(driver: ServiceHandle, months: readonly M
       if (made.batch) batchIds.push(made.batch.batchId);
     }
   }
-  const first = await payThrough(driver, token, batchIds, () => rng.chance(rejectShare), at);
-  const again = await reissueAndPay(driver, token, `reissue-${next}`, instantAt(next, '12:00'));
-  const repeatedImportRecorded = first.files.length > 0 ? await importAgain(driver, token, first.files[0]!) : 0;
   return {
     windowsClosed,
-    batches: batchIds.length + again.batches,
-    transfers: first.transfers + again.transfers,
-    rejected: first.rejected,
-    reissued: again.transfers,
-    repeatedImportRecorded,
+    ...(await payAll(driver, token, batchIds, { rng, rejectShare, at, reissueKey: `reissue-${next}`, reissueAt: instantAt(next, '12:00') })),
   };
 }
 
@@ -223,18 +238,14 @@ export async function payCanteens(driver: ServiceHandle, month: Month, rng: Rng,
   );
   if (made.skipped.length > 0) throw new Error(`payment orders left out of the batch: ${JSON.stringify(made.skipped)}`);
   const batchIds = made.batch ? [made.batch.batchId] : [];
-  const first = await payThrough(driver, token, batchIds, () => rng.chance(rejectShare), at);
-  const again = await reissueAndPay(driver, token, `reissue-orders-${month}`, instantAt(addDays(firstDayOfMonth(addMonths(month, 1)), 4), '12:00'));
-  const repeatedImportRecorded = first.files.length > 0 ? await importAgain(driver, token, first.files[0]!) : 0;
-  return {
-    orders: run.issued.length,
-    windowsClosed: 0,
-    batches: batchIds.length + again.batches,
-    transfers: first.transfers + again.transfers,
-    rejected: first.rejected,
-    reissued: again.transfers,
-    repeatedImportRecorded,
-  };
+  const paid = await payAll(driver, token, batchIds, {
+    rng,
+    rejectShare,
+    at,
+    reissueKey: `reissue-orders-${month}`,
+    reissueAt: instantAt(addDays(firstDayOfMonth(addMonths(month, 1)), 4), '12:00'),
+  });
+  return { orders: run.issued.length, windowsClosed: 0, ...paid };
 }
 
 /** Several runs' truths as one (a meals run spanning months pays each month). */
