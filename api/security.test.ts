@@ -1,6 +1,7 @@
 /**
  * The security table, over real HTTP against the real system: every route × no token / expired /
- * tampered / foreign-signed / wrong role → 401/403, before anything is read or written.
+ * tampered / foreign-signed / another issuer or audience / wrong role → 401/403, before anything is
+ * read or written (under OIDC, an unknown issuer or key id: api/oidc.test.ts).
  * Object-level checks with real data (another family's voucher, another shop's hold) are in
  * api/flows.test.ts, where that data exists.
  */
@@ -52,16 +53,20 @@ describe('every protected route refuses bad credentials', () => {
   });
 
   /** Correctly signed, with exactly these time claims (seconds from now; undefined: absent). */
-  const timed = (principal: Principal, claims: { iat?: number; exp?: number }) => {
+  const timed = (principal: Principal, claims: { iat?: number; exp?: number; iss?: string; aud?: string }) => {
     const { sub, ...rest } = principal;
     const now = Math.floor(t.clock.now().getTime() / 1000);
-    let jwt = new SignJWT({ ...rest }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE);
+    let jwt = new SignJWT({ ...rest })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setIssuer(claims.iss ?? TOKEN_ISSUER)
+      .setAudience(claims.aud ?? TOKEN_AUDIENCE);
     if (claims.iat !== undefined) jwt = jwt.setIssuedAt(now + claims.iat);
     if (claims.exp !== undefined) jwt = jwt.setExpirationTime(now + claims.exp);
     return jwt.sign(secretKey(t.system.secrets.jwtSecret));
   };
 
-  it('answers 401 to no token, an expired, a tampered, a foreign-signed, a too long-lived or timeless token, and 403 to every wrong role', async () => {
+  it('answers 401 to no token, an expired, a tampered, a foreign-signed, a too long-lived or timeless token, another issuer or audience, and 403 to every wrong role', async () => {
     const before = await t.eventCount();
     const expired = await t.token(SUBJECTS.operator, 1);
     t.clock.advance(2);
@@ -84,6 +89,9 @@ describe('every protected route refuses bad credentials', () => {
         ['a year long', await timed(SUBJECTS[allowed[0] as Role], { iat: 0, exp: 365 * 24 * 3600 }), 401],
         ['no exp', await timed(SUBJECTS[allowed[0] as Role], { iat: 0 }), 401],
         ['no iat', await timed(SUBJECTS[allowed[0] as Role], { exp: 3600 }), 401],
+        // Signed with our key but naming another issuer or audience (OIDC's unknown issuer and kid: api/oidc.test.ts).
+        ['unknown issuer', await timed(SUBJECTS[allowed[0] as Role], { iat: 0, exp: 3600, iss: 'https://idp.example.org' }), 401],
+        ['another audience', await timed(SUBJECTS[allowed[0] as Role], { iat: 0, exp: 3600, aud: 'another-service' }), 401],
       ];
       for (const role of ROLES.filter((r) => !allowed.includes(r))) cases.push([`role ${role}`, await t.token(SUBJECTS[role]), 403]);
       for (const [name, token, status] of cases) {
