@@ -70,6 +70,15 @@ describe('onboarding a shop, start to finish', () => {
     await operatorCall('POST', '/v1/registry/shops/shop-k1/close', { reason: 'left the pilot' });
     const closed = await t.call('POST', '/v1/shop/balance', { token: till, body: { token: await family.qr() } });
     expect([closed.status, closed.body.code]).toEqual([403, 'shop_closed']);
+    // What it captured is still paid out after it left: a closed (or suspended) shop reads its statements.
+    const closeDay = await operatorCall('POST', '/v1/settlement/windows/2026-03-05/close', undefined, 'close-2026-03-05');
+    expect(closeDay.status).toBe(200);
+    await t.settle();
+    const statements = await t.call('GET', '/v1/shop/statements', { token: till });
+    expect([statements.status, statements.body.statements.map((s: { shopId: string; payoutTiyn: number }) => [s.shopId, s.payoutTiyn])]).toEqual([
+      200,
+      [['shop-k1', 50_000]],
+    ]);
     const reopen = await operatorCall('POST', '/v1/registry/shops/shop-k1/activate', { reason: 'by mistake' });
     expect([reopen.status, reopen.body.code]).toEqual([409, 'registry_entry_closed']);
   });
