@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { isMovableClock, systemClock, type Clock, type MovableClock } from '../adapters/clock/clock';
 import type { EventStore, NewEvent, StreamWrite, ExpectedVersion } from '../adapters/eventstore/port';
 import { createMemoryEventStore } from '../adapters/eventstore/memory';
-import { createPostgresEventStore } from '../adapters/eventstore/postgres';
+import { backlogAfter, createPostgresEventStore } from '../adapters/eventstore/postgres';
 import { coreMigrations, migrate, type Migration } from '../adapters/postgres/migrate';
 import { connectOrExplain, type Pool, type PoolOptions } from '../adapters/postgres/pool';
 import { handOverToApplication } from '../adapters/postgres/roles';
@@ -194,6 +194,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       projections,
       clock,
       ...(options.runnerPollMs !== undefined ? { pollIntervalMs: options.runnerPollMs } : {}),
+      // The events are in this pool: lag() counts them there instead of reading them.
+      ...(!options.eventStore && baseStore.kind === 'postgres' ? { backlog: (after: bigint, limit: number) => backlogAfter(pool, after, limit) } : {}),
       onError: (name, error) => logProjectionFailure(logger, name, error),
     });
     const vault = createPostgresVault(pool, secrets.vaultKey, masterKeyOf(secrets.vaultMasterKey));

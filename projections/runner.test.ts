@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryEventStore } from '../adapters/eventstore/memory';
-import { createPostgresEventStore } from '../adapters/eventstore/postgres';
+import { backlogAfter, createPostgresEventStore } from '../adapters/eventstore/postgres';
 import type { EventStore } from '../adapters/eventstore/port';
 import { VirtualClock } from '../adapters/clock/clock';
 import { eachEvent, sql, type Projection } from './projection';
@@ -266,6 +266,38 @@ describe('projection runner', () => {
       await runner.waitUntilCaughtUp(head, 1000);
       expect((await runner.lag()).every((l) => l.lagEvents === 0 && l.lagSeconds === 0 && l.position === head)).toBe(true);
       await runner.stop();
+    });
+
+    it('counts the backlog in Postgres as reading it would: events (capped), seconds, then zero once caught up', async () => {
+      // Its own database: the events it appends must not reach the other tests' Postgres store.
+      const own = await freshWith(allProjections);
+      const store = createPostgresEventStore(own.pool);
+      const items: HistoryItem[] = [...generateHistory({ seed: 15, pupils: 5, familyMonths: 5 })];
+      const head = await appendAll(store, items);
+      const newest = Math.max(...items.map((i) => Date.parse(i.event.metadata.recordedAt)));
+      const clock = new VirtualClock(new Date(newest + 3_600_000));
+      const counted = createRunner({
+        pool: own.pool,
+        store,
+        projections: allProjections,
+        clock,
+        backlog: (after, limit) => backlogAfter(own.pool, after, limit),
+        ...quiet,
+      });
+      const read = createRunner({ pool: own.pool, store, projections: allProjections, clock, ...quiet });
+      const before = await counted.lag();
+      expect(before).toEqual(await read.lag());
+      expect(before.every((l) => l.lagEvents === items.length && l.lagSeconds >= 3600)).toBe(true);
+      const capped = await backlogAfter(own.pool, 0n, 3);
+      expect(capped.events).toBe(3);
+      expect(capped.oldestRecordedAt).toBe((await store.readAll({ maxCount: 1 }))[0]!.metadata.recordedAt);
+      await counted.catchUp();
+      await counted.waitUntilCaughtUp(head, 1000);
+      expect((await counted.lag()).every((l) => l.lagEvents === 0 && l.lagSeconds === 0 && l.position === head)).toBe(true);
+      await counted.stop();
+      await read.stop();
+      await store.close();
+      await own.drop();
     });
 
     it('catches up then follows live appends after poke()', async () => {

@@ -18,7 +18,7 @@ import type { Migration } from '../../adapters/postgres/migrate';
 import { systemClock, type Clock } from '../../adapters/clock/clock';
 import type { Projection } from '../projection';
 import { statementsOf } from './batch';
-import { createLiveRunner, RETRY_DELAY_MS, type ProjectionLag } from './live';
+import { backlogByReading, createLiveRunner, RETRY_DELAY_MS, type BacklogScan, type ProjectionLag } from './live';
 import { rebuildModels, type RebuildResult } from './rebuild';
 import { haltMigration, type Halt } from './halt';
 
@@ -77,6 +77,8 @@ export interface RunnerOptions {
    * a ProjectionHalted when one event fails even alone. Default: logged by logProjectionFailure on stderr.
    */
   readonly onError?: (projection: string, error: unknown) => void;
+  /** How `lag()` counts the events after a checkpoint; default: reading them (backlogByReading). */
+  readonly backlog?: BacklogScan;
 }
 
 export interface Runner {
@@ -117,6 +119,7 @@ export function createRunner(options: RunnerOptions): Runner {
     retryDelayMs: options.retryDelayMs ?? RETRY_DELAY_MS,
     clock: options.clock ?? systemClock,
     onError: options.onError ?? ((name, error) => logProjectionFailure((defaultLogger ??= createLogger()), name, error)),
+    backlog: options.backlog ?? backlogByReading(store),
   });
   const rebuildDeps = {
     pool,

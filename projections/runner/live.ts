@@ -45,6 +45,21 @@ export interface ProjectionLag {
   readonly halt?: Halt;
 }
 
+/**
+ * How many events (at most `limit`) follow `after` in `$all`, and when the first of them was
+ * recorded: what `lag()` reports. The Postgres store counts them in one statement (backlogAfter);
+ * `backlogByReading` reads them, for any store.
+ */
+export type BacklogScan = (after: bigint, limit: number) => Promise<{ readonly events: number; readonly oldestRecordedAt?: string }>;
+
+export function backlogByReading(store: EventStore): BacklogScan {
+  return async (after, limit) => {
+    const pending = await store.readAll({ after, maxCount: limit });
+    const oldest = pending[0]?.metadata.recordedAt;
+    return { events: pending.length, ...(oldest === undefined ? {} : { oldestRecordedAt: oldest }) };
+  };
+}
+
 export interface LiveDeps {
   readonly pool: Pool;
   readonly store: EventStore;
@@ -57,6 +72,7 @@ export interface LiveDeps {
   readonly clock: Clock;
   readonly onError: (projection: string, error: unknown) => void;
   readonly statementsFor: StatementsFor;
+  readonly backlog: BacklogScan;
 }
 
 export interface LiveRunner {
@@ -73,7 +89,7 @@ export interface LiveRunner {
 }
 
 export function createLiveRunner(deps: LiveDeps): LiveRunner {
-  const { pool, store, projections, batchSize, pollIntervalMs, liveGatherMs, retryDelayMs, clock, onError, statementsFor } = deps;
+  const { pool, store, projections, batchSize, pollIntervalMs, liveGatherMs, retryDelayMs, clock, onError, statementsFor, backlog } = deps;
   const checkpoints = new Map<string, bigint>();
   const retryAt = new Map<string, number>();
   /** Failed tries in a row per projection (the retry delay doubles with each). */
@@ -276,15 +292,15 @@ export function createLiveRunner(deps: LiveDeps): LiveRunner {
     async lag() {
       const names = [...projections.keys()];
       const at = await positions(names);
-      const scans = new Map<bigint, Promise<RecordedEvent[]>>();
+      const scans = new Map<bigint, ReturnType<BacklogScan>>();
       const out: ProjectionLag[] = [];
       for (const name of names) {
         const { position, halt } = at.get(name)!;
-        if (!scans.has(position)) scans.set(position, store.readAll({ after: position, maxCount: LAG_SCAN_LIMIT }));
+        if (!scans.has(position)) scans.set(position, backlog(position, LAG_SCAN_LIMIT));
         const pending = await scans.get(position)!;
-        const oldest = pending[0]?.metadata.recordedAt;
+        const oldest = pending.oldestRecordedAt;
         const lagSeconds = oldest ? Math.max(0, (clock.now().getTime() - Date.parse(oldest)) / 1000) : 0;
-        out.push({ name, position, lagEvents: pending.length, lagSeconds, ...(halt ? { halt } : {}) });
+        out.push({ name, position, lagEvents: pending.events, lagSeconds, ...(halt ? { halt } : {}) });
       }
       return out;
     },

@@ -15,7 +15,7 @@ import { createPostgresReads } from './reads';
 
 export { EVENTS_CHANNEL } from './notifier';
 export { POSITION_INDEX_BITS } from './rows';
-export { MAX_STREAMS_PER_READ } from './reads';
+export { backlogAfter, MAX_STREAMS_PER_READ } from './reads';
 export { appendStatement } from './insert';
 export { GROUP_COMMIT_MAX_EVENTS, GROUP_COMMIT_MAX_MEMBER_EVENTS } from './group-commit';
 

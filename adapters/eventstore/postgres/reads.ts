@@ -29,6 +29,21 @@ const READ_STREAMS =
   `cross join lateral (select ${COLUMNS} from events where stream = r.stream and stream_version >= r.from_version order by stream_version) e ` +
   'order by r.i, e.stream_version';
 const HEAD = `select coalesce(max(position), 0)::bigint as head from events where position < ${VISIBLE_BELOW}`;
+const BACKLOG =
+  `select count(*)::int as events, (select metadata->>'recordedAt' from events where position > $1 and position < ${VISIBLE_BELOW} order by position limit 1) as oldest ` +
+  `from (select from events where position > $1 and position < ${VISIBLE_BELOW} order by position limit $2) backlog`;
+
+/**
+ * How many events (at most `limit`) follow `after` in `$all` as a reader may see them now, and
+ * when the first of them was recorded: one short row, where reading them to count them sent up to
+ * `limit` whole events per call (a projection's lag, asked every second by the load test and by
+ * every /metrics scrape, read ~7 times more events than the projections themselves under POS load).
+ */
+export async function backlogAfter(pool: Pool, after: bigint, limit: number): Promise<{ events: number; oldestRecordedAt?: string }> {
+  const { rows } = await pool.query<{ events: number; oldest: string | null }>({ name: 'swl_backlog', text: BACKLOG, values: [after, limit] });
+  const row = rows[0]!;
+  return { events: row.events, ...(row.oldest === null ? {} : { oldestRecordedAt: row.oldest }) };
+}
 
 export interface PostgresReads {
   /** One READ_ALL statement, without waiting for this process's own writes (subscriptions poll). */
