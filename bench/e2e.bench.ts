@@ -94,6 +94,8 @@ async function main(): Promise<void> {
         capture: pos.ops.capture,
         qr: pos.ops.qr,
         lag: pos.lag,
+        cpu: pos.cpu,
+        loadAverage: loadavg()[0],
       });
       const canteen = await runTraffic(service, fixture, { shops: 0, devices: DEVICES, seconds: SECONDS, batchSize: 500 });
       line('meal_records_per_s', canteen.mealRecordsPerSecond, 'records/s', baseline, {
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
         outcomes: canteen.recordOutcomes,
         batch: canteen.ops.canteen_batch,
         lag: canteen.lag,
+        cpu: canteen.cpu,
         target: 5000,
       });
     } finally {

@@ -14,6 +14,8 @@ pg.Client.prototype.query = function (config, values, cb) {
   const vals = Array.isArray(values) ? values : config?.values;
   if (key.includes('where stream = $1 and stream_version'))
     key = `READSTREAM ${String(vals?.[0]).split(/[-:]/)[0]} ${vals?.[1] === 0n || vals?.[1] === 0 ? 'whole' : 'suffix'}`;
+  // `$all` reads by their limit: a projection batch, or the lag scan (projections/runner/live.ts LAG_SCAN_LIMIT).
+  else if (key.startsWith('select position, stream, stream_version, id, type, data, metadata from events where position > $1')) key = `READALL limit ${vals?.[1]}`;
   const s = stats.get(key) ?? { n: 0, rows: 0, ms: 0 };
   stats.set(key, s);
   s.n++;
@@ -45,12 +47,19 @@ pg.Client.prototype.query = function (config, values, cb) {
   if (r && typeof r.then === 'function') r.then(done, () => {});
   return r;
 };
-process.on('exit', () => {
+/** SIGUSR2 writes the table so far to <file>.<n> and starts counting afresh (a window of a run). */
+let windows = 0;
+process.on('SIGUSR2', () => {
+  writeTable(`${process.env.SIM_QSTATS}.${++windows}`);
+  stats.clear();
+});
+process.on('exit', () => writeTable(process.env.SIM_QSTATS));
+function writeTable(file) {
   const header = '   calls       rows  total ms (incl. queueing)  statement (stream reads grouped by stream kind)';
   const out = [...stats]
     .sort((a, b) => b[1].rows - a[1].rows)
     .slice(0, 400)
     .map(([k, s]) => `${String(s.n).padStart(8)} q ${String(s.rows).padStart(10)} rows ${s.ms.toFixed(0).padStart(8)} ms  ${k}`)
     .join('\n');
-  writeFileSync(process.env.SIM_QSTATS, `${header}\n${out}\n`);
-});
+  writeFileSync(file, `${header}\n${out}\n`);
+}
