@@ -101,6 +101,8 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - t) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     console.error(`rebuild: ${seconds.toFixed(1)} s, Node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, ${load()}`);
+    // Which models dominate: each writes on its own connection, so these overlap and sum past the wall time.
+    for (const r of [...results].sort((a, b) => b.writeSeconds - a.writeSeconds)) console.error(`  ${r.name}: ${r.writeSeconds.toFixed(1)} s writing`);
     const rebuilt = results[0]?.events ?? 0;
     if (rebuilt !== loaded) throw new Error(`rebuild replayed ${rebuilt} events, expected ${loaded}`);
     const rate = rebuilt / seconds;

@@ -20,6 +20,8 @@ export interface RebuildResult {
   readonly name: string;
   readonly events: number;
   readonly position: bigint;
+  /** Seconds this model's batches took to build and run (its own connection; models run side by side). */
+  readonly writeSeconds: number;
 }
 
 export interface RebuildDeps {
@@ -34,6 +36,7 @@ export interface RebuildDeps {
 
 interface ShadowSink extends Sink {
   readonly schema: string;
+  writeMs: number;
 }
 
 export async function rebuildModels(deps: RebuildDeps, names: readonly string[]): Promise<RebuildResult[]> {
@@ -73,7 +76,7 @@ export async function rebuildModels(deps: RebuildDeps, names: readonly string[])
         continue;
       }
       const position = await swapIn(deps, s, liveSchema);
-      results.push({ name: s.projection.name, events: applied, position });
+      results.push({ name: s.projection.name, events: applied, position, writeSeconds: s.writeMs / 1000 });
     }
     if (failures.size) {
       const [name, error] = [...failures][0]!;
@@ -92,13 +95,16 @@ function shadowSink(deps: RebuildDeps, p: Projection, liveSchema: string): Shado
     projection: p,
     position: 0n,
     schema,
+    writeMs: 0,
     async write(events, last) {
+      const started = performance.now();
       const statements = deps.statementsFor(p, events);
       await inTx(deps.pool, async (client) => {
         await client.query(`set local search_path to ${schema}, ${liveSchema}`);
         await run(client, statements);
       });
       this.position = last;
+      this.writeMs += performance.now() - started;
       return true;
     },
   };
