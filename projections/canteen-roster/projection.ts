@@ -7,7 +7,8 @@
  */
 import type { MealVoucherEvent } from '../../domain/events';
 import type { Projection, Recorded, Sql } from '../projection';
-import { eachEvent, sql } from '../projection';
+import { col, Rows } from '../shared/batch-sql';
+import { roundsByKey } from '../shared/rounds';
 
 export const CANTEEN_ROSTER = 'canteen_roster';
 
@@ -37,68 +38,95 @@ const HANDLED = [
   'MealVoucherSuspended',
 ] as const;
 
-function apply(recorded: Recorded): Sql[] {
-  const event = recorded as unknown as MealVoucherEvent;
-  const at = recorded.position;
-  switch (event.type) {
-    case 'MealVoucherIssued': {
-      const d = event.data;
-      return [
-        sql(
-          'insert into canteen_roster (school_id, voucher_id, pupil_id, valid_from, valid_until, position) values ($1, $2, $3, $4, $5, $6) on conflict (school_id, voucher_id) do nothing',
-          d.schoolId,
-          d.voucherId,
-          d.pupilId,
-          d.validFrom,
-          d.validUntil,
-          at,
-        ),
-      ];
+/** One round's events of each type (no voucher twice), as column-wise rows. */
+function roundRows(round: readonly Recorded[]) {
+  const rows = {
+    issued: new Rows([
+      col('school_id', 'text'),
+      col('voucher_id', 'text'),
+      col('pupil_id', 'text'),
+      col('valid_from', 'date'),
+      col('valid_until', 'date'),
+      col('position', 'bigint'),
+    ]),
+    activated: new Rows([col('voucher_id', 'text'), col('position', 'bigint')]),
+    expired: new Rows([col('voucher_id', 'text'), col('position', 'bigint')]),
+    suspended: new Rows([col('voucher_id', 'text'), col('school_id', 'text'), col('month', 'text'), col('position', 'bigint')]),
+    listed: new Rows([col('voucher_id', 'text'), col('school_id', 'text'), col('position', 'bigint')]),
+    transferred: new Rows([col('voucher_id', 'text'), col('from_school', 'text'), col('to_school', 'text'), col('position', 'bigint')]),
+  };
+  for (const recorded of round) {
+    const event = recorded as unknown as MealVoucherEvent;
+    const at = recorded.position.toString();
+    switch (event.type) {
+      case 'MealVoucherIssued': {
+        const d = event.data;
+        rows.issued.add([d.schoolId, d.voucherId, d.pupilId, d.validFrom, d.validUntil, at]);
+        break;
+      }
+      case 'MealVoucherActivated':
+        rows.activated.add([event.data.voucherId, at]);
+        break;
+      case 'MealVoucherExpired':
+        rows.expired.add([event.data.voucherId, at]);
+        break;
+      case 'MealVoucherSuspended':
+        rows.suspended.add([event.data.voucherId, event.data.schoolId, event.data.month, at]);
+        break;
+      case 'MealVoucherListed':
+        rows.listed.add([event.data.voucherId, event.data.schoolId, at]);
+        break;
+      case 'MealVoucherTransferred':
+        if (event.data.fromSchoolId !== event.data.toSchoolId) rows.transferred.add([event.data.voucherId, event.data.fromSchoolId, event.data.toSchoolId, at]);
+        break;
+      default:
+        break;
     }
-    case 'MealVoucherActivated':
-      return [sql('update canteen_roster set activated = true, position = $2 where voucher_id = $1 and not left_school', event.data.voucherId, at)];
-    case 'MealVoucherExpired':
-      return [sql('update canteen_roster set expired = true, position = $2 where voucher_id = $1 and not left_school', event.data.voucherId, at)];
-    case 'MealVoucherSuspended':
-      return [
-        sql(
-          'update canteen_roster set suspended_month = $3, position = $4 where voucher_id = $1 and school_id = $2',
-          event.data.voucherId,
-          event.data.schoolId,
-          event.data.month,
-          at,
-        ),
-      ];
-    case 'MealVoucherListed':
-      // The month's list names the pupil at this school: a suspension ends (a move comes as Transferred).
-      return [
-        sql(
-          'update canteen_roster set suspended_month = null, position = $3 where voucher_id = $1 and school_id = $2 and suspended_month is not null',
-          event.data.voucherId,
-          event.data.schoolId,
-          at,
-        ),
-      ];
-    case 'MealVoucherTransferred': {
-      const d = event.data;
-      if (d.fromSchoolId === d.toSchoolId) return [];
-      return [
-        // The new school's row starts as the old one stood (activation, validity), then the old one is left.
-        sql(
-          `insert into canteen_roster (school_id, voucher_id, pupil_id, valid_from, valid_until, activated, expired, position)
-           select $2, voucher_id, pupil_id, valid_from, valid_until, activated, expired, $3 from canteen_roster where school_id = $1 and voucher_id = $4
-           on conflict (school_id, voucher_id) do update set left_school = false, suspended_month = null, activated = excluded.activated, expired = excluded.expired, position = excluded.position`,
-          d.fromSchoolId,
-          d.toSchoolId,
-          at,
-          d.voucherId,
-        ),
-        sql('update canteen_roster set left_school = true, position = $3 where school_id = $1 and voucher_id = $2', d.fromSchoolId, d.voucherId, at),
-      ];
-    }
-    default:
-      return [];
   }
+  return rows;
+}
+
+/** A round's statements: each type's events together (they touch different vouchers, so their order does not matter). */
+function roundSql(round: readonly Recorded[]): Sql[] {
+  const r = roundRows(round);
+  return [
+    ...r.issued.toSql((source) => `insert into canteen_roster (${r.issued.names}) select * from ${source('i')} on conflict (school_id, voucher_id) do nothing`),
+    ...r.activated.toSql(
+      (source) =>
+        `update canteen_roster c set activated = true, position = u.position from ${source('u')} where c.voucher_id = u.voucher_id and not c.left_school`,
+    ),
+    ...r.expired.toSql(
+      (source) =>
+        `update canteen_roster c set expired = true, position = u.position from ${source('u')} where c.voucher_id = u.voucher_id and not c.left_school`,
+    ),
+    ...r.suspended.toSql(
+      (source) =>
+        `update canteen_roster c set suspended_month = u.month, position = u.position from ${source('u')} where c.voucher_id = u.voucher_id and c.school_id = u.school_id`,
+    ),
+    // The month's list names the pupil at this school: a suspension ends (a move comes as Transferred).
+    ...r.listed.toSql(
+      (source) =>
+        `update canteen_roster c set suspended_month = null, position = u.position from ${source('u')}
+         where c.voucher_id = u.voucher_id and c.school_id = u.school_id and c.suspended_month is not null`,
+    ),
+    // The new school's row starts as the old one stood (activation, validity), then the old one is left.
+    ...r.transferred.toSql(
+      (source) =>
+        `insert into canteen_roster (school_id, voucher_id, pupil_id, valid_from, valid_until, activated, expired, position)
+         select t.to_school, c.voucher_id, c.pupil_id, c.valid_from, c.valid_until, c.activated, c.expired, t.position
+         from ${source('t')} join canteen_roster c on c.school_id = t.from_school and c.voucher_id = t.voucher_id
+         on conflict (school_id, voucher_id) do update set left_school = false, suspended_month = null, activated = excluded.activated, expired = excluded.expired, position = excluded.position`,
+    ),
+    ...r.transferred.toSql(
+      (source) =>
+        `update canteen_roster c set left_school = true, position = t.position from ${source('t')} where c.school_id = t.from_school and c.voucher_id = t.voucher_id`,
+    ),
+  ];
+}
+
+/** Every statement names one voucher's rows: a batch is written in rounds (shared/rounds.ts), a few statements each. */
+function apply(events: readonly Recorded[]): Sql[] {
+  return roundsByKey(events, (e) => (e.data as { voucherId: string }).voucherId).flatMap(roundSql);
 }
 
 export const canteenRosterProjection: Projection = {
@@ -106,5 +134,5 @@ export const canteenRosterProjection: Projection = {
   canHandle: HANDLED,
   migrations: [{ id: '0400_canteen_roster', sql: ddl }],
   tables: ['canteen_roster'],
-  apply: eachEvent(apply),
+  apply,
 };
