@@ -8,7 +8,8 @@
 import type { RegistryEvent } from '../../domain/registry/events';
 import { REGISTRY_EVENT_TYPE_LIST } from '../../domain/registry/events';
 import type { Projection, Recorded, Sql } from '../projection';
-import { eachEvent, sql } from '../projection';
+import { col, Rows, type Column } from '../shared/batch-sql';
+import { roundsByKey } from '../shared/rounds';
 
 export const REGISTRY = 'registry';
 
@@ -76,99 +77,103 @@ const STATUS_OF: Readonly<Record<string, string>> = {
   DeviceClosed: 'closed',
 };
 
-/** Each kind's table, key column and the columns its details fill (in the details' order). */
-function detailsColumns(event: RegistryEvent): { table: string; key: string; id: string; columns: Record<string, unknown> } {
+type Kind = 'Shop' | 'School' | 'Device';
+
+/** Each kind's table, key column, id field and the columns its details fill (in the details' order). */
+const KINDS: Record<Kind, { table: string; key: string; idField: string; details: readonly Column[] }> = {
+  Shop: {
+    table: 'registry_shops',
+    key: 'shop_id',
+    idField: 'shopId',
+    details: ['bin', 'name', 'city', 'address'].map((n) => col(n, 'text')).concat([col('terminals', 'jsonb'), col('iban', 'text'), col('bic', 'text')]),
+  },
+  School: {
+    table: 'registry_schools',
+    key: 'school_id',
+    idField: 'schoolId',
+    details: ['name', 'region', 'city', 'operator_name', 'operator_bin', 'operator_iban', 'operator_bic']
+      .map((n) => col(n, 'text'))
+      .concat([col('meal_price_tiyn', 'bigint')]),
+  },
+  Device: { table: 'registry_devices', key: 'device_id', idField: 'deviceId', details: [col('school_id', 'text'), col('label', 'text')] },
+};
+
+const kindOf = (type: string): Kind => (type.startsWith('Shop') ? 'Shop' : type.startsWith('School') ? 'School' : 'Device');
+
+/** The details' column values, in KINDS' order. */
+function detailValues(event: RegistryEvent): unknown[] {
   switch (event.type) {
     case 'ShopRegistered':
     case 'ShopDetailsChanged': {
       const d = event.data.details;
-      return {
-        table: 'registry_shops',
-        key: 'shop_id',
-        id: event.data.shopId,
-        columns: {
-          bin: d.bin,
-          name: d.name,
-          city: d.city,
-          address: d.address,
-          terminals: JSON.stringify(d.terminals),
-          iban: d.bankAccount.iban,
-          bic: d.bankAccount.bic,
-        },
-      };
+      return [d.bin, d.name, d.city, d.address, JSON.stringify(d.terminals), d.bankAccount.iban, d.bankAccount.bic];
     }
     case 'SchoolRegistered':
     case 'SchoolDetailsChanged': {
       const d = event.data.details;
       const o = d.canteenOperator;
-      return {
-        table: 'registry_schools',
-        key: 'school_id',
-        id: event.data.schoolId,
-        columns: {
-          name: d.name,
-          region: d.region,
-          city: d.city,
-          operator_name: o.name,
-          operator_bin: o.bin,
-          operator_iban: o.bankAccount.iban,
-          operator_bic: o.bankAccount.bic,
-          meal_price_tiyn: d.mealPriceTiyn,
-        },
-      };
+      return [d.name, d.region, d.city, o.name, o.bin, o.bankAccount.iban, o.bankAccount.bic, d.mealPriceTiyn];
     }
     case 'DeviceRegistered':
     case 'DeviceDetailsChanged':
-      return {
-        table: 'registry_devices',
-        key: 'device_id',
-        id: event.data.deviceId,
-        columns: { school_id: event.data.details.schoolId, label: event.data.details.label },
-      };
+      return [event.data.details.schoolId, event.data.details.label];
     default:
       throw new Error(`invariant violated: ${event.type} carries no details`);
   }
 }
 
-const TABLE_OF_PREFIX = {
-  Shop: ['registry_shops', 'shop_id', 'shopId'],
-  School: ['registry_schools', 'school_id', 'schoolId'],
-  Device: ['registry_devices', 'device_id', 'deviceId'],
-} as const;
+const idOf = (event: Recorded): string => `${kindOf(event.type)}\u0000${(event.data as unknown as Record<string, string>)[KINDS[kindOf(event.type)].idField]}`;
 
-function apply(recorded: Recorded): Sql[] {
-  const event = recorded as unknown as RegistryEvent & { streamVersion: bigint; position: bigint };
-  const version = Number(recorded.streamVersion);
-  const at = event.data.at;
-  if (event.type.endsWith('Registered')) {
-    const { table, key, id, columns } = detailsColumns(event);
-    const names = [key, ...Object.keys(columns), 'status', 'registered_at', 'status_since', 'last_reason', 'version', 'position'];
-    const values = [id, ...Object.values(columns), 'registered', at, at, event.data.reason, version, recorded.position];
-    const placeholders = names.map((_, i) => `$${i + 1}`).join(', ');
-    return [sql(`insert into ${table} (${names.join(', ')}) values (${placeholders}) on conflict (${key}) do nothing`, ...values)];
+/** One round's statements: per kind, its registrations, detail changes and status changes (no entry twice in a round). */
+function roundSql(round: readonly Recorded[]): Sql[] {
+  const out: Sql[] = [];
+  for (const kind of ['Shop', 'School', 'Device'] as const) {
+    const { table, key, idField, details } = KINDS[kind];
+    const trail = [col('last_reason', 'text'), col('version', 'bigint'), col('position', 'bigint')];
+    const registered = new Rows([
+      col(key, 'text'),
+      ...details,
+      col('status', 'text'),
+      col('registered_at', 'timestamptz'),
+      col('status_since', 'timestamptz'),
+      ...trail,
+    ]);
+    const changed = new Rows([col(key, 'text'), ...details, ...trail]);
+    const status = new Rows([col(key, 'text'), col('status', 'text'), col('status_since', 'timestamptz'), ...trail]);
+    for (const recorded of round) {
+      if (kindOf(recorded.type) !== kind) continue;
+      const event = recorded as unknown as RegistryEvent;
+      const id = (event.data as unknown as Record<string, string>)[idField];
+      const at = event.data.at;
+      const tail = [event.data.reason, recorded.streamVersion.toString(), recorded.position.toString()];
+      if (event.type.endsWith('Registered')) registered.add([id, ...detailValues(event), 'registered', at, at, ...tail]);
+      else if (event.type.endsWith('DetailsChanged')) changed.add([id, ...detailValues(event), ...tail]);
+      else {
+        const next = STATUS_OF[event.type];
+        if (next === undefined) throw new Error(`invariant violated: ${event.type} is not a registry event`);
+        status.add([id, next, at, ...tail]);
+      }
+    }
+    const assign = (rows: readonly Column[]) =>
+      rows
+        .slice(1)
+        .map((c) => `${c.name} = u.${c.name}`)
+        .join(', ');
+    out.push(
+      ...registered.toSql((source) => `insert into ${table} (${registered.names}) select * from ${source('r')} on conflict (${key}) do nothing`),
+      ...changed.toSql((source) => `update ${table} t set ${assign([col(key, 'text'), ...details, ...trail])} from ${source('u')} where t.${key} = u.${key}`),
+      ...status.toSql(
+        (source) =>
+          `update ${table} t set ${assign([col(key, 'text'), col('status', 'text'), col('status_since', 'timestamptz'), ...trail])} from ${source('u')} where t.${key} = u.${key}`,
+      ),
+    );
   }
-  if (event.type.endsWith('DetailsChanged')) {
-    const { table, key, id, columns } = detailsColumns(event);
-    const names = [...Object.keys(columns), 'last_reason', 'version', 'position'];
-    const sets = names.map((name, i) => `${name} = $${i + 2}`).join(', ');
-    return [sql(`update ${table} set ${sets} where ${key} = $1`, id, ...Object.values(columns), event.data.reason, version, recorded.position)];
-  }
-  const status = STATUS_OF[event.type];
-  if (status === undefined) throw new Error(`invariant violated: ${event.type} is not a registry event`);
-  const prefix = event.type.startsWith('Shop') ? 'Shop' : event.type.startsWith('School') ? 'School' : 'Device';
-  const [table, key, idField] = TABLE_OF_PREFIX[prefix];
-  const id = (event.data as unknown as Record<string, string>)[idField];
-  return [
-    sql(
-      `update ${table} set status = $2, status_since = $3, last_reason = $4, version = $5, position = $6 where ${key} = $1`,
-      id,
-      status,
-      at,
-      event.data.reason,
-      version,
-      recorded.position,
-    ),
-  ];
+  return out;
+}
+
+/** Every statement names one entry's row: a batch is written in rounds (shared/rounds.ts). */
+function apply(events: readonly Recorded[]): Sql[] {
+  return roundsByKey(events, idOf).flatMap(roundSql);
 }
 
 export const registryProjection: Projection = {
@@ -176,5 +181,5 @@ export const registryProjection: Projection = {
   canHandle: REGISTRY_EVENT_TYPE_LIST,
   migrations: [{ id: '0550_registry', sql: ddl }],
   tables: ['registry_shops', 'registry_schools', 'registry_devices'],
-  apply: eachEvent(apply),
+  apply,
 };

@@ -6,7 +6,7 @@
  */
 import { sql, type Sql } from '../projection';
 
-export type PgType = 'text' | 'bigint' | 'integer' | 'date' | 'timestamptz' | 'boolean';
+export type PgType = 'text' | 'bigint' | 'integer' | 'date' | 'timestamptz' | 'boolean' | 'jsonb';
 
 export interface Column {
   readonly name: string;
