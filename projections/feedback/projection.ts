@@ -5,7 +5,8 @@
  * stream's events alone, so a rebuild equals the live model and nothing is lost with a process.
  */
 import type { Projection, Recorded, Sql } from '../projection';
-import { sql } from '../projection';
+import { col, Rows } from '../shared/batch-sql';
+import { roundsByKey } from '../shared/rounds';
 
 export const FEEDBACK_OUTBOX = 'feedback_outbox';
 
@@ -36,16 +37,36 @@ create index feedback_outbox_due on feedback_outbox (next_attempt_at, feedback_i
 create index feedback_outbox_family on feedback_outbox (family_id, submitted_at);
 `;
 
-function applyOne(event: Recorded): Sql[] {
-  const e = event;
-  switch (e.type) {
-    case 'FeedbackSubmitted': {
-      const d = e.data;
-      return [
-        sql(
-          `insert into feedback_outbox (feedback_id, family_id, stream, program, kind, rating, voucher_id, text_ref, legacy_text, addressee_code, addressee_name,
-             shop_id, school_id, status, next_attempt_at, submitted_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14, $14) on conflict (feedback_id) do nothing`,
+const SUBMITTED = [
+  col('feedback_id', 'text'),
+  col('family_id', 'text'),
+  col('stream', 'text'),
+  col('program', 'text'),
+  col('kind', 'text'),
+  col('rating', 'integer'),
+  col('voucher_id', 'text'),
+  col('text_ref', 'text'),
+  col('legacy_text', 'boolean'),
+  col('addressee_code', 'text'),
+  col('addressee_name', 'text'),
+  col('shop_id', 'text'),
+  col('school_id', 'text'),
+  col('submitted_at', 'timestamptz'),
+];
+const FAILED = [col('feedback_id', 'text'), col('attempt', 'integer'), col('reason', 'text'), col('status', 'text'), col('next_attempt_at', 'timestamptz')];
+const FORWARDED = [col('feedback_id', 'text'), col('eotinish_ref', 'text'), col('forwarded_at', 'timestamptz'), col('attempt', 'integer')];
+
+/** One round's statements (no feedback twice in a round, so their order does not matter). */
+function roundSql(round: readonly Recorded[]): Sql[] {
+  const submitted = new Rows(SUBMITTED);
+  const failed = new Rows(FAILED);
+  const forwarded = new Rows(FORWARDED);
+  for (const event of round) {
+    const e = event;
+    switch (e.type) {
+      case 'FeedbackSubmitted': {
+        const d = e.data;
+        submitted.add([
           d.feedbackId,
           d.familyId,
           event.stream,
@@ -60,37 +81,43 @@ function applyOne(event: Recorded): Sql[] {
           d.concerns?.shopId ?? null,
           d.concerns?.schoolId ?? null,
           d.submittedAt,
-        ),
-      ];
+        ]);
+        break;
+      }
+      case 'FeedbackForwardFailed': {
+        const d = e.data;
+        failed.add([d.feedbackId, d.attempt, d.reason, d.willRetry ? 'pending' : 'not_delivered', d.nextAttemptAt ?? null]);
+        break;
+      }
+      case 'FeedbackForwarded':
+        forwarded.add([e.data.feedbackId, e.data.eotinishRef, e.data.forwardedAt, e.data.attempt ?? 1]);
+        break;
+      default:
+        break;
     }
-    case 'FeedbackForwardFailed': {
-      const d = e.data;
-      return [
-        sql(
-          `update feedback_outbox set attempts = greatest(attempts, $2), last_reason = $3, status = $4, next_attempt_at = $5 where feedback_id = $1 and status = 'pending'`,
-          d.feedbackId,
-          d.attempt,
-          d.reason,
-          d.willRetry ? 'pending' : 'not_delivered',
-          d.nextAttemptAt ?? null,
-        ),
-      ];
-    }
-    case 'FeedbackForwarded': {
-      const d = e.data;
-      return [
-        sql(
-          `update feedback_outbox set status = 'forwarded', eotinish_ref = $2, forwarded_at = $3, attempts = greatest(attempts, $4), next_attempt_at = null where feedback_id = $1`,
-          d.feedbackId,
-          d.eotinishRef,
-          d.forwardedAt,
-          d.attempt ?? 1,
-        ),
-      ];
-    }
-    default:
-      return [];
   }
+  return [
+    ...submitted.toSql(
+      (source) =>
+        `insert into feedback_outbox (${submitted.names}, status, next_attempt_at)
+         select *, 'pending', s.submitted_at from ${source('s')} on conflict (feedback_id) do nothing`,
+    ),
+    ...failed.toSql(
+      (source) =>
+        `update feedback_outbox f set attempts = greatest(f.attempts, u.attempt), last_reason = u.reason, status = u.status, next_attempt_at = u.next_attempt_at
+         from ${source('u')} where f.feedback_id = u.feedback_id and f.status = 'pending'`,
+    ),
+    ...forwarded.toSql(
+      (source) =>
+        `update feedback_outbox f set status = 'forwarded', eotinish_ref = u.eotinish_ref, forwarded_at = u.forwarded_at, attempts = greatest(f.attempts, u.attempt),
+           next_attempt_at = null from ${source('u')} where f.feedback_id = u.feedback_id`,
+    ),
+  ];
+}
+
+/** Every statement names one feedback's row: a batch is written in rounds (shared/rounds.ts). */
+function apply(events: readonly Recorded[]): Sql[] {
+  return roundsByKey(events, (e) => (e.data as { feedbackId: string }).feedbackId).flatMap(roundSql);
 }
 
 export const feedbackOutboxProjection: Projection = {
@@ -98,5 +125,5 @@ export const feedbackOutboxProjection: Projection = {
   canHandle: ['FeedbackSubmitted', 'FeedbackForwardFailed', 'FeedbackForwarded'],
   migrations: [{ id: '0520_feedback_outbox', sql: ddl }],
   tables: ['feedback_outbox'],
-  apply: (events) => events.flatMap(applyOne),
+  apply,
 };
