@@ -3,8 +3,9 @@
  * representative the SMS went to, school or city. Routes an inbound SMS reply: phone → personIds
  * (vault) → this table → the case stream.
  */
-import { type Projection, type Recorded, type Sql, eachEvent } from '../projection';
-import { sql } from '../projection';
+import { type Projection, type Recorded, type Sql } from '../projection';
+import { col, Rows } from '../shared/batch-sql';
+import { roundsByKey } from '../shared/rounds';
 import type { Queryable } from './queries';
 
 const ddl = `
@@ -27,18 +28,45 @@ create index consent_cases_recipient on consent_cases (recipient_person_id, open
 create index consent_cases_family on consent_cases (family_id);
 `;
 
-const close = (stream: string, outcome: string, at: string): Sql =>
-  sql(`update consent_cases set status = 'closed', outcome = $2, closed_at = $3 where case_stream = $1 and status = 'open'`, stream, outcome, at);
+const OPENED = [
+  col('case_stream', 'text'),
+  col('case_id', 'text'),
+  col('program', 'text'),
+  col('family_id', 'text'),
+  col('school_id', 'text'),
+  col('city', 'text'),
+  col('region', 'text'),
+  col('period', 'text'),
+  col('opened_at', 'timestamptz'),
+];
 
-function apply(e: Recorded): Sql[] {
-  switch (e.type) {
-    case 'ConsentCaseOpened': {
-      const d = e.data;
-      const s = d.subject;
-      return [
-        sql(
-          `insert into consent_cases (case_stream, case_id, program, family_id, status, school_id, city, region, period, opened_at)
-           values ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9) on conflict (case_stream) do nothing`,
+/** How each closing event ends a case (the outcome, and when). */
+const CLOSES: Readonly<Record<string, (e: Recorded) => [outcome: string, at: string]>> = {
+  ConsentGiven: (e) => ['given', (e.data as { at: string }).at],
+  ConsentRefused: (e) => ['refused', (e.data as { at: string }).at],
+  ConsentTimedOut: (e) => ['timed_out', (e.data as { at: string }).at],
+  ConsentUndeliverable: (e) => ['undeliverable', (e.data as { at: string }).at],
+  ConsentPhoneNotFound: (e) => ['no_phone', e.metadata.recordedAt],
+  ConsentNotRequired: (e) => ['not_required', e.metadata.recordedAt],
+};
+
+/** One round's statements (no case twice in a round, so their order does not matter). */
+function roundSql(round: readonly Recorded[]): Sql[] {
+  const opened = new Rows(OPENED);
+  const recipients = new Rows([col('case_stream', 'text'), col('recipient_person_id', 'text')]);
+  const closed = new Rows([col('case_stream', 'text'), col('outcome', 'text'), col('closed_at', 'timestamptz')]);
+  const reopened = new Rows([col('case_stream', 'text'), col('school_id', 'text')]);
+  for (const e of round) {
+    const close = CLOSES[e.type];
+    if (close) {
+      closed.add([e.stream, ...close(e)]);
+      continue;
+    }
+    switch (e.type) {
+      case 'ConsentCaseOpened': {
+        const d = e.data;
+        const s = d.subject;
+        opened.add([
           e.stream,
           d.caseId,
           d.program,
@@ -48,38 +76,44 @@ function apply(e: Recorded): Sql[] {
           s.region,
           s.kind === 'pupil' ? s.schoolYear : s.month,
           d.openedAt,
-        ),
-      ];
+        ]);
+        break;
+      }
+      case 'SmsRequested':
+        if (e.data.kind === 'consent_request') recipients.add([e.stream, e.data.recipientPersonId]);
+        break;
+      case 'ConsentCaseReopened': {
+        const s = e.data.subject;
+        reopened.add([e.stream, s.kind === 'pupil' ? s.schoolId : null]);
+        break;
+      }
+      default:
+        break;
     }
-    case 'SmsRequested':
-      if (e.data.kind !== 'consent_request') return [];
-      return [sql(`update consent_cases set recipient_person_id = $2 where case_stream = $1`, e.stream, e.data.recipientPersonId)];
-    case 'ConsentGiven':
-      return [close(e.stream, 'given', e.data.at)];
-    case 'ConsentRefused':
-      return [close(e.stream, 'refused', e.data.at)];
-    case 'ConsentTimedOut':
-      return [close(e.stream, 'timed_out', e.data.at)];
-    case 'ConsentUndeliverable':
-      return [close(e.stream, 'undeliverable', e.data.at)];
-    case 'ConsentCaseReopened': {
-      // A later monthly list started the case again: open, for the school (and grade) it names now.
-      const s = e.data.subject;
-      return [
-        sql(
-          `update consent_cases set status = 'open', outcome = null, closed_at = null, recipient_person_id = null, school_id = $2 where case_stream = $1`,
-          e.stream,
-          s.kind === 'pupil' ? s.schoolId : null,
-        ),
-      ];
-    }
-    case 'ConsentPhoneNotFound':
-      return [close(e.stream, 'no_phone', e.metadata.recordedAt)];
-    case 'ConsentNotRequired':
-      return [close(e.stream, 'not_required', e.metadata.recordedAt)];
-    default:
-      return [];
   }
+  return [
+    ...opened.toSql(
+      (source) => `insert into consent_cases (${opened.names}, status) select *, 'open' from ${source('o')} on conflict (case_stream) do nothing`,
+    ),
+    ...recipients.toSql(
+      (source) => `update consent_cases c set recipient_person_id = u.recipient_person_id from ${source('u')} where c.case_stream = u.case_stream`,
+    ),
+    ...closed.toSql(
+      (source) =>
+        `update consent_cases c set status = 'closed', outcome = u.outcome, closed_at = u.closed_at from ${source('u')} where c.case_stream = u.case_stream and c.status = 'open'`,
+    ),
+    // A later monthly list started the case again: open, for the school (and grade) it names now.
+    ...reopened.toSql(
+      (source) =>
+        `update consent_cases c set status = 'open', outcome = null, closed_at = null, recipient_person_id = null, school_id = u.school_id
+         from ${source('u')} where c.case_stream = u.case_stream`,
+    ),
+  ];
+}
+
+/** Every statement names one case's row (its stream): a batch is written in rounds (shared/rounds.ts). */
+function apply(events: readonly Recorded[]): Sql[] {
+  return roundsByKey(events, (e) => e.stream).flatMap(roundSql);
 }
 
 export const consentCasesProjection: Projection = {
@@ -97,7 +131,7 @@ export const consentCasesProjection: Projection = {
   ],
   migrations: [{ id: '0211_consent_cases', sql: ddl }],
   tables: ['consent_cases'],
-  apply: eachEvent(apply),
+  apply,
 };
 
 export interface CaseRoute {

@@ -3,8 +3,9 @@
  * (adapters/sms/dispatcher.ts) reads pending rows, joins the phone from the vault at send time,
  * and reports back; a failure with willRetry makes the row pending again after a backoff.
  */
-import { type Projection, type Recorded, type Sql, eachEvent } from '../projection';
-import { sql } from '../projection';
+import { type Projection, type Recorded, type Sql } from '../projection';
+import { col, Rows } from '../shared/batch-sql';
+import { roundsByKey } from '../shared/rounds';
 import type { Queryable } from './queries';
 import { renderSms } from '../../domain/programs/sms';
 
@@ -42,14 +43,40 @@ const personalisedDdl = `
 alter table sms_outbox add column about_person_id text, add column language text;
 `;
 
-function apply(e: Recorded): Sql[] {
-  switch (e.type) {
-    case 'SmsRequested': {
-      const d = e.data;
-      return [
-        sql(
-          `insert into sms_outbox (message_id, case_stream, case_id, recipient_person_id, role, kind, text, status, reply_by, requested_at, next_attempt_at, about_person_id, language)
-           values ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, coalesce($10::timestamptz, $9::timestamptz), $11, $12) on conflict (message_id) do nothing`,
+const REQUESTED = [
+  col('message_id', 'text'),
+  col('case_stream', 'text'),
+  col('case_id', 'text'),
+  col('recipient_person_id', 'text'),
+  col('role', 'text'),
+  col('kind', 'text'),
+  col('text', 'text'),
+  col('reply_by', 'timestamptz'),
+  col('requested_at', 'timestamptz'),
+  col('not_before', 'timestamptz'),
+  col('about_person_id', 'text'),
+  col('language', 'text'),
+];
+const SENT = [col('message_id', 'text'), col('sent_at', 'timestamptz'), col('gateway_ref', 'text')];
+const FAILED = [
+  col('message_id', 'text'),
+  col('attempt', 'integer'),
+  col('status', 'text'),
+  col('reason', 'text'),
+  col('failed_at', 'timestamptz'),
+  col('retry_at', 'timestamptz'),
+];
+
+/** One round's statements (no message twice in a round, so their order does not matter). */
+function roundSql(round: readonly Recorded[]): Sql[] {
+  const requested = new Rows(REQUESTED);
+  const sent = new Rows(SENT);
+  const failed = new Rows(FAILED);
+  for (const e of round) {
+    switch (e.type) {
+      case 'SmsRequested': {
+        const d = e.data;
+        requested.add([
           d.messageId,
           e.stream,
           d.caseId,
@@ -62,38 +89,44 @@ function apply(e: Recorded): Sql[] {
           d.notBefore ?? null,
           d.aboutPersonId ?? null,
           d.language ?? null,
-        ),
-      ];
+        ]);
+        break;
+      }
+      case 'SmsSent':
+        sent.add([e.data.messageId, e.data.sentAt, e.data.gatewayRef ?? null]);
+        break;
+      case 'SmsFailed': {
+        const d = e.data;
+        failed.add([d.messageId, d.attempt, d.willRetry ? 'pending' : 'failed', d.reason, d.failedAt, d.retryAt ?? null]);
+        break;
+      }
+      default:
+        break;
     }
-    case 'SmsSent':
-      return [
-        sql(
-          `update sms_outbox set status = 'sent', sent_at = $2, gateway_ref = $3 where message_id = $1`,
-          e.data.messageId,
-          e.data.sentAt,
-          e.data.gatewayRef ?? null,
-        ),
-      ];
-    case 'SmsFailed': {
-      const d = e.data;
-      return [
-        sql(
-          `update sms_outbox set attempts = $2, status = $3, last_error = $4,
-             next_attempt_at = coalesce($7::timestamptz, $5::timestamptz + make_interval(secs => $6::integer * $2::integer))
-           where message_id = $1`,
-          d.messageId,
-          d.attempt,
-          d.willRetry ? 'pending' : 'failed',
-          d.reason,
-          d.failedAt,
-          SMS_RETRY_BACKOFF_SECONDS,
-          d.retryAt ?? null,
-        ),
-      ];
-    }
-    default:
-      return [];
   }
+  return [
+    ...requested.toSql(
+      (source) =>
+        `insert into sms_outbox (message_id, case_stream, case_id, recipient_person_id, role, kind, text, status, reply_by, requested_at, next_attempt_at, about_person_id, language)
+         select message_id, case_stream, case_id, recipient_person_id, role, kind, text, 'pending', reply_by, requested_at, coalesce(not_before, requested_at), about_person_id, language
+         from ${source('r')} on conflict (message_id) do nothing`,
+    ),
+    ...sent.toSql(
+      (source) =>
+        `update sms_outbox o set status = 'sent', sent_at = u.sent_at, gateway_ref = u.gateway_ref from ${source('u')} where o.message_id = u.message_id`,
+    ),
+    ...failed.toSql(
+      (source) =>
+        `update sms_outbox o set attempts = u.attempt, status = u.status, last_error = u.reason,
+           next_attempt_at = coalesce(u.retry_at, u.failed_at + make_interval(secs => ${SMS_RETRY_BACKOFF_SECONDS}::integer * u.attempt))
+         from ${source('u')} where o.message_id = u.message_id`,
+    ),
+  ];
+}
+
+/** Every statement names one message's row: a batch is written in rounds (shared/rounds.ts). */
+function apply(events: readonly Recorded[]): Sql[] {
+  return roundsByKey(events, (e) => (e.data as { messageId: string }).messageId).flatMap(roundSql);
 }
 
 export const smsOutboxProjection: Projection = {
@@ -104,7 +137,7 @@ export const smsOutboxProjection: Projection = {
     { id: '0601_sms_outbox_personalised', sql: personalisedDdl },
   ],
   tables: ['sms_outbox'],
-  apply: eachEvent(apply),
+  apply,
 };
 
 export interface PendingSms {
