@@ -5,7 +5,7 @@
  * and school.
  */
 import type { Projection, Recorded, Sql } from '../projection';
-import { eachEvent, sql } from '../projection';
+import { col, Rows } from '../shared/batch-sql';
 import { parseStream } from '../../domain/streams';
 import { invariant } from '../../domain/shared/decider';
 
@@ -33,34 +33,88 @@ function sourceOf(event: Recorded): string {
   return name.source;
 }
 
-function apply(event: Recorded): Sql[] {
-  const e = event;
-  switch (e.type) {
-    case 'EligibilityListReceived': {
+/** Counts and the last processed time a run of row events adds to a list's row. */
+interface Delta {
+  accepted: number;
+  rejected: number;
+  processedAt: string | null;
+}
+
+/** One list's events in a batch: what they add before its first Received, that insert, and what they add after. */
+interface ListFold {
+  readonly key: readonly [source: string, listId: string];
+  readonly before: Delta;
+  received?: readonly unknown[];
+  readonly after: Delta;
+}
+
+const noDelta = (): Delta => ({ accepted: 0, rejected: 0, processedAt: null });
+const moved = (d: Delta) => d.accepted !== 0 || d.rejected !== 0 || d.processedAt !== null;
+
+/**
+ * Folds a batch per list (pure). A row event before the list's Received in the batch adds to the
+ * row already stored, if there is one (as the live update did, finding none otherwise); the insert
+ * does nothing when the row was there; what comes after adds to whichever row stands.
+ */
+export function foldListIntake(events: readonly Recorded[]): ListFold[] {
+  const lists = new Map<string, ListFold>();
+  const listOf = (source: string, listId: string): ListFold => {
+    const id = `${source}\u0000${listId}`;
+    let fold = lists.get(id);
+    if (!fold) lists.set(id, (fold = { key: [source, listId], before: noDelta(), after: noDelta() }));
+    return fold;
+  };
+  for (const event of events) {
+    const e = event;
+    if (e.type === 'EligibilityListReceived') {
       const d = e.data;
-      return [
-        sql(
-          `insert into list_intake (source, list_id, program, month, school_id, row_count, received_at) values ($1, $2, $3, $4, $5, $6, $7)
-           on conflict (source, list_id) do nothing`,
-          d.source,
-          d.listId,
-          d.program,
-          d.month,
-          d.schoolId ?? null,
-          d.rowCount,
-          d.receivedAt,
-        ),
-      ];
+      const fold = listOf(d.source, d.listId);
+      fold.received ??= [d.program, d.month, d.schoolId ?? null, d.rowCount, d.receivedAt];
+      continue;
     }
-    case 'ListRowAccepted':
-      return [sql('update list_intake set accepted = accepted + 1 where source = $1 and list_id = $2', sourceOf(event), e.data.listId)];
-    case 'ListRowRejected':
-      return [sql('update list_intake set rejected = rejected + 1 where source = $1 and list_id = $2', sourceOf(event), e.data.listId)];
-    case 'EligibilityListProcessed':
-      return [sql('update list_intake set processed_at = $3 where source = $1 and list_id = $2', sourceOf(event), e.data.listId, event.metadata.recordedAt)];
-    default:
-      return [];
+    if (e.type !== 'ListRowAccepted' && e.type !== 'ListRowRejected' && e.type !== 'EligibilityListProcessed') continue;
+    const fold = listOf(sourceOf(event), e.data.listId);
+    const delta = fold.received ? fold.after : fold.before;
+    if (e.type === 'ListRowAccepted') delta.accepted++;
+    else if (e.type === 'ListRowRejected') delta.rejected++;
+    else delta.processedAt = event.metadata.recordedAt;
   }
+  return [...lists.values()];
+}
+
+const DELTA = [col('source', 'text'), col('list_id', 'text'), col('accepted', 'integer'), col('rejected', 'integer'), col('processed_at', 'timestamptz')];
+
+function deltaSql(rows: Rows): Sql[] {
+  return rows.toSql(
+    (source) =>
+      `update list_intake l set accepted = l.accepted + d.accepted, rejected = l.rejected + d.rejected, processed_at = coalesce(d.processed_at, l.processed_at)
+       from ${source('d')} where l.source = d.source and l.list_id = d.list_id`,
+  );
+}
+
+/** Three statements a batch: the additions to stored rows, the new lists, the additions after them. */
+function apply(events: readonly Recorded[]): Sql[] {
+  const before = new Rows(DELTA);
+  const received = new Rows([
+    col('source', 'text'),
+    col('list_id', 'text'),
+    col('program', 'text'),
+    col('month', 'text'),
+    col('school_id', 'text'),
+    col('row_count', 'integer'),
+    col('received_at', 'timestamptz'),
+  ]);
+  const after = new Rows(DELTA);
+  for (const fold of foldListIntake(events)) {
+    if (moved(fold.before)) before.add([...fold.key, fold.before.accepted, fold.before.rejected, fold.before.processedAt]);
+    if (fold.received) received.add([...fold.key, ...fold.received]);
+    if (moved(fold.after)) after.add([...fold.key, fold.after.accepted, fold.after.rejected, fold.after.processedAt]);
+  }
+  return [
+    ...deltaSql(before),
+    ...received.toSql((source) => `insert into list_intake (${received.names}) select * from ${source('r')} on conflict (source, list_id) do nothing`),
+    ...deltaSql(after),
+  ];
 }
 
 export const listIntakeProjection: Projection = {
@@ -68,5 +122,5 @@ export const listIntakeProjection: Projection = {
   canHandle: ['EligibilityListReceived', 'ListRowAccepted', 'ListRowRejected', 'EligibilityListProcessed'],
   migrations: [{ id: '0701_list_intake', sql: ddl }],
   tables: ['list_intake'],
-  apply: eachEvent(apply),
+  apply,
 };
