@@ -6,7 +6,9 @@
  */
 import type { LedgerEventType } from '../../domain/events';
 import { foodStream } from '../shared/events';
-import { eachEvent, sql, type Projection, type Recorded, type Sql } from '../projection';
+import type { Projection, Recorded, Sql } from '../projection';
+import { col, InsertRows, Rows } from '../shared/batch-sql';
+import { roundsByKey } from '../shared/rounds';
 import { familyOf } from '../shared/events';
 
 export const SETTLEMENT = 'settlement';
@@ -113,159 +115,223 @@ const handled: LedgerEventType[] = [
   'PayoutBatchCreated',
 ];
 
-function apply(event: Recorded): Sql[] {
-  const e = event;
-  const position = event.position.toString();
-  switch (e.type) {
-    case 'FoodPurchaseCaptured': {
-      const familyId = familyOf(event) ?? foodStream(event.stream)?.familyId ?? '';
-      const items = e.data.lines.map((l) => ({ sku: l.sku, name: l.name, lineTiyn: l.lineTiyn, eligible: l.eligible }));
-      return [
-        sql(
-          `insert into settlement_captures (hold_id, shop_id, family_id, captured_at, captured_tiyn, position, items)
-           values ($1, $2, $3, $4, $5, $6, $7) on conflict (shop_id, hold_id) do nothing`,
-          e.data.holdId,
-          e.data.shopId,
-          familyId,
-          e.data.capturedAt,
-          e.data.capturedTiyn,
+/** The batch's first-write-wins rows per table (`on conflict do nothing`, keys first). */
+function insertRows() {
+  return {
+    captures: new InsertRows(
+      'settlement_captures',
+      [
+        col('shop_id', 'text'),
+        col('hold_id', 'text'),
+        col('family_id', 'text'),
+        col('captured_at', 'timestamptz'),
+        col('captured_tiyn', 'bigint'),
+        col('position', 'bigint'),
+        col('items', 'jsonb'),
+      ],
+      2,
+    ),
+    releases: new InsertRows(
+      'settlement_releases',
+      [
+        col('shop_id', 'text'),
+        col('hold_id', 'text'),
+        col('kind', 'text'),
+        col('at', 'timestamptz'),
+        col('released_tiyn', 'bigint'),
+        col('position', 'bigint'),
+      ],
+      2,
+    ),
+    windows: new InsertRows(
+      'settlement_windows',
+      [
+        col('window_id', 'text'),
+        col('closed_at', 'timestamptz'),
+        col('closed_by', 'text'),
+        col('cut_position', 'bigint'),
+        col('purchases', 'bigint'),
+        col('captured_tiyn', 'bigint'),
+        col('late_purchases', 'bigint'),
+        col('position', 'bigint'),
+      ],
+      1,
+    ),
+    statements: new InsertRows(
+      'settlement_statements',
+      [
+        col('statement_id', 'text'),
+        col('shop_id', 'text'),
+        col('window_id', 'text'),
+        col('purchases', 'bigint'),
+        col('captured_tiyn', 'bigint'),
+        col('payout_tiyn', 'bigint'),
+        col('releases', 'jsonb'),
+        col('issued_at', 'timestamptz'),
+        col('position', 'bigint'),
+      ],
+      1,
+    ),
+    orders: new InsertRows(
+      'payment_orders',
+      [
+        col('order_id', 'text'),
+        col('school_id', 'text'),
+        col('month', 'text'),
+        col('sequence', 'bigint'),
+        col('supplementary', 'boolean'),
+        col('meals', 'bigint'),
+        col('meal_price_tiyn', 'bigint'),
+        col('amount_tiyn', 'bigint'),
+        col('payee', 'jsonb'),
+        col('issued_at', 'timestamptz'),
+        col('position', 'bigint'),
+      ],
+      1,
+    ),
+    batches: new InsertRows(
+      'payout_batches',
+      [
+        col('batch_id', 'text'),
+        col('message_id', 'text'),
+        col('purpose', 'text'),
+        col('reference', 'text'),
+        col('payments', 'bigint'),
+        col('total_tiyn', 'bigint'),
+        col('created_at', 'timestamptz'),
+        col('batch', 'jsonb'),
+      ],
+      1,
+    ),
+  };
+}
+
+const CLAIM = [col('statement_id', 'text'), col('shop_id', 'text'), col('hold_id', 'text'), col('position', 'bigint')];
+
+/**
+ * A statement claims its holds' captures (or releases) that were written before it and not claimed
+ * yet: the first statement in the log to name one wins, as the live update's `statement_id is null` did.
+ */
+function claimSql(table: string, claims: Rows): Sql[] {
+  return claims.toSql(
+    (source) =>
+      `update ${table} t set statement_id = f.statement_id
+       from (select distinct on (c.shop_id, c.hold_id) c.shop_id, c.hold_id, s.statement_id from ${source('s')}
+             join ${table} c on c.shop_id = s.shop_id and c.hold_id = s.hold_id and c.statement_id is null and c.position < s.position
+             order by c.shop_id, c.hold_id, s.position) f
+       where t.shop_id = f.shop_id and t.hold_id = f.hold_id`,
+  );
+}
+
+/** The batch's statements: the rows, then the statements' claims, then the payouts (in rounds: each payout's events in order). */
+function apply(events: readonly Recorded[]): Sql[] {
+  const rows = insertRows();
+  const captureClaims = new Rows(CLAIM);
+  const releaseClaims = new Rows(CLAIM);
+  const payoutEvents: Recorded[] = [];
+  for (const event of events) {
+    const e = event;
+    const position = event.position.toString();
+    switch (e.type) {
+      case 'FoodPurchaseCaptured': {
+        const familyId = familyOf(event) ?? foodStream(event.stream)?.familyId ?? '';
+        const items = e.data.lines.map((l) => ({ sku: l.sku, name: l.name, lineTiyn: l.lineTiyn, eligible: l.eligible }));
+        rows.captures.add([e.data.shopId, e.data.holdId, familyId, e.data.capturedAt, e.data.capturedTiyn, position, JSON.stringify(items)]);
+        break;
+      }
+      case 'FoodPurchaseVoided':
+      case 'FoodHoldExpired':
+        rows.releases.add([e.data.shopId, e.data.holdId, e.type === 'FoodPurchaseVoided' ? 'voided' : 'expired', e.data.at, e.data.releasedTiyn, position]);
+        break;
+      case 'SettlementWindowClosed': {
+        const d = e.data;
+        rows.windows.add([d.windowId, d.closedAt, d.closedBy, d.cutPosition, d.purchases, d.capturedTiyn, d.latePurchases, position]);
+        break;
+      }
+      case 'ShopStatementIssued': {
+        const d = e.data;
+        rows.statements.add([d.statementId, d.shopId, d.windowId, d.purchases, d.capturedTiyn, d.payoutTiyn, JSON.stringify(d.releases), d.issuedAt, position]);
+        for (const line of d.lines) captureClaims.add([d.statementId, d.shopId, line.holdId, position]);
+        for (const release of d.releases) releaseClaims.add([d.statementId, d.shopId, release.holdId, position]);
+        break;
+      }
+      case 'CanteenPaymentOrderIssued': {
+        const d = e.data;
+        rows.orders.add([
+          d.orderId,
+          d.schoolId,
+          d.month,
+          d.sequence,
+          d.supplementary,
+          d.meals,
+          d.mealPriceTiyn,
+          d.amountTiyn,
+          JSON.stringify(d.payee),
+          d.issuedAt,
           position,
-          JSON.stringify(items),
-        ),
-      ];
+        ]);
+        break;
+      }
+      case 'PayoutBatchCreated': {
+        const d = e.data;
+        rows.batches.add([d.batchId, d.messageId, d.purpose, d.reference, d.payments.length, d.totalTiyn, d.createdAt, JSON.stringify(d)]);
+        break;
+      }
+      case 'PayoutIssued':
+      case 'PayoutConfirmed':
+      case 'PayoutFailed':
+        payoutEvents.push(event);
+        break;
+      default:
+        break;
     }
-    case 'FoodPurchaseVoided':
-    case 'FoodHoldExpired': {
-      const kind = e.type === 'FoodPurchaseVoided' ? 'voided' : 'expired';
-      return [
-        sql(
-          `insert into settlement_releases (hold_id, shop_id, kind, at, released_tiyn, position) values ($1, $2, $3, $4, $5, $6) on conflict (shop_id, hold_id) do nothing`,
-          e.data.holdId,
-          e.data.shopId,
-          kind,
-          e.data.at,
-          e.data.releasedTiyn,
-          position,
-        ),
-      ];
-    }
-    case 'SettlementWindowClosed':
-      return [
-        sql(
-          `insert into settlement_windows (window_id, closed_at, closed_by, cut_position, purchases, captured_tiyn, late_purchases, position)
-           values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (window_id) do nothing`,
-          e.data.windowId,
-          e.data.closedAt,
-          e.data.closedBy,
-          e.data.cutPosition,
-          e.data.purchases,
-          e.data.capturedTiyn,
-          e.data.latePurchases,
-          position,
-        ),
-      ];
-    case 'ShopStatementIssued': {
-      const holds = e.data.lines.map((l) => l.holdId);
-      const releases = e.data.releases.map((r) => r.holdId);
-      return [
-        sql(
-          `insert into settlement_statements (statement_id, shop_id, window_id, purchases, captured_tiyn, payout_tiyn, releases, issued_at, position)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (statement_id) do nothing`,
-          e.data.statementId,
-          e.data.shopId,
-          e.data.windowId,
-          e.data.purchases,
-          e.data.capturedTiyn,
-          e.data.payoutTiyn,
-          JSON.stringify(e.data.releases),
-          e.data.issuedAt,
-          position,
-        ),
-        sql(
-          `update settlement_captures set statement_id = $1 where shop_id = $2 and hold_id = any($3::text[]) and statement_id is null`,
-          e.data.statementId,
-          e.data.shopId,
-          holds,
-        ),
-        sql(
-          `update settlement_releases set statement_id = $1 where shop_id = $2 and hold_id = any($3::text[]) and statement_id is null`,
-          e.data.statementId,
-          e.data.shopId,
-          releases,
-        ),
-      ];
-    }
-    case 'CanteenPaymentOrderIssued':
-      return [
-        sql(
-          `insert into payment_orders (order_id, school_id, month, sequence, supplementary, meals, meal_price_tiyn, amount_tiyn, payee, issued_at, position)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (order_id) do nothing`,
-          e.data.orderId,
-          e.data.schoolId,
-          e.data.month,
-          e.data.sequence,
-          e.data.supplementary,
-          e.data.meals,
-          e.data.mealPriceTiyn,
-          e.data.amountTiyn,
-          JSON.stringify(e.data.payee),
-          e.data.issuedAt,
-          position,
-        ),
-      ];
-    case 'PayoutIssued':
-      return [
-        sql(
-          `insert into payouts (payable_id, attempt, end_to_end_id, kind, batch_id, amount_tiyn, payee, status, issued_at)
-           values ($1, $2, $3, $4, $5, $6, $7, 'issued', $8) on conflict (payable_id, attempt) do nothing`,
-          e.data.payableId,
-          e.data.attempt,
-          e.data.endToEndId,
-          e.data.kind,
-          e.data.batchId,
-          e.data.amountTiyn,
-          JSON.stringify(e.data.payee),
-          e.data.issuedAt,
-        ),
-      ];
-    case 'PayoutConfirmed':
-      return [
-        sql(
-          `update payouts set status = 'confirmed', result_at = $3, bank_reference = $4 where payable_id = $1 and attempt = $2`,
-          e.data.payableId,
-          e.data.attempt,
-          e.data.bookedAt,
-          e.data.bankReference,
-        ),
-      ];
-    case 'PayoutFailed':
-      return [
-        sql(
-          `update payouts set status = 'failed', result_at = $3, reason = $4 where payable_id = $1 and attempt = $2`,
-          e.data.payableId,
-          e.data.attempt,
-          e.data.failedAt,
-          e.data.reason,
-        ),
-      ];
-    case 'PayoutBatchCreated':
-      return [
-        sql(
-          `insert into payout_batches (batch_id, message_id, purpose, reference, payments, total_tiyn, created_at, batch)
-           values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (batch_id) do nothing`,
-          e.data.batchId,
-          e.data.messageId,
-          e.data.purpose,
-          e.data.reference,
-          e.data.payments.length,
-          e.data.totalTiyn,
-          e.data.createdAt,
-          JSON.stringify(e.data),
-        ),
-      ];
-    default:
-      return [];
   }
+  return [
+    ...Object.values(rows).flatMap((r) => r.toSql()),
+    ...claimSql('settlement_captures', captureClaims),
+    ...claimSql('settlement_releases', releaseClaims),
+    ...roundsByKey(payoutEvents, (e) => {
+      const d = e.data as { payableId: string; attempt: number };
+      return `${d.payableId}\u0000${d.attempt}`;
+    }).flatMap(payoutRoundSql),
+  ];
+}
+
+/** One round of payout events (no payout attempt twice in a round). */
+function payoutRoundSql(round: readonly Recorded[]): Sql[] {
+  const issued = new Rows([
+    col('payable_id', 'text'),
+    col('attempt', 'bigint'),
+    col('end_to_end_id', 'text'),
+    col('kind', 'text'),
+    col('batch_id', 'text'),
+    col('amount_tiyn', 'bigint'),
+    col('payee', 'jsonb'),
+    col('issued_at', 'timestamptz'),
+  ]);
+  const confirmed = new Rows([col('payable_id', 'text'), col('attempt', 'bigint'), col('result_at', 'timestamptz'), col('bank_reference', 'text')]);
+  const failed = new Rows([col('payable_id', 'text'), col('attempt', 'bigint'), col('result_at', 'timestamptz'), col('reason', 'text')]);
+  for (const e of round) {
+    if (e.type === 'PayoutIssued') {
+      const d = e.data;
+      issued.add([d.payableId, d.attempt, d.endToEndId, d.kind, d.batchId, d.amountTiyn, JSON.stringify(d.payee), d.issuedAt]);
+    } else if (e.type === 'PayoutConfirmed') confirmed.add([e.data.payableId, e.data.attempt, e.data.bookedAt, e.data.bankReference]);
+    else if (e.type === 'PayoutFailed') failed.add([e.data.payableId, e.data.attempt, e.data.failedAt, e.data.reason]);
+  }
+  return [
+    ...issued.toSql(
+      (source) => `insert into payouts (${issued.names}, status) select *, 'issued' from ${source('p')} on conflict (payable_id, attempt) do nothing`,
+    ),
+    ...confirmed.toSql(
+      (source) =>
+        `update payouts p set status = 'confirmed', result_at = u.result_at, bank_reference = u.bank_reference from ${source('u')}
+         where p.payable_id = u.payable_id and p.attempt = u.attempt`,
+    ),
+    ...failed.toSql(
+      (source) =>
+        `update payouts p set status = 'failed', result_at = u.result_at, reason = u.reason from ${source('u')} where p.payable_id = u.payable_id and p.attempt = u.attempt`,
+    ),
+  ];
 }
 
 export const settlementProjection: Projection = {
@@ -273,5 +339,5 @@ export const settlementProjection: Projection = {
   canHandle: handled,
   migrations: [{ id: '0800_settlement', sql: ddl }],
   tables: ['settlement_captures', 'settlement_releases', 'settlement_windows', 'settlement_statements', 'payment_orders', 'payouts', 'payout_batches'],
-  apply: eachEvent(apply),
+  apply,
 };
