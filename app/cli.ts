@@ -122,7 +122,9 @@ async function start(): Promise<number> {
     ].join('\n'),
   );
   logger.info({ url }, 'listening');
-  if (config.MODE === 'dev') printDevTokens(await devTokens(system));
+  // Under OIDC the service accepts only the provider's tokens: HS256 samples would be refused.
+  if (config.MODE === 'dev' && !config.OIDC_JWKS_URL) printDevTokens(await devTokens(system));
+  else if (config.MODE === 'dev') process.stdout.write(`Dev mode with OIDC: sign in with a token from ${config.OIDC_ISSUER} (no sample tokens).\n`);
   await new Promise<void>((done) => {
     let stopping = false;
     const stop = (signal: string) => {
