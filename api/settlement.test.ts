@@ -258,6 +258,12 @@ describe('canteen payment orders', () => {
       ['po-school-1-2026-03-1', 'unissued'],
       ['po-school-1-2026-03-2', 'unissued'],
     ]);
+    // An education authority sees its region's orders (the school's region in the registry), not another's.
+    const authority = (region: string) => ({ role: 'education-authority', sub: `edu-${region}`, region }) as const;
+    const regional = await t.call('GET', '/v1/payment-orders?month=2026-03', { token: await t.token(authority('akmola')) });
+    expect(regional.body.orders.map((o: { orderId: string }) => o.orderId)).toEqual(['po-school-1-2026-03-1', 'po-school-1-2026-03-2']);
+    const elsewhere = await t.call('GET', '/v1/payment-orders?month=2026-03&schoolId=school-1', { token: await t.token(authority('pavlodar')) });
+    expect([elsewhere.status, elsewhere.body.orders]).toEqual([200, []]);
     const tabel = await t.call('GET', '/v1/schools/school-1/tabel/2026-03', { token: await t.token(pedagogue) });
     expect(tabel.body.mealCount).toBe(issued.body.issued[0].meals);
     expect(tabel.body.lateMealCount).toBe(supplement.body.issued[0].meals);

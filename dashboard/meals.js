@@ -23,6 +23,15 @@ const STATUS = {
   available: { label: 'доступен для выгрузки', tone: 'available' },
   final: { label: 'окончательный', tone: 'final' },
 };
+/** Where a canteen payment order stands with the paying agent (/v1/payment-orders `payout.status`). */
+const PAYOUT = {
+  nothing_to_pay: { label: 'нечего платить', tone: 'final' },
+  unissued: { label: 'ещё не отправлено в банк', tone: 'draft' },
+  pending: { label: 'в банке, ждём подтверждения', tone: 'available' },
+  paid: { label: 'оплачено', tone: 'ok' },
+  failed: { label: 'отклонено банком', tone: 'bad' },
+};
+const payoutBadge = (status) => h('span', { class: `badge ${PAYOUT[status]?.tone ?? ''}`, 'data-payout': status }, PAYOUT[status]?.label ?? status);
 const badge = (status) => h('span', { class: `badge ${STATUS[status]?.tone ?? ''}`, 'data-status': status }, STATUS[status]?.label ?? status);
 const regionName = (code) => REGIONS[code]?.ru ?? code;
 
@@ -44,6 +53,7 @@ async function render(content) {
   const scope = state.school ? await api(`/v1/school-meals/overview?month=${overview.month}`) : overview;
   state.month = overview.month;
   saveQueryState(state);
+  const orders = await api(ordersSource(state));
   const redraw = (changes) => {
     Object.assign(state, changes);
     saveQueryState(state);
@@ -102,6 +112,7 @@ async function render(content) {
     fedSection(overview),
     unusualSection(overview),
     schoolsSection(overview),
+    paymentsSection(overview, orders.orders, ordersSource(state)),
   );
   barChart(document.getElementById('fed-chart'), {
     labels: overview.days.map(formatDay),
@@ -154,6 +165,56 @@ function unusualSection(overview) {
       { class: 'small muted' },
       'День без записей — учебный день до сегодняшнего, когда у школы были активные ваучеры, а в табель не попало ни одного питания. Поздние записи пришли после того, как табель стал окончательным: в табель и к оплате они не входят.',
     ),
+  );
+}
+
+/** The canteens' payment orders of the month in scope (a region's or a school's, as the API scopes them). */
+function ordersSource(state) {
+  const query = new URLSearchParams({ ...(state.month ? { month: state.month } : {}), ...(state.school ? { schoolId: state.school } : {}) });
+  return `/v1/payment-orders${query.size ? `?${query}` : ''}`;
+}
+
+function paymentsSection(overview, orders, source) {
+  const month = formatMonth(overview.month).toLowerCase();
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'payments-title' },
+    h('h2', { id: 'payments-title' }, 'Оплата столовым: платёжные поручения'),
+    orders.length === 0
+      ? h(
+          'p',
+          { id: 'payments-none' },
+          overview.status === 'final'
+            ? `Поручения за ${month} ещё не выписаны: оператор выписывает их по окончательному табелю.`
+            : `Поручения за ${month} выписываются после того, как табель станет окончательным (${formatInstant(overview.finalFrom)}).`,
+        )
+      : table(
+          `Платёжные поручения за ${month}`,
+          [
+            { label: 'Школа' },
+            { label: 'Поручение' },
+            { label: 'Вид' },
+            { label: 'Питаний', num: true },
+            { label: 'Сумма', num: true },
+            { label: 'Получатель' },
+            { label: 'Выписано' },
+            { label: 'Оплата' },
+            { label: 'Когда' },
+          ],
+          orders.map((o) => [
+            o.schoolId,
+            o.orderId,
+            o.supplementary ? 'дополнительное (поздние записи)' : 'основное',
+            formatCount(o.meals),
+            formatTenge(o.amountTiyn),
+            o.payee.name,
+            formatInstant(o.issuedAt),
+            h('span', {}, payoutBadge(o.payout.status), o.payout.reason ? h('span', { class: 'small muted' }, ` ${o.payout.reason}`) : undefined),
+            formatInstant(o.payout.at),
+          ]),
+          { id: 'payments-table' },
+        ),
+    h('p', { class: 'small muted' }, 'Источник: ', h('code', {}, source)),
   );
 }
 

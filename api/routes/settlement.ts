@@ -13,7 +13,7 @@ import type { LocalDate, Month } from '../../domain/shared/calendar';
 import type { PayoutBatchCreated } from '../../domain/settlement/events';
 import type { Reconciliation } from '../../domain/settlement/reconcile';
 import type { BatchResult, PaymentOrderRun, PayoutSelection, WindowClose } from '../../application/services/settlement';
-import type { PaymentOrderRow, StatementDetail, StatementRow, WindowRow } from '../../projections/settlement/queries';
+import type { PaymentOrderFilter, PaymentOrderRow, StatementDetail, StatementRow, WindowRow } from '../../projections/settlement/queries';
 import {
   batchResultSchema,
   batchSummarySchema,
@@ -50,7 +50,7 @@ export interface SettlementDoor {
   ): Promise<Rendered | { statements: StatementRow[] }>;
   /** undefined: no such statement. */
   statement(statementId: string, format: FileFormat): Promise<{ shopId: string; rendered: Rendered | StatementDetail } | undefined>;
-  paymentOrders(filter: { schoolId?: string; month?: string }, format: FileFormat): Promise<Rendered | { orders: PaymentOrderRow[] }>;
+  paymentOrders(filter: PaymentOrderFilter, format: FileFormat): Promise<Rendered | { orders: PaymentOrderRow[] }>;
   batches(): Promise<BatchSummary[]>;
   batch(batchId: string, format: 'json' | 'csv' | 'pain.001'): Promise<Rendered | PayoutBatchCreated['data'] | undefined>;
   reconciliation(format: FileFormat): Promise<Rendered | Reconciliation>;
@@ -150,9 +150,9 @@ export function settlementRoutes(deps: { settlement: SettlementDoor }): AnyRoute
       method: 'get',
       path: '/v1/payment-orders',
       operationId: 'listPaymentOrders',
-      roles: ['operator', 'ministry', 'auditor', 'social-pedagogue'],
+      roles: ['operator', 'ministry', 'auditor', 'social-pedagogue', 'education-authority'],
       tag: 'money out',
-      summary: 'Canteen payment orders (paid and unpaid) by school and month; a school sees its own.',
+      summary: 'Canteen payment orders (paid and unpaid) by school and month; a school sees its own, an education authority its region’s.',
       query: z.object({ schoolId: idSchema.optional(), month: monthSchema.optional(), format: fileFormat }),
       responses: {
         200: { description: 'payment orders (JSON or CSV)', schema: z.object({ orders: z.array(paymentOrderRowSchema) }), documents: ['text/csv'] },
@@ -161,7 +161,8 @@ export function settlementRoutes(deps: { settlement: SettlementDoor }): AnyRoute
       async handle({ principal, query }) {
         const { format, ...filter } = query;
         const schoolId = principal.role === 'social-pedagogue' ? principal.schoolId : filter.schoolId;
-        return reply(await settlement.paymentOrders({ ...filter, ...(schoolId ? { schoolId } : {}) }, format));
+        const region = principal.role === 'education-authority' ? principal.region : undefined;
+        return reply(await settlement.paymentOrders({ ...filter, ...(schoolId ? { schoolId } : {}), ...(region ? { region } : {}) }, format));
       },
     }),
     defineRoute({

@@ -223,7 +223,14 @@ export interface PaymentOrderRow {
   readonly payout: PayoutSummary;
 }
 
-export async function paymentOrders(pool: Pool, filter: { schoolId?: string; month?: string }): Promise<PaymentOrderRow[]> {
+export interface PaymentOrderFilter {
+  readonly schoolId?: string;
+  readonly month?: string;
+  readonly region?: string;
+}
+
+/** Payment orders by school, month and region (a school's region as the registry has it: an order is issued only to a registered school). */
+export async function paymentOrders(pool: Pool, filter: PaymentOrderFilter): Promise<PaymentOrderRow[]> {
   const { rows } = await pool.query<{
     order_id: string;
     school_id: string;
@@ -238,8 +245,10 @@ export async function paymentOrders(pool: Pool, filter: { schoolId?: string; mon
     payout: Record<string, unknown> | null;
   }>(
     `select o.*, ${payoutSummarySql.replace('%ID%', 'o.order_id')} as payout from payment_orders o
-     where ($1::text is null or o.school_id = $1) and ($2::text is null or o.month = $2) order by o.month, o.school_id, o.sequence`,
-    [filter.schoolId ?? null, filter.month ?? null],
+     where ($1::text is null or o.school_id = $1) and ($2::text is null or o.month = $2)
+       and ($3::text is null or exists (select 1 from registry_schools r where r.school_id = o.school_id and r.region = $3))
+     order by o.month, o.school_id, o.sequence`,
+    [filter.schoolId ?? null, filter.month ?? null, filter.region ?? null],
   );
   return rows.map((r) => ({
     orderId: r.order_id,

@@ -10,18 +10,23 @@
  *                   and send them on Monday 6 April, after the March табель became final: they are
  *                   late records, and those days have no record on the sheet (the meals page shows
  *                   both, as it would for a real school)
+ *   canteens paid   on Sunday 5 April the operator issues March's payment orders from the final
+ *                   табель and pays them through the paying agent, which rejects a share (re-issued
+ *                   and paid); the quiet canteen's late records wait for a supplementary order
  *   the end         Monday 6 April 2026, 10:00 in Almaty: inside the pilot's last month, whose SDU
  *                   list has not come yet — the README's tour sends it for the tour family
  *
  * Everything is deterministic for a seed; nothing here is real (IINs are valid but belong to nobody).
  */
-import { addDays, instantAt, localDate, type LocalDate, type Month } from '../../domain/shared/calendar';
+import { addDays, addMonths, firstDayOfMonth, instantAt, localDate, monthOf, type LocalDate, type Month } from '../../domain/shared/calendar';
+import { createRng } from '../rng';
 import { makeIin } from '../../domain/shared/iin';
 import { DEFAULT_BEHAVIOUR } from '../behaviour';
 import type { Driver } from '../driver';
 import { simulateFoodMonth, type FoodTruth } from '../food';
 import type { RequestBody } from '../http';
 import { simulateMeals, type MealsTruth } from '../meals';
+import { payCanteens } from '../money-out';
 import { generatePopulation, type Population, type School } from '../population';
 import { createLanes, type CallInit, type ClientAnswer, type Intercept } from './lanes';
 
@@ -76,6 +81,8 @@ export interface DemoSeeded {
   readonly meals: MealsTruth;
   /** The school whose canteen went quiet, and how many of its records came late. */
   readonly quietSchool: { readonly schoolId: string; readonly region: string; readonly days: readonly LocalDate[]; readonly lateRecords: number };
+  /** Canteen payment orders issued (and paid through the agent) before the demo opens. */
+  readonly paymentOrders: number;
   /** A family of the last food month that consented and shopped: the timeline's example. */
   readonly sampleFamilyId: string;
   readonly now: string;
@@ -114,6 +121,9 @@ export async function seedDemo(driver: Driver, plan: DemoPlan = DEMO_PLAN, onPro
     })(),
   ]);
 
+  // The 5th: each month's табель is final; its canteens' payment orders are issued and paid.
+  const payments = [];
+  for (const month of mealMonths(plan)) payments.push(await payCanteens(driver, month, createRng(`${plan.seed}/money-out/${month}`), PAYOUT_REJECT_SHARE));
   await driver.advanceTo(instantAt(plan.endsOn.date, plan.endsOn.time));
   onProgress?.(driver.clock.now().toISOString());
   // Monday morning: the quiet canteen is back online and sends what its devices kept.
@@ -134,9 +144,24 @@ export async function seedDemo(driver: Driver, plan: DemoPlan = DEMO_PLAN, onPro
     food,
     meals,
     quietSchool: { schoolId: quiet.schoolId, region: quiet.region, days: plan.quietDays, lateRecords },
+    paymentOrders: payments.reduce((sum, run) => sum + run.orders, 0),
     sampleFamilyId,
     now: driver.clock.now().toISOString(),
   };
+}
+
+/** The paying agent's rejections in the demo: a few transfers fail and are re-issued. */
+const PAYOUT_REJECT_SHARE = 0.1;
+
+/** The months of the plan's lunches whose табель is final (its 5th) before the demo opens. */
+function mealMonths(plan: DemoPlan): Month[] {
+  const months = new Set<Month>();
+  const opens = `${plan.endsOn.date}T${plan.endsOn.time}`;
+  for (let day = plan.mealsFrom; day <= lastLunchDay(plan); day = addDays(day, 1)) {
+    const month = monthOf(day);
+    if (`${addDays(firstDayOfMonth(addMonths(month, 1)), 4)}T12:00` <= opens) months.add(month);
+  }
+  return [...months];
 }
 
 /** The first school of the largest region: its canteen is the one that goes quiet. */

@@ -258,6 +258,17 @@ describe.skipIf(!chromium)(`the dashboard in headless Chromium${chromium ? '' : 
     expect(fed!.data[0]).toEqual(api.days.map((d: string) => api.totals.fedPerDay[d]));
     expect(await tab.page.textContent('#unusual-table')).toContain(demo.seeded.quietSchool.schoolId);
     expect(await tab.page.$$eval('#schools-table tbody tr', (rows) => rows.length)).toBe(api.schools.length);
+    // March's canteens were paid through the agent before the demo opened: each order and where its money stands.
+    const orders = (await get('/v1/payment-orders?month=2026-03', demo.tokens.EDUCATION_TOKEN!)).body.orders as {
+      orderId: string;
+      payout: { status: string };
+    }[];
+    expect(orders.length).toBeGreaterThan(0);
+    expect(orders.every((o) => o.payout.status === 'paid')).toBe(true);
+    const shownOrders = await tab.page.$$eval('#payments-table tbody tr', (rows) =>
+      rows.map((row) => [row.children[1]?.textContent, row.querySelector('[data-payout]')?.getAttribute('data-payout')]),
+    );
+    expect(shownOrders).toEqual(orders.map((o) => [o.orderId, o.payout.status]));
     expect(tab.problems).toEqual([]);
   });
 
@@ -266,6 +277,8 @@ describe.skipIf(!chromium)(`the dashboard in headless Chromium${chromium ? '' : 
     await tab.page.waitForSelector('#schools-table');
     const rows = await tab.page.$$eval('#schools-table tbody th', (cells) => cells.map((c) => c.textContent));
     expect(rows).toEqual([demo.seeded.quietSchool.schoolId]);
+    const orderSchools = await tab.page.$$eval('#payments-table tbody th', (cells) => [...new Set(cells.map((c) => c.textContent))]);
+    expect(orderSchools).toEqual([demo.seeded.quietSchool.schoolId]);
     expect(tab.problems).toEqual([]);
   });
 
