@@ -12,7 +12,8 @@ import { onboardOverHttp } from '../test/registry';
 import { startTestSystem, type TestSystem } from '../test/system';
 
 // Payees come from the registry, onboarded through the operator's door (shop-unregistered is not).
-const MEAL_PRICE = fixtureSchool('school-1').mealPriceTiyn;
+/** school-1's contract price, unlike its region's program price (akmola, 85,000): the табель and the orders pay this one. */
+const MEAL_PRICE = 92_500;
 const CANTEEN_BIN = fixtureSchool('school-1').canteenOperator.bin;
 const SHOP_1_IBAN = fixtureShop('shop-1', 'kokshetau').bankAccount.iban;
 
@@ -87,7 +88,7 @@ beforeAll(async () => {
       { shopId: 'shop-1', city: 'kokshetau' },
       { shopId: 'shop-2', city: 'pavlodar' },
     ],
-    schools: [{ schoolId: 'school-1' }],
+    schools: [{ schoolId: 'school-1', mealPriceTiyn: MEAL_PRICE }],
   });
   await capture('shop-1', 'h1', '2026-03-10T05:00:00.000Z', 150_000);
   await capture('shop-1', 'h2', '2026-03-10T06:00:00.000Z', 2_500);
@@ -266,6 +267,8 @@ describe('canteen payment orders', () => {
     expect([elsewhere.status, elsewhere.body.orders]).toEqual([200, []]);
     const tabel = await t.call('GET', '/v1/schools/school-1/tabel/2026-03', { token: await t.token(pedagogue) });
     expect(tabel.body.mealCount).toBe(issued.body.issued[0].meals);
+    // The sheet the canteen is paid by says what its order pays: the contract price, not the program's regional one.
+    expect([tabel.body.mealPriceTiyn, tabel.body.amountDueTiyn]).toEqual([MEAL_PRICE, issued.body.issued[0].amountTiyn]);
     expect(tabel.body.lateMealCount).toBe(supplement.body.issued[0].meals);
   });
 

@@ -54,7 +54,7 @@ export const fixtureDevice = (schoolId: string, deviceId: string): DeviceDetails
 
 export interface Counterparts {
   readonly shops?: readonly { readonly shopId: string; readonly city: string }[];
-  readonly schools?: readonly { readonly schoolId: string; readonly region?: string; readonly city?: string }[];
+  readonly schools?: readonly { readonly schoolId: string; readonly region?: string; readonly city?: string; readonly mealPriceTiyn?: number }[];
   readonly devices?: readonly { readonly deviceId: string; readonly schoolId: string }[];
 }
 
@@ -73,7 +73,7 @@ export async function onboard(call: RegistryCall, counterparts: Counterparts, re
   for (const d of counterparts.devices ?? []) if (!schools.has(d.schoolId)) schools.set(d.schoolId, { schoolId: d.schoolId });
   const imports: [string, { id: string; details: unknown }[]][] = [
     ['shops', (counterparts.shops ?? []).map((s) => ({ id: s.shopId, details: fixtureShop(s.shopId, s.city) }))],
-    ['schools', [...schools.values()].map((s) => ({ id: s.schoolId, details: fixtureSchool(s.schoolId, s.region, s.city) }))],
+    ['schools', [...schools.values()].map((s) => ({ id: s.schoolId, details: fixtureSchool(s.schoolId, s.region, s.city, s.mealPriceTiyn) }))],
     ['devices', (counterparts.devices ?? []).map((d) => ({ id: d.deviceId, details: fixtureDevice(d.schoolId, d.deviceId) }))],
   ];
   for (const [plural, rows] of imports) {

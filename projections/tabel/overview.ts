@@ -77,10 +77,10 @@ export async function tabelOverview(pool: Pool, query: OverviewScope & { month: 
   const past = calendarDays.filter((d) => d < today);
   const active = await activeVouchersPerDay(pool, ids, past);
   const days = [...new Set([...calendarDays, ...meals.flatMap((m) => (m.meals > 0 ? [m.day] : []))])].sort();
-  const overviews = schools.map(({ schoolId, region }): SchoolOverview => {
+  const overviews = schools.map(({ schoolId, region, contractPrice }): SchoolOverview => {
     const own = meals.filter((m) => m.schoolId === schoolId);
     const mealCount = own.reduce((n, m) => n + m.meals, 0);
-    const price = mealPriceTiyn(region, SCHOOL_MEALS);
+    const price = contractPrice ?? mealPriceTiyn(region, SCHOOL_MEALS);
     const fed = new Map(own.map((m) => [m.day, m.fed]));
     return {
       schoolId,
@@ -122,13 +122,17 @@ function totalsOf(schools: readonly SchoolOverview[], days: readonly LocalDate[]
   };
 }
 
-/** Schools with meal vouchers, in the scope (region, school, or both). */
-async function schoolsIn(pool: Pool, scope: OverviewScope): Promise<{ schoolId: string; region: string }[]> {
-  const { rows } = await pool.query<{ school_id: string; region: string }>(
-    'select school_id, min(region) as region from tabel_vouchers where ($1::text is null or region = $1) and ($2::text is null or school_id = $2) group by school_id order by school_id',
+/** Schools with meal vouchers, in the scope (region, school, or both), with their contract price when registered. */
+async function schoolsIn(pool: Pool, scope: OverviewScope): Promise<{ schoolId: string; region: string; contractPrice?: Tiyn }[]> {
+  const { rows } = await pool.query<{ school_id: string; region: string; contract_price: string | null }>(
+    `select v.school_id, v.region, r.meal_price_tiyn as contract_price
+     from (select school_id, min(region) as region from tabel_vouchers
+           where ($1::text is null or region = $1) and ($2::text is null or school_id = $2) group by school_id) v
+     left join registry_schools r on r.school_id = v.school_id
+     order by v.school_id`,
     [scope.region ?? null, scope.schoolId ?? null],
   );
-  return rows.map((r) => ({ schoolId: r.school_id, region: r.region }));
+  return rows.map((r) => ({ schoolId: r.school_id, region: r.region, ...(r.contract_price != null ? { contractPrice: Number(r.contract_price) } : {}) }));
 }
 
 async function mealsPerDay(pool: Pool, schoolIds: readonly string[], month: Month, finalFrom: Instant) {

@@ -3,6 +3,8 @@
  * from the 5th of the next month" (SCHOOL_MEALS.tabelFinalDayOfNextMonth): the status is derived
  * from `now`, and a meal received at or after the finalisation instant is `late` — listed and
  * counted apart, never added to the sheet (it would change a sheet already signed and paid).
+ * The price per meal is the school's contract price in the registry (what its payment order pays,
+ * domain/settlement/payment-order.ts); the program's regional price only for a school not registered.
  */
 import type { Pool } from '../../adapters/postgres/pool';
 import { addMonths, endOfDay, firstDayOfMonth, instantAt, lastDayOfMonth, type Instant, type LocalDate, type Month } from '../../domain/shared/calendar';
@@ -100,8 +102,13 @@ export async function tabel(pool: Pool, query: { schoolId: string; month: Month;
       'where t.school_id = $1 and t.month = $2 order by t.pupil_id, t.school_day, t.device_id, t.seq',
     [schoolId, month],
   );
-  const regionRow = await pool.query<{ region: string }>('select region from tabel_vouchers where school_id = $1 limit 1', [schoolId]);
-  const region = regionRow.rows[0]?.region ?? null;
+  const school = await pool.query<{ region: string | null; contract_price: string | null }>(
+    `select (select region from tabel_vouchers where school_id = $1 limit 1) as region,
+            (select meal_price_tiyn from registry_schools where school_id = $1) as contract_price`,
+    [schoolId],
+  );
+  const region = school.rows[0]?.region ?? null;
+  const contractPrice = school.rows[0]?.contract_price;
   const pupils = new Map<string, Record<LocalDate, number>>((await activePupils(pool, schoolId, month)).map((id) => [id, {}]));
   const fedPerDay: Record<LocalDate, Set<string>> = {};
   const late: LateMeal[] = [];
@@ -125,7 +132,7 @@ export async function tabel(pool: Pool, query: { schoolId: string; month: Month;
     mealCount++;
   }
   const days = [...new Set([...schoolDaysOf(month), ...Object.keys(fedPerDay)])].sort();
-  const price = region ? mealPriceTiyn(region) : SCHOOL_MEALS.defaultMealPriceTiyn;
+  const price = contractPrice != null ? Number(contractPrice) : region ? mealPriceTiyn(region) : SCHOOL_MEALS.defaultMealPriceTiyn;
   return {
     schoolId,
     month,
