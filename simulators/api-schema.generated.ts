@@ -1566,8 +1566,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Canteen payment orders (paid and unpaid) by school and month; a school sees its own.
-         * @description Roles: operator, ministry, auditor, social-pedagogue.
+         * Canteen payment orders (paid and unpaid) by school and month; a school sees its own, an education authority its region’s.
+         * @description Roles: operator, ministry, auditor, social-pedagogue, education-authority.
          */
         get: operations["listPaymentOrders"];
         put?: never;
