@@ -43,6 +43,7 @@ import type { RegistryServices } from '../application/services/registry';
 import type { RegistryReadSide } from './registry-reads';
 import { keyRoutes } from './routes/keys';
 import { rosterRoutes } from './routes/roster';
+import { catalogueRoutes, type CatalogueDoor } from './routes/catalogue';
 import type { QrKeySet } from '../adapters/qr/keys';
 import { bmgRoutes } from './routes/bmg';
 import { feedRoutes } from './routes/feeds';
@@ -66,6 +67,8 @@ export interface ApiDeps {
   readonly services: LedgerServices;
   readonly registry: RegistryServices;
   readonly registryReads: RegistryReadSide;
+  /** The product catalogue: uploads, the version in force (tills), its versions (auditor). */
+  readonly catalogue: CatalogueDoor;
   readonly settlement: SettlementDoor;
   readonly pool: Pool;
   readonly store: EventStore;
@@ -146,6 +149,7 @@ export function createApi(deps: ApiDeps): Api {
     ...feedRoutes(deps),
     ...dailyReportRoutes(deps),
     ...rosterRoutes(deps),
+    ...catalogueRoutes(deps),
     ...clockRoutes(deps),
     ...(deps.overviews ? [...schoolMealsRoutes({ ...deps, overviews: deps.overviews }), ...opsSummaryRoutes({ ...deps, overviews: deps.overviews })] : []),
     ...dashboardRoutes(),

@@ -38,6 +38,7 @@ beforeAll(async () => {
     health: unused,
     registry: unused,
     registryReads: unused,
+    catalogue: unused,
     exchanges: unused,
     settlement: unused,
   });

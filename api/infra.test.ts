@@ -4,6 +4,7 @@
  * limits, idempotency, rate limits, metrics, OpenAPI. The real services are exercised end to end
  * in api/flows.test.ts and api/security.test.ts.
  */
+import type { CatalogueDoor } from './routes/catalogue';
 import { testStates } from '../test/stream-states';
 import { createRegistryServices } from '../application/services/registry';
 import { createRegistryView } from '../application/registry/view';
@@ -157,6 +158,8 @@ const citizen = { role: 'citizen', sub: 'p1', familyId: 'f1', personId: 'p1' } a
 const shop = { role: 'merchant', sub: 'shop-1', shopId: 'shop-1' } as const;
 /** The pipeline's tests never reach money out's routes. */
 const noSettlement = {} as SettlementDoor;
+/** Nor the product catalogue's. */
+const noCatalogue = {} as CatalogueDoor;
 const item = { sku: '4870001', name: 'Молоко 2,5%', quantity: 2, unit: 'pcs', unitPriceTiyn: 45_000 };
 
 beforeAll(async () => {
@@ -170,6 +173,7 @@ beforeAll(async () => {
     services,
     registry: createRegistryServices({ states: testStates(createMemoryEventStore()), view: createRegistryView() }),
     registryReads: createRegistryReads(db.pool, createRegistryView(), { secret: 'infra-test', iinsOf: async () => new Map() }),
+    catalogue: noCatalogue,
     settlement: noSettlement,
     pool: db.pool,
     store: createMemoryEventStore(),
@@ -417,6 +421,7 @@ describe('Idempotency-Key', () => {
         settlement: noSettlement,
         registry: createRegistryServices({ states: testStates(createMemoryEventStore()), view: createRegistryView() }),
         registryReads: createRegistryReads(pool!, createRegistryView(), { secret: 'infra-test', iinsOf: async () => new Map() }),
+        catalogue: noCatalogue,
         pool: pool!,
         store: createMemoryEventStore(),
         reads,

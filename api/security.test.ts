@@ -197,10 +197,12 @@ async function onboardCounterpartsInEveryState(): Promise<void> {
 /** A valid body per counterpart route, so the refusal comes from the registry, not from validation. */
 const COUNTERPART_BODIES: Readonly<Record<string, unknown>> = {
   'POST /v1/shop/balance': { token: 'qr-token' },
-  'POST /v1/shop/holds': { token: 'qr-token', items: [{ sku: '2000000000001', name: 'Мука', quantity: 1, unit: 'pcs', unitPriceTiyn: 100 }] },
+  'POST /v1/shop/holds': { token: 'qr-token', items: [{ sku: '2000000000015', name: 'Мука', quantity: 1, unit: 'pcs', unitPriceTiyn: 100 }] },
   'POST /v1/shop/holds/{holdId}/capture': { paymentStatus: 'paid' },
   'POST /v1/shop/holds/{holdId}/void': undefined,
   'POST /v1/canteen/batches': { batchId: 'b-1', records: [{ seq: 1, cardIin: '030101500011', scannedAt: '2026-03-02T04:00:00.000Z' }] },
+  // The product catalogue is one for every shop, but a shop the registry does not admit is refused it like every other call.
+  'GET /v1/catalogue': undefined,
   // A device's roster: a foreign school's (a token naming another school than the device's) is refused like the rest.
   'GET /v1/canteen/roster': undefined,
 };

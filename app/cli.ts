@@ -31,6 +31,9 @@ import { FORGET_REASONS, PERSONAL_DATA_KINDS, type ForgetReason, type PersonalDa
 import { BMG_MAX_CHUNK_ROWS, type BmgRow } from '../application/services/bmg-import';
 import { csvRows } from '../api/routes/bmg';
 import { settlementCli, SETTLEMENT_USAGE } from './settlement-cli';
+import { catalogueCommand, CATALOGUE_USAGE } from './catalogue-cli';
+import { contentSha256Of } from '../domain/catalogue/catalogue';
+import { SAMPLE_PRODUCTS } from '../domain/programs/food-list';
 
 const USAGE = `usage: tsx app/cli.ts <command>
   start                      run the API, the projection runner and the deadline scheduler
@@ -43,6 +46,9 @@ const USAGE = `usage: tsx app/cli.ts <command>
                              the log is intact, 3 when a problem was found (docs/EVIDENCE.md)
   registry …                 the counterpart registry (shops, schools, canteen devices), as the
                              operator's HTTP door does it: \`registry help\` lists its commands
+  catalogue upload <file.csv> --reason "<why>" | show | versions
+                             the product catalogue (approved product list, GTIN → category), as the
+                             operator's HTTP door does it: \`catalogue help\` lists its commands
   forget --iin <IIN> | --person <personId> --reason <reason> [--kinds iin,name,phone,complaint] [--reference <case>]
                              forget a person's personal data (default: every kind, i.e. their vault key)
                              and record PersonForgotten; reason: subject_request, purpose_ended,
@@ -75,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
       return args[0] === undefined || args[0] === 'help'
         ? (process.stderr.write(`${REGISTRY_USAGE}\n`), args[0] ? 0 : 2)
         : withSystem((system) => registryCommand(system, args));
+    case 'catalogue':
+      return args[0] === undefined || args[0] === 'help'
+        ? (process.stderr.write(`${CATALOGUE_USAGE}\n`), args[0] ? 0 : 2)
+        : withSystem((system) => catalogueCommand(system, args));
     case 'forget':
       return withSystem((system) => forget(system, args));
     case 'forget-expired':
@@ -117,6 +127,7 @@ async function start(): Promise<number> {
       `  health   ${url}/health`,
       `  metrics  ${url}/metrics`,
       `  API docs ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
+      catalogueLine(system),
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
@@ -147,6 +158,14 @@ async function start(): Promise<number> {
   });
   logger.info('stopped');
   return 0;
+}
+
+/** Which product list the tills are judged by: an operator must know when nothing is eligible, or when it is the demo SAMPLE. */
+function catalogueLine(system: System): string {
+  const state = system.catalogueView.state();
+  if (state.status === 'empty') return '  catalogue: none published — no basket line is eligible until an operator uploads one (POST /v1/catalogue)';
+  const sample = state.contentSha256 === contentSha256Of(SAMPLE_PRODUCTS);
+  return `  catalogue: version ${state.version}, ${state.products.size} products${sample ? ' — the SAMPLE demo fixture (CATALOGUE_FIXTURE=none: none)' : ''}`;
 }
 
 function printDevTokens(tokens: Record<string, string>): void {

@@ -111,6 +111,11 @@ const schema = z.object({
     .string()
     .regex(/^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'a BIC is 8 or 11 characters')
     .default('NBRKKZKX'),
+  /**
+   * The demo product catalogue: `sample` publishes the SAMPLE list (domain/programs/food-list.ts) as
+   * version 1 when no version is published (default in dev mode); `none` never does (production, which refuses `sample`).
+   */
+  CATALOGUE_FIXTURE: z.enum(['sample', 'none']).optional(),
   /** How often the service closes ended settlement windows and issues due payment orders (seconds; 0 = never). */
   SETTLEMENT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
 });
@@ -138,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     missing.push(...(['PAYOUT_DEBTOR_BIN', 'PAYOUT_DEBTOR_IBAN'] as const).filter((k) => env[k] === undefined));
     if (missing.length > 0) throw new ConfigError(`MODE=production needs ${missing.join(', ')} to be set.`);
   }
+  if (config.MODE === 'production' && config.CATALOGUE_FIXTURE === 'sample')
+    throw new ConfigError('CATALOGUE_FIXTURE=sample is a demo fixture: production publishes its own product catalogue (POST /v1/catalogue). Fix: unset it.');
   const someOidc = oidc.filter((k) => config[k]);
   if (someOidc.length > 0 && someOidc.length < oidc.length)
     throw new ConfigError(

@@ -68,6 +68,8 @@ import { createRegistryView, type RegistryView } from '../application/registry/v
 import { createRegistryServices, type RegistryServices } from '../application/services/registry';
 import { registryChangesSince } from '../projections/registry/queries';
 import { createRegistryReads } from '../api/registry-reads';
+import { createCatalogueView, type CatalogueView } from '../application/catalogue/view';
+import { createCatalogueServices, publishSampleWhenEmpty, type CatalogueServices } from '../application/services/catalogue';
 import { createHttpEotinish } from '../adapters/eotinish/eotinish';
 import { createFeedbackForwarder } from '../application/services/feedback';
 import { dueFeedback } from '../projections/feedback/queries';
@@ -144,6 +146,9 @@ export interface System {
   /** The counterpart registry: the operator's services and this process's in-memory view of it. */
   readonly registry: RegistryServices;
   readonly registryView: RegistryView;
+  /** The product catalogue (approved product list): the operator's uploads and this process's version in force. */
+  readonly catalogue: CatalogueServices;
+  readonly catalogueView: CatalogueView;
   /** Forgetting people (docs/EVIDENCE.md): on request, and the retention job. */
   readonly forgetting: ForgettingServices;
   /** One pass of the retention job: forgets what has expired now; returns the people touched. */
@@ -210,9 +215,24 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       onError: (error) => logger.error({ err: error }, 'registry view refresh failed; the next refresh retries'),
     });
     const registry = createRegistryServices({ states, view: registryView });
+    const catalogueView = createCatalogueView({
+      store,
+      onError: (error) => logger.error({ err: error }, 'catalogue view refresh failed; the next refresh retries'),
+    });
+    const catalogue = createCatalogueServices({ states, view: catalogueView });
     await vault.sealUnsealed();
     const qrKeys = qrKeysOf(secrets, config);
-    const composed = composeServices({ states, qrKeys, vault, phones, clock, pool, counterparts: registryView, programs: options.programs ?? {} });
+    const composed = composeServices({
+      states,
+      qrKeys,
+      vault,
+      phones,
+      clock,
+      pool,
+      counterparts: registryView,
+      catalogue: catalogueView,
+      programs: options.programs ?? {},
+    });
     const feedbackOutbox = wireEotinish(config, pool, states, vault, clock, logger);
     const forgetting = createForgettingServices({ states, vault, directories: [directory] });
     const forgetExpired = () => {
@@ -272,6 +292,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       tokenMaxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
       services,
       registry,
+      catalogue: { services: catalogue, inForce: () => catalogueView.state(), admitShop: (shopId) => registryView.admitShop(shopId) },
       registryReads: createRegistryReads(pool, registryView, { secret: secrets.vaultKey, iinsOf: (pupilIds) => vault.iinsOf(pupilIds) }),
       qrKeySet: qrKeySet(qrKeys.publicKey, qrKeys.rotationPublicKeys),
       pool,
@@ -347,6 +368,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       vouchers: composed.vouchers,
       registry,
       registryView,
+      catalogue,
+      catalogueView,
       forgetting,
       forgetExpired,
       vault,
@@ -364,6 +387,10 @@ export async function createSystem(options: SystemOptions): Promise<System> {
         // Shops and devices are admitted from memory: load the registry before the first request.
         await registryView.refresh();
         registryView.start();
+        // Baskets are judged from memory too: the version in force before the first request.
+        await catalogueView.refresh();
+        catalogueView.start();
+        await catalogueFixture(config, catalogue, catalogueView, clock, logger);
         if (options.schedulerTimer !== false) scheduler.start();
         if (options.schedulerTimer !== false && config.SETTLEMENT_INTERVAL_SECONDS > 0) {
           settlementTimer ??= setInterval(() => void runSettlement(), config.SETTLEMENT_INTERVAL_SECONDS * 1000);
@@ -412,6 +439,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
           await new Promise<void>((ok) => s.close(() => ok()));
         }
         registryView.stop();
+        catalogueView.stop();
         await scheduler.stop();
         await evidence?.chainer.stop();
         await runner.stop();
@@ -463,6 +491,23 @@ function createEvidence(pool: Pool, store: EventStore, clock: Clock, secrets: Se
       }),
   };
   return { chainer, side };
+}
+
+/**
+ * The demo catalogue in dev mode (CATALOGUE_FIXTURE, default `sample` there): the SAMPLE list
+ * published through the catalogue's real door when no version is. Without a version nothing is
+ * eligible at the tills: said once at start, so an operator knows to upload one.
+ */
+async function catalogueFixture(config: Config, catalogue: CatalogueServices, view: CatalogueView, clock: Clock, logger: Logger): Promise<void> {
+  const fixture = config.CATALOGUE_FIXTURE ?? (config.MODE === 'dev' ? 'sample' : 'none');
+  if (fixture === 'sample' && (await publishSampleWhenEmpty(catalogue, view, clock.now().toISOString())))
+    // Debug: dev mode's start says it on its own (app/cli.ts); tests read the info lines as "nothing went wrong".
+    logger.debug('published the SAMPLE product catalogue (a demo fixture of dev mode; CATALOGUE_FIXTURE=none turns it off)');
+  if (view.state().status === 'empty')
+    logger.warn(
+      { alarm: 'catalogue_empty' },
+      'no product catalogue is published: no basket line is eligible at the tills until an operator uploads one (POST /v1/catalogue, or app/cli.ts catalogue upload)',
+    );
 }
 
 /** Scheduler passes after a move of the clock (each fires a bounded batch), as the simulator's driver allows. */
@@ -647,6 +692,7 @@ function composeServices(deps: {
   clock: Clock;
   pool: Pool;
   counterparts: RegistryView;
+  catalogue: CatalogueView;
   programs: ProgramsOption;
 }): Composition {
   const programs = deps.programs;
@@ -656,6 +702,7 @@ function composeServices(deps: {
     texts: deps.vault,
     qrKeys: deps.qrKeys,
     counterparts: deps.counterparts,
+    catalogue: deps.catalogue,
     programs,
   });
   const lists = createListServices({ states: deps.states, clock: deps.clock, vault: deps.vault, phones: deps.phones, programs });

@@ -108,6 +108,9 @@ const statementLine = z.strictObject({ holdId: id, familyId: id, capturedAt: ins
 const statementRelease = z.strictObject({ holdId: id, kind: z.enum(['voided', 'expired']), at: instant, releasedTiyn: tiyn });
 const batchPayment = z.strictObject({ payableId: id, kind: payableKind, endToEndId: id, attempt: count, amountTiyn: tiyn, payee });
 
+// ── the product catalogue (domain/catalogue/events.ts) ──
+const catalogueProduct = z.strictObject({ gtin: id, categoryId: id, name: text.optional() });
+
 // ── every event's data ────────────────────────────────────────────────────────────────────
 export const EVENT_DATA_SCHEMAS = {
   DeadlineScheduled: z.strictObject({ deadlineId: id, kind: deadlineKind, dueAt: instant, stream: id, ref: text.optional() }),
@@ -319,6 +322,7 @@ export const EVENT_DATA_SCHEMAS = {
     expiresAt: instant,
     authorizedAt: instant,
     tokenNonce: text.optional(),
+    catalogueVersion: count.optional(),
   }),
   FoodHoldRegistered: z.strictObject({ holdId: id, shopId: id, familyId: id, month, stream: id, at: instant }),
   FoodPurchaseCaptured: z.strictObject({
@@ -428,6 +432,18 @@ export const EVENT_DATA_SCHEMAS = {
     totalTiyn: tiyn,
     createdAt: instant,
     debtor: payee,
+  }),
+  ProductCatalogueVersionPublished: z.strictObject({
+    catalogueId: id,
+    version: count,
+    products: z.array(catalogueProduct),
+    added: count,
+    changed: count,
+    removed: z.array(id),
+    contentSha256: hash,
+    sourceSha256: hash.optional(),
+    reason: text,
+    at: instant,
   }),
 } satisfies Record<LedgerEventType, z.ZodType>;
 

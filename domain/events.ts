@@ -16,6 +16,7 @@ import type { DomainEvent } from './shared/decider';
 import type { SmsLanguage } from './programs/sms';
 import type { RegistryEvent } from './registry/events';
 import type { SettlementEvent } from './settlement/events';
+import type { ProductCatalogueEvent } from './catalogue/events';
 
 export type ProgramCode = 'school-meals' | 'food-vouchers';
 export type ListSource = 'sdu' | 'nobd';
@@ -473,6 +474,8 @@ export type FoodPurchaseAuthorized = DomainEvent<
     authorizedAt: Instant;
     /** Nonce of the single-use QR token presented (so a replay of the stream knows it was used). */
     tokenNonce?: string;
+    /** The product catalogue version that judged the lines (domain/catalogue/); absent on authorizations recorded before the catalogue had versions. */
+    catalogueVersion?: number;
   }
 >;
 /**
@@ -645,7 +648,8 @@ export type LedgerEvent =
   | FeedbackEvent
   | RegistryEvent
   | PersonEvent
-  | SettlementEvent;
+  | SettlementEvent
+  | ProductCatalogueEvent;
 export type LedgerEventType = LedgerEvent['type'];
 
 /** Stream names, in one place. */

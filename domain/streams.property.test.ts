@@ -37,6 +37,7 @@ const name: fc.Arbitrary<StreamName> = fc.oneof(
   fc.record({ kind: fc.constant('paymentOrders' as const), schoolId: id, month }),
   fc.record({ kind: fc.constant('payout' as const), payableId: id }),
   fc.record({ kind: fc.constant('payoutBatch' as const), batchId: id }),
+  fc.record({ kind: fc.constant('productCatalogue' as const), catalogueId: id }),
 );
 
 describe('stream names', () => {

@@ -23,6 +23,7 @@
  *   paymentorder-{schoolId}~{month}      a school-month's canteen payment orders
  *   payout-{payableId}                   the transfers of one statement or payment order
  *   payoutbatch-{batchId}                a batch of transfers (one pain.001 file)
+ *   catalogue-{catalogueId}              the product catalogue's versions (domain/catalogue/)
  *
  * The hold index was `food-hold-{shopId}-{holdId}`: a family id starting with `hold-` made a wallet
  * look like an index, and a shop id with a dash could name another shop's hold.
@@ -51,7 +52,8 @@ export type StreamName =
   | { readonly kind: 'statement'; readonly shopId: string; readonly windowId: string }
   | { readonly kind: 'paymentOrders'; readonly schoolId: string; readonly month: Month }
   | { readonly kind: 'payout'; readonly payableId: string }
-  | { readonly kind: 'payoutBatch'; readonly batchId: string };
+  | { readonly kind: 'payoutBatch'; readonly batchId: string }
+  | { readonly kind: 'productCatalogue'; readonly catalogueId: string };
 
 export const streams = {
   list: (source: ListSourceName, listId: string) => `list-${source}-${listId}`,
@@ -79,6 +81,7 @@ export const streams = {
   paymentOrders: (schoolId: string, month: Month) => `paymentorder-${schoolId}~${month}`,
   payout: (payableId: string) => `payout-${payableId}`,
   payoutBatch: (batchId: string) => `payoutbatch-${batchId}`,
+  productCatalogue: (catalogueId: string) => `catalogue-${catalogueId}`,
 } as const;
 
 /** The name for a parsed stream (the inverse of `parseStream`). */
@@ -124,6 +127,8 @@ export function streamOf(name: StreamName): string {
       return streams.payout(name.payableId);
     case 'payoutBatch':
       return streams.payoutBatch(name.batchId);
+    case 'productCatalogue':
+      return streams.productCatalogue(name.catalogueId);
   }
 }
 
@@ -148,6 +153,7 @@ const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => StreamName][] = [
   [/^paymentorder-(.+)~(\d{4}-\d{2})$/s, (m) => ({ kind: 'paymentOrders', schoolId: m[1]!, month: m[2]! })],
   [/^payout-(.+)$/s, (m) => ({ kind: 'payout', payableId: m[1]! })],
   [/^payoutbatch-(.+)$/s, (m) => ({ kind: 'payoutBatch', batchId: m[1]! })],
+  [/^catalogue-(.+)$/s, (m) => ({ kind: 'productCatalogue', catalogueId: m[1]! })],
 ];
 
 /** The patterns by the name's first word (projections parse a name per event, so one pattern is tried, not all). */

@@ -532,7 +532,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Authorize a basket: the eligible items’ sum, capped by the balance, is held; per-item eligibility.
+         * Authorize a basket: the eligible items’ sum, capped by the balance, is held; per-item eligibility by the product catalogue in force (GTIN; not eligible: `reason`).
          * @description Roles: merchant. Idempotency-Key: required.
          */
         post: operations["authorizePurchase"];
@@ -1326,6 +1326,54 @@ export interface paths {
          *     Roles: canteen-device.
          */
         get: operations["getCanteenRoster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The product catalogue in force: the food list’s categories and every eligible product by GTIN-14 (ETag / If-None-Match → 304).
+         * @description Tills download it while online to show which products the voucher pays for; authorize judges by the same version (its answer names it, `catalogueVersion`). A scanned GTIN-8/12/13 is the GTIN-14 left-padded with zeros.
+         *
+         *     Roles: merchant, operator, auditor.
+         */
+        get: operations["getCatalogue"];
+        put?: never;
+        /**
+         * Upload the whole product catalogue (CSV: gtin,categoryId[,name]; or JSON rows) as its next version: all rows or none.
+         * @description The file is the whole approved list: a GTIN it does not list is no longer eligible. Any refused row refuses the file (400 catalogue_row_invalid; errors[] name `body.rows.<index>.<field>` with the row’s own code: gtin_invalid, category_unknown, gtin_duplicate); nothing is published. A file listing exactly the version in force publishes nothing (200, outcome `unchanged`). CSV: `reason` in the query; the file’s SHA-256 is recorded.
+         *
+         *     Roles: operator. Idempotency-Key: optional.
+         */
+        post: operations["publishCatalogue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/catalogue/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of the product catalogue, oldest first: who published it (the token’s subject), when, why, and what changed.
+         * @description Roles: operator, auditor.
+         */
+        get: operations["listCatalogueVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5727,10 +5775,17 @@ export interface operations {
                             unitPriceTiyn: number;
                             eligible: boolean;
                             category?: string;
+                            /**
+                             * @description On a line that is not eligible: its code is no GTIN of the product catalogue version that judged the basket (docs/CODES.md)
+                             * @enum {string}
+                             */
+                            reason?: "item_not_eligible";
                             lineTiyn: number;
                             discountTiyn?: number;
                         }[];
                         expiresAt: string;
+                        /** @description The product catalogue version that judged the lines (GET /v1/catalogue) */
+                        catalogueVersion?: number;
                     };
                 };
             };
@@ -13004,6 +13059,536 @@ export interface operations {
                         title?: "Device closed" | "Device not active" | "Device not registered" | "Device school mismatch" | "Device suspended" | "Forbidden" | "School closed" | "School not active" | "School not registered" | "School suspended";
                         /** @enum {string} */
                         code?: "device_closed" | "device_not_active" | "device_not_registered" | "device_school_mismatch" | "device_suspended" | "forbidden" | "school_closed" | "school_not_active" | "school_not_registered" | "school_suspended";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getCatalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the version in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        catalogueId: string;
+                        /** @description 0 while none is published: nothing is eligible */
+                        version: number;
+                        publishedAt?: string;
+                        contentSha256?: string;
+                        categories: {
+                            id: string;
+                            nameRu: string;
+                            nameKk: string;
+                            /** @enum {string} */
+                            unit: "pcs" | "g" | "ml";
+                        }[];
+                        products: {
+                            /** @description GTIN-14 */
+                            gtin: string;
+                            categoryId: string;
+                            name?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description the version named by If-None-Match is in force */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`, `shop_closed`, `shop_not_active`, `shop_not_registered`, `shop_suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden" | "https://social-wallet.kz/problems/shop_closed" | "https://social-wallet.kz/problems/shop_not_active" | "https://social-wallet.kz/problems/shop_not_registered" | "https://social-wallet.kz/problems/shop_suspended";
+                        /** @enum {string} */
+                        title?: "Forbidden" | "Shop closed" | "Shop not active" | "Shop not registered" | "Shop suspended";
+                        /** @enum {string} */
+                        code?: "forbidden" | "shop_closed" | "shop_not_active" | "shop_not_registered" | "shop_suspended";
+                    };
+                };
+            };
+            /** @description A problem: `shop_outside_pilot_city`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/shop_outside_pilot_city";
+                        /** @enum {string} */
+                        title?: "Shop outside pilot city";
+                        /** @enum {string} */
+                        code?: "shop_outside_pilot_city";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable";
+                        /** @enum {string} */
+                        title?: "Service unavailable";
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    publishCatalogue: {
+        parameters: {
+            query?: {
+                reason?: string;
+            };
+            header?: {
+                /** @description Repeating a write with the same key answers the first answer (header Idempotent-Replayed: true); the same key with another body is refused (409). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rows: {
+                        /** @description GTIN-8, -12, -13 or -14 with its GS1 check digit (gtin_invalid otherwise); compared as GTIN-14 */
+                        gtin: string;
+                        /** @description A category id of the food list (GET /v1/catalogue `categories`; category_unknown otherwise) */
+                        categoryId: string;
+                        name?: string;
+                    }[];
+                    reason: string;
+                    sourceSha256?: string;
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description unchanged: the file lists the version in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        outcome: "published" | "unchanged";
+                        version: number;
+                        contentSha256: string;
+                        products: number;
+                        added: number;
+                        changed: number;
+                        unchanged: number;
+                        /** @description GTIN-14s the version before listed and this one does not */
+                        removed: string[];
+                        results: {
+                            row: number;
+                            gtin: string;
+                            /** @enum {string} */
+                            outcome: "added" | "changed" | "unchanged";
+                        }[];
+                    };
+                };
+            };
+            /** @description a new version is in force */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        outcome: "published" | "unchanged";
+                        version: number;
+                        contentSha256: string;
+                        products: number;
+                        added: number;
+                        changed: number;
+                        unchanged: number;
+                        /** @description GTIN-14s the version before listed and this one does not */
+                        removed: string[];
+                        results: {
+                            row: number;
+                            gtin: string;
+                            /** @enum {string} */
+                            outcome: "added" | "changed" | "unchanged";
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `catalogue_row_invalid`, `malformed_json`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/catalogue_row_invalid" | "https://social-wallet.kz/problems/malformed_json" | "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Catalogue row invalid" | "Malformed json" | "Validation failed";
+                        /** @enum {string} */
+                        code?: "catalogue_row_invalid" | "malformed_json" | "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description A problem: `idempotency_key_reused_with_different_body`, `version_conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/idempotency_key_reused_with_different_body" | "https://social-wallet.kz/problems/version_conflict";
+                        /** @enum {string} */
+                        title?: "Idempotency key reused with different body" | "Version conflict";
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused_with_different_body" | "version_conflict";
+                    };
+                };
+            };
+            /** @description A problem: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/payload_too_large";
+                        /** @enum {string} */
+                        title?: "Payload too large";
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unsupported_media_type";
+                        /** @enum {string} */
+                        title?: "Unsupported media type";
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description A problem: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/rate_limited";
+                        /** @enum {string} */
+                        title?: "Rate limited";
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description A problem: `internal_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/internal_error";
+                        /** @enum {string} */
+                        title?: "Internal error";
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description A problem: `service_unavailable`, `storage_full`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/service_unavailable" | "https://social-wallet.kz/problems/storage_full";
+                        /** @enum {string} */
+                        title?: "Service unavailable" | "Storage full";
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_full";
+                    };
+                };
+            };
+        };
+    };
+    listCatalogueVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            publishedAt: string;
+                            actor: {
+                                role: string;
+                                id: string;
+                            };
+                            commandId: string;
+                            reason: string;
+                            products: number;
+                            added: number;
+                            changed: number;
+                            removed: number;
+                            contentSha256: string;
+                            sourceSha256?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem: `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/validation_failed";
+                        /** @enum {string} */
+                        title?: "Validation failed";
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description A problem: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/unauthorized";
+                        /** @enum {string} */
+                        title?: "Unauthorized";
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description A problem: `forbidden`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "https://social-wallet.kz/problems/forbidden";
+                        /** @enum {string} */
+                        title?: "Forbidden";
+                        /** @enum {string} */
+                        code?: "forbidden";
                     };
                 };
             };

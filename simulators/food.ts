@@ -14,7 +14,7 @@
  */
 import { FOOD_VOUCHERS, memberVoucherTiyn, pilotCity } from '../domain/programs/food-vouchers';
 import { addMonths, firstDayOfMonth, instantAt, localDate, type Month } from '../domain/shared/calendar';
-import { categoryOfSku } from '../domain/programs/food-list';
+import { SAMPLE_CATALOGUE } from '../domain/programs/food-list';
 import { drawBasket, drawVisits, type Behaviour, type BasketItem } from './behaviour';
 import type { ServiceHandle } from './driver';
 import { bearer, pool, type RequestBody } from './http';
@@ -555,7 +555,7 @@ export async function simulateFoodMonth(driver: ServiceHandle, population: Popul
     if (options.eotinish && run.rng.chance(FEEDBACK_SHARE)) await sendFeedback(run, auth.body.holdId, voucherId);
     run.availableTiyn += held - captured;
     for (const item of final) {
-      const category = item.eligible ? categoryOfSku(item.sku) : undefined;
+      const category = item.eligible ? SAMPLE_CATALOGUE[item.sku] : undefined;
       if (!category) continue;
       const v = (c.volumes[category] ??= { unit: item.unit, quantity: 0, amountTiyn: 0 });
       v.quantity += item.quantity;

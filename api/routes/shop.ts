@@ -49,11 +49,16 @@ const authorization = z.object({
       unitPriceTiyn: z.number().int(),
       eligible: z.boolean(),
       category: z.string().optional(),
+      reason: z
+        .literal('item_not_eligible')
+        .optional()
+        .describe('On a line that is not eligible: its code is no GTIN of the product catalogue version that judged the basket (docs/CODES.md)'),
       lineTiyn: z.number().int(),
       discountTiyn: z.number().int().optional(),
     }),
   ),
   expiresAt: z.string(),
+  catalogueVersion: z.number().int().optional().describe('The product catalogue version that judged the lines (GET /v1/catalogue)'),
 }) satisfies z.ZodType<AuthorizeResult>;
 
 export function holdIdOf(shopId: string, idempotencyKey: string): string {
@@ -87,7 +92,8 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       operationId: 'authorizePurchase',
       roles: ['merchant'],
       tag: 'shop',
-      summary: 'Authorize a basket: the eligible items’ sum, capped by the balance, is held; per-item eligibility.',
+      summary:
+        'Authorize a basket: the eligible items’ sum, capped by the balance, is held; per-item eligibility by the product catalogue in force (GTIN; not eligible: `reason`).',
       body: z.strictObject({ token: tokenSchema, items: z.array(item).min(1).max(MAX_BASKET_ITEMS) }),
       idempotency: 'required',
       responses: { 201: { description: 'held', schema: authorization } },

@@ -33,6 +33,7 @@ export function apiDocument(): OpenApiDocument {
     health: unused,
     registry: unused,
     registryReads: unused,
+    catalogue: unused,
     // Optional dependencies too: their routes are part of the API wherever they are served.
     evidence: unused,
     forgetting: unused,

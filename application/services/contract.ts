@@ -149,8 +149,16 @@ export interface AuthorizeResult {
   readonly heldTiyn: Tiyn;
   /** What the customer pays by other means. */
   readonly remainderTiyn: Tiyn;
-  readonly items: readonly (BasketItemInput & { readonly eligible: boolean; readonly category?: string; readonly lineTiyn: Tiyn })[];
+  readonly items: readonly (BasketItemInput & {
+    readonly eligible: boolean;
+    readonly category?: string;
+    /** Why a line is not eligible: its code is no GTIN of the catalogue version that judged it. */
+    readonly reason?: 'item_not_eligible';
+    readonly lineTiyn: Tiyn;
+  })[];
   readonly expiresAt: Instant;
+  /** The product catalogue version that judged the lines (GET /v1/catalogue); absent on holds recorded before versions existed. */
+  readonly catalogueVersion?: number;
 }
 export interface CaptureInput {
   readonly shopId: string;

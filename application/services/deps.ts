@@ -6,10 +6,11 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../adapters/clock/clock';
 import { QR_NONCE_BYTES, type QrSigningKeys } from '../../adapters/qr/tokens';
 import { FOOD_VOUCHERS, type FoodVouchersProgram } from '../../domain/programs/food-vouchers';
-import { SAMPLE_CATALOGUE } from '../../domain/programs/food-list';
 import { SCHOOL_MEALS, type SchoolMealsProgram } from '../../domain/programs/school-meals';
 import type { StreamStates } from '../stream-states';
 import type { CounterpartGate } from '../registry/view';
+import type { CatalogueInForce } from '../catalogue/view';
+import { EMPTY_PRODUCT_CATALOGUE } from '../../domain/catalogue/catalogue';
 
 /** The slice of the vault the canteen needs: IIN read from an ID card → pseudonymous personId. */
 export interface PersonPseudonymiser {
@@ -34,8 +35,12 @@ export interface VoucherServiceDeps {
   /** Signing needs the private key; verifying (canteen, shop) only the public one. */
   readonly qrKeys: QrSigningKeys;
   readonly programs?: { readonly meals?: SchoolMealsProgram; readonly food?: FoodVouchersProgram };
-  /** Goods catalogue sku → socially significant category (default: the SAMPLE catalogue). */
-  readonly catalogue?: Readonly<Record<string, string>>;
+  /**
+   * The product catalogue version in force, held in memory (application/catalogue/view.ts):
+   * authorize judges each line by it. Default: the empty catalogue (nothing is eligible) — never
+   * the SAMPLE, which reaches a service only when published as a version.
+   */
+  readonly catalogue?: CatalogueInForce;
   /** Where complaint texts are kept (never in an event): the vault. */
   readonly texts?: TextKeeper;
   /** Nonce bytes for QR tokens (tests pass a deterministic source). */
@@ -45,7 +50,7 @@ export interface VoucherServiceDeps {
 export interface ResolvedDeps extends VoucherServiceDeps {
   readonly meals: SchoolMealsProgram;
   readonly food: FoodVouchersProgram;
-  readonly catalogue: Readonly<Record<string, string>>;
+  readonly catalogue: CatalogueInForce;
   readonly nonce: () => Buffer;
 }
 
@@ -54,7 +59,7 @@ export function resolveDeps(deps: VoucherServiceDeps): ResolvedDeps {
     ...deps,
     meals: deps.programs?.meals ?? SCHOOL_MEALS,
     food: deps.programs?.food ?? FOOD_VOUCHERS,
-    catalogue: deps.catalogue ?? SAMPLE_CATALOGUE,
+    catalogue: deps.catalogue ?? { current: () => EMPTY_PRODUCT_CATALOGUE },
     nonce: deps.nonce ?? (() => randomBytes(QR_NONCE_BYTES)),
   };
 }

@@ -47,7 +47,7 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
   const deps = resolveDeps(rawDeps);
   // Its own tokens are verified from memory, others in full (adapters/qr/tokens.ts).
   const qr = createQrSigner(deps.qrKeys);
-  const decider = createFoodWalletDecider(deps.food, deps.catalogue);
+  const decider = createFoodWalletDecider(deps.food);
   const states = deps.states;
   const meta0 = (familyId: string) => ({ familyId, program: PROGRAM });
 
@@ -139,7 +139,15 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
         const events = decider.decide(
           {
             type: 'AuthorizePurchase',
-            data: { holdId: input.holdId, shopId: input.shopId, items: input.items, tokenNonce: payload.n, tokenExpiresAt: expiresAtOf(payload) },
+            data: {
+              holdId: input.holdId,
+              shopId: input.shopId,
+              items: input.items,
+              tokenNonce: payload.n,
+              tokenExpiresAt: expiresAtOf(payload),
+              // From memory (refreshed from the catalogue's events): no read per request.
+              catalogue: deps.catalogue.current(),
+            },
             metadata: meta,
           },
           state,
@@ -173,10 +181,11 @@ export function createFoodServices(rawDeps: VoucherServiceDeps): FoodServices {
         unitPriceTiyn: l.unitPriceTiyn,
         lineTiyn: l.lineTiyn,
         eligible: l.eligible,
-        ...(l.category !== undefined ? { category: l.category } : {}),
+        ...(l.category !== undefined ? { category: l.category } : { reason: 'item_not_eligible' as const }),
         ...(l.discountTiyn !== undefined ? { discountTiyn: l.discountTiyn } : {}),
       })),
       expiresAt: authorized.expiresAt,
+      ...(authorized.catalogueVersion !== undefined ? { catalogueVersion: authorized.catalogueVersion } : {}),
     };
   }
 

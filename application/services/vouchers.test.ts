@@ -2,6 +2,8 @@
  * The voucher services end to end through the command path, against the memory store AND the
  * Postgres adapter (real embedded Postgres, one fresh database for this file).
  */
+import { SAMPLE_CATALOGUE } from '../../domain/programs/food-list';
+import { sampleCatalogue } from '../../test/catalogue';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../adapters/eventstore/port';
@@ -28,7 +30,7 @@ let commandNo = 0;
 const meta = (now: string, commandId = `c-${++commandNo}`): CommandMetadata => ({ commandId, now, actor: { role: 'test', id: 'test' } });
 /** Stand-in for the vault's keyed hash: the personId does not contain the IIN. */
 const vault = { pseudonymise: (iin: string) => `pid-${createHash('sha256').update(`k:${iin}`).digest('hex').slice(0, 16)}` };
-const MILK_SKU = '2000000000001'; // wheat_flour in the SAMPLE catalogue (first category): eligible
+const MILK_SKU = Object.keys(SAMPLE_CATALOGUE)[0]!; // wheat_flour in the SAMPLE catalogue (first category): eligible
 const BEER_SKU = '4870000000000'; // not on the list
 let nonceNo = 0;
 const nonce = () => Buffer.from(`nonce-${String(++nonceNo).padStart(6, '0')}`);
@@ -70,7 +72,7 @@ describe.each(adapters)('voucher services on the %s event store', (_name, make) 
       shops: ['shop-1', 'shop-2', 'shop-9'].map((shopId) => ({ shopId, city: 'kokshetau' })),
       devices: [...['dev-7', 'dev-race', 'dev-s', 'dev-late'].map((deviceId) => ({ deviceId, schoolId: 'school-7' })), { deviceId: 'd', schoolId: 's' }],
     });
-    services = createVoucherServices({ states: testStates(subject.store), vault, qrKeys: keys, nonce, counterparts });
+    services = createVoucherServices({ states: testStates(subject.store), vault, qrKeys: keys, nonce, counterparts, catalogue: await sampleCatalogue() });
   });
   afterAll(async () => subject.dispose());
 

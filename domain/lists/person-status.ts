@@ -127,6 +127,8 @@ export const STATUS_RULES: { readonly [T in LedgerEventType]: Rule<T> } = {
   PayoutConfirmed: null,
   PayoutFailed: null,
   PayoutBatchCreated: null,
+  /** The product catalogue says which products are eligible; no person's status changes. */
+  ProductCatalogueVersionPublished: null,
   FeedbackSubmitted: null,
   FeedbackForwardFailed: null,
   FeedbackForwarded: null,

@@ -1,9 +1,14 @@
 /**
  * Socially significant food products (перечень социально значимых продовольственных товаров,
- * order No. 166-НҚ of 11 May 2023, cited by seed 004 p. 3 and p. 2.3). The categories follow that
- * list; the catalogue codes (SKUs) below are a SAMPLE invented for this project: the real ones come
- * from the national goods catalogue (Национальный каталог товаров) and are loaded as data.
+ * order No. 166-НҚ of 11 May 2023, cited by seed 004 p. 3 and p. 2.3). The seeds cite the order
+ * but do not list its products; the categories follow the order's list. Which products (GTINs of
+ * the national goods catalogue, Национальный каталог товаров, seed 004 p. 2.16) belong to which
+ * category is not program data: the operator publishes it as the product catalogue
+ * (domain/catalogue/). The SAMPLE below is a demo fixture only (dev mode, demo, simulators, tests).
  */
+import type { CatalogueProduct } from '../catalogue/events';
+import { withCheckDigit } from '../catalogue/gtin';
+
 export interface FoodCategory {
   readonly id: string;
   readonly nameRu: string;
@@ -33,18 +38,23 @@ export const FOOD_CATEGORIES: readonly FoodCategory[] = [
   { id: 'cottage_cheese', nameRu: 'Творог 5-9%', nameKk: 'Сүзбе 5-9%', unit: 'g' },
 ];
 
-/** SAMPLE catalogue: sku → category. Codes are invented (prefix 200 = in-store codes in GS1). */
-export const SAMPLE_CATALOGUE: Readonly<Record<string, string>> = Object.fromEntries(
-  FOOD_CATEGORIES.map((category, i) => [`2000000${String(i + 1).padStart(6, '0')}`, category.id]),
-);
+/**
+ * The SAMPLE product catalogue, a demo fixture: one invented GTIN-13 per category (prefix 200 is
+ * GS1's restricted-circulation range, never a real product), with a valid check digit. Dev mode
+ * publishes it through the catalogue's real door when none is published (app/system.ts);
+ * production never does.
+ */
+export const SAMPLE_PRODUCTS: readonly CatalogueProduct[] = FOOD_CATEGORIES.map((category, i) => ({
+  gtin: withCheckDigit(`200000000${String(i + 1).padStart(3, '0')}`).padStart(14, '0'),
+  categoryId: category.id,
+  name: `${category.nameRu} (SAMPLE)`,
+}));
+
+/** The SAMPLE as GTIN-13 → category: the codes a demo till scans (tests and simulators pick from it). */
+export const SAMPLE_CATALOGUE: Readonly<Record<string, string>> = Object.fromEntries(SAMPLE_PRODUCTS.map((p) => [p.gtin.slice(1), p.categoryId]));
 
 const byId = new Map(FOOD_CATEGORIES.map((c) => [c.id, c]));
 
 export function foodCategory(id: string): FoodCategory | undefined {
   return byId.get(id);
-}
-
-/** The category of a catalogue code, or undefined when the product is not socially significant. */
-export function categoryOfSku(sku: string, catalogue: Readonly<Record<string, string>> = SAMPLE_CATALOGUE): string | undefined {
-  return catalogue[sku];
 }

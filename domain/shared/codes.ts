@@ -141,7 +141,11 @@ export const CODES = {
     meaning:
       'A line’s discount is more than the trade-markup cap lets the voucher pay for it (seed 004 p. 12; program parameter tradeMarkupCapPercent): the detail names the line and its cap; send that discount or less, or none (the voucher then pays up to the cap).',
   },
-  item_not_eligible: { kind: 'outcome', meaning: 'The item is not on the socially significant food list.' },
+  item_not_eligible: {
+    kind: 'outcome',
+    meaning:
+      'Per basket line (authorize answers it as the line’s `reason`): its code is not a GTIN in the product catalogue in force (the approved list of socially significant food), so the voucher pays nothing of it; the customer pays it by other means.',
+  },
   insufficient_balance: { kind: 'rule', meaning: 'The family has no available balance this month.' },
   exceeds_balance: { kind: 'rule', meaning: 'The amount is more than the available balance.' },
   hold_not_found: { kind: 'not_found', meaning: 'No hold with this id (for this shop).' },
@@ -174,6 +178,18 @@ export const CODES = {
   iban_invalid: { kind: 'validation', meaning: 'The IBAN is not a valid Kazakh IBAN (KZ, 20 characters, mod-97 check).' },
   bic_invalid: { kind: 'validation', meaning: 'The BIC is not a valid SWIFT code of a Kazakh bank (8 or 11 characters, country KZ).' },
   meal_price_invalid: { kind: 'validation', meaning: 'The meal price is not a positive integer number of tiyn within range.' },
+  // ── the product catalogue (approved product list; domain/catalogue): per-row codes of an upload ──
+  catalogue_row_invalid: {
+    kind: 'validation',
+    meaning:
+      'One or more rows of the uploaded product catalogue are refused; errors[] names each row (`body.rows.<index>.<field>`) with its own code (gtin_invalid, category_unknown, gtin_duplicate). Nothing was published: fix the rows and upload the file again.',
+  },
+  gtin_invalid: { kind: 'validation', meaning: 'Catalogue row: the GTIN is not 8, 12, 13 or 14 digits with a valid GS1 check digit.' },
+  category_unknown: {
+    kind: 'validation',
+    meaning: 'Catalogue row: the category is not one of the food list of order No. 166-НҚ (GET /v1/catalogue lists the category ids).',
+  },
+  gtin_duplicate: { kind: 'validation', meaning: 'Catalogue row: the same GTIN (compared as GTIN-14) is in an earlier row of the file.' },
   // ── partner exchanges: BMG loads, status feeds ────────────────────────────────────────
   invalid_phone: { kind: 'outcome', meaning: 'The phone number is not a Kazakh mobile number (+7 7xx xxx xx xx).' },
   malformed_row: { kind: 'outcome', meaning: 'The CSV line has the wrong number of fields; it was not read.' },

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { BasketLine, FoodWalletEvent } from '../events';
 import { streams } from '../events';
 import { FOOD_VOUCHERS } from '../programs/food-vouchers';
-import { SAMPLE_CATALOGUE } from '../programs/food-list';
+import { SAMPLE_CATALOGUE, SAMPLE_PRODUCTS } from '../programs/food-list';
+import { productCatalogueOf } from '../catalogue/catalogue';
 import { fold } from '../shared/decider';
 import {
   checkQrTokenIssue,
@@ -64,6 +65,8 @@ const activatedEv = (voucherId: string, at = '2026-03-07T04:00:00.000Z'): FoodWa
 });
 const twoActive = [...issued, activatedEv(v1), activatedEv(v2)];
 
+/** The SAMPLE product catalogue as version 1 (a fixture: production publishes its own). */
+const CATALOGUE = productCatalogueOf(1, SAMPLE_PRODUCTS);
 /** Milk's code in the SAMPLE goods catalogue (socially significant); beer is in no catalogue. */
 const MILK_SKU = Object.keys(SAMPLE_CATALOGUE).find((sku) => SAMPLE_CATALOGUE[sku] === 'milk')!;
 const item = (sku: string, unitPriceTiyn: number, quantity = 1): BasketItem => ({ sku, name: sku, quantity, unit: 'pcs', unitPriceTiyn });
@@ -80,7 +83,7 @@ const lineOf = (i: BasketItem): BasketLine => ({
 function authorize(holdId: string, items: BasketItem[], now = NOW, nonce = `n-${holdId}`, shopId = 'shop-1'): FoodWalletCommand {
   return {
     type: 'AuthorizePurchase',
-    data: { holdId, shopId, items, tokenNonce: nonce, tokenExpiresAt: '2026-04-30T00:00:00.000Z' },
+    data: { holdId, shopId, items, tokenNonce: nonce, tokenExpiresAt: '2026-04-30T00:00:00.000Z', catalogue: CATALOGUE },
     metadata: meta(now, `auth-${holdId}`),
   };
 }

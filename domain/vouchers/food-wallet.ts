@@ -13,8 +13,13 @@
  * `evolve` asserts it: a balance below zero is a bug in our code, not a refusal.
  *
  * The basket is the decider's to price: a command carries the items as the shop sent them, and
- * the decider resolves each line's category from the goods catalogue (only socially significant
- * food is paid from the vouchers, seed 004 p. 2.3, 3, 11), its amount and its eligibility.
+ * the decider resolves each line's category from the product catalogue (only socially significant
+ * food is paid from the vouchers, seed 004 p. 2.3, 3, 11), its amount and its eligibility. The
+ * authorize command carries the catalogue version in force (domain/catalogue/); a line whose code
+ * is no GTIN of it is not eligible. The authorization records every line with its category and
+ * eligibility and the version that judged them, so replay never needs a catalogue; a capture
+ * judges its final items by the hold's own lines (what the customer was shown at the till stands,
+ * whatever version is published meanwhile).
  *
  * Precedence of refusals (first failing check wins):
  *   authorize: basket_empty → amount_invalid → markup_cap_exceeded → voucher_not_found → hold_already_exists →
@@ -43,7 +48,7 @@ import type {
 } from '../events';
 import { streams } from '../events';
 import { FOOD_VOUCHERS, lineDiscountCapTiyn, memberVoucherTiyn, type FoodVouchersProgram } from '../programs/food-vouchers';
-import { categoryOfSku, SAMPLE_CATALOGUE } from '../programs/food-list';
+import { categoryOfSku, type ProductCatalogue } from '../catalogue/catalogue';
 import type { Instant, LocalDate, Month } from '../shared/calendar';
 import { addSeconds, endOfDay, lastDayOfMonth } from '../shared/calendar';
 import { evolveEach, invariant, unreachable, type CommandMetadata, type Decider } from '../shared/decider';
@@ -82,8 +87,8 @@ export interface ActivateFoodVoucher {
 }
 /** One line of a basket as the shop sends it; the decider prices it and judges its eligibility. */
 export type BasketItem = Pick<BasketLine, 'sku' | 'name' | 'quantity' | 'unit' | 'unitPriceTiyn' | 'discountTiyn'>;
-/** Goods catalogue: sku → socially significant category (domain/programs/food-list.ts); a sku not in it is not eligible. */
-export type GoodsCatalogue = Readonly<Record<string, string>>;
+/** A line's category by its code, or undefined when it is not eligible. */
+export type CategoryLookup = (sku: string) => string | undefined;
 
 export interface AuthorizePurchase {
   readonly type: 'AuthorizePurchase';
@@ -93,6 +98,8 @@ export interface AuthorizePurchase {
     readonly items: readonly BasketItem[];
     readonly tokenNonce: string;
     readonly tokenExpiresAt: Instant;
+    /** The product catalogue version in force (the service holds it in memory): it judges each line. */
+    readonly catalogue: ProductCatalogue;
   };
   readonly metadata: CommandMetadata;
 }
@@ -103,7 +110,7 @@ export interface CapturePurchase {
     readonly shopId: string;
     /** A failed payment voids the hold (reason payment_failed) instead of capturing. */
     readonly paymentStatus: 'paid' | 'failed';
-    /** Final items as paid; default: the authorized lines. */
+    /** Final items as paid, judged by the hold's lines (a code the hold did not have is not eligible); default: the authorized lines. */
     readonly items?: readonly BasketItem[];
   };
   readonly metadata: CommandMetadata;
@@ -225,15 +232,15 @@ function checkDiscounts(lines: readonly BasketLine[], program: FoodVouchersProgr
 
 /**
  * Items → basket lines: each line's amount is its unit price × quantity, its category the
- * catalogue's (none: not eligible). Amounts that are not integer tiyn ≥ 0 with an integer
+ * lookup's (none: not eligible). Amounts that are not integer tiyn ≥ 0 with an integer
  * quantity > 0, and a basket whose total is beyond safe integers, are refused (amount_invalid).
  */
-export function basketLines(items: readonly BasketItem[], catalogue: GoodsCatalogue): BasketLine[] {
+export function basketLines(items: readonly BasketItem[], categoryOf: CategoryLookup): BasketLine[] {
   const lines = items.map((item, i): BasketLine => {
     const okAmounts = isTiyn(item.unitPriceTiyn) && item.unitPriceTiyn >= 0 && Number.isSafeInteger(item.quantity) && item.quantity > 0;
     if (!okAmounts || !Number.isSafeInteger(item.unitPriceTiyn * item.quantity))
       refuse('amount_invalid', 'integer tiyn ≥ 0 and an integer quantity > 0', `items.${i}`);
-    const category = categoryOfSku(item.sku, catalogue);
+    const category = categoryOf(item.sku);
     return {
       sku: item.sku,
       name: item.name,
@@ -248,6 +255,12 @@ export function basketLines(items: readonly BasketItem[], catalogue: GoodsCatalo
   });
   if (checkedSum(lines.map((l) => l.lineTiyn)) === undefined) refuse('amount_invalid', 'the basket’s total is beyond safe integers', 'items');
   return lines;
+}
+
+/** The categories the hold's lines were judged by, by code: a capture's final items are judged as the customer was shown. */
+function categoriesOfHold(hold: Hold): CategoryLookup {
+  const categories = new Map(hold.lines.flatMap((line) => (line.category !== undefined ? [[line.sku, line.category] as const] : [])));
+  return (sku) => categories.get(sku);
 }
 
 /** Takes `amount` from the given per-voucher limits in order: deterministic allocation. */
@@ -285,10 +298,7 @@ export function checkQrTokenIssue(program: FoodVouchersProgram, state: FoodWalle
 }
 
 // ── decide ──────────────────────────────────────────────────────────────────────────────────
-export function createFoodWalletDecider(
-  program: FoodVouchersProgram = FOOD_VOUCHERS,
-  catalogue: GoodsCatalogue = SAMPLE_CATALOGUE,
-): Decider<FoodWalletState, FoodWalletCommand, FoodWalletEvent> {
+export function createFoodWalletDecider(program: FoodVouchersProgram = FOOD_VOUCHERS): Decider<FoodWalletState, FoodWalletCommand, FoodWalletEvent> {
   const monthOver = (state: WalletFacts, now: Instant) => now >= monthEndAt(state);
 
   function issue(command: IssueFoodVouchers, state: FoodWalletState): FoodWalletEvent[] {
@@ -344,7 +354,7 @@ export function createFoodWalletDecider(
     const d = command.data;
     const now = command.metadata.now;
     if (d.items.length === 0) refuse('basket_empty');
-    const lines = basketLines(d.items, catalogue);
+    const lines = basketLines(d.items, (sku) => categoryOfSku(sku, d.catalogue));
     checkDiscounts(lines, program);
     if (state.status === 'None') return refuse('voucher_not_found');
     if (state.holds.some((h) => h.holdId === d.holdId)) refuse('hold_already_exists', d.holdId);
@@ -373,6 +383,7 @@ export function createFoodWalletDecider(
         expiresAt,
         authorizedAt: now,
         tokenNonce: d.tokenNonce,
+        catalogueVersion: d.catalogue.version,
       },
     };
     const deadline: DeadlineScheduled = {
@@ -409,7 +420,7 @@ export function createFoodWalletDecider(
       return [
         { type: 'FoodPurchaseVoided', data: { holdId: hold.holdId, shopId: hold.shopId, releasedTiyn: hold.heldTiyn, reason: 'payment_failed', at: now } },
       ];
-    const lines = d.items ? basketLines(d.items, catalogue) : hold.lines;
+    const lines = d.items ? basketLines(d.items, categoriesOfHold(hold)) : hold.lines;
     checkDiscounts(lines, program);
     const finalEligible = eligibleSum(lines, program);
     // The final basket may shrink (an item put back) but not grow beyond what was authorized.

@@ -16,6 +16,8 @@
  * Runs: VOUCHER_PROPERTY_RUNS (default 1000); seed: VOUCHER_PROPERTY_SEED (default fixed).
  */
 import fc from 'fast-check';
+import { productCatalogueOf } from '../catalogue/catalogue';
+import { withCheckDigit } from '../catalogue/gtin';
 import { describe, expect, it } from 'vitest';
 import type { FoodWalletEvent, MealVoucherEvent } from '../events';
 import { FOOD_VOUCHERS, lineDiscountCapTiyn } from '../programs/food-vouchers';
@@ -110,9 +112,10 @@ interface Family {
   nonces: string[];
 }
 
-/** The goods catalogue of these runs: milk is on the list, beer is not. */
-const CATALOGUE = { m: 'milk' };
-const milkItem = (tiyn: number): BasketItem => ({ sku: 'm', name: 'milk', quantity: 1, unit: 'pcs', unitPriceTiyn: tiyn });
+/** The product catalogue of these runs: milk is on the list, beer (no GTIN at all) is not. */
+const MILK_GTIN = withCheckDigit('480000000001');
+const CATALOGUE = productCatalogueOf(1, [{ gtin: MILK_GTIN.padStart(14, '0'), categoryId: 'milk' }]);
+const milkItem = (tiyn: number): BasketItem => ({ sku: MILK_GTIN, name: 'milk', quantity: 1, unit: 'pcs', unitPriceTiyn: tiyn });
 const beerItem: BasketItem = { sku: 'b', name: 'beer', quantity: 1, unit: 'pcs', unitPriceTiyn: 77_700 };
 
 /** The ledger recomputed from events alone, independent of evolve. */
@@ -194,7 +197,7 @@ function checkFamily(f: Family): void {
 function runFood(ops: readonly FoodOp[], memberCounts: readonly number[], capPercent: number | null = null, refusals?: Set<string>): Family[] {
   const program = { ...FOOD_VOUCHERS, tradeMarkupCapPercent: capPercent };
   // Frozen states: a fold that mutates one fails (the command path keeps folded states per stream).
-  const decider = frozen(createFoodWalletDecider(program, CATALOGUE));
+  const decider = frozen(createFoodWalletDecider(program));
   let now = ISSUE_AT;
   let n = 0;
   const families: Family[] = memberCounts.map((count, i) => {
@@ -253,7 +256,7 @@ function runFood(ops: readonly FoodOp[], memberCounts: readonly number[], capPer
         f.holdIds.push(holdId);
         const events = apply(f, {
           type: 'AuthorizePurchase',
-          data: { holdId, shopId: 'shop', items, tokenNonce: nonce, tokenExpiresAt: addSeconds(now, 60) },
+          data: { holdId, shopId: 'shop', items, tokenNonce: nonce, tokenExpiresAt: addSeconds(now, 60), catalogue: CATALOGUE },
           metadata: meta(now, n++),
         });
         const authorized = events.find((e) => e.type === 'FoodPurchaseAuthorized');

@@ -8,6 +8,7 @@
 import { kindOf } from '../../domain/streams';
 import type { LedgerEventType } from '../../domain/events';
 import type { RegistryEvent } from '../../domain/registry/events';
+import type { ProductCatalogueEvent } from '../../domain/catalogue/events';
 import type { Projection, Recorded, Sql } from '../projection';
 import { InsertRows, Rows, col } from '../shared/batch-sql';
 import { familyOf } from '../shared/events';
@@ -32,9 +33,10 @@ create table family_events (
 
 /**
  * Every catalogue type about families (a Record, so a new event type does not compile until it is
- * listed); registry events are about shops, schools and devices, never a family.
+ * listed); registry events are about shops, schools and devices, the product catalogue about
+ * products: never a family.
  */
-const EVERY_TYPE: Record<Exclude<LedgerEventType, RegistryEvent['type']>, true> = {
+const EVERY_TYPE: Record<Exclude<LedgerEventType, RegistryEvent['type'] | ProductCatalogueEvent['type']>, true> = {
   DeadlineScheduled: true,
   DeadlineFired: true,
   EligibilityListReceived: true,
