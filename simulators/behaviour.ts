@@ -72,8 +72,31 @@ export interface CanteenBehaviour {
   readonly batchSize: number;
 }
 
+/**
+ * School meals: how NOBD's monthly list of a school changes from one month to the next (seed 002:
+ * «на ежемесячной основе в НОБД формирует список обучающихся, которым положена услуга»). Shares are
+ * per pupil and month; the first month's list names every pupil who is not a newcomer.
+ */
+export interface ListsBehaviour {
+  /** Share of pupils with a voucher (or whose case ended) who are absent from the next month's list. */
+  readonly leave: number;
+  /** Share of those absent who are on the list again the month after. */
+  readonly comeBack: number;
+  /** Share of pupils with a voucher the next list names at another school of the same region. */
+  readonly transfer: number;
+  /** Share of pupils with a voucher the next list names in another grade. */
+  readonly gradeMove: number;
+  /** Share of pupils first named by a later month's list (none when the run has one month). */
+  readonly newcomers: number;
+  /** Share of pupils whose case ended "no phone" whose parent is in BMG's next load. */
+  readonly phoneFound: number;
+  /** Share of school days a pupil absent from the month's list still comes to lunch (the device is refused). */
+  readonly suspendedStillCome: number;
+}
+
 export interface Behaviour {
   readonly consent: ConsentBehaviour;
+  readonly lists: ListsBehaviour;
   readonly activation: ActivationBehaviour;
   readonly shopping: ShoppingBehaviour;
   readonly canteen: CanteenBehaviour;
@@ -88,6 +111,7 @@ export const DEFAULT_BEHAVIOUR: Behaviour = {
     answerAfterReminder: 0.4,
     smsFailure: 0.01,
   },
+  lists: { leave: 0.03, comeBack: 0.5, transfer: 0.02, gradeMove: 0.01, newcomers: 0.04, phoneFound: 0.3, suspendedStillCome: 0.3 },
   activation: { never: 0.06, delayMeanHours: 30, allAtOnce: 0.7 },
   shopping: {
     visitsPerMonth: 3,

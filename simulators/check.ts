@@ -119,6 +119,10 @@ export async function checkMeals(
   const checks = new Checks();
   checks.equal('list rows with the outcome the generator planted', 0, truth.unexpectedRowOutcomes);
   checks.equal('canteen records with the outcome the simulator expected', 0, truth.modelMismatches);
+  // Quiet hours: nothing at night; a reminder due at midnight and a start SMS of a list that came
+  // before the window go out at the window's first tick, not earlier, not later.
+  checks.equal('SMS offered to the gateway outside the sending window', 0, truth.quietHours.outsideWindow);
+  checks.equal('start SMS and reminders offered when the sending window allowed', truth.quietHours.asked, truth.quietHours.onTime);
   await checkReturnsAndFeed(driver, checks, 'nobd', truth.listRowsTruth);
   const months = [...new Set(truth.schoolDays.map((d) => d.slice(0, 7)))];
   const doc = await outcomes(driver, { program: 'school-meals' });
@@ -138,6 +142,8 @@ export async function checkMeals(
   let fedPerDay = 0;
   let totalSimulated = 0;
   let totalReported = 0;
+  let suspendedOnSheet = 0;
+  let notListed = 0;
   for (const schoolId of bySchool.keys()) {
     const token = await driver.token({ role: 'social-pedagogue', sub: `pedagogue-${schoolId}`, schoolId });
     for (const month of months) {
@@ -164,6 +170,8 @@ export async function checkMeals(
         }
       }
       totalReported += reply.body.mealCount;
+      notListed += reply.body.notListedMealCount;
+      for (const pupilId of truth.suspendedPupils[schoolId]?.[month] ?? []) if (reported.has(pupilId)) suspendedOnSheet++;
       for (const day of truth.schoolDays.filter((d) => d.startsWith(month))) {
         fedPerDay++;
         if ((reply.body.fedPerDay[day] ?? 0) === (simulatedFed[day] ?? 0)) fedPerDayOk++;
@@ -171,6 +179,8 @@ export async function checkMeals(
     }
   }
   checks.equal('табель sheets read', bySchool.size * months.length, sheets);
+  checks.equal('табель: pupils absent from the month’s lists on the sheet (voucher suspended)', 0, suspendedOnSheet);
+  checks.equal('табель: meals served before the month’s list dropped the pupil (notListed)', 0, notListed);
   checks.equal('табель pupil-days as simulated', pupilDays, pupilDaysOk);
   checks.equal('табель pupils fed per school day as simulated', fedPerDay, fedPerDayOk);
   checks.equal('табель meal count (all schools)', totalSimulated, totalReported);

@@ -1,6 +1,7 @@
 /**
  * npm run simulate -- --program food --month 2026-03 --families 20000 --seed 7
  * npm run simulate -- --program meals --from 2026-03-02 --days 10 --pupils 5000 --seed 7
+ * npm run simulate -- --program meals --month 2026-04 --months 2 --pupils 5000 --seed 7
  * npm run load -- --url http://127.0.0.1:3000 --shops 32 --devices 16 --seconds 30
  *
  * simulate starts the whole system in this process (embedded Postgres in a throw-away directory,
@@ -10,7 +11,18 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { addDays, addMonths, instantAt, type Month } from '../domain/shared/calendar';
+import {
+  addDays,
+  addMonths,
+  daysBetween,
+  firstDayOfMonth,
+  instantAt,
+  lastDayOfMonth,
+  schoolYearOf,
+  type LocalDate,
+  type Month,
+} from '../domain/shared/calendar';
+import { SCHOOL_MEALS } from '../domain/programs/school-meals';
 import { behaviourFrom } from './behaviour';
 import { startInProcess, throwAwayDatabase } from './driver';
 import { generatePopulation, LARGE_PUPILS } from './population';
@@ -62,6 +74,7 @@ const MONEY_OUT_REJECT_SHARE = 0.1;
 const HELP = `Usage:
   npm run simulate -- --program food --month 2026-03 [--months 1] [--families 20000] [--seed 7]
   npm run simulate -- --program meals --from 2026-03-02 [--days 10] [--pupils 20000 | --large] [--seed 7]
+  npm run simulate -- --program meals --month 2026-04 [--months 2] [--pupils 20000] [--seed 7]   (a list every month)
     common: [--fast-unsafe] (fsync, synchronous_commit, full_page_writes off: quicker, not a deployment's figures)
             [--behaviour '<json over simulators/behaviour.ts defaults>'] [--tick-minutes 60]
             [--concurrency 256 for food, 32 for meals] [--out reports/simulation-….json] [--quiet]
@@ -150,8 +163,12 @@ async function simulate(args: Args): Promise<number> {
       await eotinish.close();
     }
   } else {
-    const from = strArg(args, 'from', '2026-03-02', /^\d{4}-\d{2}-\d{2}$/);
-    const days = intArg(args, 'days', 10, 120);
+    // --month M --months N: the school days of N consecutive months, a list of each month (NOBD forms it monthly);
+    // else --from and --days (the lists of every month the days touch).
+    const { from, days } =
+      typeof args.month === 'string'
+        ? mealsMonths(args)
+        : { from: strArg(args, 'from', '2026-03-02', /^\d{4}-\d{2}-\d{2}$/), days: intArg(args, 'days', 10, 120) };
     const pupils = args.large === true ? LARGE_PUPILS : intArg(args, 'pupils', 20_000, 2_000_000);
     const t0 = performance.now();
     const population = generatePopulation({ seed, families: 0, pupils });
@@ -248,6 +265,23 @@ function printFood(truth: Awaited<ReturnType<typeof simulateFoodMonth>>): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/**
+ * The days of `--months` consecutive months from `--month`, inside the 2026 order (from 21 Feb 2026,
+ * 12 months) and one school year (a voucher is for a school year; lessons end in late May).
+ */
+function mealsMonths(args: Args): { from: LocalDate; days: number } {
+  const month = strArg(args, 'month', '2026-03', /^\d{4}-\d{2}$/);
+  const months = intArg(args, 'months', 1, 4);
+  const first = firstDayOfMonth(month);
+  const from = first < SCHOOL_MEALS.inForce.from ? SCHOOL_MEALS.inForce.from : first;
+  const last = lastDayOfMonth(addMonths(month, months - 1));
+  const year = schoolYearOf(from);
+  if (!year || schoolYearOf(last) !== year) throw new Error(`--month ${month} --months ${months}: the months must lie in one school year (September–May)`);
+  if (from > SCHOOL_MEALS.inForce.until)
+    throw new Error(`--month ${month}: the 2026 order is in force ${SCHOOL_MEALS.inForce.from} – ${SCHOOL_MEALS.inForce.until}`);
+  return { from, days: daysBetween(from, last) + 1 };
+}
+
 function printMeals(truth: Awaited<ReturnType<typeof simulateMeals>>): void {
   const lines: string[] = [
     `\nSchool meals from ${truth.from}, ${truth.days} days (${truth.schoolDays.length} school days): ${truth.listRows} list rows, ${truth.accepted} accepted, rejected ${JSON.stringify(truth.rejectedByReason)}`,
@@ -255,6 +289,11 @@ function printMeals(truth: Awaited<ReturnType<typeof simulateMeals>>): void {
   const cols = ['eligible', 'notRequired', 'noPhone', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'issued', 'activated', 'mealsServed'] as const;
   lines.push(`${'region|month'.padEnd(16)} ${cols.map((c) => c.padStart(11)).join(' ')}`);
   for (const [key, t] of Object.entries(truth.byRegionMonth)) lines.push(`${key.padEnd(16)} ${cols.map((c) => String(t[c]).padStart(11)).join(' ')}`);
+  for (const m of truth.months)
+    lines.push(
+      `list ${m.month} (${m.day}): ${m.rows} rows, ${m.accepted} accepted (${m.startedAgain} started again), ${m.continued} continued, ${m.rejected} rejected, ${m.suspended} suspended; changes ${JSON.stringify(m.changes)}; parents found in BMG ${m.phonesFound}`,
+    );
+  lines.push(`quiet hours: ${JSON.stringify(truth.quietHours)}`);
   lines.push(
     `canteen: ${truth.recordsSent} records in ${truth.batches} batches (${truth.resends} resent, ${truth.offlineDeviceDays} device-days offline); outcomes ${JSON.stringify(truth.recordOutcomes)}`,
   );

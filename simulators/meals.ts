@@ -1,6 +1,13 @@
 /**
  * School meals through the API, on the virtual clock (seeds 000/001/002):
- *   from − 7 days, 09:00  NOBD uploads each school's list → per-row outcomes
+ *   from − 7 days, 09:00  NOBD uploads each school's list of the first month → per-row outcomes
+ *   each later month, its 1st at 07:00: each school's list of that month (simulators/meals-lists.ts):
+ *                          a few pupils absent (their voucher suspended for the month: the canteen is
+ *                          refused), some of them back the month after, a few at another school or in
+ *                          another grade (the voucher moves), a few named for the first time (new
+ *                          cases); a case that ended without consent (no phone — some parents are in
+ *                          BMG's next load —, timed out) starts again; continuing pupils are continued
+ *                          rows, not returns; a parent who refused is returned (consent_refused_earlier)
  *   then                   primary grades get a voucher without SMS; the others' parents get the SMS
  *                          (mother → father → guardian), answer 3#1 / 3#2 / nothing / garbage,
  *                          reminders after 3 days, timeouts 3 days later; parents activate
@@ -9,8 +16,11 @@
  *                          ID card, stores records offline and syncs them in batches an hour later —
  *                          or the next morning when the device was offline; some batches are resent,
  *                          some pupils are scanned twice the same day
- * Truth is each record's outcome as the API answered it; check.ts compares it with the табель
- * and the pilot outcomes.
+ * SMS go out only inside the sending window (quiet hours): a reminder is due at midnight and must
+ * reach the gateway at the window's first tick; a list that arrives before 09:00 has its start SMS
+ * held until then. The run goes on until every case of the last list has ended.
+ * Truth is each record's outcome as the API answered it; check.ts compares it with the табель,
+ * the returns and the status feed, and the pilot outcomes.
  */
 import { SCHOOL_MEALS } from '../domain/programs/school-meals';
 import { inForceOn, isMealDay } from '../domain/programs/school-calendar';
@@ -23,6 +33,7 @@ import type { Population, Pupil, Representative } from './population';
 import { spoilIin } from './population';
 import type { Progress } from './progress';
 import { createRng, type Rng } from './rng';
+import { caseTimetable, insideSendingWindow, listInstant, listMonths, nextPlace, sendableAt, type Place } from './meals-lists';
 import { Agenda, Ticks, runDue } from './clock-plan';
 import { newFunnel, RequestLog, Tally, type FunnelTruth, type Latencies } from './stats';
 import { onboard, registryCallOver, SIMULATION_OPERATOR } from './registry';
@@ -45,6 +56,37 @@ export interface MealsRegionTruth extends FunnelTruth {
   mealsServed: number;
 }
 
+/** One month's lists: what NOBD sent and how the population moved since the month before. */
+export interface MealsListMonth {
+  readonly month: string;
+  /** Local date the month's lists arrived. */
+  readonly day: LocalDate;
+  readonly rows: number;
+  readonly accepted: number;
+  readonly continued: number;
+  readonly rejected: number;
+  /** Cases that ended without consent (no phone, timed out) and started again. */
+  readonly startedAgain: number;
+  /** Vouchers suspended for the month (pupils absent from every list of the month). */
+  readonly suspended: number;
+  readonly changes: Record<string, number>;
+  /** Parents of "no phone" pupils in BMG's load before this month's lists. */
+  readonly phonesFound: number;
+}
+
+/** Quiet hours as the SMS gateway saw them. */
+export interface QuietHoursTruth {
+  /** SMS first offered to the gateway outside the sending window (must be 0). */
+  readonly outsideWindow: number;
+  /** Start SMS and reminders, and those first offered at the tick the simulator expected (the window's start when asked for at night). */
+  readonly asked: number;
+  readonly onTime: number;
+  /** Reminders due at midnight, held for the window and sent at its start. */
+  readonly remindersHeld: number;
+  /** Start SMS of a list that came before the window, held for it. */
+  readonly startsHeld: number;
+}
+
 export interface MealsTruth {
   readonly from: LocalDate;
   readonly days: number;
@@ -53,11 +95,14 @@ export interface MealsTruth {
   readonly accepted: number;
   readonly rejectedByReason: Record<string, number>;
   readonly unexpectedRowOutcomes: number;
-  /** Every row of every list and the reason it must come back in the returns with (none: it ended with a voucher). */
+  /** Every row of every list and the reason it must come back in the returns with (none: it ended with a voucher, or the pupil continued). */
   readonly listRowsTruth: readonly { listId: string; rowNo: number; returnReason?: string }[];
+  readonly months: readonly MealsListMonth[];
   readonly byRegionMonth: Record<string, MealsRegionTruth>;
   /** schoolId → month → pupilId → day → meals recorded. */
   readonly tabel: Record<string, Record<string, Record<string, Record<string, number>>>>;
+  /** schoolId → month → pupils whose voucher is suspended for the month there (on no табель). */
+  readonly suspendedPupils: Record<string, Record<string, string[]>>;
   readonly recordOutcomes: Record<string, number>;
   readonly recordsSent: number;
   readonly batches: number;
@@ -66,6 +111,7 @@ export interface MealsTruth {
   readonly modelMismatches: number;
   readonly smsByKind: Record<string, number>;
   readonly replies: Record<string, number>;
+  readonly quietHours: QuietHoursTruth;
   readonly requests: number;
   readonly refusals: Record<string, number>;
   readonly latencies: Record<string, ReturnType<Latencies['summary']>>;
@@ -73,35 +119,69 @@ export interface MealsTruth {
 
 type Answer = 'yes' | 'no' | 'never' | 'garbage';
 
+/** A list row and the reason it must be in the returns with (set once the row's case has ended). */
+interface RowTruth {
+  readonly listId: string;
+  readonly rowNo: number;
+  returnReason?: string;
+}
+
+/** One consent case attempt: opened by a list row, started again by a later one after no consent. */
+interface Attempt {
+  /** The row the case's changes land on (a later row continuing a waiting case takes it over). */
+  row: RowTruth;
+  readonly answer: Answer;
+  readonly primary: boolean;
+  readonly noPhone: boolean;
+  /** When the start SMS may go out and when the case times out without an answer. */
+  readonly requestAt: string;
+  readonly reminderDue: string;
+  readonly timeoutAt: string;
+  sawRequest: boolean;
+  sawReminder: boolean;
+  outcome?: 'consent_given' | 'consent_refused';
+}
+
 interface PupilRun {
   readonly pupil: Pupil;
   readonly rng: Rng;
-  readonly answer: Answer;
+  /** What the parent does with the first start SMS (drawn first, so a run's other draws stay as they were). */
+  readonly firstAnswer: Answer;
   readonly region: string;
-  accepted: boolean;
+  /** Where the latest list named the pupil (the voucher is there). */
+  schoolId: string;
+  grade: number;
+  /** Month index from which lists name the pupil. */
+  readonly joinsAt: number;
+  place: Place | undefined;
+  lastNamed: Exclude<Place, 'absent'> | undefined;
+  readonly attempts: Attempt[];
+  /** Local month the case was first opened (the pilot outcomes count it there). */
+  caseMonth?: string;
   /** Whom the SMS reached (phone without +), and as whom the parent logs in. */
   smsPhone?: string;
   parent: Representative;
   parentPersonId: string;
-  sawRequest: boolean;
-  sawReminder: boolean;
-  outcome?: 'consent_given' | 'consent_refused';
   voucherId?: string;
-  /** Local month the voucher was issued in (the pilot outcomes count it there). */
+  /** Local month the voucher was issued in, and the tick. */
   voucherMonth?: string;
+  voucherTick?: number;
+  /** Months the voucher is suspended for (absent from every list of the month). */
+  readonly suspended: Set<string>;
   active: boolean;
   activationPlanned: boolean;
 }
 
-type Action = { readonly kind: 'reply'; readonly run: PupilRun; readonly text: string } | { readonly kind: 'activate'; readonly run: PupilRun };
+type Action =
+  { readonly kind: 'reply'; readonly run: PupilRun; readonly attempt: Attempt; readonly text: string } | { readonly kind: 'activate'; readonly run: PupilRun };
 
 interface PendingBatch {
   readonly deviceId: string;
   readonly schoolId: string;
   readonly batchId: string;
   readonly records: { seq: number; token?: string; cardIin?: string; scannedAt: string }[];
-  /** What the simulator expects per seq: the pupil and whether it is the day's first meal. */
-  readonly expect: Map<number, { run: PupilRun; first: boolean; day: LocalDate }>;
+  /** What the simulator expects per seq: the pupil, the outcome and the day. */
+  readonly expect: Map<number, { run: PupilRun; want: string; day: LocalDate }>;
   resend: boolean;
 }
 
@@ -126,18 +206,56 @@ export function schoolDaysOf(from: LocalDate, days: number): LocalDate[] {
   return out;
 }
 
+/** What the ledger must answer for a pupil's row on a later list, given the pupil's case so far. */
+function expectedRowOutcome(run: PupilRun, now: string): string {
+  if (run.pupil.defect) return run.pupil.defect;
+  const last = run.attempts.at(-1);
+  if (!last) return 'row_accepted';
+  if (run.voucherMonth) return 'row_continued';
+  if (last.outcome === 'consent_refused') return 'consent_refused_earlier';
+  if (last.noPhone || (!last.outcome && now >= last.timeoutAt)) return 'row_accepted';
+  return 'row_continued';
+}
+
+/** The reason an attempt's row is returned with, or undefined (a voucher, or not required). */
+function returnReasonOf(attempt: Attempt): string | undefined {
+  if (attempt.primary || attempt.outcome === 'consent_given') return undefined;
+  if (attempt.noPhone) return 'no_phone';
+  return attempt.outcome === 'consent_refused' ? 'consent_refused' : 'consent_timed_out';
+}
+
+/** The consent funnel per region and month: each case once, in the month first opened, as its latest attempt ended. */
+function countCases(runs: readonly PupilRun[], region: (r: string, m: string) => MealsRegionTruth): void {
+  for (const run of runs) {
+    const last = run.attempts.at(-1);
+    if (!last || !run.caseMonth) continue;
+    const r = region(run.region, run.caseMonth);
+    r.eligible++;
+    if (last.primary) r.notRequired++;
+    else if (last.noPhone) r.noPhone++;
+    else {
+      if (last.sawRequest) r.smsSent++;
+      if (last.sawReminder) r.reminded++;
+      if (last.outcome === 'consent_given') r.consented++;
+      else if (last.outcome === 'consent_refused') r.refused++;
+      else r.timedOut++;
+    }
+    if (run.voucherMonth) region(run.region, run.voucherMonth).issued++;
+  }
+}
+
 export async function simulateMeals(driver: Driver, population: Population, options: MealsRunOptions): Promise<MealsTruth> {
   const { behaviour } = options;
   const concurrency = options.concurrency ?? 32;
   const rng = createRng(`${options.seed}/meals/${options.from}`);
-  const listDay = addDays(options.from, -7);
-  const month = monthOf(options.from);
   const schoolYear = schoolYearOf(options.from);
   if (!schoolYear) throw new Error(`${options.from} is in the summer break`);
-  const ticks = new Ticks(instantAt(listDay, '09:00'), options.tickMinutes ?? 60);
-  const lastDay = addDays(options.from, options.days - 1);
-  const endTick = ticks.ceil(instantAt(addDays(lastDay, 1), '10:00'));
   const schoolDays = schoolDaysOf(options.from, options.days);
+  const listPlan = listMonths(options.from, schoolDays);
+  const ticks = new Ticks(instantAt(listPlan[0]!.day, listPlan[0]!.time), options.tickMinutes ?? 60);
+  const atTick = (instant: string) => ticks.at(ticks.ceil(instant));
+  const lastDay = addDays(options.from, options.days - 1);
+  let endTick = ticks.ceil(instantAt(addDays(lastDay, 1), '10:00'));
   const agenda = new Agenda<Action>();
   const log = new RequestLog();
   const smsByKind = new Tally();
@@ -149,43 +267,57 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   let resends = 0;
   let recordsSent = 0;
   let offlineDeviceDays = 0;
+  const quiet = { outsideWindow: 0, asked: 0, onTime: 0, remindersHeld: 0, startsHeld: 0 };
   const byRegionMonth: Record<string, MealsRegionTruth> = {};
-  /** Cases count in the local month they were opened: the list's upload day. */
-  const caseMonth = monthOf(listDay);
-  const region = (r: string, m = caseMonth) => (byRegionMonth[`${r}|${m}`] ??= newRegion());
+  const region = (r: string, m: string) => (byRegionMonth[`${r}|${m}`] ??= newRegion());
   const tabel: MealsTruth['tabel'] = {};
   const http = driver.http;
 
   const timed: RequestLog['timed'] = (op, call) => log.timed(op, call);
 
   const schools = new Map(population.schools.map((s) => [s.schoolId, s]));
+  const schoolsOfRegion = (schoolId: string) => population.schools.filter((s) => s.region === schools.get(schoolId)!.region);
+  /** BMG's directory as the simulation knows it: some parents get a phone between months. */
+  const phones = new Map(population.phones);
+  let nextPhone = 0;
+  const actingParent = (pupil: Pupil): Representative => {
+    const byPriority = [...pupil.representatives].sort(
+      (a, b) => SCHOOL_MEALS.recipientPriority.indexOf(a.role) - SCHOOL_MEALS.recipientPriority.indexOf(b.role),
+    );
+    // The parent who acts in the wallet: the first representative by priority who has a phone, else the first.
+    return byPriority.find((p) => phones.has(p.iin)) ?? byPriority[0]!;
+  };
   const runs: PupilRun[] = population.pupils.map((pupil) => {
     const r = rng.fork(pupil.person.iin);
-    // The parent who acts in the wallet: the first representative by priority who has a phone, else the first.
-    const parent = [...pupil.representatives].sort((a, b) => SCHOOL_MEALS.recipientPriority.indexOf(a.role) - SCHOOL_MEALS.recipientPriority.indexOf(b.role));
-    const withPhone = parent.find((p) => population.phones.has(p.iin));
-    const acting = withPhone ?? parent[0]!;
+    const lists = rng.fork(`${pupil.person.iin}/lists`);
+    const acting = actingParent(pupil);
     return {
       pupil,
       rng: r,
-      answer: r.weighted(behaviour.consent.answers),
+      firstAnswer: r.weighted(behaviour.consent.answers),
       region: schools.get(pupil.schoolId)!.region,
-      accepted: false,
+      schoolId: pupil.schoolId,
+      grade: pupil.grade,
+      joinsAt: listPlan.length > 1 && lists.chance(behaviour.lists.newcomers) ? lists.int(1, listPlan.length - 1) : 0,
+      place: undefined,
+      lastNamed: undefined,
+      attempts: [],
       parent: acting,
       parentPersonId: driver.personId(acting.iin),
-      sawRequest: false,
-      sawReminder: false,
+      suspended: new Set(),
       active: false,
       activationPlanned: false,
     };
   });
   const byPhone = new Map<string, PupilRun>();
-  for (const run of runs)
+  const indexPhones = (run: PupilRun) => {
     for (const rep of run.pupil.representatives) {
-      const phone = population.phones.get(rep.iin);
+      const phone = phones.get(rep.iin);
       if (phone) byPhone.set(phone.replace(/^\+/, ''), run);
     }
-  await driver.loadPhones([...population.phones.entries()]);
+  };
+  for (const run of runs) indexPhones(run);
+  await driver.loadPhones([...phones.entries()]);
 
   const citizenToken = (run: PupilRun) =>
     driver.token({ role: 'citizen', sub: `citizen-${run.pupil.familyId}`, familyId: run.pupil.familyId, personId: run.parentPersonId });
@@ -196,33 +328,92 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     devices: population.schools.flatMap((school) => school.deviceIds.map((deviceId) => ({ deviceId, schoolId: school.schoolId }))),
   });
 
-  // ── lists: one per school ──────────────────────────────────────────────────────────────
+  // Primary grades: voucher without SMS; the parent activates after a delay.
+  const planActivation = (run: PupilRun, tick: number) => {
+    if (run.activationPlanned) return;
+    run.activationPlanned = true;
+    if (run.rng.chance(behaviour.activation.never)) return;
+    const delay = Math.max(1, Math.ceil((run.rng.exponential(behaviour.activation.delayMeanHours) * 60) / ticks.tickMinutes));
+    agenda.add(tick + delay, { kind: 'activate', run });
+  };
+
+  // ── lists: each school's list of each month ────────────────────────────────────────────
   await driver.advanceTo(ticks.at(0));
-  const nobdToken = await driver.token({ role: 'nobd', sub: 'nobd-simulator' });
-  const bySchool = new Map<string, PupilRun[]>();
-  for (const run of runs) {
-    let list = bySchool.get(run.pupil.schoolId);
-    if (!list) bySchool.set(run.pupil.schoolId, (list = []));
-    list.push(run);
-  }
   const rejectedByReason = new Tally();
   let accepted = 0;
   let listRows = 0;
-  const rowsOfLists: { listId: string; rowNo: number; run: PupilRun; outcome: string }[] = [];
-  await pool([...bySchool.entries()], Math.min(4, concurrency), async ([schoolId, pupils]) => {
+  const rowsOfLists: RowTruth[] = [];
+  const monthsTruth: MealsListMonth[] = [];
+
+  /** Month k ≥ 1: where each pupil is on the month's lists; BMG's next load when parents got a phone. */
+  const moveOn = async (k: number, month: string, tick: number) => {
+    const changes = new Tally();
+    let phonesFound = 0;
+    for (const run of runs) {
+      const draw = rng.fork(`${run.pupil.person.iin}/lists/${month}`);
+      const last = run.attempts.at(-1);
+      const pending = !!last && !run.voucherMonth && !last.noPhone && !last.outcome && ticks.at(tick) < last.timeoutAt;
+      const next = nextPlace(
+        { pupil: run.pupil, joinsAt: run.joinsAt, previous: run.place, lastNamed: run.lastNamed, hasVoucher: !!run.voucherMonth, pending },
+        k,
+        draw,
+        behaviour.lists,
+        schoolsOfRegion,
+      );
+      if (next.change !== 'same' && next.change !== 'still_absent') changes.add(next.change);
+      run.place = next.place;
+      if (next.place !== 'absent' && last?.noPhone && draw.chance(behaviour.lists.phoneFound)) {
+        const rep = actingParent(run.pupil);
+        phones.set(rep.iin, `+7702${String(1_000_000 + ++nextPhone).padStart(7, '0')}`);
+        indexPhones(run);
+        phonesFound++;
+      }
+    }
+    if (phonesFound > 0) await driver.loadPhones([...phones.entries()]);
+    return { changes: changes.sorted(), phonesFound };
+  };
+
+  /** Opens (or starts again) the case of an accepted row. */
+  const startAttempt = (run: PupilRun, row: RowTruth, tick: number, status: string | undefined) => {
+    const at = ticks.at(tick);
+    const primary = SCHOOL_MEALS.consentSkippedForGrades.includes(run.grade);
+    run.parent = actingParent(run.pupil);
+    run.parentPersonId = driver.personId(run.parent.iin);
+    const noPhone = !primary && !phones.has(run.parent.iin);
+    // A case started again is a new SMS: the parent may answer differently this time.
+    const answer = run.attempts.length === 0 ? run.firstAnswer : run.rng.weighted(behaviour.consent.answers);
+    const timetable = caseTimetable(at, atTick);
+    const attempt: Attempt = { row, answer, primary, noPhone, ...timetable, sawRequest: false, sawReminder: false };
+    run.attempts.push(attempt);
+    run.caseMonth ??= monthOf(localDate(at));
+    if (status !== (primary ? 'voucher_issued' : noPhone ? 'returned' : 'pending')) unexpectedRowOutcomes++;
+    if (primary) {
+      run.voucherMonth = monthOf(localDate(at));
+      run.voucherTick = tick;
+      planActivation(run, tick);
+    } else if (!noPhone) endTick = Math.max(endTick, ticks.ceil(attempt.timeoutAt));
+    if (!primary && !noPhone && at !== attempt.requestAt && !insideSendingWindow(at)) quiet.startsHeld++;
+  };
+
+  const uploadSchool = async (schoolId: string, pupils: PupilRun[], month: string, tick: number, tally: Tally) => {
     const school = schools.get(schoolId)!;
-    const rows = pupils.map(({ pupil: p }) => ({
-      familyId: p.familyId,
-      pupil: { iin: p.defect === 'invalid_iin' ? spoilIin(p.person.iin) : p.person.iin, fullName: p.person.fullName },
-      schoolId,
-      grade: p.grade,
-      category: p.category,
-      approvedByHead: p.defect !== 'not_approved_by_head',
-      ...(p.defect === 'failed_sdu_reconciliation' ? { reconciliation: { ok: false, reason: 'not found in the Digital Family Map' } } : {}),
-      representatives: p.representatives.map((r) => ({ iin: r.iin, fullName: r.fullName, role: r.role })),
-    }));
+    const rows = pupils.map((run) => {
+      const p = run.pupil;
+      return {
+        familyId: p.familyId,
+        pupil: { iin: p.defect === 'invalid_iin' ? spoilIin(p.person.iin) : p.person.iin, fullName: p.person.fullName },
+        schoolId,
+        grade: run.grade,
+        category: p.category,
+        approvedByHead: p.defect !== 'not_approved_by_head',
+        ...(p.defect === 'failed_sdu_reconciliation' ? { reconciliation: { ok: false, reason: 'not found in the Digital Family Map' } } : {}),
+        representatives: p.representatives.map((r) => ({ iin: r.iin, fullName: r.fullName, role: r.role })),
+      };
+    });
+    const expected = pupils.map((run) => expectedRowOutcome(run, ticks.at(tick)));
     listRows += rows.length;
     const listId = `nobd-${schoolId}-${month}-sim`;
+    const nobdToken = await driver.token({ role: 'nobd', sub: 'nobd-simulator' });
     const reply = await timed('list_upload', () =>
       http.send(
         http.api.POST('/v1/lists/school-meals', {
@@ -236,55 +427,103 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     for (const outcome of reply.body.rows) {
       const run = pupils[outcome.rowNo - 1];
       if (!run) continue;
-      if (outcome.outcome !== (run.pupil.defect ?? 'row_accepted')) unexpectedRowOutcomes++;
-      rowsOfLists.push({ listId, rowNo: outcome.rowNo, run, outcome: outcome.outcome });
+      if (outcome.outcome !== expected[outcome.rowNo - 1]) unexpectedRowOutcomes++;
+      const row: RowTruth = { listId, rowNo: outcome.rowNo };
+      rowsOfLists.push(row);
+      tally.add(outcome.outcome);
       if (outcome.outcome === 'row_accepted') {
         accepted++;
-        run.accepted = true;
-        region(run.region).eligible++;
-      } else rejectedByReason.add(outcome.outcome);
+        if (run.attempts.length > 0) tally.add('started_again');
+        startAttempt(run, row, tick, outcome.status);
+      } else if (outcome.outcome === 'row_continued') {
+        const last = run.attempts.at(-1);
+        // A case still waiting for an answer: its changes land on this row from now on.
+        if (last && !run.voucherMonth && !last.noPhone && !last.outcome) last.row = row;
+      } else {
+        rejectedByReason.add(outcome.outcome);
+        row.returnReason = outcome.outcome;
+      }
     }
-  });
-  await driver.settle();
-
-  // Primary grades: voucher without SMS; the parent activates after a delay.
-  const planActivation = (run: PupilRun, tick: number) => {
-    if (run.activationPlanned) return;
-    run.activationPlanned = true;
-    if (run.rng.chance(behaviour.activation.never)) return;
-    const delay = Math.max(1, Math.ceil((run.rng.exponential(behaviour.activation.delayMeanHours) * 60) / ticks.tickMinutes));
-    agenda.add(tick + delay, { kind: 'activate', run });
   };
-  for (const run of runs)
-    if (run.accepted && SCHOOL_MEALS.consentSkippedForGrades.includes(run.pupil.grade)) {
-      region(run.region).notRequired++;
-      run.voucherMonth = caseMonth;
-      planActivation(run, 0);
-    }
 
-  const scheduleReply = (run: PupilRun, tick: number, kind: string) => {
+  /** A month's lists, one per school, 4 side by side; then who is absent has the voucher suspended. */
+  const sendLists = async (k: number, tick: number) => {
+    const { month, day } = listPlan[k]!;
+    const moved = k === 0 ? { changes: {}, phonesFound: 0 } : await moveOn(k, month, tick);
+    const bySchool = new Map<string, PupilRun[]>();
+    for (const run of runs) {
+      if (k === 0) run.place = run.joinsAt === 0 ? { schoolId: run.pupil.schoolId, grade: run.pupil.grade } : 'absent';
+      if (run.place === undefined || run.place === 'absent') continue;
+      run.schoolId = run.place.schoolId;
+      run.grade = run.place.grade;
+      run.lastNamed = run.place;
+      let list = bySchool.get(run.schoolId);
+      if (!list) bySchool.set(run.schoolId, (list = []));
+      list.push(run);
+    }
+    const tally = new Tally();
+    await pool([...bySchool.entries()], Math.min(4, concurrency), ([schoolId, pupils]) => uploadSchool(schoolId, pupils, month, tick, tally));
+    await driver.settle();
+    let suspended = 0;
+    for (const run of runs)
+      if (run.place === 'absent' && run.voucherTick !== undefined && run.voucherTick < tick) {
+        run.suspended.add(month);
+        suspended++;
+      }
+    const t = tally.sorted();
+    const count = (key: string) => t[key] ?? 0;
+    monthsTruth.push({
+      month,
+      day,
+      rows: Object.entries(t).reduce((n, [key, v]) => (key === 'started_again' ? n : n + v), 0),
+      accepted: count('row_accepted'),
+      continued: count('row_continued'),
+      rejected: Object.entries(t).reduce((n, [key, v]) => (key === 'started_again' || key.startsWith('row_') ? n : n + v), 0),
+      startedAgain: count('started_again'),
+      suspended,
+      changes: moved.changes,
+      phonesFound: moved.phonesFound,
+    });
+  };
+
+  const scheduleReply = (run: PupilRun, attempt: Attempt, tick: number, kind: string) => {
     const c = behaviour.consent;
     const delay = () => Math.max(1, Math.ceil(run.rng.exponential(c.replyDelayMeanHours / 2) * (60 / ticks.tickMinutes)));
+    const reply = (at: number, text: string) => agenda.add(at, { kind: 'reply', run, attempt, text });
     if (kind === 'consent_reminder') {
-      if (run.answer === 'never' && run.rng.chance(c.answerAfterReminder))
-        agenda.add(tick + delay(), { kind: 'reply', run, text: SCHOOL_MEALS.replyCodes.yes });
+      if (attempt.answer === 'never' && run.rng.chance(c.answerAfterReminder)) reply(tick + delay(), SCHOOL_MEALS.replyCodes.yes);
       return;
     }
     const d = delay();
     if (d > Math.ceil((c.replyDelayMaxHours * 60) / ticks.tickMinutes)) return;
-    if (run.answer === 'yes') agenda.add(tick + d, { kind: 'reply', run, text: SCHOOL_MEALS.replyCodes.yes });
-    else if (run.answer === 'no') agenda.add(tick + d, { kind: 'reply', run, text: SCHOOL_MEALS.replyCodes.no });
-    else if (run.answer === 'garbage') {
-      agenda.add(tick + d, { kind: 'reply', run, text: run.rng.pick(GARBAGE) });
-      if (run.rng.chance(c.garbageThenYes)) agenda.add(tick + d + delay(), { kind: 'reply', run, text: SCHOOL_MEALS.replyCodes.yes });
+    if (attempt.answer === 'yes') reply(tick + d, SCHOOL_MEALS.replyCodes.yes);
+    else if (attempt.answer === 'no') reply(tick + d, SCHOOL_MEALS.replyCodes.no);
+    else if (attempt.answer === 'garbage') {
+      reply(tick + d, run.rng.pick(GARBAGE));
+      if (run.rng.chance(c.garbageThenYes)) reply(tick + d + delay(), SCHOOL_MEALS.replyCodes.yes);
     }
   };
 
-  const gatewayToken = await driver.token({ role: 'sms-gateway', sub: 'sms-gateway-sim' });
+  // Signed again as the virtual clock moves (a run may outlive one token): the driver hands out the current one.
+  const gatewayPrincipal = { role: 'sms-gateway', sub: 'sms-gateway-sim' } as const;
   const reported = new Set<string>();
   const failedOnce = new Set<string>();
+  const offered = new Set<string>();
+  /** Quiet hours: first offered inside the window, and — start SMS and reminders — at the tick the timetable says. */
+  const firstOffer = (m: { messageId: string; kind: string }, run: PupilRun | undefined, tick: number) => {
+    if (offered.has(m.messageId)) return;
+    offered.add(m.messageId);
+    if (!insideSendingWindow(ticks.at(tick))) quiet.outsideWindow++;
+    const attempt = run?.attempts.at(-1);
+    if (!attempt || (m.kind !== 'consent_request' && m.kind !== 'consent_reminder')) return;
+    quiet.asked++;
+    const due = m.kind === 'consent_request' ? attempt.requestAt : sendableAt(atTick(attempt.reminderDue));
+    if (ticks.at(tick) === atTick(due)) quiet.onTime++;
+    if (m.kind === 'consent_reminder' && !insideSendingWindow(attempt.reminderDue)) quiet.remindersHeld++;
+  };
   const gateway = async (tick: number) => {
     const at = ticks.at(tick);
+    const gatewayToken = await driver.token(gatewayPrincipal);
     for (let round = 0; round < 1_000; round++) {
       const pulled = await timed('sms_pull', () =>
         http.send(http.api.GET('/v1/sms/outbound', { params: { query: { limit: 500 } }, headers: bearer(gatewayToken) })),
@@ -292,6 +531,9 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       const fresh = pulled.body.messages.filter((m) => !reported.has(m.messageId));
       if (fresh.length === 0) return;
       await pool(fresh, concurrency, async (m) => {
+        const phone = m.phone.replace(/^\+/, '');
+        const run = byPhone.get(phone);
+        firstOffer(m, run, tick);
         const fail = !failedOnce.has(m.messageId) && rng.chance(behaviour.consent.smsFailure);
         const reply = await timed('sms_delivery', () =>
           http.send(
@@ -309,18 +551,15 @@ export async function simulateMeals(driver: Driver, population: Population, opti
         if (reply.status >= 300) return;
         reported.add(m.messageId);
         smsByKind.add(m.kind);
-        const phone = m.phone.replace(/^\+/, '');
-        const run = byPhone.get(phone);
-        if (!run) return;
-        if (m.kind === 'consent_request' && !run.sawRequest) {
-          run.sawRequest = true;
+        const attempt = run?.attempts.at(-1);
+        if (!run || !attempt) return;
+        if (m.kind === 'consent_request' && !attempt.sawRequest) {
+          attempt.sawRequest = true;
           run.smsPhone = phone;
-          region(run.region).smsSent++;
-          scheduleReply(run, tick, m.kind);
-        } else if (m.kind === 'consent_reminder' && !run.sawReminder) {
-          run.sawReminder = true;
-          region(run.region).reminded++;
-          scheduleReply(run, tick, m.kind);
+          scheduleReply(run, attempt, tick, m.kind);
+        } else if (m.kind === 'consent_reminder' && !attempt.sawReminder) {
+          attempt.sawReminder = true;
+          scheduleReply(run, attempt, tick, m.kind);
         }
       });
       await driver.settle();
@@ -330,7 +569,9 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   const act = async (action: Action, tick: number) => {
     const run = action.run;
     if (action.kind === 'reply') {
-      if (!run.smsPhone) return;
+      // A reply meant for an earlier attempt of the case is not sent (that attempt has ended).
+      if (!run.smsPhone || action.attempt !== run.attempts.at(-1)) return;
+      const gatewayToken = await driver.token(gatewayPrincipal);
       const reply = await timed('sms_inbound', () =>
         http.send(
           http.api.POST('/v1/sms/inbound', {
@@ -341,15 +582,12 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       );
       const outcome = reply.code ?? reply.body.outcome;
       replies.add(outcome);
-      if (outcome === 'consent_given' && !run.outcome) {
-        run.outcome = 'consent_given';
-        region(run.region).consented++;
+      if (outcome === 'consent_given' && !action.attempt.outcome) {
+        action.attempt.outcome = 'consent_given';
         run.voucherMonth = monthOf(localDate(ticks.at(tick)));
+        run.voucherTick = tick;
         planActivation(run, tick);
-      } else if (outcome === 'consent_refused' && !run.outcome) {
-        run.outcome = 'consent_refused';
-        region(run.region).refused++;
-      }
+      } else if (outcome === 'consent_refused' && !action.attempt.outcome) action.attempt.outcome = 'consent_refused';
       return;
     }
     const token = await citizenToken(run);
@@ -374,7 +612,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     );
     if (reply.status === 200) {
       run.active = true;
-      region(run.region, run.voucherMonth).activated++;
+      region(run.region, run.voucherMonth!).activated++;
     }
   };
 
@@ -391,7 +629,15 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     const lunchAt = ticks.at(tick);
     const c = behaviour.canteen;
     // A grade on its own break (first grade's extra week) does not come to lunch.
-    const eating = runs.filter((r) => r.active && r.voucherId && isMealDay(day, r.pupil.grade, SCHOOL_MEALS) && r.rng.chance(c.attendance));
+    // A pupil absent from the month's lists (voucher suspended) comes now and then all the same: the device is refused.
+    const month = monthOf(day);
+    const eating = runs.filter(
+      (r) =>
+        r.active &&
+        r.voucherId &&
+        isMealDay(day, r.grade, SCHOOL_MEALS) &&
+        r.rng.chance(r.suspended.has(month) ? behaviour.lists.suspendedStillCome : c.attendance),
+    );
     options.onSchoolDay?.(day, 'start', eating.length);
     const viaQr = eating.filter((r) => r.rng.chance(c.qrShare));
     const tokens = new Map<PupilRun, string>();
@@ -404,21 +650,22 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     });
     const perDevice = new Map<string, { schoolId: string; records: PendingBatch['records']; expect: PendingBatch['expect'] }>();
     const record = (run: PupilRun, first: boolean, offsetSeconds: number, deviceId: string) => {
-      const school = schools.get(run.pupil.schoolId)!;
+      const school = schools.get(run.schoolId)!;
       let entry = perDevice.get(deviceId);
       if (!entry) perDevice.set(deviceId, (entry = { schoolId: school.schoolId, records: [], expect: new Map() }));
       const seq = (seqOf.get(deviceId) ?? 0) + 1;
       seqOf.set(deviceId, seq);
       const token = first ? tokens.get(run) : undefined;
       entry.records.push({ seq, ...(token ? { token } : { cardIin: run.pupil.person.iin }), scannedAt: addSeconds(lunchAt, offsetSeconds) });
-      entry.expect.set(seq, { run, first, day });
+      const suspended = run.suspended.has(month);
+      entry.expect.set(seq, { run, day, want: !first ? 'meal_already_recorded_today' : suspended ? 'voucher_suspended' : 'meal_recorded' });
     };
     for (const run of eating) {
       // A second scan happens in the same canteen queue, so at the same device, later.
-      const deviceIds = schools.get(run.pupil.schoolId)!.deviceIds;
+      const deviceIds = schools.get(run.schoolId)!.deviceIds;
       const deviceId = deviceIds[run.rng.int(0, deviceIds.length - 1)]!;
       record(run, true, run.rng.int(1, 50), deviceId);
-      if (run.rng.chance(c.secondScan)) record(run, false, 55 + run.rng.int(0, 600), deviceId);
+      if (!run.suspended.has(month) && run.rng.chance(c.secondScan)) record(run, false, 55 + run.rng.int(0, 600), deviceId);
     }
     // Devices sync an hour after lunch, or the next morning when offline that day.
     let records = 0;
@@ -457,8 +704,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       const expected = batch.expect.get(result.seq);
       if (!expected) continue;
       recordOutcomes.add(result.outcome);
-      const want = expected.first ? 'meal_recorded' : 'meal_already_recorded_today';
-      if (result.outcome !== want || result.repeated) modelMismatches++;
+      if (result.outcome !== expected.want || result.repeated) modelMismatches++;
       if (result.outcome === 'meal_recorded' && !result.repeated) {
         const ref = result.voucherId ? parseVoucherId(result.voucherId) : undefined;
         const pupilId = ref?.program === 'school-meals' ? ref.pupilId : 'unknown';
@@ -482,14 +728,20 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   };
 
   const lunchTicks = new Map(schoolDays.map((day) => [ticks.local(day, LUNCH), day]));
+  const listTicks = new Map(listPlan.map((month, k) => [ticks.ceil(listInstant(month)), k]));
   const bar = options.progress?.(endTick, `meals ${options.from}+${options.days}d`);
+  // The end moves when a list opens cases: the run goes on until each has ended.
   for (let tick = 0; tick <= endTick; tick++) {
     await driver.advanceTo(ticks.at(tick));
+    const k = listTicks.get(tick);
+    if (k !== undefined) await sendLists(k, tick);
     await gateway(tick);
     const due = agenda.take(tick);
     if (due.length > 0) {
       await runDue(due, concurrency, (a) => act(a, tick));
       await driver.settle();
+      // What the replies asked for (a confirmation) goes out at once when the window allows.
+      await gateway(tick);
     }
     const syncs = pendingSync.get(tick);
     if (syncs) {
@@ -517,29 +769,17 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   await driver.settle();
   bar?.finish();
 
-  const listRowsTruth = rowsOfLists.map(({ listId, rowNo, run, outcome }) => {
-    const primary = SCHOOL_MEALS.consentSkippedForGrades.includes(run.pupil.grade);
-    const reason =
-      outcome !== 'row_accepted'
-        ? outcome
-        : primary
-          ? undefined
-          : !run.sawRequest
-            ? 'no_phone'
-            : run.outcome === 'consent_refused'
-              ? 'consent_refused'
-              : !run.outcome
-                ? 'consent_timed_out'
-                : undefined;
-    return { listId, rowNo, ...(reason ? { returnReason: reason } : {}) };
-  });
+  for (const run of runs)
+    for (const attempt of run.attempts) {
+      const reason = returnReasonOf(attempt);
+      if (reason) attempt.row.returnReason = reason;
+    }
+  countCases(runs, region);
+  const suspendedPupils: MealsTruth['suspendedPupils'] = {};
   for (const run of runs) {
-    if (!run.accepted) continue;
-    const r = region(run.region);
-    const primary = SCHOOL_MEALS.consentSkippedForGrades.includes(run.pupil.grade);
-    if (!primary && !run.sawRequest) r.noPhone++;
-    else if (!primary && !run.outcome) r.timedOut++;
-    if (run.voucherMonth) region(run.region, run.voucherMonth).issued++;
+    const ref = run.voucherId ? parseVoucherId(run.voucherId) : undefined;
+    if (ref?.program !== 'school-meals') continue;
+    for (const month of run.suspended) ((suspendedPupils[run.schoolId] ??= {})[month] ??= []).push(ref.pupilId);
   }
   return {
     from: options.from,
@@ -549,9 +789,13 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     accepted,
     rejectedByReason: rejectedByReason.sorted(),
     unexpectedRowOutcomes,
-    listRowsTruth,
+    listRowsTruth: rowsOfLists
+      .map(({ listId, rowNo, returnReason }) => ({ listId, rowNo, ...(returnReason ? { returnReason } : {}) }))
+      .sort((a, b) => a.listId.localeCompare(b.listId) || a.rowNo - b.rowNo),
+    months: monthsTruth,
     byRegionMonth,
     tabel,
+    suspendedPupils,
     recordOutcomes: recordOutcomes.sorted(),
     recordsSent,
     batches: batchesSent,
@@ -560,6 +804,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     modelMismatches,
     smsByKind: smsByKind.sorted(),
     replies: replies.sorted(),
+    quietHours: { ...quiet },
     requests: log.requests,
     refusals: log.refusals.sorted(),
     latencies: log.summaries(),

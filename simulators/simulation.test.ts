@@ -13,7 +13,7 @@ import { simulateFoodMonth, type FoodTruth } from './food';
 import { simulateMeals, type MealsTruth } from './meals';
 import { generatePopulation } from './population';
 import { startTestEotinish } from './eotinish-server';
-import { payCanteens, settleFoodMonths, type MoneyOutTruth } from './money-out';
+import { payCanteens, settleFoodMonths, sumMoneyOut, type MoneyOutTruth } from './money-out';
 import { createRng } from './rng';
 import { fixtureSchool } from './registry';
 
@@ -119,10 +119,12 @@ describe('food-voucher months March and April of 50 families (seed 7)', () => {
   });
 });
 
-describe('two weeks of school meals for 40 pupils (seed 11)', () => {
+describe('school meals over two monthly lists, March and April, 40 pupils (seed 11)', () => {
   const population = generatePopulation({ seed: 11, families: 0, pupils: 40, pupilsPerSchool: 20, mealsListNoise: 0.05 });
+  // Livelier lists than the defaults, so that 40 pupils show every kind of change between the months.
   const behaviour = {
     ...DEFAULT_BEHAVIOUR,
+    lists: { ...DEFAULT_BEHAVIOUR.lists, leave: 0.1, transfer: 0.1, gradeMove: 0.05, newcomers: 0.1, phoneFound: 1, suspendedStillCome: 0.5 },
     canteen: { ...DEFAULT_BEHAVIOUR.canteen, offlineDeviceDays: 0.3, duplicateResend: 0.3, secondScan: 0.05, batchSize: 7 },
   };
   let truth: MealsTruth;
@@ -130,27 +132,51 @@ describe('two weeks of school meals for 40 pupils (seed 11)', () => {
   let money: MoneyOutTruth & { orders: number };
   let moneyFailed: unknown[];
   beforeAll(async () => {
-    await run(instantAt('2026-02-20', '00:00'), async (driver) => {
-      truth = await simulateMeals(driver, population, { from: '2026-03-02', days: 14, seed: 11, behaviour, tickMinutes: TICK_MINUTES, concurrency: 8 });
+    await run(instantAt('2026-03-22', '00:00'), async (driver) => {
+      // 30 March – 12 April: March's list a week before, April's on 1 April (school days after the spring break).
+      truth = await simulateMeals(driver, population, { from: '2026-03-30', days: 14, seed: 11, behaviour, tickMinutes: TICK_MINUTES, concurrency: 8 });
       failed = (await checkMeals(driver, truth, population)).failed;
-      money = await payCanteens(driver, '2026-03', createRng('11/money-out'), 0.3);
+      const runs = [];
+      for (const month of ['2026-03', '2026-04'] as const) runs.push(await payCanteens(driver, month, createRng(`11/money-out/${month}`), 0.3));
+      money = { ...sumMoneyOut(runs), orders: runs.reduce((n, r) => n + r.orders, 0) };
       moneyFailed = (await checkMoneyOut(driver, money, { tabel: simulatedTabel(truth, (schoolId) => fixtureSchool(schoolId).mealPriceTiyn) })).failed;
     });
   }, 180_000);
 
-  it('pays each canteen its табель: one payment order per school at the contract price, paid through the agent', () => {
+  it('pays each canteen its табель of each month: one payment order per school and month at the contract price, paid through the agent', () => {
     expect(moneyFailed).toEqual([]);
-    expect(money.orders).toBe(Object.keys(truth.tabel).length);
+    expect(money.orders).toBe(simulatedTabel(truth, () => 0).length);
   });
 
-  it('the табель and the outcomes count exactly the meals the canteens recorded', () => {
+  it('the табель, the returns, the status feed and the outcomes equal what the simulator did', () => {
     expect(failed).toEqual([]);
+  });
+
+  it('April’s lists: continued rows, absentees suspended (and refused at the canteen), transfers, newcomers, cases started again', () => {
+    const [march, april] = truth.months;
+    expect(truth.months.map((m) => [m.month, m.day])).toEqual([
+      ['2026-03', '2026-03-23'],
+      ['2026-04', '2026-04-01'],
+    ]);
+    expect(march!.continued).toBe(0);
+    expect(april!.continued).toBeGreaterThan(15);
+    expect(april!.suspended).toBeGreaterThan(0);
+    expect(april!.changes.transferred ?? 0).toBeGreaterThan(0);
+    expect(april!.changes.new ?? 0).toBeGreaterThan(0);
+    expect(april!.startedAgain).toBeGreaterThan(0);
+    expect(truth.recordOutcomes.voucher_suspended ?? 0).toBeGreaterThan(0);
+  });
+
+  it('held SMS for the sending window: reminders due at midnight and April’s start SMS (list at 07:00) went out at 09:00', () => {
+    expect(truth.quietHours.remindersHeld).toBeGreaterThan(0);
+    expect(truth.quietHours.startsHeld).toBeGreaterThan(0);
+    expect(truth.quietHours.onTime).toBe(truth.quietHours.asked);
   });
 
   it('exercised offline devices, resends and second scans', () => {
     expect(truth.recordOutcomes.meal_recorded).toBeGreaterThan(100);
     expect(truth.resends).toBeGreaterThan(0);
     expect(truth.offlineDeviceDays).toBeGreaterThan(0);
-    expect(truth.schoolDays.length).toBe(9);
+    expect(truth.schoolDays.length).toBe(10);
   });
 });
