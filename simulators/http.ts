@@ -134,24 +134,33 @@ function nodeHttpFetch(transport: Transport): (input: PlainRequest) => Promise<P
     for (const [name, value] of input.headers) headers[name] = value;
     if (input.body !== undefined) headers['content-length'] = String(Buffer.byteLength(input.body));
     const path = input.url.slice(transport.origin.length);
-    return new Promise((resolve, reject) => {
-      const timeout = input.signal ? 0 : transport.timeoutMs;
-      const req = request({ host: transport.host, port: transport.port, method: input.method, path, headers, agent: transport.agent, timeout }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(plainResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'))));
-        res.on('error', reject);
-      });
-      const abort = () => req.destroy(new Error(`${input.method} ${path}: aborted (${String(input.signal?.reason ?? 'signal')})`));
-      if (input.signal?.aborted) abort();
-      input.signal?.addEventListener('abort', abort, { once: true });
-      req.on('timeout', () => req.destroy(new Error(`${input.method} ${path}: no answer in ${transport.timeoutMs} ms`)));
-      req.on('error', reject);
-      // Written, then ended: one write of headers and body (end(body) sends them as two, writev).
-      if (input.body !== undefined) req.write(input.body);
-      req.end();
+    return sendOnce(transport, input, path, headers).catch((error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+      // A kept-alive socket the server closed as idle just as the request went out on it: the server
+      // never read the request, so it is sent again on a fresh socket (as node:http's docs advise).
+      if (error.reusedSocket && error.code === 'ECONNRESET') return sendOnce(transport, input, path, headers);
+      throw error;
     });
   };
+}
+
+function sendOnce(transport: Transport, input: PlainRequest, path: string, headers: Record<string, string>): Promise<PlainResponse> {
+  return new Promise((resolve, reject) => {
+    const timeout = input.signal ? 0 : transport.timeoutMs;
+    const req = request({ host: transport.host, port: transport.port, method: input.method, path, headers, agent: transport.agent, timeout }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(plainResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'))));
+      res.on('error', reject);
+    });
+    const abort = () => req.destroy(new Error(`${input.method} ${path}: aborted (${String(input.signal?.reason ?? 'signal')})`));
+    if (input.signal?.aborted) abort();
+    input.signal?.addEventListener('abort', abort, { once: true });
+    req.on('timeout', () => req.destroy(new Error(`${input.method} ${path}: no answer in ${transport.timeoutMs} ms`)));
+    req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })));
+    // Written, then ended: one write of headers and body (end(body) sends them as two, writev).
+    if (input.body !== undefined) req.write(input.body);
+    req.end();
+  });
 }
 
 function plainResponse(status: number, headers: IncomingHttpHeaders, text: string): PlainResponse {
