@@ -20,7 +20,7 @@ import {
 } from '../../domain/shared/calendar';
 import type { Tiyn } from '../../domain/shared/money';
 import { SCHOOL_MEALS, mealPriceTiyn } from '../../domain/programs/school-meals';
-import { schoolDaysOf, tabelAvailableFrom, tabelFinalFrom, tabelStatus, type TabelStatus } from './queries';
+import { schoolDaysOf, schoolInMonth, tabelAvailableFrom, tabelFinalFrom, tabelStatus, type TabelStatus } from './queries';
 
 export interface SchoolOverview {
   readonly schoolId: string;
@@ -147,12 +147,19 @@ async function mealsPerDay(pool: Pool, schoolIds: readonly string[], month: Mont
   return rows.map((r) => ({ schoolId: r.school_id, day: r.school_day, fed: Number(r.fed), meals: Number(r.meals), late: Number(r.late) }));
 }
 
-/** As `tabel()` lists pupils: a voucher activated before the month's end and not expired at its start. */
+/**
+ * As `tabel()` lists pupils: a voucher that was the school's in the month, activated before the
+ * month's end, not expired at its start, and not suspended for the month (absent from its list).
+ */
 async function entitledPupils(pool: Pool, schoolIds: readonly string[], month: Month): Promise<Map<string, number>> {
   const { rows } = await pool.query<{ school_id: string; pupils: string }>(
-    `select school_id, count(distinct pupil_id) as pupils from tabel_vouchers
-     where school_id = any($1) and activated_at < $2 and (expired_at is null or expired_at > $3) group by 1`,
-    [schoolIds, endOfDay(lastDayOfMonth(month)), instantAt(firstDayOfMonth(month))],
+    `select x.school_id, count(distinct x.pupil_id) as pupils from (
+       select v.pupil_id, ${schoolInMonth('v.voucher_id', '$4')} as school_id from tabel_vouchers v
+       left join tabel_voucher_months m on m.voucher_id = v.voucher_id and m.month = $4
+       where v.voucher_id in (select voucher_id from tabel_voucher_schools where school_id = any($1))
+         and v.activated_at < $2 and (v.expired_at is null or v.expired_at > $3) and not coalesce(m.suspended, false)
+     ) x where x.school_id = any($1) group by 1`,
+    [schoolIds, endOfDay(lastDayOfMonth(month)), instantAt(firstDayOfMonth(month)), month],
   );
   return new Map(rows.map((r) => [r.school_id, Number(r.pupils)]));
 }
@@ -161,10 +168,14 @@ async function entitledPupils(pool: Pool, schoolIds: readonly string[], month: M
 async function activeVouchersPerDay(pool: Pool, schoolIds: readonly string[], days: readonly LocalDate[]): Promise<Map<string, number>> {
   if (days.length === 0 || schoolIds.length === 0) return new Map();
   const { rows } = await pool.query<{ school_id: string; day: string; vouchers: string }>(
-    `select v.school_id, d.day::text as day, count(*) as vouchers
-     from unnest($2::date[], $3::timestamptz[], $4::timestamptz[]) as d(day, starts, ends)
-     join tabel_vouchers v on v.school_id = any($1) and v.activated_at < d.ends and (v.expired_at is null or v.expired_at > d.starts)
-     group by 1, 2`,
+    `select x.school_id, x.day, count(*) as vouchers from (
+       select ${schoolInMonth('v.voucher_id', "to_char(d.day, 'YYYY-MM')")} as school_id, d.day::text as day
+       from unnest($2::date[], $3::timestamptz[], $4::timestamptz[]) as d(day, starts, ends)
+       join tabel_vouchers v on v.voucher_id in (select voucher_id from tabel_voucher_schools where school_id = any($1))
+         and v.activated_at < d.ends and (v.expired_at is null or v.expired_at > d.starts)
+       left join tabel_voucher_months m on m.voucher_id = v.voucher_id and m.month = to_char(d.day, 'YYYY-MM')
+       where not coalesce(m.suspended, false)
+     ) x where x.school_id = any($1) group by 1, 2`,
     [schoolIds, days, days.map((d) => instantAt(d)), days.map((d) => instantAt(addDays(d, 1)))],
   );
   return new Map(rows.map((r) => [`${r.school_id}|${r.day}`, Number(r.vouchers)]));

@@ -56,6 +56,23 @@ create table tabel_voucher_months (
 );
 `;
 
+/**
+ * Which school a voucher belonged to from which month: where it was issued (`from_month` '' — from
+ * the start), then each move to another school from the month of the list that moved it. A school's
+ * sheet of a month lists the vouchers that were its own that month, so a move in April leaves March's
+ * sheets as they were. Filled for the vouchers already there from their current school.
+ */
+const schoolsDdl = `
+create table tabel_voucher_schools (
+  voucher_id text not null,
+  from_month text not null,
+  school_id  text not null,
+  primary key (voucher_id, from_month)
+);
+create index tabel_voucher_schools_school on tabel_voucher_schools (school_id);
+insert into tabel_voucher_schools (voucher_id, from_month, school_id) select voucher_id, '', school_id from tabel_vouchers;
+`;
+
 const handled: LedgerEventType[] = [
   'MealVoucherIssued',
   'MealVoucherActivated',
@@ -98,10 +115,13 @@ function build(events: readonly Recorded[]): Sql[] {
   /** The last word of the batch per voucher-month (listed or suspended), and per voucher its school and grade. */
   const months = new Map<string, [string, string, boolean]>();
   const moved = new Map<string, [string, string, number]>();
+  /** Per voucher and month from which it is a school's: the last word of the batch. */
+  const schools = new Map<string, [string, string, string]>();
   for (const ev of events) {
     if (ev.type === 'MealVoucherIssued') {
       const d = ev.data;
       vouchers.add([d.voucherId, d.pupilId, d.schoolId, d.region, d.grade, d.schoolYear]);
+      schools.set(`${d.voucherId}\u0000`, [d.voucherId, '', d.schoolId]);
     } else if (ev.type === 'MealVoucherActivated') {
       activated.add([ev.data.voucherId, ev.data.activatedAt]);
     } else if (ev.type === 'MealVoucherExpired') {
@@ -111,6 +131,7 @@ function build(events: readonly Recorded[]): Sql[] {
       months.set(`${d.voucherId}\u0000${d.month}`, [d.voucherId, d.month, ev.type === 'MealVoucherSuspended']);
     } else if (ev.type === 'MealVoucherTransferred') {
       moved.set(ev.data.voucherId, [ev.data.voucherId, ev.data.toSchoolId, ev.data.toGrade]);
+      schools.set(`${ev.data.voucherId}\u0000${ev.data.month}`, [ev.data.voucherId, ev.data.month, ev.data.toSchoolId]);
     } else if (ev.type === 'MealServed') {
       const d = ev.data;
       meals.add([d.deviceId, d.seq, d.schoolId, d.pupilId, d.voucherId, d.schoolDay, d.schoolDay.slice(0, 7), d.scannedAt, d.receivedAt, ev.position]);
@@ -120,12 +141,18 @@ function build(events: readonly Recorded[]): Sql[] {
   for (const row of months.values()) monthRows.add(row);
   const movedRows = new Rows([col('voucher_id', 'text'), col('school_id', 'text'), col('grade', 'integer')]);
   for (const row of moved.values()) movedRows.add(row);
+  const schoolRows = new Rows([col('voucher_id', 'text'), col('from_month', 'text'), col('school_id', 'text')]);
+  for (const row of schools.values()) schoolRows.add(row);
   return [
     ...vouchers.toSql(),
     ...setInstant('activated_at', activated),
     ...setInstant('expired_at', expired),
     ...movedRows.toSql(
       (source) => `update tabel_vouchers t set school_id = m.school_id, grade = m.grade from ${source('m')} where t.voucher_id = m.voucher_id`,
+    ),
+    ...schoolRows.toSql(
+      (source) =>
+        `insert into tabel_voucher_schools select * from ${source('s')} on conflict (voucher_id, from_month) do update set school_id = excluded.school_id`,
     ),
     ...monthRows.toSql(
       (source) => `insert into tabel_voucher_months select * from ${source('m')} on conflict (voucher_id, month) do update set suspended = excluded.suspended`,
@@ -143,8 +170,9 @@ export const tabelProjection: Projection = {
     { id: '0301_tabel_seq_bigint', sql: 'alter table tabel_meals alter column seq type bigint;' },
     { id: '0600_tabel_voucher_status', sql: statusDdl },
     { id: '0603_tabel_voucher_months', sql: monthsDdl },
+    { id: '0900_tabel_voucher_schools', sql: schoolsDdl },
   ],
-  tables: ['tabel_vouchers', 'tabel_meals', 'tabel_voucher_months'],
+  tables: ['tabel_vouchers', 'tabel_meals', 'tabel_voucher_months', 'tabel_voucher_schools'],
   // One row per meal served, first (device, seq) wins, never read back here: indexed after a rebuild's load.
   appendOnlyTables: ['tabel_meals'],
   apply: build,

@@ -78,6 +78,11 @@ export function schoolDaysOf(month: Month, program = SCHOOL_MEALS): LocalDate[] 
   return mealDaysOf(month, program);
 }
 
+/** SQL: the school a voucher was at in a month (its latest move at or before the month, else where it was issued). */
+export function schoolInMonth(voucherId: string, month: string): string {
+  return `(select s.school_id from tabel_voucher_schools s where s.voucher_id = ${voucherId} and s.from_month <= ${month} order by s.from_month desc limit 1)`;
+}
+
 /**
  * Pupils whose voucher at the school was active at some instant of the month (activated before its
  * end, not expired at or before its start) and not suspended for it (absent from the month's list).
@@ -86,7 +91,8 @@ async function activePupils(pool: Pool, schoolId: string, month: Month): Promise
   const { rows } = await pool.query<{ pupil_id: string }>(
     `select distinct v.pupil_id from tabel_vouchers v
      left join tabel_voucher_months m on m.voucher_id = v.voucher_id and m.month = $4
-     where v.school_id = $1 and v.activated_at < $2 and (v.expired_at is null or v.expired_at > $3) and not coalesce(m.suspended, false)
+     where v.voucher_id in (select voucher_id from tabel_voucher_schools where school_id = $1) and ${schoolInMonth('v.voucher_id', '$4')} = $1
+       and v.activated_at < $2 and (v.expired_at is null or v.expired_at > $3) and not coalesce(m.suspended, false)
      order by v.pupil_id`,
     [schoolId, endOfDay(lastDayOfMonth(month)), instantAt(firstDayOfMonth(month)), month],
   );

@@ -132,7 +132,7 @@ describe('табель', () => {
     }
   });
 
-  it('pays only the pupils on the month’s approved list: a suspended voucher has no row, its meals are apart (seed 002)', async () => {
+  it('pays only the pupils on the month’s approved list: a suspended voucher has no row, its meals are apart; a move counts from its month (seed 002)', async () => {
     // Old reading: every issued voucher's meals were on the sheet, listed or not.
     const db2 = await readModelDatabase();
     try {
@@ -192,6 +192,11 @@ describe('табель', () => {
       expect((await tabel(db2.pool, { schoolId: 'school-8', month: '2026-04', now: new Date('2026-05-10T00:00:00Z') })).pupils.map((p) => p.pupilId)).toEqual([
         'pupil-t',
       ]);
+      // The move is from April on: March's sheets stay as they were (old reading: the voucher left its
+      // old school's March sheet and stood on the new school's, where the pupil never was in March).
+      const march = (schoolId: string) => tabel(db2.pool, { schoolId, month: '2026-03', now: new Date('2026-04-10T00:00:00Z') });
+      expect((await march(SCHOOL)).pupils.map((p) => p.pupilId)).toEqual(['pupil-s', 'pupil-t']);
+      expect((await march('school-8')).pupils).toEqual([]);
     } finally {
       await db2.drop();
     }
