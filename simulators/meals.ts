@@ -18,7 +18,7 @@
  *                          some pupils are scanned twice the same day
  * SMS go out only inside the sending window (quiet hours): a reminder is due at midnight and must
  * reach the gateway at the window's first tick; a list that arrives before 09:00 has its start SMS
- * held until then. The run goes on until every case of the last list has ended.
+ * held until then. The run goes on until every case of the last list has ended (`untilCasesEnd`).
  * Truth is each record's outcome as the API answered it; check.ts compares it with the табель,
  * the returns and the status feed, and the pilot outcomes.
  */
@@ -47,6 +47,11 @@ export interface MealsRunOptions {
   readonly tickMinutes?: number;
   readonly concurrency?: number;
   readonly progress?: (total: number, title: string) => Progress;
+  /**
+   * Go on past the last day until every case has ended (default), so that every row's return is
+   * known; false stops at the last day (the demo opens on a given day), cases still waiting then.
+   */
+  readonly untilCasesEnd?: boolean;
   /** Called around each school day's canteen traffic (the bench times a day). */
   readonly onSchoolDay?: (day: LocalDate, phase: 'start' | 'end', records: number) => void;
 }
@@ -217,15 +222,16 @@ function expectedRowOutcome(run: PupilRun, now: string): string {
   return 'row_continued';
 }
 
-/** The reason an attempt's row is returned with, or undefined (a voucher, or not required). */
-function returnReasonOf(attempt: Attempt): string | undefined {
+/** The reason an attempt's row is returned with, or undefined (a voucher, not required, or still waiting when the run ended). */
+function returnReasonOf(attempt: Attempt, timedOut: (attempt: Attempt) => boolean): string | undefined {
   if (attempt.primary || attempt.outcome === 'consent_given') return undefined;
   if (attempt.noPhone) return 'no_phone';
-  return attempt.outcome === 'consent_refused' ? 'consent_refused' : 'consent_timed_out';
+  if (attempt.outcome === 'consent_refused') return 'consent_refused';
+  return timedOut(attempt) ? 'consent_timed_out' : undefined;
 }
 
-/** The consent funnel per region and month: each case once, in the month first opened, as its latest attempt ended. */
-function countCases(runs: readonly PupilRun[], region: (r: string, m: string) => MealsRegionTruth): void {
+/** The consent funnel per region and month: each case once, in the month first opened, as its latest attempt ended (or waits). */
+function countCases(runs: readonly PupilRun[], region: (r: string, m: string) => MealsRegionTruth, timedOut: (attempt: Attempt) => boolean): void {
   for (const run of runs) {
     const last = run.attempts.at(-1);
     if (!last || !run.caseMonth) continue;
@@ -238,7 +244,7 @@ function countCases(runs: readonly PupilRun[], region: (r: string, m: string) =>
       if (last.sawReminder) r.reminded++;
       if (last.outcome === 'consent_given') r.consented++;
       else if (last.outcome === 'consent_refused') r.refused++;
-      else r.timedOut++;
+      else if (timedOut(last)) r.timedOut++;
     }
     if (run.voucherMonth) region(run.region, run.voucherMonth).issued++;
   }
@@ -391,7 +397,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       run.voucherMonth = monthOf(localDate(at));
       run.voucherTick = tick;
       planActivation(run, tick);
-    } else if (!noPhone) endTick = Math.max(endTick, ticks.ceil(attempt.timeoutAt));
+    } else if (!noPhone && options.untilCasesEnd !== false) endTick = Math.max(endTick, ticks.ceil(attempt.timeoutAt));
     if (!primary && !noPhone && at !== attempt.requestAt && !insideSendingWindow(at)) quiet.startsHeld++;
   };
 
@@ -769,12 +775,14 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   await driver.settle();
   bar?.finish();
 
+  // A case times out once the clock passed its timeout: at the run's last tick at the latest.
+  const timedOut = (attempt: Attempt) => ticks.ceil(attempt.timeoutAt) <= endTick;
   for (const run of runs)
     for (const attempt of run.attempts) {
-      const reason = returnReasonOf(attempt);
+      const reason = returnReasonOf(attempt, timedOut);
       if (reason) attempt.row.returnReason = reason;
     }
-  countCases(runs, region);
+  countCases(runs, region, timedOut);
   const suspendedPupils: MealsTruth['suspendedPupils'] = {};
   for (const run of runs) {
     const ref = run.voucherId ? parseVoucherId(run.voucherId) : undefined;
