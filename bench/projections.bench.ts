@@ -3,7 +3,9 @@
  * programs) into the Postgres event store, then measures in the same run
  *   1. the raw `$all` read rate through the adapter (readAll batches, no projection work), and
  *   2. a full rebuild of every read model (runner.rebuild(), shadow tables + swap),
- * and prints peak RSS. One JSON line per case. `--events N` scales it down (e.g. 100000).
+ * and prints peak RSS. One JSON line per case. `--events N` scales it down (e.g. 100000);
+ * `--models a,b` rebuilds only those models; `--each` first rebuilds every model alone, one after
+ * the other, and prints each one's seconds (what a model costs with the cores to itself).
  */
 import { createPostgresEventStore } from '../adapters/eventstore/postgres';
 import { migrate } from '../adapters/postgres/migrate';
@@ -29,6 +31,11 @@ function eventsArg(): number {
   const n = i >= 0 ? Number(process.argv[i + 1]) : DEFAULT_EVENTS;
   if (!Number.isSafeInteger(n) || n < 1000) throw new Error('--events must be an integer ≥ 1000');
   return n;
+}
+
+function modelsArg(): string[] {
+  const i = process.argv.indexOf('--models');
+  return i >= 0 ? (process.argv[i + 1] ?? '').split(',').filter(Boolean) : [];
 }
 
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
@@ -70,6 +77,19 @@ async function loadEvents(pool: Pool, total: number): Promise<number> {
   return position;
 }
 
+/** Every model rebuilt alone, slowest first on stderr. */
+async function eachAlone(runner: ReturnType<typeof createRunner>, names: readonly string[]): Promise<void> {
+  const alone: { name: string; seconds: number }[] = [];
+  for (const p of allProjections) {
+    if (names.length && !names.includes(p.name)) continue;
+    const started = performance.now();
+    await runner.rebuild(p.name);
+    alone.push({ name: p.name, seconds: (performance.now() - started) / 1000 });
+  }
+  console.error(`each model rebuilt alone (${load()}):`);
+  for (const a of alone.sort((x, y) => y.seconds - x.seconds)) console.error(`  ${a.name}: ${a.seconds.toFixed(1)} s`);
+}
+
 async function main(): Promise<void> {
   const wanted = eventsArg();
   const db = await startBenchDatabase();
@@ -95,9 +115,10 @@ async function main(): Promise<void> {
     report('projections.read_all_raw', rawRate, 'events/s', TARGET_EVENTS_PER_SECOND);
 
     const runner = createRunner({ pool: db.pool, store, projections: allProjections });
+    if (process.argv.includes('--each')) await eachAlone(runner, modelsArg());
     const cpuBefore = process.cpuUsage();
     t = performance.now();
-    const results = await runner.rebuild();
+    const results = await runner.rebuild(...modelsArg());
     const seconds = (performance.now() - t) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     console.error(`rebuild: ${seconds.toFixed(1)} s, Node CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, ${load()}`);
