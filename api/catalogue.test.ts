@@ -42,6 +42,9 @@ describe('before any catalogue is published', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ catalogueId: 'food-vouchers', version: 0, products: [] });
     expect(answer.body.categories.map((c: { id: string }) => c.id)).toContain('buckwheat');
+    // Said where an operator looks, without taking the instance out of rotation.
+    const health = await t.call('GET', '/health');
+    expect([health.status, health.body.status, health.body.catalogue]).toEqual([200, 'ready', { version: 0, products: 0 }]);
     const before = await t.eventCount();
     const held = await t.call('POST', '/v1/shop/holds', {
       token: await t.token(merchant),

@@ -4,6 +4,7 @@ import { mkdtemp, chmod, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from './config';
+import { productionSecrets } from '../test/system';
 import { ConfigError } from '../adapters/config-error';
 import { connectOrExplain } from '../adapters/postgres/pool';
 import { startEmbeddedPostgres, freePort } from '../adapters/postgres/embedded';
@@ -23,6 +24,18 @@ describe('bad configuration gives one clear message naming what to fix', () => {
       /VAULT_KEY, VAULT_MASTER_KEY, OIDC_ISSUER, OIDC_AUDIENCE, OIDC_JWKS_URL, QR_PRIVATE_KEY, QR_PUBLIC_KEY, CHECKPOINT_PRIVATE_KEY, CHECKPOINT_PUBLIC_KEY/,
     );
     expect(() => loadConfig({ MODE: 'production' })).not.toThrowError(/JWT_SECRET/);
+  });
+
+  it('refuses the SAMPLE product catalogue in production: it is a demo fixture', () => {
+    const production = {
+      ...productionSecrets(),
+      OIDC_ISSUER: 'https://sso.example.kz/realms/social-wallet',
+      OIDC_AUDIENCE: 'social-wallet',
+      OIDC_JWKS_URL: 'https://sso.example.kz/realms/social-wallet/protocol/openid-connect/certs',
+    };
+    expect(loadConfig(production).CATALOGUE_FIXTURE).toBeUndefined();
+    expect(() => loadConfig({ ...production, CATALOGUE_FIXTURE: 'sample' })).toThrowError(/CATALOGUE_FIXTURE=sample is a demo fixture/);
+    expect(loadConfig({ CATALOGUE_FIXTURE: 'none' }).CATALOGUE_FIXTURE).toBe('none');
   });
 
   it('asks for the whole identity provider when part of it is set', () => {

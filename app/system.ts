@@ -69,6 +69,7 @@ import { createRegistryServices, type RegistryServices } from '../application/se
 import { registryChangesSince } from '../projections/registry/queries';
 import { createRegistryReads } from '../api/registry-reads';
 import { createCatalogueView, type CatalogueView } from '../application/catalogue/view';
+import type { ProductCatalogueState } from '../domain/catalogue/catalogue';
 import { createCatalogueServices, publishSampleWhenEmpty, type CatalogueServices } from '../application/services/catalogue';
 import { createHttpEotinish } from '../adapters/eotinish/eotinish';
 import { createFeedbackForwarder } from '../application/services/feedback';
@@ -328,6 +329,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
           database,
           problems,
           ...(haltedProjections.length ? { haltedProjections } : {}),
+          catalogue: catalogueOf(catalogueView.state()),
         };
       },
     });
@@ -508,6 +510,11 @@ async function catalogueFixture(config: Config, catalogue: CatalogueServices, vi
       { alarm: 'catalogue_empty' },
       'no product catalogue is published: no basket line is eligible at the tills until an operator uploads one (POST /v1/catalogue, or app/cli.ts catalogue upload)',
     );
+}
+
+/** What /health says of the product catalogue: its version and size (version 0: none, nothing eligible). */
+function catalogueOf(state: ProductCatalogueState): { version: number; products: number } {
+  return state.status === 'empty' ? { version: 0, products: 0 } : { version: state.version, products: state.products.size };
 }
 
 /** Scheduler passes after a move of the clock (each fires a bounded batch), as the simulator's driver allows. */

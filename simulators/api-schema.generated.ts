@@ -1768,6 +1768,11 @@ export interface operations {
                             problems?: string[];
                         };
                         problems?: string[];
+                        /** @description The product catalogue in force here; version 0: none is published and no basket line is eligible */
+                        catalogue?: {
+                            version: number;
+                            products: number;
+                        };
                     };
                 };
             };
@@ -1826,6 +1831,11 @@ export interface operations {
                             problems?: string[];
                         };
                         problems?: string[];
+                        /** @description The product catalogue in force here; version 0: none is published and no basket line is eligible */
+                        catalogue?: {
+                            version: number;
+                            products: number;
+                        };
                     };
                 };
             };
@@ -1863,6 +1873,11 @@ export interface operations {
                             problems?: string[];
                         };
                         problems?: string[];
+                        /** @description The product catalogue in force here; version 0: none is published and no basket line is eligible */
+                        catalogue?: {
+                            version: number;
+                            products: number;
+                        };
                     };
                 };
             };
@@ -1921,6 +1936,11 @@ export interface operations {
                             problems?: string[];
                         };
                         problems?: string[];
+                        /** @description The product catalogue in force here; version 0: none is published and no basket line is eligible */
+                        catalogue?: {
+                            version: number;
+                            products: number;
+                        };
                     };
                 };
             };

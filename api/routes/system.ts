@@ -16,6 +16,8 @@ export interface HealthReport {
   readonly database?: { readonly reachable: boolean; readonly writable: boolean; readonly disk: 'ok' | 'full' | 'unknown'; readonly diskFreeMb?: number };
   /** Why not ready, in words an operator can act on; any entry makes the service not ready. */
   readonly problems?: readonly string[];
+  /** The product catalogue version this instance judges baskets by; version 0: none published, nothing is eligible (not a readiness problem). */
+  readonly catalogue?: { readonly version: number; readonly products: number };
 }
 
 const healthSchema = z.object({
@@ -35,6 +37,10 @@ const healthSchema = z.object({
     })
     .optional(),
   problems: z.array(z.string()).optional(),
+  catalogue: z
+    .object({ version: z.number().int(), products: z.number().int() })
+    .optional()
+    .describe('The product catalogue in force here; version 0: none is published and no basket line is eligible'),
 });
 
 /** Readiness: may this instance take traffic? Postgres answers and takes writes, the runner and scheduler work. */
