@@ -4,7 +4,7 @@
  */
 import type { paths } from './api-schema.generated';
 import type { ServiceHandle } from './driver';
-import { bearer } from './http';
+import { bearer, pool } from './http';
 import type { FoodTruth } from './food';
 import type { MealsTruth } from './meals';
 import type { TestEotinish } from './eotinish-server';
@@ -181,10 +181,51 @@ export async function checkMeals(
   checks.equal('табель sheets read', bySchool.size * months.length, sheets);
   checks.equal('табель: pupils absent from the month’s lists on the sheet (voucher suspended)', 0, suspendedOnSheet);
   checks.equal('табель: meals served before the month’s list dropped the pupil (notListed)', 0, notListed);
+  await checkNobdDaily(driver, checks, truth, [...bySchool.keys()]);
   checks.equal('табель pupil-days as simulated', pupilDays, pupilDaysOk);
   checks.equal('табель pupils fed per school day as simulated', fedPerDay, fedPerDayOk);
   checks.equal('табель meal count (all schools)', totalSimulated, totalReported);
   return checks;
+}
+
+const NOBD_DAILY_KEYS = [
+  'vouchersActivated',
+  'mealsProvided',
+  'consentConsented',
+  'consentRefused',
+  'consentTimedOut',
+  'consentNoPhone',
+  'consentNotRequired',
+  'rowsReturned',
+] as const;
+
+/**
+ * The NOBD daily report of every school on every day of the run (seed 001 appendix 2 p. 14: daily
+ * reporting to NOBD on activations and meals): each figure as the simulation counted it, and every
+ * school-day whole.
+ */
+async function checkNobdDaily(driver: ServiceHandle, checks: Checks, truth: MealsTruth, schoolIds: readonly string[]): Promise<void> {
+  const token = await driver.token({ role: 'nobd', sub: 'nobd-simulator' });
+  const pairs = schoolIds.flatMap((schoolId) => truth.days.map((date) => ({ schoolId, date })));
+  const totals = Object.fromEntries(NOBD_DAILY_KEYS.map((k) => [k, { simulated: 0, reported: 0 }]));
+  let whole = 0;
+  await pool(pairs, 16, async ({ schoolId, date }) => {
+    const reply = await driver.http.send(
+      driver.http.api.GET('/v1/schools/{schoolId}/daily/{date}', { params: { path: { schoolId, date }, query: { format: 'json' } }, headers: bearer(token) }),
+    );
+    if (reply.status !== 200) throw new Error(`GET /v1/schools/${schoolId}/daily/${date}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
+    const report = typeof reply.body === 'string' ? undefined : reply.body.schools.find((r) => r.schoolId === schoolId);
+    const simulated = truth.nobdDaily[schoolId]?.[date];
+    let same = true;
+    for (const key of NOBD_DAILY_KEYS) {
+      totals[key]!.simulated += simulated?.[key] ?? 0;
+      totals[key]!.reported += report?.[key] ?? 0;
+      if ((simulated?.[key] ?? 0) !== (report?.[key] ?? 0)) same = false;
+    }
+    if (same) whole++;
+  });
+  for (const key of NOBD_DAILY_KEYS) checks.equal(`NOBD daily report: ${key} (all schools and days)`, totals[key]!.simulated, totals[key]!.reported);
+  checks.equal('NOBD daily report: school-days with every figure as simulated', pairs.length, whole);
 }
 
 type RowTruth = { listId: string; rowNo: number; returnReason?: string };

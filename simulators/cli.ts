@@ -284,7 +284,7 @@ function mealsMonths(args: Args): { from: LocalDate; days: number } {
 
 function printMeals(truth: Awaited<ReturnType<typeof simulateMeals>>): void {
   const lines: string[] = [
-    `\nSchool meals from ${truth.from}, ${truth.days} days (${truth.schoolDays.length} school days): ${truth.listRows} list rows, ${truth.accepted} accepted, rejected ${JSON.stringify(truth.rejectedByReason)}`,
+    `\nSchool meals from ${truth.from}, ${truth.dayCount} days (${truth.schoolDays.length} school days): ${truth.listRows} list rows, ${truth.accepted} accepted, rejected ${JSON.stringify(truth.rejectedByReason)}`,
   ];
   const cols = ['eligible', 'notRequired', 'noPhone', 'smsSent', 'reminded', 'consented', 'refused', 'timedOut', 'issued', 'activated', 'mealsServed'] as const;
   lines.push(`${'region|month'.padEnd(16)} ${cols.map((c) => c.padStart(11)).join(' ')}`);

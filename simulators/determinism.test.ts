@@ -10,15 +10,16 @@ import { generatePopulation } from './population';
 
 async function once(): Promise<Omit<MealsTruth, 'latencies'>> {
   const db = await freshDatabase();
-  const driver = await startInProcess({ start: instantAt('2026-02-20', '00:00'), pool: db.pool, maxSockets: 8, checkContract: true });
+  const driver = await startInProcess({ start: instantAt('2026-03-19', '00:00'), pool: db.pool, maxSockets: 8, checkContract: true });
   try {
     const population = generatePopulation({ seed: 5, families: 0, pupils: 16, pupilsPerSchool: 8 });
     // Concurrency 1: the order of requests, hence every outcome, is fixed by the seed alone.
+    // Across a month's end (March's list, then April's on 1 April), with lively lists: who leaves, moves or is new is seeded too.
     const { latencies: _ignored, ...truth } = await simulateMeals(driver, population, {
-      from: '2026-03-02',
-      days: 5,
+      from: '2026-03-27',
+      days: 7,
       seed: 5,
-      behaviour: DEFAULT_BEHAVIOUR,
+      behaviour: { ...DEFAULT_BEHAVIOUR, lists: { ...DEFAULT_BEHAVIOUR.lists, leave: 0.2, transfer: 0.2, newcomers: 0.2, phoneFound: 1 } },
       tickMinutes: 240,
       concurrency: 1,
     });
@@ -31,9 +32,11 @@ async function once(): Promise<Omit<MealsTruth, 'latencies'>> {
 }
 
 describe('determinism', () => {
-  it('the same seed gives the same totals, record outcomes and табель', async () => {
+  it('the same seed gives the same totals, record outcomes, табель and monthly lists', async () => {
     const [a, b] = [await once(), await once()];
     expect(a.recordOutcomes.meal_recorded).toBeGreaterThan(0);
+    expect(a.months.map((m) => m.month)).toEqual(['2026-03', '2026-04']);
+    expect(Object.keys(a.months[1]!.changes).length).toBeGreaterThan(0);
     expect(b).toEqual(a);
   }, 120_000);
 });

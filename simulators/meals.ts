@@ -79,6 +79,18 @@ export interface MealsListMonth {
   readonly phonesFound: number;
 }
 
+/** One school's day in the NOBD daily report (projections/nobd-daily), as the simulation did it. */
+export interface NobdDayTruth {
+  vouchersActivated: number;
+  mealsProvided: number;
+  consentConsented: number;
+  consentRefused: number;
+  consentTimedOut: number;
+  consentNoPhone: number;
+  consentNotRequired: number;
+  rowsReturned: number;
+}
+
 /** Quiet hours as the SMS gateway saw them. */
 export interface QuietHoursTruth {
   /** SMS first offered to the gateway outside the sending window (must be 0). */
@@ -94,7 +106,8 @@ export interface QuietHoursTruth {
 
 export interface MealsTruth {
   readonly from: LocalDate;
-  readonly days: number;
+  /** Calendar days asked for from `from`. */
+  readonly dayCount: number;
   readonly schoolDays: readonly LocalDate[];
   readonly listRows: number;
   readonly accepted: number;
@@ -106,6 +119,14 @@ export interface MealsTruth {
   readonly byRegionMonth: Record<string, MealsRegionTruth>;
   /** schoolId → month → pupilId → day → meals recorded. */
   readonly tabel: Record<string, Record<string, Record<string, Record<string, number>>>>;
+  /**
+   * The NOBD daily report: schoolId → local day → counters. Activations count at the school that
+   * issued the voucher, consent outcomes at the school that first opened the case (each attempt on
+   * the day it ended), returned rows at the list's school on its day, meals at the device's school.
+   */
+  readonly nobdDaily: Record<string, Record<string, NobdDayTruth>>;
+  /** Every local day of the run, from the first list's to the last tick's (the daily reports checked). */
+  readonly days: readonly LocalDate[];
   /** schoolId → month → pupils whose voucher is suspended for the month there (on no табель). */
   readonly suspendedPupils: Record<string, Record<string, string[]>>;
   readonly recordOutcomes: Record<string, number>;
@@ -161,8 +182,11 @@ interface PupilRun {
   place: Place | undefined;
   lastNamed: Exclude<Place, 'absent'> | undefined;
   readonly attempts: Attempt[];
-  /** Local month the case was first opened (the pilot outcomes count it there). */
+  /** Local month the case was first opened (the pilot outcomes count it there), and its school (the NOBD report's). */
   caseMonth?: string;
+  caseSchool?: string;
+  /** The school that issued the voucher (the NOBD report counts its activation there). */
+  voucherSchool?: string;
   /** Whom the SMS reached (phone without +), and as whom the parent logs in. */
   smsPhone?: string;
   parent: Representative;
@@ -277,6 +301,18 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   const byRegionMonth: Record<string, MealsRegionTruth> = {};
   const region = (r: string, m: string) => (byRegionMonth[`${r}|${m}`] ??= newRegion());
   const tabel: MealsTruth['tabel'] = {};
+  const nobdDaily: MealsTruth['nobdDaily'] = {};
+  const nobd = (schoolId: string, at: string): NobdDayTruth =>
+    ((nobdDaily[schoolId] ??= {})[localDate(at)] ??= {
+      vouchersActivated: 0,
+      mealsProvided: 0,
+      consentConsented: 0,
+      consentRefused: 0,
+      consentTimedOut: 0,
+      consentNoPhone: 0,
+      consentNotRequired: 0,
+      rowsReturned: 0,
+    });
   const http = driver.http;
 
   const timed: RequestLog['timed'] = (op, call) => log.timed(op, call);
@@ -392,10 +428,14 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     const attempt: Attempt = { row, answer, primary, noPhone, ...timetable, sawRequest: false, sawReminder: false };
     run.attempts.push(attempt);
     run.caseMonth ??= monthOf(localDate(at));
+    run.caseSchool ??= run.schoolId;
+    if (primary) nobd(run.caseSchool, at).consentNotRequired++;
+    else if (noPhone) nobd(run.caseSchool, at).consentNoPhone++;
     if (status !== (primary ? 'voucher_issued' : noPhone ? 'returned' : 'pending')) unexpectedRowOutcomes++;
     if (primary) {
       run.voucherMonth = monthOf(localDate(at));
       run.voucherTick = tick;
+      run.voucherSchool = run.schoolId;
       planActivation(run, tick);
     } else if (!noPhone && options.untilCasesEnd !== false) endTick = Math.max(endTick, ticks.ceil(attempt.timeoutAt));
     if (!primary && !noPhone && at !== attempt.requestAt && !insideSendingWindow(at)) quiet.startsHeld++;
@@ -447,6 +487,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
         if (last && !run.voucherMonth && !last.noPhone && !last.outcome) last.row = row;
       } else {
         rejectedByReason.add(outcome.outcome);
+        nobd(schoolId, ticks.at(tick)).rowsReturned++;
         row.returnReason = outcome.outcome;
       }
     }
@@ -590,10 +631,15 @@ export async function simulateMeals(driver: Driver, population: Population, opti
       replies.add(outcome);
       if (outcome === 'consent_given' && !action.attempt.outcome) {
         action.attempt.outcome = 'consent_given';
+        nobd(run.caseSchool!, ticks.at(tick)).consentConsented++;
+        run.voucherSchool = run.schoolId;
         run.voucherMonth = monthOf(localDate(ticks.at(tick)));
         run.voucherTick = tick;
         planActivation(run, tick);
-      } else if (outcome === 'consent_refused' && !action.attempt.outcome) action.attempt.outcome = 'consent_refused';
+      } else if (outcome === 'consent_refused' && !action.attempt.outcome) {
+        action.attempt.outcome = 'consent_refused';
+        nobd(run.caseSchool!, ticks.at(tick)).consentRefused++;
+      }
       return;
     }
     const token = await citizenToken(run);
@@ -619,6 +665,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     if (reply.status === 200) {
       run.active = true;
       region(run.region, run.voucherMonth!).activated++;
+      nobd(run.voucherSchool!, ticks.at(tick)).vouchersActivated++;
     }
   };
 
@@ -781,7 +828,14 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     for (const attempt of run.attempts) {
       const reason = returnReasonOf(attempt, timedOut);
       if (reason) attempt.row.returnReason = reason;
+      // The case times out at its instant, whenever the scheduler gets to it.
+      if (reason === 'consent_timed_out') nobd(run.caseSchool!, attempt.timeoutAt).consentTimedOut++;
     }
+  for (const [schoolId, months] of Object.entries(tabel))
+    for (const pupils of Object.values(months))
+      for (const days of Object.values(pupils)) for (const [day, meals] of Object.entries(days)) nobd(schoolId, instantAt(day, LUNCH)).mealsProvided += meals;
+  const days: LocalDate[] = [];
+  for (let day = localDate(ticks.at(0)); day <= localDate(ticks.at(endTick)); day = addDays(day, 1)) days.push(day);
   countCases(runs, region, timedOut);
   const suspendedPupils: MealsTruth['suspendedPupils'] = {};
   for (const run of runs) {
@@ -791,7 +845,8 @@ export async function simulateMeals(driver: Driver, population: Population, opti
   }
   return {
     from: options.from,
-    days: options.days,
+    dayCount: options.days,
+    days,
     schoolDays,
     listRows,
     accepted,
@@ -804,6 +859,7 @@ export async function simulateMeals(driver: Driver, population: Population, opti
     byRegionMonth,
     tabel,
     suspendedPupils,
+    nobdDaily,
     recordOutcomes: recordOutcomes.sorted(),
     recordsSent,
     batches: batchesSent,
