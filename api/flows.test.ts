@@ -249,6 +249,37 @@ describe('a family’s food-voucher month', () => {
     expect(voided.status).toBe(200);
   });
 
+  it('answers retries of a committed capture and void with their first answers when their idempotency records were lost', async () => {
+    const citizen = await t.token(citizenOf('fam-A', head));
+    const basket = [{ sku: ELIGIBLE_SKU, name: 'Хлеб', quantity: 1, unit: 'pcs', unitPriceTiyn: 20_000 }];
+    const holds: string[] = [];
+    for (const key of ['sale-capture-lost', 'sale-void-lost']) {
+      const fresh = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr`, { token: citizen });
+      const held = await t.call('POST', '/v1/shop/holds', {
+        token: await t.token(shop),
+        idempotencyKey: key,
+        body: { token: fresh.body.token, items: basket },
+      });
+      expect(held.status).toBe(201);
+      holds.push(held.body.holdId);
+    }
+    const calls = [
+      // A failed payment: the capture route voids the hold, so the family's totals later tests check stay as they were.
+      { path: `/v1/shop/holds/${holds[0]}/capture`, key: 'capture-lost', body: { paymentStatus: 'failed' } },
+      { path: `/v1/shop/holds/${holds[1]}/void`, key: 'void-lost' },
+    ];
+    for (const call of calls) {
+      const first = await t.call('POST', call.path, { token: await t.token(shop), idempotencyKey: call.key, ...(call.body ? { body: call.body } : {}) });
+      expect(first.status).toBe(200);
+      // Success answers of these routes are remembered without waiting for the disk: a crash of Postgres may lose one.
+      await t.system.pool.query('delete from api_idempotency where key = $1', [call.key]);
+      const before = await t.eventCount();
+      const retried = await t.call('POST', call.path, { token: await t.token(shop), idempotencyKey: call.key, ...(call.body ? { body: call.body } : {}) });
+      expect([retried.status, retried.text]).toEqual([200, first.text]);
+      expect(await t.eventCount()).toBe(before);
+    }
+  });
+
   it('refuses an expired QR', async () => {
     const fresh = await t.call('POST', `/v1/me/vouchers/${encodeURIComponent(voucherIds[0]!)}/qr`, { token: await t.token(citizenOf('fam-A', head)) });
     t.clock.advance(61);

@@ -3,7 +3,14 @@ import { VirtualClock } from '../adapters/clock/clock';
 import { coreMigrations } from '../adapters/postgres/migrate';
 import { freshDatabase } from '../test/pg';
 import type { Pool } from '../adapters/postgres/pool';
-import { apiMigrations, createIdempotencyStore, IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS, IDEMPOTENCY_TTL_SECONDS, sweepIdempotency } from './idempotency';
+import {
+  apiMigrations,
+  createIdempotencyStore,
+  IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS,
+  IDEMPOTENCY_TTL_SECONDS,
+  mustBeDurable,
+  sweepIdempotency,
+} from './idempotency';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
@@ -31,7 +38,7 @@ describe('idempotency records', () => {
 });
 
 describe('requests in flight together', () => {
-  it('are claimed and recorded in one statement each, and each is replayed alone afterwards', async () => {
+  it('are claimed in one statement and recorded in one, and each is replayed alone afterwards', async () => {
     const statements: string[] = [];
     const counted = new Proxy(db.pool, {
       get: (target, prop, receiver) =>
@@ -49,7 +56,7 @@ describe('requests in flight together', () => {
       Array.from({ length: 20 }, (_, i) => store.run(request(i), async () => (ran++, { status: 201, contentType: 'application/json', body: `{"n":${i}}` }))),
     );
     expect(first.map((r) => [r.body, r.replayed])).toEqual(Array.from({ length: 20 }, (_, i) => [`{"n":${i}}`, false]));
-    expect(statements).toEqual(['swl_idempotency_claim_many', 'swl_idempotency_remember_many']);
+    expect(statements).toEqual(['swl_idempotency_keep_many', 'swl_idempotency_keep_many']);
     const again = await store.run(request(7), async () => (ran++, { status: 500, contentType: 'text/plain', body: 'must not run' }));
     expect(again).toEqual({ status: 201, contentType: 'application/json', body: '{"n":7}', replayed: true });
     expect(ran).toBe(20);
@@ -58,6 +65,44 @@ describe('requests in flight together', () => {
         code: 'idempotency_key_reused_with_different_body',
       },
     );
+  });
+});
+
+describe('claims and answers of one turn', () => {
+  it('share one statement: the answer of a request that ends goes with the claim of one that starts', async () => {
+    const statements: string[] = [];
+    const counted = new Proxy(db.pool, {
+      get: (target, prop, receiver) =>
+        prop === 'query'
+          ? (config: { name?: string }, ...rest: unknown[]) => (
+              statements.push(config.name ?? 'text'),
+              (target.query as (...a: unknown[]) => unknown)(config, ...rest)
+            )
+          : Reflect.get(target, prop, receiver),
+    }) as Pool;
+    const store = createIdempotencyStore(counted, new VirtualClock('2026-03-20T00:00:00.000Z'));
+    const request = (key: string) => ({ client: 'merchant:shop-5', key, route: '/v1/shop/holds', hash: 'h', ledgerAnswersRepeats: true });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let started!: () => void;
+    const claimed = new Promise<void>((resolve) => (started = resolve));
+    const ending = store.run(request('ends'), async () => (started(), await gate, { status: 201, contentType: 'application/json', body: '{"n":1}' }));
+    await claimed;
+    open();
+    const starting = store.run(request('starts'), async () => ({ status: 201, contentType: 'application/json', body: '{"n":2}' }));
+    expect((await Promise.all([ending, starting])).map((a) => a.body)).toEqual(['{"n":1}', '{"n":2}']);
+    expect(statements).toEqual(['swl_idempotency_keep_many', 'swl_idempotency_keep_many', 'swl_idempotency_keep_many']);
+    expect(await store.run(request('ends'), async () => ({ status: 500, contentType: 'text/plain', body: 'must not run' }))).toMatchObject({
+      body: '{"n":1}',
+      replayed: true,
+    });
+  });
+
+  it('wait for the disk unless every answer among them is a success of a route whose repeats the ledger answers', () => {
+    expect(mustBeDurable({ ledgerAnswersRepeats: true, reply: { status: 201 } })).toBe(false);
+    expect(mustBeDurable({ ledgerAnswersRepeats: true, reply: { status: 409 } })).toBe(true);
+    expect(mustBeDurable({ ledgerAnswersRepeats: false, reply: { status: 200 } })).toBe(true);
+    expect(mustBeDurable({ reply: { status: 201 } })).toBe(true);
   });
 });
 

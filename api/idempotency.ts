@@ -67,14 +67,28 @@ export function requestHash(method: string, route: string, input: unknown): stri
 
 export interface IdempotencyStore {
   /** Runs `work` at most once per (client, key) as far as the response goes; see the file comment. */
-  run(request: { client: string; key: string; route: string; hash: string }, work: () => Promise<StoredReply>): Promise<StoredReply & { replayed: boolean }>;
+  run(request: IdempotentRequest, work: () => Promise<StoredReply>): Promise<StoredReply & { replayed: boolean }>;
+}
+
+export interface IdempotentRequest {
+  readonly client: string;
+  readonly key: string;
+  readonly route: string;
+  readonly hash: string;
+  /**
+   * The route answers a repeat of its command (the same key, so the same command id) from the
+   * ledger's events, exactly as it answered first: its success answers are then remembered without
+   * waiting for the disk (see `keepMany`).
+   */
+  readonly ledgerAnswersRepeats?: boolean;
 }
 
 /**
- * Claims and records of requests in flight at the same moment go to Postgres together (one
- * statement per batch, DataLoader, batched per turn of the event loop): at 32 tills that is a
- * few statements where there were dozens. A request still waits for its own record to be stored
- * before it is answered.
+ * The claims and the answers of requests in flight at the same moment go to Postgres together:
+ * ONE statement per turn of the event loop (DataLoader, batched per turn) claims the keys of the
+ * requests that start and stores the answers of those that end — at 32 tills a few statements
+ * where there were dozens, and one where claims and answers took one each. A request still waits
+ * for its answer to be stored before it is answered.
  */
 export const IDEMPOTENCY_BATCH_MAX = 256;
 /**
@@ -95,36 +109,24 @@ interface IdempotencyRow {
   readonly stale: boolean;
 }
 
-type Request = Parameters<IdempotencyStore['run']>[0];
+type Request = IdempotentRequest;
 type Answer = StoredReply & { replayed: boolean };
 
 /** What claiming a key found: ours now, or someone's row (answered or running), or a row not yet visible. */
 type Claim = { readonly kind: 'claimed' } | { readonly kind: 'taken'; readonly row: IdempotencyRow } | { readonly kind: 'unseen' };
 
+/** One item of a turn's statement: a key to claim, or an answer to store. */
+type Keeping =
+  { readonly claim: Request & { readonly created_at: string } } | { readonly record: Request & { readonly reply: StoredReply; readonly created_at: string } };
+
 export function createIdempotencyStore(pool: Pool, clock: Clock): IdempotencyStore {
-  const batching = { cache: false, maxBatchSize: IDEMPOTENCY_BATCH_MAX, batchScheduleFn: (run: () => void) => setImmediate(run) } as const;
-  const claimer = new DataLoader<Request & { created_at: string }, Claim>((wanted) => claimMany(pool, wanted), batching);
-  const recorder = new DataLoader<Request & { reply: StoredReply; created_at: string }, true>(async (records) => {
-    await pool.query({
-      name: 'swl_idempotency_remember_many',
-      // Completes our claim; inserts when the claim is gone (it is not durable, see claimMany).
-      text: `insert into api_idempotency (client, key, route, request_hash, status, content_type, body, created_at)
-             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::timestamptz[])
-             on conflict (client, key) do update set status = excluded.status, content_type = excluded.content_type, body = excluded.body, claimed_at = null
-             where api_idempotency.status is null and api_idempotency.request_hash = excluded.request_hash and api_idempotency.route = excluded.route`,
-      values: [
-        records.map((r) => r.client),
-        records.map((r) => r.key),
-        records.map((r) => r.route),
-        records.map((r) => r.hash),
-        records.map((r) => r.reply.status),
-        records.map((r) => r.reply.contentType),
-        records.map((r) => r.reply.body),
-        records.map((r) => r.created_at),
-      ],
-    });
-    return records.map(() => true as const);
-  }, batching);
+  const keeper = new DataLoader<Keeping, Claim | 'recorded'>((items) => keepMany(pool, items), {
+    cache: false,
+    maxBatchSize: IDEMPOTENCY_BATCH_MAX,
+    batchScheduleFn: (run: () => void) => setImmediate(run),
+  });
+  const claim = async (request: Request): Promise<Claim> => (await keeper.load({ claim: { ...request, created_at: clock.now().toISOString() } })) as Claim;
+  const record = (request: Request, reply: StoredReply) => keeper.load({ record: { ...request, reply, created_at: clock.now().toISOString() } });
 
   /** Per (client, key), the request of this process running it: a second one waits here, not in Postgres. */
   const running = new Map<string, { readonly route: string; readonly hash: string; readonly answer: Promise<Answer> }>();
@@ -138,16 +140,16 @@ export function createIdempotencyStore(pool: Pool, clock: Clock): IdempotencySto
       await release(pool, request).catch(() => undefined);
       throw error;
     }
-    if (remembered(reply)) await recorder.load({ ...request, reply, created_at: clock.now().toISOString() });
+    if (remembered(reply)) await record(request, reply);
     else await release(pool, request);
     return { ...reply, replayed: false };
   }
 
   /** One attempt: claim the key, or answer from (or wait for) whoever holds it. Undefined: try again. */
   async function attempt(request: Request, work: () => Promise<StoredReply>): Promise<Answer | undefined> {
-    const claim = await claimer.load({ ...request, created_at: clock.now().toISOString() });
-    if (claim.kind === 'claimed') return runClaimed(request, work);
-    let row = claim.kind === 'taken' ? claim.row : await rowOf(pool, request);
+    const claimed = await claim(request);
+    if (claimed.kind === 'claimed') return runClaimed(request, work);
+    let row = claimed.kind === 'taken' ? claimed.row : await rowOf(pool, request);
     for (;;) {
       if (row === undefined) return undefined;
       if (row.request_hash !== request.hash || row.route !== request.route) throw new ApiProblem('idempotency_key_reused_with_different_body');
@@ -187,16 +189,36 @@ export function createIdempotencyStore(pool: Pool, clock: Clock): IdempotencySto
 }
 
 /**
- * One statement claims every key of the batch that nobody holds and returns the rows of those
- * somebody does. The claim's commit is not made durable (synchronous_commit off for this
- * transaction only): a claim lost in a crash only lets a retry run, and the command id derived
- * from the key still keeps the ledger's events single. A row committed by another process after
- * this statement's snapshot blocks our insert yet stays invisible to it ('unseen': read it again).
+ * One statement for a turn's claims and answers.
+ *
+ * Claims: every key of the batch that nobody holds is claimed; the rows of those somebody does are
+ * returned. A row committed by another process after this statement's snapshot blocks our insert
+ * yet stays invisible to it ('unseen': read it again).
+ *
+ * Answers complete their claims (or are inserted when the claim is gone, see below).
+ *
+ * Durability. The commit waits for the disk only when an answer in it must survive a crash of
+ * Postgres: a claim lost in a crash only lets a retry run (the command id derived from the key
+ * keeps the ledger's events single), and so does the success answer of a route whose repeats the
+ * ledger answers (`ledgerAnswersRepeats`: the retry finds its command's events, committed durably
+ * before the first answer went out, and answers from them as it did first). Every other answer —
+ * a refusal, or a success of any other route — is durable. On the POS path this leaves one
+ * commit per request that waits for the disk: the append's.
  */
-async function claimMany(pool: Pool, wanted: readonly (Request & { created_at: string })[]): Promise<Claim[]> {
-  const { rows } = await pool.query<IdempotencyRow & { n: string; claimed: boolean; found: boolean }>({
-    name: 'swl_idempotency_claim_many',
-    text: `with settings as (select set_config('synchronous_commit', 'off', true)),
+async function keepMany(pool: Pool, items: readonly Keeping[]): Promise<(Claim | 'recorded')[]> {
+  const wanted = items.flatMap((item) => ('claim' in item ? [item.claim] : []));
+  const records = items.flatMap((item) => ('record' in item ? [item.record] : []));
+  const { rows } = await pool.query<IdempotencyRow & { n: string | null; claimed: boolean; found: boolean }>({
+    name: 'swl_idempotency_keep_many',
+    text: `with settings as (
+             select set_config('synchronous_commit', case when $7::boolean then current_setting('synchronous_commit') else 'off' end, true)
+           ),
+           remembered as (
+             insert into api_idempotency (client, key, route, request_hash, status, content_type, body, created_at)
+             select * from unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::timestamptz[])
+             on conflict (client, key) do update set status = excluded.status, content_type = excluded.content_type, body = excluded.body, claimed_at = null
+             where api_idempotency.status is null and api_idempotency.request_hash = excluded.request_hash and api_idempotency.route = excluded.route
+           ),
            wanted as (
              select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) with ordinality as w(client, key, route, request_hash, created_at, n)
            ),
@@ -208,8 +230,8 @@ async function claimMany(pool: Pool, wanted: readonly (Request & { created_at: s
            )
            select w.n::text as n, c.key is not null as claimed, i.key is not null as found, i.route, i.request_hash, i.status, i.content_type, i.body,
                   coalesce(i.claimed_at < statement_timestamp() - make_interval(secs => $6), false) as stale
-           from wanted w
-           cross join settings
+           from settings
+           left join wanted w on true
            left join claimed c on c.client = w.client and c.key = w.key
            left join lateral (select * from api_idempotency a where a.client = w.client and a.key = w.key) i on c.key is null
            order by w.n`,
@@ -220,9 +242,28 @@ async function claimMany(pool: Pool, wanted: readonly (Request & { created_at: s
       wanted.map((w) => w.hash),
       wanted.map((w) => w.created_at),
       IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS,
+      records.some(mustBeDurable),
+      records.map((r) => r.client),
+      records.map((r) => r.key),
+      records.map((r) => r.route),
+      records.map((r) => r.hash),
+      records.map((r) => r.reply.status),
+      records.map((r) => r.reply.contentType),
+      records.map((r) => r.reply.body),
+      records.map((r) => r.created_at),
     ],
   });
-  return rows.map((r): Claim => (r.claimed ? { kind: 'claimed' } : r.found ? { kind: 'taken', row: r } : { kind: 'unseen' }));
+  // The settings row alone (n null) when the turn had no claims.
+  const claims = rows
+    .filter((r) => r.n !== null)
+    .map((r): Claim => (r.claimed ? { kind: 'claimed' } : r.found ? { kind: 'taken', row: r } : { kind: 'unseen' }));
+  let next = 0;
+  return items.map((item) => ('claim' in item ? claims[next++]! : 'recorded'));
+}
+
+/** Whether an answer must reach the disk before it is given (see keepMany). */
+export function mustBeDurable(record: { readonly ledgerAnswersRepeats?: boolean; readonly reply: Pick<StoredReply, 'status'> }): boolean {
+  return !(record.ledgerAnswersRepeats === true && record.reply.status >= 200 && record.reply.status < 300);
 }
 
 /** The key's row as committed now. */

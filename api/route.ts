@@ -93,6 +93,12 @@ export interface RouteDef<R extends Role, P extends AnyObject, Q extends AnyObje
   readonly csv?: (csvText: string, query: z.infer<Q>) => unknown;
   /** Writes (not GET) take an Idempotency-Key whether declared or not; 'required' refuses one without. */
   readonly idempotency?: 'required' | 'optional';
+  /**
+   * 'ledger': the handler answers a repeat of its command (the same key, so the same command id)
+   * from the command's events, byte for byte as it answered first (api/flows.test.ts shows it per
+   * route), so its success answers are remembered without waiting for the disk (api/idempotency.ts).
+   */
+  readonly repeatsAnsweredBy?: 'ledger';
   /** Every success status the handler answers with. */
   readonly responses: Readonly<Record<number, SuccessAnswer>>;
   /**
@@ -225,7 +231,8 @@ export function serveRoute(deps: RouteDeps, def: AnyRoute): ServeRoute {
       };
       if (idempotencyKey && def.method !== 'get') {
         const hash = requestHash(req.method ?? 'POST', instance, { query, body });
-        const stored = await deps.idempotency.run({ client, key: idempotencyKey, route: instance, hash }, async () => toStored(await run()));
+        const request = { client, key: idempotencyKey, route: instance, hash, ledgerAnswersRepeats: def.repeatsAnsweredBy === 'ledger' };
+        const stored = await deps.idempotency.run(request, async () => toStored(await run()));
         if (stored.replayed) res.setHeader(REPLAYED_HEADER, 'true');
         write(res, stored.status, stored.contentType, stored.body);
         return;

@@ -96,6 +96,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
         'Authorize a basket: the eligible items’ sum, capped by the balance, is held; per-item eligibility by the product catalogue in force (GTIN; not eligible: `reason`).',
       body: z.strictObject({ token: tokenSchema, items: z.array(item).min(1).max(MAX_BASKET_ITEMS) }),
       idempotency: 'required',
+      repeatsAnsweredBy: 'ledger',
       responses: { 201: { description: 'held', schema: authorization } },
       refusals: [
         ...SHOP_ADMISSION_REFUSALS,
@@ -128,6 +129,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       params: holdParams,
       body: z.strictObject({ paymentStatus: z.enum(['paid', 'failed']), items: z.array(item).min(1).max(MAX_BASKET_ITEMS).optional() }),
       idempotency: 'required',
+      repeatsAnsweredBy: 'ledger',
       responses: { 200: { description: 'settled', schema: captureResult } },
       refusals: [
         ...SHOP_ADMISSION_REFUSALS,
@@ -152,6 +154,7 @@ export function shopRoutes(deps: { services: LedgerServices }): AnyRoute[] {
       summary: 'Void a hold: the whole amount goes back to the family’s balance.',
       params: holdParams,
       idempotency: 'required',
+      repeatsAnsweredBy: 'ledger',
       responses: { 200: { description: 'voided', schema: captureResult } },
       refusals: [...SHOP_ADMISSION_REFUSALS, 'hold_not_found', 'hold_expired', 'hold_already_settled', 'version_conflict'],
       async handle({ principal, params, meta }) {
