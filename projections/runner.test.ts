@@ -300,6 +300,32 @@ describe('projection runner', () => {
       await own.drop();
     });
 
+    it('moves the checkpoints of the models a batch gives nothing to write together, in one statement', async () => {
+      await reset();
+      const store = createMemoryEventStore();
+      const items = [...generateHistory({ seed: 16, pupils: 4, familyMonths: 4 })];
+      const head = await appendAll(store, items);
+      const statements: string[] = [];
+      const counted = new Proxy(db.pool, {
+        get: (target, prop, receiver) =>
+          prop === 'query'
+            ? (config: string | { name?: string; text?: string }, ...rest: unknown[]) => (
+                statements.push(typeof config === 'string' ? config : (config.name ?? config.text ?? '')),
+                (target.query as (...a: unknown[]) => unknown)(config, ...rest)
+              )
+            : Reflect.get(target, prop, receiver),
+      }) as typeof db.pool;
+      const handledBy = (name: string) => allProjections.find((p) => p.name === name)!.canHandle as readonly string[];
+      const idle = allProjections.filter((p) => !items.some((i) => handledBy(p.name).includes(i.event.type)));
+      expect(idle.length).toBeGreaterThan(1);
+      // One batch of everything: every model's checkpoint reaches the head; the idle ones in one statement.
+      const runner = createRunner({ pool: counted, store, projections: allProjections, batchSize: items.length + 1, ...quiet });
+      await runner.catchUp();
+      expect(statements.filter((s) => s === 'swl_checkpoints_move_idle')).toHaveLength(1);
+      expect((await runner.lag()).every((l) => l.position === head)).toBe(true);
+      await runner.stop();
+    });
+
     it('catches up then follows live appends after poke()', async () => {
       await reset();
       const store = createMemoryEventStore();
