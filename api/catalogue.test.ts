@@ -64,6 +64,7 @@ describe('the operator uploads the catalogue', () => {
       `${MILK},milk,Молоко 2.5%`,
       `${MILK.slice(0, -1)}${(Number(MILK.at(-1)) + 1) % 10},milk,check digit wrong`,
       `${BUCKWHEAT},beer,not on the food list`,
+      `4870-0020,milk,not digits`,
       `0${MILK},kefir,the same GTIN as row 1`,
     ].join('\n');
     const answer = await upload(csv);
@@ -71,8 +72,11 @@ describe('the operator uploads the catalogue', () => {
     expect(answer.body.errors.map((e: { path: string; message: string }) => [e.path, e.message.split(':')[0]])).toEqual([
       ['body.rows.1.gtin', 'gtin_invalid'],
       ['body.rows.2.categoryId', 'category_unknown'],
-      ['body.rows.3.gtin', 'gtin_duplicate'],
+      ['body.rows.3.gtin', 'gtin_invalid'],
+      ['body.rows.4.gtin', 'gtin_duplicate'],
     ]);
+    const noReason = await t.call('POST', '/v1/catalogue', { token: await t.token(OPERATOR), raw: `gtin,categoryId\n${MILK},milk\n`, contentType: 'text/csv' });
+    expect([noReason.status, noReason.body.code, noReason.body.errors[0].path]).toEqual([400, 'validation_failed', 'body.reason']);
     expect(await t.eventCount()).toBe(before);
     const current = await t.call('GET', '/v1/catalogue', { token: await t.token(OPERATOR) });
     expect(current.body.version).toBe(0);

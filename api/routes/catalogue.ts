@@ -38,11 +38,8 @@ export const CATALOGUE_CSV_COLUMNS = ['gtin', 'categoryId'] as const;
 const reason = humanText(MAX_CATALOGUE_REASON_LENGTH).pipe(z.string().trim().min(1, 'Every catalogue version names its reason'));
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'SHA-256 in lower-case hex');
 const row = z.strictObject({
-  gtin: z
-    .string()
-    .trim()
-    .regex(/^\d{1,14}$/, 'A GTIN is 8, 12, 13 or 14 digits')
-    .describe('GTIN-8, -12, -13 or -14 with its GS1 check digit (gtin_invalid otherwise); compared as GTIN-14'),
+  // Any short text: the decider answers a bad one per row with its own code (gtin_invalid), as it does a bad check digit.
+  gtin: z.string().trim().min(1).max(64).describe('GTIN-8, -12, -13 or -14 with its GS1 check digit (gtin_invalid otherwise); compared as GTIN-14'),
   categoryId: z.string().trim().min(1).max(64).describe('A category id of the food list (GET /v1/catalogue `categories`; category_unknown otherwise)'),
   name: humanText(MAX_PRODUCT_NAME_LENGTH).optional(),
 });
