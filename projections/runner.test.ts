@@ -285,6 +285,8 @@ describe('projection runner', () => {
         ...quiet,
       });
       const read = createRunner({ pool: own.pool, store, projections: allProjections, clock, ...quiet });
+      // The visibility horizon is cluster-wide: another test's open transaction may hide the newest events for a moment.
+      await expect.poll(async () => (await backlogAfter(own.pool, 0n, 10_000)).events, { timeout: 10_000 }).toBe(items.length);
       const before = await counted.lag();
       expect(before).toEqual(await read.lag());
       expect(before.every((l) => l.lagEvents === items.length && l.lagSeconds >= 3600)).toBe(true);
