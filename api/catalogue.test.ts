@@ -163,4 +163,10 @@ describe('tills and authorize', () => {
       [true, undefined],
     ]);
   });
+  it('reads a file saved by Excel in a Russian locale (fields separated by semicolons, names with commas)', async () => {
+    const published = await upload(`\ufeffgtin;categoryId;name\r\n${BUCKWHEAT};buckwheat;"Гречка, ядрица"\r\n${MILK};milk;Молоко\r\n`, 'milk back');
+    expect(published.body).toMatchObject({ outcome: 'published', version: 3, added: 1, removed: [`0${CHOCOLATE}`] });
+    const list = await t.call('GET', '/v1/catalogue', { token: await t.token(merchant) });
+    expect(list.body.products.find((p: { gtin: string }) => p.gtin === `0${BUCKWHEAT}`)).toMatchObject({ categoryId: 'buckwheat', name: 'Гречка, ядрица' });
+  });
 });

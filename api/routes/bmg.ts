@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import type { BmgImport, BmgRow } from '../../application/services/bmg-import';
 import { BMG_MAX_CHUNK_ROWS, BMG_MAX_CHUNKS } from '../../application/services/bmg-import';
 import { ApiProblem } from '../problem';
+import { csvOptions, csvUnreadable } from '../csv-body';
 import { defineRoute, json, type AnyRoute } from '../route';
 import { idSchema, instantSchema } from '../schemas';
 
@@ -136,17 +137,9 @@ export function bmgRoutes(deps: { bmg: BmgImport }): AnyRoute[] {
 export function csvRows(csvText: string): (BmgRow & { line: number })[] {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(csvText, {
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      trim: true,
-      info: true,
-      max_record_size: 4 * 1024,
-    }) as unknown as typeof records;
+    records = parse(csvText, { ...csvOptions(csvText, 4 * 1024), relax_column_count: true, info: true }) as unknown as typeof records;
   } catch (error) {
-    const line = (error as { lines?: number }).lines;
-    throw new ApiProblem('validation_failed', `The CSV could not be parsed${line ? ` near line ${line}` : ''}.`, [{ path: 'body', message: 'invalid CSV' }]);
+    throw csvUnreadable(error);
   }
   const [header, ...lines] = records;
   const names = header?.record.map((h) => h.toLowerCase()) ?? [];

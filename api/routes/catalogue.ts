@@ -8,7 +8,6 @@
  * `reason: item_not_eligible` on the line).
  */
 import { createHash } from 'node:crypto';
-import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { CatalogueServices } from '../../application/services/catalogue';
 import {
@@ -23,6 +22,7 @@ import { FOOD_CATEGORIES } from '../../domain/programs/food-list';
 import { SHOP_ADMISSION_REFUSALS } from '../../domain/registry/admission';
 import { noneMatch } from '../conditional';
 import { ApiProblem, type FieldError } from '../problem';
+import { readCsvRecords } from '../csv-body';
 import { defineRoute, json, type AnyRoute } from '../route';
 import { humanText } from '../schemas';
 
@@ -186,21 +186,10 @@ const MAX_UPLOAD_ERRORS = 200;
 
 /** A catalogue CSV as rows, exactly as the HTTP door reads it (the CLI uses this); an ApiProblem when the file is malformed. */
 export function parseCatalogueCsv(csvText: string): unknown[] {
-  let records: Record<string, string>[];
-  try {
-    records = parse(csvText, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false, max_record_size: 64 * 1024 });
-  } catch (error) {
-    const line = (error as { lines?: number }).lines;
-    throw new ApiProblem('validation_failed', `The CSV could not be parsed${line ? ` near line ${line}` : ''}.`, [{ path: 'body', message: 'invalid CSV' }]);
-  }
-  const header = Object.keys(records[0] ?? {});
-  const missing = records.length > 0 ? CATALOGUE_CSV_COLUMNS.filter((c) => !header.includes(c)) : [];
-  if (missing.length > 0)
-    throw new ApiProblem(
-      'validation_failed',
-      `The CSV lacks columns: ${missing.join(', ')}.`,
-      missing.map((c) => ({ path: `body.${c}`, message: 'missing column' })),
-    );
-  if (records.length > MAX_CATALOGUE_PRODUCTS) throw new ApiProblem('payload_too_large', `At most ${MAX_CATALOGUE_PRODUCTS} products per catalogue.`);
+  const records = readCsvRecords(csvText, {
+    required: CATALOGUE_CSV_COLUMNS,
+    maxRows: MAX_CATALOGUE_PRODUCTS,
+    tooMany: `At most ${MAX_CATALOGUE_PRODUCTS} products per catalogue.`,
+  });
   return records.map((r) => ({ gtin: r.gtin, categoryId: r.categoryId, ...(r.name ? { name: r.name } : {}) }));
 }

@@ -4,13 +4,13 @@
  * Per-row outcomes never echo IINs or names: rows are identified by their number in the upload.
  */
 import { z } from 'zod';
-import { parse } from 'csv-parse/sync';
 import { writeCsv } from '../../adapters/csv/write';
 import type { LedgerServices, ReceiveListInput } from '../../application/services/contract';
 import type { ListSource } from '../../domain/events';
 import { requireRole, type PrincipalOf } from '../auth';
 import { listReturnSchema } from '../answers';
 import { ApiProblem } from '../problem';
+import { readCsvRecords, type CsvRecord } from '../csv-body';
 import type { ReadSide } from '../read-side';
 import type { ExchangeSide } from '../exchange-side';
 import { defineRoute, json, text, type AnyRoute } from '../route';
@@ -206,52 +206,8 @@ const PENDING = new Set(['accepted', 'consent_requested', 'consent_reminded', 'c
 /** The returns' CSV columns (stable; new ones go at the end). */
 const RETURN_COLUMNS = ['rowNo', 'reason', 'detail', 'familyId', 'personId', 'schoolId', 'city', 'caseId', 'at'] as const;
 
-type CsvRecord = Record<string, string>;
-
-/**
- * A header naming a column twice: csv-parse would keep the last cell silently, so the file is
- * refused. The column is named when it looks like one; a file without a header would have a row
- * of personal data there, so anything else is named by its position.
- */
-function distinctColumns(header: string[]): string[] {
-  const seen = new Set<string>();
-  header.forEach((column, i) => {
-    if (!seen.has(column)) return seen.add(column);
-    const name = /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(column) ? column : `column ${i + 1}`;
-    throw new ApiProblem('validation_failed', `The CSV header names the column ${name} twice; keep one.`, [
-      { path: `body.${name}`, message: 'duplicated column' },
-    ]);
-  });
-  return header;
-}
-
 function parseCsv(csvText: string, required: readonly string[]): CsvRecord[] {
-  let records: CsvRecord[];
-  try {
-    records = parse(csvText, {
-      columns: distinctColumns,
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-      relax_column_count: false,
-      max_record_size: 64 * 1024,
-    });
-  } catch (error) {
-    if (error instanceof ApiProblem) throw error;
-    // csv-parse messages can quote the offending line (personal data): report only where it broke.
-    const line = (error as { lines?: number }).lines;
-    throw new ApiProblem('validation_failed', `The CSV could not be parsed${line ? ` near line ${line}` : ''}.`, [{ path: 'body', message: 'invalid CSV' }]);
-  }
-  const header = Object.keys(records[0] ?? {});
-  const missing = records.length > 0 ? required.filter((c) => !header.includes(c)) : [];
-  if (missing.length > 0)
-    throw new ApiProblem(
-      'validation_failed',
-      `The CSV lacks columns: ${missing.join(', ')}.`,
-      missing.map((c) => ({ path: `body.${c}`, message: 'missing column' })),
-    );
-  if (records.length > MAX_LIST_ROWS * MAX_FAMILY_MEMBERS) throw new ApiProblem('payload_too_large', 'Too many CSV lines.');
-  return records;
+  return readCsvRecords(csvText, { required, maxRows: MAX_LIST_ROWS * MAX_FAMILY_MEMBERS, tooMany: 'Too many CSV lines.' });
 }
 
 const optional = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);

@@ -9,7 +9,6 @@
  *   GET  /v1/registry/{kind}/{id}/history    every change: who, when, why (operator, auditor)
  * Every change needs a reason (the operator's words: contract, complaint reference, decision).
  */
-import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { RecordedEvent } from '../../adapters/eventstore/port';
 import { ImportRefused, MAX_REGISTRY_IMPORT_ROWS, type RegistryServices } from '../../application/services/registry';
@@ -18,6 +17,7 @@ import type { Code } from '../../domain/shared/codes';
 import { MAX_REASON_LENGTH } from '../../domain/registry/lifecycle';
 import { MAX_SHOP_TERMINALS } from '../../domain/registry/shop';
 import { ApiProblem, type FieldError } from '../problem';
+import { readCsvRecords } from '../csv-body';
 import type { RegistryReadSide } from '../registry-reads';
 import { defineRoute, fieldErrors, json, type AnyRoute } from '../route';
 import { humanText, idSchema, tiynSchema } from '../schemas';
@@ -352,21 +352,10 @@ export function registryRowsFromCsv(kind: RegistryKind, csvText: string): { id: 
 }
 
 function parseRegistryCsv(csvText: string, k: KindRoutes): unknown[] {
-  let records: Record<string, string>[];
-  try {
-    records = parse(csvText, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false, max_record_size: 64 * 1024 });
-  } catch (error) {
-    const line = (error as { lines?: number }).lines;
-    throw new ApiProblem('validation_failed', `The CSV could not be parsed${line ? ` near line ${line}` : ''}.`, [{ path: 'body', message: 'invalid CSV' }]);
-  }
-  const header = Object.keys(records[0] ?? {});
-  const missing = records.length > 0 ? k.csvColumns.filter((c) => !header.includes(c)) : [];
-  if (missing.length > 0)
-    throw new ApiProblem(
-      'validation_failed',
-      `The CSV lacks columns: ${missing.join(', ')}.`,
-      missing.map((c) => ({ path: `body.${c}`, message: 'missing column' })),
-    );
-  if (records.length > MAX_REGISTRY_IMPORT_ROWS) throw new ApiProblem('payload_too_large', `At most ${MAX_REGISTRY_IMPORT_ROWS} rows per import.`);
+  const records = readCsvRecords(csvText, {
+    required: k.csvColumns,
+    maxRows: MAX_REGISTRY_IMPORT_ROWS,
+    tooMany: `At most ${MAX_REGISTRY_IMPORT_ROWS} rows per import.`,
+  });
   return records.map((r) => k.rowFromCsv(r));
 }
