@@ -2,6 +2,8 @@
  * Batch SQL against the event-by-event SQL it replaced: the same events, applied by the reference one
  * at a time and by the projection in batches of the given sizes, must leave the same rows.
  */
+import fc from 'fast-check';
+import { expect } from 'vitest';
 import type { Pool } from '../../adapters/postgres/pool';
 import type { Projection, Recorded, Sql } from '../../projections/projection';
 import { snapshot } from './harness';
@@ -58,5 +60,30 @@ export function recordedEvents(list: readonly { stream: string; type: string; da
         data: s.data,
         metadata: { recordedAt: new Date(Date.UTC(2025, 8, 1) + i * 60_000).toISOString(), ...s.metadata },
       }) as unknown as Recorded,
+  );
+}
+
+/**
+ * The property every batch-SQL model keeps: for any list of events the arbitrary draws (`length`
+ * bounds), split into batches of any sizes (1 to `maxBatch`), the projection leaves the rows the
+ * reference leaves applying them one at a time.
+ */
+export async function assertAnySplitMatchesReference<T extends { stream: string; type: string; data: unknown; metadata?: Record<string, unknown> }>(
+  pool: Pool,
+  projection: Projection,
+  reference: (event: Recorded) => readonly Sql[],
+  event: fc.Arbitrary<T>,
+  options: { minLength: number; maxLength?: number; maxBatch?: number; ignored?: Readonly<Record<string, readonly string[]>>; numRuns?: number },
+): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(event, { minLength: options.minLength, maxLength: options.maxLength ?? 30 }),
+      fc.array(fc.integer({ min: 1, max: options.maxBatch ?? 12 }), { minLength: 1, maxLength: 6 }),
+      async (list, sizes) => {
+        const { expected, actual } = await batchesAgainstReference(pool, projection, reference, recordedEvents(list), sizes, options.ignored);
+        expect(actual).toEqual(expected);
+      },
+    ),
+    { numRuns: options.numRuns ?? 60 },
   );
 }
