@@ -37,18 +37,24 @@ describe('idempotency records', () => {
   });
 });
 
+/** The pool, with the name of every statement sent through it written down. */
+function countingStatements(): { statements: string[]; counted: Pool } {
+  const statements: string[] = [];
+  const counted = new Proxy(db.pool, {
+    get: (target, prop, receiver) =>
+      prop === 'query'
+        ? (config: { name?: string }, ...rest: unknown[]) => (
+            statements.push(config.name ?? 'text'),
+            (target.query as (...a: unknown[]) => unknown)(config, ...rest)
+          )
+        : Reflect.get(target, prop, receiver),
+  }) as Pool;
+  return { statements, counted };
+}
+
 describe('requests in flight together', () => {
   it('are claimed in one statement and recorded in one, and each is replayed alone afterwards', async () => {
-    const statements: string[] = [];
-    const counted = new Proxy(db.pool, {
-      get: (target, prop, receiver) =>
-        prop === 'query'
-          ? (config: { name?: string }, ...rest: unknown[]) => (
-              statements.push(config.name ?? 'text'),
-              (target.query as (...a: unknown[]) => unknown)(config, ...rest)
-            )
-          : Reflect.get(target, prop, receiver),
-    }) as Pool;
+    const { statements, counted } = countingStatements();
     const store = createIdempotencyStore(counted, new VirtualClock('2026-03-20T00:00:00.000Z'));
     const request = (i: number) => ({ client: 'merchant:shop-2', key: `k-${i}`, route: '/v1/shop/holds', hash: `h-${i}` });
     let ran = 0;
@@ -70,16 +76,7 @@ describe('requests in flight together', () => {
 
 describe('claims and answers of one turn', () => {
   it('share one statement: the answer of a request that ends goes with the claim of one that starts', async () => {
-    const statements: string[] = [];
-    const counted = new Proxy(db.pool, {
-      get: (target, prop, receiver) =>
-        prop === 'query'
-          ? (config: { name?: string }, ...rest: unknown[]) => (
-              statements.push(config.name ?? 'text'),
-              (target.query as (...a: unknown[]) => unknown)(config, ...rest)
-            )
-          : Reflect.get(target, prop, receiver),
-    }) as Pool;
+    const { statements, counted } = countingStatements();
     const store = createIdempotencyStore(counted, new VirtualClock('2026-03-20T00:00:00.000Z'));
     const request = (key: string) => ({ client: 'merchant:shop-5', key, route: '/v1/shop/holds', hash: 'h', ledgerAnswersRepeats: true });
     let open!: () => void;
