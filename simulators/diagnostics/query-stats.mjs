@@ -15,7 +15,8 @@ pg.Client.prototype.query = function (config, values, cb) {
   if (key.includes('where stream = $1 and stream_version'))
     key = `READSTREAM ${String(vals?.[0]).split(/[-:]/)[0]} ${vals?.[1] === 0n || vals?.[1] === 0 ? 'whole' : 'suffix'}`;
   // `$all` reads by their limit: a projection batch, or the lag scan (projections/runner/live.ts LAG_SCAN_LIMIT).
-  else if (key.startsWith('select position, stream, stream_version, id, type, data, metadata from events where position > $1')) key = `READALL limit ${vals?.[1]}`;
+  else if (key.startsWith('select position, stream, stream_version, id, type, data, metadata from events where position > $1'))
+    key = `READALL limit ${vals?.[1]}`;
   const s = stats.get(key) ?? { n: 0, rows: 0, ms: 0 };
   stats.set(key, s);
   s.n++;
