@@ -8,6 +8,7 @@ import {
   createIdempotencyStore,
   IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS,
   IDEMPOTENCY_TTL_SECONDS,
+  LEDGER_ANSWERED_CLAIM_TIMEOUT_SECONDS,
   mustBeDurable,
   sweepIdempotency,
 } from './idempotency';
@@ -146,5 +147,25 @@ describe('a claim', () => {
     await expect(store.run(request('orphan', 'other'), ok('{}'))).rejects.toMatchObject({ code: 'idempotency_key_reused_with_different_body' });
     expect(await store.run(request('orphan'), ok('{"taken":true}'))).toMatchObject({ body: '{"taken":true}', replayed: false });
     expect(await store.run(request('orphan'), ok('{}'))).toMatchObject({ body: '{"taken":true}', replayed: true });
+  });
+
+  it('left without its answer by a crash of Postgres, on a route whose repeats the ledger answers, is taken over after seconds, not minutes', async () => {
+    // The claim survived (a later durable commit flushed it), its answer did not (stored without waiting for the disk).
+    const orphan = (key: string, secondsAgo: number) =>
+      db.pool.query(
+        `insert into api_idempotency (client, key, route, request_hash, created_at, claimed_at) values ($1, $2, $3, 'h', $4, now() - make_interval(secs => $5))`,
+        ['merchant:shop-3', key, '/v1/shop/holds', clock.now().toISOString(), secondsAgo],
+      );
+    await orphan('lost-answer', LEDGER_ANSWERED_CLAIM_TIMEOUT_SECONDS + 1);
+    const store = createIdempotencyStore(db.pool, clock);
+    const ledgerAnswered = (key: string) => ({ ...request(key), ledgerAnswersRepeats: true });
+    expect(await store.run(ledgerAnswered('lost-answer'), ok('{"from":"ledger"}'))).toMatchObject({ body: '{"from":"ledger"}', replayed: false });
+    // Younger than that it is still someone's request in flight: the retry waits for its answer.
+    await orphan('in-flight', 0);
+    const waiting = store.run(ledgerAnswered('in-flight'), ok('{"second":true}'));
+    await db.pool.query(
+      `update api_idempotency set status = 201, content_type = 'application/json', body = '{"first":true}', claimed_at = null where client = 'merchant:shop-3' and key = 'in-flight'`,
+    );
+    expect(await waiting).toMatchObject({ body: '{"first":true}', replayed: true });
   });
 });

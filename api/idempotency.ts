@@ -96,6 +96,16 @@ export const IDEMPOTENCY_BATCH_MAX = 256;
  * out after 60 s): the next request with the key takes it over.
  */
 export const IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS = 120;
+/**
+ * A route whose repeats the ledger answers has its success answer stored without waiting for the
+ * disk, so a Postgres crash can lose the answer yet keep the claim (a later durable commit flushed
+ * it): its retry would wait for the claim to age. It need not: the command id derived from the key
+ * keeps the ledger's events single even if the first run were still going, and the retry is
+ * answered from the command's events. So such a claim is taken over once it is this old.
+ */
+export const LEDGER_ANSWERED_CLAIM_TIMEOUT_SECONDS = 5;
+const claimTimeoutSeconds = (request: { readonly ledgerAnswersRepeats?: boolean }) =>
+  request.ledgerAnswersRepeats ? LEDGER_ANSWERED_CLAIM_TIMEOUT_SECONDS : IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS;
 /** How often a request polls for the answer to a claim another process holds (rare: a retry racing its original). */
 export const IDEMPOTENCY_CLAIM_POLL_MS = 20;
 
@@ -106,7 +116,8 @@ interface IdempotencyRow {
   readonly status: number | null;
   readonly content_type: string | null;
   readonly body: string | null;
-  readonly stale: boolean;
+  /** Seconds since the claim was made (null: answered). */
+  readonly claim_age_seconds: number | null;
 }
 
 type Request = IdempotentRequest;
@@ -154,7 +165,8 @@ export function createIdempotencyStore(pool: Pool, clock: Clock): IdempotencySto
       if (row === undefined) return undefined;
       if (row.request_hash !== request.hash || row.route !== request.route) throw new ApiProblem('idempotency_key_reused_with_different_body');
       if (row.status !== null) return { status: row.status, contentType: row.content_type!, body: row.body!, replayed: true };
-      if (row.stale) return (await takeOver(pool, request, clock.now().toISOString())) ? runClaimed(request, work) : undefined;
+      if ((row.claim_age_seconds ?? 0) > claimTimeoutSeconds(request))
+        return (await takeOver(pool, request, clock.now().toISOString())) ? runClaimed(request, work) : undefined;
       // Another process runs this very request: its answer is ours (a retry racing its original, rare).
       await new Promise((wake) => setTimeout(wake, IDEMPOTENCY_CLAIM_POLL_MS));
       row = await rowOf(pool, request);
@@ -211,11 +223,11 @@ async function keepMany(pool: Pool, items: readonly Keeping[]): Promise<(Claim |
   const { rows } = await pool.query<IdempotencyRow & { n: string | null; claimed: boolean; found: boolean }>({
     name: 'swl_idempotency_keep_many',
     text: `with settings as (
-             select set_config('synchronous_commit', case when $7::boolean then current_setting('synchronous_commit') else 'off' end, true)
+             select set_config('synchronous_commit', case when $6::boolean then current_setting('synchronous_commit') else 'off' end, true)
            ),
            remembered as (
              insert into api_idempotency (client, key, route, request_hash, status, content_type, body, created_at)
-             select * from unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::timestamptz[])
+             select * from unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $12::text[], $13::text[], $14::timestamptz[])
              on conflict (client, key) do update set status = excluded.status, content_type = excluded.content_type, body = excluded.body, claimed_at = null
              where api_idempotency.status is null and api_idempotency.request_hash = excluded.request_hash and api_idempotency.route = excluded.route
            ),
@@ -229,7 +241,7 @@ async function keepMany(pool: Pool, items: readonly Keeping[]): Promise<(Claim |
              returning client, key
            )
            select w.n::text as n, c.key is not null as claimed, i.key is not null as found, i.route, i.request_hash, i.status, i.content_type, i.body,
-                  coalesce(i.claimed_at < statement_timestamp() - make_interval(secs => $6), false) as stale
+                  extract(epoch from statement_timestamp() - i.claimed_at)::float8 as claim_age_seconds
            from settings
            left join wanted w on true
            left join claimed c on c.client = w.client and c.key = w.key
@@ -241,7 +253,6 @@ async function keepMany(pool: Pool, items: readonly Keeping[]): Promise<(Claim |
       wanted.map((w) => w.route),
       wanted.map((w) => w.hash),
       wanted.map((w) => w.created_at),
-      IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS,
       records.some(mustBeDurable),
       records.map((r) => r.client),
       records.map((r) => r.key),
@@ -269,9 +280,9 @@ export function mustBeDurable(record: { readonly ledgerAnswersRepeats?: boolean;
 /** The key's row as committed now. */
 async function rowOf(pool: Pool, request: Request): Promise<IdempotencyRow | undefined> {
   const { rows } = await pool.query<IdempotencyRow>(
-    `select route, request_hash, status, content_type, body, coalesce(claimed_at < statement_timestamp() - make_interval(secs => $3), false) as stale
+    `select route, request_hash, status, content_type, body, extract(epoch from statement_timestamp() - claimed_at)::float8 as claim_age_seconds
      from api_idempotency where client = $1 and key = $2`,
-    [request.client, request.key, IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS],
+    [request.client, request.key],
   );
   return rows[0];
 }
@@ -290,7 +301,7 @@ async function takeOver(pool: Pool, request: Request, createdAt: string): Promis
   const { rowCount } = await pool.query(
     `update api_idempotency set route = $3, request_hash = $4, created_at = $5, claimed_at = statement_timestamp()
      where client = $1 and key = $2 and status is null and claimed_at < statement_timestamp() - make_interval(secs => $6)`,
-    [request.client, request.key, request.route, request.hash, createdAt, IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS],
+    [request.client, request.key, request.route, request.hash, createdAt, claimTimeoutSeconds(request)],
   );
   return rowCount === 1;
 }
