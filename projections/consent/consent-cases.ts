@@ -6,6 +6,7 @@
 import { type Projection, type Recorded, type Sql } from '../projection';
 import { col, Rows } from '../shared/batch-sql';
 import { roundsByKey } from '../shared/rounds';
+import { CASE_ENDINGS } from './deadlines';
 import type { Queryable } from './queries';
 
 const ddl = `
@@ -118,17 +119,7 @@ function apply(events: readonly Recorded[]): Sql[] {
 
 export const consentCasesProjection: Projection = {
   name: 'consent_cases',
-  canHandle: [
-    'ConsentCaseOpened',
-    'ConsentCaseReopened',
-    'SmsRequested',
-    'ConsentGiven',
-    'ConsentRefused',
-    'ConsentTimedOut',
-    'ConsentUndeliverable',
-    'ConsentPhoneNotFound',
-    'ConsentNotRequired',
-  ],
+  canHandle: ['ConsentCaseOpened', 'ConsentCaseReopened', 'SmsRequested', ...CASE_ENDINGS],
   migrations: [{ id: '0211_consent_cases', sql: ddl }],
   tables: ['consent_cases'],
   apply,

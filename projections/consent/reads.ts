@@ -12,7 +12,7 @@ import { addSeconds } from '../../domain/shared/calendar';
 import type { Recorded } from '../projection';
 import { holdDeadlineId } from '../../domain/vouchers/food-wallet';
 import { casesOfRecipients, type CaseRoute } from './consent-cases';
-import { dueDeadlines, type DeadlineCursor, type DueDeadline } from './deadlines';
+import { CASE_ENDINGS, dueDeadlines, type DeadlineCursor, type DueDeadline } from './deadlines';
 import { pendingSms, SMS_RETRY_BACKOFF_SECONDS, type PendingSms } from './sms-outbox';
 
 export interface ConsentReads {
@@ -44,12 +44,7 @@ const FOLDED: ReadonlySet<string> = new Set<LedgerEventType>([
   'SmsRequested',
   'SmsSent',
   'SmsFailed',
-  'ConsentGiven',
-  'ConsentRefused',
-  'ConsentTimedOut',
-  'ConsentUndeliverable',
-  'ConsentPhoneNotFound',
-  'ConsentNotRequired',
+  ...CASE_ENDINGS,
   'DeadlineScheduled',
   'DeadlineFired',
   'FoodPurchaseCaptured',
