@@ -93,15 +93,19 @@ describe('postgres: reading several streams', () => {
   it('given atomic appends to two streams racing the reads, then every read sees both streams at the same length', async () => {
     const [a, b] = [freshStream(), freshStream()];
     let done = false;
+    const seen: [number, number][] = [];
     const writer = (async () => {
-      for (let i = 0; i < RACING_APPENDS; i++)
+      for (let i = 0; i < RACING_APPENDS; i++) {
+        const readsBefore = seen.length;
         await store.appendMany([
           { stream: a, expectedVersion: i === 0 ? 'no_stream' : BigInt(i - 1), events: [newEvent('Counted', { i })] },
           { stream: b, expectedVersion: i === 0 ? 'no_stream' : BigInt(i - 1), events: [newEvent('Counted', { i })] },
         ]);
+        // A writer faster than the reads would race none of them: wait for a read to end before the next append.
+        while (seen.length === readsBefore) await new Promise((tick) => setImmediate(tick));
+      }
       done = true;
     })();
-    const seen: [number, number][] = [];
     while (!done) {
       const [ea, eb] = await store.readStreams!([{ stream: a }, { stream: b }]);
       seen.push([ea!.length, eb!.length]);
